@@ -1,0 +1,325 @@
+"""Commands a case officer gives, parsed from flags or JSON into checked values.
+
+Each command is a frozen dataclass; :meth:`Command.parse` builds one from a plain mapping (the
+CLI's flags or a ``--from-json`` file) and raises :class:`InvalidInput` naming the field, what
+is wrong and how to fix it. Parsing checks *form* (a known code, a real date, whole đồng);
+the aggregate then checks *rules* against the case's history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, fields
+from datetime import date
+from typing import Any, ClassVar
+
+from domain.case.values import PersonalData
+from domain.errors import InvalidInput
+from domain.money import require_amount_vnd
+from domain.reference.codes import (
+    Agency,
+    AgeBand,
+    ClosureReason,
+    Ethnicity,
+    LabelledEnum,
+    ProtectedPerson,
+    ReceptionForm,
+    RoutingDestination,
+    Sex,
+    SupportType,
+    TraffickingScope,
+    VerificationOutcome,
+)
+from domain.reference.countries import require_country
+from domain.time import parse_date
+
+Parser = Callable[[Any, str], Any]
+
+
+def _date(value: Any, field: str) -> date:
+    return value if isinstance(value, date) else parse_date(str(value), field)
+
+
+def _enum(enum: type[LabelledEnum]) -> Parser:
+    return lambda value, field: enum.parse(value, field).value
+
+
+def _text(max_chars: int) -> Parser:
+    def parse(value: Any, field: str) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidInput(field, "must be non-empty text")
+        if len(value) > max_chars:
+            raise InvalidInput(field, f"is longer than {max_chars} characters")
+        return value.strip()
+
+    return parse
+
+
+def _bool(value: Any, field: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "1", "y", "có"):
+        return True
+    if text in ("false", "no", "0", "n", "không"):
+        return False
+    raise InvalidInput(field, f"{value!r} is not yes/no", hint="use true or false")
+
+
+def _int_range(low: int, high: int) -> Parser:
+    def parse(value: Any, field: str) -> int:
+        if isinstance(value, bool) or not (
+            isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())
+        ):
+            raise InvalidInput(field, f"{value!r} is not a whole number")
+        number = int(value)
+        if not low <= number <= high:
+            raise InvalidInput(field, f"{number} is outside {low}–{high}")
+        return number
+
+    return parse
+
+
+def _unit_code(value: Any, field: str) -> str:
+    code = str(value).strip()
+    if not (code.isdigit() and len(code) in (2, 3, 5)):
+        raise InvalidInput(
+            field,
+            f"{value!r} is not a unit code",
+            hint="2 digits for a province, 3 for a district (old map), 5 for a commune",
+        )
+    return code
+
+
+def _person(value: Any, field: str) -> PersonalData:
+    return value if isinstance(value, PersonalData) else PersonalData.from_mapping(value, field)
+
+
+#: How each field is parsed, by name. A command may override one in ``PARSERS``.
+FIELD_PARSERS: dict[str, Parser] = {
+    "occurred_on": _date,
+    "legal_basis": _text(120),
+    "reception_form": _enum(ReceptionForm),
+    "unit_code": _unit_code,
+    "belongings_checked": _bool,
+    "interview_held": _bool,
+    "person": _person,
+    "sex": _enum(Sex),
+    "birth_year": _int_range(1900, 2100),
+    "age_band": _enum(AgeBand),
+    "ethnicity": _enum(Ethnicity),
+    "nationality": lambda v, f: require_country(v, f),
+    "scope": _enum(TraffickingScope),
+    "destination_country": lambda v, f: require_country(v, f),
+    "body": _enum(Agency),
+    "outcome": _enum(VerificationOutcome),
+    "deciding_body": _enum(Agency),
+    "destination": _enum(RoutingDestination),
+    "protected": _enum(ProtectedPerson),
+    "relationship": _text(60),
+    "relative": _person,
+    "measure": _text(200),
+    "support_type": _enum(SupportType),
+    "amount_vnd": lambda v, f: require_amount_vnd(v, f),
+    "period_days": _int_range(1, 366),
+    "provider_agency": _enum(Agency),
+    "facility": _text(200),
+    "reason": _enum(ClosureReason),
+    "corrects_version": _int_range(1, 10**9),
+    "field": _text(60),
+    "note": _text(500),
+}
+
+#: Personal sub-fields that a correction may name (``person.full_name`` ...).
+for _name in ("full_name", "id_number", "address", "phone"):
+    FIELD_PARSERS[f"person.{_name}"] = _text(500)
+    FIELD_PARSERS[f"relative.{_name}"] = _text(500)
+
+
+@dataclass(frozen=True)
+class Command:
+    """Base of case commands. ``EVENT`` names the event kind the command records."""
+
+    EVENT: ClassVar[str]
+    PARSERS: ClassVar[dict[str, Parser]] = {}
+
+    @classmethod
+    def parser_for(cls, name: str) -> Parser:
+        return cls.PARSERS.get(name) or FIELD_PARSERS[name]
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> Command:
+        if not isinstance(data, Mapping):
+            raise InvalidInput(cls.__name__, "expects an object of named fields")
+        allowed = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise InvalidInput(
+                cls.__name__, f"unknown fields {unknown}", hint=f"allowed: {sorted(allowed)}"
+            )
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = data.get(f.name)
+            if raw is None or raw == "":
+                if f.default is MISSING:
+                    raise InvalidInput(f.name, "is required")
+                values[f.name] = f.default
+                continue
+            values[f.name] = cls.parser_for(f.name)(raw, f.name)
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Receive(Command):
+    """Tiếp nhận: a person is received, with the reception record (biên bản tiếp nhận)."""
+
+    EVENT = "Received"
+    occurred_on: date
+    reception_form: str
+    unit_code: str
+    legal_basis: str
+    belongings_checked: bool = False
+    interview_held: bool = False
+    person: PersonalData = PersonalData()
+
+
+@dataclass(frozen=True)
+class RecordDemographics(Command):
+    EVENT = "DemographicsRecorded"
+    occurred_on: date
+    sex: str
+    ethnicity: str
+    nationality: str = "VN"
+    birth_year: int | None = None
+    age_band: str | None = None
+    legal_basis: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordTraffickingForm(Command):
+    EVENT = "TraffickingFormRecorded"
+    occurred_on: date
+    scope: str
+    destination_country: str | None = None
+    legal_basis: str | None = None
+
+
+@dataclass(frozen=True)
+class RequestVerification(Command):
+    EVENT = "VerificationRequested"
+    occurred_on: date
+    body: str
+    legal_basis: str | None = None
+
+
+@dataclass(frozen=True)
+class ConcludeVerification(Command):
+    EVENT = "VerificationConcluded"
+    occurred_on: date
+    outcome: str
+    deciding_body: str
+    legal_basis: str | None = None
+
+
+@dataclass(frozen=True)
+class Route(Command):
+    EVENT = "Routed"
+    occurred_on: date
+    destination: str
+    legal_basis: str | None = None
+
+
+@dataclass(frozen=True)
+class Protect(Command):
+    EVENT = "ProtectionApplied"
+    occurred_on: date
+    protected: str
+    measure: str
+    relationship: str | None = None
+    relative: PersonalData | None = None
+    legal_basis: str | None = None
+
+
+@dataclass(frozen=True)
+class ProvideSupport(Command):
+    EVENT = "SupportProvided"
+    occurred_on: date
+    support_type: str
+    provider_agency: str
+    amount_vnd: int | None = None
+    period_days: int | None = None
+    legal_basis: str | None = None
+
+
+@dataclass(frozen=True)
+class AdmitToShelter(Command):
+    EVENT = "ShelterAdmitted"
+    occurred_on: date
+    facility: str
+    legal_basis: str | None = None
+
+
+@dataclass(frozen=True)
+class DischargeFromShelter(Command):
+    EVENT = "ShelterDischarged"
+    occurred_on: date
+    legal_basis: str | None = None
+
+
+@dataclass(frozen=True)
+class Reintegrate(Command):
+    EVENT = "Reintegrated"
+    occurred_on: date
+    legal_basis: str | None = None
+
+
+@dataclass(frozen=True)
+class Close(Command):
+    EVENT = "Closed"
+    occurred_on: date
+    reason: str
+    legal_basis: str | None = None
+
+
+@dataclass(frozen=True)
+class Correct(Command):
+    """Đính chính: replace one field of one earlier step; the original stays in history.
+
+    ``old_value`` is what the officer believes is recorded now: the correction is refused if
+    it differs, so nobody corrects a value they have not seen.
+    """
+
+    EVENT = "CorrectionRecorded"
+    PARSERS: ClassVar[dict[str, Parser]] = {"reason": _text(500)}
+    occurred_on: date
+    corrects_version: int
+    field: str
+    old_value: Any
+    new_value: Any
+    reason: str
+    legal_basis: str | None = None
+
+    @classmethod
+    def parser_for(cls, name: str) -> Parser:
+        if name in ("old_value", "new_value"):
+            return lambda value, field: value  # parsed against the corrected field, later
+        return super().parser_for(name)
+
+
+COMMANDS: dict[str, type[Command]] = {
+    "receive": Receive,
+    "demographics": RecordDemographics,
+    "trafficking": RecordTraffickingForm,
+    "request_verification": RequestVerification,
+    "verify": ConcludeVerification,
+    "route": Route,
+    "protect": Protect,
+    "support": ProvideSupport,
+    "admit_shelter": AdmitToShelter,
+    "discharge_shelter": DischargeFromShelter,
+    "reintegrate": Reintegrate,
+    "close": Close,
+    "correct": Correct,
+}
+
+COMMAND_FOR_EVENT: dict[str, type[Command]] = {c.EVENT: c for c in COMMANDS.values()}

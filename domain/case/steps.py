@@ -1,0 +1,315 @@
+"""A case's history as *steps*, and the pure fold that derives its status from them.
+
+Every case event becomes one :class:`Step`: the kind of step, its version in the case's
+sequence, its business date (``occurred_on``), its record time, the actor, the legal basis and
+the event's own fields. A correction (``CorrectionRecorded``) never edits a stored event; it
+replaces one field of one step *in the derived view*, so the history still shows both the
+original and the correction.
+
+:func:`fold` is the one place that turns steps into a :class:`CaseStatus`. The aggregate uses
+it after every event; projections and "as it stood" queries use it over a filtered list of
+steps (only steps that happened by a date, or only events known by a time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from types import MappingProxyType
+from typing import Any
+from uuid import UUID
+
+from domain.case.rules import regime_on, reception_procedures_due
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    version: int
+    kind: str
+    occurred_on: date
+    recorded_at: datetime
+    officer_id: str
+    agency: str
+    legal_basis: str | None
+    data: Mapping[str, Any]
+
+    def value(self, name: str) -> Any:
+        """A field's current value; ``occurred_on`` and ``legal_basis`` included."""
+        if name == "occurred_on":
+            return self.occurred_on
+        if name == "legal_basis":
+            return self.legal_basis
+        head, _, tail = name.partition(".")
+        value = self.data[head]
+        return getattr(value, tail) if tail else value
+
+    def with_value(self, name: str, new_value: Any) -> Step:
+        if name == "occurred_on":
+            return replace(self, occurred_on=new_value)
+        if name == "legal_basis":
+            return replace(self, legal_basis=new_value)
+        head, _, tail = name.partition(".")
+        value = new_value
+        if tail:
+            value = replace(self.data[head], **{tail: new_value})
+        return replace(self, data=MappingProxyType({**self.data, head: value}))
+
+    def has_field(self, name: str) -> bool:
+        if name in ("occurred_on", "legal_basis"):
+            return True
+        head, _, tail = name.partition(".")
+        if head not in self.data:
+            return False
+        return not tail or hasattr(self.data[head], tail)
+
+
+@dataclass(frozen=True, slots=True)
+class SupportRecord:
+    version: int
+    occurred_on: date
+    support_type: str
+    amount_vnd: int | None
+    period_days: int | None
+    provider_agency: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProtectionRecord:
+    version: int
+    occurred_on: date
+    protected: str
+    relationship: str | None
+    measure: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShelterStay:
+    admitted_on: date
+    discharged_on: date | None
+    facility: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseStatus:
+    """What is known about a case, derived from its steps. No personal data."""
+
+    case_id: UUID
+    received_on: date | None = None
+    receiving_agency: str | None = None
+    reception_form: str | None = None
+    unit_map: str | None = None
+    unit_code: str | None = None
+    belongings_checked: bool = False
+    interview_held: bool = False
+    sex: str | None = None
+    birth_year: int | None = None
+    age_band: str | None = None
+    ethnicity: str | None = None
+    nationality: str | None = None
+    scope: str | None = None
+    destination_country: str | None = None
+    verification_requested_on: date | None = None
+    verification_outcome: str | None = None
+    verified_on: date | None = None
+    deciding_body: str | None = None
+    routings: tuple[tuple[date, str], ...] = ()
+    protections: tuple[ProtectionRecord, ...] = ()
+    supports: tuple[SupportRecord, ...] = ()
+    shelter_stays: tuple[ShelterStay, ...] = ()
+    reintegrated_on: date | None = None
+    closed_on: date | None = None
+    closure_reason: str | None = None
+    corrections: int = 0
+    last_version: int = 0
+    last_recorded_at: datetime | None = None
+    versions: frozenset[int] = field(default_factory=frozenset)
+
+    # -- derived facts ------------------------------------------------------------------
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_on is not None
+
+    @property
+    def is_foreigner(self) -> bool | None:
+        return None if self.nationality is None else self.nationality != "VN"
+
+    @property
+    def is_identified_victim(self) -> bool:
+        return self.verification_outcome == "victim"
+
+    @property
+    def currently_sheltered(self) -> bool:
+        return bool(self.shelter_stays) and self.shelter_stays[-1].discharged_on is None
+
+    @property
+    def stage(self) -> str:
+        """Where the case stands (giai đoạn): the furthest step reached."""
+        if self.closed_on is not None:
+            return "closed"
+        if self.reintegrated_on is not None:
+            return "reintegrated"
+        if self.supports or self.shelter_stays:
+            return "supported"
+        if self.verification_outcome is not None:
+            return f"verified:{self.verification_outcome}"
+        if self.verification_requested_on is not None:
+            return "under_verification"
+        return "received"
+
+    def age_on(self, day: date) -> int | None:
+        """Age in whole years at ``day``, from the birth year (mid-year convention: the
+        person turned ``day.year - birth_year`` during that year; we count them as not
+        yet having had their birthday before 1 July, so ages are never overstated)."""
+        if self.birth_year is None:
+            return None
+        age = day.year - self.birth_year
+        return age - 1 if day < date(day.year, 7, 1) else age
+
+    def is_under(self, years: int, day: date) -> bool | None:
+        """Whether the person was under ``years`` old at ``day`` (None when unknown)."""
+        age = self.age_on(day)
+        if age is not None:
+            return age < years
+        if self.age_band is None:
+            return None
+        if self.age_band == "under_16":
+            return True
+        if self.age_band == "16_17":
+            return years > 16
+        return False
+
+    # -- deadlines ------------------------------------------------------------------------
+
+    @property
+    def procedures_due_on(self) -> date | None:
+        """Reception procedures are due 15 days after reception."""
+        return None if self.received_on is None else reception_procedures_due(self.received_on)
+
+    @property
+    def procedures_completed_on(self) -> date | None:
+        """Procedures end with the verification's conclusion."""
+        return self.verified_on
+
+    def procedures_overdue_days(self, today: date) -> int:
+        """Days past the 15-day limit: for completed procedures, how late they finished;
+        for open ones, how late they are today. 0 when on time."""
+        due = self.procedures_due_on
+        if due is None:
+            return 0
+        end = self.procedures_completed_on or today
+        return max(0, (end - due).days)
+
+    @property
+    def essential_needs_days_used(self) -> int:
+        return sum(
+            s.period_days or 0 for s in self.supports if s.support_type == "essential_needs"
+        )
+
+    def essential_needs_limit_days(self, day: date) -> int:
+        return regime_on(day).essential_needs_max_days
+
+    def support_types(self) -> set[str]:
+        types = {s.support_type for s in self.supports}
+        if self.shelter_stays:
+            types.add("temporary_shelter")
+        return types
+
+    def total_amount_vnd(self, support_type: str) -> int:
+        return sum(s.amount_vnd or 0 for s in self.supports if s.support_type == support_type)
+
+
+def fold(case_id: UUID, steps: Iterable[Step]) -> CaseStatus:
+    """Derive a case's status from its steps, in version order. Pure; never raises for a
+    stored history (rules are checked *before* a step is stored, see ``checks``)."""
+    s: dict[str, Any] = {"case_id": case_id}
+    routings: list[tuple[date, str]] = []
+    protections: list[ProtectionRecord] = []
+    supports: list[SupportRecord] = []
+    stays: list[ShelterStay] = []
+    versions: set[int] = set()
+    corrections = 0
+    last_version = 0
+    last_recorded_at: datetime | None = None
+    for step in sorted(steps, key=lambda st: st.version):
+        d = step.data
+        versions.add(step.version)
+        last_version = step.version
+        last_recorded_at = step.recorded_at
+        match step.kind:
+            case "Received":
+                s.update(
+                    received_on=step.occurred_on,
+                    receiving_agency=step.agency,
+                    reception_form=d["reception_form"],
+                    unit_map=d["unit_map"],
+                    unit_code=d["unit_code"],
+                    belongings_checked=d["belongings_checked"],
+                    interview_held=d["interview_held"],
+                )
+            case "DemographicsRecorded":
+                s.update(
+                    sex=d["sex"],
+                    birth_year=d["birth_year"],
+                    age_band=d["age_band"],
+                    ethnicity=d["ethnicity"],
+                    nationality=d["nationality"],
+                )
+            case "TraffickingFormRecorded":
+                s.update(scope=d["scope"], destination_country=d["destination_country"])
+            case "VerificationRequested":
+                s.setdefault("verification_requested_on", step.occurred_on)
+            case "VerificationConcluded":
+                s.update(
+                    verification_outcome=d["outcome"],
+                    verified_on=step.occurred_on,
+                    deciding_body=d["deciding_body"],
+                )
+            case "Routed":
+                routings.append((step.occurred_on, d["destination"]))
+            case "ProtectionApplied":
+                protections.append(
+                    ProtectionRecord(
+                        step.version,
+                        step.occurred_on,
+                        d["protected"],
+                        d["relationship"],
+                        d["measure"],
+                    )
+                )
+            case "SupportProvided":
+                supports.append(
+                    SupportRecord(
+                        step.version,
+                        step.occurred_on,
+                        d["support_type"],
+                        d["amount_vnd"],
+                        d["period_days"],
+                        d["provider_agency"],
+                    )
+                )
+            case "ShelterAdmitted":
+                stays.append(ShelterStay(step.occurred_on, None, d["facility"]))
+            case "ShelterDischarged":
+                if stays and stays[-1].discharged_on is None:
+                    stays[-1] = replace(stays[-1], discharged_on=step.occurred_on)
+            case "Reintegrated":
+                s["reintegrated_on"] = step.occurred_on
+            case "Closed":
+                s.update(closed_on=step.occurred_on, closure_reason=d["reason"])
+            case "CorrectionRecorded":
+                corrections += 1
+            case _:
+                raise AssertionError(f"unknown step kind {step.kind!r}")
+    return CaseStatus(
+        **s,
+        routings=tuple(routings),
+        protections=tuple(protections),
+        supports=tuple(supports),
+        shelter_stays=tuple(stays),
+        corrections=corrections,
+        last_version=last_version,
+        last_recorded_at=last_recorded_at,
+        versions=frozenset(versions),
+    )

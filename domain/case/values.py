@@ -1,0 +1,94 @@
+"""Value objects of a case.
+
+:class:`PersonalData` holds what identifies a person: name (họ tên), identity number (số định
+danh / CCCD), address (địa chỉ) and phone (số điện thoại). It lives only inside the core's
+events, which the event store encrypts at rest (AES-GCM); it never reaches a projection, a
+public event, a log line or an error message. Its ``repr`` and ``str`` say only which fields
+are present, so a stray ``print(event)`` or a traceback cannot leak it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from domain.errors import InvalidInput
+
+#: Upper bounds on personal text fields (characters): generous for real names and addresses,
+#: small enough to stop a paste of a whole document into a field.
+PERSONAL_FIELD_MAX_CHARS = {"full_name": 200, "id_number": 32, "address": 500, "phone": 32}
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalData:
+    full_name: str | None = None
+    id_number: str | None = None
+    address: str | None = None
+    phone: str | None = None
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            if not isinstance(value, str) or not value.strip():
+                raise InvalidInput(f"person.{f.name}", "must be non-empty text when given")
+            if len(value) > PERSONAL_FIELD_MAX_CHARS[f.name]:
+                raise InvalidInput(
+                    f"person.{f.name}",
+                    f"is longer than {PERSONAL_FIELD_MAX_CHARS[f.name]} characters",
+                )
+
+    @classmethod
+    def from_mapping(cls, data: object, field: str = "person") -> PersonalData:
+        if data is None:
+            return cls()
+        if not isinstance(data, dict):
+            raise InvalidInput(field, "must be an object with full_name, id_number, address, phone")
+        unknown = set(data) - set(PERSONAL_FIELD_MAX_CHARS)
+        if unknown:
+            raise InvalidInput(
+                field,
+                f"unknown fields {sorted(unknown)}",
+                hint="allowed: full_name, id_number, address, phone",
+            )
+        return cls(**{k: (str(v) if v is not None else None) for k, v in data.items()})
+
+    def as_dict(self) -> dict[str, str | None]:
+        """The clear values: for the encrypted event state and entitled readers only."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @property
+    def present_fields(self) -> list[str]:
+        return [f.name for f in fields(self) if getattr(self, f.name) is not None]
+
+    def __repr__(self) -> str:
+        return f"PersonalData(<redacted: {', '.join(self.present_fields) or 'empty'}>)"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return repr(self)
+
+
+def is_personal(value: Any) -> bool:
+    return isinstance(value, PersonalData)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who did it: the officer's id (mã cán bộ) and their agency. Not personal data of a
+    victim; officers act in an official capacity and the record must name them."""
+
+    officer_id: str
+    agency: str
+
+    def __post_init__(self) -> None:
+        from domain.reference.codes import Agency
+
+        if not self.officer_id or len(self.officer_id) > 64:
+            raise InvalidInput(
+                "officer", "an officer id of 1–64 characters is required",
+                hint="pass --officer ID or set SOCAI_OFFICER",
+            )
+        Agency.parse(self.agency, "agency")

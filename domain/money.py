@@ -1,0 +1,58 @@
+"""Money is whole Vietnamese đồng (VND), as a Python ``int``. Never a float.
+
+The smallest unit the programme's budgets use is 1 đồng; the rollup form reports money rows in
+million VND (triệu đồng), which is a *presentation* of the same integers.
+"""
+
+from __future__ import annotations
+
+from domain.errors import InvalidInput
+
+#: An upper bound no single amount can exceed: 10^15 đồng (a thousand trillion). It catches a
+#: unit mix-up (amounts typed in millions twice over) long before it can reach a budget.
+MAX_AMOUNT_VND = 10**15
+
+
+def require_amount_vnd(value: object, field: str = "amount_vnd") -> int:
+    """Return ``value`` as a positive whole number of đồng, or raise :class:`InvalidInput`.
+
+    Accepts an ``int`` or a string of digits (thousands separators '.', ',' or spaces are
+    allowed, as Vietnamese finance staff write them: ``77.300.000.000``). Refuses floats,
+    decimals with a fractional part, booleans, zero, negatives and absurdly large amounts.
+    """
+    if isinstance(value, bool):
+        raise InvalidInput(field, "must be a whole number of đồng, not true/false")
+    if isinstance(value, str):
+        digits = value.strip().replace(".", "").replace(",", "").replace(" ", "")
+        if digits.endswith("đ"):
+            digits = digits[:-1]
+        if not digits.isdigit():
+            raise InvalidInput(
+                field,
+                f"{value!r} is not a whole number of đồng",
+                hint="write digits only, e.g. 500000 or 500.000",
+            )
+        value = int(digits)
+    if not isinstance(value, int):
+        raise InvalidInput(
+            field,
+            f"{value!r} is not a whole number of đồng",
+            hint="money is integer đồng; 1.5 million is 1500000",
+        )
+    if value <= 0:
+        raise InvalidInput(field, f"{value} is not positive", hint="amounts are > 0 đồng")
+    if value > MAX_AMOUNT_VND:
+        raise InvalidInput(field, f"{value} exceeds {MAX_AMOUNT_VND} đồng", hint="check the unit")
+    return value
+
+
+def format_vnd(amount_vnd: int) -> str:
+    """Write an amount as Vietnamese finance staff do: ``77.300.000.000 đ``."""
+    assert isinstance(amount_vnd, int) and not isinstance(amount_vnd, bool)
+    sign = "-" if amount_vnd < 0 else ""
+    return f"{sign}{abs(amount_vnd):,}".replace(",", ".") + " đ"
+
+
+def million_vnd(amount_vnd: int) -> float:
+    """An amount in million VND, for the rollup form's money rows (presentation only)."""
+    return amount_vnd / 1_000_000

@@ -1,0 +1,236 @@
+"""Administrative units (đơn vị hành chính) on both maps, and the crosswalk between them.
+
+Viet Nam changed its map on 1 July 2025: before, 63 provinces (tỉnh) with districts (huyện) and
+about 10,000 communes (xã, phường, thị trấn); from then on, 34 provinces and 3,321 communes, no
+districts. Reports for 2016–2024 were made on the old map. Unit codes are the statistics
+office's: 2 digits for a province, 3 for a district, 5 for a commune. Codes are unique only
+*within* a map (new commune 00004 is not old commune 00004), so a unit is always named by
+``(map, code)``; the nation is ``VN`` on both maps.
+
+The data comes from the maintained ``vietnamadminunits`` package (both maps and its 2025
+conversion table); nothing here is typed by hand.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from functools import cache
+
+from domain.errors import InvalidInput
+
+NATIONAL_CODE = "VN"
+
+#: The first day of the two-tier local government (Resolution 202/2025/QH15).
+NEW_MAP_FROM = date(2025, 7, 1)
+
+
+class AdminMap(StrEnum):
+    OLD = "old"  # 63 provinces with districts, in force until 30 June 2025
+    NEW = "2025"  # 34 provinces, communes directly under them, from 1 July 2025
+
+    @classmethod
+    def in_force_on(cls, day: date) -> AdminMap:
+        return cls.NEW if day >= NEW_MAP_FROM else cls.OLD
+
+    @classmethod
+    def parse(cls, value: object, field: str = "map") -> AdminMap:
+        text = str(value).strip().lower()
+        if text in ("new", "2025"):
+            return cls.NEW
+        if text in ("old", "legacy", "63"):
+            return cls.OLD
+        raise InvalidInput(field, f"{value!r} is not a map", hint="use 'old' or '2025'")
+
+
+class UnitLevel(StrEnum):
+    NATIONAL = "national"
+    PROVINCE = "province"
+    DISTRICT = "district"
+    COMMUNE = "commune"
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    map: AdminMap
+    level: UnitLevel
+    code: str
+    name: str
+    province_code: str | None
+    district_code: str | None
+
+    @property
+    def parent_code(self) -> str | None:
+        if self.level is UnitLevel.NATIONAL:
+            return None
+        if self.level is UnitLevel.PROVINCE:
+            return NATIONAL_CODE
+        if self.level is UnitLevel.DISTRICT:
+            return self.province_code
+        return self.district_code or self.province_code
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code}, {self.map.value} map)"
+
+
+class UnitDirectory:
+    """All units of both maps, their hierarchy, and the old → 2025 crosswalk."""
+
+    def __init__(self) -> None:
+        from vietnamadminunits.database import query
+
+        self._units: dict[tuple[AdminMap, str], Unit] = {}
+        self._children: dict[tuple[AdminMap, str], list[str]] = defaultdict(list)
+        for admin_map in AdminMap:
+            self._add(Unit(admin_map, UnitLevel.NATIONAL, NATIONAL_CODE, "Việt Nam", None, None))
+
+        legacy = query(
+            "SELECT DISTINCT province, provinceCode, provinceKey, district, districtCode,"
+            " districtKey, ward, wardCode, wardKey FROM admin_units_legacy"
+        )
+        for row in legacy:
+            p, d = row["provinceCode"], row["districtCode"]
+            self._add(Unit(AdminMap.OLD, UnitLevel.PROVINCE, p, row["province"], p, None))
+            self._add(Unit(AdminMap.OLD, UnitLevel.DISTRICT, d, row["district"], p, None))
+            if row["wardCode"]:
+                self._add(
+                    Unit(AdminMap.OLD, UnitLevel.COMMUNE, row["wardCode"], row["ward"], p, d)
+                )
+
+        current = query(
+            "SELECT DISTINCT province, provinceCode, provinceKey, ward, wardCode, wardKey"
+            " FROM admin_units"
+        )
+        for row in current:
+            p = row["provinceCode"]
+            self._add(Unit(AdminMap.NEW, UnitLevel.PROVINCE, p, row["province"], p, None))
+            self._add(Unit(AdminMap.NEW, UnitLevel.COMMUNE, row["wardCode"], row["ward"], p, None))
+
+        self._to_2025 = _build_crosswalk(legacy, current)
+
+    def _add(self, unit: Unit) -> None:
+        key = (unit.map, unit.code)
+        if key in self._units:
+            return
+        self._units[key] = unit
+        if unit.parent_code is not None:
+            self._children[(unit.map, unit.parent_code)].append(unit.code)
+
+    # -- look-ups -------------------------------------------------------------------------
+
+    def get(self, admin_map: AdminMap, code: str) -> Unit | None:
+        return self._units.get((admin_map, str(code).strip()))
+
+    def require(self, admin_map: AdminMap, code: object, field: str = "unit_code") -> Unit:
+        unit = self.get(admin_map, str(code))
+        if unit is None:
+            raise InvalidInput(
+                field,
+                f"{code!r} is not a unit code on the {admin_map.value} map",
+                hint=(
+                    "use the statistics office code: 2 digits for a province, 3 for a district"
+                    " (old map only), 5 for a commune; units before 1 July 2025 are on the old"
+                    " map, from then on the 2025 map — `socai units find NAME` looks one up"
+                ),
+            )
+        return unit
+
+    def parent(self, unit: Unit) -> Unit | None:
+        code = unit.parent_code
+        return None if code is None else self._units[(unit.map, code)]
+
+    def ancestors(self, unit: Unit) -> list[Unit]:
+        """The unit itself, then each parent up to the nation."""
+        chain = [unit]
+        while (up := self.parent(chain[-1])) is not None:
+            chain.append(up)
+        return chain
+
+    def children(self, unit: Unit) -> list[Unit]:
+        return [self._units[(unit.map, c)] for c in self._children.get((unit.map, unit.code), [])]
+
+    def units(self, admin_map: AdminMap, level: UnitLevel) -> Iterator[Unit]:
+        return (u for u in self._units.values() if u.map is admin_map and u.level is level)
+
+    def find(self, text: str, admin_map: AdminMap | None = None) -> list[Unit]:
+        needle = text.strip().lower()
+        return [
+            u
+            for u in self._units.values()
+            if (admin_map is None or u.map is admin_map) and needle in u.name.lower()
+        ]
+
+    # -- the 2025 crosswalk --------------------------------------------------------------
+
+    def to_2025(self, unit: Unit) -> Unit:
+        """The 2025-map unit that an old-map unit's people are reported under.
+
+        A commune maps to the new commune that absorbed it (where an old commune was split,
+        the conversion table's default successor); a district or province maps to the new
+        province containing it (provinces merged whole, so this is exact). The nation maps to
+        itself. A 2025-map unit is returned unchanged.
+        """
+        if unit.map is AdminMap.NEW:
+            return unit
+        if unit.level is UnitLevel.NATIONAL:
+            return self._units[(AdminMap.NEW, NATIONAL_CODE)]
+        if unit.level is UnitLevel.COMMUNE and unit.code in self._to_2025.communes:
+            return self._units[(AdminMap.NEW, self._to_2025.communes[unit.code])]
+        assert unit.province_code is not None
+        return self._units[(AdminMap.NEW, self._to_2025.provinces[unit.province_code])]
+
+    def province_to_2025(self, old_province_code: str) -> str:
+        return self._to_2025.provinces[old_province_code]
+
+
+@dataclass(frozen=True, slots=True)
+class _Crosswalk:
+    provinces: dict[str, str]  # old province code -> new province code
+    communes: dict[str, str]  # old commune code -> new commune code
+
+
+def _build_crosswalk(legacy: list[dict[str, str]], current: list[dict[str, str]]) -> _Crosswalk:
+    from vietnamadminunits.converter.converter_2025 import (
+        DICT_PROVINCE,
+        DICT_PROVINCE_WARD_DIVIDED,
+        DICT_PROVINCE_WARD_NO_DIVIDED,
+    )
+
+    new_province_by_key = {r["provinceKey"]: r["provinceCode"] for r in current}
+    new_ward_by_key = {(r["provinceKey"], r["wardKey"]): r["wardCode"] for r in current}
+    old_province_by_key = {r["provinceKey"]: r["provinceCode"] for r in legacy}
+    old_ward_by_key = {
+        f"{r['provinceKey']}_{r['districtKey']}_{r['wardKey']}": r["wardCode"]
+        for r in legacy
+        if r["wardCode"]
+    }
+
+    provinces: dict[str, str] = {}
+    for new_key, old_keys in DICT_PROVINCE.items():
+        for old_key in old_keys:
+            provinces[old_province_by_key[old_key]] = new_province_by_key[new_key]
+    assert len(provinces) == 63, f"crosswalk covers {len(provinces)} of 63 old provinces"
+
+    communes: dict[str, str] = {}
+    for new_province_key, wards in DICT_PROVINCE_WARD_NO_DIVIDED.items():
+        for new_ward_key, old_keys in wards.items():
+            new_code = new_ward_by_key.get((new_province_key, new_ward_key))
+            for old_key in old_keys:
+                if new_code and old_key in old_ward_by_key:
+                    communes[old_ward_by_key[old_key]] = new_code
+    for new_province_key, divided in DICT_PROVINCE_WARD_DIVIDED.items():
+        for old_key, successors in divided.items():
+            default = next((s for s in successors if s.get("isDefaultNewWard")), successors[0])
+            new_code = new_ward_by_key.get((new_province_key, default["newWardKey"]))
+            if new_code and old_key in old_ward_by_key:
+                communes.setdefault(old_ward_by_key[old_key], new_code)
+    return _Crosswalk(provinces, communes)
+
+
+@cache
+def unit_directory() -> UnitDirectory:
+    """The process-wide directory (built once, ~0.3 s, from the package's data)."""
+    return UnitDirectory()

@@ -1,0 +1,63 @@
+"""Business time and record time.
+
+Two clocks matter to an inspector (thanh tra): *business time* — the calendar date in Viet Nam
+on which a thing happened (``occurred_on``, a :class:`datetime.date`) — and *record time* —
+the instant the system learned it (the event's ``timestamp``, a timezone-aware UTC
+:class:`datetime.datetime`). A reception in 2018 may be recorded in 2019; both are kept.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def require_aware(instant: datetime, what: str = "time") -> datetime:
+    """Refuse naive datetimes: every instant in socai is timezone-aware."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError(f"{what} must be timezone-aware, got a naive datetime")
+    return instant
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def business_date(instant: datetime) -> date:
+    """The calendar date in Viet Nam at ``instant`` (what 'today' means for a rule)."""
+    return require_aware(instant).astimezone(VIETNAM_TZ).date()
+
+
+def parse_date(text: str, what: str = "date") -> date:
+    """Parse an ISO date (YYYY-MM-DD), with an error that says what was expected."""
+    from domain.errors import InvalidInput
+
+    try:
+        return date.fromisoformat(text.strip())
+    except (ValueError, AttributeError):
+        raise InvalidInput(
+            what, f"{text!r} is not a date", hint="write dates as YYYY-MM-DD, e.g. 2024-05-02"
+        ) from None
+
+
+def parse_instant(text: str, what: str = "time") -> datetime:
+    """Parse an ISO instant; a date alone means the end of that day in Viet Nam."""
+    from domain.errors import InvalidInput
+
+    raw = text.strip()
+    try:
+        if len(raw) == 10:
+            day = date.fromisoformat(raw)
+            return datetime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=VIETNAM_TZ)
+        instant = datetime.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(
+            what,
+            f"{text!r} is not a time",
+            hint="write 2024-05-02T10:00:00+07:00, or a date for the end of that day",
+        ) from None
+    if instant.tzinfo is None:
+        raise InvalidInput(what, f"{text!r} has no timezone", hint="add +07:00 or Z")
+    return instant
