@@ -1,0 +1,1 @@
+"""The ``socai`` command line (typer + rich). One module per command group."""

@@ -1,0 +1,69 @@
+"""Entry point of the ``socai`` command line.
+
+Each command group lives in its own module and is registered in :data:`GROUPS`; global
+options (``--store``, ``--key-file``) are read once here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from domain.errors import SocaiError
+from infra.cli.context import EXIT_REFUSED, CliState, report_error
+
+app = typer.Typer(
+    name="socai",
+    help="Sổ cái: event-sourced case and funding ledger for the anti-trafficking programme.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,  # never render locals (they may hold personal data)
+    rich_markup_mode="rich",
+)
+
+#: (module, group name, help). A group's module exposes a ``typer.Typer`` named ``app``.
+GROUPS: list[tuple[str, str, str]] = [
+    ("infra.cli.case", "case", "Record and read the steps of a case (hồ sơ)."),
+    ("infra.cli.keys", "keys", "The encryption key of the store."),
+    ("infra.cli.units", "units", "Administrative units on the old and the 2025 map."),
+]
+
+#: Single commands: (module, function name, command name).
+COMMANDS: list[tuple[str, str, str]] = [
+    ("infra.cli.demo", "demo", "demo"),
+]
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    store: str = typer.Option(
+        None, "--store", envvar="SOCAI_STORE",
+        help="sqlite:///PATH (default sqlite:///./socai.db) or postgresql://USER:PW@HOST:PORT/DB",
+    ),
+    key_file: str = typer.Option(
+        None, "--key-file", envvar="SOCAI_KEY_FILE", help="File with the store's AES key."
+    ),
+) -> None:
+    ctx.obj = CliState(store=store, key_file=key_file)
+    ctx.call_on_close(ctx.obj.close)
+
+
+for _module, _name, _help in GROUPS:
+    app.add_typer(importlib.import_module(_module).app, name=_name, help=_help)
+for _module, _func, _name in COMMANDS:
+    app.command(_name)(getattr(importlib.import_module(_module), _func))
+
+
+def run() -> None:
+    try:
+        app()
+    except SocaiError as error:
+        report_error(error)
+        sys.exit(EXIT_REFUSED)
+
+
+if __name__ == "__main__":
+    run()
