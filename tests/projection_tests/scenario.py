@@ -23,7 +23,7 @@ from infra.settings import Settings
 POLICE = Actor("CB-001", "police")
 LABOUR = Actor("CB-002", "labour_social_affairs")
 
-#: Old-map communes of Đồng Tháp (87): two in district 866, one in 868; a 2025-map commune.
+#: Old-map communes of Đồng Tháp (87): two in district 866, one in 871; a 2025-map commune.
 OLD_COMMUNES = ("29869", "29872", "30001")
 NEW_COMMUNE = "29869"
 
