@@ -176,7 +176,8 @@ def compute_rollup(engine: Engine, admin_map: AdminMap, unit_code: str,
     """The form for ``unit_code`` on ``admin_map`` over ``years``, from the projections."""
     unit = resolve_unit(admin_map, unit_code)
     years = tuple(sorted(years))
-    assert years and len(years) <= MAX_YEARS
+    assert years
+    assert len(years) <= MAX_YEARS
     counter = _Counter(years)
     with Session(engine) as session:
         cases = {
