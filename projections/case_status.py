@@ -240,10 +240,7 @@ def unit_columns(unit_map: str | None, unit_code: str | None) -> dict[str, str |
 
 def status_rows(case_id: str, status: CaseStatus) -> dict[str, list[dict[str, Any]]]:
     """The derived rows of one case (pure)."""
-    limit = (
-        status.essential_needs_limit_days(status.received_on)
-        if status.received_on is not None else None
-    )
+    limit = status.essential_needs_limit_days
     used = status.essential_needs_days_used
     completed = status.procedures_completed_on
     last_routed = status.routings[-1][1] if status.routings else None
