@@ -62,6 +62,12 @@ def money(row: FormRow, value: int) -> int | Decimal:
     return value
 
 
+def cell_text(row: FormRow, value: int) -> str:
+    """A cell as text: ``12`` persons, ``1.5`` million đồng (never an exponent)."""
+    shown = money(row, value)
+    return format(shown, "f") if isinstance(shown, Decimal) else str(shown)
+
+
 def _label(row: FormRow) -> tuple[str, str]:
     """(STT, label) as printed on the form."""
     label = row.label_vi
@@ -96,7 +102,7 @@ def to_csv(rollup: Rollup) -> str:
                      *(f"y{y}" for y in rollup.years), "total"])
     for row, values, total in rollup.rows():
         writer.writerow([row.row_id, row.stt, row.label_vi, row.unit,
-                         *(f"{money(row, v):f}" for v in values), f"{money(row, total):f}"])
+                         *(cell_text(row, v) for v in values), cell_text(row, total)])
     return out.getvalue()
 
 
@@ -110,7 +116,7 @@ def to_text(rollup: Rollup, known_at: datetime | None = None) -> str:
             body.append([stt, heading, "", *([""] * len(rollup.years)), ""])
         stt, label = _label(row)
         body.append([stt, label, UNIT_VI[row.unit],
-                     *(f"{money(row, v):f}" for v in values), f"{money(row, total):f}"])
+                     *(cell_text(row, v) for v in values), cell_text(row, total)])
     widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
     widths[1] = min(widths[1], 70)
 
