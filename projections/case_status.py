@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 from uuid import UUID
@@ -54,6 +55,9 @@ PERSONAL_FIELDS = frozenset({"person", "relative"})
 
 #: Case ids per ``IN (...)`` query (SQLite's default variable limit is far above this).
 QUERY_CHUNK_CASES = 500
+
+#: Unit look-ups cached (both maps have about 14,000 units in all).
+UNIT_CACHE_ENTRIES = 32_768
 
 metadata = MetaData()
 
@@ -216,15 +220,21 @@ def load_steps(session: Session, case_ids: Sequence[str]) -> dict[str, dict[int,
 
 def unit_columns(unit_map: str | None, unit_code: str | None) -> dict[str, str | None]:
     """The case's unit at every level of its own map and of the 2025 map."""
+    return dict(_unit_columns(unit_map, unit_code))
+
+
+@lru_cache(maxsize=UNIT_CACHE_ENTRIES)
+def _unit_columns(unit_map: str | None,
+                  unit_code: str | None) -> tuple[tuple[str, str | None], ...]:
     cols: dict[str, str | None] = dict.fromkeys(
         ("old_province", "old_district", "old_commune", "new_province", "new_commune")
     )
     if unit_map is None or unit_code is None:
-        return cols
+        return tuple(cols.items())
     directory = unit_directory()
     unit = directory.get(AdminMap(unit_map), unit_code)
     if unit is None:
-        return cols
+        return tuple(cols.items())
     units: list[Unit] = directory.ancestors(unit)
     if unit.map is AdminMap.OLD:
         units += directory.ancestors(directory.to_2025(unit))
@@ -232,7 +242,7 @@ def unit_columns(unit_map: str | None, unit_code: str | None) -> dict[str, str |
         prefix = "old" if u.map is AdminMap.OLD else "new"
         if u.level is not UnitLevel.NATIONAL:
             cols[f"{prefix}_{u.level.value}"] = u.code
-    return cols
+    return tuple(cols.items())
 
 
 # -- the projection --------------------------------------------------------------------------

@@ -45,6 +45,10 @@ from sqlalchemy.orm import Session
 #: commit; the cost is redoing at most this many events after a crash.
 BATCH_SIZE_EVENTS = 1_000
 
+#: Batch size for a rebuild from zero: nobody reads the tables meanwhile, so bigger
+#: transactions (fewer commits, fewer re-reads of a case's steps) win.
+REBUILD_BATCH_SIZE_EVENTS = 5_000
+
 #: The source name of the event store's own notification log.
 NOTIFICATION_LOG_SOURCE = "socai"
 

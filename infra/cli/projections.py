@@ -27,7 +27,7 @@ from infra.cli.context import console, refusing, state
 from infra.projection_db import projections_engine, runner_for
 from projections import asof
 from projections.case_status import read_status
-from projections.framework import InProcessRunner, reset
+from projections.framework import REBUILD_BATCH_SIZE_EVENTS, InProcessRunner, reset
 from projections.kpi import compute_kpis
 from projections.registry import all_projections, by_name
 from projections.rollup import compute_rollup, parse_years
@@ -91,7 +91,7 @@ def rebuild(
     chosen = [by_name(name)] if name else all_projections()
     for projection in chosen:
         reset(engine, projection)
-    runner = InProcessRunner(application, engine, chosen)
+    runner = InProcessRunner(application, engine, chosen, batch_size=REBUILD_BATCH_SIZE_EVENTS)
     covered = _progress_run(runner, application.max_position(),
                             f"rebuilding {', '.join(p.name for p in chosen)}")
     console.print(f"rebuilt from {covered} notifications")
