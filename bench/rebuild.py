@@ -29,9 +29,10 @@ from sqlalchemy import create_engine, event
 from domain.case.aggregate import Case
 from domain.case.commands import Receive
 from domain.errors import RuleViolation
+from domain.reference.units import unit_directory
 from infra.application import SocaiApplication
 from infra.keys import create_key_file
-from infra.projection_db import _sqlite_pragmas
+from infra.projection_db import sqlite_pragmas
 from infra.settings import Settings
 from infra.synthetic import ScenarioConfig, ScenarioGenerator
 from projections.framework import REBUILD_BATCH_SIZE_EVENTS, InProcessRunner
@@ -98,7 +99,7 @@ def read_rate(app: SocaiApplication) -> tuple[int, float]:
 def rebuild_rate(app: SocaiApplication, path: Path) -> float:
     path.unlink(missing_ok=True)
     engine = create_engine(f"sqlite:///{path}")
-    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "connect", sqlite_pragmas)
     runner = InProcessRunner(app, engine, all_projections(),
                              batch_size=REBUILD_BATCH_SIZE_EVENTS)
     started = time.perf_counter()
