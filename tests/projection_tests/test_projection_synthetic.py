@@ -30,8 +30,13 @@ from infra.synthetic import ScenarioConfig, run_scenario
 from projections.framework import InProcessRunner, content_digest
 from projections.kpi import compute_kpis
 from projections.registry import all_projections
-from projections.rollup import DESTINATION_ROWS, REINTEGRATION_ROWS, REINTEGRATION_SUPPORTS
-from projections.rollup import compute_rollup, form_rows
+from projections.rollup import (
+    DESTINATION_ROWS,
+    REINTEGRATION_ROWS,
+    REINTEGRATION_SUPPORTS,
+    compute_rollup,
+    form_rows,
+)
 from tests.projection_tests.scenario import open_app
 from tests.projection_tests.test_projection_rollup import _check_form_rules
 
