@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from domain.errors import InvalidInput
+from domain.money import format_vnd
 from domain.reference.units import NATIONAL_CODE, AdminMap
 from domain.time import business_date, parse_instant
 from infra.cli.context import console, refusing, state
@@ -32,6 +33,7 @@ from projections.kpi import compute_kpis
 from projections.registry import all_projections, by_name
 from projections.rollup import compute_rollup, parse_years
 from projections.rollup_export import FORMATS, to_csv, to_text, to_xlsx
+from projections.support_use import support_use
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -209,3 +211,25 @@ def rollup(
     else:
         output.write_text(text, encoding="utf-8")
         console.print(f"wrote {output}")
+
+
+@app.command()
+@refusing
+def spending(
+    ctx: typer.Context,
+    unit: str = UNIT,
+    years: str = typer.Option(..., "--years", help="e.g. 2016-2020"),
+    admin_map: str = MAP,
+    known_at: str = KNOWN_AT,
+) -> None:
+    """Support given per type and year in a unit, with amounts in đồng (for reconciliation)."""
+    chosen_map = AdminMap.parse(admin_map, "--map")
+    chosen_years = parse_years(years)
+    _application, engine, _instant = caught_up(ctx, known_at)
+    table = Table(title=f"support use: unit {unit} ({chosen_map.value} map), {years}")
+    for column in ("support type", "year", "supports", "persons", "amount"):
+        table.add_column(column, justify="left" if column == "support type" else "right")
+    for use in support_use(engine, chosen_map, unit, chosen_years):
+        table.add_row(use.support_type, str(use.year), str(use.supports), str(use.persons),
+                      format_vnd(use.amount_vnd))
+    console.print(table)

@@ -37,6 +37,7 @@ from projections.rollup import (
     compute_rollup,
     form_rows,
 )
+from projections.support_use import support_use
 from tests.projection_tests.scenario import open_app
 from tests.projection_tests.test_projection_rollup import _check_form_rules
 
@@ -244,3 +245,15 @@ def test_runner_killed_at_random_points_resumes_to_identical_tables(tmp_path: Pa
         assert content_digest(killed, projection) == content_digest(rebuilt, projection)
     assert InProcessRunner(app, killed, all_projections()).positions() == {
         p.name: head for p in all_projections()}
+
+
+def test_support_use_equals_the_cases_supports(demo) -> None:
+    _app, engine, statuses = demo
+    uses = support_use(engine, AdminMap.NEW, "VN", YEARS)
+    expected: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
+    for s in statuses:
+        for x in s.supports:
+            expected[(x.support_type, x.occurred_on.year)][0] += 1
+            expected[(x.support_type, x.occurred_on.year)][1] += x.amount_vnd or 0
+    assert {(u.support_type, u.year): [u.supports, u.amount_vnd] for u in uses} == dict(expected)
+    assert all(0 < u.persons <= u.supports for u in uses)
