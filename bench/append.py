@@ -18,14 +18,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from eventsourcing.application import Application  # noqa: E402
-from eventsourcing.domain import Aggregate, event  # noqa: E402
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
 
-from domain.case.commands import Receive  # noqa: E402
-from infra.application import SocaiApplication  # noqa: E402
-from infra.keys import create_key_file  # noqa: E402
-from infra.settings import Settings  # noqa: E402
-from infra.synthetic import ScenarioConfig, ScenarioGenerator, SimulatedClock  # noqa: E402
+from domain.case.commands import Receive
+from infra.application import SocaiApplication
+from infra.keys import create_key_file
+from infra.settings import Settings
+from infra.synthetic import ScenarioConfig, ScenarioGenerator, SimulatedClock
 
 
 class Note(Aggregate):
@@ -90,14 +90,22 @@ def main() -> None:
         tmp = Path(d)
         base = {"PERSISTENCE_MODULE": "eventsourcing.sqlite"}
         rate_plain = plain(events, per_case, {**base, "SQLITE_DBNAME": str(tmp / "p.db")})
-        rate_aes = plain(events, per_case, {
-            **base, "SQLITE_DBNAME": str(tmp / "pa.db"),
-            "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
-            "CIPHER_KEY": AESCipher.create_key(32),
-            "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
-        })
+        rate_aes = plain(
+            events,
+            per_case,
+            {
+                **base,
+                "SQLITE_DBNAME": str(tmp / "pa.db"),
+                "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
+                "CIPHER_KEY": AESCipher.create_key(32),
+                "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
+            },
+        )
         rate_socai = socai(planned, tmp)
-    print(f"events written per path: {events} ({args.cases} cases, ~{per_case} events each, 1 event/tx)")
+    print(
+        f"events written per path: {events}"
+        f" ({args.cases} cases, ~{per_case} events each, 1 event/tx)"
+    )
     print(f"plain eventsourcing, SQLite          : {rate_plain:9.0f} events/s")
     print(f"plain eventsourcing, SQLite+AES+zlib : {rate_aes:9.0f} events/s")
     print(f"socai append path (rules, AES, store): {rate_socai:9.0f} events/s")

@@ -10,18 +10,28 @@ from eventsourcing.utils import resolve_topic
 from domain.case.aggregate import Case
 
 CASE_TOPICS = {
-    "socai.case:Case", "socai.case:Created", "socai.case:Received.v1",
-    "socai.case:DemographicsRecorded.v1", "socai.case:TraffickingFormRecorded.v1",
-    "socai.case:VerificationRequested.v1", "socai.case:VerificationConcluded.v1",
-    "socai.case:Routed.v1", "socai.case:ProtectionApplied.v1", "socai.case:SupportProvided.v1",
-    "socai.case:ShelterAdmitted.v1", "socai.case:ShelterDischarged.v1",
-    "socai.case:Reintegrated.v1", "socai.case:Closed.v1", "socai.case:CorrectionRecorded.v1",
+    "socai.case:Case",
+    "socai.case:Created",
+    "socai.case:Received.v1",
+    "socai.case:DemographicsRecorded.v1",
+    "socai.case:TraffickingFormRecorded.v1",
+    "socai.case:VerificationRequested.v1",
+    "socai.case:VerificationConcluded.v1",
+    "socai.case:Routed.v1",
+    "socai.case:ProtectionApplied.v1",
+    "socai.case:SupportProvided.v1",
+    "socai.case:ShelterAdmitted.v1",
+    "socai.case:ShelterDischarged.v1",
+    "socai.case:Reintegrated.v1",
+    "socai.case:Closed.v1",
+    "socai.case:CorrectionRecorded.v1",
 }
 
 
 def test_every_case_class_has_its_registered_stable_topic() -> None:
     classes = [Case] + [
-        v for k, v in vars(Case).items()
+        v
+        for k, v in vars(Case).items()
         if isinstance(v, type) and issubclass(v, CanMutateAggregate) and k != "Event"
     ]
     assert {c.TOPIC for c in classes} == CASE_TOPICS

@@ -30,7 +30,9 @@ def test_the_scenario_is_deterministic_and_bulk_loading_gives_the_same_cases(
         assert a[cid] == b[cid]
 
 
-def test_the_scenario_covers_what_the_programme_sees(make_app: Callable[..., SocaiApplication], tmp_path: Path) -> None:
+def test_the_scenario_covers_what_the_programme_sees(
+    make_app: Callable[..., SocaiApplication], tmp_path: Path
+) -> None:
     app = make_app(f"sqlite:///{tmp_path / 's.db'}")
     generator = run_scenario(app, ScenarioConfig(cases=300, seed=2016))
     cases = list(statuses(app).values())
