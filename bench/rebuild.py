@@ -1,9 +1,9 @@
 """Rebuild throughput: all projections from N events (default 1,000,000), next to the rate
 at which the same run reads and decodes the notification log (the ceiling for any rebuild).
 
-The store is built first from the lead's synthetic scenario through the domain (every rule
-checked by the ``Case`` aggregate, events encrypted with AES-GCM and zlib as in production);
-to keep that part short, aggregates stay in memory and are saved many per transaction.
+The store is built first from the lead's synthetic scenario with ``infra.synthetic.bulk_load``
+(every rule checked by the ``Case`` aggregate, events encrypted with AES-GCM and zlib as in
+production, many cases saved per transaction).
 Pass ``--store PATH`` to keep the built store and reuse it in a later run.
 
     python bench/rebuild.py [--events 1000000] [--store /tmp/bench-1m.db]
@@ -19,29 +19,22 @@ import resource
 import sys
 import tempfile
 import time
-from collections import OrderedDict
+from itertools import islice
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import create_engine, event
 
-from domain.case.aggregate import Case
-from domain.case.commands import Receive
-from domain.errors import RuleViolation
 from domain.reference.units import unit_directory
 from infra.application import SocaiApplication
 from infra.keys import create_key_file
 from infra.projection_db import sqlite_pragmas
 from infra.settings import Settings
-from infra.synthetic import ScenarioConfig, ScenarioGenerator
+from infra.synthetic import ScenarioConfig, ScenarioGenerator, bulk_load
 from projections.framework import REBUILD_BATCH_SIZE_EVENTS, InProcessRunner
 from projections.registry import all_projections
 
-#: Aggregates kept in memory while building the store (older ones are reloaded if needed).
-CACHE_AGGREGATES = 20_000
-#: Steps recorded per save (one transaction) while building the store.
-SAVE_EVERY_STEPS = 500
 EVENTS_PER_CASE_ESTIMATE = 9
 
 
@@ -53,38 +46,11 @@ def open_store(path: Path) -> SocaiApplication:
 
 
 def build(app: SocaiApplication, events: int) -> None:
-    """Record about ``events`` scenario steps through the domain, many per transaction."""
+    """Record about ``events`` scenario steps through the domain (``infra.synthetic``)."""
     config = ScenarioConfig(cases=events // EVENTS_PER_CASE_ESTIMATE + 1, seed=1_000_000)
-    cache: OrderedDict = OrderedDict()
-    dirty: dict = {}
-    written = 0
     started = time.perf_counter()
-    for step in ScenarioGenerator(config).steps():
-        if written >= events:
-            break
-        try:
-            if isinstance(step.command, Receive):
-                case = Case.receive(step.case_id, step.command, step.actor, step.recorded_at)
-            else:
-                case = cache.get(step.case_id) or dirty.get(step.case_id) \
-                    or app.repository.get(step.case_id)
-                case.execute(step.command, step.actor, step.recorded_at)
-        except RuleViolation:
-            continue
-        cache[step.case_id] = case
-        cache.move_to_end(step.case_id)
-        dirty[step.case_id] = case
-        written += 1
-        if written % SAVE_EVERY_STEPS == 0:
-            app.save(*dirty.values())
-            dirty.clear()
-            while len(cache) > CACHE_AGGREGATES:
-                cache.popitem(last=False)
-            if written % 100_000 == 0:
-                rate = written / (time.perf_counter() - started)
-                print(f"  built {written:,} events ({rate:,.0f}/s)", flush=True)
-    if dirty:
-        app.save(*dirty.values())
+    written = bulk_load(app, islice(ScenarioGenerator(config).steps(), events))
+    print(f"  built {written:,} events ({written / (time.perf_counter() - started):,.0f}/s)")
 
 
 def read_rate(app: SocaiApplication) -> tuple[int, float]:
