@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from eventsourcing.domain import CanMutateAggregate
+from eventsourcing.utils import resolve_topic
 from sqlalchemy import create_engine
 
 from domain.activity.aggregate import Activity
@@ -30,6 +32,13 @@ def test_topics_are_explicit_and_stable() -> None:
         "socai.activity:DirectiveIssued.v1", "socai.activity:CommunicationSessionHeld.v1",
         "socai.activity:MaterialsDistributed.v1", "socai.activity:TrainingCourseHeld.v1",
         "socai.activity:Withdrawn.v1"}
+    classes = [Activity] + [v for k, v in vars(Activity).items()
+                            if isinstance(v, type) and issubclass(v, CanMutateAggregate)
+                            and k != "Event"]
+    assert {c.TOPIC for c in classes} == {"socai.activity:Activity", "socai.activity:Created",
+                                          *ActivityProjection.topics}
+    for cls in classes:
+        assert resolve_topic(cls.TOPIC) is cls
 
 
 @pytest.mark.parametrize(("kind", "data", "field"), [
