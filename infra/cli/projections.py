@@ -17,7 +17,7 @@ from uuid import UUID
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from domain.errors import InvalidInput
@@ -27,15 +27,18 @@ from domain.time import business_date, parse_instant
 from infra.cli.context import console, refusing, state
 from infra.projection_db import projections_engine, runner_for
 from projections import asof
-from projections.case_status import read_status
+from projections.case_status import case_status, read_status
 from projections.framework import REBUILD_BATCH_SIZE_EVENTS, InProcessRunner, reset
 from projections.kpi import compute_kpis
 from projections.registry import all_projections, by_name
-from projections.rollup import compute_rollup, parse_years
-from projections.rollup_export import FORMATS, to_csv, to_text, to_xlsx
+from projections.rollup import Rollup, compute_rollup, parse_years, resolve_unit, unit_filter
+from projections.rollup_export import FORMATS, cell_text, to_csv, to_text, to_xlsx
 from projections.support_use import support_use
 
 app = typer.Typer(no_args_is_help=True)
+
+#: Most cases one listing shows (use the rollup or an export for more).
+MAX_LISTED_CASES = 1_000
 
 #: Seconds between polls of the notification log in ``socai projections run --follow``.
 FOLLOW_POLL_SECONDS = 1.0
@@ -190,6 +193,8 @@ def rollup(
     known_at: str = KNOWN_AT,
     output_format: str = typer.Option("text", "--format", help="text | csv | xlsx"),
     output: Path = OUTPUT,
+    changes: bool = typer.Option(
+        False, "--changes", help="With --known-at: list the cells that changed since then."),
 ) -> None:
     """The provincial rollup form (BIỂU TỔNG HỢP SỐ LIỆU) for a unit and years."""
     if output_format not in FORMATS:
@@ -197,10 +202,17 @@ def rollup(
                            hint="text, csv or xlsx")
     if output_format == "xlsx" and output is None:
         raise InvalidInput("-o", "an XLSX export needs a file", hint="-o rollup.xlsx")
+    if changes and known_at is None:
+        raise InvalidInput("--changes", "compares with a past report: give --known-at T too",
+                           hint="e.g. --known-at 2021-01-15 --changes")
     chosen_map = AdminMap.parse(admin_map, "--map")
     chosen_years = parse_years(years)
     _application, engine, instant = caught_up(ctx, known_at)
     result = compute_rollup(engine, chosen_map, unit, chosen_years)
+    if changes:
+        _print_changes(result, compute_rollup(caught_up(ctx)[1], chosen_map, unit,
+                                              chosen_years), known_at)
+        return
     if output_format == "xlsx":
         to_xlsx(result, output, instant)
         console.print(f"wrote {output}")
@@ -211,6 +223,63 @@ def rollup(
     else:
         output.write_text(text, encoding="utf-8")
         console.print(f"wrote {output}")
+
+
+def _print_changes(then: Rollup, now: Rollup, known_at: str) -> None:
+    """Cells whose value differs between the report as known at T and now."""
+    table = Table(title=f"changes since {known_at}: {now.unit} ")
+    for column in ("row", "nội dung", "year", "then", "now"):
+        table.add_column(column, justify="right" if column in ("then", "now") else "left")
+    changed = 0
+    for row, values, _total in then.rows():
+        for year, before in zip(then.years, values, strict=True):
+            after = now.values[row.row_id][year]
+            if after != before:
+                changed += 1
+                table.add_row(row.row_id, row.label_vi, str(year), cell_text(row, before),
+                              cell_text(row, after))
+    console.print(table if changed else f"no cell changed since {known_at}")
+
+
+@app.command()
+@refusing
+def cases(
+    ctx: typer.Context,
+    unit: str = UNIT,
+    admin_map: str = MAP,
+    agency: str = typer.Option(None, "--agency", help="Receiving agency, e.g. border_guard."),
+    stage: str = typer.Option(None, "--stage", help="e.g. received, under_verification."),
+    overdue: bool = typer.Option(False, "--overdue", help="Only open procedures past 15 days."),
+    limit: int = typer.Option(50, "--limit", min=1, max=MAX_LISTED_CASES),
+    known_at: str = KNOWN_AT,
+) -> None:
+    """Cases in a unit (pseudonymous ids only): stage, dates, deadlines, supports."""
+    application, engine, _instant = caught_up(ctx, known_at)
+    chosen_map = AdminMap.parse(admin_map, "--map")
+    target = resolve_unit(chosen_map, unit)
+    query = select(case_status).where(unit_filter(case_status, chosen_map, target))
+    if agency:
+        query = query.where(case_status.c.receiving_agency == agency)
+    if stage:
+        query = query.where(case_status.c.stage == stage)
+    today = business_date(application.now())
+    if overdue:
+        query = query.where(case_status.c.verified_on.is_(None),
+                            case_status.c.procedures_due_on < today)
+    query = query.order_by(case_status.c.received_on, case_status.c.case_id).limit(limit)
+    table = Table(title=f"cases in {target} — {today}")
+    table.add_column("case", no_wrap=True, min_width=36)
+    for column in ("received", "agency", "stage", "procedures due", "overdue days",
+                   "supports", "essential needs days"):
+        table.add_column(column)
+    with Session(engine) as session:
+        for c in session.execute(query):
+            late = (c.procedures_overdue_days if c.verified_on is not None
+                    else max(0, (today - c.procedures_due_on).days))
+            table.add_row(c.case_id, str(c.received_on), c.receiving_agency or "", c.stage,
+                          str(c.procedures_due_on), str(late), str(c.supports),
+                          f"{c.essential_needs_days}/{c.essential_needs_limit_days or '-'}")
+    console.print(table)
 
 
 @app.command()

@@ -96,7 +96,25 @@ def test_status_rebuild_kpi_and_known_at(store: str) -> None:
     assert set(totals) == {"0"}
 
 
+def test_case_listing_and_changes_since_a_report(store: str) -> None:
+    listing = runner.invoke(app, ["--store", store, "projections", "cases", "--unit", "VN",
+                                  "--limit", "3"], env=ENV, terminal_width=200)
+    assert listing.exit_code == 0, listing.output
+    ids = [w for w in listing.output.split() if len(w) == 36 and w.count("-") == 4]
+    assert len(ids) == 3
+    shown = _cli(store, "projections", "case", ids[0])
+    assert "stage" in shown
+    assert "full_name" not in shown
+    changes = runner.invoke(app, ["--store", store, "rollup", "--unit", "VN", "--years",
+                                  "2016-2026", "--map", "2025", "--known-at", "2018-12-31",
+                                  "--changes"], env=ENV, terminal_width=200)
+    assert changes.exit_code == 0, changes.output
+    assert "I.1" in changes.output
+    assert "2024" in changes.output
+
+
 @pytest.mark.parametrize("args", [
+    ["rollup", "--unit", "87", "--years", "2016", "--changes"],
     ["rollup", "--unit", "87", "--years", "20x6"],
     ["rollup", "--unit", "9999", "--years", "2016-2020"],
     ["rollup", "--unit", "87", "--years", "2016", "--format", "pdf"],
