@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import StaticPool
 
 from domain.time import require_aware
-from projections.framework import InProcessRunner, Projection
+from projections.framework import REBUILD_BATCH_SIZE_EVENTS, InProcessRunner, Projection
 from projections.registry import all_projections
 
 
@@ -36,7 +36,7 @@ def known_at(app: Any, instant: datetime,
     engine = memory_engine()
     runner = InProcessRunner(
         app, engine, projections or all_projections(),
-        accept=lambda event: event.timestamp <= instant,
+        batch_size=REBUILD_BATCH_SIZE_EVENTS, accept=lambda event: event.timestamp <= instant,
     )
     runner.run()
     return engine
