@@ -25,7 +25,7 @@ Where the tables live: by default a separate SQLite file beside the event store
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -252,13 +252,3 @@ class InProcessRunner:
         head = self.app.max_position()
         return {name: max(0, head - pos) for name, pos in self.positions().items()}
 
-
-def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
