@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from types import MappingProxyType
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
 from sqlalchemy import (
     Boolean,
     Column,
@@ -44,7 +46,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from domain.case.aggregate import Case, CaseEvent, step_of
+from domain.case.aggregate import Case, CaseEvent
 from domain.case.steps import CaseStatus, Step, fold
 from domain.reference.units import AdminMap, Unit, UnitLevel, unit_directory
 
@@ -169,15 +171,24 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot store a {type(value).__name__} in a projection step")
 
 
-def public_step(step: Step) -> Step:
-    """The step with personal fields removed; a correction keeps no values at all."""
-    data = {k: v for k, v in step.data.items() if k not in PERSONAL_FIELDS}
-    if step.kind == "CorrectionRecorded":
-        data = {k: data[k] for k in ("corrects_version", "field", "reason") if k in data}
+@cache
+def _public_fields(event_class: type) -> tuple[str, ...]:
+    """The event class's own fields that a projection may keep (no personal data; for a
+    correction only which version and field it corrects and why)."""
+    if event_class.__name__ == "CorrectionRecorded":
+        return ("corrects_version", "field", "reason")
+    common = {f.name for f in dataclass_fields(CaseEvent)}
+    skip = common | {f.name for f in dataclass_fields(Aggregate.Created)} | PERSONAL_FIELDS
+    return tuple(f.name for f in dataclass_fields(event_class) if f.name not in skip)
+
+
+def public_step(event: CaseEvent) -> Step:
+    """The event as a step (like ``domain.case.aggregate.step_of``) without personal data."""
     return Step(
-        version=step.version, kind=step.kind, occurred_on=step.occurred_on,
-        recorded_at=step.recorded_at, officer_id=step.officer_id, agency=step.agency,
-        legal_basis=step.legal_basis, data=MappingProxyType(data),
+        version=event.originator_version, kind=type(event).__name__,
+        occurred_on=event.occurred_on, recorded_at=event.timestamp,
+        officer_id=event.officer_id, agency=event.agency, legal_basis=event.legal_basis,
+        data=MappingProxyType({n: getattr(event, n) for n in _public_fields(type(event))}),
     )
 
 
@@ -338,7 +349,7 @@ class CaseStatusProjection:
         changed: dict[tuple[str, int], Step] = {}
         for event in events:
             case_id = str(event.originator_id)
-            step = public_step(step_of(event))
+            step = public_step(event)
             assert step.version not in steps[case_id], f"{case_id} v{step.version} applied twice"
             steps[case_id][step.version] = step
             new_rows.append(_step_row(case_id, step))
