@@ -96,12 +96,15 @@ def title_lines(rollup: Rollup, known_at: datetime | None) -> list[str]:
 
 
 def to_csv(rollup: Rollup) -> str:
+    """The canonical table: one line per (unit_map, unit_code, row_id), a column per year
+    (``y2016``…) and ``total``; money rows in million VND as exact decimals."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["row_id", "stt", "label_vi", "unit",
+    writer.writerow(["unit_map", "unit_code", "row_id", "stt", "label_vi", "unit",
                      *(f"y{y}" for y in rollup.years), "total"])
     for row, values, total in rollup.rows():
-        writer.writerow([row.row_id, row.stt, row.label_vi, row.unit,
+        writer.writerow([rollup.admin_map.value, rollup.unit.code, row.row_id, row.stt,
+                         row.label_vi, row.unit,
                          *(cell_text(row, v) for v in values), cell_text(row, total)])
     return out.getvalue()
 
