@@ -170,8 +170,9 @@ def kpi(
     known_at: str = KNOWN_AT,
 ) -> None:
     """Programme KPIs against their targets (100% verified, supported, protected...)."""
-    application, engine, _instant = caught_up(ctx, known_at)
-    today = business_date(application.now())
+    application, engine, instant = caught_up(ctx, known_at)
+    # as known at T, open procedures are judged on T's date (what the report then showed)
+    today = business_date(instant or application.now())
     chosen_map = AdminMap.parse(admin_map, "--map")
     kpis = compute_kpis(engine, chosen_map, unit, today, year)
     table = Table(title=f"KPIs: unit {unit} ({chosen_map.value} map)"
