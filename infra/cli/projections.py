@@ -255,7 +255,7 @@ def cases(
     known_at: str = KNOWN_AT,
 ) -> None:
     """Cases in a unit (pseudonymous ids only): stage, dates, deadlines, supports."""
-    application, engine, _instant = caught_up(ctx, known_at)
+    application, engine, instant = caught_up(ctx, known_at)
     chosen_map = AdminMap.parse(admin_map, "--map")
     target = resolve_unit(chosen_map, unit)
     query = select(case_status).where(unit_filter(case_status, chosen_map, target))
@@ -263,7 +263,7 @@ def cases(
         query = query.where(case_status.c.receiving_agency == agency)
     if stage:
         query = query.where(case_status.c.stage == stage)
-    today = business_date(application.now())
+    today = business_date(instant or application.now())
     if overdue:
         query = query.where(case_status.c.verified_on.is_(None),
                             case_status.c.procedures_due_on < today)
