@@ -344,7 +344,10 @@ class CaseStatusProjection:
 
     def apply(self, session: Session, events: Sequence[Any]) -> None:
         touched = list(dict.fromkeys(str(e.originator_id) for e in events))
-        steps = load_steps(session, touched)
+        # a case whose reception is in this batch has no stored steps yet: skip its query
+        new_cases = {str(e.originator_id) for e in events if e.originator_version == 1}
+        steps = load_steps(session, [c for c in touched if c not in new_cases])
+        steps.update({c: {} for c in new_cases})
         new_rows: list[dict[str, Any]] = []
         changed: dict[tuple[str, int], Step] = {}
         for event in events:
