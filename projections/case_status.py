@@ -23,6 +23,7 @@ stored. Rows are a pure function of the events, so a rebuild gives identical tab
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
@@ -44,6 +45,7 @@ from sqlalchemy import (
     delete,
     select,
 )
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from domain.case.aggregate import Case, CaseEvent
@@ -57,6 +59,9 @@ PERSONAL_FIELDS = frozenset({"person", "relative"})
 
 #: Case ids per ``IN (...)`` query (SQLite's default variable limit is far above this).
 QUERY_CHUNK_CASES = 500
+
+#: Cases whose steps stay in memory between batches (about 1 KiB each).
+STEP_CACHE_CASES = 50_000
 
 #: Unit look-ups cached (both maps have about 14,000 units in all).
 UNIT_CACHE_ENTRIES = 32_768
@@ -342,11 +347,18 @@ class CaseStatusProjection:
         if isinstance(cls, type) and issubclass(cls, CaseEvent) and cls is not Case.Created
     )
 
+    def __init__(self) -> None:
+        #: Steps of recently touched cases, as committed. Only a speed-up: each use is
+        #: checked against ``case_status.last_version`` (so another writer or a rebuild
+        #: invalidates it), and any rollback empties it (it may hold uncommitted steps).
+        self._cache: OrderedDict[str, dict[int, Step]] = OrderedDict()
+
     def apply(self, session: Session, events: Sequence[Any]) -> None:
+        sa_event.listen(session, "after_soft_rollback", self._forget)
         touched = list(dict.fromkeys(str(e.originator_id) for e in events))
         # a case whose reception is in this batch has no stored steps yet: skip its query
         new_cases = {str(e.originator_id) for e in events if e.originator_version == 1}
-        steps = load_steps(session, [c for c in touched if c not in new_cases])
+        steps = self._steps(session, [c for c in touched if c not in new_cases])
         steps.update({c: {} for c in new_cases})
         new_rows: list[dict[str, Any]] = []
         changed: dict[tuple[str, int], Step] = {}
@@ -377,6 +389,28 @@ class CaseStatusProjection:
         if new_rows:
             session.execute(case_step.insert(), new_rows)
         self._replace_derived(session, touched, steps)
+        for case_id in touched:
+            self._cache[case_id] = steps[case_id]
+            self._cache.move_to_end(case_id)
+        while len(self._cache) > STEP_CACHE_CASES:
+            self._cache.popitem(last=False)
+
+    def _forget(self, *_args: Any) -> None:
+        self._cache.clear()
+
+    def _steps(self, session: Session, case_ids: list[str]) -> dict[str, dict[int, Step]]:
+        """Stored steps of these cases: from the cache when it matches the table."""
+        cached = [c for c in case_ids if c in self._cache]
+        stored: dict[str, int] = {}
+        for start in range(0, len(cached), QUERY_CHUNK_CASES):
+            chunk = cached[start : start + QUERY_CHUNK_CASES]
+            query = select(case_status.c.case_id, case_status.c.last_version).where(
+                case_status.c.case_id.in_(chunk))
+            stored.update({row.case_id: row.last_version for row in session.execute(query)})
+        steps = {c: self._cache[c] for c in cached
+                 if self._cache[c] and stored.get(c) == max(self._cache[c])}
+        steps.update(load_steps(session, [c for c in case_ids if c not in steps]))
+        return steps
 
     @staticmethod
     def _replace_derived(session: Session, touched: list[str],

@@ -12,7 +12,14 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from projections.case_status import CaseStatusProjection, case_step
-from projections.framework import Position, apply_batch, create_tables, position_of
+from projections.framework import (
+    Position,
+    apply_batch,
+    content_digest,
+    create_tables,
+    position_of,
+    reset,
+)
 from tests.projection_tests.scenario import StepClock, open_app, run
 
 
@@ -56,3 +63,23 @@ def test_a_failed_batch_leaves_neither_rows_nor_position(tmp_path: Path) -> None
     with Session(engine) as session:
         assert position_of(session, projection.name) == 0
         assert session.execute(select(func.count()).select_from(case_step)).scalar() == 0
+
+
+def test_the_step_cache_never_outlives_a_rollback_or_a_reset(tmp_path: Path) -> None:
+    events = _events(tmp_path)
+    projection = CaseStatusProjection()  # one instance, so its step cache is reused
+    engine = create_engine("sqlite://")
+    create_tables(engine, [projection])
+    with Session(engine) as session, session.begin():
+        apply_batch(session, projection, events[:1], Position("socai", 0, 1))
+    with pytest.raises(AssertionError), Session(engine) as session, session.begin():
+        apply_batch(session, projection, [events[1], events[1]], Position("socai", 0, 2))
+    with Session(engine) as session, session.begin():  # the failed step is not remembered
+        apply_batch(session, projection, events[1:], Position("socai", 0, 2))
+    expected = content_digest(engine, projection)
+    reset(engine, projection)  # tables emptied behind the cache's back, then another
+    with Session(engine) as session, session.begin():  # writer applies the first event
+        apply_batch(session, CaseStatusProjection(), events[:1], Position("socai", 0, 1))
+    with Session(engine) as session, session.begin():  # the stale cache holds both steps
+        apply_batch(session, projection, events[1:], Position("socai", 0, 2))
+    assert content_digest(engine, projection) == expected
