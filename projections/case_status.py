@@ -60,8 +60,8 @@ PERSONAL_FIELDS = frozenset({"person", "relative"})
 #: Case ids per ``IN (...)`` query (SQLite's default variable limit is far above this).
 QUERY_CHUNK_CASES = 500
 
-#: Cases whose steps stay in memory between batches (about 1 KiB each).
-STEP_CACHE_CASES = 50_000
+#: Cases whose steps stay in memory between batches (a few KiB each: ~100 MiB at most).
+STEP_CACHE_CASES = 20_000
 
 #: Unit look-ups cached (both maps have about 14,000 units in all).
 UNIT_CACHE_ENTRIES = 32_768
