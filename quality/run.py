@@ -175,6 +175,10 @@ def validate(
                     for key in result.result.get("unexpected_index_list") or []:
                         report.failures.append(explainer.explain(check, key))
     report.failures.sort(key=lambda f: (f.unit_map, f.unit_code, f.row_id, f.year, f.rule))
+    if docs_dir is not None:
+        from quality.docs import make_offline
+
+        make_offline(docs_dir)
     return report
 
 

@@ -1,0 +1,270 @@
+"""Import a submitted rollup (báo cáo gửi lên) from CSV or XLSX into the rollup table shape.
+
+**CSV** — the shape of ``hong_ngu_2016_2020.csv``: ``row_id, y2016, ..., total_stated`` (a
+year may also be written ``2016``; the total ``total``). The unit is given by columns
+``unit_map, unit_code`` (then one file may hold many units), or by the ``unit`` argument
+(``"old:870"``, CLI ``--unit``).
+
+**XLSX** — the official form layout as districts fill it: a title, a line ``Đơn vị: NAME
+(old:870)``, a header row starting at ``STT`` with the content, unit of measure, one column per
+year (often under a merged ``Năm`` cell) and a total (``Tổng cộng``, often merged over two header
+rows), then one line per form row with its Vietnamese label. An optional ``Mã chỉ tiêu`` /
+``row_id`` column names rows exactly; without it rows are matched to the form by label, in form
+order (labels repeat — "Nam" is both victims and sheltered — so order decides).
+
+Cells as people type them: blank, ``-`` and ``–`` are blank (never zero); ``1.800`` and
+``1,800`` are one thousand eight hundred (Vietnamese writes the dot as thousands separator);
+``1,5`` is one and a half. Anything else that is not a number is an error naming the cell.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from domain.errors import SocaiError
+from domain.reference.rollup_form import form_rows, row_ids
+from domain.reference.units import AdminMap, unit_directory
+from quality.table import TOTAL_COLUMN, NotARollup, require_rollup, year_column
+
+_BLANKS = frozenset({"", "-", "–", "—"})
+_THOUSANDS = re.compile(r"^-?\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$")
+_DECIMAL = re.compile(r"^-?\d+[.,]\d+$")
+_INTEGER = re.compile(r"^-?\d+$")
+_UNIT_REF = re.compile(r"\b(old|2025)\s*:\s*(VN|\d{2,5})\b", re.IGNORECASE)
+_COLUMN_NUMBER = re.compile(r"^\(?\d{1,2}\)?$")
+_YEAR = re.compile(r"(?:^|\D)((?:19|20)\d{2})(?:\D|$)")
+#: How far below the STT header the year / total header cells may sit (merged header rows).
+HEADER_ROWS_MAX = 3
+#: Largest sheet read, in rows (a form has ~60; a file this large is not a form).
+SHEET_ROWS_MAX = 5000
+
+
+def parse_cell(value: Any, where: str) -> float:
+    """A cell's number, NaN for blank; :class:`NotARollup` naming ``where`` otherwise."""
+    if value is None:
+        return math.nan
+    if isinstance(value, bool):
+        raise NotARollup(f"{where}: {value!r} is not a number")
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip().replace("\u00a0", "").replace(" ", "")
+    if text in _BLANKS:
+        return math.nan
+    if _THOUSANDS.match(text):
+        return float(re.sub(r"[.,]", "", text))
+    if _DECIMAL.match(text):
+        return float(text.replace(",", "."))
+    if _INTEGER.match(text):
+        return float(text)
+    raise NotARollup(
+        f"{where}: {value!r} is not a number",
+        hint="write whole numbers (1.800 or 1800), leave unknown cells blank",
+    )
+
+
+def parse_unit(text: str) -> tuple[str, str, str]:
+    """``"old:870"`` → (map, code, level), checked against the unit directory."""
+    match = _UNIT_REF.search(text or "")
+    if match is None:
+        raise NotARollup(
+            f"{text!r} does not name a unit",
+            hint="name a unit as MAP:CODE, e.g. old:870 (a district) or 2025:82 (a province)",
+        )
+    admin_map = AdminMap.parse(match.group(1), "unit")
+    unit = unit_directory().require(admin_map, match.group(2).upper(), "unit")
+    return admin_map.value, unit.code, unit.level.value
+
+
+def read_rollup(path: Path, unit: str | None = None) -> pd.DataFrame:
+    """The rollup in ``path`` (``.csv`` or ``.xlsx``) as a rollup table."""
+    if not path.is_file():
+        raise SocaiError(f"no file {path}", hint="give the path of a CSV or XLSX rollup")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _read_csv(path, unit)
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path, unit)
+    raise NotARollup(
+        f"{path.name} is not a rollup file (expected .csv or .xlsx)",
+        hint="export the form as CSV (row_id, y2016..., total_stated) or XLSX (official layout)",
+    )
+
+
+def _with_unit(frame: pd.DataFrame, unit: str | None, source: str) -> pd.DataFrame:
+    if unit is not None:
+        unit_map, code, level = parse_unit(unit)
+        frame = frame.drop(columns=[c for c in ("unit_map", "unit_code", "unit_level")
+                                    if c in frame.columns])
+        frame.insert(0, "unit_map", unit_map)
+        frame.insert(1, "unit_code", code)
+        frame.insert(2, "unit_level", level)
+        return frame
+    if not {"unit_map", "unit_code"} <= set(frame.columns):
+        raise NotARollup(
+            f"{source} does not say which unit it reports",
+            hint="give --unit MAP:CODE (e.g. --unit old:870) or unit_map, unit_code columns",
+        )
+    directory = unit_directory()
+    levels = []
+    for admin_map, code in frame[["unit_map", "unit_code"]].itertuples(index=False):
+        levels.append(directory.require(AdminMap.parse(admin_map), str(code).strip()).level.value)
+    frame = frame.copy()
+    frame["unit_map"] = [AdminMap.parse(m).value for m in frame["unit_map"]]
+    frame["unit_code"] = frame["unit_code"].astype(str).str.strip()
+    frame["unit_level"] = levels
+    return frame
+
+
+def _read_csv(path: Path, unit: str | None) -> pd.DataFrame:
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise NotARollup(f"{path.name} is not a readable CSV ({error})") from None
+    raw.columns = [str(c).strip() for c in raw.columns]
+    if "row_id" not in raw.columns:
+        raise NotARollup(
+            f"{path.name} is not a rollup: no row_id column",
+            hint="the first line names the columns: row_id,y2016,...,total_stated",
+        )
+    renames = {c: year_column(int(c)) for c in raw.columns if re.fullmatch(r"(19|20)\d{2}", c)}
+    renames.update({c: TOTAL_COLUMN for c in raw.columns if c.lower() == "total"})
+    raw = raw.rename(columns=renames)
+    values = [c for c in raw.columns if c == TOTAL_COLUMN or re.fullmatch(r"y\d{4}", c)]
+    for column in values:
+        raw[column] = [
+            parse_cell(v, f"{path.name} line {i + 2}, column {column}")
+            for i, v in enumerate(raw[column])
+        ]
+    raw["row_id"] = raw["row_id"].str.strip()
+    return require_rollup(_with_unit(raw, unit, path.name), path.name)
+
+
+# -- XLSX -------------------------------------------------------------------------------------
+
+
+def _norm(text: Any) -> str:
+    plain = unicodedata.normalize("NFC", str(text or "")).lower()
+    return " ".join(plain.replace("\n", " ").split())
+
+
+def _read_xlsx(path: Path, unit: str | None) -> pd.DataFrame:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise NotARollup(f"{path.name} is not a readable XLSX file ({error})") from None
+    try:
+        sheet = book.worksheets[0]
+        rows = [list(r) for r in sheet.iter_rows(max_row=SHEET_ROWS_MAX, values_only=True)]
+    finally:
+        book.close()
+    where = f"{path.name} ({sheet.title})"
+    header = next((i for i, r in enumerate(rows) if any(_norm(v) == "stt" for v in r)), None)
+    if header is None:
+        raise NotARollup(
+            f"{where} is not a rollup: no header row with STT",
+            hint="use the official form layout (STT, Nội dung, Đơn vị tính, years, Tổng cộng)",
+        )
+    stt_col = next(j for j, v in enumerate(rows[header]) if _norm(v) == "stt")
+    columns = _header_columns(rows[header:header + HEADER_ROWS_MAX], stt_col)
+    if not columns["years"] or columns["total"] is None:
+        raise NotARollup(
+            f"{where} is not a rollup: the header has no year columns or no total column",
+            hint="the header names each year (2016, 2017...) and the total (Tổng cộng)",
+        )
+    if unit is None:
+        unit = next((str(v) for r in rows[:header] for v in r if v and _UNIT_REF.search(str(v))),
+                    None)
+        if unit is None:
+            raise NotARollup(
+                f"{where} does not say which unit it reports",
+                hint="write 'Đơn vị: NAME (old:870)' above the table, or give --unit old:870",
+            )
+    first_data = header + 1 + max(columns["depth"], 0)
+    records = _data_rows(rows, first_data, columns, where)
+    frame = pd.DataFrame(records)
+    if frame.empty:
+        raise NotARollup(f"{where} has no form rows with figures")
+    return require_rollup(_with_unit(frame, unit, where), where)
+
+
+def _header_columns(block: list[list[Any]], stt_col: int) -> dict[str, Any]:
+    """Find the label, row id, year and total columns in the (merged) header rows."""
+    years: dict[int, str] = {}
+    total = row_id = None
+    depth = 0
+    width = max(len(r) for r in block)
+    for j in range(width):
+        for depth_here, r in enumerate(block):
+            text = _norm(r[j]) if j < len(r) else ""
+            if not text or j <= stt_col:
+                continue
+            if text in ("row_id", "mã chỉ tiêu", "mã"):
+                row_id = j
+            elif text.startswith(("tổng", "total", "cộng")):
+                total = j
+                depth = max(depth, depth_here)
+            elif (
+                (m := _YEAR.search(text))
+                and not text.startswith("năm báo cáo")
+                and (isinstance(r[j], int | float) or len(text) <= 12)
+            ):
+                years[j] = year_column(int(m.group(1)))
+                depth = max(depth, depth_here)
+    label = stt_col + 1
+    if row_id == label:
+        label += 1
+    return {"stt": stt_col, "label": label, "row_id": row_id, "years": years, "total": total,
+            "depth": depth}
+
+
+def _data_rows(
+    rows: list[list[Any]], start: int, columns: dict[str, Any], where: str
+) -> list[dict[str, Any]]:
+    form = list(form_rows())
+    labels = [_norm(r.label_vi) for r in form]
+    known = set(row_ids())
+    cursor = 0
+    records = []
+    value_cols = {**columns["years"], columns["total"]: TOTAL_COLUMN}
+    for i in range(start, len(rows)):
+        r = rows[i]
+
+        def cell(j: int | None, r: list[Any] = r) -> Any:
+            return r[j] if j is not None and j < len(r) else None
+
+        label = _norm(cell(columns["label"]))
+        if _COLUMN_NUMBER.match(label):
+            continue  # the line numbering the columns: (1) (2) (3)...
+        figures = {
+            name: parse_cell(cell(j), f"{where} row {i + 1}, column {name}")
+            for j, name in value_cols.items()
+        }
+        filled = any(not math.isnan(v) for v in figures.values())
+        given_id = str(cell(columns["row_id"]) or "").strip()
+        if given_id:
+            if given_id not in known:
+                raise NotARollup(f"{where} row {i + 1}: {given_id!r} is not a form row id")
+            row_id = given_id
+        else:
+            match = next((k for k in range(cursor, len(form)) if labels[k] == label), None)
+            if match is None:
+                if filled:
+                    raise NotARollup(
+                        f"{where} row {i + 1}: {cell(columns['label'])!r} is not a row of the"
+                        " form (or is out of the form's order)",
+                        hint="keep the form's labels and order, or add a row_id column",
+                    )
+                continue  # a heading, a signature line, a note
+            row_id = form[match].row_id
+            cursor = match + 1
+        records.append({"row_id": row_id, **figures})
+    return records
