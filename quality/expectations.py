@@ -19,7 +19,8 @@ both engines:
   Units without child rows pass. Blank children under a filled parent are incomplete.
 * :class:`ExpectAmountToMatchPersons` — ``column_list = [persons, amount]``: an amount > 0
   needs persons > 0 and persons > 0 need an amount > 0 (a blank counts as "none given").
-* :class:`ExpectColumnValuesToBeCounts` — non-negative whole numbers (blanks are skipped).
+* :class:`ExpectColumnsToHoldCounts` — every filled cell of the columns is a non-negative
+  whole number (blanks are skipped).
 """
 
 from __future__ import annotations
@@ -30,14 +31,7 @@ import great_expectations.expectations as gxe
 import pandas as pd
 import sqlalchemy as sa
 from great_expectations.execution_engine import PandasExecutionEngine, SqlAlchemyExecutionEngine
-from great_expectations.expectations.expectation import (
-    ColumnMapExpectation,
-    MulticolumnMapExpectation,
-)
-from great_expectations.expectations.metrics import (
-    ColumnMapMetricProvider,
-    column_condition_partial,
-)
+from great_expectations.expectations.expectation import MulticolumnMapExpectation
 from great_expectations.expectations.metrics.map_metric_provider import (
     MulticolumnMapMetricProvider,
     multicolumn_condition_partial,
@@ -195,24 +189,33 @@ class ExpectAmountToMatchPersons(MulticolumnMapExpectation):
 # -- counts are non-negative whole numbers --------------------------------------------------
 
 
-class _ValuesAreCounts(ColumnMapMetricProvider):
-    condition_metric_name = "socai.column_values.count"
+class _ValuesAreCounts(MulticolumnMapMetricProvider):
+    condition_metric_name = "socai.values_are_counts"
+    condition_domain_keys = _DOMAIN_KEYS
 
-    @column_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column: pd.Series, **kwargs: Any) -> pd.Series:
-        return (column >= 0) & (column == column.round())
+    @multicolumn_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column_list: pd.DataFrame, **kwargs: Any) -> pd.Series:
+        ok = column_list.isna() | ((column_list >= 0) & (column_list == column_list.round()))
+        return ok.all(axis=1)
 
-    @column_condition_partial(engine=SqlAlchemyExecutionEngine)
-    def _sqlalchemy(cls, column: Any, **kwargs: Any) -> Any:
-        return sa.and_(column >= 0, column == sa.func.round(column))
+    @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
+    def _sqlalchemy(cls, column_list: list[Any], **kwargs: Any) -> Any:
+        return sa.and_(*(
+            sa.or_(c.is_(None), sa.and_(c >= 0, c == sa.func.round(c))) for c in column_list
+        ))
 
 
-class ExpectColumnValuesToBeCounts(ColumnMapExpectation):
-    """Each filled cell is a whole number ≥ 0 (a count of people, sessions, items...)."""
+class ExpectColumnsToHoldCounts(MulticolumnMapExpectation):
+    """Every filled cell of the columns is a whole number ≥ 0 (people, sessions, items...).
 
-    map_metric = "socai.column_values.count"
+    One expectation over all count columns (not one per column): GX's cost is per
+    expectation, and the failing row's bad cells are found when the failure is explained.
+    """
+
+    ignore_row_if: Literal["all_values_are_missing", "any_value_is_missing", "never"] = "never"
+    map_metric = "socai.values_are_counts"
     success_keys = ("mostly",)
-    args_keys = ("column",)
+    args_keys = ("column_list",)
     library_metadata: ClassVar[dict[str, Any]] = {"tags": ["socai"], "contributors": ["socai"]}
 
 
@@ -221,7 +224,7 @@ CUSTOM_EXPECTATIONS: tuple[type, ...] = (
     ExpectColumnToEqualSumOfColumns,
     ExpectParentToEqualSumOfChildUnits,
     ExpectAmountToMatchPersons,
-    ExpectColumnValuesToBeCounts,
+    ExpectColumnsToHoldCounts,
 )
 
 #: Built-in expectations the suites use.

@@ -76,9 +76,7 @@ def by_year_frame(table: pd.DataFrame) -> pd.DataFrame:
     units = ["unit_map", "unit_code", "unit_level"]
     long = table.melt(id_vars=[*units, "row_id"], value_vars=years, var_name="year")
     long["year"] = long["year"].str[1:].astype(int)
-    wide = long.pivot_table(
-        index=[*units, "year"], columns="row_id", values="value", aggfunc="first", dropna=False
-    )
+    wide = long.pivot(index=[*units, "year"], columns="row_id", values="value")
     wide = wide.reindex(columns=list(row_ids()))
     wide.columns = [row_column(c) for c in wide.columns]
     return wide.reset_index().astype({c: "float64" for c in ROW_OF_COLUMN})

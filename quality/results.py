@@ -91,14 +91,28 @@ class Explainer:
         if self._children is None:
             cells = self._frames[CELLS]
             self._children = cells.set_index(["unit_map", "parent_code", "row_id"]).sort_index()
-        kids = self._children.loc[(key["unit_map"], key["unit_code"], key["row_id"]), column]
+        wanted = (str(key["unit_map"]), str(key["unit_code"]), str(key["row_id"]))
+        kids = self._children.loc[[wanted], column]
         blanks = int(kids.isna().sum())
         total = figure(kids.sum())
         if blanks:
             return f"{total} with {blanks} of {len(kids)} child units blank"
         return f"{total} (sum of {len(kids)} child units)"
 
-    def explain(self, check: Check, key: dict[str, Any]) -> Failure:
+    def explain(self, check: Check, key: dict[str, Any]) -> list[Failure]:
+        """The wrong cells behind one failing row of a check."""
+        if check.kind == "count":
+            row = self._row(check.frame, key)
+            year = str(int(key["year"]))
+            return [
+                Failure(str(key["unit_map"]), str(key["unit_code"]), ROW_OF_COLUMN[c], year,
+                        check.rule, "a whole number ≥ 0", figure(row[c]))
+                for c in check.columns
+                if not _blank(row[c]) and (row[c] < 0 or not float(row[c]).is_integer())
+            ]
+        return [self._explain_one(check, key)]
+
+    def _explain_one(self, check: Check, key: dict[str, Any]) -> Failure:
         row = self._row(check.frame, key)
         unit_map, unit_code = str(key["unit_map"]), str(key["unit_code"])
         c = check.columns
@@ -148,8 +162,7 @@ class Explainer:
                 expected = f"> 0 ({figure(row[persons])} persons in {who})"
             return Failure(unit_map, unit_code, ROW_OF_COLUMN[amount], year, check.rule,
                            expected, figure(row[amount]))
-        if check.kind in ("count", "non_negative"):
-            wanted = "a whole number ≥ 0" if check.kind == "count" else "≥ 0"
-            return Failure(unit_map, unit_code, ROW_OF_COLUMN[c[0]], year, check.rule, wanted,
+        if check.kind == "non_negative":
+            return Failure(unit_map, unit_code, ROW_OF_COLUMN[c[0]], year, check.rule, "≥ 0",
                            figure(row[c[0]]))
         raise AssertionError(f"unknown check kind {check.kind}")

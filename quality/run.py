@@ -130,7 +130,12 @@ def validate(
         else:
             url = sql_url or f"sqlite:///{Path(scratch) / 'rollups.db'}"
             _write_sql(frames, url).dispose()
-            source = context.data_sources.add_sql("rollups", connection_string=url)
+            if url.startswith("sqlite"):
+                source = context.data_sources.add_sqlite("rollups", connection_string=url)
+            elif url.startswith("postgresql"):
+                source = context.data_sources.add_postgres("rollups", connection_string=url)
+            else:
+                source = context.data_sources.add_sql("rollups", connection_string=url)
 
         report = Report()
         explainer = Explainer(frames)
@@ -173,7 +178,7 @@ def validate(
                     if result.success:
                         continue
                     for key in result.result.get("unexpected_index_list") or []:
-                        report.failures.append(explainer.explain(check, key))
+                        report.failures.extend(explainer.explain(check, key))
     report.failures.sort(key=lambda f: (f.unit_map, f.unit_code, f.row_id, f.year, f.rule))
     if docs_dir is not None:
         from quality.docs import make_offline
