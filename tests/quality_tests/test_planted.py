@@ -190,7 +190,8 @@ def test_failure_lines_carry_expected_and_actual(rollup: pd.DataFrame) -> None:
     assert sex.expected == str(int(stated) + 2)
     assert sex.label_vi == "Tổng số người được xác định là nạn nhân"
     (up,) = [f for f in report.failures if f.rule == "children_sum_to_parent"]
-    assert up.unit_code == parent(unit)[1] and up.row_id == "I.2.a.male"
+    assert up.unit_code == parent(unit)[1]
+    assert up.row_id == "I.2.a.male"
     assert up.expected.startswith(str(int(float(up.actual)) + 2))
     line = sex.line()
     for part in (unit[1], "I.2", "nạn nhân", "2016", "victims_by_sex", "expected", "actual"):
