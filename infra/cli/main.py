@@ -30,7 +30,7 @@ GROUPS: list[tuple[str, str, str]] = [
     ("infra.cli.case", "case", "Record and read the steps of a case (hồ sơ)."),
     ("infra.cli.keys", "keys", "The encryption key of the store."),
     ("infra.cli.units", "units", "Administrative units on the old and the 2025 map."),
-    ("infra.cli.quality", "quality", "Check rollups and name every wrong cell (chất lượng số liệu)."),
+    ("infra.cli.quality", "quality", "Check rollups, name every wrong cell (chất lượng số liệu)."),
 ]
 
 #: Single commands: (module, function name, command name).
