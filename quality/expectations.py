@@ -13,10 +13,11 @@ both engines:
   All blank passes; some blank and some filled fails (an *incomplete* sum, e.g. a stated total
   over years left blank); otherwise the numbers must agree. With two columns it is "equal,
   blank ≠ 0" (used for reconciliation).
-* :class:`ExpectParentToEqualSumOfChildUnits` — ``column_list = [value, unit_code,
-  parent_code, *match]``: a unit's value equals the sum of the values of the rows whose
-  ``parent_code`` is its ``unit_code`` and whose ``match`` columns (map, row id) are its own.
-  Units without child rows pass. Blank children under a filled parent are incomplete.
+* :class:`ExpectParentToEqualSumOfChildUnits` — ``column_list = [unit_code, parent_code,
+  *match, *values]``: each value (year) of a unit equals the sum of the same value over the
+  rows whose ``parent_code`` is its ``unit_code`` and whose ``match`` columns (map, row id) are
+  its own. Units without child rows pass. Blank children under a filled parent are
+  incomplete. One expectation covers all years (GX's cost is per expectation).
 * :class:`ExpectAmountToMatchPersons` — ``column_list = [persons, amount]``: an amount > 0
   needs persons > 0 and persons > 0 need an amount > 0 (a blank counts as "none given").
 * :class:`ExpectColumnsToHoldCounts` — every filled cell of the columns is a non-negative
@@ -83,75 +84,89 @@ class ExpectColumnToEqualSumOfColumns(MulticolumnMapExpectation):
 class _ParentEqualsSumOfChildren(MulticolumnMapMetricProvider):
     condition_metric_name = "socai.parent_equals_sum_of_children"
     condition_domain_keys = _DOMAIN_KEYS
+    condition_value_keys = ("value_columns",)
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column_list: pd.DataFrame, **kwargs: Any) -> pd.Series:
-        value, unit, parent, *match = list(column_list.columns)
-        children = column_list.groupby([*match, parent], dropna=True, sort=False)[value]
-        stats = pd.DataFrame(
-            {"total": children.sum(min_count=1), "filled": children.count(), "n": children.size()}
-        )
-        stats.index = stats.index.set_names([*match, unit])
-        joined = column_list[[*match, unit, value]].join(stats, on=[*match, unit])
-        no_children = joined["n"].isna()
-        parent_blank = joined[value].isna()
-        all_blank = parent_blank & (joined["filled"] == 0)
-        complete = ~parent_blank & (joined["filled"] == joined["n"])
-        agrees = (joined[value] - joined["total"]).abs() < 1e-9
-        return no_children | all_blank | (complete & agrees)
+    def _pandas(cls, column_list: pd.DataFrame, value_columns: int, **kwargs: Any) -> pd.Series:
+        names = list(column_list.columns)
+        unit, parent, *match = names[:-value_columns]
+        values = names[-value_columns:]
+        children = column_list.groupby([*match, parent], dropna=True, sort=False)[values]
+        sums, filled = children.sum(min_count=1), children.count()
+        n = children.size()
+        ok = pd.Series(True, index=column_list.index)
+        keys = pd.MultiIndex.from_frame(column_list[[*match, unit]])
+        sums.index = filled.index = n.index = n.index.set_names([*match, unit])
+        has_children = keys.isin(n.index)
+        at = keys[has_children]
+        count = n.reindex(at).to_numpy()
+        for v in values:
+            own = column_list.loc[has_children, v].to_numpy()
+            got, full = sums[v].reindex(at).to_numpy(), filled[v].reindex(at).to_numpy()
+            blank = pd.isna(own)
+            agrees = (blank & (full == 0)) | (~blank & (full == count) & (abs(own - got) < 1e-9))
+            ok.loc[has_children] &= agrees
+        return ok
 
     @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
-    def _sqlalchemy(cls, column_list: list[Any], _table: Any, **kwargs: Any) -> Any:
-        # The batch is a subquery (``SELECT * FROM table WHERE ...``) without known columns:
-        # group its rows by parent once, join the parents, and name the parents that disagree.
-        value, unit, parent, *match = (c.name for c in column_list)
-        source = _table.element
-        kids = source.subquery("socai_children")
-        parents = source.subquery("socai_parents")
-
-        def col(alias: str, name: str) -> Any:
-            return sa.literal_column(f'{alias}."{name}"')
-
-        k = [col("socai_children", m) for m in match]
+    def _sqlalchemy(
+        cls, column_list: list[Any], _table: Any, value_columns: int, **kwargs: Any
+    ) -> Any:
+        # The batch is ``SELECT * FROM table WHERE ...`` with no known columns, so the check
+        # reads the underlying table whole (a parent's children must all be visible anyway):
+        # group the children by parent once, join each group to its parent by the table's key
+        # (indexed), and name the parents that disagree in any value column.
+        names = [c.name for c in column_list]
+        unit, parent, *match = names[:-value_columns]
+        values = names[-value_columns:]
+        (physical,) = _table.element.get_final_froms()
+        table = sa.table(physical.name, *(sa.column(c) for c in names))
+        kids, parents = table.alias("socai_children"), table.alias("socai_parents")
+        aggregates = []
+        for i, v in enumerate(values):
+            aggregates += [sa.func.sum(kids.c[v]).label(f"socai_total_{i}"),
+                           sa.func.count(kids.c[v]).label(f"socai_filled_{i}")]
         groups = (
             sa.select(
-                *(c.label(m) for c, m in zip(k, match, strict=True)),
-                col("socai_children", parent).label("socai_parent"),
-                sa.func.sum(col("socai_children", value)).label("socai_total"),
-                sa.func.count(col("socai_children", value)).label("socai_filled"),
+                *(kids.c[m] for m in match),
+                kids.c[parent].label("socai_parent"),
                 sa.func.count().label("socai_n"),
+                *aggregates,
             )
-            .select_from(kids)
-            .where(col("socai_children", parent).isnot(None))
-            .group_by(*k, col("socai_children", parent))
+            .where(kids.c[parent].isnot(None))
+            .group_by(*(kids.c[m] for m in match), kids.c[parent])
             .subquery("socai_groups")
         )
-        own = col("socai_parents", value)
-        agrees = sa.or_(
-            sa.and_(own.is_(None), groups.c.socai_filled == 0),
-            sa.and_(
-                own.isnot(None),
-                groups.c.socai_filled == groups.c.socai_n,
-                own == groups.c.socai_total,
-            ),
-        )
-        on = [groups.c.socai_parent == col("socai_parents", unit)]
-        on += [groups.c[m] == col("socai_parents", m) for m in match]
+        agrees = []
+        for i, v in enumerate(values):
+            own, total = parents.c[v], groups.c[f"socai_total_{i}"]
+            filled = groups.c[f"socai_filled_{i}"]
+            agrees.append(sa.or_(
+                sa.and_(own.is_(None), filled == 0),
+                sa.and_(own.isnot(None), filled == groups.c.socai_n, own == total),
+            ))
+        on = [parents.c[unit] == groups.c.socai_parent]
+        on += [parents.c[m] == groups.c[m] for m in match]
         wrong = (
-            sa.select(*(col("socai_parents", m) for m in match), col("socai_parents", unit))
-            .select_from(parents.join(groups, sa.and_(*on)))
-            .where(sa.not_(agrees))
+            sa.select(*(parents.c[m] for m in match), parents.c[unit])
+            .select_from(groups.join(parents, sa.and_(*on)))
+            .where(sa.not_(sa.and_(*agrees)))
         )
         return sa.not_(sa.tuple_(*(sa.column(m) for m in match), sa.column(unit)).in_(wrong))
 
 
 class ExpectParentToEqualSumOfChildUnits(MulticolumnMapExpectation):
-    """[value, unit_code, parent_code, *match]: each unit equals the sum of its children."""
+    """[unit_code, parent_code, *match, *values]: each unit equals the sum of its children.
 
+    The last ``value_columns`` columns are the figures (one per year); the ``match`` columns
+    (map, row id) must be equal between a parent and its children.
+    """
+
+    value_columns: int = 1
     ignore_row_if: Literal["all_values_are_missing", "any_value_is_missing", "never"] = "never"
     map_metric = "socai.parent_equals_sum_of_children"
-    success_keys = ("mostly",)
-    args_keys = ("column_list",)
+    success_keys = ("mostly", "value_columns")
+    args_keys = ("column_list", "value_columns")
     library_metadata: ClassVar[dict[str, Any]] = {"tags": ["socai"], "contributors": ["socai"]}
 
 

@@ -26,6 +26,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from domain.errors import SocaiError
@@ -112,19 +113,38 @@ def _with_unit(frame: pd.DataFrame, unit: str | None, source: str) -> pd.DataFra
             hint="give --unit MAP:CODE (e.g. --unit old:870) or unit_map, unit_code columns",
         )
     directory = unit_directory()
-    levels = []
-    for admin_map, code in frame[["unit_map", "unit_code"]].itertuples(index=False):
-        levels.append(directory.require(AdminMap.parse(admin_map), str(code).strip()).level.value)
     frame = frame.copy()
-    frame["unit_map"] = [AdminMap.parse(m).value for m in frame["unit_map"]]
-    frame["unit_code"] = frame["unit_code"].astype(str).str.strip()
-    frame["unit_level"] = levels
-    return frame
+    maps = {m: AdminMap.parse(m).value for m in frame["unit_map"].unique()}
+    frame["unit_map"] = frame["unit_map"].map(maps)
+    frame["unit_code"] = frame["unit_code"].map({c: str(c).strip()
+                                                 for c in frame["unit_code"].unique()})
+    pairs = frame[["unit_map", "unit_code"]].drop_duplicates()
+    pairs["unit_level"] = [directory.require(AdminMap(m), c).level.value
+                           for m, c in pairs.itertuples(index=False)]
+    frame = frame.drop(columns=["unit_level"], errors="ignore")
+    return frame.merge(pairs, on=["unit_map", "unit_code"], how="left", validate="many_to_one")
+
+
+def _parse_column(values: pd.Series, source: str, column: str) -> pd.Series:
+    """A column of typed cells as floats, each distinct text parsed once by :func:`parse_cell`.
+
+    A form's column holds few distinct figures, so this is fast on a national file too.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    parsed = []
+    for k, text in enumerate(uniques):
+        try:
+            parsed.append(parse_cell(text, f"{source} column {column}"))
+        except NotARollup:
+            line = int((codes == k).argmax()) + 2
+            parse_cell(text, f"{source} line {line}, column {column}")  # raises, naming the line
+            raise
+    return pd.Series(np.asarray(parsed, dtype="float64")[codes], index=values.index)
 
 
 def _read_csv(path: Path, unit: str | None) -> pd.DataFrame:
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        raw = pd.read_csv(path, dtype=object, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise NotARollup(f"{path.name} is not a readable CSV ({error})") from None
     raw.columns = [str(c).strip() for c in raw.columns]
@@ -138,10 +158,7 @@ def _read_csv(path: Path, unit: str | None) -> pd.DataFrame:
     raw = raw.rename(columns=renames)
     values = [c for c in raw.columns if c == TOTAL_COLUMN or re.fullmatch(r"y\d{4}", c)]
     for column in values:
-        raw[column] = [
-            parse_cell(v, f"{path.name} line {i + 2}, column {column}")
-            for i, v in enumerate(raw[column])
-        ]
+        raw[column] = _parse_column(raw[column], path.name, column)
     raw["row_id"] = raw["row_id"].str.strip()
     return require_rollup(_with_unit(raw, unit, path.name), path.name)
 

@@ -87,17 +87,28 @@ class Explainer:
         wanted = tuple(int(key[n]) if n == "year" else str(key[n]) for n in names)
         return self._indexed[frame].loc[wanted]
 
-    def _children_sum(self, key: dict[str, Any], column: str) -> str:
+    def _hierarchy(self, check: Check, key: dict[str, Any]) -> list[Failure]:
+        """Each year in which the unit differs from the sum of its child units."""
         if self._children is None:
             cells = self._frames[CELLS]
             self._children = cells.set_index(["unit_map", "parent_code", "row_id"]).sort_index()
+        own = self._row(CELLS, key)
         wanted = (str(key["unit_map"]), str(key["unit_code"]), str(key["row_id"]))
-        kids = self._children.loc[[wanted], column]
-        blanks = int(kids.isna().sum())
-        total = figure(kids.sum())
-        if blanks:
-            return f"{total} with {blanks} of {len(kids)} child units blank"
-        return f"{total} (sum of {len(kids)} child units)"
+        failures = []
+        for column in (c for c in check.columns if c.startswith("y")):
+            kids = self._children.loc[[wanted], column]
+            blanks = int(kids.isna().sum())
+            total = kids.sum(min_count=1)
+            if _blank(own[column]) and blanks == len(kids):
+                continue
+            if blanks == 0 and not _blank(own[column]) and abs(own[column] - total) < 1e-9:
+                continue
+            expected = (f"{figure(total)} with {blanks} of {len(kids)} child units blank"
+                        if blanks else f"{figure(total)} (sum of {len(kids)} child units)")
+            failures.append(Failure(wanted[0], wanted[1], wanted[2], _year(column), check.rule,
+                                    expected, figure(own[column])))
+        assert failures, f"GX named {wanted} but no year differs from its children"
+        return failures
 
     def explain(self, check: Check, key: dict[str, Any]) -> list[Failure]:
         """The wrong cells behind one failing row of a check."""
@@ -110,6 +121,8 @@ class Explainer:
                 for c in check.columns
                 if not _blank(row[c]) and (row[c] < 0 or not float(row[c]).is_integer())
             ]
+        if check.kind == "hierarchy":
+            return self._hierarchy(check, key)
         return [self._explain_one(check, key)]
 
     def _explain_one(self, check: Check, key: dict[str, Any]) -> Failure:
@@ -129,9 +142,6 @@ class Explainer:
                 rule = check.rule
             return Failure(unit_map, unit_code, str(key["row_id"]), TOTAL_YEAR, rule, expected,
                            figure(stated))
-        if check.kind == "hierarchy":
-            return Failure(unit_map, unit_code, str(key["row_id"]), _year(c[0]), check.rule,
-                           self._children_sum(key, c[0]), figure(row[c[0]]))
         if check.kind == "reconcile":
             return Failure(unit_map, unit_code, str(key["row_id"]), _year(c[0]), check.rule,
                            figure(row[c[1]]), figure(row[c[0]]))

@@ -76,10 +76,14 @@ def _write_sql(frames: dict[str, pd.DataFrame], url: str) -> Any:
         for name, frame in frames.items():
             table = f"socai_quality_{name}"
             frame.to_sql(table, connection, if_exists="replace", index=False, chunksize=5000)
-            if name == CELLS:
+            if name == CELLS:  # the hierarchy check groups by parent and joins by unit
                 connection.execute(sa.text(
                     f'CREATE INDEX "ix_{table}_parent" ON "{table}"'
                     ' (unit_map, row_id, parent_code)'
+                ))
+                connection.execute(sa.text(
+                    f'CREATE UNIQUE INDEX "ix_{table}_unit" ON "{table}"'
+                    ' (unit_map, row_id, unit_code)'
                 ))
     return engine
 

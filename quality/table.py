@@ -101,14 +101,14 @@ def require_rollup(table: pd.DataFrame, source: str = "table") -> pd.DataFrame:
     blank_ids = table[list(ID_COLUMNS)].isna().any(axis=1)
     if blank_ids.any():
         raise NotARollup(f"{source}: {int(blank_ids.sum())} rows without unit or row id")
-    bad_maps = sorted(set(table["unit_map"].astype(str)) - UNIT_MAPS)
-    bad_levels = sorted(set(table["unit_level"].astype(str)) - UNIT_LEVELS)
+    bad_maps = sorted({str(m) for m in table["unit_map"].unique()} - UNIT_MAPS)
+    bad_levels = sorted({str(v) for v in table["unit_level"].unique()} - UNIT_LEVELS)
     if bad_maps or bad_levels:
         raise NotARollup(
             f"{source}: unknown unit map {bad_maps} or level {bad_levels}",
             hint="maps are 'old' and '2025'; levels national, province, district, commune",
         )
-    unknown = sorted(set(table["row_id"].astype(str)) - set(row_ids()))
+    unknown = sorted({str(r) for r in table["row_id"].unique()} - set(row_ids()))
     if unknown:
         raise NotARollup(
             f"{source}: row ids not on the rollup form: {', '.join(unknown[:10])}",

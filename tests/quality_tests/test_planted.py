@@ -164,7 +164,7 @@ def test_clean_generated_rollup_passes(clean_rollup: pd.DataFrame) -> None:
     assert year_columns(clean_rollup) == YEARS
     report = validate(clean_rollup)
     assert report.failures == []
-    assert report.results == sum(report.expectations.values()) >= 40
+    assert report.results == sum(report.expectations.values()) == 36
 
 
 @pytest.mark.parametrize("engine", ["pandas", pytest.param("sql", marks=pytest.mark.slow)])

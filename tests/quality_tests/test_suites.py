@@ -23,7 +23,7 @@ def test_suites_hold_one_expectation_per_form_rule() -> None:
     cells = cells_checks(["y2016", "y2017"])
     assert require_complete(build_suite("cells", cells), cells)[
         "ExpectParentToEqualSumOfChildUnits"
-    ] == 2
+    ] == 1
 
 
 def test_a_suite_that_lost_an_expectation_is_refused() -> None:
