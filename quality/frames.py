@@ -47,10 +47,10 @@ class UnknownUnit(SocaiError):
 
 
 def parent_codes(table: pd.DataFrame) -> pd.Series:
-    """Each row's parent unit code on its map ('' for the nation)."""
+    """Each row's parent unit code on its map (None for the nation)."""
     directory = unit_directory()
     pairs = table[["unit_map", "unit_code"]].drop_duplicates()
-    parents: dict[tuple[str, str], str] = {}
+    parents = []
     for admin_map, code in pairs.itertuples(index=False):
         unit = directory.get(AdminMap(admin_map), code)
         if unit is None:
@@ -58,9 +58,10 @@ def parent_codes(table: pd.DataFrame) -> pd.Series:
                 f"unit {code!r} is not on the {admin_map} map",
                 hint="use the statistics office code; `socai units find NAME` looks one up",
             )
-        parents[(admin_map, code)] = unit.parent_code or ""
-    keys = pd.MultiIndex.from_frame(table[["unit_map", "unit_code"]])
-    return pd.Series(keys.map(parents), index=table.index, name="parent_code").replace("", None)
+        parents.append(unit.parent_code)
+    pairs["parent_code"] = parents
+    joined = table[["unit_map", "unit_code"]].merge(pairs, how="left", validate="many_to_one")
+    return pd.Series(joined["parent_code"].to_numpy(), index=table.index, name="parent_code")
 
 
 def cells_frame(table: pd.DataFrame) -> pd.DataFrame:
