@@ -92,16 +92,24 @@ def plant(table: Table) -> set[tuple[str, str, str, str, str]]:
     table.set(u, "II.2.posters", "y2017", math.nan, keep_total=False)
     at(u, "II.2.posters", "total", "total_incomplete")
     hierarchy(u, "II.2.posters", "y2017")
+    def wrong(unit: tuple[str, str], row: str, column: str, value: float, rule: str,
+              named: str | None = None) -> None:
+        """Set one year cell (total kept); expect ``rule`` at ``named`` and the parent off."""
+        table.set(unit, row, column, value)
+        at(unit, named or row, column[1:], rule)
+        hierarchy(unit, row, column)
+
+    def get(unit: tuple[str, str], row: str, column: str) -> float:
+        return table.get(unit, row, column)
+
     # nesting: under 16 > under 18 (victims), under 18 > sex (sheltered)
     u = next(communes)
-    table.set(u, "I.2.a.male_u16", "y2018", table.get(u, "I.2.a.male_u18", "y2018") + 1)
-    at(u, "I.2.a.male_u16", "2018", "victims_male_u16_le_u18")
-    hierarchy(u, "I.2.a.male_u16", "y2018")
+    wrong(u, "I.2.a.male_u16", "y2018", get(u, "I.2.a.male_u18", "y2018") + 1,
+          "victims_male_u16_le_u18")
     u = next(communes)
-    table.set(u, "II.4.3.a.female_u18", "y2019", table.get(u, "II.4.3.a.female", "y2019") + 1)
-    at(u, "II.4.3.a.female_u18", "2019", "sheltered_female_u18_le_total")
-    hierarchy(u, "II.4.3.a.female_u18", "y2019")
-    # parts: female added without the whole; a country; a reception form; sheltered by sex
+    wrong(u, "II.4.3.a.female_u18", "y2019", get(u, "II.4.3.a.female", "y2019") + 1,
+          "sheltered_female_u18_le_total")
+    # parts: a part changed without its whole (the failure names the whole)
     for row, rule, whole in (
         ("I.2.a.female", "victims_by_sex", "I.2"),
         ("I.2.d.abroad.laos", "abroad_by_country", "I.2.d.abroad"),
@@ -111,40 +119,25 @@ def plant(table: Table) -> set[tuple[str, str, str, str, str]]:
         ("II.4.3.a.male", "sheltered_by_sex", "II.4.3"),
     ):
         u = next(communes)
-        table.set(u, row, "y2016", table.get(u, row, "y2016") + 2)
-        at(u, whole, "2016", rule)
-        hierarchy(u, row, "y2016")
+        wrong(u, row, "y2016", get(u, row, "y2016") + 2, rule, named=whole)
     # bounds: identified > received; a shelter service > sheltered; a type > supported
     u, column = find("I.2", lambda v: v >= 1)
-    table.set(u, "I.1", column, table.get(u, "I.2", column) - 1)
-    at(u, "I.2", column[1:], "identified_le_received")
-    hierarchy(u, "I.1", column)
+    wrong(u, "I.1", column, get(u, "I.2", column) - 1, "identified_le_received", named="I.2")
     u = next(communes)
-    table.set(u, "II.4.3.b.medical_care", "y2020", table.get(u, "II.4.3", "y2020") + 1)
-    at(u, "II.4.3.b.medical_care", "2020", "shelter_medical_care_le_sheltered")
-    hierarchy(u, "II.4.3.b.medical_care", "y2020")
+    wrong(u, "II.4.3.b.medical_care", "y2020", get(u, "II.4.3", "y2020") + 1,
+          "shelter_medical_care_le_sheltered")
     u = next(communes)
-    table.set(u, "II.4.2", "y2017", table.get(u, "II.4.1", "y2017") + 3)
-    at(u, "II.4.2", "2017", "support_2_le_supported")
-    hierarchy(u, "II.4.2", "y2017")
+    wrong(u, "II.4.2", "y2017", get(u, "II.4.1", "y2017") + 3, "support_2_le_supported")
     # money: an amount with no person; persons with no amount
     u, column = find("II.4.4.e.loan", lambda v: v == 0)
-    table.set(u, "II.4.4.e.loan_amount", column, 20)
-    at(u, "II.4.4.e.loan_amount", column[1:], "loan_amount_matches_persons")
-    hierarchy(u, "II.4.4.e.loan_amount", column)
+    wrong(u, "II.4.4.e.loan_amount", column, 20, "loan_amount_matches_persons")
     u, column = find("II.4.4.g.hardship_allowance", lambda v: v > 0)
-    table.set(u, "II.4.4.g.hardship_allowance_amount", column, 0)
-    at(u, "II.4.4.g.hardship_allowance_amount", column[1:], "hardship_amount_matches_persons")
-    hierarchy(u, "II.4.4.g.hardship_allowance_amount", column)
+    wrong(u, "II.4.4.g.hardship_allowance_amount", column, 0, "hardship_amount_matches_persons")
     # counts: negative, fractional
+    wrong(next(communes), "II.2.pano", "y2019", -3, "non_negative_integer")
     u = next(communes)
-    table.set(u, "II.2.pano", "y2019", -3)
-    at(u, "II.2.pano", "2019", "non_negative_integer")
-    hierarchy(u, "II.2.pano", "y2019")
-    u = next(communes)
-    table.set(u, "II.3.courses", "y2020", table.get(u, "II.3.courses", "y2020") + 0.5)
-    at(u, "II.3.courses", "2020", "non_negative_integer")
-    hierarchy(u, "II.3.courses", "y2020")
+    wrong(u, "II.3.courses", "y2020", get(u, "II.3.courses", "y2020") + 0.5,
+          "non_negative_integer")
     # hierarchy alone: a commune's figure changed consistently, its district not updated
     u = next(communes)
     table.set(u, "II.1", "y2018", table.get(u, "II.1", "y2018") + 7)
