@@ -32,7 +32,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.case.values import Actor
 from domain.errors import ConcurrentWriteConflict, NotFound, RuleViolation
-from domain.funding.aggregate import Programme, programme_id
+from domain.funding.aggregate import EVENT_TOPICS, Programme, programme_id
 from domain.funding.commands import Commit, Establish, MoneyCommand, Pay
 from domain.funding.values import Purpose
 from domain.money import format_vnd
@@ -42,14 +42,6 @@ MAX_CONFLICT_RETRIES = 5
 #: Largest batch recorded in one store transaction.
 MAX_BATCH_TRANSACTIONS = 10_000
 
-#: Topics of every funding event (what the reconciliation projection reads).
-FUNDING_TOPICS: tuple[str, ...] = tuple(
-    cls.TOPIC for cls in (
-        Programme.Established, Programme.SourcePledged, Programme.LineBudgeted,
-        Programme.Allocated, Programme.Committed, Programme.Paid, Programme.Voided,
-        Programme.Reversed,
-    )
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +202,7 @@ class FundingCommands:
     # -- reading ------------------------------------------------------------------------------
 
     def funding_events(self, after: int = 0,
-                       topics: Iterable[str] = FUNDING_TOPICS) -> Iterator[tuple[int, Any]]:
+                       topics: Iterable[str] = EVENT_TOPICS) -> Iterator[tuple[int, Any]]:
         """(position, decoded event) for the given topics, in log order."""
         for notification in self.notifications(after=after, topics=tuple(topics)):  # type: ignore[attr-defined]
             yield notification.id, self.mapper.to_domain_event(notification)

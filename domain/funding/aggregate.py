@@ -650,3 +650,13 @@ def _check_date(day: date, recorded_at: datetime) -> None:
     if day < EARLIEST_DATE:
         raise RuleViolation("too_early", f"{day.isoformat()} is before"
                             f" {EARLIEST_DATE.isoformat()}")
+
+
+#: Topics of every funding event, for readers of the notification log.
+EVENT_TOPICS: tuple[str, ...] = tuple(
+    cls.TOPIC for cls in (
+        Programme.Established, Programme.SourcePledged, Programme.LineBudgeted,
+        Programme.Allocated, Programme.Committed, Programme.Paid, Programme.Voided,
+        Programme.Reversed,
+    )
+)
