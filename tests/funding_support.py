@@ -50,8 +50,10 @@ def small_programme(app: SocaiApplication, code: str = "P-TEST", budget: int = 1
                                       amount_vnd=allocation), FINANCE)
 
 
-def case_with_support(app: SocaiApplication, amount_vnd: int | None = 2_000_000) -> tuple:
-    """A case received in 2020 with one hardship allowance; returns (case id, version)."""
+def case_with_support(app: SocaiApplication, amount_vnd: int | None = 2_000_000,
+                      support_type: str = "hardship_allowance") -> tuple:
+    """A case received in 2020 with one support (by default an initial hardship allowance,
+    trợ cấp khó khăn ban đầu); returns (case id, the support event's version)."""
     case_id = app.receive(
         Receive.parse({
             "occurred_on": "2020-03-02", "reception_form": "rescued", "unit_code": "870",
@@ -63,6 +65,6 @@ def case_with_support(app: SocaiApplication, amount_vnd: int | None = 2_000_000)
     app.execute(case_id, RequestVerification(date(2020, 3, 2), "police"), OFFICER)
     app.execute(case_id, ConcludeVerification(date(2020, 3, 4), "victim", "police"), OFFICER)
     version = app.execute(case_id, ProvideSupport(
-        occurred_on=date(2020, 3, 5), support_type="hardship_allowance",
+        occurred_on=date(2020, 3, 5), support_type=support_type,
         provider_agency="labour_social_affairs", amount_vnd=amount_vnd), OFFICER)
     return case_id, version
