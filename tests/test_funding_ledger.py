@@ -22,6 +22,7 @@ from domain.funding.commands import (
 )
 from domain.funding.values import Period
 from projections.funding import (
+    CASE_TOPICS,
     FundingProjector,
     InMemoryLegs,
     SupportLedger,
@@ -30,7 +31,6 @@ from projections.funding import (
     reconcile,
     totals,
 )
-from projections.funding import CASE_TOPICS
 from projections.funding_sql import FundingQueries, catch_up
 from tests.funding_support import FINANCE, OFFICER, case_with_support, open_app, small_programme
 
@@ -81,7 +81,8 @@ def test_same_id_same_content_is_a_no_op_and_other_content_a_conflict(app) -> No
     first = app.record_funding("P-TEST", activity("C-1", 100_000), FINANCE)
     position = app.max_position()
     again = app.record_funding("P-TEST", activity("C-1", 100_000), FINANCE)
-    assert first.recorded and not again.recorded
+    assert first.recorded
+    assert not again.recorded
     assert app.max_position() == position
     with pytest.raises(RuleViolation) as refused:
         app.record_funding("P-TEST", activity("C-1", 200_000), FINANCE)
@@ -206,8 +207,7 @@ def test_concurrent_writers_never_overdraw(tmp_path) -> None:
                     app.record_funding("P-TEST", activity(f"W{worker}-{n}", 200_000), FINANCE)
                     outcomes.append("ok")
                 except RuleViolation as refusal:
-                    assert refusal.code == "overdrawn"
-                    outcomes.append("refused")
+                    outcomes.append(f"refused {refusal.code}")
                 except ConcurrentWriteConflict:
                     outcomes.append("conflict")
 
@@ -219,6 +219,7 @@ def test_concurrent_writers_never_overdraw(tmp_path) -> None:
     with open_app(tmp_path) as app:
         programme = app.get_programme("P-TEST")
         programme.ledger.assert_invariants()
+        assert set(outcomes) <= {"ok", "refused overdrawn", "conflict"}
         allocation = programme.ledger.accounts["allocation:A1"]
         assert allocation.debits_pending == 200_000 * outcomes.count("ok")
         assert allocation.debits_pending <= 6_000_000
@@ -268,7 +269,7 @@ def app_topics() -> tuple[str, ...]:
 
 def test_discrepancy_report(app) -> None:
     paid_case, paid_version = case_with_support(app, 2_000_000)
-    unpaid_case, unpaid_version = case_with_support(app, 1_500_000)
+    unpaid_case, _unpaid_version = case_with_support(app, 1_500_000)
     app.record_funding("P-TEST", Pay("P-case", D, allocation="A1", amount_vnd=2_000_000,
                                      case_id=paid_case, support_version=paid_version), FINANCE)
     app.execute(paid_case, Correct(occurred_on=date(2020, 3, 7), corrects_version=paid_version,
