@@ -284,3 +284,40 @@ def test_discrepancy_report(app) -> None:
         ("unpaid_support", unpaid_case, 1_500_000, 0),
     ]
     assert "2.500.000 đ" in found[0].describe()
+
+
+def test_a_batch_is_all_or_nothing(app) -> None:
+    position = app.max_position()
+    batch = [activity("B-1", 1_000_000), activity("B-2", 1_000_000),
+             activity("B-3", 9_000_000)]  # the third overdraws the allocation
+    with pytest.raises(RuleViolation, match="available"):
+        app.record_funding_batch("P-TEST", batch, FINANCE)
+    assert app.max_position() == position
+    assert "B-1" not in app.get_programme("P-TEST").transactions
+    outcomes = app.record_funding_batch("P-TEST", batch[:2], FINANCE)
+    assert [o.recorded for o in outcomes] == [True, True]
+
+
+def test_a_lost_race_is_retried_against_the_new_balances(tmp_path, monkeypatch) -> None:
+    """The second writer's programme is stale when it saves (the first writer saved in
+    between); the store refuses the stale save, and the retry sees the new balance."""
+    with open_app(tmp_path) as first, open_app(tmp_path) as second:
+        small_programme(first)
+        second.get_programme("P-TEST")  # loaded and kept by the second writer
+        first.record_funding("P-TEST", activity("FIRST", 5_000_000), FINANCE)
+        real_get = second.events.get
+        calls = []
+
+        def stale_once(*args, **kwargs):
+            calls.append(args)
+            return [] if len(calls) == 1 else real_get(*args, **kwargs)
+
+        monkeypatch.setattr(second.events, "get", stale_once)
+        with pytest.raises(RuleViolation) as refused:
+            second.record_funding("P-TEST", activity("SECOND", 2_000_000), FINANCE)
+        assert refused.value.code == "overdrawn"
+        assert "1.000.000 đ available" in refused.value.message
+        assert len(calls) >= 2, "the stale save was not retried"
+        outcome = second.record_funding("P-TEST", activity("SECOND", 1_000_000), FINANCE)
+        assert outcome.recorded
+        second.get_programme("P-TEST").ledger.assert_invariants()
