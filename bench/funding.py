@@ -22,7 +22,6 @@ from eventsourcing.domain import Aggregate
 from sqlalchemy import create_engine
 
 from domain.case.values import Actor
-from domain.funding.aggregate import programme_id
 from domain.funding.commands import (
     Allocate,
     BudgetLine,
@@ -166,7 +165,7 @@ def main() -> None:
         app.close()
         cold = open_app(directory)
         programme, _ = timed(f"replay the {len(commands):,}-transfer programme cold",
-                             cold.repository.get, programme_id("BENCH"))
+                             cold.get_programme, "BENCH")
         programme.ledger.assert_invariants()
         engine = create_engine(f"sqlite:///{directory / 'bench.db.projections.db'}")
         applied, build = timed("build the reconciliation tables from the log", catch_up, engine,

@@ -34,7 +34,6 @@ from uuid import UUID
 
 from domain.case.commands import Correct
 from domain.case.values import Actor
-from domain.funding.aggregate import programme_id
 from domain.funding.commands import (
     Allocate,
     BudgetLine,
@@ -208,7 +207,7 @@ def _supports(app: SocaiApplication, case_ids: list[UUID]) -> list[_Support]:
 def _case_support(app: SocaiApplication, case_ids: list[UUID], actor: Actor,
                   demo: FundingDemo) -> None:
     code = "HT-NAN-NHAN-2016-2030"
-    if programme_id(code) in app.repository and app.get_programme(code).transactions:
+    if app.programme_exists(code) and app.get_programme(code).transactions:
         # Seeded before: its allocations were sized from the supports of that time, and the
         # deliberate correction has changed one support since; leave it as it is.
         demo.programmes.append(code)

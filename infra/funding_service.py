@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain.case.values import Actor
@@ -68,7 +67,7 @@ class FundingCommands:
         """Lập chương trình. Repeating the same establishment is a no-op."""
         pid = programme_id(command.code)
         for _ in range(MAX_CONFLICT_RETRIES):
-            if pid in self.repository:
+            if self.programme_exists(command.code):
                 existing = self.get_programme(command.code)
                 if existing.establishment().content() != command.content():
                     raise RuleViolation(
@@ -91,19 +90,22 @@ class FundingCommands:
         pid = code_or_id if isinstance(code_or_id, UUID) else programme_id(code_or_id)
         cache = self._programmes()
         programme = cache.get(pid)
-        try:
-            if programme is None:
-                programme = self.repository.get(pid)
-            else:
-                for event in self.events.get(pid, gt=programme.version):
-                    event.mutate(programme)
-        except AggregateNotFoundError:
+        # Replayed here rather than through the repository: its cache would deep-copy the
+        # whole ledger on every load, which costs more than the replay for a long history.
+        after = None if programme is None else programme.version
+        for event in self.events.get(pid, gt=after):
+            programme = event.mutate(programme)
+        if programme is None:
             raise NotFound(f"no programme {code_or_id}",
-                           hint="`socai finance programmes` lists them") from None
+                           hint="`socai finance programmes` lists them")
         if not isinstance(programme, Programme):
             raise NotFound(f"{code_or_id} is not a programme")
         cache[pid] = programme
         return programme
+
+    def programme_exists(self, code_or_id: str | UUID) -> bool:
+        pid = code_or_id if isinstance(code_or_id, UUID) else programme_id(code_or_id)
+        return any(True for _ in self.events.get(pid, limit=1))
 
     def programme_codes(self) -> list[str]:
         """Every programme's code, in the order established."""

@@ -32,7 +32,14 @@ from projections.funding import (
     totals,
 )
 from projections.funding_sql import FundingQueries, catch_up
-from tests.funding_support import FINANCE, OFFICER, case_with_support, open_app, small_programme
+from tests.funding_support import (
+    FINANCE,
+    NOW,
+    OFFICER,
+    case_with_support,
+    open_app,
+    small_programme,
+)
 
 D = date(2020, 3, 6)
 
@@ -193,38 +200,38 @@ def test_paying_a_case_support_checks_the_case(app) -> None:
     assert refused.value.code == "support_amount_disagrees"
 
 
-def test_concurrent_writers_never_overdraw(tmp_path) -> None:
-    """Two applications on one SQLite file race to spend one allocation of 6,000,000 đ in
-    200,000 đ commitments: exactly 30 succeed, whatever the interleaving."""
-    with open_app(tmp_path) as setup:
-        small_programme(setup)
+def test_concurrent_writers_never_overdraw(make_app, store_url) -> None:
+    """Two applications on one store (SQLite file, then PostgreSQL) race to spend one
+    allocation of 6,000,000 đ in 200,000 đ commitments: exactly 30 succeed, whatever the
+    interleaving."""
+    small_programme(make_app(store_url, clock=lambda: NOW))
     outcomes: list[str] = []
+    apps = [make_app(store_url, clock=lambda: NOW) for _ in range(2)]
 
     def spend(worker: int) -> None:
-        with open_app(tmp_path) as app:
-            for n in range(24):
-                try:
-                    app.record_funding("P-TEST", activity(f"W{worker}-{n}", 200_000), FINANCE)
-                    outcomes.append("ok")
-                except RuleViolation as refusal:
-                    outcomes.append(f"refused {refusal.code}")
-                except ConcurrentWriteConflict:
-                    outcomes.append("conflict")
+        for n in range(24):
+            try:
+                apps[worker].record_funding("P-TEST", activity(f"W{worker}-{n}", 200_000),
+                                            FINANCE)
+                outcomes.append("ok")
+            except RuleViolation as refusal:
+                outcomes.append(f"refused {refusal.code}")
+            except ConcurrentWriteConflict:
+                outcomes.append("conflict")
 
     threads = [threading.Thread(target=spend, args=(w,)) for w in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    with open_app(tmp_path) as app:
-        programme = app.get_programme("P-TEST")
-        programme.ledger.assert_invariants()
-        assert set(outcomes) <= {"ok", "refused overdrawn", "conflict"}
-        allocation = programme.ledger.accounts["allocation:A1"]
-        assert allocation.debits_pending == 200_000 * outcomes.count("ok")
-        assert allocation.debits_pending <= 6_000_000
-        if "conflict" not in outcomes:
-            assert outcomes.count("ok") == 30
+    programme = make_app(store_url, clock=lambda: NOW).get_programme("P-TEST")
+    programme.ledger.assert_invariants()
+    assert set(outcomes) <= {"ok", "refused overdrawn", "conflict"}
+    allocation = programme.ledger.accounts["allocation:A1"]
+    assert allocation.debits_pending == 200_000 * outcomes.count("ok")
+    assert allocation.debits_pending <= 6_000_000
+    if "conflict" not in outcomes:
+        assert outcomes.count("ok") == 30
 
 
 def _legs_in_memory(app) -> InMemoryLegs:

@@ -180,7 +180,7 @@ def check_random_sequence(app: SocaiApplication, ops: list) -> None:
 
     live = app.get_programme(code)
     live.ledger.assert_invariants()
-    replayed = app.repository.get(live.id)
+    replayed = app.repository.get(live.id, version=live.version)
     assert replayed.ledger.accounts == live.ledger.accounts
     assert replayed.transactions == live.transactions
 
