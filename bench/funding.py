@@ -60,8 +60,13 @@ class BenchNote(Aggregate):
         credit_account: str
 
     def note(self, n: int) -> None:
-        self.trigger_event(self.Noted, transaction_id=f"T{n}", amount_vnd=1_000 + n,
-                           debit_account="allocation:A-1", credit_account="expense:A-1")
+        self.trigger_event(
+            self.Noted,
+            transaction_id=f"T{n}",
+            amount_vnd=1_000 + n,
+            debit_account="allocation:A-1",
+            credit_account="expense:A-1",
+        )
 
 
 def open_app(directory: Path) -> SocaiApplication:
@@ -92,17 +97,29 @@ def spending(n: int, allocations: int, offset: int = 0) -> list[MoneyCommand]:
 
 
 def setup_programme(app: SocaiApplication, code: str, allocations: int) -> None:
-    app.establish_programme(Establish(code, "Bench", date(2016, 1, 1), date(2030, 12, 31),
-                                      date(2016, 1, 1)), ACTOR)
+    app.establish_programme(
+        Establish(code, "Bench", date(2016, 1, 1), date(2030, 12, 31), date(2016, 1, 1)), ACTOR
+    )
     each = 10**11
     setup: list[MoneyCommand] = [
         Pledge("S", DAY, source="NSTW", source_kind="central", amount_vnd=each * allocations),
-        BudgetLine("L", DAY, line="L1", line_title="Line", source="NSTW",
-                   amount_vnd=each * allocations),
+        BudgetLine(
+            "L", DAY, line="L1", line_title="Line", source="NSTW", amount_vnd=each * allocations
+        ),
     ]
-    setup += [Allocate(f"A-{k}", DAY, line="L1", source="NSTW", unit_map="old",
-                       unit_code=UNITS[k % len(UNITS)], period="2020", amount_vnd=each)
-              for k in range(allocations)]
+    setup += [
+        Allocate(
+            f"A-{k}",
+            DAY,
+            line="L1",
+            source="NSTW",
+            unit_map="old",
+            unit_code=UNITS[k % len(UNITS)],
+            period="2020",
+            amount_vnd=each,
+        )
+        for k in range(allocations)
+    ]
     app.record_funding_batch(code, setup, ACTOR)
 
 
@@ -123,8 +140,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         app = open_app(directory)
-        print(f"funding ledger benchmark: {args.transfers:,} transfers, batches of"
-              f" {args.batch:,}, SQLite + AES-GCM + zlib")
+        print(
+            f"funding ledger benchmark: {args.transfers:,} transfers, batches of"
+            f" {args.batch:,}, SQLite + AES-GCM + zlib"
+        )
 
         # Baseline: the store alone, same batch size.
         note = BenchNote()
@@ -146,7 +165,7 @@ def main() -> None:
         commands = spending(args.transfers, args.allocations)
         started = time.perf_counter()
         for start in range(0, len(commands), args.batch):
-            app.record_funding_batch("BENCH", commands[start:start + args.batch], ACTOR)
+            app.record_funding_batch("BENCH", commands[start : start + args.batch], ACTOR)
         ledger_batched = len(commands) / (time.perf_counter() - started)
 
         # The ledger, one command per store transaction.
@@ -157,26 +176,36 @@ def main() -> None:
             app.record_funding("BENCH-1", command, ACTOR)
         ledger_single = SINGLE_COMMANDS / (time.perf_counter() - started)
 
-        print(f"  record, batched: {ledger_batched:,.0f} transfers/s (store alone"
-              f" {baseline_batched:,.0f} events/s; ratio {ledger_batched / baseline_batched:.2f})")
-        print(f"  record, one per command: {ledger_single:,.0f} transfers/s (store alone"
-              f" {baseline_single:,.0f} events/s; ratio {ledger_single / baseline_single:.2f})")
+        print(
+            f"  record, batched: {ledger_batched:,.0f} transfers/s (store alone"
+            f" {baseline_batched:,.0f} events/s; ratio {ledger_batched / baseline_batched:.2f})"
+        )
+        print(
+            f"  record, one per command: {ledger_single:,.0f} transfers/s (store alone"
+            f" {baseline_single:,.0f} events/s; ratio {ledger_single / baseline_single:.2f})"
+        )
 
         app.close()
         cold = open_app(directory)
-        programme, _ = timed(f"replay the {len(commands):,}-transfer programme cold",
-                             cold.get_programme, "BENCH")
+        programme, _ = timed(
+            f"replay the {len(commands):,}-transfer programme cold", cold.get_programme, "BENCH"
+        )
         programme.ledger.assert_invariants()
         engine = create_engine(f"sqlite:///{directory / 'bench.db.projections.db'}")
-        applied, build = timed("build the reconciliation tables from the log", catch_up, engine,
-                               cold.funding_events(topics=FundingProjection.topics))
+        applied, build = timed(
+            "build the reconciliation tables from the log",
+            catch_up,
+            engine,
+            cold.funding_events(topics=FundingProjection.topics),
+        )
         print(f"    ({applied:,} events, {applied / build:,.0f} events/s)")
         queries = FundingQueries(engine)
         expected = sum(
             account.credits_posted - account.debits_posted
             for code in ("BENCH", "BENCH-1")
             for account in cold.get_programme(code).ledger.accounts.values()
-            if account.key.startswith("expense:"))
+            if account.key.startswith("expense:")
+        )
         for by in (("programme", "line", "source"), ("unit", "month"), ("allocation",)):
             rows, _ = timed(f"reconcile by {','.join(by)}", queries.reconcile, by)
             assert sum(r.disbursed for r in rows) == expected, "reconciliation disagrees"

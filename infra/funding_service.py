@@ -42,7 +42,6 @@ MAX_CONFLICT_RETRIES = 5
 MAX_BATCH_TRANSACTIONS = 10_000
 
 
-
 @dataclass(frozen=True, slots=True)
 class Recorded:
     """The outcome of one command: ``recorded`` is False for an idempotent retry."""
@@ -73,10 +72,10 @@ class FundingCommands:
                     raise RuleViolation(
                         "programme_conflict",
                         f"programme {command.code} already exists with other details",
-                        hint="`socai finance show CODE` shows it; choose another code")
+                        hint="`socai finance show CODE` shows it; choose another code",
+                    )
                 return pid
-            programme = Programme.establish(command, actor.officer_id, actor.agency,
-                                            self.now())  # type: ignore[attr-defined]
+            programme = Programme.establish(command, actor.officer_id, actor.agency, self.now())  # type: ignore[attr-defined]
             try:
                 self.save(programme)  # type: ignore[attr-defined]
             except IntegrityError:
@@ -96,8 +95,9 @@ class FundingCommands:
         for event in self.events.get(pid, gt=after):
             programme = event.mutate(programme)
         if programme is None:
-            raise NotFound(f"no programme {code_or_id}",
-                           hint="`socai finance programmes` lists them")
+            raise NotFound(
+                f"no programme {code_or_id}", hint="`socai finance programmes` lists them"
+            )
         if not isinstance(programme, Programme):
             raise NotFound(f"{code_or_id} is not a programme")
         cache[pid] = programme
@@ -116,21 +116,26 @@ class FundingCommands:
 
     # -- money -------------------------------------------------------------------------------
 
-    def record_funding(self, programme: str | UUID, command: MoneyCommand,
-                       actor: Actor) -> Recorded:
+    def record_funding(
+        self, programme: str | UUID, command: MoneyCommand, actor: Actor
+    ) -> Recorded:
         """Record one transaction (or nothing, if it was already recorded)."""
         return self._record_funding(programme, [command], actor)[0]
 
-    def record_funding_batch(self, programme: str | UUID, commands: Sequence[MoneyCommand],
-                             actor: Actor) -> list[Recorded]:
+    def record_funding_batch(
+        self, programme: str | UUID, commands: Sequence[MoneyCommand], actor: Actor
+    ) -> list[Recorded]:
         """Record many transactions atomically: all of them, or (on any refusal) none."""
         if len(commands) > MAX_BATCH_TRANSACTIONS:
-            raise RuleViolation("batch_too_large", f"{len(commands)} transactions in one"
-                                f" batch; at most {MAX_BATCH_TRANSACTIONS}")
+            raise RuleViolation(
+                "batch_too_large",
+                f"{len(commands)} transactions in one batch; at most {MAX_BATCH_TRANSACTIONS}",
+            )
         return self._record_funding(programme, commands, actor)
 
-    def _record_funding(self, programme_ref: str | UUID, commands: Sequence[MoneyCommand],
-                actor: Actor) -> list[Recorded]:
+    def _record_funding(
+        self, programme_ref: str | UUID, commands: Sequence[MoneyCommand], actor: Actor
+    ) -> list[Recorded]:
         for _ in range(MAX_CONFLICT_RETRIES):
             programme = self.get_programme(programme_ref)
             pid = programme.id
@@ -138,10 +143,12 @@ class FundingCommands:
             try:
                 for command in commands:
                     self._check_case_support(programme, command)
-                    recorded = programme.record(command, actor.officer_id, actor.agency,
-                                                self.now())  # type: ignore[attr-defined]
-                    outcomes.append(Recorded(programme.code, command.transaction_id,
-                                             recorded, programme.version))
+                    recorded = programme.record(command, actor.officer_id, actor.agency, self.now())  # type: ignore[attr-defined]
+                    outcomes.append(
+                        Recorded(
+                            programme.code, command.transaction_id, recorded, programme.version
+                        )
+                    )
             except BaseException:
                 # Earlier commands of the batch may have changed the loaded programme.
                 self._programmes().pop(pid, None)
@@ -156,7 +163,8 @@ class FundingCommands:
             return outcomes
         raise ConcurrentWriteConflict(
             f"programme {programme_ref} kept changing under this write; nothing was written",
-            hint="try again")
+            hint="try again",
+        )
 
     def _check_case_support(self, programme: Programme, command: MoneyCommand) -> None:
         """A case-support commitment or payment must match the support event on the case."""
@@ -183,28 +191,30 @@ class FundingCommands:
         if step is None or step.kind != "SupportProvided":
             raise RuleViolation(
                 "no_such_support",
-                f"case {purpose.case_id} has no support event at version"
-                f" {purpose.support_version}",
-                hint="`socai case history CASE_ID` lists its events; name a SupportProvided"
-                " event")
+                f"case {purpose.case_id} has no support event at version {purpose.support_version}",
+                hint="`socai case history CASE_ID` lists its events; name a SupportProvided event",
+            )
         recorded = step.value("amount_vnd")
         if recorded is None:
             raise RuleViolation(
                 "support_without_amount",
                 f"case {purpose.case_id} support event v{purpose.support_version}"
                 f" ({step.value('support_type')}) records no amount of money",
-                hint="record or correct the support's amount on the case first")
+                hint="record or correct the support's amount on the case first",
+            )
         if recorded != amount_vnd:
             raise RuleViolation(
                 "support_amount_disagrees",
                 f"case {purpose.case_id} support event v{purpose.support_version} records"
                 f" {format_vnd(recorded)}; this payment is {format_vnd(amount_vnd)}",
-                hint="pay the amount the case records, or correct the case first")
+                hint="pay the amount the case records, or correct the case first",
+            )
 
     # -- reading ------------------------------------------------------------------------------
 
-    def funding_events(self, after: int = 0,
-                       topics: Iterable[str] = EVENT_TOPICS) -> Iterator[tuple[int, Any]]:
+    def funding_events(
+        self, after: int = 0, topics: Iterable[str] = EVENT_TOPICS
+    ) -> Iterator[tuple[int, Any]]:
         """(position, decoded event) for the given topics, in log order."""
         for notification in self.notifications(after=after, topics=tuple(topics)):  # type: ignore[attr-defined]
             yield notification.id, self.mapper.to_domain_event(notification)

@@ -44,8 +44,18 @@ from domain.case.aggregate import Case
 MEASURES = ("budget", "allocated", "committed", "disbursed", "remaining")
 
 #: Dimensions a reconciliation can group by (any combination, in the order given).
-DIMENSIONS = ("programme", "source", "line", "unit", "province", "allocation", "year",
-              "half", "month", "kind")
+DIMENSIONS = (
+    "programme",
+    "source",
+    "line",
+    "unit",
+    "province",
+    "allocation",
+    "year",
+    "half",
+    "month",
+    "kind",
+)
 
 UNASSIGNED = "(chưa phân)"  # budget not in a line / legs not at a unit
 
@@ -77,8 +87,14 @@ class Leg:
     remaining: int = 0
 
     def negated(self, version: int, transaction_id: str, kind: str, day: date) -> Leg:
-        return replace(self, version=version, transaction_id=transaction_id, kind=kind,
-                       occurred_on=day, **{m: -getattr(self, m) for m in MEASURES})
+        return replace(
+            self,
+            version=version,
+            transaction_id=transaction_id,
+            kind=kind,
+            occurred_on=day,
+            **{m: -getattr(self, m) for m in MEASURES},
+        )
 
     def dimension(self, name: str) -> str:
         """The value of a grouping dimension, as printed."""
@@ -131,8 +147,15 @@ class FundingProjector:
         return handler(event.originator_version, event, self.code_of(event))
 
     def _base(self, position: int, e: Any, programme: str, source: str, **kw: Any) -> Leg:
-        return Leg(position, programme, e.transaction_id, _KIND[type(e).__name__],
-                   e.occurred_on, source, **kw)
+        return Leg(
+            position,
+            programme,
+            e.transaction_id,
+            _KIND[type(e).__name__],
+            e.occurred_on,
+            source,
+            **kw,
+        )
 
     def _SourcePledged(self, p: int, e: Any, prog: str) -> list[Leg]:
         a = e.amount_vnd
@@ -149,25 +172,50 @@ class FundingProjector:
         a = e.amount_vnd
         return [
             self._base(p, e, prog, e.source, line=e.line, remaining=-a),
-            self._base(p, e, prog, e.source, line=e.line, allocation=e.transaction_id,
-                       unit_map=e.unit_map, unit_code=e.unit_code, unit_name=e.unit_name,
-                       province_code=e.province_code, allocated=a, remaining=a),
+            self._base(
+                p,
+                e,
+                prog,
+                e.source,
+                line=e.line,
+                allocation=e.transaction_id,
+                unit_map=e.unit_map,
+                unit_code=e.unit_code,
+                unit_name=e.unit_name,
+                province_code=e.province_code,
+                allocated=a,
+                remaining=a,
+            ),
         ]
 
     def _at_allocation(self, p: int, e: Any, prog: str, **measures: int) -> Leg:
         where = next(leg for leg in self.lookup.legs_of(prog, e.allocation) if leg.allocation)
         if hasattr(e, "purpose_kind"):
-            purpose = {"purpose_kind": e.purpose_kind, "case_id": e.case_id,
-                       "support_version": e.support_version, "activity": e.activity}
+            purpose = {
+                "purpose_kind": e.purpose_kind,
+                "case_id": e.case_id,
+                "support_version": e.support_version,
+                "activity": e.activity,
+            }
         else:  # a void: the purpose is the commitment's
             first = self.lookup.legs_of(prog, e.commitment)[0]
-            purpose = {"purpose_kind": first.purpose_kind, "case_id": first.case_id,
-                       "support_version": first.support_version, "activity": first.activity}
+            purpose = {
+                "purpose_kind": first.purpose_kind,
+                "case_id": first.case_id,
+                "support_version": first.support_version,
+                "activity": first.activity,
+            }
         figures = dict.fromkeys(MEASURES, 0)
         figures.update(measures)
-        return replace(where, version=p, transaction_id=e.transaction_id,
-                       kind=_KIND[type(e).__name__], occurred_on=e.occurred_on, **purpose,
-                       **figures)
+        return replace(
+            where,
+            version=p,
+            transaction_id=e.transaction_id,
+            kind=_KIND[type(e).__name__],
+            occurred_on=e.occurred_on,
+            **purpose,
+            **figures,
+        )
 
     def _Committed(self, p: int, e: Any, prog: str) -> list[Leg]:
         a = e.amount_vnd
@@ -196,8 +244,15 @@ class FundingProjector:
         return [leg.negated(p, e.transaction_id, "reverse", e.occurred_on) for leg in original]
 
 
-_KIND = {"SourcePledged": "pledge", "LineBudgeted": "line", "Allocated": "allocate",
-         "Committed": "commit", "Paid": "pay", "Voided": "void", "Reversed": "reverse"}
+_KIND = {
+    "SourcePledged": "pledge",
+    "LineBudgeted": "line",
+    "Allocated": "allocate",
+    "Committed": "commit",
+    "Paid": "pay",
+    "Voided": "void",
+    "Reversed": "reverse",
+}
 
 
 class InMemoryLegs:
@@ -239,8 +294,11 @@ def check_dimensions(by: Iterable[str]) -> tuple[str, ...]:
     names = tuple(by)
     for name in names:
         if name not in DIMENSIONS:
-            raise InvalidInput("by", f"{name!r} is not a grouping",
-                               hint="group by any of: " + ", ".join(DIMENSIONS))
+            raise InvalidInput(
+                "by",
+                f"{name!r} is not a grouping",
+                hint="group by any of: " + ", ".join(DIMENSIONS),
+            )
     return names
 
 
@@ -263,8 +321,9 @@ def totals(rows: Iterable[Row]) -> Row:
     return Row((), *acc)
 
 
-def legs_behind(legs: Iterable[Leg], by: Iterable[str], key: tuple[str, ...],
-                measure: str | None = None) -> Iterator[Leg]:
+def legs_behind(
+    legs: Iterable[Leg], by: Iterable[str], key: tuple[str, ...], measure: str | None = None
+) -> Iterator[Leg]:
     """The transactions behind one figure (one row, optionally one measure)."""
     dims = check_dimensions(by)
     for leg in legs:
@@ -314,11 +373,15 @@ class Discrepancy:
         if self.problem == "unpaid_support":
             return f"{where} records {format_vnd(self.support_amount or 0)}; nothing disbursed"
         if self.problem == "no_such_support":
-            return (f"{format_vnd(self.disbursed)} disbursed for {where}, which does not exist"
-                    f" (transactions {', '.join(self.transactions)})")
-        return (f"{where} records {format_vnd(self.support_amount or 0)} but"
-                f" {format_vnd(self.disbursed)} was disbursed (transactions"
-                f" {', '.join(self.transactions)})")
+            return (
+                f"{format_vnd(self.disbursed)} disbursed for {where}, which does not exist"
+                f" (transactions {', '.join(self.transactions)})"
+            )
+        return (
+            f"{where} records {format_vnd(self.support_amount or 0)} but"
+            f" {format_vnd(self.disbursed)} was disbursed (transactions"
+            f" {', '.join(self.transactions)})"
+        )
 
 
 def discrepancies(legs: Iterable[Leg], supports: SupportLedger) -> list[Discrepancy]:
@@ -340,6 +403,9 @@ def discrepancies(legs: Iterable[Leg], supports: SupportLedger) -> list[Discrepa
         if key not in supports.amounts:
             found.append(Discrepancy("no_such_support", *key, None, total, tuple(behind[key])))
         elif supports.amounts[key] != total:
-            found.append(Discrepancy("amount_disagrees", *key, supports.amounts[key], total,
-                                     tuple(behind[key])))
+            found.append(
+                Discrepancy(
+                    "amount_disagrees", *key, supports.amounts[key], total, tuple(behind[key])
+                )
+            )
     return sorted(found, key=lambda d: (d.problem, str(d.case_id), d.support_version))

@@ -56,7 +56,8 @@ TRACKING_NAME = "funding"
 metadata = MetaData()
 
 legs_table = Table(
-    "funding_legs", metadata,
+    "funding_legs",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("version", BigInteger, nullable=False),
     Column("programme", String(64), nullable=False),
@@ -84,13 +85,15 @@ legs_table = Table(
 )
 
 programmes_table = Table(
-    "funding_programmes", metadata,
+    "funding_programmes",
+    metadata,
     Column("id", String(36), primary_key=True),
     Column("code", String(64), nullable=False, unique=True),
 )
 
 supports_table = Table(
-    "funding_supports", metadata,
+    "funding_supports",
+    metadata,
     Column("case_id", String(36), primary_key=True),
     Column("support_version", Integer, primary_key=True),
     Column("support_type", String(32), nullable=False),
@@ -98,14 +101,31 @@ supports_table = Table(
 )
 
 tracking_table = Table(
-    "funding_tracking", metadata,
+    "funding_tracking",
+    metadata,
     Column("name", String(32), primary_key=True),
     Column("position", BigInteger, nullable=False),
 )
 
-_LEG_FIELDS = ("version", "programme", "transaction_id", "kind", "occurred_on", "source",
-               "line", "allocation", "unit_map", "unit_code", "unit_name", "province_code",
-               "purpose_kind", "case_id", "support_version", "activity", *MEASURES)
+_LEG_FIELDS = (
+    "version",
+    "programme",
+    "transaction_id",
+    "kind",
+    "occurred_on",
+    "source",
+    "line",
+    "allocation",
+    "unit_map",
+    "unit_code",
+    "unit_name",
+    "province_code",
+    "purpose_kind",
+    "case_id",
+    "support_version",
+    "activity",
+    *MEASURES,
+)
 
 
 def _row_of(leg: Leg) -> dict[str, Any]:
@@ -134,9 +154,12 @@ class _SqlLookup:
         if key in self.pending:
             return self.pending[key]
         rows = self.session.execute(
-            select(legs_table).where(legs_table.c.programme == programme,
-                                     legs_table.c.transaction_id == transaction_id)
-            .order_by(legs_table.c.id))
+            select(legs_table)
+            .where(
+                legs_table.c.programme == programme, legs_table.c.transaction_id == transaction_id
+            )
+            .order_by(legs_table.c.id)
+        )
         return [_leg_of(r) for r in rows]
 
 
@@ -152,13 +175,15 @@ class FundingProjection:
         lookup = _SqlLookup(session)
         projector = FundingProjector(lookup)
         projector.programme_codes = {
-            UUID(r.id): r.code for r in session.execute(select(programmes_table))}
+            UUID(r.id): r.code for r in session.execute(select(programmes_table))
+        }
         rows: list[dict[str, Any]] = []
         for event in events:
             name = type(event).__name__
             if name == "Established":
-                session.execute(insert(programmes_table).values(
-                    id=str(event.originator_id), code=event.code))
+                session.execute(
+                    insert(programmes_table).values(id=str(event.originator_id), code=event.code)
+                )
             if name in ("SupportProvided", "CorrectionRecorded"):
                 _apply_case_event(session, event)
                 continue
@@ -171,20 +196,30 @@ class FundingProjection:
 
 def _apply_case_event(session: Session, event: Any) -> None:
     if type(event).__name__ == "SupportProvided":
-        session.execute(insert(supports_table).values(
-            case_id=str(event.originator_id), support_version=event.originator_version,
-            support_type=event.support_type, amount_vnd=event.amount_vnd))
+        session.execute(
+            insert(supports_table).values(
+                case_id=str(event.originator_id),
+                support_version=event.originator_version,
+                support_type=event.support_type,
+                amount_vnd=event.amount_vnd,
+            )
+        )
     elif event.field == "amount_vnd":
-        session.execute(update(supports_table).where(
-            supports_table.c.case_id == str(event.originator_id),
-            supports_table.c.support_version == event.corrects_version,
-        ).values(amount_vnd=event.new_value))
+        session.execute(
+            update(supports_table)
+            .where(
+                supports_table.c.case_id == str(event.originator_id),
+                supports_table.c.support_version == event.corrects_version,
+            )
+            .values(amount_vnd=event.new_value)
+        )
 
 
 def tracked_position(engine: Engine) -> int:
     with Session(engine) as session:
-        found = session.execute(select(tracking_table.c.position)
-                                .where(tracking_table.c.name == TRACKING_NAME)).scalar()
+        found = session.execute(
+            select(tracking_table.c.position).where(tracking_table.c.name == TRACKING_NAME)
+        ).scalar()
     return int(found or 0)
 
 
@@ -199,19 +234,21 @@ def catch_up(engine: Engine, events: Iterable[tuple[int, Any]]) -> int:
 
     def flush() -> int:
         with Session(engine) as session, session.begin():
-            tracked = session.execute(select(tracking_table.c.position)
-                                      .where(tracking_table.c.name == TRACKING_NAME)).scalar()
+            tracked = session.execute(
+                select(tracking_table.c.position).where(tracking_table.c.name == TRACKING_NAME)
+            ).scalar()
             if tracked is not None and chunk[0][0] <= tracked:
                 return 0  # another runner applied these first; nothing is applied twice
             projection.apply(session, [event for _, event in chunk])
             last = chunk[-1][0]
             if tracked is None:
-                session.execute(insert(tracking_table).values(name=TRACKING_NAME,
-                                                              position=last))
+                session.execute(insert(tracking_table).values(name=TRACKING_NAME, position=last))
             else:
-                session.execute(update(tracking_table)
-                                .where(tracking_table.c.name == TRACKING_NAME)
-                                .values(position=last))
+                session.execute(
+                    update(tracking_table)
+                    .where(tracking_table.c.name == TRACKING_NAME)
+                    .values(position=last)
+                )
         return len(chunk)
 
     for position, event in events:
@@ -245,9 +282,13 @@ class FundingQueries:
             query = query.group_by(*columns).order_by(*columns)
         with self.engine.connect() as c:
             result = list(c.execute(query))
-        return [Row(tuple(str(r[i]) for i in range(len(dims))),
-                    *(int(r[len(dims) + i] or 0) for i in range(len(MEASURES))))
-                for r in result]
+        return [
+            Row(
+                tuple(str(r[i]) for i in range(len(dims))),
+                *(int(r[len(dims) + i] or 0) for i in range(len(MEASURES))),
+            )
+            for r in result
+        ]
 
     def legs(self, programme: str | None = None) -> Iterator[Leg]:
         query = select(legs_table).order_by(legs_table.c.id)

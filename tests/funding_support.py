@@ -33,38 +33,82 @@ def open_app(directory: Path) -> Iterator[SocaiApplication]:
         app.close()
 
 
-def small_programme(app: SocaiApplication, code: str = "P-TEST", budget: int = 10_000_000,
-                    allocation: int = 6_000_000) -> None:
+def small_programme(
+    app: SocaiApplication,
+    code: str = "P-TEST",
+    budget: int = 10_000_000,
+    allocation: int = 6_000_000,
+) -> None:
     """A programme with one source, one line and one allocation ``A1`` for 2020 (Hồng Ngự
     district, old map 870)."""
     app.establish_programme(
         Establish(code, "Test programme", date(2016, 1, 1), date(2030, 12, 31), date(2016, 1, 1)),
-        FINANCE)
-    app.record_funding(code, Pledge("T-pledge", date(2016, 1, 1), source="NSDP",
-                                    source_kind="local", amount_vnd=budget), FINANCE)
-    app.record_funding(code, BudgetLine("T-line", date(2016, 1, 2), line="L1",
-                                        line_title="Hỗ trợ nạn nhân", source="NSDP",
-                                        amount_vnd=budget), FINANCE)
-    app.record_funding(code, Allocate("A1", date(2016, 1, 3), line="L1", source="NSDP",
-                                      unit_map="old", unit_code="870", period="2016/2030",
-                                      amount_vnd=allocation), FINANCE)
+        FINANCE,
+    )
+    app.record_funding(
+        code,
+        Pledge("T-pledge", date(2016, 1, 1), source="NSDP", source_kind="local", amount_vnd=budget),
+        FINANCE,
+    )
+    app.record_funding(
+        code,
+        BudgetLine(
+            "T-line",
+            date(2016, 1, 2),
+            line="L1",
+            line_title="Hỗ trợ nạn nhân",
+            source="NSDP",
+            amount_vnd=budget,
+        ),
+        FINANCE,
+    )
+    app.record_funding(
+        code,
+        Allocate(
+            "A1",
+            date(2016, 1, 3),
+            line="L1",
+            source="NSDP",
+            unit_map="old",
+            unit_code="870",
+            period="2016/2030",
+            amount_vnd=allocation,
+        ),
+        FINANCE,
+    )
 
 
-def case_with_support(app: SocaiApplication, amount_vnd: int | None = 2_000_000,
-                      support_type: str = "hardship_allowance") -> tuple:
+def case_with_support(
+    app: SocaiApplication,
+    amount_vnd: int | None = 2_000_000,
+    support_type: str = "hardship_allowance",
+) -> tuple:
     """A case received in 2020 with one support (by default an initial hardship allowance,
     trợ cấp khó khăn ban đầu); returns (case id, the support event's version)."""
     case_id = app.receive(
-        Receive.parse({
-            "occurred_on": "2020-03-02", "reception_form": "rescued", "unit_code": "870",
-            "legal_basis": "BB-01/2020", "belongings_checked": True, "interview_held": True,
-            "person": PersonalData(full_name="Test Person"),
-        }),
+        Receive.parse(
+            {
+                "occurred_on": "2020-03-02",
+                "reception_form": "rescued",
+                "unit_code": "870",
+                "legal_basis": "BB-01/2020",
+                "belongings_checked": True,
+                "interview_held": True,
+                "person": PersonalData(full_name="Test Person"),
+            }
+        ),
         OFFICER,
     )
     app.execute(case_id, RequestVerification(date(2020, 3, 2), "police"), OFFICER)
     app.execute(case_id, ConcludeVerification(date(2020, 3, 4), "victim", "police"), OFFICER)
-    version = app.execute(case_id, ProvideSupport(
-        occurred_on=date(2020, 3, 5), support_type=support_type,
-        provider_agency="labour_social_affairs", amount_vnd=amount_vnd), OFFICER)
+    version = app.execute(
+        case_id,
+        ProvideSupport(
+            occurred_on=date(2020, 3, 5),
+            support_type=support_type,
+            provider_agency="labour_social_affairs",
+            amount_vnd=amount_vnd,
+        ),
+        OFFICER,
+    )
     return case_id, version

@@ -266,8 +266,9 @@ class Programme(Aggregate):
     # -- commands -----------------------------------------------------------------------------
 
     @classmethod
-    def establish(cls, command: Establish, officer_id: str, agency: str,
-                  recorded_at: datetime) -> Programme:
+    def establish(
+        cls, command: Establish, officer_id: str, agency: str, recorded_at: datetime
+    ) -> Programme:
         _check_date(command.occurred_on, recorded_at)
         return cls._create(
             cls.Established,
@@ -287,8 +288,9 @@ class Programme(Aggregate):
         """The command that established this programme (to compare a repeated one)."""
         return self._establishment
 
-    def record(self, command: MoneyCommand, officer_id: str, agency: str,
-               recorded_at: datetime) -> bool:
+    def record(
+        self, command: MoneyCommand, officer_id: str, agency: str, recorded_at: datetime
+    ) -> bool:
         """Record one money transaction; False when it was already recorded (a retry).
 
         Raises :class:`RuleViolation` and records nothing when a rule forbids it.
@@ -304,9 +306,10 @@ class Programme(Aggregate):
                 hint="a retry must repeat the same content; give a new transaction a new id",
             )
         if len(self.transactions) >= MAX_TRANSACTIONS_PER_PROGRAMME:
-            raise RuleViolation("too_many_transactions",
-                                f"programme {self.code} has reached"
-                                f" {MAX_TRANSACTIONS_PER_PROGRAMME} transactions")
+            raise RuleViolation(
+                "too_many_transactions",
+                f"programme {self.code} has reached {MAX_TRANSACTIONS_PER_PROGRAMME} transactions",
+            )
         _check_date(command.occurred_on, recorded_at)
         common = {
             "timestamp": recorded_at,
@@ -332,11 +335,15 @@ class Programme(Aggregate):
                 hint="use another source code for another source",
             )
         if known is not None:
-            self._check_room(source_account(c.source), unassigned_account(c.source),
-                             c.amount_vnd, "pledge")
+            self._check_room(
+                source_account(c.source), unassigned_account(c.source), c.amount_vnd, "pledge"
+            )
         return self.SourcePledged, {
-            "source": c.source, "source_kind": c.source_kind, "donor": c.donor,
-            "amount_vnd": c.amount_vnd, "debit_account": source_account(c.source),
+            "source": c.source,
+            "source_kind": c.source_kind,
+            "donor": c.donor,
+            "amount_vnd": c.amount_vnd,
+            "debit_account": source_account(c.source),
             "credit_account": unassigned_account(c.source),
         }
 
@@ -345,77 +352,100 @@ class Programme(Aggregate):
         title = self.lines.get(c.line)
         if title is not None and title != c.line_title:
             raise RuleViolation(
-                "line_mismatch", f"line {c.line} of programme {self.code} is titled"
-                f" {title!r}", hint="repeat the line's title, or use a new line code")
+                "line_mismatch",
+                f"line {c.line} of programme {self.code} is titled {title!r}",
+                hint="repeat the line's title, or use a new line code",
+            )
         debit, credit = unassigned_account(c.source), line_account(c.line, c.source)
         if credit in self.ledger.accounts:
             self._check_room(debit, credit, c.amount_vnd, "line budget")
         else:
             self._check_room(debit, None, c.amount_vnd, "line budget")
         return self.LineBudgeted, {
-            "line": c.line, "line_title": c.line_title, "source": c.source,
-            "amount_vnd": c.amount_vnd, "debit_account": debit, "credit_account": credit,
+            "line": c.line,
+            "line_title": c.line_title,
+            "source": c.source,
+            "amount_vnd": c.amount_vnd,
+            "debit_account": debit,
+            "credit_account": credit,
         }
 
     def _allocate(self, c: Allocate) -> tuple[type, dict[str, Any]]:
         self._require_source(c.source)
         if c.line not in self.lines:
             raise RuleViolation(
-                "no_such_line", f"programme {self.code} has no line {c.line}",
-                hint="lines: " + (", ".join(sorted(self.lines)) or "none yet; budget one first"))
+                "no_such_line",
+                f"programme {self.code} has no line {c.line}",
+                hint="lines: " + (", ".join(sorted(self.lines)) or "none yet; budget one first"),
+            )
         debit = line_account(c.line, c.source)
         if debit not in self.ledger.accounts:
             raise RuleViolation(
                 "no_such_line_source",
                 f"line {c.line} has no budget from source {c.source}",
-                hint="budget the line from that source first, or allocate from another source")
+                hint="budget the line from that source first, or allocate from another source",
+            )
         period = c.period_value
         if period.starts_on < self.starts_on or period.ends_on > self.ends_on:
             raise RuleViolation(
                 "period_outside_programme",
                 f"period {period.label} is outside programme {self.code}"
                 f" ({self.starts_on.isoformat()} – {self.ends_on.isoformat()})",
-                hint="allocate for a period within the programme's years")
+                hint="allocate for a period within the programme's years",
+            )
         self._check_room(debit, None, c.amount_vnd, "allocation")
         from domain.reference.units import AdminMap
 
         unit = unit_directory().require(AdminMap(c.unit_map), c.unit_code, "unit")
         return self.Allocated, {
-            "line": c.line, "source": c.source, "unit_map": c.unit_map,
-            "unit_code": c.unit_code, "unit_level": unit.level.value, "unit_name": unit.name,
-            "province_code": unit.province_code, "period": period.label,
-            "amount_vnd": c.amount_vnd, "debit_account": debit,
+            "line": c.line,
+            "source": c.source,
+            "unit_map": c.unit_map,
+            "unit_code": c.unit_code,
+            "unit_level": unit.level.value,
+            "unit_name": unit.name,
+            "province_code": unit.province_code,
+            "period": period.label,
+            "amount_vnd": c.amount_vnd,
+            "debit_account": debit,
             "credit_account": allocation_account(c.transaction_id),
         }
 
-    def _spend_checks(self, allocation_id: str, amount: int, purpose: Purpose, day: date,
-                      what: str) -> AllocationInfo:
+    def _spend_checks(
+        self, allocation_id: str, amount: int, purpose: Purpose, day: date, what: str
+    ) -> AllocationInfo:
         allocation = self.allocations.get(allocation_id)
         if allocation is None:
             raise RuleViolation(
-                "no_such_allocation", f"programme {self.code} has no allocation"
-                f" {allocation_id}", hint="`socai finance show PROGRAMME` lists allocations")
+                "no_such_allocation",
+                f"programme {self.code} has no allocation {allocation_id}",
+                hint="`socai finance show PROGRAMME` lists allocations",
+            )
         if not allocation.period.contains(day):
             raise RuleViolation(
                 "outside_allocation_period",
                 f"allocation {allocation_id} covers {allocation.period.label}; a {what} on"
                 f" {day.isoformat()} is outside it",
-                hint="use the allocation for that period")
+                hint="use the allocation for that period",
+            )
         key = purpose.support_key
         if key is not None and key in self.support_paid_by:
             raise RuleViolation(
                 "support_already_paid",
                 f"case {key[0]} support event v{key[1]} is already paid or committed by"
                 f" transaction {self.support_paid_by[key]} in programme {self.code}",
-                hint="void or reverse that transaction first if it was wrong")
+                hint="void or reverse that transaction first if it was wrong",
+            )
         self._check_room(allocation_account(allocation_id), None, amount, what)
         return allocation
 
     def _commit(self, c: Commit) -> tuple[type, dict[str, Any]]:
         self._spend_checks(c.allocation, c.amount_vnd, c.purpose, c.occurred_on, "commitment")
         return self.Committed, {
-            "allocation": c.allocation, "amount_vnd": c.amount_vnd,
-            **_purpose_fields(c.purpose), "debit_account": allocation_account(c.allocation),
+            "allocation": c.allocation,
+            "amount_vnd": c.amount_vnd,
+            **_purpose_fields(c.purpose),
+            "debit_account": allocation_account(c.allocation),
             "credit_account": expense_account(c.allocation),
         }
 
@@ -425,7 +455,9 @@ class Programme(Aggregate):
             assert c.amount_vnd is not None
             self._spend_checks(c.allocation, c.amount_vnd, c.purpose, c.occurred_on, "payment")
             return self.Paid, {
-                "commitment": None, "allocation": c.allocation, "amount_vnd": c.amount_vnd,
+                "commitment": None,
+                "allocation": c.allocation,
+                "amount_vnd": c.amount_vnd,
                 **_purpose_fields(c.purpose),
                 "debit_account": allocation_account(c.allocation),
                 "credit_account": expense_account(c.allocation),
@@ -436,15 +468,19 @@ class Programme(Aggregate):
                 "amount_mismatch",
                 f"commitment {commitment.id} is for {format_vnd(commitment.amount_vnd)}, not"
                 f" {format_vnd(c.amount_vnd)}; a commitment is paid in full",
-                hint="void it and commit the right amount")
+                hint="void it and commit the right amount",
+            )
         if c.occurred_on < commitment.occurred_on:
             raise RuleViolation(
                 "paid_before_committed",
                 f"commitment {commitment.id} was approved on"
-                f" {commitment.occurred_on.isoformat()}; it cannot be paid before that")
+                f" {commitment.occurred_on.isoformat()}; it cannot be paid before that",
+            )
         return self.Paid, {
-            "commitment": commitment.id, "allocation": commitment.allocation,
-            "amount_vnd": commitment.amount_vnd, **_purpose_fields(commitment.purpose),
+            "commitment": commitment.id,
+            "allocation": commitment.allocation,
+            "amount_vnd": commitment.amount_vnd,
+            **_purpose_fields(commitment.purpose),
             "debit_account": allocation_account(commitment.allocation),
             "credit_account": expense_account(commitment.allocation),
         }
@@ -452,8 +488,10 @@ class Programme(Aggregate):
     def _void(self, c: Void) -> tuple[type, dict[str, Any]]:
         commitment = self._require_pending(c.commitment, "voided")
         return self.Voided, {
-            "commitment": commitment.id, "allocation": commitment.allocation,
-            "amount_vnd": commitment.amount_vnd, "reason": c.reason,
+            "commitment": commitment.id,
+            "allocation": commitment.allocation,
+            "amount_vnd": commitment.amount_vnd,
+            "reason": c.reason,
             "debit_account": allocation_account(commitment.allocation),
             "credit_account": expense_account(commitment.allocation),
         }
@@ -461,25 +499,30 @@ class Programme(Aggregate):
     def _reverse(self, c: Reverse) -> tuple[type, dict[str, Any]]:
         target = self.transactions.get(c.reverses)
         if target is None:
-            raise RuleViolation("no_such_transaction",
-                                f"programme {self.code} has no transaction {c.reverses}")
+            raise RuleViolation(
+                "no_such_transaction", f"programme {self.code} has no transaction {c.reverses}"
+            )
         if not target.reversible:
             raise RuleViolation(
                 "not_reversible",
                 f"transaction {c.reverses} is a {target.kind}; only pledges, line budgets,"
                 " allocations and payments are reversed",
-                hint="void a commitment that is not paid; reverse its payment once paid")
+                hint="void a commitment that is not paid; reverse its payment once paid",
+            )
         if c.reverses in self.reversed_by:
             raise RuleViolation(
                 "already_reversed",
-                f"transaction {c.reverses} was already reversed by {self.reversed_by[c.reverses]}")
+                f"transaction {c.reverses} was already reversed by {self.reversed_by[c.reverses]}",
+            )
         # The reversal moves the amount back: debit the account that was credited.
-        self._check_room(target.credit_account, target.debit_account, target.amount_vnd,
-                         "reversal")
+        self._check_room(target.credit_account, target.debit_account, target.amount_vnd, "reversal")
         return self.Reversed, {
-            "reverses": c.reverses, "reverses_kind": target.kind,
-            "amount_vnd": target.amount_vnd, "reason": c.reason,
-            "debit_account": target.credit_account, "credit_account": target.debit_account,
+            "reverses": c.reverses,
+            "reverses_kind": target.kind,
+            "amount_vnd": target.amount_vnd,
+            "reason": c.reason,
+            "debit_account": target.credit_account,
+            "credit_account": target.debit_account,
         }
 
     # -- rule helpers ---------------------------------------------------------------------------
@@ -487,21 +530,25 @@ class Programme(Aggregate):
     def _require_source(self, source: str) -> None:
         if source not in self.sources:
             raise RuleViolation(
-                "no_such_source", f"programme {self.code} has no source {source}",
-                hint="sources: " + (", ".join(sorted(self.sources)) or "none yet; pledge one"))
+                "no_such_source",
+                f"programme {self.code} has no source {source}",
+                hint="sources: " + (", ".join(sorted(self.sources)) or "none yet; pledge one"),
+            )
 
     def _require_pending(self, commitment_id: str, verb: str) -> CommitmentInfo:
         commitment = self.commitments.get(commitment_id)
         if commitment is None:
-            raise RuleViolation("no_such_commitment",
-                                f"programme {self.code} has no commitment {commitment_id}")
+            raise RuleViolation(
+                "no_such_commitment", f"programme {self.code} has no commitment {commitment_id}"
+            )
         state = self.ledger.transfers[commitment_id].state
         if state is not TransferState.PENDING:
             done = "paid" if state is TransferState.POSTED_FROM_PENDING else "voided"
             raise RuleViolation(
                 "commitment_closed",
                 f"commitment {commitment_id} was already {done}; it cannot be {verb}",
-                hint="reverse its payment to correct a paid commitment")
+                hint="reverse its payment to correct a paid commitment",
+            )
         return commitment
 
     def _check_room(self, debit: str, credit: str | None, amount: int, what: str) -> None:
@@ -529,19 +576,25 @@ class Programme(Aggregate):
         account = self.ledger.accounts[key]
         if kind == AccountKind.ALLOCATION:
             a = self.allocations[rest]
-            return (f"allocation {rest} ({a.unit_name}, {a.period.label}; received"
-                    f" {format_vnd(account.credits_posted)}, committed and unpaid"
-                    f" {format_vnd(account.debits_pending)}, paid or moved out"
-                    f" {format_vnd(account.debits_posted)})")
+            return (
+                f"allocation {rest} ({a.unit_name}, {a.period.label}; received"
+                f" {format_vnd(account.credits_posted)}, committed and unpaid"
+                f" {format_vnd(account.debits_pending)}, paid or moved out"
+                f" {format_vnd(account.debits_posted)})"
+            )
         if kind == AccountKind.LINE:
             line, _, source = rest.partition(":")
-            return (f"line {line} ({self.lines[line]}) from source {source} (budgeted"
-                    f" {format_vnd(account.credits_posted)}, allocated"
-                    f" {format_vnd(account.debits_posted)})")
+            return (
+                f"line {line} ({self.lines[line]}) from source {source} (budgeted"
+                f" {format_vnd(account.credits_posted)}, allocated"
+                f" {format_vnd(account.debits_posted)})"
+            )
         if kind == AccountKind.UNASSIGNED:
-            return (f"programme {self.code}, source {rest}, unassigned to a line (pledged"
-                    f" {format_vnd(account.credits_posted)}, put into lines"
-                    f" {format_vnd(account.debits_posted)})")
+            return (
+                f"programme {self.code}, source {rest}, unassigned to a line (pledged"
+                f" {format_vnd(account.credits_posted)}, put into lines"
+                f" {format_vnd(account.debits_posted)})"
+            )
         if kind == AccountKind.SOURCE:
             return f"source {rest} (pledged {format_vnd(account.debits_posted)})"
         return f"paid out of allocation {rest} ({format_vnd(account.credits_posted)})"
@@ -551,8 +604,9 @@ class Programme(Aggregate):
     def _on_Established(self, e: Established) -> None:
         self.code, self.title = e.code, e.title
         self.starts_on, self.ends_on = e.starts_on, e.ends_on
-        self._establishment = Establish(e.code, e.title, e.starts_on, e.ends_on,
-                                        e.occurred_on, e.legal_basis)
+        self._establishment = Establish(
+            e.code, e.title, e.starts_on, e.ends_on, e.occurred_on, e.legal_basis
+        )
 
     def _on_SourcePledged(self, e: SourcePledged) -> None:
         self.sources.setdefault(e.source, SourceInfo(e.source, e.source_kind, e.donor))
@@ -567,18 +621,26 @@ class Programme(Aggregate):
 
     def _on_Allocated(self, e: Allocated) -> None:
         self.allocations[e.transaction_id] = AllocationInfo(
-            e.transaction_id, e.line, e.source, e.unit_map, e.unit_code, e.unit_name,
-            Period.parse(e.period))
+            e.transaction_id,
+            e.line,
+            e.source,
+            e.unit_map,
+            e.unit_code,
+            e.unit_name,
+            Period.parse(e.period),
+        )
         self.ledger.open(e.credit_account, AccountKind.ALLOCATION)
         self.ledger.open(expense_account(e.transaction_id), AccountKind.EXPENSE)
         self._posted(e, Allocate, reversible=True)
 
     def _on_Committed(self, e: Committed) -> None:
         purpose = _purpose_of(e)
-        self.ledger.apply_transfer(e.transaction_id, e.debit_account, e.credit_account,
-                                   e.amount_vnd, pending=True)
+        self.ledger.apply_transfer(
+            e.transaction_id, e.debit_account, e.credit_account, e.amount_vnd, pending=True
+        )
         self.commitments[e.transaction_id] = CommitmentInfo(
-            e.transaction_id, e.allocation, e.amount_vnd, purpose, e.occurred_on)
+            e.transaction_id, e.allocation, e.amount_vnd, purpose, e.occurred_on
+        )
         self._remember(e, Commit, reversible=False)
         if purpose.support_key is not None:
             assert purpose.support_key not in self.support_paid_by
@@ -587,8 +649,9 @@ class Programme(Aggregate):
     def _on_Paid(self, e: Paid) -> None:
         purpose = _purpose_of(e)
         if e.commitment is None:
-            self.ledger.apply_transfer(e.transaction_id, e.debit_account, e.credit_account,
-                                       e.amount_vnd, pending=False)
+            self.ledger.apply_transfer(
+                e.transaction_id, e.debit_account, e.credit_account, e.amount_vnd, pending=False
+            )
             if purpose.support_key is not None:
                 assert purpose.support_key not in self.support_paid_by
         else:
@@ -608,8 +671,9 @@ class Programme(Aggregate):
 
     def _on_Reversed(self, e: Reversed) -> None:
         assert e.reverses not in self.reversed_by
-        self.ledger.apply_transfer(e.transaction_id, e.debit_account, e.credit_account,
-                                   e.amount_vnd, pending=False)
+        self.ledger.apply_transfer(
+            e.transaction_id, e.debit_account, e.credit_account, e.amount_vnd, pending=False
+        )
         self.reversed_by[e.reverses] = e.transaction_id
         if e.reverses_kind == Pay.KIND:
             for key, by in list(self.support_paid_by.items()):
@@ -618,21 +682,29 @@ class Programme(Aggregate):
         self._remember(e, Reverse, reversible=False)
 
     def _posted(self, e: Any, command: type[FundingCommand], reversible: bool) -> None:
-        self.ledger.apply_transfer(e.transaction_id, e.debit_account, e.credit_account,
-                                   e.amount_vnd, pending=False)
+        self.ledger.apply_transfer(
+            e.transaction_id, e.debit_account, e.credit_account, e.amount_vnd, pending=False
+        )
         self._remember(e, command, reversible)
 
     def _remember(self, e: Any, command: type[FundingCommand], reversible: bool) -> None:
         assert e.transaction_id not in self.transactions
         self.transactions[e.transaction_id] = TransactionInfo(
-            command.KIND, command.content_for(e), e.amount_vnd, e.debit_account,
-            e.credit_account, reversible)
+            command.KIND,
+            command.content_for(e),
+            e.amount_vnd,
+            e.debit_account,
+            e.credit_account,
+            reversible,
+        )
 
 
 def _purpose_fields(purpose: Purpose) -> dict[str, Any]:
     return {
-        "purpose_kind": purpose.kind, "case_id": purpose.case_id,
-        "support_version": purpose.support_version, "activity": purpose.activity,
+        "purpose_kind": purpose.kind,
+        "case_id": purpose.case_id,
+        "support_version": purpose.support_version,
+        "activity": purpose.activity,
         "description": purpose.description,
     }
 
@@ -644,19 +716,26 @@ def _purpose_of(e: Any) -> Purpose:
 def _check_date(day: date, recorded_at: datetime) -> None:
     today = business_date(recorded_at)
     if day > today:
-        raise RuleViolation("future_date", f"{day.isoformat()} is after today"
-                            f" ({today.isoformat()} in Viet Nam)",
-                            hint="record a transaction once it has happened")
+        raise RuleViolation(
+            "future_date",
+            f"{day.isoformat()} is after today ({today.isoformat()} in Viet Nam)",
+            hint="record a transaction once it has happened",
+        )
     if day < EARLIEST_DATE:
-        raise RuleViolation("too_early", f"{day.isoformat()} is before"
-                            f" {EARLIEST_DATE.isoformat()}")
+        raise RuleViolation("too_early", f"{day.isoformat()} is before {EARLIEST_DATE.isoformat()}")
 
 
 #: Topics of every funding event, for readers of the notification log.
 EVENT_TOPICS: tuple[str, ...] = tuple(
-    cls.TOPIC for cls in (
-        Programme.Established, Programme.SourcePledged, Programme.LineBudgeted,
-        Programme.Allocated, Programme.Committed, Programme.Paid, Programme.Voided,
+    cls.TOPIC
+    for cls in (
+        Programme.Established,
+        Programme.SourcePledged,
+        Programme.LineBudgeted,
+        Programme.Allocated,
+        Programme.Committed,
+        Programme.Paid,
+        Programme.Voided,
         Programme.Reversed,
     )
 )

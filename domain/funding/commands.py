@@ -67,16 +67,18 @@ class FundingCommand:
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
-            raise InvalidInput(str(sorted(unknown)[0]), "is not a field of this command",
-                               hint="fields: " + ", ".join(sorted(known)))
+            raise InvalidInput(
+                str(sorted(unknown)[0]),
+                "is not a field of this command",
+                hint="fields: " + ", ".join(sorted(known)),
+            )
         return cls(**data)
 
     def _common(self) -> None:
         object.__setattr__(self, "transaction_id", require_id(self.transaction_id, "id"))
         object.__setattr__(self, "occurred_on", require_date(self.occurred_on, "occurred_on"))
         if hasattr(self, "legal_basis"):
-            object.__setattr__(self, "legal_basis",
-                               _optional_text(self.legal_basis, "legal_basis"))
+            object.__setattr__(self, "legal_basis", _optional_text(self.legal_basis, "legal_basis"))
 
 
 @dataclass(frozen=True)
@@ -100,8 +102,11 @@ class Establish:
             raise InvalidInput("ends_on", "is before starts_on")
 
     def content(self) -> tuple[str, ...]:
-        return content_of("establish", ("code", "title", "starts_on", "ends_on",
-                                        "occurred_on", "legal_basis"), self)
+        return content_of(
+            "establish",
+            ("code", "title", "starts_on", "ends_on", "occurred_on", "legal_basis"),
+            self,
+        )
 
 
 @dataclass(frozen=True)
@@ -124,11 +129,13 @@ class Pledge(FundingCommand):
         object.__setattr__(self, "amount_vnd", require_amount_vnd(self.amount_vnd))
         donor = _optional_text(self.donor, "donor")
         if kind is SourceKind.AID and donor is None:
-            raise InvalidInput("donor", "aid (tài trợ, viện trợ) must name its donor",
-                               hint="pass --donor NAME")
+            raise InvalidInput(
+                "donor", "aid (tài trợ, viện trợ) must name its donor", hint="pass --donor NAME"
+            )
         if kind is not SourceKind.AID and donor is not None:
-            raise InvalidInput("donor", f"a {kind.value} budget has no donor",
-                               hint="only aid sources name a donor")
+            raise InvalidInput(
+                "donor", f"a {kind.value} budget has no donor", hint="only aid sources name a donor"
+            )
         object.__setattr__(self, "donor", donor)
 
 
@@ -161,8 +168,16 @@ class Allocate(FundingCommand):
     """
 
     KIND = "allocate"
-    CONTENT = ("line", "source", "unit_map", "unit_code", "period", "amount_vnd",
-               "occurred_on", "legal_basis")
+    CONTENT = (
+        "line",
+        "source",
+        "unit_map",
+        "unit_code",
+        "period",
+        "amount_vnd",
+        "occurred_on",
+        "legal_basis",
+    )
     line: str = ""
     source: str = ""
     unit_map: str = ""
@@ -203,19 +218,22 @@ class _PurposeFields(FundingCommand):
             not self.purpose_kind and self.case_id is not None
         ):
             if self.activity is not None:
-                raise InvalidInput("activity", "a payment is for a case's support or an"
-                                   " activity, not both")
+                raise InvalidInput(
+                    "activity", "a payment is for a case's support or an activity, not both"
+                )
             purpose = Purpose.case_support(self.case_id, self.support_version)
         elif self.purpose_kind == PurposeKind.ACTIVITY or (
             not self.purpose_kind and self.activity is not None
         ):
             if self.case_id is not None:
-                raise InvalidInput("case", "a payment is for a case's support or an activity,"
-                                   " not both")
+                raise InvalidInput(
+                    "case", "a payment is for a case's support or an activity, not both"
+                )
             purpose = Purpose.of_activity(self.activity, self.description)
         else:
             raise InvalidInput(
-                "purpose", "say what the money is for",
+                "purpose",
+                "say what the money is for",
                 hint="--case CASE_ID --support-version N, or --activity KIND --description TEXT",
             )
         for name in ("case_id", "support_version", "activity", "description"):
@@ -224,8 +242,9 @@ class _PurposeFields(FundingCommand):
 
     @property
     def purpose(self) -> Purpose:
-        return Purpose(self.purpose_kind, self.case_id, self.support_version, self.activity,
-                       self.description)
+        return Purpose(
+            self.purpose_kind, self.case_id, self.support_version, self.activity, self.description
+        )
 
 
 _PURPOSE_CONTENT = ("purpose_kind", "case_id", "support_version", "activity", "description")
@@ -255,8 +274,14 @@ class Pay(_PurposeFields):
     commitment — pay directly from an allocation (a single-phase transfer)."""
 
     KIND = "pay"
-    CONTENT = ("commitment", "allocation", "amount_vnd", *_PURPOSE_CONTENT, "occurred_on",
-               "legal_basis")
+    CONTENT = (
+        "commitment",
+        "allocation",
+        "amount_vnd",
+        *_PURPOSE_CONTENT,
+        "occurred_on",
+        "legal_basis",
+    )
     commitment: str | None = None
     allocation: str | None = None
     amount_vnd: int | None = None
@@ -274,14 +299,17 @@ class Pay(_PurposeFields):
             object.__setattr__(self, "commitment", require_id(self.commitment, "commitment"))
             if self.allocation is not None or self.case_id is not None or self.activity:
                 raise InvalidInput(
-                    "commitment", "paying a commitment takes its allocation and purpose from"
-                    " the commitment", hint="give only --commitment (and --amount to confirm)")
+                    "commitment",
+                    "paying a commitment takes its allocation and purpose from the commitment",
+                    hint="give only --commitment (and --amount to confirm)",
+                )
             if self.amount_vnd is not None:
                 object.__setattr__(self, "amount_vnd", require_amount_vnd(self.amount_vnd))
             return
         if self.allocation is None:
-            raise InvalidInput("commitment", "name the commitment to pay, or the allocation to"
-                               " pay from directly")
+            raise InvalidInput(
+                "commitment", "name the commitment to pay, or the allocation to pay from directly"
+            )
         object.__setattr__(self, "allocation", require_id(self.allocation, "allocation"))
         object.__setattr__(self, "amount_vnd", require_amount_vnd(self.amount_vnd))
         self._purpose()

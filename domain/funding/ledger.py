@@ -139,8 +139,9 @@ class Ledger:
 
     # -- apply: assert the rules, then change the counters -------------------------------------
 
-    def apply_transfer(self, transfer_id: str, debit: str, credit: str, amount_vnd: int,
-                       pending: bool) -> None:
+    def apply_transfer(
+        self, transfer_id: str, debit: str, credit: str, amount_vnd: int, pending: bool
+    ) -> None:
         assert transfer_id not in self.transfers, f"transfer {transfer_id} is recorded once"
         self.check_transfer(debit, credit, amount_vnd)
         d, c = self.accounts[debit], self.accounts[credit]
@@ -171,7 +172,10 @@ class Ledger:
             pending_id, pending.debit_account, pending.credit_account, amount, resolved
         )
         self.transfers[transfer_id] = Transfer(
-            transfer_id, pending.debit_account, pending.credit_account, amount,
+            transfer_id,
+            pending.debit_account,
+            pending.credit_account,
+            amount,
             TransferState.POSTED if post else TransferState.VOIDED,
         )
         assert min(d.debits_pending, c.credits_pending) >= 0
@@ -191,5 +195,12 @@ class Ledger:
         assert self.totals() == (0, 0), f"the ledger does not balance: {self.totals()}"
         for account in self.accounts.values():
             assert account.holds(), f"account {account.key} breaks its balance rule"
-            assert min(account.debits_pending, account.debits_posted,
-                       account.credits_pending, account.credits_posted) >= 0
+            assert (
+                min(
+                    account.debits_pending,
+                    account.debits_posted,
+                    account.credits_pending,
+                    account.credits_posted,
+                )
+                >= 0
+            )

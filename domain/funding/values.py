@@ -181,8 +181,11 @@ class Purpose:
     @classmethod
     def of_activity(cls, activity: object, description: object) -> Purpose:
         kind = ActivityKind.parse(activity, "activity").value
-        return cls(PurposeKind.ACTIVITY.value, activity=kind,
-                   description=require_text(description, "description"))
+        return cls(
+            PurposeKind.ACTIVITY.value,
+            activity=kind,
+            description=require_text(description, "description"),
+        )
 
     @property
     def support_key(self) -> tuple[UUID, int] | None:

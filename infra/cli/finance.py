@@ -58,8 +58,9 @@ from projections.funding_sql import FundingProjection, FundingQueries, catch_up
 app = typer.Typer(no_args_is_help=True)
 
 OFFICER = typer.Option(..., "--officer", envvar="SOCAI_OFFICER", help="Officer id (mã cán bộ).")
-AGENCY = typer.Option(..., "--agency", envvar="SOCAI_AGENCY",
-                      help="Agency, e.g. labour_social_affairs.")
+AGENCY = typer.Option(
+    ..., "--agency", envvar="SOCAI_AGENCY", help="Agency, e.g. labour_social_affairs."
+)
 ON = typer.Option(None, "--on", help="Business date YYYY-MM-DD (default: today in Viet Nam).")
 BASIS = typer.Option(None, "--basis", help="Decision or voucher number (số quyết định, chứng từ).")
 PROGRAMME = typer.Option(..., "--programme", "-p", help="Programme code.")
@@ -85,15 +86,20 @@ def _day(ctx: typer.Context, on: str | None) -> date:
     return business_date(state(ctx).app().now())
 
 
-def _record(ctx: typer.Context, programme: str, command: MoneyCommand, officer: str,
-            agency: str) -> None:
+def _record(
+    ctx: typer.Context, programme: str, command: MoneyCommand, officer: str, agency: str
+) -> None:
     outcome = state(ctx).app().record_funding(programme, command, Actor(officer, agency))
     if outcome.recorded:
-        console.print(f"recorded {command.KIND} {outcome.transaction_id} in programme"
-                      f" {outcome.programme} (version {outcome.version})")
+        console.print(
+            f"recorded {command.KIND} {outcome.transaction_id} in programme"
+            f" {outcome.programme} (version {outcome.version})"
+        )
     else:
-        console.print(f"{command.KIND} {outcome.transaction_id} was already recorded with the"
-                      " same content: nothing changed")
+        console.print(
+            f"{command.KIND} {outcome.transaction_id} was already recorded with the"
+            " same content: nothing changed"
+        )
 
 
 @app.command("programme")
@@ -104,7 +110,10 @@ def programme(
     title: str = typer.Option(..., "--title"),
     starts: str = typer.Option(..., "--starts", help="First day, YYYY-MM-DD."),
     ends: str = typer.Option(..., "--ends", help="Last day, YYYY-MM-DD."),
-    officer: str = OFFICER, agency: str = AGENCY, on: str = ON, basis: str = BASIS,
+    officer: str = OFFICER,
+    agency: str = AGENCY,
+    on: str = ON,
+    basis: str = BASIS,
 ) -> None:
     """Establish a programme (lập chương trình / đề án)."""
     command = Establish(code, title, starts, ends, _day(ctx, on), basis)  # type: ignore[arg-type]
@@ -115,61 +124,121 @@ def programme(
 @app.command("pledge")
 @refusing
 def pledge(
-    ctx: typer.Context, programme: str = PROGRAMME, tid: str = TID,
+    ctx: typer.Context,
+    programme: str = PROGRAMME,
+    tid: str = TID,
     source: str = typer.Option(..., "--source", help="Source code, e.g. NSTW."),
     kind: str = typer.Option(..., "--kind", help=" | ".join(k.value for k in SourceKind)),
     amount: str = AMOUNT,
     donor: str = typer.Option(None, "--donor", help="The donor (aid only)."),
-    officer: str = OFFICER, agency: str = AGENCY, on: str = ON, basis: str = BASIS,
+    officer: str = OFFICER,
+    agency: str = AGENCY,
+    on: str = ON,
+    basis: str = BASIS,
 ) -> None:
     """Add a source's budget to a programme (nguồn kinh phí)."""
-    _record(ctx, programme, Pledge(tid, _day(ctx, on), source=source, source_kind=kind,
-                                   amount_vnd=amount, donor=donor, legal_basis=basis),  # type: ignore[arg-type]
-            officer, agency)
+    _record(
+        ctx,
+        programme,
+        Pledge(
+            tid,
+            _day(ctx, on),
+            source=source,
+            source_kind=kind,
+            amount_vnd=amount,
+            donor=donor,
+            legal_basis=basis,
+        ),  # type: ignore[arg-type]
+        officer,
+        agency,
+    )
 
 
 @app.command("line")
 @refusing
 def line(
-    ctx: typer.Context, programme: str = PROGRAMME, tid: str = TID,
+    ctx: typer.Context,
+    programme: str = PROGRAMME,
+    tid: str = TID,
     line: str = typer.Option(..., "--line", help="Line code."),
     title: str = typer.Option(..., "--title", help="Line title (repeat it to add budget)."),
-    source: str = typer.Option(..., "--source"), amount: str = AMOUNT,
-    officer: str = OFFICER, agency: str = AGENCY, on: str = ON, basis: str = BASIS,
+    source: str = typer.Option(..., "--source"),
+    amount: str = AMOUNT,
+    officer: str = OFFICER,
+    agency: str = AGENCY,
+    on: str = ON,
+    basis: str = BASIS,
 ) -> None:
     """Put part of a source's budget into a line (dòng ngân sách)."""
-    _record(ctx, programme, BudgetLine(tid, _day(ctx, on), line=line, line_title=title,
-                                       source=source, amount_vnd=amount, legal_basis=basis),  # type: ignore[arg-type]
-            officer, agency)
+    _record(
+        ctx,
+        programme,
+        BudgetLine(
+            tid,
+            _day(ctx, on),
+            line=line,
+            line_title=title,
+            source=source,
+            amount_vnd=amount,
+            legal_basis=basis,
+        ),  # type: ignore[arg-type]
+        officer,
+        agency,
+    )
 
 
 @app.command("allocate")
 @refusing
 def allocate(
-    ctx: typer.Context, programme: str = PROGRAMME, tid: str = TID,
-    line: str = typer.Option(..., "--line"), source: str = typer.Option(..., "--source"),
+    ctx: typer.Context,
+    programme: str = PROGRAMME,
+    tid: str = TID,
+    line: str = typer.Option(..., "--line"),
+    source: str = typer.Option(..., "--source"),
     unit_map: str = typer.Option(..., "--map", help="old | 2025"),
     unit: str = typer.Option(..., "--unit", help="Unit code (province, district, commune)."),
     period: str = typer.Option(..., "--period", help="2016, 2016-H1, 2016-03 or 2006/2010."),
     amount: str = AMOUNT,
-    officer: str = OFFICER, agency: str = AGENCY, on: str = ON, basis: str = BASIS,
+    officer: str = OFFICER,
+    agency: str = AGENCY,
+    on: str = ON,
+    basis: str = BASIS,
 ) -> None:
     """Allocate a line's money to a unit for a period (phân bổ); --id names the allocation."""
-    _record(ctx, programme, Allocate(tid, _day(ctx, on), line=line, source=source,
-                                     unit_map=unit_map, unit_code=unit, period=period,
-                                     amount_vnd=amount, legal_basis=basis),  # type: ignore[arg-type]
-            officer, agency)
+    _record(
+        ctx,
+        programme,
+        Allocate(
+            tid,
+            _day(ctx, on),
+            line=line,
+            source=source,
+            unit_map=unit_map,
+            unit_code=unit,
+            period=period,
+            amount_vnd=amount,
+            legal_basis=basis,
+        ),  # type: ignore[arg-type]
+        officer,
+        agency,
+    )
 
 
-def _purpose(case: str | None, support_version: int | None, activity: str | None,
-             description: str | None) -> dict[str, Any]:
-    return {"case_id": case, "support_version": support_version, "activity": activity,
-            "description": description}
+def _purpose(
+    case: str | None, support_version: int | None, activity: str | None, description: str | None
+) -> dict[str, Any]:
+    return {
+        "case_id": case,
+        "support_version": support_version,
+        "activity": activity,
+        "description": description,
+    }
 
 
 CASE = typer.Option(None, "--case", help="Case id whose support this pays.")
-SUPPORT_VERSION = typer.Option(None, "--support-version",
-                               help="Version of the case's SupportProvided event.")
+SUPPORT_VERSION = typer.Option(
+    None, "--support-version", help="Version of the case's SupportProvided event."
+)
 ACTIVITY = typer.Option(None, "--activity", help=" | ".join(a.value for a in ActivityKind))
 DESCRIPTION = typer.Option(None, "--description", help="What the activity was.")
 
@@ -177,60 +246,117 @@ DESCRIPTION = typer.Option(None, "--description", help="What the activity was.")
 @app.command("commit")
 @refusing
 def commit(
-    ctx: typer.Context, programme: str = PROGRAMME, tid: str = TID,
-    allocation: str = typer.Option(..., "--allocation"), amount: str = AMOUNT,
-    case: str = CASE, support_version: int = SUPPORT_VERSION, activity: str = ACTIVITY,
+    ctx: typer.Context,
+    programme: str = PROGRAMME,
+    tid: str = TID,
+    allocation: str = typer.Option(..., "--allocation"),
+    amount: str = AMOUNT,
+    case: str = CASE,
+    support_version: int = SUPPORT_VERSION,
+    activity: str = ACTIVITY,
     description: str = DESCRIPTION,
-    officer: str = OFFICER, agency: str = AGENCY, on: str = ON, basis: str = BASIS,
+    officer: str = OFFICER,
+    agency: str = AGENCY,
+    on: str = ON,
+    basis: str = BASIS,
 ) -> None:
     """Approve a payment from an allocation (cam kết chi): reserves the amount."""
-    _record(ctx, programme, Commit(
-        tid, _day(ctx, on), allocation=allocation, amount_vnd=amount, legal_basis=basis,  # type: ignore[arg-type]
-        **_purpose(case, support_version, activity, description)), officer, agency)
+    _record(
+        ctx,
+        programme,
+        Commit(
+            tid,
+            _day(ctx, on),
+            allocation=allocation,
+            amount_vnd=amount,
+            legal_basis=basis,  # type: ignore[arg-type]
+            **_purpose(case, support_version, activity, description),
+        ),
+        officer,
+        agency,
+    )
 
 
 @app.command("pay")
 @refusing
 def pay(
-    ctx: typer.Context, programme: str = PROGRAMME, tid: str = TID,
+    ctx: typer.Context,
+    programme: str = PROGRAMME,
+    tid: str = TID,
     commitment: str = typer.Option(None, "--commitment", help="The commitment to pay."),
     allocation: str = typer.Option(None, "--allocation", help="Pay directly from it."),
     amount: str = typer.Option(None, "--amount", help="Whole đồng (confirms a commitment's)."),
-    case: str = CASE, support_version: int = SUPPORT_VERSION, activity: str = ACTIVITY,
+    case: str = CASE,
+    support_version: int = SUPPORT_VERSION,
+    activity: str = ACTIVITY,
     description: str = DESCRIPTION,
-    officer: str = OFFICER, agency: str = AGENCY, on: str = ON, basis: str = BASIS,
+    officer: str = OFFICER,
+    agency: str = AGENCY,
+    on: str = ON,
+    basis: str = BASIS,
 ) -> None:
     """Pay (chi): a commitment in full, or directly from an allocation."""
-    _record(ctx, programme, Pay(
-        tid, _day(ctx, on), commitment=commitment, allocation=allocation, amount_vnd=amount,  # type: ignore[arg-type]
-        legal_basis=basis, **_purpose(case, support_version, activity, description)),
-        officer, agency)
+    _record(
+        ctx,
+        programme,
+        Pay(
+            tid,
+            _day(ctx, on),
+            commitment=commitment,
+            allocation=allocation,
+            amount_vnd=amount,  # type: ignore[arg-type]
+            legal_basis=basis,
+            **_purpose(case, support_version, activity, description),
+        ),
+        officer,
+        agency,
+    )
 
 
 @app.command("void")
 @refusing
 def void(
-    ctx: typer.Context, programme: str = PROGRAMME, tid: str = TID,
+    ctx: typer.Context,
+    programme: str = PROGRAMME,
+    tid: str = TID,
     commitment: str = typer.Option(..., "--commitment"),
     reason: str = typer.Option(..., "--reason"),
-    officer: str = OFFICER, agency: str = AGENCY, on: str = ON, basis: str = BASIS,
+    officer: str = OFFICER,
+    agency: str = AGENCY,
+    on: str = ON,
+    basis: str = BASIS,
 ) -> None:
     """Release an approved, unpaid commitment (hủy cam kết)."""
-    _record(ctx, programme, Void(tid, _day(ctx, on), commitment=commitment, reason=reason,
-                                 legal_basis=basis), officer, agency)
+    _record(
+        ctx,
+        programme,
+        Void(tid, _day(ctx, on), commitment=commitment, reason=reason, legal_basis=basis),
+        officer,
+        agency,
+    )
 
 
 @app.command("reverse")
 @refusing
 def reverse(
-    ctx: typer.Context, programme: str = PROGRAMME, tid: str = TID,
+    ctx: typer.Context,
+    programme: str = PROGRAMME,
+    tid: str = TID,
     reverses: str = typer.Option(..., "--reverses", help="The transaction to move back."),
     reason: str = typer.Option(..., "--reason"),
-    officer: str = OFFICER, agency: str = AGENCY, on: str = ON, basis: str = BASIS,
+    officer: str = OFFICER,
+    agency: str = AGENCY,
+    on: str = ON,
+    basis: str = BASIS,
 ) -> None:
     """Correct a posted transaction with a reversing transfer (bút toán đảo)."""
-    _record(ctx, programme, Reverse(tid, _day(ctx, on), reverses=reverses, reason=reason,
-                                    legal_basis=basis), officer, agency)
+    _record(
+        ctx,
+        programme,
+        Reverse(tid, _day(ctx, on), reverses=reverses, reason=reason, legal_basis=basis),
+        officer,
+        agency,
+    )
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -251,19 +377,33 @@ def show(ctx: typer.Context, code: str = typer.Argument(..., help="Programme cod
     """A programme's sources, lines, allocations and account balances (from its events)."""
     programme = state(ctx).app().get_programme(code)
     programme.ledger.assert_invariants()
-    console.print(f"[bold]{programme.code}[/] {programme.title} ({programme.starts_on} –"
-                  f" {programme.ends_on}), {len(programme.transactions)} transactions;"
-                  " the ledger balances (Σ = 0)")
+    console.print(
+        f"[bold]{programme.code}[/] {programme.title} ({programme.starts_on} –"
+        f" {programme.ends_on}), {len(programme.transactions)} transactions;"
+        " the ledger balances (Σ = 0)"
+    )
     for source in programme.sources.values():
         label = SourceKind(source.kind).label_vi
-        console.print(f"  source {source.code}: {label}"
-                      + (f", {source.donor}" if source.donor else ""))
-    table = Table("account", "debits posted", "credits posted", "debits pending",
-                  "credits pending", "meaning")
+        console.print(
+            f"  source {source.code}: {label}" + (f", {source.donor}" if source.donor else "")
+        )
+    table = Table(
+        "account", "debits posted", "credits posted", "debits pending", "credits pending", "meaning"
+    )
     for key, account in programme.ledger.accounts.items():
-        table.add_row(key, *(format_vnd(v) for v in (
-            account.debits_posted, account.credits_posted, account.debits_pending,
-            account.credits_pending)), programme.describe_account(key))
+        table.add_row(
+            key,
+            *(
+                format_vnd(v)
+                for v in (
+                    account.debits_posted,
+                    account.credits_posted,
+                    account.debits_pending,
+                    account.credits_pending,
+                )
+            ),
+            programme.describe_account(key),
+        )
     _print_table(table)
 
 
@@ -279,9 +419,16 @@ def funding_engine(settings: Settings) -> Engine:
         return create_engine(f"sqlite:///{store.sqlite_path}.projections.db")
     from sqlalchemy.engine import URL
 
-    return create_engine(URL.create(
-        "postgresql+psycopg", username=store.user, password=store.password or None,
-        host=store.host, port=store.port, database=store.dbname))
+    return create_engine(
+        URL.create(
+            "postgresql+psycopg",
+            username=store.user,
+            password=store.password or None,
+            host=store.host,
+            port=store.port,
+            database=store.dbname,
+        )
+    )
 
 
 def refreshed_queries(ctx: typer.Context) -> FundingQueries:
@@ -323,8 +470,9 @@ XLSX_OUT = typer.Option(None, "--xlsx", help="Also write an XLSX workbook.")
 @refusing
 def reconcile(
     ctx: typer.Context,
-    by: str = typer.Option("programme,line,source", "--by",
-                           help="Comma-separated: " + ", ".join(DIMENSIONS)),
+    by: str = typer.Option(
+        "programme,line,source", "--by", help="Comma-separated: " + ", ".join(DIMENSIONS)
+    ),
     programme: str = typer.Option(None, "--programme", "-p", help="Only this programme."),
     csv_path: Path = CSV_OUT,
     xlsx_path: Path = XLSX_OUT,
@@ -333,11 +481,17 @@ def reconcile(
     dims = _dims(by)
     rows = refreshed_queries(ctx).reconcile(dims, programme)
     total = totals(rows)
-    table = Table(*dims, *(f"{MEASURE_HEADERS[m]}\n{m}" for m in MEASURES),
-                  title="Đối chiếu kinh phí (funding reconciliation)")
+    table = Table(
+        *dims,
+        *(f"{MEASURE_HEADERS[m]}\n{m}" for m in MEASURES),
+        title="Đối chiếu kinh phí (funding reconciliation)",
+    )
     for row in [*rows, total]:
-        key = [_label(d, v) for d, v in zip(dims, row.key, strict=True)] if row.key else (
-            ["TỔNG CỘNG (total)", *[""] * (len(dims) - 1)] if dims else [])
+        key = (
+            [_label(d, v) for d, v in zip(dims, row.key, strict=True)]
+            if row.key
+            else (["TỔNG CỘNG (total)", *[""] * (len(dims) - 1)] if dims else [])
+        )
         table.add_row(*key, *(format_vnd(v) for v in row.figures))
     _print_table(table)
     if csv_path:
@@ -368,8 +522,7 @@ def _write_xlsx(path: Path, dims: tuple[str, ...], rows: list[Row], total: Row) 
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([*(_label(d, v) for d, v in zip(dims, row.key, strict=True)),
-                      *row.figures])
+        sheet.append([*(_label(d, v) for d, v in zip(dims, row.key, strict=True)), *row.figures])
     sheet.append([*(["TỔNG CỘNG"] + [""] * (len(dims) - 1) if dims else []), *total.figures])
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
@@ -395,8 +548,9 @@ def behind(
     if measure is not None and measure not in MEASURES:
         from domain.errors import InvalidInput
 
-        raise InvalidInput("measure", f"{measure!r} is not a figure",
-                           hint="one of: " + ", ".join(MEASURES))
+        raise InvalidInput(
+            "measure", f"{measure!r} is not a figure", hint="one of: " + ", ".join(MEASURES)
+        )
     legs = refreshed_queries(ctx).legs(programme)
     table = Table("date", "programme", "transaction", "kind", "for", *MEASURES)
     found = 0
@@ -404,10 +558,19 @@ def behind(
         if measure is not None and getattr(leg, measure) == 0:
             continue
         found += 1
-        what = (f"case {leg.case_id} v{leg.support_version}" if leg.case_id
-                else leg.activity or leg.kind)
-        table.add_row(leg.occurred_on.isoformat(), leg.programme, leg.transaction_id,
-                      leg.kind, what, *(format_vnd(getattr(leg, m)) for m in MEASURES))
+        what = (
+            f"case {leg.case_id} v{leg.support_version}"
+            if leg.case_id
+            else leg.activity or leg.kind
+        )
+        table.add_row(
+            leg.occurred_on.isoformat(),
+            leg.programme,
+            leg.transaction_id,
+            leg.kind,
+            what,
+            *(format_vnd(getattr(leg, m)) for m in MEASURES),
+        )
     _print_table(table)
     console.print(f"{found} transaction legs")
 
@@ -419,14 +582,28 @@ def discrepancies_report(ctx: typer.Context) -> None:
     not exist or disagrees in amount."""
     queries = refreshed_queries(ctx)
     found = discrepancies(queries.legs(), queries.supports())
-    labels = {"unpaid_support": "support not disbursed",
-              "no_such_support": "no such support event",
-              "amount_disagrees": "amount disagrees"}
-    table = Table("problem", "case", "support event", "case records", "disbursed",
-                  "transactions", title="Chênh lệch (discrepancies)")
+    labels = {
+        "unpaid_support": "support not disbursed",
+        "no_such_support": "no such support event",
+        "amount_disagrees": "amount disagrees",
+    }
+    table = Table(
+        "problem",
+        "case",
+        "support event",
+        "case records",
+        "disbursed",
+        "transactions",
+        title="Chênh lệch (discrepancies)",
+    )
     for item in found:
-        table.add_row(labels[item.problem], str(item.case_id), f"v{item.support_version}",
-                      format_vnd(item.support_amount) if item.support_amount else "—",
-                      format_vnd(item.disbursed), ", ".join(item.transactions))
+        table.add_row(
+            labels[item.problem],
+            str(item.case_id),
+            f"v{item.support_version}",
+            format_vnd(item.support_amount) if item.support_amount else "—",
+            format_vnd(item.disbursed),
+            ", ".join(item.transactions),
+        )
     _print_table(table)
     console.print(f"{len(found)} discrepancies")

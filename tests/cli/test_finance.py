@@ -53,31 +53,146 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 def test_record_and_reconcile_from_the_command_line(run, tmp_path: Path) -> None:
     p = ("--programme", "DA-2005-2010")
-    run("programme", "--code", "DA-2005-2010", "--title", "Đề án 2005–2010", "--starts",
-        "2005-01-01", "--ends", "2010-12-31", "--on", "2005-06-01")
-    run("pledge", *p, "--id", "NS-1", "--source", "NSTW", "--kind", "central", "--amount",
-        "77.300.000.000", "--on", "2005-06-01")
-    run("line", *p, "--id", "DL-1", "--line", "HOA-NHAP", "--title", "Hỗ trợ hòa nhập",
-        "--source", "NSTW", "--amount", "29.900.000.000", "--on", "2005-06-02")
-    run("line", *p, "--id", "DL-2", "--line", "TIEP-NHAN", "--title", "Nơi tiếp nhận",
-        "--source", "NSTW", "--amount", "6.000.000.000", "--on", "2005-06-02")
-    run("allocate", *p, "--id", "PB-QN", "--line", "TIEP-NHAN", "--source", "NSTW", "--map",
-        "old", "--unit", "22", "--period", "2006/2010", "--amount", "1.000.000.000",
-        "--on", "2006-01-10")
-    run("commit", *p, "--id", "CK-1", "--allocation", "PB-QN", "--amount", "950.000.000",
-        "--activity", "reception_point_works", "--description", "Nâng cấp", "--on",
-        "2007-03-01")
-    again = run("commit", *p, "--id", "CK-1", "--allocation", "PB-QN", "--amount",
-                "950.000.000", "--activity", "reception_point_works", "--description",
-                "Nâng cấp", "--on", "2007-03-01")
+    run(
+        "programme",
+        "--code",
+        "DA-2005-2010",
+        "--title",
+        "Đề án 2005–2010",
+        "--starts",
+        "2005-01-01",
+        "--ends",
+        "2010-12-31",
+        "--on",
+        "2005-06-01",
+    )
+    run(
+        "pledge",
+        *p,
+        "--id",
+        "NS-1",
+        "--source",
+        "NSTW",
+        "--kind",
+        "central",
+        "--amount",
+        "77.300.000.000",
+        "--on",
+        "2005-06-01",
+    )
+    run(
+        "line",
+        *p,
+        "--id",
+        "DL-1",
+        "--line",
+        "HOA-NHAP",
+        "--title",
+        "Hỗ trợ hòa nhập",
+        "--source",
+        "NSTW",
+        "--amount",
+        "29.900.000.000",
+        "--on",
+        "2005-06-02",
+    )
+    run(
+        "line",
+        *p,
+        "--id",
+        "DL-2",
+        "--line",
+        "TIEP-NHAN",
+        "--title",
+        "Nơi tiếp nhận",
+        "--source",
+        "NSTW",
+        "--amount",
+        "6.000.000.000",
+        "--on",
+        "2005-06-02",
+    )
+    run(
+        "allocate",
+        *p,
+        "--id",
+        "PB-QN",
+        "--line",
+        "TIEP-NHAN",
+        "--source",
+        "NSTW",
+        "--map",
+        "old",
+        "--unit",
+        "22",
+        "--period",
+        "2006/2010",
+        "--amount",
+        "1.000.000.000",
+        "--on",
+        "2006-01-10",
+    )
+    run(
+        "commit",
+        *p,
+        "--id",
+        "CK-1",
+        "--allocation",
+        "PB-QN",
+        "--amount",
+        "950.000.000",
+        "--activity",
+        "reception_point_works",
+        "--description",
+        "Nâng cấp",
+        "--on",
+        "2007-03-01",
+    )
+    again = run(
+        "commit",
+        *p,
+        "--id",
+        "CK-1",
+        "--allocation",
+        "PB-QN",
+        "--amount",
+        "950.000.000",
+        "--activity",
+        "reception_point_works",
+        "--description",
+        "Nâng cấp",
+        "--on",
+        "2007-03-01",
+    )
     assert "already recorded" in again
-    refused = run("commit", *p, "--id", "CK-2", "--allocation", "PB-QN", "--amount",
-                  "100.000.000", "--activity", "directive", "--description", "x", "--on",
-                  "2007-03-02", code=2)
+    refused = run(
+        "commit",
+        *p,
+        "--id",
+        "CK-2",
+        "--allocation",
+        "PB-QN",
+        "--amount",
+        "100.000.000",
+        "--activity",
+        "directive",
+        "--description",
+        "x",
+        "--on",
+        "2007-03-02",
+        code=2,
+    )
     assert "50.000.000 đ available" in refused
     run("pay", *p, "--id", "CHI-1", "--commitment", "CK-1", "--on", "2007-09-28")
-    out = run("reconcile", "--by", "line", "--csv", str(tmp_path / "r.csv"), "--xlsx",
-              str(tmp_path / "r.xlsx"))
+    out = run(
+        "reconcile",
+        "--by",
+        "line",
+        "--csv",
+        str(tmp_path / "r.csv"),
+        "--xlsx",
+        str(tmp_path / "r.xlsx"),
+    )
     assert "77.300.000.000 đ" in out
     assert "41.400.000.000 đ" in out  # unassigned
     with (tmp_path / "r.csv").open(encoding="utf-8") as handle:
@@ -118,12 +233,14 @@ def test_the_demo_money(tmp_path: Path) -> None:
         assert by_line[("DA-2005-2010", "HT-HOA-NHAP")].budget == 29_900_000_000
         assert by_line[("DA-2005-2010", "DIEM-TIEP-NHAN")].budget == 6_000_000_000
         assert by_line[("DA-2005-2010", "(chưa phân)")].budget == 41_400_000_000
-        hong_ngu = reconcile_legs([leg for leg in legs.legs if leg.programme.startswith("DA3")],
-                                  ("unit", "year"))
+        hong_ngu = reconcile_legs(
+            [leg for leg in legs.legs if leg.programme.startswith("DA3")], ("unit", "year")
+        )
         yearly = {row.key[1]: row.allocated for row in hong_ngu if row.key[0] == "old:870"}
         assert yearly == {str(y): 3_000_000 for y in range(2016, 2021)}
         found = discrepancies(legs.legs, supports)
         assert [(d.problem, (d.case_id, d.support_version)) for d in found] == [
-            ("amount_disagrees", demo.discrepancy)]
+            ("amount_disagrees", demo.discrepancy)
+        ]
         for code in demo.programmes:
             app.get_programme(code).ledger.assert_invariants()

@@ -30,5 +30,7 @@ def test_every_funding_class_has_its_registered_stable_topic() -> None:
     assert {c.TOPIC for c in classes} == FUNDING_TOPICS
     for cls in classes:
         assert resolve_topic(cls.TOPIC) is cls
-    assert set(EVENT_TOPICS) == FUNDING_TOPICS - {"socai.funding:Programme",
-                                                  "socai.funding:Created"}
+    assert set(EVENT_TOPICS) == FUNDING_TOPICS - {
+        "socai.funding:Programme",
+        "socai.funding:Created",
+    }

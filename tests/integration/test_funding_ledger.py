@@ -52,30 +52,84 @@ def app(tmp_path: Path):
 
 
 def activity(tid: str, amount: int, allocation: str = "A1", cls: type = Commit):
-    return cls(tid, D, allocation=allocation, amount_vnd=amount, activity="directive",
-               description="Chỉ đạo, giám sát")
+    return cls(
+        tid,
+        D,
+        allocation=allocation,
+        amount_vnd=amount,
+        activity="directive",
+        description="Chỉ đạo, giám sát",
+    )
 
 
 def test_the_2005_programme_lines_and_an_overdraft_that_says_what_is_available(tmp_path):
     with open_app(tmp_path) as app:
-        app.establish_programme(Establish("DA-2005-2010", "Đề án 2005–2010", date(2005, 1, 1),
-                                          date(2010, 12, 31), date(2005, 6, 1)), FINANCE)
-        app.record_funding("DA-2005-2010", Pledge(
-            "NS-1", date(2005, 6, 1), source="NSTW", source_kind="central",
-            amount_vnd="77.300.000.000"), FINANCE)
-        for tid, line, amount in (("DL-1", "HOA-NHAP", 29_900_000_000),
-                                  ("DL-2", "DIEM-TIEP-NHAN", 6_000_000_000)):
-            app.record_funding("DA-2005-2010", BudgetLine(
-                tid, date(2005, 6, 2), line=line, line_title=line, source="NSTW",
-                amount_vnd=amount), FINANCE)
-        app.record_funding("DA-2005-2010", Allocate(
-            "PB-QN", date(2005, 7, 1), line="DIEM-TIEP-NHAN", source="NSTW", unit_map="old",
-            unit_code="22", period="2005/2010", amount_vnd=1_000_000_000), FINANCE)
+        app.establish_programme(
+            Establish(
+                "DA-2005-2010",
+                "Đề án 2005–2010",
+                date(2005, 1, 1),
+                date(2010, 12, 31),
+                date(2005, 6, 1),
+            ),
+            FINANCE,
+        )
+        app.record_funding(
+            "DA-2005-2010",
+            Pledge(
+                "NS-1",
+                date(2005, 6, 1),
+                source="NSTW",
+                source_kind="central",
+                amount_vnd="77.300.000.000",
+            ),
+            FINANCE,
+        )
+        for tid, line, amount in (
+            ("DL-1", "HOA-NHAP", 29_900_000_000),
+            ("DL-2", "DIEM-TIEP-NHAN", 6_000_000_000),
+        ):
+            app.record_funding(
+                "DA-2005-2010",
+                BudgetLine(
+                    tid,
+                    date(2005, 6, 2),
+                    line=line,
+                    line_title=line,
+                    source="NSTW",
+                    amount_vnd=amount,
+                ),
+                FINANCE,
+            )
+        app.record_funding(
+            "DA-2005-2010",
+            Allocate(
+                "PB-QN",
+                date(2005, 7, 1),
+                line="DIEM-TIEP-NHAN",
+                source="NSTW",
+                unit_map="old",
+                unit_code="22",
+                period="2005/2010",
+                amount_vnd=1_000_000_000,
+            ),
+            FINANCE,
+        )
         with pytest.raises(RuleViolation) as refused:
-            app.record_funding("DA-2005-2010", Allocate(
-                "PB-LS", date(2005, 7, 1), line="DIEM-TIEP-NHAN", source="NSTW",
-                unit_map="old", unit_code="20", period="2005/2010",
-                amount_vnd=5_500_000_000), FINANCE)
+            app.record_funding(
+                "DA-2005-2010",
+                Allocate(
+                    "PB-LS",
+                    date(2005, 7, 1),
+                    line="DIEM-TIEP-NHAN",
+                    source="NSTW",
+                    unit_map="old",
+                    unit_code="20",
+                    period="2005/2010",
+                    amount_vnd=5_500_000_000,
+                ),
+                FINANCE,
+            )
         assert refused.value.code == "overdrawn"
         assert "5.000.000.000 đ available" in refused.value.message
         assert "needs 5.500.000.000 đ" in refused.value.message
@@ -100,8 +154,7 @@ def test_same_id_same_content_is_a_no_op_and_other_content_a_conflict(app) -> No
 @pytest.mark.parametrize("amount", [0, -5, 1.5, "1,5 triệu", True, 10**16])
 def test_amounts_are_positive_whole_dong(amount) -> None:
     with pytest.raises(InvalidInput):
-        Commit("X", D, allocation="A1", amount_vnd=amount, activity="directive",
-               description="x")
+        Commit("X", D, allocation="A1", amount_vnd=amount, activity="directive", description="x")
 
 
 def test_aid_names_its_donor_and_budgets_do_not() -> None:
@@ -152,18 +205,38 @@ def test_an_allocation_cannot_be_reversed_once_spent(app) -> None:
 def test_spending_is_dated_within_the_allocation_period(tmp_path) -> None:
     with open_app(tmp_path) as app:
         small_programme(app)
-        app.record_funding("P-TEST", Allocate(
-            "A-2019", date(2019, 1, 2), line="L1", source="NSDP", unit_map="old",
-            unit_code="870", period="2019", amount_vnd=3_000_000), FINANCE)
+        app.record_funding(
+            "P-TEST",
+            Allocate(
+                "A-2019",
+                date(2019, 1, 2),
+                line="L1",
+                source="NSDP",
+                unit_map="old",
+                unit_code="870",
+                period="2019",
+                amount_vnd=3_000_000,
+            ),
+            FINANCE,
+        )
         with pytest.raises(RuleViolation, match="outside"):
             app.record_funding("P-TEST", activity("C", 1, allocation="A-2019"), FINANCE)
 
 
 def test_future_dates_are_refused(app) -> None:
     with pytest.raises(RuleViolation, match="after today"):
-        app.record_funding("P-TEST", Commit("C", date(2027, 1, 1), allocation="A1",
-                                            amount_vnd=1, activity="directive",
-                                            description="x"), FINANCE)
+        app.record_funding(
+            "P-TEST",
+            Commit(
+                "C",
+                date(2027, 1, 1),
+                allocation="A1",
+                amount_vnd=1,
+                activity="directive",
+                description="x",
+            ),
+            FINANCE,
+        )
 
 
 def test_paying_a_case_support_checks_the_case(app) -> None:
@@ -171,9 +244,18 @@ def test_paying_a_case_support_checks_the_case(app) -> None:
     no_money_case, no_money_version = case_with_support(app, None, "medical_care")
 
     def pay(tid: str, case, support_version, amount: int):
-        return app.record_funding("P-TEST", Commit(tid, D, allocation="A1", amount_vnd=amount,
-                                                   case_id=case, support_version=support_version),
-                                  FINANCE)
+        return app.record_funding(
+            "P-TEST",
+            Commit(
+                tid,
+                D,
+                allocation="A1",
+                amount_vnd=amount,
+                case_id=case,
+                support_version=support_version,
+            ),
+            FINANCE,
+        )
 
     position = app.max_position()
     with pytest.raises(NotFound):
@@ -192,9 +274,18 @@ def test_paying_a_case_support_checks_the_case(app) -> None:
         pay("C-TWICE", case_id, version, 2_000_000)
     assert refused.value.code == "support_already_paid"
     # The support is corrected after the commitment: paying it now is refused.
-    app.execute(case_id, Correct(occurred_on=date(2020, 3, 7), corrects_version=version,
-                                 field="amount_vnd", old_value=2_000_000, new_value=2_500_000,
-                                 reason="nhập sai"), OFFICER)
+    app.execute(
+        case_id,
+        Correct(
+            occurred_on=date(2020, 3, 7),
+            corrects_version=version,
+            field="amount_vnd",
+            old_value=2_000_000,
+            new_value=2_500_000,
+            reason="nhập sai",
+        ),
+        OFFICER,
+    )
     with pytest.raises(RuleViolation) as refused:
         app.record_funding("P-TEST", Pay("P-OK", D, commitment="C-OK"), FINANCE)
     assert refused.value.code == "support_amount_disagrees"
@@ -211,8 +302,7 @@ def test_concurrent_writers_never_overdraw(make_app, store_url) -> None:
     def spend(worker: int) -> None:
         for n in range(24):
             try:
-                apps[worker].record_funding("P-TEST", activity(f"W{worker}-{n}", 200_000),
-                                            FINANCE)
+                apps[worker].record_funding("P-TEST", activity(f"W{worker}-{n}", 200_000), FINANCE)
                 outcomes.append("ok")
             except RuleViolation as refusal:
                 outcomes.append(f"refused {refusal.code}")
@@ -246,8 +336,18 @@ def test_sql_reconciliation_equals_the_pure_one_and_resumes(app, tmp_path) -> No
     from sqlalchemy import create_engine
 
     case_id, version = case_with_support(app, 2_000_000)
-    app.record_funding("P-TEST", Commit("C-case", D, allocation="A1", amount_vnd=2_000_000,
-                                        case_id=case_id, support_version=version), FINANCE)
+    app.record_funding(
+        "P-TEST",
+        Commit(
+            "C-case",
+            D,
+            allocation="A1",
+            amount_vnd=2_000_000,
+            case_id=case_id,
+            support_version=version,
+        ),
+        FINANCE,
+    )
     app.record_funding("P-TEST", activity("C-1", 1_000_000), FINANCE)
     engine = create_engine(f"sqlite:///{tmp_path / 'projections.db'}")
     topics = (*app_topics(), *CASE_TOPICS)
@@ -277,11 +377,30 @@ def app_topics() -> tuple[str, ...]:
 def test_discrepancy_report(app) -> None:
     paid_case, paid_version = case_with_support(app, 2_000_000)
     unpaid_case, _unpaid_version = case_with_support(app, 1_500_000)
-    app.record_funding("P-TEST", Pay("P-case", D, allocation="A1", amount_vnd=2_000_000,
-                                     case_id=paid_case, support_version=paid_version), FINANCE)
-    app.execute(paid_case, Correct(occurred_on=date(2020, 3, 7), corrects_version=paid_version,
-                                   field="amount_vnd", old_value=2_000_000,
-                                   new_value=2_500_000, reason="nhập sai"), OFFICER)
+    app.record_funding(
+        "P-TEST",
+        Pay(
+            "P-case",
+            D,
+            allocation="A1",
+            amount_vnd=2_000_000,
+            case_id=paid_case,
+            support_version=paid_version,
+        ),
+        FINANCE,
+    )
+    app.execute(
+        paid_case,
+        Correct(
+            occurred_on=date(2020, 3, 7),
+            corrects_version=paid_version,
+            field="amount_vnd",
+            old_value=2_000_000,
+            new_value=2_500_000,
+            reason="nhập sai",
+        ),
+        OFFICER,
+    )
     supports = SupportLedger()
     for _, event in app.funding_events(topics=CASE_TOPICS):
         supports.apply(event)
@@ -295,8 +414,11 @@ def test_discrepancy_report(app) -> None:
 
 def test_a_batch_is_all_or_nothing(app) -> None:
     position = app.max_position()
-    batch = [activity("B-1", 1_000_000), activity("B-2", 1_000_000),
-             activity("B-3", 9_000_000)]  # the third overdraws the allocation
+    batch = [
+        activity("B-1", 1_000_000),
+        activity("B-2", 1_000_000),
+        activity("B-3", 9_000_000),
+    ]  # the third overdraws the allocation
     with pytest.raises(RuleViolation, match="available"):
         app.record_funding_batch("P-TEST", batch, FINANCE)
     assert app.max_position() == position

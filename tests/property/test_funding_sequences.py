@@ -33,7 +33,15 @@ from domain.funding.commands import (
 )
 from domain.funding.ledger import AccountKind
 from infra.application import SocaiApplication
-from projections.funding import DIMENSIONS, FundingProjector, InMemoryLegs, reconcile, totals
+from projections.funding import (
+    DIMENSIONS,
+    MEASURES,
+    FundingProjector,
+    InMemoryLegs,
+    legs_behind,
+    reconcile,
+    totals,
+)
 from tests.funding_support import FINANCE, open_app
 
 SOURCES = (("NSTW", "central", None), ("NSDP", "local", None), ("IOM", "aid", "IOM"))
@@ -75,37 +83,62 @@ def _command(op: tuple, n: int, done: list, allocations: list, commitments: list
     kind = op[0]
     if kind == "pledge":
         source, skind, donor = SOURCES[op[1] % len(SOURCES)]
-        return Pledge(tid, DAY, source=source, source_kind=skind, donor=donor,
-                      amount_vnd=op[2])
+        return Pledge(tid, DAY, source=source, source_kind=skind, donor=donor, amount_vnd=op[2])
     if kind == "line":
-        return BudgetLine(tid, DAY, line=LINES[op[1] % 2], line_title=f"Line {LINES[op[1] % 2]}",
-                          source=SOURCES[op[2] % len(SOURCES)][0], amount_vnd=op[3])
+        return BudgetLine(
+            tid,
+            DAY,
+            line=LINES[op[1] % 2],
+            line_title=f"Line {LINES[op[1] % 2]}",
+            source=SOURCES[op[2] % len(SOURCES)][0],
+            amount_vnd=op[3],
+        )
     if kind == "allocate":
         unit_map, unit_code = UNITS[op[3] % len(UNITS)]
-        return Allocate(tid, DAY, line=LINES[op[1] % 2], source=SOURCES[op[2] % 3][0],
-                        unit_map=unit_map, unit_code=unit_code, period="2020",
-                        amount_vnd=op[4])
+        return Allocate(
+            tid,
+            DAY,
+            line=LINES[op[1] % 2],
+            source=SOURCES[op[2] % 3][0],
+            unit_map=unit_map,
+            unit_code=unit_code,
+            period="2020",
+            amount_vnd=op[4],
+        )
     if kind in ("commit", "pay_direct"):
         allocation = _pick(allocations, op[1]) or "A-missing"
         cls = Commit if kind == "commit" else Pay
-        return cls(tid, DAY, allocation=allocation, amount_vnd=op[2],
-                   activity="communication_session", description="Buổi truyền thông xã")
+        return cls(
+            tid,
+            DAY,
+            allocation=allocation,
+            amount_vnd=op[2],
+            activity="communication_session",
+            description="Buổi truyền thông xã",
+        )
     if kind == "pay":
         return Pay(tid, DAY, commitment=_pick(commitments, op[1]) or "C-missing")
     if kind == "void":
-        return Void(tid, DAY, commitment=_pick(commitments, op[1]) or "C-missing",
-                    reason="không thực hiện")
+        return Void(
+            tid, DAY, commitment=_pick(commitments, op[1]) or "C-missing", reason="không thực hiện"
+        )
     if kind == "reverse":
         target = _pick(done, op[1])
-        return Reverse(tid, DAY, reverses=target.transaction_id if target else "none",
-                       reason="ghi sai")
+        return Reverse(
+            tid, DAY, reverses=target.transaction_id if target else "none", reason="ghi sai"
+        )
     if kind == "retry":
         return _pick(done, op[1])
     previous = _pick(done, op[1])
     if previous is None:
         return None
-    return Pledge(previous.transaction_id, DAY, source="NSTW", source_kind="central",
-                  amount_vnd=op[2] + 7_000_000)
+    return Pledge(
+        previous.transaction_id,
+        DAY,
+        source="NSTW",
+        source_kind="central",
+        amount_vnd=op[2] + 7_000_000,
+    )
 
 
 def _ledger_totals(programme: Programme) -> tuple[int, ...]:
@@ -144,7 +177,8 @@ def test_many_long_random_sequences(app: SocaiApplication, ops: list) -> None:
 def check_random_sequence(app: SocaiApplication, ops: list) -> None:
     code = f"PROP-{next(_codes)}"
     app.establish_programme(
-        Establish(code, "Property programme", date(2016, 1, 1), date(2030, 12, 31), DAY), FINANCE)
+        Establish(code, "Property programme", date(2016, 1, 1), date(2030, 12, 31), DAY), FINANCE
+    )
     done: list = []
     allocations: list[str] = []
     commitments: list[str] = []
@@ -191,7 +225,12 @@ def check_random_sequence(app: SocaiApplication, ops: list) -> None:
             legs.add(projector.apply(event))
     expected = _ledger_totals(live)
     for dims in [(d,) for d in DIMENSIONS] + [("line", "source"), ("unit", "year")]:
-        assert totals(reconcile(legs.legs, dims)).figures == expected, dims
+        rows = reconcile(legs.legs, dims)
+        assert totals(rows).figures == expected, dims
+        for row in rows:  # each figure is the sum of the transactions behind it
+            behind = list(legs_behind(legs.legs, dims, row.key))
+            for measure, figure in zip(MEASURES, row.figures, strict=True):
+                assert sum(getattr(leg, measure) for leg in behind) == figure
     by_allocation = {row.key[0]: row for row in reconcile(legs.legs, ("allocation",))}
     for allocation_id in allocations:
         account = live.ledger.accounts[f"allocation:{allocation_id}"]
