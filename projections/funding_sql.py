@@ -143,24 +143,27 @@ def _leg_of(row: Any) -> Leg:
 
 
 class _SqlLookup:
-    """Earlier legs: those of this batch (not yet written) first, then the table."""
+    """Earlier legs: those of this batch (not yet written) and those already read, then the
+    table (allocations are looked up by every payment; each is read once per batch)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.pending: dict[tuple[str, str], list[Leg]] = {}
+        self.known: dict[tuple[str, str], list[Leg]] = {}
 
     def legs_of(self, programme: str, transaction_id: str) -> list[Leg]:
         key = (programme, transaction_id)
-        if key in self.pending:
-            return self.pending[key]
-        rows = self.session.execute(
-            select(legs_table)
-            .where(
-                legs_table.c.programme == programme, legs_table.c.transaction_id == transaction_id
+        found = self.known.get(key)
+        if found is None:
+            rows = self.session.execute(
+                select(legs_table)
+                .where(
+                    legs_table.c.programme == programme,
+                    legs_table.c.transaction_id == transaction_id,
+                )
+                .order_by(legs_table.c.id)
             )
-            .order_by(legs_table.c.id)
-        )
-        return [_leg_of(r) for r in rows]
+            found = self.known[key] = [_leg_of(r) for r in rows]
+        return found
 
 
 class FundingProjection:
@@ -188,7 +191,7 @@ class FundingProjection:
                 _apply_case_event(session, event)
                 continue
             for leg in projector.apply(event):
-                lookup.pending.setdefault((leg.programme, leg.transaction_id), []).append(leg)
+                lookup.known.setdefault((leg.programme, leg.transaction_id), []).append(leg)
                 rows.append(_row_of(leg))
         if rows:
             session.execute(insert(legs_table), rows)
