@@ -332,7 +332,15 @@ def _legs_in_memory(app) -> InMemoryLegs:
     return legs
 
 
-def test_sql_reconciliation_equals_the_pure_one_and_resumes(app, tmp_path) -> None:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def projection_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Projection tables in a SQLite file, then in PostgreSQL (the distributed setting)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'projections.db'}"
+    return request.getfixturevalue("pg_url").replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def test_sql_reconciliation_equals_the_pure_one_and_resumes(app, projection_url) -> None:
     from sqlalchemy import create_engine
 
     case_id, version = case_with_support(app, 2_000_000)
@@ -349,7 +357,7 @@ def test_sql_reconciliation_equals_the_pure_one_and_resumes(app, tmp_path) -> No
         FINANCE,
     )
     app.record_funding("P-TEST", activity("C-1", 1_000_000), FINANCE)
-    engine = create_engine(f"sqlite:///{tmp_path / 'projections.db'}")
+    engine = create_engine(projection_url)
     topics = (*app_topics(), *CASE_TOPICS)
     assert catch_up(engine, app.funding_events(topics=topics)) > 0
     app.record_funding("P-TEST", Pay("P-case", D, commitment="C-case"), FINANCE)
