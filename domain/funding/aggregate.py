@@ -547,7 +547,9 @@ class Programme(Aggregate):
             raise RuleViolation(
                 "commitment_closed",
                 f"commitment {commitment_id} was already {done}; it cannot be {verb}",
-                hint="reverse its payment to correct a paid commitment",
+                hint="reverse its payment to correct it"
+                if done == "paid"
+                else "commit again under a new transaction id",
             )
         return commitment
 
