@@ -87,8 +87,16 @@ def _day(ctx: typer.Context, on: str | None) -> date:
 
 
 def _record(
-    ctx: typer.Context, programme: str, command: MoneyCommand, officer: str, agency: str
+    ctx: typer.Context,
+    programme: str,
+    command_class: type[MoneyCommand],
+    tid: str,
+    who: tuple[str, str, str | None, str | None],
+    **fields: Any,
 ) -> None:
+    """Build the command (``who`` = officer, agency, --on, --basis), record it, report."""
+    officer, agency, on, basis = who
+    command = command_class(tid, _day(ctx, on), legal_basis=basis, **fields)
     outcome = state(ctx).app().record_funding(programme, command, Actor(officer, agency))
     if outcome.recorded:
         console.print(
@@ -137,21 +145,8 @@ def pledge(
     basis: str = BASIS,
 ) -> None:
     """Add a source's budget to a programme (nguồn kinh phí)."""
-    _record(
-        ctx,
-        programme,
-        Pledge(
-            tid,
-            _day(ctx, on),
-            source=source,
-            source_kind=kind,
-            amount_vnd=amount,
-            donor=donor,
-            legal_basis=basis,
-        ),  # type: ignore[arg-type]
-        officer,
-        agency,
-    )
+    _record(ctx, programme, Pledge, tid, (officer, agency, on, basis), source=source,
+            source_kind=kind, amount_vnd=amount, donor=donor)  # fmt: skip
 
 
 @app.command("line")
@@ -170,21 +165,8 @@ def line(
     basis: str = BASIS,
 ) -> None:
     """Put part of a source's budget into a line (dòng ngân sách)."""
-    _record(
-        ctx,
-        programme,
-        BudgetLine(
-            tid,
-            _day(ctx, on),
-            line=line,
-            line_title=title,
-            source=source,
-            amount_vnd=amount,
-            legal_basis=basis,
-        ),  # type: ignore[arg-type]
-        officer,
-        agency,
-    )
+    _record(ctx, programme, BudgetLine, tid, (officer, agency, on, basis), line=line,
+            line_title=title, source=source, amount_vnd=amount)  # fmt: skip
 
 
 @app.command("allocate")
@@ -205,34 +187,9 @@ def allocate(
     basis: str = BASIS,
 ) -> None:
     """Allocate a line's money to a unit for a period (phân bổ); --id names the allocation."""
-    _record(
-        ctx,
-        programme,
-        Allocate(
-            tid,
-            _day(ctx, on),
-            line=line,
-            source=source,
-            unit_map=unit_map,
-            unit_code=unit,
-            period=period,
-            amount_vnd=amount,
-            legal_basis=basis,
-        ),  # type: ignore[arg-type]
-        officer,
-        agency,
-    )
-
-
-def _purpose(
-    case: str | None, support_version: int | None, activity: str | None, description: str | None
-) -> dict[str, Any]:
-    return {
-        "case_id": case,
-        "support_version": support_version,
-        "activity": activity,
-        "description": description,
-    }
+    _record(ctx, programme, Allocate, tid, (officer, agency, on, basis), line=line,
+            source=source, unit_map=unit_map, unit_code=unit, period=period,
+            amount_vnd=amount)  # fmt: skip
 
 
 CASE = typer.Option(None, "--case", help="Case id whose support this pays.")
@@ -261,20 +218,9 @@ def commit(
     basis: str = BASIS,
 ) -> None:
     """Approve a payment from an allocation (cam kết chi): reserves the amount."""
-    _record(
-        ctx,
-        programme,
-        Commit(
-            tid,
-            _day(ctx, on),
-            allocation=allocation,
-            amount_vnd=amount,
-            legal_basis=basis,  # type: ignore[arg-type]
-            **_purpose(case, support_version, activity, description),
-        ),
-        officer,
-        agency,
-    )
+    _record(ctx, programme, Commit, tid, (officer, agency, on, basis), allocation=allocation,
+            amount_vnd=amount, case_id=case, support_version=support_version,
+            activity=activity, description=description)  # fmt: skip
 
 
 @app.command("pay")
@@ -296,21 +242,10 @@ def pay(
     basis: str = BASIS,
 ) -> None:
     """Pay (chi): a commitment in full, or directly from an allocation."""
-    _record(
-        ctx,
-        programme,
-        Pay(
-            tid,
-            _day(ctx, on),
-            commitment=commitment,
-            allocation=allocation,
-            amount_vnd=amount,  # type: ignore[arg-type]
-            legal_basis=basis,
-            **_purpose(case, support_version, activity, description),
-        ),
-        officer,
-        agency,
-    )
+    _record(ctx, programme, Pay, tid, (officer, agency, on, basis), commitment=commitment,
+            allocation=allocation, amount_vnd=amount, case_id=case,
+            support_version=support_version, activity=activity,
+            description=description)  # fmt: skip
 
 
 @app.command("void")
@@ -327,13 +262,8 @@ def void(
     basis: str = BASIS,
 ) -> None:
     """Release an approved, unpaid commitment (hủy cam kết)."""
-    _record(
-        ctx,
-        programme,
-        Void(tid, _day(ctx, on), commitment=commitment, reason=reason, legal_basis=basis),
-        officer,
-        agency,
-    )
+    _record(ctx, programme, Void, tid, (officer, agency, on, basis), commitment=commitment,
+            reason=reason)  # fmt: skip
 
 
 @app.command("reverse")
@@ -350,13 +280,8 @@ def reverse(
     basis: str = BASIS,
 ) -> None:
     """Correct a posted transaction with a reversing transfer (bút toán đảo)."""
-    _record(
-        ctx,
-        programme,
-        Reverse(tid, _day(ctx, on), reverses=reverses, reason=reason, legal_basis=basis),
-        officer,
-        agency,
-    )
+    _record(ctx, programme, Reverse, tid, (officer, agency, on, basis), reverses=reverses,
+            reason=reason)  # fmt: skip
 
 
 # -- reading ----------------------------------------------------------------------------------
