@@ -334,10 +334,7 @@ class Programme(Aggregate):
                 + f" in programme {self.code}",
                 hint="use another source code for another source",
             )
-        if known is not None:
-            self._check_room(
-                source_account(c.source), unassigned_account(c.source), c.amount_vnd, "pledge"
-            )
+        # A pledge cannot overdraw anything: the source is the outside world.
         return self.SourcePledged, {
             "source": c.source,
             "source_kind": c.source_kind,
