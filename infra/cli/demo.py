@@ -11,6 +11,7 @@ from rich.table import Table
 from domain.errors import SocaiError
 from infra.cli.case import render_history
 from infra.cli.context import console, err_console, refusing, state
+from infra.demo_funding import seed_funding
 from infra.keys import create_key_file
 from infra.synthetic import ScenarioConfig, run_scenario
 
@@ -65,6 +66,19 @@ def demo(
         ),
         None,
     )
+    money = seed_funding(
+        app, [s.case_id for s in statuses if any(x.amount_vnd for x in s.supports)]
+    )
+    console.print(
+        f"Funding: programmes {', '.join(money.programmes)}; {money.recorded} transactions;"
+        f" {money.supports_paid} case supports paid"
+        + (
+            f"; deliberate discrepancy: case {money.discrepancy[0]} support event"
+            f" v{money.discrepancy[1]} corrected after payment"
+            if money.discrepancy
+            else ""
+        )
+    )
     corrected = next((s for s in statuses if s.corrections), None)
     shown: list = []  # type: ignore[type-arg]
     for candidate in (spanning, corrected, *statuses):
@@ -75,6 +89,9 @@ def demo(
         render_history(app, status.case_id)
     assert len(generator.personal_data) >= cases
     console.print("\nNext: socai case list | socai case history CASE_ID --as-of 2019-12-31")
+    console.print(
+        "      socai finance reconcile --by programme,line,source | socai finance discrepancies"
+    )
 
 
 def _summary(statuses: list, events: int, today: date) -> None:  # type: ignore[type-arg]
