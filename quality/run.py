@@ -15,6 +15,7 @@ by type, and each produced exactly one result (nothing silently dropped).
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -121,6 +122,7 @@ def validate(
     from quality.suites import Check, build_suite, require_complete
 
     qx.require_registered()
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # no INFO chatter
     frames = _frames(table, computed)
     plan = _checks(table, frames)
     context = gx.get_context(mode="ephemeral")
