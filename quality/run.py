@@ -122,7 +122,8 @@ def validate(
     from quality.suites import Check, build_suite, require_complete
 
     qx.require_registered()
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # no INFO chatter
+    for name in ("great_expectations", "great_expectations.data_context.types.base"):
+        logging.getLogger(name).setLevel(logging.WARNING)  # GX sets INFO on the latter
     frames = _frames(table, computed)
     plan = _checks(table, frames)
     context = gx.get_context(mode="ephemeral")
