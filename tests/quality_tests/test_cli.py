@@ -37,6 +37,7 @@ def test_check_names_both_hong_ngu_errors_and_exits_1(tmp_path: Path) -> None:
     )
     assert "II.2.posters | Số áp phích | total | total_incomplete" in lines[1]
     assert "2 wrong cells" in run.stderr
+    assert "INFO" not in run.stderr  # no progress bars or GX chatter
     document = json.loads(out.read_text("utf-8"))
     assert document["success"] is False
     assert len(document["failures"]) == 2
