@@ -56,25 +56,35 @@ def table_from_figures(
     return normalise(pd.DataFrame(records))
 
 
-def computed_rollups(settings: Any, units: Sequence[tuple[str, str]], years: Sequence[int]
-                     ) -> pd.DataFrame:
-    """The rollups computed from events for ``units`` = [(map, code)...] over ``years``."""
+def _unavailable() -> EventsRollupUnavailable:
+    return EventsRollupUnavailable(
+        "the rollup computed from events is not in this build"
+        " (projections.rollup.compute_rollup is missing)",
+        hint="check submitted rollups without --against-events until the projections are"
+        " merged; nothing was compared",
+    )
+
+
+def require_events_rollup() -> None:
+    """Raise :class:`EventsRollupUnavailable` unless the projections can compute rollups."""
     try:
-        from infra.projection_db import projections_engine  # type: ignore[import-not-found]
         from projections.rollup import compute_rollup  # type: ignore[import-not-found]
     except ImportError:
-        raise EventsRollupUnavailable(
-            "the rollup computed from events is not in this build"
-            " (projections.rollup.compute_rollup is missing)",
-            hint="check submitted rollups without --against-events until the projections"
-            " are merged; nothing was compared",
-        ) from None
-    engine = projections_engine(settings)
-    try:
-        tables = []
-        for admin_map, code in units:
-            rollup = compute_rollup(engine, AdminMap.parse(admin_map), code, list(years))
-            tables.append(table_from_figures(admin_map, code, years, rollup.values))
-    finally:
-        engine.dispose()
+        raise _unavailable() from None
+    assert callable(compute_rollup)
+
+
+def computed_rollups(projections_engine: Any, units: Sequence[tuple[str, str]],
+                     years: Sequence[int]) -> pd.DataFrame:
+    """The rollups computed from events for ``units`` = [(map, code)...] over ``years``.
+
+    ``projections_engine`` is the SQLAlchemy engine of the projection tables (infra opens it).
+    """
+    require_events_rollup()
+    from projections.rollup import compute_rollup  # type: ignore[import-not-found]
+
+    tables = []
+    for admin_map, code in units:
+        rollup = compute_rollup(projections_engine, AdminMap.parse(admin_map), code, list(years))
+        tables.append(table_from_figures(admin_map, code, years, rollup.values))
     return normalise(pd.concat(tables, ignore_index=True))

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from domain.errors import InvalidInput
 from infra.cli.context import console, err_console, refusing, state
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -57,6 +61,20 @@ def _report(report: object, json_path: Path | None) -> None:
         sys.exit(EXIT_FAILURES)
 
 
+def _computed(ctx: typer.Context, units: list[tuple[str, str]], years: list[int]) -> pd.DataFrame:
+    """The rollups computed from events, or a clear error when this build cannot."""
+    from quality.events import computed_rollups, require_events_rollup
+
+    require_events_rollup()
+    from infra.projection_db import projections_engine  # type: ignore[import-not-found]
+
+    engine = projections_engine(state(ctx).settings())
+    try:
+        return computed_rollups(engine, units, years)
+    finally:
+        engine.dispose()
+
+
 def _engine(engine: str) -> str:
     if engine not in ("pandas", "sql"):
         raise InvalidInput("--engine", f"{engine!r} is not an engine", hint="pandas or sql")
@@ -83,10 +101,8 @@ def check(
     table = read_rollup(file, unit)
     computed = None
     if against_events:
-        from quality.events import computed_rollups
-
         units = list(table[["unit_map", "unit_code"]].drop_duplicates().itertuples(index=False))
-        computed = computed_rollups(state(ctx).settings(), units, years_of(table))
+        computed = _computed(ctx, units, years_of(table))
     from quality.run import validate
 
     _report(validate(table, engine=_engine(engine), computed=computed, docs_dir=docs), json_path)
@@ -105,14 +121,13 @@ def rollups(
 ) -> None:
     """Check the rollups computed from events for a unit and its child units."""
     from domain.reference.units import AdminMap, unit_directory
-    from quality.events import computed_rollups
     from quality.importer import parse_unit
 
     admin_map, code, _level = parse_unit(unit)
     directory = unit_directory()
     parent = directory.require(AdminMap(admin_map), code)
     units = [(admin_map, code)] + [(admin_map, c.code) for c in directory.children(parent)]
-    table = computed_rollups(state(ctx).settings(), units, parse_years(years))
+    table = _computed(ctx, units, parse_years(years))
     from quality.run import validate
 
     _report(validate(table, engine=_engine(engine), docs_dir=docs), json_path)
