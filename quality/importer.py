@@ -12,9 +12,15 @@ rows), then one line per form row with its Vietnamese label. An optional ``Mã c
 ``row_id`` column names rows exactly; without it rows are matched to the form by label, in form
 order (labels repeat — "Nam" is both victims and sheltered — so order decides).
 
-Cells as people type them: blank, ``-`` and ``–`` are blank (never zero); ``1.800`` and
-``1,800`` are one thousand eight hundred (Vietnamese writes the dot as thousands separator);
-``1,5`` is one and a half. Anything else that is not a number is an error naming the cell.
+Cells as people type them (text cells of an XLSX): blank, ``-`` and ``–`` are blank (never
+zero); ``1.800`` and ``1,800`` are one thousand eight hundred (Vietnamese writes the dot as
+thousands separator); ``1,5`` is one and a half. A CSV is written by a program, so there
+``1.5`` is a decimal (money in million VND) and only text with a comma is read the Vietnamese
+way. Anything else that is not a number is an error naming the cell.
+
+The unit line may also be the projections export's ``Đơn vị: NAME (mã 870, bản đồ hành chính
+cũ (63 tỉnh))``; its labels may carry the printed prefixes (``- Nam``, ``a. Trợ giúp pháp lý``)
+and amount rows may read just ``Tổng số tiền``.
 """
 
 from __future__ import annotations
@@ -39,6 +45,10 @@ _THOUSANDS = re.compile(r"^-?\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$")
 _DECIMAL = re.compile(r"^-?\d+[.,]\d+$")
 _INTEGER = re.compile(r"^-?\d+$")
 _UNIT_REF = re.compile(r"\b(old|2025)\s*:\s*(VN|\d{2,5})\b", re.IGNORECASE)
+#: The export's own unit line: "Đơn vị: NAME (mã 870, bản đồ hành chính cũ (63 tỉnh))".
+_UNIT_LINE = re.compile(r"\bmã\s+(VN|\d{2,5})\s*,\s*bản đồ hành chính\s+(cũ|2025)", re.I)
+_MACHINE_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+_LABEL_PREFIX = re.compile(r"^(?:[-–•]\s*|[a-zđ]\.\s+|\d+(?:\.\d+)*\.?\s+)")
 _COLUMN_NUMBER = re.compile(r"^\(?\d{1,2}\)?$")
 _YEAR = re.compile(r"(?:^|\D)((?:19|20)\d{2})(?:\D|$)")
 #: How far below the STT header the year / total header cells may sit (merged header rows).
@@ -70,9 +80,18 @@ def parse_cell(value: Any, where: str) -> float:
     )
 
 
+def _unit_ref(text: str) -> str | None:
+    """``MAP:CODE`` from ``old:870`` or from the export's ``(mã 870, bản đồ hành chính cũ``."""
+    if match := _UNIT_REF.search(text or ""):
+        return f"{match.group(1)}:{match.group(2)}"
+    if match := _UNIT_LINE.search(text or ""):
+        return f"{'old' if match.group(2).lower() == 'cũ' else '2025'}:{match.group(1)}"
+    return None
+
+
 def parse_unit(text: str) -> tuple[str, str, str]:
     """``"old:870"`` → (map, code, level), checked against the unit directory."""
-    match = _UNIT_REF.search(text or "")
+    match = _UNIT_REF.search(_unit_ref(text) or "")
     if match is None:
         raise NotARollup(
             f"{text!r} does not name a unit",
@@ -126,13 +145,19 @@ def _with_unit(frame: pd.DataFrame, unit: str | None, source: str) -> pd.DataFra
 
 
 def _parse_column(values: pd.Series, source: str, column: str) -> pd.Series:
-    """A column of typed cells as floats, each distinct text parsed once by :func:`parse_cell`.
+    """A CSV column as floats, each distinct text parsed once (fast on a national file).
 
-    A form's column holds few distinct figures, so this is fast on a national file too.
+    A CSV is written by a program, so ``1.5`` is one and a half (a decimal point, as the
+    projections export money in million VND); text with a comma or a dash goes through
+    :func:`parse_cell` (``1,800`` is 1800, ``-`` is blank).
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     parsed = []
     for k, text in enumerate(uniques):
+        plain = str(text).strip()
+        if _MACHINE_NUMBER.match(plain):  # a CSV is written by a program: "1.5" is 1.5
+            parsed.append(float(plain))
+            continue
         try:
             parsed.append(parse_cell(text, f"{source} column {column}"))
         except NotARollup:
@@ -191,14 +216,20 @@ def _read_xlsx(path: Path, unit: str | None) -> pd.DataFrame:
             hint="use the official form layout (STT, Nội dung, Đơn vị tính, years, Tổng cộng)",
         )
     stt_col = next(j for j, v in enumerate(rows[header]) if _norm(v) == "stt")
-    columns = _header_columns(rows[header:header + HEADER_ROWS_MAX], stt_col)
+    # the header block: the STT row and the rows under it whose label cell is empty (merged
+    # "Nội dung" cells); the first row with a label (numbering, a heading, data) ends it
+    end = header + 1
+    while (end < min(len(rows), header + HEADER_ROWS_MAX) and stt_col + 1 < len(rows[end])
+           and not _norm(rows[end][stt_col + 1])):
+        end += 1
+    columns = _header_columns(rows[header:end], stt_col)
     if not columns["years"] or columns["total"] is None:
         raise NotARollup(
             f"{where} is not a rollup: the header has no year columns or no total column",
             hint="the header names each year (2016, 2017...) and the total (Tổng cộng)",
         )
     if unit is None:
-        unit = next((str(v) for r in rows[:header] for v in r if v and _UNIT_REF.search(str(v))),
+        unit = next((ref for r in rows[:header] for v in r if v and (ref := _unit_ref(str(v)))),
                     None)
         if unit is None:
             raise NotARollup(
@@ -248,6 +279,7 @@ def _data_rows(
 ) -> list[dict[str, Any]]:
     form = list(form_rows())
     labels = [_norm(r.label_vi) for r in form]
+    short = [re.sub(r"\s*\([^)]*\)$", "", label) for label in labels]
     known = set(row_ids())
     cursor = 0
     records = []
@@ -272,7 +304,10 @@ def _data_rows(
                 raise NotARollup(f"{where} row {i + 1}: {given_id!r} is not a form row id")
             row_id = given_id
         else:
-            match = next((k for k in range(cursor, len(form)) if labels[k] == label), None)
+            bare = _LABEL_PREFIX.sub("", label)
+            match = next((k for k in range(cursor, len(form))
+                          if label in (labels[k], short[k]) or bare in (labels[k], short[k])),
+                         None)
             if match is None:
                 if filled:
                     raise NotARollup(

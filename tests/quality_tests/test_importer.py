@@ -59,16 +59,18 @@ def test_csv_with_unit_columns_and_plain_year_headers(tmp_path: Path) -> None:
     path = tmp_path / "two_units.csv"
     path.write_text(
         "unit_map,unit_code,row_id,2019,2020,total\n"
-        'old,87,II.1,"1.200",3,"1.203"\n'
+        'old,87,II.1,"1,200",3,"1,203"\n'
+        "old,87,II.4.4.e.loan_amount,2.125,0,2.125\n"
         "2025,82,II.1,,4,4\n",
         "utf-8",
     )
     table = read_rollup(path)
     assert table[["unit_map", "unit_code", "unit_level"]].values.tolist() == [
-        ["old", "87", "province"], ["2025", "82", "province"],
+        ["old", "87", "province"], ["old", "87", "province"], ["2025", "82", "province"],
     ]
     assert table["y2019"].iloc[0] == 1200
-    assert math.isnan(table["y2019"].iloc[1])
+    assert table["y2019"].iloc[1] == 2.125  # a program's CSV: the dot is a decimal point
+    assert math.isnan(table["y2019"].iloc[2])
 
 
 @pytest.mark.parametrize(
@@ -164,3 +166,36 @@ def test_xlsx_row_not_on_the_form_is_named(tmp_path: Path) -> None:
     book.save(path)
     with pytest.raises(NotARollup, match="row 10: 'Số lượt xe' is not a row of the form"):
         read_rollup(path)
+
+
+def test_xlsx_as_the_projections_export_lays_it_out(tmp_path: Path) -> None:
+    """Unit line "(mã 870, bản đồ hành chính cũ ...)", "Năm 2016" headers, printed prefixes."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["BIỂU TỔNG HỢP SỐ LIỆU"])
+    sheet.append(["Đơn vị: Huyện Hồng Ngự (mã 870, bản đồ hành chính cũ (63 tỉnh))"])
+    sheet.append(["Giai đoạn 2019-2020; số liệu theo ngày xảy ra (ngày nghiệp vụ)"])
+    sheet.append([])
+    sheet.append(["STT", "Nội dung", "Đơn vị tính", "Năm 2019", "Năm 2020",
+                  "Tổng giai đoạn 2019-2020"])
+    sheet.append(["I", "KẾT QUẢ TIẾP NHẬN"])
+    sheet.append(["2.", "Tổng số người được xác định là nạn nhân", "người", 3, 1, 4])
+    sheet.append(["", "- Nam", "người", 1, 0, 1])
+    sheet.append(["", "+ Dưới 18 tuổi (Nam)", "người", 1, 0, 1])
+    sheet.append(["", "- Nữ", "người", 2, 1, 3])
+    sheet.append(["", "e. Hỗ trợ vay vốn", "người", 1, 0, 1])
+    sheet.append(["", "Tổng số tiền", "triệu đồng", 2.5, 0, 2.5])
+    sheet.append(["", "g. Trợ cấp khó khăn ban đầu", "người", 0, 1, 1])
+    sheet.append(["", "Tổng số tiền", "triệu đồng", 0, 3, 3])
+    book.save(tmp_path / "export.xlsx")
+    table = read_rollup(tmp_path / "export.xlsx")
+    assert set(table["unit_code"]) == {"870"}
+    assert set(table["unit_map"]) == {"old"}
+    assert table["row_id"].tolist() == [
+        "I.2", "I.2.a.male", "I.2.a.male_u18", "I.2.a.female", "II.4.4.e.loan",
+        "II.4.4.e.loan_amount", "II.4.4.g.hardship_allowance",
+        "II.4.4.g.hardship_allowance_amount",
+    ]
+    rows = table.set_index("row_id")
+    assert rows.loc["II.4.4.e.loan_amount", "y2019"] == 2.5
+    assert rows.loc["II.4.4.g.hardship_allowance_amount", "total_stated"] == 3
