@@ -28,6 +28,8 @@ from domain.errors import ConcurrentWriteConflict, NotFound
 from domain.time import require_aware, utc_now
 from infra import transcodings
 from infra.keys import load_key
+from infra.ledger.chain import recorder_env
+from infra.ledger.checkpoints import attach_policy
 from infra.settings import Settings
 
 Clock = Callable[[], datetime]
@@ -37,7 +39,8 @@ NOTIFICATION_PAGE_SIZE = 1_000
 
 
 def store_env(settings: Settings, cipher_key: str) -> dict[str, str]:
-    """The eventsourcing environment for a store: persistence, AES-GCM, zlib."""
+    """The eventsourcing environment for a store: persistence, AES-GCM, zlib, and the
+    ledger's chained recorder (every socai store keeps the hash chain)."""
     env = {
         "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
         "CIPHER_KEY": cipher_key,
@@ -63,6 +66,7 @@ def store_env(settings: Settings, cipher_key: str) -> dict[str, str]:
             POSTGRES_POOL_SIZE="5",
             POSTGRES_LOCK_TIMEOUT="10",
         )
+    env.update(recorder_env(url.kind))
     return env
 
 
@@ -76,6 +80,7 @@ class SocaiApplication(Application[UUID]):
         env = store_env(settings, load_key(settings))
         env.update(extra_env or {})
         super().__init__(env=env)
+        attach_policy(self.recorder, settings)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
