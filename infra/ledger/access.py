@@ -25,6 +25,7 @@ def ledger_tables(settings: Settings) -> Iterator[LedgerTables]:
     if path is not None and not path.exists():
         raise LedgerError(f"no store at {path}", hint="check --store / SOCAI_STORE")
     env = {k: v for k, v in store_env(settings, "").items() if not k.startswith("CIPHER_")}
+    env["CREATE_TABLE"] = "false"  # inspect what is there; never create tables in a store
     factory = InfrastructureFactory.construct(Environment(SocaiApplication.name, env))
     try:
         yield LedgerTables(factory.application_recorder())
