@@ -7,6 +7,8 @@ options (``--store``, ``--key-file``) are read once here.
 from __future__ import annotations
 
 import importlib
+import logging
+import os
 import sys
 
 import typer
@@ -41,7 +43,9 @@ COMMANDS: list[tuple[str, str, str]] = [
 def main(
     ctx: typer.Context,
     store: str = typer.Option(
-        None, "--store", envvar="SOCAI_STORE",
+        None,
+        "--store",
+        envvar="SOCAI_STORE",
         help="sqlite:///PATH (default sqlite:///./socai.db) or postgresql://USER:PW@HOST:PORT/DB",
     ),
     key_file: str = typer.Option(
@@ -59,6 +63,10 @@ for _module, _func, _name in COMMANDS:
 
 
 def run() -> None:
+    logging.basicConfig(
+        level=os.environ.get("SOCAI_LOG_LEVEL", "WARNING").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         app()
     except SocaiError as error:
