@@ -17,7 +17,7 @@ from infra.cli.audit import app as audit_app
 from infra.cli.context import CliState
 from infra.keys import create_key_file
 from infra.settings import Settings
-from tests.ledger_support import ACTOR, DEMOGRAPHICS, receive_command
+from tests.ledger.support import ACTOR, DEMOGRAPHICS, receive_command
 
 runner = CliRunner()
 

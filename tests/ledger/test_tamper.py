@@ -10,18 +10,12 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import shutil
-import socket
-import subprocess
-import tempfile
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError
 from hypothesis import HealthCheck, given, settings
@@ -35,7 +29,7 @@ from infra.ledger.audit import Report, verify_store
 from infra.ledger.checkpoints import create_signing_key, read_anchor_dir, sign
 from infra.ledger.verifier import Checkpoint
 from infra.settings import Settings
-from tests.ledger_support import (
+from tests.ledger.support import (
     ACTOR,
     DEMOGRAPHICS,
     RawStore,
@@ -210,49 +204,17 @@ def test_pristine_copy_verifies_intact(sqlite_pristine: Pristine) -> None:
 
 
 # -- PostgreSQL -------------------------------------------------------------------------------
-# TODO(merge): replace this local server with the shared `pg_url` fixture from tests/conftest.py.
-
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 #: The tables a tampering can touch; restored after each example.
 PG_RESTORED = ("socai_events", "ledger_chain", "ledger_checkpoints")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def local_pg() -> Iterator[str]:
-    if os.environ.get("SOCAI_SKIP_PG") == "1" or not PG_BIN.exists():
-        pytest.skip("PostgreSQL not available (SOCAI_SKIP_PG=1 or no server binaries)")
-    data = Path(tempfile.mkdtemp(prefix="socai-ledger-pg-"))
-    shutil.chown(data, "postgres")
-    port = _free_port()
-    as_pg = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*as_pg, str(PG_BIN / "initdb"), "-D", str(data / "db"), "-A", "trust",
-                    "-U", "postgres"], check=True, capture_output=True)
-    subprocess.run([*as_pg, str(PG_BIN / "pg_ctl"), "-D", str(data / "db"), "-w", "-l",
-                    str(data / "log"), "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1"
-                    " -c fsync=off", "start"], check=True, capture_output=True)
-    try:
-        yield f"postgresql://postgres:unused@127.0.0.1:{port}"
-    finally:
-        subprocess.run([*as_pg, str(PG_BIN / "pg_ctl"), "-D", str(data / "db"), "-m", "fast",
-                        "stop"], check=False, capture_output=True)
-        shutil.rmtree(data, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def pg_pristine(local_pg: str, tmp_path_factory: pytest.TempPathFactory) -> Pristine:
+def pg_pristine(postgres_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Pristine:
     directory = tmp_path_factory.mktemp("ledger-pg")
-    admin = f"{local_pg}/postgres"
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute("CREATE DATABASE ledger_pristine")
-    store = Settings.load(f"{local_pg}/ledger_pristine", str(directory / "c.key"))
+    url = postgres_server.create_database("ledger_pristine")
+    store = Settings.load(url, str(directory / "c.key"))
     anchors, public, attacker = _build(store, directory)
-    raw = RawStore("postgresql", f"{local_pg}/ledger_pristine")
+    raw = RawStore("postgresql", url)
     saved = {table: raw.rows(f"SELECT * FROM {table}") for table in PG_RESTORED}
 
     def restore() -> None:
@@ -296,13 +258,11 @@ def test_each_kind_of_tampering_once_postgres(pg_pristine: Pristine, kind: str) 
 
 
 @pytest.mark.postgres
-def test_postgres_chain_follows_gaps_and_concurrent_writers(local_pg: str,
+def test_postgres_chain_follows_gaps_and_concurrent_writers(pg_url: str,
                                                             tmp_path: Path) -> None:
     """A refused save burns a notification id; four writers race. The chain follows log
     order across the gap, serialised by the events table lock, and verifies intact."""
-    with psycopg.connect(f"{local_pg}/postgres", autocommit=True) as c:
-        c.execute("CREATE DATABASE ledger_concurrency")
-    store = Settings.load(f"{local_pg}/ledger_concurrency", str(tmp_path / "c.key"))
+    store = Settings.load(pg_url, str(tmp_path / "c.key"))
     create_key_file(store.key_file)
     first = SocaiApplication(store)
     try:
