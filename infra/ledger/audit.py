@@ -105,6 +105,11 @@ class _Scan:
         if link is None:
             return Finding("unchained_event", "an event row that was never chained (inserted"
                            " into the database outside the application)", position)
+        if None in (link.leaf_index, link.prev_position, link.recorded_at, link.leaf_hash,
+                    link.chain_hash):
+            return Finding("chain_broken", "the chain row holds NULL or a value of the wrong"
+                           " type (edited in the database)", position)
+        assert link.prev_position is not None
         if link.prev_position != self.previous:
             if link.prev_position > self.previous:
                 return Finding("removed", "the event and its chain row were removed (the next"
@@ -118,6 +123,11 @@ class _Scan:
         if event is None:
             return Finding("missing_event", "the event row was deleted (its chain row remains)",
                            position)
+        if event.version is None or event.version < 0 or event.topic is None or (
+                event.state is None):
+            return Finding("altered", "the stored event holds NULL or a value of the wrong type"
+                           " (edited in the database)", position)
+        assert link.recorded_at is not None
         digest = leaf_hash(leaf_bytes(position, event.originator_id, event.version, event.topic,
                                       event.state, link.recorded_at))
         if digest != link.leaf_hash:

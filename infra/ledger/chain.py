@@ -77,8 +77,16 @@ class LedgerError(SocaiError):
 
 
 def canonical_originator_id(value: UUID | str) -> str:
-    """The id as it goes into a leaf: a UUID's canonical text (``str(uuid)``)."""
-    return str(value) if isinstance(value, UUID) else str(UUID(value))
+    """The id as it goes into a leaf: a UUID's canonical text (``str(uuid)``).
+
+    Text that is no UUID (only a tampered row holds such) is kept as it is: it can never
+    equal a canonical UUID text, so its leaf differs from the chained one."""
+    if isinstance(value, UUID):
+        return str(value)
+    try:
+        return str(UUID(value))
+    except (TypeError, ValueError, AttributeError):
+        return f"invalid:{value!r}"
 
 
 def record_time() -> str:

@@ -44,19 +44,19 @@ class EventRow:
 
     position: int
     originator_id: str
-    version: int
-    topic: str
-    state: bytes
+    version: int | None  # None: NULL or a value of the wrong type (tampered)
+    topic: str | None
+    state: bytes | None
 
 
 @dataclass(frozen=True, slots=True)
 class ChainRow:
     position: int
-    leaf_index: int
-    prev_position: int
-    recorded_at: str
-    leaf_hash: bytes
-    chain_hash: bytes
+    leaf_index: int | None  # None: NULL or a value of the wrong type (tampered)
+    prev_position: int | None
+    recorded_at: str | None
+    leaf_hash: bytes | None
+    chain_hash: bytes | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,15 +122,17 @@ class LedgerTables:
             " FROM {d.events} WHERE {d.position} > {p} ORDER BY {d.position} LIMIT {p}",
             (after, limit))
         return [EventRow(int(r["position"]), canonical_originator_id(r["originator_id"]),
-                         int(r["originator_version"]), r["topic"], bytes(r["state"]))
+                         _as(int, r["originator_version"]), _as(str, r["topic"]),
+                         _as(bytes, r["state"]))
                 for r in rows]
 
     def chain_rows(self, after: int, limit: int = SCAN_PAGE_ROWS) -> list[ChainRow]:
         rows = self._all("SELECT position, leaf_index, prev_position, recorded_at, leaf_hash,"
                          " chain_hash FROM {d.chain} WHERE position > {p} ORDER BY position"
                          " LIMIT {p}", (after, limit))
-        return [ChainRow(int(r["position"]), int(r["leaf_index"]), int(r["prev_position"]),
-                         r["recorded_at"], bytes(r["leaf_hash"]), bytes(r["chain_hash"]))
+        return [ChainRow(int(r["position"]), _as(int, r["leaf_index"]),
+                         _as(int, r["prev_position"]), _as(str, r["recorded_at"]),
+                         _as(bytes, r["leaf_hash"]), _as(bytes, r["chain_hash"]))
                 for r in rows]
 
     def merged(self, page_rows: int = SCAN_PAGE_ROWS
@@ -240,6 +242,18 @@ class LedgerTables:
             c.execute(self._sql("{d.insert_ignore} INTO {d.checkpoints} VALUES ({p}, {p})"
                                 "{d.on_conflict_ignore}"),
                       (checkpoint.tree_size, json.dumps(checkpoint.to_json(), sort_keys=True)))
+
+
+def _as(kind: type, value: Any) -> Any:
+    """``value`` as ``kind`` (int, str or bytes), or None when a tampered row holds NULL or a
+    value of another type (SQLite columns accept anything)."""
+    if kind is bytes and isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    if kind is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if kind is str and isinstance(value, str):
+        return value
+    return None
 
 
 def _paged(fetch: Any) -> Iterator[Any]:

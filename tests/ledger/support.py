@@ -126,6 +126,25 @@ class RawStore:
         self.run(("UPDATE ledger_chain SET recorded_at = '2020-01-01T00:00:00.000000+00:00'"
                   " WHERE position = ?", (position,)))
 
+    def malform(self, position: int, variant: int) -> str:
+        """Put NULL or a wrongly typed value into one column; returns what was done."""
+        event_edits = {
+            "sqlite": [("originator_id", "not-a-uuid"), ("originator_version", "seven"),
+                       ("topic", None), ("state", None), ("state", "text, not bytes")],
+            "postgresql": [("topic", None), ("state", None), ("originator_version", -5)],
+        }[self.kind]
+        chain_edits = {
+            "sqlite": [("leaf_hash", "text"), ("recorded_at", 42), ("chain_hash", b"short")],
+            "postgresql": [("leaf_hash", None), ("recorded_at", None), ("chain_hash", b"short")],
+        }[self.kind]
+        edits = [*(("{e}", "{pos}", *edit) for edit in event_edits),
+                 *(("ledger_chain", "position", *edit) for edit in chain_edits)]
+        table, key, column, value = edits[variant % len(edits)]
+        if self.kind == "postgresql" and table == "ledger_chain" and value is None:
+            self.run((f"ALTER TABLE ledger_chain ALTER COLUMN {column} DROP NOT NULL", ()))
+        self.run((f"UPDATE {table} SET {column} = ? WHERE {key} = ?", (value, position)))
+        return f"{table}.{column} = {value!r}"
+
     def delete_event(self, position: int) -> None:
         self.run(("DELETE FROM {e} WHERE {pos} = ?", (position,)))
 

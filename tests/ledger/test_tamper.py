@@ -43,7 +43,10 @@ DEFAULT_EXAMPLES = 100
 SLOW_EXAMPLES = 1_000
 
 KINDS = ("state", "topic", "version", "originator", "record_time", "delete_event",
-         "delete_entry", "swap", "insert_forged", "append_unchained", "truncate", "rewrite")
+         "delete_entry", "swap", "insert_forged", "append_unchained", "truncate", "rewrite",
+         "malformed")
+#: Variants of RawStore.malform (NULLs and wrongly typed values), each tested once.
+MALFORM_VARIANTS = 8
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,9 @@ def apply(raw: RawStore, t: Tampering, attacker_key: Any) -> tuple[set[str], int
          "version": lambda: raw.set_version(p), "originator": lambda: raw.set_originator(p),
          "record_time": lambda: raw.set_record_time(p)}[t.kind]()
         return {"altered"}, p, p
+    if t.kind == "malformed":
+        raw.malform(p, t.second)
+        return {"altered", "chain_broken"}, p, p
     if t.kind == "delete_event":
         raw.delete_event(p)
         return {"missing_event"}, p, p
@@ -192,6 +198,11 @@ def test_each_kind_of_tampering_once_sqlite(sqlite_pristine: Pristine, kind: str
     check(sqlite_pristine, Tampering(kind, 7, 23, 5, 3, True, True))
 
 
+@pytest.mark.parametrize("variant", range(MALFORM_VARIANTS))
+def test_each_malformed_value_is_caught_sqlite(sqlite_pristine: Pristine, variant: int) -> None:
+    check(sqlite_pristine, Tampering("malformed", 11, variant, 0, 0, False, False))
+
+
 def test_pristine_copy_verifies_intact(sqlite_pristine: Pristine) -> None:
     store, _, cleanup = sqlite_pristine.make_copy()
     try:
@@ -255,6 +266,12 @@ def test_every_tampering_is_detected_at_its_position_postgres_slow(pg_pristine: 
 @pytest.mark.parametrize("kind", KINDS)
 def test_each_kind_of_tampering_once_postgres(pg_pristine: Pristine, kind: str) -> None:
     check(pg_pristine, Tampering(kind, 7, 23, 5, 3, False, True))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("variant", range(MALFORM_VARIANTS))
+def test_each_malformed_value_is_caught_postgres(pg_pristine: Pristine, variant: int) -> None:
+    check(pg_pristine, Tampering("malformed", 11, variant, 0, 0, False, False))
 
 
 @pytest.mark.postgres
