@@ -92,7 +92,10 @@ def load_signing_key(path: Path) -> Ed25519PrivateKey:
         raise LedgerError(f"no signing key at {path}",
                           hint="create one with `socai audit keygen` (keep it off the database"
                                " server) or set SOCAI_SIGNING_KEY_FILE")
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (ValueError, TypeError) as error:
+        raise LedgerError(f"{path} is not an unencrypted PEM private key ({error})") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise LedgerError(f"{path} does not hold an Ed25519 private key")
     return key
