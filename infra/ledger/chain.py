@@ -24,6 +24,7 @@ The recorder classes are selected with eventsourcing's ``APPLICATION_RECORDER_TO
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,6 +42,8 @@ from domain.errors import SocaiError
 from infra.ledger.verifier import CHAIN_GENESIS, chain_hash, leaf_bytes, leaf_hash
 
 log = logging.getLogger(__name__)
+
+_UUID_HEX = re.compile("[0-9a-f]{32}")
 
 CHAIN_TABLE = "ledger_chain"
 NODES_TABLE = "ledger_nodes"
@@ -83,6 +86,8 @@ def canonical_originator_id(value: UUID | str) -> str:
     equal a canonical UUID text, so its leaf differs from the chained one."""
     if isinstance(value, UUID):
         return str(value)
+    if isinstance(value, str) and _UUID_HEX.fullmatch(value):  # SQLite's uuid.hex: fast path
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
     try:
         return str(UUID(value))
     except (TypeError, ValueError, AttributeError):

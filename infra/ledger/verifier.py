@@ -59,8 +59,8 @@ class VerificationError(Exception):
 # -- hashing ---------------------------------------------------------------------------------
 
 
-def _length_prefixed(data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + data
+_U64_PAIR = struct.Struct(">QQ")
+_U32 = struct.Struct(">I")
 
 
 def leaf_bytes(position: int, originator_id: str, version: int, topic: str, state: bytes,
@@ -69,16 +69,17 @@ def leaf_bytes(position: int, originator_id: str, version: int, topic: str, stat
 
     ``originator_id`` is the canonical text of the id (a UUID as ``str(uuid)``), ``state`` the
     stored (encrypted, compressed) bytes, ``recorded_at`` the record time as ISO-8601 text.
+    Every variable-length part is prefixed with its length (u32), so no two events encode
+    alike.
     """
     assert position > 0, position
     assert version >= 0, version
+    originator, name, moment, data = (originator_id.encode(), topic.encode(),
+                                      recorded_at.encode(), bytes(state))
     return b"".join((
-        LEAF_DOMAIN,
-        struct.pack(">QQ", position, version),
-        _length_prefixed(originator_id.encode()),
-        _length_prefixed(topic.encode()),
-        _length_prefixed(recorded_at.encode()),
-        _length_prefixed(bytes(state)),
+        LEAF_DOMAIN, _U64_PAIR.pack(position, version),
+        _U32.pack(len(originator)), originator, _U32.pack(len(name)), name,
+        _U32.pack(len(moment)), moment, _U32.pack(len(data)), data,
     ))
 
 
