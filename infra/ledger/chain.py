@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import PersistenceError, ProgrammingError, StoredEvent
+from eventsourcing.persistence import PersistenceError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 from psycopg import Cursor
@@ -118,8 +118,10 @@ def link(head: Head, positions: Sequence[int], events: Sequence[StoredEvent],
     rows = []
     for position, event in zip(positions, events, strict=True):
         if position <= head.position:
-            raise ProgrammingError(
-                f"ledger: position {position} does not follow the chain head {head.position}")
+            raise LedgerError(
+                f"refusing to write: the new event's position {position} does not follow the"
+                f" chain head {head.position} (the end of the log was tampered with)",
+                hint="run `socai audit verify`; nothing of this write was stored")
         digest = leaf_hash(leaf_bytes(position, canonical_originator_id(event.originator_id),
                                       event.originator_version, event.topic, event.state,
                                       recorded_at))
