@@ -247,6 +247,8 @@ class LedgerTables:
 def _as(kind: type, value: Any) -> Any:
     """``value`` as ``kind`` (int, str or bytes), or None when a tampered row holds NULL or a
     value of another type (SQLite columns accept anything)."""
+    if type(value) is kind:  # the usual case, first: this runs for every column of every row
+        return value
     if kind is bytes and isinstance(value, bytes | bytearray | memoryview):
         return bytes(value)
     if kind is int and isinstance(value, int) and not isinstance(value, bool):
