@@ -41,9 +41,15 @@ PROOF_SAMPLES = 20
 
 
 def events(count: int) -> list[StoredEvent]:
-    return [StoredEvent(originator_id=uuid4(), originator_version=1,
-                        topic="socai.case:Received.v1", state=os.urandom(STATE_BYTES))
-            for _ in range(count)]
+    return [
+        StoredEvent(
+            originator_id=uuid4(),
+            originator_version=1,
+            topic="socai.case:Received.v1",
+            state=os.urandom(STATE_BYTES),
+        )
+        for _ in range(count)
+    ]
 
 
 def recorder(cls: type[SQLiteApplicationRecorder], path: Path) -> SQLiteApplicationRecorder:
@@ -52,8 +58,7 @@ def recorder(cls: type[SQLiteApplicationRecorder], path: Path) -> SQLiteApplicat
     return made
 
 
-def append_rate(cls: type[SQLiteApplicationRecorder], path: Path, count: int,
-                per_tx: int) -> float:
+def append_rate(cls: type[SQLiteApplicationRecorder], path: Path, count: int, per_tx: int) -> float:
     target = recorder(cls, path)
     batches = [events(per_tx) for _ in range(count // per_tx)]
     started = time.perf_counter()
@@ -77,28 +82,40 @@ def main() -> None:
 
     print(f"1. append ({args.append} events, {STATE_BYTES}-byte states, SQLite file)")
     for per_tx in (1, 10):
-        plain = append_rate(SQLiteApplicationRecorder, directory / f"plain{per_tx}.db",
-                            args.append, per_tx)
-        chained = append_rate(ChainedSQLiteRecorder, directory / f"chain{per_tx}.db",
-                              args.append, per_tx)
-        print(f"   {per_tx:>2} event/tx: plain {plain:9,.0f} ev/s   chained {chained:9,.0f} ev/s"
-              f"   ratio {chained / plain:.2f}")
+        plain = append_rate(
+            SQLiteApplicationRecorder, directory / f"plain{per_tx}.db", args.append, per_tx
+        )
+        chained = append_rate(
+            ChainedSQLiteRecorder, directory / f"chain{per_tx}.db", args.append, per_tx
+        )
+        print(
+            f"   {per_tx:>2} event/tx: plain {plain:9,.0f} ev/s   chained {chained:9,.0f} ev/s"
+            f"   ratio {chained / plain:.2f}"
+        )
 
     path = directory / "big.db"
     log = recorder(ChainedSQLiteRecorder, path)
-    build = timed(lambda: [log.insert_events(events(BUILD_BATCH_EVENTS))
-                           for _ in range(args.events // BUILD_BATCH_EVENTS)])
+    build = timed(
+        lambda: [
+            log.insert_events(events(BUILD_BATCH_EVENTS))
+            for _ in range(args.events // BUILD_BATCH_EVENTS)
+        ]
+    )
     size = args.events // BUILD_BATCH_EVENTS * BUILD_BATCH_EVENTS
-    print(f"   (built a log of {size:,} events in {build:.1f} s,"
-          f" {size / build:,.0f} ev/s at {BUILD_BATCH_EVENTS} ev/tx)")
+    print(
+        f"   (built a log of {size:,} events in {build:.1f} s,"
+        f" {size / build:,.0f} ev/s at {BUILD_BATCH_EVENTS} ev/tx)"
+    )
 
     tables = LedgerTables(log)
     key = create_signing_key(directory / "bench.signing.pem")
     started = time.perf_counter()
     first = make_checkpoint(tables, key)
     first_time = time.perf_counter() - started
-    print(f"   first signed checkpoint over {size:,} events (builds the Merkle node cache):"
-          f" {first_time:.1f} s")
+    print(
+        f"   first signed checkpoint over {size:,} events (builds the Merkle node cache):"
+        f" {first_time:.1f} s"
+    )
 
     def raw_scan() -> None:
         with sqlite3.connect(path) as raw:
@@ -107,8 +124,10 @@ def main() -> None:
 
     scan = timed(raw_scan)
     verify = timed(lambda: verify_store(tables, key.public_key()))
-    print(f"\n2. verify {size:,} events: {size / verify:,.0f} ev/s; raw SELECT scan"
-          f" {size / scan:,.0f} ev/s; ratio {scan / verify:.3f}")
+    print(
+        f"\n2. verify {size:,} events: {size / verify:,.0f} ev/s; raw SELECT scan"
+        f" {size / scan:,.0f} ev/s; ratio {scan / verify:.3f}"
+    )
 
     log.insert_events(events(BUILD_BATCH_EVENTS))
     extend = timed(lambda: make_checkpoint(tables, key))
@@ -117,11 +136,13 @@ def main() -> None:
     public = key.public_key()
     prove = timed(lambda: [inclusion_proof(tables, p, latest, public) for p in positions])
     consistent = timed(lambda: consistency_proof(tables, first, latest, public))
-    print(f"\n3. proofs at {latest.tree_size:,} events: inclusion proof"
-          f" {prove / PROOF_SAMPLES * 1000:.1f} ms each (generated and self-verified, mean of"
-          f" {PROOF_SAMPLES}); consistency {first.tree_size:,}→{latest.tree_size:,}"
-          f" {consistent * 1000:.1f} ms; checkpoint after {BUILD_BATCH_EVENTS} more events"
-          f" {extend * 1000:.0f} ms")
+    print(
+        f"\n3. proofs at {latest.tree_size:,} events: inclusion proof"
+        f" {prove / PROOF_SAMPLES * 1000:.1f} ms each (generated and self-verified, mean of"
+        f" {PROOF_SAMPLES}); consistency {first.tree_size:,}→{latest.tree_size:,}"
+        f" {consistent * 1000:.1f} ms; checkpoint after {BUILD_BATCH_EVENTS} more events"
+        f" {extend * 1000:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -37,11 +37,16 @@ app = typer.Typer(no_args_is_help=True)
 
 EXIT_NOT_INTACT = 1
 
-PublicKeyOption = Annotated[Path | None, typer.Option(
-    "--public-key",
-    help="The operator's Ed25519 public key (PEM); default: beside the signing key.")]
-OutOption = Annotated[Path | None, typer.Option(
-    "--out", help="Write the proof here (default: stdout).")]
+PublicKeyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--public-key",
+        help="The operator's Ed25519 public key (PEM); default: beside the signing key.",
+    ),
+]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Write the proof here (default: stdout).")
+]
 
 
 def _public_key_file(ctx: typer.Context, given: Path | None) -> Path:
@@ -63,8 +68,10 @@ def keygen(ctx: typer.Context) -> None:
     """Create the Ed25519 key that signs checkpoints (kept outside the database)."""
     path = signing_key_path(state(ctx).settings())
     create_signing_key(path)
-    console.print(f"created signing key {path} (mode 0600) and public key"
-                  f" {public_key_path(path)}: give the public key to inspectors.")
+    console.print(
+        f"created signing key {path} (mode 0600) and public key"
+        f" {public_key_path(path)}: give the public key to inspectors."
+    )
 
 
 @app.command("verify")
@@ -72,8 +79,12 @@ def keygen(ctx: typer.Context) -> None:
 def verify(
     ctx: typer.Context,
     public_key: PublicKeyOption = None,
-    anchors: Annotated[Path | None, typer.Option(
-        "--anchors", help="Directory of checkpoints exported earlier and kept elsewhere.")] = None,
+    anchors: Annotated[
+        Path | None,
+        typer.Option(
+            "--anchors", help="Directory of checkpoints exported earlier and kept elsewhere."
+        ),
+    ] = None,
 ) -> None:
     """Recompute every leaf, link and checkpoint from the raw rows (exit 1 if not intact)."""
     settings = state(ctx).settings()
@@ -82,22 +93,34 @@ def verify(
     anchored = read_anchor_dir(anchors) if anchors else []
     with ledger_tables(settings) as tables:
         total = max(tables.count_rows())
-        with Progress("verifying", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      console=err_console, transient=True) as bar:
+        with Progress(
+            "verifying",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=True,
+        ) as bar:
             task = bar.add_task("verify", total=total)
-            report = verify_store(tables, key, anchored,
-                                  progress=lambda n: bar.advance(task, n))
+            report = verify_store(tables, key, anchored, progress=lambda n: bar.advance(task, n))
     if key is None:
-        err_console.print("[yellow]warning:[/] no public key: checkpoints were not checked, so"
-                          " a consistently rewritten or truncated log would go unnoticed",
-                          markup=True)
+        err_console.print(
+            "[yellow]warning:[/] no public key: checkpoints were not checked, so"
+            " a consistently rewritten or truncated log would go unnoticed",
+            markup=True,
+        )
     if report.intact:
-        console.print(f"intact: {report.events} events, {report.checkpoints_checked} signed"
-                      " checkpoints verified")
+        console.print(
+            f"intact: {report.events} events, {report.checkpoints_checked} signed"
+            " checkpoints verified"
+        )
         return
     first = report.first
-    console.print(f"[bold red]NOT INTACT[/] after {report.events} good events."
-                  f" First problem: {first}", markup=True, soft_wrap=True)
+    console.print(
+        f"[bold red]NOT INTACT[/] after {report.events} good events. First problem: {first}",
+        markup=True,
+        soft_wrap=True,
+    )
     for finding in report.findings:
         if finding is not first:
             console.print(f"  also: {finding}", soft_wrap=True)
@@ -112,16 +135,20 @@ def checkpoint(ctx: typer.Context) -> None:
     key = load_signing_key(signing_key_path(settings))
     with ledger_tables(settings) as tables:
         made = make_checkpoint(tables, key)
-    console.print(f"checkpoint: {made.tree_size} events up to position {made.last_position},"
-                  f" root {made.root_hash}, signed at {made.time} by key {made.key_id[:16]}…")
+    console.print(
+        f"checkpoint: {made.tree_size} events up to position {made.last_position},"
+        f" root {made.root_hash}, signed at {made.time} by key {made.key_id[:16]}…"
+    )
 
 
 def _stored_checkpoint(tables: LedgerTables, size: int) -> Checkpoint:
     for candidate in tables.checkpoints():
         if candidate.tree_size == size:
             return candidate
-    raise LedgerError(f"no stored checkpoint of size {size}",
-                      hint="`socai audit export-checkpoints DIR` lists them; or pass a file")
+    raise LedgerError(
+        f"no stored checkpoint of size {size}",
+        hint="`socai audit export-checkpoints DIR` lists them; or pass a file",
+    )
 
 
 def _checkpoint_arg(tables: LedgerTables, text: str) -> Checkpoint:
@@ -134,10 +161,13 @@ def _checkpoint_arg(tables: LedgerTables, text: str) -> Checkpoint:
 @refusing
 def prove(
     ctx: typer.Context,
-    event_position: Annotated[int, typer.Argument(
-        min=1, help="Position in the notification log.")],
-    checkpoint_file: Annotated[Path | None, typer.Option(
-        "--checkpoint", help="Prove against this checkpoint (default: latest stored).")] = None,
+    event_position: Annotated[int, typer.Argument(min=1, help="Position in the notification log.")],
+    checkpoint_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint", help="Prove against this checkpoint (default: latest stored)."
+        ),
+    ] = None,
     public_key: PublicKeyOption = None,
     out: OutOption = None,
 ) -> None:
@@ -168,8 +198,9 @@ def consistency(
     settings = state(ctx).settings()
     key = load_trusted_public_key(_public_key_file(ctx, public_key))
     with ledger_tables(settings) as tables:
-        document = consistency_proof(tables, _checkpoint_arg(tables, old),
-                                     _checkpoint_arg(tables, new), key)
+        document = consistency_proof(
+            tables, _checkpoint_arg(tables, old), _checkpoint_arg(tables, new), key
+        )
     _write(document, out)
 
 

@@ -71,12 +71,19 @@ class Report:
     @property
     def first(self) -> Finding | None:
         placed = [f for f in self.findings if f.position is not None]
-        return min(placed, key=lambda f: f.position or 0) if placed else (
-            self.findings[0] if self.findings else None)
+        return (
+            min(placed, key=lambda f: f.position or 0)
+            if placed
+            else (self.findings[0] if self.findings else None)
+        )
 
 
-def _signed(checkpoints: Iterable[Checkpoint], public_key: Ed25519PublicKey | None,
-            report: Report, source: str) -> list[Checkpoint]:
+def _signed(
+    checkpoints: Iterable[Checkpoint],
+    public_key: Ed25519PublicKey | None,
+    report: Report,
+    source: str,
+) -> list[Checkpoint]:
     good = []
     for checkpoint in checkpoints:
         if public_key is None:
@@ -100,44 +107,88 @@ class _Scan:
         self.pending = sorted(checkpoints, key=lambda cp: cp.tree_size)
         self.good_position = 0  # last position covered by a checkpoint that held
 
-    def row(self, position: int, event: EventRow | None,
-            link: ChainRow | None) -> Finding | None:
+    def row(self, position: int, event: EventRow | None, link: ChainRow | None) -> Finding | None:
         if link is None:
-            return Finding("unchained_event", "an event row that was never chained (inserted"
-                           " into the database outside the application)", position)
-        if None in (link.leaf_index, link.prev_position, link.recorded_at, link.leaf_hash,
-                    link.chain_hash):
-            return Finding("chain_broken", "the chain row holds NULL or a value of the wrong"
-                           " type (edited in the database)", position)
+            return Finding(
+                "unchained_event",
+                "an event row that was never chained (inserted"
+                " into the database outside the application)",
+                position,
+            )
+        if None in (
+            link.leaf_index,
+            link.prev_position,
+            link.recorded_at,
+            link.leaf_hash,
+            link.chain_hash,
+        ):
+            return Finding(
+                "chain_broken",
+                "the chain row holds NULL or a value of the wrong type (edited in the database)",
+                position,
+            )
         assert link.prev_position is not None
         if link.prev_position != self.previous:
             if link.prev_position > self.previous:
-                return Finding("removed", "the event and its chain row were removed (the next"
-                               f" chained event, at position {position}, links to it)",
-                               link.prev_position)
-            return Finding("inserted", "a row inserted after the fact (the chained event"
-                           f" at position {position} links past it)", self.previous)
+                return Finding(
+                    "removed",
+                    "the event and its chain row were removed (the next"
+                    f" chained event, at position {position}, links to it)",
+                    link.prev_position,
+                )
+            return Finding(
+                "inserted",
+                "a row inserted after the fact (the chained event"
+                f" at position {position} links past it)",
+                self.previous,
+            )
         if link.leaf_index != self.frontier.size:
-            return Finding("leaf_index", f"chain row has leaf index {link.leaf_index}, expected"
-                           f" {self.frontier.size}: rows were removed or inserted", position)
+            return Finding(
+                "leaf_index",
+                f"chain row has leaf index {link.leaf_index}, expected"
+                f" {self.frontier.size}: rows were removed or inserted",
+                position,
+            )
         if event is None:
-            return Finding("missing_event", "the event row was deleted (its chain row remains)",
-                           position)
-        if event.version is None or event.version < 0 or event.topic is None or (
-                event.state is None):
-            return Finding("altered", "the stored event holds NULL or a value of the wrong type"
-                           " (edited in the database)", position)
+            return Finding(
+                "missing_event", "the event row was deleted (its chain row remains)", position
+            )
+        if (
+            event.version is None
+            or event.version < 0
+            or event.topic is None
+            or (event.state is None)
+        ):
+            return Finding(
+                "altered",
+                "the stored event holds NULL or a value of the wrong type (edited in the database)",
+                position,
+            )
         assert link.recorded_at is not None
-        digest = leaf_hash(leaf_bytes(position, event.originator_id, event.version, event.topic,
-                                      event.state, link.recorded_at))
+        digest = leaf_hash(
+            leaf_bytes(
+                position,
+                event.originator_id,
+                event.version,
+                event.topic,
+                event.state,
+                link.recorded_at,
+            )
+        )
         if digest != link.leaf_hash:
-            return Finding("altered", "the stored event (originator, version, topic, state or"
-                           " record time) differs from what was chained when it was written",
-                           position)
+            return Finding(
+                "altered",
+                "the stored event (originator, version, topic, state or"
+                " record time) differs from what was chained when it was written",
+                position,
+            )
         value = chain_hash(self.chain, digest)
         if value != link.chain_hash:
-            return Finding("chain_broken", "the chain hash does not follow from the previous"
-                           " one (the chain was edited here)", position)
+            return Finding(
+                "chain_broken",
+                "the chain hash does not follow from the previous one (the chain was edited here)",
+                position,
+            )
         self.previous, self.chain = position, value
         self.frontier.append(digest)
         return self._checkpoints(position)
@@ -145,16 +196,25 @@ class _Scan:
     def _checkpoints(self, position: int) -> Finding | None:
         while self.pending and self.pending[0].tree_size == self.frontier.size:
             checkpoint = self.pending.pop(0)
-            wrong = [name for name, ok in (
-                ("Merkle root", checkpoint.root_hash == self.frontier.root().hex()),
-                ("last position", checkpoint.last_position == position),
-                ("chain head", checkpoint.chain_head == self.chain.hex())) if not ok]
+            wrong = [
+                name
+                for name, ok in (
+                    ("Merkle root", checkpoint.root_hash == self.frontier.root().hex()),
+                    ("last position", checkpoint.last_position == position),
+                    ("chain head", checkpoint.chain_head == self.chain.hex()),
+                )
+                if not ok
+            ]
             if wrong:
-                return Finding("rewritten", f"the log differs from the checkpoint of size"
-                               f" {checkpoint.tree_size} signed at {checkpoint.time}"
-                               f" ({', '.join(wrong)}): an event in this range was altered,"
-                               " inserted or removed and the chain recomputed",
-                               self.good_position + 1, position)
+                return Finding(
+                    "rewritten",
+                    f"the log differs from the checkpoint of size"
+                    f" {checkpoint.tree_size} signed at {checkpoint.time}"
+                    f" ({', '.join(wrong)}): an event in this range was altered,"
+                    " inserted or removed and the chain recomputed",
+                    self.good_position + 1,
+                    position,
+                )
             self.good_position = position
         return None
 
@@ -162,15 +222,23 @@ class _Scan:
         if not self.pending:
             return None
         checkpoint = self.pending[-1]
-        return Finding("truncated", f"the log ends at leaf {self.frontier.size} but the"
-                       f" checkpoint signed at {checkpoint.time} covers {checkpoint.tree_size}"
-                       f" events up to position {checkpoint.last_position}: the tail after"
-                       f" position {self.previous} was removed", self.previous + 1,
-                       checkpoint.last_position)
+        return Finding(
+            "truncated",
+            f"the log ends at leaf {self.frontier.size} but the"
+            f" checkpoint signed at {checkpoint.time} covers {checkpoint.tree_size}"
+            f" events up to position {checkpoint.last_position}: the tail after"
+            f" position {self.previous} was removed",
+            self.previous + 1,
+            checkpoint.last_position,
+        )
 
 
-def verify_store(tables: LedgerTables, public_key: Ed25519PublicKey | None,
-                 anchors: Iterable[Checkpoint] = (), progress: Progress | None = None) -> Report:
+def verify_store(
+    tables: LedgerTables,
+    public_key: Ed25519PublicKey | None,
+    anchors: Iterable[Checkpoint] = (),
+    progress: Progress | None = None,
+) -> Report:
     """Verify every event, link and checkpoint of the store (see the module docstring)."""
     report = Report()
     try:

@@ -111,8 +111,9 @@ class Head:
         return self.leaf_index + 1
 
 
-def link(head: Head, positions: Sequence[int], events: Sequence[StoredEvent],
-         recorded_at: str) -> tuple[list[tuple[int, int, int, str, bytes, bytes]], Head]:
+def link(
+    head: Head, positions: Sequence[int], events: Sequence[StoredEvent], recorded_at: str
+) -> tuple[list[tuple[int, int, int, str, bytes, bytes]], Head]:
     """Chain rows for events just inserted at ``positions`` after ``head``."""
     assert len(positions) == len(events), (len(positions), len(events))
     rows = []
@@ -121,10 +122,18 @@ def link(head: Head, positions: Sequence[int], events: Sequence[StoredEvent],
             raise LedgerError(
                 f"refusing to write: the new event's position {position} does not follow the"
                 f" chain head {head.position} (the end of the log was tampered with)",
-                hint="run `socai audit verify`; nothing of this write was stored")
-        digest = leaf_hash(leaf_bytes(position, canonical_originator_id(event.originator_id),
-                                      event.originator_version, event.topic, event.state,
-                                      recorded_at))
+                hint="run `socai audit verify`; nothing of this write was stored",
+            )
+        digest = leaf_hash(
+            leaf_bytes(
+                position,
+                canonical_originator_id(event.originator_id),
+                event.originator_version,
+                event.topic,
+                event.state,
+                recorded_at,
+            )
+        )
         value = chain_hash(head.chain_hash, digest)
         rows.append((position, head.leaf_index + 1, head.position, recorded_at, digest, value))
         head = Head(position, head.leaf_index + 1, value)
@@ -163,14 +172,16 @@ class ChainedSQLiteRecorder(_AfterAppendMixin, SQLiteApplicationRecorder):
         super().__init__(datastore, events_table_name)
         self.select_head_statement = (
             f"SELECT position, leaf_index, chain_hash FROM {CHAIN_TABLE}"
-            " ORDER BY position DESC LIMIT 1")
+            " ORDER BY position DESC LIMIT 1"
+        )
         self.insert_chain_statement = f"INSERT INTO {CHAIN_TABLE} VALUES (?,?,?,?,?,?)"
 
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *SQLITE_DDL]
 
-    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
-                       **kwargs: Any) -> Sequence[int] | None:
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         positions = super()._insert_events(c, stored_events, **kwargs)
         assert positions is not None
         assert len(positions) == len(stored_events)
@@ -179,8 +190,9 @@ class ChainedSQLiteRecorder(_AfterAppendMixin, SQLiteApplicationRecorder):
         c.executemany(self.insert_chain_statement, rows)
         return positions
 
-    def insert_events(self, stored_events: Sequence[StoredEvent],
-                      **kwargs: Any) -> Sequence[int] | None:
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         positions = super().insert_events(stored_events, **kwargs)
         self._after_commit(len(stored_events))
         return positions
@@ -193,41 +205,50 @@ class ChainedPostgresRecorder(_AfterAppendMixin, PostgresApplicationRecorder):
     inserting, so reading the chain head after the insert is serialised across writers.
     """
 
-    def __init__(self, datastore: PostgresDatastore, *,
-                 events_table_name: str = "stored_events"):
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
         if datastore.enable_db_functions:
             raise LedgerError(
                 "the ledger cannot chain events written by the database insert function",
-                hint="unset POSTGRES_ENABLE_DB_FUNCTIONS for socai stores")
+                hint="unset POSTGRES_ENABLE_DB_FUNCTIONS for socai stores",
+            )
         names = {
-            "schema": Identifier(datastore.schema), "chain": Identifier(CHAIN_TABLE),
-            "nodes": Identifier(NODES_TABLE), "node_state": Identifier(NODE_STATE_TABLE),
+            "schema": Identifier(datastore.schema),
+            "chain": Identifier(CHAIN_TABLE),
+            "nodes": Identifier(NODES_TABLE),
+            "node_state": Identifier(NODE_STATE_TABLE),
             "checkpoints": Identifier(CHECKPOINTS_TABLE),
         }
         self.sql_create_statements.extend(SQL(ddl).format(**names) for ddl in POSTGRES_DDL)
         self.select_head_statement = SQL(
             "SELECT position, leaf_index, chain_hash FROM {schema}.{chain}"
-            " ORDER BY position DESC LIMIT 1").format(**names)
+            " ORDER BY position DESC LIMIT 1"
+        ).format(**names)
         self.insert_chain_statement = SQL(
-            "INSERT INTO {schema}.{chain} VALUES (%s,%s,%s,%s,%s,%s)").format(**names)
+            "INSERT INTO {schema}.{chain} VALUES (%s,%s,%s,%s,%s,%s)"
+        ).format(**names)
 
-    def _fetch_ids_after_insert_events(self, curs: Cursor[DictRow],
-                                       stored_events: Sequence[StoredEvent],
-                                       **kwargs: Any) -> Sequence[int] | None:
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         assert positions is not None
         assert len(positions) == len(stored_events)
         # RETURNING gives the ids in insert order; the chain needs them ascending.
         order = sorted(range(len(positions)), key=positions.__getitem__)
         curs.execute(self.select_head_statement)
-        rows, _ = link(head_of(curs.fetchone()), [positions[i] for i in order],
-                       [stored_events[i] for i in order], record_time())
+        rows, _ = link(
+            head_of(curs.fetchone()),
+            [positions[i] for i in order],
+            [stored_events[i] for i in order],
+            record_time(),
+        )
         curs.executemany(self.insert_chain_statement, rows)
         return positions
 
-    def insert_events(self, stored_events: Sequence[StoredEvent],
-                      **kwargs: Any) -> Sequence[int] | None:
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         positions = super().insert_events(stored_events, **kwargs)
         self._after_commit(len(stored_events))
         return positions
@@ -241,6 +262,8 @@ def recorder_env(store_kind: str) -> dict[str, str]:
 
 def chained(recorder: object) -> ChainedSQLiteRecorder | ChainedPostgresRecorder:
     if not isinstance(recorder, ChainedSQLiteRecorder | ChainedPostgresRecorder):
-        raise LedgerError(f"the store's recorder {type(recorder).__name__} keeps no hash chain",
-                          hint="open the store through SocaiApplication or infra.ledger")
+        raise LedgerError(
+            f"the store's recorder {type(recorder).__name__} keeps no hash chain",
+            hint="open the store through SocaiApplication or infra.ledger",
+        )
     return recorder

@@ -69,11 +69,14 @@ def public_key_path(signing_key: Path) -> Path:
 def create_signing_key(path: Path) -> Ed25519PrivateKey:
     """A new Ed25519 key at ``path`` (mode 0600, never overwritten) and its public key."""
     if path.exists():
-        raise LedgerError(f"signing key file {path} already exists",
-                          hint="keep it; a new key cannot sign for the old checkpoints")
+        raise LedgerError(
+            f"signing key file {path} already exists",
+            hint="keep it; a new key cannot sign for the old checkpoints",
+        )
     key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
@@ -83,15 +86,18 @@ def create_signing_key(path: Path) -> Ed25519PrivateKey:
 
 
 def public_pem(key: Ed25519PublicKey) -> bytes:
-    return key.public_bytes(serialization.Encoding.PEM,
-                            serialization.PublicFormat.SubjectPublicKeyInfo)
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 def load_signing_key(path: Path) -> Ed25519PrivateKey:
     if not path.exists():
-        raise LedgerError(f"no signing key at {path}",
-                          hint="create one with `socai audit keygen` (keep it off the database"
-                               " server) or set SOCAI_SIGNING_KEY_FILE")
+        raise LedgerError(
+            f"no signing key at {path}",
+            hint="create one with `socai audit keygen` (keep it off the database"
+            " server) or set SOCAI_SIGNING_KEY_FILE",
+        )
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (ValueError, TypeError) as error:
@@ -103,8 +109,9 @@ def load_signing_key(path: Path) -> Ed25519PrivateKey:
 
 def load_trusted_public_key(path: Path) -> Ed25519PublicKey:
     if not path.exists():
-        raise LedgerError(f"no public key at {path}",
-                          hint="pass --public-key with the key the operator published")
+        raise LedgerError(
+            f"no public key at {path}", hint="pass --public-key with the key the operator published"
+        )
     try:
         return load_public_key(path.read_bytes())
     except VerificationError as error:
@@ -117,8 +124,11 @@ def sign(checkpoint: Checkpoint, key: Ed25519PrivateKey) -> Checkpoint:
     return replace(unsigned, signature=signature)
 
 
-def make_checkpoint(tables: LedgerTables, key: Ed25519PrivateKey,
-                    now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> Checkpoint:
+def make_checkpoint(
+    tables: LedgerTables,
+    key: Ed25519PrivateKey,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Checkpoint:
     """Sign the current head; returns the latest checkpoint if nothing was added since."""
     head = tables.head()
     if head.size == 0:
@@ -133,19 +143,33 @@ def make_checkpoint(tables: LedgerTables, key: Ed25519PrivateKey,
         previous = earlier[-1]
         previous.verify_signature(public)
         try:
-            verify_consistency(previous.tree_size, head.size, previous.root, root,
-                               merkle.consistency_path(tables, previous.tree_size, head.size))
+            verify_consistency(
+                previous.tree_size,
+                head.size,
+                previous.root,
+                root,
+                merkle.consistency_path(tables, previous.tree_size, head.size),
+            )
         except VerificationError as error:
             raise LedgerError(
                 f"refusing to sign: the log no longer extends the checkpoint of size"
                 f" {previous.tree_size} ({error})",
-                hint="run `socai audit verify` to find what was changed") from None
+                hint="run `socai audit verify` to find what was changed",
+            ) from None
     moment = now()
     assert moment.tzinfo is not None
-    checkpoint = sign(Checkpoint(
-        tree_size=head.size, root_hash=root.hex(), last_position=head.position,
-        chain_head=head.chain_hash.hex(), time=moment.astimezone(UTC).isoformat(),
-        key_id="", signature=""), key)
+    checkpoint = sign(
+        Checkpoint(
+            tree_size=head.size,
+            root_hash=root.hex(),
+            last_position=head.position,
+            chain_head=head.chain_hash.hex(),
+            time=moment.astimezone(UTC).isoformat(),
+            key_id="",
+            signature="",
+        ),
+        key,
+    )
     checkpoint.verify_signature(public)
     tables.put_checkpoint(checkpoint)
     return checkpoint
@@ -159,8 +183,9 @@ def write_checkpoint_file(checkpoint: Checkpoint, path: Path) -> None:
     path.write_text(json.dumps(checkpoint.to_json(), indent=2, sort_keys=True) + "\n")
 
 
-def export_checkpoints(tables: LedgerTables, directory: Path,
-                       public_key: Ed25519PublicKey | None) -> list[Path]:
+def export_checkpoints(
+    tables: LedgerTables, directory: Path, public_key: Ed25519PublicKey | None
+) -> list[Path]:
     """Write every stored checkpoint (and the public key) into ``directory``; existing files
     are left as they are (an anchor already handed out is never rewritten)."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -207,8 +232,10 @@ class CheckpointPolicy:
 
     def __call__(self, appended: int) -> None:
         self._pending += appended
-        due = (self._pending >= self.every_events
-               or time.monotonic() - self._last >= self.every_seconds)
+        due = (
+            self._pending >= self.every_events
+            or time.monotonic() - self._last >= self.every_seconds
+        )
         if due and self.key_file.exists():
             make_checkpoint(self.tables, load_signing_key(self.key_file))
             self._pending, self._last = 0, time.monotonic()
@@ -222,10 +249,12 @@ def attach_policy(recorder: object, settings: Settings) -> CheckpointPolicy | No
         return None
     tables = LedgerTables(recorder)
     policy = CheckpointPolicy(
-        tables, signing_key_path(settings),
+        tables,
+        signing_key_path(settings),
         every_events=int(os.environ.get("SOCAI_CHECKPOINT_EVERY_EVENTS", DEFAULT_EVERY_EVENTS)),
-        every_seconds=float(os.environ.get("SOCAI_CHECKPOINT_EVERY_SECONDS",
-                                           DEFAULT_EVERY_SECONDS)),
+        every_seconds=float(
+            os.environ.get("SOCAI_CHECKPOINT_EVERY_SECONDS", DEFAULT_EVERY_SECONDS)
+        ),
     )
     tables.recorder.after_append = policy
     return policy

@@ -91,8 +91,9 @@ class MemoryNodes:
         self.levels: list[list[bytes]] = [list(leaf_hashes)]
         while len(self.levels[-1]) > 1:
             below = self.levels[-1]
-            self.levels.append([node_hash(below[i], below[i + 1])
-                                for i in range(0, len(below) - 1, 2)])
+            self.levels.append(
+                [node_hash(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)]
+            )
 
     def perfect(self, level: int, index: int) -> bytes:
         return self.levels[level][index]

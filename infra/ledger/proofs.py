@@ -30,39 +30,47 @@ def _checked(document: dict[str, Any], public_key: Ed25519PublicKey) -> dict[str
     try:
         verify_proof_document(document, public_key)
     except VerificationError as error:
-        raise LedgerError(f"the proof does not verify against the store: {error}",
-                          hint="run `socai audit verify`") from None
+        raise LedgerError(
+            f"the proof does not verify against the store: {error}", hint="run `socai audit verify`"
+        ) from None
     return document
 
 
-def inclusion_proof(tables: LedgerTables, position: int, checkpoint: Checkpoint,
-                    public_key: Ed25519PublicKey) -> dict[str, Any]:
+def inclusion_proof(
+    tables: LedgerTables, position: int, checkpoint: Checkpoint, public_key: Ed25519PublicKey
+) -> dict[str, Any]:
     event, link = tables.entry_at(position)
     if link.leaf_index >= checkpoint.tree_size:
         raise LedgerError(
             f"the event at position {position} (leaf {link.leaf_index}) came after the"
             f" checkpoint of size {checkpoint.tree_size}",
-            hint="make a newer one with `socai audit checkpoint`")
+            hint="make a newer one with `socai audit checkpoint`",
+        )
     tables.extend_nodes(checkpoint.tree_size)
     document = {
         "format": PROOF_FORMAT,
         "kind": "inclusion",
         "event": {
-            "position": event.position, "originator_id": event.originator_id,
-            "version": event.version, "topic": event.topic,
-            "state": base64.b64encode(event.state).decode(), "recorded_at": link.recorded_at,
+            "position": event.position,
+            "originator_id": event.originator_id,
+            "version": event.version,
+            "topic": event.topic,
+            "state": base64.b64encode(event.state).decode(),
+            "recorded_at": link.recorded_at,
         },
         "leaf_index": link.leaf_index,
         "tree_size": checkpoint.tree_size,
-        "path": [h.hex() for h in merkle.inclusion_path(tables, link.leaf_index,
-                                                        checkpoint.tree_size)],
+        "path": [
+            h.hex() for h in merkle.inclusion_path(tables, link.leaf_index, checkpoint.tree_size)
+        ],
         "checkpoint": checkpoint.to_json(),
     }
     return _checked(document, public_key)
 
 
-def consistency_proof(tables: LedgerTables, old: Checkpoint, new: Checkpoint,
-                      public_key: Ed25519PublicKey) -> dict[str, Any]:
+def consistency_proof(
+    tables: LedgerTables, old: Checkpoint, new: Checkpoint, public_key: Ed25519PublicKey
+) -> dict[str, Any]:
     if old.tree_size > new.tree_size:
         old, new = new, old
     tables.extend_nodes(new.tree_size)
@@ -71,7 +79,6 @@ def consistency_proof(tables: LedgerTables, old: Checkpoint, new: Checkpoint,
         "kind": "consistency",
         "old": old.to_json(),
         "new": new.to_json(),
-        "path": [h.hex() for h in merkle.consistency_path(tables, old.tree_size,
-                                                          new.tree_size)],
+        "path": [h.hex() for h in merkle.consistency_path(tables, old.tree_size, new.tree_size)],
     }
     return _checked(document, public_key)

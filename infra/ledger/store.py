@@ -75,17 +75,35 @@ class _Dialect:
 
 def _dialect(recorder: ChainedSQLiteRecorder | ChainedPostgresRecorder) -> _Dialect:
     if isinstance(recorder, ChainedSQLiteRecorder):
-        return _Dialect("?", "rowid", recorder.events_table_name, CHAIN_TABLE, NODES_TABLE,
-                        NODE_STATE_TABLE, CHECKPOINTS_TABLE, "INSERT OR IGNORE", "", "MAX")
+        return _Dialect(
+            "?",
+            "rowid",
+            recorder.events_table_name,
+            CHAIN_TABLE,
+            NODES_TABLE,
+            NODE_STATE_TABLE,
+            CHECKPOINTS_TABLE,
+            "INSERT OR IGNORE",
+            "",
+            "MAX",
+        )
     schema = f'"{recorder.datastore.schema}".'
 
     def qualified(table: str) -> str:
         return f'{schema}"{table}"'
 
-    return _Dialect("%s", "notification_id", qualified(recorder.events_table_name),
-                    qualified(CHAIN_TABLE), qualified(NODES_TABLE), qualified(NODE_STATE_TABLE),
-                    qualified(CHECKPOINTS_TABLE), "INSERT", " ON CONFLICT DO NOTHING",
-                    "GREATEST")
+    return _Dialect(
+        "%s",
+        "notification_id",
+        qualified(recorder.events_table_name),
+        qualified(CHAIN_TABLE),
+        qualified(NODES_TABLE),
+        qualified(NODE_STATE_TABLE),
+        qualified(CHECKPOINTS_TABLE),
+        "INSERT",
+        " ON CONFLICT DO NOTHING",
+        "GREATEST",
+    )
 
 
 class LedgerTables:
@@ -112,31 +130,50 @@ class LedgerTables:
     # -- the chain -----------------------------------------------------------------------
 
     def head(self) -> Head:
-        rows = self._all("SELECT position, leaf_index, chain_hash FROM {d.chain}"
-                         " ORDER BY position DESC LIMIT 1")
+        rows = self._all(
+            "SELECT position, leaf_index, chain_hash FROM {d.chain} ORDER BY position DESC LIMIT 1"
+        )
         return head_of(rows[0] if rows else None)
 
     def event_rows(self, after: int, limit: int = SCAN_PAGE_ROWS) -> list[EventRow]:
         rows = self._all(
             "SELECT {d.position} AS position, originator_id, originator_version, topic, state"
             " FROM {d.events} WHERE {d.position} > {p} ORDER BY {d.position} LIMIT {p}",
-            (after, limit))
-        return [EventRow(int(r["position"]), canonical_originator_id(r["originator_id"]),
-                         _as(int, r["originator_version"]), _as(str, r["topic"]),
-                         _as(bytes, r["state"]))
-                for r in rows]
+            (after, limit),
+        )
+        return [
+            EventRow(
+                int(r["position"]),
+                canonical_originator_id(r["originator_id"]),
+                _as(int, r["originator_version"]),
+                _as(str, r["topic"]),
+                _as(bytes, r["state"]),
+            )
+            for r in rows
+        ]
 
     def chain_rows(self, after: int, limit: int = SCAN_PAGE_ROWS) -> list[ChainRow]:
-        rows = self._all("SELECT position, leaf_index, prev_position, recorded_at, leaf_hash,"
-                         " chain_hash FROM {d.chain} WHERE position > {p} ORDER BY position"
-                         " LIMIT {p}", (after, limit))
-        return [ChainRow(int(r["position"]), _as(int, r["leaf_index"]),
-                         _as(int, r["prev_position"]), _as(str, r["recorded_at"]),
-                         _as(bytes, r["leaf_hash"]), _as(bytes, r["chain_hash"]))
-                for r in rows]
+        rows = self._all(
+            "SELECT position, leaf_index, prev_position, recorded_at, leaf_hash,"
+            " chain_hash FROM {d.chain} WHERE position > {p} ORDER BY position"
+            " LIMIT {p}",
+            (after, limit),
+        )
+        return [
+            ChainRow(
+                int(r["position"]),
+                _as(int, r["leaf_index"]),
+                _as(int, r["prev_position"]),
+                _as(str, r["recorded_at"]),
+                _as(bytes, r["leaf_hash"]),
+                _as(bytes, r["chain_hash"]),
+            )
+            for r in rows
+        ]
 
-    def merged(self, page_rows: int = SCAN_PAGE_ROWS
-               ) -> Iterator[tuple[int, EventRow | None, ChainRow | None]]:
+    def merged(
+        self, page_rows: int = SCAN_PAGE_ROWS
+    ) -> Iterator[tuple[int, EventRow | None, ChainRow | None]]:
         """Every position present in either table, ascending, with its event and chain row
         (``None`` where one side is missing)."""
         events = _paged(lambda after: self.event_rows(after, page_rows))
@@ -164,17 +201,23 @@ class LedgerTables:
         rows = self.event_rows(position - 1, 1)
         links = self.chain_rows(position - 1, 1)
         if not rows or rows[0].position != position or not links or links[0].position != position:
-            raise LedgerError(f"no chained event at position {position}",
-                              hint="positions are those of the notification log (1, 2, …)")
+            raise LedgerError(
+                f"no chained event at position {position}",
+                hint="positions are those of the notification log (1, 2, …)",
+            )
         return rows[0], links[0]
 
     def leaf_hashes(self, start: int, end: int) -> list[bytes]:
         """Stored leaf hashes of leaves ``start`` ≤ index < ``end``."""
-        rows = self._all("SELECT leaf_index, leaf_hash FROM {d.chain} WHERE leaf_index >= {p}"
-                         " AND leaf_index < {p} ORDER BY leaf_index", (start, end))
+        rows = self._all(
+            "SELECT leaf_index, leaf_hash FROM {d.chain} WHERE leaf_index >= {p}"
+            " AND leaf_index < {p} ORDER BY leaf_index",
+            (start, end),
+        )
         if len(rows) != end - start or (rows and int(rows[0]["leaf_index"]) != start):
-            raise LedgerError(f"the chain lacks leaves between {start} and {end}",
-                              hint="run `socai audit verify`")
+            raise LedgerError(
+                f"the chain lacks leaves between {start} and {end}", hint="run `socai audit verify`"
+            )
         return [bytes(r["leaf_hash"]) for r in rows]
 
     # -- Merkle node cache ---------------------------------------------------------------
@@ -182,14 +225,18 @@ class LedgerTables:
     def perfect(self, level: int, index: int) -> bytes:
         """Hash of the perfect subtree of ``2**level`` leaves starting at ``index << level``."""
         if level == 0:
-            rows = self._all("SELECT leaf_hash AS hash FROM {d.chain} WHERE leaf_index = {p}",
-                             (index,))
+            rows = self._all(
+                "SELECT leaf_hash AS hash FROM {d.chain} WHERE leaf_index = {p}", (index,)
+            )
         else:
-            rows = self._all("SELECT hash FROM {d.nodes} WHERE level = {p} AND idx = {p}",
-                             (level, index))
+            rows = self._all(
+                "SELECT hash FROM {d.nodes} WHERE level = {p} AND idx = {p}", (level, index)
+            )
         if not rows:
-            raise LedgerError(f"the Merkle node cache lacks node ({level}, {index})",
-                              hint="run `socai audit checkpoint` to extend it")
+            raise LedgerError(
+                f"the Merkle node cache lacks node ({level}, {index})",
+                hint="run `socai audit checkpoint` to extend it",
+            )
         return bytes(rows[0]["hash"])
 
     def node_cache_size(self) -> int:
@@ -206,10 +253,13 @@ class LedgerTables:
             if size >> level & 1:
                 index = (size >> level) - 1
                 stack.append((level, index, self.perfect(level, index)))
-        insert = self._sql("{d.insert_ignore} INTO {d.nodes} VALUES ({p}, {p}, {p})"
-                           "{d.on_conflict_ignore}")
-        upsert = self._sql("INSERT INTO {d.node_state} VALUES (1, {p}) ON CONFLICT (id) DO"
-                           " UPDATE SET size = {d.greatest}({d.node_state}.size, excluded.size)")
+        insert = self._sql(
+            "{d.insert_ignore} INTO {d.nodes} VALUES ({p}, {p}, {p}){d.on_conflict_ignore}"
+        )
+        upsert = self._sql(
+            "INSERT INTO {d.node_state} VALUES (1, {p}) ON CONFLICT (id) DO"
+            " UPDATE SET size = {d.greatest}({d.node_state}.size, excluded.size)"
+        )
         if self.kind == "sqlite":
             upsert = upsert.replace(f"{self.d.node_state}.size", "size")
         while size < to_size:
@@ -239,9 +289,12 @@ class LedgerTables:
 
     def put_checkpoint(self, checkpoint: Checkpoint) -> None:
         with self.cursor(commit=True) as c:
-            c.execute(self._sql("{d.insert_ignore} INTO {d.checkpoints} VALUES ({p}, {p})"
-                                "{d.on_conflict_ignore}"),
-                      (checkpoint.tree_size, json.dumps(checkpoint.to_json(), sort_keys=True)))
+            c.execute(
+                self._sql(
+                    "{d.insert_ignore} INTO {d.checkpoints} VALUES ({p}, {p}){d.on_conflict_ignore}"
+                ),
+                (checkpoint.tree_size, json.dumps(checkpoint.to_json(), sort_keys=True)),
+            )
 
 
 def _as(kind: type, value: Any) -> Any:

@@ -63,8 +63,9 @@ _U64_PAIR = struct.Struct(">QQ")
 _U32 = struct.Struct(">I")
 
 
-def leaf_bytes(position: int, originator_id: str, version: int, topic: str, state: bytes,
-               recorded_at: str) -> bytes:
+def leaf_bytes(
+    position: int, originator_id: str, version: int, topic: str, state: bytes, recorded_at: str
+) -> bytes:
     """The canonical bytes of one stored event (the Merkle leaf).
 
     ``originator_id`` is the canonical text of the id (a UUID as ``str(uuid)``), ``state`` the
@@ -74,13 +75,26 @@ def leaf_bytes(position: int, originator_id: str, version: int, topic: str, stat
     """
     assert position > 0, position
     assert version >= 0, version
-    originator, name, moment, data = (originator_id.encode(), topic.encode(),
-                                      recorded_at.encode(), bytes(state))
-    return b"".join((
-        LEAF_DOMAIN, _U64_PAIR.pack(position, version),
-        _U32.pack(len(originator)), originator, _U32.pack(len(name)), name,
-        _U32.pack(len(moment)), moment, _U32.pack(len(data)), data,
-    ))
+    originator, name, moment, data = (
+        originator_id.encode(),
+        topic.encode(),
+        recorded_at.encode(),
+        bytes(state),
+    )
+    return b"".join(
+        (
+            LEAF_DOMAIN,
+            _U64_PAIR.pack(position, version),
+            _U32.pack(len(originator)),
+            originator,
+            _U32.pack(len(name)),
+            name,
+            _U32.pack(len(moment)),
+            moment,
+            _U32.pack(len(data)),
+            data,
+        )
+    )
 
 
 def leaf_hash(leaf: bytes) -> bytes:
@@ -144,15 +158,15 @@ class Frontier:
 
 def _require_hashes(path: Sequence[bytes], what: str) -> None:
     if len(path) > MAX_PROOF_HASHES:
-        raise VerificationError(f"{what} has {len(path)} hashes; no valid proof has more than"
-                                f" {MAX_PROOF_HASHES}")
+        raise VerificationError(
+            f"{what} has {len(path)} hashes; no valid proof has more than {MAX_PROOF_HASHES}"
+        )
     for item in path:
         if len(item) != HASH_BYTES:
             raise VerificationError(f"{what} holds a {len(item)}-byte hash, not {HASH_BYTES}")
 
 
-def root_from_inclusion_proof(index: int, size: int, digest: bytes,
-                              path: Sequence[bytes]) -> bytes:
+def root_from_inclusion_proof(index: int, size: int, digest: bytes, path: Sequence[bytes]) -> bytes:
     """The root that ``path`` proves leaf ``index`` (hash ``digest``) to be under, at ``size``."""
     _require_hashes(path, "inclusion proof")
     if not 0 <= index < size:
@@ -176,20 +190,24 @@ def root_from_inclusion_proof(index: int, size: int, digest: bytes,
     return result
 
 
-def verify_inclusion(index: int, size: int, digest: bytes, path: Sequence[bytes],
-                     root: bytes) -> None:
+def verify_inclusion(
+    index: int, size: int, digest: bytes, path: Sequence[bytes], root: bytes
+) -> None:
     if root_from_inclusion_proof(index, size, digest, path) != root:
         raise VerificationError(
-            f"inclusion proof of leaf {index} does not lead to the root of tree size {size}")
+            f"inclusion proof of leaf {index} does not lead to the root of tree size {size}"
+        )
 
 
-def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: bytes,
-                       path: Sequence[bytes]) -> None:
+def verify_consistency(
+    old_size: int, new_size: int, old_root: bytes, new_root: bytes, path: Sequence[bytes]
+) -> None:
     """Check that the tree of ``new_size`` extends the tree of ``old_size`` unchanged."""
     _require_hashes(path, "consistency proof")
     if not 0 < old_size <= new_size:
         raise VerificationError(
-            f"a consistency proof needs 0 < old size <= new size (got {old_size}, {new_size})")
+            f"a consistency proof needs 0 < old size <= new size (got {old_size}, {new_size})"
+        )
     if old_size == new_size:
         if path:
             raise VerificationError("trees of equal size need an empty consistency proof")
@@ -223,11 +241,14 @@ def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: 
     if sn != 0:
         raise VerificationError("consistency proof is shorter than the tree is deep")
     if first != old_root:
-        raise VerificationError(f"consistency proof does not lead to the old root (size"
-                                f" {old_size}): the earlier log was changed")
+        raise VerificationError(
+            f"consistency proof does not lead to the old root (size"
+            f" {old_size}): the earlier log was changed"
+        )
     if second != new_root:
-        raise VerificationError(f"consistency proof does not lead to the new root (size"
-                                f" {new_size})")
+        raise VerificationError(
+            f"consistency proof does not lead to the new root (size {new_size})"
+        )
 
 
 # -- keys and checkpoints --------------------------------------------------------------------
@@ -285,8 +306,15 @@ class Checkpoint:
     signature: str = ""
 
     def signed_text(self) -> bytes:
-        lines = (CHECKPOINT_DOMAIN, str(self.tree_size), self.root_hash,
-                 str(self.last_position), self.chain_head, self.time, self.key_id)
+        lines = (
+            CHECKPOINT_DOMAIN,
+            str(self.tree_size),
+            self.root_hash,
+            str(self.last_position),
+            self.chain_head,
+            self.time,
+            self.key_id,
+        )
         return ("\n".join(lines) + "\n").encode()
 
     def to_json(self) -> dict[str, Any]:
@@ -322,14 +350,17 @@ class Checkpoint:
     def verify_signature(self, public_key: Ed25519PublicKey) -> None:
         expected = key_id(public_key)
         if self.key_id != expected:
-            raise VerificationError(f"checkpoint of size {self.tree_size} names key"
-                                    f" {self.key_id[:16]}…, not the trusted key {expected[:16]}…")
+            raise VerificationError(
+                f"checkpoint of size {self.tree_size} names key"
+                f" {self.key_id[:16]}…, not the trusted key {expected[:16]}…"
+            )
         try:
             signature = base64.b64decode(self.signature, validate=True)
             public_key.verify(signature, self.signed_text())
         except (InvalidSignature, binascii.Error, ValueError):
             raise VerificationError(
-                f"checkpoint of size {self.tree_size}: signature does not verify") from None
+                f"checkpoint of size {self.tree_size}: signature does not verify"
+            ) from None
 
 
 # -- proof documents -------------------------------------------------------------------------
@@ -350,8 +381,11 @@ def leaf_of(entry: Any) -> bytes:
     try:
         state = base64.b64decode(entry["state"], validate=True)
         return leaf_bytes(
-            _int(entry["position"], "event position", 1), str(entry["originator_id"]),
-            _int(entry["version"], "event version"), str(entry["topic"]), state,
+            _int(entry["position"], "event position", 1),
+            str(entry["originator_id"]),
+            _int(entry["version"], "event version"),
+            str(entry["topic"]),
+            state,
             str(entry["recorded_at"]),
         )
     except (KeyError, TypeError, binascii.Error, ValueError) as error:
@@ -371,28 +405,36 @@ def verify_proof_document(document: Any, public_key: Ed25519PublicKey) -> str:
         size = checkpoint.tree_size
         if document.get("tree_size") != size:
             raise VerificationError("the proof's tree_size differs from its checkpoint's")
-        verify_inclusion(index, size, digest, _path(document.get("path"), "path"),
-                         checkpoint.root)
+        verify_inclusion(index, size, digest, _path(document.get("path"), "path"), checkpoint.root)
         position = document["event"]["position"]
-        return (f"event at position {position} (leaf {index}) is included in the signed"
-                f" checkpoint of size {size}")
+        return (
+            f"event at position {position} (leaf {index}) is included in the signed"
+            f" checkpoint of size {size}"
+        )
     if kind == "consistency":
         old = Checkpoint.from_json(document.get("old"))
         new = Checkpoint.from_json(document.get("new"))
         old.verify_signature(public_key)
         new.verify_signature(public_key)
-        verify_consistency(old.tree_size, new.tree_size, old.root, new.root,
-                           _path(document.get("path"), "path"))
-        return (f"the signed checkpoint of size {new.tree_size} extends the one of size"
-                f" {old.tree_size}: nothing before it was changed, removed or reordered")
+        verify_consistency(
+            old.tree_size, new.tree_size, old.root, new.root, _path(document.get("path"), "path")
+        )
+        return (
+            f"the signed checkpoint of size {new.tree_size} extends the one of size"
+            f" {old.tree_size}: nothing before it was changed, removed or reordered"
+        )
     raise VerificationError(f"unknown proof kind {kind!r} (inclusion or consistency)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Verify a socai ledger proof offline.")
     parser.add_argument("proof", type=Path, help="proof JSON written by `socai audit prove`")
-    parser.add_argument("--public-key", type=Path, required=True,
-                        help="the operator's published Ed25519 public key (PEM)")
+    parser.add_argument(
+        "--public-key",
+        type=Path,
+        required=True,
+        help="the operator's published Ed25519 public key (PEM)",
+    )
     args = parser.parse_args(argv)
     try:
         key = load_public_key(args.public_key.read_bytes())

@@ -31,8 +31,14 @@ CHECKPOINT_EVERY_EVENTS = 10
 
 def receive_command() -> Receive:
     unit = next(iter(unit_directory().units(AdminMap.NEW, UnitLevel.COMMUNE)))
-    return Receive.parse({"occurred_on": "2024-03-01", "reception_form": "rescued",
-                          "unit_code": unit.code, "legal_basis": "ND-62/2012"})
+    return Receive.parse(
+        {
+            "occurred_on": "2024-03-01",
+            "reception_form": "rescued",
+            "unit_code": unit.code,
+            "legal_basis": "ND-62/2012",
+        }
+    )
 
 
 DEMOGRAPHICS = {"occurred_on": "2024-03-02", "sex": "female", "ethnicity": "kinh"}
@@ -114,31 +120,51 @@ class RawStore:
         self.run(("UPDATE {e} SET topic = topic || 'x' WHERE {pos} = ?", (position,)))
 
     def set_version(self, position: int) -> None:
-        self.run(("UPDATE {e} SET originator_version = originator_version + 1000"
-                  " WHERE {pos} = ?", (position,)))
+        self.run(
+            (
+                "UPDATE {e} SET originator_version = originator_version + 1000 WHERE {pos} = ?",
+                (position,),
+            )
+        )
 
     def set_originator(self, position: int) -> None:
         new = uuid4()
-        self.run(("UPDATE {e} SET originator_id = ? WHERE {pos} = ?",
-                  (new.hex if self.kind == "sqlite" else new, position)))
+        self.run(
+            (
+                "UPDATE {e} SET originator_id = ? WHERE {pos} = ?",
+                (new.hex if self.kind == "sqlite" else new, position),
+            )
+        )
 
     def set_record_time(self, position: int) -> None:
-        self.run(("UPDATE ledger_chain SET recorded_at = '2020-01-01T00:00:00.000000+00:00'"
-                  " WHERE position = ?", (position,)))
+        self.run(
+            (
+                "UPDATE ledger_chain SET recorded_at = '2020-01-01T00:00:00.000000+00:00'"
+                " WHERE position = ?",
+                (position,),
+            )
+        )
 
     def malform(self, position: int, variant: int) -> str:
         """Put NULL or a wrongly typed value into one column; returns what was done."""
         event_edits = {
-            "sqlite": [("originator_id", "not-a-uuid"), ("originator_version", "seven"),
-                       ("topic", None), ("state", None), ("state", "text, not bytes")],
+            "sqlite": [
+                ("originator_id", "not-a-uuid"),
+                ("originator_version", "seven"),
+                ("topic", None),
+                ("state", None),
+                ("state", "text, not bytes"),
+            ],
             "postgresql": [("topic", None), ("state", None), ("originator_version", -5)],
         }[self.kind]
         chain_edits = {
             "sqlite": [("leaf_hash", "text"), ("recorded_at", 42), ("chain_hash", b"short")],
             "postgresql": [("leaf_hash", None), ("recorded_at", None), ("chain_hash", b"short")],
         }[self.kind]
-        edits = [*(("{e}", "{pos}", *edit) for edit in event_edits),
-                 *(("ledger_chain", "position", *edit) for edit in chain_edits)]
+        edits = [
+            *(("{e}", "{pos}", *edit) for edit in event_edits),
+            *(("ledger_chain", "position", *edit) for edit in chain_edits),
+        ]
         table, key, column, value = edits[variant % len(edits)]
         if self.kind == "postgresql" and table == "ledger_chain" and value is None:
             self.run((f"ALTER TABLE ledger_chain ALTER COLUMN {column} DROP NOT NULL", ()))
@@ -149,47 +175,68 @@ class RawStore:
         self.run(("DELETE FROM {e} WHERE {pos} = ?", (position,)))
 
     def delete_entry(self, position: int) -> None:
-        self.run(("DELETE FROM {e} WHERE {pos} = ?", (position,)),
-                 ("DELETE FROM ledger_chain WHERE position = ?", (position,)))
+        self.run(
+            ("DELETE FROM {e} WHERE {pos} = ?", (position,)),
+            ("DELETE FROM ledger_chain WHERE position = ?", (position,)),
+        )
 
     def swap(self, first: int, second: int) -> None:
         columns = "originator_id, originator_version, topic, state"
         a = self.rows(f"SELECT {columns} FROM {{e}} WHERE {{pos}} = ?", (first,))[0]
         b = self.rows(f"SELECT {columns} FROM {{e}} WHERE {{pos}} = ?", (second,))[0]
-        setter = ("UPDATE {e} SET originator_id = ?, originator_version = ?, topic = ?,"
-                  " state = ? WHERE {pos} = ?")
-        self.run(("UPDATE {e} SET originator_version = -1 WHERE {pos} = ?", (first,)),
-                 (setter, (*a, second)), (setter, (*b, first)))
+        setter = (
+            "UPDATE {e} SET originator_id = ?, originator_version = ?, topic = ?,"
+            " state = ? WHERE {pos} = ?"
+        )
+        self.run(
+            ("UPDATE {e} SET originator_version = -1 WHERE {pos} = ?", (first,)),
+            (setter, (*a, second)),
+            (setter, (*b, first)),
+        )
 
     def insert_forged(self, position: int, copy_of: int) -> None:
         """Make room at ``position`` (shift later rows up by one) and put a forged copy of
         another event there; the chain is left as it was."""
         (oid, version, topic, state) = self.rows(
             "SELECT originator_id, originator_version, topic, state FROM {e} WHERE {pos} = ?",
-            (copy_of,))[0]
-        self.run(("UPDATE {e} SET {pos} = -{pos} WHERE {pos} >= ?", (position,)),
-                 ("UPDATE {e} SET {pos} = 1 - {pos} WHERE {pos} < 0", ()),
-                 ("INSERT INTO {e} (" + self.pos + ", originator_id, originator_version, topic,"
-                  " state) VALUES (?, ?, ?, ?, ?)",
-                  (position, oid, version + 5000, topic, state)))
+            (copy_of,),
+        )[0]
+        self.run(
+            ("UPDATE {e} SET {pos} = -{pos} WHERE {pos} >= ?", (position,)),
+            ("UPDATE {e} SET {pos} = 1 - {pos} WHERE {pos} < 0", ()),
+            (
+                "INSERT INTO {e} (" + self.pos + ", originator_id, originator_version, topic,"
+                " state) VALUES (?, ?, ?, ?, ?)",
+                (position, oid, version + 5000, topic, state),
+            ),
+        )
 
     def append_unchained(self, copy_of: int) -> int:
         position = self.positions()[-1] + 1
         (oid, version, topic, state) = self.rows(
             "SELECT originator_id, originator_version, topic, state FROM {e} WHERE {pos} = ?",
-            (copy_of,))[0]
-        self.run(("INSERT INTO {e} (" + self.pos + ", originator_id, originator_version, topic,"
-                  " state) VALUES (?, ?, ?, ?, ?)", (position, oid, version + 5000, topic, state)))
+            (copy_of,),
+        )[0]
+        self.run(
+            (
+                "INSERT INTO {e} (" + self.pos + ", originator_id, originator_version, topic,"
+                " state) VALUES (?, ?, ?, ?, ?)",
+                (position, oid, version + 5000, topic, state),
+            )
+        )
         return position
 
     def truncate_tail(self, from_position: int) -> None:
         """Delete the events and chain rows from ``from_position`` on, and every stored
         checkpoint that would betray it."""
-        (remaining,) = self.rows("SELECT COUNT(*) FROM ledger_chain WHERE position < ?",
-                                 (from_position,))[0]
-        self.run(("DELETE FROM {e} WHERE {pos} >= ?", (from_position,)),
-                 ("DELETE FROM ledger_chain WHERE position >= ?", (from_position,)),
-                 ("DELETE FROM ledger_checkpoints WHERE tree_size > ?", (remaining,)))
+        (remaining,) = self.rows(
+            "SELECT COUNT(*) FROM ledger_chain WHERE position < ?", (from_position,)
+        )[0]
+        self.run(
+            ("DELETE FROM {e} WHERE {pos} >= ?", (from_position,)),
+            ("DELETE FROM ledger_chain WHERE position >= ?", (from_position,)),
+            ("DELETE FROM ledger_checkpoints WHERE tree_size > ?", (remaining,)),
+        )
 
     def rewrite_from(self, position: int, *, drop_checkpoints: bool) -> None:
         """Alter the event at ``position`` and recompute every later leaf and chain hash, as
@@ -198,17 +245,28 @@ class RawStore:
         rows = self.rows(
             "SELECT c.position, c.recorded_at, c.prev_position, e.originator_id,"
             " e.originator_version, e.topic, e.state FROM ledger_chain c JOIN {e} e"
-            " ON e.{pos} = c.position WHERE c.position >= ? ORDER BY c.position", (position,))
+            " ON e.{pos} = c.position WHERE c.position >= ? ORDER BY c.position",
+            (position,),
+        )
         previous_position = rows[0][2]
-        (previous,) = (self.rows("SELECT chain_hash FROM ledger_chain WHERE position = ?",
-                                 (previous_position,)) or [(bytes(32),)])[0]
+        (previous,) = (
+            self.rows(
+                "SELECT chain_hash FROM ledger_chain WHERE position = ?", (previous_position,)
+            )
+            or [(bytes(32),)]
+        )[0]
         updates = []
         for pos, recorded_at, _, oid, version, topic, state in rows:
-            digest = leaf_hash(leaf_bytes(pos, self.originator(oid), version, topic,
-                                          bytes(state), recorded_at))
+            digest = leaf_hash(
+                leaf_bytes(pos, self.originator(oid), version, topic, bytes(state), recorded_at)
+            )
             previous = chain_hash(bytes(previous), digest)
-            updates.append(("UPDATE ledger_chain SET leaf_hash = ?, chain_hash = ?"
-                            " WHERE position = ?", (digest, previous, pos)))
+            updates.append(
+                (
+                    "UPDATE ledger_chain SET leaf_hash = ?, chain_hash = ? WHERE position = ?",
+                    (digest, previous, pos),
+                )
+            )
         if drop_checkpoints:
             updates.append(("DELETE FROM ledger_checkpoints", ()))
         self.run(*updates)

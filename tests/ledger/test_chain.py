@@ -29,14 +29,18 @@ def test_every_event_is_chained_in_log_order(app: SocaiApplication) -> None:
     for _ in range(3):
         app.receive(receive_command(), ACTOR)
     tables = LedgerTables(app.recorder)
-    rows = [(p, link.leaf_index, link.prev_position) for p, _, link in tables.merged()
-            if link is not None]
+    rows = [
+        (p, link.leaf_index, link.prev_position)
+        for p, _, link in tables.merged()
+        if link is not None
+    ]
     assert rows == [(1, 0, 0), (2, 1, 1), (3, 2, 2)]
     assert verify_store(tables, None).intact
 
 
 def test_a_write_after_the_tail_was_tampered_is_refused_and_stores_nothing(
-        app: SocaiApplication, tmp_path: Path) -> None:
+    app: SocaiApplication, tmp_path: Path
+) -> None:
     for _ in range(3):
         app.receive(receive_command(), ACTOR)
     with sqlite3.connect(tmp_path / "socai.db") as raw:

@@ -46,8 +46,9 @@ def test_signing_key_lives_outside_the_database_and_is_private(settings: Setting
         create_signing_key(path)
 
 
-def test_policy_checkpoints_every_n_events(settings: Settings,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_policy_checkpoints_every_n_events(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SOCAI_CHECKPOINT_EVERY_EVENTS", "3")
     create_signing_key(signing_key_path(settings))
     app = SocaiApplication(settings)
@@ -59,8 +60,9 @@ def test_policy_checkpoints_every_n_events(settings: Settings,
         app.close()
 
 
-def test_policy_checkpoints_after_t_seconds(settings: Settings,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_policy_checkpoints_after_t_seconds(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SOCAI_CHECKPOINT_EVERY_SECONDS", "0.2")
     create_signing_key(signing_key_path(settings))
     app = SocaiApplication(settings)
@@ -75,7 +77,8 @@ def test_policy_checkpoints_after_t_seconds(settings: Settings,
 
 
 def test_a_failing_automatic_checkpoint_never_fails_the_committed_write(
-        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SOCAI_CHECKPOINT_EVERY_EVENTS", "1")
     signing_key_path(settings).write_text("not a key\n")
     app = SocaiApplication(settings)
@@ -88,7 +91,8 @@ def test_a_failing_automatic_checkpoint_never_fails_the_committed_write(
 
 
 def test_refuses_to_sign_a_history_that_differs_from_the_last_checkpoint(
-        settings: Settings) -> None:
+    settings: Settings,
+) -> None:
     key = create_signing_key(signing_key_path(settings))
     app = SocaiApplication(settings)
     try:

@@ -70,8 +70,15 @@ def test_audit_workflow(store: Path, tmp_path: Path) -> None:
     assert "intact: 10 events, 4 signed checkpoints" in out
 
     proof = tmp_path / "proof.json"
-    code, out = audit(store, "prove", "3", "--checkpoint",
-                      str(anchors / "checkpoint-000000000006.json"), "--out", str(proof))
+    code, out = audit(
+        store,
+        "prove",
+        "3",
+        "--checkpoint",
+        str(anchors / "checkpoint-000000000006.json"),
+        "--out",
+        str(proof),
+    )
     assert code == 0, out
     assert json.loads(proof.read_text())["leaf_index"] == 2
     code, out = audit(store, "verify-proof", str(proof), "--public-key", str(public))
@@ -81,8 +88,12 @@ def test_audit_workflow(store: Path, tmp_path: Path) -> None:
     # The standalone verifier, run as a separate program from a copy outside the project.
     standalone = tmp_path / "verifier.py"
     standalone.write_text(Path("infra/ledger/verifier.py").read_text())
-    offline = subprocess.run([sys.executable, str(standalone), str(proof), "--public-key",
-                              str(public)], capture_output=True, text=True, cwd=tmp_path)
+    offline = subprocess.run(
+        [sys.executable, str(standalone), str(proof), "--public-key", str(public)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert offline.returncode == 0, offline.stderr
     assert offline.stdout.startswith("OK:")
 

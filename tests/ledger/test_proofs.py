@@ -27,8 +27,16 @@ from infra.ledger.verifier import (
     verify_proof_document,
 )
 
-CT_LEAVES = [b"", b"\x00", b"\x10", b"\x20\x21", b"\x30\x31", b"\x40\x41\x42\x43",
-             bytes(range(0x50, 0x58)), bytes(range(0x60, 0x70))]
+CT_LEAVES = [
+    b"",
+    b"\x00",
+    b"\x10",
+    b"\x20\x21",
+    b"\x30\x31",
+    b"\x40\x41\x42\x43",
+    bytes(range(0x50, 0x58)),
+    bytes(range(0x60, 0x70)),
+]
 CT_ROOTS = [
     "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
     "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
@@ -40,22 +48,32 @@ CT_ROOTS = [
     "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
 ]
 CT_INCLUSION = {
-    (0, 8): ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-             "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-             "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"],
-    (5, 8): ["bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
-             "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-             "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"],
+    (0, 8): [
+        "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+        "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+        "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+    ],
+    (5, 8): [
+        "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+        "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+    ],
 }
 CT_CONSISTENCY = {
-    (1, 8): ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-             "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-             "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"],
-    (6, 8): ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
-             "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-             "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"],
-    (2, 5): ["5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-             "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"],
+    (1, 8): [
+        "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+        "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+        "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+    ],
+    (6, 8): [
+        "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+        "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+    ],
+    (2, 5): [
+        "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+        "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+    ],
 }
 HASHES = [leaf_hash(leaf) for leaf in CT_LEAVES]
 NODES = merkle.MemoryNodes(HASHES)
@@ -82,8 +100,9 @@ def test_rfc_inclusion_vectors(index: int, size: int) -> None:
 def test_rfc_consistency_vectors(old: int, new: int) -> None:
     assert _hex(merkle.consistency_path(NODES, old, new)) == CT_CONSISTENCY[(old, new)]
     path = [bytes.fromhex(h) for h in CT_CONSISTENCY[(old, new)]]
-    verify_consistency(old, new, bytes.fromhex(CT_ROOTS[old - 1]),
-                       bytes.fromhex(CT_ROOTS[new - 1]), path)
+    verify_consistency(
+        old, new, bytes.fromhex(CT_ROOTS[old - 1]), bytes.fromhex(CT_ROOTS[new - 1]), path
+    )
 
 
 def _tree(size: int) -> tuple[list[bytes], merkle.MemoryNodes]:
@@ -150,18 +169,43 @@ def test_consistency_proofs_hold_and_mutations_fail(size: int, data: st.DataObje
 
 def _document(key: Ed25519PrivateKey, tree_size: int = 8, index: int = 5) -> dict:
     """An inclusion proof document over a tree whose leaf ``index`` is a real leaf."""
-    leaves = [leaf_bytes(i + 1, "6f0e0000-0000-4000-8000-000000000000", i, "socai.case:X.v1",
-                         bytes([i]) * 10, "2026-11-23T10:00:00.000000+00:00")
-              for i in range(tree_size)]
+    leaves = [
+        leaf_bytes(
+            i + 1,
+            "6f0e0000-0000-4000-8000-000000000000",
+            i,
+            "socai.case:X.v1",
+            bytes([i]) * 10,
+            "2026-11-23T10:00:00.000000+00:00",
+        )
+        for i in range(tree_size)
+    ]
     nodes = merkle.MemoryNodes([leaf_hash(leaf) for leaf in leaves])
-    checkpoint = sign(Checkpoint(tree_size, merkle.root(nodes, tree_size).hex(), tree_size,
-                                 "00" * 32, "2026-11-23T10:00:00+00:00", "", ""), key)
+    checkpoint = sign(
+        Checkpoint(
+            tree_size,
+            merkle.root(nodes, tree_size).hex(),
+            tree_size,
+            "00" * 32,
+            "2026-11-23T10:00:00+00:00",
+            "",
+            "",
+        ),
+        key,
+    )
     return {
-        "format": PROOF_FORMAT, "kind": "inclusion", "leaf_index": index, "tree_size": tree_size,
-        "event": {"position": index + 1, "originator_id": "6f0e0000-0000-4000-8000-000000000000",
-                  "version": index, "topic": "socai.case:X.v1",
-                  "state": base64.b64encode(bytes([index]) * 10).decode(),
-                  "recorded_at": "2026-11-23T10:00:00.000000+00:00"},
+        "format": PROOF_FORMAT,
+        "kind": "inclusion",
+        "leaf_index": index,
+        "tree_size": tree_size,
+        "event": {
+            "position": index + 1,
+            "originator_id": "6f0e0000-0000-4000-8000-000000000000",
+            "version": index,
+            "topic": "socai.case:X.v1",
+            "state": base64.b64encode(bytes([index]) * 10).decode(),
+            "recorded_at": "2026-11-23T10:00:00.000000+00:00",
+        },
         "path": _hex(merkle.inclusion_path(nodes, index, tree_size)),
         "checkpoint": checkpoint.to_json(),
     }

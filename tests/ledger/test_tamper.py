@@ -42,9 +42,21 @@ CASES = 20  # 40 events, checkpoints at 10, 20, 30, 40
 DEFAULT_EXAMPLES = 100
 SLOW_EXAMPLES = 1_000
 
-KINDS = ("state", "topic", "version", "originator", "record_time", "delete_event",
-         "delete_entry", "swap", "insert_forged", "append_unchained", "truncate", "rewrite",
-         "malformed")
+KINDS = (
+    "state",
+    "topic",
+    "version",
+    "originator",
+    "record_time",
+    "delete_event",
+    "delete_entry",
+    "swap",
+    "insert_forged",
+    "append_unchained",
+    "truncate",
+    "rewrite",
+    "malformed",
+)
 #: Variants of RawStore.malform (NULLs and wrongly typed values), each tested once.
 MALFORM_VARIANTS = 8
 
@@ -61,9 +73,15 @@ class Tampering:
 
 
 TAMPERINGS = st.builds(
-    Tampering, kind=st.sampled_from(KINDS), first=st.integers(0, 10_000),
-    second=st.integers(0, 10_000), byte=st.integers(0, 10_000), bit=st.integers(0, 7),
-    drop_checkpoints=st.booleans(), forge_checkpoint=st.booleans())
+    Tampering,
+    kind=st.sampled_from(KINDS),
+    first=st.integers(0, 10_000),
+    second=st.integers(0, 10_000),
+    byte=st.integers(0, 10_000),
+    bit=st.integers(0, 7),
+    drop_checkpoints=st.booleans(),
+    forge_checkpoint=st.booleans(),
+)
 
 
 @dataclass
@@ -82,9 +100,13 @@ def apply(raw: RawStore, t: Tampering, attacker_key: Any) -> tuple[set[str], int
     p = positions[t.first % len(positions)]
     last = positions[-1]
     if t.kind in ("state", "topic", "version", "originator", "record_time"):
-        {"state": lambda: raw.flip_state_bit(p, t.byte, t.bit), "topic": lambda: raw.set_topic(p),
-         "version": lambda: raw.set_version(p), "originator": lambda: raw.set_originator(p),
-         "record_time": lambda: raw.set_record_time(p)}[t.kind]()
+        {
+            "state": lambda: raw.flip_state_bit(p, t.byte, t.bit),
+            "topic": lambda: raw.set_topic(p),
+            "version": lambda: raw.set_version(p),
+            "originator": lambda: raw.set_originator(p),
+            "record_time": lambda: raw.set_record_time(p),
+        }[t.kind]()
         return {"altered"}, p, p
     if t.kind == "malformed":
         raw.malform(p, t.second)
@@ -113,11 +135,19 @@ def apply(raw: RawStore, t: Tampering, attacker_key: Any) -> tuple[set[str], int
     assert t.kind == "rewrite"
     raw.rewrite_from(p, drop_checkpoints=t.drop_checkpoints)
     if t.forge_checkpoint:
-        forged = sign(Checkpoint(len(positions), "00" * 32, last, "00" * 32,
-                                 "2026-01-01T00:00:00+00:00", "", ""), attacker_key)
-        raw.run(("DELETE FROM ledger_checkpoints WHERE tree_size = ?", (len(positions),)),
-                ("INSERT INTO ledger_checkpoints VALUES (?, ?)",
-                 (len(positions), json.dumps(forged.to_json()))))
+        forged = sign(
+            Checkpoint(
+                len(positions), "00" * 32, last, "00" * 32, "2026-01-01T00:00:00+00:00", "", ""
+            ),
+            attacker_key,
+        )
+        raw.run(
+            ("DELETE FROM ledger_checkpoints WHERE tree_size = ?", (len(positions),)),
+            (
+                "INSERT INTO ledger_checkpoints VALUES (?, ?)",
+                (len(positions), json.dumps(forged.to_json())),
+            ),
+        )
     return {"rewritten"}, p, p
 
 
@@ -149,15 +179,19 @@ def _build(store: Settings, directory: Path) -> tuple[list[Checkpoint], Any, Any
         populate(app, signing, CASES)
         export_anchors(app, directory / "anchors")
         with ledger_tables(store) as tables:
-            intact = verify_store(tables, signing.public_key(),
-                                  read_anchor_dir(directory / "anchors"))
+            intact = verify_store(
+                tables, signing.public_key(), read_anchor_dir(directory / "anchors")
+            )
         assert intact.intact, intact.findings
         assert intact.events == 2 * CASES
         assert intact.checkpoints_checked == 2 * (2 * CASES // 10)
     finally:
         app.close()
-    return (read_anchor_dir(directory / "anchors"), signing.public_key(),
-            create_signing_key(directory / "attacker.signing.pem"))
+    return (
+        read_anchor_dir(directory / "anchors"),
+        signing.public_key(),
+        create_signing_key(directory / "attacker.signing.pem"),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -176,20 +210,28 @@ def sqlite_pristine(tmp_path_factory: pytest.TempPathFactory) -> Pristine:
     return Pristine(make_copy, anchors, public, attacker)
 
 
-@settings(max_examples=DEFAULT_EXAMPLES, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=DEFAULT_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(t=TAMPERINGS)
-def test_every_tampering_is_detected_at_its_position_sqlite(sqlite_pristine: Pristine,
-                                                            t: Tampering) -> None:
+def test_every_tampering_is_detected_at_its_position_sqlite(
+    sqlite_pristine: Pristine, t: Tampering
+) -> None:
     check(sqlite_pristine, t)
 
 
 @pytest.mark.slow
-@settings(max_examples=SLOW_EXAMPLES, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=SLOW_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(t=TAMPERINGS)
-def test_every_tampering_is_detected_at_its_position_sqlite_slow(sqlite_pristine: Pristine,
-                                                                 t: Tampering) -> None:
+def test_every_tampering_is_detected_at_its_position_sqlite_slow(
+    sqlite_pristine: Pristine, t: Tampering
+) -> None:
     check(sqlite_pristine, t)
 
 
@@ -244,21 +286,29 @@ def pg_pristine(postgres_server: Any, tmp_path_factory: pytest.TempPathFactory) 
 
 
 @pytest.mark.postgres
-@settings(max_examples=DEFAULT_EXAMPLES, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=DEFAULT_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(t=TAMPERINGS)
-def test_every_tampering_is_detected_at_its_position_postgres(pg_pristine: Pristine,
-                                                              t: Tampering) -> None:
+def test_every_tampering_is_detected_at_its_position_postgres(
+    pg_pristine: Pristine, t: Tampering
+) -> None:
     check(pg_pristine, t)
 
 
 @pytest.mark.postgres
 @pytest.mark.slow
-@settings(max_examples=SLOW_EXAMPLES, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=SLOW_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(t=TAMPERINGS)
-def test_every_tampering_is_detected_at_its_position_postgres_slow(pg_pristine: Pristine,
-                                                                   t: Tampering) -> None:
+def test_every_tampering_is_detected_at_its_position_postgres_slow(
+    pg_pristine: Pristine, t: Tampering
+) -> None:
     check(pg_pristine, t)
 
 
@@ -275,8 +325,7 @@ def test_each_malformed_value_is_caught_postgres(pg_pristine: Pristine, variant:
 
 
 @pytest.mark.postgres
-def test_postgres_chain_follows_gaps_and_concurrent_writers(pg_url: str,
-                                                            tmp_path: Path) -> None:
+def test_postgres_chain_follows_gaps_and_concurrent_writers(pg_url: str, tmp_path: Path) -> None:
     """A refused save burns a notification id; four writers race. The chain follows log
     order across the gap, serialised by the events table lock, and verifies intact."""
     store = Settings.load(pg_url, str(tmp_path / "c.key"))
