@@ -171,7 +171,8 @@ class ChainedSQLiteRecorder(_AfterAppendMixin, SQLiteApplicationRecorder):
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name)
         self.select_head_statement = (
-            f"SELECT position, leaf_index, chain_hash FROM {CHAIN_TABLE}"
+            "SELECT position, CAST(leaf_index AS INTEGER) AS leaf_index,"
+            f" CAST(chain_hash AS BLOB) AS chain_hash FROM {CHAIN_TABLE}"
             " ORDER BY position DESC LIMIT 1"
         )
         self.insert_chain_statement = f"INSERT INTO {CHAIN_TABLE} VALUES (?,?,?,?,?,?)"

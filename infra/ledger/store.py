@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from infra.ledger.chain import (
     CHAIN_TABLE,
@@ -36,6 +37,21 @@ from infra.ledger.verifier import Checkpoint, node_hash
 
 #: Rows read per query when scanning the log (bounded memory for any log size).
 SCAN_PAGE_ROWS = 5_000
+#: Columns the leaf and the chain row are recomputed from, with the Python type each must have
+#: (UUID: the originator id, a uuid column on PostgreSQL and hex text on SQLite).
+EVENT_COLUMNS: tuple[tuple[str, type], ...] = (
+    ("originator_id", UUID),
+    ("originator_version", int),
+    ("topic", str),
+    ("state", bytes),
+)
+CHAIN_COLUMNS: tuple[tuple[str, type], ...] = (
+    ("leaf_index", int),
+    ("prev_position", int),
+    ("recorded_at", str),
+    ("leaf_hash", bytes),
+    ("chain_hash", bytes),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,45 +147,51 @@ class LedgerTables:
 
     def head(self) -> Head:
         rows = self._all(
-            "SELECT position, leaf_index, chain_hash FROM {d.chain} ORDER BY position DESC LIMIT 1"
+            f"SELECT position, {self._int('leaf_index')} AS leaf_index,"
+            f" {self._blob('chain_hash')} AS chain_hash"
+            " FROM {d.chain} ORDER BY position DESC LIMIT 1"
         )
         return head_of(rows[0] if rows else None)
 
+    def _blob(self, column: str) -> str:
+        """On SQLite a tampered BLOB column may hold text that is not UTF-8: read bytes."""
+        return f"CAST({column} AS BLOB)" if self.kind == "sqlite" else column
+
+    def _int(self, column: str) -> str:
+        return f"CAST({column} AS INTEGER)" if self.kind == "sqlite" else column
+
+    def _typed(self, columns: tuple[tuple[str, type], ...]) -> str:
+        """Select list that survives any value: on SQLite (whose columns accept anything,
+        including text that is not UTF-8) each column comes as raw bytes plus its type."""
+        if self.kind == "sqlite":
+            return ", ".join(f"typeof({c}) AS {c}__t, CAST({c} AS BLOB) AS {c}" for c, _ in columns)
+        return ", ".join(c for c, _ in columns)
+
+    def _values(self, row: Any, columns: tuple[tuple[str, type], ...]) -> list[Any]:
+        if self.kind == "sqlite":
+            return [_from_sqlite(kind, row[f"{c}__t"], row[c]) for c, kind in columns]
+        return [row[c] if kind is UUID else _as(kind, row[c]) for c, kind in columns]
+
     def event_rows(self, after: int, limit: int = SCAN_PAGE_ROWS) -> list[EventRow]:
         rows = self._all(
-            "SELECT {d.position} AS position, originator_id, originator_version, topic, state"
-            " FROM {d.events} WHERE {d.position} > {p} ORDER BY {d.position} LIMIT {p}",
+            "SELECT {d.position} AS position, " + self._typed(EVENT_COLUMNS) + " FROM {d.events}"
+            " WHERE {d.position} > {p} ORDER BY {d.position} LIMIT {p}",
             (after, limit),
         )
-        return [
-            EventRow(
-                int(r["position"]),
-                canonical_originator_id(r["originator_id"]),
-                _as(int, r["originator_version"]),
-                _as(str, r["topic"]),
-                _as(bytes, r["state"]),
-            )
-            for r in rows
-        ]
+        events = []
+        for r in rows:
+            originator, version, topic, state = self._values(r, EVENT_COLUMNS)
+            identity = "invalid:NULL" if originator is None else canonical_originator_id(originator)
+            events.append(EventRow(int(r["position"]), identity, version, topic, state))
+        return events
 
     def chain_rows(self, after: int, limit: int = SCAN_PAGE_ROWS) -> list[ChainRow]:
         rows = self._all(
-            "SELECT position, leaf_index, prev_position, recorded_at, leaf_hash,"
-            " chain_hash FROM {d.chain} WHERE position > {p} ORDER BY position"
-            " LIMIT {p}",
+            "SELECT position, " + self._typed(CHAIN_COLUMNS) + " FROM {d.chain}"
+            " WHERE position > {p} ORDER BY position LIMIT {p}",
             (after, limit),
         )
-        return [
-            ChainRow(
-                int(r["position"]),
-                _as(int, r["leaf_index"]),
-                _as(int, r["prev_position"]),
-                _as(str, r["recorded_at"]),
-                _as(bytes, r["leaf_hash"]),
-                _as(bytes, r["chain_hash"]),
-            )
-            for r in rows
-        ]
+        return [ChainRow(int(r["position"]), *self._values(r, CHAIN_COLUMNS)) for r in rows]
 
     def merged(
         self, page_rows: int = SCAN_PAGE_ROWS
@@ -210,7 +232,8 @@ class LedgerTables:
     def leaf_hashes(self, start: int, end: int) -> list[bytes]:
         """Stored leaf hashes of leaves ``start`` ≤ index < ``end``."""
         rows = self._all(
-            "SELECT leaf_index, leaf_hash FROM {d.chain} WHERE leaf_index >= {p}"
+            f"SELECT leaf_index, {self._blob('leaf_hash')} AS leaf_hash FROM {{d.chain}}"
+            " WHERE leaf_index >= {p}"
             " AND leaf_index < {p} ORDER BY leaf_index",
             (start, end),
         )
@@ -226,11 +249,15 @@ class LedgerTables:
         """Hash of the perfect subtree of ``2**level`` leaves starting at ``index << level``."""
         if level == 0:
             rows = self._all(
-                "SELECT leaf_hash AS hash FROM {d.chain} WHERE leaf_index = {p}", (index,)
+                f"SELECT {self._blob('leaf_hash')} AS hash FROM {{d.chain}}"
+                " WHERE leaf_index = {p}",
+                (index,),
             )
         else:
             rows = self._all(
-                "SELECT hash FROM {d.nodes} WHERE level = {p} AND idx = {p}", (level, index)
+                f"SELECT {self._blob('hash')} AS hash FROM {{d.nodes}} WHERE level = {{p}} AND"
+                " idx = {p}",
+                (level, index),
             )
         if not rows:
             raise LedgerError(
@@ -309,6 +336,23 @@ def _as(kind: type, value: Any) -> Any:
     if kind is str and isinstance(value, str):
         return value
     return None
+
+
+def _from_sqlite(kind: type, sqlite_type: str, raw: bytes | None) -> Any:
+    """A SQLite value read as ``CAST(x AS BLOB)`` with ``typeof(x)``, or None when it is NULL,
+    of another storage class, or text that is not UTF-8."""
+    if raw is None:
+        return None
+    if kind is bytes:
+        return bytes(raw) if sqlite_type == "blob" else None
+    if kind is int:
+        return int(raw) if sqlite_type == "integer" else None
+    if sqlite_type != "text":
+        return None
+    try:
+        return bytes(raw).decode()
+    except UnicodeDecodeError:
+        return None
 
 
 def _paged(fetch: Any) -> Iterator[Any]:

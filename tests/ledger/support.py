@@ -61,6 +61,14 @@ def export_anchors(app: SocaiApplication, directory: Path) -> None:
     export_checkpoints(LedgerTables(app.recorder), directory, None)
 
 
+@dataclass(frozen=True)
+class SqlExpr:
+    """A value written as SQL (for values Python cannot pass as a parameter, such as text that
+    is not UTF-8)."""
+
+    sql: str
+
+
 @dataclass
 class RawStore:
     """Raw SQL access to a store's tables, as an attacker with database access has it."""
@@ -154,11 +162,20 @@ class RawStore:
                 ("topic", None),
                 ("state", None),
                 ("state", "text, not bytes"),
+                ("state", SqlExpr("CAST(x'fffe41' AS TEXT)")),  # text that is not UTF-8
+                ("topic", SqlExpr("x'fffe'")),  # bytes where text belongs
+                ("originator_id", SqlExpr("CAST(x'ff' AS TEXT)")),
             ],
             "postgresql": [("topic", None), ("state", None), ("originator_version", -5)],
         }[self.kind]
         chain_edits = {
-            "sqlite": [("leaf_hash", "text"), ("recorded_at", 42), ("chain_hash", b"short")],
+            "sqlite": [
+                ("leaf_hash", "text"),
+                ("recorded_at", 42),
+                ("chain_hash", b"short"),
+                ("recorded_at", SqlExpr("CAST(x'fffe' AS TEXT)")),
+                ("chain_hash", SqlExpr("CAST(x'fffe' AS TEXT)")),
+            ],
             "postgresql": [("leaf_hash", None), ("recorded_at", None), ("chain_hash", b"short")],
         }[self.kind]
         edits = [
@@ -168,7 +185,10 @@ class RawStore:
         table, key, column, value = edits[variant % len(edits)]
         if self.kind == "postgresql" and table == "ledger_chain" and value is None:
             self.run((f"ALTER TABLE ledger_chain ALTER COLUMN {column} DROP NOT NULL", ()))
-        self.run((f"UPDATE {table} SET {column} = ? WHERE {key} = ?", (value, position)))
+        if isinstance(value, SqlExpr):
+            self.run((f"UPDATE {table} SET {column} = {value.sql} WHERE {key} = ?", (position,)))
+        else:
+            self.run((f"UPDATE {table} SET {column} = ? WHERE {key} = ?", (value, position)))
         return f"{table}.{column} = {value!r}"
 
     def delete_event(self, position: int) -> None:

@@ -58,7 +58,7 @@ KINDS = (
     "malformed",
 )
 #: Variants of RawStore.malform (NULLs and wrongly typed values), each tested once.
-MALFORM_VARIANTS = 8
+MALFORM_VARIANTS = 13
 
 
 @dataclass(frozen=True)
