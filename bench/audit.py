@@ -20,6 +20,7 @@ import argparse
 import os
 import random
 import sqlite3
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -38,6 +39,7 @@ from infra.ledger.store import LedgerTables
 STATE_BYTES = 320  # a typical AES-GCM + zlib case event
 BUILD_BATCH_EVENTS = 1_000
 PROOF_SAMPLES = 20
+APPEND_ROUNDS = 3
 
 
 def events(count: int) -> list[StoredEvent]:
@@ -80,14 +82,20 @@ def main() -> None:
     args = parser.parse_args()
     directory = Path(tempfile.mkdtemp(prefix="socai-bench-audit-"))
 
-    print(f"1. append ({args.append} events, {STATE_BYTES}-byte states, SQLite file)")
+    print(
+        f"1. append ({args.append} events, {STATE_BYTES}-byte states, SQLite file; median of"
+        f" {APPEND_ROUNDS} alternating rounds, since fsync time on a shared disk is noisy)"
+    )
     for per_tx in (1, 10):
-        plain = append_rate(
-            SQLiteApplicationRecorder, directory / f"plain{per_tx}.db", args.append, per_tx
-        )
-        chained = append_rate(
-            ChainedSQLiteRecorder, directory / f"chain{per_tx}.db", args.append, per_tx
-        )
+        rates: dict[str, list[float]] = {"plain": [], "chained": []}
+        for round_ in range(APPEND_ROUNDS):
+            for name, cls in (
+                ("plain", SQLiteApplicationRecorder),
+                ("chained", ChainedSQLiteRecorder),
+            ):
+                target = directory / f"{name}-{per_tx}-{round_}.db"
+                rates[name].append(append_rate(cls, target, args.append, per_tx))
+        plain, chained = statistics.median(rates["plain"]), statistics.median(rates["chained"])
         print(
             f"   {per_tx:>2} event/tx: plain {plain:9,.0f} ev/s   chained {chained:9,.0f} ev/s"
             f"   ratio {chained / plain:.2f}"
