@@ -16,6 +16,7 @@ from infra.application import SocaiApplication
 from infra.cli.audit import app as audit_app
 from infra.cli.context import CliState
 from infra.keys import create_key_file
+from infra.ledger import verifier
 from infra.settings import Settings
 from tests.ledger.support import ACTOR, DEMOGRAPHICS, receive_command
 
@@ -87,7 +88,7 @@ def test_audit_workflow(store: Path, tmp_path: Path) -> None:
 
     # The standalone verifier, run as a separate program from a copy outside the project.
     standalone = tmp_path / "verifier.py"
-    standalone.write_text(Path("infra/ledger/verifier.py").read_text())
+    standalone.write_text(Path(verifier.__file__).read_text())
     offline = subprocess.run(
         [sys.executable, str(standalone), str(proof), "--public-key", str(public)],
         capture_output=True,
