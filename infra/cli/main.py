@@ -27,6 +27,7 @@ app = typer.Typer(
 
 #: (module, group name, help). A group's module exposes a ``typer.Typer`` named ``app``.
 GROUPS: list[tuple[str, str, str]] = [
+    ("infra.cli.audit", "audit", "Prove the ledger intact: verify, checkpoints, proofs."),
     ("infra.cli.case", "case", "Record and read the steps of a case (hồ sơ)."),
     ("infra.cli.finance", "finance", "Budgets, allocations, payments, reconciliation."),
     ("infra.cli.keys", "keys", "The encryption key of the store."),
