@@ -27,6 +27,7 @@ from domain.case.values import Actor
 from domain.errors import ConcurrentWriteConflict, NotFound
 from domain.time import require_aware, utc_now
 from infra import transcodings
+from infra.activity_service import ActivityService
 from infra.funding_service import FundingCommands
 from infra.keys import load_key
 from infra.ledger.chain import recorder_env
@@ -76,7 +77,7 @@ def store_env(settings: Settings, cipher_key: str) -> dict[str, str]:
     return env
 
 
-class SocaiApplication(FundingCommands, Application[UUID]):
+class SocaiApplication(FundingCommands, ActivityService, Application[UUID]):
     name = "socai"
 
     def __init__(

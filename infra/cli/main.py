@@ -33,11 +33,15 @@ GROUPS: list[tuple[str, str, str]] = [
     ("infra.cli.keys", "keys", "The encryption key of the store."),
     ("infra.cli.units", "units", "Administrative units on the old and the 2025 map."),
     ("infra.cli.quality", "quality", "Check rollups, name every wrong cell (chất lượng số liệu)."),
+    ("infra.cli.projections", "projections", "Read models: rebuild, status, case status."),
+    ("infra.cli.activity", "activity", "Record programme activities (directives, sessions...)."),
 ]
 
 #: Single commands: (module, function name, command name).
 COMMANDS: list[tuple[str, str, str]] = [
     ("infra.cli.demo", "demo", "demo"),
+    ("infra.cli.projections", "kpi", "kpi"),
+    ("infra.cli.projections", "rollup", "rollup"),
 ]
 
 

@@ -1,0 +1,305 @@
+"""``socai projections``: build, rebuild and inspect the read models; ``socai kpi`` and
+``socai rollup`` read them.
+
+Reading commands first bring the projections up to date with the store (the embedded,
+in-process driver), so what they show includes every event recorded so far; with
+``--known-at T`` they instead rebuild privately from the events recorded by T.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from domain.errors import InvalidInput
+from domain.money import format_vnd
+from domain.reference.units import NATIONAL_CODE, AdminMap
+from domain.time import business_date, parse_instant
+from infra.cli.context import console, refusing, state
+from infra.projection_db import projections_engine, runner_for
+from projections import asof
+from projections.case_status import case_status, read_status
+from projections.framework import REBUILD_BATCH_SIZE_EVENTS, InProcessRunner, reset
+from projections.kpi import compute_kpis
+from projections.registry import all_projections, by_name
+from projections.rollup import Rollup, compute_rollup, parse_years, resolve_unit, unit_filter
+from projections.rollup_export import FORMATS, cell_text, to_csv, to_text, to_xlsx
+from projections.support_use import support_use
+
+app = typer.Typer(no_args_is_help=True)
+
+#: Most cases one listing shows (use the rollup or an export for more).
+MAX_LISTED_CASES = 1_000
+
+#: Seconds between polls of the notification log in ``socai projections run --follow``.
+FOLLOW_POLL_SECONDS = 1.0
+
+KNOWN_AT = typer.Option(
+    None, "--known-at",
+    help="Show it as known at this record time (ISO instant, or a date = end of that day).",
+)
+MAP = typer.Option("2025", "--map", help="old (63 provinces, districts) or 2025 (34 provinces).")
+OUTPUT = typer.Option(None, "-o", "--output", help="File to write (xlsx needs one).")
+UNIT = typer.Option(NATIONAL_CODE, "--unit", help="Unit code on that map; VN for the nation.")
+
+
+def _engine(ctx: typer.Context) -> Engine:
+    return projections_engine(state(ctx).settings())
+
+
+def caught_up(ctx: typer.Context, known_at: str | None = None) -> tuple[Any, Engine,
+                                                                         datetime | None]:
+    """The application and projections as of now (brought up to date) or as known at T."""
+    application = state(ctx).app()
+    if known_at is not None:
+        instant = parse_instant(known_at, "--known-at")
+        return application, asof.known_at(application, instant), instant
+    engine = _engine(ctx)
+    runner_for(application, engine).run()
+    return application, engine, None
+
+
+def _progress_run(runner: InProcessRunner, total: int, label: str) -> int:
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[rate]} events/s"), console=console) as progress:
+        task = progress.add_task(label, total=max(total, 1), rate="-")
+        started = time.perf_counter()
+        done = 0
+
+        def advance(covered: int) -> None:
+            nonlocal done
+            done += covered
+            rate = done / max(time.perf_counter() - started, 1e-9)
+            progress.update(task, advance=covered, rate=f"{rate:,.0f}")
+
+        return runner.run(progress=advance)
+
+
+@app.command()
+@refusing
+def rebuild(
+    ctx: typer.Context,
+    name: str = typer.Argument(None, help="One projection (default: all)."),
+) -> None:
+    """Drop a projection's tables and rebuild them from every event."""
+    application = state(ctx).app()
+    engine = _engine(ctx)
+    chosen = [by_name(name)] if name else all_projections()
+    for projection in chosen:
+        reset(engine, projection)
+    runner = InProcessRunner(application, engine, chosen, batch_size=REBUILD_BATCH_SIZE_EVENTS)
+    covered = _progress_run(runner, application.max_position(),
+                            f"rebuilding {', '.join(p.name for p in chosen)}")
+    console.print(f"rebuilt from {covered} notifications")
+
+
+@app.command()
+@refusing
+def run(
+    ctx: typer.Context,
+    follow: bool = typer.Option(False, "--follow", help="Keep polling for new events."),
+) -> None:
+    """Bring every projection up to date with the store (the in-process driver)."""
+    application = state(ctx).app()
+    runner = runner_for(application, _engine(ctx))
+    lag = max(runner.lag().values())
+    covered = _progress_run(runner, lag, "applying")
+    console.print(f"applied {covered} notifications")
+    while follow:
+        time.sleep(FOLLOW_POLL_SECONDS)
+        runner.run()
+
+
+@app.command()
+@refusing
+def status(ctx: typer.Context) -> None:
+    """Each projection's position in the notification log and how far behind it is."""
+    application = state(ctx).app()
+    runner = runner_for(application, _engine(ctx))
+    table = Table(title=f"projections (log head {application.max_position()})")
+    for column in ("projection", "position", "lag"):
+        table.add_column(column, justify="left" if column == "projection" else "right")
+    positions, lag = runner.positions(), runner.lag()
+    for name in positions:
+        table.add_row(name, str(positions[name]), str(lag[name]))
+    console.print(table)
+
+
+@app.command("case")
+@refusing
+def case(
+    ctx: typer.Context,
+    case_id: str = typer.Argument(..., help="The pseudonymous case id."),
+    known_at: str = KNOWN_AT,
+) -> None:
+    """A case's status row (no personal data), now or as known at a past record time."""
+    try:
+        UUID(case_id)
+    except ValueError:
+        raise InvalidInput("CASE_ID", f"{case_id!r} is not a case id") from None
+    _application, engine, _instant = caught_up(ctx, known_at)
+    with Session(engine) as session:
+        row = read_status(session, case_id)
+    if row is None:
+        raise InvalidInput("CASE_ID", f"no case {case_id} is known"
+                           + (f" at {known_at}" if known_at else ""),
+                           hint="`socai case list` shows the cases")
+    table = Table(title=f"case {case_id}" + (f" as known at {known_at}" if known_at else ""))
+    table.add_column("field")
+    table.add_column("value")
+    for key, value in row.items():
+        table.add_row(key, "" if value is None else str(value))
+    console.print(table)
+
+
+@refusing
+def kpi(
+    ctx: typer.Context,
+    unit: str = UNIT,
+    admin_map: str = MAP,
+    year: int = typer.Option(None, "--year", help="Only cases received in this year."),
+    known_at: str = KNOWN_AT,
+) -> None:
+    """Programme KPIs against their targets (100% verified, supported, protected...)."""
+    application, engine, instant = caught_up(ctx, known_at)
+    # as known at T, open procedures are judged on T's date (what the report then showed)
+    today = business_date(instant or application.now())
+    chosen_map = AdminMap.parse(admin_map, "--map")
+    kpis = compute_kpis(engine, chosen_map, unit, today, year)
+    table = Table(title=f"KPIs: unit {unit} ({chosen_map.value} map)"
+                  + (f", received in {year}" if year else "") + f", on {today}")
+    for column in ("indicator", "chỉ tiêu", "value", "target", "met"):
+        table.add_column(column)
+    for k in kpis:
+        target = f"{float(k.target) * 100:.0f}%" if k.denominator is not None else str(k.target)
+        table.add_row(k.key, k.label_vi, k.display(), target, "yes" if k.met else "NO")
+    console.print(table)
+
+
+@refusing
+def rollup(
+    ctx: typer.Context,
+    unit: str = UNIT,
+    years: str = typer.Option(..., "--years", help="e.g. 2016-2020"),
+    admin_map: str = typer.Option("old", "--map", help="old or 2025"),
+    known_at: str = KNOWN_AT,
+    output_format: str = typer.Option("text", "--format", help="text | csv | xlsx"),
+    output: Path = OUTPUT,
+    changes: bool = typer.Option(
+        False, "--changes", help="With --known-at: list the cells that changed since then."),
+) -> None:
+    """The provincial rollup form (BIỂU TỔNG HỢP SỐ LIỆU) for a unit and years."""
+    if output_format not in FORMATS:
+        raise InvalidInput("--format", f"{output_format!r} is not a format",
+                           hint="text, csv or xlsx")
+    if output_format == "xlsx" and output is None:
+        raise InvalidInput("-o", "an XLSX export needs a file", hint="-o rollup.xlsx")
+    if changes and known_at is None:
+        raise InvalidInput("--changes", "compares with a past report: give --known-at T too",
+                           hint="e.g. --known-at 2021-01-15 --changes")
+    chosen_map = AdminMap.parse(admin_map, "--map")
+    chosen_years = parse_years(years)
+    _application, engine, instant = caught_up(ctx, known_at)
+    result = compute_rollup(engine, chosen_map, unit, chosen_years)
+    if changes:
+        _print_changes(result, compute_rollup(caught_up(ctx)[1], chosen_map, unit,
+                                              chosen_years), known_at)
+        return
+    if output_format == "xlsx":
+        to_xlsx(result, output, instant)
+        console.print(f"wrote {output}")
+        return
+    text = to_csv(result) if output_format == "csv" else to_text(result, instant)
+    if output is None:
+        print(text, end="")
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {output}")
+
+
+def _print_changes(then: Rollup, now: Rollup, known_at: str) -> None:
+    """Cells whose value differs between the report as known at T and now."""
+    table = Table(title=f"changes since {known_at}: {now.unit} ")
+    for column in ("row", "nội dung", "year", "then", "now"):
+        table.add_column(column, justify="right" if column in ("then", "now") else "left")
+    changed = 0
+    for row, values, _total in then.rows():
+        for year, before in zip(then.years, values, strict=True):
+            after = now.values[row.row_id][year]
+            if after != before:
+                changed += 1
+                table.add_row(row.row_id, row.label_vi, str(year), cell_text(row, before),
+                              cell_text(row, after))
+    console.print(table if changed else f"no cell changed since {known_at}")
+
+
+@app.command()
+@refusing
+def cases(
+    ctx: typer.Context,
+    unit: str = UNIT,
+    admin_map: str = MAP,
+    agency: str = typer.Option(None, "--agency", help="Receiving agency, e.g. border_guard."),
+    stage: str = typer.Option(None, "--stage", help="e.g. received, under_verification."),
+    overdue: bool = typer.Option(False, "--overdue", help="Only open procedures past 15 days."),
+    limit: int = typer.Option(50, "--limit", min=1, max=MAX_LISTED_CASES),
+    known_at: str = KNOWN_AT,
+) -> None:
+    """Cases in a unit (pseudonymous ids only): stage, dates, deadlines, supports."""
+    application, engine, instant = caught_up(ctx, known_at)
+    chosen_map = AdminMap.parse(admin_map, "--map")
+    target = resolve_unit(chosen_map, unit)
+    query = select(case_status).where(unit_filter(case_status, chosen_map, target))
+    if agency:
+        query = query.where(case_status.c.receiving_agency == agency)
+    if stage:
+        query = query.where(case_status.c.stage == stage)
+    today = business_date(instant or application.now())
+    if overdue:
+        query = query.where(case_status.c.verified_on.is_(None),
+                            case_status.c.procedures_due_on < today)
+    query = query.order_by(case_status.c.received_on, case_status.c.case_id).limit(limit)
+    table = Table(title=f"cases in {target} — {today}")
+    table.add_column("case", no_wrap=True, min_width=36)
+    for column in ("received", "agency", "stage", "procedures due", "overdue days",
+                   "supports", "essential needs days"):
+        table.add_column(column)
+    with Session(engine) as session:
+        for c in session.execute(query):
+            late = (c.procedures_overdue_days if c.verified_on is not None
+                    else max(0, (today - c.procedures_due_on).days))
+            table.add_row(c.case_id, str(c.received_on), c.receiving_agency or "", c.stage,
+                          str(c.procedures_due_on), str(late), str(c.supports),
+                          f"{c.essential_needs_days}/{c.essential_needs_limit_days or '-'}")
+    console.print(table)
+
+
+@app.command()
+@refusing
+def spending(
+    ctx: typer.Context,
+    unit: str = UNIT,
+    years: str = typer.Option(..., "--years", help="e.g. 2016-2020"),
+    admin_map: str = MAP,
+    known_at: str = KNOWN_AT,
+) -> None:
+    """Support given per type and year in a unit, with amounts in đồng (for reconciliation)."""
+    chosen_map = AdminMap.parse(admin_map, "--map")
+    chosen_years = parse_years(years)
+    _application, engine, _instant = caught_up(ctx, known_at)
+    table = Table(title=f"support use: unit {unit} ({chosen_map.value} map), {years}")
+    for column in ("support type", "year", "supports", "persons", "amount"):
+        table.add_column(column, justify="left" if column == "support type" else "right")
+    for use in support_use(engine, chosen_map, unit, chosen_years):
+        table.add_row(use.support_type, str(use.year), str(use.supports), str(use.persons),
+                      format_vnd(use.amount_vnd))
+    console.print(table)

@@ -1,0 +1,85 @@
+"""The framework's driver-neutral API, as a Kafka consumer uses it: apply a batch and record
+a (source, partition) → offset position in one transaction; redelivered batches are skipped;
+a failed batch leaves neither rows nor position."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
+
+from projections.case_status import CaseStatusProjection, case_step
+from projections.framework import (
+    Position,
+    apply_batch,
+    content_digest,
+    create_tables,
+    position_of,
+    reset,
+)
+from tests.projection_tests.scenario import StepClock, open_app, run
+
+
+def _events(tmp_path: Path) -> list:
+    clock = StepClock()
+    app = open_app(tmp_path, clock)
+    cid = run(app, clock, None, "receive", occurred_on=date(2020, 5, 1), unit_code="29869",
+              reception_form="rescued", legal_basis="BB-9")
+    run(app, clock, cid, "demographics", occurred_on=date(2020, 5, 1), sex="male",
+        ethnicity="kinh", birth_year=2008)
+    events = app.case_events(cid)
+    app.close()
+    return events
+
+
+def test_offsets_per_partition_and_redelivery(tmp_path: Path) -> None:
+    events = _events(tmp_path)
+    projection = CaseStatusProjection()
+    engine = create_engine("sqlite://")
+    create_tables(engine, [projection])
+    with Session(engine) as session, session.begin():
+        assert apply_batch(session, projection, events[:1], Position("socai.case", 3, 41))
+    with Session(engine) as session, session.begin():
+        # redelivered after a rebalance: skipped, nothing applied twice
+        assert not apply_batch(session, projection, events[:1], Position("socai.case", 3, 41))
+        assert apply_batch(session, projection, events[1:], Position("socai.case", 3, 42))
+    with Session(engine) as session:
+        assert position_of(session, projection.name, "socai.case", 3) == 42
+        assert position_of(session, projection.name, "socai.case", 4) == 0
+        assert session.execute(select(func.count()).select_from(case_step)).scalar() == 2
+
+
+def test_a_failed_batch_leaves_neither_rows_nor_position(tmp_path: Path) -> None:
+    events = _events(tmp_path)
+    projection = CaseStatusProjection()
+    engine = create_engine("sqlite://")
+    create_tables(engine, [projection])
+    with pytest.raises(AssertionError), Session(engine) as session, session.begin():
+        # the same event twice in one batch breaks an invariant: the transaction rolls back
+        apply_batch(session, projection, [events[0], events[0]], Position("socai", 0, 1))
+    with Session(engine) as session:
+        assert position_of(session, projection.name) == 0
+        assert session.execute(select(func.count()).select_from(case_step)).scalar() == 0
+
+
+def test_the_step_cache_never_outlives_a_rollback_or_a_reset(tmp_path: Path) -> None:
+    events = _events(tmp_path)
+    projection = CaseStatusProjection()  # one instance, so its step cache is reused
+    engine = create_engine("sqlite://")
+    create_tables(engine, [projection])
+    with Session(engine) as session, session.begin():
+        apply_batch(session, projection, events[:1], Position("socai", 0, 1))
+    with pytest.raises(AssertionError), Session(engine) as session, session.begin():
+        apply_batch(session, projection, [events[1], events[1]], Position("socai", 0, 2))
+    with Session(engine) as session, session.begin():  # the failed step is not remembered
+        apply_batch(session, projection, events[1:], Position("socai", 0, 2))
+    expected = content_digest(engine, projection)
+    reset(engine, projection)  # tables emptied behind the cache's back, then another
+    with Session(engine) as session, session.begin():  # writer applies the first event
+        apply_batch(session, CaseStatusProjection(), events[:1], Position("socai", 0, 1))
+    with Session(engine) as session, session.begin():  # the stale cache holds both steps
+        apply_batch(session, projection, events[1:], Position("socai", 0, 2))
+    assert content_digest(engine, projection) == expected
