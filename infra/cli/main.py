@@ -28,6 +28,7 @@ GROUPS: list[tuple[str, str, str]] = [
     ("infra.cli.case", "case", "Record and read the steps of a case (hồ sơ)."),
     ("infra.cli.keys", "keys", "The encryption key of the store."),
     ("infra.cli.units", "units", "Administrative units on the old and the 2025 map."),
+    ("infra.cli.streams", "streams", "Publish events to Kafka, read topics, run stream workers."),
 ]
 
 #: Single commands: (module, function name, command name).
