@@ -48,7 +48,8 @@ def require_amount_vnd(value: object, field: str = "amount_vnd") -> int:
 
 def format_vnd(amount_vnd: int) -> str:
     """Write an amount as Vietnamese finance staff do: ``77.300.000.000 đ``."""
-    assert isinstance(amount_vnd, int) and not isinstance(amount_vnd, bool)
+    assert isinstance(amount_vnd, int)
+    assert not isinstance(amount_vnd, bool)
     sign = "-" if amount_vnd < 0 else ""
     return f"{sign}{abs(amount_vnd):,}".replace(",", ".") + " đ"
 

@@ -34,6 +34,8 @@ Clock = Callable[[], datetime]
 
 #: Notifications are read in pages of this many rows (bounded memory for any log size).
 NOTIFICATION_PAGE_SIZE = 1_000
+#: Cases kept decoded in memory by the repository (a few KiB each).
+AGGREGATE_CACHE_SIZE = 1_000
 
 
 def store_env(settings: Settings, cipher_key: str) -> dict[str, str]:
@@ -42,6 +44,9 @@ def store_env(settings: Settings, cipher_key: str) -> dict[str, str]:
         "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
         "CIPHER_KEY": cipher_key,
         "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
+        # Cached cases are fast-forwarded from the store before use, so several writers
+        # stay correct; the cache saves replaying and decrypting a case for every step.
+        "AGGREGATE_CACHE_MAXSIZE": str(AGGREGATE_CACHE_SIZE),
     }
     url = settings.store
     if url.kind == "sqlite":
@@ -69,8 +74,9 @@ def store_env(settings: Settings, cipher_key: str) -> dict[str, str]:
 class SocaiApplication(Application[UUID]):
     name = "socai"
 
-    def __init__(self, settings: Settings, *, clock: Clock = utc_now,
-                 extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, clock: Clock = utc_now, extra_env: dict[str, str] | None = None
+    ) -> None:
         self.settings = settings
         self.clock = clock
         env = store_env(settings, load_key(settings))
@@ -96,8 +102,9 @@ class SocaiApplication(Application[UUID]):
         self._save(case, expected_version=0)
         return case.id
 
-    def execute(self, case_id: UUID, command: Command, actor: Actor,
-                expected_version: int | None = None) -> int:
+    def execute(
+        self, case_id: UUID, command: Command, actor: Actor, expected_version: int | None = None
+    ) -> int:
         """Record one step on a case; returns the new event's version.
 
         ``expected_version``, when given, is the version the caller last saw: if the case
@@ -164,8 +171,9 @@ class SocaiApplication(Application[UUID]):
 
     # -- the notification log -----------------------------------------------------------------
 
-    def notifications(self, after: int = 0, topics: tuple[str, ...] = (),
-                      page_size: int = NOTIFICATION_PAGE_SIZE) -> Iterator[Notification]:
+    def notifications(
+        self, after: int = 0, topics: tuple[str, ...] = (), page_size: int = NOTIFICATION_PAGE_SIZE
+    ) -> Iterator[Notification]:
         """Every stored event after position ``after``, in log order, page by page.
 
         Readers always ask for "greater than the last seen", never "last + 1": PostgreSQL

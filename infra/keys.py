@@ -40,7 +40,9 @@ def _validate(key: str, source: str) -> str:
     try:
         raw = base64.b64decode(key, validate=True)
     except (binascii.Error, ValueError):
-        raise KeyError_(f"the key in {source} is not base64", hint="create one: socai keys init") from None
+        raise KeyError_(
+            f"the key in {source} is not base64", hint="create one: socai keys init"
+        ) from None
     if len(raw) != KEY_BYTES:
         raise KeyError_(f"the key in {source} is {len(raw)} bytes, not {KEY_BYTES}")
     return key

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
-from types import MappingProxyType
 from typing import Any
 from uuid import UUID
 
@@ -69,7 +68,7 @@ def step_of(event: CaseEvent) -> Step:
         officer_id=event.officer_id,
         agency=event.agency,
         legal_basis=event.legal_basis,
-        data=MappingProxyType(event_data(event)),
+        data=event_data(event),
     )
 
 
@@ -167,6 +166,16 @@ class Case(Aggregate):
         self.steps: dict[int, Step] = {}
         self.status = CaseStatus(case_id=self.id)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Case:
+        """The repository hands out copies of cached cases. Steps and statuses are immutable
+        values (a step's ``data`` is never mutated; corrections build a new step), so a copy
+        needs only its own ``steps`` dict and pending list — not a deep walk of every value."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone.steps = dict(self.steps)
+        clone._pending_events = list(self._pending_events)
+        return clone
+
     def _record(self, event: CaseEvent) -> None:
         assert event.originator_version not in self.steps, "a version is recorded once"
         self.steps[event.originator_version] = step_of(event)
@@ -225,7 +234,7 @@ class Case(Aggregate):
             officer_id=kwargs["officer_id"],
             agency=kwargs["agency"],
             legal_basis=kwargs["legal_basis"],
-            data=MappingProxyType(data),
+            data=data,
         )
 
     def _check_correction(self, command: Correct, candidate: Step, today: date) -> dict[str, Any]:
@@ -260,13 +269,16 @@ class Case(Aggregate):
         if command.field == "unit_map":
             raise RuleViolation("no_such_field", "unit_map follows the date; correct the date")
         parser = COMMAND_FOR_EVENT[target.kind].parser_for(command.field)
-        new_value = parser(command.new_value, "new_value") if command.new_value is not None else None
-        old_value = parser(command.old_value, "old_value") if command.old_value is not None else None
+        new_value = (
+            parser(command.new_value, "new_value") if command.new_value is not None else None
+        )
+        old_value = (
+            parser(command.old_value, "old_value") if command.old_value is not None else None
+        )
         if old_value != target.value(command.field):
             raise RuleViolation(
                 "stale_old_value",
-                f"event {target.version} field {command.field!r} does not hold the old value"
-                " given",
+                f"event {target.version} field {command.field!r} does not hold the old value given",
                 hint="look at the current value in the case history and correct that",
             )
         if new_value == old_value:

@@ -195,8 +195,7 @@ def _support(status: CaseStatus, step: Step) -> None:
         if not regime.health_insurance_support:
             raise RuleViolation(
                 "not_in_force",
-                f"health-insurance support exists only from 1 July 2025, not on"
-                f" {step.occurred_on}",
+                f"health-insurance support exists only from 1 July 2025, not on {step.occurred_on}",
             )
         assert status.received_on is not None
         window_end = status.received_on + timedelta(days=HEALTH_INSURANCE_WINDOW_DAYS)

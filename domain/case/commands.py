@@ -17,8 +17,8 @@ from domain.case.values import PersonalData
 from domain.errors import InvalidInput
 from domain.money import require_amount_vnd
 from domain.reference.codes import (
-    Agency,
     AgeBand,
+    Agency,
     ClosureReason,
     Ethnicity,
     LabelledEnum,
@@ -180,7 +180,7 @@ class Receive(Command):
     legal_basis: str
     belongings_checked: bool = False
     interview_held: bool = False
-    person: PersonalData = PersonalData()
+    person: PersonalData = PersonalData()  # noqa: RUF009 (immutable value)
 
 
 @dataclass(frozen=True)

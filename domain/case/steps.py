@@ -16,11 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from types import MappingProxyType
 from typing import Any
 from uuid import UUID
 
-from domain.case.rules import regime_on, reception_procedures_due
+from domain.case.rules import reception_procedures_due, regime_on
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +31,7 @@ class Step:
     officer_id: str
     agency: str
     legal_basis: str | None
-    data: Mapping[str, Any]
+    data: Mapping[str, Any]  # never mutated: with_value() builds a new mapping
 
     def value(self, name: str) -> Any:
         """A field's current value; ``occurred_on`` and ``legal_basis`` included."""
@@ -53,7 +52,7 @@ class Step:
         value = new_value
         if tail:
             value = replace(self.data[head], **{tail: new_value})
-        return replace(self, data=MappingProxyType({**self.data, head: value}))
+        return replace(self, data={**self.data, head: value})
 
     def has_field(self, name: str) -> bool:
         if name in ("occurred_on", "legal_basis"):
@@ -203,12 +202,15 @@ class CaseStatus:
 
     @property
     def essential_needs_days_used(self) -> int:
-        return sum(
-            s.period_days or 0 for s in self.supports if s.support_type == "essential_needs"
-        )
+        return sum(s.period_days or 0 for s in self.supports if s.support_type == "essential_needs")
 
-    def essential_needs_limit_days(self, day: date) -> int:
-        return regime_on(day).essential_needs_max_days
+    @property
+    def essential_needs_limit_days(self) -> int | None:
+        """The cap in force on the latest essential-needs grant (or on the reception date):
+        60 days under the 2011 law, 120 under Law 53/2024 — judged by the step's date."""
+        grants = [s.occurred_on for s in self.supports if s.support_type == "essential_needs"]
+        day = max(grants) if grants else self.received_on
+        return None if day is None else regime_on(day).essential_needs_max_days
 
     def support_types(self) -> set[str]:
         types = {s.support_type for s in self.supports}

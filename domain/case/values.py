@@ -88,7 +88,8 @@ class Actor:
 
         if not self.officer_id or len(self.officer_id) > 64:
             raise InvalidInput(
-                "officer", "an officer id of 1–64 characters is required",
+                "officer",
+                "an officer id of 1–64 characters is required",
                 hint="pass --officer ID or set SOCAI_OFFICER",
             )
         Agency.parse(self.agency, "agency")

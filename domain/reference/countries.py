@@ -18,9 +18,7 @@ VIET_NAM = "VN"
 
 @cache
 def _vi() -> gettext.NullTranslations:
-    return gettext.translation(
-        "iso3166-1", pycountry.LOCALES_DIR, languages=["vi"], fallback=True
-    )
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["vi"], fallback=True)
 
 
 def require_country(code: object, field: str = "country") -> str:
@@ -28,8 +26,10 @@ def require_country(code: object, field: str = "country") -> str:
     text = str(code or "").strip().upper()
     country = None
     if len(text) in (2, 3) and text.isalpha():
-        country = pycountry.countries.get(alpha_2=text) if len(text) == 2 else (
-            pycountry.countries.get(alpha_3=text)
+        country = (
+            pycountry.countries.get(alpha_2=text)
+            if len(text) == 2
+            else (pycountry.countries.get(alpha_3=text))
         )
     if country is None:
         raise InvalidInput(

@@ -96,9 +96,7 @@ class UnitDirectory:
             self._add(Unit(AdminMap.OLD, UnitLevel.PROVINCE, p, row["province"], p, None))
             self._add(Unit(AdminMap.OLD, UnitLevel.DISTRICT, d, row["district"], p, None))
             if row["wardCode"]:
-                self._add(
-                    Unit(AdminMap.OLD, UnitLevel.COMMUNE, row["wardCode"], row["ward"], p, d)
-                )
+                self._add(Unit(AdminMap.OLD, UnitLevel.COMMUNE, row["wardCode"], row["ward"], p, d))
 
         current = query(
             "SELECT DISTINCT province, provinceCode, provinceKey, ward, wardCode, wardKey"

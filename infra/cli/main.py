@@ -41,7 +41,9 @@ COMMANDS: list[tuple[str, str, str]] = [
 def main(
     ctx: typer.Context,
     store: str = typer.Option(
-        None, "--store", envvar="SOCAI_STORE",
+        None,
+        "--store",
+        envvar="SOCAI_STORE",
         help="sqlite:///PATH (default sqlite:///./socai.db) or postgresql://USER:PW@HOST:PORT/DB",
     ),
     key_file: str = typer.Option(

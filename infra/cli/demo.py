@@ -1,0 +1,119 @@
+"""``socai demo``: build the realistic synthetic scenario in a fresh store and show it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import typer
+from rich.table import Table
+
+from domain.errors import SocaiError
+from infra.cli.case import render_history
+from infra.cli.context import console, err_console, refusing, state
+from infra.keys import create_key_file
+from infra.synthetic import ScenarioConfig, run_scenario
+
+MAX_DEMO_CASES = 100_000
+
+
+@refusing
+def demo(
+    ctx: typer.Context,
+    cases: int = typer.Option(40, "--cases", min=1, max=MAX_DEMO_CASES, help="How many cases."),
+    seed: int = typer.Option(2016, "--seed", help="Same seed, same scenario."),
+    reset: bool = typer.Option(
+        False, "--reset", help="Delete an existing SQLite demo store first."
+    ),
+) -> None:
+    """Build a deterministic demo scenario (2016–2026, both maps, both laws) and show it."""
+    cli = state(ctx)
+    settings = cli.settings()
+    path = settings.store.sqlite_path
+    if reset:
+        if path is None:
+            raise SocaiError(
+                "--reset only deletes SQLite demo stores", hint="use an empty PostgreSQL database"
+            )
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+    if not settings.key_file.exists() and not settings.cipher_key:
+        create_key_file(settings.key_file)
+        err_console.print(
+            f"[yellow]warning:[/] created a demo encryption key at {settings.key_file}."
+            " Real stores need a key kept and backed up outside the repository.",
+            markup=True,
+        )
+    app = cli.app()
+    if app.max_position() > 0:
+        raise SocaiError(
+            f"the store {settings.store.display} already holds {app.max_position()} events",
+            hint="the demo needs a fresh store: pass --reset (SQLite) or another --store",
+        )
+    console.print(f"Building {cases} cases (seed {seed}) in {settings.store.display} ...")
+    generator = run_scenario(app, ScenarioConfig(cases=cases, seed=seed))
+    statuses = [app.get_case(cid).status for cid in app.case_ids()]
+    today = date.today()
+    _summary(statuses, app.max_position(), today)
+    spanning = next(
+        (
+            s
+            for s in statuses
+            if s.received_on
+            and s.received_on < date(2025, 7, 1)
+            and any(x.occurred_on >= date(2025, 7, 1) for x in s.supports)
+        ),
+        None,
+    )
+    corrected = next((s for s in statuses if s.corrections), None)
+    shown = [s for s in (spanning, corrected) if s is not None] or statuses[:2]
+    for status in shown[:2]:
+        console.rule(f"history of case {status.case_id}")
+        render_history(app, status.case_id)
+    assert len(generator.personal_data) >= cases
+    console.print("\nNext: socai case list | socai case history CASE_ID --as-of 2019-12-31")
+
+
+def _summary(statuses: list, events: int, today: date) -> None:  # type: ignore[type-arg]
+    table = Table(title=f"{len(statuses)} cases, {events} events")
+    table.add_column("measure")
+    table.add_column("count", justify="right")
+    rows = [
+        (
+            "received 2016 – 30 Jun 2025 (old law, old map)",
+            sum(s.received_on < date(2025, 7, 1) for s in statuses),
+        ),
+        (
+            "received from 1 Jul 2025 (Law 53/2024, 2025 map)",
+            sum(s.received_on >= date(2025, 7, 1) for s in statuses),
+        ),
+        *(
+            (f"reception form: {k}", v)
+            for k, v in sorted(Counter(s.reception_form for s in statuses).items())
+        ),
+        *(
+            (f"outcome: {k}", v)
+            for k, v in sorted(
+                Counter(s.verification_outcome or "pending" for s in statuses).items()
+            )
+        ),
+        *((f"stage: {k}", v) for k, v in sorted(Counter(s.stage for s in statuses).items())),
+        (
+            "procedures finished after the 15-day limit",
+            sum(s.procedures_overdue_days(today) > 0 for s in statuses),
+        ),
+        ("cases with corrections", sum(s.corrections > 0 for s in statuses)),
+        (
+            "cases supported across 30 Jun 2025",
+            sum(
+                bool(s.supports)
+                and min(x.occurred_on for x in s.supports)
+                < date(2025, 7, 1)
+                <= max(x.occurred_on for x in s.supports)
+                for s in statuses
+            ),
+        ),
+    ]
+    for label, value in rows:
+        table.add_row(label, str(value))
+    console.print(table)
