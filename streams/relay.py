@@ -70,6 +70,9 @@ def make_producer(bootstrap: str, **overrides: Any) -> KafkaProducer:
         "request_timeout_ms": 10_000,
         "delivery_timeout_ms": 25_000,
         "client_id": "socai-relay",
+        # the relay backs off itself: the client must fail fast, not wait up to 30 s
+        "reconnect_backoff_max_ms": 1_000,
+        "bootstrap_timeout_ms": 2_000,
     }
     config.update(overrides)
     return KafkaProducer(**config)
