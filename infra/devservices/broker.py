@@ -10,9 +10,9 @@ Production never runs this: set ``SOCAI_KAFKA`` to the bootstrap servers of any 
 cluster (``host1:9092,host2:9092``) and create the topics with ``socai streams topics``.
 
 Invariants: the broker listens on 127.0.0.1 only; it dies with the process that started it
-(``PR_SET_PDEATHSIG`` on Linux — which follows the *thread* that started it, so start
-it from a thread that outlives it, e.g. the main thread); :meth:`Broker.stop` kills it with SIGKILL (safe — there is
-nothing to flush; SIGTERM would wait ~5 s while clients are connected).
+(``PR_SET_PDEATHSIG`` on Linux — which follows the *thread* that started it, so start it
+from a thread that outlives it, e.g. the main thread); :meth:`Broker.stop` kills it with
+SIGKILL (safe — nothing to flush; SIGTERM would wait ~5 s while clients are connected).
 """
 
 from __future__ import annotations
