@@ -6,7 +6,13 @@ million VND (triệu đồng), which is a *presentation* of the same integers.
 
 from __future__ import annotations
 
+import re
+
 from domain.errors import InvalidInput
+
+#: Digits, or digits grouped by threes with '.', ',' or ' ' (so "1.5" is refused, not read
+#: as 15 đồng).
+_AMOUNT_TEXT = re.compile(r"\d+|\d{1,3}(?:([.,  ])\d{3})(?:\1\d{3})*")
 
 #: An upper bound no single amount can exceed: 10^15 đồng (a thousand trillion). It catches a
 #: unit mix-up (amounts typed in millions twice over) long before it can reach a budget.
@@ -23,16 +29,14 @@ def require_amount_vnd(value: object, field: str = "amount_vnd") -> int:
     if isinstance(value, bool):
         raise InvalidInput(field, "must be a whole number of đồng, not true/false")
     if isinstance(value, str):
-        digits = value.strip().replace(".", "").replace(",", "").replace(" ", "")
-        if digits.endswith("đ"):
-            digits = digits[:-1]
-        if not digits.isdigit():
+        text = value.strip().removesuffix("đ").strip()
+        if not _AMOUNT_TEXT.fullmatch(text):
             raise InvalidInput(
                 field,
                 f"{value!r} is not a whole number of đồng",
-                hint="write digits only, e.g. 500000 or 500.000",
+                hint="write digits, optionally grouped by threes: 500000, 500.000 or 500,000",
             )
-        value = int(digits)
+        value = int(re.sub(r"[., ]", "", text))
     if not isinstance(value, int):
         raise InvalidInput(
             field,

@@ -27,6 +27,7 @@ from domain.case.values import Actor
 from domain.errors import ConcurrentWriteConflict, NotFound
 from domain.time import require_aware, utc_now
 from infra import transcodings
+from infra.activity_service import ActivityService
 from infra.keys import load_key
 from infra.settings import Settings
 
@@ -71,7 +72,7 @@ def store_env(settings: Settings, cipher_key: str) -> dict[str, str]:
     return env
 
 
-class SocaiApplication(Application[UUID]):
+class SocaiApplication(ActivityService, Application[UUID]):
     name = "socai"
 
     def __init__(

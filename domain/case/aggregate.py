@@ -183,7 +183,10 @@ class Case(Aggregate):
 
     def _correct(self, event: Case.CorrectionRecorded) -> None:
         target = self.steps[event.corrects_version]
-        self.steps[event.corrects_version] = target.with_value(event.field, event.new_value)
+        new_value = event.new_value
+        if isinstance(new_value, PersonalData):
+            new_value = getattr(new_value, event.field.split(".", 1)[1])
+        self.steps[event.corrects_version] = target.with_value(event.field, new_value)
 
     # -- commands -------------------------------------------------------------------------
 
@@ -283,6 +286,14 @@ class Case(Aggregate):
             )
         if new_value == old_value:
             raise RuleViolation("no_change", "the new value equals the recorded value")
+        if "." in command.field:
+            # A personal field's values travel inside PersonalData, whose repr is redacted,
+            # so the correction event can never print a name or an identity number.
+            part = command.field.split(".", 1)[1]
+            stored_old = None if old_value is None else PersonalData(**{part: old_value})
+            stored_new = None if new_value is None else PersonalData(**{part: new_value})
+        else:
+            stored_old, stored_new = old_value, new_value
         corrected = dict(self.steps)
         corrected[target.version] = target.with_value(command.field, new_value)
         if command.field == "occurred_on" and target.kind == "Received":
@@ -295,4 +306,4 @@ class Case(Aggregate):
             if step.kind != "CorrectionRecorded":
                 check_step(fold(self.id, before), step, today)
             before.append(step)
-        return {"old_value": old_value, "new_value": new_value}
+        return {"old_value": stored_old, "new_value": stored_new}

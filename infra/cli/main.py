@@ -28,12 +28,16 @@ GROUPS: list[tuple[str, str, str]] = [
     ("infra.cli.case", "case", "Record and read the steps of a case (hồ sơ)."),
     ("infra.cli.keys", "keys", "The encryption key of the store."),
     ("infra.cli.units", "units", "Administrative units on the old and the 2025 map."),
+    ("infra.cli.projections", "projections", "Read models: rebuild, status, case status."),
+    ("infra.cli.activity", "activity", "Record programme activities (directives, sessions...)."),
     ("infra.cli.streams", "streams", "Publish events to Kafka, read topics, run stream workers."),
 ]
 
 #: Single commands: (module, function name, command name).
 COMMANDS: list[tuple[str, str, str]] = [
     ("infra.cli.demo", "demo", "demo"),
+    ("infra.cli.projections", "kpi", "kpi"),
+    ("infra.cli.projections", "rollup", "rollup"),
 ]
 
 

@@ -1,0 +1,1 @@
+"""Programme activities (hoạt động): directives, communication, materials and training."""

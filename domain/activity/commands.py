@@ -1,0 +1,153 @@
+"""Commands that record a programme activity, parsed from flags into checked values.
+
+Form is checked here (a real date, a unit code that exists on the map in force on that date,
+whole non-negative counts under explicit limits); nothing is stored when a check fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, fields
+from datetime import date
+from typing import Any, ClassVar
+
+from domain.case.rules import EARLIEST_BUSINESS_DATE
+from domain.errors import InvalidInput, RuleViolation
+from domain.reference.units import AdminMap, unit_directory
+from domain.time import parse_date
+
+#: Upper bounds per activity record: a session for a whole province is some thousands of
+#: people; a leaflet run some hundred thousand. Above these, a typo is far more likely.
+MAX_PARTICIPANTS = 100_000
+MAX_ITEMS = 10_000_000
+MAX_DOCUMENTS = 1_000
+MAX_SESSIONS = 1_000
+TEXT_MAX_CHARS = 500
+
+
+def _count(value: Any, field: str, high: int) -> int:
+    if isinstance(value, bool) or not (
+        isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())
+    ):
+        raise InvalidInput(field, f"{value!r} is not a whole number ≥ 0")
+    number = int(value)
+    if not 0 <= number <= high:
+        raise InvalidInput(field, f"{number} is outside 0–{high}")
+    return number
+
+
+def _text(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(field, "must be non-empty text")
+    if len(value) > TEXT_MAX_CHARS:
+        raise InvalidInput(field, f"is longer than {TEXT_MAX_CHARS} characters")
+    return value.strip()
+
+
+@dataclass(frozen=True)
+class ActivityCommand:
+    """Base: every activity has a business date, a unit, and optionally a legal basis."""
+
+    EVENT: ClassVar[str]
+    LIMITS: ClassVar[dict[str, int]] = {}
+    occurred_on: date
+    unit_code: str
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> ActivityCommand:
+        allowed = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise InvalidInput(cls.__name__, f"unknown fields {unknown}",
+                               hint=f"allowed: {sorted(allowed)}")
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = data.get(f.name)
+            if raw is None or raw == "":
+                if f.default is MISSING:
+                    raise InvalidInput(f.name, "is required")
+                values[f.name] = f.default
+            elif f.name == "occurred_on":
+                values[f.name] = raw if isinstance(raw, date) else parse_date(str(raw), f.name)
+            elif f.name in cls.LIMITS:
+                values[f.name] = _count(raw, f.name, cls.LIMITS[f.name])
+            else:
+                values[f.name] = _text(raw, f.name)
+        command = cls(**values)
+        command._check_unit()
+        return command
+
+    def _check_unit(self) -> None:
+        unit_directory().require(AdminMap.in_force_on(self.occurred_on), self.unit_code)
+
+    def check_date(self, today: date) -> None:
+        if self.occurred_on > today:
+            raise RuleViolation("future_date", f"the activity is dated {self.occurred_on},"
+                                f" after today ({today})", hint="record it when it has happened")
+        if self.occurred_on < EARLIEST_BUSINESS_DATE:
+            raise RuleViolation("too_early", f"the activity is dated {self.occurred_on},"
+                                f" before {EARLIEST_BUSINESS_DATE}")
+
+    def event_kwargs(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class IssueDirective(ActivityCommand):
+    EVENT = "DirectiveIssued"
+    LIMITS: ClassVar[dict[str, int]] = {"documents": MAX_DOCUMENTS}
+    legal_basis: str | None = None
+    documents: int = 1
+
+
+@dataclass(frozen=True)
+class HoldCommunicationSession(ActivityCommand):
+    EVENT = "CommunicationSessionHeld"
+    LIMITS: ClassVar[dict[str, int]] = {"sessions": MAX_SESSIONS,
+                                        "participants": MAX_PARTICIPANTS}
+    participants: int = 0
+    sessions: int = 1
+    legal_basis: str | None = None
+
+
+@dataclass(frozen=True)
+class DistributeMaterials(ActivityCommand):
+    EVENT = "MaterialsDistributed"
+    LIMITS: ClassVar[dict[str, int]] = {"billboards": MAX_ITEMS, "posters": MAX_ITEMS,
+                                        "leaflets": MAX_ITEMS}
+    billboards: int = 0
+    posters: int = 0
+    leaflets: int = 0
+    legal_basis: str | None = None
+
+    def _check_unit(self) -> None:
+        super()._check_unit()
+        if self.billboards + self.posters + self.leaflets == 0:
+            raise InvalidInput("materials", "no billboards, posters or leaflets given",
+                               hint="pass --billboards, --posters and/or --leaflets")
+
+
+@dataclass(frozen=True)
+class HoldTrainingCourse(ActivityCommand):
+    EVENT = "TrainingCourseHeld"
+    LIMITS: ClassVar[dict[str, int]] = {"courses": MAX_SESSIONS, "trainees": MAX_PARTICIPANTS}
+    trainees: int = 0
+    courses: int = 1
+    legal_basis: str | None = None
+
+
+@dataclass(frozen=True)
+class Withdraw:
+    """Withdraw a wrongly recorded activity (it stays in the history, no longer counts)."""
+
+    occurred_on: date
+    reason: str
+    legal_basis: str | None = None
+
+
+ACTIVITY_COMMANDS: dict[str, type[ActivityCommand]] = {
+    "directive": IssueDirective,
+    "session": HoldCommunicationSession,
+    "materials": DistributeMaterials,
+    "training": HoldTrainingCourse,
+}

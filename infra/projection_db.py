@@ -1,0 +1,57 @@
+"""Where the projections' tables live, and the runner wired to the application.
+
+- SQLite store (embedded default): a separate SQLite file beside the store,
+  ``<store>.projections.db`` (e.g. ``socai.db.projections.db``). Read models are disposable
+  (``socai projections rebuild``), so they never share a file, a lock or a backup policy with
+  the event store; readers of the tables never block writers of events.
+- PostgreSQL store: the same PostgreSQL database as the store (tables ``case_status``,
+  ``activity_fact``, ``projection_positions``...), so the streams workers, the quality suites
+  and reporting tools connect to one database.
+
+``SOCAI_PROJECTIONS_DB`` (a SQLAlchemy URL) overrides both.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL
+
+from infra.settings import Settings
+from projections.framework import InProcessRunner
+from projections.registry import all_projections
+
+
+def projections_url(settings: Settings) -> str | URL:
+    override = os.environ.get("SOCAI_PROJECTIONS_DB")
+    if override:
+        return override
+    store = settings.store
+    if store.kind == "sqlite":
+        assert store.sqlite_path is not None
+        path = store.sqlite_path.with_name(store.sqlite_path.name + ".projections.db")
+        return f"sqlite:///{path}"
+    return URL.create(
+        "postgresql+psycopg", username=store.user, password=store.password or None,
+        host=store.host, port=store.port, database=store.dbname,
+    )
+
+
+def projections_engine(settings: Settings) -> Engine:
+    engine = create_engine(projections_url(settings))
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def runner_for(app: Any, engine: Engine) -> InProcessRunner:
+    return InProcessRunner(app, engine, all_projections())

@@ -1,0 +1,42 @@
+"""As it stood (theo dữ liệu đã ghi nhận tại thời điểm T): projections as known at a past
+record time.
+
+An inspector asks what a report submitted at time T showed and what changed since. The
+simple, correct way: build every projection afresh, in a private in-memory database, from
+exactly the events whose record time (``timestamp``) is at or before T — corrections and
+late entries recorded after T are left out, those recorded before are in. The result is the
+same tables a live projection had at T, so the same queries (rollup, case status, KPIs) run
+on it unchanged.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.pool import StaticPool
+
+from domain.time import require_aware
+from projections.framework import InProcessRunner, Projection
+from projections.registry import all_projections
+
+
+def memory_engine() -> Engine:
+    """A private in-memory SQLite database (one connection, usable from any thread)."""
+    return create_engine(
+        "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+    )
+
+
+def known_at(app: Any, instant: datetime,
+             projections: list[Projection] | None = None) -> Engine:
+    """Projections built from the events recorded at or before ``instant``."""
+    require_aware(instant, "--known-at")
+    engine = memory_engine()
+    runner = InProcessRunner(
+        app, engine, projections or all_projections(),
+        accept=lambda event: event.timestamp <= instant,
+    )
+    runner.run()
+    return engine

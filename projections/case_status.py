@@ -1,0 +1,381 @@
+"""Case status (tình trạng hồ sơ): one row per case, what officers and inspectors read daily.
+
+Built from the ``Case`` events only. For every case it keeps:
+
+- ``case_step``: each event as a *step* without personal data (``person`` and ``relative``
+  are dropped, and a correction keeps only which version and field it corrects and why —
+  never the old or new value, which may be personal). A ``CorrectionRecorded`` replaces the
+  field in the stored step (``Step.with_value``), exactly as the aggregate does, so the
+  status always reflects corrections; corrections of personal sub-fields change nothing here.
+- ``case_status``: :func:`domain.case.steps.fold` of those steps — stage, business dates,
+  deadlines (reception procedures due 15 days after reception; essential-needs days used
+  against the limit in force), support received, protection, routing — and the case's unit
+  on its own map *and* on the 2025 map via the crosswalk (``old_*`` / ``new_*`` columns), so
+  any unit level on either map is one indexed column comparison.
+- ``case_support``, ``case_protection``, ``case_shelter``: the dated facts the rollup and
+  the funding reconciliation count, one row each.
+
+Nothing here depends on the clock: an overrun of still-open procedures depends on "today"
+and is computed at query time (:mod:`projections.kpi`); a completed procedure's overrun is
+stored. Rows are a pure function of the events, so a rebuild gives identical tables.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from types import MappingProxyType
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    select,
+)
+from sqlalchemy.orm import Session
+
+from domain.case.aggregate import Case, CaseEvent, step_of
+from domain.case.steps import CaseStatus, Step, fold
+from domain.reference.units import AdminMap, Unit, UnitLevel, unit_directory
+
+NAME = "case_status"
+
+#: Fields of case events that hold personal data: never written to a projection table.
+PERSONAL_FIELDS = frozenset({"person", "relative"})
+
+#: Case ids per ``IN (...)`` query (SQLite's default variable limit is far above this).
+QUERY_CHUNK_CASES = 500
+
+metadata = MetaData()
+
+case_step = Table(
+    "case_step",
+    metadata,
+    Column("case_id", String(36), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("occurred_on", Date, nullable=False),
+    Column("recorded_at", String(40), nullable=False),  # ISO 8601, UTC, as stored
+    Column("officer_id", String(64), nullable=False),
+    Column("agency", String(64), nullable=False),
+    Column("legal_basis", String(200)),
+    Column("data", Text, nullable=False),  # JSON of the step's own non-personal fields
+)
+
+case_status = Table(
+    "case_status",
+    metadata,
+    Column("case_id", String(36), primary_key=True),
+    Column("stage", String(40), nullable=False),
+    Column("unit_map", String(8)),
+    Column("unit_code", String(8)),
+    Column("old_province", String(8), index=True),
+    Column("old_district", String(8), index=True),
+    Column("old_commune", String(8), index=True),
+    Column("new_province", String(8), index=True),
+    Column("new_commune", String(8), index=True),
+    Column("receiving_agency", String(64), index=True),
+    Column("reception_form", String(32)),
+    Column("received_on", Date, index=True),
+    Column("received_year", Integer, index=True),
+    Column("sex", String(8)),
+    Column("birth_year", Integer),
+    Column("age_band", String(16)),
+    Column("ethnicity", String(16)),
+    Column("nationality", String(2)),
+    Column("scope", String(16)),
+    Column("destination_country", String(2)),
+    Column("verification_requested_on", Date),
+    Column("verification_outcome", String(32)),
+    Column("verified_on", Date),
+    Column("deciding_body", String(64)),
+    Column("procedures_due_on", Date),
+    Column("procedures_overdue_days", Integer),  # only once completed; open: at query time
+    Column("essential_needs_days", Integer, nullable=False),
+    Column("essential_needs_limit_days", Integer),
+    Column("essential_needs_overrun_days", Integer, nullable=False),
+    Column("supports", Integer, nullable=False),
+    Column("support_types", String(400), nullable=False),  # sorted, comma-separated
+    Column("first_support_on", Date),
+    Column("victim_protected", Boolean, nullable=False),
+    Column("relatives_protected", Integer, nullable=False),
+    Column("routings", Integer, nullable=False),
+    Column("last_routed_to", String(40)),
+    Column("shelter_stays", Integer, nullable=False),
+    Column("currently_sheltered", Boolean, nullable=False),
+    Column("reintegrated_on", Date),
+    Column("closed_on", Date),
+    Column("closure_reason", String(32)),
+    Column("corrections", Integer, nullable=False),
+    Column("last_version", Integer, nullable=False),
+    Column("last_recorded_at", String(40)),
+)
+
+case_support = Table(
+    "case_support",
+    metadata,
+    Column("case_id", String(36), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("occurred_on", Date, nullable=False),
+    Column("support_type", String(40), nullable=False),
+    Column("amount_vnd", Integer),  # whole đồng
+    Column("period_days", Integer),
+    Column("provider_agency", String(64), nullable=False),
+)
+
+case_protection = Table(
+    "case_protection",
+    metadata,
+    Column("case_id", String(36), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("occurred_on", Date, nullable=False),
+    Column("protected", String(16), nullable=False),
+    Column("relationship", String(60)),
+    Column("measure", String(200), nullable=False),
+)
+
+case_shelter = Table(
+    "case_shelter",
+    metadata,
+    Column("case_id", String(36), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("admitted_on", Date, nullable=False),
+    Column("discharged_on", Date),
+    Column("facility", String(200), nullable=False),
+)
+
+_DERIVED = (case_status, case_support, case_protection, case_shelter)
+
+
+# -- steps without personal data --------------------------------------------------------------
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot store a {type(value).__name__} in a projection step")
+
+
+def public_step(step: Step) -> Step:
+    """The step with personal fields removed; a correction keeps no values at all."""
+    data = {k: v for k, v in step.data.items() if k not in PERSONAL_FIELDS}
+    if step.kind == "CorrectionRecorded":
+        data = {k: data[k] for k in ("corrects_version", "field", "reason") if k in data}
+    return Step(
+        version=step.version, kind=step.kind, occurred_on=step.occurred_on,
+        recorded_at=step.recorded_at, officer_id=step.officer_id, agency=step.agency,
+        legal_basis=step.legal_basis, data=MappingProxyType(data),
+    )
+
+
+def corrected(target: Step, field: str, new_value: Any) -> Step:
+    """``target`` with a correction applied; personal sub-fields are not kept, so ignored."""
+    if field.partition(".")[0] in PERSONAL_FIELDS:
+        return target
+    return target.with_value(field, new_value)
+
+
+def _step_row(case_id: str, step: Step) -> dict[str, Any]:
+    return {
+        "case_id": case_id, "version": step.version, "kind": step.kind,
+        "occurred_on": step.occurred_on, "recorded_at": step.recorded_at.isoformat(),
+        "officer_id": step.officer_id, "agency": step.agency, "legal_basis": step.legal_basis,
+        "data": json.dumps(dict(step.data), sort_keys=True, default=_json_default),
+    }
+
+
+def _step_from_row(row: Any) -> Step:
+    return Step(
+        version=row.version, kind=row.kind, occurred_on=row.occurred_on,
+        recorded_at=datetime.fromisoformat(row.recorded_at), officer_id=row.officer_id,
+        agency=row.agency, legal_basis=row.legal_basis,
+        data=MappingProxyType(json.loads(row.data)),
+    )
+
+
+def load_steps(session: Session, case_ids: Sequence[str]) -> dict[str, dict[int, Step]]:
+    steps: dict[str, dict[int, Step]] = {c: {} for c in case_ids}
+    for start in range(0, len(case_ids), QUERY_CHUNK_CASES):
+        chunk = case_ids[start : start + QUERY_CHUNK_CASES]
+        for row in session.execute(select(case_step).where(case_step.c.case_id.in_(chunk))):
+            steps[row.case_id][row.version] = _step_from_row(row)
+    return steps
+
+
+# -- units on both maps -----------------------------------------------------------------------
+
+
+def unit_columns(unit_map: str | None, unit_code: str | None) -> dict[str, str | None]:
+    """The case's unit at every level of its own map and of the 2025 map."""
+    cols: dict[str, str | None] = dict.fromkeys(
+        ("old_province", "old_district", "old_commune", "new_province", "new_commune")
+    )
+    if unit_map is None or unit_code is None:
+        return cols
+    directory = unit_directory()
+    unit = directory.get(AdminMap(unit_map), unit_code)
+    if unit is None:
+        return cols
+    units: list[Unit] = directory.ancestors(unit)
+    if unit.map is AdminMap.OLD:
+        units += directory.ancestors(directory.to_2025(unit))
+    for u in units:
+        prefix = "old" if u.map is AdminMap.OLD else "new"
+        if u.level is not UnitLevel.NATIONAL:
+            cols[f"{prefix}_{u.level.value}"] = u.code
+    return cols
+
+
+# -- the projection --------------------------------------------------------------------------
+
+
+def status_rows(case_id: str, status: CaseStatus) -> dict[str, list[dict[str, Any]]]:
+    """The derived rows of one case (pure)."""
+    limit = status.essential_needs_limit_days
+    used = status.essential_needs_days_used
+    completed = status.procedures_completed_on
+    last_routed = status.routings[-1][1] if status.routings else None
+    row = {
+        "case_id": case_id,
+        "stage": status.stage,
+        "unit_map": status.unit_map,
+        "unit_code": status.unit_code,
+        **unit_columns(status.unit_map, status.unit_code),
+        "receiving_agency": status.receiving_agency,
+        "reception_form": status.reception_form,
+        "received_on": status.received_on,
+        "received_year": status.received_on.year if status.received_on else None,
+        "sex": status.sex,
+        "birth_year": status.birth_year,
+        "age_band": status.age_band,
+        "ethnicity": status.ethnicity,
+        "nationality": status.nationality,
+        "scope": status.scope,
+        "destination_country": status.destination_country,
+        "verification_requested_on": status.verification_requested_on,
+        "verification_outcome": status.verification_outcome,
+        "verified_on": status.verified_on,
+        "deciding_body": status.deciding_body,
+        "procedures_due_on": status.procedures_due_on,
+        "procedures_overdue_days": (
+            status.procedures_overdue_days(completed) if completed is not None else None
+        ),
+        "essential_needs_days": used,
+        "essential_needs_limit_days": limit,
+        "essential_needs_overrun_days": max(0, used - limit) if limit is not None else 0,
+        "supports": len(status.supports),
+        "support_types": ",".join(sorted(status.support_types())),
+        "first_support_on": min((s.occurred_on for s in status.supports), default=None),
+        "victim_protected": any(p.protected == "victim" for p in status.protections),
+        "relatives_protected": sum(1 for p in status.protections if p.protected == "relative"),
+        "routings": len(status.routings),
+        "last_routed_to": last_routed,
+        "shelter_stays": len(status.shelter_stays),
+        "currently_sheltered": status.currently_sheltered,
+        "reintegrated_on": status.reintegrated_on,
+        "closed_on": status.closed_on,
+        "closure_reason": status.closure_reason,
+        "corrections": status.corrections,
+        "last_version": status.last_version,
+        "last_recorded_at": (
+            status.last_recorded_at.isoformat() if status.last_recorded_at else None
+        ),
+    }
+    return {
+        "case_status": [row],
+        "case_support": [
+            {"case_id": case_id, "version": s.version, "occurred_on": s.occurred_on,
+             "support_type": s.support_type, "amount_vnd": s.amount_vnd,
+             "period_days": s.period_days, "provider_agency": s.provider_agency}
+            for s in status.supports
+        ],
+        "case_protection": [
+            {"case_id": case_id, "version": p.version, "occurred_on": p.occurred_on,
+             "protected": p.protected, "relationship": p.relationship, "measure": p.measure}
+            for p in status.protections
+        ],
+        "case_shelter": [
+            {"case_id": case_id, "seq": i, "admitted_on": s.admitted_on,
+             "discharged_on": s.discharged_on, "facility": s.facility}
+            for i, s in enumerate(status.shelter_stays, start=1)
+        ],
+    }
+
+
+class CaseStatusProjection:
+    """Case status by unit (old and 2025 map) and agency, with dated facts."""
+
+    name = NAME
+    metadata = metadata
+    topics: tuple[str, ...] = tuple(
+        cls.TOPIC for cls in vars(Case).values()
+        if isinstance(cls, type) and issubclass(cls, CaseEvent) and cls is not Case.Created
+    )
+
+    def apply(self, session: Session, events: Sequence[Any]) -> None:
+        touched = list(dict.fromkeys(str(e.originator_id) for e in events))
+        steps = load_steps(session, touched)
+        new_rows: list[dict[str, Any]] = []
+        changed: dict[tuple[str, int], Step] = {}
+        for event in events:
+            case_id = str(event.originator_id)
+            step = public_step(step_of(event))
+            assert step.version not in steps[case_id], f"{case_id} v{step.version} applied twice"
+            steps[case_id][step.version] = step
+            new_rows.append(_step_row(case_id, step))
+            if step.kind == "CorrectionRecorded":
+                target_version = event.corrects_version
+                target = corrected(steps[case_id][target_version], event.field, event.new_value)
+                steps[case_id][target_version] = target
+                changed[(case_id, target_version)] = target
+        new_keys = {(r["case_id"], r["version"]) for r in new_rows}
+        for (case_id, version), step in changed.items():
+            if (case_id, version) in new_keys:
+                continue  # inserted below with its corrected value
+            session.execute(
+                case_step.update()
+                .where(case_step.c.case_id == case_id, case_step.c.version == version)
+                .values(_step_row(case_id, step))
+            )
+        for row in new_rows:
+            key = (row["case_id"], row["version"])
+            if key in changed:
+                row.update(_step_row(key[0], changed[key]))
+        if new_rows:
+            session.execute(case_step.insert(), new_rows)
+        self._replace_derived(session, touched, steps)
+
+    @staticmethod
+    def _replace_derived(session: Session, touched: list[str],
+                         steps: dict[str, dict[int, Step]]) -> None:
+        for start in range(0, len(touched), QUERY_CHUNK_CASES):
+            chunk = touched[start : start + QUERY_CHUNK_CASES]
+            for table in _DERIVED:
+                session.execute(delete(table).where(table.c.case_id.in_(chunk)))
+        rows: dict[str, list[dict[str, Any]]] = {t.name: [] for t in _DERIVED}
+        for case_id in touched:
+            status = fold(UUID(case_id), steps[case_id].values())
+            for table_name, table_rows in status_rows(case_id, status).items():
+                rows[table_name].extend(table_rows)
+        for table in _DERIVED:
+            if rows[table.name]:
+                session.execute(table.insert(), rows[table.name])
+
+
+def read_status(session: Session, case_id: str) -> dict[str, Any] | None:
+    row = session.execute(select(case_status).where(case_status.c.case_id == case_id)).first()
+    return None if row is None else dict(row._mapping)
+
+
+def refold(session: Session, case_id: str) -> CaseStatus:
+    """The case's status folded again from the stored public steps (for checks and tests)."""
+    return fold(UUID(case_id), load_steps(session, [case_id])[case_id].values())

@@ -1,0 +1,260 @@
+"""The projection framework: read models (bảng tổng hợp) built from events, with tracked positions.
+
+A *projection* is a named read model: its SQL tables (one SQLAlchemy ``MetaData``), the event
+topics it cares about, and ``apply(session, events)`` that turns a batch of decoded domain
+events into row changes inside the caller's transaction. It never reads the clock, never
+reads the event store, and never holds personal data (name, identity number, address, phone):
+only the pseudonymous case id.
+
+Exactly-once by construction: a driver applies a batch of events *and* records the position
+it reached in ``projection_positions`` in the same database transaction. After a crash the
+transaction either happened (position and rows) or did not (neither), so a restart resumes
+from the recorded position and neither skips nor double-counts. A position is generic — a
+``(projection, source, partition) → position`` row — so the same code is driven by:
+
+- :class:`InProcessRunner` polling the event store's notification log (source ``"socai"``,
+  partition 0, position = notification id; the embedded default), or
+- a Kafka consumer (source = topic, partition = partition, position = consumed offset), which
+  calls :func:`apply_batch` with its own :class:`Position`.
+
+Where the tables live: by default a separate SQLite file beside the event store
+(``<store>.projections.db``); with a PostgreSQL store, the same PostgreSQL database (see
+``infra/projection_db.py``). A projection can always be dropped and rebuilt from the events.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    and_,
+    select,
+)
+from sqlalchemy.orm import Session
+
+#: Notifications decoded and applied per database transaction. Bigger batches amortise the
+#: commit; the cost is redoing at most this many events after a crash.
+BATCH_SIZE_EVENTS = 1_000
+
+#: The source name of the event store's own notification log.
+NOTIFICATION_LOG_SOURCE = "socai"
+
+position_metadata = MetaData()
+
+#: One row per (projection, source, partition): the last position applied, committed in the
+#: same transaction as the projection's rows.
+projection_positions = Table(
+    "projection_positions",
+    position_metadata,
+    Column("name", String(64), primary_key=True),
+    Column("source", String(128), primary_key=True),
+    Column("partition", BigInteger, primary_key=True),
+    Column("position", BigInteger, nullable=False),
+)
+
+
+class Projection(Protocol):
+    """What every projection provides."""
+
+    #: Stable name; the key of its position rows (at most 64 characters).
+    name: str
+    #: The projection's own tables (dropped and re-created by a rebuild).
+    metadata: MetaData
+    #: Event topics it applies; others are skipped without decoding.
+    topics: tuple[str, ...]
+
+    def apply(self, session: Session, events: Sequence[Any]) -> None:
+        """Apply decoded events, in log order, as row changes in ``session``'s transaction.
+
+        Must be deterministic: the same events give the same rows whatever the batching.
+        """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a driver has got to in one source: a notification id or a Kafka offset."""
+
+    source: str
+    partition: int
+    position: int
+
+
+def create_tables(engine: Engine, projections: Iterable[Projection]) -> None:
+    position_metadata.create_all(engine)
+    for projection in projections:
+        projection.metadata.create_all(engine)
+
+
+def position_of(session: Session, name: str, source: str = NOTIFICATION_LOG_SOURCE,
+                partition: int = 0) -> int:
+    """The last position applied by ``name`` in ``(source, partition)``; 0 when none."""
+    value = session.execute(
+        select(projection_positions.c.position).where(
+            and_(
+                projection_positions.c.name == name,
+                projection_positions.c.source == source,
+                projection_positions.c.partition == partition,
+            )
+        )
+    ).scalar_one_or_none()
+    return int(value or 0)
+
+
+def _record_position(session: Session, name: str, reached: Position) -> None:
+    key = and_(
+        projection_positions.c.name == name,
+        projection_positions.c.source == reached.source,
+        projection_positions.c.partition == reached.partition,
+    )
+    updated = session.execute(
+        projection_positions.update().where(key).values(position=reached.position)
+    )
+    if updated.rowcount == 0:  # type: ignore[attr-defined]
+        session.execute(
+            projection_positions.insert().values(
+                name=name, source=reached.source, partition=reached.partition,
+                position=reached.position,
+            )
+        )
+
+
+def apply_batch(session: Session, projection: Projection, events: Sequence[Any],
+                reached: Position) -> bool:
+    """Apply ``events`` and record ``reached``, both in ``session``'s open transaction.
+
+    Idempotent for redelivery: when the projection has already recorded a position at or
+    beyond ``reached`` in that source and partition, nothing is applied and False is
+    returned (a Kafka consumer that re-reads after a rebalance calls this safely). The
+    caller commits.
+    """
+    done = position_of(session, projection.name, reached.source, reached.partition)
+    if reached.position <= done:
+        return False
+    if events:
+        projection.apply(session, events)
+    _record_position(session, projection.name, reached)
+    return True
+
+
+def reset(engine: Engine, projection: Projection) -> None:
+    """Drop and re-create a projection's tables and forget its positions."""
+    position_metadata.create_all(engine)
+    projection.metadata.drop_all(engine)
+    projection.metadata.create_all(engine)
+    with Session(engine) as session, session.begin():
+        session.execute(
+            projection_positions.delete().where(projection_positions.c.name == projection.name)
+        )
+
+
+def content_digest(engine: Engine, projection: Projection) -> str:
+    """A stable SHA-256 of every row of the projection's tables, in primary-key order.
+
+    Two databases with the same rows give the same digest whatever order they were written
+    in: the check that a rebuild equals the live projection.
+    """
+    digest = hashlib.sha256()
+    with engine.connect() as connection:
+        for table in sorted(projection.metadata.sorted_tables, key=lambda t: t.name):
+            digest.update(f"table {table.name}\n".encode())
+            order = list(table.primary_key.columns) or list(table.columns)
+            for row in connection.execute(select(table).order_by(*order)):
+                digest.update(repr(tuple(row)).encode())
+                digest.update(b"\n")
+    return digest.hexdigest()
+
+
+ProgressCallback = Callable[[int], None]
+
+
+class InProcessRunner:
+    """Drives projections from the application's notification log (the embedded default).
+
+    Each call of :meth:`run_once` reads up to ``batch_size`` notifications after the lowest
+    position among its projections, decodes only those whose topic some projection wants,
+    and applies them to every projection still behind, in one transaction per batch.
+    """
+
+    def __init__(self, app: Any, engine: Engine, projections: Sequence[Projection],
+                 batch_size: int = BATCH_SIZE_EVENTS,
+                 accept: Callable[[Any], bool] | None = None) -> None:
+        assert projections, "a runner needs at least one projection"
+        assert len({p.name for p in projections}) == len(projections), "names are unique"
+        assert 1 <= batch_size <= 100_000
+        self.app = app
+        self.engine = engine
+        self.projections = list(projections)
+        self.batch_size = batch_size
+        #: Optional filter on decoded events (used for "as known at T" rebuilds).
+        self.accept = accept
+        self._topics = tuple(sorted({t for p in self.projections for t in p.topics}))
+        create_tables(engine, self.projections)
+
+    def positions(self) -> dict[str, int]:
+        with Session(self.engine) as session:
+            return {p.name: position_of(session, p.name) for p in self.projections}
+
+    def run_once(self) -> int:
+        """Apply one batch; returns the number of notifications it covered (0: caught up)."""
+        positions = self.positions()
+        start = min(positions.values())
+        page = self.app.recorder.select_notifications(
+            start=start, limit=self.batch_size, inclusive_of_start=False
+        )
+        if not page:
+            return 0
+        reached = page[-1].id
+        decoded: list[tuple[int, str, Any]] = []
+        for notification in page:
+            if notification.topic not in self._topics:
+                continue
+            event = self.app.mapper.to_domain_event(notification)
+            if self.accept is not None and not self.accept(event):
+                continue
+            decoded.append((notification.id, notification.topic, event))
+        with Session(self.engine) as session, session.begin():
+            for projection in self.projections:
+                done = positions[projection.name]
+                if done >= reached:
+                    continue
+                wanted = set(projection.topics)
+                events = [e for nid, topic, e in decoded if nid > done and topic in wanted]
+                apply_batch(session, projection, events,
+                            Position(NOTIFICATION_LOG_SOURCE, 0, reached))
+        return len(page)
+
+    def run(self, progress: ProgressCallback | None = None) -> int:
+        """Apply batches until caught up with the log; returns notifications covered."""
+        total = 0
+        while covered := self.run_once():
+            total += covered
+            if progress is not None:
+                progress(covered)
+        return total
+
+    def lag(self) -> dict[str, int]:
+        """Notifications each projection is behind the head of the log (an upper bound:
+        PostgreSQL ids can have gaps)."""
+        head = self.app.max_position()
+        return {name: max(0, head - pos) for name, pos in self.positions().items()}
+
+
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,102 @@
+"""Programme KPIs (chỉ tiêu) from the case status, against the targets of seeds 001, 003, 004.
+
+For the cases received in a unit (any level, old or 2025 map) and optionally one reception
+year:
+
+- **verified**: share of people received whose verification has concluded (any outcome) —
+  target 100% ("100% người được tiếp nhận được xác minh").
+- **victims_supported**: share of identified victims who received any support or shelter —
+  target 100%.
+- **victims_essential_needs**: share of identified victims given essential-needs support —
+  target 100%.
+- **victims_protected**: share of those needing protection who got it. The events record no
+  separate assessment of need, so every identified victim is taken as needing protection;
+  a victim counts as protected when a protection measure for the victim was recorded —
+  target 100%.
+- **procedures_overdue**: cases whose reception procedures (15 days, seed 000) finished late,
+  or are still open past the deadline on ``today`` — target 0.
+- **essential_needs_overrun**: cases given essential-needs support beyond the limit in force
+  (the rules refuse it; a non-zero count means a history was corrected into an overrun) —
+  target 0.
+
+"today" is a parameter, never read from the clock inside the projection: the same tables give
+the same KPIs for the same day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from domain.reference.units import AdminMap
+from projections.case_status import case_status
+from projections.rollup import resolve_unit, unit_filter
+
+
+@dataclass(frozen=True, slots=True)
+class Kpi:
+    key: str
+    label_vi: str
+    numerator: int
+    denominator: int | None  # None: a count, not a share
+    target: Fraction  # a share (1 = 100%) or a count
+
+    @property
+    def value(self) -> Fraction | int:
+        if self.denominator is None:
+            return self.numerator
+        return Fraction(self.numerator, self.denominator) if self.denominator else Fraction(1)
+
+    @property
+    def met(self) -> bool:
+        if self.denominator is None:
+            return self.numerator <= self.target
+        return self.value >= self.target
+
+    def display(self) -> str:
+        if self.denominator is None:
+            return str(self.numerator)
+        percent = float(self.value * 100)  # presentation only
+        return f"{percent:.1f}% ({self.numerator}/{self.denominator})"
+
+
+def compute_kpis(engine: Engine, admin_map: AdminMap, unit_code: str, today: date,
+                 year: int | None = None) -> list[Kpi]:
+    unit = resolve_unit(admin_map, unit_code)
+    query = select(case_status).where(unit_filter(case_status, admin_map, unit))
+    if year is not None:
+        query = query.where(case_status.c.received_year == year)
+    received = verified = victims = supported = essential = protected = 0
+    overdue = overrun = 0
+    with Session(engine) as session:
+        for c in session.execute(query):
+            received += 1
+            verified += c.verification_outcome is not None
+            late = (c.procedures_overdue_days or 0) > 0
+            still_open = c.verified_on is None and c.procedures_due_on is not None \
+                and c.procedures_due_on < today
+            overdue += late or still_open
+            overrun += c.essential_needs_overrun_days > 0
+            if c.verification_outcome != "victim":
+                continue
+            victims += 1
+            supported += c.supports > 0 or c.shelter_stays > 0
+            essential += "essential_needs" in c.support_types.split(",")
+            protected += bool(c.victim_protected)
+    full = Fraction(1)
+    return [
+        Kpi("verified", "Người được tiếp nhận đã được xác minh", verified, received, full),
+        Kpi("victims_supported", "Nạn nhân được tiếp cận dịch vụ hỗ trợ", supported, victims,
+            full),
+        Kpi("victims_essential_needs", "Nạn nhân được hỗ trợ nhu cầu thiết yếu", essential,
+            victims, full),
+        Kpi("victims_protected", "Nạn nhân cần bảo vệ được bảo vệ", protected, victims, full),
+        Kpi("procedures_overdue", "Hồ sơ quá hạn thủ tục tiếp nhận (15 ngày)", overdue, None,
+            Fraction(0)),
+        Kpi("essential_needs_overrun", "Hỗ trợ nhu cầu thiết yếu vượt thời hạn", overrun, None,
+            Fraction(0)),
+    ]

@@ -1,0 +1,302 @@
+"""The provincial rollup form (BIỂU TỔNG HỢP SỐ LIỆU), computed from the projections.
+
+One :class:`Rollup` per unit, map and range of years: every row of the form
+(``domain/reference/rollup_template.csv``), one column per year and the total (always the
+sum of the year columns, as on the form). Money rows are whole đồng here; exports show them
+in million VND (triệu đồng) as the form does.
+
+Which unit (đơn vị): a case counts in the unit where it was received (its managed file's
+unit), at every level above it; an activity in the unit that carried it out. On the old map
+only units on the old map count (cases received and activities held before 1 July 2025); on
+the 2025 map everything counts, old-map units regrouped by the crosswalk
+(``UnitDirectory.to_2025``). So for any year before 2025 the 2025-map rollup of a new unit is
+exactly the sum of the old-map rollups of the old units it absorbed. The nation is ``VN``.
+
+Counting rules, per row, for year Y (by *business* date, never by record date):
+
+- **I.1** persons received in Y (reception date in Y).
+- **I.2** of those, persons identified as victims (outcome ``victim``, corrections applied).
+- **I.2.a** identified victims by sex; ``_u18`` / ``_u16``: under 18 / under 16 *on the
+  reception date* (from the birth year, or the age band when no birth year is known).
+  Nesting: u16 ≤ u18 ≤ sex; male + female ≤ I.2 (sex may be unrecorded).
+- **I.2.b** identified victims by ethnicity (Kinh / other); sum ≤ I.2.
+- **I.2.c** identified victims whose nationality is not VN.
+- **I.2.d** identified victims trafficked within Viet Nam / abroad; abroad by destination
+  country (CN, LA, KH, TH, MY, GB, RU; any other or unknown destination: ``other``), so the
+  countries sum exactly to ``abroad``.
+- **I.2.e** identified victims by reception form; sums exactly to I.2.
+- **I.3** persons protected (the victim, and each relative by relationship) counted once,
+  in the year of their first protection measure.
+- **II.1–II.3** sums of the activity counts (documents, sessions, participants, billboards,
+  posters, leaflets, courses, trainees) dated in Y, withdrawn records excluded.
+- **II.4.1** persons given any support or admitted to shelter in Y (once per person a year).
+- **II.4.2** persons given essential-needs (and travel) support in Y.
+- **II.4.3** persons admitted to temporary shelter in Y; **a** by sex and age on their first
+  admission in Y; **b** of those, persons given that support in Y. All ≤ II.4.3.
+- **II.4.4** persons supported to reintegrate in Y: given schooling, vocational training,
+  job finding, a loan or the initial hardship allowance in Y (a ``Reintegrated`` step alone
+  is not support); **a–g** of those, persons given that support in Y (so legal aid counts
+  here only alongside a reintegration support); the amounts are the sums of the loans and
+  allowances dated in Y (đồng). II.4.4 ≤ II.4.1.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Engine, Table, select
+from sqlalchemy.orm import Session
+
+from domain.case.steps import CaseStatus
+from domain.errors import InvalidInput
+from domain.reference.units import NATIONAL_CODE, AdminMap, Unit, UnitLevel, unit_directory
+from projections.activity import COUNTS, activity_fact
+from projections.case_status import case_protection, case_shelter, case_status, case_support
+
+TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "domain/reference/rollup_template.csv"
+
+#: Years a rollup may span (the form has one column per year).
+MAX_YEARS = 30
+
+DESTINATION_ROWS = {"CN": "china", "LA": "laos", "KH": "cambodia", "TH": "thailand",
+                    "MY": "malaysia", "GB": "uk", "RU": "russia"}
+SHELTER_SUPPORT_ROWS = ("essential_needs", "medical_care", "psychological_counselling",
+                        "legal_aid")
+REINTEGRATION_SUPPORTS = ("schooling", "vocational_training", "job_finding", "loan",
+                          "hardship_allowance")
+REINTEGRATION_ROWS = {"legal_aid": "a", "schooling": "b", "vocational_training": "c",
+                      "job_finding": "d", "loan": "e", "hardship_allowance": "g"}
+ACTIVITY_ROWS = {"II.1": "documents", "II.2.sessions": "sessions",
+                 "II.2.participants": "participants", "II.2.pano": "billboards",
+                 "II.2.posters": "posters", "II.2.leaflets": "leaflets",
+                 "II.3.courses": "courses", "II.3.trainees": "trainees"}
+assert set(ACTIVITY_ROWS.values()) == set(COUNTS)
+
+
+@dataclass(frozen=True, slots=True)
+class FormRow:
+    row_id: str
+    stt: str
+    label_vi: str
+    label_en: str
+    unit: str
+
+
+@cache
+def form_rows() -> tuple[FormRow, ...]:
+    with TEMPLATE_PATH.open(encoding="utf-8", newline="") as handle:
+        return tuple(FormRow(**row) for row in csv.DictReader(handle))
+
+
+@dataclass(frozen=True, slots=True)
+class Rollup:
+    """The filled form for one unit: ``values[row_id][year]`` (money rows in đồng)."""
+
+    admin_map: AdminMap
+    unit: Unit
+    years: tuple[int, ...]
+    values: dict[str, dict[int, int]]
+
+    def total(self, row_id: str) -> int:
+        return sum(self.values[row_id].values())
+
+    def rows(self) -> list[tuple[FormRow, list[int], int]]:
+        return [(r, [self.values[r.row_id][y] for y in self.years], self.total(r.row_id))
+                for r in form_rows()]
+
+
+def parse_years(text: str) -> tuple[int, ...]:
+    """``2016-2020`` or ``2019`` → the years, in order."""
+    head, _, tail = text.strip().partition("-")
+    try:
+        first, last = int(head), int(tail or head)
+    except ValueError:
+        raise InvalidInput("--years", f"{text!r} is not a year or range",
+                           hint="e.g. --years 2016-2020 or --years 2024") from None
+    if not (2012 <= first <= last <= 2100 and last - first < MAX_YEARS):
+        raise InvalidInput("--years", f"{text!r} is not a range of at most {MAX_YEARS} years"
+                           " from 2012", hint="e.g. --years 2016-2020")
+    return tuple(range(first, last + 1))
+
+
+def unit_filter(table: Table, admin_map: AdminMap, unit: Unit) -> ColumnElement[bool]:
+    """Rows of ``table`` (case_status or activity_fact) that belong to ``unit``."""
+    prefix = "old" if admin_map is AdminMap.OLD else "new"
+    if unit.level is UnitLevel.NATIONAL:
+        return table.c[f"{prefix}_province"].is_not(None)
+    return table.c[f"{prefix}_{unit.level.value}"] == unit.code
+
+
+def resolve_unit(admin_map: AdminMap, code: str) -> Unit:
+    return unit_directory().require(admin_map, code.strip() or NATIONAL_CODE, "--unit")
+
+
+def _status(row: Any) -> CaseStatus:
+    return CaseStatus(case_id=UUID(row.case_id), birth_year=row.birth_year,
+                      age_band=row.age_band)
+
+
+def _in_years(day: date | None, years: Sequence[int]) -> bool:
+    return day is not None and years[0] <= day.year <= years[-1]
+
+
+class _Counter:
+    """Distinct persons (or sums) per row and year."""
+
+    def __init__(self, years: Sequence[int]) -> None:
+        self.years = tuple(years)
+        self.persons: dict[tuple[str, int], set[Any]] = defaultdict(set)
+        self.sums: dict[tuple[str, int], int] = defaultdict(int)
+
+    def person(self, row_id: str, year: int, who: Any) -> None:
+        self.persons[(row_id, year)].add(who)
+
+    def add(self, row_id: str, year: int, amount: int) -> None:
+        self.sums[(row_id, year)] += amount
+
+    def values(self) -> dict[str, dict[int, int]]:
+        out = {r.row_id: dict.fromkeys(self.years, 0) for r in form_rows()}
+        for (row_id, year), who in self.persons.items():
+            out[row_id][year] = len(who)
+        for (row_id, year), amount in self.sums.items():
+            out[row_id][year] += amount
+        return out
+
+
+def compute_rollup(engine: Engine, admin_map: AdminMap, unit_code: str,
+                   years: Sequence[int]) -> Rollup:
+    """The form for ``unit_code`` on ``admin_map`` over ``years``, from the projections."""
+    unit = resolve_unit(admin_map, unit_code)
+    years = tuple(sorted(years))
+    assert years
+    assert len(years) <= MAX_YEARS
+    counter = _Counter(years)
+    with Session(engine) as session:
+        cases = {
+            row.case_id: row
+            for row in session.execute(
+                select(case_status).where(unit_filter(case_status, admin_map, unit))
+            )
+        }
+        _count_cases(counter, cases.values(), years)
+        _count_protection(counter, session, cases, years)
+        _count_support(counter, session, cases, years)
+        _count_activities(counter, session, admin_map, unit, years)
+    return Rollup(admin_map, unit, years, counter.values())
+
+
+def _count_cases(counter: _Counter, cases: Iterable[Any], years: Sequence[int]) -> None:
+    for c in cases:
+        if not _in_years(c.received_on, years):
+            continue
+        y, who = c.received_on.year, c.case_id
+        counter.person("I.1", y, who)
+        if c.verification_outcome != "victim":
+            continue
+        counter.person("I.2", y, who)
+        _count_sex_age(counter, "I.2.a", c, c.received_on, who)
+        if c.ethnicity in ("kinh", "other"):
+            counter.person("I.2.b.kinh" if c.ethnicity == "kinh" else "I.2.b.other_ethnic",
+                           y, who)
+        if c.nationality is not None and c.nationality != "VN":
+            counter.person("I.2.c.foreigner", y, who)
+        if c.scope == "domestic":
+            counter.person("I.2.d.domestic", y, who)
+        elif c.scope == "abroad":
+            counter.person("I.2.d.abroad", y, who)
+            country = DESTINATION_ROWS.get(c.destination_country or "", "other")
+            counter.person(f"I.2.d.abroad.{country}", y, who)
+        counter.person(f"I.2.e.{c.reception_form}", y, who)
+
+
+def _count_sex_age(counter: _Counter, prefix: str, c: Any, day: date, who: Any) -> None:
+    if c.sex not in ("male", "female"):
+        return
+    status = _status(c)
+    counter.person(f"{prefix}.{c.sex}", day.year, who)
+    if status.is_under(18, day):
+        counter.person(f"{prefix}.{c.sex}_u18", day.year, who)
+    if status.is_under(16, day):
+        counter.person(f"{prefix}.{c.sex}_u16", day.year, who)
+
+
+def _facts(session: Session, table: Table, cases: dict[str, Any]) -> list[Any]:
+    """Rows of a per-case fact table for the selected cases (in chunks of ids)."""
+    ids = list(cases)
+    rows: list[Any] = []
+    chunk_cases = 500
+    for start in range(0, len(ids), chunk_cases):
+        chunk = ids[start : start + chunk_cases]
+        rows.extend(session.execute(select(table).where(table.c.case_id.in_(chunk))))
+    return rows
+
+
+def _count_protection(counter: _Counter, session: Session, cases: dict[str, Any],
+                      years: Sequence[int]) -> None:
+    first: dict[tuple[str, str], date] = {}
+    for p in _facts(session, case_protection, cases):
+        person = (p.case_id, "victim" if p.protected == "victim" else f"rel:{p.relationship}")
+        if person not in first or p.occurred_on < first[person]:
+            first[person] = p.occurred_on
+    for person, day in first.items():
+        if _in_years(day, years):
+            counter.person("I.3", day.year, person)
+
+
+def _count_support(counter: _Counter, session: Session, cases: dict[str, Any],
+                   years: Sequence[int]) -> None:
+    supported: dict[tuple[str, int], set[str]] = defaultdict(set)  # (case, year) -> types
+    for s in _facts(session, case_support, cases):
+        if not _in_years(s.occurred_on, years):
+            continue
+        y = s.occurred_on.year
+        supported[(s.case_id, y)].add(s.support_type)
+        counter.person("II.4.1", y, s.case_id)
+        if s.support_type == "essential_needs":
+            counter.person("II.4.2", y, s.case_id)
+        if s.support_type == "loan":
+            counter.add("II.4.4.e.loan_amount", y, s.amount_vnd or 0)
+        if s.support_type == "hardship_allowance":
+            counter.add("II.4.4.g.hardship_allowance_amount", y, s.amount_vnd or 0)
+    first_admission: dict[tuple[str, int], date] = {}
+    for stay in _facts(session, case_shelter, cases):
+        if not _in_years(stay.admitted_on, years):
+            continue
+        key = (stay.case_id, stay.admitted_on.year)
+        if key not in first_admission or stay.admitted_on < first_admission[key]:
+            first_admission[key] = stay.admitted_on
+    for (case_id, y), admitted_on in first_admission.items():
+        counter.person("II.4.1", y, case_id)
+        counter.person("II.4.3", y, case_id)
+        _count_sex_age(counter, "II.4.3.a", cases[case_id], admitted_on, case_id)
+        for support_type in set(SHELTER_SUPPORT_ROWS) & supported.get((case_id, y), set()):
+            counter.person(f"II.4.3.b.{support_type}", y, case_id)
+    for case_id in cases:
+        for y in years:
+            types = supported.get((case_id, y), set())
+            if not types & set(REINTEGRATION_SUPPORTS):
+                continue
+            counter.person("II.4.4", y, case_id)
+            for support_type, letter in REINTEGRATION_ROWS.items():
+                if support_type in types:
+                    counter.person(f"II.4.4.{letter}.{support_type}", y, case_id)
+
+
+def _count_activities(counter: _Counter, session: Session, admin_map: AdminMap, unit: Unit,
+                      years: Sequence[int]) -> None:
+    query = select(activity_fact).where(
+        unit_filter(activity_fact, admin_map, unit), activity_fact.c.withdrawn.is_(False)
+    )
+    for a in session.execute(query):
+        if not _in_years(a.occurred_on, years):
+            continue
+        for row_id, column in ACTIVITY_ROWS.items():
+            counter.add(row_id, a.occurred_on.year, getattr(a, column))

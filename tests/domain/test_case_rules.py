@@ -1,0 +1,350 @@
+"""Every rule of the Case aggregate: refused steps raise with a stable code, accepted ones
+change the derived status. Pure domain, no store."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from uuid import uuid4
+
+import pytest
+
+from domain.case.aggregate import Case
+from domain.case.commands import COMMANDS
+from domain.case.values import Actor
+from domain.errors import InvalidInput, RuleViolation
+from tests.conftest import reception
+
+OFFICER = Actor("BP-87-01", "border_guard")
+SOCIAL = Actor("XH-87-01", "labour_social_affairs")
+NOW = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
+
+
+def new_case(**overrides: object) -> Case:
+    return Case.receive(uuid4(), COMMANDS["receive"].parse(reception(**overrides)), OFFICER, NOW)
+
+
+def do(case: Case, name: str, actor: Actor = OFFICER, at: datetime = NOW, **fields: object) -> None:
+    case.execute(COMMANDS[name].parse(fields), actor, at)
+
+
+def victim(received_on: date = date(2019, 3, 2), verified_on: date | None = None) -> Case:
+    unit = "29956" if received_on < date(2025, 7, 1) else "29955"
+    case = new_case(occurred_on=received_on, unit_code=unit)
+    do(case, "verify", occurred_on=verified_on or received_on, outcome="victim", deciding_body="police")
+    return case
+
+
+def refused(code: str, case: Case, name: str, **fields: object) -> RuleViolation:
+    version = case.version
+    pending = len(case.pending_events)
+    with pytest.raises(RuleViolation) as caught:
+        do(case, name, **fields)
+    assert caught.value.code == code, caught.value
+    assert case.version == version and len(case.pending_events) == pending
+    return caught.value
+
+
+# -- reception ---------------------------------------------------------------------------------
+
+
+def test_reception_opens_a_case_on_the_map_in_force() -> None:
+    case = new_case()
+    assert case.status.stage == "received"
+    assert case.status.received_on == date(2019, 3, 2)
+    assert case.status.unit_map == "old"
+    assert case.version == 1
+
+
+def test_reception_after_july_2025_uses_the_2025_map() -> None:
+    case = new_case(occurred_on=date(2025, 8, 1), unit_code="29955")  # Phường Hồng Ngự (2025)
+    assert case.status.unit_map == "2025"
+
+
+def test_reception_with_an_old_map_code_after_the_change_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="not a unit code on the 2025 map"):
+        new_case(occurred_on=date(2025, 8, 1), unit_code="29956")
+
+
+@pytest.mark.parametrize("code", ["99999", "870x", "1"])
+def test_unknown_unit_codes_are_refused(code: str) -> None:
+    with pytest.raises(InvalidInput):
+        new_case(unit_code=code)
+
+
+def test_reception_needs_its_record_number() -> None:
+    with pytest.raises(InvalidInput, match="legal_basis: is required"):
+        new_case(legal_basis=None)
+
+
+def test_reception_in_the_future_is_refused() -> None:
+    with pytest.raises(RuleViolation) as caught:
+        new_case(occurred_on=date(2026, 11, 2))
+    assert caught.value.code == "future_date"
+
+
+def test_reception_before_2012_is_refused() -> None:
+    with pytest.raises(RuleViolation) as caught:
+        new_case(occurred_on=date(2010, 5, 1))
+    assert caught.value.code == "too_early"
+
+
+def test_a_second_reception_is_refused() -> None:
+    case = new_case()
+    with pytest.raises(RuleViolation) as caught:
+        case.execute(COMMANDS["receive"].parse(reception()), OFFICER, NOW)
+    assert caught.value.code == "already_received"
+
+
+# -- dates ---------------------------------------------------------------------------------------
+
+
+def test_steps_before_the_reception_are_refused() -> None:
+    refused("before_reception", new_case(), "demographics", occurred_on="2019-03-01",
+            sex="female", ethnicity="kinh")
+
+
+def test_steps_dated_after_today_are_refused() -> None:
+    refused("future_date", new_case(), "request_verification", occurred_on="2026-11-02",
+            body="police")
+
+
+# -- demographics and trafficking form ----------------------------------------------------------
+
+
+def test_demographics_with_unknown_country_are_refused() -> None:
+    with pytest.raises(InvalidInput, match="ISO 3166"):
+        do(new_case(), "demographics", occurred_on="2019-03-02", sex="female",
+           ethnicity="kinh", nationality="XX")
+
+
+def test_foreigner_is_derived_from_nationality() -> None:
+    case = new_case()
+    do(case, "demographics", occurred_on="2019-03-02", sex="female", ethnicity="other",
+       nationality="LA", birth_year=2004)
+    assert case.status.is_foreigner is True
+    assert case.status.is_under(16, date(2019, 3, 2)) is True  # 14 before her birthday
+
+
+def test_birth_year_after_the_step_is_refused() -> None:
+    refused("birth_after_step", new_case(), "demographics", occurred_on="2019-03-02",
+            sex="male", ethnicity="kinh", birth_year=2020)
+
+
+def test_trafficking_abroad_needs_a_foreign_destination() -> None:
+    refused("missing_destination", new_case(), "trafficking", occurred_on="2019-03-02",
+            scope="abroad")
+    refused("missing_destination", new_case(), "trafficking", occurred_on="2019-03-02",
+            scope="abroad", destination_country="VN")
+    refused("destination_for_domestic", new_case(), "trafficking", occurred_on="2019-03-02",
+            scope="domestic", destination_country="CN")
+
+
+# -- verification and routing -------------------------------------------------------------------
+
+
+def test_routing_before_classification_is_refused() -> None:
+    refused("routing_before_classification", new_case(), "route", occurred_on="2019-03-05",
+            destination="returned_home")
+
+
+def test_verification_concluded_twice_is_refused_but_suspected_can_be_resolved() -> None:
+    case = new_case()
+    do(case, "verify", occurred_on="2019-03-04", outcome="suspected_victim", deciding_body="police")
+    do(case, "verify", occurred_on="2019-03-10", outcome="victim", deciding_body="police")
+    assert case.status.verification_outcome == "victim"
+    refused("already_verified", case, "verify", occurred_on="2019-03-11", outcome="not_victim",
+            deciding_body="police")
+
+
+def test_reception_procedures_overrun_is_visible() -> None:
+    on_time = victim(verified_on=date(2019, 3, 17))
+    assert on_time.status.procedures_due_on == date(2019, 3, 17)
+    assert on_time.status.procedures_overdue_days(date(2026, 1, 1)) == 0
+    late = victim(verified_on=date(2019, 3, 27))
+    assert late.status.procedures_overdue_days(date(2026, 1, 1)) == 10
+    pending = new_case()
+    assert pending.status.procedures_overdue_days(date(2019, 3, 20)) == 3
+
+
+# -- protection ---------------------------------------------------------------------------------
+
+
+def test_protection_of_a_relative_needs_the_relationship() -> None:
+    refused("missing_relationship", new_case(), "protect", occurred_on="2019-03-02",
+            protected="relative", measure="bảo vệ")
+    case = new_case()
+    do(case, "protect", occurred_on="2019-03-02", protected="relative", relationship="mother",
+       measure="bảo vệ", relative={"full_name": "Trần Thị Mẹ"})
+    assert case.status.protections[0].protected == "relative"
+
+
+# -- support ------------------------------------------------------------------------------------
+
+
+def test_support_before_identification_is_refused_under_the_2011_law() -> None:
+    error = refused("not_yet_identified", new_case(), "support", occurred_on="2019-03-03",
+                    support_type="medical_care", provider_agency="labour_social_affairs")
+    assert "1 July 2025" in error.message
+
+
+def test_support_during_identification_is_allowed_from_july_2025() -> None:
+    case = new_case(occurred_on=date(2025, 7, 3), unit_code="29955")
+    do(case, "support", occurred_on="2025-07-04", support_type="essential_needs",
+       period_days=10, provider_agency="health_department")
+    assert case.status.essential_needs_days_used == 10
+
+
+def test_support_for_a_person_who_is_not_a_victim_is_refused() -> None:
+    case = new_case()
+    do(case, "verify", occurred_on="2019-03-04", outcome="not_victim", deciding_body="police")
+    refused("not_a_victim", case, "support", occurred_on="2019-03-05", support_type="legal_aid",
+            provider_agency="legal_aid_centre")
+
+
+@pytest.mark.parametrize("amount", ["-5", "1.5", "abc", "0", True, 2.5])
+def test_bad_money_is_refused_before_anything_happens(amount: object) -> None:
+    with pytest.raises(InvalidInput):
+        do(victim(), "support", occurred_on="2019-03-05", support_type="loan",
+           amount_vnd=amount, provider_agency="social_policy_bank")
+
+
+def test_loans_and_allowances_need_their_amount() -> None:
+    refused("missing_amount", victim(), "support", occurred_on="2019-03-05",
+            support_type="hardship_allowance", provider_agency="labour_social_affairs")
+    case = victim()
+    do(case, "support", occurred_on="2019-03-05", support_type="loan", amount_vnd="30.000.000",
+       provider_agency="social_policy_bank")
+    assert case.status.total_amount_vnd("loan") == 30_000_000
+
+
+def test_essential_needs_are_capped_at_60_days_under_the_2011_law() -> None:
+    case = victim()
+    do(case, "support", occurred_on="2019-03-05", support_type="essential_needs", period_days=45,
+       provider_agency="labour_social_affairs")
+    error = refused("essential_needs_limit", case, "support", occurred_on="2019-04-20",
+                    support_type="essential_needs", period_days=16,
+                    provider_agency="labour_social_affairs")
+    assert "at most 15 more days" in error.hint
+    refused("missing_period", case, "support", occurred_on="2019-04-20",
+            support_type="essential_needs", provider_agency="labour_social_affairs")
+    refused("unexpected_period", case, "support", occurred_on="2019-04-20",
+            support_type="legal_aid", period_days=3, provider_agency="legal_aid_centre")
+
+
+def test_a_case_spanning_june_2025_is_judged_by_the_rule_on_each_date() -> None:
+    case = victim(received_on=date(2025, 5, 20))
+    do(case, "support", occurred_on="2025-05-21", support_type="essential_needs",
+       period_days=60, provider_agency="labour_social_affairs")
+    refused("essential_needs_limit", case, "support", occurred_on="2025-06-30",
+            support_type="essential_needs", period_days=1, provider_agency="labour_social_affairs")
+    do(case, "support", occurred_on="2025-07-01", support_type="essential_needs",
+       period_days=60, provider_agency="health_department")
+    assert case.status.essential_needs_days_used == 120
+    assert case.status.essential_needs_limit_days == 120
+    refused("essential_needs_limit", case, "support", occurred_on="2025-07-02",
+            support_type="essential_needs", period_days=1, provider_agency="health_department")
+
+
+def test_health_insurance_support_exists_only_from_july_2025_in_the_first_year() -> None:
+    refused("not_in_force", victim(), "support", occurred_on="2019-03-05",
+            support_type="health_insurance", provider_agency="labour_social_affairs")
+    case = victim(received_on=date(2025, 7, 2))
+    refused("outside_window", case, "support", occurred_on="2026-07-03",
+            support_type="health_insurance", provider_agency="health_department")
+    do(case, "support", occurred_on="2026-07-02", support_type="health_insurance",
+       amount_vnd=1_263_600, provider_agency="health_department")
+
+
+def test_shelter_admission_and_discharge() -> None:
+    case = victim()
+    refused("not_sheltered", case, "discharge_shelter", occurred_on="2019-03-04")
+    do(case, "admit_shelter", occurred_on="2019-03-04", facility="Cơ sở trợ giúp xã hội")
+    refused("already_sheltered", case, "admit_shelter", occurred_on="2019-03-05", facility="x")
+    assert case.status.currently_sheltered
+    do(case, "discharge_shelter", occurred_on="2019-04-04")
+    assert case.status.shelter_stays[0].discharged_on == date(2019, 4, 4)
+    assert "temporary_shelter" in case.status.support_types()
+
+
+# -- reintegration and closure -------------------------------------------------------------------
+
+
+def test_reintegration_once_and_only_for_victims() -> None:
+    case = victim()
+    do(case, "reintegrate", occurred_on="2019-06-01")
+    refused("already_reintegrated", case, "reintegrate", occurred_on="2019-06-02")
+    not_victim = new_case()
+    do(not_victim, "verify", occurred_on="2019-03-04", outcome="not_victim", deciding_body="police")
+    refused("not_a_victim", not_victim, "reintegrate", occurred_on="2019-06-01")
+
+
+def test_nothing_but_corrections_after_closure() -> None:
+    case = victim()
+    do(case, "close", occurred_on="2019-09-01", reason="reintegrated")
+    refused("after_closure", case, "close", occurred_on="2019-09-02", reason="reintegrated")
+    refused("after_closure", case, "support", occurred_on="2019-09-02", support_type="legal_aid",
+            provider_agency="legal_aid_centre")
+    do(case, "correct", occurred_on="2019-10-01", corrects_version=3, field="occurred_on",
+       old_value="2019-09-01", new_value="2019-08-30", reason="ngày trên quyết định")
+    assert case.status.closed_on == date(2019, 8, 30)
+
+
+# -- corrections ---------------------------------------------------------------------------------
+
+
+def demographics_case() -> Case:
+    case = victim()
+    do(case, "demographics", occurred_on="2019-03-02", sex="female", ethnicity="kinh",
+       birth_year=2003)
+    return case
+
+
+def test_a_correction_replaces_one_field_and_keeps_the_original() -> None:
+    case = demographics_case()
+    do(case, "correct", occurred_on="2020-01-10", corrects_version=3, field="birth_year",
+       old_value=2003, new_value="2004", reason="giấy khai sinh")
+    assert case.status.birth_year == 2004
+    assert case.status.corrections == 1
+    correction = case.pending_events[-1]
+    assert (correction.old_value, correction.new_value) == (2003, 2004)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"corrects_version": 9, "field": "birth_year", "old_value": 2003, "new_value": 2004}, "no_such_event"),
+        ({"corrects_version": 3, "field": "colour", "old_value": 1, "new_value": 2}, "no_such_field"),
+        ({"corrects_version": 3, "field": "officer_id", "old_value": "a", "new_value": "b"}, "no_such_field"),
+        ({"corrects_version": 3, "field": "birth_year", "old_value": 2001, "new_value": 2004}, "stale_old_value"),
+        ({"corrects_version": 3, "field": "birth_year", "old_value": 2003, "new_value": 2003}, "no_change"),
+        ({"corrects_version": 1, "field": "occurred_on", "old_value": "2019-03-02", "new_value": "2019-03-09"}, "before_reception"),
+    ],
+)
+def test_impossible_corrections_are_refused(fields: dict[str, object], code: str) -> None:
+    refused(code, demographics_case(), "correct", occurred_on="2020-01-10", reason="x", **fields)
+
+
+def test_a_correction_of_a_correction_is_refused() -> None:
+    case = demographics_case()
+    do(case, "correct", occurred_on="2020-01-10", corrects_version=3, field="birth_year",
+       old_value=2003, new_value=2004, reason="giấy khai sinh")
+    refused("correcting_a_correction", case, "correct", occurred_on="2020-01-11",
+            corrects_version=4, field="reason", old_value="giấy khai sinh", new_value="x",
+            reason="x")
+
+
+def test_a_correction_value_is_checked_like_the_original_field() -> None:
+    with pytest.raises(InvalidInput):
+        do(demographics_case(), "correct", occurred_on="2020-01-10", corrects_version=3,
+           field="nationality", old_value="VN", new_value="Atlantis", reason="x")
+
+
+def test_a_corrected_personal_field_is_never_shown() -> None:
+    from domain.case.history import case_history_rows
+
+    case = victim()
+    do(case, "correct", occurred_on="2020-01-10", corrects_version=1, field="person.full_name",
+       old_value="Lê Thị Mẫu", new_value="Lê Thị Mẫn", reason="CCCD")
+    rendered = repr(case_history_rows(case.steps.values())) + repr(case.pending_events)
+    assert "Mẫu" not in rendered and "Mẫn" not in rendered
+    assert case.steps[1].data["person"].full_name == "Lê Thị Mẫn"
