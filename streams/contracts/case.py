@@ -5,9 +5,13 @@ What leaves, per step: the pseudonymous case id, the step's version, kind, busin
 non-identifying fields. What never leaves: ``person`` (the received person's name, identity
 number, address, phone) and ``relative`` (the same for a protected relative). Of ``relative``
 only whether it is on file leaves (``relative_on_file``). A correction of a personal field
-(``person.*``, ``relative.*``) is published without its old value, new value and reason
+(``person.*``, ``relative.*``) is published without its old and new value
 (``values_withheld``): the public knows that a personal field was corrected, never what it
-says. Reasons of other corrections are published: officers must not write identities in them.
+says. The reason of a correction is published (the projections keep it too): officers write
+why, never whom ("theo giấy khai sinh").
+
+The reverse, :func:`case_event_from_public`, rebuilds a domain event from public data (the
+personal fields empty), so the projections run the same code on Kafka as in process.
 
 Each field is listed here explicitly: a field added to an internal event does not leave until
 a contract names it (and its schema gets the field, which is a compatible change).
@@ -15,9 +19,15 @@ a contract names it (and its schema gets the field, which is a compatible change
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
 
 from domain.case.aggregate import Case, CaseEvent
+from domain.case.commands import FIELD_PARSERS
+from domain.case.values import PersonalData
 from streams.contracts.model import (
     BOOLEAN,
     DATE,
@@ -97,9 +107,9 @@ SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
         FieldSpec("field", STRING, "Field corrected (person.* / relative.* values withheld)."),
         FieldSpec("old_value", SCALAR_OR_NULL, "Value replaced; null when withheld."),
         FieldSpec("new_value", SCALAR_OR_NULL, "Value now in force; null when withheld."),
-        FieldSpec("reason", STRING_OR_NULL, "Why; null when withheld."),
+        FieldSpec("reason", STRING, "Why the step was corrected (never whom it concerns)."),
         FieldSpec("values_withheld", BOOLEAN,
-                  "True when a personal field was corrected: values and reason not published."),
+                  "True when a personal field was corrected: the values are not published."),
     ),
 }
 
@@ -145,7 +155,7 @@ def _mapper(kind: str):  # type: ignore[no-untyped-def]
             "field": event.field,
             "old_value": None if withheld else event.old_value,
             "new_value": None if withheld else event.new_value,
-            "reason": None if withheld else event.reason,
+            "reason": event.reason,
             "values_withheld": withheld,
         }
 
@@ -169,5 +179,49 @@ def case_contracts() -> list[Contract]:
             description=f"A step of a case: {kind}. No identifying data of any person.",
             mapper=_mapper(kind),
             subject_of=_subject,
+            to_domain=case_event_from_public,
         ))
     return contracts
+
+
+#: Public fields that describe the event rather than being one of its fields.
+_DERIVED_FIELDS = ("case_id", "version", "kind", "recorded_at", "relative_on_file",
+                   "values_withheld")
+
+
+def _parse_corrected(field: str, value: Any) -> Any:
+    """A corrected value as the aggregate stored it (dates as dates, codes as text)."""
+    if value is None:
+        return None
+    parser = FIELD_PARSERS.get(field)
+    assert parser is not None, f"no parser for corrected field {field!r}"
+    return parser(value, field)
+
+
+def case_event_from_public(data: dict[str, Any]) -> CaseEvent:
+    """The domain event a public case event stands for, personal fields empty.
+
+    Everything a projection reads is in the public data; what is not (the person, the
+    relative, the values of personal corrections) stays empty here.
+    """
+    kind = data["kind"]
+    event_class = getattr(Case, kind)
+    assert issubclass(event_class, CaseEvent), kind
+    kwargs: dict[str, Any] = {
+        "originator_id": UUID(data["case_id"]),
+        "originator_version": int(data["version"]),
+        "timestamp": datetime.fromisoformat(data["recorded_at"]),
+        "occurred_on": date.fromisoformat(data["occurred_on"]),
+    }
+    for spec in SPECIFIC[kind] + COMMON:
+        if spec.name not in kwargs and spec.name not in _DERIVED_FIELDS:
+            kwargs.setdefault(spec.name, data[spec.name])
+    if kind == "Received":
+        kwargs.update(person=PersonalData(), originator_topic=get_topic(Case))
+    elif kind == "ProtectionApplied":
+        kwargs["relative"] = PersonalData() if data["relative_on_file"] else None
+    elif kind == "CorrectionRecorded":
+        field = data["field"]
+        kwargs["old_value"] = _parse_corrected(field, data["old_value"])
+        kwargs["new_value"] = _parse_corrected(field, data["new_value"])
+    return event_class(**kwargs)

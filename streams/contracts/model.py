@@ -68,6 +68,8 @@ class Contract:
     description: str
     mapper: Mapper
     subject_of: Callable[[Any], str]
+    #: Rebuilds the domain event from public data (for projections driven from Kafka).
+    to_domain: Callable[[dict[str, Any]], Any] | None = None
 
     @property
     def dataschema(self) -> str:

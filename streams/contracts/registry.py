@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from streams.contracts.audit import checkpoint_contract
+from streams.contracts.activity import activity_contracts
+from streams.contracts.audit import CHECKPOINT_INTERNAL_TOPIC, checkpoint_contract
 from streams.contracts.case import case_contracts
 from streams.contracts.model import Contract, PublicMessage, stable_event_id, store_source
 
-CONTRACTS: tuple[Contract, ...] = (*case_contracts(), checkpoint_contract())
+CONTRACTS: tuple[Contract, ...] = (
+    *case_contracts(), *activity_contracts(), checkpoint_contract()
+)
 _BY_INTERNAL = {c.internal_topic: c for c in CONTRACTS}
 _BY_TYPE = {c.public_type: c for c in CONTRACTS}
 assert len(_BY_INTERNAL) == len(CONTRACTS) == len(_BY_TYPE), "one contract per type"
@@ -28,7 +31,8 @@ def contract_for_type(public_type: str) -> Contract:
 
 def published_internal_topics() -> tuple[str, ...]:
     """Stored event topics the relay publishes (checkpoints are published on their own)."""
-    return tuple(c.internal_topic for c in CONTRACTS if c.internal_topic.startswith("socai.case:"))
+    return tuple(c.internal_topic for c in CONTRACTS
+                 if c.internal_topic != CHECKPOINT_INTERNAL_TOPIC)
 
 
 def to_public(event: Any, store_id: str) -> PublicMessage | None:
@@ -45,3 +49,12 @@ def to_public(event: Any, store_id: str) -> PublicMessage | None:
         time=event.timestamp,
         data=contract.data_of(event),
     )
+
+
+def domain_event_of(envelope: dict[str, Any]) -> Any:
+    """The domain event a published CloudEvent stands for (personal fields empty), for
+    drivers of the projections; None for types without a reverse mapping (checkpoints)."""
+    contract = contract_for_type(envelope["type"])
+    if contract.to_domain is None:
+        return None
+    return contract.to_domain(envelope["data"])

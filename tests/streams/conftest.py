@@ -12,6 +12,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -82,9 +83,35 @@ def demo_store_template(tmp_path_factory: pytest.TempPathFactory) -> StoreFiles:
     app = files.open()
     try:
         run_scenario(app, ScenarioConfig(cases=DEMO_CASES, seed=DEMO_SEED))
+        _record_activities(app)
     finally:
         app.close()
     return files
+
+
+def _record_activities(app: SocaiApplication) -> None:
+    """A few programme activities (and one withdrawal) after the cases."""
+    from domain.activity.commands import (
+        DistributeMaterials,
+        HoldCommunicationSession,
+        IssueDirective,
+        Withdraw,
+    )
+    from domain.case.values import Actor
+
+    actor = Actor("CB-777", "labour_social_affairs")
+    recorded = [
+        app.record_activity(IssueDirective.parse(
+            {"occurred_on": "2024-03-01", "unit_code": "87", "documents": 2}), actor),
+        app.record_activity(HoldCommunicationSession.parse(
+            {"occurred_on": "2024-04-02", "unit_code": "87", "sessions": 3,
+             "participants": 240}), actor),
+        app.record_activity(DistributeMaterials.parse(
+            {"occurred_on": "2025-09-10", "unit_code": "82", "posters": 40,
+             "leaflets": 1500}), actor),
+    ]
+    app.withdraw_activity(recorded[0], Withdraw(
+        occurred_on=date(2024, 3, 5), reason="recorded twice"), actor)
 
 
 @pytest.fixture

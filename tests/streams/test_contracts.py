@@ -99,7 +99,7 @@ def test_every_public_event_validates_and_carries_no_personal_data(demo_store):
         secrets = personal_values(app)
         messages = [m for m in (to_public(app.mapper.to_domain_event(n), "test")
                                 for n in app.notifications()) if m]
-        assert len(messages) == app.max_position()  # every case event has a contract
+        assert len(messages) == app.max_position()  # every stored event has a contract
     finally:
         app.close()
     seen_types = set()
@@ -113,12 +113,14 @@ def test_every_public_event_validates_and_carries_no_personal_data(demo_store):
         jsonschema.validate(envelope["data"], schema,
                             format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
         assert set(envelope["data"]) == {f.name for f in contract.fields}
-        assert message.key == envelope["subject"].encode() == envelope["data"]["case_id"].encode()
-        assert envelope["id"] == stable_event_id(
-            envelope["source"], envelope["data"]["case_id"], envelope["data"]["version"])
+        data = envelope["data"]
+        owner = data["case_id"] if "case_id" in data else data["activity_id"]
+        assert message.key == envelope["subject"].encode() == owner.encode()
+        assert envelope["id"] == stable_event_id(envelope["source"], owner, data["version"])
         seen_types.add(envelope["type"])
     assert "vn.socai.case.Received.v1" in seen_types
     assert "vn.socai.case.CorrectionRecorded.v1" in seen_types
+    assert "vn.socai.activity.Withdrawn.v1" in seen_types
 
 
 def test_unmapped_events_do_not_leave():
@@ -138,11 +140,12 @@ def test_personal_corrections_are_published_without_values():
         originator_id=uuid4(), originator_version=3, timestamp=datetime(2024, 1, 2, tzinfo=UTC),
         occurred_on=date(2024, 1, 2), officer_id="o1", agency="police", legal_basis=None,
         corrects_version=1, field="person.full_name", old_value="Nguyễn Văn Ấn",
-        new_value="Nguyễn Văn Án", reason="Nguyễn Văn Án misspelled",
+        new_value="Nguyễn Văn Án", reason="Đính chính theo giấy khai sinh",
     )
     message = to_public(event, "test")
     assert message is not None
     assert "Nguy" not in message.value.decode()
     data = read_message(message.value)["data"]
     assert data["values_withheld"] is True
-    assert data["old_value"] is data["new_value"] is data["reason"] is None
+    assert data["old_value"] is data["new_value"] is None
+    assert data["reason"] == "Đính chính theo giấy khai sinh"
