@@ -61,3 +61,8 @@ def read_topic(bootstrap: str, topic: str, expected: int | None = None,
 
 def envelopes(records: list[Any]) -> list[dict[str, Any]]:
     return [read_message(r.value) for r in records]
+
+
+def stored_case_events(app: SocaiApplication) -> int:
+    """How many case events the store holds (what socai.case-events.v1 must carry)."""
+    return sum(1 for n in app.notifications() if n.topic.startswith("socai.case:"))
