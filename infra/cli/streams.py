@@ -162,3 +162,41 @@ def schemas(
         raise typer.Exit(1)
     for contract in CONTRACTS:
         console.print(f"{contract.public_type:45} {contract.stream.topic}  ok")
+
+
+@app.command("worker")
+@refusing
+def worker(
+    ctx: typer.Context,
+    kafka: str = KAFKA_OPTION,
+    group: str = typer.Option("socai-projections", "--group",
+                              help="Consumer group; workers in one group share partitions."),
+    batch: int = typer.Option(500, "--batch", min=1, max=100_000,
+                              help="Records applied per SQL transaction (at most)."),
+    loglevel: str = typer.Option("warning", "--log-level", help="faust log level."),
+) -> None:
+    """Run a faust worker that builds the projections from the public topics.
+
+    Start several (same --group) to share the partitions. Tables go where `socai
+    projections` puts them (SOCAI_PROJECTIONS_DB, else beside the store).
+    """
+    import logging
+
+    from sqlalchemy import create_engine
+
+    from infra.projection_db import projections_url
+    from infra.streaming import kafka_bootstrap
+    from projections.registry import all_projections
+    from streams.topics import ensure_topics
+    from streams.worker import ProjectionSink, create_app, immediate_sqlite, run_worker
+
+    bootstrap = kafka_bootstrap(kafka)
+    ensure_topics(bootstrap)
+    url = projections_url(state(ctx).settings())
+    logging.getLogger("socai.streams.worker").setLevel(logging.INFO)
+
+    def sink() -> ProjectionSink:
+        engine = immediate_sqlite(create_engine(url))
+        return ProjectionSink(engine, all_projections(), consumer=group)
+
+    run_worker(create_app(bootstrap, sink, group=group, batch_records=batch), loglevel=loglevel)
