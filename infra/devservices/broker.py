@@ -67,7 +67,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
+def die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent (thread) dies; runs in the child
+    between fork and exec."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -120,7 +122,7 @@ class Broker:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=env,
-            preexec_fn=_die_with_parent,  # only prctl: async-signal-safe
+            preexec_fn=die_with_parent,  # only prctl: async-signal-safe
         )
         deadline = time.monotonic() + timeout_seconds
         while time.monotonic() < deadline:
