@@ -145,12 +145,18 @@ def tail(
 def schemas(
     write: bool = typer.Option(False, "--write", help="Publish the schemas of changed"
                                " contracts (refused if a change breaks consumers)."),
+    markdown: bool = typer.Option(False, "--markdown", help="Print the catalogue of public"
+                                  " types as the Markdown table of docs/streams.md."),
 ) -> None:
     """Check (default) or publish the JSON Schemas of the public event types."""
     from streams.contracts import CONTRACTS
+    from streams.contracts.catalogue import contracts_table
     from streams.contracts.compat import check_published, write_schemas
     from streams.schemas import SCHEMA_DIR
 
+    if markdown:
+        sys.stdout.write(contracts_table(CONTRACTS))
+        return
     if write:
         for path in write_schemas(CONTRACTS, SCHEMA_DIR):
             console.print(f"wrote {path}")

@@ -149,3 +149,11 @@ def test_personal_corrections_are_published_without_values():
     assert data["values_withheld"] is True
     assert data["old_value"] is data["new_value"] is None
     assert data["reason"] == "Đính chính theo giấy khai sinh"
+
+
+def test_the_docs_publish_the_current_catalogue():
+    from streams.contracts.catalogue import contracts_table
+    from tests.streams.processes import REPO_ROOT
+
+    page = (REPO_ROOT / "docs" / "streams.md").read_text(encoding="utf-8")
+    assert contracts_table(CONTRACTS) in page, "regenerate: socai streams schemas --markdown"
