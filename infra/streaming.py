@@ -84,3 +84,17 @@ class ApplicationLog:
 
     def head(self) -> int:
         return self.app.max_position()
+
+
+def publish_checkpoint_if_configured(checkpoint: dict[str, Any]) -> str | None:
+    """Publish a ledger checkpoint document to ``socai.audit-checkpoints.v1`` when
+    ``SOCAI_KAFKA`` is set; returns the event id, or None when no cluster is configured.
+    The ledger calls this right after it signs a checkpoint."""
+    if not os.environ.get("SOCAI_KAFKA"):
+        return None
+    from streams.relay import publish_checkpoint
+    from streams.topics import AUDIT_CHECKPOINTS, ensure_topics
+
+    bootstrap = kafka_bootstrap()
+    ensure_topics(bootstrap, (AUDIT_CHECKPOINTS,))
+    return publish_checkpoint(checkpoint, bootstrap, store_id())

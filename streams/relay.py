@@ -204,12 +204,13 @@ def checkpoint_message(checkpoint: dict[str, Any], store_id: str) -> PublicMessa
     contract = checkpoint_contract()
     source = store_source(store_id)
     data = contract.data_of(checkpoint)
-    made_at = checkpoint["made_at"]
+    made_at = checkpoint["time"]
     if isinstance(made_at, str):
         made_at = datetime.fromisoformat(made_at)
     return PublicMessage.build(
         contract,
-        event_id=stable_event_id(source, "checkpoint", int(checkpoint["tree_size"])),
+        event_id=stable_event_id(source, f"checkpoint-{checkpoint['key_id']}",
+                                 int(checkpoint["tree_size"])),
         source=source,
         subject=store_id,
         time=made_at,
@@ -219,8 +220,9 @@ def checkpoint_message(checkpoint: dict[str, Any], store_id: str) -> PublicMessa
 
 def publish_checkpoint(checkpoint: dict[str, Any], bootstrap: str, store_id: str,
                        producer: KafkaProducer | None = None) -> str:
-    """Publish one checkpoint to ``socai.audit-checkpoints.v1`` and wait for the broker's
-    acknowledgement; returns the event id. Called by the ledger when it makes a checkpoint."""
+    """Publish one checkpoint (the ledger's ``Checkpoint.to_json()``) to
+    ``socai.audit-checkpoints.v1`` and wait for the broker's acknowledgement; returns the
+    event id (stable per signing key and tree size)."""
     message = checkpoint_message(checkpoint, store_id)
     own = producer is None
     producer = producer or make_producer(bootstrap)

@@ -11,27 +11,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from streams.contracts.model import (
-    DATETIME,
-    INTEGER,
-    STRING,
-    STRING_OR_NULL,
-    Contract,
-    FieldSpec,
-)
+from streams.contracts.model import DATETIME, INTEGER, STRING, Contract, FieldSpec
 from streams.topics import AUDIT_CHECKPOINTS
 
 #: The internal name of a checkpoint (checkpoints are not events of the store's log).
 CHECKPOINT_INTERNAL_TOPIC = "socai.audit:Checkpoint"
 CHECKPOINT_TYPE = "vn.socai.audit.Checkpoint.v1"
 
+#: Exactly the ledger's checkpoint document (``Checkpoint.to_json()``), so a witness can check
+#: the Ed25519 signature over the published fields alone.
 FIELDS = (
+    FieldSpec("format", STRING, "Checkpoint format and signing domain."),
     FieldSpec("tree_size", INTEGER, "Number of log entries the checkpoint commits to."),
     FieldSpec("root_hash", STRING, "Merkle tree root over those entries (hex)."),
-    FieldSpec("made_at", DATETIME, "When the checkpoint was made (UTC)."),
-    FieldSpec("signature", STRING, "Ed25519 signature over the checkpoint (base64 or hex)."),
-    FieldSpec("key_id", STRING_OR_NULL, "Id or fingerprint of the signing key.", required=False),
-    FieldSpec("public_key", STRING_OR_NULL, "Public key to verify with.", required=False),
+    FieldSpec("last_position", INTEGER, "Notification position of the last entry covered."),
+    FieldSpec("chain_head", STRING, "Hash-chain value after the last entry (hex)."),
+    FieldSpec("time", DATETIME, "When the checkpoint was made (UTC, ISO 8601)."),
+    FieldSpec("key_id", STRING, "Fingerprint of the Ed25519 signing key (hex)."),
+    FieldSpec("signature", STRING, "Ed25519 signature over the signed text (base64)."),
 )
 
 

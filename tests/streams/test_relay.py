@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from infra.devservices.broker import Broker, free_port
-from infra.streaming import ApplicationLog, store_engine
+from infra.streaming import ApplicationLog, publish_checkpoint_if_configured, store_engine
 from streams.contracts import contract_for_type
 from streams.positions import PositionStore
 from streams.relay import DEFAULT_RELAY_NAME, Relay, publish_checkpoint
@@ -129,13 +129,18 @@ def test_relay_backs_off_while_the_broker_is_away_and_then_delivers(demo_store):
         broker.stop()
 
 
-def test_checkpoints_are_published_with_a_stable_id(fresh_kafka):
-    checkpoint = {"tree_size": 42, "root_hash": "ab" * 32, "made_at": "2026-11-23T11:00:00+00:00",
-                  "signature": "c2lnbmF0dXJl", "key_id": "k1"}
+def test_checkpoints_are_published_with_a_stable_id(fresh_kafka, monkeypatch):
+    checkpoint = {"format": "socai-ledger-checkpoint-v1", "tree_size": 42, "root_hash": "ab" * 32,
+                  "last_position": 42, "chain_head": "cd" * 32,
+                  "time": "2026-11-23T11:00:00+00:00", "key_id": "ef" * 8,
+                  "signature": "c2lnbmF0dXJl"}
     first = publish_checkpoint(checkpoint, fresh_kafka, "test")
-    again = publish_checkpoint(checkpoint, fresh_kafka, "test")
-    assert first == again
+    monkeypatch.delenv("SOCAI_KAFKA", raising=False)
+    assert publish_checkpoint_if_configured(checkpoint) is None
+    monkeypatch.setenv("SOCAI_KAFKA", fresh_kafka)
+    monkeypatch.setenv("SOCAI_STORE_ID", "test")
+    assert publish_checkpoint_if_configured(checkpoint) == first
     events = envelopes(read_topic(fresh_kafka, AUDIT_CHECKPOINTS.topic, expected=2))
     assert [e["type"] for e in events] == ["vn.socai.audit.Checkpoint.v1"] * 2
-    assert events[0]["data"]["tree_size"] == 42
-    assert events[0]["data"]["public_key"] is None
+    assert {e["id"] for e in events} == {first}
+    assert events[0]["data"] == checkpoint  # exactly the signed document
