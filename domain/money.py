@@ -30,6 +30,8 @@ def require_amount_vnd(value: object, field: str = "amount_vnd") -> int:
         raise InvalidInput(field, "must be a whole number of đồng, not true/false")
     if isinstance(value, str):
         text = value.strip().removesuffix("đ").strip()
+        if text.startswith("-"):
+            raise InvalidInput(field, f"{value} is not positive", hint="amounts are > 0 đồng")
         if not _AMOUNT_TEXT.fullmatch(text):
             raise InvalidInput(
                 field,

@@ -66,7 +66,10 @@ def demo(
         None,
     )
     corrected = next((s for s in statuses if s.corrections), None)
-    shown = [s for s in (spanning, corrected) if s is not None] or statuses[:2]
+    shown: list = []  # type: ignore[type-arg]
+    for candidate in (spanning, corrected, *statuses):
+        if candidate is not None and candidate not in shown:
+            shown.append(candidate)
     for status in shown[:2]:
         console.rule(f"history of case {status.case_id}")
         render_history(app, status.case_id)

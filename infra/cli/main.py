@@ -7,6 +7,8 @@ options (``--store``, ``--key-file``) are read once here.
 from __future__ import annotations
 
 import importlib
+import logging
+import os
 import sys
 
 import typer
@@ -65,6 +67,10 @@ for _module, _func, _name in COMMANDS:
 
 
 def run() -> None:
+    logging.basicConfig(
+        level=os.environ.get("SOCAI_LOG_LEVEL", "WARNING").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         app()
     except SocaiError as error:

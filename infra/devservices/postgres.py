@@ -8,6 +8,7 @@ as the ``postgres`` user that Debian's package creates.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -60,20 +61,41 @@ class TemporaryPostgres:
     def start(self) -> TemporaryPostgres:
         if self._as_postgres:
             shutil.chown(self.root, user="postgres", group="postgres")
-        self._run("initdb", "-D", str(self.data_dir), "-U", self.user, "-A", "trust",
-                  "--no-sync", "-E", "UTF8", "--locale=C")
-        options = (f"-h 127.0.0.1 -p {self.port} -k {self.root} -F"
-                   " -c max_connections=200 -c fsync=off -c synchronous_commit=off")
-        self._run("pg_ctl", "-D", str(self.data_dir), "-o", options,
-                  "-l", str(self.root / "server.log"), "-w", "-t", str(START_TIMEOUT_SECONDS),
-                  "start")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data_dir),
+            "-U",
+            self.user,
+            "-A",
+            "trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        )
+        options = (
+            f"-h 127.0.0.1 -p {self.port} -k {self.root} -F"
+            " -c max_connections=200 -c fsync=off -c synchronous_commit=off"
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data_dir),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-t",
+            str(START_TIMEOUT_SECONDS),
+            "start",
+        )
         return self
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.root, ignore_errors=True)
 
     def url(self, dbname: str = "postgres") -> str:
@@ -86,5 +108,3 @@ class TemporaryPostgres:
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{dbname}"')
         return self.url(dbname)
-
-

@@ -30,7 +30,13 @@ def do(case: Case, name: str, actor: Actor = OFFICER, at: datetime = NOW, **fiel
 def victim(received_on: date = date(2019, 3, 2), verified_on: date | None = None) -> Case:
     unit = "29956" if received_on < date(2025, 7, 1) else "29955"
     case = new_case(occurred_on=received_on, unit_code=unit)
-    do(case, "verify", occurred_on=verified_on or received_on, outcome="victim", deciding_body="police")
+    do(
+        case,
+        "verify",
+        occurred_on=verified_on or received_on,
+        outcome="victim",
+        deciding_body="police",
+    )
     return case
 
 
@@ -99,13 +105,20 @@ def test_a_second_reception_is_refused() -> None:
 
 
 def test_steps_before_the_reception_are_refused() -> None:
-    refused("before_reception", new_case(), "demographics", occurred_on="2019-03-01",
-            sex="female", ethnicity="kinh")
+    refused(
+        "before_reception",
+        new_case(),
+        "demographics",
+        occurred_on="2019-03-01",
+        sex="female",
+        ethnicity="kinh",
+    )
 
 
 def test_steps_dated_after_today_are_refused() -> None:
-    refused("future_date", new_case(), "request_verification", occurred_on="2026-11-02",
-            body="police")
+    refused(
+        "future_date", new_case(), "request_verification", occurred_on="2026-11-02", body="police"
+    )
 
 
 # -- demographics and trafficking form ----------------------------------------------------------
@@ -113,38 +126,76 @@ def test_steps_dated_after_today_are_refused() -> None:
 
 def test_demographics_with_unknown_country_are_refused() -> None:
     with pytest.raises(InvalidInput, match="ISO 3166"):
-        do(new_case(), "demographics", occurred_on="2019-03-02", sex="female",
-           ethnicity="kinh", nationality="XX")
+        do(
+            new_case(),
+            "demographics",
+            occurred_on="2019-03-02",
+            sex="female",
+            ethnicity="kinh",
+            nationality="XX",
+        )
 
 
 def test_foreigner_is_derived_from_nationality() -> None:
     case = new_case()
-    do(case, "demographics", occurred_on="2019-03-02", sex="female", ethnicity="other",
-       nationality="LA", birth_year=2004)
+    do(
+        case,
+        "demographics",
+        occurred_on="2019-03-02",
+        sex="female",
+        ethnicity="other",
+        nationality="LA",
+        birth_year=2004,
+    )
     assert case.status.is_foreigner is True
     assert case.status.is_under(16, date(2019, 3, 2)) is True  # 14 before her birthday
 
 
 def test_birth_year_after_the_step_is_refused() -> None:
-    refused("birth_after_step", new_case(), "demographics", occurred_on="2019-03-02",
-            sex="male", ethnicity="kinh", birth_year=2020)
+    refused(
+        "birth_after_step",
+        new_case(),
+        "demographics",
+        occurred_on="2019-03-02",
+        sex="male",
+        ethnicity="kinh",
+        birth_year=2020,
+    )
 
 
 def test_trafficking_abroad_needs_a_foreign_destination() -> None:
-    refused("missing_destination", new_case(), "trafficking", occurred_on="2019-03-02",
-            scope="abroad")
-    refused("missing_destination", new_case(), "trafficking", occurred_on="2019-03-02",
-            scope="abroad", destination_country="VN")
-    refused("destination_for_domestic", new_case(), "trafficking", occurred_on="2019-03-02",
-            scope="domestic", destination_country="CN")
+    refused(
+        "missing_destination", new_case(), "trafficking", occurred_on="2019-03-02", scope="abroad"
+    )
+    refused(
+        "missing_destination",
+        new_case(),
+        "trafficking",
+        occurred_on="2019-03-02",
+        scope="abroad",
+        destination_country="VN",
+    )
+    refused(
+        "destination_for_domestic",
+        new_case(),
+        "trafficking",
+        occurred_on="2019-03-02",
+        scope="domestic",
+        destination_country="CN",
+    )
 
 
 # -- verification and routing -------------------------------------------------------------------
 
 
 def test_routing_before_classification_is_refused() -> None:
-    refused("routing_before_classification", new_case(), "route", occurred_on="2019-03-05",
-            destination="returned_home")
+    refused(
+        "routing_before_classification",
+        new_case(),
+        "route",
+        occurred_on="2019-03-05",
+        destination="returned_home",
+    )
 
 
 def test_verification_concluded_twice_is_refused_but_suspected_can_be_resolved() -> None:
@@ -152,8 +203,14 @@ def test_verification_concluded_twice_is_refused_but_suspected_can_be_resolved()
     do(case, "verify", occurred_on="2019-03-04", outcome="suspected_victim", deciding_body="police")
     do(case, "verify", occurred_on="2019-03-10", outcome="victim", deciding_body="police")
     assert case.status.verification_outcome == "victim"
-    refused("already_verified", case, "verify", occurred_on="2019-03-11", outcome="not_victim",
-            deciding_body="police")
+    refused(
+        "already_verified",
+        case,
+        "verify",
+        occurred_on="2019-03-11",
+        outcome="not_victim",
+        deciding_body="police",
+    )
 
 
 def test_reception_procedures_overrun_is_visible() -> None:
@@ -170,11 +227,24 @@ def test_reception_procedures_overrun_is_visible() -> None:
 
 
 def test_protection_of_a_relative_needs_the_relationship() -> None:
-    refused("missing_relationship", new_case(), "protect", occurred_on="2019-03-02",
-            protected="relative", measure="bảo vệ")
+    refused(
+        "missing_relationship",
+        new_case(),
+        "protect",
+        occurred_on="2019-03-02",
+        protected="relative",
+        measure="bảo vệ",
+    )
     case = new_case()
-    do(case, "protect", occurred_on="2019-03-02", protected="relative", relationship="mother",
-       measure="bảo vệ", relative={"full_name": "Trần Thị Mẹ"})
+    do(
+        case,
+        "protect",
+        occurred_on="2019-03-02",
+        protected="relative",
+        relationship="mother",
+        measure="bảo vệ",
+        relative={"full_name": "Trần Thị Mẹ"},
+    )
     assert case.status.protections[0].protected == "relative"
 
 
@@ -182,77 +252,182 @@ def test_protection_of_a_relative_needs_the_relationship() -> None:
 
 
 def test_support_before_identification_is_refused_under_the_2011_law() -> None:
-    error = refused("not_yet_identified", new_case(), "support", occurred_on="2019-03-03",
-                    support_type="medical_care", provider_agency="labour_social_affairs")
+    error = refused(
+        "not_yet_identified",
+        new_case(),
+        "support",
+        occurred_on="2019-03-03",
+        support_type="medical_care",
+        provider_agency="labour_social_affairs",
+    )
     assert "1 July 2025" in error.message
 
 
 def test_support_during_identification_is_allowed_from_july_2025() -> None:
     case = new_case(occurred_on=date(2025, 7, 3), unit_code="29955")
-    do(case, "support", occurred_on="2025-07-04", support_type="essential_needs",
-       period_days=10, provider_agency="health_department")
+    do(
+        case,
+        "support",
+        occurred_on="2025-07-04",
+        support_type="essential_needs",
+        period_days=10,
+        provider_agency="health_department",
+    )
     assert case.status.essential_needs_days_used == 10
 
 
 def test_support_for_a_person_who_is_not_a_victim_is_refused() -> None:
     case = new_case()
     do(case, "verify", occurred_on="2019-03-04", outcome="not_victim", deciding_body="police")
-    refused("not_a_victim", case, "support", occurred_on="2019-03-05", support_type="legal_aid",
-            provider_agency="legal_aid_centre")
+    refused(
+        "not_a_victim",
+        case,
+        "support",
+        occurred_on="2019-03-05",
+        support_type="legal_aid",
+        provider_agency="legal_aid_centre",
+    )
 
 
 @pytest.mark.parametrize("amount", ["-5", "1.5", "abc", "0", True, 2.5])
 def test_bad_money_is_refused_before_anything_happens(amount: object) -> None:
     with pytest.raises(InvalidInput):
-        do(victim(), "support", occurred_on="2019-03-05", support_type="loan",
-           amount_vnd=amount, provider_agency="social_policy_bank")
+        do(
+            victim(),
+            "support",
+            occurred_on="2019-03-05",
+            support_type="loan",
+            amount_vnd=amount,
+            provider_agency="social_policy_bank",
+        )
 
 
 def test_loans_and_allowances_need_their_amount() -> None:
-    refused("missing_amount", victim(), "support", occurred_on="2019-03-05",
-            support_type="hardship_allowance", provider_agency="labour_social_affairs")
+    refused(
+        "missing_amount",
+        victim(),
+        "support",
+        occurred_on="2019-03-05",
+        support_type="hardship_allowance",
+        provider_agency="labour_social_affairs",
+    )
     case = victim()
-    do(case, "support", occurred_on="2019-03-05", support_type="loan", amount_vnd="30.000.000",
-       provider_agency="social_policy_bank")
+    do(
+        case,
+        "support",
+        occurred_on="2019-03-05",
+        support_type="loan",
+        amount_vnd="30.000.000",
+        provider_agency="social_policy_bank",
+    )
     assert case.status.total_amount_vnd("loan") == 30_000_000
 
 
 def test_essential_needs_are_capped_at_60_days_under_the_2011_law() -> None:
     case = victim()
-    do(case, "support", occurred_on="2019-03-05", support_type="essential_needs", period_days=45,
-       provider_agency="labour_social_affairs")
-    error = refused("essential_needs_limit", case, "support", occurred_on="2019-04-20",
-                    support_type="essential_needs", period_days=16,
-                    provider_agency="labour_social_affairs")
+    do(
+        case,
+        "support",
+        occurred_on="2019-03-05",
+        support_type="essential_needs",
+        period_days=45,
+        provider_agency="labour_social_affairs",
+    )
+    error = refused(
+        "essential_needs_limit",
+        case,
+        "support",
+        occurred_on="2019-04-20",
+        support_type="essential_needs",
+        period_days=16,
+        provider_agency="labour_social_affairs",
+    )
     assert "at most 15 more days" in error.hint
-    refused("missing_period", case, "support", occurred_on="2019-04-20",
-            support_type="essential_needs", provider_agency="labour_social_affairs")
-    refused("unexpected_period", case, "support", occurred_on="2019-04-20",
-            support_type="legal_aid", period_days=3, provider_agency="legal_aid_centre")
+    refused(
+        "missing_period",
+        case,
+        "support",
+        occurred_on="2019-04-20",
+        support_type="essential_needs",
+        provider_agency="labour_social_affairs",
+    )
+    refused(
+        "unexpected_period",
+        case,
+        "support",
+        occurred_on="2019-04-20",
+        support_type="legal_aid",
+        period_days=3,
+        provider_agency="legal_aid_centre",
+    )
 
 
 def test_a_case_spanning_june_2025_is_judged_by_the_rule_on_each_date() -> None:
     case = victim(received_on=date(2025, 5, 20))
-    do(case, "support", occurred_on="2025-05-21", support_type="essential_needs",
-       period_days=60, provider_agency="labour_social_affairs")
-    refused("essential_needs_limit", case, "support", occurred_on="2025-06-30",
-            support_type="essential_needs", period_days=1, provider_agency="labour_social_affairs")
-    do(case, "support", occurred_on="2025-07-01", support_type="essential_needs",
-       period_days=60, provider_agency="health_department")
+    do(
+        case,
+        "support",
+        occurred_on="2025-05-21",
+        support_type="essential_needs",
+        period_days=60,
+        provider_agency="labour_social_affairs",
+    )
+    refused(
+        "essential_needs_limit",
+        case,
+        "support",
+        occurred_on="2025-06-30",
+        support_type="essential_needs",
+        period_days=1,
+        provider_agency="labour_social_affairs",
+    )
+    do(
+        case,
+        "support",
+        occurred_on="2025-07-01",
+        support_type="essential_needs",
+        period_days=60,
+        provider_agency="health_department",
+    )
     assert case.status.essential_needs_days_used == 120
     assert case.status.essential_needs_limit_days == 120
-    refused("essential_needs_limit", case, "support", occurred_on="2025-07-02",
-            support_type="essential_needs", period_days=1, provider_agency="health_department")
+    refused(
+        "essential_needs_limit",
+        case,
+        "support",
+        occurred_on="2025-07-02",
+        support_type="essential_needs",
+        period_days=1,
+        provider_agency="health_department",
+    )
 
 
 def test_health_insurance_support_exists_only_from_july_2025_in_the_first_year() -> None:
-    refused("not_in_force", victim(), "support", occurred_on="2019-03-05",
-            support_type="health_insurance", provider_agency="labour_social_affairs")
+    refused(
+        "not_in_force",
+        victim(),
+        "support",
+        occurred_on="2019-03-05",
+        support_type="health_insurance",
+        provider_agency="labour_social_affairs",
+    )
     case = victim(received_on=date(2025, 7, 2))
-    refused("outside_window", case, "support", occurred_on="2026-07-03",
-            support_type="health_insurance", provider_agency="health_department")
-    do(case, "support", occurred_on="2026-07-02", support_type="health_insurance",
-       amount_vnd=1_263_600, provider_agency="health_department")
+    refused(
+        "outside_window",
+        case,
+        "support",
+        occurred_on="2026-07-03",
+        support_type="health_insurance",
+        provider_agency="health_department",
+    )
+    do(
+        case,
+        "support",
+        occurred_on="2026-07-02",
+        support_type="health_insurance",
+        amount_vnd=1_263_600,
+        provider_agency="health_department",
+    )
 
 
 def test_shelter_admission_and_discharge() -> None:
@@ -282,10 +457,24 @@ def test_nothing_but_corrections_after_closure() -> None:
     case = victim()
     do(case, "close", occurred_on="2019-09-01", reason="reintegrated")
     refused("after_closure", case, "close", occurred_on="2019-09-02", reason="reintegrated")
-    refused("after_closure", case, "support", occurred_on="2019-09-02", support_type="legal_aid",
-            provider_agency="legal_aid_centre")
-    do(case, "correct", occurred_on="2019-10-01", corrects_version=3, field="occurred_on",
-       old_value="2019-09-01", new_value="2019-08-30", reason="ngày trên quyết định")
+    refused(
+        "after_closure",
+        case,
+        "support",
+        occurred_on="2019-09-02",
+        support_type="legal_aid",
+        provider_agency="legal_aid_centre",
+    )
+    do(
+        case,
+        "correct",
+        occurred_on="2019-10-01",
+        corrects_version=3,
+        field="occurred_on",
+        old_value="2019-09-01",
+        new_value="2019-08-30",
+        reason="ngày trên quyết định",
+    )
     assert case.status.closed_on == date(2019, 8, 30)
 
 
@@ -294,15 +483,29 @@ def test_nothing_but_corrections_after_closure() -> None:
 
 def demographics_case() -> Case:
     case = victim()
-    do(case, "demographics", occurred_on="2019-03-02", sex="female", ethnicity="kinh",
-       birth_year=2003)
+    do(
+        case,
+        "demographics",
+        occurred_on="2019-03-02",
+        sex="female",
+        ethnicity="kinh",
+        birth_year=2003,
+    )
     return case
 
 
 def test_a_correction_replaces_one_field_and_keeps_the_original() -> None:
     case = demographics_case()
-    do(case, "correct", occurred_on="2020-01-10", corrects_version=3, field="birth_year",
-       old_value=2003, new_value="2004", reason="giấy khai sinh")
+    do(
+        case,
+        "correct",
+        occurred_on="2020-01-10",
+        corrects_version=3,
+        field="birth_year",
+        old_value=2003,
+        new_value="2004",
+        reason="giấy khai sinh",
+    )
     assert case.status.birth_year == 2004
     assert case.status.corrections == 1
     correction = case.pending_events[-1]
@@ -312,12 +515,35 @@ def test_a_correction_replaces_one_field_and_keeps_the_original() -> None:
 @pytest.mark.parametrize(
     ("fields", "code"),
     [
-        ({"corrects_version": 9, "field": "birth_year", "old_value": 2003, "new_value": 2004}, "no_such_event"),
-        ({"corrects_version": 3, "field": "colour", "old_value": 1, "new_value": 2}, "no_such_field"),
-        ({"corrects_version": 3, "field": "officer_id", "old_value": "a", "new_value": "b"}, "no_such_field"),
-        ({"corrects_version": 3, "field": "birth_year", "old_value": 2001, "new_value": 2004}, "stale_old_value"),
-        ({"corrects_version": 3, "field": "birth_year", "old_value": 2003, "new_value": 2003}, "no_change"),
-        ({"corrects_version": 1, "field": "occurred_on", "old_value": "2019-03-02", "new_value": "2019-03-09"}, "before_reception"),
+        (
+            {"corrects_version": 9, "field": "birth_year", "old_value": 2003, "new_value": 2004},
+            "no_such_event",
+        ),
+        (
+            {"corrects_version": 3, "field": "colour", "old_value": 1, "new_value": 2},
+            "no_such_field",
+        ),
+        (
+            {"corrects_version": 3, "field": "officer_id", "old_value": "a", "new_value": "b"},
+            "no_such_field",
+        ),
+        (
+            {"corrects_version": 3, "field": "birth_year", "old_value": 2001, "new_value": 2004},
+            "stale_old_value",
+        ),
+        (
+            {"corrects_version": 3, "field": "birth_year", "old_value": 2003, "new_value": 2003},
+            "no_change",
+        ),
+        (
+            {
+                "corrects_version": 1,
+                "field": "occurred_on",
+                "old_value": "2019-03-02",
+                "new_value": "2019-03-09",
+            },
+            "before_reception",
+        ),
     ],
 )
 def test_impossible_corrections_are_refused(fields: dict[str, object], code: str) -> None:
@@ -326,25 +552,57 @@ def test_impossible_corrections_are_refused(fields: dict[str, object], code: str
 
 def test_a_correction_of_a_correction_is_refused() -> None:
     case = demographics_case()
-    do(case, "correct", occurred_on="2020-01-10", corrects_version=3, field="birth_year",
-       old_value=2003, new_value=2004, reason="giấy khai sinh")
-    refused("correcting_a_correction", case, "correct", occurred_on="2020-01-11",
-            corrects_version=4, field="reason", old_value="giấy khai sinh", new_value="x",
-            reason="x")
+    do(
+        case,
+        "correct",
+        occurred_on="2020-01-10",
+        corrects_version=3,
+        field="birth_year",
+        old_value=2003,
+        new_value=2004,
+        reason="giấy khai sinh",
+    )
+    refused(
+        "correcting_a_correction",
+        case,
+        "correct",
+        occurred_on="2020-01-11",
+        corrects_version=4,
+        field="reason",
+        old_value="giấy khai sinh",
+        new_value="x",
+        reason="x",
+    )
 
 
 def test_a_correction_value_is_checked_like_the_original_field() -> None:
     with pytest.raises(InvalidInput):
-        do(demographics_case(), "correct", occurred_on="2020-01-10", corrects_version=3,
-           field="nationality", old_value="VN", new_value="Atlantis", reason="x")
+        do(
+            demographics_case(),
+            "correct",
+            occurred_on="2020-01-10",
+            corrects_version=3,
+            field="nationality",
+            old_value="VN",
+            new_value="Atlantis",
+            reason="x",
+        )
 
 
 def test_a_corrected_personal_field_is_never_shown() -> None:
     from domain.case.history import case_history_rows
 
     case = victim()
-    do(case, "correct", occurred_on="2020-01-10", corrects_version=1, field="person.full_name",
-       old_value="Lê Thị Mẫu", new_value="Lê Thị Mẫn", reason="CCCD")
+    do(
+        case,
+        "correct",
+        occurred_on="2020-01-10",
+        corrects_version=1,
+        field="person.full_name",
+        old_value="Lê Thị Mẫu",
+        new_value="Lê Thị Mẫn",
+        reason="CCCD",
+    )
     rendered = repr(case_history_rows(case.steps.values())) + repr(case.pending_events)
     assert "Mẫu" not in rendered and "Mẫn" not in rendered
     assert case.steps[1].data["person"].full_name == "Lê Thị Mẫn"

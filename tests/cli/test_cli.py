@@ -1,0 +1,192 @@
+"""The ``socai`` command line, run as a person runs it (a subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from infra.synthetic import ScenarioConfig, ScenarioGenerator
+
+SOCAI = [sys.executable, "-m", "infra.cli.main"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def socai(
+    store: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "SOCAI_OFFICER": "BP-87-01",
+        "SOCAI_AGENCY": "border_guard",
+        "COLUMNS": "160",
+        **(env or {}),
+    }
+    return subprocess.run(
+        [*SOCAI, "--store", store, *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=ROOT,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_store(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[str, subprocess.CompletedProcess[str]]:
+    store = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    result = socai(store, "demo", "--cases", "40", "--seed", "11", env={"SOCAI_LOG_LEVEL": "DEBUG"})
+    assert result.returncode == 0, result.stderr
+    return store, result
+
+
+def test_demo_prints_a_summary_and_two_histories(
+    demo_store: tuple[str, subprocess.CompletedProcess[str]],
+) -> None:
+    _, result = demo_store
+    assert "40 cases" in result.stdout
+    assert result.stdout.count("history of case") == 2
+    assert "created a demo encryption key" in result.stderr
+
+
+def test_demo_refuses_a_store_that_is_not_empty(
+    demo_store: tuple[str, subprocess.CompletedProcess[str]],
+) -> None:
+    store, _ = demo_store
+    again = socai(store, "demo", "--cases", "2")
+    assert again.returncode == 2
+    assert "already holds" in again.stderr and "--reset" in again.stderr
+
+
+def test_no_personal_data_in_the_store_bytes_or_any_output(
+    demo_store: tuple[str, subprocess.CompletedProcess[str]],
+) -> None:
+    store, demo = demo_store
+    generator = ScenarioGenerator(ScenarioConfig(cases=40, seed=11))
+    list(generator.steps())
+    secrets = [
+        value for person in generator.personal_data for value in person.as_dict().values() if value
+    ]
+    assert len(secrets) > 100
+    listing = socai(store, "case", "list", "--limit", "1000")
+    case_ids = [
+        line.split()[1]
+        for line in listing.stdout.splitlines()
+        if line.count("-") >= 4 and "│" in line
+    ]
+    assert len(case_ids) == 40
+    outputs = [demo.stdout, demo.stderr, listing.stdout, listing.stderr]
+    for case_id in case_ids[:15]:
+        for fmt in ("text", "json"):
+            shown = socai(store, "case", "history", case_id, "--format", fmt)
+            assert shown.returncode == 0, shown.stderr
+            outputs += [shown.stdout, shown.stderr]
+    db = Path(store.removeprefix("sqlite:///"))
+    raw = b"".join(p.read_bytes() for p in db.parent.glob(db.name + "*"))
+    text = "\n".join(outputs)
+    leaked = [s for s in secrets if s in text or s.encode() in raw]
+    assert leaked == [], f"{len(leaked)} personal values leaked"
+
+
+def test_recording_through_the_cli_and_refusals(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    assert socai(store, "keys", "init").returncode == 0
+    person = tmp_path / "person.json"
+    person.write_text(
+        json.dumps({"person": {"full_name": "Nguyễn Thị Kín", "id_number": "087111222333"}})
+    )
+    received = socai(
+        store,
+        "case",
+        "receive",
+        "--on",
+        "2019-03-02",
+        "--form",
+        "rescued",
+        "--unit",
+        "29956",
+        "--record",
+        "BB-1",
+        "--from-json",
+        str(person),
+    )
+    assert received.returncode == 0, received.stderr
+    case_id = received.stdout.split()[-1]
+    refused = socai(
+        store,
+        "case",
+        "support",
+        case_id,
+        "--type",
+        "essential_needs",
+        "--days",
+        "10",
+        "--on",
+        "2019-03-03",
+    )
+    assert refused.returncode == 2
+    assert "needs an identified victim" in refused.stderr and "hint:" in refused.stderr
+    assert (
+        socai(
+            store,
+            "case",
+            "verify",
+            case_id,
+            "--outcome",
+            "victim",
+            "--by",
+            "police",
+            "--on",
+            "2019-03-05",
+        ).returncode
+        == 0
+    )
+    ok = socai(
+        store,
+        "case",
+        "support",
+        case_id,
+        "--type",
+        "essential_needs",
+        "--days",
+        "10",
+        "--amount",
+        "400.000",
+        "--on",
+        "2019-03-06",
+    )
+    assert ok.returncode == 0, ok.stderr
+    bad_money = socai(
+        store, "case", "support", case_id, "--type", "loan", "--amount", "-5", "--on", "2019-03-06"
+    )
+    assert bad_money.returncode == 2 and "not positive" in bad_money.stderr
+    bad_unit = socai(
+        store,
+        "case",
+        "receive",
+        "--on",
+        "2019-03-02",
+        "--form",
+        "rescued",
+        "--unit",
+        "99999",
+        "--record",
+        "BB-2",
+    )
+    assert bad_unit.returncode == 2 and "not a unit code" in bad_unit.stderr
+    history = socai(store, "case", "history", case_id, "--format", "json")
+    events = json.loads(history.stdout)["events"]
+    assert [e["kind"] for e in events] == ["Received", "VerificationConcluded", "SupportProvided"]
+    as_of = json.loads(
+        socai(store, "case", "history", case_id, "--as-of", "2019-03-05", "--format", "json").stdout
+    )
+    assert as_of["status"]["verification"] == "victim" and as_of["status"]["supports"] == []
+    for output in (received.stdout, refused.stderr, history.stdout):
+        assert "Kín" not in output and "087111222333" not in output

@@ -1,0 +1,39 @@
+"""Stored events name explicit, stable topics. This list is a contract: changing a topic
+string breaks every stored history, so the test fails until an upcaster or
+``register_topic(old, cls)`` says how old events are read."""
+
+from __future__ import annotations
+
+from eventsourcing.domain import CanMutateAggregate
+from eventsourcing.utils import resolve_topic
+
+from domain.case.aggregate import Case
+
+CASE_TOPICS = {
+    "socai.case:Case",
+    "socai.case:Created",
+    "socai.case:Received.v1",
+    "socai.case:DemographicsRecorded.v1",
+    "socai.case:TraffickingFormRecorded.v1",
+    "socai.case:VerificationRequested.v1",
+    "socai.case:VerificationConcluded.v1",
+    "socai.case:Routed.v1",
+    "socai.case:ProtectionApplied.v1",
+    "socai.case:SupportProvided.v1",
+    "socai.case:ShelterAdmitted.v1",
+    "socai.case:ShelterDischarged.v1",
+    "socai.case:Reintegrated.v1",
+    "socai.case:Closed.v1",
+    "socai.case:CorrectionRecorded.v1",
+}
+
+
+def test_every_case_class_has_its_registered_stable_topic() -> None:
+    classes = [Case] + [
+        v
+        for k, v in vars(Case).items()
+        if isinstance(v, type) and issubclass(v, CanMutateAggregate) and k != "Event"
+    ]
+    assert {c.TOPIC for c in classes} == CASE_TOPICS
+    for cls in classes:
+        assert resolve_topic(cls.TOPIC) is cls
