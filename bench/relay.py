@@ -55,7 +55,9 @@ def raw_rate(bootstrap: str, count: int, size: int) -> float:
     keys = [f"{i:036d}".encode() for i in range(count)]
     started = time.perf_counter()
     for start in range(0, count, BATCH):
-        futures = [producer.send(RAW_TOPIC, key=k, value=value) for k in keys[start:start + BATCH]]
+        futures = [
+            producer.send(RAW_TOPIC, key=k, value=value) for k in keys[start : start + BATCH]
+        ]
         producer.flush()
         for future in futures:
             future.get()
@@ -72,13 +74,23 @@ def main() -> None:
         settings = build_store(Path(tmp), cases)
         app = SocaiApplication(settings)
         try:
-            sizes = [len(m.value) for m in (to_public(app.mapper.to_domain_event(n), "bench")
-                                            for n in app.notifications()) if m]
+            sizes = [
+                len(m.value)
+                for m in (
+                    to_public(app.mapper.to_domain_event(n), "bench") for n in app.notifications()
+                )
+                if m
+            ]
             events = len(sizes)
             size = sum(sizes) // events
             raw = raw_rate(broker.bootstrap, events, size)
-            relay = Relay(ApplicationLog(app), PositionStore(store_engine(settings)),
-                          broker.bootstrap, "bench", batch_events=BATCH)
+            relay = Relay(
+                ApplicationLog(app),
+                PositionStore(store_engine(settings)),
+                broker.bootstrap,
+                "bench",
+                batch_events=BATCH,
+            )
             started = time.perf_counter()
             progress = relay.run()
             elapsed = time.perf_counter() - started
@@ -89,8 +101,9 @@ def main() -> None:
     relayed = events / elapsed
     print(f"events: {events}, average message {size} bytes, batches of {BATCH}")
     print(f"raw kafka-python producer (acks=all): {raw:10,.0f} messages/s")
-    print(f"relay (store -> public CloudEvents -> broker, position saved): {relayed:10,.0f}"
-          " events/s")
+    print(
+        f"relay (store -> public CloudEvents -> broker, position saved): {relayed:10,.0f} events/s"
+    )
     print(f"ratio relay / raw: {relayed / raw:.2f}")
 
 

@@ -60,8 +60,12 @@ def sqlalchemy_url(store: StoreURL) -> sa.URL:
         assert store.sqlite_path is not None
         return sa.URL.create("sqlite", database=str(store.sqlite_path))
     return sa.URL.create(
-        "postgresql+psycopg", username=store.user, password=store.password or None,
-        host=store.host, port=store.port, database=store.dbname,
+        "postgresql+psycopg",
+        username=store.user,
+        password=store.password or None,
+        host=store.host,
+        port=store.port,
+        database=store.dbname,
     )
 
 

@@ -37,14 +37,16 @@ Handler = Callable[[sa.Connection, dict[str, Any]], None]
 
 _metadata = sa.MetaData()
 consumer_offsets = sa.Table(
-    "downstream_offsets", _metadata,
+    "downstream_offsets",
+    _metadata,
     sa.Column("consumer", sa.String(64), primary_key=True),
     sa.Column("topic", sa.String(255), primary_key=True),
     sa.Column("partition", sa.Integer, primary_key=True),
     sa.Column("next_offset", sa.BigInteger, nullable=False),
 )
 consumer_seen = sa.Table(
-    "downstream_seen_events", _metadata,
+    "downstream_seen_events",
+    _metadata,
     sa.Column("consumer", sa.String(64), primary_key=True),
     sa.Column("event_id", sa.String(64), primary_key=True),
 )
@@ -53,9 +55,17 @@ consumer_seen = sa.Table(
 class IdempotentConsumer:
     """Feeds public events to ``handler(connection, cloudevent)`` exactly once in effect."""
 
-    def __init__(self, bootstrap: str, topics: Iterable[str], engine: sa.Engine,
-                 handler: Handler, *, name: str, group: str | None = None,
-                 **consumer_config: Any) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        topics: Iterable[str],
+        engine: sa.Engine,
+        handler: Handler,
+        *,
+        name: str,
+        group: str | None = None,
+        **consumer_config: Any,
+    ) -> None:
         assert name
         assert len(name) <= 64
         self.topics = list(topics)
@@ -77,8 +87,11 @@ class IdempotentConsumer:
             config["group_id"] = group
         self.consumer = KafkaConsumer(**config)
         if group is None:
-            partitions = [TopicPartition(t, p) for t in self.topics
-                          for p in sorted(self.consumer.partitions_for_topic(t) or ())]
+            partitions = [
+                TopicPartition(t, p)
+                for t in self.topics
+                for p in sorted(self.consumer.partitions_for_topic(t) or ())
+            ]
             assert partitions, f"no partitions for {self.topics}"
             self.consumer.assign(partitions)
             self._seek(partitions)
@@ -89,8 +102,9 @@ class IdempotentConsumer:
 
     def stored_offsets(self) -> dict[tuple[str, int], int]:
         with self.engine.connect() as connection:
-            rows = connection.execute(sa.select(consumer_offsets).where(
-                consumer_offsets.c.consumer == self.name))
+            rows = connection.execute(
+                sa.select(consumer_offsets).where(consumer_offsets.c.consumer == self.name)
+            )
             return {(r.topic, r.partition): r.next_offset for r in rows}
 
     def _seek(self, partitions: Iterable[TopicPartition]) -> None:
@@ -112,17 +126,25 @@ class IdempotentConsumer:
 
     def _handle(self, tp: TopicPartition, records: list[Any]) -> None:
         with self.engine.begin() as connection:
-            stored = connection.execute(sa.select(consumer_offsets.c.next_offset).where(
-                consumer_offsets.c.consumer == self.name, consumer_offsets.c.topic == tp.topic,
-                consumer_offsets.c.partition == tp.partition)).scalar_one_or_none()
+            stored = connection.execute(
+                sa.select(consumer_offsets.c.next_offset).where(
+                    consumer_offsets.c.consumer == self.name,
+                    consumer_offsets.c.topic == tp.topic,
+                    consumer_offsets.c.partition == tp.partition,
+                )
+            ).scalar_one_or_none()
             fresh = [r for r in records if stored is None or r.offset >= stored]
             if not fresh:
                 return
             envelopes = [read_message(r.value) for r in fresh]
             ids = [e["id"] for e in envelopes]
-            seen = set(connection.execute(sa.select(consumer_seen.c.event_id).where(
-                consumer_seen.c.consumer == self.name,
-                consumer_seen.c.event_id.in_(ids))).scalars())
+            seen = set(
+                connection.execute(
+                    sa.select(consumer_seen.c.event_id).where(
+                        consumer_seen.c.consumer == self.name, consumer_seen.c.event_id.in_(ids)
+                    )
+                ).scalars()
+            )
             new_ids = []
             for envelope in envelopes:
                 if envelope["id"] in seen:
@@ -132,21 +154,35 @@ class IdempotentConsumer:
                 self.handler(connection, envelope)
                 new_ids.append(envelope["id"])
             if new_ids:
-                connection.execute(consumer_seen.insert(),
-                                   [{"consumer": self.name, "event_id": i} for i in new_ids])
+                connection.execute(
+                    consumer_seen.insert(),
+                    [{"consumer": self.name, "event_id": i} for i in new_ids],
+                )
             values = {"next_offset": fresh[-1].offset + 1}
             if stored is None:
-                connection.execute(consumer_offsets.insert().values(
-                    consumer=self.name, topic=tp.topic, partition=tp.partition, **values))
+                connection.execute(
+                    consumer_offsets.insert().values(
+                        consumer=self.name, topic=tp.topic, partition=tp.partition, **values
+                    )
+                )
             else:
-                connection.execute(consumer_offsets.update().where(
-                    consumer_offsets.c.consumer == self.name,
-                    consumer_offsets.c.topic == tp.topic,
-                    consumer_offsets.c.partition == tp.partition).values(**values))
+                connection.execute(
+                    consumer_offsets.update()
+                    .where(
+                        consumer_offsets.c.consumer == self.name,
+                        consumer_offsets.c.topic == tp.topic,
+                        consumer_offsets.c.partition == tp.partition,
+                    )
+                    .values(**values)
+                )
             self.handled += len(new_ids)
 
-    def run(self, *, should_stop: Callable[[], bool] = lambda: False,
-            idle_exit_seconds: float | None = None) -> int:
+    def run(
+        self,
+        *,
+        should_stop: Callable[[], bool] = lambda: False,
+        idle_exit_seconds: float | None = None,
+    ) -> int:
         """Consume until ``should_stop()`` or ``idle_exit_seconds`` without records; returns
         the events handled."""
         last = time.monotonic()

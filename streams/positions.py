@@ -45,8 +45,11 @@ class PositionStore:
                 sa.select(RELAY_POSITIONS.c.position).where(RELAY_POSITIONS.c.relay_name == name)
             ).scalar_one_or_none()
             if current is None:
-                connection.execute(RELAY_POSITIONS.insert().values(
-                    relay_name=name, position=position, updated_at=now))
+                connection.execute(
+                    RELAY_POSITIONS.insert().values(
+                        relay_name=name, position=position, updated_at=now
+                    )
+                )
                 return
             assert position >= current, f"relay position moves forward ({current} -> {position})"
             connection.execute(
@@ -58,6 +61,4 @@ class PositionStore:
     def reset(self, name: str) -> None:
         """Forget the position: the next run republishes everything (consumers dedupe)."""
         with self.engine.begin() as connection:
-            connection.execute(
-                RELAY_POSITIONS.delete().where(RELAY_POSITIONS.c.relay_name == name)
-            )
+            connection.execute(RELAY_POSITIONS.delete().where(RELAY_POSITIONS.c.relay_name == name))

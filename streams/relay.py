@@ -78,12 +78,14 @@ def make_producer(bootstrap: str, **overrides: Any) -> KafkaProducer:
     return KafkaProducer(**config)
 
 
-def send_all(producer: KafkaProducer, messages: list[PublicMessage],
-             timeout_seconds: float = BATCH_ACK_TIMEOUT_SECONDS) -> None:
+def send_all(
+    producer: KafkaProducer,
+    messages: list[PublicMessage],
+    timeout_seconds: float = BATCH_ACK_TIMEOUT_SECONDS,
+) -> None:
     """Send ``messages`` and return only when the broker acknowledged every one (else raise)."""
     futures = [
-        producer.send(m.topic, key=m.key, value=m.value, headers=list(m.headers))
-        for m in messages
+        producer.send(m.topic, key=m.key, value=m.value, headers=list(m.headers)) for m in messages
     ]
     producer.flush(timeout=timeout_seconds)
     for future in futures:
@@ -112,10 +114,18 @@ class Progress:
 class Relay:
     """Publishes the log to Kafka from a tracked position. Not thread-safe: one per store."""
 
-    def __init__(self, log: EventLog, positions: PositionStore, bootstrap: str, store_id: str,
-                 *, name: str = DEFAULT_RELAY_NAME, batch_events: int = RELAY_BATCH_EVENTS,
-                 report: Callable[[str], None] | None = None,
-                 producer_factory: Callable[[str], KafkaProducer] = make_producer) -> None:
+    def __init__(
+        self,
+        log: EventLog,
+        positions: PositionStore,
+        bootstrap: str,
+        store_id: str,
+        *,
+        name: str = DEFAULT_RELAY_NAME,
+        batch_events: int = RELAY_BATCH_EVENTS,
+        report: Callable[[str], None] | None = None,
+        producer_factory: Callable[[str], KafkaProducer] = make_producer,
+    ) -> None:
         assert 0 < batch_events <= 100_000
         self.log = log
         self.positions = positions
@@ -148,8 +158,13 @@ class Relay:
         self.progress.position = last
         return len(items)
 
-    def run(self, *, follow: bool = False, should_stop: Callable[[], bool] = lambda: False,
-            max_retry_seconds: float | None = None) -> Progress:
+    def run(
+        self,
+        *,
+        follow: bool = False,
+        should_stop: Callable[[], bool] = lambda: False,
+        max_retry_seconds: float | None = None,
+    ) -> Progress:
         """Relay until caught up (or, when ``follow``, until ``should_stop()``).
 
         Broker failures back off and retry from the recorded position; with
@@ -166,8 +181,10 @@ class Relay:
                 failing_since = failing_since or now
                 if max_retry_seconds is not None and now - failing_since > max_retry_seconds:
                     raise
-                self.report(f"relay: broker unavailable ({type(error).__name__});"
-                            f" retrying in {backoff:.1f} s from position {self.progress.position}")
+                self.report(
+                    f"relay: broker unavailable ({type(error).__name__});"
+                    f" retrying in {backoff:.1f} s from position {self.progress.position}"
+                )
                 time.sleep(backoff)
                 backoff = min(backoff * 2, BACKOFF_MAX_SECONDS)
                 continue
@@ -209,8 +226,9 @@ def checkpoint_message(checkpoint: dict[str, Any], store_id: str) -> PublicMessa
         made_at = datetime.fromisoformat(made_at)
     return PublicMessage.build(
         contract,
-        event_id=stable_event_id(source, f"checkpoint-{checkpoint['key_id']}",
-                                 int(checkpoint["tree_size"])),
+        event_id=stable_event_id(
+            source, f"checkpoint-{checkpoint['key_id']}", int(checkpoint["tree_size"])
+        ),
         source=source,
         subject=store_id,
         time=made_at,
@@ -218,8 +236,9 @@ def checkpoint_message(checkpoint: dict[str, Any], store_id: str) -> PublicMessa
     )
 
 
-def publish_checkpoint(checkpoint: dict[str, Any], bootstrap: str, store_id: str,
-                       producer: KafkaProducer | None = None) -> str:
+def publish_checkpoint(
+    checkpoint: dict[str, Any], bootstrap: str, store_id: str, producer: KafkaProducer | None = None
+) -> str:
     """Publish one checkpoint (the ledger's ``Checkpoint.to_json()``) to
     ``socai.audit-checkpoints.v1`` and wait for the broker's acknowledgement; returns the
     event id (stable per signing key and tree size)."""

@@ -31,20 +31,28 @@ class Stream:
 
 
 CASE_EVENTS = Stream(
-    "socai.case-events.v1", EVENT_TOPIC_PARTITIONS, "case id (pseudonymous UUID)",
+    "socai.case-events.v1",
+    EVENT_TOPIC_PARTITIONS,
+    "case id (pseudonymous UUID)",
     "Steps of a case (hồ sơ): reception, verification, protection, support, closure,"
     " corrections — without any identifying data of the person.",
 )
 FUNDING_EVENTS = Stream(
-    "socai.funding-events.v1", EVENT_TOPIC_PARTITIONS, "programme / fund id",
+    "socai.funding-events.v1",
+    EVENT_TOPIC_PARTITIONS,
+    "programme / fund id",
     "Budgets, allocations and disbursements (kinh phí) in whole đồng.",
 )
 ACTIVITY_EVENTS = Stream(
-    "socai.activity-events.v1", EVENT_TOPIC_PARTITIONS, "programme / activity id",
+    "socai.activity-events.v1",
+    EVENT_TOPIC_PARTITIONS,
+    "programme / activity id",
     "Programme activities (hoạt động): trainings, communication campaigns, reception points.",
 )
 AUDIT_CHECKPOINTS = Stream(
-    "socai.audit-checkpoints.v1", CHECKPOINT_TOPIC_PARTITIONS, "store id",
+    "socai.audit-checkpoints.v1",
+    CHECKPOINT_TOPIC_PARTITIONS,
+    "store id",
     "Signed checkpoints of the tamper-evident ledger (tree size, root hash, signature).",
 )
 
@@ -52,8 +60,11 @@ ALL_STREAMS: tuple[Stream, ...] = (CASE_EVENTS, FUNDING_EVENTS, ACTIVITY_EVENTS,
 STREAMS_BY_TOPIC = {s.topic: s for s in ALL_STREAMS}
 
 
-def ensure_topics(bootstrap: str, streams: tuple[Stream, ...] = ALL_STREAMS,
-                  replication_factor: int = DEFAULT_REPLICATION_FACTOR) -> list[str]:
+def ensure_topics(
+    bootstrap: str,
+    streams: tuple[Stream, ...] = ALL_STREAMS,
+    replication_factor: int = DEFAULT_REPLICATION_FACTOR,
+) -> list[str]:
     """Create the topics that do not exist yet; returns the names created."""
     from kafka import KafkaAdminClient
     from kafka.admin import NewTopic
@@ -66,11 +77,16 @@ def ensure_topics(bootstrap: str, streams: tuple[Stream, ...] = ALL_STREAMS,
         if missing:
             # another process may create one in between: the same outcome
             with contextlib.suppress(TopicAlreadyExistsError):
-                admin.create_topics([
-                    NewTopic(s.topic, num_partitions=s.partitions,
-                             replication_factor=replication_factor)
-                    for s in missing
-                ])
+                admin.create_topics(
+                    [
+                        NewTopic(
+                            s.topic,
+                            num_partitions=s.partitions,
+                            replication_factor=replication_factor,
+                        )
+                        for s in missing
+                    ]
+                )
         return [s.topic for s in missing]
     finally:
         admin.close()

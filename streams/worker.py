@@ -103,8 +103,9 @@ def immediate_sqlite(engine: sa.Engine) -> sa.Engine:
 class ProjectionSink:
     """Applies consumed records to the projections, exactly once in effect."""
 
-    def __init__(self, engine: sa.Engine, projections: Sequence[Projection],
-                 consumer: str = DEFAULT_GROUP) -> None:
+    def __init__(
+        self, engine: sa.Engine, projections: Sequence[Projection], consumer: str = DEFAULT_GROUP
+    ) -> None:
         assert projections, "at least one projection"
         self.engine = engine
         self.projections = list(projections)
@@ -123,13 +124,13 @@ class ProjectionSink:
                 applied += self._apply_partition(session, topic, partition, batch)
         return applied
 
-    def _apply_partition(self, session: Session, topic: str, partition: int,
-                         batch: list[Record]) -> int:
+    def _apply_partition(
+        self, session: Session, topic: str, partition: int, batch: list[Record]
+    ) -> int:
         offsets = [r.offset for r in batch]
         assert offsets == sorted(offsets), "a partition's records arrive in offset order"
         # a position is the next offset to read (Kafka's convention): offset 0 is a record
-        next_offset = min(position_of(session, p.name, topic, partition)
-                          for p in self.projections)
+        next_offset = min(position_of(session, p.name, topic, partition) for p in self.projections)
         fresh = [r for r in batch if r.offset >= next_offset]
         if not fresh:
             return 0
@@ -145,8 +146,10 @@ class ProjectionSink:
                 events.append(event)
                 new_ids.append(envelope["id"])
         if new_ids:
-            session.execute(consumed_events.insert(),
-                            [{"consumer": self.consumer, "event_id": i} for i in new_ids])
+            session.execute(
+                consumed_events.insert(),
+                [{"consumer": self.consumer, "event_id": i} for i in new_ids],
+            )
         reached = Position(topic, partition, fresh[-1].offset + 1)
         for projection in self.projections:
             wanted = [e for e in events if type(e).TOPIC in projection.topics]
@@ -157,12 +160,14 @@ class ProjectionSink:
         seen: set[str] = set()
         for start in range(0, len(ids), DEDUP_QUERY_CHUNK):
             chunk = ids[start : start + DEDUP_QUERY_CHUNK]
-            seen.update(session.execute(
-                sa.select(consumed_events.c.event_id).where(
-                    consumed_events.c.consumer == self.consumer,
-                    consumed_events.c.event_id.in_(chunk),
-                )
-            ).scalars())
+            seen.update(
+                session.execute(
+                    sa.select(consumed_events.c.event_id).where(
+                        consumed_events.c.consumer == self.consumer,
+                        consumed_events.c.event_id.in_(chunk),
+                    )
+                ).scalars()
+            )
         return seen
 
     def reset(self) -> None:
@@ -171,17 +176,23 @@ class ProjectionSink:
         for projection in self.projections:
             reset(self.engine, projection)
         with self.engine.begin() as connection:
-            connection.execute(consumed_events.delete().where(
-                consumed_events.c.consumer == self.consumer))
+            connection.execute(
+                consumed_events.delete().where(consumed_events.c.consumer == self.consumer)
+            )
 
 
 def faust_broker_url(bootstrap: str) -> list[str]:
     return [f"kafka://{server.strip()}" for server in bootstrap.split(",")]
 
 
-def create_app(bootstrap: str, sink_factory: Callable[[], ProjectionSink], *,
-               group: str = DEFAULT_GROUP, batch_records: int = WORKER_BATCH_RECORDS,
-               within_seconds: float = WORKER_BATCH_WITHIN_SECONDS) -> faust.App:
+def create_app(
+    bootstrap: str,
+    sink_factory: Callable[[], ProjectionSink],
+    *,
+    group: str = DEFAULT_GROUP,
+    batch_records: int = WORKER_BATCH_RECORDS,
+    within_seconds: float = WORKER_BATCH_WITHIN_SECONDS,
+) -> faust.App:
     """The faust app of the projection workers (one per process; start several)."""
     assert 1 <= batch_records <= 100_000
     app = faust.App(
@@ -204,21 +215,30 @@ def create_app(bootstrap: str, sink_factory: Callable[[], ProjectionSink], *,
         return holder["sink"]
 
     for stream in WORKER_STREAMS:
-        topic = app.topic(stream.topic, key_type=bytes, value_type=bytes,
-                          key_serializer="raw", value_serializer="raw",
-                          partitions=stream.partitions)
+        topic = app.topic(
+            stream.topic,
+            key_type=bytes,
+            value_type=bytes,
+            key_serializer="raw",
+            value_serializer="raw",
+            partitions=stream.partitions,
+        )
 
         async def project(events_stream: Any, topic_name: str = stream.topic) -> None:
             async for events in events_stream.take_events(batch_records, within_seconds):
                 records = [
-                    Record(e.message.topic, e.message.partition, e.message.offset,
-                           e.message.value)
+                    Record(e.message.topic, e.message.partition, e.message.offset, e.message.value)
                     for e in events
                 ]
                 applied = await asyncio.to_thread(sink().apply, records)
                 last = max(r.offset for r in records)
-                log.info("worker: %s applied %d of %d records (up to offset %d)",
-                         topic_name, applied, len(records), last)
+                log.info(
+                    "worker: %s applied %d of %d records (up to offset %d)",
+                    topic_name,
+                    applied,
+                    len(records),
+                    last,
+                )
 
         app.agent(topic, name=f"project-{stream.topic}")(project)
     return app

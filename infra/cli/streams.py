@@ -18,8 +18,9 @@ from infra.cli.context import console, err_console, refusing, state
 
 app = typer.Typer(no_args_is_help=True)
 
-KAFKA_OPTION = typer.Option(None, "--kafka", envvar="SOCAI_KAFKA",
-                            help="Kafka bootstrap servers host:port[,host:port].")
+KAFKA_OPTION = typer.Option(
+    None, "--kafka", envvar="SOCAI_KAFKA", help="Kafka bootstrap servers host:port[,host:port]."
+)
 
 
 def _stop_flag() -> list[bool]:
@@ -51,14 +52,21 @@ def topics(kafka: str = KAFKA_OPTION) -> None:
 def relay(
     ctx: typer.Context,
     kafka: str = KAFKA_OPTION,
-    follow: bool = typer.Option(False, "--follow", help="Keep publishing new events until"
-                                " stopped (Ctrl-C / SIGTERM)."),
-    once: bool = typer.Option(False, "--once", help="Publish what is there now, then exit"
-                              " (the default)."),
-    batch: int = typer.Option(1_000, "--batch", min=1, max=100_000,
-                              help="Stored events per batch."),
-    reset: bool = typer.Option(False, "--reset", help="Forget the tracked position and"
-                               " republish everything (consumers deduplicate by event id)."),
+    follow: bool = typer.Option(
+        False, "--follow", help="Keep publishing new events until stopped (Ctrl-C / SIGTERM)."
+    ),
+    once: bool = typer.Option(
+        False, "--once", help="Publish what is there now, then exit (the default)."
+    ),
+    batch: int = typer.Option(
+        1_000, "--batch", min=1, max=100_000, help="Stored events per batch."
+    ),
+    reset: bool = typer.Option(
+        False,
+        "--reset",
+        help="Forget the tracked position and"
+        " republish everything (consumers deduplicate by event id).",
+    ),
 ) -> None:
     """Publish stored events after the tracked position as public CloudEvents (at-least-once)."""
     from infra.streaming import ApplicationLog, kafka_bootstrap, store_engine, store_id
@@ -74,8 +82,14 @@ def relay(
     if reset:
         positions.reset(DEFAULT_RELAY_NAME)
     ensure_topics(bootstrap)
-    relayer = Relay(ApplicationLog(cli.app()), positions, bootstrap, store_id(),
-                    batch_events=batch, report=lambda line: err_console.print(line))
+    relayer = Relay(
+        ApplicationLog(cli.app()),
+        positions,
+        bootstrap,
+        store_id(),
+        batch_events=batch,
+        report=lambda line: err_console.print(line),
+    )
     stopping = _stop_flag()
     try:
         relayer.run(follow=follow, should_stop=lambda: stopping[0])
@@ -88,12 +102,18 @@ def relay(
 def tail(
     topic: str = typer.Argument(..., help="e.g. socai.case-events.v1"),
     kafka: str = KAFKA_OPTION,
-    from_beginning: bool = typer.Option(True, "--from-beginning/--new-only",
-                                        help="Start at the oldest record or only show new ones."),
+    from_beginning: bool = typer.Option(
+        True,
+        "--from-beginning/--new-only",
+        help="Start at the oldest record or only show new ones.",
+    ),
     max_events: int = typer.Option(0, "--max", min=0, help="Stop after this many (0: no limit)."),
-    idle_seconds: float = typer.Option(0.0, "--idle-exit", min=0.0,
-                                       help="Exit after this many seconds without a record"
-                                       " (0: wait forever)."),
+    idle_seconds: float = typer.Option(
+        0.0,
+        "--idle-exit",
+        min=0.0,
+        help="Exit after this many seconds without a record (0: wait forever).",
+    ),
 ) -> None:
     """Print the events of a public topic for people: offset, type, subject, time, data."""
     from kafka import KafkaConsumer, TopicPartition
@@ -101,8 +121,9 @@ def tail(
     from infra.streaming import kafka_bootstrap
     from streams.contracts.model import read_message
 
-    consumer = KafkaConsumer(bootstrap_servers=kafka_bootstrap(kafka), enable_auto_commit=False,
-                             client_id="socai-tail")
+    consumer = KafkaConsumer(
+        bootstrap_servers=kafka_bootstrap(kafka), enable_auto_commit=False, client_id="socai-tail"
+    )
     try:
         partitions = consumer.partitions_for_topic(topic)
         if not partitions:
@@ -126,7 +147,8 @@ def tail(
                         f"{record.partition}:{record.offset} {event['type']}"
                         f" subject={event.get('subject')} time={event.get('time')}"
                         f" id={event['id']} {data}",
-                        markup=False, soft_wrap=True,
+                        markup=False,
+                        soft_wrap=True,
                     )
                     shown += 1
                     if max_events and shown >= max_events:
@@ -143,10 +165,16 @@ def tail(
 @app.command("schemas")
 @refusing
 def schemas(
-    write: bool = typer.Option(False, "--write", help="Publish the schemas of changed"
-                               " contracts (refused if a change breaks consumers)."),
-    markdown: bool = typer.Option(False, "--markdown", help="Print the catalogue of public"
-                                  " types as the Markdown table of docs/streams.md."),
+    write: bool = typer.Option(
+        False,
+        "--write",
+        help="Publish the schemas of changed contracts (refused if a change breaks consumers).",
+    ),
+    markdown: bool = typer.Option(
+        False,
+        "--markdown",
+        help="Print the catalogue of public types as the Markdown table of docs/streams.md.",
+    ),
 ) -> None:
     """Check (default) or publish the JSON Schemas of the public event types."""
     from streams.contracts import CONTRACTS
@@ -175,10 +203,14 @@ def schemas(
 def worker(
     ctx: typer.Context,
     kafka: str = KAFKA_OPTION,
-    group: str = typer.Option("socai-projections", "--group",
-                              help="Consumer group; workers in one group share partitions."),
-    batch: int = typer.Option(500, "--batch", min=1, max=100_000,
-                              help="Records applied per SQL transaction (at most)."),
+    group: str = typer.Option(
+        "socai-projections",
+        "--group",
+        help="Consumer group; workers in one group share partitions.",
+    ),
+    batch: int = typer.Option(
+        500, "--batch", min=1, max=100_000, help="Records applied per SQL transaction (at most)."
+    ),
     loglevel: str = typer.Option("warning", "--log-level", help="faust log level."),
 ) -> None:
     """Run a faust worker that builds the projections from the public topics.

@@ -81,9 +81,7 @@ def broker_answers(bootstrap: str) -> bool:
     from kafka.errors import KafkaError
 
     try:
-        admin = KafkaAdminClient(
-            bootstrap_servers=bootstrap, request_timeout_ms=2_000
-        )
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=2_000)
     except (KafkaError, OSError, ValueError):
         return False
     try:
@@ -113,10 +111,14 @@ class Broker:
         env = {**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "error")}
         self.process = subprocess.Popen(
             [
-                str(tansu_binary()), "broker",
-                "--listener-url", url,
-                "--advertised-listener-url", url,
-                "--storage-engine", "memory://tansu/",
+                str(tansu_binary()),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                "memory://tansu/",
             ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,

@@ -89,8 +89,11 @@ SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
         FieldSpec("protected", STRING, "victim | relative."),
         FieldSpec("relationship", STRING_OR_NULL, "Relationship of the protected relative."),
         FieldSpec("measure", STRING, "Protection measure applied."),
-        FieldSpec("relative_on_file", BOOLEAN,
-                  "Whether the relative's personal data is on file (the data never leaves)."),
+        FieldSpec(
+            "relative_on_file",
+            BOOLEAN,
+            "Whether the relative's personal data is on file (the data never leaves).",
+        ),
     ),
     "SupportProvided": (
         FieldSpec("support_type", STRING, "Kind of support (SupportType code)."),
@@ -108,8 +111,11 @@ SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
         FieldSpec("old_value", SCALAR_OR_NULL, "Value replaced; null when withheld."),
         FieldSpec("new_value", SCALAR_OR_NULL, "Value now in force; null when withheld."),
         FieldSpec("reason", STRING, "Why the step was corrected (never whom it concerns)."),
-        FieldSpec("values_withheld", BOOLEAN,
-                  "True when a personal field was corrected: the values are not published."),
+        FieldSpec(
+            "values_withheld",
+            BOOLEAN,
+            "True when a personal field was corrected: the values are not published.",
+        ),
     ),
 }
 
@@ -171,22 +177,30 @@ def case_contracts() -> list[Contract]:
     for kind, specific in SPECIFIC.items():
         event_class = getattr(Case, kind)
         assert not {f.name for f in specific} & set(PERSONAL_FIELDS), kind
-        contracts.append(Contract(
-            internal_topic=event_class.TOPIC,
-            public_type=f"{CASE_TYPE_PREFIX}{kind}.v1",
-            stream=CASE_EVENTS,
-            fields=COMMON + specific,
-            description=f"A step of a case: {kind}. No identifying data of any person.",
-            mapper=_mapper(kind),
-            subject_of=_subject,
-            to_domain=case_event_from_public,
-        ))
+        contracts.append(
+            Contract(
+                internal_topic=event_class.TOPIC,
+                public_type=f"{CASE_TYPE_PREFIX}{kind}.v1",
+                stream=CASE_EVENTS,
+                fields=COMMON + specific,
+                description=f"A step of a case: {kind}. No identifying data of any person.",
+                mapper=_mapper(kind),
+                subject_of=_subject,
+                to_domain=case_event_from_public,
+            )
+        )
     return contracts
 
 
 #: Public fields that describe the event rather than being one of its fields.
-_DERIVED_FIELDS = ("case_id", "version", "kind", "recorded_at", "relative_on_file",
-                   "values_withheld")
+_DERIVED_FIELDS = (
+    "case_id",
+    "version",
+    "kind",
+    "recorded_at",
+    "relative_on_file",
+    "values_withheld",
+)
 
 
 def _parse_corrected(field: str, value: Any) -> Any:

@@ -51,8 +51,9 @@ def breaking_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
                 f"field {name!r} format {old_prop.get('format')!r} -> {new_prop.get('format')!r}"
             )
     now_optional = set(old.get("required", [])) - set(new.get("required", []))
-    problems.extend(f"field {name!r} no longer required" for name in sorted(now_optional)
-                    if name in new_props)
+    problems.extend(
+        f"field {name!r} no longer required" for name in sorted(now_optional) if name in new_props
+    )
     return problems
 
 
@@ -80,8 +81,9 @@ def check_published(contracts: Iterable[Contract], schema_dir: Path) -> list[str
                 " version of the type instead of changing this one"
             )
         elif _dumps(published) != _dumps(current):
-            problems.append(f"{contract.public_type}: schema file out of date (socai streams"
-                            " schemas --write)")
+            problems.append(
+                f"{contract.public_type}: schema file out of date (socai streams schemas --write)"
+            )
     return problems
 
 
@@ -92,8 +94,9 @@ def write_schemas(contracts: Iterable[Contract], schema_dir: Path) -> list[Path]
     for contract in contracts:
         path = schema_dir / contract.schema_file
         if path.exists():
-            problems = breaking_changes(json.loads(path.read_text(encoding="utf-8")),
-                                        contract.json_schema())
+            problems = breaking_changes(
+                json.loads(path.read_text(encoding="utf-8")), contract.json_schema()
+            )
             broken.extend(f"{contract.public_type}: {p}" for p in problems)
     if broken:
         raise IncompatibleContract(

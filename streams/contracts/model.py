@@ -89,9 +89,7 @@ class Contract:
             "title": self.public_type,
             "description": self.description,
             "type": "object",
-            "properties": {
-                f.name: {**f.schema, "description": f.description} for f in self.fields
-            },
+            "properties": {f.name: {**f.schema, "description": f.description} for f in self.fields},
             "required": [f.name for f in self.fields if f.required],
             "additionalProperties": True,
         }
@@ -151,8 +149,16 @@ class PublicMessage:
     public_type: str
 
     @classmethod
-    def build(cls, contract: Contract, *, event_id: str, source: str, subject: str,
-              time: datetime, data: dict[str, Any]) -> PublicMessage:
+    def build(
+        cls,
+        contract: Contract,
+        *,
+        event_id: str,
+        source: str,
+        subject: str,
+        time: datetime,
+        data: dict[str, Any],
+    ) -> PublicMessage:
         assert time.tzinfo is not None, "CloudEvents time must be timezone-aware"
         event = CloudEvent(
             attributes={

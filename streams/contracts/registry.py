@@ -10,9 +10,7 @@ from streams.contracts.audit import CHECKPOINT_INTERNAL_TOPIC, checkpoint_contra
 from streams.contracts.case import case_contracts
 from streams.contracts.model import Contract, PublicMessage, stable_event_id, store_source
 
-CONTRACTS: tuple[Contract, ...] = (
-    *case_contracts(), *activity_contracts(), checkpoint_contract()
-)
+CONTRACTS: tuple[Contract, ...] = (*case_contracts(), *activity_contracts(), checkpoint_contract())
 _BY_INTERNAL = {c.internal_topic: c for c in CONTRACTS}
 _BY_TYPE = {c.public_type: c for c in CONTRACTS}
 assert len(_BY_INTERNAL) == len(CONTRACTS) == len(_BY_TYPE), "one contract per type"
@@ -31,8 +29,9 @@ def contract_for_type(public_type: str) -> Contract:
 
 def published_internal_topics() -> tuple[str, ...]:
     """Stored event topics the relay publishes (checkpoints are published on their own)."""
-    return tuple(c.internal_topic for c in CONTRACTS
-                 if c.internal_topic != CHECKPOINT_INTERNAL_TOPIC)
+    return tuple(
+        c.internal_topic for c in CONTRACTS if c.internal_topic != CHECKPOINT_INTERNAL_TOPIC
+    )
 
 
 def to_public(event: Any, store_id: str) -> PublicMessage | None:

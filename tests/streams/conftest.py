@@ -101,17 +101,26 @@ def _record_activities(app: SocaiApplication) -> None:
 
     actor = Actor("CB-777", "labour_social_affairs")
     recorded = [
-        app.record_activity(IssueDirective.parse(
-            {"occurred_on": "2024-03-01", "unit_code": "87", "documents": 2}), actor),
-        app.record_activity(HoldCommunicationSession.parse(
-            {"occurred_on": "2024-04-02", "unit_code": "87", "sessions": 3,
-             "participants": 240}), actor),
-        app.record_activity(DistributeMaterials.parse(
-            {"occurred_on": "2025-09-10", "unit_code": "82", "posters": 40,
-             "leaflets": 1500}), actor),
+        app.record_activity(
+            IssueDirective.parse({"occurred_on": "2024-03-01", "unit_code": "87", "documents": 2}),
+            actor,
+        ),
+        app.record_activity(
+            HoldCommunicationSession.parse(
+                {"occurred_on": "2024-04-02", "unit_code": "87", "sessions": 3, "participants": 240}
+            ),
+            actor,
+        ),
+        app.record_activity(
+            DistributeMaterials.parse(
+                {"occurred_on": "2025-09-10", "unit_code": "82", "posters": 40, "leaflets": 1500}
+            ),
+            actor,
+        ),
     ]
-    app.withdraw_activity(recorded[0], Withdraw(
-        occurred_on=date(2024, 3, 5), reason="recorded twice"), actor)
+    app.withdraw_activity(
+        recorded[0], Withdraw(occurred_on=date(2024, 3, 5), reason="recorded twice"), actor
+    )
 
 
 @pytest.fixture

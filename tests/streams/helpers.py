@@ -24,7 +24,8 @@ def personal_values(app: SocaiApplication) -> set[str]:
             if isinstance(event, Case.ProtectionApplied) and event.relative is not None:
                 people.append(event.relative)
             if isinstance(event, Case.CorrectionRecorded) and event.field.startswith(
-                    ("person.", "relative.")):
+                ("person.", "relative.")
+            ):
                 values.update(str(v) for v in (event.old_value, event.new_value) if v)
             for person in people:
                 values.update(v for v in person.as_dict().values() if v)
@@ -32,8 +33,13 @@ def personal_values(app: SocaiApplication) -> set[str]:
     return values
 
 
-def read_topic(bootstrap: str, topic: str, expected: int | None = None,
-               timeout_seconds: float = 30.0, idle_seconds: float = 1.5) -> list[Any]:
+def read_topic(
+    bootstrap: str,
+    topic: str,
+    expected: int | None = None,
+    timeout_seconds: float = 30.0,
+    idle_seconds: float = 1.5,
+) -> list[Any]:
     """Every record on ``topic`` (all partitions, from the beginning): read until
     ``expected`` records arrived and then ``idle_seconds`` without more (Tansu's end offsets
     are unreliable, so they are not used), or until ``timeout_seconds``."""
@@ -52,7 +58,8 @@ def read_topic(bootstrap: str, topic: str, expected: int | None = None,
             if batches:
                 last = time.monotonic()
             elif (expected is None or len(records) >= expected) and (
-                    time.monotonic() - last > idle_seconds):
+                time.monotonic() - last > idle_seconds
+            ):
                 break
         return records
     finally:

@@ -39,7 +39,10 @@ class Service:
         log = (self.log_dir / f"{self.name}.{self.starts}.log").open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "infra.cli.main", *self.args],
-            cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             preexec_fn=die_with_parent,
         )
         log.close()
@@ -66,8 +69,9 @@ class Service:
             self.kill9()
 
     def output(self) -> str:
-        return "\n".join(p.read_text(errors="replace")
-                         for p in sorted(self.log_dir.glob(f"{self.name}.*.log")))
+        return "\n".join(
+            p.read_text(errors="replace") for p in sorted(self.log_dir.glob(f"{self.name}.*.log"))
+        )
 
 
 def service_env(bootstrap: str, projections_db: Path) -> dict[str, str]:
@@ -89,8 +93,11 @@ def consumed_events(projections_db: Path) -> int:
         with engine.connect() as connection:
             if not sa.inspect(connection).has_table("stream_consumed_events"):
                 return 0
-            return int(connection.execute(
-                sa.text("SELECT count(*) FROM stream_consumed_events")).scalar_one())
+            return int(
+                connection.execute(
+                    sa.text("SELECT count(*) FROM stream_consumed_events")
+                ).scalar_one()
+            )
     finally:
         engine.dispose()
 

@@ -18,8 +18,9 @@ pytestmark = pytest.mark.kafka
 
 def _publish(store, bootstrap: str) -> None:
     app = store.open()
-    relay = Relay(ApplicationLog(app), PositionStore(store_engine(store.settings())),
-                  bootstrap, "test")
+    relay = Relay(
+        ApplicationLog(app), PositionStore(store_engine(store.settings())), bootstrap, "test"
+    )
     try:
         relay.run()
     finally:
@@ -50,7 +51,8 @@ def _table(path) -> dict[tuple[int, str], tuple[int, int]]:
 
 
 def test_example_consumer_counts_each_event_once_across_republishing(
-        demo_store, fresh_kafka, tmp_path, capsys):
+    demo_store, fresh_kafka, tmp_path, capsys
+):
     _publish(demo_store, fresh_kafka)
     database = tmp_path / "downstream.db"
     downstream_consumer.main(str(database), fresh_kafka, idle_exit_seconds=2.0)

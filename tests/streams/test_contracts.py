@@ -97,8 +97,11 @@ def test_every_public_event_validates_and_carries_no_personal_data(demo_store):
     app = demo_store.open()
     try:
         secrets = personal_values(app)
-        messages = [m for m in (to_public(app.mapper.to_domain_event(n), "test")
-                                for n in app.notifications()) if m]
+        messages = [
+            m
+            for m in (to_public(app.mapper.to_domain_event(n), "test") for n in app.notifications())
+            if m
+        ]
         assert len(messages) == app.max_position()  # every stored event has a contract
     finally:
         app.close()
@@ -110,8 +113,9 @@ def test_every_public_event_validates_and_carries_no_personal_data(demo_store):
         envelope = read_message(message.value)
         contract = contract_for_type(envelope["type"])
         schema = json.loads((SCHEMA_DIR / contract.schema_file).read_text())
-        jsonschema.validate(envelope["data"], schema,
-                            format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+        jsonschema.validate(
+            envelope["data"], schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        )
         assert set(envelope["data"]) == {f.name for f in contract.fields}
         data = envelope["data"]
         owner = data["case_id"] if "case_id" in data else data["activity_id"]
@@ -137,10 +141,18 @@ def test_personal_corrections_are_published_without_values():
     from domain.case.aggregate import Case
 
     event = Case.CorrectionRecorded(
-        originator_id=uuid4(), originator_version=3, timestamp=datetime(2024, 1, 2, tzinfo=UTC),
-        occurred_on=date(2024, 1, 2), officer_id="o1", agency="police", legal_basis=None,
-        corrects_version=1, field="person.full_name", old_value="Nguyễn Văn Ấn",
-        new_value="Nguyễn Văn Án", reason="Đính chính theo giấy khai sinh",
+        originator_id=uuid4(),
+        originator_version=3,
+        timestamp=datetime(2024, 1, 2, tzinfo=UTC),
+        occurred_on=date(2024, 1, 2),
+        officer_id="o1",
+        agency="police",
+        legal_basis=None,
+        corrects_version=1,
+        field="person.full_name",
+        old_value="Nguyễn Văn Ấn",
+        new_value="Nguyễn Văn Án",
+        reason="Đính chính theo giấy khai sinh",
     )
     message = to_public(event, "test")
     assert message is not None

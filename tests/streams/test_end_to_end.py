@@ -39,8 +39,10 @@ def _services(store, bootstrap, tmp_path, relay_args=("--follow",)):
     logs.mkdir()
     base = ["--store", store.url, "--key-file", str(store.key), "streams"]
     relay = Service("relay", [*base, "relay", *relay_args, "--batch", "20"], env, logs)
-    workers = [Service(f"worker{i}", [*base, "worker", "--log-level", "info", "--batch", "50"],
-                       env, logs) for i in (1, 2)]
+    workers = [
+        Service(f"worker{i}", [*base, "worker", "--log-level", "info", "--batch", "50"], env, logs)
+        for i in (1, 2)
+    ]
     return relay, workers, workers_db
 
 
@@ -76,8 +78,9 @@ def _kill_test(demo_store, bootstrap, tmp_path, kills: int, extra_cases: int) ->
     services = [relay, *workers]
     rng = random.Random(kills)
     writer_app = demo_store.open()
-    writer = threading.Thread(target=run_scenario, args=(
-        writer_app, ScenarioConfig(cases=extra_cases, seed=9_001)))
+    writer = threading.Thread(
+        target=run_scenario, args=(writer_app, ScenarioConfig(cases=extra_cases, seed=9_001))
+    )
     killed = 0
     try:
         for service in services:
@@ -92,8 +95,11 @@ def _kill_test(demo_store, bootstrap, tmp_path, kills: int, extra_cases: int) ->
             victim.start()
         writer.join()
         head = writer_app.max_position()
-        wait_until(lambda: consumed_events(workers_db) >= head, CATCH_UP_SECONDS,
-                   "workers to catch up after the kills")
+        wait_until(
+            lambda: consumed_events(workers_db) >= head,
+            CATCH_UP_SECONDS,
+            "workers to catch up after the kills",
+        )
         time.sleep(2.0)
         assert consumed_events(workers_db) == head
         expected = in_process_digests(writer_app, tmp_path / "in_process.db")
@@ -109,25 +115,31 @@ def _kill_test(demo_store, bootstrap, tmp_path, kills: int, extra_cases: int) ->
 
     # downstream: every case event arrives; once per id in effect despite republishing
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'downstream.db'}")
-    received = sa.Table("received", sa.MetaData(),
-                        sa.Column("event_id", sa.String(36), primary_key=True))
+    received = sa.Table(
+        "received", sa.MetaData(), sa.Column("event_id", sa.String(36), primary_key=True)
+    )
     received.metadata.create_all(engine)
     consumer = IdempotentConsumer(
-        bootstrap, [CASE_EVENTS.topic], engine,
-        lambda connection, event: connection.execute(received.insert().values(
-            event_id=event["id"])),
-        name="kill-test")
+        bootstrap,
+        [CASE_EVENTS.topic],
+        engine,
+        lambda connection, event: connection.execute(
+            received.insert().values(event_id=event["id"])
+        ),
+        name="kill-test",
+    )
     try:
         consumer.run(idle_exit_seconds=3.0)
     finally:
         consumer.close()
     with engine.connect() as connection:
-        assert connection.execute(sa.select(sa.func.count()).select_from(received)).scalar() \
+        assert (
+            connection.execute(sa.select(sa.func.count()).select_from(received)).scalar()
             == case_events
+        )
 
 
-def test_sigkill_relay_and_workers_nothing_missing_nothing_twice(
-        demo_store, fresh_kafka, tmp_path):
+def test_sigkill_relay_and_workers_nothing_missing_nothing_twice(demo_store, fresh_kafka, tmp_path):
     _kill_test(demo_store, fresh_kafka, tmp_path, DEFAULT_KILLS, extra_cases=20)
 
 

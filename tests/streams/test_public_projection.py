@@ -30,8 +30,11 @@ def test_projections_from_public_events_equal_in_process(demo_store, tmp_path):
     try:
         direct = create_engine(f"sqlite:///{tmp_path / 'direct.db'}")
         InProcessRunner(app, direct, all_projections()).run()
-        messages = [m for m in (to_public(app.mapper.to_domain_event(n), "test")
-                                for n in app.notifications()) if m]
+        messages = [
+            m
+            for m in (to_public(app.mapper.to_domain_event(n), "test") for n in app.notifications())
+            if m
+        ]
     finally:
         app.close()
     assert any(m.topic == "socai.activity-events.v1" for m in messages)

@@ -26,8 +26,14 @@ pytestmark = pytest.mark.kafka
 def _relay(store, bootstrap: str, lines: list[str] | None = None, batch: int = 100) -> Relay:
     app = store.open()
     positions = PositionStore(store_engine(store.settings()))
-    return Relay(ApplicationLog(app), positions, bootstrap, "test", batch_events=batch,
-                 report=(lines.append if lines is not None else None))
+    return Relay(
+        ApplicationLog(app),
+        positions,
+        bootstrap,
+        "test",
+        batch_events=batch,
+        report=(lines.append if lines is not None else None),
+    )
 
 
 def test_relay_publishes_every_case_event_once_valid_and_pii_free(demo_store, fresh_kafka):
@@ -53,10 +59,10 @@ def test_relay_publishes_every_case_event_once_valid_and_pii_free(demo_store, fr
     for record, event in zip(records, events, strict=True):
         text = record.value.decode()
         assert not [s for s in secrets if s in text], f"{event['type']} leaks personal data"
-        schema = json.loads((SCHEMA_DIR / contract_for_type(event["type"]).schema_file)
-                            .read_text())
-        jsonschema.validate(event["data"], schema,
-                            format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+        schema = json.loads((SCHEMA_DIR / contract_for_type(event["type"]).schema_file).read_text())
+        jsonschema.validate(
+            event["data"], schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        )
         assert record.key.decode() == event["subject"]
         per_case.setdefault(event["subject"], []).append(event["data"]["version"])
     # keyed by case: each case's events sit in one partition, in version order
@@ -130,10 +136,16 @@ def test_relay_backs_off_while_the_broker_is_away_and_then_delivers(demo_store):
 
 
 def test_checkpoints_are_published_with_a_stable_id(fresh_kafka, monkeypatch):
-    checkpoint = {"format": "socai-ledger-checkpoint-v1", "tree_size": 42, "root_hash": "ab" * 32,
-                  "last_position": 42, "chain_head": "cd" * 32,
-                  "time": "2026-11-23T11:00:00+00:00", "key_id": "ef" * 8,
-                  "signature": "c2lnbmF0dXJl"}
+    checkpoint = {
+        "format": "socai-ledger-checkpoint-v1",
+        "tree_size": 42,
+        "root_hash": "ab" * 32,
+        "last_position": 42,
+        "chain_head": "cd" * 32,
+        "time": "2026-11-23T11:00:00+00:00",
+        "key_id": "ef" * 8,
+        "signature": "c2lnbmF0dXJl",
+    }
     first = publish_checkpoint(checkpoint, fresh_kafka, "test")
     monkeypatch.delenv("SOCAI_KAFKA", raising=False)
     assert publish_checkpoint_if_configured(checkpoint) is None
@@ -144,3 +156,30 @@ def test_checkpoints_are_published_with_a_stable_id(fresh_kafka, monkeypatch):
     assert [e["type"] for e in events] == ["vn.socai.audit.Checkpoint.v1"] * 2
     assert {e["id"] for e in events} == {first}
     assert events[0]["data"] == checkpoint  # exactly the signed document
+
+
+@pytest.mark.postgres
+def test_relay_from_a_postgresql_store(pg_url, fresh_kafka, tmp_path):
+    from infra.application import SocaiApplication
+    from infra.keys import create_key_file
+    from infra.settings import Settings
+    from infra.synthetic import ScenarioConfig, run_scenario
+
+    key = tmp_path / "pg.key"
+    create_key_file(key)
+    settings = Settings.load(pg_url, str(key))
+    app = SocaiApplication(settings)
+    try:
+        run_scenario(app, ScenarioConfig(cases=5, seed=11))
+        head = app.max_position()
+        positions = PositionStore(store_engine(settings))
+        relay = Relay(ApplicationLog(app), positions, fresh_kafka, "test", batch_events=7)
+        try:
+            assert relay.run().published == head
+        finally:
+            relay.close()
+        assert positions.get(DEFAULT_RELAY_NAME) == head
+    finally:
+        app.close()
+    events = envelopes(read_topic(fresh_kafka, CASE_EVENTS.topic, expected=head))
+    assert len({e["id"] for e in events}) == head

@@ -13,8 +13,7 @@ runner = CliRunner()
 
 def _invoke(store, *args: str, kafka: str | None = None):
     env = {"SOCAI_KAFKA": kafka} if kafka else {}
-    return runner.invoke(app, ["--store", store.url, "--key-file", str(store.key), *args],
-                         env=env)
+    return runner.invoke(app, ["--store", store.url, "--key-file", str(store.key), *args], env=env)
 
 
 @pytest.mark.kafka
@@ -24,13 +23,25 @@ def test_relay_then_tail_shows_public_events_only(demo_store, fresh_kafka):
     assert relayed.exit_code == 0, relayed.output
     app_ = demo_store.open()
     try:
-        head, cases, secrets = (app_.max_position(), stored_case_events(app_),
-                                personal_values(app_))
+        head, cases, secrets = (
+            app_.max_position(),
+            stored_case_events(app_),
+            personal_values(app_),
+        )
     finally:
         app_.close()
     assert f"position {head} of {head} (lag 0)" in relayed.output
-    tail = _invoke(demo_store, "streams", "tail", "socai.case-events.v1", "--max", str(cases),
-                   "--idle-exit", "5", kafka=fresh_kafka)
+    tail = _invoke(
+        demo_store,
+        "streams",
+        "tail",
+        "socai.case-events.v1",
+        "--max",
+        str(cases),
+        "--idle-exit",
+        "5",
+        kafka=fresh_kafka,
+    )
     assert tail.exit_code == 0, tail.output
     lines = [line for line in tail.output.splitlines() if " vn.socai.case." in line]
     assert len(lines) == cases
