@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -80,16 +80,19 @@ def make_producer(bootstrap: str, **overrides: Any) -> KafkaProducer:
 
 def send_all(
     producer: KafkaProducer,
-    messages: list[PublicMessage],
+    messages: Iterable[PublicMessage],
     timeout_seconds: float = BATCH_ACK_TIMEOUT_SECONDS,
-) -> None:
-    """Send ``messages`` and return only when the broker acknowledged every one (else raise)."""
+) -> int:
+    """Send ``messages`` and return only when the broker acknowledged every one (else raise);
+    returns how many. A lazy iterable is sent as it is produced, so mapping the next event
+    overlaps with the producer's network thread sending the previous ones."""
     futures = [
         producer.send(m.topic, key=m.key, value=m.value, headers=list(m.headers)) for m in messages
     ]
     producer.flush(timeout=timeout_seconds)
     for future in futures:
         future.get(timeout=timeout_seconds)
+    return len(futures)
 
 
 @dataclass
@@ -147,14 +150,14 @@ class Relay:
         if not items:
             self.progress.position = after
             return 0
-        messages = [m for m in (to_public(event, self.store_id) for _, event in items) if m]
         if self.producer is None:
             self.producer = self.producer_factory(self.bootstrap)
-        send_all(self.producer, messages)
+        mapped = (to_public(event, self.store_id) for _, event in items)
+        published = send_all(self.producer, (m for m in mapped if m is not None))
         last = items[-1][0]
         self.positions.set(self.name, last)  # only after the broker acknowledged
-        self.progress.published += len(messages)
-        self.progress.skipped += len(items) - len(messages)
+        self.progress.published += published
+        self.progress.skipped += len(items) - published
         self.progress.position = last
         return len(items)
 

@@ -17,7 +17,7 @@ from streams.contracts import contract_for_type
 from streams.positions import PositionStore
 from streams.relay import DEFAULT_RELAY_NAME, Relay, publish_checkpoint
 from streams.schemas import SCHEMA_DIR
-from streams.topics import AUDIT_CHECKPOINTS, CASE_EVENTS, ensure_topics
+from streams.topics import ACTIVITY_EVENTS, AUDIT_CHECKPOINTS, CASE_EVENTS, ensure_topics
 from tests.streams.helpers import envelopes, personal_values, read_topic, stored_case_events
 
 pytestmark = pytest.mark.kafka
@@ -36,7 +36,7 @@ def _relay(store, bootstrap: str, lines: list[str] | None = None, batch: int = 1
     )
 
 
-def test_relay_publishes_every_case_event_once_valid_and_pii_free(demo_store, fresh_kafka):
+def test_relay_publishes_every_event_once_valid_and_pii_free(demo_store, fresh_kafka):
     lines: list[str] = []
     relay = _relay(demo_store, fresh_kafka, lines)
     try:
@@ -51,10 +51,13 @@ def test_relay_publishes_every_case_event_once_valid_and_pii_free(demo_store, fr
     assert relay.positions.get(DEFAULT_RELAY_NAME) == head
     assert f"position {head} of {head} (lag 0)" in lines[-1]
 
-    records = read_topic(fresh_kafka, CASE_EVENTS.topic, expected=cases)
+    case_records = read_topic(fresh_kafka, CASE_EVENTS.topic, expected=cases)
+    assert len({e["id"] for e in envelopes(case_records)}) == len(case_records) == cases
+    activity_records = read_topic(fresh_kafka, ACTIVITY_EVENTS.topic, expected=head - cases)
+    assert len(activity_records) == head - cases
+    # every published message: no personal data, valid against its schema, keyed by subject
+    records = case_records + activity_records
     events = envelopes(records)
-    assert len(events) == cases
-    assert len({e["id"] for e in events}) == cases
     per_case: dict[str, list[int]] = {}
     for record, event in zip(records, events, strict=True):
         text = record.value.decode()
@@ -64,7 +67,8 @@ def test_relay_publishes_every_case_event_once_valid_and_pii_free(demo_store, fr
             event["data"], schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
         )
         assert record.key.decode() == event["subject"]
-        per_case.setdefault(event["subject"], []).append(event["data"]["version"])
+        if record.topic == CASE_EVENTS.topic:
+            per_case.setdefault(event["subject"], []).append(event["data"]["version"])
     # keyed by case: each case's events sit in one partition, in version order
     for versions in per_case.values():
         assert versions == sorted(versions)
