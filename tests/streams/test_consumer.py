@@ -70,3 +70,35 @@ def test_example_consumer_counts_each_event_once_across_republishing(
     assert "duplicates skipped" in output
     assert " 0 duplicates" not in output
     assert _table(database) == expected
+
+
+def test_group_consumer_resumes_from_its_own_offsets(demo_store, fresh_kafka, tmp_path):
+    from streams.consumer import IdempotentConsumer
+    from streams.topics import CASE_EVENTS
+    from tests.streams.helpers import stored_case_events
+
+    _publish(demo_store, fresh_kafka)
+    app = demo_store.open()
+    try:
+        cases = stored_case_events(app)
+    finally:
+        app.close()
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'mine.db'}")
+    seen = sa.Table("seen", sa.MetaData(), sa.Column("event_id", sa.String(36), primary_key=True))
+    seen.metadata.create_all(engine)
+
+    def handler(connection, event):
+        connection.execute(seen.insert().values(event_id=event["id"]))
+
+    handled = []
+    for _ in range(2):
+        consumer = IdempotentConsumer(
+            fresh_kafka, [CASE_EVENTS.topic], engine, handler, name="mine", group="mine"
+        )
+        try:
+            handled.append(consumer.run(idle_exit_seconds=4.0))
+        finally:
+            consumer.close()
+    assert handled == [cases, 0]
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(seen)).scalar() == cases
