@@ -23,6 +23,7 @@ consumer group share the partitions; each case lives in one partition, so one wo
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import tempfile
 from collections import defaultdict
@@ -129,6 +130,7 @@ class ProjectionSink:
     ) -> int:
         offsets = [r.offset for r in batch]
         assert offsets == sorted(offsets), "a partition's records arrive in offset order"
+        self._lock_partition(session, topic, partition)
         # a position is the next offset to read (Kafka's convention): offset 0 is a record
         next_offset = min(position_of(session, p.name, topic, partition) for p in self.projections)
         fresh = [r for r in batch if r.offset >= next_offset]
@@ -155,6 +157,17 @@ class ProjectionSink:
             wanted = [e for e in events if type(e).TOPIC in projection.topics]
             apply_batch(session, projection, wanted, reached)
         return len(events)
+
+    @staticmethod
+    def _lock_partition(session: Session, topic: str, partition: int) -> None:
+        """Serialise two workers on one partition (briefly both own it during a rebalance):
+        the second reads the position only after the first committed. SQLite already
+        serialises writers (BEGIN IMMEDIATE); PostgreSQL takes a transaction advisory lock."""
+        if session.get_bind().dialect.name != "postgresql":
+            return
+        digest = hashlib.sha256(f"{topic}/{partition}".encode()).digest()
+        key = int.from_bytes(digest[:8], "big", signed=True)
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     def _seen(self, session: Session, ids: list[str]) -> set[str]:
         seen: set[str] = set()
