@@ -28,7 +28,10 @@ from domain.errors import ConcurrentWriteConflict, NotFound
 from domain.time import require_aware, utc_now
 from infra import transcodings
 from infra.activity_service import ActivityService
+from infra.funding_service import FundingCommands
 from infra.keys import load_key
+from infra.ledger.chain import recorder_env
+from infra.ledger.checkpoints import attach_policy
 from infra.settings import Settings
 
 Clock = Callable[[], datetime]
@@ -40,7 +43,8 @@ AGGREGATE_CACHE_SIZE = 1_000
 
 
 def store_env(settings: Settings, cipher_key: str) -> dict[str, str]:
-    """The eventsourcing environment for a store: persistence, AES-GCM, zlib."""
+    """The eventsourcing environment for a store: persistence, AES-GCM, zlib, and the
+    ledger's chained recorder (every socai store keeps the hash chain)."""
     env = {
         "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
         "CIPHER_KEY": cipher_key,
@@ -69,10 +73,11 @@ def store_env(settings: Settings, cipher_key: str) -> dict[str, str]:
             POSTGRES_POOL_SIZE="5",
             POSTGRES_LOCK_TIMEOUT="10",
         )
+    env.update(recorder_env(url.kind))
     return env
 
 
-class SocaiApplication(ActivityService, Application[UUID]):
+class SocaiApplication(FundingCommands, ActivityService, Application[UUID]):
     name = "socai"
 
     def __init__(
@@ -83,6 +88,7 @@ class SocaiApplication(ActivityService, Application[UUID]):
         env = store_env(settings, load_key(settings))
         env.update(extra_env or {})
         super().__init__(env=env)
+        attach_policy(self.recorder, settings)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -4,15 +4,30 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from typing import Any
 
 import typer
 from rich.table import Table
 
 from domain.errors import SocaiError
+from domain.reference.units import NATIONAL_CODE, AdminMap
 from infra.cli.case import render_history
 from infra.cli.context import console, err_console, refusing, state
+from infra.demo_activities import seed_activities
+from infra.demo_funding import seed_funding
 from infra.keys import create_key_file
-from infra.synthetic import ScenarioConfig, run_scenario
+from infra.ledger.access import ledger_tables
+from infra.ledger.checkpoints import (
+    create_signing_key,
+    load_signing_key,
+    make_checkpoint,
+    signing_key_path,
+)
+from infra.projection_db import projections_engine, runner_for
+from infra.synthetic import HONG_NGU_DISTRICT_OLD, ScenarioConfig, run_scenario
+from projections.kpi import compute_kpis
+from projections.rollup import compute_rollup
+from projections.rollup_export import to_text
 
 MAX_DEMO_CASES = 100_000
 
@@ -65,6 +80,22 @@ def demo(
         ),
         None,
     )
+    money = seed_funding(
+        app, [s.case_id for s in statuses if any(x.amount_vnd for x in s.supports)]
+    )
+    console.print(
+        f"Funding: programmes {', '.join(money.programmes)}; {money.recorded} transactions;"
+        f" {money.supports_paid} case supports paid"
+        + (
+            f"; deliberate discrepancy: case {money.discrepancy[0]} support event"
+            f" v{money.discrepancy[1]} corrected after payment"
+            if money.discrepancy
+            else ""
+        )
+    )
+    activities = seed_activities(app, seed)
+    console.print(f"Activities: {activities} recorded (directives, sessions, materials, courses)")
+    _projections_and_ledger(cli, app, today)
     corrected = next((s for s in statuses if s.corrections), None)
     shown: list = []  # type: ignore[type-arg]
     for candidate in (spanning, corrected, *statuses):
@@ -75,6 +106,47 @@ def demo(
         render_history(app, status.case_id)
     assert len(generator.personal_data) >= cases
     console.print("\nNext: socai case list | socai case history CASE_ID --as-of 2019-12-31")
+    console.print(
+        "      socai finance reconcile --by programme,line,source | socai finance discrepancies"
+    )
+    console.print(
+        "      socai rollup --unit 870 --years 2016-2020 | socai kpi --unit VN | socai audit verify"
+    )
+    console.print(
+        "      socai quality check ../shared/data/hong_ngu_2016_2020.csv --unit old:870"
+        " --against-events"
+    )
+
+
+def _projections_and_ledger(cli: Any, app: Any, today: date) -> None:
+    """Build the read models in-process, show the KPIs and the Hồng Ngự rollup, and sign a
+    checkpoint of the ledger (creating a demo signing key with a warning)."""
+    settings = cli.settings()
+    engine = projections_engine(settings)
+    runner_for(app, engine).run()
+    table = Table(title=f"Programme KPIs, national (VN), on {today}")
+    for column in ("indicator", "chỉ tiêu", "value", "target", "met"):
+        table.add_column(column)
+    for k in compute_kpis(engine, AdminMap.OLD, NATIONAL_CODE, today):
+        target = f"{float(k.target) * 100:.0f}%" if k.denominator is not None else str(k.target)
+        table.add_row(k.key, k.label_vi, k.display(), target, "yes" if k.met else "NO")
+    console.print(table)
+    form = compute_rollup(engine, AdminMap.OLD, HONG_NGU_DISTRICT_OLD, range(2016, 2021))
+    console.print(to_text(form), markup=False, highlight=False, soft_wrap=True)
+    key_path = signing_key_path(settings)
+    if not key_path.exists():
+        create_signing_key(key_path)
+        err_console.print(
+            f"[yellow]warning:[/] created a demo checkpoint signing key at {key_path}."
+            " Real ledgers keep it off the database host.",
+            markup=True,
+        )
+    with ledger_tables(settings) as tables:
+        made = make_checkpoint(tables, load_signing_key(key_path))
+    console.print(
+        f"Ledger: checkpoint of {made.tree_size} events signed (root {made.root_hash[:16]}…,"
+        f" key {made.key_id[:16]}…); `socai audit verify` recomputes it from the raw rows."
+    )
 
 
 def _summary(statuses: list, events: int, today: date) -> None:  # type: ignore[type-arg]

@@ -27,11 +27,15 @@ app = typer.Typer(
 
 #: (module, group name, help). A group's module exposes a ``typer.Typer`` named ``app``.
 GROUPS: list[tuple[str, str, str]] = [
+    ("infra.cli.audit", "audit", "Prove the ledger intact: verify, checkpoints, proofs."),
     ("infra.cli.case", "case", "Record and read the steps of a case (hồ sơ)."),
+    ("infra.cli.finance", "finance", "Budgets, allocations, payments, reconciliation."),
     ("infra.cli.keys", "keys", "The encryption key of the store."),
     ("infra.cli.units", "units", "Administrative units on the old and the 2025 map."),
+    ("infra.cli.quality", "quality", "Check rollups, name every wrong cell (chất lượng số liệu)."),
     ("infra.cli.projections", "projections", "Read models: rebuild, status, case status."),
     ("infra.cli.activity", "activity", "Record programme activities (directives, sessions...)."),
+    ("infra.cli.streams", "streams", "Publish events to Kafka, read topics, run stream workers."),
 ]
 
 #: Single commands: (module, function name, command name).

@@ -1,0 +1,221 @@
+"""Benchmark: recording funding transfers, and reconciling them.
+
+Prints transfers/s for recording ``--transfers`` transfers (default 100,000) through the real
+application (SQLite + AES-GCM + zlib, the embedded default) in batches, and for single
+commands; the time to replay the programme cold; the time to build the reconciliation tables
+from the log and to reconcile. The baseline, measured in the same run on the same kind of
+store, is the store alone: bare events of a trivial aggregate saved in the same batch sizes.
+The two take turns batch by batch, so load on a shared machine affects both alike; the ratio
+says what the ledger's checks and bookkeeping cost on top of storing events.
+
+    PYTHONPATH=. python bench/funding.py [--transfers 100000] [--batch 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from eventsourcing.domain import Aggregate
+from sqlalchemy import create_engine
+
+from domain.case.values import Actor
+from domain.funding.commands import (
+    Allocate,
+    BudgetLine,
+    Commit,
+    Establish,
+    MoneyCommand,
+    Pay,
+    Pledge,
+    Void,
+)
+from infra.application import SocaiApplication
+from infra.keys import create_key_file
+from infra.settings import Settings
+from projections.funding_sql import FundingProjection, FundingQueries, catch_up
+
+ACTOR = Actor("TC-BENCH", "labour_social_affairs")
+NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+DAY = date(2020, 6, 1)
+UNITS = ("22", "20", "10", "72", "89", "87", "870", "868")
+SINGLE_COMMANDS = 2_000
+
+
+class BenchNote(Aggregate):
+    """The baseline: a trivial aggregate whose events carry about as much as a transfer."""
+
+    TOPIC = "socai.bench:BenchNote"
+
+    class Created(Aggregate.Created):
+        TOPIC = "socai.bench:Created"
+
+    class Noted(Aggregate.Event):
+        TOPIC = "socai.bench:Noted.v1"
+        transaction_id: str
+        amount_vnd: int
+        debit_account: str
+        credit_account: str
+
+    def note(self, n: int) -> None:
+        self.trigger_event(
+            self.Noted,
+            transaction_id=f"T{n}",
+            amount_vnd=1_000 + n,
+            debit_account="allocation:A-1",
+            credit_account="expense:A-1",
+        )
+
+
+def open_app(directory: Path) -> SocaiApplication:
+    store = directory / "bench.db"
+    key = directory / "bench.db.key"
+    if not key.exists():
+        create_key_file(key)
+    return SocaiApplication(Settings.load(f"sqlite:///{store}", str(key)), clock=lambda: NOW)
+
+
+def spending(n: int, allocations: int, offset: int = 0) -> list[MoneyCommand]:
+    """``n`` transfers cycling commit, pay, direct pay, commit, void (5 transfers)."""
+    commands: list[MoneyCommand] = []
+    i = offset
+    while len(commands) < n:
+        a = f"A-{i % allocations}"
+        what = {"activity": "communication_session", "description": "Buổi truyền thông"}
+        cycle: list[MoneyCommand] = [
+            Commit(f"C{i}", DAY, allocation=a, amount_vnd=1_000 + i % 97, **what),
+            Pay(f"P{i}", DAY, commitment=f"C{i}"),
+            Pay(f"D{i}", DAY, allocation=a, amount_vnd=500 + i % 89, **what),
+            Commit(f"K{i}", DAY, allocation=a, amount_vnd=700 + i % 83, **what),
+            Void(f"V{i}", DAY, commitment=f"K{i}", reason="hủy"),
+        ]
+        commands.extend(cycle[: n - len(commands)])
+        i += 1
+    return commands
+
+
+def setup_programme(app: SocaiApplication, code: str, allocations: int) -> None:
+    app.establish_programme(
+        Establish(code, "Bench", date(2016, 1, 1), date(2030, 12, 31), date(2016, 1, 1)), ACTOR
+    )
+    each = 10**11
+    setup: list[MoneyCommand] = [
+        Pledge("S", DAY, source="NSTW", source_kind="central", amount_vnd=each * allocations),
+        BudgetLine(
+            "L", DAY, line="L1", line_title="Line", source="NSTW", amount_vnd=each * allocations
+        ),
+    ]
+    setup += [
+        Allocate(
+            f"A-{k}",
+            DAY,
+            line="L1",
+            source="NSTW",
+            unit_map="old",
+            unit_code=UNITS[k % len(UNITS)],
+            period="2020",
+            amount_vnd=each,
+        )
+        for k in range(allocations)
+    ]
+    app.record_funding_batch(code, setup, ACTOR)
+
+
+def timed(label: str, func, *args):
+    started = time.perf_counter()
+    result = func(*args)
+    seconds = time.perf_counter() - started
+    print(f"  {label}: {seconds:.2f} s")
+    return result, seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--transfers", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=1_000)
+    parser.add_argument("--allocations", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        app = open_app(directory)
+        print(
+            f"funding ledger benchmark: {args.transfers:,} transfers, batches of"
+            f" {args.batch:,}, SQLite + AES-GCM + zlib"
+        )
+
+        # The store alone (baseline) and the ledger take turns, batch by batch, so that a
+        # change in the machine's load during the run affects both alike.
+        note = BenchNote()
+        app.save(note)
+        setup_programme(app, "BENCH", args.allocations)
+        commands = spending(args.transfers, args.allocations)
+        baseline_seconds = ledger_seconds = 0.0
+        for start in range(0, len(commands), args.batch):
+            batch = commands[start : start + args.batch]
+            started = time.perf_counter()
+            for n in range(start, start + len(batch)):
+                note.note(n)
+            app.save(note)
+            baseline_seconds += time.perf_counter() - started
+            started = time.perf_counter()
+            app.record_funding_batch("BENCH", batch, ACTOR)
+            ledger_seconds += time.perf_counter() - started
+        baseline_batched = len(commands) / baseline_seconds
+        ledger_batched = len(commands) / ledger_seconds
+
+        # One command per store transaction, taking turns likewise.
+        setup_programme(app, "BENCH-1", args.allocations)
+        singles = spending(SINGLE_COMMANDS, args.allocations)
+        baseline_seconds = ledger_seconds = 0.0
+        for n, command in enumerate(singles):
+            started = time.perf_counter()
+            note.note(n)
+            app.save(note)
+            baseline_seconds += time.perf_counter() - started
+            started = time.perf_counter()
+            app.record_funding("BENCH-1", command, ACTOR)
+            ledger_seconds += time.perf_counter() - started
+        baseline_single = SINGLE_COMMANDS / baseline_seconds
+        ledger_single = SINGLE_COMMANDS / ledger_seconds
+
+        print(
+            f"  record, batched: {ledger_batched:,.0f} transfers/s (store alone"
+            f" {baseline_batched:,.0f} events/s; ratio {ledger_batched / baseline_batched:.2f})"
+        )
+        print(
+            f"  record, one per command: {ledger_single:,.0f} transfers/s (store alone"
+            f" {baseline_single:,.0f} events/s; ratio {ledger_single / baseline_single:.2f})"
+        )
+
+        app.close()
+        cold = open_app(directory)
+        programme, _ = timed(
+            f"replay the {len(commands):,}-transfer programme cold", cold.get_programme, "BENCH"
+        )
+        programme.ledger.assert_invariants()
+        engine = create_engine(f"sqlite:///{directory / 'bench.db.projections.db'}")
+        applied, build = timed(
+            "build the reconciliation tables from the log",
+            catch_up,
+            engine,
+            cold.funding_events(topics=FundingProjection.topics),
+        )
+        print(f"    ({applied:,} events, {applied / build:,.0f} events/s)")
+        queries = FundingQueries(engine)
+        expected = sum(
+            account.credits_posted - account.debits_posted
+            for code in ("BENCH", "BENCH-1")
+            for account in cold.get_programme(code).ledger.accounts.values()
+            if account.key.startswith("expense:")
+        )
+        for by in (("programme", "line", "source"), ("unit", "month"), ("allocation",)):
+            rows, _ = timed(f"reconcile by {','.join(by)}", queries.reconcile, by)
+            assert sum(r.disbursed for r in rows) == expected, "reconciliation disagrees"
+        cold.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,351 @@
+"""Funding commands: what finance staff ask the ledger to record, parsed into checked values.
+
+Every money command carries a *transaction id* (mã giao dịch, e.g. the number of the decision
+or voucher). Within a programme the id is an idempotency key: sending the same command again
+is a no-op; sending a different command under a used id is refused as a conflict. Parsing
+checks form (a whole positive number of đồng, a real date, a known code); the
+:class:`~domain.funding.aggregate.Programme` then checks the rules against its ledger.
+
+:meth:`FundingCommand.content` is the canonical content the idempotency check compares; the
+events carry the same field names, so the content of a stored transaction is recomputed from
+its event on replay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import Any, ClassVar
+from uuid import UUID
+
+from domain.errors import InvalidInput
+from domain.funding.values import (
+    Period,
+    Purpose,
+    PurposeKind,
+    SourceKind,
+    require_date,
+    require_id,
+    require_text,
+)
+from domain.money import require_amount_vnd
+from domain.reference.units import AdminMap, unit_directory
+
+
+def _optional_text(value: object, field: str) -> str | None:
+    return None if value is None or value == "" else require_text(value, field)
+
+
+def content_of(kind: str, names: tuple[str, ...], obj: object) -> tuple[str, ...]:
+    """The comparable content of a transaction (from a command or from its event)."""
+    return (kind, *(f"{n}={getattr(obj, n)!s}" for n in names))
+
+
+@dataclass(frozen=True)
+class FundingCommand:
+    """Base: the transaction id, the business date and the legal basis (document number)."""
+
+    KIND: ClassVar[str] = ""
+    #: The fields the idempotency check compares (besides the kind).
+    CONTENT: ClassVar[tuple[str, ...]] = ()
+
+    transaction_id: str
+    occurred_on: date
+
+    def content(self) -> tuple[str, ...]:
+        return self.content_for(self)
+
+    @classmethod
+    def content_for(cls, obj: object) -> tuple[str, ...]:
+        """The content of this kind of transaction, read from a command or its event."""
+        return content_of(cls.KIND, cls.CONTENT, obj)
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> FundingCommand:
+        """Build from a plain mapping (CLI flags, JSON); unknown keys are refused."""
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise InvalidInput(
+                str(sorted(unknown)[0]),
+                "is not a field of this command",
+                hint="fields: " + ", ".join(sorted(known)),
+            )
+        return cls(**data)
+
+    def _common(self) -> None:
+        object.__setattr__(self, "transaction_id", require_id(self.transaction_id, "id"))
+        object.__setattr__(self, "occurred_on", require_date(self.occurred_on, "occurred_on"))
+        if hasattr(self, "legal_basis"):
+            object.__setattr__(self, "legal_basis", _optional_text(self.legal_basis, "legal_basis"))
+
+
+@dataclass(frozen=True)
+class Establish:
+    """Lập chương trình / đề án: a programme with its code, title and years."""
+
+    code: str
+    title: str
+    starts_on: date
+    ends_on: date
+    occurred_on: date
+    legal_basis: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "code", require_id(self.code, "programme"))
+        object.__setattr__(self, "title", require_text(self.title, "title"))
+        for name in ("starts_on", "ends_on", "occurred_on"):
+            object.__setattr__(self, name, require_date(getattr(self, name), name))
+        object.__setattr__(self, "legal_basis", _optional_text(self.legal_basis, "legal_basis"))
+        if self.ends_on < self.starts_on:
+            raise InvalidInput("ends_on", "is before starts_on")
+
+    def content(self) -> tuple[str, ...]:
+        return content_of(
+            "establish",
+            ("code", "title", "starts_on", "ends_on", "occurred_on", "legal_basis"),
+            self,
+        )
+
+
+@dataclass(frozen=True)
+class Pledge(FundingCommand):
+    """A source puts money into the programme's budget (dự toán từ một nguồn)."""
+
+    KIND = "pledge"
+    CONTENT = ("source", "source_kind", "donor", "amount_vnd", "occurred_on", "legal_basis")
+    source: str = ""
+    source_kind: str = ""
+    amount_vnd: int = 0
+    donor: str | None = None
+    legal_basis: str | None = None
+
+    def __post_init__(self) -> None:
+        self._common()
+        object.__setattr__(self, "source", require_id(self.source, "source"))
+        kind = SourceKind.parse(self.source_kind, "source_kind")
+        object.__setattr__(self, "source_kind", kind.value)
+        object.__setattr__(self, "amount_vnd", require_amount_vnd(self.amount_vnd))
+        donor = _optional_text(self.donor, "donor")
+        if kind is SourceKind.AID and donor is None:
+            raise InvalidInput(
+                "donor", "aid (tài trợ, viện trợ) must name its donor", hint="pass --donor NAME"
+            )
+        if kind is not SourceKind.AID and donor is not None:
+            raise InvalidInput(
+                "donor", f"a {kind.value} budget has no donor", hint="only aid sources name a donor"
+            )
+        object.__setattr__(self, "donor", donor)
+
+
+@dataclass(frozen=True)
+class BudgetLine(FundingCommand):
+    """Put part of a source's budget into a line (dòng ngân sách), opening it if new."""
+
+    KIND = "line"
+    CONTENT = ("line", "line_title", "source", "amount_vnd", "occurred_on", "legal_basis")
+    line: str = ""
+    line_title: str = ""
+    source: str = ""
+    amount_vnd: int = 0
+    legal_basis: str | None = None
+
+    def __post_init__(self) -> None:
+        self._common()
+        object.__setattr__(self, "line", require_id(self.line, "line"))
+        object.__setattr__(self, "line_title", require_text(self.line_title, "line_title"))
+        object.__setattr__(self, "source", require_id(self.source, "source"))
+        object.__setattr__(self, "amount_vnd", require_amount_vnd(self.amount_vnd))
+
+
+@dataclass(frozen=True)
+class Allocate(FundingCommand):
+    """Phân bổ: give part of a line (from one source) to a unit for a period.
+
+    The allocation is named by its transaction id. The unit is a province, district or
+    commune on the old or the 2025 map.
+    """
+
+    KIND = "allocate"
+    CONTENT = (
+        "line",
+        "source",
+        "unit_map",
+        "unit_code",
+        "period",
+        "amount_vnd",
+        "occurred_on",
+        "legal_basis",
+    )
+    line: str = ""
+    source: str = ""
+    unit_map: str = ""
+    unit_code: str = ""
+    period: Period | str = ""
+    amount_vnd: int = 0
+    legal_basis: str | None = None
+
+    def __post_init__(self) -> None:
+        self._common()
+        object.__setattr__(self, "line", require_id(self.line, "line"))
+        object.__setattr__(self, "source", require_id(self.source, "source"))
+        admin_map = AdminMap.parse(self.unit_map, "unit_map")
+        unit = unit_directory().require(admin_map, self.unit_code, "unit")
+        object.__setattr__(self, "unit_map", admin_map.value)
+        object.__setattr__(self, "unit_code", unit.code)
+        period = self.period if isinstance(self.period, Period) else Period.parse(self.period)
+        object.__setattr__(self, "period", period.label)
+        object.__setattr__(self, "amount_vnd", require_amount_vnd(self.amount_vnd))
+
+    @property
+    def period_value(self) -> Period:
+        return Period.parse(self.period)
+
+
+@dataclass(frozen=True)
+class _PurposeFields(FundingCommand):
+    """The flattened :class:`Purpose` every commitment and direct payment carries."""
+
+    purpose_kind: str = ""
+    case_id: UUID | None = None
+    support_version: int | None = None
+    activity: str | None = None
+    description: str | None = None
+
+    def _purpose(self) -> None:
+        if self.purpose_kind == PurposeKind.CASE_SUPPORT or (
+            not self.purpose_kind and self.case_id is not None
+        ):
+            if self.activity is not None:
+                raise InvalidInput(
+                    "activity", "a payment is for a case's support or an activity, not both"
+                )
+            purpose = Purpose.case_support(self.case_id, self.support_version)
+        elif self.purpose_kind == PurposeKind.ACTIVITY or (
+            not self.purpose_kind and self.activity is not None
+        ):
+            if self.case_id is not None:
+                raise InvalidInput(
+                    "case", "a payment is for a case's support or an activity, not both"
+                )
+            purpose = Purpose.of_activity(self.activity, self.description)
+        else:
+            raise InvalidInput(
+                "purpose",
+                "say what the money is for",
+                hint="--case CASE_ID --support-version N, or --activity KIND --description TEXT",
+            )
+        for name in ("case_id", "support_version", "activity", "description"):
+            object.__setattr__(self, name, getattr(purpose, name))
+        object.__setattr__(self, "purpose_kind", purpose.kind)
+
+    @property
+    def purpose(self) -> Purpose:
+        return Purpose(
+            self.purpose_kind, self.case_id, self.support_version, self.activity, self.description
+        )
+
+
+_PURPOSE_CONTENT = ("purpose_kind", "case_id", "support_version", "activity", "description")
+
+
+@dataclass(frozen=True)
+class Commit(_PurposeFields):
+    """Cam kết chi: approve a payment from an allocation — a pending transfer that reserves
+    the amount until it is paid (posted) or voided."""
+
+    KIND = "commit"
+    CONTENT = ("allocation", "amount_vnd", *_PURPOSE_CONTENT, "occurred_on", "legal_basis")
+    allocation: str = ""
+    amount_vnd: int = 0
+    legal_basis: str | None = None
+
+    def __post_init__(self) -> None:
+        self._common()
+        object.__setattr__(self, "allocation", require_id(self.allocation, "allocation"))
+        object.__setattr__(self, "amount_vnd", require_amount_vnd(self.amount_vnd))
+        self._purpose()
+
+
+@dataclass(frozen=True)
+class Pay(_PurposeFields):
+    """Chi: pay an approved commitment in full (post the pending transfer), or — without a
+    commitment — pay directly from an allocation (a single-phase transfer)."""
+
+    KIND = "pay"
+    CONTENT = (
+        "commitment",
+        "allocation",
+        "amount_vnd",
+        *_PURPOSE_CONTENT,
+        "occurred_on",
+        "legal_basis",
+    )
+    commitment: str | None = None
+    allocation: str | None = None
+    amount_vnd: int | None = None
+    legal_basis: str | None = None
+
+    @classmethod
+    def content_for(cls, obj: object) -> tuple[str, ...]:
+        if getattr(obj, "commitment", None) is not None:
+            return content_of(cls.KIND, ("commitment", "occurred_on", "legal_basis"), obj)
+        return content_of(cls.KIND, cls.CONTENT, obj)
+
+    def __post_init__(self) -> None:
+        self._common()
+        if self.commitment is not None:
+            object.__setattr__(self, "commitment", require_id(self.commitment, "commitment"))
+            if self.allocation is not None or self.case_id is not None or self.activity:
+                raise InvalidInput(
+                    "commitment",
+                    "paying a commitment takes its allocation and purpose from the commitment",
+                    hint="give only --commitment (and --amount to confirm)",
+                )
+            if self.amount_vnd is not None:
+                object.__setattr__(self, "amount_vnd", require_amount_vnd(self.amount_vnd))
+            return
+        if self.allocation is None:
+            raise InvalidInput(
+                "commitment", "name the commitment to pay, or the allocation to pay from directly"
+            )
+        object.__setattr__(self, "allocation", require_id(self.allocation, "allocation"))
+        object.__setattr__(self, "amount_vnd", require_amount_vnd(self.amount_vnd))
+        self._purpose()
+
+
+@dataclass(frozen=True)
+class Void(FundingCommand):
+    """Hủy cam kết: release an approved, unpaid commitment."""
+
+    KIND = "void"
+    CONTENT = ("commitment", "reason", "occurred_on", "legal_basis")
+    commitment: str = ""
+    reason: str = ""
+    legal_basis: str | None = None
+
+    def __post_init__(self) -> None:
+        self._common()
+        object.__setattr__(self, "commitment", require_id(self.commitment, "commitment"))
+        object.__setattr__(self, "reason", require_text(self.reason, "reason"))
+
+
+@dataclass(frozen=True)
+class Reverse(FundingCommand):
+    """Bút toán đảo: correct a posted transaction by moving its amount back, never by
+    editing it. Applies to pledges, line budgets, allocations and payments."""
+
+    KIND = "reverse"
+    CONTENT = ("reverses", "reason", "occurred_on", "legal_basis")
+    reverses: str = ""
+    reason: str = ""
+    legal_basis: str | None = None
+
+    def __post_init__(self) -> None:
+        self._common()
+        object.__setattr__(self, "reverses", require_id(self.reverses, "reverses"))
+        object.__setattr__(self, "reason", require_text(self.reason, "reason"))
+
+
+MoneyCommand = Pledge | BudgetLine | Allocate | Commit | Pay | Void | Reverse

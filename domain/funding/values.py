@@ -1,0 +1,199 @@
+"""Value objects of the funding ledger (sổ cái kinh phí).
+
+- :class:`SourceKind` — where a programme's money comes from (nguồn kinh phí): the central
+  budget (ngân sách Trung ương), a local budget (ngân sách địa phương) or aid from organisations
+  and individuals at home or abroad (tài trợ, viện trợ), which must name its donor.
+- :class:`ActivityKind` — what a disbursement pays when it does not pay a case's support.
+- :class:`Period` — the span of time an allocation covers (a year, a half-year, a month, or a
+  run of years), written ``2016``, ``2016-H1``, ``2016-03`` or ``2006/2010``.
+- :class:`Purpose` — what a commitment or payment is for: one case's support event (named by
+  the pseudonymous case id and the event's version) or one activity.
+- Codes and transaction ids: short, printable, stable names chosen by finance staff (the
+  number on a decision or a voucher works well), used as idempotency keys.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from domain.errors import InvalidInput
+from domain.reference.codes import LabelledEnum
+
+#: Transaction ids and codes: letters, digits and ``. _ : / -``; at most this many characters.
+MAX_ID_CHARS = 64
+#: Titles, descriptions, donor names, reasons: at most this many characters.
+MAX_TEXT_CHARS = 300
+
+_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/\-]*$")
+
+
+class SourceKind(LabelledEnum):
+    """Nguồn kinh phí."""
+
+    CENTRAL = "central", "Ngân sách Trung ương"
+    LOCAL = "local", "Ngân sách địa phương"
+    AID = "aid", "Tài trợ, viện trợ"
+
+
+class ActivityKind(LabelledEnum):
+    """Activities a programme pays for besides a case's support (seeds 000, 003)."""
+
+    COMMUNICATION_SESSION = "communication_session", "Buổi truyền thông, tuyên truyền"
+    TRAINING_COURSE = "training_course", "Lớp tập huấn"
+    RECEPTION_POINT_WORKS = "reception_point_works", "Nâng cấp nơi tiếp nhận nạn nhân"
+    DIRECTIVE = "directive", "Chỉ đạo, giám sát"
+
+
+class PurposeKind(LabelledEnum):
+    CASE_SUPPORT = "case_support", "Hỗ trợ nạn nhân (theo hồ sơ)"
+    ACTIVITY = "activity", "Hoạt động"
+
+
+def require_id(value: object, field: str) -> str:
+    """A transaction id or code: 1–64 printable characters, no spaces."""
+    text = str(value).strip() if value is not None else ""
+    if not text or len(text) > MAX_ID_CHARS or not _ID_PATTERN.match(text):
+        raise InvalidInput(
+            field,
+            f"{value!r} is not a valid id",
+            hint=f"use 1–{MAX_ID_CHARS} letters, digits or . _ : / - (e.g. QD-123/2006)",
+        )
+    return text
+
+
+def require_text(value: object, field: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(field, "must be non-empty text")
+    if len(value) > MAX_TEXT_CHARS:
+        raise InvalidInput(field, f"is longer than {MAX_TEXT_CHARS} characters")
+    return value.strip()
+
+
+def require_date(value: object, field: str) -> date:
+    from domain.time import parse_date
+
+    if isinstance(value, date):
+        return value
+    return parse_date(str(value), field)
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Kỳ: the days an allocation covers, first and last included."""
+
+    starts_on: date
+    ends_on: date
+
+    def __post_init__(self) -> None:
+        if self.ends_on < self.starts_on:
+            raise InvalidInput("period", "ends before it starts")
+
+    @classmethod
+    def parse(cls, value: object, field: str = "period") -> Period:
+        """``2016`` (a year), ``2016-H1``/``2016-H2``, ``2016-03`` or ``2006/2010`` (years)."""
+        text = str(value).strip().upper()
+        try:
+            if re.fullmatch(r"\d{4}", text):
+                year = int(text)
+                return cls(date(year, 1, 1), date(year, 12, 31))
+            if m := re.fullmatch(r"(\d{4})-H([12])", text):
+                year, half = int(m[1]), int(m[2])
+                if half == 1:
+                    return cls(date(year, 1, 1), date(year, 6, 30))
+                return cls(date(year, 7, 1), date(year, 12, 31))
+            if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
+                year, month = int(m[1]), int(m[2])
+                first = date(year, month, 1)
+                after = date(year + (month == 12), month % 12 + 1, 1)
+                return cls(first, date.fromordinal(after.toordinal() - 1))
+            if m := re.fullmatch(r"(\d{4})/(\d{4})", text):
+                return cls(date(int(m[1]), 1, 1), date(int(m[2]), 12, 31))
+        except ValueError:
+            pass
+        raise InvalidInput(
+            field,
+            f"{value!r} is not a period",
+            hint="write a year (2016), a half-year (2016-H1), a month (2016-03) or years"
+            " (2006/2010)",
+        )
+
+    @property
+    def label(self) -> str:
+        s, e = self.starts_on, self.ends_on
+        if (s.month, s.day, e.month, e.day) == (1, 1, 12, 31):
+            return str(s.year) if s.year == e.year else f"{s.year}/{e.year}"
+        if s.year == e.year and (s.month, s.day, e.month, e.day) == (1, 1, 6, 30):
+            return f"{s.year}-H1"
+        if s.year == e.year and (s.month, s.day, e.month, e.day) == (7, 1, 12, 31):
+            return f"{s.year}-H2"
+        if s.year == e.year and s.month == e.month and s.day == 1:
+            return f"{s.year}-{s.month:02d}"
+        return f"{s.isoformat()}/{e.isoformat()}"
+
+    def contains(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+
+@dataclass(frozen=True, slots=True)
+class Purpose:
+    """What money is committed or paid for: exactly one of a case's support or an activity.
+
+    A case is named only by its pseudonymous id and the version of its ``SupportProvided``
+    event; nothing identifying the person is ever part of a purpose.
+    """
+
+    kind: str
+    case_id: UUID | None = None
+    support_version: int | None = None
+    activity: str | None = None
+    description: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind == PurposeKind.CASE_SUPPORT:
+            assert self.case_id is not None
+            assert self.support_version is not None
+            assert self.activity is None
+        else:
+            assert self.kind == PurposeKind.ACTIVITY
+            assert self.activity is not None
+            assert self.case_id is None
+
+    @classmethod
+    def case_support(cls, case_id: object, support_version: object) -> Purpose:
+        try:
+            case_uuid = case_id if isinstance(case_id, UUID) else UUID(str(case_id))
+        except ValueError:
+            raise InvalidInput("case", f"{case_id!r} is not a case id") from None
+        if isinstance(support_version, bool) or not str(support_version).isdigit():
+            raise InvalidInput(
+                "support_version",
+                f"{support_version!r} is not an event version",
+                hint="`socai case history CASE_ID` lists each event with its version",
+            )
+        version = int(str(support_version))
+        if version < 1:
+            raise InvalidInput("support_version", "versions start at 1")
+        return cls(PurposeKind.CASE_SUPPORT.value, case_id=case_uuid, support_version=version)
+
+    @classmethod
+    def of_activity(cls, activity: object, description: object) -> Purpose:
+        kind = ActivityKind.parse(activity, "activity").value
+        return cls(
+            PurposeKind.ACTIVITY.value,
+            activity=kind,
+            description=require_text(description, "description"),
+        )
+
+    @property
+    def support_key(self) -> tuple[UUID, int] | None:
+        if self.case_id is None or self.support_version is None:
+            return None
+        return (self.case_id, self.support_version)
+
+    def describe(self) -> str:
+        if self.kind == PurposeKind.CASE_SUPPORT:
+            return f"case {self.case_id} support event v{self.support_version}"
+        return f"{self.activity}: {self.description}"

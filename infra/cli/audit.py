@@ -1,0 +1,231 @@
+"""``socai audit``: prove to an inspector that nothing in the ledger was changed.
+
+None of these commands needs the store's encryption key: they read hashes and the stored
+(encrypted) bytes only. ``verify-proof`` needs no store at all.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from infra.cli.context import console, err_console, refusing, state
+from infra.ledger.access import ledger_tables
+from infra.ledger.audit import verify_store
+from infra.ledger.chain import LedgerError
+from infra.ledger.checkpoints import (
+    create_signing_key,
+    export_checkpoints,
+    load_signing_key,
+    load_trusted_public_key,
+    make_checkpoint,
+    public_key_path,
+    read_anchor_dir,
+    read_checkpoint_file,
+    signing_key_path,
+)
+from infra.ledger.proofs import consistency_proof, inclusion_proof
+from infra.ledger.store import LedgerTables
+from infra.ledger.verifier import Checkpoint, VerificationError, verify_proof_document
+
+app = typer.Typer(no_args_is_help=True)
+
+EXIT_NOT_INTACT = 1
+
+PublicKeyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--public-key",
+        help="The operator's Ed25519 public key (PEM); default: beside the signing key.",
+    ),
+]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Write the proof here (default: stdout).")
+]
+
+
+def _public_key_file(ctx: typer.Context, given: Path | None) -> Path:
+    return given or public_key_path(signing_key_path(state(ctx).settings()))
+
+
+def _write(document: dict[str, Any], out: Path | None) -> None:
+    text = json.dumps(document, indent=2, sort_keys=True) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text)
+        err_console.print(f"wrote {out}")
+
+
+@app.command("keygen")
+@refusing
+def keygen(ctx: typer.Context) -> None:
+    """Create the Ed25519 key that signs checkpoints (kept outside the database)."""
+    path = signing_key_path(state(ctx).settings())
+    create_signing_key(path)
+    console.print(
+        f"created signing key {path} (mode 0600) and public key"
+        f" {public_key_path(path)}: give the public key to inspectors."
+    )
+
+
+@app.command("verify")
+@refusing
+def verify(
+    ctx: typer.Context,
+    public_key: PublicKeyOption = None,
+    anchors: Annotated[
+        Path | None,
+        typer.Option(
+            "--anchors", help="Directory of checkpoints exported earlier and kept elsewhere."
+        ),
+    ] = None,
+) -> None:
+    """Recompute every leaf, link and checkpoint from the raw rows (exit 1 if not intact)."""
+    settings = state(ctx).settings()
+    key_file = _public_key_file(ctx, public_key)
+    key = load_trusted_public_key(key_file) if public_key or key_file.exists() else None
+    anchored = read_anchor_dir(anchors) if anchors else []
+    with ledger_tables(settings) as tables:
+        total = max(tables.count_rows())
+        with Progress(
+            "verifying",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("verify", total=total)
+            report = verify_store(tables, key, anchored, progress=lambda n: bar.advance(task, n))
+    if key is None:
+        err_console.print(
+            "[yellow]warning:[/] no public key: checkpoints were not checked, so"
+            " a consistently rewritten or truncated log would go unnoticed",
+            markup=True,
+        )
+    if report.intact:
+        console.print(
+            f"intact: {report.events} events, {report.checkpoints_checked} signed"
+            " checkpoints verified"
+        )
+        return
+    first = report.first
+    console.print(
+        f"[bold red]NOT INTACT[/] after {report.events} good events. First problem: {first}",
+        markup=True,
+        soft_wrap=True,
+    )
+    for finding in report.findings:
+        if finding is not first:
+            console.print(f"  also: {finding}", soft_wrap=True)
+    raise typer.Exit(EXIT_NOT_INTACT)
+
+
+@app.command("checkpoint")
+@refusing
+def checkpoint(ctx: typer.Context) -> None:
+    """Sign a checkpoint of the log as it is now."""
+    settings = state(ctx).settings()
+    key = load_signing_key(signing_key_path(settings))
+    with ledger_tables(settings) as tables:
+        made = make_checkpoint(tables, key)
+    console.print(
+        f"checkpoint: {made.tree_size} events up to position {made.last_position},"
+        f" root {made.root_hash}, signed at {made.time} by key {made.key_id[:16]}…"
+    )
+
+
+def _stored_checkpoint(tables: LedgerTables, size: int) -> Checkpoint:
+    for candidate in tables.checkpoints():
+        if candidate.tree_size == size:
+            return candidate
+    raise LedgerError(
+        f"no stored checkpoint of size {size}",
+        hint="`socai audit export-checkpoints DIR` lists them; or pass a file",
+    )
+
+
+def _checkpoint_arg(tables: LedgerTables, text: str) -> Checkpoint:
+    if text.isdigit():
+        return _stored_checkpoint(tables, int(text))
+    return read_checkpoint_file(Path(text))
+
+
+@app.command("prove")
+@refusing
+def prove(
+    ctx: typer.Context,
+    event_position: Annotated[int, typer.Argument(min=1, help="Position in the notification log.")],
+    checkpoint_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint", help="Prove against this checkpoint (default: latest stored)."
+        ),
+    ] = None,
+    public_key: PublicKeyOption = None,
+    out: OutOption = None,
+) -> None:
+    """Inclusion proof: the event at EVENT_POSITION is in a signed checkpoint."""
+    settings = state(ctx).settings()
+    key = load_trusted_public_key(_public_key_file(ctx, public_key))
+    with ledger_tables(settings) as tables:
+        if checkpoint_file is not None:
+            target = read_checkpoint_file(checkpoint_file)
+        else:
+            stored = tables.checkpoints()
+            if not stored:
+                raise LedgerError("no checkpoint yet", hint="run `socai audit checkpoint`")
+            target = stored[-1]
+        _write(inclusion_proof(tables, event_position, target, key), out)
+
+
+@app.command("consistency")
+@refusing
+def consistency(
+    ctx: typer.Context,
+    old: Annotated[str, typer.Argument(help="Older checkpoint: its tree size or its file.")],
+    new: Annotated[str, typer.Argument(help="Newer checkpoint: its tree size or its file.")],
+    public_key: PublicKeyOption = None,
+    out: OutOption = None,
+) -> None:
+    """Consistency proof: the NEW checkpoint extends the OLD one unchanged."""
+    settings = state(ctx).settings()
+    key = load_trusted_public_key(_public_key_file(ctx, public_key))
+    with ledger_tables(settings) as tables:
+        document = consistency_proof(
+            tables, _checkpoint_arg(tables, old), _checkpoint_arg(tables, new), key
+        )
+    _write(document, out)
+
+
+@app.command("export-checkpoints")
+@refusing
+def export(ctx: typer.Context, directory: Annotated[Path, typer.Argument()]) -> None:
+    """Write every signed checkpoint and the public key into DIRECTORY (for a third party)."""
+    settings = state(ctx).settings()
+    key_file = public_key_path(signing_key_path(settings))
+    key = load_trusted_public_key(key_file) if key_file.exists() else None
+    with ledger_tables(settings) as tables:
+        written = export_checkpoints(tables, directory, key)
+    console.print(f"exported {len(written)} new checkpoint files to {directory}")
+
+
+@app.command("verify-proof")
+def verify_proof(
+    proof: Annotated[Path, typer.Argument(help="A proof written by `prove` or `consistency`.")],
+    public_key: Annotated[Path, typer.Option("--public-key", help="The operator's public key.")],
+) -> None:
+    """Check a proof offline (no store, no database): exit 0 if it holds, 1 if not."""
+    try:
+        key = load_trusted_public_key(public_key)
+        summary = verify_proof_document(json.loads(proof.read_text()), key)
+    except (OSError, json.JSONDecodeError, VerificationError, LedgerError) as error:
+        err_console.print(f"[bold red]NOT VERIFIED:[/] {error}", markup=True, soft_wrap=True)
+        raise typer.Exit(EXIT_NOT_INTACT) from None
+    console.print(f"verified: {summary}")

@@ -1,0 +1,133 @@
+"""``socai quality``: check rollups (kiểm tra chất lượng số liệu) and name every wrong cell.
+
+``check FILE`` validates a submitted rollup (CSV or XLSX); ``rollups`` validates the rollups
+computed from events. Both print one line per failure — unit, row id, Vietnamese label, year,
+rule, expected, actual — and exit 1 when anything fails (2 when the input is refused). GX is
+imported only when a suite runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from domain.errors import InvalidInput
+from infra.cli.context import console, err_console, refusing, state
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+app = typer.Typer(no_args_is_help=True)
+
+EXIT_FAILURES = 1
+#: Longest span of years one command validates (a form covers a five-year plan or so).
+YEARS_MAX = 15
+
+FILE = typer.Argument(..., help="The submitted rollup, .csv or .xlsx.")
+ENGINE = typer.Option("pandas", "--engine", help="pandas (in memory) or sql (a SQLite table).")
+JSON = typer.Option(None, "--json", help="Write the GX validation results (JSON) here.")
+DOCS = typer.Option(None, "--docs", help="Write GX Data Docs (HTML, renders offline) here.")
+
+
+def parse_years(text: str) -> list[int]:
+    """``2016-2020`` or ``2019`` → the years."""
+    head, _, tail = text.strip().partition("-")
+    try:
+        first, last = int(head), int(tail or head)
+    except ValueError:
+        raise InvalidInput("--years", f"{text!r} is not a year or a range",
+                           hint="e.g. --years 2016-2020") from None
+    if not (2000 <= first <= last <= 2100 and last - first < YEARS_MAX):
+        raise InvalidInput("--years", f"{text!r} is not a range of at most {YEARS_MAX} years",
+                           hint="e.g. --years 2016-2020")
+    return list(range(first, last + 1))
+
+
+def _report(report: object, json_path: Path | None) -> None:
+    from quality.run import Report, write_results_json
+
+    assert isinstance(report, Report)
+    if json_path is not None:
+        write_results_json(report, json_path)
+    for failure in report.failures:
+        console.print(failure.line(), markup=False, soft_wrap=True)
+    checks = sum(report.expectations.values())
+    summary = f"{checks} checks, {len(report.failures)} wrong cells"
+    err_console.print(summary, markup=False)
+    if report.failures:
+        sys.exit(EXIT_FAILURES)
+
+
+def _computed(ctx: typer.Context, units: list[tuple[str, str]], years: list[int]) -> pd.DataFrame:
+    """The rollups computed from events, or a clear error when this build cannot."""
+    from quality.events import computed_rollups, require_events_rollup
+
+    require_events_rollup()
+    from infra.projection_db import projections_engine  # type: ignore[import-not-found]
+
+    engine = projections_engine(state(ctx).settings())
+    try:
+        return computed_rollups(engine, units, years)
+    finally:
+        engine.dispose()
+
+
+def _engine(engine: str) -> str:
+    if engine not in ("pandas", "sql"):
+        raise InvalidInput("--engine", f"{engine!r} is not an engine", hint="pandas or sql")
+    return engine
+
+
+@app.command("check")
+@refusing
+def check(
+    ctx: typer.Context,
+    file: Path = FILE,
+    unit: str = typer.Option(None, "--unit", help="MAP:CODE when the file does not say, e.g."
+                             " old:870"),
+    against_events: bool = typer.Option(False, "--against-events", help="Also compare each"
+                                        " cell with the rollup computed from events."),
+    engine: str = ENGINE,
+    json_path: Path = JSON,
+    docs: Path = DOCS,
+) -> None:
+    """Check a submitted rollup file; one line per wrong cell."""
+    from quality.importer import read_rollup
+    from quality.table import years_of
+
+    table = read_rollup(file, unit)
+    computed = None
+    if against_events:
+        units = list(table[["unit_map", "unit_code"]].drop_duplicates().itertuples(index=False))
+        computed = _computed(ctx, units, years_of(table))
+    from quality.run import validate
+
+    _report(validate(table, engine=_engine(engine), computed=computed, docs_dir=docs), json_path)
+
+
+@app.command("rollups")
+@refusing
+def rollups(
+    ctx: typer.Context,
+    unit: str = typer.Option("2025:VN", "--unit", help="MAP:CODE of the unit; its child units"
+                             " are checked with it."),
+    years: str = typer.Option("2016-2020", "--years", help="e.g. 2016-2020"),
+    engine: str = ENGINE,
+    json_path: Path = JSON,
+    docs: Path = DOCS,
+) -> None:
+    """Check the rollups computed from events for a unit and its child units."""
+    from domain.reference.units import AdminMap, unit_directory
+    from quality.importer import parse_unit
+
+    admin_map, code, _level = parse_unit(unit)
+    directory = unit_directory()
+    parent = directory.require(AdminMap(admin_map), code)
+    units = [(admin_map, code)] + [(admin_map, c.code) for c in directory.children(parent)]
+    table = _computed(ctx, units, parse_years(years))
+    from quality.run import validate
+
+    _report(validate(table, engine=_engine(engine), docs_dir=docs), json_path)

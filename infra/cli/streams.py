@@ -1,0 +1,240 @@
+"""``socai streams``: publish the log to Kafka, read topics, publish schemas, run workers.
+
+Needs ``SOCAI_KAFKA`` (bootstrap servers; ``scripts/broker.sh`` starts a development broker)
+except for ``schemas``.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+from typing import Any
+
+import typer
+
+from infra.cli.context import console, err_console, refusing, state
+
+app = typer.Typer(no_args_is_help=True)
+
+KAFKA_OPTION = typer.Option(
+    None, "--kafka", envvar="SOCAI_KAFKA", help="Kafka bootstrap servers host:port[,host:port]."
+)
+
+
+def _stop_flag() -> list[bool]:
+    stopping = [False]
+
+    def handler(signum: int, frame: Any) -> None:
+        stopping[0] = True
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+    return stopping
+
+
+@app.command("topics")
+@refusing
+def topics(kafka: str = KAFKA_OPTION) -> None:
+    """Create the public topics with their partition counts (idempotent)."""
+    from infra.streaming import kafka_bootstrap
+    from streams.topics import ALL_STREAMS, ensure_topics
+
+    created = ensure_topics(kafka_bootstrap(kafka))
+    for stream in ALL_STREAMS:
+        mark = "created" if stream.topic in created else "exists"
+        console.print(f"{stream.topic:32} {stream.partitions} partitions  {mark}")
+
+
+@app.command("relay")
+@refusing
+def relay(
+    ctx: typer.Context,
+    kafka: str = KAFKA_OPTION,
+    follow: bool = typer.Option(
+        False, "--follow", help="Keep publishing new events until stopped (Ctrl-C / SIGTERM)."
+    ),
+    once: bool = typer.Option(
+        False, "--once", help="Publish what is there now, then exit (the default)."
+    ),
+    batch: int = typer.Option(
+        1_000, "--batch", min=1, max=100_000, help="Stored events per batch."
+    ),
+    reset: bool = typer.Option(
+        False,
+        "--reset",
+        help="Forget the tracked position and"
+        " republish everything (consumers deduplicate by event id).",
+    ),
+) -> None:
+    """Publish stored events after the tracked position as public CloudEvents (at-least-once)."""
+    from infra.streaming import ApplicationLog, kafka_bootstrap, store_engine, store_id
+    from streams.positions import PositionStore
+    from streams.relay import DEFAULT_RELAY_NAME, Relay
+    from streams.topics import ensure_topics
+
+    if follow and once:
+        raise typer.BadParameter("--follow and --once exclude each other")
+    bootstrap = kafka_bootstrap(kafka)
+    cli = state(ctx)
+    positions = PositionStore(store_engine(cli.settings()))
+    if reset:
+        positions.reset(DEFAULT_RELAY_NAME)
+    ensure_topics(bootstrap)
+    relayer = Relay(
+        ApplicationLog(cli.app()),
+        positions,
+        bootstrap,
+        store_id(),
+        batch_events=batch,
+        report=lambda line: err_console.print(line),
+    )
+    stopping = _stop_flag()
+    try:
+        relayer.run(follow=follow, should_stop=lambda: stopping[0])
+    finally:
+        relayer.close()
+
+
+@app.command("tail")
+@refusing
+def tail(
+    topic: str = typer.Argument(..., help="e.g. socai.case-events.v1"),
+    kafka: str = KAFKA_OPTION,
+    from_beginning: bool = typer.Option(
+        True,
+        "--from-beginning/--new-only",
+        help="Start at the oldest record or only show new ones.",
+    ),
+    max_events: int = typer.Option(0, "--max", min=0, help="Stop after this many (0: no limit)."),
+    idle_seconds: float = typer.Option(
+        0.0,
+        "--idle-exit",
+        min=0.0,
+        help="Exit after this many seconds without a record (0: wait forever).",
+    ),
+) -> None:
+    """Print the events of a public topic for people: offset, type, subject, time, data."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    from infra.streaming import kafka_bootstrap
+    from streams.contracts.model import read_message
+
+    consumer = KafkaConsumer(
+        bootstrap_servers=kafka_bootstrap(kafka), enable_auto_commit=False, client_id="socai-tail"
+    )
+    try:
+        partitions = consumer.partitions_for_topic(topic)
+        if not partitions:
+            err_console.print(f"error: no topic {topic!r} on the cluster")
+            raise typer.Exit(2)
+        assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
+        consumer.assign(assigned)
+        if from_beginning:
+            consumer.seek_to_beginning(*assigned)
+        else:
+            consumer.seek_to_end(*assigned)
+        shown, last_seen = 0, time.monotonic()
+        stopping = _stop_flag()
+        while not stopping[0]:
+            batches = consumer.poll(timeout_ms=500)
+            for records in batches.values():
+                for record in records:
+                    event = read_message(record.value)
+                    data = json.dumps(event.get("data"), ensure_ascii=False, sort_keys=True)
+                    console.print(
+                        f"{record.partition}:{record.offset} {event['type']}"
+                        f" subject={event.get('subject')} time={event.get('time')}"
+                        f" id={event['id']} {data}",
+                        markup=False,
+                        soft_wrap=True,
+                    )
+                    shown += 1
+                    if max_events and shown >= max_events:
+                        return
+            if batches:
+                last_seen = time.monotonic()
+            elif idle_seconds and time.monotonic() - last_seen > idle_seconds:
+                return
+    finally:
+        consumer.close()
+        sys.stdout.flush()
+
+
+@app.command("schemas")
+@refusing
+def schemas(
+    write: bool = typer.Option(
+        False,
+        "--write",
+        help="Publish the schemas of changed contracts (refused if a change breaks consumers).",
+    ),
+    markdown: bool = typer.Option(
+        False,
+        "--markdown",
+        help="Print the catalogue of public types as the Markdown table of docs/streams.md.",
+    ),
+) -> None:
+    """Check (default) or publish the JSON Schemas of the public event types."""
+    from streams.contracts import CONTRACTS
+    from streams.contracts.catalogue import contracts_table
+    from streams.contracts.compat import check_published, write_schemas
+    from streams.schemas import SCHEMA_DIR
+
+    if markdown:
+        sys.stdout.write(contracts_table(CONTRACTS))
+        return
+    if write:
+        for path in write_schemas(CONTRACTS, SCHEMA_DIR):
+            console.print(f"wrote {path}")
+        return
+    problems = check_published(CONTRACTS, SCHEMA_DIR)
+    for problem in problems:
+        err_console.print(problem, markup=False)
+    if problems:
+        raise typer.Exit(1)
+    for contract in CONTRACTS:
+        console.print(f"{contract.public_type:45} {contract.stream.topic}  ok")
+
+
+@app.command("worker")
+@refusing
+def worker(
+    ctx: typer.Context,
+    kafka: str = KAFKA_OPTION,
+    group: str = typer.Option(
+        "socai-projections",
+        "--group",
+        help="Consumer group; workers in one group share partitions.",
+    ),
+    batch: int = typer.Option(
+        500, "--batch", min=1, max=100_000, help="Records applied per SQL transaction (at most)."
+    ),
+    loglevel: str = typer.Option("warning", "--log-level", help="faust log level."),
+) -> None:
+    """Run a faust worker that builds the projections from the public topics.
+
+    Start several (same --group) to share the partitions. Tables go where `socai
+    projections` puts them (SOCAI_PROJECTIONS_DB, else beside the store).
+    """
+    import logging
+
+    from sqlalchemy import create_engine
+
+    from infra.projection_db import projections_url
+    from infra.streaming import kafka_bootstrap
+    from projections.registry import all_projections
+    from streams.topics import ensure_topics
+    from streams.worker import ProjectionSink, create_app, immediate_sqlite, run_worker
+
+    bootstrap = kafka_bootstrap(kafka)
+    ensure_topics(bootstrap)
+    url = projections_url(state(ctx).settings())
+    logging.getLogger("socai.streams.worker").setLevel(logging.INFO)
+
+    def sink() -> ProjectionSink:
+        engine = immediate_sqlite(create_engine(url))
+        return ProjectionSink(engine, all_projections(), consumer=group)
+
+    run_worker(create_app(bootstrap, sink, group=group, batch_records=batch), loglevel=loglevel)

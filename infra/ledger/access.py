@@ -1,0 +1,33 @@
+"""Open a store's ledger tables without its encryption key.
+
+Verification, checkpoints and proofs read only hashes and the stored (encrypted) bytes, so an
+inspector can run them with no access to the AES key that protects personal data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.utils import Environment
+
+from infra.application import SocaiApplication, store_env
+from infra.ledger.chain import LedgerError
+from infra.ledger.store import LedgerTables
+from infra.settings import Settings
+
+
+@contextmanager
+def ledger_tables(settings: Settings) -> Iterator[LedgerTables]:
+    """The ledger tables of the configured store (which must exist)."""
+    path = settings.store.sqlite_path
+    if path is not None and not path.exists():
+        raise LedgerError(f"no store at {path}", hint="check --store / SOCAI_STORE")
+    env = {k: v for k, v in store_env(settings, "").items() if not k.startswith("CIPHER_")}
+    env["CREATE_TABLE"] = "false"  # inspect what is there; never create tables in a store
+    factory = InfrastructureFactory.construct(Environment(SocaiApplication.name, env))
+    try:
+        yield LedgerTables(factory.application_recorder())
+    finally:
+        factory.close()

@@ -1,0 +1,264 @@
+"""Full verification (kiểm toán) of a store: recompute everything from the raw rows.
+
+One pass over the events and the chain, in position order:
+
+1. every event has a chain row and every chain row an event;
+2. each chain row links to the position chained before it, with the next leaf index (so a
+   removed or inserted row is named by its position);
+3. the leaf hash recomputed from the event's bytes equals the stored one (any change to
+   originator, version, topic, state or record time is caught here);
+4. the chain hash recomputed from the previous one equals the stored one;
+5. at each checkpoint's tree size, the Merkle root, last position and chain head recomputed so
+   far equal the signed ones.
+
+Checkpoints are those in the database plus *anchors* (files exported earlier and kept by a
+third party); each must carry a valid signature of the trusted public key. A checkpoint larger
+than the log shows a truncated tail. A log rewritten consistently from some event on (all
+hashes recomputed without the signing key) passes 1–4 and fails 5: the finding names the range
+of positions between the last checkpoint that still holds and the first that does not.
+
+Verification stops at the first bad position: everything after it is suspect anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from infra.ledger.store import ChainRow, EventRow, LedgerTables
+from infra.ledger.verifier import (
+    CHAIN_GENESIS,
+    Checkpoint,
+    Frontier,
+    VerificationError,
+    chain_hash,
+    leaf_bytes,
+    leaf_hash,
+)
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """What is wrong and where. ``position`` is the first bad position; for a rewrite caught
+    only by a checkpoint it is the start of the range ``position``…``last_position``."""
+
+    kind: str
+    message: str
+    position: int | None = None
+    last_position: int | None = None
+
+    def __str__(self) -> str:
+        where = "" if self.position is None else f"position {self.position}"
+        if self.last_position is not None:
+            where += f"…{self.last_position}"
+        return f"{where}: {self.message}" if where else self.message
+
+
+@dataclass
+class Report:
+    events: int = 0
+    checkpoints_checked: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.findings
+
+    @property
+    def first(self) -> Finding | None:
+        placed = [f for f in self.findings if f.position is not None]
+        return (
+            min(placed, key=lambda f: f.position or 0)
+            if placed
+            else (self.findings[0] if self.findings else None)
+        )
+
+
+def _signed(
+    checkpoints: Iterable[Checkpoint],
+    public_key: Ed25519PublicKey | None,
+    report: Report,
+    source: str,
+) -> list[Checkpoint]:
+    good = []
+    for checkpoint in checkpoints:
+        if public_key is None:
+            continue
+        try:
+            checkpoint.verify_signature(public_key)
+        except VerificationError as error:
+            report.findings.append(Finding("checkpoint_signature", f"{source}: {error}"))
+            continue
+        good.append(checkpoint)
+    return good
+
+
+class _Scan:
+    """State of the single pass: the expected next link and the tree so far."""
+
+    def __init__(self, checkpoints: list[Checkpoint]) -> None:
+        self.previous = 0
+        self.chain = CHAIN_GENESIS
+        self.frontier = Frontier()
+        self.pending = sorted(checkpoints, key=lambda cp: cp.tree_size)
+        self.good_position = 0  # last position covered by a checkpoint that held
+
+    def row(self, position: int, event: EventRow | None, link: ChainRow | None) -> Finding | None:
+        if link is None:
+            return Finding(
+                "unchained_event",
+                "an event row that was never chained (inserted"
+                " into the database outside the application)",
+                position,
+            )
+        if None in (
+            link.leaf_index,
+            link.prev_position,
+            link.recorded_at,
+            link.leaf_hash,
+            link.chain_hash,
+        ):
+            return Finding(
+                "chain_broken",
+                "the chain row holds NULL or a value of the wrong type (edited in the database)",
+                position,
+            )
+        assert link.prev_position is not None
+        if link.prev_position != self.previous:
+            if link.prev_position > self.previous:
+                return Finding(
+                    "removed",
+                    "the event and its chain row were removed (the next"
+                    f" chained event, at position {position}, links to it)",
+                    link.prev_position,
+                )
+            return Finding(
+                "inserted",
+                "a row inserted after the fact (the chained event"
+                f" at position {position} links past it)",
+                self.previous,
+            )
+        if link.leaf_index != self.frontier.size:
+            return Finding(
+                "leaf_index",
+                f"chain row has leaf index {link.leaf_index}, expected"
+                f" {self.frontier.size}: rows were removed or inserted",
+                position,
+            )
+        if event is None:
+            return Finding(
+                "missing_event", "the event row was deleted (its chain row remains)", position
+            )
+        if (
+            event.version is None
+            or event.version < 0
+            or event.topic is None
+            or (event.state is None)
+        ):
+            return Finding(
+                "altered",
+                "the stored event holds NULL or a value of the wrong type (edited in the database)",
+                position,
+            )
+        assert link.recorded_at is not None
+        digest = leaf_hash(
+            leaf_bytes(
+                position,
+                event.originator_id,
+                event.version,
+                event.topic,
+                event.state,
+                link.recorded_at,
+            )
+        )
+        if digest != link.leaf_hash:
+            return Finding(
+                "altered",
+                "the stored event (originator, version, topic, state or"
+                " record time) differs from what was chained when it was written",
+                position,
+            )
+        value = chain_hash(self.chain, digest)
+        if value != link.chain_hash:
+            return Finding(
+                "chain_broken",
+                "the chain hash does not follow from the previous one (the chain was edited here)",
+                position,
+            )
+        self.previous, self.chain = position, value
+        self.frontier.append(digest)
+        return self._checkpoints(position)
+
+    def _checkpoints(self, position: int) -> Finding | None:
+        while self.pending and self.pending[0].tree_size == self.frontier.size:
+            checkpoint = self.pending.pop(0)
+            wrong = [
+                name
+                for name, ok in (
+                    ("Merkle root", checkpoint.root_hash == self.frontier.root().hex()),
+                    ("last position", checkpoint.last_position == position),
+                    ("chain head", checkpoint.chain_head == self.chain.hex()),
+                )
+                if not ok
+            ]
+            if wrong:
+                return Finding(
+                    "rewritten",
+                    f"the log differs from the checkpoint of size"
+                    f" {checkpoint.tree_size} signed at {checkpoint.time}"
+                    f" ({', '.join(wrong)}): an event in this range was altered,"
+                    " inserted or removed and the chain recomputed",
+                    self.good_position + 1,
+                    position,
+                )
+            self.good_position = position
+        return None
+
+    def tail(self) -> Finding | None:
+        if not self.pending:
+            return None
+        checkpoint = self.pending[-1]
+        return Finding(
+            "truncated",
+            f"the log ends at leaf {self.frontier.size} but the"
+            f" checkpoint signed at {checkpoint.time} covers {checkpoint.tree_size}"
+            f" events up to position {checkpoint.last_position}: the tail after"
+            f" position {self.previous} was removed",
+            self.previous + 1,
+            checkpoint.last_position,
+        )
+
+
+def verify_store(
+    tables: LedgerTables,
+    public_key: Ed25519PublicKey | None,
+    anchors: Iterable[Checkpoint] = (),
+    progress: Progress | None = None,
+) -> Report:
+    """Verify every event, link and checkpoint of the store (see the module docstring)."""
+    report = Report()
+    try:
+        stored = tables.checkpoints()
+    except VerificationError as error:
+        stored = []
+        report.findings.append(Finding("checkpoint_malformed", f"stored checkpoint: {error}"))
+    checkpoints = _signed(stored, public_key, report, "stored checkpoint")
+    checkpoints += _signed(anchors, public_key, report, "exported checkpoint")
+    report.checkpoints_checked = len(checkpoints)
+    scan = _Scan(checkpoints)
+    for position, event, link in tables.merged():
+        finding = scan.row(position, event, link)
+        if finding is not None:
+            report.findings.append(finding)
+            return report
+        report.events += 1
+        if progress is not None:
+            progress(1)
+    finding = scan.tail()
+    if finding is not None:
+        report.findings.append(finding)
+    return report

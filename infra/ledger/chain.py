@@ -1,0 +1,270 @@
+"""The hash chain (chuỗi băm), written in the same transaction as the events it covers.
+
+Every stored event gets one row in ``ledger_chain``, keyed by its position in the
+notification log:
+
+* ``leaf_index`` — its place among all chained events (0, 1, 2, … with no gaps, whereas
+  positions on PostgreSQL can skip ids burned by refused saves);
+* ``prev_position`` — the position chained just before it (0 for the first), so a removed
+  event is named by position;
+* ``recorded_at`` — record time (thời điểm ghi), UTC, ISO-8601 text;
+* ``leaf_hash`` — RFC 9162 leaf hash of the canonical leaf (:func:`verifier.leaf_bytes`);
+* ``chain_hash`` — ``SHA-256(0x02 || previous chain_hash || leaf_hash)``.
+
+Because the rows are inserted by the application recorder inside the transaction that
+inserts the events (and after the insert, so the writer already holds SQLite's write lock or
+PostgreSQL's EXCLUSIVE lock on the events table), the chain follows log order exactly and two
+writers can never both extend the same head. A save that is refused writes neither events
+nor chain rows.
+
+The recorder classes are selected with eventsourcing's ``APPLICATION_RECORDER_TOPIC``
+(:func:`recorder_env`), so every socai store is chained.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import PersistenceError, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from domain.errors import SocaiError
+from infra.ledger.verifier import CHAIN_GENESIS, chain_hash, leaf_bytes, leaf_hash
+
+log = logging.getLogger(__name__)
+
+_UUID_HEX = re.compile("[0-9a-f]{32}")
+
+CHAIN_TABLE = "ledger_chain"
+NODES_TABLE = "ledger_nodes"
+NODE_STATE_TABLE = "ledger_node_state"
+CHECKPOINTS_TABLE = "ledger_checkpoints"
+
+SQLITE_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} (position INTEGER PRIMARY KEY,"
+    " leaf_index INTEGER NOT NULL UNIQUE, prev_position INTEGER NOT NULL,"
+    " recorded_at TEXT NOT NULL, leaf_hash BLOB NOT NULL, chain_hash BLOB NOT NULL)",
+    f"CREATE TABLE IF NOT EXISTS {NODES_TABLE} (level INTEGER NOT NULL, idx INTEGER NOT NULL,"
+    " hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID",
+    f"CREATE TABLE IF NOT EXISTS {NODE_STATE_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " size INTEGER NOT NULL)",
+    f"CREATE TABLE IF NOT EXISTS {CHECKPOINTS_TABLE} (tree_size INTEGER PRIMARY KEY,"
+    " document TEXT NOT NULL)",
+)
+
+POSTGRES_DDL = (
+    "CREATE TABLE IF NOT EXISTS {schema}.{chain} (position bigint PRIMARY KEY,"
+    " leaf_index bigint NOT NULL UNIQUE, prev_position bigint NOT NULL,"
+    " recorded_at text NOT NULL, leaf_hash bytea NOT NULL, chain_hash bytea NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {schema}.{nodes} (level int NOT NULL, idx bigint NOT NULL,"
+    " hash bytea NOT NULL, PRIMARY KEY (level, idx))",
+    "CREATE TABLE IF NOT EXISTS {schema}.{node_state} (id int PRIMARY KEY CHECK (id = 1),"
+    " size bigint NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {schema}.{checkpoints} (tree_size bigint PRIMARY KEY,"
+    " document text NOT NULL)",
+)
+
+
+class LedgerError(SocaiError):
+    """The ledger cannot do what was asked (missing key, no checkpoint, bad proof input)."""
+
+
+def canonical_originator_id(value: UUID | str) -> str:
+    """The id as it goes into a leaf: a UUID's canonical text (``str(uuid)``).
+
+    Text that is no UUID (only a tampered row holds such) is kept as it is: it can never
+    equal a canonical UUID text, so its leaf differs from the chained one."""
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, str) and _UUID_HEX.fullmatch(value):  # SQLite's uuid.hex: fast path
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    try:
+        return str(UUID(value))
+    except (TypeError, ValueError, AttributeError):
+        return f"invalid:{value!r}"
+
+
+def record_time() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The last chained event: where the next one links on."""
+
+    position: int = 0
+    leaf_index: int = -1
+    chain_hash: bytes = CHAIN_GENESIS
+
+    @property
+    def size(self) -> int:
+        return self.leaf_index + 1
+
+
+def link(
+    head: Head, positions: Sequence[int], events: Sequence[StoredEvent], recorded_at: str
+) -> tuple[list[tuple[int, int, int, str, bytes, bytes]], Head]:
+    """Chain rows for events just inserted at ``positions`` after ``head``."""
+    assert len(positions) == len(events), (len(positions), len(events))
+    rows = []
+    for position, event in zip(positions, events, strict=True):
+        if position <= head.position:
+            raise LedgerError(
+                f"refusing to write: the new event's position {position} does not follow the"
+                f" chain head {head.position} (the end of the log was tampered with)",
+                hint="run `socai audit verify`; nothing of this write was stored",
+            )
+        digest = leaf_hash(
+            leaf_bytes(
+                position,
+                canonical_originator_id(event.originator_id),
+                event.originator_version,
+                event.topic,
+                event.state,
+                recorded_at,
+            )
+        )
+        value = chain_hash(head.chain_hash, digest)
+        rows.append((position, head.leaf_index + 1, head.position, recorded_at, digest, value))
+        head = Head(position, head.leaf_index + 1, value)
+    return rows, head
+
+
+def head_of(row: Any) -> Head:
+    if row is None:
+        return Head()
+    return Head(int(row["position"]), int(row["leaf_index"]), bytes(row["chain_hash"]))
+
+
+#: Called after a committed append with the number of events appended (checkpoint policy).
+AfterAppend = Callable[[int], None]
+
+
+class _AfterAppendMixin:
+    """Runs the checkpoint policy after a write has committed; its failure never undoes or
+    hides a committed write (it is logged, and ``socai audit checkpoint`` retries)."""
+
+    after_append: AfterAppend | None = None
+
+    def _after_commit(self, count: int) -> None:
+        if self.after_append is None or count == 0:
+            return
+        try:
+            self.after_append(count)
+        except (SocaiError, PersistenceError) as error:
+            log.warning("automatic ledger checkpoint failed: %s", error)
+
+
+class ChainedSQLiteRecorder(_AfterAppendMixin, SQLiteApplicationRecorder):
+    """SQLite application recorder that chains every event in the writing transaction."""
+
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name)
+        self.select_head_statement = (
+            "SELECT position, CAST(leaf_index AS INTEGER) AS leaf_index,"
+            f" CAST(chain_hash AS BLOB) AS chain_hash FROM {CHAIN_TABLE}"
+            " ORDER BY position DESC LIMIT 1"
+        )
+        self.insert_chain_statement = f"INSERT INTO {CHAIN_TABLE} VALUES (?,?,?,?,?,?)"
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *SQLITE_DDL]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        assert positions is not None
+        assert len(positions) == len(stored_events)
+        c.execute(self.select_head_statement)
+        rows, _ = link(head_of(c.fetchone()), positions, stored_events, record_time())
+        c.executemany(self.insert_chain_statement, rows)
+        return positions
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super().insert_events(stored_events, **kwargs)
+        self._after_commit(len(stored_events))
+        return positions
+
+
+class ChainedPostgresRecorder(_AfterAppendMixin, PostgresApplicationRecorder):
+    """PostgreSQL application recorder that chains every event in the writing transaction.
+
+    The parent takes ``LOCK TABLE … IN EXCLUSIVE MODE`` on the events table before
+    inserting, so reading the chain head after the insert is serialised across writers.
+    """
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        if datastore.enable_db_functions:
+            raise LedgerError(
+                "the ledger cannot chain events written by the database insert function",
+                hint="unset POSTGRES_ENABLE_DB_FUNCTIONS for socai stores",
+            )
+        names = {
+            "schema": Identifier(datastore.schema),
+            "chain": Identifier(CHAIN_TABLE),
+            "nodes": Identifier(NODES_TABLE),
+            "node_state": Identifier(NODE_STATE_TABLE),
+            "checkpoints": Identifier(CHECKPOINTS_TABLE),
+        }
+        self.sql_create_statements.extend(SQL(ddl).format(**names) for ddl in POSTGRES_DDL)
+        self.select_head_statement = SQL(
+            "SELECT position, leaf_index, chain_hash FROM {schema}.{chain}"
+            " ORDER BY position DESC LIMIT 1"
+        ).format(**names)
+        self.insert_chain_statement = SQL(
+            "INSERT INTO {schema}.{chain} VALUES (%s,%s,%s,%s,%s,%s)"
+        ).format(**names)
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        assert positions is not None
+        assert len(positions) == len(stored_events)
+        # RETURNING gives the ids in insert order; the chain needs them ascending.
+        order = sorted(range(len(positions)), key=positions.__getitem__)
+        curs.execute(self.select_head_statement)
+        rows, _ = link(
+            head_of(curs.fetchone()),
+            [positions[i] for i in order],
+            [stored_events[i] for i in order],
+            record_time(),
+        )
+        curs.executemany(self.insert_chain_statement, rows)
+        return positions
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super().insert_events(stored_events, **kwargs)
+        self._after_commit(len(stored_events))
+        return positions
+
+
+def recorder_env(store_kind: str) -> dict[str, str]:
+    """The eventsourcing setting that makes a store of this kind chained."""
+    recorder = {"sqlite": ChainedSQLiteRecorder, "postgresql": ChainedPostgresRecorder}[store_kind]
+    return {"APPLICATION_RECORDER_TOPIC": f"{recorder.__module__}:{recorder.__qualname__}"}
+
+
+def chained(recorder: object) -> ChainedSQLiteRecorder | ChainedPostgresRecorder:
+    if not isinstance(recorder, ChainedSQLiteRecorder | ChainedPostgresRecorder):
+        raise LedgerError(
+            f"the store's recorder {type(recorder).__name__} keeps no hash chain",
+            hint="open the store through SocaiApplication or infra.ledger",
+        )
+    return recorder

@@ -1,0 +1,84 @@
+"""Proof documents (bằng chứng) that an inspector checks offline with :mod:`verifier`.
+
+* inclusion: the event at a position (its stored bytes, still encrypted), its leaf index,
+  the audit path and the signed checkpoint it is included in;
+* consistency: two signed checkpoints and the path proving the later tree extends the earlier
+  one unchanged.
+
+Every document is verified with the operator's public key before it is handed out.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from infra.ledger import merkle
+from infra.ledger.chain import LedgerError
+from infra.ledger.store import LedgerTables
+from infra.ledger.verifier import (
+    PROOF_FORMAT,
+    Checkpoint,
+    VerificationError,
+    verify_proof_document,
+)
+
+
+def _checked(document: dict[str, Any], public_key: Ed25519PublicKey) -> dict[str, Any]:
+    try:
+        verify_proof_document(document, public_key)
+    except VerificationError as error:
+        raise LedgerError(
+            f"the proof does not verify against the store: {error}", hint="run `socai audit verify`"
+        ) from None
+    return document
+
+
+def inclusion_proof(
+    tables: LedgerTables, position: int, checkpoint: Checkpoint, public_key: Ed25519PublicKey
+) -> dict[str, Any]:
+    event, link = tables.entry_at(position)
+    if link.leaf_index >= checkpoint.tree_size:
+        raise LedgerError(
+            f"the event at position {position} (leaf {link.leaf_index}) came after the"
+            f" checkpoint of size {checkpoint.tree_size}",
+            hint="make a newer one with `socai audit checkpoint`",
+        )
+    tables.extend_nodes(checkpoint.tree_size)
+    document = {
+        "format": PROOF_FORMAT,
+        "kind": "inclusion",
+        "event": {
+            "position": event.position,
+            "originator_id": event.originator_id,
+            "version": event.version,
+            "topic": event.topic,
+            "state": base64.b64encode(event.state).decode(),
+            "recorded_at": link.recorded_at,
+        },
+        "leaf_index": link.leaf_index,
+        "tree_size": checkpoint.tree_size,
+        "path": [
+            h.hex() for h in merkle.inclusion_path(tables, link.leaf_index, checkpoint.tree_size)
+        ],
+        "checkpoint": checkpoint.to_json(),
+    }
+    return _checked(document, public_key)
+
+
+def consistency_proof(
+    tables: LedgerTables, old: Checkpoint, new: Checkpoint, public_key: Ed25519PublicKey
+) -> dict[str, Any]:
+    if old.tree_size > new.tree_size:
+        old, new = new, old
+    tables.extend_nodes(new.tree_size)
+    document = {
+        "format": PROOF_FORMAT,
+        "kind": "consistency",
+        "old": old.to_json(),
+        "new": new.to_json(),
+        "path": [h.hex() for h in merkle.consistency_path(tables, old.tree_size, new.tree_size)],
+    }
+    return _checked(document, public_key)

@@ -1,0 +1,365 @@
+"""Reading and extending the ledger tables of a store, on SQLite and PostgreSQL alike.
+
+:class:`LedgerTables` reads the *raw* rows (events joined to their chain rows by position,
+never through the application, so no decryption key is needed and nothing the application
+filters is hidden), keeps the Merkle node cache (``ledger_nodes``: hashes of perfect subtrees,
+derived from the chain's leaf hashes, so proofs over a million events need only a few dozen
+lookups) and stores signed checkpoints.
+
+The node cache and the checkpoint table are conveniences, not trust anchors: ``socai audit
+verify`` recomputes everything from the event rows, and checkpoints are trusted only through
+their signature by the operator's key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from infra.ledger.chain import (
+    CHAIN_TABLE,
+    CHECKPOINTS_TABLE,
+    NODE_STATE_TABLE,
+    NODES_TABLE,
+    ChainedPostgresRecorder,
+    ChainedSQLiteRecorder,
+    Head,
+    LedgerError,
+    canonical_originator_id,
+    chained,
+    head_of,
+)
+from infra.ledger.verifier import Checkpoint, node_hash
+
+#: Rows read per query when scanning the log (bounded memory for any log size).
+SCAN_PAGE_ROWS = 5_000
+#: Columns the leaf and the chain row are recomputed from, with the Python type each must have
+#: (UUID: the originator id, a uuid column on PostgreSQL and hex text on SQLite).
+EVENT_COLUMNS: tuple[tuple[str, type], ...] = (
+    ("originator_id", UUID),
+    ("originator_version", int),
+    ("topic", str),
+    ("state", bytes),
+)
+CHAIN_COLUMNS: tuple[tuple[str, type], ...] = (
+    ("leaf_index", int),
+    ("prev_position", int),
+    ("recorded_at", str),
+    ("leaf_hash", bytes),
+    ("chain_hash", bytes),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """One raw stored event: what the leaf commits to (state stays encrypted)."""
+
+    position: int
+    originator_id: str
+    version: int | None  # None: NULL or a value of the wrong type (tampered)
+    topic: str | None
+    state: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChainRow:
+    position: int
+    leaf_index: int | None  # None: NULL or a value of the wrong type (tampered)
+    prev_position: int | None
+    recorded_at: str | None
+    leaf_hash: bytes | None
+    chain_hash: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Dialect:
+    param: str
+    position: str  # the events table's position column
+    events: str
+    chain: str
+    nodes: str
+    node_state: str
+    checkpoints: str
+    insert_ignore: str
+    on_conflict_ignore: str
+    greatest: str
+
+
+def _dialect(recorder: ChainedSQLiteRecorder | ChainedPostgresRecorder) -> _Dialect:
+    if isinstance(recorder, ChainedSQLiteRecorder):
+        return _Dialect(
+            "?",
+            "rowid",
+            recorder.events_table_name,
+            CHAIN_TABLE,
+            NODES_TABLE,
+            NODE_STATE_TABLE,
+            CHECKPOINTS_TABLE,
+            "INSERT OR IGNORE",
+            "",
+            "MAX",
+        )
+    schema = f'"{recorder.datastore.schema}".'
+
+    def qualified(table: str) -> str:
+        return f'{schema}"{table}"'
+
+    return _Dialect(
+        "%s",
+        "notification_id",
+        qualified(recorder.events_table_name),
+        qualified(CHAIN_TABLE),
+        qualified(NODES_TABLE),
+        qualified(NODE_STATE_TABLE),
+        qualified(CHECKPOINTS_TABLE),
+        "INSERT",
+        " ON CONFLICT DO NOTHING",
+        "GREATEST",
+    )
+
+
+class LedgerTables:
+    """The ledger tables of one store, reached through its chained recorder."""
+
+    def __init__(self, recorder: object) -> None:
+        self.recorder = chained(recorder)
+        self.kind = "sqlite" if isinstance(self.recorder, ChainedSQLiteRecorder) else "postgresql"
+        self.d = _dialect(self.recorder)
+
+    def _sql(self, text: str) -> str:
+        return text.format(d=self.d, p=self.d.param)
+
+    @contextmanager
+    def cursor(self, *, commit: bool = False) -> Iterator[Any]:
+        with self.recorder.datastore.transaction(commit=commit) as cursor:
+            yield cursor
+
+    def _all(self, text: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self.cursor() as c:
+            c.execute(self._sql(text), params)
+            return list(c.fetchall())
+
+    # -- the chain -----------------------------------------------------------------------
+
+    def head(self) -> Head:
+        rows = self._all(
+            f"SELECT position, {self._int('leaf_index')} AS leaf_index,"
+            f" {self._blob('chain_hash')} AS chain_hash"
+            " FROM {d.chain} ORDER BY position DESC LIMIT 1"
+        )
+        return head_of(rows[0] if rows else None)
+
+    def _blob(self, column: str) -> str:
+        """On SQLite a tampered BLOB column may hold text that is not UTF-8: read bytes."""
+        return f"CAST({column} AS BLOB)" if self.kind == "sqlite" else column
+
+    def _int(self, column: str) -> str:
+        return f"CAST({column} AS INTEGER)" if self.kind == "sqlite" else column
+
+    def _typed(self, columns: tuple[tuple[str, type], ...]) -> str:
+        """Select list that survives any value: on SQLite (whose columns accept anything,
+        including text that is not UTF-8) each column comes as raw bytes plus its type."""
+        if self.kind == "sqlite":
+            return ", ".join(f"typeof({c}) AS {c}__t, CAST({c} AS BLOB) AS {c}" for c, _ in columns)
+        return ", ".join(c for c, _ in columns)
+
+    def _values(self, row: Any, columns: tuple[tuple[str, type], ...]) -> list[Any]:
+        if self.kind == "sqlite":
+            return [_from_sqlite(kind, row[f"{c}__t"], row[c]) for c, kind in columns]
+        return [row[c] if kind is UUID else _as(kind, row[c]) for c, kind in columns]
+
+    def event_rows(self, after: int, limit: int = SCAN_PAGE_ROWS) -> list[EventRow]:
+        rows = self._all(
+            "SELECT {d.position} AS position, " + self._typed(EVENT_COLUMNS) + " FROM {d.events}"
+            " WHERE {d.position} > {p} ORDER BY {d.position} LIMIT {p}",
+            (after, limit),
+        )
+        events = []
+        for r in rows:
+            originator, version, topic, state = self._values(r, EVENT_COLUMNS)
+            identity = "invalid:NULL" if originator is None else canonical_originator_id(originator)
+            events.append(EventRow(int(r["position"]), identity, version, topic, state))
+        return events
+
+    def chain_rows(self, after: int, limit: int = SCAN_PAGE_ROWS) -> list[ChainRow]:
+        rows = self._all(
+            "SELECT position, " + self._typed(CHAIN_COLUMNS) + " FROM {d.chain}"
+            " WHERE position > {p} ORDER BY position LIMIT {p}",
+            (after, limit),
+        )
+        return [ChainRow(int(r["position"]), *self._values(r, CHAIN_COLUMNS)) for r in rows]
+
+    def merged(
+        self, page_rows: int = SCAN_PAGE_ROWS
+    ) -> Iterator[tuple[int, EventRow | None, ChainRow | None]]:
+        """Every position present in either table, ascending, with its event and chain row
+        (``None`` where one side is missing)."""
+        events = _paged(lambda after: self.event_rows(after, page_rows))
+        chain = _paged(lambda after: self.chain_rows(after, page_rows))
+        event, link = next(events, None), next(chain, None)
+        while event is not None or link is not None:
+            if link is None or (event is not None and event.position < link.position):
+                assert event is not None
+                yield event.position, event, None
+                event = next(events, None)
+            elif event is None or link.position < event.position:
+                yield link.position, None, link
+                link = next(chain, None)
+            else:
+                yield event.position, event, link
+                event, link = next(events, None), next(chain, None)
+
+    def count_rows(self) -> tuple[int, int]:
+        """(events, chain rows): for progress reporting."""
+        events = self._all("SELECT COUNT(*) AS n FROM {d.events}")[0]["n"]
+        links = self._all("SELECT COUNT(*) AS n FROM {d.chain}")[0]["n"]
+        return int(events), int(links)
+
+    def entry_at(self, position: int) -> tuple[EventRow, ChainRow]:
+        rows = self.event_rows(position - 1, 1)
+        links = self.chain_rows(position - 1, 1)
+        if not rows or rows[0].position != position or not links or links[0].position != position:
+            raise LedgerError(
+                f"no chained event at position {position}",
+                hint="positions are those of the notification log (1, 2, …)",
+            )
+        return rows[0], links[0]
+
+    def leaf_hashes(self, start: int, end: int) -> list[bytes]:
+        """Stored leaf hashes of leaves ``start`` ≤ index < ``end``."""
+        rows = self._all(
+            f"SELECT leaf_index, {self._blob('leaf_hash')} AS leaf_hash FROM {{d.chain}}"
+            " WHERE leaf_index >= {p}"
+            " AND leaf_index < {p} ORDER BY leaf_index",
+            (start, end),
+        )
+        if len(rows) != end - start or (rows and int(rows[0]["leaf_index"]) != start):
+            raise LedgerError(
+                f"the chain lacks leaves between {start} and {end}", hint="run `socai audit verify`"
+            )
+        return [bytes(r["leaf_hash"]) for r in rows]
+
+    # -- Merkle node cache ---------------------------------------------------------------
+
+    def perfect(self, level: int, index: int) -> bytes:
+        """Hash of the perfect subtree of ``2**level`` leaves starting at ``index << level``."""
+        if level == 0:
+            rows = self._all(
+                f"SELECT {self._blob('leaf_hash')} AS hash FROM {{d.chain}}"
+                " WHERE leaf_index = {p}",
+                (index,),
+            )
+        else:
+            rows = self._all(
+                f"SELECT {self._blob('hash')} AS hash FROM {{d.nodes}} WHERE level = {{p}} AND"
+                " idx = {p}",
+                (level, index),
+            )
+        if not rows:
+            raise LedgerError(
+                f"the Merkle node cache lacks node ({level}, {index})",
+                hint="run `socai audit checkpoint` to extend it",
+            )
+        return bytes(rows[0]["hash"])
+
+    def node_cache_size(self) -> int:
+        rows = self._all("SELECT size FROM {d.node_state} WHERE id = 1")
+        return int(rows[0]["size"]) if rows else 0
+
+    def extend_nodes(self, to_size: int, page_rows: int = SCAN_PAGE_ROWS) -> None:
+        """Add the perfect-subtree hashes of leaves up to ``to_size`` to the node cache."""
+        size = self.node_cache_size()
+        if to_size <= size:
+            return
+        stack: list[tuple[int, int, bytes]] = []  # (level, index, hash), highest level first
+        for level in reversed(range(size.bit_length())):
+            if size >> level & 1:
+                index = (size >> level) - 1
+                stack.append((level, index, self.perfect(level, index)))
+        insert = self._sql(
+            "{d.insert_ignore} INTO {d.nodes} VALUES ({p}, {p}, {p}){d.on_conflict_ignore}"
+        )
+        upsert = self._sql(
+            "INSERT INTO {d.node_state} VALUES (1, {p}) ON CONFLICT (id) DO"
+            " UPDATE SET size = {d.greatest}({d.node_state}.size, excluded.size)"
+        )
+        if self.kind == "sqlite":
+            upsert = upsert.replace(f"{self.d.node_state}.size", "size")
+        while size < to_size:
+            end = min(size + page_rows, to_size)
+            created: list[tuple[int, int, bytes]] = []
+            for offset, digest in enumerate(self.leaf_hashes(size, end)):
+                level, index, node = 0, size + offset, digest
+                while stack and stack[-1][0] == level:
+                    _, _, left = stack.pop()
+                    level, index, node = level + 1, index >> 1, node_hash(left, node)
+                    created.append((level, index, node))
+                stack.append((level, index, node))
+            with self.cursor(commit=True) as c:
+                c.executemany(insert, created)
+                c.execute(upsert, (end,))
+            size = end
+
+    # -- checkpoints ---------------------------------------------------------------------
+
+    def checkpoint_documents(self) -> list[tuple[int, str]]:
+        rows = self._all("SELECT tree_size, document FROM {d.checkpoints} ORDER BY tree_size")
+        return [(int(r["tree_size"]), r["document"]) for r in rows]
+
+    def checkpoints(self) -> list[Checkpoint]:
+        """The stored checkpoints (parsed; a malformed one raises VerificationError)."""
+        return [Checkpoint.from_json(json.loads(text)) for _, text in self.checkpoint_documents()]
+
+    def put_checkpoint(self, checkpoint: Checkpoint) -> None:
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self._sql(
+                    "{d.insert_ignore} INTO {d.checkpoints} VALUES ({p}, {p}){d.on_conflict_ignore}"
+                ),
+                (checkpoint.tree_size, json.dumps(checkpoint.to_json(), sort_keys=True)),
+            )
+
+
+def _as(kind: type, value: Any) -> Any:
+    """``value`` as ``kind`` (int, str or bytes), or None when a tampered row holds NULL or a
+    value of another type (SQLite columns accept anything)."""
+    if type(value) is kind:  # the usual case, first: this runs for every column of every row
+        return value
+    if kind is bytes and isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    if kind is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if kind is str and isinstance(value, str):
+        return value
+    return None
+
+
+def _from_sqlite(kind: type, sqlite_type: str, raw: bytes | None) -> Any:
+    """A SQLite value read as ``CAST(x AS BLOB)`` with ``typeof(x)``, or None when it is NULL,
+    of another storage class, or text that is not UTF-8."""
+    if raw is None:
+        return None
+    if kind is bytes:
+        return bytes(raw) if sqlite_type == "blob" else None
+    if kind is int:
+        return int(raw) if sqlite_type == "integer" else None
+    if sqlite_type != "text":
+        return None
+    try:
+        return bytes(raw).decode()
+    except UnicodeDecodeError:
+        return None
+
+
+def _paged(fetch: Any) -> Iterator[Any]:
+    after = 0
+    while True:
+        page = fetch(after)
+        if not page:
+            return
+        yield from page
+        after = page[-1].position

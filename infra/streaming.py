@@ -1,0 +1,104 @@
+"""Wiring of the Kafka streams to the store: settings and the notification-log adapter.
+
+Settings (environment):
+
+- ``SOCAI_KAFKA`` — bootstrap servers of the Kafka cluster, ``host:port[,host:port]``. In
+  production any Apache Kafka cluster; in development ``scripts/broker.sh`` prints one.
+- ``SOCAI_STORE_ID`` — one word naming this store in the public events' ``source``
+  (``urn:socai:store:<id>``) and ids; default ``socai``. Never change it once published:
+  event ids are derived from it.
+"""
+
+from __future__ import annotations
+
+import os
+from itertools import islice
+from typing import Any
+
+import sqlalchemy as sa
+
+from domain.errors import SocaiError
+from infra.application import SocaiApplication
+from infra.settings import Settings, StoreURL
+
+DEFAULT_STORE_ID = "socai"
+
+
+class StreamSettingsError(SocaiError):
+    """A Kafka setting is missing or malformed."""
+
+
+def kafka_bootstrap(value: str | None = None) -> str:
+    bootstrap = (value or os.environ.get("SOCAI_KAFKA") or "").strip()
+    if not bootstrap:
+        raise StreamSettingsError(
+            "no Kafka cluster configured",
+            hint="set SOCAI_KAFKA=host:port (scripts/broker.sh starts a development broker)",
+        )
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        if not host or not port.isdigit():
+            raise StreamSettingsError(
+                f"SOCAI_KAFKA entry {server!r} is not host:port", hint="e.g. 127.0.0.1:9092"
+            )
+    return bootstrap
+
+
+def store_id(value: str | None = None) -> str:
+    ident = (value or os.environ.get("SOCAI_STORE_ID") or DEFAULT_STORE_ID).strip()
+    if not ident.replace("-", "").replace("_", "").isalnum() or len(ident) > 64:
+        raise StreamSettingsError(
+            f"SOCAI_STORE_ID {ident!r} must be one word of letters, digits, - and _",
+            hint="e.g. SOCAI_STORE_ID=vn-national",
+        )
+    return ident
+
+
+def sqlalchemy_url(store: StoreURL) -> sa.URL:
+    """The SQLAlchemy URL of the store's database (for tables beside the event tables)."""
+    if store.kind == "sqlite":
+        assert store.sqlite_path is not None
+        return sa.URL.create("sqlite", database=str(store.sqlite_path))
+    return sa.URL.create(
+        "postgresql+psycopg",
+        username=store.user,
+        password=store.password or None,
+        host=store.host,
+        port=store.port,
+        database=store.dbname,
+    )
+
+
+def store_engine(settings: Settings) -> sa.Engine:
+    url = sqlalchemy_url(settings.store)
+    if url.drivername == "sqlite":
+        return sa.create_engine(url, connect_args={"timeout": 30})
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+class ApplicationLog:
+    """The application's notification log as the relay's :class:`streams.relay.EventLog`."""
+
+    def __init__(self, app: SocaiApplication) -> None:
+        self.app = app
+
+    def read(self, after: int, limit: int, topics: tuple[str, ...]) -> list[tuple[int, Any]]:
+        notifications = islice(self.app.notifications(after, topics, page_size=limit), limit)
+        return [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications]
+
+    def head(self) -> int:
+        return self.app.max_position()
+
+
+def publish_checkpoint_if_configured(checkpoint: dict[str, Any]) -> str | None:
+    """Publish a ledger checkpoint document to ``socai.audit-checkpoints.v1`` when
+    ``SOCAI_KAFKA`` is set; returns the event id, or None when no cluster is configured.
+    The ledger calls this right after it signs a checkpoint."""
+    if not os.environ.get("SOCAI_KAFKA"):
+        return None
+    from streams.relay import publish_checkpoint
+    from streams.topics import AUDIT_CHECKPOINTS, ensure_topics
+
+    bootstrap = kafka_bootstrap()
+    ensure_topics(bootstrap, (AUDIT_CHECKPOINTS,))
+    return publish_checkpoint(checkpoint, bootstrap, store_id())

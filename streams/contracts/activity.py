@@ -1,0 +1,112 @@
+"""Public contracts of programme activities (hoạt động) on ``socai.activity-events.v1``.
+
+An activity is one event (a directive issued, communication sessions held, materials handed
+out, a training course held) in one administrative unit, with whole-number counts; a wrong
+record is withdrawn. Activities hold no personal data; the fields are still listed one by
+one, so a field added later does not leave until a contract names it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
+
+from domain.activity.aggregate import Activity, ActivityEvent
+from streams.contracts.model import (
+    DATE,
+    DATETIME,
+    INTEGER,
+    STRING,
+    STRING_OR_NULL,
+    UUID_STRING,
+    Contract,
+    FieldSpec,
+)
+from streams.topics import ACTIVITY_EVENTS
+
+ACTIVITY_TYPE_PREFIX = "vn.socai.activity."
+
+COMMON = (
+    FieldSpec("activity_id", UUID_STRING, "Id of the activity record; also the message key."),
+    FieldSpec("version", INTEGER, "1 for the activity, 2 for its withdrawal."),
+    FieldSpec("kind", STRING, "Kind of event, e.g. TrainingCourseHeld."),
+    FieldSpec("occurred_on", DATE, "Business date (ngày thực hiện)."),
+    FieldSpec("recorded_at", DATETIME, "When it was recorded (UTC)."),
+    FieldSpec("officer_id", STRING, "Officer who recorded it (mã cán bộ)."),
+    FieldSpec("agency", STRING, "Agency of the officer (cơ quan)."),
+    FieldSpec("legal_basis", STRING_OR_NULL, "Document reference."),
+)
+_UNIT = (
+    FieldSpec("unit_map", STRING, "Administrative map of unit_code: old | 2025."),
+    FieldSpec("unit_code", STRING, "Administrative unit that carried it out."),
+)
+
+
+def _counts(*names: str) -> tuple[FieldSpec, ...]:
+    return tuple(FieldSpec(name, INTEGER, f"Number of {name} (≥ 0).") for name in names)
+
+
+SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
+    "DirectiveIssued": _UNIT + _counts("documents"),
+    "CommunicationSessionHeld": _UNIT + _counts("sessions", "participants"),
+    "MaterialsDistributed": _UNIT + _counts("billboards", "posters", "leaflets"),
+    "TrainingCourseHeld": _UNIT + _counts("courses", "trainees"),
+    "Withdrawn": (FieldSpec("reason", STRING, "Why the record no longer counts."),),
+}
+
+
+def _mapper(kind: str):  # type: ignore[no-untyped-def]
+    names = [f.name for f in SPECIFIC[kind]]
+
+    def plain(event: ActivityEvent) -> dict[str, Any]:
+        return {
+            "activity_id": event.originator_id,
+            "version": event.originator_version,
+            "kind": type(event).__name__,
+            "occurred_on": event.occurred_on,
+            "recorded_at": event.timestamp,
+            "officer_id": event.officer_id,
+            "agency": event.agency,
+            "legal_basis": event.legal_basis,
+            **{name: getattr(event, name) for name in names},
+        }
+
+    return plain
+
+
+def activity_event_from_public(data: dict[str, Any]) -> ActivityEvent:
+    """The domain event a public activity event stands for."""
+    kind = data["kind"]
+    event_class = getattr(Activity, kind)
+    kwargs: dict[str, Any] = {
+        "originator_id": UUID(data["activity_id"]),
+        "originator_version": int(data["version"]),
+        "timestamp": datetime.fromisoformat(data["recorded_at"]),
+        "occurred_on": date.fromisoformat(data["occurred_on"]),
+        "officer_id": data["officer_id"],
+        "agency": data["agency"],
+        "legal_basis": data["legal_basis"],
+        **{f.name: data[f.name] for f in SPECIFIC[kind]},
+    }
+    if kind != "Withdrawn":
+        kwargs["originator_topic"] = get_topic(Activity)
+    return event_class(**kwargs)
+
+
+def activity_contracts() -> list[Contract]:
+    return [
+        Contract(
+            internal_topic=getattr(Activity, kind).TOPIC,
+            public_type=f"{ACTIVITY_TYPE_PREFIX}{kind}.v1",
+            stream=ACTIVITY_EVENTS,
+            fields=COMMON + specific,
+            description=f"A programme activity event: {kind}.",
+            mapper=_mapper(kind),
+            subject_of=lambda event: str(event.originator_id),
+            to_domain=activity_event_from_public,
+        )
+        for kind, specific in SPECIFIC.items()
+    ]

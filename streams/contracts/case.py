@@ -1,0 +1,241 @@
+"""Public contracts of case events (sự kiện hồ sơ) on ``socai.case-events.v1``.
+
+What leaves, per step: the pseudonymous case id, the step's version, kind, business date
+(``occurred_on``), record time, officer id, agency, legal basis, and the step's own
+non-identifying fields. What never leaves: ``person`` (the received person's name, identity
+number, address, phone) and ``relative`` (the same for a protected relative). Of ``relative``
+only whether it is on file leaves (``relative_on_file``). A correction of a personal field
+(``person.*``, ``relative.*``) is published without its old and new value
+(``values_withheld``): the public knows that a personal field was corrected, never what it
+says. The reason of a correction is published (the projections keep it too): officers write
+why, never whom ("theo giấy khai sinh").
+
+The reverse, :func:`case_event_from_public`, rebuilds a domain event from public data (the
+personal fields empty), so the projections run the same code on Kafka as in process.
+
+Each field is listed here explicitly: a field added to an internal event does not leave until
+a contract names it (and its schema gets the field, which is a compatible change).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
+
+from domain.case.aggregate import Case, CaseEvent
+from domain.case.commands import FIELD_PARSERS
+from domain.case.values import PersonalData
+from streams.contracts.model import (
+    BOOLEAN,
+    DATE,
+    DATETIME,
+    INTEGER,
+    INTEGER_OR_NULL,
+    SCALAR_OR_NULL,
+    STRING,
+    STRING_OR_NULL,
+    UUID_STRING,
+    Contract,
+    FieldSpec,
+)
+from streams.topics import CASE_EVENTS
+
+#: Prefix of the public types of case events.
+CASE_TYPE_PREFIX = "vn.socai.case."
+#: Fields of a case event that hold personal data (never published, nor corrections of them).
+PERSONAL_FIELDS = ("person", "relative")
+
+COMMON = (
+    FieldSpec("case_id", UUID_STRING, "Pseudonymous case id (mã hồ sơ); also the message key."),
+    FieldSpec("version", INTEGER, "Position of the step in the case's history (1 = reception)."),
+    FieldSpec("kind", STRING, "Kind of step, e.g. SupportProvided."),
+    FieldSpec("occurred_on", DATE, "Business date the step happened (ngày xảy ra)."),
+    FieldSpec("recorded_at", DATETIME, "When the step was recorded (UTC)."),
+    FieldSpec("officer_id", STRING, "Officer who recorded the step (mã cán bộ)."),
+    FieldSpec("agency", STRING, "Agency of the officer (cơ quan)."),
+    FieldSpec("legal_basis", STRING_OR_NULL, "Document reference, e.g. a reception record no."),
+)
+
+#: The step's own public fields, per internal event kind.
+SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
+    "Received": (
+        FieldSpec("reception_form", STRING, "self_returned | rescued | bilateral_handover."),
+        FieldSpec("unit_map", STRING, "Administrative map of unit_code: old | 2025."),
+        FieldSpec("unit_code", STRING, "Receiving administrative unit (mã đơn vị hành chính)."),
+        FieldSpec("belongings_checked", BOOLEAN, "Belongings checked and recorded."),
+        FieldSpec("interview_held", BOOLEAN, "Initial interview held."),
+    ),
+    "DemographicsRecorded": (
+        FieldSpec("sex", STRING, "male | female."),
+        FieldSpec("birth_year", INTEGER_OR_NULL, "Year of birth when known."),
+        FieldSpec("age_band", STRING_OR_NULL, "under_16 | 16_17 | adult when no birth year."),
+        FieldSpec("ethnicity", STRING, "kinh | other."),
+        FieldSpec("nationality", STRING, "ISO 3166-1 alpha-2 country code."),
+    ),
+    "TraffickingFormRecorded": (
+        FieldSpec("scope", STRING, "domestic | abroad."),
+        FieldSpec("destination_country", STRING_OR_NULL, "ISO alpha-2 when abroad."),
+    ),
+    "VerificationRequested": (FieldSpec("body", STRING, "Agency asked to verify."),),
+    "VerificationConcluded": (
+        FieldSpec("outcome", STRING, "victim | not_victim | suspected_victim."),
+        FieldSpec("deciding_body", STRING, "Agency that decided."),
+    ),
+    "Routed": (FieldSpec("destination", STRING, "Where the person was sent."),),
+    "ProtectionApplied": (
+        FieldSpec("protected", STRING, "victim | relative."),
+        FieldSpec("relationship", STRING_OR_NULL, "Relationship of the protected relative."),
+        FieldSpec("measure", STRING, "Protection measure applied."),
+        FieldSpec(
+            "relative_on_file",
+            BOOLEAN,
+            "Whether the relative's personal data is on file (the data never leaves).",
+        ),
+    ),
+    "SupportProvided": (
+        FieldSpec("support_type", STRING, "Kind of support (SupportType code)."),
+        FieldSpec("amount_vnd", INTEGER_OR_NULL, "Amount in whole đồng, when money was paid."),
+        FieldSpec("period_days", INTEGER_OR_NULL, "Days covered, when the support has a period."),
+        FieldSpec("provider_agency", STRING, "Agency that provided it."),
+    ),
+    "ShelterAdmitted": (FieldSpec("facility", STRING, "Facility the person was admitted to."),),
+    "ShelterDischarged": (),
+    "Reintegrated": (),
+    "Closed": (FieldSpec("reason", STRING, "Closure reason code."),),
+    "CorrectionRecorded": (
+        FieldSpec("corrects_version", INTEGER, "Version of the step corrected."),
+        FieldSpec("field", STRING, "Field corrected (person.* / relative.* values withheld)."),
+        FieldSpec("old_value", SCALAR_OR_NULL, "Value replaced; null when withheld."),
+        FieldSpec("new_value", SCALAR_OR_NULL, "Value now in force; null when withheld."),
+        FieldSpec("reason", STRING, "Why the step was corrected (never whom it concerns)."),
+        FieldSpec(
+            "values_withheld",
+            BOOLEAN,
+            "True when a personal field was corrected: the values are not published.",
+        ),
+    ),
+}
+
+
+def is_personal_field(field: str) -> bool:
+    head = field.partition(".")[0]
+    return head in PERSONAL_FIELDS
+
+
+def _common(event: CaseEvent) -> dict[str, Any]:
+    return {
+        "case_id": event.originator_id,
+        "version": event.originator_version,
+        "kind": type(event).__name__,
+        "occurred_on": event.occurred_on,
+        "recorded_at": event.timestamp,
+        "officer_id": event.officer_id,
+        "agency": event.agency,
+        "legal_basis": event.legal_basis,
+    }
+
+
+def _mapper(kind: str):  # type: ignore[no-untyped-def]
+    names = [f.name for f in SPECIFIC[kind]]
+
+    def plain(event: CaseEvent) -> dict[str, Any]:
+        return {**_common(event), **{name: getattr(event, name) for name in names}}
+
+    def protection(event: Case.ProtectionApplied) -> dict[str, Any]:
+        return {
+            **_common(event),
+            "protected": event.protected,
+            "relationship": event.relationship,
+            "measure": event.measure,
+            "relative_on_file": event.relative is not None and bool(event.relative.present_fields),
+        }
+
+    def correction(event: Case.CorrectionRecorded) -> dict[str, Any]:
+        withheld = is_personal_field(event.field)
+        return {
+            **_common(event),
+            "corrects_version": event.corrects_version,
+            "field": event.field,
+            "old_value": None if withheld else event.old_value,
+            "new_value": None if withheld else event.new_value,
+            "reason": event.reason,
+            "values_withheld": withheld,
+        }
+
+    return {"ProtectionApplied": protection, "CorrectionRecorded": correction}.get(kind, plain)
+
+
+def _subject(event: CaseEvent) -> str:
+    return str(event.originator_id)
+
+
+def case_contracts() -> list[Contract]:
+    contracts = []
+    for kind, specific in SPECIFIC.items():
+        event_class = getattr(Case, kind)
+        assert not {f.name for f in specific} & set(PERSONAL_FIELDS), kind
+        contracts.append(
+            Contract(
+                internal_topic=event_class.TOPIC,
+                public_type=f"{CASE_TYPE_PREFIX}{kind}.v1",
+                stream=CASE_EVENTS,
+                fields=COMMON + specific,
+                description=f"A step of a case: {kind}. No identifying data of any person.",
+                mapper=_mapper(kind),
+                subject_of=_subject,
+                to_domain=case_event_from_public,
+            )
+        )
+    return contracts
+
+
+#: Public fields that describe the event rather than being one of its fields.
+_DERIVED_FIELDS = (
+    "case_id",
+    "version",
+    "kind",
+    "recorded_at",
+    "relative_on_file",
+    "values_withheld",
+)
+
+
+def _parse_corrected(field: str, value: Any) -> Any:
+    """A corrected value as the aggregate stored it (dates as dates, codes as text)."""
+    if value is None:
+        return None
+    parser = FIELD_PARSERS.get(field)
+    assert parser is not None, f"no parser for corrected field {field!r}"
+    return parser(value, field)
+
+
+def case_event_from_public(data: dict[str, Any]) -> CaseEvent:
+    """The domain event a public case event stands for, personal fields empty.
+
+    Everything a projection reads is in the public data; what is not (the person, the
+    relative, the values of personal corrections) stays empty here.
+    """
+    kind = data["kind"]
+    event_class = getattr(Case, kind)
+    assert issubclass(event_class, CaseEvent), kind
+    kwargs: dict[str, Any] = {
+        "originator_id": UUID(data["case_id"]),
+        "originator_version": int(data["version"]),
+        "timestamp": datetime.fromisoformat(data["recorded_at"]),
+        "occurred_on": date.fromisoformat(data["occurred_on"]),
+    }
+    for spec in SPECIFIC[kind] + COMMON:
+        if spec.name not in kwargs and spec.name not in _DERIVED_FIELDS:
+            kwargs.setdefault(spec.name, data[spec.name])
+    if kind == "Received":
+        kwargs.update(person=PersonalData(), originator_topic=get_topic(Case))
+    elif kind == "ProtectionApplied":
+        kwargs["relative"] = PersonalData() if data["relative_on_file"] else None
+    elif kind == "CorrectionRecorded":
+        field = data["field"]
+        kwargs["old_value"] = _parse_corrected(field, data["old_value"])
+        kwargs["new_value"] = _parse_corrected(field, data["new_value"])
+    return event_class(**kwargs)

@@ -1,0 +1,196 @@
+"""The shape of a public contract and of a published message (CloudEvents 1.0, JSON).
+
+A :class:`Contract` names the internal event type it maps, the public ``type`` (reverse-DNS,
+version in the name: ``vn.socai.case.SupportProvided.v1``), the topic, and the public fields
+with their JSON types. Its JSON Schema is derived from those fields and kept in the repository
+under ``streams/schemas/`` (the published contract downstream teams code against).
+
+Event ids are stable: ``uuid5(namespace, source/originator_id/version)``, so a republished
+event carries the same id and consumers deduplicate by it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+from uuid import UUID, uuid5
+
+from cloudevents.core.bindings.kafka import to_structured
+from cloudevents.core.formats.json import JSONFormat
+from cloudevents.core.v1.event import CloudEvent
+
+from streams.topics import Stream
+
+#: Namespace of the stable event ids (never change it: ids would change with it).
+EVENT_ID_NAMESPACE = UUID("5b0c7a1e-3c1d-5a8e-9d7a-50ca1e5eed01")
+#: JSON Schema dialect of the published schemas.
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+#: Upper bound of one published message (bytes): far above any real event, far below
+#: Kafka's default 1 MB message limit.
+MAX_MESSAGE_BYTES = 64 * 1024
+
+STRING: dict[str, Any] = {"type": "string"}
+STRING_OR_NULL: dict[str, Any] = {"type": ["string", "null"]}
+INTEGER: dict[str, Any] = {"type": "integer"}
+INTEGER_OR_NULL: dict[str, Any] = {"type": ["integer", "null"]}
+BOOLEAN: dict[str, Any] = {"type": "boolean"}
+DATE: dict[str, Any] = {"type": "string", "format": "date"}
+DATETIME: dict[str, Any] = {"type": "string", "format": "date-time"}
+UUID_STRING: dict[str, Any] = {"type": "string", "format": "uuid"}
+SCALAR_OR_NULL: dict[str, Any] = {"type": ["string", "integer", "boolean", "null"]}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One public field: its name, JSON type and meaning (shown in the published schema)."""
+
+    name: str
+    schema: Mapping[str, Any]
+    description: str
+    required: bool = True
+
+
+Mapper = Callable[[Any], dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    """One public event type and how an internal event becomes it."""
+
+    internal_topic: str
+    public_type: str
+    stream: Stream
+    fields: tuple[FieldSpec, ...]
+    description: str
+    mapper: Mapper
+    subject_of: Callable[[Any], str]
+    #: Rebuilds the domain event from public data (for projections driven from Kafka).
+    to_domain: Callable[[dict[str, Any]], Any] | None = None
+
+    @property
+    def dataschema(self) -> str:
+        return f"urn:socai:schema:{self.public_type}"
+
+    @property
+    def schema_file(self) -> str:
+        return f"{self.public_type}.json"
+
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON Schema of the event's ``data``. Unknown properties are allowed so that
+        adding a field is never a breaking change for a consumer validating with an older
+        schema; the producer side is held to the declared fields by tests."""
+        return {
+            "$schema": SCHEMA_DIALECT,
+            "$id": self.dataschema,
+            "title": self.public_type,
+            "description": self.description,
+            "type": "object",
+            "properties": {f.name: {**f.schema, "description": f.description} for f in self.fields},
+            "required": [f.name for f in self.fields if f.required],
+            "additionalProperties": True,
+        }
+
+    def data_of(self, event: Any) -> dict[str, Any]:
+        """The public data of ``event``: exactly the declared fields, as JSON values."""
+        raw = self.mapper(event)
+        declared = [f.name for f in self.fields]
+        assert set(raw) == set(declared), (
+            f"{self.public_type}: mapper produced {sorted(raw)}, contract declares"
+            f" {sorted(declared)}"
+        )
+        return {name: public_value(raw[name], f"{self.public_type}.{name}") for name in declared}
+
+
+def public_value(value: Any, where: str) -> Any:
+    """A value as JSON: dates and times in ISO 8601, ids as text, enums by code.
+
+    Only plain values pass: a structured value (such as personal data) is a programming
+    error here and stops the relay rather than leaving.
+    """
+    if value is None or (isinstance(value, bool | int | str) and not isinstance(value, Enum)):
+        return value
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, datetime):
+        assert value.tzinfo is not None, f"{where}: naive datetime"
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    raise AssertionError(f"{where}: a {type(value).__name__} cannot be published")
+
+
+def stable_event_id(source: str, originator_id: UUID | str, version: int) -> str:
+    """The event's id: the same every time the same stored event is published."""
+    return str(uuid5(EVENT_ID_NAMESPACE, f"{source}/{originator_id}/{version}"))
+
+
+def store_source(store_id: str) -> str:
+    """The CloudEvents ``source`` of everything one store publishes."""
+    assert store_id, "store id required"
+    assert " " not in store_id, "store id: one word"
+    return f"urn:socai:store:{store_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class PublicMessage:
+    """One message ready for Kafka: topic, key, CloudEvents JSON value, headers."""
+
+    topic: str
+    key: bytes
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...]
+    event_id: str
+    public_type: str
+
+    @classmethod
+    def build(
+        cls,
+        contract: Contract,
+        *,
+        event_id: str,
+        source: str,
+        subject: str,
+        time: datetime,
+        data: dict[str, Any],
+    ) -> PublicMessage:
+        assert time.tzinfo is not None, "CloudEvents time must be timezone-aware"
+        event = CloudEvent(
+            attributes={
+                "id": event_id,
+                "source": source,
+                "type": contract.public_type,
+                "specversion": "1.0",
+                "subject": subject,
+                "time": time,
+                "datacontenttype": "application/json",
+                "dataschema": contract.dataschema,
+                "partitionkey": subject,
+            },
+            data=data,
+        )
+        message = to_structured(event, JSONFormat())
+        assert len(message.value) <= MAX_MESSAGE_BYTES, f"{contract.public_type}: too large"
+        key = message.key.encode() if isinstance(message.key, str) else message.key
+        assert key, "every public message is keyed"
+        return cls(
+            topic=contract.stream.topic,
+            key=key,
+            value=message.value,
+            headers=tuple((k, v) for k, v in message.headers.items()),
+            event_id=event_id,
+            public_type=contract.public_type,
+        )
+
+
+def read_message(value: bytes) -> dict[str, Any]:
+    """A published message's CloudEvent as a plain mapping (attributes plus ``data``)."""
+    envelope = json.loads(value)
+    assert isinstance(envelope, dict), "not a JSON object"
+    assert envelope.get("specversion") == "1.0", "not a CloudEvents 1.0 event"
+    return envelope

@@ -1,0 +1,256 @@
+"""The relay (bộ chuyển tiếp): from the event store's notification log to Kafka.
+
+It reads stored events after its tracked position, maps each to its public contract (an
+event without a contract is skipped: it never leaves), publishes with kafka-python
+(``acks=all``, idempotent producer, keyed by case id so each case stays in order), waits until
+the broker acknowledged the whole batch, and only then records the batch's last position.
+
+Delivery is at-least-once: a relay killed after the broker acknowledged and before the
+position was saved republishes that batch on restart, with the same stable event ids, and
+consumers deduplicate by id. When the broker is away the relay backs off (doubling, capped),
+builds a new producer and resumes from its recorded position; nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+
+from streams.contracts import PublicMessage, to_public
+from streams.contracts.audit import checkpoint_contract
+from streams.contracts.model import stable_event_id, store_source
+from streams.contracts.registry import published_internal_topics
+from streams.positions import PositionStore
+
+#: Stored events read and published per batch (one position write per batch).
+RELAY_BATCH_EVENTS = 1_000
+#: How long to wait for the broker to acknowledge one batch (seconds).
+BATCH_ACK_TIMEOUT_SECONDS = 30.0
+#: Back-off while the broker is away: first pause and cap (seconds).
+BACKOFF_FIRST_SECONDS = 0.2
+BACKOFF_MAX_SECONDS = 10.0
+#: Pause between polls of the log when following and nothing is new (seconds).
+FOLLOW_POLL_SECONDS = 0.2
+#: Seconds between progress lines.
+PROGRESS_EVERY_SECONDS = 5.0
+#: The relay's name in the position table (one relay per store and cluster).
+DEFAULT_RELAY_NAME = "kafka"
+
+
+class EventLog(Protocol):
+    """The part of the event store the relay reads (infra adapts the application)."""
+
+    def read(self, after: int, limit: int, topics: tuple[str, ...]) -> list[tuple[int, Any]]:
+        """Up to ``limit`` (position, domain event) pairs after ``after``, in log order."""
+        ...
+
+    def head(self) -> int:
+        """The last position in the log."""
+        ...
+
+
+def make_producer(bootstrap: str, **overrides: Any) -> KafkaProducer:
+    """A producer for public events: every replica acknowledges, retries never duplicate or
+    reorder within a partition (idempotent), failures surface within seconds."""
+    config: dict[str, Any] = {
+        "bootstrap_servers": bootstrap,
+        "acks": "all",
+        "enable_idempotence": True,
+        "linger_ms": 5,
+        "batch_size": 256 * 1024,
+        "max_in_flight_requests_per_connection": 5,
+        "max_block_ms": 10_000,
+        "request_timeout_ms": 10_000,
+        "delivery_timeout_ms": 25_000,
+        "client_id": "socai-relay",
+        # the relay backs off itself: the client must fail fast, not wait up to 30 s
+        "reconnect_backoff_max_ms": 1_000,
+        "bootstrap_timeout_ms": 2_000,
+    }
+    config.update(overrides)
+    return KafkaProducer(**config)
+
+
+def send_all(
+    producer: KafkaProducer,
+    messages: Iterable[PublicMessage],
+    timeout_seconds: float = BATCH_ACK_TIMEOUT_SECONDS,
+) -> int:
+    """Send ``messages`` and return only when the broker acknowledged every one (else raise);
+    returns how many. A lazy iterable is sent as it is produced, so mapping the next event
+    overlaps with the producer's network thread sending the previous ones."""
+    futures = [
+        producer.send(m.topic, key=m.key, value=m.value, headers=list(m.headers)) for m in messages
+    ]
+    producer.flush(timeout=timeout_seconds)
+    for future in futures:
+        future.get(timeout=timeout_seconds)
+    return len(futures)
+
+
+@dataclass
+class Progress:
+    """Counters for the progress/lag line."""
+
+    published: int = 0
+    skipped: int = 0
+    position: int = 0
+    head: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def line(self) -> str:
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        return (
+            f"relay: position {self.position} of {self.head} (lag {self.head - self.position}),"
+            f" published {self.published} events ({self.published / elapsed:,.0f}/s),"
+            f" not published (no public contract) {self.skipped}"
+        )
+
+
+class Relay:
+    """Publishes the log to Kafka from a tracked position. Not thread-safe: one per store."""
+
+    def __init__(
+        self,
+        log: EventLog,
+        positions: PositionStore,
+        bootstrap: str,
+        store_id: str,
+        *,
+        name: str = DEFAULT_RELAY_NAME,
+        batch_events: int = RELAY_BATCH_EVENTS,
+        report: Callable[[str], None] | None = None,
+        producer_factory: Callable[[str], KafkaProducer] = make_producer,
+    ) -> None:
+        assert 0 < batch_events <= 100_000
+        self.log = log
+        self.positions = positions
+        self.bootstrap = bootstrap
+        self.store_id = store_id
+        self.name = name
+        self.batch_events = batch_events
+        self.report = report or (lambda line: None)
+        self.producer_factory = producer_factory
+        self.producer: KafkaProducer | None = None
+        self.topics = published_internal_topics()
+        self.progress = Progress()
+        self._last_report = 0.0
+
+    def relay_batch(self) -> int:
+        """Publish the next batch; returns how many stored events it covered (0: caught up)."""
+        after = self.positions.get(self.name)
+        items = self.log.read(after, self.batch_events, self.topics)
+        if not items:
+            self.progress.position = after
+            return 0
+        if self.producer is None:
+            self.producer = self.producer_factory(self.bootstrap)
+        mapped = (to_public(event, self.store_id) for _, event in items)
+        published = send_all(self.producer, (m for m in mapped if m is not None))
+        last = items[-1][0]
+        self.positions.set(self.name, last)  # only after the broker acknowledged
+        self.progress.published += published
+        self.progress.skipped += len(items) - published
+        self.progress.position = last
+        return len(items)
+
+    def run(
+        self,
+        *,
+        follow: bool = False,
+        should_stop: Callable[[], bool] = lambda: False,
+        max_retry_seconds: float | None = None,
+    ) -> Progress:
+        """Relay until caught up (or, when ``follow``, until ``should_stop()``).
+
+        Broker failures back off and retry from the recorded position; with
+        ``max_retry_seconds`` the relay gives up (re-raising) after that long without progress.
+        """
+        backoff = BACKOFF_FIRST_SECONDS
+        failing_since: float | None = None
+        while not should_stop():
+            try:
+                covered = self.relay_batch()
+            except KafkaError as error:
+                self._drop_producer()
+                now = time.monotonic()
+                failing_since = failing_since or now
+                if max_retry_seconds is not None and now - failing_since > max_retry_seconds:
+                    raise
+                self.report(
+                    f"relay: broker unavailable ({type(error).__name__});"
+                    f" retrying in {backoff:.1f} s from position {self.progress.position}"
+                )
+                time.sleep(backoff)
+                backoff = min(backoff * 2, BACKOFF_MAX_SECONDS)
+                continue
+            backoff, failing_since = BACKOFF_FIRST_SECONDS, None
+            self._maybe_report(force=covered == 0 and not follow)
+            if covered == 0:
+                if not follow:
+                    break
+                time.sleep(FOLLOW_POLL_SECONDS)
+        return self.progress
+
+    def _maybe_report(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._last_report >= PROGRESS_EVERY_SECONDS:
+            self.progress.head = self.log.head()
+            self.report(self.progress.line())
+            self._last_report = now
+
+    def _drop_producer(self) -> None:
+        if self.producer is not None:
+            with contextlib.suppress(KafkaError):
+                self.producer.close(timeout=0)
+            self.producer = None
+
+    def close(self) -> None:
+        if self.producer is not None:
+            self.producer.flush(timeout=BATCH_ACK_TIMEOUT_SECONDS)
+            self.producer.close(timeout=BATCH_ACK_TIMEOUT_SECONDS)
+            self.producer = None
+
+
+def checkpoint_message(checkpoint: dict[str, Any], store_id: str) -> PublicMessage:
+    """The public message of one audit-ledger checkpoint (stable id by tree size)."""
+    contract = checkpoint_contract()
+    source = store_source(store_id)
+    data = contract.data_of(checkpoint)
+    made_at = checkpoint["time"]
+    if isinstance(made_at, str):
+        made_at = datetime.fromisoformat(made_at)
+    return PublicMessage.build(
+        contract,
+        event_id=stable_event_id(
+            source, f"checkpoint-{checkpoint['key_id']}", int(checkpoint["tree_size"])
+        ),
+        source=source,
+        subject=store_id,
+        time=made_at,
+        data=data,
+    )
+
+
+def publish_checkpoint(
+    checkpoint: dict[str, Any], bootstrap: str, store_id: str, producer: KafkaProducer | None = None
+) -> str:
+    """Publish one checkpoint (the ledger's ``Checkpoint.to_json()``) to
+    ``socai.audit-checkpoints.v1`` and wait for the broker's acknowledgement; returns the
+    event id (stable per signing key and tree size)."""
+    message = checkpoint_message(checkpoint, store_id)
+    own = producer is None
+    producer = producer or make_producer(bootstrap)
+    try:
+        send_all(producer, [message])
+    finally:
+        if own:
+            producer.close(timeout=BATCH_ACK_TIMEOUT_SECONDS)
+    return message.event_id

@@ -1,0 +1,246 @@
+"""``socai finance`` end to end, and the demo's money, on a real SQLite store."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+import typer
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from infra.cli import finance
+from infra.cli.context import CliState
+from infra.demo_funding import seed_funding
+from projections.funding import FundingProjector, InMemoryLegs, SupportLedger, discrepancies
+from projections.funding import reconcile as reconcile_legs
+from projections.funding_sql import FundingProjection
+from tests.funding_support import case_with_support, open_app
+
+
+def _cli(store: Path) -> typer.Typer:
+    """The finance group under a root that opens the given store (as ``socai`` does)."""
+    root = typer.Typer()
+
+    @root.callback()
+    def main(ctx: typer.Context) -> None:
+        ctx.obj = CliState(store=f"sqlite:///{store}", key_file=f"{store}.key")
+        ctx.call_on_close(ctx.obj.close)
+
+    root.add_typer(finance.app, name="finance")
+    return root
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    with open_app(tmp_path):
+        pass  # creates the store's key file
+    monkeypatch.setenv("SOCAI_OFFICER", "TC-0001")
+    monkeypatch.setenv("SOCAI_AGENCY", "labour_social_affairs")
+    monkeypatch.delenv("SOCAI_PROJECTIONS_DB", raising=False)
+    app = _cli(tmp_path / "socai.db")
+    runner = CliRunner()
+
+    def invoke(*args: str, code: int = 0) -> str:
+        result = runner.invoke(app, ["finance", *args])
+        output = result.stdout + (result.stderr if result.stderr_bytes is not None else "")
+        assert result.exit_code == code, output
+        return output
+
+    return invoke
+
+
+def test_record_and_reconcile_from_the_command_line(run, tmp_path: Path) -> None:
+    p = ("--programme", "DA-2005-2010")
+    run(
+        "programme",
+        "--code",
+        "DA-2005-2010",
+        "--title",
+        "Đề án 2005–2010",
+        "--starts",
+        "2005-01-01",
+        "--ends",
+        "2010-12-31",
+        "--on",
+        "2005-06-01",
+    )
+    run(
+        "pledge",
+        *p,
+        "--id",
+        "NS-1",
+        "--source",
+        "NSTW",
+        "--kind",
+        "central",
+        "--amount",
+        "77.300.000.000",
+        "--on",
+        "2005-06-01",
+    )
+    run(
+        "line",
+        *p,
+        "--id",
+        "DL-1",
+        "--line",
+        "HOA-NHAP",
+        "--title",
+        "Hỗ trợ hòa nhập",
+        "--source",
+        "NSTW",
+        "--amount",
+        "29.900.000.000",
+        "--on",
+        "2005-06-02",
+    )
+    run(
+        "line",
+        *p,
+        "--id",
+        "DL-2",
+        "--line",
+        "TIEP-NHAN",
+        "--title",
+        "Nơi tiếp nhận",
+        "--source",
+        "NSTW",
+        "--amount",
+        "6.000.000.000",
+        "--on",
+        "2005-06-02",
+    )
+    run(
+        "allocate",
+        *p,
+        "--id",
+        "PB-QN",
+        "--line",
+        "TIEP-NHAN",
+        "--source",
+        "NSTW",
+        "--map",
+        "old",
+        "--unit",
+        "22",
+        "--period",
+        "2006/2010",
+        "--amount",
+        "1.000.000.000",
+        "--on",
+        "2006-01-10",
+    )
+    run(
+        "commit",
+        *p,
+        "--id",
+        "CK-1",
+        "--allocation",
+        "PB-QN",
+        "--amount",
+        "950.000.000",
+        "--activity",
+        "reception_point_works",
+        "--description",
+        "Nâng cấp",
+        "--on",
+        "2007-03-01",
+    )
+    again = run(
+        "commit",
+        *p,
+        "--id",
+        "CK-1",
+        "--allocation",
+        "PB-QN",
+        "--amount",
+        "950.000.000",
+        "--activity",
+        "reception_point_works",
+        "--description",
+        "Nâng cấp",
+        "--on",
+        "2007-03-01",
+    )
+    assert "already recorded" in again
+    refused = run(
+        "commit",
+        *p,
+        "--id",
+        "CK-2",
+        "--allocation",
+        "PB-QN",
+        "--amount",
+        "100.000.000",
+        "--activity",
+        "directive",
+        "--description",
+        "x",
+        "--on",
+        "2007-03-02",
+        code=2,
+    )
+    assert "50.000.000 đ available" in refused
+    run("pay", *p, "--id", "CHI-1", "--commitment", "CK-1", "--on", "2007-09-28")
+    out = run(
+        "reconcile",
+        "--by",
+        "line",
+        "--csv",
+        str(tmp_path / "r.csv"),
+        "--xlsx",
+        str(tmp_path / "r.xlsx"),
+    )
+    assert "77.300.000.000 đ" in out
+    assert "41.400.000.000 đ" in out  # unassigned
+    with (tmp_path / "r.csv").open(encoding="utf-8") as handle:
+        rows = {r["line"]: r for r in csv.DictReader(handle)}
+    assert rows["TIEP-NHAN"]["budget_vnd"] == "6000000000"
+    assert rows["TIEP-NHAN"]["disbursed_vnd"] == "950000000"
+    assert rows["TIEP-NHAN"]["remaining_vnd"] == "5050000000"
+    sheet = load_workbook(tmp_path / "r.xlsx").active
+    assert sheet.cell(sheet.max_row, 1).value == "TỔNG CỘNG"
+    assert sheet.cell(sheet.max_row, 2).value == 77_300_000_000
+    behind = run("behind", "--by", "unit", "--key", "old:22", "--measure", "disbursed")
+    assert "CHI-1" in behind
+    assert "1 transaction legs" in behind
+    shown = run("show", "DA-2005-2010")
+    assert "allocation:PB-QN" in shown
+    assert run("discrepancies").strip().endswith("0 discrepancies")
+
+
+def test_the_demo_money(tmp_path: Path) -> None:
+    with open_app(tmp_path) as app:
+        cases = [case_with_support(app, amount)[0] for amount in (2_000_000, 3_500_000)]
+        cases.append(case_with_support(app, None, "medical_care")[0])
+        demo = seed_funding(app, cases)
+        assert demo.supports_paid == 2
+        assert demo.discrepancy is not None
+        again = seed_funding(app, cases)
+        assert again.recorded == 0, "seeding twice must record nothing new"
+
+        legs = InMemoryLegs()
+        projector = FundingProjector(legs)
+        supports = SupportLedger()
+        for _, event in app.funding_events(topics=FundingProjection.topics):
+            if type(event).__name__ in ("SupportProvided", "CorrectionRecorded"):
+                supports.apply(event)
+            else:
+                legs.add(projector.apply(event))
+        by_line = {row.key: row for row in reconcile_legs(legs.legs, ("programme", "line"))}
+        assert by_line[("DA-2005-2010", "HT-HOA-NHAP")].budget == 29_900_000_000
+        assert by_line[("DA-2005-2010", "DIEM-TIEP-NHAN")].budget == 6_000_000_000
+        assert by_line[("DA-2005-2010", "(chưa phân)")].budget == 41_400_000_000
+        hong_ngu = reconcile_legs(
+            [leg for leg in legs.legs if leg.programme.startswith("DA3")], ("unit", "year")
+        )
+        yearly = {row.key[1]: row.allocated for row in hong_ngu if row.key[0] == "old:870"}
+        assert yearly == {str(y): 3_000_000 for y in range(2016, 2021)}
+        found = discrepancies(legs.legs, supports)
+        assert [(d.problem, (d.case_id, d.support_version)) for d in found] == [
+            ("amount_disagrees", demo.discrepancy)
+        ]
+        for code in demo.programmes:
+            app.get_programme(code).ledger.assert_invariants()

@@ -1,0 +1,114 @@
+"""Shared pieces of the funding tests: a real application on a throw-away SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from domain.case.commands import ConcludeVerification, ProvideSupport, Receive, RequestVerification
+from domain.case.values import Actor, PersonalData
+from domain.funding.commands import Allocate, BudgetLine, Establish, Pledge
+from infra.application import SocaiApplication
+from infra.keys import create_key_file
+from infra.settings import Settings
+
+#: A fixed record time for the tests (business date 2026-11-23 in Viet Nam).
+NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+FINANCE = Actor("TC-0001", "labour_social_affairs")
+OFFICER = Actor("BP-0042", "border_guard")
+
+
+@contextmanager
+def open_app(directory: Path) -> Iterator[SocaiApplication]:
+    store = directory / "socai.db"
+    key_file = directory / "socai.db.key"
+    if not key_file.exists():
+        create_key_file(key_file)
+    app = SocaiApplication(Settings.load(f"sqlite:///{store}", str(key_file)), clock=lambda: NOW)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+def small_programme(
+    app: SocaiApplication,
+    code: str = "P-TEST",
+    budget: int = 10_000_000,
+    allocation: int = 6_000_000,
+) -> None:
+    """A programme with one source, one line and one allocation ``A1`` for 2020 (Hồng Ngự
+    district, old map 870)."""
+    app.establish_programme(
+        Establish(code, "Test programme", date(2016, 1, 1), date(2030, 12, 31), date(2016, 1, 1)),
+        FINANCE,
+    )
+    app.record_funding(
+        code,
+        Pledge("T-pledge", date(2016, 1, 1), source="NSDP", source_kind="local", amount_vnd=budget),
+        FINANCE,
+    )
+    app.record_funding(
+        code,
+        BudgetLine(
+            "T-line",
+            date(2016, 1, 2),
+            line="L1",
+            line_title="Hỗ trợ nạn nhân",
+            source="NSDP",
+            amount_vnd=budget,
+        ),
+        FINANCE,
+    )
+    app.record_funding(
+        code,
+        Allocate(
+            "A1",
+            date(2016, 1, 3),
+            line="L1",
+            source="NSDP",
+            unit_map="old",
+            unit_code="870",
+            period="2016/2030",
+            amount_vnd=allocation,
+        ),
+        FINANCE,
+    )
+
+
+def case_with_support(
+    app: SocaiApplication,
+    amount_vnd: int | None = 2_000_000,
+    support_type: str = "hardship_allowance",
+) -> tuple:
+    """A case received in 2020 with one support (by default an initial hardship allowance,
+    trợ cấp khó khăn ban đầu); returns (case id, the support event's version)."""
+    case_id = app.receive(
+        Receive.parse(
+            {
+                "occurred_on": "2020-03-02",
+                "reception_form": "rescued",
+                "unit_code": "870",
+                "legal_basis": "BB-01/2020",
+                "belongings_checked": True,
+                "interview_held": True,
+                "person": PersonalData(full_name="Test Person"),
+            }
+        ),
+        OFFICER,
+    )
+    app.execute(case_id, RequestVerification(date(2020, 3, 2), "police"), OFFICER)
+    app.execute(case_id, ConcludeVerification(date(2020, 3, 4), "victim", "police"), OFFICER)
+    version = app.execute(
+        case_id,
+        ProvideSupport(
+            occurred_on=date(2020, 3, 5),
+            support_type=support_type,
+            provider_agency="labour_social_affairs",
+            amount_vnd=amount_vnd,
+        ),
+        OFFICER,
+    )
+    return case_id, version

@@ -1,0 +1,460 @@
+"""The funding ledger's rules, one at a time, on a real SQLite store."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from domain.case.commands import Correct
+from domain.errors import ConcurrentWriteConflict, InvalidInput, NotFound, RuleViolation
+from domain.funding.commands import (
+    Allocate,
+    BudgetLine,
+    Commit,
+    Establish,
+    Pay,
+    Pledge,
+    Reverse,
+    Void,
+)
+from domain.funding.values import Period
+from projections.funding import (
+    CASE_TOPICS,
+    FundingProjector,
+    InMemoryLegs,
+    SupportLedger,
+    discrepancies,
+    legs_behind,
+    reconcile,
+    totals,
+)
+from projections.funding_sql import FundingQueries, catch_up
+from tests.funding_support import (
+    FINANCE,
+    NOW,
+    OFFICER,
+    case_with_support,
+    open_app,
+    small_programme,
+)
+
+D = date(2020, 3, 6)
+
+
+@pytest.fixture
+def app(tmp_path: Path):
+    with open_app(tmp_path) as application:
+        small_programme(application)
+        yield application
+
+
+def activity(tid: str, amount: int, allocation: str = "A1", cls: type = Commit):
+    return cls(
+        tid,
+        D,
+        allocation=allocation,
+        amount_vnd=amount,
+        activity="directive",
+        description="Chỉ đạo, giám sát",
+    )
+
+
+def test_the_2005_programme_lines_and_an_overdraft_that_says_what_is_available(tmp_path):
+    with open_app(tmp_path) as app:
+        app.establish_programme(
+            Establish(
+                "DA-2005-2010",
+                "Đề án 2005–2010",
+                date(2005, 1, 1),
+                date(2010, 12, 31),
+                date(2005, 6, 1),
+            ),
+            FINANCE,
+        )
+        app.record_funding(
+            "DA-2005-2010",
+            Pledge(
+                "NS-1",
+                date(2005, 6, 1),
+                source="NSTW",
+                source_kind="central",
+                amount_vnd="77.300.000.000",
+            ),
+            FINANCE,
+        )
+        for tid, line, amount in (
+            ("DL-1", "HOA-NHAP", 29_900_000_000),
+            ("DL-2", "DIEM-TIEP-NHAN", 6_000_000_000),
+        ):
+            app.record_funding(
+                "DA-2005-2010",
+                BudgetLine(
+                    tid,
+                    date(2005, 6, 2),
+                    line=line,
+                    line_title=line,
+                    source="NSTW",
+                    amount_vnd=amount,
+                ),
+                FINANCE,
+            )
+        app.record_funding(
+            "DA-2005-2010",
+            Allocate(
+                "PB-QN",
+                date(2005, 7, 1),
+                line="DIEM-TIEP-NHAN",
+                source="NSTW",
+                unit_map="old",
+                unit_code="22",
+                period="2005/2010",
+                amount_vnd=1_000_000_000,
+            ),
+            FINANCE,
+        )
+        with pytest.raises(RuleViolation) as refused:
+            app.record_funding(
+                "DA-2005-2010",
+                Allocate(
+                    "PB-LS",
+                    date(2005, 7, 1),
+                    line="DIEM-TIEP-NHAN",
+                    source="NSTW",
+                    unit_map="old",
+                    unit_code="20",
+                    period="2005/2010",
+                    amount_vnd=5_500_000_000,
+                ),
+                FINANCE,
+            )
+        assert refused.value.code == "overdrawn"
+        assert "5.000.000.000 đ available" in refused.value.message
+        assert "needs 5.500.000.000 đ" in refused.value.message
+        programme = app.get_programme("DA-2005-2010")
+        unassigned = programme.ledger.accounts["unassigned:NSTW"]
+        assert unassigned.credits_posted - unassigned.debits_posted == 41_400_000_000
+
+
+def test_same_id_same_content_is_a_no_op_and_other_content_a_conflict(app) -> None:
+    first = app.record_funding("P-TEST", activity("C-1", 100_000), FINANCE)
+    position = app.max_position()
+    again = app.record_funding("P-TEST", activity("C-1", 100_000), FINANCE)
+    assert first.recorded
+    assert not again.recorded
+    assert app.max_position() == position
+    with pytest.raises(RuleViolation) as refused:
+        app.record_funding("P-TEST", activity("C-1", 200_000), FINANCE)
+    assert refused.value.code == "transaction_conflict"
+    assert app.max_position() == position
+
+
+@pytest.mark.parametrize("amount", [0, -5, 1.5, "1,5 triệu", True, 10**16])
+def test_amounts_are_positive_whole_dong(amount) -> None:
+    with pytest.raises(InvalidInput):
+        Commit("X", D, allocation="A1", amount_vnd=amount, activity="directive", description="x")
+
+
+def test_aid_names_its_donor_and_budgets_do_not() -> None:
+    with pytest.raises(InvalidInput, match="donor"):
+        Pledge("X", D, source="AID", source_kind="aid", amount_vnd=1)
+    with pytest.raises(InvalidInput, match="donor"):
+        Pledge("X", D, source="NS", source_kind="central", amount_vnd=1, donor="IOM")
+
+
+def test_periods_parse_and_print() -> None:
+    assert Period.parse("2016").label == "2016"
+    assert Period.parse("2016-h2") == Period(date(2016, 7, 1), date(2016, 12, 31))
+    assert Period.parse("2016-02").ends_on == date(2016, 2, 29)
+    assert Period.parse("2006/2010").label == "2006/2010"
+    with pytest.raises(InvalidInput):
+        Period.parse("2016-13")
+
+
+def test_commit_pay_void_and_reverse(app) -> None:
+    app.record_funding("P-TEST", activity("C-1", 1_000_000), FINANCE)
+    app.record_funding("P-TEST", activity("C-2", 2_000_000), FINANCE)
+    app.record_funding("P-TEST", Pay("P-1", D, commitment="C-1"), FINANCE)
+    app.record_funding("P-TEST", Void("V-2", D, commitment="C-2", reason="hủy"), FINANCE)
+    for command, code in (
+        (Pay("P-2", D, commitment="C-2"), "commitment_closed"),
+        (Void("V-1", D, commitment="C-1", reason="x"), "commitment_closed"),
+        (Reverse("R-C", D, reverses="C-1", reason="x"), "not_reversible"),
+        (Pay("P-0", date(2020, 3, 1), commitment="C-1"), "commitment_closed"),
+    ):
+        with pytest.raises(RuleViolation) as refused:
+            app.record_funding("P-TEST", command, FINANCE)
+        assert refused.value.code == code
+    app.record_funding("P-TEST", Reverse("R-1", D, reverses="P-1", reason="chi nhầm"), FINANCE)
+    with pytest.raises(RuleViolation, match="already reversed"):
+        app.record_funding("P-TEST", Reverse("R-2", D, reverses="P-1", reason="x"), FINANCE)
+    allocation = app.get_programme("P-TEST").ledger.accounts["allocation:A1"]
+    assert allocation.credits_posted - allocation.debits_posted == 6_000_000
+    assert allocation.debits_pending == 0
+
+
+def test_an_allocation_cannot_be_reversed_once_spent(app) -> None:
+    app.record_funding("P-TEST", activity("PAY", 5_000_000, cls=Pay), FINANCE)
+    with pytest.raises(RuleViolation) as refused:
+        app.record_funding("P-TEST", Reverse("R", D, reverses="A1", reason="x"), FINANCE)
+    assert "1.000.000 đ available" in refused.value.message
+
+
+def test_spending_is_dated_within_the_allocation_period(tmp_path) -> None:
+    with open_app(tmp_path) as app:
+        small_programme(app)
+        app.record_funding(
+            "P-TEST",
+            Allocate(
+                "A-2019",
+                date(2019, 1, 2),
+                line="L1",
+                source="NSDP",
+                unit_map="old",
+                unit_code="870",
+                period="2019",
+                amount_vnd=3_000_000,
+            ),
+            FINANCE,
+        )
+        with pytest.raises(RuleViolation, match="outside"):
+            app.record_funding("P-TEST", activity("C", 1, allocation="A-2019"), FINANCE)
+
+
+def test_future_dates_are_refused(app) -> None:
+    with pytest.raises(RuleViolation, match="after today"):
+        app.record_funding(
+            "P-TEST",
+            Commit(
+                "C",
+                date(2027, 1, 1),
+                allocation="A1",
+                amount_vnd=1,
+                activity="directive",
+                description="x",
+            ),
+            FINANCE,
+        )
+
+
+def test_paying_a_case_support_checks_the_case(app) -> None:
+    case_id, version = case_with_support(app, 2_000_000)
+    no_money_case, no_money_version = case_with_support(app, None, "medical_care")
+
+    def pay(tid: str, case, support_version, amount: int):
+        return app.record_funding(
+            "P-TEST",
+            Commit(
+                tid,
+                D,
+                allocation="A1",
+                amount_vnd=amount,
+                case_id=case,
+                support_version=support_version,
+            ),
+            FINANCE,
+        )
+
+    position = app.max_position()
+    with pytest.raises(NotFound):
+        pay("X1", "5f1182ea-775c-4f8c-995b-8551b94217ea", 1, 2_000_000)
+    for tid, case, v, amount, code in (
+        ("X2", case_id, 1, 2_000_000, "no_such_support"),
+        ("X3", case_id, version, 1_999_999, "support_amount_disagrees"),
+        ("X4", no_money_case, no_money_version, 1, "support_without_amount"),
+    ):
+        with pytest.raises(RuleViolation) as refused:
+            pay(tid, case, v, amount)
+        assert refused.value.code == code
+    assert app.max_position() == position
+    pay("C-OK", case_id, version, 2_000_000)
+    with pytest.raises(RuleViolation) as refused:
+        pay("C-TWICE", case_id, version, 2_000_000)
+    assert refused.value.code == "support_already_paid"
+    # The support is corrected after the commitment: paying it now is refused.
+    app.execute(
+        case_id,
+        Correct(
+            occurred_on=date(2020, 3, 7),
+            corrects_version=version,
+            field="amount_vnd",
+            old_value=2_000_000,
+            new_value=2_500_000,
+            reason="nhập sai",
+        ),
+        OFFICER,
+    )
+    with pytest.raises(RuleViolation) as refused:
+        app.record_funding("P-TEST", Pay("P-OK", D, commitment="C-OK"), FINANCE)
+    assert refused.value.code == "support_amount_disagrees"
+
+
+def test_concurrent_writers_never_overdraw(make_app, store_url) -> None:
+    """Two applications on one store (SQLite file, then PostgreSQL) race to spend one
+    allocation of 6,000,000 đ in 200,000 đ commitments: exactly 30 succeed, whatever the
+    interleaving."""
+    small_programme(make_app(store_url, clock=lambda: NOW))
+    outcomes: list[str] = []
+    apps = [make_app(store_url, clock=lambda: NOW) for _ in range(2)]
+
+    def spend(worker: int) -> None:
+        for n in range(24):
+            try:
+                apps[worker].record_funding("P-TEST", activity(f"W{worker}-{n}", 200_000), FINANCE)
+                outcomes.append("ok")
+            except RuleViolation as refusal:
+                outcomes.append(f"refused {refusal.code}")
+            except ConcurrentWriteConflict:
+                outcomes.append("conflict")
+
+    threads = [threading.Thread(target=spend, args=(w,)) for w in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    programme = make_app(store_url, clock=lambda: NOW).get_programme("P-TEST")
+    programme.ledger.assert_invariants()
+    assert set(outcomes) <= {"ok", "refused overdrawn", "conflict"}
+    allocation = programme.ledger.accounts["allocation:A1"]
+    assert allocation.debits_pending == 200_000 * outcomes.count("ok")
+    assert allocation.debits_pending <= 6_000_000
+    if "conflict" not in outcomes:
+        assert outcomes.count("ok") == 30
+
+
+def _legs_in_memory(app) -> InMemoryLegs:
+    legs = InMemoryLegs()
+    projector = FundingProjector(legs)
+    for _, event in app.funding_events():
+        legs.add(projector.apply(event))
+    return legs
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def projection_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Projection tables in a SQLite file, then in PostgreSQL (the distributed setting)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'projections.db'}"
+    return request.getfixturevalue("pg_url").replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def test_sql_reconciliation_equals_the_pure_one_and_resumes(app, projection_url) -> None:
+    from sqlalchemy import create_engine
+
+    case_id, version = case_with_support(app, 2_000_000)
+    app.record_funding(
+        "P-TEST",
+        Commit(
+            "C-case",
+            D,
+            allocation="A1",
+            amount_vnd=2_000_000,
+            case_id=case_id,
+            support_version=version,
+        ),
+        FINANCE,
+    )
+    app.record_funding("P-TEST", activity("C-1", 1_000_000), FINANCE)
+    engine = create_engine(projection_url)
+    topics = (*app_topics(), *CASE_TOPICS)
+    assert catch_up(engine, app.funding_events(topics=topics)) > 0
+    app.record_funding("P-TEST", Pay("P-case", D, commitment="C-case"), FINANCE)
+    app.record_funding("P-TEST", Void("V-1", D, commitment="C-1", reason="hủy"), FINANCE)
+    # Catching up again applies only the new events (a replay of old ones is skipped).
+    assert catch_up(engine, app.funding_events(topics=topics)) == 2
+    assert catch_up(engine, app.funding_events(topics=topics)) == 0
+    queries = FundingQueries(engine)
+    legs = _legs_in_memory(app)
+    for by in (("programme",), ("line", "source"), ("unit", "half"), ("allocation", "kind")):
+        assert sorted(queries.reconcile(by), key=str) == sorted(reconcile(legs.legs, by), key=str)
+    assert list(queries.legs()) == legs.legs
+    behind = list(legs_behind(legs.legs, ("unit",), ("old:870",), "disbursed"))
+    assert [(leg.transaction_id, leg.case_id) for leg in behind] == [("P-case", case_id)]
+    assert totals(reconcile(legs.legs, ("unit",))).disbursed == 2_000_000
+    assert discrepancies(legs.legs, queries.supports()) == []
+
+
+def app_topics() -> tuple[str, ...]:
+    from domain.funding.aggregate import EVENT_TOPICS
+
+    return EVENT_TOPICS
+
+
+def test_discrepancy_report(app) -> None:
+    paid_case, paid_version = case_with_support(app, 2_000_000)
+    unpaid_case, _unpaid_version = case_with_support(app, 1_500_000)
+    app.record_funding(
+        "P-TEST",
+        Pay(
+            "P-case",
+            D,
+            allocation="A1",
+            amount_vnd=2_000_000,
+            case_id=paid_case,
+            support_version=paid_version,
+        ),
+        FINANCE,
+    )
+    app.execute(
+        paid_case,
+        Correct(
+            occurred_on=date(2020, 3, 7),
+            corrects_version=paid_version,
+            field="amount_vnd",
+            old_value=2_000_000,
+            new_value=2_500_000,
+            reason="nhập sai",
+        ),
+        OFFICER,
+    )
+    supports = SupportLedger()
+    for _, event in app.funding_events(topics=CASE_TOPICS):
+        supports.apply(event)
+    found = discrepancies(_legs_in_memory(app).legs, supports)
+    assert [(d.problem, d.case_id, d.support_amount, d.disbursed) for d in found] == [
+        ("amount_disagrees", paid_case, 2_500_000, 2_000_000),
+        ("unpaid_support", unpaid_case, 1_500_000, 0),
+    ]
+    assert "2.500.000 đ" in found[0].describe()
+
+
+def test_a_batch_is_all_or_nothing(app) -> None:
+    position = app.max_position()
+    batch = [
+        activity("B-1", 1_000_000),
+        activity("B-2", 1_000_000),
+        activity("B-3", 9_000_000),
+    ]  # the third overdraws the allocation
+    with pytest.raises(RuleViolation, match="available"):
+        app.record_funding_batch("P-TEST", batch, FINANCE)
+    assert app.max_position() == position
+    assert "B-1" not in app.get_programme("P-TEST").transactions
+    outcomes = app.record_funding_batch("P-TEST", batch[:2], FINANCE)
+    assert [o.recorded for o in outcomes] == [True, True]
+
+
+def test_a_lost_race_is_retried_against_the_new_balances(tmp_path, monkeypatch) -> None:
+    """The second writer's programme is stale when it saves (the first writer saved in
+    between); the store refuses the stale save, and the retry sees the new balance."""
+    with open_app(tmp_path) as first, open_app(tmp_path) as second:
+        small_programme(first)
+        second.get_programme("P-TEST")  # loaded and kept by the second writer
+        first.record_funding("P-TEST", activity("FIRST", 5_000_000), FINANCE)
+        real_get = second.events.get
+        calls = []
+
+        def stale_once(*args, **kwargs):
+            calls.append(args)
+            return [] if len(calls) == 1 else real_get(*args, **kwargs)
+
+        monkeypatch.setattr(second.events, "get", stale_once)
+        with pytest.raises(RuleViolation) as refused:
+            second.record_funding("P-TEST", activity("SECOND", 2_000_000), FINANCE)
+        assert refused.value.code == "overdrawn"
+        assert "1.000.000 đ available" in refused.value.message
+        assert len(calls) >= 2, "the stale save was not retried"
+        outcome = second.record_funding("P-TEST", activity("SECOND", 1_000_000), FINANCE)
+        assert outcome.recorded
+        second.get_programme("P-TEST").ledger.assert_invariants()

@@ -1,0 +1,110 @@
+"""Checkpoint policy and signing safeguards, on real SQLite stores."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from infra.application import SocaiApplication
+from infra.keys import create_key_file
+from infra.ledger.chain import LedgerError
+from infra.ledger.checkpoints import (
+    create_signing_key,
+    make_checkpoint,
+    public_key_path,
+    signing_key_path,
+)
+from infra.ledger.store import LedgerTables
+from infra.ledger.verifier import key_id, load_public_key
+from infra.settings import Settings
+from tests.ledger.support import ACTOR, receive_command
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.delenv("SOCAI_SIGNING_KEY_FILE", raising=False)
+    loaded = Settings.load(f"sqlite:///{tmp_path / 'socai.db'}")
+    create_key_file(loaded.key_file)
+    return loaded
+
+
+def sizes(app: SocaiApplication) -> list[int]:
+    return [cp.tree_size for cp in LedgerTables(app.recorder).checkpoints()]
+
+
+def test_signing_key_lives_outside_the_database_and_is_private(settings: Settings) -> None:
+    path = signing_key_path(settings)
+    assert path == settings.store.sqlite_path.with_name("socai.db.signing.pem")  # type: ignore[union-attr]
+    key = create_signing_key(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    published = load_public_key(public_key_path(path).read_bytes())
+    assert key_id(published) == key_id(key.public_key())
+    with pytest.raises(LedgerError, match="already exists"):
+        create_signing_key(path)
+
+
+def test_policy_checkpoints_every_n_events(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOCAI_CHECKPOINT_EVERY_EVENTS", "3")
+    create_signing_key(signing_key_path(settings))
+    app = SocaiApplication(settings)
+    try:
+        for _ in range(7):
+            app.receive(receive_command(), ACTOR)
+        assert sizes(app) == [3, 6]
+    finally:
+        app.close()
+
+
+def test_policy_checkpoints_after_t_seconds(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOCAI_CHECKPOINT_EVERY_SECONDS", "0.2")
+    create_signing_key(signing_key_path(settings))
+    app = SocaiApplication(settings)
+    try:
+        app.receive(receive_command(), ACTOR)
+        assert sizes(app) == []
+        time.sleep(0.25)
+        app.receive(receive_command(), ACTOR)
+        assert sizes(app) == [2]
+    finally:
+        app.close()
+
+
+def test_a_failing_automatic_checkpoint_never_fails_the_committed_write(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOCAI_CHECKPOINT_EVERY_EVENTS", "1")
+    signing_key_path(settings).write_text("not a key\n")
+    app = SocaiApplication(settings)
+    try:
+        case_id = app.receive(receive_command(), ACTOR)
+        assert app.get_case(case_id).version == 1
+        assert sizes(app) == []
+    finally:
+        app.close()
+
+
+def test_refuses_to_sign_a_history_that_differs_from_the_last_checkpoint(
+    settings: Settings,
+) -> None:
+    key = create_signing_key(signing_key_path(settings))
+    app = SocaiApplication(settings)
+    try:
+        for _ in range(4):
+            app.receive(receive_command(), ACTOR)
+        tables = LedgerTables(app.recorder)
+        make_checkpoint(tables, key)
+        app.receive(receive_command(), ACTOR)
+        with sqlite3.connect(settings.store.sqlite_path) as raw:  # type: ignore[arg-type]
+            raw.execute("UPDATE ledger_nodes SET hash = zeroblob(32) WHERE level = 2 AND idx = 0")
+        with pytest.raises(LedgerError, match="refusing to sign"):
+            make_checkpoint(tables, key)
+        assert sizes(app) == [4]
+    finally:
+        app.close()

@@ -1,0 +1,201 @@
+"""Submitted rollups from CSV and from XLSX in the official layout, as people fill them."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from domain.reference.rollup_form import form_rows
+from quality.importer import parse_cell, read_rollup
+from quality.table import NotARollup
+
+HONG_NGU = Path("/work/shared/data/hong_ngu_2016_2020.csv")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("1.800", 1800.0), ("1,800", 1800.0), ("12.345.678", 12345678.0), (" 30 ", 30.0),
+        ("1,5", 1.5), ("2.25", 2.25), (7, 7.0), (2.5, 2.5), ("-3", -3.0), ("\u00a01 200", 1200.0),
+    ],
+)
+def test_cells_as_people_type_them(text: object, value: float) -> None:
+    assert parse_cell(text, "here") == value
+
+
+@pytest.mark.parametrize("blank", [None, "", "  ", "-", "–"])
+def test_blank_cells_stay_blank_never_zero(blank: object) -> None:
+    assert math.isnan(parse_cell(blank, "here"))
+
+
+def test_text_in_a_cell_is_an_error_naming_the_cell() -> None:
+    with pytest.raises(NotARollup, match=r"Sheet1 row 9, column y2018: 'ba mươi'"):
+        parse_cell("ba mươi", "Sheet1 row 9, column y2018")
+
+
+def test_hong_ngu_csv_with_the_unit_given() -> None:
+    table = read_rollup(HONG_NGU, unit="old:870")
+    assert list(table.columns) == [
+        "unit_map", "unit_code", "unit_level", "row_id",
+        "y2016", "y2017", "y2018", "y2019", "y2020", "total_stated",
+    ]
+    assert set(table["unit_level"]) == {"district"}
+    posters = table.set_index("row_id").loc["II.2.posters"]
+    assert posters["y2016"] == 20
+    assert math.isnan(posters["y2017"])
+    assert posters["total_stated"] == 150
+
+
+def test_csv_without_a_unit_is_refused_with_a_hint() -> None:
+    with pytest.raises(NotARollup, match="does not say which unit") as caught:
+        read_rollup(HONG_NGU)
+    assert "--unit" in caught.value.hint
+
+
+def test_csv_with_unit_columns_and_plain_year_headers(tmp_path: Path) -> None:
+    path = tmp_path / "two_units.csv"
+    path.write_text(
+        "unit_map,unit_code,row_id,2019,2020,total\n"
+        'old,87,II.1,"1,200",3,"1,203"\n'
+        "old,87,II.4.4.e.loan_amount,2.125,0,2.125\n"
+        "2025,82,II.1,,4,4\n",
+        "utf-8",
+    )
+    table = read_rollup(path)
+    assert table[["unit_map", "unit_code", "unit_level"]].values.tolist() == [
+        ["old", "87", "province"], ["old", "87", "province"], ["2025", "82", "province"],
+    ]
+    assert table["y2019"].iloc[0] == 1200
+    assert table["y2019"].iloc[1] == 2.125  # a program's CSV: the dot is a decimal point
+    assert math.isnan(table["y2019"].iloc[2])
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("notes.csv", "a,b\n1,2\n", "no row_id column"),
+        ("form.csv", "row_id,y2016,total_stated\nI.9,1,1\n", "not on the rollup form"),
+        ("form.csv", "row_id,total_stated\nI.1,1\n", "no year column"),
+        ("form.csv", "row_id,y2016,total_stated\nI.1,một,1\n", "line 2, column y2016"),
+        ("form.csv", "row_id,y2016,total_stated\nI.1,1,1\nI.1,2,2\n", "repeated unit"),
+        ("form.txt", "row_id,y2016\n", "not a rollup file"),
+        ("form.xlsx", "this is not a spreadsheet", "not a readable XLSX"),
+    ],
+)
+def test_files_that_are_not_rollups_get_a_clear_error(
+    tmp_path: Path, name: str, content: str, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content, "utf-8")
+    with pytest.raises(NotARollup, match=message):
+        read_rollup(path, unit="old:870")
+
+
+def official_form(path: Path, unit_line: str = "Đơn vị: Huyện Hồng Ngự (old:870)") -> Path:
+    """The form as a district fills it: title, unit, merged headers, numbering, headings."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Biểu 01"
+    sheet["A1"] = "BIỂU TỔNG HỢP SỐ LIỆU CÔNG TÁC TIẾP NHẬN, XÁC MINH, BẢO VỆ, HỖ TRỢ NẠN NHÂN"
+    sheet.merge_cells("A1:I1")
+    sheet["A2"] = unit_line
+    sheet["A4"], sheet["B4"], sheet["C4"] = "STT", "Nội dung", "Đơn vị tính"
+    sheet["D4"], sheet["I4"] = "Năm", "Tổng cộng"
+    sheet.merge_cells("D4:H4")
+    sheet.merge_cells("I4:I5")
+    for col, year in zip("DEFGH", range(2016, 2021), strict=True):
+        sheet[f"{col}5"] = year
+    for col, number in zip("ABCDEFGHI", range(1, 10), strict=True):
+        sheet[f"{col}6"] = f"({number})"
+    rows = [
+        ("I", "KẾT QUẢ TIẾP NHẬN, XÁC MINH NẠN NHÂN", None, []),
+        ("1", form_rows()[0].label_vi, "người", [3, 4, "", 2, 1], 10),
+        ("II", "CÔNG TÁC PHÒNG NGỪA", None, []),
+        ("1", "Văn bản chỉ đạo, điều hành", "văn bản", [3, 1, 1, 1, 1], 7),
+        ("2", "Số người tham gia các buổi truyền thông", "lượt", ["30", 30, "30", 30, 30], "1.800"),
+        ("2", "Số áp phích", "tờ", [20, None, "-", None, None], 150),
+    ]
+    line = 7
+    for stt, label, unit, values, *total in rows:
+        sheet[f"A{line}"], sheet[f"B{line}"], sheet[f"C{line}"] = stt, label, unit
+        for col, value in zip("DEFGH", values, strict=False):
+            sheet[f"{col}{line}"] = value
+        if total:
+            sheet[f"I{line}"] = total[0]
+        line += 1
+    sheet[f"B{line + 1}"] = "Người lập biểu"
+    book.save(path)
+    return path
+
+
+def test_xlsx_in_the_official_layout(tmp_path: Path) -> None:
+    table = read_rollup(official_form(tmp_path / "hong_ngu.xlsx"))
+    assert table["row_id"].tolist() == ["I.1", "II.1", "II.2.participants", "II.2.posters"]
+    assert set(zip(table["unit_map"], table["unit_code"], strict=True)) == {("old", "870")}
+    rows = table.set_index("row_id")
+    assert math.isnan(rows.loc["I.1", "y2018"])
+    assert rows.loc["II.2.participants", "total_stated"] == 1800
+    assert rows.loc["II.2.posters", "y2016"] == 20
+    assert rows.loc[["II.2.posters"], ["y2017", "y2018", "y2019", "y2020"]].isna().all(axis=None)
+
+
+def test_xlsx_unit_from_the_option_when_the_sheet_has_none(tmp_path: Path) -> None:
+    path = official_form(tmp_path / "form.xlsx", unit_line="Đơn vị: Huyện Hồng Ngự")
+    with pytest.raises(NotARollup, match="does not say which unit"):
+        read_rollup(path)
+    assert set(read_rollup(path, unit="old:868")["unit_code"]) == {"868"}
+
+
+def test_xlsx_without_the_form_header_is_not_a_rollup(tmp_path: Path) -> None:
+    book = Workbook()
+    book.active["A1"] = "Danh sách cán bộ"
+    book.save(tmp_path / "staff.xlsx")
+    with pytest.raises(NotARollup, match="no header row with STT"):
+        read_rollup(tmp_path / "staff.xlsx", unit="old:870")
+
+
+def test_xlsx_row_not_on_the_form_is_named(tmp_path: Path) -> None:
+    path = official_form(tmp_path / "form.xlsx")
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    book.active["B10"] = "Số lượt xe"
+    book.save(path)
+    with pytest.raises(NotARollup, match="row 10: 'Số lượt xe' is not a row of the form"):
+        read_rollup(path)
+
+
+def test_xlsx_as_the_projections_export_lays_it_out(tmp_path: Path) -> None:
+    """Unit line "(mã 870, bản đồ hành chính cũ ...)", "Năm 2016" headers, printed prefixes."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["BIỂU TỔNG HỢP SỐ LIỆU"])
+    sheet.append(["Đơn vị: Huyện Hồng Ngự (mã 870, bản đồ hành chính cũ (63 tỉnh))"])
+    sheet.append(["Giai đoạn 2019-2020; số liệu theo ngày xảy ra (ngày nghiệp vụ)"])
+    sheet.append([])
+    sheet.append(["STT", "Nội dung", "Đơn vị tính", "Năm 2019", "Năm 2020",
+                  "Tổng giai đoạn 2019-2020"])
+    sheet.append(["I", "KẾT QUẢ TIẾP NHẬN"])
+    sheet.append(["2.", "Tổng số người được xác định là nạn nhân", "người", 3, 1, 4])
+    sheet.append(["", "- Nam", "người", 1, 0, 1])
+    sheet.append(["", "+ Dưới 18 tuổi (Nam)", "người", 1, 0, 1])
+    sheet.append(["", "- Nữ", "người", 2, 1, 3])
+    sheet.append(["", "e. Hỗ trợ vay vốn", "người", 1, 0, 1])
+    sheet.append(["", "Tổng số tiền", "triệu đồng", 2.5, 0, 2.5])
+    sheet.append(["", "g. Trợ cấp khó khăn ban đầu", "người", 0, 1, 1])
+    sheet.append(["", "Tổng số tiền", "triệu đồng", 0, 3, 3])
+    book.save(tmp_path / "export.xlsx")
+    table = read_rollup(tmp_path / "export.xlsx")
+    assert set(table["unit_code"]) == {"870"}
+    assert set(table["unit_map"]) == {"old"}
+    assert table["row_id"].tolist() == [
+        "I.2", "I.2.a.male", "I.2.a.male_u18", "I.2.a.female", "II.4.4.e.loan",
+        "II.4.4.e.loan_amount", "II.4.4.g.hardship_allowance",
+        "II.4.4.g.hardship_allowance_amount",
+    ]
+    rows = table.set_index("row_id")
+    assert rows.loc["II.4.4.e.loan_amount", "y2019"] == 2.5
+    assert rows.loc["II.4.4.g.hardship_allowance_amount", "total_stated"] == 3

@@ -1,0 +1,129 @@
+"""Fixtures of the streams tests: a real Kafka-protocol broker (Tansu) on 127.0.0.1 and a
+demo store built by the synthetic scenario.
+
+``kafka_bootstrap`` is one broker for the whole session; ``fresh_kafka`` starts a dedicated
+broker for a test that needs empty topics (Tansu starts in well under a second). Both are
+skipped only when ``SOCAI_SKIP_KAFKA=1``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from infra.application import SocaiApplication
+from infra.devservices.broker import Broker
+from infra.keys import create_key_file
+from infra.settings import Settings
+from infra.synthetic import ScenarioConfig, run_scenario
+from streams.topics import ensure_topics
+
+#: Size of the demo scenario the streams tests run on (cases); ~12 events per case.
+DEMO_CASES = 30
+DEMO_SEED = 2016
+
+
+def _skip_kafka() -> None:
+    if os.environ.get("SOCAI_SKIP_KAFKA") == "1":
+        pytest.skip("SOCAI_SKIP_KAFKA=1")
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    """Bootstrap servers of a Tansu broker started for this test session (topics created)."""
+    _skip_kafka()
+    with Broker() as broker:
+        ensure_topics(broker.bootstrap)
+        yield broker.bootstrap
+
+
+@pytest.fixture
+def fresh_kafka() -> Iterator[str]:
+    """A broker of this test's own, with empty topics."""
+    _skip_kafka()
+    with Broker() as broker:
+        ensure_topics(broker.bootstrap)
+        yield broker.bootstrap
+
+
+@dataclass(frozen=True)
+class StoreFiles:
+    db: Path
+    key: Path
+
+    @property
+    def url(self) -> str:
+        return f"sqlite:///{self.db}"
+
+    def settings(self) -> Settings:
+        return Settings.load(self.url, str(self.key))
+
+    def open(self) -> SocaiApplication:
+        return SocaiApplication(self.settings())
+
+    def copy_to(self, folder: Path) -> StoreFiles:
+        folder.mkdir(parents=True, exist_ok=True)
+        copy = StoreFiles(folder / self.db.name, folder / self.key.name)
+        shutil.copyfile(self.db, copy.db)
+        shutil.copyfile(self.key, copy.key)
+        return copy
+
+
+@pytest.fixture(scope="session")
+def demo_store_template(tmp_path_factory: pytest.TempPathFactory) -> StoreFiles:
+    folder = tmp_path_factory.mktemp("demo-store")
+    files = StoreFiles(folder / "demo.db", folder / "demo.db.key")
+    create_key_file(files.key)
+    app = files.open()
+    try:
+        run_scenario(app, ScenarioConfig(cases=DEMO_CASES, seed=DEMO_SEED))
+        _record_activities(app)
+    finally:
+        app.close()
+    return files
+
+
+def _record_activities(app: SocaiApplication) -> None:
+    """A few programme activities (and one withdrawal) after the cases."""
+    from domain.activity.commands import (
+        DistributeMaterials,
+        HoldCommunicationSession,
+        IssueDirective,
+        Withdraw,
+    )
+    from domain.case.values import Actor
+
+    actor = Actor("CB-777", "labour_social_affairs")
+    recorded = [
+        app.record_activity(
+            IssueDirective.parse({"occurred_on": "2024-03-01", "unit_code": "87", "documents": 2}),
+            actor,
+        ),
+        app.record_activity(
+            HoldCommunicationSession.parse(
+                {"occurred_on": "2024-04-02", "unit_code": "87", "sessions": 3, "participants": 240}
+            ),
+            actor,
+        ),
+        app.record_activity(
+            DistributeMaterials.parse(
+                {"occurred_on": "2025-09-10", "unit_code": "82", "posters": 40, "leaflets": 1500}
+            ),
+            actor,
+        ),
+    ]
+    app.withdraw_activity(
+        recorded[0], Withdraw(occurred_on=date(2024, 3, 5), reason="recorded twice"), actor
+    )
+
+
+@pytest.fixture
+def demo_store(demo_store_template: StoreFiles, tmp_path: Path) -> StoreFiles:
+    """A private copy of the demo store (the relay writes its position into it)."""
+    return demo_store_template.copy_to(tmp_path / "store")

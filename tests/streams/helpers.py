@@ -1,0 +1,75 @@
+"""Shared helpers of the streams tests: the demo's personal data, reading a whole topic."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from kafka import KafkaConsumer, TopicPartition
+
+from domain.case.aggregate import Case
+from infra.application import SocaiApplication
+from streams.contracts.model import read_message
+
+
+def personal_values(app: SocaiApplication) -> set[str]:
+    """Every name, identity number, address and phone of the store's people and relatives
+    (read from the encrypted events), and the parts of names and addresses."""
+    values: set[str] = set()
+    for case_id in app.case_ids():
+        for event in app.case_events(case_id):
+            people = []
+            if isinstance(event, Case.Received):
+                people.append(event.person)
+            if isinstance(event, Case.ProtectionApplied) and event.relative is not None:
+                people.append(event.relative)
+            if isinstance(event, Case.CorrectionRecorded) and event.field.startswith(
+                ("person.", "relative.")
+            ):
+                values.update(str(v) for v in (event.old_value, event.new_value) if v)
+            for person in people:
+                values.update(v for v in person.as_dict().values() if v)
+    assert values, "the demo has personal data to look for"
+    return values
+
+
+def read_topic(
+    bootstrap: str,
+    topic: str,
+    expected: int | None = None,
+    timeout_seconds: float = 30.0,
+    idle_seconds: float = 1.5,
+) -> list[Any]:
+    """Every record on ``topic`` (all partitions, from the beginning): read until
+    ``expected`` records arrived and then ``idle_seconds`` without more (Tansu's end offsets
+    are unreliable, so they are not used), or until ``timeout_seconds``."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        records: list[Any] = []
+        deadline = time.monotonic() + timeout_seconds
+        last = time.monotonic()
+        while time.monotonic() < deadline:
+            batches = consumer.poll(timeout_ms=200)
+            for batch in batches.values():
+                records.extend(batch)
+            if batches:
+                last = time.monotonic()
+            elif (expected is None or len(records) >= expected) and (
+                time.monotonic() - last > idle_seconds
+            ):
+                break
+        return records
+    finally:
+        consumer.close()
+
+
+def envelopes(records: list[Any]) -> list[dict[str, Any]]:
+    return [read_message(r.value) for r in records]
+
+
+def stored_case_events(app: SocaiApplication) -> int:
+    """How many case events the store holds (what socai.case-events.v1 must carry)."""
+    return sum(1 for n in app.notifications() if n.topic.startswith("socai.case:"))

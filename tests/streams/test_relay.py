@@ -1,0 +1,189 @@
+"""The relay against a real broker: everything published once per position, resumable,
+PII-free, schema-valid; and it waits out a broker that is away."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+
+import jsonschema
+import pytest
+
+from infra.devservices.broker import Broker, free_port
+from infra.streaming import ApplicationLog, publish_checkpoint_if_configured, store_engine
+from streams.contracts import contract_for_type
+from streams.positions import PositionStore
+from streams.relay import DEFAULT_RELAY_NAME, Relay, publish_checkpoint
+from streams.schemas import SCHEMA_DIR
+from streams.topics import ACTIVITY_EVENTS, AUDIT_CHECKPOINTS, CASE_EVENTS, ensure_topics
+from tests.streams.helpers import envelopes, personal_values, read_topic, stored_case_events
+
+pytestmark = pytest.mark.kafka
+
+
+def _relay(store, bootstrap: str, lines: list[str] | None = None, batch: int = 100) -> Relay:
+    app = store.open()
+    positions = PositionStore(store_engine(store.settings()))
+    return Relay(
+        ApplicationLog(app),
+        positions,
+        bootstrap,
+        "test",
+        batch_events=batch,
+        report=(lines.append if lines is not None else None),
+    )
+
+
+def test_relay_publishes_every_event_once_valid_and_pii_free(demo_store, fresh_kafka):
+    lines: list[str] = []
+    relay = _relay(demo_store, fresh_kafka, lines)
+    try:
+        progress = relay.run()
+        head = relay.log.head()
+        secrets = personal_values(relay.log.app)
+        cases = stored_case_events(relay.log.app)
+    finally:
+        relay.close()
+        relay.log.app.close()
+    assert progress.published == head
+    assert relay.positions.get(DEFAULT_RELAY_NAME) == head
+    assert f"position {head} of {head} (lag 0)" in lines[-1]
+
+    case_records = read_topic(fresh_kafka, CASE_EVENTS.topic, expected=cases)
+    assert len({e["id"] for e in envelopes(case_records)}) == len(case_records) == cases
+    activity_records = read_topic(fresh_kafka, ACTIVITY_EVENTS.topic, expected=head - cases)
+    assert len(activity_records) == head - cases
+    # every published message: no personal data, valid against its schema, keyed by subject
+    records = case_records + activity_records
+    events = envelopes(records)
+    per_case: dict[str, list[int]] = {}
+    for record, event in zip(records, events, strict=True):
+        text = record.value.decode()
+        assert not [s for s in secrets if s in text], f"{event['type']} leaks personal data"
+        schema = json.loads((SCHEMA_DIR / contract_for_type(event["type"]).schema_file).read_text())
+        jsonschema.validate(
+            event["data"], schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        )
+        assert record.key.decode() == event["subject"]
+        if record.topic == CASE_EVENTS.topic:
+            per_case.setdefault(event["subject"], []).append(event["data"]["version"])
+    # keyed by case: each case's events sit in one partition, in version order
+    for versions in per_case.values():
+        assert versions == sorted(versions)
+        assert versions == list(range(1, len(versions) + 1))
+
+    # a second run finds nothing new and publishes nothing
+    again = _relay(demo_store, fresh_kafka)
+    try:
+        assert again.run().published == 0
+    finally:
+        again.close()
+        again.log.app.close()
+
+
+def test_relay_resumes_after_the_position_it_recorded(demo_store, fresh_kafka):
+    first = _relay(demo_store, fresh_kafka, batch=50)
+    try:
+        assert first.relay_batch() == 50
+        assert first.positions.get(DEFAULT_RELAY_NAME) == 50
+    finally:
+        first.close()
+        first.log.app.close()
+    rest = _relay(demo_store, fresh_kafka, batch=50)
+    try:
+        head = rest.log.head()
+        cases = stored_case_events(rest.log.app)
+        assert rest.run().published == head - 50
+    finally:
+        rest.close()
+        rest.log.app.close()
+    events = envelopes(read_topic(fresh_kafka, CASE_EVENTS.topic, expected=cases))
+    assert Counter(Counter(e["id"] for e in events).values()) == {1: cases}
+
+
+def test_relay_backs_off_while_the_broker_is_away_and_then_delivers(demo_store):
+    port = free_port()
+    broker = Broker(port=port)
+    lines: list[str] = []
+    relay = _relay(demo_store, f"127.0.0.1:{port}", lines)
+    outcome: dict[str, object] = {}
+
+    def run_relay() -> None:
+        try:
+            outcome["progress"] = relay.run(max_retry_seconds=60)
+        except Exception as error:  # reported by the assertion below
+            outcome["error"] = error
+
+    runner = threading.Thread(target=run_relay)
+    runner.start()
+    try:
+        time.sleep(3.5)  # the relay meets no broker meanwhile
+        # started from this (main) thread: PR_SET_PDEATHSIG follows the starting thread
+        broker.start()
+        ensure_topics(broker.bootstrap)
+        runner.join(timeout=90)
+        assert not runner.is_alive()
+        assert "error" not in outcome, outcome.get("error")
+        head = relay.log.head()
+        cases = stored_case_events(relay.log.app)
+        assert outcome["progress"].published == head
+        assert any("broker unavailable" in line for line in lines)
+        events = envelopes(read_topic(broker.bootstrap, CASE_EVENTS.topic, expected=cases))
+        assert len({e["id"] for e in events}) == cases
+    finally:
+        runner.join(timeout=90)
+        relay.close()
+        relay.log.app.close()
+        broker.stop()
+
+
+def test_checkpoints_are_published_with_a_stable_id(fresh_kafka, monkeypatch):
+    checkpoint = {
+        "format": "socai-ledger-checkpoint-v1",
+        "tree_size": 42,
+        "root_hash": "ab" * 32,
+        "last_position": 42,
+        "chain_head": "cd" * 32,
+        "time": "2026-11-23T11:00:00+00:00",
+        "key_id": "ef" * 8,
+        "signature": "c2lnbmF0dXJl",
+    }
+    first = publish_checkpoint(checkpoint, fresh_kafka, "test")
+    monkeypatch.delenv("SOCAI_KAFKA", raising=False)
+    assert publish_checkpoint_if_configured(checkpoint) is None
+    monkeypatch.setenv("SOCAI_KAFKA", fresh_kafka)
+    monkeypatch.setenv("SOCAI_STORE_ID", "test")
+    assert publish_checkpoint_if_configured(checkpoint) == first
+    events = envelopes(read_topic(fresh_kafka, AUDIT_CHECKPOINTS.topic, expected=2))
+    assert [e["type"] for e in events] == ["vn.socai.audit.Checkpoint.v1"] * 2
+    assert {e["id"] for e in events} == {first}
+    assert events[0]["data"] == checkpoint  # exactly the signed document
+
+
+@pytest.mark.postgres
+def test_relay_from_a_postgresql_store(pg_url, fresh_kafka, tmp_path):
+    from infra.application import SocaiApplication
+    from infra.keys import create_key_file
+    from infra.settings import Settings
+    from infra.synthetic import ScenarioConfig, run_scenario
+
+    key = tmp_path / "pg.key"
+    create_key_file(key)
+    settings = Settings.load(pg_url, str(key))
+    app = SocaiApplication(settings)
+    try:
+        run_scenario(app, ScenarioConfig(cases=5, seed=11))
+        head = app.max_position()
+        positions = PositionStore(store_engine(settings))
+        relay = Relay(ApplicationLog(app), positions, fresh_kafka, "test", batch_events=7)
+        try:
+            assert relay.run().published == head
+        finally:
+            relay.close()
+        assert positions.get(DEFAULT_RELAY_NAME) == head
+    finally:
+        app.close()
+    events = envelopes(read_topic(fresh_kafka, CASE_EVENTS.topic, expected=head))
+    assert len({e["id"] for e in events}) == head
