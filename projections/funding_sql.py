@@ -14,7 +14,8 @@ No personal data: legs name a case only by its pseudonymous id and support versi
 support table keeps a support event's type and amount, and a case correction touches it only
 when it corrects one of those two fields of a support event.
 
-Tables: ``funding_legs`` (one row per leg), ``funding_programmes`` (programme id → code),
+Tables: ``funding_legs`` (one row per leg, keyed by programme, event version and place),
+``funding_programmes`` (programme id → code),
 ``funding_supports`` (case support events and their corrected type and amount, no personal
 data).
 """
@@ -63,9 +64,11 @@ metadata = MetaData()
 legs_table = Table(
     "funding_legs",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("version", BigInteger, nullable=False),
-    Column("programme", String(64), nullable=False),
+    # (programme, version, seq): the programme event and the leg's place among its legs, so
+    # the rows are the same whatever order programmes' events arrive in (log or Kafka).
+    Column("programme", String(64), primary_key=True),
+    Column("version", BigInteger, primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
     Column("transaction_id", String(64), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("occurred_on", Date, nullable=False),
@@ -158,7 +161,7 @@ class _SqlLookup:
                     legs_table.c.programme == programme,
                     legs_table.c.transaction_id == transaction_id,
                 )
-                .order_by(legs_table.c.id)
+                .order_by(legs_table.c.version, legs_table.c.seq)
             )
             found = self.known[key] = [_leg_of(r) for r in rows]
         return found
@@ -188,9 +191,9 @@ class FundingProjection:
             if name in ("SupportProvided", "CorrectionRecorded"):
                 _apply_case_event(session, event)
                 continue
-            for leg in projector.apply(event):
+            for seq, leg in enumerate(projector.apply(event)):
                 lookup.known.setdefault((leg.programme, leg.transaction_id), []).append(leg)
-                rows.append(_row_of(leg))
+                rows.append({**_row_of(leg), "seq": seq})
         if rows:
             session.execute(insert(legs_table), rows)
 
@@ -249,7 +252,7 @@ class FundingQueries:
         ]
 
     def legs(self, programme: str | None = None) -> Iterator[Leg]:
-        query = select(legs_table).order_by(legs_table.c.id)
+        query = select(legs_table).order_by(*legs_table.primary_key.columns)
         if programme is not None:
             query = query.where(legs_table.c.programme == programme)
         with self.engine.connect() as c:

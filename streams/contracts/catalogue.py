@@ -7,11 +7,12 @@ from collections.abc import Iterable
 
 from streams.contracts.model import Contract
 
-#: Fields every case / activity event carries; the table lists only each type's own.
+#: Fields every case / activity / funding event carries; the table lists only each type's own.
 ENVELOPE_FIELDS = frozenset(
     {
         "case_id",
         "activity_id",
+        "programme_id",
         "version",
         "kind",
         "occurred_on",

@@ -118,13 +118,19 @@ def test_every_public_event_validates_and_carries_no_personal_data(demo_store):
         )
         assert set(envelope["data"]) == {f.name for f in contract.fields}
         data = envelope["data"]
-        owner = data["case_id"] if "case_id" in data else data["activity_id"]
+        owner = next(data[k] for k in ("programme_id", "case_id", "activity_id") if k in data)
         assert message.key == envelope["subject"].encode() == owner.encode()
         assert envelope["id"] == stable_event_id(envelope["source"], owner, data["version"])
         seen_types.add(envelope["type"])
     assert "vn.socai.case.Received.v1" in seen_types
     assert "vn.socai.case.CorrectionRecorded.v1" in seen_types
     assert "vn.socai.activity.Withdrawn.v1" in seen_types
+    assert {t for t in seen_types if t.startswith("vn.socai.funding.")} >= {
+        "vn.socai.funding.Established.v1",
+        "vn.socai.funding.Allocated.v1",
+        "vn.socai.funding.Paid.v1",
+        "vn.socai.funding.Voided.v1",
+    }
 
 
 def test_unmapped_events_do_not_leave():
