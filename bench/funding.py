@@ -36,7 +36,8 @@ from domain.funding.commands import (
 from infra.application import SocaiApplication
 from infra.keys import create_key_file
 from infra.settings import Settings
-from projections.funding_sql import FundingProjection, FundingQueries, catch_up
+from projections.framework import REBUILD_BATCH_SIZE_EVENTS, InProcessRunner
+from projections.funding_sql import FundingProjection, FundingQueries
 
 ACTOR = Actor("TC-BENCH", "labour_social_affairs")
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
@@ -197,13 +198,11 @@ def main() -> None:
         )
         programme.ledger.assert_invariants()
         engine = create_engine(f"sqlite:///{directory / 'bench.db.projections.db'}")
-        applied, build = timed(
-            "build the reconciliation tables from the log",
-            catch_up,
-            engine,
-            cold.funding_events(topics=FundingProjection.topics),
+        runner = InProcessRunner(
+            cold, engine, [FundingProjection()], batch_size=REBUILD_BATCH_SIZE_EVENTS
         )
-        print(f"    ({applied:,} events, {applied / build:,.0f} events/s)")
+        applied, build = timed("build the reconciliation tables from the log", runner.run)
+        print(f"    ({applied:,} notifications, {applied / build:,.0f} notifications/s)")
         queries = FundingQueries(engine)
         expected = sum(
             account.credits_posted - account.debits_posted

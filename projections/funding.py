@@ -349,10 +349,11 @@ class SupportLedger:
             key = (event.originator_id, event.originator_version)
             self.amounts[key] = event.amount_vnd
             self.types[key] = event.support_type
-        elif name == "CorrectionRecorded" and event.field == "amount_vnd":
+        elif name == "CorrectionRecorded" and event.field in ("amount_vnd", "support_type"):
             key = (event.originator_id, event.corrects_version)
-            if key in self.amounts:
-                self.amounts[key] = event.new_value
+            if key in self.amounts:  # only a support event's fields; others are not kept
+                target = self.amounts if event.field == "amount_vnd" else self.types
+                target[key] = event.new_value
 
 
 @dataclass(frozen=True, slots=True)

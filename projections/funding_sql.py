@@ -4,14 +4,20 @@ A thin layer over :mod:`projections.funding`: the pure projector decides what ea
 means; :class:`FundingProjection` stores its legs and the support amounts the discrepancy
 report needs. It has the shape of the projection framework's ``Projection`` (``name``,
 ``metadata``, ``topics``, ``apply(session, events)`` inside the caller's transaction), so the
-framework's runners can drive it. Until it is registered there, :func:`catch_up` drives it
-from the log and records the position it reached in ``funding_tracking`` in the same
-transaction as the rows, so a restart neither skips nor double-counts an event. Figures are
-then plain ``GROUP BY`` queries (:class:`FundingQueries`).
+framework's runners drive it: it is registered in :mod:`projections.registry`, so the
+in-process runner (``socai projections run|rebuild|status``, ``socai finance`` reading
+commands) and the Kafka worker apply its events and record their position in
+``projection_positions`` in the same transaction as the rows — a restart neither skips nor
+double-counts an event. Figures are then plain ``GROUP BY`` queries (:class:`FundingQueries`).
 
-Tables: ``funding_legs`` (one row per leg), ``funding_programmes`` (programme id → code),
-``funding_supports`` (case support events and their corrected amounts, no personal data),
-``funding_tracking`` (the last log position applied by :func:`catch_up`).
+No personal data: legs name a case only by its pseudonymous id and support version; the
+support table keeps a support event's type and amount, and a case correction touches it only
+when it corrects one of those two fields of a support event.
+
+Tables: ``funding_legs`` (one row per leg, keyed by programme, event version and place),
+``funding_programmes`` (programme id → code),
+``funding_supports`` (case support events and their corrected type and amount, no personal
+data).
 """
 
 from __future__ import annotations
@@ -49,18 +55,20 @@ from projections.funding import (
     check_dimensions,
 )
 
-#: Events applied per database transaction while catching up.
-CATCH_UP_CHUNK_EVENTS = 5_000
-TRACKING_NAME = "funding"
+#: Fields of a case's ``SupportProvided`` event the support table keeps; a correction of any
+#: other field (or of another event) leaves the table alone.
+SUPPORT_COLUMNS = ("support_type", "amount_vnd")
 
 metadata = MetaData()
 
 legs_table = Table(
     "funding_legs",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("version", BigInteger, nullable=False),
-    Column("programme", String(64), nullable=False),
+    # (programme, version, seq): the programme event and the leg's place among its legs, so
+    # the rows are the same whatever order programmes' events arrive in (log or Kafka).
+    Column("programme", String(64), primary_key=True),
+    Column("version", BigInteger, primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
     Column("transaction_id", String(64), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("occurred_on", Date, nullable=False),
@@ -98,13 +106,6 @@ supports_table = Table(
     Column("support_version", Integer, primary_key=True),
     Column("support_type", String(32), nullable=False),
     Column("amount_vnd", BigInteger),
-)
-
-tracking_table = Table(
-    "funding_tracking",
-    metadata,
-    Column("name", String(32), primary_key=True),
-    Column("position", BigInteger, nullable=False),
 )
 
 _LEG_FIELDS = (
@@ -160,7 +161,7 @@ class _SqlLookup:
                     legs_table.c.programme == programme,
                     legs_table.c.transaction_id == transaction_id,
                 )
-                .order_by(legs_table.c.id)
+                .order_by(legs_table.c.version, legs_table.c.seq)
             )
             found = self.known[key] = [_leg_of(r) for r in rows]
         return found
@@ -190,14 +191,19 @@ class FundingProjection:
             if name in ("SupportProvided", "CorrectionRecorded"):
                 _apply_case_event(session, event)
                 continue
-            for leg in projector.apply(event):
+            for seq, leg in enumerate(projector.apply(event)):
                 lookup.known.setdefault((leg.programme, leg.transaction_id), []).append(leg)
-                rows.append(_row_of(leg))
+                rows.append({**_row_of(leg), "seq": seq})
         if rows:
             session.execute(insert(legs_table), rows)
 
 
 def _apply_case_event(session: Session, event: Any) -> None:
+    """A support event adds its row; a correction of its type or amount updates that row.
+
+    The update is keyed by (case, corrected version): a correction of an event that is not a
+    support event matches no row and changes nothing.
+    """
     if type(event).__name__ == "SupportProvided":
         session.execute(
             insert(supports_table).values(
@@ -207,63 +213,15 @@ def _apply_case_event(session: Session, event: Any) -> None:
                 amount_vnd=event.amount_vnd,
             )
         )
-    elif event.field == "amount_vnd":
+    elif event.field in SUPPORT_COLUMNS:
         session.execute(
             update(supports_table)
             .where(
                 supports_table.c.case_id == str(event.originator_id),
                 supports_table.c.support_version == event.corrects_version,
             )
-            .values(amount_vnd=event.new_value)
+            .values({event.field: event.new_value})
         )
-
-
-def tracked_position(engine: Engine) -> int:
-    with Session(engine) as session:
-        found = session.execute(
-            select(tracking_table.c.position).where(tracking_table.c.name == TRACKING_NAME)
-        ).scalar()
-    return int(found or 0)
-
-
-def catch_up(engine: Engine, events: Iterable[tuple[int, Any]]) -> int:
-    """Apply (log position, decoded event) pairs after the tracked position, in chunks of
-    :data:`CATCH_UP_CHUNK_EVENTS`, each chunk with its position in one transaction."""
-    metadata.create_all(engine)
-    projection = FundingProjection()
-    start = tracked_position(engine)
-    applied = 0
-    chunk: list[tuple[int, Any]] = []
-
-    def flush() -> int:
-        with Session(engine) as session, session.begin():
-            tracked = session.execute(
-                select(tracking_table.c.position).where(tracking_table.c.name == TRACKING_NAME)
-            ).scalar()
-            if tracked is not None and chunk[0][0] <= tracked:
-                return 0  # another runner applied these first; nothing is applied twice
-            projection.apply(session, [event for _, event in chunk])
-            last = chunk[-1][0]
-            if tracked is None:
-                session.execute(insert(tracking_table).values(name=TRACKING_NAME, position=last))
-            else:
-                session.execute(
-                    update(tracking_table)
-                    .where(tracking_table.c.name == TRACKING_NAME)
-                    .values(position=last)
-                )
-        return len(chunk)
-
-    for position, event in events:
-        if position <= start:
-            continue
-        chunk.append((position, event))
-        if len(chunk) >= CATCH_UP_CHUNK_EVENTS:
-            applied += flush()
-            chunk = []
-    if chunk:
-        applied += flush()
-    return applied
 
 
 class FundingQueries:
@@ -294,7 +252,7 @@ class FundingQueries:
         ]
 
     def legs(self, programme: str | None = None) -> Iterator[Leg]:
-        query = select(legs_table).order_by(legs_table.c.id)
+        query = select(legs_table).order_by(*legs_table.primary_key.columns)
         if programme is not None:
             query = query.where(legs_table.c.programme == programme)
         with self.engine.connect() as c:

@@ -6,10 +6,11 @@ from domain.errors import InvalidInput
 from projections.activity import ActivityProjection
 from projections.case_status import CaseStatusProjection
 from projections.framework import Projection
+from projections.funding_sql import FundingProjection
 
 
 def all_projections() -> list[Projection]:
-    return [CaseStatusProjection(), ActivityProjection()]
+    return [CaseStatusProjection(), ActivityProjection(), FundingProjection()]
 
 
 def by_name(name: str) -> Projection:

@@ -45,7 +45,13 @@ from projections.framework import (
 )
 from streams.contracts.model import read_message
 from streams.contracts.registry import domain_event_of
-from streams.topics import ACTIVITY_EVENTS, CASE_EVENTS, EVENT_TOPIC_PARTITIONS, Stream
+from streams.topics import (
+    ACTIVITY_EVENTS,
+    CASE_EVENTS,
+    EVENT_TOPIC_PARTITIONS,
+    FUNDING_EVENTS,
+    Stream,
+)
 
 log = logging.getLogger("socai.streams.worker")
 
@@ -58,7 +64,8 @@ DEFAULT_GROUP = "socai-projections"
 SESSION_TIMEOUT_SECONDS = 6
 #: Event ids per ``IN (...)`` query when deduplicating.
 DEDUP_QUERY_CHUNK = 500
-WORKER_STREAMS: tuple[Stream, ...] = (CASE_EVENTS, ACTIVITY_EVENTS)
+#: Topics the workers consume: every stream a projection reads (funding reads case events too).
+WORKER_STREAMS: tuple[Stream, ...] = (CASE_EVENTS, ACTIVITY_EVENTS, FUNDING_EVENTS)
 
 _metadata = sa.MetaData()
 

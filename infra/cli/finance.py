@@ -17,7 +17,6 @@ behind a figure, down to the case or activity) and ``discrepancies`` (money vs c
 from __future__ import annotations
 
 import csv
-import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,6 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine, create_engine
 
 from domain.case.values import Actor
 from domain.funding.commands import (
@@ -43,7 +41,8 @@ from domain.funding.values import ActivityKind, SourceKind
 from domain.money import format_vnd
 from domain.time import business_date, parse_date
 from infra.cli.context import console, refusing, state
-from infra.settings import Settings
+from infra.projection_db import projections_engine
+from projections.framework import InProcessRunner
 from projections.funding import (
     DIMENSIONS,
     MEASURES,
@@ -53,7 +52,7 @@ from projections.funding import (
     legs_behind,
     totals,
 )
-from projections.funding_sql import FundingProjection, FundingQueries, catch_up
+from projections.funding_sql import FundingProjection, FundingQueries
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -332,35 +331,12 @@ def show(ctx: typer.Context, code: str = typer.Argument(..., help="Programme cod
     _print_table(table)
 
 
-def funding_engine(settings: Settings) -> Engine:
-    """Where the projection tables live: SOCAI_PROJECTIONS_DB, else beside a SQLite store
-    (``<store>.projections.db``), else the PostgreSQL store's own database."""
-    override = os.environ.get("SOCAI_PROJECTIONS_DB")
-    if override:
-        return create_engine(override)
-    store = settings.store
-    if store.kind == "sqlite":
-        assert store.sqlite_path is not None
-        return create_engine(f"sqlite:///{store.sqlite_path}.projections.db")
-    from sqlalchemy.engine import URL
-
-    return create_engine(
-        URL.create(
-            "postgresql+psycopg",
-            username=store.user,
-            password=store.password or None,
-            host=store.host,
-            port=store.port,
-            database=store.dbname,
-        )
-    )
-
-
 def refreshed_queries(ctx: typer.Context) -> FundingQueries:
-    """The funding tables, caught up with the log."""
+    """The funding tables (the registered ``funding`` projection), caught up with the log by
+    the in-process runner: positions in ``projection_positions``, as ``socai projections``."""
     application = state(ctx).app()
-    engine = funding_engine(state(ctx).settings())
-    catch_up(engine, application.funding_events(topics=FundingProjection.topics))
+    engine = projections_engine(state(ctx).settings())
+    InProcessRunner(application, engine, [FundingProjection()]).run()
     return FundingQueries(engine)
 
 

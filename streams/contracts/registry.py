@@ -8,9 +8,15 @@ from typing import Any
 from streams.contracts.activity import activity_contracts
 from streams.contracts.audit import CHECKPOINT_INTERNAL_TOPIC, checkpoint_contract
 from streams.contracts.case import case_contracts
+from streams.contracts.funding import funding_contracts
 from streams.contracts.model import Contract, PublicMessage, stable_event_id, store_source
 
-CONTRACTS: tuple[Contract, ...] = (*case_contracts(), *activity_contracts(), checkpoint_contract())
+CONTRACTS: tuple[Contract, ...] = (
+    *case_contracts(),
+    *activity_contracts(),
+    *funding_contracts(),
+    checkpoint_contract(),
+)
 _BY_INTERNAL = {c.internal_topic: c for c in CONTRACTS}
 _BY_TYPE = {c.public_type: c for c in CONTRACTS}
 assert len(_BY_INTERNAL) == len(CONTRACTS) == len(_BY_TYPE), "one contract per type"

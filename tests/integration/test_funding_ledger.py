@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 
 from domain.case.commands import Correct
 from domain.errors import ConcurrentWriteConflict, InvalidInput, NotFound, RuleViolation
@@ -21,6 +22,13 @@ from domain.funding.commands import (
     Void,
 )
 from domain.funding.values import Period
+from projections.framework import (
+    NOTIFICATION_LOG_SOURCE,
+    InProcessRunner,
+    Position,
+    apply_batch,
+    content_digest,
+)
 from projections.funding import (
     CASE_TOPICS,
     FundingProjector,
@@ -31,7 +39,7 @@ from projections.funding import (
     reconcile,
     totals,
 )
-from projections.funding_sql import FundingQueries, catch_up
+from projections.funding_sql import FundingProjection, FundingQueries
 from tests.funding_support import (
     FINANCE,
     NOW,
@@ -358,13 +366,25 @@ def test_sql_reconciliation_equals_the_pure_one_and_resumes(app, projection_url)
     )
     app.record_funding("P-TEST", activity("C-1", 1_000_000), FINANCE)
     engine = create_engine(projection_url)
-    topics = (*app_topics(), *CASE_TOPICS)
-    assert catch_up(engine, app.funding_events(topics=topics)) > 0
+    runner = InProcessRunner(app, engine, [FundingProjection()])
+    assert runner.run() > 0
+    assert runner.positions() == {"funding": app.max_position()}
+    before = content_digest(engine, FundingProjection())
+    # Redelivery of an applied batch (a Kafka consumer after a rebalance) changes nothing.
+    replayed = [event for _, event in app.funding_events(topics=FundingProjection.topics)]
+    with Session(engine) as session, session.begin():
+        assert not apply_batch(
+            session, FundingProjection(), replayed,
+            Position(NOTIFICATION_LOG_SOURCE, 0, app.max_position()),
+        )
+    assert content_digest(engine, FundingProjection()) == before
     app.record_funding("P-TEST", Pay("P-case", D, commitment="C-case"), FINANCE)
     app.record_funding("P-TEST", Void("V-1", D, commitment="C-1", reason="hủy"), FINANCE)
-    # Catching up again applies only the new events (a replay of old ones is skipped).
-    assert catch_up(engine, app.funding_events(topics=topics)) == 2
-    assert catch_up(engine, app.funding_events(topics=topics)) == 0
+    # A fresh runner (a restart) resumes from projection_positions: only the new events.
+    restarted = InProcessRunner(app, engine, [FundingProjection()])
+    assert restarted.run() == 2
+    assert restarted.run() == 0
+    assert restarted.positions() == {"funding": app.max_position()}
     queries = FundingQueries(engine)
     legs = _legs_in_memory(app)
     for by in (("programme",), ("line", "source"), ("unit", "half"), ("allocation", "kind")):
@@ -376,10 +396,43 @@ def test_sql_reconciliation_equals_the_pure_one_and_resumes(app, projection_url)
     assert discrepancies(legs.legs, queries.supports()) == []
 
 
-def app_topics() -> tuple[str, ...]:
-    from domain.funding.aggregate import EVENT_TOPICS
+def test_projection_follows_corrections_of_support_fields_only(app, tmp_path) -> None:
+    """A correction changes the support table only when it corrects a support event's type or
+    amount; a correction of another event (even of personal data) leaves no trace in it."""
+    from sqlalchemy import create_engine, select
 
-    return EVENT_TOPICS
+    from projections.funding_sql import supports_table
+
+    case_id, version = case_with_support(app, 2_000_000)
+
+    def correct(corrects: int, field: str, old, new) -> None:
+        app.execute(
+            case_id,
+            Correct(occurred_on=date(2020, 3, 7), corrects_version=corrects, field=field,
+                    old_value=old, new_value=new, reason="nhập sai"),
+            OFFICER,
+        )
+
+    correct(version, "support_type", "hardship_allowance", "medical_care")
+    correct(version, "provider_agency", "labour_social_affairs", "health_department")
+    correct(1, "unit_code", "870", "871")
+    correct(1, "person.full_name", "Test Person", "Other Person")
+    engine = create_engine(f"sqlite:///{tmp_path / 'corrections.db'}")
+    InProcessRunner(app, engine, [FundingProjection()]).run()
+    with engine.connect() as connection:
+        rows = [tuple(r) for r in connection.execute(select(supports_table))]
+    assert rows == [(str(case_id), version, "medical_care", 2_000_000)]
+    supports = SupportLedger()
+    for _, event in app.funding_events(topics=CASE_TOPICS):
+        supports.apply(event)
+    assert supports.types == {(case_id, version): "medical_care"}
+    assert FundingQueries(engine).supports().types == supports.types
+    with engine.connect() as connection:
+        dump = repr(
+            [tuple(r) for t in FundingProjection().metadata.sorted_tables
+             for r in connection.execute(select(t))]
+        )
+    assert "Person" not in dump
 
 
 def test_discrepancy_report(app) -> None:

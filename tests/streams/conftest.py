@@ -83,10 +83,25 @@ def demo_store_template(tmp_path_factory: pytest.TempPathFactory) -> StoreFiles:
     app = files.open()
     try:
         run_scenario(app, ScenarioConfig(cases=DEMO_CASES, seed=DEMO_SEED))
+        _record_funding(app)
         _record_activities(app)
     finally:
         app.close()
     return files
+
+
+def _record_funding(app: SocaiApplication) -> None:
+    """The demo's programmes, with the cases' supports paid and one corrected after payment
+    (so the funding projection sees every kind of funding event and case corrections)."""
+    from infra.demo_funding import seed_funding
+
+    with_money = [
+        case_id
+        for case_id in app.case_ids()
+        if any(s.amount_vnd for s in app.get_case(case_id).status.supports)
+    ]
+    seeded = seed_funding(app, with_money)
+    assert seeded.supports_paid > 0 and seeded.discrepancy is not None
 
 
 def _record_activities(app: SocaiApplication) -> None:

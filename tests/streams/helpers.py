@@ -72,4 +72,9 @@ def envelopes(records: list[Any]) -> list[dict[str, Any]]:
 
 def stored_case_events(app: SocaiApplication) -> int:
     """How many case events the store holds (what socai.case-events.v1 must carry)."""
-    return sum(1 for n in app.notifications() if n.topic.startswith("socai.case:"))
+    return stored_events(app, "socai.case:")
+
+
+def stored_events(app: SocaiApplication, topic_prefix: str) -> int:
+    """How many stored events have a topic starting with ``topic_prefix`` (socai.funding:...)."""
+    return sum(1 for n in app.notifications() if n.topic.startswith(topic_prefix))

@@ -17,6 +17,7 @@ from streams.contracts.compat import (
     write_schemas,
 )
 from streams.contracts.model import read_message, stable_event_id
+from streams.contracts.registry import domain_event_of
 from streams.schemas import SCHEMA_DIR
 from tests.streams.helpers import personal_values
 
@@ -118,13 +119,19 @@ def test_every_public_event_validates_and_carries_no_personal_data(demo_store):
         )
         assert set(envelope["data"]) == {f.name for f in contract.fields}
         data = envelope["data"]
-        owner = data["case_id"] if "case_id" in data else data["activity_id"]
+        owner = next(data[k] for k in ("programme_id", "case_id", "activity_id") if k in data)
         assert message.key == envelope["subject"].encode() == owner.encode()
         assert envelope["id"] == stable_event_id(envelope["source"], owner, data["version"])
         seen_types.add(envelope["type"])
     assert "vn.socai.case.Received.v1" in seen_types
     assert "vn.socai.case.CorrectionRecorded.v1" in seen_types
     assert "vn.socai.activity.Withdrawn.v1" in seen_types
+    assert {t for t in seen_types if t.startswith("vn.socai.funding.")} >= {
+        "vn.socai.funding.Established.v1",
+        "vn.socai.funding.Allocated.v1",
+        "vn.socai.funding.Paid.v1",
+        "vn.socai.funding.Voided.v1",
+    }
 
 
 def test_unmapped_events_do_not_leave():
@@ -169,3 +176,42 @@ def test_the_docs_publish_the_current_catalogue():
 
     page = (REPO_ROOT / "docs" / "streams.md").read_text(encoding="utf-8")
     assert contracts_table(CONTRACTS) in page, "regenerate: socai streams schemas --markdown"
+
+
+def test_a_payment_description_never_leaves_and_the_rest_round_trips():
+    from datetime import UTC, date, datetime
+    from uuid import uuid4
+
+    from domain.funding.aggregate import Programme
+
+    case_id = uuid4()
+    event = Programme.Paid(
+        originator_id=uuid4(),
+        originator_version=7,
+        timestamp=datetime(2024, 1, 2, tzinfo=UTC),
+        occurred_on=date(2024, 1, 2),
+        officer_id="TC-1",
+        agency="labour_social_affairs",
+        legal_basis="UNC-12/2024",
+        transaction_id="CHI-7",
+        commitment=None,
+        allocation="A1",
+        amount_vnd=2_000_000,
+        purpose_kind="case_support",
+        case_id=case_id,
+        support_version=4,
+        activity=None,
+        description="trợ cấp cho chị Nguyễn Thị Hoa",
+        debit_account="allocation:A1",
+        credit_account="expense:A1",
+    )
+    message = to_public(event, "test")
+    assert message is not None
+    assert message.topic == "socai.funding-events.v1"
+    assert message.key == str(event.originator_id).encode()
+    assert "Nguy" not in message.value.decode()
+    back = domain_event_of(read_message(message.value))
+    assert back.description is None
+    assert {k: v for k, v in vars(back).items() if k != "description"} == {
+        k: v for k, v in vars(event).items() if k != "description"
+    }

@@ -17,8 +17,20 @@ from streams.contracts import contract_for_type
 from streams.positions import PositionStore
 from streams.relay import DEFAULT_RELAY_NAME, Relay, publish_checkpoint
 from streams.schemas import SCHEMA_DIR
-from streams.topics import ACTIVITY_EVENTS, AUDIT_CHECKPOINTS, CASE_EVENTS, ensure_topics
-from tests.streams.helpers import envelopes, personal_values, read_topic, stored_case_events
+from streams.topics import (
+    ACTIVITY_EVENTS,
+    AUDIT_CHECKPOINTS,
+    CASE_EVENTS,
+    FUNDING_EVENTS,
+    ensure_topics,
+)
+from tests.streams.helpers import (
+    envelopes,
+    personal_values,
+    read_topic,
+    stored_case_events,
+    stored_events,
+)
 
 pytestmark = pytest.mark.kafka
 
@@ -44,6 +56,7 @@ def test_relay_publishes_every_event_once_valid_and_pii_free(demo_store, fresh_k
         head = relay.log.head()
         secrets = personal_values(relay.log.app)
         cases = stored_case_events(relay.log.app)
+        funding = stored_events(relay.log.app, "socai.funding:")
     finally:
         relay.close()
         relay.log.app.close()
@@ -53,10 +66,15 @@ def test_relay_publishes_every_event_once_valid_and_pii_free(demo_store, fresh_k
 
     case_records = read_topic(fresh_kafka, CASE_EVENTS.topic, expected=cases)
     assert len({e["id"] for e in envelopes(case_records)}) == len(case_records) == cases
-    activity_records = read_topic(fresh_kafka, ACTIVITY_EVENTS.topic, expected=head - cases)
-    assert len(activity_records) == head - cases
+    funding_records = read_topic(fresh_kafka, FUNDING_EVENTS.topic, expected=funding)
+    assert funding > 0
+    assert len({e["id"] for e in envelopes(funding_records)}) == len(funding_records) == funding
+    activity_records = read_topic(
+        fresh_kafka, ACTIVITY_EVENTS.topic, expected=head - cases - funding
+    )
+    assert len(activity_records) == head - cases - funding
     # every published message: no personal data, valid against its schema, keyed by subject
-    records = case_records + activity_records
+    records = case_records + funding_records + activity_records
     events = envelopes(records)
     per_case: dict[str, list[int]] = {}
     for record, event in zip(records, events, strict=True):
@@ -67,9 +85,9 @@ def test_relay_publishes_every_event_once_valid_and_pii_free(demo_store, fresh_k
             event["data"], schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
         )
         assert record.key.decode() == event["subject"]
-        if record.topic == CASE_EVENTS.topic:
+        if record.topic in (CASE_EVENTS.topic, FUNDING_EVENTS.topic):
             per_case.setdefault(event["subject"], []).append(event["data"]["version"])
-    # keyed by case: each case's events sit in one partition, in version order
+    # keyed by case (by programme): its events sit in one partition, in version order
     for versions in per_case.values():
         assert versions == sorted(versions)
         assert versions == list(range(1, len(versions) + 1))

@@ -1,0 +1,207 @@
+"""Public contracts of funding events (kinh phí) on ``socai.funding-events.v1``.
+
+A programme (chương trình, đề án) is one aggregate and one ledger; every event is keyed by the
+programme id (a UUID derived from the programme code), so a programme's transactions stay in
+order in one partition — what the funding projection needs to pair a payment with its
+commitment and a reversal with what it reverses.
+
+What leaves: amounts in whole đồng, accounts moved, codes of sources, lines, allocations and
+administrative units, organisation names (a donor is an organisation, a unit name is a
+place), and the purpose of a payment: a case's support is named only by the pseudonymous case
+id and the version of its ``SupportProvided`` event; an activity by its kind. The reason of a
+void or reversal is published as the case contracts publish a correction's reason (officers
+write why, never whom).
+
+What never leaves: the free-text ``description`` of a commitment or payment. An officer may
+write anything there — about a case payment, possibly whom it helped — and no projection
+reads it, so it stays in the store (the rebuilt domain event has none).
+
+Each field is listed explicitly: a field added to an internal event does not leave until a
+contract names it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
+
+from domain.funding.aggregate import FundingEvent, Programme
+from streams.contracts.model import (
+    DATE,
+    DATETIME,
+    INTEGER,
+    INTEGER_OR_NULL,
+    STRING,
+    STRING_OR_NULL,
+    UUID_STRING,
+    Contract,
+    FieldSpec,
+)
+from streams.topics import FUNDING_EVENTS
+
+#: Prefix of the public types of funding events.
+FUNDING_TYPE_PREFIX = "vn.socai.funding."
+#: Internal fields that never leave (free text no projection needs; see the module doc).
+WITHHELD_FIELDS = ("description",)
+
+UUID_OR_NULL: dict[str, Any] = {"type": ["string", "null"], "format": "uuid"}
+
+COMMON = (
+    FieldSpec("programme_id", UUID_STRING, "Programme id (mã chương trình); the message key."),
+    FieldSpec("version", INTEGER, "Position of the event in the programme's ledger (1 = est.)."),
+    FieldSpec("kind", STRING, "Kind of event, e.g. Paid."),
+    FieldSpec("occurred_on", DATE, "Business date (ngày chứng từ)."),
+    FieldSpec("recorded_at", DATETIME, "When it was recorded (UTC)."),
+    FieldSpec("officer_id", STRING, "Officer who recorded it (mã cán bộ)."),
+    FieldSpec("agency", STRING, "Agency of the officer (cơ quan)."),
+    FieldSpec("legal_basis", STRING_OR_NULL, "Decision or voucher number (số quyết định)."),
+)
+
+_TRANSFER_TAIL = (
+    FieldSpec("amount_vnd", INTEGER, "Amount moved, whole đồng (> 0)."),
+    FieldSpec("debit_account", STRING, "Account debited, e.g. allocation:A1."),
+    FieldSpec("credit_account", STRING, "Account credited, e.g. expense:A1."),
+)
+_TID = FieldSpec("transaction_id", STRING, "Transaction id (idempotency key), e.g. QD-123/2006.")
+_PURPOSE = (
+    FieldSpec("purpose_kind", STRING, "case_support | activity."),
+    FieldSpec("case_id", UUID_OR_NULL, "Pseudonymous case id of a case support payment."),
+    FieldSpec("support_version", INTEGER_OR_NULL, "Version of the case's SupportProvided."),
+    FieldSpec("activity", STRING_OR_NULL, "Activity kind of an activity payment."),
+)
+
+SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
+    "Established": (
+        FieldSpec("code", STRING, "Programme code, e.g. DA-2005-2010."),
+        FieldSpec("title", STRING, "Programme title."),
+        FieldSpec("starts_on", DATE, "First day of the programme."),
+        FieldSpec("ends_on", DATE, "Last day of the programme."),
+    ),
+    "SourcePledged": (
+        _TID,
+        FieldSpec("source", STRING, "Source code."),
+        FieldSpec("source_kind", STRING, "central | local | aid."),
+        FieldSpec("donor", STRING_OR_NULL, "Donor organisation of an aid source."),
+        *_TRANSFER_TAIL,
+    ),
+    "LineBudgeted": (
+        _TID,
+        FieldSpec("line", STRING, "Budget line code."),
+        FieldSpec("line_title", STRING, "Budget line title."),
+        FieldSpec("source", STRING, "Source the line's money comes from."),
+        *_TRANSFER_TAIL,
+    ),
+    "Allocated": (
+        _TID,
+        FieldSpec("line", STRING, "Budget line code."),
+        FieldSpec("source", STRING, "Source code."),
+        FieldSpec("unit_map", STRING, "Administrative map of unit_code: old | 2025."),
+        FieldSpec("unit_code", STRING, "Administrative unit given the money."),
+        FieldSpec("unit_level", STRING, "Level of the unit (province, district, commune)."),
+        FieldSpec("unit_name", STRING, "Name of the unit (a place)."),
+        FieldSpec("province_code", STRING_OR_NULL, "Province of the unit."),
+        FieldSpec("period", STRING, "Period: 2016, 2016-H1, 2016-03 or 2006/2010."),
+        *_TRANSFER_TAIL,
+    ),
+    "Committed": (
+        _TID,
+        FieldSpec("allocation", STRING, "Allocation the money is reserved from."),
+        *_PURPOSE,
+        *_TRANSFER_TAIL,
+    ),
+    "Paid": (
+        _TID,
+        FieldSpec("commitment", STRING_OR_NULL, "Commitment paid; null for a direct payment."),
+        FieldSpec("allocation", STRING, "Allocation paid from."),
+        *_PURPOSE,
+        *_TRANSFER_TAIL,
+    ),
+    "Voided": (
+        _TID,
+        FieldSpec("commitment", STRING, "Commitment released."),
+        FieldSpec("allocation", STRING, "Its allocation."),
+        FieldSpec("reason", STRING, "Why it was released (never whom it concerns)."),
+        *_TRANSFER_TAIL,
+    ),
+    "Reversed": (
+        _TID,
+        FieldSpec("reverses", STRING, "Transaction moved back."),
+        FieldSpec("reverses_kind", STRING, "Kind of the transaction moved back."),
+        FieldSpec("reason", STRING, "Why it was reversed (never whom it concerns)."),
+        *_TRANSFER_TAIL,
+    ),
+}
+
+
+def _mapper(kind: str):  # type: ignore[no-untyped-def]
+    names = [f.name for f in SPECIFIC[kind]]
+    assert not set(names) & set(WITHHELD_FIELDS), kind
+
+    def plain(event: FundingEvent) -> dict[str, Any]:
+        return {
+            "programme_id": event.originator_id,
+            "version": event.originator_version,
+            "kind": type(event).__name__,
+            "occurred_on": event.occurred_on,
+            "recorded_at": event.timestamp,
+            "officer_id": event.officer_id,
+            "agency": event.agency,
+            "legal_basis": event.legal_basis,
+            **{name: getattr(event, name) for name in names},
+        }
+
+    return plain
+
+
+_DATE_FIELDS = ("starts_on", "ends_on")
+
+
+def _domain_value(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name in _DATE_FIELDS:
+        return date.fromisoformat(value)
+    if name == "case_id":
+        return UUID(value)
+    return value
+
+
+def funding_event_from_public(data: dict[str, Any]) -> FundingEvent:
+    """The domain event a public funding event stands for (``description`` empty)."""
+    kind = data["kind"]
+    event_class = getattr(Programme, kind)
+    assert issubclass(event_class, FundingEvent), kind
+    kwargs: dict[str, Any] = {
+        "originator_id": UUID(data["programme_id"]),
+        "originator_version": int(data["version"]),
+        "timestamp": datetime.fromisoformat(data["recorded_at"]),
+        "occurred_on": date.fromisoformat(data["occurred_on"]),
+        "officer_id": data["officer_id"],
+        "agency": data["agency"],
+        "legal_basis": data["legal_basis"],
+        **{f.name: _domain_value(f.name, data[f.name]) for f in SPECIFIC[kind]},
+    }
+    if kind in ("Committed", "Paid"):
+        kwargs["description"] = None
+    if kind == "Established":
+        kwargs["originator_topic"] = get_topic(Programme)
+    return event_class(**kwargs)
+
+
+def funding_contracts() -> list[Contract]:
+    return [
+        Contract(
+            internal_topic=getattr(Programme, kind).TOPIC,
+            public_type=f"{FUNDING_TYPE_PREFIX}{kind}.v1",
+            stream=FUNDING_EVENTS,
+            fields=COMMON + specific,
+            description=f"A programme's funding event: {kind}. Whole đồng; no personal data.",
+            mapper=_mapper(kind),
+            subject_of=lambda event: str(event.originator_id),
+            to_domain=funding_event_from_public,
+        )
+        for kind, specific in SPECIFIC.items()
+    ]
