@@ -42,13 +42,10 @@ Counting rules, per row, for year Y (by *business* date, never by record date):
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -57,11 +54,10 @@ from sqlalchemy.orm import Session
 
 from domain.case.steps import CaseStatus
 from domain.errors import InvalidInput
+from domain.reference.rollup_form import FormRow, form_rows
 from domain.reference.units import NATIONAL_CODE, AdminMap, Unit, UnitLevel, unit_directory
 from projections.activity import COUNTS, activity_fact
 from projections.case_status import case_protection, case_shelter, case_status, case_support
-
-TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "domain/reference/rollup_template.csv"
 
 #: Years a rollup may span (the form has one column per year).
 MAX_YEARS = 30
@@ -79,21 +75,6 @@ ACTIVITY_ROWS = {"II.1": "documents", "II.2.sessions": "sessions",
                  "II.2.posters": "posters", "II.2.leaflets": "leaflets",
                  "II.3.courses": "courses", "II.3.trainees": "trainees"}
 assert set(ACTIVITY_ROWS.values()) == set(COUNTS)
-
-
-@dataclass(frozen=True, slots=True)
-class FormRow:
-    row_id: str
-    stt: str
-    label_vi: str
-    label_en: str
-    unit: str
-
-
-@cache
-def form_rows() -> tuple[FormRow, ...]:
-    with TEMPLATE_PATH.open(encoding="utf-8", newline="") as handle:
-        return tuple(FormRow(**row) for row in csv.DictReader(handle))
 
 
 @dataclass(frozen=True, slots=True)
