@@ -11,6 +11,7 @@ Settings (environment):
 
 from __future__ import annotations
 
+import json
 import os
 from itertools import islice
 from typing import Any
@@ -88,6 +89,22 @@ class ApplicationLog:
 
     def head(self) -> int:
         return self.app.max_position()
+
+
+class LedgerCheckpointLog:
+    """The ledger's stored checkpoints as the relay's :class:`streams.relay.CheckpointLog`."""
+
+    def __init__(self, app: SocaiApplication) -> None:
+        from infra.ledger.store import LedgerTables
+
+        self.tables = LedgerTables(app.recorder)
+
+    def after(self, tree_size: int) -> list[dict[str, Any]]:
+        return [
+            json.loads(text)
+            for size, text in self.tables.checkpoint_documents()
+            if size > tree_size
+        ]
 
 
 def publish_checkpoint_if_configured(checkpoint: dict[str, Any]) -> str | None:

@@ -3,8 +3,9 @@
 Built from the ``Case`` events only. For every case it keeps:
 
 - ``case_step``: each event as a *step* without personal data (``person`` and ``relative``
-  are dropped, and a correction keeps only which version and field it corrects and why —
-  never the old or new value, which may be personal). A ``CorrectionRecorded`` replaces the
+  are dropped, and a correction keeps only which version and field it corrects — never the
+  old or new value, which may be personal, nor the officer's free-text reason, which may name
+  a person; both stay in the encrypted store). A ``CorrectionRecorded`` replaces the
   field in the stored step (``Step.with_value``), exactly as the aggregate does, so the
   status always reflects corrections; corrections of personal sub-fields change nothing here.
 - ``case_status``: :func:`domain.case.steps.fold` of those steps — stage, business dates,
@@ -179,9 +180,10 @@ def _json_default(value: Any) -> Any:
 @cache
 def _public_fields(event_class: type) -> tuple[str, ...]:
     """The event class's own fields that a projection may keep (no personal data; for a
-    correction only which version and field it corrects and why)."""
+    correction only which version and field it corrects: its free-text reason may name a
+    person)."""
     if event_class.__name__ == "CorrectionRecorded":
-        return ("corrects_version", "field", "reason")
+        return ("corrects_version", "field")
     common = {f.name for f in dataclass_fields(CaseEvent)}
     skip = common | {f.name for f in dataclass_fields(Aggregate.Created)} | PERSONAL_FIELDS
     return tuple(f.name for f in dataclass_fields(event_class) if f.name not in skip)

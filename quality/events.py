@@ -5,8 +5,8 @@ The projections compute the form for one unit from the event-sourced cases
 turns ``{row_id: {year: value}}`` into the rollup table shape, converting money rows from
 đồng (how the projections count money) to the form's million VND.
 
-:func:`computed_rollups` calls the projections when this build has them; otherwise it raises
-:class:`EventsRollupUnavailable` — quality never invents figures to compare against.
+:func:`computed_rollups` asks the projections for each unit's form over the projection tables
+(``socai rollup`` shows the same figures); quality never invents figures to compare against.
 """
 
 from __future__ import annotations
@@ -17,16 +17,12 @@ from typing import Any
 
 import pandas as pd
 
-from domain.errors import SocaiError
 from domain.reference.rollup_form import form_rows
 from domain.reference.units import AdminMap, unit_directory
+from projections.rollup import compute_rollup
 from quality.table import TOTAL_COLUMN, normalise, year_column
 
 DONG_PER_MILLION = 1_000_000
-
-
-class EventsRollupUnavailable(SocaiError):
-    """This build has no rollup computed from events to compare with."""
 
 
 def table_from_figures(
@@ -56,33 +52,12 @@ def table_from_figures(
     return normalise(pd.DataFrame(records))
 
 
-def _unavailable() -> EventsRollupUnavailable:
-    return EventsRollupUnavailable(
-        "the rollup computed from events is not in this build"
-        " (projections.rollup.compute_rollup is missing)",
-        hint="check submitted rollups without --against-events until the projections are"
-        " merged; nothing was compared",
-    )
-
-
-def require_events_rollup() -> None:
-    """Raise :class:`EventsRollupUnavailable` unless the projections can compute rollups."""
-    try:
-        from projections.rollup import compute_rollup  # type: ignore[import-not-found]
-    except ImportError:
-        raise _unavailable() from None
-    assert callable(compute_rollup)
-
-
 def computed_rollups(projections_engine: Any, units: Sequence[tuple[str, str]],
                      years: Sequence[int]) -> pd.DataFrame:
     """The rollups computed from events for ``units`` = [(map, code)...] over ``years``.
 
     ``projections_engine`` is the SQLAlchemy engine of the projection tables (infra opens it).
     """
-    require_events_rollup()
-    from projections.rollup import compute_rollup  # type: ignore[import-not-found]
-
     tables = []
     for admin_map, code in units:
         rollup = compute_rollup(projections_engine, AdminMap.parse(admin_map), code, list(years))

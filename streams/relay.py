@@ -44,6 +44,15 @@ PROGRESS_EVERY_SECONDS = 5.0
 DEFAULT_RELAY_NAME = "kafka"
 
 
+class CheckpointLog(Protocol):
+    """The audit ledger's stored checkpoints (infra adapts the ledger tables)."""
+
+    def after(self, tree_size: int) -> list[dict[str, Any]]:
+        """Checkpoint documents (``Checkpoint.to_json()``) of tree size above ``tree_size``,
+        smallest first."""
+        ...
+
+
 class EventLog(Protocol):
     """The part of the event store the relay reads (infra adapts the application)."""
 
@@ -101,6 +110,7 @@ class Progress:
 
     published: int = 0
     skipped: int = 0
+    checkpoints: int = 0
     position: int = 0
     head: int = 0
     started: float = field(default_factory=time.monotonic)
@@ -110,7 +120,8 @@ class Progress:
         return (
             f"relay: position {self.position} of {self.head} (lag {self.head - self.position}),"
             f" published {self.published} events ({self.published / elapsed:,.0f}/s),"
-            f" not published (no public contract) {self.skipped}"
+            f" not published (no public contract) {self.skipped},"
+            f" audit checkpoints {self.checkpoints}"
         )
 
 
@@ -128,6 +139,7 @@ class Relay:
         batch_events: int = RELAY_BATCH_EVENTS,
         report: Callable[[str], None] | None = None,
         producer_factory: Callable[[str], KafkaProducer] = make_producer,
+        checkpoints: CheckpointLog | None = None,
     ) -> None:
         assert 0 < batch_events <= 100_000
         self.log = log
@@ -139,12 +151,42 @@ class Relay:
         self.report = report or (lambda line: None)
         self.producer_factory = producer_factory
         self.producer: KafkaProducer | None = None
+        self.checkpoints = checkpoints
         self.topics = published_internal_topics()
         self.progress = Progress()
         self._last_report = 0.0
 
+    @property
+    def checkpoint_position_name(self) -> str:
+        """Position-table name of the checkpoints relayed (the largest tree size published)."""
+        return f"{self.name}-checkpoints"
+
+    def relay_checkpoints(self) -> int:
+        """Publish the stored checkpoints signed after the tracked one (also those the ledger
+        could not publish when it signed them, e.g. while Kafka was down); returns how many."""
+        if self.checkpoints is None:
+            return 0
+        after = self.positions.get(self.checkpoint_position_name)
+        documents = self.checkpoints.after(after)
+        if not documents:
+            return 0
+        if self.producer is None:
+            self.producer = self.producer_factory(self.bootstrap)
+        messages = [checkpoint_message(d, self.store_id) for d in documents]
+        send_all(self.producer, messages)
+        largest = max(int(d["tree_size"]) for d in documents)
+        assert largest > after
+        self.positions.set(self.checkpoint_position_name, largest)  # after the acknowledgement
+        self.progress.checkpoints += len(messages)
+        return len(messages)
+
     def relay_batch(self) -> int:
-        """Publish the next batch; returns how many stored events it covered (0: caught up)."""
+        """Publish the next batch; returns how many stored events (and checkpoints) it
+        covered (0: caught up)."""
+        relayed_checkpoints = self.relay_checkpoints()
+        return relayed_checkpoints + self._relay_events()
+
+    def _relay_events(self) -> int:
         after = self.positions.get(self.name)
         items = self.log.read(after, self.batch_events, self.topics)
         if not items:

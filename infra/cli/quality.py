@@ -62,13 +62,14 @@ def _report(report: object, json_path: Path | None) -> None:
 
 
 def _computed(ctx: typer.Context, units: list[tuple[str, str]], years: list[int]) -> pd.DataFrame:
-    """The rollups computed from events, or a clear error when this build cannot."""
-    from quality.events import computed_rollups, require_events_rollup
+    """The rollups computed from events: the projections brought up to date with the store
+    first (as ``socai rollup`` does), then each unit's form."""
+    from infra.projection_db import projections_engine, runner_for
+    from quality.events import computed_rollups
 
-    require_events_rollup()
-    from infra.projection_db import projections_engine  # type: ignore[import-not-found]
-
-    engine = projections_engine(state(ctx).settings())
+    settings = state(ctx).settings()
+    engine = projections_engine(settings)
+    runner_for(state(ctx).app(), engine).run()
     try:
         return computed_rollups(engine, units, years)
     finally:

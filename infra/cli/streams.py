@@ -68,8 +68,15 @@ def relay(
         " republish everything (consumers deduplicate by event id).",
     ),
 ) -> None:
-    """Publish stored events after the tracked position as public CloudEvents (at-least-once)."""
-    from infra.streaming import ApplicationLog, kafka_bootstrap, store_engine, store_id
+    """Publish stored events (and signed audit checkpoints) after the tracked positions as
+    public CloudEvents (at-least-once)."""
+    from infra.streaming import (
+        ApplicationLog,
+        LedgerCheckpointLog,
+        kafka_bootstrap,
+        store_engine,
+        store_id,
+    )
     from streams.positions import PositionStore
     from streams.relay import DEFAULT_RELAY_NAME, Relay
     from streams.topics import ensure_topics
@@ -81,14 +88,17 @@ def relay(
     positions = PositionStore(store_engine(cli.settings()))
     if reset:
         positions.reset(DEFAULT_RELAY_NAME)
+        positions.reset(f"{DEFAULT_RELAY_NAME}-checkpoints")
     ensure_topics(bootstrap)
+    app = cli.app()
     relayer = Relay(
-        ApplicationLog(cli.app()),
+        ApplicationLog(app),
         positions,
         bootstrap,
         store_id(),
         batch_events=batch,
         report=lambda line: err_console.print(line),
+        checkpoints=LedgerCheckpointLog(app),
     )
     stopping = _stop_flag()
     try:

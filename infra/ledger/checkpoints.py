@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -49,6 +50,27 @@ DEFAULT_EVERY_EVENTS = 1_000
 #: … or after a write this many seconds after the last checkpoint.
 DEFAULT_EVERY_SECONDS = 300.0
 EXPORT_PUBLIC_KEY_NAME = "public-key.pem"
+
+log = logging.getLogger(__name__)
+
+
+def announce_checkpoint(checkpoint: Checkpoint) -> None:
+    """Publish a newly signed checkpoint to Kafka (``socai.audit-checkpoints.v1``) when
+    ``SOCAI_KAFKA`` is set. A publishing failure never fails the write: it is logged, and the
+    checkpoint stays in the store, where the relay (``socai streams relay``) publishes every
+    stored checkpoint after its tracked checkpoint position."""
+    try:
+        from infra.streaming import publish_checkpoint_if_configured
+
+        publish_checkpoint_if_configured(checkpoint.to_json())
+    except Exception as error:  # any failure: the checkpoint is stored and the relay retries
+        log.warning(
+            "checkpoint of size %d signed and stored but not published (%s: %s);"
+            " `socai streams relay` will publish it",
+            checkpoint.tree_size,
+            type(error).__name__,
+            error,
+        )
 
 
 def signing_key_path(settings: Settings) -> Path:
@@ -128,8 +150,11 @@ def make_checkpoint(
     tables: LedgerTables,
     key: Ed25519PrivateKey,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    announce: Callable[[Checkpoint], None] = announce_checkpoint,
 ) -> Checkpoint:
-    """Sign the current head; returns the latest checkpoint if nothing was added since."""
+    """Sign the current head; returns the latest checkpoint if nothing was added since.
+    A newly signed checkpoint is stored, then ``announce``d (published to Kafka when
+    configured; never raises)."""
     head = tables.head()
     if head.size == 0:
         raise LedgerError("the log is empty: nothing to checkpoint")
@@ -172,6 +197,7 @@ def make_checkpoint(
     )
     checkpoint.verify_signature(public)
     tables.put_checkpoint(checkpoint)
+    announce(checkpoint)
     return checkpoint
 
 

@@ -7,8 +7,11 @@ number, address, phone) and ``relative`` (the same for a protected relative). Of
 only whether it is on file leaves (``relative_on_file``). A correction of a personal field
 (``person.*``, ``relative.*``) is published without its old and new value
 (``values_withheld``): the public knows that a personal field was corrected, never what it
-says. The reason of a correction is published (the projections keep it too): officers write
-why, never whom ("theo giấy khai sinh").
+says. The reason of a correction (lý do đính chính) is free text an officer writes and may
+name a person, so it never leaves either: ``reason`` is published empty and
+``reason_withheld`` is true (the v1 schema keeps its required string ``reason``, so existing
+consumers still validate; see the compatibility rules in :mod:`streams.contracts.compat`).
+The full reason stays in the encrypted store (``socai case history``).
 
 The reverse, :func:`case_event_from_public`, rebuilds a domain event from public data (the
 personal fields empty), so the projections run the same code on Kafka as in process.
@@ -110,14 +113,27 @@ SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
         FieldSpec("field", STRING, "Field corrected (person.* / relative.* values withheld)."),
         FieldSpec("old_value", SCALAR_OR_NULL, "Value replaced; null when withheld."),
         FieldSpec("new_value", SCALAR_OR_NULL, "Value now in force; null when withheld."),
-        FieldSpec("reason", STRING, "Why the step was corrected (never whom it concerns)."),
+        FieldSpec(
+            "reason",
+            STRING,
+            "Always empty: the officer's free-text reason is withheld (see reason_withheld).",
+        ),
         FieldSpec(
             "values_withheld",
             BOOLEAN,
             "True when a personal field was corrected: the values are not published.",
         ),
+        FieldSpec(
+            "reason_withheld",
+            BOOLEAN,
+            "Always true: the reason is free text that may name a person; it stays in the"
+            " encrypted store.",
+        ),
     ),
 }
+
+#: What a public correction carries in ``reason`` (the free text never leaves).
+WITHHELD_REASON = ""
 
 
 def is_personal_field(field: str) -> bool:
@@ -161,8 +177,9 @@ def _mapper(kind: str):  # type: ignore[no-untyped-def]
             "field": event.field,
             "old_value": None if withheld else event.old_value,
             "new_value": None if withheld else event.new_value,
-            "reason": event.reason,
+            "reason": WITHHELD_REASON,
             "values_withheld": withheld,
+            "reason_withheld": True,
         }
 
     return {"ProtectionApplied": protection, "CorrectionRecorded": correction}.get(kind, plain)
@@ -200,6 +217,7 @@ _DERIVED_FIELDS = (
     "recorded_at",
     "relative_on_file",
     "values_withheld",
+    "reason_withheld",
 )
 
 

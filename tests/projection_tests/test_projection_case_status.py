@@ -3,6 +3,7 @@ reflects corrections, and a rebuild or a killed-and-resumed runner gives identic
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import date
 from pathlib import Path
@@ -10,7 +11,13 @@ from pathlib import Path
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
-from projections.case_status import CaseStatusProjection, case_status, read_status, refold
+from projections.case_status import (
+    CaseStatusProjection,
+    case_status,
+    case_step,
+    read_status,
+    refold,
+)
 from projections.framework import InProcessRunner, content_digest, reset
 from tests.projection_tests.scenario import OLD_COMMUNES, StepClock, open_app, random_history, run
 
@@ -73,6 +80,15 @@ def test_correction_changes_the_status(tmp_path: Path) -> None:
         assert row["received_on"] == date(2018, 2, 1)
         assert row["corrections"] == 2
         assert refold(session, str(cid)) == app.get_case(cid).status
+        # the free-text reasons stay in the encrypted store, never in a projection table
+        steps = session.execute(
+            select(case_step.c.data).where(case_step.c.kind == "CorrectionRecorded")
+        ).scalars().all()
+        assert [sorted(json.loads(d)) for d in steps] == [["corrects_version", "field"]] * 2
+        dump = "\n".join(str(r) for t in (case_step, case_status)
+                          for r in session.execute(select(t)))
+        assert "giấy khai sinh" not in dump and "biên bản" not in dump
+    assert [e.reason for e in app.case_events(cid)[-2:]] == ["giấy khai sinh", "biên bản"]
 
 
 def test_rebuild_and_kill_resume_give_identical_tables(tmp_path: Path) -> None:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 HONG_NGU = "/work/shared/data/hong_ngu_2016_2020.csv"
-HAS_EVENTS_ROLLUP = importlib.util.find_spec("projections.rollup") is not None
 
 
 def socai(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -65,18 +61,3 @@ def test_a_file_that_is_not_a_rollup_is_refused(tmp_path: Path) -> None:
     run = socai("quality", "check", str(path), "--unit", "old:870", cwd=tmp_path)
     assert run.returncode == 2
     assert "not a rollup: no row_id column" in run.stderr
-
-
-@pytest.mark.skipif(HAS_EVENTS_ROLLUP, reason="the projections' rollup is in this build")
-@pytest.mark.parametrize(
-    "args",
-    [["check", HONG_NGU, "--unit", "old:870", "--against-events"],
-     ["rollups", "--unit", "old:87", "--years", "2016-2020"]],
-)
-def test_events_comparison_says_clearly_it_is_not_available(
-    tmp_path: Path, args: list[str]
-) -> None:
-    run = socai("quality", *args, cwd=tmp_path)
-    assert run.returncode == 2
-    assert "rollup computed from events is not in this build" in run.stderr
-    assert run.stdout == ""

@@ -1,0 +1,106 @@
+"""Signed audit checkpoints reach ``socai.audit-checkpoints.v1`` and verify there.
+
+Against a real Tansu broker: the ledger publishes a checkpoint when it signs one (CLI and
+the automatic policy); when Kafka is down the write still succeeds and the relay publishes
+the stored checkpoint later. An inspector reading the topic checks each signature with the
+exported public key alone (infra/ledger/verifier.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from infra.application import SocaiApplication
+from infra.keys import create_key_file
+from infra.ledger.checkpoints import (
+    create_signing_key,
+    load_signing_key,
+    make_checkpoint,
+    public_key_path,
+    signing_key_path,
+)
+from infra.ledger.store import LedgerTables
+from infra.ledger.verifier import Checkpoint, load_public_key
+from infra.settings import Settings
+from infra.streaming import ApplicationLog, LedgerCheckpointLog, store_engine
+from streams.contracts.model import read_message
+from streams.positions import PositionStore
+from streams.relay import Relay
+from streams.topics import AUDIT_CHECKPOINTS
+from tests.ledger.support import ACTOR, receive_command
+from tests.streams.helpers import read_topic
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.delenv("SOCAI_SIGNING_KEY_FILE", raising=False)
+    monkeypatch.delenv("SOCAI_KAFKA", raising=False)
+    loaded = Settings.load(f"sqlite:///{tmp_path / 'socai.db'}")
+    create_key_file(loaded.key_file)
+    create_signing_key(signing_key_path(loaded))
+    return loaded
+
+
+def published_checkpoints(bootstrap: str, expected: int) -> list[Checkpoint]:
+    records = read_topic(bootstrap, AUDIT_CHECKPOINTS.topic, expected=expected)
+    return [Checkpoint.from_json(read_message(r.value)["data"]) for r in records]
+
+
+def verify_all(checkpoints: list[Checkpoint], settings: Settings) -> None:
+    public = load_public_key(public_key_path(signing_key_path(settings)).read_bytes())
+    for checkpoint in checkpoints:
+        checkpoint.verify_signature(public)
+
+
+def test_signed_checkpoints_are_published_and_verify_with_the_public_key(
+    settings: Settings, fresh_kafka: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOCAI_KAFKA", fresh_kafka)
+    monkeypatch.setenv("SOCAI_CHECKPOINT_EVERY_EVENTS", "3")
+    app = SocaiApplication(settings)
+    try:
+        for _ in range(4):  # the automatic policy signs at 3 events
+            app.receive(receive_command(), ACTOR)
+        tables = LedgerTables(app.recorder)
+        make_checkpoint(tables, load_signing_key(signing_key_path(settings)))  # as the CLI
+        stored = tables.checkpoints()
+    finally:
+        app.close()
+    assert [cp.tree_size for cp in stored] == [3, 4]
+    published = published_checkpoints(fresh_kafka, expected=2)
+    assert sorted(cp.tree_size for cp in published) == [3, 4]
+    assert {cp.to_json()["root_hash"] for cp in published} == {cp.root_hash for cp in stored}
+    verify_all(published, settings)
+
+
+def test_kafka_down_never_fails_the_write_and_the_relay_publishes_later(
+    settings: Settings, fresh_kafka: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOCAI_KAFKA", "127.0.0.1:1")  # nothing listens there
+    monkeypatch.setenv("SOCAI_CHECKPOINT_EVERY_EVENTS", "2")
+    app = SocaiApplication(settings)
+    try:
+        for _ in range(2):
+            app.receive(receive_command(), ACTOR)  # signs at 2; publishing fails, write stands
+        assert [cp.tree_size for cp in LedgerTables(app.recorder).checkpoints()] == [2]
+        monkeypatch.delenv("SOCAI_KAFKA")
+        relay = Relay(
+            ApplicationLog(app),
+            PositionStore(store_engine(settings)),
+            fresh_kafka,
+            "socai",
+            checkpoints=LedgerCheckpointLog(app),
+        )
+        try:
+            progress = relay.run(max_retry_seconds=30)
+            assert progress.checkpoints == 1
+            assert relay.run().checkpoints == 1  # tracked: not published again
+        finally:
+            relay.close()
+    finally:
+        app.close()
+    published = published_checkpoints(fresh_kafka, expected=1)
+    assert [cp.tree_size for cp in published] == [2]
+    verify_all(published, settings)
