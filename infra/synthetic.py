@@ -327,7 +327,9 @@ class ScenarioGenerator:
                 Protect(
                     occurred_on=day,
                     protected="victim",
-                    measure="Giữ bí mật thông tin, bảo vệ an toàn",
+                    measure=self._pick(
+                        (("confidentiality", 3), ("personal_safety", 2), ("safe_accommodation", 1))
+                    ),
                 ),
                 officer,
             )
@@ -340,7 +342,7 @@ class ScenarioGenerator:
                         (("mother", 3), ("father", 2), ("child", 2), ("spouse", 1))
                     ),
                     relative=self._person(),
-                    measure="Bảo vệ an toàn người thân thích",
+                    measure="personal_safety",
                 ),
                 officer,
             )

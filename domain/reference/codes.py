@@ -121,6 +121,17 @@ class ProtectedPerson(LabelledEnum):
     RELATIVE = "relative", "Người thân thích"
 
 
+class ProtectionMeasure(LabelledEnum):
+    """Protection measures (biện pháp bảo vệ) for victims and their relatives. A code list,
+    not free text: what leaves the core must never be able to carry a name."""
+
+    CONFIDENTIALITY = "confidentiality", "Giữ bí mật thông tin"
+    SAFE_ACCOMMODATION = "safe_accommodation", "Bố trí nơi tạm lánh, giữ bí mật nơi ở"
+    PERSONAL_SAFETY = "personal_safety", "Bảo vệ an toàn tính mạng, sức khỏe"
+    ESCORT = "escort", "Bảo vệ khi di chuyển, hộ tống"
+    DIGNITY_AND_PROPERTY = "dignity_and_property", "Bảo vệ danh dự, nhân phẩm, tài sản"
+
+
 class AgeBand(LabelledEnum):
     """Age band when no birth year is known (the form nests under 16 ⊂ under 18)."""
 

@@ -264,7 +264,12 @@ def protect(
     basis: str = BASIS,
     who: str = typer.Option(None, "--who", help="victim | relative"),
     relationship: str = typer.Option(None, "--relationship", help="For a relative: e.g. mother"),
-    measure: str = typer.Option(None, "--measure", help="The protection measure applied"),
+    measure: str = typer.Option(
+        None,
+        "--measure",
+        help="confidentiality | safe_accommodation | personal_safety | escort"
+        " | dignity_and_property",
+    ),
     from_json: Path = FROM_JSON,
 ) -> None:
     """Apply protection to the victim or a relative (bảo vệ). A relative's personal data

@@ -91,7 +91,12 @@ SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
     "ProtectionApplied": (
         FieldSpec("protected", STRING, "victim | relative."),
         FieldSpec("relationship", STRING_OR_NULL, "Relationship of the protected relative."),
-        FieldSpec("measure", STRING, "Protection measure applied."),
+        FieldSpec(
+            "measure",
+            STRING,
+            "Protection measure, a code: confidentiality, safe_accommodation,"
+            " personal_safety, escort or dignity_and_property.",
+        ),
         FieldSpec(
             "relative_on_file",
             BOOLEAN,

@@ -233,7 +233,7 @@ def test_protection_of_a_relative_needs_the_relationship() -> None:
         "protect",
         occurred_on="2019-03-02",
         protected="relative",
-        measure="bảo vệ",
+        measure="confidentiality",
     )
     case = new_case()
     do(
@@ -242,7 +242,7 @@ def test_protection_of_a_relative_needs_the_relationship() -> None:
         occurred_on="2019-03-02",
         protected="relative",
         relationship="mother",
-        measure="bảo vệ",
+        measure="confidentiality",
         relative={"full_name": "Trần Thị Mẹ"},
     )
     assert case.status.protections[0].protected == "relative"

@@ -129,7 +129,12 @@ def test_racing_threads_lose_no_event(
         for k in range(per_writer):
             tag = f"w{n}-{k}"
             command = COMMANDS["protect"].parse(
-                {"occurred_on": "2019-03-06", "protected": "victim", "measure": tag}
+                {
+                    "occurred_on": "2019-03-06",
+                    "protected": "relative",
+                    "relationship": tag,
+                    "measure": "personal_safety",
+                }
             )
             while True:
                 try:
@@ -147,7 +152,7 @@ def test_racing_threads_lose_no_event(
         t.start()
     for t in threads:
         t.join()
-    measures = [p.measure for p in store_app.get_case(case_id).status.protections]
+    measures = [p.relationship for p in store_app.get_case(case_id).status.protections]
     assert sorted(measures) == sorted(succeeded)
     assert len(measures) == writers * per_writer
 

@@ -111,10 +111,11 @@ def _random_step(app: SocaiApplication, clock: StepClock, cid: UUID, rng: random
                  kind: str, day: date) -> None:
     case = app.get_case(cid)
     if kind == "protect":
-        run(app, clock, cid, "protect", occurred_on=day, protected="victim", measure="guard")
+        run(app, clock, cid, "protect", occurred_on=day, protected="victim",
+            measure="personal_safety")
     elif kind == "protect_relative":
         run(app, clock, cid, "protect", occurred_on=day, protected="relative",
-            relationship=rng.choice(["mother", "child"]), measure="guard",
+            relationship=rng.choice(["mother", "child"]), measure="escort",
             relative={"full_name": "Trần Thị Test"})
     elif kind == "support":
         support_type = rng.choice(["essential_needs", "medical_care", "legal_aid", "schooling",

@@ -65,7 +65,7 @@ COMMAND_FIELDS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         {
             "occurred_on": days_after(),
             "protected": st.sampled_from(["victim", "relative"]),
-            "measure": st.just("bảo vệ"),
+            "measure": st.sampled_from(["confidentiality", "escort", "a name"]),
             "relationship": st.sampled_from([None, "mother"]),
         }
     ),
