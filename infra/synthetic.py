@@ -40,6 +40,7 @@ from domain.case.commands import (
     RecordDemographics,
     RecordTraffickingForm,
     Reintegrate,
+    RequestProtection,
     RequestVerification,
     Route,
 )
@@ -322,25 +323,42 @@ class ScenarioGenerator:
             ),
             officer,
         )
-        if rng.random() < 0.35:
+        if rng.random() < 0.4:
+            # the need is on file first; most needs are met, a few stay open (the KPI's gap)
             plan.add(
-                Protect(
+                RequestProtection(
                     occurred_on=day,
                     protected="victim",
-                    measure=self._pick(
-                        (("confidentiality", 3), ("personal_safety", 2), ("safe_accommodation", 1))
-                    ),
+                    source=self._pick((("victim_request", 3), ("agency_assessment", 2))),
                 ),
                 officer,
             )
+            if rng.random() < 0.85:
+                plan.add(
+                    Protect(
+                        occurred_on=day,
+                        protected="victim",
+                        measure=self._pick(
+                            (("confidentiality", 3), ("personal_safety", 2),
+                             ("safe_accommodation", 1))
+                        ),
+                    ),
+                    officer,
+                )
         if rng.random() < 0.1:
+            relationship = self._pick((("mother", 3), ("father", 2), ("child", 2), ("spouse", 1)))
+            plan.add(
+                RequestProtection(
+                    occurred_on=day, protected="relative", relationship=relationship,
+                    source="relative_request",
+                ),
+                officer,
+            )
             plan.add(
                 Protect(
                     occurred_on=day + timedelta(days=1),
                     protected="relative",
-                    relationship=self._pick(
-                        (("mother", 3), ("father", 2), ("child", 2), ("spouse", 1))
-                    ),
+                    relationship=relationship,
                     relative=self._person(),
                     measure="personal_safety",
                 ),

@@ -224,11 +224,16 @@ def _step_from_row(row: Any) -> Step:
     )
 
 
-def load_steps(session: Session, case_ids: Sequence[str]) -> dict[str, dict[int, Step]]:
+def load_steps(session: Session, case_ids: Sequence[str],
+               kinds: Sequence[str] | None = None) -> dict[str, dict[int, Step]]:
+    """The stored steps of these cases (only steps of ``kinds`` when given), by version."""
     steps: dict[str, dict[int, Step]] = {c: {} for c in case_ids}
     for start in range(0, len(case_ids), QUERY_CHUNK_CASES):
         chunk = case_ids[start : start + QUERY_CHUNK_CASES]
-        for row in session.execute(select(case_step).where(case_step.c.case_id.in_(chunk))):
+        query = select(case_step).where(case_step.c.case_id.in_(chunk))
+        if kinds is not None:
+            query = query.where(case_step.c.kind.in_(kinds))
+        for row in session.execute(query):
             steps[row.case_id][row.version] = _step_from_row(row)
     return steps
 

@@ -9,10 +9,11 @@ year:
   target 100%.
 - **victims_essential_needs**: share of identified victims given essential-needs support —
   target 100%.
-- **victims_protected**: share of those needing protection who got it. The events record no
-  separate assessment of need, so every identified victim is taken as needing protection;
-  a victim counts as protected when a protection measure for the victim was recorded —
-  target 100%.
+- **protection_given**: share of the persons needing protection who got it, counting the
+  victim and each relative (người thân thích, told apart by relationship) of identified
+  victims. A person needs protection when a ``ProtectionRequested`` step says so (they asked,
+  or the agency found a threat) or when a measure was applied to them; a person is protected
+  once any measure was applied — target 100%.
 - **procedures_overdue**: cases whose reception procedures (15 days, seed 000) finished late,
   or are still open past the deadline on ``today`` — target 0.
 - **essential_needs_overrun**: cases given essential-needs support beyond the limit in force
@@ -25,15 +26,18 @@ the same KPIs for the same day.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from uuid import UUID
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from domain.case.steps import fold
 from domain.reference.units import AdminMap
-from projections.case_status import case_status
+from projections.case_status import case_status, load_steps
 from projections.rollup import resolve_unit, unit_filter
 
 
@@ -70,8 +74,9 @@ def compute_kpis(engine: Engine, admin_map: AdminMap, unit_code: str, today: dat
     query = select(case_status).where(unit_filter(case_status, admin_map, unit))
     if year is not None:
         query = query.where(case_status.c.received_year == year)
-    received = verified = victims = supported = essential = protected = 0
+    received = verified = victims = supported = essential = 0
     overdue = overrun = 0
+    victim_cases: list[str] = []
     with Session(engine) as session:
         for c in session.execute(query):
             received += 1
@@ -86,7 +91,8 @@ def compute_kpis(engine: Engine, admin_map: AdminMap, unit_code: str, today: dat
             victims += 1
             supported += c.supports > 0 or c.shelter_stays > 0
             essential += "essential_needs" in c.support_types.split(",")
-            protected += bool(c.victim_protected)
+            victim_cases.append(c.case_id)
+        protected, needing = _protection(session, victim_cases)
     full = Fraction(1)
     return [
         Kpi("verified", "Người được tiếp nhận đã được xác minh", verified, received, full),
@@ -94,9 +100,25 @@ def compute_kpis(engine: Engine, admin_map: AdminMap, unit_code: str, today: dat
             full),
         Kpi("victims_essential_needs", "Nạn nhân được hỗ trợ nhu cầu thiết yếu", essential,
             victims, full),
-        Kpi("victims_protected", "Nạn nhân cần bảo vệ được bảo vệ", protected, victims, full),
+        Kpi("protection_given", "Nạn nhân, người thân thích cần bảo vệ được bảo vệ", protected,
+            needing, full),
         Kpi("procedures_overdue", "Hồ sơ quá hạn thủ tục tiếp nhận (15 ngày)", overdue, None,
             Fraction(0)),
         Kpi("essential_needs_overrun", "Hỗ trợ nhu cầu thiết yếu vượt thời hạn", overrun, None,
             Fraction(0)),
     ]
+
+
+#: The steps that say who needs protection and who got it.
+PROTECTION_KINDS = ("ProtectionRequested", "ProtectionApplied")
+
+
+def _protection(session: Session, case_ids: Sequence[str]) -> tuple[int, int]:
+    """(persons protected, persons needing protection) over these cases, from their steps."""
+    protected = needing = 0
+    for case_id, steps in load_steps(session, case_ids, PROTECTION_KINDS).items():
+        status = fold(UUID(case_id), steps.values())
+        assert status.persons_protected() <= status.persons_needing_protection()
+        protected += len(status.persons_protected())
+        needing += len(status.persons_needing_protection())
+    return protected, needing

@@ -117,6 +117,15 @@ class Case(Aggregate):
         TOPIC = "socai.case:Routed.v1"
         destination: str
 
+    class ProtectionRequested(CaseEvent):
+        """Đề nghị bảo vệ: the victim or a relative needs protection. The need is a fact of
+        its own, so that "of those needing protection, who got it" has a denominator."""
+
+        TOPIC = "socai.case:ProtectionRequested.v1"
+        protected: str
+        relationship: str | None
+        source: str
+
     class ProtectionApplied(CaseEvent):
         TOPIC = "socai.case:ProtectionApplied.v1"
         protected: str

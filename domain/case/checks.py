@@ -246,6 +246,7 @@ _CHECKS = {
     "VerificationRequested": _verification_requested,
     "VerificationConcluded": _verification_concluded,
     "Routed": _routed,
+    "ProtectionRequested": _protection,
     "ProtectionApplied": _protection,
     "SupportProvided": _support,
     "ShelterAdmitted": _shelter_admitted,

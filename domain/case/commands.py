@@ -24,6 +24,7 @@ from domain.reference.codes import (
     LabelledEnum,
     ProtectedPerson,
     ProtectionMeasure,
+    ProtectionRequestSource,
     ReceptionForm,
     RoutingDestination,
     Sex,
@@ -120,6 +121,7 @@ FIELD_PARSERS: dict[str, Parser] = {
     "relationship": _text(60),
     "relative": _person,
     "measure": _enum(ProtectionMeasure),
+    "source": _enum(ProtectionRequestSource),
     "support_type": _enum(SupportType),
     "amount_vnd": lambda v, f: require_amount_vnd(v, f),
     "period_days": _int_range(1, 366),
@@ -231,6 +233,16 @@ class Route(Command):
 
 
 @dataclass(frozen=True)
+class RequestProtection(Command):
+    EVENT = "ProtectionRequested"
+    occurred_on: date
+    protected: str
+    source: str
+    relationship: str | None = None
+    legal_basis: str | None = None
+
+
+@dataclass(frozen=True)
 class Protect(Command):
     EVENT = "ProtectionApplied"
     occurred_on: date
@@ -314,6 +326,7 @@ COMMANDS: dict[str, type[Command]] = {
     "request_verification": RequestVerification,
     "verify": ConcludeVerification,
     "route": Route,
+    "request_protection": RequestProtection,
     "protect": Protect,
     "support": ProvideSupport,
     "admit_shelter": AdmitToShelter,

@@ -73,6 +73,7 @@ def status_summary(status: CaseStatus, today: date) -> dict[str, Any]:
         "procedures_overdue_days": overdue,
         "essential_needs_days": f"{status.essential_needs_days_used} of {limit} allowed",
         "supports": sorted(status.support_types()),
+        "protection_needed": len(status.persons_needing_protection()),
         "protections": len(status.protections),
         "routings": [d for _, d in status.routings],
         "closed_on": status.closed_on,

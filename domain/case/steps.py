@@ -74,12 +74,41 @@ class SupportRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class ProtectionRecord:
+class _ProtectionStep:
+    """What both protection steps say: who (the victim, or a relative by relationship)."""
+
     version: int
     occurred_on: date
     protected: str
     relationship: str | None
+
+    @property
+    def person(self) -> str:
+        return protected_person(self.protected, self.relationship)
+
+
+@dataclass(frozen=True, slots=True)
+class ProtectionRecord(_ProtectionStep):
+    """A protection measure applied (áp dụng biện pháp bảo vệ)."""
+
     measure: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProtectionRequestRecord(_ProtectionStep):
+    """A need for protection on file (đề nghị bảo vệ): requested, or found by the agency."""
+
+    source: str
+
+
+def protected_person(protected: str, relationship: str | None) -> str:
+    """Who a protection step is about: ``victim``, or ``relative:<relationship>``. Relatives
+    are told apart by their relationship only (their identity stays in the encrypted event),
+    so two relatives with the same relationship count as one — as on the rollup form (I.3)."""
+    if protected == "victim":
+        return "victim"
+    assert relationship, "a relative's protection step names the relationship"
+    return f"relative:{relationship.strip().casefold()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +142,7 @@ class CaseStatus:
     verified_on: date | None = None
     deciding_body: str | None = None
     routings: tuple[tuple[date, str], ...] = ()
+    protection_requests: tuple[ProtectionRequestRecord, ...] = ()
     protections: tuple[ProtectionRecord, ...] = ()
     supports: tuple[SupportRecord, ...] = ()
     shelter_stays: tuple[ShelterStay, ...] = ()
@@ -218,6 +248,15 @@ class CaseStatus:
             types.add("temporary_shelter")
         return types
 
+    def persons_needing_protection(self) -> frozenset[str]:
+        """Persons whose need for protection is on file: requested or found by the agency,
+        or protected (applying a measure presupposes the need)."""
+        return frozenset(r.person for r in self.protection_requests) | self.persons_protected()
+
+    def persons_protected(self) -> frozenset[str]:
+        """Persons given at least one protection measure."""
+        return frozenset(p.person for p in self.protections)
+
     def total_amount_vnd(self, support_type: str) -> int:
         return sum(s.amount_vnd or 0 for s in self.supports if s.support_type == support_type)
 
@@ -228,6 +267,7 @@ def fold(case_id: UUID, steps: Iterable[Step]) -> CaseStatus:
     s: dict[str, Any] = {"case_id": case_id}
     routings: list[tuple[date, str]] = []
     protections: list[ProtectionRecord] = []
+    requests: list[ProtectionRequestRecord] = []
     supports: list[SupportRecord] = []
     stays: list[ShelterStay] = []
     versions: set[int] = set()
@@ -270,6 +310,16 @@ def fold(case_id: UUID, steps: Iterable[Step]) -> CaseStatus:
                 )
             case "Routed":
                 routings.append((step.occurred_on, d["destination"]))
+            case "ProtectionRequested":
+                requests.append(
+                    ProtectionRequestRecord(
+                        step.version,
+                        step.occurred_on,
+                        d["protected"],
+                        d["relationship"],
+                        d["source"],
+                    )
+                )
             case "ProtectionApplied":
                 protections.append(
                     ProtectionRecord(
@@ -307,6 +357,7 @@ def fold(case_id: UUID, steps: Iterable[Step]) -> CaseStatus:
     return CaseStatus(
         **s,
         routings=tuple(routings),
+        protection_requests=tuple(requests),
         protections=tuple(protections),
         supports=tuple(supports),
         shelter_stays=tuple(stays),

@@ -121,6 +121,16 @@ class ProtectedPerson(LabelledEnum):
     RELATIVE = "relative", "Người thân thích"
 
 
+class ProtectionRequestSource(LabelledEnum):
+    """Who established that a person needs protection (đề nghị / đánh giá nhu cầu bảo vệ): the
+    victim or a relative asked for it, or the competent agency found a threat to them. A code
+    list, like the measures: the request's circumstances stay in the case file."""
+
+    VICTIM_REQUEST = "victim_request", "Nạn nhân đề nghị"
+    RELATIVE_REQUEST = "relative_request", "Người thân thích đề nghị"
+    AGENCY_ASSESSMENT = "agency_assessment", "Cơ quan có thẩm quyền xác định có nguy cơ"
+
+
 class ProtectionMeasure(LabelledEnum):
     """Protection measures (biện pháp bảo vệ) for victims and their relatives. A code list,
     not free text: what leaves the core must never be able to carry a name."""

@@ -253,6 +253,41 @@ def route(
     )
 
 
+@app.command("request-protection")
+@refusing
+def request_protection(
+    ctx: typer.Context,
+    case_id: str,
+    officer: str = OFFICER,
+    agency: str = AGENCY,
+    on: str = ON,
+    basis: str = BASIS,
+    who: str = typer.Option(None, "--who", help="victim | relative"),
+    relationship: str = typer.Option(None, "--relationship", help="For a relative: e.g. mother"),
+    source: str = typer.Option(
+        None, "--source", help="victim_request | relative_request | agency_assessment"
+    ),
+    from_json: Path = FROM_JSON,
+) -> None:
+    """Record that the victim or a relative needs protection (đề nghị bảo vệ): they asked
+    for it, or the agency found a threat. `socai kpi` measures protection against it."""
+    _record(
+        ctx,
+        "request_protection",
+        case_id,
+        officer,
+        agency,
+        from_json,
+        {
+            "occurred_on": on,
+            "legal_basis": basis,
+            "protected": who,
+            "relationship": relationship,
+            "source": source,
+        },
+    )
+
+
 @app.command()
 @refusing
 def protect(

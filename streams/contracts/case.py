@@ -88,6 +88,16 @@ SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
         FieldSpec("deciding_body", STRING, "Agency that decided."),
     ),
     "Routed": (FieldSpec("destination", STRING, "Where the person was sent."),),
+    "ProtectionRequested": (
+        FieldSpec("protected", STRING, "victim | relative."),
+        FieldSpec("relationship", STRING_OR_NULL, "Relationship of the relative in need."),
+        FieldSpec(
+            "source",
+            STRING,
+            "Who established the need, a code: victim_request, relative_request or"
+            " agency_assessment.",
+        ),
+    ),
     "ProtectionApplied": (
         FieldSpec("protected", STRING, "victim | relative."),
         FieldSpec("relationship", STRING_OR_NULL, "Relationship of the protected relative."),

@@ -18,6 +18,7 @@ CASE_TOPICS = {
     "socai.case:VerificationRequested.v1",
     "socai.case:VerificationConcluded.v1",
     "socai.case:Routed.v1",
+    "socai.case:ProtectionRequested.v1",
     "socai.case:ProtectionApplied.v1",
     "socai.case:SupportProvided.v1",
     "socai.case:ShelterAdmitted.v1",

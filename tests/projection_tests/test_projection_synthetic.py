@@ -190,10 +190,18 @@ def test_kpis_equal_counts_from_the_cases(demo) -> None:
         bool(s.supports or s.shelter_stays) for s in victims)
     assert kpis["victims_essential_needs"].numerator == sum(
         "essential_needs" in s.support_types() for s in victims)
-    assert kpis["victims_protected"].numerator == sum(
-        any(p.protected == "victim" for p in s.protections) for s in victims)
+    def person(step) -> str:  # type: ignore[no-untyped-def]
+        return "victim" if step.protected == "victim" else f"rel:{step.relationship}"
+
+    needing = [{person(p) for p in (*s.protection_requests, *s.protections)} for s in victims]
+    protected = [{person(p) for p in s.protections} for s in victims]
+    assert (kpis["protection_given"].numerator, kpis["protection_given"].denominator) == (
+        sum(map(len, protected)), sum(map(len, needing)))
     assert kpis["procedures_overdue"].numerator == sum(
         s.procedures_overdue_days(today) > 0 for s in cases)
+    every_year = {k.key: k for k in compute_kpis(engine, AdminMap.NEW, "VN", today)}
+    given = every_year["protection_given"]
+    assert 0 < given.numerator < given.denominator, "the scenario leaves some needs unmet"
 
 
 RUNNER_SCRIPT = """

@@ -61,6 +61,14 @@ COMMAND_FIELDS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
             "destination": st.sampled_from(["returned_home", "prosecution"]),
         }
     ),
+    "request_protection": st.fixed_dictionaries(
+        {
+            "occurred_on": days_after(),
+            "protected": st.sampled_from(["victim", "relative"]),
+            "source": st.sampled_from(["victim_request", "agency_assessment", "a threat"]),
+            "relationship": st.sampled_from([None, "mother"]),
+        }
+    ),
     "protect": st.fixed_dictionaries(
         {
             "occurred_on": days_after(),
