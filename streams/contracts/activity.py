@@ -8,9 +8,7 @@ one, so a field added later does not leave until a contract names it.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
-from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
@@ -24,6 +22,8 @@ from streams.contracts.model import (
     UUID_STRING,
     Contract,
     FieldSpec,
+    domain_envelope,
+    public_envelope,
 )
 from streams.topics import ACTIVITY_EVENTS
 
@@ -63,14 +63,7 @@ def _mapper(kind: str):  # type: ignore[no-untyped-def]
 
     def plain(event: ActivityEvent) -> dict[str, Any]:
         return {
-            "activity_id": event.originator_id,
-            "version": event.originator_version,
-            "kind": type(event).__name__,
-            "occurred_on": event.occurred_on,
-            "recorded_at": event.timestamp,
-            "officer_id": event.officer_id,
-            "agency": event.agency,
-            "legal_basis": event.legal_basis,
+            **public_envelope(event, "activity_id"),
             **{name: getattr(event, name) for name in names},
         }
 
@@ -82,13 +75,7 @@ def activity_event_from_public(data: dict[str, Any]) -> ActivityEvent:
     kind = data["kind"]
     event_class = getattr(Activity, kind)
     kwargs: dict[str, Any] = {
-        "originator_id": UUID(data["activity_id"]),
-        "originator_version": int(data["version"]),
-        "timestamp": datetime.fromisoformat(data["recorded_at"]),
-        "occurred_on": date.fromisoformat(data["occurred_on"]),
-        "officer_id": data["officer_id"],
-        "agency": data["agency"],
-        "legal_basis": data["legal_basis"],
+        **domain_envelope(data, "activity_id"),
         **{f.name: data[f.name] for f in SPECIFIC[kind]},
     }
     if kind != "Withdrawn":

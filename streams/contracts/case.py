@@ -22,9 +22,7 @@ a contract names it (and its schema gets the field, which is a compatible change
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
-from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
@@ -43,6 +41,8 @@ from streams.contracts.model import (
     UUID_STRING,
     Contract,
     FieldSpec,
+    domain_envelope,
+    public_envelope,
 )
 from streams.topics import CASE_EVENTS
 
@@ -156,28 +156,18 @@ def is_personal_field(field: str) -> bool:
     return head in PERSONAL_FIELDS
 
 
-def _common(event: CaseEvent) -> dict[str, Any]:
-    return {
-        "case_id": event.originator_id,
-        "version": event.originator_version,
-        "kind": type(event).__name__,
-        "occurred_on": event.occurred_on,
-        "recorded_at": event.timestamp,
-        "officer_id": event.officer_id,
-        "agency": event.agency,
-        "legal_basis": event.legal_basis,
-    }
-
-
 def _mapper(kind: str):  # type: ignore[no-untyped-def]
     names = [f.name for f in SPECIFIC[kind]]
 
     def plain(event: CaseEvent) -> dict[str, Any]:
-        return {**_common(event), **{name: getattr(event, name) for name in names}}
+        return {
+            **public_envelope(event, "case_id"),
+            **{name: getattr(event, name) for name in names},
+        }
 
     def protection(event: Case.ProtectionApplied) -> dict[str, Any]:
         return {
-            **_common(event),
+            **public_envelope(event, "case_id"),
             "protected": event.protected,
             "relationship": event.relationship,
             "measure": event.measure,
@@ -187,7 +177,7 @@ def _mapper(kind: str):  # type: ignore[no-untyped-def]
     def correction(event: Case.CorrectionRecorded) -> dict[str, Any]:
         withheld = is_personal_field(event.field)
         return {
-            **_common(event),
+            **public_envelope(event, "case_id"),
             "corrects_version": event.corrects_version,
             "field": event.field,
             "old_value": None if withheld else event.old_value,
@@ -224,16 +214,8 @@ def case_contracts() -> list[Contract]:
     return contracts
 
 
-#: Public fields that describe the event rather than being one of its fields.
-_DERIVED_FIELDS = (
-    "case_id",
-    "version",
-    "kind",
-    "recorded_at",
-    "relative_on_file",
-    "values_withheld",
-    "reason_withheld",
-)
+#: Public fields derived from the event rather than being one of its fields.
+_DERIVED_FIELDS = ("relative_on_file", "values_withheld", "reason_withheld")
 
 
 def _parse_corrected(field: str, value: Any) -> Any:
@@ -254,15 +236,10 @@ def case_event_from_public(data: dict[str, Any]) -> CaseEvent:
     kind = data["kind"]
     event_class = getattr(Case, kind)
     assert issubclass(event_class, CaseEvent), kind
-    kwargs: dict[str, Any] = {
-        "originator_id": UUID(data["case_id"]),
-        "originator_version": int(data["version"]),
-        "timestamp": datetime.fromisoformat(data["recorded_at"]),
-        "occurred_on": date.fromisoformat(data["occurred_on"]),
-    }
-    for spec in SPECIFIC[kind] + COMMON:
-        if spec.name not in kwargs and spec.name not in _DERIVED_FIELDS:
-            kwargs.setdefault(spec.name, data[spec.name])
+    kwargs = domain_envelope(data, "case_id")
+    for spec in SPECIFIC[kind]:
+        if spec.name not in _DERIVED_FIELDS:
+            kwargs[spec.name] = data[spec.name]
     if kind == "Received":
         kwargs.update(person=PersonalData(), originator_topic=get_topic(Case))
     elif kind == "ProtectionApplied":

@@ -22,7 +22,7 @@ contract names it.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -39,6 +39,8 @@ from streams.contracts.model import (
     UUID_STRING,
     Contract,
     FieldSpec,
+    domain_envelope,
+    public_envelope,
 )
 from streams.topics import FUNDING_EVENTS
 
@@ -142,14 +144,7 @@ def _mapper(kind: str):  # type: ignore[no-untyped-def]
 
     def plain(event: FundingEvent) -> dict[str, Any]:
         return {
-            "programme_id": event.originator_id,
-            "version": event.originator_version,
-            "kind": type(event).__name__,
-            "occurred_on": event.occurred_on,
-            "recorded_at": event.timestamp,
-            "officer_id": event.officer_id,
-            "agency": event.agency,
-            "legal_basis": event.legal_basis,
+            **public_envelope(event, "programme_id"),
             **{name: getattr(event, name) for name in names},
         }
 
@@ -175,13 +170,7 @@ def funding_event_from_public(data: dict[str, Any]) -> FundingEvent:
     event_class = getattr(Programme, kind)
     assert issubclass(event_class, FundingEvent), kind
     kwargs: dict[str, Any] = {
-        "originator_id": UUID(data["programme_id"]),
-        "originator_version": int(data["version"]),
-        "timestamp": datetime.fromisoformat(data["recorded_at"]),
-        "occurred_on": date.fromisoformat(data["occurred_on"]),
-        "officer_id": data["officer_id"],
-        "agency": data["agency"],
-        "legal_basis": data["legal_basis"],
+        **domain_envelope(data, "programme_id"),
         **{f.name: _domain_value(f.name, data[f.name]) for f in SPECIFIC[kind]},
     }
     if kind in ("Committed", "Paid"):

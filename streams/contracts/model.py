@@ -57,6 +57,36 @@ class FieldSpec:
 Mapper = Callable[[Any], dict[str, Any]]
 
 
+def public_envelope(event: Any, key: str) -> dict[str, Any]:
+    """The envelope of a case, activity or funding event's public data: its aggregate's id
+    under ``key`` (``case_id``, ``activity_id``, ``programme_id``; also the message key),
+    version, kind, business date, record time, actor and legal basis."""
+    return {
+        key: event.originator_id,
+        "version": event.originator_version,
+        "kind": type(event).__name__,
+        "occurred_on": event.occurred_on,
+        "recorded_at": event.timestamp,
+        "officer_id": event.officer_id,
+        "agency": event.agency,
+        "legal_basis": event.legal_basis,
+    }
+
+
+def domain_envelope(data: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """The inverse of :func:`public_envelope`: the domain event's keyword arguments for the
+    envelope (``kind`` chooses the event class and is not one of them)."""
+    return {
+        "originator_id": UUID(data[key]),
+        "originator_version": int(data["version"]),
+        "timestamp": datetime.fromisoformat(data["recorded_at"]),
+        "occurred_on": date.fromisoformat(data["occurred_on"]),
+        "officer_id": data["officer_id"],
+        "agency": data["agency"],
+        "legal_basis": data["legal_basis"],
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class Contract:
     """One public event type and how an internal event becomes it."""
