@@ -156,6 +156,13 @@ class _AfterAppendMixin:
 
     after_append: AfterAppend | None = None
 
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
+        self._after_commit(len(stored_events))
+        return positions
+
     def _after_commit(self, count: int) -> None:
         if self.after_append is None or count == 0:
             return
@@ -189,13 +196,6 @@ class ChainedSQLiteRecorder(_AfterAppendMixin, SQLiteApplicationRecorder):
         c.execute(self.select_head_statement)
         rows, _ = link(head_of(c.fetchone()), positions, stored_events, record_time())
         c.executemany(self.insert_chain_statement, rows)
-        return positions
-
-    def insert_events(
-        self, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        positions = super().insert_events(stored_events, **kwargs)
-        self._after_commit(len(stored_events))
         return positions
 
 
@@ -245,13 +245,6 @@ class ChainedPostgresRecorder(_AfterAppendMixin, PostgresApplicationRecorder):
             record_time(),
         )
         curs.executemany(self.insert_chain_statement, rows)
-        return positions
-
-    def insert_events(
-        self, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        positions = super().insert_events(stored_events, **kwargs)
-        self._after_commit(len(stored_events))
         return positions
 
 
