@@ -27,6 +27,7 @@ services:
 ## test: set up, install the test servers, run the whole suite (servers start on 127.0.0.1).
 test: $(STAMP) services
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)

@@ -58,8 +58,10 @@ def main() -> None:
     table = generate_rollup(years=years, maps=(AdminMap.NEW,), seed=1)
     by_year = by_year_frame(table)
     units = table[["unit_map", "unit_code"]].drop_duplicates()
-    print(f"units {len(units):,} × years {len(years)}: {len(table):,} cells rows,"
-          f" {len(by_year):,} unit-year rows × {by_year.shape[1]} columns")
+    print(
+        f"units {len(units):,} × years {len(years)}: {len(table):,} cells rows,"
+        f" {len(by_year):,} unit-year rows × {by_year.shape[1]} columns"
+    )
 
     with tempfile.TemporaryDirectory(prefix="socai-bench-") as scratch:
         path = Path(scratch) / "national_2025.csv"
@@ -84,15 +86,19 @@ def main() -> None:
     assert sql_report.success, "the clean rollup must pass on SQL"
     checks = sum(pandas_report.expectations.values())
     print(f"expectations per run: {checks}")
-    print(f"ratio pandas / load: {pandas_s / base:5.1f}×   sql / load: {sql_s / base:5.1f}×"
-          f"   sql / pandas: {sql_s / pandas_s:4.1f}×")
+    print(
+        f"ratio pandas / load: {pandas_s / base:5.1f}×   sql / load: {sql_s / base:5.1f}×"
+        f"   sql / pandas: {sql_s / pandas_s:4.1f}×"
+    )
 
     planted = loaded.copy()
     planted.loc[(planted["unit_code"] == "82") & (planted["row_id"] == "II.1"), "y2025"] += 1
     start = time.perf_counter()
     found = validate(planted).failures
-    print(f"planted one wrong cell: {len(found)} failures named in"
-          f" {time.perf_counter() - start:.2f} s:")
+    print(
+        f"planted one wrong cell: {len(found)} failures named in"
+        f" {time.perf_counter() - start:.2f} s:"
+    )
     for failure in found:
         print("  " + failure.line())
     assert {(f.unit_code, f.row_id, f.year) for f in found} >= {("82", "II.1", "2025")}

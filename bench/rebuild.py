@@ -66,8 +66,7 @@ def rebuild_rate(app: SocaiApplication, path: Path) -> float:
     path.unlink(missing_ok=True)
     engine = create_engine(f"sqlite:///{path}")
     event.listen(engine, "connect", sqlite_pragmas)
-    runner = InProcessRunner(app, engine, all_projections(),
-                             batch_size=REBUILD_BATCH_SIZE_EVENTS)
+    runner = InProcessRunner(app, engine, all_projections(), batch_size=REBUILD_BATCH_SIZE_EVENTS)
     started = time.perf_counter()
     covered = runner.run()
     elapsed = time.perf_counter() - started
@@ -78,8 +77,12 @@ def rebuild_rate(app: SocaiApplication, path: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--store", type=Path, default=None,
-                        help="SQLite store to build (or reuse when it already has events).")
+    parser.add_argument(
+        "--store",
+        type=Path,
+        default=None,
+        help="SQLite store to build (or reuse when it already has events).",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         store = args.store or Path(tmp) / "bench.db"

@@ -21,8 +21,9 @@ from domain.time import business_date
 class ActivityService:
     """``record_activity`` and ``withdraw_activity``; needs ``save``, ``repository``, ``now``."""
 
-    def record_activity(self, command: ActivityCommand, actor: Actor,
-                        activity_id: UUID | None = None) -> UUID:
+    def record_activity(
+        self, command: ActivityCommand, actor: Actor, activity_id: UUID | None = None
+    ) -> UUID:
         recorded_at: datetime = self.now()  # type: ignore[attr-defined]
         command.check_date(business_date(recorded_at))
         activity = Activity.record(activity_id or uuid4(), command, actor, recorded_at)

@@ -38,8 +38,12 @@ def projections_url(settings: Settings) -> str | URL:
         path = store.sqlite_path.with_name(store.sqlite_path.name + ".projections.db")
         return f"sqlite:///{path}"
     return URL.create(
-        "postgresql+psycopg", username=store.user, password=store.password or None,
-        host=store.host, port=store.port, database=store.dbname,
+        "postgresql+psycopg",
+        username=store.user,
+        password=store.password or None,
+        host=store.host,
+        port=store.port,
+        database=store.dbname,
     )
 
 

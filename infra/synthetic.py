@@ -339,8 +339,11 @@ class ScenarioGenerator:
                         occurred_on=day,
                         protected="victim",
                         measure=self._pick(
-                            (("confidentiality", 3), ("personal_safety", 2),
-                             ("safe_accommodation", 1))
+                            (
+                                ("confidentiality", 3),
+                                ("personal_safety", 2),
+                                ("safe_accommodation", 1),
+                            )
                         ),
                     ),
                     officer,
@@ -349,7 +352,9 @@ class ScenarioGenerator:
             relationship = self._pick((("mother", 3), ("father", 2), ("child", 2), ("spouse", 1)))
             plan.add(
                 RequestProtection(
-                    occurred_on=day, protected="relative", relationship=relationship,
+                    occurred_on=day,
+                    protected="relative",
+                    relationship=relationship,
                     source="relative_request",
                 ),
                 officer,

@@ -20,8 +20,16 @@ from projections.case_status import unit_columns
 NAME = "activity"
 
 #: The count columns, in the order of the form (II.1, II.2, II.3).
-COUNTS = ("documents", "sessions", "participants", "billboards", "posters", "leaflets",
-          "courses", "trainees")
+COUNTS = (
+    "documents",
+    "sessions",
+    "participants",
+    "billboards",
+    "posters",
+    "leaflets",
+    "courses",
+    "trainees",
+)
 
 metadata = MetaData()
 
@@ -43,8 +51,12 @@ activity_fact = Table(
     Column("withdrawn", Boolean, nullable=False),
 )
 
-_CREATED = (Activity.DirectiveIssued, Activity.CommunicationSessionHeld,
-            Activity.MaterialsDistributed, Activity.TrainingCourseHeld)
+_CREATED = (
+    Activity.DirectiveIssued,
+    Activity.CommunicationSessionHeld,
+    Activity.MaterialsDistributed,
+    Activity.TrainingCourseHeld,
+)
 
 
 class ActivityProjection:
@@ -62,14 +74,16 @@ class ActivityProjection:
                 )
                 continue
             assert isinstance(event, _CREATED), f"unexpected event {type(event).__name__}"
-            session.execute(activity_fact.insert().values(
-                activity_id=str(event.originator_id),
-                kind=type(event).__name__,
-                unit_map=event.unit_map,
-                unit_code=event.unit_code,
-                **unit_columns(event.unit_map, event.unit_code),
-                agency=event.agency,
-                occurred_on=event.occurred_on,
-                **{name: int(getattr(event, name, 0) or 0) for name in COUNTS},
-                withdrawn=False,
-            ))
+            session.execute(
+                activity_fact.insert().values(
+                    activity_id=str(event.originator_id),
+                    kind=type(event).__name__,
+                    unit_map=event.unit_map,
+                    unit_code=event.unit_code,
+                    **unit_columns(event.unit_map, event.unit_code),
+                    agency=event.agency,
+                    occurred_on=event.occurred_on,
+                    **{name: int(getattr(event, name, 0) or 0) for name in COUNTS},
+                    withdrawn=False,
+                )
+            )

@@ -29,14 +29,16 @@ def memory_engine() -> Engine:
     )
 
 
-def known_at(app: Any, instant: datetime,
-             projections: list[Projection] | None = None) -> Engine:
+def known_at(app: Any, instant: datetime, projections: list[Projection] | None = None) -> Engine:
     """Projections built from the events recorded at or before ``instant``."""
     require_aware(instant, "--known-at")
     engine = memory_engine()
     runner = InProcessRunner(
-        app, engine, projections or all_projections(),
-        batch_size=REBUILD_BATCH_SIZE_EVENTS, accept=lambda event: event.timestamp <= instant,
+        app,
+        engine,
+        projections or all_projections(),
+        batch_size=REBUILD_BATCH_SIZE_EVENTS,
+        accept=lambda event: event.timestamp <= instant,
     )
     runner.run()
     return engine

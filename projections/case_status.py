@@ -192,9 +192,13 @@ def _public_fields(event_class: type) -> tuple[str, ...]:
 def public_step(event: CaseEvent) -> Step:
     """The event as a step (like ``domain.case.aggregate.step_of``) without personal data."""
     return Step(
-        version=event.originator_version, kind=type(event).__name__,
-        occurred_on=event.occurred_on, recorded_at=event.timestamp,
-        officer_id=event.officer_id, agency=event.agency, legal_basis=event.legal_basis,
+        version=event.originator_version,
+        kind=type(event).__name__,
+        occurred_on=event.occurred_on,
+        recorded_at=event.timestamp,
+        officer_id=event.officer_id,
+        agency=event.agency,
+        legal_basis=event.legal_basis,
         data=MappingProxyType({n: getattr(event, n) for n in _public_fields(type(event))}),
     )
 
@@ -208,24 +212,34 @@ def corrected(target: Step, field: str, new_value: Any) -> Step:
 
 def _step_row(case_id: str, step: Step) -> dict[str, Any]:
     return {
-        "case_id": case_id, "version": step.version, "kind": step.kind,
-        "occurred_on": step.occurred_on, "recorded_at": step.recorded_at.isoformat(),
-        "officer_id": step.officer_id, "agency": step.agency, "legal_basis": step.legal_basis,
+        "case_id": case_id,
+        "version": step.version,
+        "kind": step.kind,
+        "occurred_on": step.occurred_on,
+        "recorded_at": step.recorded_at.isoformat(),
+        "officer_id": step.officer_id,
+        "agency": step.agency,
+        "legal_basis": step.legal_basis,
         "data": json.dumps(dict(step.data), sort_keys=True, default=_json_default),
     }
 
 
 def _step_from_row(row: Any) -> Step:
     return Step(
-        version=row.version, kind=row.kind, occurred_on=row.occurred_on,
-        recorded_at=datetime.fromisoformat(row.recorded_at), officer_id=row.officer_id,
-        agency=row.agency, legal_basis=row.legal_basis,
+        version=row.version,
+        kind=row.kind,
+        occurred_on=row.occurred_on,
+        recorded_at=datetime.fromisoformat(row.recorded_at),
+        officer_id=row.officer_id,
+        agency=row.agency,
+        legal_basis=row.legal_basis,
         data=MappingProxyType(json.loads(row.data)),
     )
 
 
-def load_steps(session: Session, case_ids: Sequence[str],
-               kinds: Sequence[str] | None = None) -> dict[str, dict[int, Step]]:
+def load_steps(
+    session: Session, case_ids: Sequence[str], kinds: Sequence[str] | None = None
+) -> dict[str, dict[int, Step]]:
     """The stored steps of these cases (only steps of ``kinds`` when given), by version."""
     steps: dict[str, dict[int, Step]] = {c: {} for c in case_ids}
     for start in range(0, len(case_ids), QUERY_CHUNK_CASES):
@@ -247,8 +261,9 @@ def unit_columns(unit_map: str | None, unit_code: str | None) -> dict[str, str |
 
 
 @lru_cache(maxsize=UNIT_CACHE_ENTRIES)
-def _unit_columns(unit_map: str | None,
-                  unit_code: str | None) -> tuple[tuple[str, str | None], ...]:
+def _unit_columns(
+    unit_map: str | None, unit_code: str | None
+) -> tuple[tuple[str, str | None], ...]:
     cols: dict[str, str | None] = dict.fromkeys(
         ("old_province", "old_district", "old_commune", "new_province", "new_commune")
     )
@@ -326,19 +341,36 @@ def status_rows(case_id: str, status: CaseStatus) -> dict[str, list[dict[str, An
     return {
         "case_status": [row],
         "case_support": [
-            {"case_id": case_id, "version": s.version, "occurred_on": s.occurred_on,
-             "support_type": s.support_type, "amount_vnd": s.amount_vnd,
-             "period_days": s.period_days, "provider_agency": s.provider_agency}
+            {
+                "case_id": case_id,
+                "version": s.version,
+                "occurred_on": s.occurred_on,
+                "support_type": s.support_type,
+                "amount_vnd": s.amount_vnd,
+                "period_days": s.period_days,
+                "provider_agency": s.provider_agency,
+            }
             for s in status.supports
         ],
         "case_protection": [
-            {"case_id": case_id, "version": p.version, "occurred_on": p.occurred_on,
-             "protected": p.protected, "relationship": p.relationship, "measure": p.measure}
+            {
+                "case_id": case_id,
+                "version": p.version,
+                "occurred_on": p.occurred_on,
+                "protected": p.protected,
+                "relationship": p.relationship,
+                "measure": p.measure,
+            }
             for p in status.protections
         ],
         "case_shelter": [
-            {"case_id": case_id, "seq": i, "admitted_on": s.admitted_on,
-             "discharged_on": s.discharged_on, "facility": s.facility}
+            {
+                "case_id": case_id,
+                "seq": i,
+                "admitted_on": s.admitted_on,
+                "discharged_on": s.discharged_on,
+                "facility": s.facility,
+            }
             for i, s in enumerate(status.shelter_stays, start=1)
         ],
     }
@@ -350,7 +382,8 @@ class CaseStatusProjection:
     name = NAME
     metadata = metadata
     topics: tuple[str, ...] = tuple(
-        cls.TOPIC for cls in vars(Case).values()
+        cls.TOPIC
+        for cls in vars(Case).values()
         if isinstance(cls, type) and issubclass(cls, CaseEvent) and cls is not Case.Created
     )
 
@@ -412,16 +445,21 @@ class CaseStatusProjection:
         for start in range(0, len(cached), QUERY_CHUNK_CASES):
             chunk = cached[start : start + QUERY_CHUNK_CASES]
             query = select(case_status.c.case_id, case_status.c.last_version).where(
-                case_status.c.case_id.in_(chunk))
+                case_status.c.case_id.in_(chunk)
+            )
             stored.update({row.case_id: row.last_version for row in session.execute(query)})
-        steps = {c: self._cache[c] for c in cached
-                 if self._cache[c] and stored.get(c) == max(self._cache[c])}
+        steps = {
+            c: self._cache[c]
+            for c in cached
+            if self._cache[c] and stored.get(c) == max(self._cache[c])
+        }
         steps.update(load_steps(session, [c for c in case_ids if c not in steps]))
         return steps
 
     @staticmethod
-    def _replace_derived(session: Session, touched: list[str],
-                         steps: dict[str, dict[int, Step]]) -> None:
+    def _replace_derived(
+        session: Session, touched: list[str], steps: dict[str, dict[int, Step]]
+    ) -> None:
         for start in range(0, len(touched), QUERY_CHUNK_CASES):
             chunk = touched[start : start + QUERY_CHUNK_CASES]
             for table in _DERIVED:

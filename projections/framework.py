@@ -99,8 +99,9 @@ def create_tables(engine: Engine, projections: Iterable[Projection]) -> None:
         projection.metadata.create_all(engine)
 
 
-def position_of(session: Session, name: str, source: str = NOTIFICATION_LOG_SOURCE,
-                partition: int = 0) -> int:
+def position_of(
+    session: Session, name: str, source: str = NOTIFICATION_LOG_SOURCE, partition: int = 0
+) -> int:
     """The last position applied by ``name`` in ``(source, partition)``; 0 when none."""
     value = session.execute(
         select(projection_positions.c.position).where(
@@ -126,14 +127,17 @@ def _record_position(session: Session, name: str, reached: Position) -> None:
     if updated.rowcount == 0:  # type: ignore[attr-defined]
         session.execute(
             projection_positions.insert().values(
-                name=name, source=reached.source, partition=reached.partition,
+                name=name,
+                source=reached.source,
+                partition=reached.partition,
                 position=reached.position,
             )
         )
 
 
-def apply_batch(session: Session, projection: Projection, events: Sequence[Any],
-                reached: Position) -> bool:
+def apply_batch(
+    session: Session, projection: Projection, events: Sequence[Any], reached: Position
+) -> bool:
     """Apply ``events`` and record ``reached``, both in ``session``'s open transaction.
 
     Idempotent for redelivery: when the projection has already recorded a position at or
@@ -189,9 +193,14 @@ class InProcessRunner:
     and applies them to every projection still behind, in one transaction per batch.
     """
 
-    def __init__(self, app: Any, engine: Engine, projections: Sequence[Projection],
-                 batch_size: int = BATCH_SIZE_EVENTS,
-                 accept: Callable[[Any], bool] | None = None) -> None:
+    def __init__(
+        self,
+        app: Any,
+        engine: Engine,
+        projections: Sequence[Projection],
+        batch_size: int = BATCH_SIZE_EVENTS,
+        accept: Callable[[Any], bool] | None = None,
+    ) -> None:
         assert projections, "a runner needs at least one projection"
         assert len({p.name for p in projections}) == len(projections), "names are unique"
         assert 1 <= batch_size <= 100_000
@@ -233,8 +242,9 @@ class InProcessRunner:
                     continue
                 wanted = set(projection.topics)
                 events = [e for nid, topic, e in decoded if nid > done and topic in wanted]
-                apply_batch(session, projection, events,
-                            Position(NOTIFICATION_LOG_SOURCE, 0, reached))
+                apply_batch(
+                    session, projection, events, Position(NOTIFICATION_LOG_SOURCE, 0, reached)
+                )
         return len(page)
 
     def run(self, progress: ProgressCallback | None = None) -> int:
@@ -251,4 +261,3 @@ class InProcessRunner:
         PostgreSQL ids can have gaps)."""
         head = self.app.max_position()
         return {name: max(0, head - pos) for name, pos in self.positions().items()}
-

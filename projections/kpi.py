@@ -68,8 +68,9 @@ class Kpi:
         return f"{percent:.1f}% ({self.numerator}/{self.denominator})"
 
 
-def compute_kpis(engine: Engine, admin_map: AdminMap, unit_code: str, today: date,
-                 year: int | None = None) -> list[Kpi]:
+def compute_kpis(
+    engine: Engine, admin_map: AdminMap, unit_code: str, today: date, year: int | None = None
+) -> list[Kpi]:
     unit = resolve_unit(admin_map, unit_code)
     query = select(case_status).where(unit_filter(case_status, admin_map, unit))
     if year is not None:
@@ -82,8 +83,11 @@ def compute_kpis(engine: Engine, admin_map: AdminMap, unit_code: str, today: dat
             received += 1
             verified += c.verification_outcome is not None
             late = (c.procedures_overdue_days or 0) > 0
-            still_open = c.verified_on is None and c.procedures_due_on is not None \
+            still_open = (
+                c.verified_on is None
+                and c.procedures_due_on is not None
                 and c.procedures_due_on < today
+            )
             overdue += late or still_open
             overrun += c.essential_needs_overrun_days > 0
             if c.verification_outcome != "victim":
@@ -96,16 +100,35 @@ def compute_kpis(engine: Engine, admin_map: AdminMap, unit_code: str, today: dat
     full = Fraction(1)
     return [
         Kpi("verified", "Người được tiếp nhận đã được xác minh", verified, received, full),
-        Kpi("victims_supported", "Nạn nhân được tiếp cận dịch vụ hỗ trợ", supported, victims,
-            full),
-        Kpi("victims_essential_needs", "Nạn nhân được hỗ trợ nhu cầu thiết yếu", essential,
-            victims, full),
-        Kpi("protection_given", "Nạn nhân, người thân thích cần bảo vệ được bảo vệ", protected,
-            needing, full),
-        Kpi("procedures_overdue", "Hồ sơ quá hạn thủ tục tiếp nhận (15 ngày)", overdue, None,
-            Fraction(0)),
-        Kpi("essential_needs_overrun", "Hỗ trợ nhu cầu thiết yếu vượt thời hạn", overrun, None,
-            Fraction(0)),
+        Kpi("victims_supported", "Nạn nhân được tiếp cận dịch vụ hỗ trợ", supported, victims, full),
+        Kpi(
+            "victims_essential_needs",
+            "Nạn nhân được hỗ trợ nhu cầu thiết yếu",
+            essential,
+            victims,
+            full,
+        ),
+        Kpi(
+            "protection_given",
+            "Nạn nhân, người thân thích cần bảo vệ được bảo vệ",
+            protected,
+            needing,
+            full,
+        ),
+        Kpi(
+            "procedures_overdue",
+            "Hồ sơ quá hạn thủ tục tiếp nhận (15 ngày)",
+            overdue,
+            None,
+            Fraction(0),
+        ),
+        Kpi(
+            "essential_needs_overrun",
+            "Hỗ trợ nhu cầu thiết yếu vượt thời hạn",
+            overrun,
+            None,
+            Fraction(0),
+        ),
     ]
 
 

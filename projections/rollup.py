@@ -62,18 +62,41 @@ from projections.case_status import case_protection, case_shelter, case_status, 
 #: Years a rollup may span (the form has one column per year).
 MAX_YEARS = 30
 
-DESTINATION_ROWS = {"CN": "china", "LA": "laos", "KH": "cambodia", "TH": "thailand",
-                    "MY": "malaysia", "GB": "uk", "RU": "russia"}
-SHELTER_SUPPORT_ROWS = ("essential_needs", "medical_care", "psychological_counselling",
-                        "legal_aid")
-REINTEGRATION_SUPPORTS = ("schooling", "vocational_training", "job_finding", "loan",
-                          "hardship_allowance")
-REINTEGRATION_ROWS = {"legal_aid": "a", "schooling": "b", "vocational_training": "c",
-                      "job_finding": "d", "loan": "e", "hardship_allowance": "g"}
-ACTIVITY_ROWS = {"II.1": "documents", "II.2.sessions": "sessions",
-                 "II.2.participants": "participants", "II.2.pano": "billboards",
-                 "II.2.posters": "posters", "II.2.leaflets": "leaflets",
-                 "II.3.courses": "courses", "II.3.trainees": "trainees"}
+DESTINATION_ROWS = {
+    "CN": "china",
+    "LA": "laos",
+    "KH": "cambodia",
+    "TH": "thailand",
+    "MY": "malaysia",
+    "GB": "uk",
+    "RU": "russia",
+}
+SHELTER_SUPPORT_ROWS = ("essential_needs", "medical_care", "psychological_counselling", "legal_aid")
+REINTEGRATION_SUPPORTS = (
+    "schooling",
+    "vocational_training",
+    "job_finding",
+    "loan",
+    "hardship_allowance",
+)
+REINTEGRATION_ROWS = {
+    "legal_aid": "a",
+    "schooling": "b",
+    "vocational_training": "c",
+    "job_finding": "d",
+    "loan": "e",
+    "hardship_allowance": "g",
+}
+ACTIVITY_ROWS = {
+    "II.1": "documents",
+    "II.2.sessions": "sessions",
+    "II.2.participants": "participants",
+    "II.2.pano": "billboards",
+    "II.2.posters": "posters",
+    "II.2.leaflets": "leaflets",
+    "II.3.courses": "courses",
+    "II.3.trainees": "trainees",
+}
 assert set(ACTIVITY_ROWS.values()) == set(COUNTS)
 
 
@@ -90,8 +113,10 @@ class Rollup:
         return sum(self.values[row_id].values())
 
     def rows(self) -> list[tuple[FormRow, list[int], int]]:
-        return [(r, [self.values[r.row_id][y] for y in self.years], self.total(r.row_id))
-                for r in form_rows()]
+        return [
+            (r, [self.values[r.row_id][y] for y in self.years], self.total(r.row_id))
+            for r in form_rows()
+        ]
 
 
 def parse_years(text: str) -> tuple[int, ...]:
@@ -100,11 +125,17 @@ def parse_years(text: str) -> tuple[int, ...]:
     try:
         first, last = int(head), int(tail or head)
     except ValueError:
-        raise InvalidInput("--years", f"{text!r} is not a year or range",
-                           hint="e.g. --years 2016-2020 or --years 2024") from None
+        raise InvalidInput(
+            "--years",
+            f"{text!r} is not a year or range",
+            hint="e.g. --years 2016-2020 or --years 2024",
+        ) from None
     if not (2012 <= first <= last <= 2100 and last - first < MAX_YEARS):
-        raise InvalidInput("--years", f"{text!r} is not a range of at most {MAX_YEARS} years"
-                           " from 2012", hint="e.g. --years 2016-2020")
+        raise InvalidInput(
+            "--years",
+            f"{text!r} is not a range of at most {MAX_YEARS} years from 2012",
+            hint="e.g. --years 2016-2020",
+        )
     return tuple(range(first, last + 1))
 
 
@@ -121,8 +152,7 @@ def resolve_unit(admin_map: AdminMap, code: str) -> Unit:
 
 
 def _status(row: Any) -> CaseStatus:
-    return CaseStatus(case_id=UUID(row.case_id), birth_year=row.birth_year,
-                      age_band=row.age_band)
+    return CaseStatus(case_id=UUID(row.case_id), birth_year=row.birth_year, age_band=row.age_band)
 
 
 def _in_years(day: date | None, years: Sequence[int]) -> bool:
@@ -152,8 +182,9 @@ class _Counter:
         return out
 
 
-def compute_rollup(engine: Engine, admin_map: AdminMap, unit_code: str,
-                   years: Sequence[int]) -> Rollup:
+def compute_rollup(
+    engine: Engine, admin_map: AdminMap, unit_code: str, years: Sequence[int]
+) -> Rollup:
     """The form for ``unit_code`` on ``admin_map`` over ``years``, from the projections."""
     unit = resolve_unit(admin_map, unit_code)
     years = tuple(sorted(years))
@@ -185,8 +216,7 @@ def _count_cases(counter: _Counter, cases: Iterable[Any], years: Sequence[int]) 
         counter.person("I.2", y, who)
         _count_sex_age(counter, "I.2.a", c, c.received_on, who)
         if c.ethnicity in ("kinh", "other"):
-            counter.person("I.2.b.kinh" if c.ethnicity == "kinh" else "I.2.b.other_ethnic",
-                           y, who)
+            counter.person("I.2.b.kinh" if c.ethnicity == "kinh" else "I.2.b.other_ethnic", y, who)
         if c.nationality is not None and c.nationality != "VN":
             counter.person("I.2.c.foreigner", y, who)
         if c.scope == "domestic":
@@ -220,8 +250,9 @@ def _facts(session: Session, table: Table, cases: dict[str, Any]) -> list[Any]:
     return rows
 
 
-def _count_protection(counter: _Counter, session: Session, cases: dict[str, Any],
-                      years: Sequence[int]) -> None:
+def _count_protection(
+    counter: _Counter, session: Session, cases: dict[str, Any], years: Sequence[int]
+) -> None:
     first: dict[tuple[str, str], date] = {}
     for p in _facts(session, case_protection, cases):
         person = (p.case_id, "victim" if p.protected == "victim" else f"rel:{p.relationship}")
@@ -232,8 +263,9 @@ def _count_protection(counter: _Counter, session: Session, cases: dict[str, Any]
             counter.person("I.3", day.year, person)
 
 
-def _count_support(counter: _Counter, session: Session, cases: dict[str, Any],
-                   years: Sequence[int]) -> None:
+def _count_support(
+    counter: _Counter, session: Session, cases: dict[str, Any], years: Sequence[int]
+) -> None:
     supported: dict[tuple[str, int], set[str]] = defaultdict(set)  # (case, year) -> types
     for s in _facts(session, case_support, cases):
         if not _in_years(s.occurred_on, years):
@@ -271,8 +303,9 @@ def _count_support(counter: _Counter, session: Session, cases: dict[str, Any],
                     counter.person(f"II.4.4.{letter}.{support_type}", y, case_id)
 
 
-def _count_activities(counter: _Counter, session: Session, admin_map: AdminMap, unit: Unit,
-                      years: Sequence[int]) -> None:
+def _count_activities(
+    counter: _Counter, session: Session, admin_map: AdminMap, unit: Unit, years: Sequence[int]
+) -> None:
     query = select(activity_fact).where(
         unit_filter(activity_fact, admin_map, unit), activity_fact.c.withdrawn.is_(False)
     )

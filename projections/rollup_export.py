@@ -27,9 +27,15 @@ from projections.rollup import FormRow, Rollup
 FORMATS = ("text", "csv", "xlsx")
 DONG_PER_MILLION = 1_000_000
 
-UNIT_VI = {"person": "Người", "document": "Văn bản", "session": "Buổi",
-           "attendance": "Lượt người", "item": "Cái", "course": "Cuộc",
-           "million_vnd": "Triệu đồng"}
+UNIT_VI = {
+    "person": "Người",
+    "document": "Văn bản",
+    "session": "Buổi",
+    "attendance": "Lượt người",
+    "item": "Cái",
+    "course": "Cuộc",
+    "million_vnd": "Triệu đồng",
+}
 
 #: Headings the paper form shows before a row: (stt, heading).
 HEADINGS: dict[str, tuple[str, str]] = {
@@ -45,12 +51,22 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "II.4.1": ("4", "Kết quả công tác hỗ trợ nạn nhân"),
     "II.4.3.a.male": ("a.", "Giới tính, độ tuổi"),
     "II.4.3.b.essential_needs": (
-        "b.", "Được hưởng các dịch vụ hỗ trợ trong thời gian tại cơ sở trợ giúp xã hội/cơ sở"
-        " hỗ trợ nạn nhân"),
+        "b.",
+        "Được hưởng các dịch vụ hỗ trợ trong thời gian tại cơ sở trợ giúp xã hội/cơ sở"
+        " hỗ trợ nạn nhân",
+    ),
 }
 #: Rows shown as items under a heading ("- Nam"), not with their own STT.
-_GROUPED_PREFIXES = ("I.2.a.", "I.2.b.", "I.2.d.", "I.2.e.", "II.2.", "II.3.", "II.4.3.a.",
-                     "II.4.3.b.")
+_GROUPED_PREFIXES = (
+    "I.2.a.",
+    "I.2.b.",
+    "I.2.d.",
+    "I.2.e.",
+    "II.2.",
+    "II.3.",
+    "II.4.3.a.",
+    "II.4.3.b.",
+)
 
 
 def money(row: FormRow, value: int) -> int | Decimal:
@@ -82,16 +98,21 @@ def _label(row: FormRow) -> tuple[str, str]:
 
 def title_lines(rollup: Rollup, known_at: datetime | None) -> list[str]:
     years = f"{rollup.years[0]}-{rollup.years[-1]}"
-    map_name = "bản đồ hành chính cũ (63 tỉnh)" if rollup.admin_map is AdminMap.OLD \
+    map_name = (
+        "bản đồ hành chính cũ (63 tỉnh)"
+        if rollup.admin_map is AdminMap.OLD
         else "bản đồ hành chính 2025 (34 tỉnh)"
+    )
     lines = [
         "BIỂU TỔNG HỢP SỐ LIỆU",
         f"Đơn vị: {rollup.unit.name} (mã {rollup.unit.code}, {map_name})",
         f"Giai đoạn {years}; số liệu theo ngày xảy ra (ngày nghiệp vụ)",
     ]
     if known_at is not None:
-        lines.append("Theo dữ liệu đã ghi nhận đến "
-                     f"{known_at.astimezone(VIETNAM_TZ).isoformat(timespec='seconds')}")
+        lines.append(
+            "Theo dữ liệu đã ghi nhận đến "
+            f"{known_at.astimezone(VIETNAM_TZ).isoformat(timespec='seconds')}"
+        )
     return lines
 
 
@@ -100,12 +121,31 @@ def to_csv(rollup: Rollup) -> str:
     (``y2016``…) and ``total``; money rows in million VND as exact decimals."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["unit_map", "unit_code", "row_id", "stt", "label_vi", "unit",
-                     *(f"y{y}" for y in rollup.years), "total"])
+    writer.writerow(
+        [
+            "unit_map",
+            "unit_code",
+            "row_id",
+            "stt",
+            "label_vi",
+            "unit",
+            *(f"y{y}" for y in rollup.years),
+            "total",
+        ]
+    )
     for row, values, total in rollup.rows():
-        writer.writerow([rollup.admin_map.value, rollup.unit.code, row.row_id, row.stt,
-                         row.label_vi, row.unit,
-                         *(cell_text(row, v) for v in values), cell_text(row, total)])
+        writer.writerow(
+            [
+                rollup.admin_map.value,
+                rollup.unit.code,
+                row.row_id,
+                row.stt,
+                row.label_vi,
+                row.unit,
+                *(cell_text(row, v) for v in values),
+                cell_text(row, total),
+            ]
+        )
     return out.getvalue()
 
 
@@ -118,14 +158,24 @@ def to_text(rollup: Rollup, known_at: datetime | None = None) -> str:
             stt, heading = HEADINGS[row.row_id]
             body.append([stt, heading, "", *([""] * len(rollup.years)), ""])
         stt, label = _label(row)
-        body.append([stt, label, UNIT_VI[row.unit],
-                     *(cell_text(row, v) for v in values), cell_text(row, total)])
+        body.append(
+            [
+                stt,
+                label,
+                UNIT_VI[row.unit],
+                *(cell_text(row, v) for v in values),
+                cell_text(row, total),
+            ]
+        )
     widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
     widths[1] = min(widths[1], 70)
 
     def fmt(cells: list[str]) -> str:
-        parts = [cells[0].ljust(widths[0]), cells[1][: widths[1]].ljust(widths[1]),
-                 cells[2].ljust(widths[2])]
+        parts = [
+            cells[0].ljust(widths[0]),
+            cells[1][: widths[1]].ljust(widths[1]),
+            cells[2].ljust(widths[2]),
+        ]
         parts += [c.rjust(w) for c, w in zip(cells[3:], widths[3:], strict=True)]
         return "  ".join(parts).rstrip()
 
@@ -143,15 +193,21 @@ def to_xlsx(rollup: Rollup, path: Path, known_at: datetime | None = None) -> Non
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     row_no = 1
     for i, line in enumerate(title_lines(rollup, known_at)):
-        ws.cell(row=row_no, column=1, value=line).font = Font(bold=i == 0, size=14 if i == 0
-                                                              else 11)
+        ws.cell(row=row_no, column=1, value=line).font = Font(
+            bold=i == 0, size=14 if i == 0 else 11
+        )
         ws.merge_cells(start_row=row_no, start_column=1, end_row=row_no, end_column=ncols)
         ws.cell(row=row_no, column=1).alignment = Alignment(horizontal="center")
         row_no += 1
     row_no += 1
     years = f"{rollup.years[0]}-{rollup.years[-1]}"
-    header = ["STT", "Nội dung", "Đơn vị tính", *(f"Năm {y}" for y in rollup.years),
-              f"Tổng giai đoạn {years}"]
+    header = [
+        "STT",
+        "Nội dung",
+        "Đơn vị tính",
+        *(f"Năm {y}" for y in rollup.years),
+        f"Tổng giai đoạn {years}",
+    ]
     for col, text in enumerate(header, start=1):
         cell = ws.cell(row=row_no, column=col, value=text)
         cell.font = bold
@@ -167,8 +223,7 @@ def to_xlsx(rollup: Rollup, path: Path, known_at: datetime | None = None) -> Non
             ws.cell(row=row_no, column=2, value=heading).font = bold
             row_no += 1
         stt, label = _label(row)
-        cells = [stt, label, UNIT_VI[row.unit], *(money(row, v) for v in values),
-                 money(row, total)]
+        cells = [stt, label, UNIT_VI[row.unit], *(money(row, v) for v in values), money(row, total)]
         for col, value in enumerate(cells, start=1):
             cell = ws.cell(row=row_no, column=col, value=value)
             cell.border = border

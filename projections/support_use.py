@@ -31,12 +31,17 @@ class SupportUse:
     amount_vnd: int
 
 
-def support_use(engine: Engine, admin_map: AdminMap, unit_code: str,
-                years: Sequence[int]) -> list[SupportUse]:
+def support_use(
+    engine: Engine, admin_map: AdminMap, unit_code: str, years: Sequence[int]
+) -> list[SupportUse]:
     unit = resolve_unit(admin_map, unit_code)
     query = (
-        select(case_support.c.case_id, case_support.c.occurred_on,
-               case_support.c.support_type, case_support.c.amount_vnd)
+        select(
+            case_support.c.case_id,
+            case_support.c.occurred_on,
+            case_support.c.support_type,
+            case_support.c.amount_vnd,
+        )
         .join(case_status, case_status.c.case_id == case_support.c.case_id)
         .where(unit_filter(case_status, admin_map, unit))
     )
@@ -52,5 +57,7 @@ def support_use(engine: Engine, admin_map: AdminMap, unit_code: str,
             supports[key] += 1
             persons[key].add(row.case_id)
             amounts[key] += row.amount_vnd or 0
-    return [SupportUse(t, y, supports[(t, y)], len(persons[(t, y)]), amounts[(t, y)])
-            for t, y in sorted(supports)]
+    return [
+        SupportUse(t, y, supports[(t, y)], len(persons[(t, y)]), amounts[(t, y)])
+        for t, y in sorted(supports)
+    ]

@@ -80,8 +80,7 @@ def make_offline(root: Path) -> int:
         local_css = f'<link rel="stylesheet" href="{up}/static/styles/socai_offline.css">'
         text = text.replace("</head>", f"{local_css}\n</head>", 1)
         if page.parent == root and page.name == "index.html":
-            text = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + _index_list(root), text,
-                          count=1)
+            text = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + _index_list(root), text, count=1)
         remaining = _LOADS_REMOTE.search(text)
         assert remaining is None, f"{page} still loads {remaining.group(0)!r}"
         page.write_text(text, "utf-8")

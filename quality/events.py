@@ -46,14 +46,22 @@ def table_from_figures(
                 value / DONG_PER_MILLION if row.is_money and money_in_dong else float(value)
             )
         total = math.fsum(cells.values())
-        records.append({"unit_map": unit.map.value, "unit_code": unit.code,
-                        "unit_level": unit.level.value, "row_id": row.row_id, **cells,
-                        TOTAL_COLUMN: total})
+        records.append(
+            {
+                "unit_map": unit.map.value,
+                "unit_code": unit.code,
+                "unit_level": unit.level.value,
+                "row_id": row.row_id,
+                **cells,
+                TOTAL_COLUMN: total,
+            }
+        )
     return normalise(pd.DataFrame(records))
 
 
-def computed_rollups(projections_engine: Any, units: Sequence[tuple[str, str]],
-                     years: Sequence[int]) -> pd.DataFrame:
+def computed_rollups(
+    projections_engine: Any, units: Sequence[tuple[str, str]], years: Sequence[int]
+) -> pd.DataFrame:
     """The rollups computed from events for ``units`` = [(map, code)...] over ``years``.
 
     ``projections_engine`` is the SQLAlchemy engine of the projection tables (infra opens it).

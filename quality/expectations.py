@@ -39,8 +39,14 @@ from great_expectations.expectations.metrics.map_metric_provider import (
 )
 from great_expectations.expectations.registry import get_expectation_impl
 
-_DOMAIN_KEYS = ("batch_id", "table", "column_list", "row_condition", "condition_parser",
-                "ignore_row_if")
+_DOMAIN_KEYS = (
+    "batch_id",
+    "table",
+    "column_list",
+    "row_condition",
+    "condition_parser",
+    "ignore_row_if",
+)
 
 
 # -- whole = sum of parts --------------------------------------------------------------------
@@ -124,8 +130,10 @@ class _ParentEqualsSumOfChildren(MulticolumnMapMetricProvider):
         kids, parents = table.alias("socai_children"), table.alias("socai_parents")
         aggregates = []
         for i, v in enumerate(values):
-            aggregates += [sa.func.sum(kids.c[v]).label(f"socai_total_{i}"),
-                           sa.func.count(kids.c[v]).label(f"socai_filled_{i}")]
+            aggregates += [
+                sa.func.sum(kids.c[v]).label(f"socai_total_{i}"),
+                sa.func.count(kids.c[v]).label(f"socai_filled_{i}"),
+            ]
         groups = (
             sa.select(
                 *(kids.c[m] for m in match),
@@ -141,10 +149,12 @@ class _ParentEqualsSumOfChildren(MulticolumnMapMetricProvider):
         for i, v in enumerate(values):
             own, total = parents.c[v], groups.c[f"socai_total_{i}"]
             filled = groups.c[f"socai_filled_{i}"]
-            agrees.append(sa.or_(
-                sa.and_(own.is_(None), filled == 0),
-                sa.and_(own.isnot(None), filled == groups.c.socai_n, own == total),
-            ))
+            agrees.append(
+                sa.or_(
+                    sa.and_(own.is_(None), filled == 0),
+                    sa.and_(own.isnot(None), filled == groups.c.socai_n, own == total),
+                )
+            )
         on = [parents.c[unit] == groups.c.socai_parent]
         on += [parents.c[m] == groups.c[m] for m in match]
         wrong = (
@@ -215,9 +225,9 @@ class _ValuesAreCounts(MulticolumnMapMetricProvider):
 
     @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(cls, column_list: list[Any], **kwargs: Any) -> Any:
-        return sa.and_(*(
-            sa.or_(c.is_(None), sa.and_(c >= 0, c == sa.func.round(c))) for c in column_list
-        ))
+        return sa.and_(
+            *(sa.or_(c.is_(None), sa.and_(c >= 0, c == sa.func.round(c))) for c in column_list)
+        )
 
 
 class ExpectColumnsToHoldCounts(MulticolumnMapExpectation):

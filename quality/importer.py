@@ -120,8 +120,9 @@ def read_rollup(path: Path, unit: str | None = None) -> pd.DataFrame:
 def _with_unit(frame: pd.DataFrame, unit: str | None, source: str) -> pd.DataFrame:
     if unit is not None:
         unit_map, code, level = parse_unit(unit)
-        frame = frame.drop(columns=[c for c in ("unit_map", "unit_code", "unit_level")
-                                    if c in frame.columns])
+        frame = frame.drop(
+            columns=[c for c in ("unit_map", "unit_code", "unit_level") if c in frame.columns]
+        )
         frame.insert(0, "unit_map", unit_map)
         frame.insert(1, "unit_code", code)
         frame.insert(2, "unit_level", level)
@@ -135,11 +136,13 @@ def _with_unit(frame: pd.DataFrame, unit: str | None, source: str) -> pd.DataFra
     frame = frame.copy()
     maps = {m: AdminMap.parse(m).value for m in frame["unit_map"].unique()}
     frame["unit_map"] = frame["unit_map"].map(maps)
-    frame["unit_code"] = frame["unit_code"].map({c: str(c).strip()
-                                                 for c in frame["unit_code"].unique()})
+    frame["unit_code"] = frame["unit_code"].map(
+        {c: str(c).strip() for c in frame["unit_code"].unique()}
+    )
     pairs = frame[["unit_map", "unit_code"]].drop_duplicates()
-    pairs["unit_level"] = [directory.require(AdminMap(m), c).level.value
-                           for m, c in pairs.itertuples(index=False)]
+    pairs["unit_level"] = [
+        directory.require(AdminMap(m), c).level.value for m, c in pairs.itertuples(index=False)
+    ]
     frame = frame.drop(columns=["unit_level"], errors="ignore")
     return frame.merge(pairs, on=["unit_map", "unit_code"], how="left", validate="many_to_one")
 
@@ -219,8 +222,11 @@ def _read_xlsx(path: Path, unit: str | None) -> pd.DataFrame:
     # the header block: the STT row and the rows under it whose label cell is empty (merged
     # "Nội dung" cells); the first row with a label (numbering, a heading, data) ends it
     end = header + 1
-    while (end < min(len(rows), header + HEADER_ROWS_MAX) and stt_col + 1 < len(rows[end])
-           and not _norm(rows[end][stt_col + 1])):
+    while (
+        end < min(len(rows), header + HEADER_ROWS_MAX)
+        and stt_col + 1 < len(rows[end])
+        and not _norm(rows[end][stt_col + 1])
+    ):
         end += 1
     columns = _header_columns(rows[header:end], stt_col)
     if not columns["years"] or columns["total"] is None:
@@ -229,8 +235,9 @@ def _read_xlsx(path: Path, unit: str | None) -> pd.DataFrame:
             hint="the header names each year (2016, 2017...) and the total (Tổng cộng)",
         )
     if unit is None:
-        unit = next((ref for r in rows[:header] for v in r if v and (ref := _unit_ref(str(v)))),
-                    None)
+        unit = next(
+            (ref for r in rows[:header] for v in r if v and (ref := _unit_ref(str(v)))), None
+        )
         if unit is None:
             raise NotARollup(
                 f"{where} does not say which unit it reports",
@@ -270,8 +277,14 @@ def _header_columns(block: list[list[Any]], stt_col: int) -> dict[str, Any]:
     label = stt_col + 1
     if row_id == label:
         label += 1
-    return {"stt": stt_col, "label": label, "row_id": row_id, "years": years, "total": total,
-            "depth": depth}
+    return {
+        "stt": stt_col,
+        "label": label,
+        "row_id": row_id,
+        "years": years,
+        "total": total,
+        "depth": depth,
+    }
 
 
 def _data_rows(
@@ -305,9 +318,14 @@ def _data_rows(
             row_id = given_id
         else:
             bare = _LABEL_PREFIX.sub("", label)
-            match = next((k for k in range(cursor, len(form))
-                          if label in (labels[k], short[k]) or bare in (labels[k], short[k])),
-                         None)
+            match = next(
+                (
+                    k
+                    for k in range(cursor, len(form))
+                    if label in (labels[k], short[k]) or bare in (labels[k], short[k])
+                ),
+                None,
+            )
             if match is None:
                 if filled:
                     raise NotARollup(

@@ -50,9 +50,15 @@ class Failure:
 
     def as_dict(self) -> dict[str, str]:
         return {
-            "unit_map": self.unit_map, "unit_code": self.unit_code, "unit_name": self.unit_name,
-            "row_id": self.row_id, "label_vi": self.label_vi, "year": self.year,
-            "rule": self.rule, "expected": self.expected, "actual": self.actual,
+            "unit_map": self.unit_map,
+            "unit_code": self.unit_code,
+            "unit_name": self.unit_name,
+            "row_id": self.row_id,
+            "label_vi": self.label_vi,
+            "year": self.year,
+            "rule": self.rule,
+            "expected": self.expected,
+            "actual": self.actual,
         }
 
 
@@ -103,10 +109,22 @@ class Explainer:
                 continue
             if blanks == 0 and not _blank(own[column]) and abs(own[column] - total) < 1e-9:
                 continue
-            expected = (f"{figure(total)} with {blanks} of {len(kids)} child units blank"
-                        if blanks else f"{figure(total)} (sum of {len(kids)} child units)")
-            failures.append(Failure(wanted[0], wanted[1], wanted[2], _year(column), check.rule,
-                                    expected, figure(own[column])))
+            expected = (
+                f"{figure(total)} with {blanks} of {len(kids)} child units blank"
+                if blanks
+                else f"{figure(total)} (sum of {len(kids)} child units)"
+            )
+            failures.append(
+                Failure(
+                    wanted[0],
+                    wanted[1],
+                    wanted[2],
+                    _year(column),
+                    check.rule,
+                    expected,
+                    figure(own[column]),
+                )
+            )
         assert failures, f"GX named {wanted} but no year differs from its children"
         return failures
 
@@ -116,8 +134,15 @@ class Explainer:
             row = self._row(check.frame, key)
             year = str(int(key["year"]))
             return [
-                Failure(str(key["unit_map"]), str(key["unit_code"]), ROW_OF_COLUMN[c], year,
-                        check.rule, "a whole number ≥ 0", figure(row[c]))
+                Failure(
+                    str(key["unit_map"]),
+                    str(key["unit_code"]),
+                    ROW_OF_COLUMN[c],
+                    year,
+                    check.rule,
+                    "a whole number ≥ 0",
+                    figure(row[c]),
+                )
                 for c in check.columns
                 if not _blank(row[c]) and (row[c] < 0 or not float(row[c]).is_integer())
             ]
@@ -140,11 +165,19 @@ class Explainer:
             else:
                 expected = figure(row[years].sum(min_count=1))
                 rule = check.rule
-            return Failure(unit_map, unit_code, str(key["row_id"]), TOTAL_YEAR, rule, expected,
-                           figure(stated))
+            return Failure(
+                unit_map, unit_code, str(key["row_id"]), TOTAL_YEAR, rule, expected, figure(stated)
+            )
         if check.kind == "reconcile":
-            return Failure(unit_map, unit_code, str(key["row_id"]), _year(c[0]), check.rule,
-                           figure(row[c[1]]), figure(row[c[0]]))
+            return Failure(
+                unit_map,
+                unit_code,
+                str(key["row_id"]),
+                _year(c[0]),
+                check.rule,
+                figure(row[c[1]]),
+                figure(row[c[0]]),
+            )
 
         year = str(int(key["year"]))
         if check.kind == "parts":
@@ -156,13 +189,20 @@ class Explainer:
             else:
                 expected = figure(row[list(parts)].sum(min_count=1))
                 rule = check.rule
-            return Failure(unit_map, unit_code, ROW_OF_COLUMN[whole], year, rule, expected,
-                           figure(row[whole]))
+            return Failure(
+                unit_map, unit_code, ROW_OF_COLUMN[whole], year, rule, expected, figure(row[whole])
+            )
         if check.kind in ("nesting", "bound"):
             larger, smaller = c
-            return Failure(unit_map, unit_code, ROW_OF_COLUMN[smaller], year, check.rule,
-                           f"≤ {figure(row[larger])} ({ROW_OF_COLUMN[larger]})",
-                           figure(row[smaller]))
+            return Failure(
+                unit_map,
+                unit_code,
+                ROW_OF_COLUMN[smaller],
+                year,
+                check.rule,
+                f"≤ {figure(row[larger])} ({ROW_OF_COLUMN[larger]})",
+                figure(row[smaller]),
+            )
         if check.kind == "money":
             persons, amount = c
             who = ROW_OF_COLUMN[persons]
@@ -170,9 +210,17 @@ class Explainer:
                 expected = f"0 or blank ({who} is {figure(row[persons])})"
             else:
                 expected = f"> 0 ({figure(row[persons])} persons in {who})"
-            return Failure(unit_map, unit_code, ROW_OF_COLUMN[amount], year, check.rule,
-                           expected, figure(row[amount]))
+            return Failure(
+                unit_map,
+                unit_code,
+                ROW_OF_COLUMN[amount],
+                year,
+                check.rule,
+                expected,
+                figure(row[amount]),
+            )
         if check.kind == "non_negative":
-            return Failure(unit_map, unit_code, ROW_OF_COLUMN[c[0]], year, check.rule, "≥ 0",
-                           figure(row[c[0]]))
+            return Failure(
+                unit_map, unit_code, ROW_OF_COLUMN[c[0]], year, check.rule, "≥ 0", figure(row[c[0]])
+            )
         raise AssertionError(f"unknown check kind {check.kind}")

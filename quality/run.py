@@ -78,14 +78,18 @@ def _write_sql(frames: dict[str, pd.DataFrame], url: str) -> Any:
             table = f"socai_quality_{name}"
             frame.to_sql(table, connection, if_exists="replace", index=False, chunksize=5000)
             if name == CELLS:  # the hierarchy check groups by parent and joins by unit
-                connection.execute(sa.text(
-                    f'CREATE INDEX "ix_{table}_parent" ON "{table}"'
-                    ' (unit_map, row_id, parent_code)'
-                ))
-                connection.execute(sa.text(
-                    f'CREATE UNIQUE INDEX "ix_{table}_unit" ON "{table}"'
-                    ' (unit_map, row_id, unit_code)'
-                ))
+                connection.execute(
+                    sa.text(
+                        f'CREATE INDEX "ix_{table}_parent" ON "{table}"'
+                        " (unit_map, row_id, parent_code)"
+                    )
+                )
+                connection.execute(
+                    sa.text(
+                        f'CREATE UNIQUE INDEX "ix_{table}_unit" ON "{table}"'
+                        " (unit_map, row_id, unit_code)"
+                    )
+                )
     return engine
 
 
@@ -159,16 +163,18 @@ def validate(
             definition = context.validation_definitions.add(
                 gx.ValidationDefinition(name=f"socai.rollup.{name}", data=batch, suite=suite)
             )
-            checkpoint = context.checkpoints.add(gx.Checkpoint(
-                name=f"socai.rollup.{name}",
-                validation_definitions=[definition],
-                actions=[UpdateDataDocsAction(name="docs")] if docs_dir is not None else [],
-                result_format={
-                    "result_format": "COMPLETE",
-                    "unexpected_index_column_names": list(FRAME_KEYS[name]),
-                    "return_unexpected_index_query": False,
-                },
-            ))
+            checkpoint = context.checkpoints.add(
+                gx.Checkpoint(
+                    name=f"socai.rollup.{name}",
+                    validation_definitions=[definition],
+                    actions=[UpdateDataDocsAction(name="docs")] if docs_dir is not None else [],
+                    result_format={
+                        "result_format": "COMPLETE",
+                        "unexpected_index_column_names": list(FRAME_KEYS[name]),
+                        "return_unexpected_index_query": False,
+                    },
+                )
+            )
             outcome = checkpoint.run(batch_parameters=parameters)
             report.expectations += require_complete(suite, checks)
             for validation in outcome.run_results.values():

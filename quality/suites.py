@@ -27,8 +27,17 @@ import quality.expectations as qx
 from domain.reference.rollup_form import BOUNDS, MONEY, NESTING, PARTS, form_rows
 from quality.frames import BY_YEAR, CELLS, EVENTS, RECONCILIATION, SUBMITTED, row_column
 
-KINDS = ("total", "hierarchy", "nesting", "parts", "bound", "money", "count", "non_negative",
-         "reconcile")
+KINDS = (
+    "total",
+    "hierarchy",
+    "nesting",
+    "parts",
+    "bound",
+    "money",
+    "count",
+    "non_negative",
+    "reconcile",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +65,15 @@ def _expectation(check: Check) -> Any:
         return qx.ExpectColumnToEqualSumOfColumns(column_list=c, meta=meta)
     if check.kind == "hierarchy":
         values = sum(1 for x in c if x.startswith("y"))
-        return qx.ExpectParentToEqualSumOfChildUnits(column_list=c, value_columns=values,
-                                                     meta=meta)
+        return qx.ExpectParentToEqualSumOfChildUnits(column_list=c, value_columns=values, meta=meta)
     if check.kind in ("nesting", "bound"):
         larger, smaller = c
         return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A=larger, column_B=smaller, or_equal=True,
-            ignore_row_if="either_value_is_missing", meta=meta,
+            column_A=larger,
+            column_B=smaller,
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta=meta,
         )
     if check.kind == "money":
         return qx.ExpectAmountToMatchPersons(column_list=c, meta=meta)
@@ -75,8 +86,14 @@ def _expectation(check: Check) -> Any:
 
 def cells_checks(years: list[str]) -> list[Check]:
     checks = [Check("total_equals_sum_of_years", "total", CELLS, ("total_stated", *years))]
-    checks.append(Check("children_sum_to_parent", "hierarchy", CELLS,
-                        ("unit_code", "parent_code", "unit_map", "row_id", *years)))
+    checks.append(
+        Check(
+            "children_sum_to_parent",
+            "hierarchy",
+            CELLS,
+            ("unit_code", "parent_code", "unit_map", "row_id", *years),
+        )
+    )
     return checks
 
 
@@ -109,8 +126,7 @@ def by_year_checks() -> list[Check]:
 
 def reconciliation_checks(years: list[str]) -> list[Check]:
     return [
-        Check("submitted_equals_events", "reconcile", RECONCILIATION,
-              (SUBMITTED + y, EVENTS + y))
+        Check("submitted_equals_events", "reconcile", RECONCILIATION, (SUBMITTED + y, EVENTS + y))
         for y in years
     ]
 

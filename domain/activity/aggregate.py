@@ -91,8 +91,9 @@ class Activity(Aggregate):
         self.withdrawn = False
 
     @classmethod
-    def record(cls, activity_id: UUID, command: ActivityCommand, actor: Actor,
-               recorded_at: datetime) -> Activity:
+    def record(
+        cls, activity_id: UUID, command: ActivityCommand, actor: Actor, recorded_at: datetime
+    ) -> Activity:
         kwargs = command.event_kwargs()
         kwargs.update(
             officer_id=actor.officer_id,
@@ -107,7 +108,11 @@ class Activity(Aggregate):
         if self.withdrawn:
             raise RuleViolation("already_withdrawn", f"activity {self.id} was already withdrawn")
         self.trigger_event(
-            self.Withdrawn, timestamp=recorded_at, occurred_on=command.occurred_on,
-            officer_id=actor.officer_id, agency=actor.agency,
-            legal_basis=command.legal_basis, reason=command.reason,
+            self.Withdrawn,
+            timestamp=recorded_at,
+            occurred_on=command.occurred_on,
+            officer_id=actor.officer_id,
+            agency=actor.agency,
+            legal_basis=command.legal_basis,
+            reason=command.reason,
         )

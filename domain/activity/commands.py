@@ -58,8 +58,9 @@ class ActivityCommand:
         allowed = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - allowed)
         if unknown:
-            raise InvalidInput(cls.__name__, f"unknown fields {unknown}",
-                               hint=f"allowed: {sorted(allowed)}")
+            raise InvalidInput(
+                cls.__name__, f"unknown fields {unknown}", hint=f"allowed: {sorted(allowed)}"
+            )
         values: dict[str, Any] = {}
         for f in fields(cls):
             raw = data.get(f.name)
@@ -82,11 +83,16 @@ class ActivityCommand:
 
     def check_date(self, today: date) -> None:
         if self.occurred_on > today:
-            raise RuleViolation("future_date", f"the activity is dated {self.occurred_on},"
-                                f" after today ({today})", hint="record it when it has happened")
+            raise RuleViolation(
+                "future_date",
+                f"the activity is dated {self.occurred_on}, after today ({today})",
+                hint="record it when it has happened",
+            )
         if self.occurred_on < EARLIEST_BUSINESS_DATE:
-            raise RuleViolation("too_early", f"the activity is dated {self.occurred_on},"
-                                f" before {EARLIEST_BUSINESS_DATE}")
+            raise RuleViolation(
+                "too_early",
+                f"the activity is dated {self.occurred_on}, before {EARLIEST_BUSINESS_DATE}",
+            )
 
     def event_kwargs(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -103,8 +109,7 @@ class IssueDirective(ActivityCommand):
 @dataclass(frozen=True)
 class HoldCommunicationSession(ActivityCommand):
     EVENT = "CommunicationSessionHeld"
-    LIMITS: ClassVar[dict[str, int]] = {"sessions": MAX_SESSIONS,
-                                        "participants": MAX_PARTICIPANTS}
+    LIMITS: ClassVar[dict[str, int]] = {"sessions": MAX_SESSIONS, "participants": MAX_PARTICIPANTS}
     participants: int = 0
     sessions: int = 1
     legal_basis: str | None = None
@@ -113,8 +118,11 @@ class HoldCommunicationSession(ActivityCommand):
 @dataclass(frozen=True)
 class DistributeMaterials(ActivityCommand):
     EVENT = "MaterialsDistributed"
-    LIMITS: ClassVar[dict[str, int]] = {"billboards": MAX_ITEMS, "posters": MAX_ITEMS,
-                                        "leaflets": MAX_ITEMS}
+    LIMITS: ClassVar[dict[str, int]] = {
+        "billboards": MAX_ITEMS,
+        "posters": MAX_ITEMS,
+        "leaflets": MAX_ITEMS,
+    }
     billboards: int = 0
     posters: int = 0
     leaflets: int = 0
@@ -123,8 +131,11 @@ class DistributeMaterials(ActivityCommand):
     def _check_unit(self) -> None:
         super()._check_unit()
         if self.billboards + self.posters + self.leaflets == 0:
-            raise InvalidInput("materials", "no billboards, posters or leaflets given",
-                               hint="pass --billboards, --posters and/or --leaflets")
+            raise InvalidInput(
+                "materials",
+                "no billboards, posters or leaflets given",
+                hint="pass --billboards, --posters and/or --leaflets",
+            )
 
 
 @dataclass(frozen=True)

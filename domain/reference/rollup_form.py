@@ -143,10 +143,7 @@ BOUNDS: tuple[AtMost, ...] = (
     AtMost("identified_le_received", "I.2", "I.1"),
     AtMost("foreigners_le_identified", "I.2.c.foreigner", "I.2"),
     *(AtMost(f"support_{r}_le_supported", f"II.4.{r}", "II.4.1") for r in ("2", "3", "4")),
-    *(
-        AtMost(f"shelter_{s}_le_sheltered", f"II.4.3.b.{s}", "II.4.3")
-        for s in _SHELTER_SERVICES
-    ),
+    *(AtMost(f"shelter_{s}_le_sheltered", f"II.4.3.b.{s}", "II.4.3") for s in _SHELTER_SERVICES),
     *(
         AtMost(f"reintegration_{r.split('.')[1]}_le_reintegrated", f"II.4.4.{r}", "II.4.4")
         for r in _REINTEGRATION

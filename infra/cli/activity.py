@@ -27,8 +27,9 @@ UNIT = typer.Option(..., "--unit", help="Unit code on the map in force on that d
 BASIS = typer.Option(None, "--basis", help="Document number / legal basis.")
 
 
-def _record(ctx: typer.Context, kind: str, officer: str, agency: str,
-            fields: dict[str, Any]) -> None:
+def _record(
+    ctx: typer.Context, kind: str, officer: str, agency: str, fields: dict[str, Any]
+) -> None:
     application = state(ctx).app()
     if fields.get("occurred_on") is None:
         fields["occurred_on"] = business_date(application.now()).isoformat()
@@ -39,54 +40,122 @@ def _record(ctx: typer.Context, kind: str, officer: str, agency: str,
 
 @app.command()
 @refusing
-def directive(ctx: typer.Context, officer: str = OFFICER, agency: str = AGENCY,
-              on: str = ON, unit: str = UNIT, basis: str = BASIS,
-              documents: int = typer.Option(1, "--documents", help="Documents issued.")) -> None:
+def directive(
+    ctx: typer.Context,
+    officer: str = OFFICER,
+    agency: str = AGENCY,
+    on: str = ON,
+    unit: str = UNIT,
+    basis: str = BASIS,
+    documents: int = typer.Option(1, "--documents", help="Documents issued."),
+) -> None:
     """A directive or steering document issued (văn bản chỉ đạo, điều hành)."""
-    _record(ctx, "directive", officer, agency, {"occurred_on": on, "unit_code": unit,
-            "legal_basis": basis, "documents": documents})
+    _record(
+        ctx,
+        "directive",
+        officer,
+        agency,
+        {"occurred_on": on, "unit_code": unit, "legal_basis": basis, "documents": documents},
+    )
 
 
 @app.command()
 @refusing
-def session(ctx: typer.Context, officer: str = OFFICER, agency: str = AGENCY,
-            on: str = ON, unit: str = UNIT, basis: str = BASIS,
-            participants: int = typer.Option(..., "--participants"),
-            sessions: int = typer.Option(1, "--sessions")) -> None:
+def session(
+    ctx: typer.Context,
+    officer: str = OFFICER,
+    agency: str = AGENCY,
+    on: str = ON,
+    unit: str = UNIT,
+    basis: str = BASIS,
+    participants: int = typer.Option(..., "--participants"),
+    sessions: int = typer.Option(1, "--sessions"),
+) -> None:
     """A communication session on trafficking (buổi truyền thông) and its participants."""
-    _record(ctx, "session", officer, agency, {"occurred_on": on, "unit_code": unit,
-            "legal_basis": basis, "participants": participants, "sessions": sessions})
+    _record(
+        ctx,
+        "session",
+        officer,
+        agency,
+        {
+            "occurred_on": on,
+            "unit_code": unit,
+            "legal_basis": basis,
+            "participants": participants,
+            "sessions": sessions,
+        },
+    )
 
 
 @app.command()
 @refusing
-def materials(ctx: typer.Context, officer: str = OFFICER, agency: str = AGENCY,
-              on: str = ON, unit: str = UNIT, basis: str = BASIS,
-              billboards: int = typer.Option(0, "--billboards", help="Pano."),
-              posters: int = typer.Option(0, "--posters", help="Áp phích."),
-              leaflets: int = typer.Option(0, "--leaflets", help="Tờ rơi.")) -> None:
+def materials(
+    ctx: typer.Context,
+    officer: str = OFFICER,
+    agency: str = AGENCY,
+    on: str = ON,
+    unit: str = UNIT,
+    basis: str = BASIS,
+    billboards: int = typer.Option(0, "--billboards", help="Pano."),
+    posters: int = typer.Option(0, "--posters", help="Áp phích."),
+    leaflets: int = typer.Option(0, "--leaflets", help="Tờ rơi."),
+) -> None:
     """Billboards, posters and leaflets put up or handed out."""
-    _record(ctx, "materials", officer, agency, {"occurred_on": on, "unit_code": unit,
-            "legal_basis": basis, "billboards": billboards, "posters": posters,
-            "leaflets": leaflets})
+    _record(
+        ctx,
+        "materials",
+        officer,
+        agency,
+        {
+            "occurred_on": on,
+            "unit_code": unit,
+            "legal_basis": basis,
+            "billboards": billboards,
+            "posters": posters,
+            "leaflets": leaflets,
+        },
+    )
 
 
 @app.command()
 @refusing
-def training(ctx: typer.Context, officer: str = OFFICER, agency: str = AGENCY,
-             on: str = ON, unit: str = UNIT, basis: str = BASIS,
-             trainees: int = typer.Option(..., "--trainees"),
-             courses: int = typer.Option(1, "--courses")) -> None:
+def training(
+    ctx: typer.Context,
+    officer: str = OFFICER,
+    agency: str = AGENCY,
+    on: str = ON,
+    unit: str = UNIT,
+    basis: str = BASIS,
+    trainees: int = typer.Option(..., "--trainees"),
+    courses: int = typer.Option(1, "--courses"),
+) -> None:
     """A training course for support staff (cuộc tập huấn) and its trainees."""
-    _record(ctx, "training", officer, agency, {"occurred_on": on, "unit_code": unit,
-            "legal_basis": basis, "trainees": trainees, "courses": courses})
+    _record(
+        ctx,
+        "training",
+        officer,
+        agency,
+        {
+            "occurred_on": on,
+            "unit_code": unit,
+            "legal_basis": basis,
+            "trainees": trainees,
+            "courses": courses,
+        },
+    )
 
 
 @app.command()
 @refusing
-def withdraw(ctx: typer.Context, activity_id: str = typer.Argument(...),
-             officer: str = OFFICER, agency: str = AGENCY, on: str = ON,
-             reason: str = typer.Option(..., "--reason"), basis: str = BASIS) -> None:
+def withdraw(
+    ctx: typer.Context,
+    activity_id: str = typer.Argument(...),
+    officer: str = OFFICER,
+    agency: str = AGENCY,
+    on: str = ON,
+    reason: str = typer.Option(..., "--reason"),
+    basis: str = BASIS,
+) -> None:
     """Withdraw a wrongly recorded activity (it stays in the history, no longer counts)."""
     try:
         target = UUID(activity_id)
@@ -96,6 +165,7 @@ def withdraw(ctx: typer.Context, activity_id: str = typer.Argument(...),
     day = parse_date(on, "--on") if on else business_date(application.now())
     if not reason.strip():
         raise InvalidInput("--reason", "must say why")
-    application.withdraw_activity(target, Withdraw(day, reason.strip(), basis),
-                                  Actor(officer, agency))
+    application.withdraw_activity(
+        target, Withdraw(day, reason.strip(), basis), Actor(officer, agency)
+    )
     console.print(f"withdrew activity {activity_id}")

@@ -44,7 +44,8 @@ MAX_LISTED_CASES = 1_000
 FOLLOW_POLL_SECONDS = 1.0
 
 KNOWN_AT = typer.Option(
-    None, "--known-at",
+    None,
+    "--known-at",
     help="Show it as known at this record time (ISO instant, or a date = end of that day).",
 )
 MAP = typer.Option("2025", "--map", help="old (63 provinces, districts) or 2025 (34 provinces).")
@@ -56,8 +57,9 @@ def _engine(ctx: typer.Context) -> Engine:
     return projections_engine(state(ctx).settings())
 
 
-def caught_up(ctx: typer.Context, known_at: str | None = None) -> tuple[Any, Engine,
-                                                                         datetime | None]:
+def caught_up(
+    ctx: typer.Context, known_at: str | None = None
+) -> tuple[Any, Engine, datetime | None]:
     """The application and projections as of now (brought up to date) or as known at T."""
     application = state(ctx).app()
     if known_at is not None:
@@ -69,8 +71,13 @@ def caught_up(ctx: typer.Context, known_at: str | None = None) -> tuple[Any, Eng
 
 
 def _progress_run(runner: InProcessRunner, total: int, label: str) -> int:
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.fields[rate]} events/s"), console=console) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]} events/s"),
+        console=console,
+    ) as progress:
         task = progress.add_task(label, total=max(total, 1), rate="-")
         started = time.perf_counter()
         done = 0
@@ -97,8 +104,9 @@ def rebuild(
     for projection in chosen:
         reset(engine, projection)
     runner = InProcessRunner(application, engine, chosen, batch_size=REBUILD_BATCH_SIZE_EVENTS)
-    covered = _progress_run(runner, application.max_position(),
-                            f"rebuilding {', '.join(p.name for p in chosen)}")
+    covered = _progress_run(
+        runner, application.max_position(), f"rebuilding {', '.join(p.name for p in chosen)}"
+    )
     console.print(f"rebuilt from {covered} notifications")
 
 
@@ -150,9 +158,11 @@ def case(
     with Session(engine) as session:
         row = read_status(session, case_id)
     if row is None:
-        raise InvalidInput("CASE_ID", f"no case {case_id} is known"
-                           + (f" at {known_at}" if known_at else ""),
-                           hint="`socai case list` shows the cases")
+        raise InvalidInput(
+            "CASE_ID",
+            f"no case {case_id} is known" + (f" at {known_at}" if known_at else ""),
+            hint="`socai case list` shows the cases",
+        )
     table = Table(title=f"case {case_id}" + (f" as known at {known_at}" if known_at else ""))
     table.add_column("field")
     table.add_column("value")
@@ -175,8 +185,11 @@ def kpi(
     today = business_date(instant or application.now())
     chosen_map = AdminMap.parse(admin_map, "--map")
     kpis = compute_kpis(engine, chosen_map, unit, today, year)
-    table = Table(title=f"KPIs: unit {unit} ({chosen_map.value} map)"
-                  + (f", received in {year}" if year else "") + f", on {today}")
+    table = Table(
+        title=f"KPIs: unit {unit} ({chosen_map.value} map)"
+        + (f", received in {year}" if year else "")
+        + f", on {today}"
+    )
     for column in ("indicator", "chỉ tiêu", "value", "target", "met"):
         table.add_column(column)
     for k in kpis:
@@ -195,24 +208,30 @@ def rollup(
     output_format: str = typer.Option("text", "--format", help="text | csv | xlsx"),
     output: Path = OUTPUT,
     changes: bool = typer.Option(
-        False, "--changes", help="With --known-at: list the cells that changed since then."),
+        False, "--changes", help="With --known-at: list the cells that changed since then."
+    ),
 ) -> None:
     """The provincial rollup form (BIỂU TỔNG HỢP SỐ LIỆU) for a unit and years."""
     if output_format not in FORMATS:
-        raise InvalidInput("--format", f"{output_format!r} is not a format",
-                           hint="text, csv or xlsx")
+        raise InvalidInput(
+            "--format", f"{output_format!r} is not a format", hint="text, csv or xlsx"
+        )
     if output_format == "xlsx" and output is None:
         raise InvalidInput("-o", "an XLSX export needs a file", hint="-o rollup.xlsx")
     if changes and known_at is None:
-        raise InvalidInput("--changes", "compares with a past report: give --known-at T too",
-                           hint="e.g. --known-at 2021-01-15 --changes")
+        raise InvalidInput(
+            "--changes",
+            "compares with a past report: give --known-at T too",
+            hint="e.g. --known-at 2021-01-15 --changes",
+        )
     chosen_map = AdminMap.parse(admin_map, "--map")
     chosen_years = parse_years(years)
     _application, engine, instant = caught_up(ctx, known_at)
     result = compute_rollup(engine, chosen_map, unit, chosen_years)
     if changes:
-        _print_changes(result, compute_rollup(caught_up(ctx)[1], chosen_map, unit,
-                                              chosen_years), known_at)
+        _print_changes(
+            result, compute_rollup(caught_up(ctx)[1], chosen_map, unit, chosen_years), known_at
+        )
         return
     if output_format == "xlsx":
         to_xlsx(result, output, instant)
@@ -237,8 +256,13 @@ def _print_changes(then: Rollup, now: Rollup, known_at: str) -> None:
             after = now.values[row.row_id][year]
             if after != before:
                 changed += 1
-                table.add_row(row.row_id, row.label_vi, str(year), cell_text(row, before),
-                              cell_text(row, after))
+                table.add_row(
+                    row.row_id,
+                    row.label_vi,
+                    str(year),
+                    cell_text(row, before),
+                    cell_text(row, after),
+                )
     console.print(table if changed else f"no cell changed since {known_at}")
 
 
@@ -265,21 +289,39 @@ def cases(
         query = query.where(case_status.c.stage == stage)
     today = business_date(instant or application.now())
     if overdue:
-        query = query.where(case_status.c.verified_on.is_(None),
-                            case_status.c.procedures_due_on < today)
+        query = query.where(
+            case_status.c.verified_on.is_(None), case_status.c.procedures_due_on < today
+        )
     query = query.order_by(case_status.c.received_on, case_status.c.case_id).limit(limit)
     table = Table(title=f"cases in {target} — {today}")
     table.add_column("case", no_wrap=True, min_width=36)
-    for column in ("received", "agency", "stage", "procedures due", "overdue days",
-                   "supports", "essential needs days"):
+    for column in (
+        "received",
+        "agency",
+        "stage",
+        "procedures due",
+        "overdue days",
+        "supports",
+        "essential needs days",
+    ):
         table.add_column(column)
     with Session(engine) as session:
         for c in session.execute(query):
-            late = (c.procedures_overdue_days if c.verified_on is not None
-                    else max(0, (today - c.procedures_due_on).days))
-            table.add_row(c.case_id, str(c.received_on), c.receiving_agency or "", c.stage,
-                          str(c.procedures_due_on), str(late), str(c.supports),
-                          f"{c.essential_needs_days}/{c.essential_needs_limit_days or '-'}")
+            late = (
+                c.procedures_overdue_days
+                if c.verified_on is not None
+                else max(0, (today - c.procedures_due_on).days)
+            )
+            table.add_row(
+                c.case_id,
+                str(c.received_on),
+                c.receiving_agency or "",
+                c.stage,
+                str(c.procedures_due_on),
+                str(late),
+                str(c.supports),
+                f"{c.essential_needs_days}/{c.essential_needs_limit_days or '-'}",
+            )
     console.print(table)
 
 
@@ -300,6 +342,11 @@ def spending(
     for column in ("support type", "year", "supports", "persons", "amount"):
         table.add_column(column, justify="left" if column == "support type" else "right")
     for use in support_use(engine, chosen_map, unit, chosen_years):
-        table.add_row(use.support_type, str(use.year), str(use.supports), str(use.persons),
-                      format_vnd(use.amount_vnd))
+        table.add_row(
+            use.support_type,
+            str(use.year),
+            str(use.supports),
+            str(use.persons),
+            format_vnd(use.amount_vnd),
+        )
     console.print(table)

@@ -38,11 +38,15 @@ def parse_years(text: str) -> list[int]:
     try:
         first, last = int(head), int(tail or head)
     except ValueError:
-        raise InvalidInput("--years", f"{text!r} is not a year or a range",
-                           hint="e.g. --years 2016-2020") from None
+        raise InvalidInput(
+            "--years", f"{text!r} is not a year or a range", hint="e.g. --years 2016-2020"
+        ) from None
     if not (2000 <= first <= last <= 2100 and last - first < YEARS_MAX):
-        raise InvalidInput("--years", f"{text!r} is not a range of at most {YEARS_MAX} years",
-                           hint="e.g. --years 2016-2020")
+        raise InvalidInput(
+            "--years",
+            f"{text!r} is not a range of at most {YEARS_MAX} years",
+            hint="e.g. --years 2016-2020",
+        )
     return list(range(first, last + 1))
 
 
@@ -87,10 +91,14 @@ def _engine(engine: str) -> str:
 def check(
     ctx: typer.Context,
     file: Path = FILE,
-    unit: str = typer.Option(None, "--unit", help="MAP:CODE when the file does not say, e.g."
-                             " old:870"),
-    against_events: bool = typer.Option(False, "--against-events", help="Also compare each"
-                                        " cell with the rollup computed from events."),
+    unit: str = typer.Option(
+        None, "--unit", help="MAP:CODE when the file does not say, e.g. old:870"
+    ),
+    against_events: bool = typer.Option(
+        False,
+        "--against-events",
+        help="Also compare each cell with the rollup computed from events.",
+    ),
     engine: str = ENGINE,
     json_path: Path = JSON,
     docs: Path = DOCS,
@@ -113,8 +121,9 @@ def check(
 @refusing
 def rollups(
     ctx: typer.Context,
-    unit: str = typer.Option("2025:VN", "--unit", help="MAP:CODE of the unit; its child units"
-                             " are checked with it."),
+    unit: str = typer.Option(
+        "2025:VN", "--unit", help="MAP:CODE of the unit; its child units are checked with it."
+    ),
     years: str = typer.Option("2016-2020", "--years", help="e.g. 2016-2020"),
     engine: str = ENGINE,
     json_path: Path = JSON,

@@ -202,26 +202,95 @@ def _protection_kpi(store: str) -> str:
 def test_a_need_for_protection_counts_until_it_is_met(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 's.db'}"
     assert socai(store, "keys", "init").returncode == 0
-    received = socai(store, "case", "receive", "--on", "2024-03-02", "--form", "rescued",
-                     "--unit", "29956", "--record", "BB-1")
+    received = socai(
+        store,
+        "case",
+        "receive",
+        "--on",
+        "2024-03-02",
+        "--form",
+        "rescued",
+        "--unit",
+        "29956",
+        "--record",
+        "BB-1",
+    )
     assert received.returncode == 0, received.stderr
     case_id = received.stdout.split()[-1]
-    assert socai(store, "case", "verify", case_id, "--outcome", "victim", "--by", "police",
-                 "--on", "2024-03-05").returncode == 0
-    free_text = socai(store, "case", "request-protection", case_id, "--who", "victim",
-                      "--source", "hàng xóm báo", "--on", "2024-03-05")
+    assert (
+        socai(
+            store,
+            "case",
+            "verify",
+            case_id,
+            "--outcome",
+            "victim",
+            "--by",
+            "police",
+            "--on",
+            "2024-03-05",
+        ).returncode
+        == 0
+    )
+    free_text = socai(
+        store,
+        "case",
+        "request-protection",
+        case_id,
+        "--who",
+        "victim",
+        "--source",
+        "hàng xóm báo",
+        "--on",
+        "2024-03-05",
+    )
     assert free_text.returncode == 2 and "victim_request" in free_text.stderr
-    relative = socai(store, "case", "request-protection", case_id, "--who", "relative",
-                     "--source", "relative_request", "--on", "2024-03-05")
+    relative = socai(
+        store,
+        "case",
+        "request-protection",
+        case_id,
+        "--who",
+        "relative",
+        "--source",
+        "relative_request",
+        "--on",
+        "2024-03-05",
+    )
     assert relative.returncode == 2 and "relationship" in relative.stderr
-    requested = socai(store, "case", "request-protection", case_id, "--who", "victim",
-                      "--source", "victim_request", "--on", "2024-03-05")
+    requested = socai(
+        store,
+        "case",
+        "request-protection",
+        case_id,
+        "--who",
+        "victim",
+        "--source",
+        "victim_request",
+        "--on",
+        "2024-03-05",
+    )
     assert requested.returncode == 0, requested.stderr
     assert "0.0% (0/1)" in _protection_kpi(store) and "NO" in _protection_kpi(store)
-    assert socai(store, "case", "protect", case_id, "--who", "victim", "--measure",
-                 "confidentiality", "--on", "2024-03-06").returncode == 0
+    assert (
+        socai(
+            store,
+            "case",
+            "protect",
+            case_id,
+            "--who",
+            "victim",
+            "--measure",
+            "confidentiality",
+            "--on",
+            "2024-03-06",
+        ).returncode
+        == 0
+    )
     assert "100.0% (1/1)" in _protection_kpi(store)
     history = json.loads(socai(store, "case", "history", case_id, "--format", "json").stdout)
     assert [e["kind"] for e in history["events"]][-2:] == [
-        "ProtectionRequested", "ProtectionApplied"]
+        "ProtectionRequested",
+        "ProtectionApplied",
+    ]
     assert history["status"]["protection_needed"] == 1

@@ -250,25 +250,62 @@ def test_protection_of_a_relative_needs_the_relationship() -> None:
 
 def test_a_need_for_protection_is_on_file_until_a_measure_meets_it() -> None:
     case = new_case()
-    refused("missing_relationship", case, "request_protection", occurred_on="2019-03-02",
-            protected="relative", source="relative_request")
+    refused(
+        "missing_relationship",
+        case,
+        "request_protection",
+        occurred_on="2019-03-02",
+        protected="relative",
+        source="relative_request",
+    )
     with pytest.raises(InvalidInput):
-        do(case, "request_protection", occurred_on="2019-03-02", protected="victim",
-           source="because the neighbour said so")  # a code, never free text
-    do(case, "request_protection", occurred_on="2019-03-02", protected="victim",
-       source="victim_request")
-    do(case, "request_protection", occurred_on="2019-03-03", protected="relative",
-       relationship="Mother", source="relative_request")
+        do(
+            case,
+            "request_protection",
+            occurred_on="2019-03-02",
+            protected="victim",
+            source="because the neighbour said so",
+        )  # a code, never free text
+    do(
+        case,
+        "request_protection",
+        occurred_on="2019-03-02",
+        protected="victim",
+        source="victim_request",
+    )
+    do(
+        case,
+        "request_protection",
+        occurred_on="2019-03-03",
+        protected="relative",
+        relationship="Mother",
+        source="relative_request",
+    )
     assert case.status.persons_needing_protection() == {"victim", "relative:mother"}
     assert case.status.persons_protected() == frozenset()
-    do(case, "protect", occurred_on="2019-03-04", protected="relative", relationship="mother",
-       measure="personal_safety")
+    do(
+        case,
+        "protect",
+        occurred_on="2019-03-04",
+        protected="relative",
+        relationship="mother",
+        measure="personal_safety",
+    )
     assert case.status.persons_protected() == {"relative:mother"}
     assert case.status.persons_needing_protection() == {"victim", "relative:mother"}
-    do(case, "protect", occurred_on="2019-03-04", protected="relative", relationship="child",
-       measure="escort")  # a measure without a request: the need is implied
+    do(
+        case,
+        "protect",
+        occurred_on="2019-03-04",
+        protected="relative",
+        relationship="child",
+        measure="escort",
+    )  # a measure without a request: the need is implied
     assert case.status.persons_needing_protection() == {
-        "victim", "relative:mother", "relative:child"}
+        "victim",
+        "relative:mother",
+        "relative:child",
+    }
 
 
 # -- support ------------------------------------------------------------------------------------

@@ -374,7 +374,9 @@ def test_sql_reconciliation_equals_the_pure_one_and_resumes(app, projection_url)
     replayed = [event for _, event in app.funding_events(topics=FundingProjection.topics)]
     with Session(engine) as session, session.begin():
         assert not apply_batch(
-            session, FundingProjection(), replayed,
+            session,
+            FundingProjection(),
+            replayed,
             Position(NOTIFICATION_LOG_SOURCE, 0, app.max_position()),
         )
     assert content_digest(engine, FundingProjection()) == before
@@ -408,8 +410,14 @@ def test_projection_follows_corrections_of_support_fields_only(app, tmp_path) ->
     def correct(corrects: int, field: str, old, new) -> None:
         app.execute(
             case_id,
-            Correct(occurred_on=date(2020, 3, 7), corrects_version=corrects, field=field,
-                    old_value=old, new_value=new, reason="nhập sai"),
+            Correct(
+                occurred_on=date(2020, 3, 7),
+                corrects_version=corrects,
+                field=field,
+                old_value=old,
+                new_value=new,
+                reason="nhập sai",
+            ),
             OFFICER,
         )
 
@@ -429,8 +437,11 @@ def test_projection_follows_corrections_of_support_fields_only(app, tmp_path) ->
     assert FundingQueries(engine).supports().types == supports.types
     with engine.connect() as connection:
         dump = repr(
-            [tuple(r) for t in FundingProjection().metadata.sorted_tables
-             for r in connection.execute(select(t))]
+            [
+                tuple(r)
+                for t in FundingProjection().metadata.sorted_tables
+                for r in connection.execute(select(t))
+            ]
         )
     assert "Person" not in dump
 

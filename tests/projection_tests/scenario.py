@@ -50,8 +50,14 @@ def open_app(tmp_path: Path, clock: StepClock | None = None) -> SocaiApplication
     return SocaiApplication(settings, clock=clock or StepClock())
 
 
-def run(app: SocaiApplication, clock: StepClock, case_id: UUID | None, name: str,
-        actor: Actor = POLICE, **data: object) -> UUID:
+def run(
+    app: SocaiApplication,
+    clock: StepClock,
+    case_id: UUID | None,
+    name: str,
+    actor: Actor = POLICE,
+    **data: object,
+) -> UUID:
     """Execute one command (``name`` as in ``domain.case.commands.COMMANDS``)."""
     day = data["occurred_on"]
     assert isinstance(day, date)
@@ -64,32 +70,63 @@ def run(app: SocaiApplication, clock: StepClock, case_id: UUID | None, name: str
     return case_id
 
 
-def random_history(app: SocaiApplication, clock: StepClock, rng: random.Random,
-                   received_on: date, unit_code: str) -> UUID:
+def random_history(
+    app: SocaiApplication, clock: StepClock, rng: random.Random, received_on: date, unit_code: str
+) -> UUID:
     """One plausible case: reception, demographics, form, verification, then a random tail
     of routing, protection, supports, shelter, corrections, reintegration and closure.
     Steps the rules refuse (e.g. a support beyond the limit) are simply skipped."""
     day = received_on
-    cid = run(app, clock, None, "receive", occurred_on=day, unit_code=unit_code,
-              reception_form=rng.choice(["self_returned", "rescued", "bilateral_handover"]),
-              legal_basis=f"BB-{rng.randrange(10**6)}", belongings_checked=True,
-              person={"full_name": "Nguyễn Văn Test", "phone": "0900000000"})
-    run(app, clock, cid, "demographics", occurred_on=day,
-        sex=rng.choice(["male", "female"]), birth_year=rng.randint(day.year - 40, day.year - 8),
+    cid = run(
+        app,
+        clock,
+        None,
+        "receive",
+        occurred_on=day,
+        unit_code=unit_code,
+        reception_form=rng.choice(["self_returned", "rescued", "bilateral_handover"]),
+        legal_basis=f"BB-{rng.randrange(10**6)}",
+        belongings_checked=True,
+        person={"full_name": "Nguyễn Văn Test", "phone": "0900000000"},
+    )
+    run(
+        app,
+        clock,
+        cid,
+        "demographics",
+        occurred_on=day,
+        sex=rng.choice(["male", "female"]),
+        birth_year=rng.randint(day.year - 40, day.year - 8),
         ethnicity=rng.choice(["kinh", "kinh", "other"]),
-        nationality=rng.choice(["VN"] * 9 + ["KH"]))
+        nationality=rng.choice(["VN"] * 9 + ["KH"]),
+    )
     abroad = rng.random() < 0.7
-    run(app, clock, cid, "trafficking", occurred_on=day,
+    run(
+        app,
+        clock,
+        cid,
+        "trafficking",
+        occurred_on=day,
         scope="abroad" if abroad else "domestic",
         destination_country=rng.choice(["CN", "LA", "KH", "TH", "MY", "GB", "RU", "JP"])
-        if abroad else None)
+        if abroad
+        else None,
+    )
     day += timedelta(days=rng.randint(0, 3))
     run(app, clock, cid, "request_verification", occurred_on=day, body="police")
     day += timedelta(days=rng.randint(1, 25))
     outcome = rng.choice(["victim", "victim", "victim", "not_victim", "suspected_victim"])
     run(app, clock, cid, "verify", occurred_on=day, outcome=outcome, deciding_body="police")
-    steps = ["protect", "protect_relative", "support", "support", "support", "shelter",
-             "correct", "route"]
+    steps = [
+        "protect",
+        "protect_relative",
+        "support",
+        "support",
+        "support",
+        "shelter",
+        "correct",
+        "route",
+    ]
     for _ in range(rng.randint(0, 8)):
         day += timedelta(days=rng.randint(0, 120))
         if day >= date(2026, 11, 1):
@@ -107,25 +144,64 @@ def random_history(app: SocaiApplication, clock: StepClock, rng: random.Random,
     return cid
 
 
-def _random_step(app: SocaiApplication, clock: StepClock, cid: UUID, rng: random.Random,
-                 kind: str, day: date) -> None:
+def _random_step(
+    app: SocaiApplication, clock: StepClock, cid: UUID, rng: random.Random, kind: str, day: date
+) -> None:
     case = app.get_case(cid)
     if kind == "protect":
-        run(app, clock, cid, "protect", occurred_on=day, protected="victim",
-            measure="personal_safety")
+        run(
+            app,
+            clock,
+            cid,
+            "protect",
+            occurred_on=day,
+            protected="victim",
+            measure="personal_safety",
+        )
     elif kind == "protect_relative":
-        run(app, clock, cid, "protect", occurred_on=day, protected="relative",
-            relationship=rng.choice(["mother", "child"]), measure="escort",
-            relative={"full_name": "Trần Thị Test"})
+        run(
+            app,
+            clock,
+            cid,
+            "protect",
+            occurred_on=day,
+            protected="relative",
+            relationship=rng.choice(["mother", "child"]),
+            measure="escort",
+            relative={"full_name": "Trần Thị Test"},
+        )
     elif kind == "support":
-        support_type = rng.choice(["essential_needs", "medical_care", "legal_aid", "schooling",
-                                   "vocational_training", "loan", "hardship_allowance",
-                                   "psychological_counselling", "job_finding"])
-        amount = rng.randrange(1, 50) * 1_000_000 + rng.randrange(1000) * 1_000 \
-            if support_type in ("loan", "hardship_allowance") else None
+        support_type = rng.choice(
+            [
+                "essential_needs",
+                "medical_care",
+                "legal_aid",
+                "schooling",
+                "vocational_training",
+                "loan",
+                "hardship_allowance",
+                "psychological_counselling",
+                "job_finding",
+            ]
+        )
+        amount = (
+            rng.randrange(1, 50) * 1_000_000 + rng.randrange(1000) * 1_000
+            if support_type in ("loan", "hardship_allowance")
+            else None
+        )
         period = rng.randint(5, 30) if support_type == "essential_needs" else None
-        run(app, clock, cid, "support", LABOUR, occurred_on=day, support_type=support_type,
-            provider_agency="labour_social_affairs", amount_vnd=amount, period_days=period)
+        run(
+            app,
+            clock,
+            cid,
+            "support",
+            LABOUR,
+            occurred_on=day,
+            support_type=support_type,
+            provider_agency="labour_social_affairs",
+            amount_vnd=amount,
+            period_days=period,
+        )
     elif kind == "shelter":
         if case.status.currently_sheltered:
             run(app, clock, cid, "discharge_shelter", LABOUR, occurred_on=day)
@@ -137,6 +213,15 @@ def _random_step(app: SocaiApplication, clock: StepClock, cid: UUID, rng: random
         status = case.status
         if status.birth_year is not None:
             version = next(v for v, s in case.steps.items() if s.kind == "DemographicsRecorded")
-            run(app, clock, cid, "correct", occurred_on=day, corrects_version=version,
-                field="birth_year", old_value=status.birth_year,
-                new_value=status.birth_year + rng.choice([-3, 2]), reason="giấy khai sinh")
+            run(
+                app,
+                clock,
+                cid,
+                "correct",
+                occurred_on=day,
+                corrects_version=version,
+                field="birth_year",
+                old_value=status.birth_year,
+                new_value=status.birth_year + rng.choice([-3, 2]),
+                reason="giấy khai sinh",
+            )

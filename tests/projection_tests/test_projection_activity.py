@@ -29,28 +29,48 @@ def test_topics_are_explicit_and_stable() -> None:
     assert Activity.CommunicationSessionHeld.TOPIC == "socai.activity:CommunicationSessionHeld.v1"
     assert Activity.Created.TOPIC == "socai.activity:Created"
     assert set(ActivityProjection.topics) == {
-        "socai.activity:DirectiveIssued.v1", "socai.activity:CommunicationSessionHeld.v1",
-        "socai.activity:MaterialsDistributed.v1", "socai.activity:TrainingCourseHeld.v1",
-        "socai.activity:Withdrawn.v1"}
-    classes = [Activity] + [v for k, v in vars(Activity).items()
-                            if isinstance(v, type) and issubclass(v, CanMutateAggregate)
-                            and k != "Event"]
-    assert {c.TOPIC for c in classes} == {"socai.activity:Activity", "socai.activity:Created",
-                                          *ActivityProjection.topics}
+        "socai.activity:DirectiveIssued.v1",
+        "socai.activity:CommunicationSessionHeld.v1",
+        "socai.activity:MaterialsDistributed.v1",
+        "socai.activity:TrainingCourseHeld.v1",
+        "socai.activity:Withdrawn.v1",
+    }
+    classes = [Activity] + [
+        v
+        for k, v in vars(Activity).items()
+        if isinstance(v, type) and issubclass(v, CanMutateAggregate) and k != "Event"
+    ]
+    assert {c.TOPIC for c in classes} == {
+        "socai.activity:Activity",
+        "socai.activity:Created",
+        *ActivityProjection.topics,
+    }
     for cls in classes:
         assert resolve_topic(cls.TOPIC) is cls
 
 
-@pytest.mark.parametrize(("kind", "data", "field"), [
-    ("session", {"occurred_on": "2018-01-02", "unit_code": "870", "participants": "x"},
-     "participants"),
-    ("session", {"occurred_on": "2026-01-02", "unit_code": "870", "participants": 3},
-     "unit_code"),  # a district: the 2025 map has none
-    ("training", {"occurred_on": "2018-13-01", "unit_code": "870"}, "occurred_on"),
-    ("materials", {"occurred_on": "2018-01-02", "unit_code": "870"}, "materials"),
-    ("directive", {"occurred_on": "2018-01-02", "unit_code": "870", "colour": "red"},
-     "IssueDirective"),
-])
+@pytest.mark.parametrize(
+    ("kind", "data", "field"),
+    [
+        (
+            "session",
+            {"occurred_on": "2018-01-02", "unit_code": "870", "participants": "x"},
+            "participants",
+        ),
+        (
+            "session",
+            {"occurred_on": "2026-01-02", "unit_code": "870", "participants": 3},
+            "unit_code",
+        ),  # a district: the 2025 map has none
+        ("training", {"occurred_on": "2018-13-01", "unit_code": "870"}, "occurred_on"),
+        ("materials", {"occurred_on": "2018-01-02", "unit_code": "870"}, "materials"),
+        (
+            "directive",
+            {"occurred_on": "2018-01-02", "unit_code": "870", "colour": "red"},
+            "IssueDirective",
+        ),
+    ],
+)
 def test_bad_activities_are_refused(kind: str, data: dict, field: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         ACTIVITY_COMMANDS[kind].parse(data)
@@ -61,17 +81,29 @@ def test_record_withdraw_and_count(tmp_path: Path) -> None:
     clock = StepClock()
     app = open_app(tmp_path, clock)
     clock.at(date(2026, 2, 1))
-    held = app.record_activity(ACTIVITY_COMMANDS["session"].parse(
-        {"occurred_on": "2026-01-20", "unit_code": "82", "participants": 45}), OFFICER)
+    held = app.record_activity(
+        ACTIVITY_COMMANDS["session"].parse(
+            {"occurred_on": "2026-01-20", "unit_code": "82", "participants": 45}
+        ),
+        OFFICER,
+    )
     assert app.get_activity(held).unit_map == AdminMap.NEW.value
-    wrong = app.record_activity(ACTIVITY_COMMANDS["session"].parse(
-        {"occurred_on": "2026-01-21", "unit_code": "82", "participants": 999}), OFFICER)
+    wrong = app.record_activity(
+        ACTIVITY_COMMANDS["session"].parse(
+            {"occurred_on": "2026-01-21", "unit_code": "82", "participants": 999}
+        ),
+        OFFICER,
+    )
     app.withdraw_activity(wrong, Withdraw(date(2026, 1, 30), "ghi nhầm"), OFFICER)
     with pytest.raises(RuleViolation):
         app.withdraw_activity(wrong, Withdraw(date(2026, 1, 30), "again"), OFFICER)
     with pytest.raises(RuleViolation):
-        app.record_activity(ACTIVITY_COMMANDS["session"].parse(
-            {"occurred_on": "2026-06-20", "unit_code": "82", "participants": 4}), OFFICER)
+        app.record_activity(
+            ACTIVITY_COMMANDS["session"].parse(
+                {"occurred_on": "2026-06-20", "unit_code": "82", "participants": 4}
+            ),
+            OFFICER,
+        )
     engine = create_engine("sqlite://")
     InProcessRunner(app, engine, all_projections()).run()
     rollup = compute_rollup(engine, AdminMap.NEW, "82", (2026,))

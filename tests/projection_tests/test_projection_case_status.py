@@ -60,19 +60,55 @@ def test_correction_changes_the_status(tmp_path: Path) -> None:
     clock = StepClock()
     app = open_app(tmp_path, clock)
     day = date(2018, 3, 5)
-    cid = run(app, clock, None, "receive", occurred_on=day, unit_code="29869",
-              reception_form="rescued", legal_basis="BB-1")
-    run(app, clock, cid, "demographics", occurred_on=day, sex="female", birth_year=2003,
-        ethnicity="kinh")
+    cid = run(
+        app,
+        clock,
+        None,
+        "receive",
+        occurred_on=day,
+        unit_code="29869",
+        reception_form="rescued",
+        legal_basis="BB-1",
+    )
+    run(
+        app,
+        clock,
+        cid,
+        "demographics",
+        occurred_on=day,
+        sex="female",
+        birth_year=2003,
+        ethnicity="kinh",
+    )
     engine = create_engine("sqlite://")
     runner = InProcessRunner(app, engine, [CaseStatusProjection()])
     runner.run()
     with Session(engine) as session:
         assert read_status(session, str(cid))["birth_year"] == 2003
-    run(app, clock, cid, "correct", occurred_on=date(2019, 1, 2), corrects_version=2,
-        field="birth_year", old_value=2003, new_value=2001, reason="giấy khai sinh")
-    run(app, clock, cid, "correct", occurred_on=date(2019, 1, 3), corrects_version=1,
-        field="occurred_on", old_value="2018-03-05", new_value="2018-02-01", reason="biên bản")
+    run(
+        app,
+        clock,
+        cid,
+        "correct",
+        occurred_on=date(2019, 1, 2),
+        corrects_version=2,
+        field="birth_year",
+        old_value=2003,
+        new_value=2001,
+        reason="giấy khai sinh",
+    )
+    run(
+        app,
+        clock,
+        cid,
+        "correct",
+        occurred_on=date(2019, 1, 3),
+        corrects_version=1,
+        field="occurred_on",
+        old_value="2018-03-05",
+        new_value="2018-02-01",
+        reason="biên bản",
+    )
     runner.run()
     with Session(engine) as session:
         row = read_status(session, str(cid))
@@ -81,12 +117,17 @@ def test_correction_changes_the_status(tmp_path: Path) -> None:
         assert row["corrections"] == 2
         assert refold(session, str(cid)) == app.get_case(cid).status
         # the free-text reasons stay in the encrypted store, never in a projection table
-        steps = session.execute(
-            select(case_step.c.data).where(case_step.c.kind == "CorrectionRecorded")
-        ).scalars().all()
+        steps = (
+            session.execute(
+                select(case_step.c.data).where(case_step.c.kind == "CorrectionRecorded")
+            )
+            .scalars()
+            .all()
+        )
         assert [sorted(json.loads(d)) for d in steps] == [["corrects_version", "field"]] * 2
-        dump = "\n".join(str(r) for t in (case_step, case_status)
-                          for r in session.execute(select(t)))
+        dump = "\n".join(
+            str(r) for t in (case_step, case_status) for r in session.execute(select(t))
+        )
         assert "giấy khai sinh" not in dump and "biên bản" not in dump
     assert [e.reason for e in app.case_events(cid)[-2:]] == ["giấy khai sinh", "biên bản"]
 

@@ -36,17 +36,20 @@ def _cli(store: str, *args: str) -> str:
 
 
 def _national_rows(store: str) -> dict[str, dict[str, str]]:
-    text = _cli(store, "rollup", "--unit", "VN", "--years", "2016-2026", "--map", "2025",
-                "--format", "csv")
+    text = _cli(
+        store, "rollup", "--unit", "VN", "--years", "2016-2026", "--map", "2025", "--format", "csv"
+    )
     return {r["row_id"]: r for r in csv.DictReader(io.StringIO(text))}
 
 
 def test_activity_rollup_csv_matches_the_cases(store: str, tmp_path: Path) -> None:
     before = _national_rows(store)  # the demo records seed 003's Hồng Ngự activities
-    _cli(store, "activity", "session", "--unit", "870", "--on", "2018-05-02",
-         "--participants", "30")
-    out = _cli(store, "activity", "directive", "--unit", "87", "--on", "2019-03-01",
-               "--documents", "2")
+    _cli(
+        store, "activity", "session", "--unit", "870", "--on", "2018-05-02", "--participants", "30"
+    )
+    out = _cli(
+        store, "activity", "directive", "--unit", "87", "--on", "2019-03-01", "--documents", "2"
+    )
     activity_id = out.strip().split()[-1]
     _cli(store, "activity", "withdraw", activity_id, "--reason", "ghi nhầm")
     rows = _national_rows(store)
@@ -69,19 +72,37 @@ def test_activity_rollup_csv_matches_the_cases(store: str, tmp_path: Path) -> No
 
 def test_xlsx_reproduces_the_form(store: str, tmp_path: Path) -> None:
     target = tmp_path / "bieu.xlsx"
-    _cli(store, "rollup", "--unit", "87", "--years", "2016-2020", "--format", "xlsx",
-         "-o", str(target))
+    _cli(
+        store,
+        "rollup",
+        "--unit",
+        "87",
+        "--years",
+        "2016-2020",
+        "--format",
+        "xlsx",
+        "-o",
+        str(target),
+    )
     sheet = openpyxl.load_workbook(target).active
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert values[0][0] == "BIỂU TỔNG HỢP SỐ LIỆU"
     assert "Đồng Tháp" in values[1][0]
     header = next(r for r in values if r[0] == "STT")
-    assert header[3:] == ["Năm 2016", "Năm 2017", "Năm 2018", "Năm 2019", "Năm 2020",
-                          "Tổng giai đoạn 2016-2020"]
+    assert header[3:] == [
+        "Năm 2016",
+        "Năm 2017",
+        "Năm 2018",
+        "Năm 2019",
+        "Năm 2020",
+        "Tổng giai đoạn 2016-2020",
+    ]
     body = [r for r in values if r[2] is not None and r[0] != "STT"]
     assert len(body) == len(form_rows())  # every row of the template
-    assert [r[1] for r in values if r[0] in ("I.", "II")] == ["THỰC TRẠNG TÌNH HÌNH",
-                                                            "KẾT QUẢ CÔNG TÁC"]
+    assert [r[1] for r in values if r[0] in ("I.", "II")] == [
+        "THỰC TRẠNG TÌNH HÌNH",
+        "KẾT QUẢ CÔNG TÁC",
+    ]
     assert {r[2] for r in body} >= {"Người", "Văn bản", "Buổi", "Lượt người", "Triệu đồng"}
     for r in body:
         assert r[8] == sum(r[3:8])
@@ -96,40 +117,73 @@ def test_status_rebuild_kpi_and_known_at(store: str) -> None:
     kpis = _cli(store, "kpi", "--unit", "VN", "--year", "2019")
     assert "verified" in kpis
     assert "procedures_overdue" in kpis
-    before = _cli(store, "rollup", "--unit", "VN", "--years", "2016-2020", "--format", "csv",
-                  "--known-at", "2015-12-31")
+    before = _cli(
+        store,
+        "rollup",
+        "--unit",
+        "VN",
+        "--years",
+        "2016-2020",
+        "--format",
+        "csv",
+        "--known-at",
+        "2015-12-31",
+    )
     totals = [r["total"] for r in csv.DictReader(io.StringIO(before))]
     assert set(totals) == {"0"}
 
 
 def test_case_listing_and_changes_since_a_report(store: str) -> None:
-    listing = runner.invoke(app, ["--store", store, "projections", "cases", "--unit", "VN",
-                                  "--limit", "3"], env=ENV, terminal_width=200)
+    listing = runner.invoke(
+        app,
+        ["--store", store, "projections", "cases", "--unit", "VN", "--limit", "3"],
+        env=ENV,
+        terminal_width=200,
+    )
     assert listing.exit_code == 0, listing.output
     ids = [w for w in listing.output.split() if len(w) == 36 and w.count("-") == 4]
     assert len(ids) == 3
     shown = _cli(store, "projections", "case", ids[0])
     assert "stage" in shown
     assert "full_name" not in shown
-    changes = runner.invoke(app, ["--store", store, "rollup", "--unit", "VN", "--years",
-                                  "2016-2026", "--map", "2025", "--known-at", "2018-12-31",
-                                  "--changes"], env=ENV, terminal_width=200)
+    changes = runner.invoke(
+        app,
+        [
+            "--store",
+            store,
+            "rollup",
+            "--unit",
+            "VN",
+            "--years",
+            "2016-2026",
+            "--map",
+            "2025",
+            "--known-at",
+            "2018-12-31",
+            "--changes",
+        ],
+        env=ENV,
+        terminal_width=200,
+    )
     assert changes.exit_code == 0, changes.output
     assert "I.1" in changes.output
     assert "2024" in changes.output
 
 
-@pytest.mark.parametrize("args", [
-    ["rollup", "--unit", "87", "--years", "2016", "--changes"],
-    ["rollup", "--unit", "87", "--years", "20x6"],
-    ["rollup", "--unit", "9999", "--years", "2016-2020"],
-    ["rollup", "--unit", "87", "--years", "2016", "--format", "pdf"],
-    ["rollup", "--unit", "87", "--years", "2016", "--format", "xlsx"],
-    ["projections", "rebuild", "nonesuch"],
-    ["activity", "session", "--unit", "87", "--on", "2018-01-01", "--participants", "-3"],
-    ["activity", "materials", "--unit", "87", "--on", "2018-01-01"],
-    ["activity", "training", "--unit", "87", "--on", "2099-01-01", "--trainees", "3"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["rollup", "--unit", "87", "--years", "2016", "--changes"],
+        ["rollup", "--unit", "87", "--years", "20x6"],
+        ["rollup", "--unit", "9999", "--years", "2016-2020"],
+        ["rollup", "--unit", "87", "--years", "2016", "--format", "pdf"],
+        ["rollup", "--unit", "87", "--years", "2016", "--format", "xlsx"],
+        ["projections", "rebuild", "nonesuch"],
+        ["activity", "session", "--unit", "87", "--on", "2018-01-01", "--participants", "-3"],
+        ["activity", "materials", "--unit", "87", "--on", "2018-01-01"],
+        ["activity", "training", "--unit", "87", "--on", "2099-01-01", "--trainees", "3"],
+    ],
+)
 def test_bad_input_is_refused_with_a_hint(store: str, args: list[str]) -> None:
     result = runner.invoke(app, ["--store", store, *args], env=ENV)
     assert result.exit_code == 2, result.output

@@ -26,10 +26,26 @@ from tests.projection_tests.scenario import StepClock, open_app, run
 def _events(tmp_path: Path) -> list:
     clock = StepClock()
     app = open_app(tmp_path, clock)
-    cid = run(app, clock, None, "receive", occurred_on=date(2020, 5, 1), unit_code="29869",
-              reception_form="rescued", legal_basis="BB-9")
-    run(app, clock, cid, "demographics", occurred_on=date(2020, 5, 1), sex="male",
-        ethnicity="kinh", birth_year=2008)
+    cid = run(
+        app,
+        clock,
+        None,
+        "receive",
+        occurred_on=date(2020, 5, 1),
+        unit_code="29869",
+        reception_form="rescued",
+        legal_basis="BB-9",
+    )
+    run(
+        app,
+        clock,
+        cid,
+        "demographics",
+        occurred_on=date(2020, 5, 1),
+        sex="male",
+        ethnicity="kinh",
+        birth_year=2008,
+    )
     events = app.case_events(cid)
     app.close()
     return events

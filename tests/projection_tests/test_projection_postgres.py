@@ -21,8 +21,9 @@ from projections.rollup import compute_rollup
 pytestmark = pytest.mark.postgres
 
 
-def test_postgres_projections_equal_sqlite(make_app: Callable[..., SocaiApplication],
-                                           pg_url: str, tmp_path: Path) -> None:
+def test_postgres_projections_equal_sqlite(
+    make_app: Callable[..., SocaiApplication], pg_url: str, tmp_path: Path
+) -> None:
     pg_app = make_app(pg_url)
     sqlite_app = make_app(f"sqlite:///{tmp_path / 's.db'}")
     for application in (pg_app, sqlite_app):
@@ -33,9 +34,10 @@ def test_postgres_projections_equal_sqlite(make_app: Callable[..., SocaiApplicat
     InProcessRunner(pg_app, pg_engine, all_projections(), batch_size=50).run()
     InProcessRunner(sqlite_app, sqlite_engine, all_projections()).run()
     for projection in all_projections():
-        assert content_digest(pg_engine, projection) == content_digest(sqlite_engine,
-                                                                       projection)
+        assert content_digest(pg_engine, projection) == content_digest(sqlite_engine, projection)
     years = tuple(range(2016, 2027))
-    assert compute_rollup(pg_engine, AdminMap.NEW, "VN", years).values == compute_rollup(
-        sqlite_engine, AdminMap.NEW, "VN", years).values
+    assert (
+        compute_rollup(pg_engine, AdminMap.NEW, "VN", years).values
+        == compute_rollup(sqlite_engine, AdminMap.NEW, "VN", years).values
+    )
     pg_engine.dispose()

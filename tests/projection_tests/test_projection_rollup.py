@@ -42,10 +42,15 @@ def world(tmp_path_factory: pytest.TempPathFactory):
         day = date(2016, 1, 1) + (date(2025, 12, 31) - date(2016, 1, 1)) * i // count
         unit = OLD_COMMUNES[i % 3] if day < date(2025, 7, 1) else "29869"
         ids.append(random_history(app, clock, rng, day, unit))
-    for i, (kind, data) in enumerate([
-        ("directive", {"documents": 2}), ("session", {"participants": 30}),
-        ("materials", {"billboards": 26, "posters": 20}), ("training", {"trainees": 15}),
-    ] * 3):
+    for i, (kind, data) in enumerate(
+        [
+            ("directive", {"documents": 2}),
+            ("session", {"participants": 30}),
+            ("materials", {"billboards": 26, "posters": 20}),
+            ("training", {"trainees": 15}),
+        ]
+        * 3
+    ):
         day = date(2016 + 3 * i // 4, 5, 1 + i)
         clock.at(day)
         unit = ("866", "868", "87")[i % 3] if day < date(2025, 7, 1) else "82"
@@ -59,9 +64,20 @@ def world(tmp_path_factory: pytest.TempPathFactory):
 
 def _independent(app, ids, unit_of) -> dict[str, Counter]:
     """Counts straight from each case's own status (the aggregate's fold), not the tables."""
-    counts: dict[str, Counter] = {k: Counter() for k in (
-        "I.1", "I.2", "I.2.a.female", "I.2.a.female_u18", "I.2.e.rescued", "II.4.1",
-        "II.4.2", "II.4.3", "loan")}
+    counts: dict[str, Counter] = {
+        k: Counter()
+        for k in (
+            "I.1",
+            "I.2",
+            "I.2.a.female",
+            "I.2.a.female_u18",
+            "I.2.e.rescued",
+            "II.4.1",
+            "II.4.2",
+            "II.4.3",
+            "loan",
+        )
+    }
     for cid in ids:
         s = app.get_case(cid).status
         if not unit_of(s):
@@ -78,8 +94,7 @@ def _independent(app, ids, unit_of) -> dict[str, Counter]:
         years |= {x.admitted_on.year for x in s.shelter_stays}
         for year in years:
             counts["II.4.1"][year] += 1
-        for year in {x.occurred_on.year for x in s.supports
-                     if x.support_type == "essential_needs"}:
+        for year in {x.occurred_on.year for x in s.supports if x.support_type == "essential_needs"}:
             counts["II.4.2"][year] += 1
         for year in {x.admitted_on.year for x in s.shelter_stays}:
             counts["II.4.3"][year] += 1
@@ -92,21 +107,27 @@ def _independent(app, ids, unit_of) -> dict[str, Counter]:
 def _check_form_rules(r: Rollup) -> None:
     v = r.values
     for year in r.years:
+
         def at(row_id: str) -> int:
             return v[row_id][year]  # noqa: B023
+
         assert at("I.2") <= at("I.1")
         for prefix in ("I.2.a", "II.4.3.a"):
             for sex in ("male", "female"):
-                assert at(f"{prefix}.{sex}_u16") <= at(f"{prefix}.{sex}_u18") <= at(
-                    f"{prefix}.{sex}")
+                assert (
+                    at(f"{prefix}.{sex}_u16") <= at(f"{prefix}.{sex}_u18") <= at(f"{prefix}.{sex}")
+                )
         assert at("I.2.a.male") + at("I.2.a.female") <= at("I.2")
         assert at("I.2.b.kinh") + at("I.2.b.other_ethnic") <= at("I.2")
         assert at("I.2.c.foreigner") <= at("I.2")
         assert at("I.2.d.domestic") + at("I.2.d.abroad") <= at("I.2")
-        assert sum(at(f"I.2.d.abroad.{c}") for c in ("china", "laos", "cambodia", "thailand",
-                   "malaysia", "uk", "russia", "other")) == at("I.2.d.abroad")
-        assert sum(at(f"I.2.e.{f}") for f in ("self_returned", "rescued",
-                                              "bilateral_handover")) == at("I.2")
+        assert sum(
+            at(f"I.2.d.abroad.{c}")
+            for c in ("china", "laos", "cambodia", "thailand", "malaysia", "uk", "russia", "other")
+        ) == at("I.2.d.abroad")
+        assert sum(
+            at(f"I.2.e.{f}") for f in ("self_returned", "rescued", "bilateral_handover")
+        ) == at("I.2")
         assert at("II.4.2") <= at("II.4.1")
         assert at("II.4.3") <= at("II.4.1")
         assert at("II.4.3.a.male") + at("II.4.3.a.female") <= at("II.4.3")
@@ -164,8 +185,11 @@ def test_2025_map_regroups_the_old_map(world) -> None:
     directory = unit_directory()
     pre_2025 = tuple(range(2016, 2025))
     new = compute_rollup(engine, AdminMap.NEW, "82", pre_2025)
-    absorbed = [u.code for u in directory.units(AdminMap.OLD, directory.require(
-        AdminMap.OLD, "87").level) if directory.to_2025(u).code == "82"]
+    absorbed = [
+        u.code
+        for u in directory.units(AdminMap.OLD, directory.require(AdminMap.OLD, "87").level)
+        if directory.to_2025(u).code == "82"
+    ]
     assert "87" in absorbed
     olds = [compute_rollup(engine, AdminMap.OLD, code, pre_2025) for code in absorbed]
     for row in form_rows():
@@ -177,12 +201,35 @@ def test_known_at_shows_what_a_past_report_showed(world) -> None:
     app, clock, engine, _ids = world
     before = compute_rollup(engine, AdminMap.OLD, "866", YEARS)
     submitted_at = clock.now
-    late = run(app, clock, None, "receive", occurred_on=date(2018, 6, 1), unit_code="29869",
-               reception_form="rescued", legal_basis="BB-late")
-    run(app, clock, late, "demographics", occurred_on=date(2018, 6, 1), sex="male",
-        ethnicity="kinh", birth_year=2005)
-    run(app, clock, late, "verify", occurred_on=date(2018, 6, 9), outcome="victim",
-        deciding_body="police")
+    late = run(
+        app,
+        clock,
+        None,
+        "receive",
+        occurred_on=date(2018, 6, 1),
+        unit_code="29869",
+        reception_form="rescued",
+        legal_basis="BB-late",
+    )
+    run(
+        app,
+        clock,
+        late,
+        "demographics",
+        occurred_on=date(2018, 6, 1),
+        sex="male",
+        ethnicity="kinh",
+        birth_year=2005,
+    )
+    run(
+        app,
+        clock,
+        late,
+        "verify",
+        occurred_on=date(2018, 6, 9),
+        outcome="victim",
+        deciding_body="police",
+    )
     InProcessRunner(app, engine, all_projections()).run()
     now = compute_rollup(engine, AdminMap.OLD, "866", YEARS)
     assert now.values["I.2"][2018] == before.values["I.2"][2018] + 1

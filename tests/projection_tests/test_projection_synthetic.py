@@ -75,8 +75,9 @@ def _expected(statuses, keep) -> dict[str, dict[int, int]]:
             persons[("I.2", y)].add(who)
             sex_age("I.2.a", s, s.received_on)
             if s.ethnicity:
-                persons[("I.2.b." + ("kinh" if s.ethnicity == "kinh" else "other_ethnic"),
-                         y)].add(who)
+                persons[("I.2.b." + ("kinh" if s.ethnicity == "kinh" else "other_ethnic"), y)].add(
+                    who
+                )
             if s.nationality not in (None, "VN"):
                 persons[("I.2.c.foreigner", y)].add(who)
             if s.scope:
@@ -115,8 +116,12 @@ def _expected(statuses, keep) -> dict[str, dict[int, int]]:
         for year, day in admitted.items():
             persons[("II.4.3", year)].add(who)
             sex_age("II.4.3.a", s, day)
-            for kind in ("essential_needs", "medical_care", "psychological_counselling",
-                         "legal_aid"):
+            for kind in (
+                "essential_needs",
+                "medical_care",
+                "psychological_counselling",
+                "legal_aid",
+            ):
                 if kind in types.get(year, set()):
                     persons[(f"II.4.3.b.{kind}", year)].add(who)
     out: dict[str, dict[int, int]] = defaultdict(dict)
@@ -132,21 +137,30 @@ def _expected(statuses, keep) -> dict[str, dict[int, int]]:
 def test_demo_rollup_equals_counts_from_the_generated_cases(demo) -> None:
     _app, engine, statuses = demo
     directory = unit_directory()
-    old = {s.case_id: directory.get(AdminMap.OLD, s.unit_code) for s in statuses
-           if s.unit_map == "old"}
+    old = {
+        s.case_id: directory.get(AdminMap.OLD, s.unit_code) for s in statuses if s.unit_map == "old"
+    }
     busiest_province = max(
         {u.province_code for u in old.values()},
-        key=lambda p: sum(u.province_code == p for u in old.values()))
+        key=lambda p: sum(u.province_code == p for u in old.values()),
+    )
     busiest_district = max(
         {u.district_code for u in old.values() if u.district_code},
-        key=lambda d: sum(u.district_code == d for u in old.values()))
+        key=lambda d: sum(u.district_code == d for u in old.values()),
+    )
     for admin_map, code, keep in [
         (AdminMap.OLD, "VN", lambda s: s.unit_map == "old"),
         (AdminMap.NEW, "VN", lambda s: True),
-        (AdminMap.OLD, busiest_province,
-         lambda s: s.case_id in old and old[s.case_id].province_code == busiest_province),
-        (AdminMap.OLD, busiest_district,
-         lambda s: s.case_id in old and old[s.case_id].district_code == busiest_district),
+        (
+            AdminMap.OLD,
+            busiest_province,
+            lambda s: s.case_id in old and old[s.case_id].province_code == busiest_province,
+        ),
+        (
+            AdminMap.OLD,
+            busiest_district,
+            lambda s: s.case_id in old and old[s.case_id].district_code == busiest_district,
+        ),
     ]:
         rollup = compute_rollup(engine, admin_map, code, YEARS)
         _check_form_rules(rollup)
@@ -163,17 +177,17 @@ def test_2025_map_is_the_old_map_regrouped(demo) -> None:
     _app, engine, _statuses = demo
     directory = unit_directory()
     pre_2025 = tuple(range(2016, 2025))
-    olds = {u.code: compute_rollup(engine, AdminMap.OLD, u.code, pre_2025)
-            for u in directory.units(AdminMap.OLD, UnitLevel.PROVINCE)}
+    olds = {
+        u.code: compute_rollup(engine, AdminMap.OLD, u.code, pre_2025)
+        for u in directory.units(AdminMap.OLD, UnitLevel.PROVINCE)
+    }
     nonzero = 0
     for new in directory.units(AdminMap.NEW, UnitLevel.PROVINCE):
         rollup = compute_rollup(engine, AdminMap.NEW, new.code, pre_2025)
-        parts = [r for code, r in olds.items()
-                 if directory.province_to_2025(code) == new.code]
+        parts = [r for code, r in olds.items() if directory.province_to_2025(code) == new.code]
         for row in form_rows():
             for y in pre_2025:
-                assert rollup.values[row.row_id][y] == sum(p.values[row.row_id][y]
-                                                           for p in parts)
+                assert rollup.values[row.row_id][y] == sum(p.values[row.row_id][y] for p in parts)
         nonzero += rollup.total("I.1") > 0
     assert nonzero >= 3
 
@@ -185,20 +199,28 @@ def test_kpis_equal_counts_from_the_cases(demo) -> None:
     cases = [s for s in statuses if s.received_on.year == 2019]
     victims = [s for s in cases if s.verification_outcome == "victim"]
     assert (kpis["verified"].numerator, kpis["verified"].denominator) == (
-        sum(s.verification_outcome is not None for s in cases), len(cases))
+        sum(s.verification_outcome is not None for s in cases),
+        len(cases),
+    )
     assert kpis["victims_supported"].numerator == sum(
-        bool(s.supports or s.shelter_stays) for s in victims)
+        bool(s.supports or s.shelter_stays) for s in victims
+    )
     assert kpis["victims_essential_needs"].numerator == sum(
-        "essential_needs" in s.support_types() for s in victims)
+        "essential_needs" in s.support_types() for s in victims
+    )
+
     def person(step) -> str:  # type: ignore[no-untyped-def]
         return "victim" if step.protected == "victim" else f"rel:{step.relationship}"
 
     needing = [{person(p) for p in (*s.protection_requests, *s.protections)} for s in victims]
     protected = [{person(p) for p in s.protections} for s in victims]
     assert (kpis["protection_given"].numerator, kpis["protection_given"].denominator) == (
-        sum(map(len, protected)), sum(map(len, needing)))
+        sum(map(len, protected)),
+        sum(map(len, needing)),
+    )
     assert kpis["procedures_overdue"].numerator == sum(
-        s.procedures_overdue_days(today) > 0 for s in cases)
+        s.procedures_overdue_days(today) > 0 for s in cases
+    )
     every_year = {k.key: k for k in compute_kpis(engine, AdminMap.NEW, "VN", today)}
     given = every_year["protection_given"]
     assert 0 < given.numerator < given.denominator, "the scenario leaves some needs unmet"
@@ -233,9 +255,16 @@ def test_runner_killed_at_random_points_resumes_to_identical_tables(tmp_path: Pa
     kills = 0
     for _attempt in range(60):
         process = subprocess.Popen(
-            [sys.executable, "-c", RUNNER_SCRIPT, str(tmp_path), str(target),
-             str(rng.choice([7, 50, 300, 1000]))],
-            stdout=subprocess.PIPE, env=env,
+            [
+                sys.executable,
+                "-c",
+                RUNNER_SCRIPT,
+                str(tmp_path),
+                str(target),
+                str(rng.choice([7, 50, 300, 1000])),
+            ],
+            stdout=subprocess.PIPE,
+            env=env,
         )
         time.sleep(rng.uniform(1.0, 3.0))
         if process.poll() is None:
@@ -252,7 +281,8 @@ def test_runner_killed_at_random_points_resumes_to_identical_tables(tmp_path: Pa
     for projection in all_projections():
         assert content_digest(killed, projection) == content_digest(rebuilt, projection)
     assert InProcessRunner(app, killed, all_projections()).positions() == {
-        p.name: head for p in all_projections()}
+        p.name: head for p in all_projections()
+    }
 
 
 def test_support_use_equals_the_cases_supports(demo) -> None:

@@ -66,8 +66,10 @@ def province(store: Path) -> str:
     query = (
         sa.select(case_status.c.old_province, sa.func.count())
         .join(case_support, case_support.c.case_id == case_status.c.case_id)
-        .where(case_support.c.support_type == "hardship_allowance",
-               case_support.c.occurred_on.between(date(first, 1, 1), date(last, 12, 31)))
+        .where(
+            case_support.c.support_type == "hardship_allowance",
+            case_support.c.occurred_on.between(date(first, 1, 1), date(last, 12, 31)),
+        )
         .group_by(case_status.c.old_province)
         .order_by(sa.func.count().desc(), case_status.c.old_province)
     )
@@ -80,17 +82,40 @@ def province(store: Path) -> str:
 
 def socai(store: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "infra.cli.main", "--store", f"sqlite:///{store / 's.db'}",
-         "--key-file", str(store / "s.key"), *args],
-        capture_output=True, text=True, cwd=store, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "infra.cli.main",
+            "--store",
+            f"sqlite:///{store / 's.db'}",
+            "--key-file",
+            str(store / "s.key"),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=store,
+        timeout=300,
         env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "250"},
     )
 
 
 def export(store: Path, province: str, fmt: str, name: str) -> Path:
     path = store / name
-    run = socai(store, "rollup", "--unit", province, "--map", "old", "--years",
-                YEARS, "--format", fmt, "-o", str(path))
+    run = socai(
+        store,
+        "rollup",
+        "--unit",
+        province,
+        "--map",
+        "old",
+        "--years",
+        YEARS,
+        "--format",
+        fmt,
+        "-o",
+        str(path),
+    )
     assert run.returncode == 0, run.stderr
     return path
 
@@ -145,13 +170,17 @@ def test_a_planted_money_cell_is_reported_in_million_vnd(store: Path, province: 
     header = next(line for line in lines if line[0].value == "STT")
     total_column = header[-1].column
     # the form prints no row ids: the amount is the "Triệu đồng" line after its persons line
-    persons = next(n for n, line in enumerate(lines)
-                   if str(line[1].value).endswith("Trợ cấp khó khăn ban đầu"))
+    persons = next(
+        n for n, line in enumerate(lines) if str(line[1].value).endswith("Trợ cấp khó khăn ban đầu")
+    )
     amount = lines[persons + 1]
     assert amount[2].value == "Triệu đồng"
-    paid = [(str(c.value).removeprefix("Năm "), c.column) for c in header
-            if str(c.value).startswith("Năm ")
-            and float(sheet.cell(row=amount[0].row, column=c.column).value or 0) > 0]
+    paid = [
+        (str(c.value).removeprefix("Năm "), c.column)
+        for c in header
+        if str(c.value).startswith("Năm ")
+        and float(sheet.cell(row=amount[0].row, column=c.column).value or 0) > 0
+    ]
     assert paid, f"the scenario paid a hardship allowance in old:{province} in 2016–2020"
     money_year, year_column = paid[0]
     cell = sheet.cell(row=amount[0].row, column=year_column)
@@ -174,14 +203,26 @@ def test_events_built_rollups_pass_the_hierarchy_and_nesting_suites(
     store: Path, province: str
 ) -> None:
     report = store / "rollups.json"
-    run = socai(store, "quality", "rollups", "--unit", f"old:{province}", "--years", YEARS,
-                "--json", str(report))
+    run = socai(
+        store,
+        "quality",
+        "rollups",
+        "--unit",
+        f"old:{province}",
+        "--years",
+        YEARS,
+        "--json",
+        str(report),
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout == ""
     document = json.loads(report.read_text("utf-8"))
     assert document["success"] is True
-    checks = [r["expectation_config"]["meta"]["socai_check"]
-              for v in document["validations"] for r in v["results"]]
+    checks = [
+        r["expectation_config"]["meta"]["socai_check"]
+        for v in document["validations"]
+        for r in v["results"]
+    ]
     kinds = {c["kind"] for c in checks}
     assert {"hierarchy", "nesting", "parts", "total"} <= kinds, kinds
     assert "children_sum_to_parent" in {c["rule"] for c in checks}  # districts sum to province

@@ -15,15 +15,17 @@ HONG_NGU = "/work/shared/data/hong_ngu_2016_2020.csv"
 def socai(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "infra.cli.main", "--store", f"sqlite:///{cwd / 's.db'}", *args],
-        capture_output=True, text=True, cwd=cwd, timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
         env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "250"},
     )
 
 
 def test_check_names_both_hong_ngu_errors_and_exits_1(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
-    run = socai("quality", "check", HONG_NGU, "--unit", "old:870", "--json", str(out),
-                cwd=tmp_path)
+    run = socai("quality", "check", HONG_NGU, "--unit", "old:870", "--json", str(out), cwd=tmp_path)
     assert run.returncode == 1, run.stderr
     lines = run.stdout.strip().splitlines()
     assert len(lines) == 2
@@ -48,8 +50,7 @@ def test_check_of_a_correct_file_exits_0(tmp_path: Path) -> None:
         "II.2.participants,30,30,30,30,30,150\nII.2.posters,20,0,0,0,0,20\n",
         "utf-8",
     )
-    run = socai("quality", "check", str(path), "--unit", "old:870", "--engine", "sql",
-                cwd=tmp_path)
+    run = socai("quality", "check", str(path), "--unit", "old:870", "--engine", "sql", cwd=tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout == ""
     assert "0 wrong cells" in run.stderr

@@ -18,8 +18,15 @@ from quality.run import validate
 HONG_NGU = Path("/work/shared/data/hong_ngu_2016_2020.csv")
 EXPECTED = {
     ("old", "870", "II.2.participants", "total", "total_equals_sum_of_years", "150", "1800"),
-    ("old", "870", "II.2.posters", "total", "total_incomplete",
-     "all years filled (blank: 2017, 2018, 2019, 2020)", "150"),
+    (
+        "old",
+        "870",
+        "II.2.posters",
+        "total",
+        "total_incomplete",
+        "all years filled (blank: 2017, 2018, 2019, 2020)",
+        "150",
+    ),
 }
 REMOTE = re.compile(
     r"<(?:script|img|link)[^>]*\b(?:src|href)=[\"']https?://|url\(\s*['\"]?https?://", re.I
@@ -45,8 +52,9 @@ def test_both_errors_and_nothing_else_with_offline_data_docs(tmp_path: Path) -> 
         assert not REMOTE.search(path.read_text("utf-8")), f"{path} loads a remote asset"
     index = (docs / "index.html").read_text("utf-8")
     assert "validations/socai/rollup/cells" in index
-    cells_page = next(p for p in pages if p.name.endswith("cells.html") and "validations" in
-                      p.parts)
+    cells_page = next(
+        p for p in pages if p.name.endswith("cells.html") and "validations" in p.parts
+    )
     assert "II.2.participants" in cells_page.read_text("utf-8")
     assert make_offline(docs) == len(pages)  # idempotent
 

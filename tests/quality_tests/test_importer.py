@@ -18,8 +18,16 @@ HONG_NGU = Path("/work/shared/data/hong_ngu_2016_2020.csv")
 @pytest.mark.parametrize(
     ("text", "value"),
     [
-        ("1.800", 1800.0), ("1,800", 1800.0), ("12.345.678", 12345678.0), (" 30 ", 30.0),
-        ("1,5", 1.5), ("2.25", 2.25), (7, 7.0), (2.5, 2.5), ("-3", -3.0), ("\u00a01 200", 1200.0),
+        ("1.800", 1800.0),
+        ("1,800", 1800.0),
+        ("12.345.678", 12345678.0),
+        (" 30 ", 30.0),
+        ("1,5", 1.5),
+        ("2.25", 2.25),
+        (7, 7.0),
+        (2.5, 2.5),
+        ("-3", -3.0),
+        ("\u00a01 200", 1200.0),
     ],
 )
 def test_cells_as_people_type_them(text: object, value: float) -> None:
@@ -39,8 +47,16 @@ def test_text_in_a_cell_is_an_error_naming_the_cell() -> None:
 def test_hong_ngu_csv_with_the_unit_given() -> None:
     table = read_rollup(HONG_NGU, unit="old:870")
     assert list(table.columns) == [
-        "unit_map", "unit_code", "unit_level", "row_id",
-        "y2016", "y2017", "y2018", "y2019", "y2020", "total_stated",
+        "unit_map",
+        "unit_code",
+        "unit_level",
+        "row_id",
+        "y2016",
+        "y2017",
+        "y2018",
+        "y2019",
+        "y2020",
+        "total_stated",
     ]
     assert set(table["unit_level"]) == {"district"}
     posters = table.set_index("row_id").loc["II.2.posters"]
@@ -66,7 +82,9 @@ def test_csv_with_unit_columns_and_plain_year_headers(tmp_path: Path) -> None:
     )
     table = read_rollup(path)
     assert table[["unit_map", "unit_code", "unit_level"]].values.tolist() == [
-        ["old", "87", "province"], ["old", "87", "province"], ["2025", "82", "province"],
+        ["old", "87", "province"],
+        ["old", "87", "province"],
+        ["2025", "82", "province"],
     ]
     assert table["y2019"].iloc[0] == 1200
     assert table["y2019"].iloc[1] == 2.125  # a program's CSV: the dot is a decimal point
@@ -176,8 +194,9 @@ def test_xlsx_as_the_projections_export_lays_it_out(tmp_path: Path) -> None:
     sheet.append(["Đơn vị: Huyện Hồng Ngự (mã 870, bản đồ hành chính cũ (63 tỉnh))"])
     sheet.append(["Giai đoạn 2019-2020; số liệu theo ngày xảy ra (ngày nghiệp vụ)"])
     sheet.append([])
-    sheet.append(["STT", "Nội dung", "Đơn vị tính", "Năm 2019", "Năm 2020",
-                  "Tổng giai đoạn 2019-2020"])
+    sheet.append(
+        ["STT", "Nội dung", "Đơn vị tính", "Năm 2019", "Năm 2020", "Tổng giai đoạn 2019-2020"]
+    )
     sheet.append(["I", "KẾT QUẢ TIẾP NHẬN"])
     sheet.append(["2.", "Tổng số người được xác định là nạn nhân", "người", 3, 1, 4])
     sheet.append(["", "- Nam", "người", 1, 0, 1])
@@ -192,8 +211,13 @@ def test_xlsx_as_the_projections_export_lays_it_out(tmp_path: Path) -> None:
     assert set(table["unit_code"]) == {"870"}
     assert set(table["unit_map"]) == {"old"}
     assert table["row_id"].tolist() == [
-        "I.2", "I.2.a.male", "I.2.a.male_u18", "I.2.a.female", "II.4.4.e.loan",
-        "II.4.4.e.loan_amount", "II.4.4.g.hardship_allowance",
+        "I.2",
+        "I.2.a.male",
+        "I.2.a.male_u18",
+        "I.2.a.female",
+        "II.4.4.e.loan",
+        "II.4.4.e.loan_amount",
+        "II.4.4.g.hardship_allowance",
         "II.4.4.g.hardship_allowance_amount",
     ]
     rows = table.set_index("row_id")

@@ -35,8 +35,9 @@ class Table:
     def get(self, unit: tuple[str, str], row: str, column: str) -> float:
         return float(self.frame.at[self.index[(*unit, row)], column])
 
-    def set(self, unit: tuple[str, str], row: str, column: str, value: float,
-            keep_total: bool = True) -> None:
+    def set(
+        self, unit: tuple[str, str], row: str, column: str, value: float, keep_total: bool = True
+    ) -> None:
         i = self.index[(*unit, row)]
         self.frame.at[i, column] = value
         if keep_total and column != TOTAL_COLUMN:
@@ -92,8 +93,15 @@ def plant(table: Table) -> set[tuple[str, str, str, str, str]]:
     table.set(u, "II.2.posters", "y2017", math.nan, keep_total=False)
     at(u, "II.2.posters", "total", "total_incomplete")
     hierarchy(u, "II.2.posters", "y2017")
-    def wrong(unit: tuple[str, str], row: str, column: str, value: float, rule: str,
-              named: str | None = None) -> None:
+
+    def wrong(
+        unit: tuple[str, str],
+        row: str,
+        column: str,
+        value: float,
+        rule: str,
+        named: str | None = None,
+    ) -> None:
         """Set one year cell (total kept); expect ``rule`` at ``named`` and the parent off."""
         table.set(unit, row, column, value)
         at(unit, named or row, column[1:], rule)
@@ -104,11 +112,21 @@ def plant(table: Table) -> set[tuple[str, str, str, str, str]]:
 
     # nesting: under 16 > under 18 (victims), under 18 > sex (sheltered)
     u = next(communes)
-    wrong(u, "I.2.a.male_u16", "y2018", get(u, "I.2.a.male_u18", "y2018") + 1,
-          "victims_male_u16_le_u18")
+    wrong(
+        u,
+        "I.2.a.male_u16",
+        "y2018",
+        get(u, "I.2.a.male_u18", "y2018") + 1,
+        "victims_male_u16_le_u18",
+    )
     u = next(communes)
-    wrong(u, "II.4.3.a.female_u18", "y2019", get(u, "II.4.3.a.female", "y2019") + 1,
-          "sheltered_female_u18_le_total")
+    wrong(
+        u,
+        "II.4.3.a.female_u18",
+        "y2019",
+        get(u, "II.4.3.a.female", "y2019") + 1,
+        "sheltered_female_u18_le_total",
+    )
     # parts: a part changed without its whole (the failure names the whole)
     for row, rule, whole in (
         ("I.2.a.female", "victims_by_sex", "I.2"),
@@ -124,8 +142,13 @@ def plant(table: Table) -> set[tuple[str, str, str, str, str]]:
     u, column = find("I.2", lambda v: v >= 1)
     wrong(u, "I.1", column, get(u, "I.2", column) - 1, "identified_le_received", named="I.2")
     u = next(communes)
-    wrong(u, "II.4.3.b.medical_care", "y2020", get(u, "II.4.3", "y2020") + 1,
-          "shelter_medical_care_le_sheltered")
+    wrong(
+        u,
+        "II.4.3.b.medical_care",
+        "y2020",
+        get(u, "II.4.3", "y2020") + 1,
+        "shelter_medical_care_le_sheltered",
+    )
     u = next(communes)
     wrong(u, "II.4.2", "y2017", get(u, "II.4.1", "y2017") + 3, "support_2_le_supported")
     # money: an amount with no person; persons with no amount
@@ -136,8 +159,7 @@ def plant(table: Table) -> set[tuple[str, str, str, str, str]]:
     # counts: negative, fractional
     wrong(next(communes), "II.2.pano", "y2019", -3, "non_negative_integer")
     u = next(communes)
-    wrong(u, "II.3.courses", "y2020", get(u, "II.3.courses", "y2020") + 0.5,
-          "non_negative_integer")
+    wrong(u, "II.3.courses", "y2020", get(u, "II.3.courses", "y2020") + 0.5, "non_negative_integer")
     # hierarchy alone: a commune's figure changed consistently, its district not updated
     u = next(communes)
     table.set(u, "II.1", "y2018", table.get(u, "II.1", "y2018") + 7)

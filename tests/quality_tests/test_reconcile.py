@@ -13,8 +13,9 @@ from quality.run import validate
 
 
 def test_submitted_cells_that_differ_from_events_are_named() -> None:
-    computed = generate_rollup(years=(2023, 2024), maps=(AdminMap.NEW,),
-                               provinces={AdminMap.NEW: ["82"]}, seed=3)
+    computed = generate_rollup(
+        years=(2023, 2024), maps=(AdminMap.NEW,), provinces={AdminMap.NEW: ["82"]}, seed=3
+    )
     units = computed["unit_code"].isin(["82", "VN"])
     computed = computed[units].reset_index(drop=True)
     submitted = computed.copy()
@@ -31,31 +32,60 @@ def test_submitted_cells_that_differ_from_events_are_named() -> None:
     submitted = submitted[~(gone & (submitted["unit_code"] == "VN"))]
 
     report = validate(submitted, computed=computed)
-    got = {(f.unit_code, f.row_id, f.year, f.rule, f.expected, f.actual)
-           for f in report.failures if f.rule == "submitted_equals_events"}
+    got = {
+        (f.unit_code, f.row_id, f.year, f.rule, f.expected, f.actual)
+        for f in report.failures
+        if f.rule == "submitted_equals_events"
+    }
     events = computed.set_index(["unit_code", "row_id"])
     expected = {
-        ("82", "II.1", "2024", "submitted_equals_events",
-         str(int(events.loc[("82", "II.1"), "y2024"])),
-         str(int(events.loc[("82", "II.1"), "y2024"]) + 2)),
-        *(("82", "II.2.sessions", str(y), "submitted_equals_events",
-           str(int(events.loc[("82", "II.2.sessions"), f"y{y}"])), "blank")
-          for y in (2023, 2024)),
-        *(("VN", "II.3.courses", str(y), "submitted_equals_events",
-           str(int(dropped[f"y{y}"].iloc[0])), "blank") for y in (2023, 2024)),
+        (
+            "82",
+            "II.1",
+            "2024",
+            "submitted_equals_events",
+            str(int(events.loc[("82", "II.1"), "y2024"])),
+            str(int(events.loc[("82", "II.1"), "y2024"]) + 2),
+        ),
+        *(
+            (
+                "82",
+                "II.2.sessions",
+                str(y),
+                "submitted_equals_events",
+                str(int(events.loc[("82", "II.2.sessions"), f"y{y}"])),
+                "blank",
+            )
+            for y in (2023, 2024)
+        ),
+        *(
+            (
+                "VN",
+                "II.3.courses",
+                str(y),
+                "submitted_equals_events",
+                str(int(dropped[f"y{y}"].iloc[0])),
+                "blank",
+            )
+            for y in (2023, 2024)
+        ),
     }
     assert got == expected
     # the hierarchy (province 82 vs the nation) flags the same changed cells, nothing else
     others = {(f.unit_code, f.row_id, f.rule) for f in report.failures} - {
         (u, r, rule) for u, r, _y, rule, _e, _a in got
     }
-    assert others <= {("VN", "II.1", "children_sum_to_parent"),
-                      ("VN", "II.2.sessions", "children_sum_to_parent")}
+    assert others <= {
+        ("VN", "II.1", "children_sum_to_parent"),
+        ("VN", "II.2.sessions", "children_sum_to_parent"),
+    }
 
 
 def test_figures_from_events_become_a_rollup_table_in_million_vnd() -> None:
     table = table_from_figures(
-        "old", "870", [2019, 2020],
+        "old",
+        "870",
+        [2019, 2020],
         {"II.1": {2019: 2, 2020: 3}, "II.4.4.e.loan_amount": {2020: 30_000_000}},
     )
     rows = table.set_index("row_id")

@@ -21,9 +21,10 @@ def test_suites_hold_one_expectation_per_form_rule() -> None:
     assert counts["ExpectAmountToMatchPersons"] == 2
     assert counts["ExpectColumnsToHoldCounts"] == 1
     cells = cells_checks(["y2016", "y2017"])
-    assert require_complete(build_suite("cells", cells), cells)[
-        "ExpectParentToEqualSumOfChildUnits"
-    ] == 1
+    assert (
+        require_complete(build_suite("cells", cells), cells)["ExpectParentToEqualSumOfChildUnits"]
+        == 1
+    )
 
 
 def test_a_suite_that_lost_an_expectation_is_refused() -> None:
