@@ -91,7 +91,8 @@ class Explainer:
         if frame not in self._indexed:
             self._indexed[frame] = self._frames[frame].set_index(names).sort_index()
         wanted = tuple(int(key[n]) if n == "year" else str(key[n]) for n in names)
-        return self._indexed[frame].loc[wanted]
+        # pandas-stubs cannot type a full MultiIndex key given as a tuple.
+        return self._indexed[frame].loc[wanted]  # type: ignore[index]
 
     def _hierarchy(self, check: Check, key: dict[str, Any]) -> list[Failure]:
         """Each year in which the unit differs from the sum of its child units."""
@@ -102,7 +103,8 @@ class Explainer:
         wanted = (str(key["unit_map"]), str(key["unit_code"]), str(key["row_id"]))
         failures = []
         for column in (c for c in check.columns if c.startswith("y")):
-            kids = self._children.loc[[wanted], column]
+            # pandas-stubs cannot type a list of MultiIndex tuples as a row key.
+            kids = self._children.loc[[wanted], column]  # type: ignore[index]
             blanks = int(kids.isna().sum())
             total = kids.sum(min_count=1)
             if _blank(own[column]) and blanks == len(kids):

@@ -20,7 +20,7 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -34,6 +34,10 @@ from quality.frames import (
     reconciliation_frame,
 )
 from quality.table import year_columns
+
+if TYPE_CHECKING:  # GX is imported when a validation runs (it takes seconds to import)
+    from great_expectations.core.batch_definition import BatchDefinition
+    from great_expectations.datasource.fluent import PandasDatasource, SQLDatasource
 
 ENGINES = ("pandas", "sql")
 
@@ -136,6 +140,7 @@ def validate(
         _docs_site(context, docs_dir)
 
     with tempfile.TemporaryDirectory(prefix="socai-quality-") as scratch:
+        source: PandasDatasource | SQLDatasource
         if engine == "pandas":
             source = context.data_sources.add_pandas("rollups")
         else:
@@ -152,14 +157,7 @@ def validate(
         explainer = Explainer(frames)
         for name, checks in plan.items():
             suite = context.suites.add(build_suite(f"socai.rollup.{name}", checks))
-            if engine == "pandas":
-                asset = source.add_dataframe_asset(name)
-                batch = asset.add_batch_definition_whole_dataframe(name)
-                parameters: dict[str, Any] = {"dataframe": frames[name]}
-            else:
-                asset = source.add_table_asset(name, table_name=f"socai_quality_{name}")
-                batch = asset.add_batch_definition_whole_table(name)
-                parameters = {}
+            batch, parameters = _batch(source, name, frames[name])
             definition = context.validation_definitions.add(
                 gx.ValidationDefinition(name=f"socai.rollup.{name}", data=batch, suite=suite)
             )
@@ -184,7 +182,9 @@ def validate(
                 )
                 report.results += len(validation.results)
                 for result in validation.results:
-                    check = Check.from_meta(result.expectation_config.meta)
+                    config = result.expectation_config
+                    assert config is not None, "every result names its expectation"
+                    check = Check.from_meta(config.meta)
                     problem = _raised(result.exception_info)
                     if problem is not None:
                         raise RuntimeError(f"check {check.rule} on {name} could not run: {problem}")
@@ -198,6 +198,20 @@ def validate(
 
         make_offline(docs_dir)
     return report
+
+
+def _batch(
+    source: PandasDatasource | SQLDatasource, name: str, frame: pd.DataFrame
+) -> tuple[BatchDefinition[Any], dict[str, Any]]:
+    """The batch one frame is validated as: the frame itself (pandas), or the table of that
+    name that ``_write_sql`` wrote (SQL engines), with the parameters its run needs."""
+    from great_expectations.datasource.fluent import PandasDatasource
+
+    if isinstance(source, PandasDatasource):
+        frame_asset = source.add_dataframe_asset(name)
+        return frame_asset.add_batch_definition_whole_dataframe(name), {"dataframe": frame}
+    table_asset = source.add_table_asset(name, table_name=f"socai_quality_{name}")
+    return table_asset.add_batch_definition_whole_table(name), {}
 
 
 def _raised(info: Any) -> str | None:
