@@ -14,10 +14,9 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+from infra.audit_store import ledger_tables
 from infra.cli.context import console, err_console, refusing, state
-from infra.ledger.access import ledger_tables
 from infra.ledger.audit import verify_store
-from infra.ledger.chain import LedgerError
 from infra.ledger.checkpoints import (
     create_signing_key,
     export_checkpoints,
@@ -27,11 +26,12 @@ from infra.ledger.checkpoints import (
     public_key_path,
     read_anchor_dir,
     read_checkpoint_file,
-    signing_key_path,
 )
+from infra.ledger.errors import LedgerError
 from infra.ledger.proofs import consistency_proof, inclusion_proof
 from infra.ledger.store import LedgerTables
 from infra.ledger.verifier import Checkpoint, VerificationError, verify_proof_document
+from infra.ledger_settings import signing_key_path
 
 app = typer.Typer(no_args_is_help=True)
 

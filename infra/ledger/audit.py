@@ -27,16 +27,9 @@ from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from infra.ledger.hashing import CHAIN_GENESIS, Frontier, chain_hash, leaf_bytes, leaf_hash
 from infra.ledger.store import ChainRow, EventRow, LedgerTables
-from infra.ledger.verifier import (
-    CHAIN_GENESIS,
-    Checkpoint,
-    Frontier,
-    VerificationError,
-    chain_hash,
-    leaf_bytes,
-    leaf_hash,
-)
+from infra.ledger.verifier import Checkpoint, VerificationError
 
 Progress = Callable[[int], None]
 

@@ -8,7 +8,7 @@ notification log:
 * ``prev_position`` — the position chained just before it (0 for the first), so a removed
   event is named by position;
 * ``recorded_at`` — record time (thời điểm ghi), UTC, ISO-8601 text;
-* ``leaf_hash`` — RFC 9162 leaf hash of the canonical leaf (:func:`verifier.leaf_bytes`);
+* ``leaf_hash`` — RFC 9162 leaf hash of the canonical leaf (:func:`hashing.leaf_bytes`);
 * ``chain_hash`` — ``SHA-256(0x02 || previous chain_hash || leaf_hash)``.
 
 Because the rows are inserted by the application recorder inside the transaction that
@@ -38,8 +38,9 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from domain.errors import SocaiError
-from infra.ledger.verifier import CHAIN_GENESIS, chain_hash, leaf_bytes, leaf_hash
+from infra.ledger.errors import LedgerError
+from infra.ledger.hashing import CHAIN_GENESIS, chain_hash, leaf_bytes, leaf_hash
+from infra.ledger.verifier import VerificationError
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +74,6 @@ POSTGRES_DDL = (
     "CREATE TABLE IF NOT EXISTS {schema}.{checkpoints} (tree_size bigint PRIMARY KEY,"
     " document text NOT NULL)",
 )
-
-
-class LedgerError(SocaiError):
-    """The ledger cannot do what was asked (missing key, no checkpoint, bad proof input)."""
 
 
 def canonical_originator_id(value: UUID | str) -> str:
@@ -152,13 +149,18 @@ AfterAppend = Callable[[int], None]
 
 class _AfterAppendMixin:
     """Runs the checkpoint policy after a write has committed; its failure never undoes or
-    hides a committed write (it is logged, and ``socai audit checkpoint`` retries)."""
+    hides a committed write (it is logged, and ``socai audit checkpoint`` retries).
+
+    Invariant: what runs here touches only the store (no network): publishing a checkpoint
+    is the relay's job, never an officer's write's."""
 
     after_append: AfterAppend | None = None
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        positions: Sequence[int] | None
+        # a mixin: the recorder after it in the MRO defines insert_events (hence the ignore)
         positions = super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
         self._after_commit(len(stored_events))
         return positions
@@ -168,7 +170,7 @@ class _AfterAppendMixin:
             return
         try:
             self.after_append(count)
-        except (SocaiError, PersistenceError) as error:
+        except (LedgerError, VerificationError, PersistenceError) as error:
             log.warning("automatic ledger checkpoint failed: %s", error)
 
 

@@ -28,12 +28,13 @@ from infra.ledger.chain import (
     ChainedPostgresRecorder,
     ChainedSQLiteRecorder,
     Head,
-    LedgerError,
     canonical_originator_id,
     chained,
     head_of,
 )
-from infra.ledger.verifier import Checkpoint, node_hash
+from infra.ledger.errors import LedgerError
+from infra.ledger.hashing import node_hash
+from infra.ledger.verifier import Checkpoint
 
 #: Rows read per query when scanning the log (bounded memory for any log size).
 SCAN_PAGE_ROWS = 5_000

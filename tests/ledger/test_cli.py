@@ -16,7 +16,7 @@ from infra.application import SocaiApplication
 from infra.cli.audit import app as audit_app
 from infra.cli.context import CliState
 from infra.keys import create_key_file
-from infra.ledger import verifier
+from infra.ledger import hashing, verifier
 from infra.settings import Settings
 from tests.ledger.support import ACTOR, DEMOGRAPHICS, receive_command
 
@@ -86,11 +86,20 @@ def test_audit_workflow(store: Path, tmp_path: Path) -> None:
     assert code == 0, out
     assert "position 3" in out
 
-    # The standalone verifier, run as a separate program from a copy outside the project.
-    standalone = tmp_path / "verifier.py"
-    standalone.write_text(Path(verifier.__file__).read_text())
+    # The standalone verifier, run as a separate program from a copy outside the project:
+    # an inspector copies verifier.py and hashing.py (standard library only) side by side.
+    inspector = tmp_path / "inspector"
+    inspector.mkdir()
+    for module in (verifier, hashing):
+        (inspector / Path(module.__file__).name).write_text(Path(module.__file__).read_text())
+    standalone = inspector / "verifier.py"
+    no_socai = (  # the project is installed (editable): hide it, as on an inspector's machine
+        "import os, runpy, sys; sys.modules['infra'] = None; sys.argv = sys.argv[1:];"
+        " sys.path.insert(0, os.path.dirname(sys.argv[0]));"
+        " runpy.run_path(sys.argv[0], run_name='__main__')"
+    )
     offline = subprocess.run(
-        [sys.executable, str(standalone), str(proof), "--public-key", str(public)],
+        [sys.executable, "-c", no_socai, str(standalone), str(proof), "--public-key", str(public)],
         capture_output=True,
         text=True,
         cwd=tmp_path,

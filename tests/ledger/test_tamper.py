@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 
 from domain.case.commands import RecordDemographics
 from infra.application import SocaiApplication
+from infra.audit_store import ledger_tables
 from infra.keys import create_key_file
-from infra.ledger.access import ledger_tables
 from infra.ledger.audit import Report, verify_store
 from infra.ledger.checkpoints import create_signing_key, read_anchor_dir, sign
 from infra.ledger.verifier import Checkpoint
