@@ -5,8 +5,10 @@ One pass over the events and the chain, in position order:
 1. every event has a chain row and every chain row an event;
 2. each chain row links to the position chained before it, with the next leaf index (so a
    removed or inserted row is named by its position);
-3. the leaf hash recomputed from the event's bytes equals the stored one (any change to
-   originator, version, topic, state or record time is caught here);
+3. the stored originator id is exactly in the form the recorder writes, and the leaf hash
+   recomputed from the event's bytes equals the stored one (any change to originator,
+   version, topic, state or record time is caught here, including a re-spelling of the id
+   that still parses as the same UUID);
 4. the chain hash recomputed from the previous one equals the stored one;
 5. at each checkpoint's tree size, the Merkle root, last position and chain head recomputed so
    far equal the signed ones.
@@ -155,6 +157,14 @@ class _Scan:
             return Finding(
                 "altered",
                 "the stored event holds NULL or a value of the wrong type (edited in the database)",
+                position,
+            )
+        if not event.originator_as_written:
+            return Finding(
+                "altered",
+                "the stored originator id is not in the exact form the recorder writes (its"
+                " text was edited in the database: the application no longer finds this"
+                " event under its case)",
                 position,
             )
         assert link.recorded_at is not None

@@ -91,6 +91,20 @@ def canonical_originator_id(value: UUID | str) -> str:
         return f"invalid:{value!r}"
 
 
+def is_written_form(value: object) -> bool:
+    """Whether a stored originator id is exactly what the chained recorders write: a ``uuid``
+    value (PostgreSQL's uuid column) or the UUID's 32 lower-case hex digits (SQLite,
+    ``uuid.hex``).
+
+    The leaf holds the canonical text, so other texts of the same UUID (upper case, dashes,
+    braces, ``urn:uuid:``, surrounding whitespace, full-width digits) hash alike; but the
+    application selects a case's events by the exact stored text, so such a row silently
+    drops out of its case. Verification therefore flags every id not in the written form."""
+    if isinstance(value, UUID):
+        return True
+    return isinstance(value, str) and _UUID_HEX.fullmatch(value) is not None
+
+
 def record_time() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
