@@ -106,7 +106,8 @@ def demo(
         "      socai finance reconcile --by programme,line,source | socai finance discrepancies"
     )
     console.print(
-        "      socai rollup --unit 870 --years 2016-2020 | socai kpi --unit VN | socai audit verify"
+        "      socai rollup --unit 870 --years 2016-2020 | socai kpi --unit VN"
+        " | socai audit verify --public-key STORE.signing.pub.pem"
     )
     console.print(
         "      socai quality check ../shared/data/hong_ngu_2016_2020.csv --unit old:870"

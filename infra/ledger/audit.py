@@ -20,6 +20,11 @@ hashes recomputed without the signing key) passes 1–4 and fails 5: the finding
 of positions between the last checkpoint that still holds and the first that does not.
 
 Verification stops at the first bad position: everything after it is suspect anyway.
+
+An intact log may still end in an **unsigned tail** (đuôi chưa ký): events after the largest
+signed checkpoint that held. Nothing proves them to an inspector (whoever can write the
+database can rewrite them and their chain unnoticed, or delete every stored checkpoint), so
+the report counts them and says where they start; the CLI exits with its own status.
 """
 
 from __future__ import annotations
@@ -55,13 +60,24 @@ class Finding:
 
 @dataclass
 class Report:
+    """``covered`` events (the first ones, up to ``covered_position``) are under a signed
+    checkpoint that held; the rest of the ``events`` are the unsigned tail."""
+
     events: int = 0
     checkpoints_checked: int = 0
     findings: list[Finding] = field(default_factory=list)
+    covered: int = 0
+    covered_position: int = 0
 
     @property
     def intact(self) -> bool:
         return not self.findings
+
+    @property
+    def unsigned_tail(self) -> int:
+        """How many of the newest events no signed checkpoint covers (0: all are signed)."""
+        assert 0 <= self.covered <= self.events, (self.covered, self.events)
+        return self.events - self.covered
 
     @property
     def first(self) -> Finding | None:
@@ -101,6 +117,7 @@ class _Scan:
         self.frontier = Frontier()
         self.pending = sorted(checkpoints, key=lambda cp: cp.tree_size)
         self.good_position = 0  # last position covered by a checkpoint that held
+        self.covered = 0  # the tree size of that checkpoint
 
     def row(self, position: int, event: EventRow | None, link: ChainRow | None) -> Finding | None:
         if link is None:
@@ -219,6 +236,7 @@ class _Scan:
                     position,
                 )
             self.good_position = position
+            self.covered = checkpoint.tree_size
         return None
 
     def tail(self) -> Finding | None:
@@ -264,4 +282,5 @@ def verify_store(
     finding = scan.tail()
     if finding is not None:
         report.findings.append(finding)
+    report.covered, report.covered_position = scan.covered, scan.good_position
     return report

@@ -257,6 +257,7 @@ def test_pristine_copy_verifies_intact(sqlite_pristine: Pristine) -> None:
             report = verify_store(tables, sqlite_pristine.public_key, sqlite_pristine.anchors)
         assert report.intact
         assert report.events == 2 * CASES
+        assert report.unsigned_tail == 0
     finally:
         cleanup()
 
@@ -517,3 +518,33 @@ def test_upper_case_originator_hiding_a_closure_is_caught_sqlite(
         assert (report.first.kind, report.first.position) == ("altered", hidden)
     finally:
         cleanup()
+
+
+# -- checkpoint deletion: an unsigned tail, never "intact and signed" -----------------------
+def deleted_checkpoints(pristine: Pristine) -> None:
+    store, raw, cleanup = pristine.make_copy()
+    try:
+        raw.run(("DELETE FROM ledger_checkpoints", ()))
+        raw.run(
+            ("DELETE FROM {e} WHERE {pos} > ?", (raw.positions()[-3],)),  # and the last events
+            ("DELETE FROM ledger_chain WHERE position > ?", (raw.positions()[-3],)),
+        )
+        with ledger_tables(store) as tables:
+            alone = verify_store(tables, pristine.public_key)
+            anchored = verify_store(tables, pristine.public_key, pristine.anchors)
+        assert alone.intact
+        assert (alone.checkpoints_checked, alone.covered, alone.unsigned_tail) == (0, 0, 38)
+        assert not anchored.intact  # the inspector's anchors betray the removed tail
+        assert anchored.first is not None
+        assert anchored.first.kind == "truncated"
+    finally:
+        cleanup()
+
+
+def test_deleted_checkpoints_leave_an_unsigned_tail_sqlite(sqlite_pristine: Pristine) -> None:
+    deleted_checkpoints(sqlite_pristine)
+
+
+@pytest.mark.postgres
+def test_deleted_checkpoints_leave_an_unsigned_tail_postgres(pg_pristine: Pristine) -> None:
+    deleted_checkpoints(pg_pristine)
