@@ -31,7 +31,7 @@ from infra.activity_service import ActivityService
 from infra.funding_service import FundingCommands
 from infra.keys import load_key
 from infra.ledger.chain import recorder_env
-from infra.ledger.checkpoints import attach_policy
+from infra.ledger_settings import attach_checkpoints
 from infra.settings import Settings
 
 Clock = Callable[[], datetime]
@@ -88,7 +88,7 @@ class SocaiApplication(FundingCommands, ActivityService, Application[UUID]):
         env = store_env(settings, load_key(settings))
         env.update(extra_env or {})
         super().__init__(env=env)
-        attach_policy(self.recorder, settings)
+        attach_checkpoints(self.recorder, settings)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from domain.errors import SocaiError
 from infra.application import SocaiApplication
+from infra.ledger.store import LedgerTables
 from infra.settings import Settings, StoreURL
 
 DEFAULT_STORE_ID = "socai"
@@ -95,8 +96,6 @@ class LedgerCheckpointLog:
     """The ledger's stored checkpoints as the relay's :class:`streams.relay.CheckpointLog`."""
 
     def __init__(self, app: SocaiApplication) -> None:
-        from infra.ledger.store import LedgerTables
-
         self.tables = LedgerTables(app.recorder)
 
     def after(self, tree_size: int) -> list[dict[str, Any]]:
@@ -105,17 +104,3 @@ class LedgerCheckpointLog:
             for size, text in self.tables.checkpoint_documents()
             if size > tree_size
         ]
-
-
-def publish_checkpoint_if_configured(checkpoint: dict[str, Any]) -> str | None:
-    """Publish a ledger checkpoint document to ``socai.audit-checkpoints.v1`` when
-    ``SOCAI_KAFKA`` is set; returns the event id, or None when no cluster is configured.
-    The ledger calls this right after it signs a checkpoint."""
-    if not os.environ.get("SOCAI_KAFKA"):
-        return None
-    from streams.relay import publish_checkpoint
-    from streams.topics import AUDIT_CHECKPOINTS, ensure_topics
-
-    bootstrap = kafka_bootstrap()
-    ensure_topics(bootstrap, (AUDIT_CHECKPOINTS,))
-    return publish_checkpoint(checkpoint, bootstrap, store_id())

@@ -162,8 +162,9 @@ class Relay:
         return f"{self.name}-checkpoints"
 
     def relay_checkpoints(self) -> int:
-        """Publish the stored checkpoints signed after the tracked one (also those the ledger
-        could not publish when it signed them, e.g. while Kafka was down); returns how many."""
+        """Publish the stored checkpoints signed after the tracked one; returns how many.
+        The relay is the only publisher of checkpoints: signing one (in a write's commit hook
+        or by ``socai audit checkpoint``) only stores it, so no write waits on Kafka."""
         if self.checkpoints is None:
             return 0
         after = self.positions.get(self.checkpoint_position_name)
@@ -279,20 +280,3 @@ def checkpoint_message(checkpoint: dict[str, Any], store_id: str) -> PublicMessa
         time=made_at,
         data=data,
     )
-
-
-def publish_checkpoint(
-    checkpoint: dict[str, Any], bootstrap: str, store_id: str, producer: KafkaProducer | None = None
-) -> str:
-    """Publish one checkpoint (the ledger's ``Checkpoint.to_json()``) to
-    ``socai.audit-checkpoints.v1`` and wait for the broker's acknowledgement; returns the
-    event id (stable per signing key and tree size)."""
-    message = checkpoint_message(checkpoint, store_id)
-    own = producer is None
-    producer = producer or make_producer(bootstrap)
-    try:
-        send_all(producer, [message])
-    finally:
-        if own:
-            producer.close(timeout=BATCH_ACK_TIMEOUT_SECONDS)
-    return message.event_id

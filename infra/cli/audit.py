@@ -14,10 +14,9 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+from infra.audit_store import ledger_tables
 from infra.cli.context import console, err_console, refusing, state
-from infra.ledger.access import ledger_tables
 from infra.ledger.audit import verify_store
-from infra.ledger.chain import LedgerError
 from infra.ledger.checkpoints import (
     create_signing_key,
     export_checkpoints,
@@ -27,15 +26,19 @@ from infra.ledger.checkpoints import (
     public_key_path,
     read_anchor_dir,
     read_checkpoint_file,
-    signing_key_path,
 )
+from infra.ledger.errors import LedgerError
 from infra.ledger.proofs import consistency_proof, inclusion_proof
 from infra.ledger.store import LedgerTables
 from infra.ledger.verifier import Checkpoint, VerificationError, verify_proof_document
+from infra.ledger_settings import signing_key_path
 
 app = typer.Typer(no_args_is_help=True)
 
+#: ``verify``: the log was altered (and ``verify-proof``: the proof does not hold).
 EXIT_NOT_INTACT = 1
+#: ``verify``: intact as far as it goes, but its newest events are under no signed checkpoint.
+EXIT_UNSIGNED_TAIL = 3
 
 PublicKeyOption = Annotated[
     Path | None,
@@ -78,20 +81,39 @@ def keygen(ctx: typer.Context) -> None:
 @refusing
 def verify(
     ctx: typer.Context,
-    public_key: PublicKeyOption = None,
+    public_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--public-key",
+            help="The operator's Ed25519 public key (PEM) as the inspector pinned it"
+            " (never the one beside the store).",
+        ),
+    ] = None,
     anchors: Annotated[
         Path | None,
         typer.Option(
             "--anchors", help="Directory of checkpoints exported earlier and kept elsewhere."
         ),
     ] = None,
+    last_checkpoint: Annotated[
+        Path | None,
+        typer.Option("--last-checkpoint", help="The newest checkpoint file the inspector saw."),
+    ] = None,
 ) -> None:
-    """Recompute every leaf, link and checkpoint from the raw rows (exit 1 if not intact)."""
+    """Recompute every leaf, link and checkpoint from the raw rows. Exit 0: intact and every
+    event under a signed checkpoint; 1: altered; 3: intact but with an unsigned tail."""
     settings = state(ctx).settings()
-    key_file = _public_key_file(ctx, public_key)
-    key = load_trusted_public_key(key_file) if public_key or key_file.exists() else None
-    anchored = read_anchor_dir(anchors) if anchors else []
     with ledger_tables(settings) as tables:
+        if public_key is None:
+            raise LedgerError(
+                "verify needs the public key the inspector pinned",
+                hint="pass --public-key with the key the operator published; a key beside the"
+                " store proves nothing to whoever could replace both",
+            )
+        key = load_trusted_public_key(public_key)
+        anchored = read_anchor_dir(anchors) if anchors else []
+        if last_checkpoint is not None:
+            anchored.append(read_checkpoint_file(last_checkpoint))
         total = max(tables.count_rows())
         with Progress(
             "verifying",
@@ -103,28 +125,34 @@ def verify(
         ) as bar:
             task = bar.add_task("verify", total=total)
             report = verify_store(tables, key, anchored, progress=lambda n: bar.advance(task, n))
-    if key is None:
-        err_console.print(
-            "[yellow]warning:[/] no public key: checkpoints were not checked, so"
-            " a consistently rewritten or truncated log would go unnoticed",
-            markup=True,
-        )
-    if report.intact:
+    if not report.intact:
+        first = report.first
         console.print(
-            f"intact: {report.events} events, {report.checkpoints_checked} signed"
-            " checkpoints verified"
+            f"[bold red]NOT INTACT[/] after {report.events} good events. First problem: {first}",
+            markup=True,
+            soft_wrap=True,
         )
-        return
-    first = report.first
-    console.print(
-        f"[bold red]NOT INTACT[/] after {report.events} good events. First problem: {first}",
-        markup=True,
-        soft_wrap=True,
-    )
-    for finding in report.findings:
-        if finding is not first:
-            console.print(f"  also: {finding}", soft_wrap=True)
-    raise typer.Exit(EXIT_NOT_INTACT)
+        for finding in report.findings:
+            if finding is not first:
+                console.print(f"  also: {finding}", soft_wrap=True)
+        raise typer.Exit(EXIT_NOT_INTACT)
+    summary = f"{report.events} events, {report.checkpoints_checked} signed checkpoints verified"
+    if report.unsigned_tail:
+        console.print(
+            f"[bold yellow]UNSIGNED TAIL[/]: {summary}; the newest {report.unsigned_tail}"
+            f" events (after position {report.covered_position}) are covered by no signed"
+            " checkpoint, so nothing proves them unchanged",
+            markup=True,
+            soft_wrap=True,
+        )
+        err_console.print(
+            "  [yellow]hint:[/] the operator signs one with `socai audit checkpoint`; verify"
+            " again with the newly exported checkpoint as --last-checkpoint",
+            markup=True,
+            soft_wrap=True,
+        )
+        raise typer.Exit(EXIT_UNSIGNED_TAIL)
+    console.print(f"intact: {summary}")
 
 
 @app.command("checkpoint")

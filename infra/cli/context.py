@@ -1,7 +1,8 @@
 """What every command shares: the settings, the open application, the console, errors.
 
 Commands never print tracebacks (which could carry personal data in their locals): a
-:class:`SocaiError` becomes ``error: ...`` plus a hint on stderr and exit status 2.
+:class:`SocaiError` (or the ledger's :class:`LedgerError`) becomes ``error: ...`` plus a hint
+on stderr and exit status 2.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import typer
 from rich.console import Console
 
 from domain.errors import SocaiError
+from infra.ledger.errors import LedgerError
 from infra.settings import Settings
 
 console = Console(highlight=False)
@@ -23,6 +25,9 @@ err_console = Console(stderr=True, highlight=False)
 
 #: Exit status for a refused command or bad input (nothing written).
 EXIT_REFUSED = 2
+#: Refusals reported as ``error:`` + ``hint:`` (the ledger's own, since it imports nothing of
+#: the domain, and the domain's).
+REFUSALS = (SocaiError, LedgerError)
 
 
 @dataclass
@@ -54,7 +59,7 @@ def state(ctx: typer.Context) -> CliState:
     return obj
 
 
-def report_error(error: SocaiError) -> None:
+def report_error(error: SocaiError | LedgerError) -> None:
     err_console.print(f"[bold red]error:[/] {error.message}", markup=True, soft_wrap=True)
     if error.hint:
         err_console.print(f"  [yellow]hint:[/] {error.hint}", markup=True, soft_wrap=True)
@@ -64,13 +69,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def refusing(func: F) -> F:
-    """Turn a SocaiError into a clear message and exit status 2 (nothing was written)."""
+    """Turn a refusal into a clear message and exit status 2 (nothing was written)."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except SocaiError as error:
+        except REFUSALS as error:
             report_error(error)
             sys.exit(EXIT_REFUSED)
 

@@ -11,18 +11,14 @@ from rich.table import Table
 
 from domain.errors import SocaiError
 from domain.reference.units import NATIONAL_CODE, AdminMap
+from infra.audit_store import ledger_tables
 from infra.cli.case import render_history
 from infra.cli.context import console, err_console, refusing, state
 from infra.demo_activities import seed_activities
 from infra.demo_funding import seed_funding
 from infra.keys import create_key_file
-from infra.ledger.access import ledger_tables
-from infra.ledger.checkpoints import (
-    create_signing_key,
-    load_signing_key,
-    make_checkpoint,
-    signing_key_path,
-)
+from infra.ledger.checkpoints import create_signing_key, load_signing_key, make_checkpoint
+from infra.ledger_settings import signing_key_path
 from infra.projection_db import projections_engine, runner_for
 from infra.synthetic import HONG_NGU_DISTRICT_OLD, ScenarioConfig, run_scenario
 from projections.kpi import compute_kpis
@@ -110,7 +106,8 @@ def demo(
         "      socai finance reconcile --by programme,line,source | socai finance discrepancies"
     )
     console.print(
-        "      socai rollup --unit 870 --years 2016-2020 | socai kpi --unit VN | socai audit verify"
+        "      socai rollup --unit 870 --years 2016-2020 | socai kpi --unit VN"
+        " | socai audit verify --public-key STORE.signing.pub.pem"
     )
     console.print(
         "      socai quality check ../shared/data/hong_ngu_2016_2020.csv --unit old:870"

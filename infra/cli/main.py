@@ -13,8 +13,7 @@ import sys
 
 import typer
 
-from domain.errors import SocaiError
-from infra.cli.context import EXIT_REFUSED, CliState, report_error
+from infra.cli.context import EXIT_REFUSED, REFUSALS, CliState, report_error
 
 app = typer.Typer(
     name="socai",
@@ -76,7 +75,7 @@ def run() -> None:
     )
     try:
         app()
-    except SocaiError as error:
+    except REFUSALS as error:
         report_error(error)
         sys.exit(EXIT_REFUSED)
 

@@ -5,8 +5,10 @@ One pass over the events and the chain, in position order:
 1. every event has a chain row and every chain row an event;
 2. each chain row links to the position chained before it, with the next leaf index (so a
    removed or inserted row is named by its position);
-3. the leaf hash recomputed from the event's bytes equals the stored one (any change to
-   originator, version, topic, state or record time is caught here);
+3. the stored originator id is exactly in the form the recorder writes, and the leaf hash
+   recomputed from the event's bytes equals the stored one (any change to originator,
+   version, topic, state or record time is caught here, including a re-spelling of the id
+   that still parses as the same UUID);
 4. the chain hash recomputed from the previous one equals the stored one;
 5. at each checkpoint's tree size, the Merkle root, last position and chain head recomputed so
    far equal the signed ones.
@@ -18,6 +20,11 @@ hashes recomputed without the signing key) passes 1–4 and fails 5: the finding
 of positions between the last checkpoint that still holds and the first that does not.
 
 Verification stops at the first bad position: everything after it is suspect anyway.
+
+An intact log may still end in an **unsigned tail** (đuôi chưa ký): events after the largest
+signed checkpoint that held. Nothing proves them to an inspector (whoever can write the
+database can rewrite them and their chain unnoticed, or delete every stored checkpoint), so
+the report counts them and says where they start; the CLI exits with its own status.
 """
 
 from __future__ import annotations
@@ -27,16 +34,9 @@ from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from infra.ledger.hashing import CHAIN_GENESIS, Frontier, chain_hash, leaf_bytes, leaf_hash
 from infra.ledger.store import ChainRow, EventRow, LedgerTables
-from infra.ledger.verifier import (
-    CHAIN_GENESIS,
-    Checkpoint,
-    Frontier,
-    VerificationError,
-    chain_hash,
-    leaf_bytes,
-    leaf_hash,
-)
+from infra.ledger.verifier import Checkpoint, VerificationError
 
 Progress = Callable[[int], None]
 
@@ -60,13 +60,24 @@ class Finding:
 
 @dataclass
 class Report:
+    """``covered`` events (the first ones, up to ``covered_position``) are under a signed
+    checkpoint that held; the rest of the ``events`` are the unsigned tail."""
+
     events: int = 0
     checkpoints_checked: int = 0
     findings: list[Finding] = field(default_factory=list)
+    covered: int = 0
+    covered_position: int = 0
 
     @property
     def intact(self) -> bool:
         return not self.findings
+
+    @property
+    def unsigned_tail(self) -> int:
+        """How many of the newest events no signed checkpoint covers (0: all are signed)."""
+        assert 0 <= self.covered <= self.events, (self.covered, self.events)
+        return self.events - self.covered
 
     @property
     def first(self) -> Finding | None:
@@ -106,6 +117,7 @@ class _Scan:
         self.frontier = Frontier()
         self.pending = sorted(checkpoints, key=lambda cp: cp.tree_size)
         self.good_position = 0  # last position covered by a checkpoint that held
+        self.covered = 0  # the tree size of that checkpoint
 
     def row(self, position: int, event: EventRow | None, link: ChainRow | None) -> Finding | None:
         if link is None:
@@ -164,6 +176,14 @@ class _Scan:
                 "the stored event holds NULL or a value of the wrong type (edited in the database)",
                 position,
             )
+        if not event.originator_as_written:
+            return Finding(
+                "altered",
+                "the stored originator id is not in the exact form the recorder writes (its"
+                " text was edited in the database: the application no longer finds this"
+                " event under its case)",
+                position,
+            )
         assert link.recorded_at is not None
         digest = leaf_hash(
             leaf_bytes(
@@ -216,6 +236,7 @@ class _Scan:
                     position,
                 )
             self.good_position = position
+            self.covered = checkpoint.tree_size
         return None
 
     def tail(self) -> Finding | None:
@@ -261,4 +282,5 @@ def verify_store(
     finding = scan.tail()
     if finding is not None:
         report.findings.append(finding)
+    report.covered, report.covered_position = scan.covered, scan.good_position
     return report

@@ -8,7 +8,7 @@ notification log:
 * ``prev_position`` — the position chained just before it (0 for the first), so a removed
   event is named by position;
 * ``recorded_at`` — record time (thời điểm ghi), UTC, ISO-8601 text;
-* ``leaf_hash`` — RFC 9162 leaf hash of the canonical leaf (:func:`verifier.leaf_bytes`);
+* ``leaf_hash`` — RFC 9162 leaf hash of the canonical leaf (:func:`hashing.leaf_bytes`);
 * ``chain_hash`` — ``SHA-256(0x02 || previous chain_hash || leaf_hash)``.
 
 Because the rows are inserted by the application recorder inside the transaction that
@@ -38,8 +38,9 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from domain.errors import SocaiError
-from infra.ledger.verifier import CHAIN_GENESIS, chain_hash, leaf_bytes, leaf_hash
+from infra.ledger.errors import LedgerError
+from infra.ledger.hashing import CHAIN_GENESIS, chain_hash, leaf_bytes, leaf_hash
+from infra.ledger.verifier import VerificationError
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +76,6 @@ POSTGRES_DDL = (
 )
 
 
-class LedgerError(SocaiError):
-    """The ledger cannot do what was asked (missing key, no checkpoint, bad proof input)."""
-
-
 def canonical_originator_id(value: UUID | str) -> str:
     """The id as it goes into a leaf: a UUID's canonical text (``str(uuid)``).
 
@@ -92,6 +89,20 @@ def canonical_originator_id(value: UUID | str) -> str:
         return str(UUID(value))
     except (TypeError, ValueError, AttributeError):
         return f"invalid:{value!r}"
+
+
+def is_written_form(value: object) -> bool:
+    """Whether a stored originator id is exactly what the chained recorders write: a ``uuid``
+    value (PostgreSQL's uuid column) or the UUID's 32 lower-case hex digits (SQLite,
+    ``uuid.hex``).
+
+    The leaf holds the canonical text, so other texts of the same UUID (upper case, dashes,
+    braces, ``urn:uuid:``, surrounding whitespace, full-width digits) hash alike; but the
+    application selects a case's events by the exact stored text, so such a row silently
+    drops out of its case. Verification therefore flags every id not in the written form."""
+    if isinstance(value, UUID):
+        return True
+    return isinstance(value, str) and _UUID_HEX.fullmatch(value) is not None
 
 
 def record_time() -> str:
@@ -152,13 +163,18 @@ AfterAppend = Callable[[int], None]
 
 class _AfterAppendMixin:
     """Runs the checkpoint policy after a write has committed; its failure never undoes or
-    hides a committed write (it is logged, and ``socai audit checkpoint`` retries)."""
+    hides a committed write (it is logged, and ``socai audit checkpoint`` retries).
+
+    Invariant: what runs here touches only the store (no network): publishing a checkpoint
+    is the relay's job, never an officer's write's."""
 
     after_append: AfterAppend | None = None
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        positions: Sequence[int] | None
+        # a mixin: the recorder after it in the MRO defines insert_events (hence the ignore)
         positions = super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
         self._after_commit(len(stored_events))
         return positions
@@ -168,7 +184,7 @@ class _AfterAppendMixin:
             return
         try:
             self.after_append(count)
-        except (SocaiError, PersistenceError) as error:
+        except (LedgerError, VerificationError, PersistenceError) as error:
             log.warning("automatic ledger checkpoint failed: %s", error)
 
 

@@ -2,17 +2,19 @@
 
 A checkpoint states, under the operator's Ed25519 signature, how many events the log held,
 the Merkle root over them, the position of the last one and the chain head. The signing key
-lives in a file outside the database (``SOCAI_SIGNING_KEY_FILE``; by default
-``PATH.signing.pem`` beside a SQLite store, ``./socai.signing.pem`` for PostgreSQL), so whoever
-can write the database still cannot forge a checkpoint. The public key
-(``….signing.pub.pem``) is what inspectors are given; its key id is the SHA-256 of its raw
-bytes.
+lives in a file outside the database (the caller passes its path in), so whoever can write
+the database still cannot forge a checkpoint. The public key (``….signing.pub.pem``) is what
+inspectors are given; its key id is the SHA-256 of its raw bytes.
 
 Before signing a new checkpoint its tree is proved consistent with the latest earlier one:
 a checkpoint is never signed over a history that differs from one already signed.
 
 Checkpoints are exported as files (``checkpoint-<size>.json``) that a third party keeps:
 they are the anchor against which a truncated or rewritten log is detected.
+
+A newly signed checkpoint is stored, then handed to the injected
+:class:`CheckpointAnnouncer`. Signing can run in a write's after-commit hook, so an announcer
+must never reach the network: the relay publishes stored checkpoints to Kafka.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -34,7 +37,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from infra.ledger import merkle
-from infra.ledger.chain import ChainedPostgresRecorder, ChainedSQLiteRecorder, LedgerError
+from infra.ledger.chain import ChainedPostgresRecorder, ChainedSQLiteRecorder
+from infra.ledger.errors import LedgerError
 from infra.ledger.store import LedgerTables
 from infra.ledger.verifier import (
     Checkpoint,
@@ -43,7 +47,6 @@ from infra.ledger.verifier import (
     load_public_key,
     verify_consistency,
 )
-from infra.settings import Settings
 
 #: Automatic checkpoint after this many events appended by one process …
 DEFAULT_EVERY_EVENTS = 1_000
@@ -54,33 +57,19 @@ EXPORT_PUBLIC_KEY_NAME = "public-key.pem"
 log = logging.getLogger(__name__)
 
 
-def announce_checkpoint(checkpoint: Checkpoint) -> None:
-    """Publish a newly signed checkpoint to Kafka (``socai.audit-checkpoints.v1``) when
-    ``SOCAI_KAFKA`` is set. A publishing failure never fails the write: it is logged, and the
-    checkpoint stays in the store, where the relay (``socai streams relay``) publishes every
-    stored checkpoint after its tracked checkpoint position."""
-    try:
-        from infra.streaming import publish_checkpoint_if_configured
+class CheckpointAnnouncer(Protocol):
+    """Told of every checkpoint just signed and stored. It may run inside a write's
+    after-commit hook: it must return quickly, never raise and never reach the network."""
 
-        publish_checkpoint_if_configured(checkpoint.to_json())
-    except Exception as error:  # any failure: the checkpoint is stored and the relay retries
-        log.warning(
-            "checkpoint of size %d signed and stored but not published (%s: %s);"
-            " `socai streams relay` will publish it",
-            checkpoint.tree_size,
-            type(error).__name__,
-            error,
-        )
+    def __call__(self, checkpoint: Checkpoint) -> None: ...
 
 
-def signing_key_path(settings: Settings) -> Path:
-    configured = os.environ.get("SOCAI_SIGNING_KEY_FILE")
-    if configured:
-        return Path(configured)
-    if settings.store.sqlite_path is not None:
-        path = settings.store.sqlite_path
-        return path.with_name(path.name + ".signing.pem")
-    return Path("socai.signing.pem")
+def log_checkpoint(checkpoint: Checkpoint) -> None:
+    """The default announcer: one log line (the relay publishes the stored checkpoint)."""
+    log.info(
+        "checkpoint of size %d signed and stored; `socai streams relay` publishes it",
+        checkpoint.tree_size,
+    )
 
 
 def public_key_path(signing_key: Path) -> Path:
@@ -150,11 +139,10 @@ def make_checkpoint(
     tables: LedgerTables,
     key: Ed25519PrivateKey,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
-    announce: Callable[[Checkpoint], None] = announce_checkpoint,
+    announce: CheckpointAnnouncer = log_checkpoint,
 ) -> Checkpoint:
     """Sign the current head; returns the latest checkpoint if nothing was added since.
-    A newly signed checkpoint is stored, then ``announce``d (published to Kafka when
-    configured; never raises)."""
+    A newly signed checkpoint is stored, then ``announce``d."""
     head = tables.head()
     if head.size == 0:
         raise LedgerError("the log is empty: nothing to checkpoint")
@@ -249,6 +237,7 @@ class CheckpointPolicy:
     key_file: Path
     every_events: int = DEFAULT_EVERY_EVENTS
     every_seconds: float = DEFAULT_EVERY_SECONDS
+    announce: CheckpointAnnouncer = log_checkpoint
     _pending: int = 0
     _last: float = field(default_factory=time.monotonic)
 
@@ -263,24 +252,26 @@ class CheckpointPolicy:
             or time.monotonic() - self._last >= self.every_seconds
         )
         if due and self.key_file.exists():
-            make_checkpoint(self.tables, load_signing_key(self.key_file))
+            make_checkpoint(self.tables, load_signing_key(self.key_file), announce=self.announce)
             self._pending, self._last = 0, time.monotonic()
 
 
-def attach_policy(recorder: object, settings: Settings) -> CheckpointPolicy | None:
-    """Checkpoint automatically from this process's writes (settings from the environment:
-    ``SOCAI_CHECKPOINT_EVERY_EVENTS``, ``SOCAI_CHECKPOINT_EVERY_SECONDS``). A recorder without
-    the chain (only ever configured deliberately, e.g. a baseline in a benchmark) gets none."""
+def attach_policy(
+    recorder: object,
+    key_file: Path,
+    *,
+    every_events: int = DEFAULT_EVERY_EVENTS,
+    every_seconds: float = DEFAULT_EVERY_SECONDS,
+    announce: CheckpointAnnouncer = log_checkpoint,
+) -> CheckpointPolicy | None:
+    """Checkpoint automatically from this process's writes, signing with ``key_file`` when it
+    exists. A recorder without the chain (only ever configured deliberately, e.g. a baseline
+    in a benchmark) gets none."""
     if not isinstance(recorder, ChainedSQLiteRecorder | ChainedPostgresRecorder):
         return None
     tables = LedgerTables(recorder)
     policy = CheckpointPolicy(
-        tables,
-        signing_key_path(settings),
-        every_events=int(os.environ.get("SOCAI_CHECKPOINT_EVERY_EVENTS", DEFAULT_EVERY_EVENTS)),
-        every_seconds=float(
-            os.environ.get("SOCAI_CHECKPOINT_EVERY_SECONDS", DEFAULT_EVERY_SECONDS)
-        ),
+        tables, key_file, every_events=every_events, every_seconds=every_seconds, announce=announce
     )
     tables.recorder.after_append = policy
     return policy

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from infra.ledger.verifier import node_hash
+from infra.ledger.hashing import node_hash
 
 
 class PerfectNodes(Protocol):

@@ -16,7 +16,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from infra.ledger import merkle
-from infra.ledger.chain import LedgerError
+from infra.ledger.errors import LedgerError
 from infra.ledger.store import LedgerTables
 from infra.ledger.verifier import (
     PROOF_FORMAT,
@@ -40,6 +40,12 @@ def inclusion_proof(
     tables: LedgerTables, position: int, checkpoint: Checkpoint, public_key: Ed25519PublicKey
 ) -> dict[str, Any]:
     event, link = tables.entry_at(position)
+    if event.state is None or link.leaf_index is None:
+        raise LedgerError(
+            f"the event at position {position} or its chain row holds NULL or a value of the"
+            " wrong type (edited in the database)",
+            hint="run `socai audit verify`",
+        )
     if link.leaf_index >= checkpoint.tree_size:
         raise LedgerError(
             f"the event at position {position} (leaf {link.leaf_index}) came after the"

@@ -28,12 +28,14 @@ from infra.ledger.chain import (
     ChainedPostgresRecorder,
     ChainedSQLiteRecorder,
     Head,
-    LedgerError,
     canonical_originator_id,
     chained,
     head_of,
+    is_written_form,
 )
-from infra.ledger.verifier import Checkpoint, node_hash
+from infra.ledger.errors import LedgerError
+from infra.ledger.hashing import node_hash
+from infra.ledger.verifier import Checkpoint
 
 #: Rows read per query when scanning the log (bounded memory for any log size).
 SCAN_PAGE_ROWS = 5_000
@@ -56,13 +58,19 @@ CHAIN_COLUMNS: tuple[tuple[str, type], ...] = (
 
 @dataclass(frozen=True, slots=True)
 class EventRow:
-    """One raw stored event: what the leaf commits to (state stays encrypted)."""
+    """One raw stored event: what the leaf commits to (state stays encrypted).
+
+    ``originator_id`` is the id's canonical text, as the leaf holds it;
+    ``originator_as_written`` says whether the stored id is byte for byte the form the
+    recorder writes (see :func:`chain.is_written_form`). Version, topic and state are the
+    exact stored values, so the leaf itself commits to every byte of them."""
 
     position: int
     originator_id: str
     version: int | None  # None: NULL or a value of the wrong type (tampered)
     topic: str | None
     state: bytes | None
+    originator_as_written: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +190,11 @@ class LedgerTables:
         for r in rows:
             originator, version, topic, state = self._values(r, EVENT_COLUMNS)
             identity = "invalid:NULL" if originator is None else canonical_originator_id(originator)
-            events.append(EventRow(int(r["position"]), identity, version, topic, state))
+            events.append(
+                EventRow(
+                    int(r["position"]), identity, version, topic, state, is_written_form(originator)
+                )
+            )
         return events
 
     def chain_rows(self, after: int, limit: int = SCAN_PAGE_ROWS) -> list[ChainRow]:

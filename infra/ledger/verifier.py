@@ -1,20 +1,17 @@
-"""Offline verifier of the socai ledger (sổ cái): leaves, Merkle proofs, signed checkpoints.
+"""Offline verifier of the socai ledger (sổ cái): Merkle proofs and signed checkpoints.
 
-This module is deliberately standalone: it imports only the standard library and
-``cryptography`` (Ed25519), never the database nor any other socai module, so an inspector can
-copy this one file and check a proof without trusting the operator's software or store.
+This module is deliberately standalone: it imports only the standard library,
+``cryptography`` (Ed25519) and :mod:`hashing` (standard library only), never the database nor
+any other socai module, so an inspector can copy these two files (``verifier.py`` and
+``hashing.py``, side by side) and check a proof without trusting the operator's software or
+store.
 
 What it defines (the single source of truth the writer side imports too):
 
-* the **canonical leaf** of a stored event: its position in the notification log, originator
-  id, version, topic, stored state bytes (the ciphertext: no decryption key is needed) and
-  record time, length-prefixed so no two different events encode alike;
-* RFC 9162 hashing: leaf hash ``SHA-256(0x00 || leaf)``, node hash
-  ``SHA-256(0x01 || left || right)``, and the chain link ``SHA-256(0x02 || prev || leaf_hash)``
-  that ties every event to the one before it in log order;
 * RFC 9162 §2.1.3.2 inclusion and §2.1.4.2 consistency proof verification;
 * the signed **checkpoint** (điểm kiểm tra): tree size, root hash, last position, chain head,
-  time and key id, signed with Ed25519 over a fixed text form.
+  time and key id, signed with Ed25519 over a fixed text form;
+* the proof documents ``socai audit prove`` and ``socai audit consistency`` write.
 
 Run ``python verifier.py PROOF.json --public-key KEY.pub.pem``: exit 0 when the proof holds,
 1 when it does not (with the reason).
@@ -27,7 +24,6 @@ import base64
 import binascii
 import hashlib
 import json
-import struct
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -39,13 +35,16 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-HASH_BYTES = 32
-LEAF_PREFIX = b"\x00"
-NODE_PREFIX = b"\x01"
-CHAIN_PREFIX = b"\x02"
-#: The chain value before the first event.
-CHAIN_GENESIS = bytes(HASH_BYTES)
-LEAF_DOMAIN = b"socai-ledger-leaf-v1\n"
+try:  # inside socai
+    from infra.ledger.hashing import HASH_BYTES, leaf_bytes, leaf_hash, node_hash
+except ImportError:  # an inspector's copy: hashing.py sits beside this file
+    from hashing import (  # type: ignore[import-not-found,no-redef]  # the same file, found beside
+        HASH_BYTES,
+        leaf_bytes,
+        leaf_hash,
+        node_hash,
+    )
+
 CHECKPOINT_DOMAIN = "socai-ledger-checkpoint-v1"
 #: Upper bound on a proof path: a tree of 2**64 leaves needs at most 64 (consistency: 65).
 MAX_PROOF_HASHES = 66
@@ -54,103 +53,6 @@ PROOF_FORMAT = 1
 
 class VerificationError(Exception):
     """A proof, checkpoint or leaf does not verify; the message says which part and why."""
-
-
-# -- hashing ---------------------------------------------------------------------------------
-
-
-_U64_PAIR = struct.Struct(">QQ")
-_U32 = struct.Struct(">I")
-
-
-def leaf_bytes(
-    position: int, originator_id: str, version: int, topic: str, state: bytes, recorded_at: str
-) -> bytes:
-    """The canonical bytes of one stored event (the Merkle leaf).
-
-    ``originator_id`` is the canonical text of the id (a UUID as ``str(uuid)``), ``state`` the
-    stored (encrypted, compressed) bytes, ``recorded_at`` the record time as ISO-8601 text.
-    Every variable-length part is prefixed with its length (u32), so no two events encode
-    alike.
-    """
-    assert position > 0, position
-    assert version >= 0, version
-    originator, name, moment, data = (
-        originator_id.encode(),
-        topic.encode(),
-        recorded_at.encode(),
-        bytes(state),
-    )
-    return b"".join(
-        (
-            LEAF_DOMAIN,
-            _U64_PAIR.pack(position, version),
-            _U32.pack(len(originator)),
-            originator,
-            _U32.pack(len(name)),
-            name,
-            _U32.pack(len(moment)),
-            moment,
-            _U32.pack(len(data)),
-            data,
-        )
-    )
-
-
-def leaf_hash(leaf: bytes) -> bytes:
-    return hashlib.sha256(LEAF_PREFIX + leaf).digest()
-
-
-def node_hash(left: bytes, right: bytes) -> bytes:
-    return hashlib.sha256(NODE_PREFIX + left + right).digest()
-
-
-def chain_hash(previous: bytes, leaf_digest: bytes) -> bytes:
-    """The chain value after an event: commits to every earlier event in log order."""
-    return hashlib.sha256(CHAIN_PREFIX + previous + leaf_digest).digest()
-
-
-def _largest_power_of_two_below(n: int) -> int:
-    assert n > 1, n
-    return 1 << ((n - 1).bit_length() - 1)
-
-
-def merkle_root(leaf_hashes: Sequence[bytes]) -> bytes:
-    """MTH(D[n]) of RFC 9162 §2.1.1 from the leaf hashes (reference form, recursive)."""
-    n = len(leaf_hashes)
-    if n == 0:
-        return hashlib.sha256(b"").digest()
-    if n == 1:
-        return leaf_hashes[0]
-    k = _largest_power_of_two_below(n)
-    return node_hash(merkle_root(leaf_hashes[:k]), merkle_root(leaf_hashes[k:]))
-
-
-class Frontier:
-    """The right edge of a growing Merkle tree: one perfect subtree root per set bit of the
-    size. Appending is amortised O(1); :meth:`root` is O(log n). Used to recompute every
-    checkpoint's root in one pass over the log."""
-
-    def __init__(self) -> None:
-        self.size = 0
-        self._stack: list[bytes] = []  # perfect subtree roots, largest (leftmost) first
-
-    def append(self, digest: bytes) -> None:
-        node = digest
-        size = self.size
-        while size & 1:
-            node = node_hash(self._stack.pop(), node)
-            size >>= 1
-        self._stack.append(node)
-        self.size += 1
-
-    def root(self) -> bytes:
-        if not self._stack:
-            return hashlib.sha256(b"").digest()
-        node = self._stack[-1]
-        for left in reversed(self._stack[:-1]):
-            node = node_hash(left, node)
-        return node
 
 
 # -- proofs (RFC 9162 §2.1.3.2 and §2.1.4.2) ------------------------------------------------
@@ -325,7 +227,7 @@ class Checkpoint:
         if not isinstance(data, dict) or data.get("format") != CHECKPOINT_DOMAIN:
             raise VerificationError(f"not a checkpoint (format must be {CHECKPOINT_DOMAIN!r})")
         fields = {name: data.get(name) for name in cls.__slots__}
-        checkpoint = cls(**fields)  # type: ignore[arg-type]
+        checkpoint = cls(**fields)  # type: ignore[arg-type]  # every field is checked below
         _int(checkpoint.tree_size, "checkpoint tree_size", 1)
         _int(checkpoint.last_position, "checkpoint last_position", 1)
         _unhex(checkpoint.root_hash, "checkpoint root_hash")

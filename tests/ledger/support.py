@@ -21,8 +21,8 @@ from domain.case.values import Actor
 from domain.reference.units import AdminMap, UnitLevel, unit_directory
 from infra.application import SocaiApplication
 from infra.ledger.checkpoints import export_checkpoints, make_checkpoint
+from infra.ledger.hashing import chain_hash, leaf_bytes, leaf_hash
 from infra.ledger.store import LedgerTables
-from infra.ledger.verifier import chain_hash, leaf_bytes, leaf_hash
 from infra.settings import Settings
 
 ACTOR = Actor("OF-LEDGER-1", "police")

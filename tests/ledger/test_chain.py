@@ -10,7 +10,7 @@ import pytest
 from infra.application import SocaiApplication
 from infra.keys import create_key_file
 from infra.ledger.audit import verify_store
-from infra.ledger.chain import LedgerError
+from infra.ledger.errors import LedgerError
 from infra.ledger.store import LedgerTables
 from infra.settings import Settings
 from tests.ledger.support import ACTOR, receive_command

@@ -10,15 +10,11 @@ import pytest
 
 from infra.application import SocaiApplication
 from infra.keys import create_key_file
-from infra.ledger.chain import LedgerError
-from infra.ledger.checkpoints import (
-    create_signing_key,
-    make_checkpoint,
-    public_key_path,
-    signing_key_path,
-)
+from infra.ledger.checkpoints import create_signing_key, make_checkpoint, public_key_path
+from infra.ledger.errors import LedgerError
 from infra.ledger.store import LedgerTables
 from infra.ledger.verifier import key_id, load_public_key
+from infra.ledger_settings import signing_key_path
 from infra.settings import Settings
 from tests.ledger.support import ACTOR, receive_command
 

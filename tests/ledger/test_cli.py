@@ -16,7 +16,8 @@ from infra.application import SocaiApplication
 from infra.cli.audit import app as audit_app
 from infra.cli.context import CliState
 from infra.keys import create_key_file
-from infra.ledger import verifier
+from infra.ledger import hashing, verifier
+from infra.ledger.checkpoints import create_signing_key
 from infra.settings import Settings
 from tests.ledger.support import ACTOR, DEMOGRAPHICS, receive_command
 
@@ -66,7 +67,7 @@ def test_audit_workflow(store: Path, tmp_path: Path) -> None:
     files = sorted(p.name for p in anchors.glob("checkpoint-*.json"))
     assert files == ["checkpoint-000000000006.json", "checkpoint-000000000010.json"]
 
-    code, out = audit(store, "verify", "--anchors", str(anchors))
+    code, out = audit(store, "verify", "--anchors", str(anchors), "--public-key", str(public))
     assert code == 0, out
     assert "intact: 10 events, 4 signed checkpoints" in out
 
@@ -86,11 +87,20 @@ def test_audit_workflow(store: Path, tmp_path: Path) -> None:
     assert code == 0, out
     assert "position 3" in out
 
-    # The standalone verifier, run as a separate program from a copy outside the project.
-    standalone = tmp_path / "verifier.py"
-    standalone.write_text(Path(verifier.__file__).read_text())
+    # The standalone verifier, run as a separate program from a copy outside the project:
+    # an inspector copies verifier.py and hashing.py (standard library only) side by side.
+    inspector = tmp_path / "inspector"
+    inspector.mkdir()
+    for module in (verifier, hashing):
+        (inspector / Path(module.__file__).name).write_text(Path(module.__file__).read_text())
+    standalone = inspector / "verifier.py"
+    no_socai = (  # the project is installed (editable): hide it, as on an inspector's machine
+        "import os, runpy, sys; sys.modules['infra'] = None; sys.argv = sys.argv[1:];"
+        " sys.path.insert(0, os.path.dirname(sys.argv[0]));"
+        " runpy.run_path(sys.argv[0], run_name='__main__')"
+    )
     offline = subprocess.run(
-        [sys.executable, str(standalone), str(proof), "--public-key", str(public)],
+        [sys.executable, "-c", no_socai, str(standalone), str(proof), "--public-key", str(public)],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -114,7 +124,7 @@ def test_audit_workflow(store: Path, tmp_path: Path) -> None:
 
     with sqlite3.connect(store) as raw:
         raw.execute("UPDATE stored_events SET topic = 'socai.case:Closed.v1' WHERE rowid = 4")
-    code, out = audit(store, "verify", "--anchors", str(anchors))
+    code, out = audit(store, "verify", "--anchors", str(anchors), "--public-key", str(public))
     assert code == 1
     assert "NOT INTACT" in out
     assert "position 4" in out
@@ -132,3 +142,74 @@ def test_verify_of_missing_store_is_refused(tmp_path: Path) -> None:
     assert code == 2
     assert "no store" in out
     assert not (tmp_path / "absent.db").exists()
+
+
+def signed_store(store: Path, cases: int) -> Path:
+    """A store with ``cases`` cases (two events each), a checkpoint of all of them; returns
+    the public key the inspector pins."""
+    code, out = audit(store, "keygen")
+    assert code == 0, out
+    write_cases(Settings.load(f"sqlite:///{store}"), cases)
+    code, out = audit(store, "checkpoint")
+    assert code == 0, out
+    return store.with_name("socai.db.signing.pub.pem")
+
+
+def test_verify_needs_a_pinned_public_key(store: Path) -> None:
+    signed_store(store, 1)
+    code, out = audit(store, "verify")
+    assert code == 2
+    assert "error:" in out
+    assert "--public-key" in out
+
+
+def test_deleting_every_checkpoint_leaves_an_unsigned_tail_not_intact(store: Path) -> None:
+    public = signed_store(store, 2)
+    with sqlite3.connect(store) as raw:
+        raw.execute("DELETE FROM ledger_checkpoints")
+    code, out = audit(store, "verify", "--public-key", str(public))
+    assert code == 3, out
+    assert "UNSIGNED TAIL" in out
+    assert "newest 4 events (after position 0)" in out
+    assert "intact" not in out
+
+
+def test_events_after_the_last_checkpoint_are_an_unsigned_tail(store: Path) -> None:
+    public = signed_store(store, 3)  # 6 events, checkpoints at 6
+    write_cases(Settings.load(f"sqlite:///{store}"), 1)  # 2 more, under no checkpoint
+    code, out = audit(store, "verify", "--public-key", str(public))
+    assert code == 3, out
+    assert "newest 2 events (after position 6)" in out
+
+
+def test_the_last_checkpoint_seen_betrays_a_truncated_tail(store: Path, tmp_path: Path) -> None:
+    public = signed_store(store, 2)
+    anchors = tmp_path / "seen"
+    code, out = audit(store, "export-checkpoints", str(anchors))
+    assert code == 0, out
+    (seen,) = anchors.glob("checkpoint-*.json")
+    with sqlite3.connect(store) as raw:  # drop the last case and every checkpoint
+        raw.execute("DELETE FROM stored_events WHERE rowid > 2")
+        raw.execute("DELETE FROM ledger_chain WHERE position > 2")
+        raw.execute("DELETE FROM ledger_checkpoints")
+    code, out = audit(store, "verify", "--public-key", str(public), "--last-checkpoint", str(seen))
+    assert code == 1, out
+    assert "NOT INTACT" in out
+    assert "tail after position 2 was removed" in out
+
+
+def test_a_substituted_key_beside_the_store_does_not_fool_the_pinned_one(
+    store: Path, tmp_path: Path
+) -> None:
+    pinned = tmp_path / "pinned.pub.pem"
+    pinned.write_bytes(signed_store(store, 1).read_bytes())
+    for name in ("socai.db.signing.pem", "socai.db.signing.pub.pem"):
+        store.with_name(name).unlink()
+    create_signing_key(store.with_name("socai.db.signing.pem"))  # the attacker's key
+    with sqlite3.connect(store) as raw:
+        raw.execute("DELETE FROM ledger_checkpoints")
+    code, out = audit(store, "checkpoint")  # re-signed with the attacker's key
+    assert code == 0, out
+    code, out = audit(store, "verify", "--public-key", str(pinned))
+    assert code == 1, out
+    assert "not the trusted key" in out

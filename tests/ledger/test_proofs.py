@@ -15,13 +15,11 @@ from hypothesis import strategies as st
 
 from infra.ledger import merkle
 from infra.ledger.checkpoints import sign
+from infra.ledger.hashing import leaf_bytes, leaf_hash, merkle_root
 from infra.ledger.verifier import (
     PROOF_FORMAT,
     Checkpoint,
     VerificationError,
-    leaf_bytes,
-    leaf_hash,
-    merkle_root,
     verify_consistency,
     verify_inclusion,
     verify_proof_document,

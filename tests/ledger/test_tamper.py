@@ -11,11 +11,15 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
+import sqlite3
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
+import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError
 from hypothesis import HealthCheck, given, settings
@@ -23,8 +27,8 @@ from hypothesis import strategies as st
 
 from domain.case.commands import RecordDemographics
 from infra.application import SocaiApplication
+from infra.audit_store import ledger_tables
 from infra.keys import create_key_file
-from infra.ledger.access import ledger_tables
 from infra.ledger.audit import Report, verify_store
 from infra.ledger.checkpoints import create_signing_key, read_anchor_dir, sign
 from infra.ledger.verifier import Checkpoint
@@ -33,6 +37,7 @@ from tests.ledger.support import (
     ACTOR,
     DEMOGRAPHICS,
     RawStore,
+    SqlExpr,
     export_anchors,
     populate,
     receive_command,
@@ -252,6 +257,7 @@ def test_pristine_copy_verifies_intact(sqlite_pristine: Pristine) -> None:
             report = verify_store(tables, sqlite_pristine.public_key, sqlite_pristine.anchors)
         assert report.intact
         assert report.events == 2 * CASES
+        assert report.unsigned_tail == 0
     finally:
         cleanup()
 
@@ -360,3 +366,185 @@ def test_postgres_chain_follows_gaps_and_concurrent_writers(pg_url: str, tmp_pat
         assert positions[1] == 3, "the refused save's id 2 is a gap the chain steps over"
     finally:
         first.close()
+
+
+# -- re-spellings: every column, every form a database accepts ------------------------------
+#: (table, key column, column, kind of value) of every column the application or verify reads.
+COLUMNS = (
+    ("{e}", "{pos}", "originator_id", "text"),
+    ("{e}", "{pos}", "originator_version", "int"),
+    ("{e}", "{pos}", "topic", "text"),
+    ("{e}", "{pos}", "state", "bytes"),
+    ("ledger_chain", "position", "leaf_index", "int"),
+    ("ledger_chain", "position", "prev_position", "int"),
+    ("ledger_chain", "position", "recorded_at", "text"),
+    ("ledger_chain", "position", "leaf_hash", "bytes"),
+    ("ledger_chain", "position", "chain_hash", "bytes"),
+)
+#: Look-alikes a lenient parser may accept: full-width digits (``int()`` reads them) and
+#: Cyrillic letters that render as Latin ones.
+FULL_WIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
+CYRILLIC_LOOK_ALIKES = str.maketrans("aceo", "асео")
+
+
+def _uuid_forms(text: str) -> list[str]:
+    try:
+        value = UUID(text)
+    except ValueError:
+        return []
+    return [str(value), value.hex, f"{{{value}}}", value.urn, str(value).upper()]
+
+
+#: Re-spellings of a stored value, by kind: each keeps the meaning for a lenient parser.
+RESPELLINGS: dict[str, Any] = {
+    "text": lambda v: [
+        v.upper(),
+        v.lower(),
+        v.swapcase(),
+        f" {v}",
+        f"{v} ",
+        f"{v}\n",
+        f"\t{v}",
+        f"{v}\u200b",
+        unicodedata.normalize("NFD", v),
+        v.translate(FULL_WIDTH_DIGITS),
+        v.translate(CYRILLIC_LOOK_ALIKES),
+        "",
+        None,
+        *_uuid_forms(v),
+    ],
+    "int": lambda v: [str(v), f" {v}", f"{v} ", f"{v}.0", float(v), hex(v), "", None],
+    "bytes": lambda v: [
+        v.hex(),
+        v + b"\x00",
+        b"\x00" + v,
+        b"",
+        None,
+        SqlExpr("CAST(x'00' AS TEXT)"),
+    ],
+}
+
+
+def _raw_value(raw: RawStore, table: str, key: str, column: str, position: int) -> tuple[Any, ...]:
+    """The stored value exactly (storage class and bytes on SQLite, text form on PostgreSQL)."""
+    select = (
+        f"SELECT typeof({column}), CAST({column} AS BLOB)"
+        if raw.kind == "sqlite"
+        else f"SELECT {column}::text"
+    )
+    return raw.rows(f"{select} FROM {table} WHERE {key} = ?", (position,))[0]
+
+
+#: More than any kind has re-spellings (a variant beyond a kind's list is skipped).
+MAX_RESPELLINGS = 20
+
+
+def _respell_cases() -> list[tuple[int, int]]:
+    return [(c, v) for c in range(len(COLUMNS)) for v in range(MAX_RESPELLINGS)]
+
+
+def respelled(pristine: Pristine, column_index: int, variant: int) -> None:
+    """Re-spell one column of one row; the change is either refused or normalised by the
+    database (harmless: the stored value is what it was) or caught by verify at that row."""
+    table, key, column, kind = COLUMNS[column_index]
+    store, raw, cleanup = pristine.make_copy()
+    try:
+        position = raw.positions()[7]
+        table, key = table.format(e=raw.events), key.format(pos=raw.pos)
+        (original,) = raw.rows(f"SELECT {column} FROM {table} WHERE {key} = ?", (position,))[0]
+        if isinstance(original, UUID | memoryview):
+            original = str(original) if isinstance(original, UUID) else bytes(original)
+        forms = RESPELLINGS[kind](original)
+        assert len(forms) <= MAX_RESPELLINGS
+        if variant >= len(forms):
+            return
+        value = forms[variant]
+        before = _raw_value(raw, table, key, column, position)
+        try:
+            if raw.kind == "postgresql" and value is None:
+                raw.run((f"ALTER TABLE {table} ALTER COLUMN {column} DROP NOT NULL", ()))
+            if isinstance(value, SqlExpr):
+                raw.run((f"UPDATE {table} SET {column} = {value.sql} WHERE {key} = ?", (position,)))
+            else:
+                raw.run((f"UPDATE {table} SET {column} = ? WHERE {key} = ?", (value, position)))
+        except (sqlite3.Error, psycopg.Error):
+            return  # refused by the database: nothing changed
+        if _raw_value(raw, table, key, column, position) == before:
+            return  # normalised by the database: every reader reads what the recorder wrote
+        with ledger_tables(store) as tables:
+            report = verify_store(tables, pristine.public_key, pristine.anchors)
+        assert not report.intact, (column, variant)
+        assert report.first is not None
+        assert report.first.position == position, (column, variant, str(report.first))
+    finally:
+        cleanup()
+
+
+@pytest.mark.parametrize(("column", "variant"), _respell_cases())
+def test_every_respelling_of_every_column_is_harmless_or_caught_sqlite(
+    sqlite_pristine: Pristine, column: int, variant: int
+) -> None:
+    respelled(sqlite_pristine, column, variant)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("column", "variant"), _respell_cases())
+def test_every_respelling_of_every_column_is_harmless_or_caught_postgres(
+    pg_pristine: Pristine, column: int, variant: int
+) -> None:
+    respelled(pg_pristine, column, variant)
+
+
+def test_upper_case_originator_hiding_a_closure_is_caught_sqlite(
+    sqlite_pristine: Pristine,
+) -> None:
+    """The reported attack: ``upper(originator_id)`` on a case's later events."""
+    store, raw, cleanup = sqlite_pristine.make_copy()
+    try:
+        (case_id,) = raw.rows("SELECT originator_id FROM {e} ORDER BY {pos} LIMIT 1")[0]
+        raw.run(
+            (
+                "UPDATE {e} SET originator_id = upper(originator_id)"
+                " WHERE originator_id = ? AND originator_version >= 2",
+                (case_id,),
+            )
+        )
+        (hidden,) = raw.rows(
+            "SELECT MIN({pos}) FROM {e} WHERE originator_id = upper(?)", (case_id,)
+        )[0]
+        with ledger_tables(store) as tables:
+            report = verify_store(tables, sqlite_pristine.public_key, sqlite_pristine.anchors)
+        assert report.first is not None
+        assert (report.first.kind, report.first.position) == ("altered", hidden)
+    finally:
+        cleanup()
+
+
+# -- checkpoint deletion: an unsigned tail, never "intact and signed" -----------------------
+def deleted_checkpoints(pristine: Pristine) -> None:
+    store, raw, cleanup = pristine.make_copy()
+    try:
+        raw.run(("DELETE FROM ledger_checkpoints", ()))
+        raw.run(
+            ("DELETE FROM {e} WHERE {pos} > ?", (raw.positions()[-3],)),  # and the last events
+            ("DELETE FROM ledger_chain WHERE position > ?", (raw.positions()[-3],)),
+        )
+        with ledger_tables(store) as tables:
+            alone = verify_store(tables, pristine.public_key)
+            anchored = verify_store(tables, pristine.public_key, pristine.anchors)
+        assert alone.intact
+        assert (alone.checkpoints_checked, alone.covered, alone.unsigned_tail) == (0, 0, 38)
+        assert not anchored.intact  # the inspector's anchors betray the removed tail
+        assert anchored.first is not None
+        assert anchored.first.kind == "truncated"
+    finally:
+        cleanup()
+
+
+def test_deleted_checkpoints_leave_an_unsigned_tail_sqlite(sqlite_pristine: Pristine) -> None:
+    deleted_checkpoints(sqlite_pristine)
+
+
+@pytest.mark.postgres
+def test_deleted_checkpoints_leave_an_unsigned_tail_postgres(pg_pristine: Pristine) -> None:
+    deleted_checkpoints(pg_pristine)

@@ -1,14 +1,17 @@
-"""Signed audit checkpoints reach ``socai.audit-checkpoints.v1`` and verify there.
+"""Signed audit checkpoints reach ``socai.audit-checkpoints.v1``, once each, and verify there.
 
-Against a real Tansu broker: the ledger publishes a checkpoint when it signs one (CLI and
-the automatic policy); when Kafka is down the write still succeeds and the relay publishes
-the stored checkpoint later. An inspector reading the topic checks each signature with the
-exported public key alone (infra/ledger/verifier.py).
+Against a real Tansu broker: signing a checkpoint (the automatic policy in a write's commit
+hook, or ``socai audit checkpoint``) only stores it and never touches the network, so a
+write never waits on or fails for Kafka; the relay publishes every stored checkpoint it has
+not yet published. An inspector reading the topic checks each signature with the exported
+public key alone (infra/ledger/verifier.py).
 """
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,10 +22,10 @@ from infra.ledger.checkpoints import (
     load_signing_key,
     make_checkpoint,
     public_key_path,
-    signing_key_path,
 )
 from infra.ledger.store import LedgerTables
 from infra.ledger.verifier import Checkpoint, load_public_key
+from infra.ledger_settings import signing_key_path
 from infra.settings import Settings
 from infra.streaming import ApplicationLog, LedgerCheckpointLog, store_engine
 from streams.contracts.model import read_message
@@ -54,23 +57,46 @@ def verify_all(checkpoints: list[Checkpoint], settings: Settings) -> None:
         checkpoint.verify_signature(public)
 
 
-def test_signed_checkpoints_are_published_and_verify_with_the_public_key(
+def relay_for(app: SocaiApplication, settings: Settings, bootstrap: str) -> Relay:
+    return Relay(
+        ApplicationLog(app),
+        PositionStore(store_engine(settings)),
+        bootstrap,
+        "socai",
+        checkpoints=LedgerCheckpointLog(app),
+    )
+
+
+def test_signing_never_reaches_the_network_and_the_relay_publishes_each_checkpoint_once(
     settings: Settings, fresh_kafka: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SOCAI_KAFKA", fresh_kafka)
+    monkeypatch.setenv("SOCAI_KAFKA", fresh_kafka)  # configured, yet no write may use it
     monkeypatch.setenv("SOCAI_CHECKPOINT_EVERY_EVENTS", "3")
     app = SocaiApplication(settings)
     try:
-        for _ in range(4):  # the automatic policy signs at 3 events
-            app.receive(receive_command(), ACTOR)
-        tables = LedgerTables(app.recorder)
-        make_checkpoint(tables, load_signing_key(signing_key_path(settings)))  # as the CLI
+        with monkeypatch.context() as offline:
+
+            def no_network(*args: Any, **kwargs: Any) -> None:
+                raise AssertionError("a write or a signature reached the network")
+
+            offline.setattr(socket.socket, "connect", no_network)
+            offline.setattr(socket.socket, "connect_ex", no_network)
+            for _ in range(4):  # the automatic policy signs at 3 events
+                app.receive(receive_command(), ACTOR)
+            tables = LedgerTables(app.recorder)
+            make_checkpoint(tables, load_signing_key(signing_key_path(settings)))  # as the CLI
         stored = tables.checkpoints()
+        assert [cp.tree_size for cp in stored] == [3, 4]
+        relay = relay_for(app, settings, fresh_kafka)
+        try:
+            assert relay.run(max_retry_seconds=30).checkpoints == 2
+            assert relay.relay_checkpoints() == 0  # tracked: never published again
+        finally:
+            relay.close()
     finally:
         app.close()
-    assert [cp.tree_size for cp in stored] == [3, 4]
     published = published_checkpoints(fresh_kafka, expected=2)
-    assert sorted(cp.tree_size for cp in published) == [3, 4]
+    assert sorted(cp.tree_size for cp in published) == [3, 4]  # each once
     assert {cp.to_json()["root_hash"] for cp in published} == {cp.root_hash for cp in stored}
     verify_all(published, settings)
 
@@ -83,16 +109,10 @@ def test_kafka_down_never_fails_the_write_and_the_relay_publishes_later(
     app = SocaiApplication(settings)
     try:
         for _ in range(2):
-            app.receive(receive_command(), ACTOR)  # signs at 2; publishing fails, write stands
+            app.receive(receive_command(), ACTOR)  # signs at 2; the write stands
         assert [cp.tree_size for cp in LedgerTables(app.recorder).checkpoints()] == [2]
         monkeypatch.delenv("SOCAI_KAFKA")
-        relay = Relay(
-            ApplicationLog(app),
-            PositionStore(store_engine(settings)),
-            fresh_kafka,
-            "socai",
-            checkpoints=LedgerCheckpointLog(app),
-        )
+        relay = relay_for(app, settings, fresh_kafka)
         try:
             progress = relay.run(max_retry_seconds=30)
             assert progress.checkpoints == 1

@@ -10,12 +10,13 @@ from collections import Counter
 
 import jsonschema
 import pytest
+import sqlalchemy as sa
 
 from infra.devservices.broker import Broker, free_port
-from infra.streaming import ApplicationLog, publish_checkpoint_if_configured, store_engine
+from infra.streaming import ApplicationLog, store_engine
 from streams.contracts import contract_for_type
 from streams.positions import PositionStore
-from streams.relay import DEFAULT_RELAY_NAME, Relay, publish_checkpoint
+from streams.relay import DEFAULT_RELAY_NAME, Relay, checkpoint_message
 from streams.schemas import SCHEMA_DIR
 from streams.topics import (
     ACTIVITY_EVENTS,
@@ -157,7 +158,25 @@ def test_relay_backs_off_while_the_broker_is_away_and_then_delivers(demo_store):
         broker.stop()
 
 
-def test_checkpoints_are_published_with_a_stable_id(fresh_kafka, monkeypatch):
+class NoEvents:
+    """An empty event log: the relay below publishes checkpoints only."""
+
+    def read(self, after: int, limit: int, topics: tuple[str, ...]) -> list:
+        return []
+
+    def head(self) -> int:
+        return 0
+
+
+class StoredCheckpoints:
+    def __init__(self, documents: list[dict]) -> None:
+        self.documents = documents
+
+    def after(self, tree_size: int) -> list[dict]:
+        return [d for d in self.documents if d["tree_size"] > tree_size]
+
+
+def test_checkpoints_are_published_with_a_stable_id(fresh_kafka, tmp_path):
     checkpoint = {
         "format": "socai-ledger-checkpoint-v1",
         "tree_size": 42,
@@ -168,15 +187,21 @@ def test_checkpoints_are_published_with_a_stable_id(fresh_kafka, monkeypatch):
         "key_id": "ef" * 8,
         "signature": "c2lnbmF0dXJl",
     }
-    first = publish_checkpoint(checkpoint, fresh_kafka, "test")
-    monkeypatch.delenv("SOCAI_KAFKA", raising=False)
-    assert publish_checkpoint_if_configured(checkpoint) is None
-    monkeypatch.setenv("SOCAI_KAFKA", fresh_kafka)
-    monkeypatch.setenv("SOCAI_STORE_ID", "test")
-    assert publish_checkpoint_if_configured(checkpoint) == first
+    positions = PositionStore(sa.create_engine(f"sqlite:///{tmp_path / 'positions.db'}"))
+    relay = Relay(
+        NoEvents(), positions, fresh_kafka, "test", checkpoints=StoredCheckpoints([checkpoint])
+    )
+    try:
+        assert relay.relay_checkpoints() == 1
+        assert relay.relay_checkpoints() == 0  # tracked by tree size
+        positions.reset(relay.checkpoint_position_name)  # as `streams relay --reset`
+        assert relay.relay_checkpoints() == 1
+    finally:
+        relay.close()
     events = envelopes(read_topic(fresh_kafka, AUDIT_CHECKPOINTS.topic, expected=2))
     assert [e["type"] for e in events] == ["vn.socai.audit.Checkpoint.v1"] * 2
-    assert {e["id"] for e in events} == {first}
+    # republished under the same id, stable per key and tree size
+    assert {e["id"] for e in events} == {checkpoint_message(checkpoint, "test").event_id}
     assert events[0]["data"] == checkpoint  # exactly the signed document
 
 

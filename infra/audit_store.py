@@ -1,7 +1,9 @@
-"""Open a store's ledger tables without its encryption key.
+"""Open a store's ledger tables for audit (kiểm toán) without its encryption key.
 
 Verification, checkpoints and proofs read only hashes and the stored (encrypted) bytes, so an
-inspector can run them with no access to the AES key that protects personal data.
+inspector can run them with no access to the AES key that protects personal data. This is
+the application's side of the ledger: it knows how a socai store is configured; the ledger
+(:mod:`infra.ledger`) knows nothing of the application.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
 from infra.application import SocaiApplication, store_env
-from infra.ledger.chain import LedgerError
+from infra.ledger.errors import LedgerError
 from infra.ledger.store import LedgerTables
 from infra.settings import Settings
 

@@ -1,0 +1,123 @@
+"""What the writer and every verifier of the ledger (sổ cái) compute alike: the hashes.
+
+* the **canonical leaf** of a stored event: its position in the notification log, originator
+  id, version, topic, stored state bytes (the ciphertext: no decryption key is needed) and
+  record time, length-prefixed so no two different events encode alike;
+* RFC 9162 hashing: leaf hash ``SHA-256(0x00 || leaf)``, node hash
+  ``SHA-256(0x01 || left || right)``, and the chain link ``SHA-256(0x02 || prev || leaf_hash)``
+  that ties every event to the one before it in log order;
+* the Merkle tree hash (MTH) of RFC 9162 §2.1.1, as a reference recursion and as the
+  incremental :class:`Frontier`.
+
+This module imports only the standard library: the standalone verifier
+(:mod:`infra.ledger.verifier`) is handed to inspectors together with it. Changing any byte
+computed here changes every leaf, chain value and checkpoint ever signed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Sequence
+
+HASH_BYTES = 32
+LEAF_PREFIX = b"\x00"
+NODE_PREFIX = b"\x01"
+CHAIN_PREFIX = b"\x02"
+#: The chain value before the first event.
+CHAIN_GENESIS = bytes(HASH_BYTES)
+LEAF_DOMAIN = b"socai-ledger-leaf-v1\n"
+
+
+_U64_PAIR = struct.Struct(">QQ")
+_U32 = struct.Struct(">I")
+
+
+def leaf_bytes(
+    position: int, originator_id: str, version: int, topic: str, state: bytes, recorded_at: str
+) -> bytes:
+    """The canonical bytes of one stored event (the Merkle leaf).
+
+    ``originator_id`` is the canonical text of the id (a UUID as ``str(uuid)``), ``state`` the
+    stored (encrypted, compressed) bytes, ``recorded_at`` the record time as ISO-8601 text.
+    Every variable-length part is prefixed with its length (u32), so no two events encode
+    alike.
+    """
+    assert position > 0, position
+    assert version >= 0, version
+    originator, name, moment, data = (
+        originator_id.encode(),
+        topic.encode(),
+        recorded_at.encode(),
+        bytes(state),
+    )
+    return b"".join(
+        (
+            LEAF_DOMAIN,
+            _U64_PAIR.pack(position, version),
+            _U32.pack(len(originator)),
+            originator,
+            _U32.pack(len(name)),
+            name,
+            _U32.pack(len(moment)),
+            moment,
+            _U32.pack(len(data)),
+            data,
+        )
+    )
+
+
+def leaf_hash(leaf: bytes) -> bytes:
+    return hashlib.sha256(LEAF_PREFIX + leaf).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(NODE_PREFIX + left + right).digest()
+
+
+def chain_hash(previous: bytes, leaf_digest: bytes) -> bytes:
+    """The chain value after an event: commits to every earlier event in log order."""
+    return hashlib.sha256(CHAIN_PREFIX + previous + leaf_digest).digest()
+
+
+def _largest_power_of_two_below(n: int) -> int:
+    assert n > 1, n
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+def merkle_root(leaf_hashes: Sequence[bytes]) -> bytes:
+    """MTH(D[n]) of RFC 9162 §2.1.1 from the leaf hashes (reference form, recursive)."""
+    n = len(leaf_hashes)
+    if n == 0:
+        return hashlib.sha256(b"").digest()
+    if n == 1:
+        return leaf_hashes[0]
+    k = _largest_power_of_two_below(n)
+    return node_hash(merkle_root(leaf_hashes[:k]), merkle_root(leaf_hashes[k:]))
+
+
+class Frontier:
+    """The right edge of a growing Merkle tree: one perfect subtree root per set bit of the
+    size. Appending is amortised O(1); :meth:`root` is O(log n). Used to recompute every
+    checkpoint's root in one pass over the log."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._stack: list[bytes] = []  # perfect subtree roots, largest (leftmost) first
+
+    def append(self, digest: bytes) -> None:
+        node = digest
+        size = self.size
+        while size & 1:
+            node = node_hash(self._stack.pop(), node)
+            size >>= 1
+        self._stack.append(node)
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self._stack:
+            return hashlib.sha256(b"").digest()
+        node = self._stack[-1]
+        for left in reversed(self._stack[:-1]):
+            node = node_hash(left, node)
+        return node
