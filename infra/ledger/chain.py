@@ -76,14 +76,16 @@ POSTGRES_DDL = (
 )
 
 
-def canonical_originator_id(value: UUID | str) -> str:
+def canonical_originator_id(value: object) -> str:
     """The id as it goes into a leaf: a UUID's canonical text (``str(uuid)``).
 
     Text that is no UUID (only a tampered row holds such) is kept as it is: it can never
     equal a canonical UUID text, so its leaf differs from the chained one."""
     if isinstance(value, UUID):
         return str(value)
-    if isinstance(value, str) and _UUID_HEX.fullmatch(value):  # SQLite's uuid.hex: fast path
+    if not isinstance(value, str):  # a tampered SQLite row may hold any type
+        return f"invalid:{value!r}"
+    if _UUID_HEX.fullmatch(value):  # SQLite's uuid.hex: fast path
         return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
     try:
         return str(UUID(value))

@@ -90,7 +90,7 @@ def check_published(contracts: Iterable[Contract], schema_dir: Path) -> list[str
 def write_schemas(contracts: Iterable[Contract], schema_dir: Path) -> list[Path]:
     """Publish the schemas of ``contracts``; refuses (writing nothing) on a breaking change."""
     contracts = list(contracts)
-    broken = []
+    broken: list[str] = []
     for contract in contracts:
         path = schema_dir / contract.schema_file
         if path.exists():
