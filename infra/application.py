@@ -29,6 +29,7 @@ from domain.time import require_aware, utc_now
 from infra import transcodings
 from infra.activity_service import ActivityService
 from infra.funding_service import FundingCommands
+from infra.key_check import require_store_key
 from infra.keys import load_key
 from infra.ledger.chain import recorder_env
 from infra.ledger_settings import attach_checkpoints
@@ -85,9 +86,11 @@ class SocaiApplication(FundingCommands, ActivityService, Application[UUID]):
     ) -> None:
         self.settings = settings
         self.clock = clock
-        env = store_env(settings, load_key(settings))
+        key = load_key(settings)
+        env = store_env(settings, key)
         env.update(extra_env or {})
         super().__init__(env=env)
+        require_store_key(self.recorder, key, settings.store.display)
         attach_checkpoints(self.recorder, settings)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:

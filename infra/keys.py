@@ -49,9 +49,22 @@ def _validate(key: str, source: str) -> str:
 
 
 def load_key(settings: Settings) -> str:
-    """The cipher key from the environment or the key file, or a clear error."""
+    """The cipher key from the environment or the key file, or a clear error.
+
+    When both are present they must agree: an environment key left over from another store
+    must not silently win over the store's own key file."""
     if settings.cipher_key:
-        return _validate(settings.cipher_key.strip(), "SOCAI_CIPHER_KEY")
+        key = _validate(settings.cipher_key.strip(), "SOCAI_CIPHER_KEY")
+        if settings.key_file.exists():
+            on_file = _validate(settings.key_file.read_text().strip(), str(settings.key_file))
+            if on_file != key:
+                raise KeyError_(
+                    f"SOCAI_CIPHER_KEY disagrees with the key file {settings.key_file}:"
+                    " two different keys for one store",
+                    hint="unset SOCAI_CIPHER_KEY to use the key file, or point --key-file /"
+                    " SOCAI_KEY_FILE at the file that holds the key you mean",
+                )
+        return key
     if settings.key_file.exists():
         return _validate(settings.key_file.read_text().strip(), str(settings.key_file))
     raise KeyError_(
