@@ -9,6 +9,7 @@ in-process driver), so what they show includes every event recorded so far; with
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,12 +29,13 @@ from infra.cli.context import console, refusing, state
 from infra.projection_db import projections_engine, runner_for
 from projections import asof
 from projections.case_status import case_status, read_status
-from projections.framework import REBUILD_BATCH_SIZE_EVENTS, InProcessRunner, reset
+from projections.framework import REBUILD_BATCH_SIZE_EVENTS, InProcessRunner, Projection, reset
 from projections.kpi import compute_kpis
 from projections.registry import all_projections, by_name
 from projections.rollup import Rollup, compute_rollup, parse_years, resolve_unit, unit_filter
 from projections.rollup_export import FORMATS, cell_text, to_csv, to_text, to_xlsx
 from projections.support_use import support_use
+from projections.verify import all_intact, verify_projections
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -140,6 +142,64 @@ def status(ctx: typer.Context) -> None:
     for name in positions:
         table.add_row(name, str(positions[name]), str(lag[name]))
     console.print(table)
+
+
+@app.command()
+@refusing
+def verify(ctx: typer.Context) -> None:
+    """Rebuild every projection from the events into a scratch database and compare it, row by
+    row, with the live tables: an edited report is named (projection, table, row, columns).
+    Exit 0 when every table is what the events give, 1 when any differs."""
+    application = state(ctx).app()
+    live = _engine(ctx)
+    chosen = all_projections()
+    InProcessRunner(application, live, chosen).run()
+
+    def rebuild_into(projections: Sequence[Projection]) -> Engine:
+        scratch = asof.memory_engine()
+        InProcessRunner(
+            application, scratch, projections, batch_size=REBUILD_BATCH_SIZE_EVENTS
+        ).run()
+        return scratch
+
+    reports = verify_projections(chosen, live, rebuild_into)
+    for report in reports:
+        verdict = "intact" if report.intact else "DIFFERS FROM THE EVENTS"
+        console.print(
+            f"{report.name}: {verdict} at log position {report.position} (sha256 {report.digest})",
+            markup=False,
+            soft_wrap=True,
+        )
+        if report.position != report.rebuilt_position:
+            console.print(
+                f"  position {report.position} in the live tables, {report.rebuilt_position}"
+                " rebuilt from the log: the positions table was edited, or the store moved"
+                " while verifying (run again)",
+                markup=False,
+                soft_wrap=True,
+            )
+        for table in report.tables:
+            if not table.differences:
+                continue
+            console.print(
+                f"  table {table.table}: {table.differences} of {table.rows_compared} rows differ",
+                markup=False,
+                soft_wrap=True,
+            )
+            for difference in table.listed:
+                console.print(f"    {difference.describe()}", markup=False, soft_wrap=True)
+            if table.differences > len(table.listed):
+                console.print(
+                    f"    … and {table.differences - len(table.listed)} more", markup=False
+                )
+    if not all_intact(reports):
+        console.print(
+            "hint: `socai projections rebuild` restores the tables from the events;"
+            " find out first who changed them",
+            markup=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(1)
 
 
 @app.command("case")
