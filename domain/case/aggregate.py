@@ -26,7 +26,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.case.checks import check_step
 from domain.case.commands import COMMAND_FOR_EVENT, Command, Correct, Receive
-from domain.case.steps import CaseStatus, Step, fold
+from domain.case.steps import CaseStatus, StatusFold, Step, StepKind, fold
 from domain.case.values import Actor, PersonalData
 from domain.errors import RuleViolation
 from domain.reference.units import AdminMap
@@ -37,7 +37,8 @@ COMMON_FIELDS = ("occurred_on", "officer_id", "agency", "legal_basis")
 _LIBRARY_FIELDS = ("originator_id", "originator_version", "timestamp", "originator_topic")
 
 #: Upper bound on a case's events: tens are normal; this stops a runaway loop long before a
-#: case becomes too slow to load (replay is linear in events).
+#: case becomes too slow to load. Replay is linear in events (the fold is incremental,
+#: ``bench/replay.py``); a correction re-folds the case once.
 MAX_EVENTS_PER_CASE = 10_000
 
 
@@ -62,7 +63,7 @@ def event_data(event: Aggregate.Event) -> dict[str, Any]:
 def step_of(event: CaseEvent) -> Step:
     return Step(
         version=event.originator_version,
-        kind=type(event).__name__,
+        kind=StepKind(type(event).__name__),
         occurred_on=event.occurred_on,
         recorded_at=event.timestamp,
         officer_id=event.officer_id,
@@ -173,29 +174,42 @@ class Case(Aggregate):
 
     def __init__(self) -> None:
         self.steps: dict[int, Step] = {}
-        self.status = CaseStatus(case_id=self.id)
+        self._fold = StatusFold(self.id)
+
+    @property
+    def status(self) -> CaseStatus:
+        """The case as it stands now (materialised once per event, on demand)."""
+        return self._fold.status()
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Case:
         """The repository hands out copies of cached cases. Steps and statuses are immutable
         values (a step's ``data`` is never mutated; corrections build a new step), so a copy
-        needs only its own ``steps`` dict and pending list — not a deep walk of every value."""
+        needs only its own ``steps`` dict, fold and pending list — not a deep walk of every
+        value."""
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
         clone.steps = dict(self.steps)
+        clone._fold = self._fold.copy()
         clone._pending_events = list(self._pending_events)
         return clone
 
     def _record(self, event: CaseEvent) -> None:
         assert event.originator_version not in self.steps, "a version is recorded once"
-        self.steps[event.originator_version] = step_of(event)
-        self.status = fold(self.id, self.steps.values())
+        step = step_of(event)
+        self.steps[event.originator_version] = step
+        self._fold.apply(step)
 
     def _correct(self, event: Case.CorrectionRecorded) -> None:
+        """Replace one field of the corrected step in the derived view, and re-fold (a
+        correction may change anything the fold derived from that step)."""
         target = self.steps[event.corrects_version]
         new_value = event.new_value
         if isinstance(new_value, PersonalData):
             new_value = getattr(new_value, event.field.split(".", 1)[1])
         self.steps[event.corrects_version] = target.with_value(event.field, new_value)
+        self._fold = StatusFold(self.id)
+        for version in sorted(self.steps):
+            self._fold.apply(self.steps[version])
 
     # -- commands -------------------------------------------------------------------------
 
@@ -240,7 +254,7 @@ class Case(Aggregate):
         data = {k: v for k, v in kwargs.items() if k not in COMMON_FIELDS}
         return Step(
             version=version,
-            kind=kind,
+            kind=StepKind(kind),
             occurred_on=kwargs["occurred_on"],
             recorded_at=require_aware(at, "record time"),
             officer_id=kwargs["officer_id"],
@@ -306,6 +320,12 @@ class Case(Aggregate):
         corrected = dict(self.steps)
         corrected[target.version] = target.with_value(command.field, new_value)
         if command.field == "occurred_on" and target.kind == "Received":
+            if not isinstance(new_value, date):
+                raise RuleViolation(
+                    "missing_value",
+                    "a reception's date cannot be emptied",
+                    hint="give the date the person was received, as YYYY-MM-DD",
+                )
             corrected[target.version] = corrected[target.version].with_value(
                 "unit_map", AdminMap.in_force_on(new_value).value
             )

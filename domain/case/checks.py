@@ -8,6 +8,7 @@ Nothing is written when it raises.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from domain.case.rules import (
@@ -15,14 +16,14 @@ from domain.case.rules import (
     HEALTH_INSURANCE_WINDOW_DAYS,
     regime_on,
 )
-from domain.case.steps import CaseStatus, Step
+from domain.case.steps import CaseStatus, Step, StepKind
 from domain.errors import RuleViolation
 from domain.reference.units import AdminMap, unit_directory
 
 
 def check_step(status: CaseStatus, step: Step, today: date) -> None:
     _check_dates(status, step, today)
-    if status.is_closed and step.kind != "CorrectionRecorded":
+    if status.is_closed and step.kind != StepKind.CORRECTION_RECORDED:
         raise RuleViolation(
             "after_closure",
             f"case {status.case_id} was closed on {status.closed_on}; no further steps"
@@ -49,7 +50,11 @@ def _check_dates(status: CaseStatus, step: Step, today: date) -> None:
             " socai holds",
             hint="check the year",
         )
-    if step.kind != "Received" and status.received_on is not None and day < status.received_on:
+    if (
+        step.kind != StepKind.RECEIVED
+        and status.received_on is not None
+        and day < status.received_on
+    ):
         raise RuleViolation(
             "before_reception",
             f"{step.kind} is dated {day}, before the reception on {status.received_on}",
@@ -239,17 +244,19 @@ def _reintegrated(status: CaseStatus, step: Step) -> None:
         )
 
 
-_CHECKS = {
-    "Received": _received,
-    "DemographicsRecorded": _demographics,
-    "TraffickingFormRecorded": _trafficking_form,
-    "VerificationRequested": _verification_requested,
-    "VerificationConcluded": _verification_concluded,
-    "Routed": _routed,
-    "ProtectionRequested": _protection,
-    "ProtectionApplied": _protection,
-    "SupportProvided": _support,
-    "ShelterAdmitted": _shelter_admitted,
-    "ShelterDischarged": _shelter_discharged,
-    "Reintegrated": _reintegrated,
+#: The check of each kind of step beyond the dates and closure checked for every step
+#: (closure and correction have theirs in the aggregate, which knows the whole history).
+_CHECKS: dict[StepKind, Callable[[CaseStatus, Step], None]] = {
+    StepKind.RECEIVED: _received,
+    StepKind.DEMOGRAPHICS_RECORDED: _demographics,
+    StepKind.TRAFFICKING_FORM_RECORDED: _trafficking_form,
+    StepKind.VERIFICATION_REQUESTED: _verification_requested,
+    StepKind.VERIFICATION_CONCLUDED: _verification_concluded,
+    StepKind.ROUTED: _routed,
+    StepKind.PROTECTION_REQUESTED: _protection,
+    StepKind.PROTECTION_APPLIED: _protection,
+    StepKind.SUPPORT_PROVIDED: _support,
+    StepKind.SHELTER_ADMITTED: _shelter_admitted,
+    StepKind.SHELTER_DISCHARGED: _shelter_discharged,
+    StepKind.REINTEGRATED: _reintegrated,
 }

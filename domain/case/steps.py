@@ -13,19 +13,40 @@ steps (only steps that happened by a date, or only events known by a time).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
 from domain.case.rules import reception_procedures_due, regime_on
 
 
+class StepKind(StrEnum):
+    """The kinds of step in a case's history: one per case event class (its class name, which
+    is also the name in its stable topic ``socai.case:<Name>.v1``)."""
+
+    RECEIVED = "Received"
+    DEMOGRAPHICS_RECORDED = "DemographicsRecorded"
+    TRAFFICKING_FORM_RECORDED = "TraffickingFormRecorded"
+    VERIFICATION_REQUESTED = "VerificationRequested"
+    VERIFICATION_CONCLUDED = "VerificationConcluded"
+    ROUTED = "Routed"
+    PROTECTION_REQUESTED = "ProtectionRequested"
+    PROTECTION_APPLIED = "ProtectionApplied"
+    SUPPORT_PROVIDED = "SupportProvided"
+    SHELTER_ADMITTED = "ShelterAdmitted"
+    SHELTER_DISCHARGED = "ShelterDischarged"
+    REINTEGRATED = "Reintegrated"
+    CLOSED = "Closed"
+    CORRECTION_RECORDED = "CorrectionRecorded"
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     version: int
-    kind: str
+    kind: StepKind
     occurred_on: date
     recorded_at: datetime
     officer_id: str
@@ -261,108 +282,192 @@ class CaseStatus:
         return sum(s.amount_vnd or 0 for s in self.supports if s.support_type == support_type)
 
 
+class StatusFold:
+    """The incremental fold (gộp dần): a case's status built one step at a time.
+
+    Each step changes the fold in constant time (amortised), so replaying a case of n events
+    is O(n). :meth:`status` materialises the immutable :class:`CaseStatus` (O(n), once per
+    question asked of the case, not once per event). Steps are applied in version order; the
+    effect of each kind of step is one method, found by kind in :data:`_EFFECTS`.
+    """
+
+    __slots__ = (
+        "_cached",
+        "corrections",
+        "facts",
+        "last_recorded_at",
+        "last_version",
+        "protections",
+        "requests",
+        "routings",
+        "stays",
+        "supports",
+        "versions",
+    )
+
+    def __init__(self, case_id: UUID) -> None:
+        self.facts: dict[str, Any] = {"case_id": case_id}
+        self.routings: list[tuple[date, str]] = []
+        self.protections: list[ProtectionRecord] = []
+        self.requests: list[ProtectionRequestRecord] = []
+        self.supports: list[SupportRecord] = []
+        self.stays: list[ShelterStay] = []
+        self.versions: set[int] = set()
+        self.corrections = 0
+        self.last_version = 0
+        self.last_recorded_at: datetime | None = None
+        self._cached: CaseStatus | None = None
+
+    def copy(self) -> StatusFold:
+        clone = StatusFold(self.facts["case_id"])
+        clone.facts = dict(self.facts)
+        clone.routings = list(self.routings)
+        clone.protections = list(self.protections)
+        clone.requests = list(self.requests)
+        clone.supports = list(self.supports)
+        clone.stays = list(self.stays)
+        clone.versions = set(self.versions)
+        clone.corrections = self.corrections
+        clone.last_version = self.last_version
+        clone.last_recorded_at = self.last_recorded_at
+        clone._cached = self._cached
+        return clone
+
+    def apply(self, step: Step) -> None:
+        assert step.version > self.last_version, "steps are applied in version order"
+        self.versions.add(step.version)
+        self.last_version = step.version
+        self.last_recorded_at = step.recorded_at
+        self._cached = None
+        _EFFECTS[step.kind](self, step)
+
+    def status(self) -> CaseStatus:
+        if self._cached is None:
+            self._cached = CaseStatus(
+                **self.facts,
+                routings=tuple(self.routings),
+                protection_requests=tuple(self.requests),
+                protections=tuple(self.protections),
+                supports=tuple(self.supports),
+                shelter_stays=tuple(self.stays),
+                corrections=self.corrections,
+                last_version=self.last_version,
+                last_recorded_at=self.last_recorded_at,
+                versions=frozenset(self.versions),
+            )
+        return self._cached
+
+    # -- the effect of each kind of step ----------------------------------------------------
+
+    def _received(self, step: Step) -> None:
+        d = step.data
+        self.facts.update(
+            received_on=step.occurred_on,
+            receiving_agency=step.agency,
+            reception_form=d["reception_form"],
+            unit_map=d["unit_map"],
+            unit_code=d["unit_code"],
+            belongings_checked=d["belongings_checked"],
+            interview_held=d["interview_held"],
+        )
+
+    def _demographics(self, step: Step) -> None:
+        d = step.data
+        self.facts.update(
+            sex=d["sex"],
+            birth_year=d["birth_year"],
+            age_band=d["age_band"],
+            ethnicity=d["ethnicity"],
+            nationality=d["nationality"],
+        )
+
+    def _trafficking_form(self, step: Step) -> None:
+        self.facts.update(
+            scope=step.data["scope"], destination_country=step.data["destination_country"]
+        )
+
+    def _verification_requested(self, step: Step) -> None:
+        self.facts.setdefault("verification_requested_on", step.occurred_on)
+
+    def _verification_concluded(self, step: Step) -> None:
+        self.facts.update(
+            verification_outcome=step.data["outcome"],
+            verified_on=step.occurred_on,
+            deciding_body=step.data["deciding_body"],
+        )
+
+    def _routed(self, step: Step) -> None:
+        self.routings.append((step.occurred_on, step.data["destination"]))
+
+    def _protection_requested(self, step: Step) -> None:
+        d = step.data
+        self.requests.append(
+            ProtectionRequestRecord(
+                step.version, step.occurred_on, d["protected"], d["relationship"], d["source"]
+            )
+        )
+
+    def _protection_applied(self, step: Step) -> None:
+        d = step.data
+        self.protections.append(
+            ProtectionRecord(
+                step.version, step.occurred_on, d["protected"], d["relationship"], d["measure"]
+            )
+        )
+
+    def _support_provided(self, step: Step) -> None:
+        d = step.data
+        self.supports.append(
+            SupportRecord(
+                step.version,
+                step.occurred_on,
+                d["support_type"],
+                d["amount_vnd"],
+                d["period_days"],
+                d["provider_agency"],
+            )
+        )
+
+    def _shelter_admitted(self, step: Step) -> None:
+        self.stays.append(ShelterStay(step.occurred_on, None, step.data["facility"]))
+
+    def _shelter_discharged(self, step: Step) -> None:
+        if self.stays and self.stays[-1].discharged_on is None:
+            self.stays[-1] = replace(self.stays[-1], discharged_on=step.occurred_on)
+
+    def _reintegrated(self, step: Step) -> None:
+        self.facts["reintegrated_on"] = step.occurred_on
+
+    def _closed(self, step: Step) -> None:
+        self.facts.update(closed_on=step.occurred_on, closure_reason=step.data["reason"])
+
+    def _correction_recorded(self, step: Step) -> None:
+        self.corrections += 1
+
+
+_EFFECTS: dict[StepKind, Callable[[StatusFold, Step], None]] = {
+    StepKind.RECEIVED: StatusFold._received,
+    StepKind.DEMOGRAPHICS_RECORDED: StatusFold._demographics,
+    StepKind.TRAFFICKING_FORM_RECORDED: StatusFold._trafficking_form,
+    StepKind.VERIFICATION_REQUESTED: StatusFold._verification_requested,
+    StepKind.VERIFICATION_CONCLUDED: StatusFold._verification_concluded,
+    StepKind.ROUTED: StatusFold._routed,
+    StepKind.PROTECTION_REQUESTED: StatusFold._protection_requested,
+    StepKind.PROTECTION_APPLIED: StatusFold._protection_applied,
+    StepKind.SUPPORT_PROVIDED: StatusFold._support_provided,
+    StepKind.SHELTER_ADMITTED: StatusFold._shelter_admitted,
+    StepKind.SHELTER_DISCHARGED: StatusFold._shelter_discharged,
+    StepKind.REINTEGRATED: StatusFold._reintegrated,
+    StepKind.CLOSED: StatusFold._closed,
+    StepKind.CORRECTION_RECORDED: StatusFold._correction_recorded,
+}
+assert set(_EFFECTS) == set(StepKind), "every kind of step has exactly one effect"
+
+
 def fold(case_id: UUID, steps: Iterable[Step]) -> CaseStatus:
     """Derive a case's status from its steps, in version order. Pure; never raises for a
     stored history (rules are checked *before* a step is stored, see ``checks``)."""
-    s: dict[str, Any] = {"case_id": case_id}
-    routings: list[tuple[date, str]] = []
-    protections: list[ProtectionRecord] = []
-    requests: list[ProtectionRequestRecord] = []
-    supports: list[SupportRecord] = []
-    stays: list[ShelterStay] = []
-    versions: set[int] = set()
-    corrections = 0
-    last_version = 0
-    last_recorded_at: datetime | None = None
+    folded = StatusFold(case_id)
     for step in sorted(steps, key=lambda st: st.version):
-        d = step.data
-        versions.add(step.version)
-        last_version = step.version
-        last_recorded_at = step.recorded_at
-        match step.kind:
-            case "Received":
-                s.update(
-                    received_on=step.occurred_on,
-                    receiving_agency=step.agency,
-                    reception_form=d["reception_form"],
-                    unit_map=d["unit_map"],
-                    unit_code=d["unit_code"],
-                    belongings_checked=d["belongings_checked"],
-                    interview_held=d["interview_held"],
-                )
-            case "DemographicsRecorded":
-                s.update(
-                    sex=d["sex"],
-                    birth_year=d["birth_year"],
-                    age_band=d["age_band"],
-                    ethnicity=d["ethnicity"],
-                    nationality=d["nationality"],
-                )
-            case "TraffickingFormRecorded":
-                s.update(scope=d["scope"], destination_country=d["destination_country"])
-            case "VerificationRequested":
-                s.setdefault("verification_requested_on", step.occurred_on)
-            case "VerificationConcluded":
-                s.update(
-                    verification_outcome=d["outcome"],
-                    verified_on=step.occurred_on,
-                    deciding_body=d["deciding_body"],
-                )
-            case "Routed":
-                routings.append((step.occurred_on, d["destination"]))
-            case "ProtectionRequested":
-                requests.append(
-                    ProtectionRequestRecord(
-                        step.version,
-                        step.occurred_on,
-                        d["protected"],
-                        d["relationship"],
-                        d["source"],
-                    )
-                )
-            case "ProtectionApplied":
-                protections.append(
-                    ProtectionRecord(
-                        step.version,
-                        step.occurred_on,
-                        d["protected"],
-                        d["relationship"],
-                        d["measure"],
-                    )
-                )
-            case "SupportProvided":
-                supports.append(
-                    SupportRecord(
-                        step.version,
-                        step.occurred_on,
-                        d["support_type"],
-                        d["amount_vnd"],
-                        d["period_days"],
-                        d["provider_agency"],
-                    )
-                )
-            case "ShelterAdmitted":
-                stays.append(ShelterStay(step.occurred_on, None, d["facility"]))
-            case "ShelterDischarged":
-                if stays and stays[-1].discharged_on is None:
-                    stays[-1] = replace(stays[-1], discharged_on=step.occurred_on)
-            case "Reintegrated":
-                s["reintegrated_on"] = step.occurred_on
-            case "Closed":
-                s.update(closed_on=step.occurred_on, closure_reason=d["reason"])
-            case "CorrectionRecorded":
-                corrections += 1
-            case _:
-                raise AssertionError(f"unknown step kind {step.kind!r}")
-    return CaseStatus(
-        **s,
-        routings=tuple(routings),
-        protection_requests=tuple(requests),
-        protections=tuple(protections),
-        supports=tuple(supports),
-        shelter_stays=tuple(stays),
-        corrections=corrections,
-        last_version=last_version,
-        last_recorded_at=last_recorded_at,
-        versions=frozenset(versions),
-    )
+        folded.apply(step)
+    return folded.status()

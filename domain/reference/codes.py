@@ -25,13 +25,14 @@ class LabelledEnum(StrEnum):
     @classmethod
     def parse(cls, value: object, field: str) -> LabelledEnum:
         """The member named ``value``, or an :class:`InvalidInput` listing the valid names."""
-        try:
-            return cls(str(value).strip().lower())
-        except ValueError:
-            names = ", ".join(member.value for member in cls)
-            raise InvalidInput(
-                field, f"{value!r} is not one of the known values", hint=f"use one of: {names}"
-            ) from None
+        wanted = str(value).strip().lower()
+        for member in cls:
+            if member.value == wanted:
+                return member
+        names = ", ".join(member.value for member in cls)
+        raise InvalidInput(
+            field, f"{value!r} is not one of the known values", hint=f"use one of: {names}"
+        )
 
 
 class Agency(LabelledEnum):

@@ -168,7 +168,7 @@ def _check_structure() -> None:
     named += [x for m in MONEY for x in (m.persons, m.amount)]
     missing = sorted(set(named) - known)
     assert not missing, f"rules name rows missing from the template: {missing}"
-    names = [r.name for r in (*NESTING, *PARTS, *BOUNDS, *MONEY)]
+    names = [r.name for r in NESTING + BOUNDS] + [s.name for s in PARTS] + [m.name for m in MONEY]
     assert len(set(names)) == len(names), "duplicate rule names"
 
 
