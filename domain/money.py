@@ -12,7 +12,8 @@ from domain.errors import InvalidInput
 
 #: Digits, or digits grouped by threes with '.', ',' or ' ' (so "1.5" is refused, not read
 #: as 15 đồng).
-_AMOUNT_TEXT = re.compile(r"\d+|\d{1,3}(?:([.,  ])\d{3})(?:\1\d{3})*")
+#: ASCII digits only: "²" or full-width "５" are not amounts, however Unicode classes them.
+_AMOUNT_TEXT = re.compile(r"\d+|\d{1,3}(?:([.,  ])\d{3})(?:\1\d{3})*", re.ASCII)
 
 #: An upper bound no single amount can exceed: 10^15 đồng (a thousand trillion). It catches a
 #: unit mix-up (amounts typed in millions twice over) long before it can reach a budget.

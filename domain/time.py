@@ -13,6 +13,13 @@ from zoneinfo import ZoneInfo
 
 VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
+#: 1 July 2025, the day of the reforms (ngày cải cách): Law 53/2024/QH15 on Prevention and
+#: Combat of Human Trafficking with Decree 162/2025/NĐ-CP replaces the 2011 law, and the
+#: two-level local government (no districts; 34 provinces) replaces the old map of units. The
+#: legal regimes (domain/case/rules.py) and the maps (domain/reference/units.py) both change on
+#: this day; everything else that needs the date reads it from here.
+REFORM_DAY_2025 = date(2025, 7, 1)
+
 
 def require_aware(instant: datetime, what: str = "time") -> datetime:
     """Refuse naive datetimes: every instant in socai is timezone-aware."""

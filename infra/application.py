@@ -177,7 +177,7 @@ class SocaiApplication(FundingCommands, ActivityService, Application[UUID]):
     def case_ids(self) -> Iterator[UUID]:
         """Every case, in the order received (scans the log for receptions only)."""
         for notification in self.notifications(topics=(Case.Received.TOPIC,)):
-            yield notification.originator_id
+            yield UUID(str(notification.originator_id))
 
     # -- the notification log -----------------------------------------------------------------
 

@@ -168,6 +168,7 @@ class FundingCommands:
 
     def _check_case_support(self, programme: Programme, command: MoneyCommand) -> None:
         """A case-support commitment or payment must match the support event on the case."""
+        amount: int | None
         if isinstance(command, Pay) and command.commitment is not None:
             commitment = programme.commitments.get(command.commitment)
             if commitment is None or programme.transactions.get(command.transaction_id):

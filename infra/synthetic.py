@@ -47,7 +47,7 @@ from domain.case.commands import (
 from domain.case.rules import regime_on
 from domain.case.values import Actor, PersonalData
 from domain.reference.units import AdminMap, Unit, UnitLevel, unit_directory
-from domain.time import VIETNAM_TZ
+from domain.time import REFORM_DAY_2025, VIETNAM_TZ
 
 #: Old-map codes of the six key border provinces of the 2005–2010 plan (seed 000).
 BORDER_PROVINCES_OLD = ("22", "20", "10", "72", "89", "87")
@@ -57,7 +57,7 @@ HONG_NGU_DISTRICT_OLD = "870"
 MAX_ENTRY_LAG_DAYS = 400
 SCENARIO_START = date(2016, 1, 1)
 #: Law 53/2024/QH15 and the 2025 map take effect.
-LAW_CHANGE = date(2025, 7, 1)
+LAW_CHANGE = REFORM_DAY_2025
 #: Victims identified this many days before the change of law are still supported after it.
 SPANNING_WINDOW_DAYS = 150
 SCENARIO_END = date(2026, 10, 31)
@@ -223,7 +223,7 @@ class ScenarioGenerator:
         )
         social = Actor(
             f"XH-{unit.province_code}-{rng.randrange(1, 20):02d}",
-            "health_department" if received_on >= date(2025, 7, 1) else "labour_social_affairs",
+            "health_department" if received_on >= REFORM_DAY_2025 else "labour_social_affairs",
         )
         form = self._pick((("bilateral_handover", 40), ("self_returned", 35), ("rescued", 25)))
         day = received_on
@@ -376,7 +376,7 @@ class ScenarioGenerator:
             return self._with_corrections(plan, index, social)
         used = sum(
             s.command.period_days or 0
-            for s in plan.steps  # type: ignore[attr-defined]
+            for s in plan.steps
             if isinstance(s.command, ProvideSupport) and s.command.support_type == "essential_needs"
         )
         self._essential_needs(plan, social, day + timedelta(days=1), used)
@@ -384,7 +384,7 @@ class ScenarioGenerator:
             # Still in need on 1 July 2025: the new law's 120-day cap applies from that date
             # on, so support continues where the old 60-day cap had stopped it.
             used = sum(
-                s.command.period_days or 0  # type: ignore[attr-defined]
+                s.command.period_days or 0
                 for s in plan.steps
                 if isinstance(s.command, ProvideSupport)
                 and s.command.support_type == "essential_needs"

@@ -50,7 +50,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from domain.case.aggregate import Case, CaseEvent
-from domain.case.steps import CaseStatus, Step, fold
+from domain.case.steps import CaseStatus, Step, StepKind, fold
 from domain.reference.units import AdminMap, Unit, UnitLevel, unit_directory
 
 NAME = "case_status"
@@ -193,7 +193,7 @@ def public_step(event: CaseEvent) -> Step:
     """The event as a step (like ``domain.case.aggregate.step_of``) without personal data."""
     return Step(
         version=event.originator_version,
-        kind=type(event).__name__,
+        kind=StepKind(type(event).__name__),
         occurred_on=event.occurred_on,
         recorded_at=event.timestamp,
         officer_id=event.officer_id,

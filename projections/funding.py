@@ -205,16 +205,16 @@ class FundingProjector:
                 "support_version": first.support_version,
                 "activity": first.activity,
             }
-        figures = dict.fromkeys(MEASURES, 0)
-        figures.update(measures)
+        changes: dict[str, Any] = dict.fromkeys(MEASURES, 0)
+        changes.update(measures)
+        changes.update(purpose)
         return replace(
             where,
             version=p,
             transaction_id=e.transaction_id,
             kind=_KIND[type(e).__name__],
             occurred_on=e.occurred_on,
-            **purpose,
-            **figures,
+            **changes,
         )
 
     def _Committed(self, p: int, e: Any, prog: str) -> list[Leg]:

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from domain.case.rules import EARLIEST_BUSINESS_DATE
 from domain.errors import InvalidInput, RuleViolation
 from domain.reference.units import AdminMap, unit_directory
+from domain.text import clean_text, is_ascii_digits
 from domain.time import parse_date
 
 #: Upper bounds per activity record: a session for a whole province is some thousands of
@@ -27,7 +28,7 @@ TEXT_MAX_CHARS = 500
 
 def _count(value: Any, field: str, high: int) -> int:
     if isinstance(value, bool) or not (
-        isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())
+        isinstance(value, int) or (isinstance(value, str) and is_ascii_digits(value.strip()))
     ):
         raise InvalidInput(field, f"{value!r} is not a whole number ≥ 0")
     number = int(value)
@@ -37,11 +38,7 @@ def _count(value: Any, field: str, high: int) -> int:
 
 
 def _text(value: Any, field: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(field, "must be non-empty text")
-    if len(value) > TEXT_MAX_CHARS:
-        raise InvalidInput(field, f"is longer than {TEXT_MAX_CHARS} characters")
-    return value.strip()
+    return clean_text(value, field, TEXT_MAX_CHARS)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -44,6 +44,9 @@ MAX_EVENTS_PER_CASE = 10_000
 
 class CaseEvent(Aggregate.Event):
     """Base of every case event (not stored itself)."""
+
+    #: The stable stored topic, ``socai.case:<Name>.v1`` (declared by each concrete class).
+    TOPIC: ClassVar[str]
 
     occurred_on: date
     officer_id: str

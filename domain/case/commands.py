@@ -33,6 +33,7 @@ from domain.reference.codes import (
     VerificationOutcome,
 )
 from domain.reference.countries import require_country
+from domain.text import clean_text, is_ascii_digits
 from domain.time import parse_date
 
 Parser = Callable[[Any, str], Any]
@@ -47,14 +48,7 @@ def _enum(enum: type[LabelledEnum]) -> Parser:
 
 
 def _text(max_chars: int) -> Parser:
-    def parse(value: Any, field: str) -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise InvalidInput(field, "must be non-empty text")
-        if len(value) > max_chars:
-            raise InvalidInput(field, f"is longer than {max_chars} characters")
-        return value.strip()
-
-    return parse
+    return lambda value, field: clean_text(value, field, max_chars)
 
 
 def _bool(value: Any, field: str) -> bool:
@@ -71,7 +65,7 @@ def _bool(value: Any, field: str) -> bool:
 def _int_range(low: int, high: int) -> Parser:
     def parse(value: Any, field: str) -> int:
         if isinstance(value, bool) or not (
-            isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())
+            isinstance(value, int) or (isinstance(value, str) and is_ascii_digits(value.strip()))
         ):
             raise InvalidInput(field, f"{value!r} is not a whole number")
         number = int(value)
@@ -84,7 +78,7 @@ def _int_range(low: int, high: int) -> Parser:
 
 def _unit_code(value: Any, field: str) -> str:
     code = str(value).strip()
-    if not (code.isdigit() and len(code) in (2, 3, 5)):
+    if not (is_ascii_digits(code) and len(code) in (2, 3, 5)):
         raise InvalidInput(
             field,
             f"{value!r} is not a unit code",

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from domain.time import REFORM_DAY_2025
+
 #: Reception procedures (biên bản tiếp nhận, kiểm tra tư trang, phỏng vấn) must be completed
 #: within 15 days of reception — the 2005 draft programme (seed 000). No later text changed it.
 RECEPTION_PROCEDURE_DAYS = 15
@@ -44,7 +46,7 @@ REGIMES: tuple[LegalRegime, ...] = (
         name="Luật PCMBN 2011",
         legal_basis="Luật 66/2011/QH12; Nghị định 09/2013/NĐ-CP",
         effective_from=date(2012, 1, 1),
-        effective_until=date(2025, 6, 30),
+        effective_until=REFORM_DAY_2025 - timedelta(days=1),
         essential_needs_max_days=60,
         supports_persons_under_identification=False,
         health_insurance_support=False,
@@ -52,7 +54,7 @@ REGIMES: tuple[LegalRegime, ...] = (
     LegalRegime(
         name="Luật PCMBN 2024",
         legal_basis="Luật 53/2024/QH15; Nghị định 162/2025/NĐ-CP",
-        effective_from=date(2025, 7, 1),
+        effective_from=REFORM_DAY_2025,
         effective_until=None,
         essential_needs_max_days=120,
         supports_persons_under_identification=True,

@@ -9,10 +9,15 @@ are present, so a stray ``print(event)`` or a traceback cannot leak it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from typing import Any
 
 from domain.errors import InvalidInput
+from domain.text import clean_text
+
+#: An officer id (mã cán bộ): the identifier of an official, never free text.
+OFFICER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 #: Upper bounds on personal text fields (characters): generous for real names and addresses,
 #: small enough to stop a paste of a whole document into a field.
@@ -29,15 +34,9 @@ class PersonalData:
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if value is None:
-                continue
-            if not isinstance(value, str) or not value.strip():
-                raise InvalidInput(f"person.{f.name}", "must be non-empty text when given")
-            if len(value) > PERSONAL_FIELD_MAX_CHARS[f.name]:
-                raise InvalidInput(
-                    f"person.{f.name}",
-                    f"is longer than {PERSONAL_FIELD_MAX_CHARS[f.name]} characters",
-                )
+            if value is not None:
+                cleaned = clean_text(value, f"person.{f.name}", PERSONAL_FIELD_MAX_CHARS[f.name])
+                object.__setattr__(self, f.name, cleaned)
 
     @classmethod
     def from_mapping(cls, data: object, field: str = "person") -> PersonalData:
@@ -86,10 +85,12 @@ class Actor:
     def __post_init__(self) -> None:
         from domain.reference.codes import Agency
 
-        if not self.officer_id or len(self.officer_id) > 64:
+        if not OFFICER_ID.fullmatch(self.officer_id):
             raise InvalidInput(
                 "officer",
-                "an officer id of 1–64 characters is required",
+                "an officer id is 1–64 letters, digits, '.', '_' or '-' (e.g. BP-87-01),"
+                " starting with a letter or digit",
                 hint="pass --officer ID or set SOCAI_OFFICER",
             )
-        Agency.parse(self.agency, "agency")
+        # A code is stored in its one canonical spelling: BORDER_GUARD is border_guard.
+        object.__setattr__(self, "agency", Agency.parse(self.agency, "agency").value)

@@ -21,6 +21,7 @@ from uuid import UUID
 
 from domain.errors import InvalidInput
 from domain.reference.codes import LabelledEnum
+from domain.text import clean_text
 
 #: Transaction ids and codes: letters, digits and ``. _ : / -``; at most this many characters.
 MAX_ID_CHARS = 64
@@ -65,11 +66,7 @@ def require_id(value: object, field: str) -> str:
 
 
 def require_text(value: object, field: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(field, "must be non-empty text")
-    if len(value) > MAX_TEXT_CHARS:
-        raise InvalidInput(field, f"is longer than {MAX_TEXT_CHARS} characters")
-    return value.strip()
+    return clean_text(value, field, MAX_TEXT_CHARS)
 
 
 def require_date(value: object, field: str) -> date:
@@ -96,20 +93,20 @@ class Period:
         """``2016`` (a year), ``2016-H1``/``2016-H2``, ``2016-03`` or ``2006/2010`` (years)."""
         text = str(value).strip().upper()
         try:
-            if re.fullmatch(r"\d{4}", text):
+            if re.fullmatch(r"\d{4}", text, re.ASCII):
                 year = int(text)
                 return cls(date(year, 1, 1), date(year, 12, 31))
-            if m := re.fullmatch(r"(\d{4})-H([12])", text):
+            if m := re.fullmatch(r"(\d{4})-H([12])", text, re.ASCII):
                 year, half = int(m[1]), int(m[2])
                 if half == 1:
                     return cls(date(year, 1, 1), date(year, 6, 30))
                 return cls(date(year, 7, 1), date(year, 12, 31))
-            if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
+            if m := re.fullmatch(r"(\d{4})-(\d{2})", text, re.ASCII):
                 year, month = int(m[1]), int(m[2])
                 first = date(year, month, 1)
                 after = date(year + (month == 12), month % 12 + 1, 1)
                 return cls(first, date.fromordinal(after.toordinal() - 1))
-            if m := re.fullmatch(r"(\d{4})/(\d{4})", text):
+            if m := re.fullmatch(r"(\d{4})/(\d{4})", text, re.ASCII):
                 return cls(date(int(m[1]), 1, 1), date(int(m[2]), 12, 31))
         except ValueError:
             pass

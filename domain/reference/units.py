@@ -21,11 +21,12 @@ from enum import StrEnum
 from functools import cache
 
 from domain.errors import InvalidInput
+from domain.time import REFORM_DAY_2025
 
 NATIONAL_CODE = "VN"
 
 #: The first day of the two-tier local government (Resolution 202/2025/QH15).
-NEW_MAP_FROM = date(2025, 7, 1)
+NEW_MAP_FROM = REFORM_DAY_2025
 
 
 class AdminMap(StrEnum):

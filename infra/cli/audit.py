@@ -15,7 +15,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from infra.audit_store import ledger_tables
-from infra.cli.context import console, err_console, refusing, state
+from infra.cli.context import console, err_console, refusing, say, state
 from infra.ledger.audit import verify_store
 from infra.ledger.checkpoints import (
     create_signing_key,
@@ -127,10 +127,9 @@ def verify(
             report = verify_store(tables, key, anchored, progress=lambda n: bar.advance(task, n))
     if not report.intact:
         first = report.first
-        console.print(
-            f"[bold red]NOT INTACT[/] after {report.events} good events. First problem: {first}",
-            markup=True,
-            soft_wrap=True,
+        say(
+            ("NOT INTACT", "bold red"),
+            f" after {report.events} good events. First problem: {first}",
         )
         for finding in report.findings:
             if finding is not first:
@@ -138,18 +137,18 @@ def verify(
         raise typer.Exit(EXIT_NOT_INTACT)
     summary = f"{report.events} events, {report.checkpoints_checked} signed checkpoints verified"
     if report.unsigned_tail:
-        console.print(
-            f"[bold yellow]UNSIGNED TAIL[/]: {summary}; the newest {report.unsigned_tail}"
+        say(
+            ("UNSIGNED TAIL", "bold yellow"),
+            f": {summary}; the newest {report.unsigned_tail}"
             f" events (after position {report.covered_position}) are covered by no signed"
             " checkpoint, so nothing proves them unchanged",
-            markup=True,
-            soft_wrap=True,
         )
-        err_console.print(
-            "  [yellow]hint:[/] the operator signs one with `socai audit checkpoint`; verify"
+        say(
+            "  ",
+            ("hint:", "yellow"),
+            " the operator signs one with `socai audit checkpoint`; verify"
             " again with the newly exported checkpoint as --last-checkpoint",
-            markup=True,
-            soft_wrap=True,
+            err=True,
         )
         raise typer.Exit(EXIT_UNSIGNED_TAIL)
     console.print(f"intact: {summary}")
@@ -254,6 +253,6 @@ def verify_proof(
         key = load_trusted_public_key(public_key)
         summary = verify_proof_document(json.loads(proof.read_text()), key)
     except (OSError, json.JSONDecodeError, VerificationError, LedgerError) as error:
-        err_console.print(f"[bold red]NOT VERIFIED:[/] {error}", markup=True, soft_wrap=True)
+        say(("NOT VERIFIED:", "bold red"), f" {error}", err=True)
         raise typer.Exit(EXIT_NOT_INTACT) from None
     console.print(f"verified: {summary}")

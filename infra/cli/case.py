@@ -23,7 +23,7 @@ from domain.case.steps import fold
 from domain.case.values import Actor
 from domain.errors import InvalidInput
 from domain.time import business_date, parse_date, parse_instant
-from infra.cli.context import console, refusing, state
+from infra.cli.context import console, refusing, say, state
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -524,19 +524,17 @@ def render_history(
             )
         )
         return
-    console.print(f"[bold]Case {cid}[/]  ({len(rows)} events)", markup=True)
+    say((f"Case {cid}", "bold"), f"  ({len(rows)} events)")
     for row in rows:
         basis = f"; basis {row['legal_basis']}" if row["legal_basis"] else ""
-        console.print(
-            f"  v{row['version']:<3} {row['occurred_on']}  [bold]{row['kind']}[/]"
+        say(
+            f"  v{row['version']:<3} {row['occurred_on']}  ",
+            (str(row["kind"]), "bold"),
             f"  (recorded {row['recorded_at'][:16]}Z by {row['officer_id']},"
             f" {row['agency']}{basis})",
-            markup=True,
-            soft_wrap=True,
-            highlight=False,
         )
         console.print(f"        {row['details']}", markup=False, soft_wrap=True, highlight=False)
-    console.print("[bold]Status[/]", markup=True)
+    say(("Status", "bold"))
     for key, value in summary.items():
         console.print(f"  {key}: {value}")
 

@@ -15,13 +15,26 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from domain.errors import SocaiError
 from infra.ledger.errors import LedgerError
 from infra.settings import Settings
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+#: Nothing printed is ever parsed as Rich markup: stored and echoed text (an officer id
+#: ``[/]``, a programme title ``[dự thảo]``) is shown exactly as written. Styling goes through
+#: :func:`say`, which styles only the literal labels it is given.
+console = Console(highlight=False, markup=False)
+err_console = Console(stderr=True, highlight=False, markup=False)
+
+Part = str | tuple[str, str]
+
+
+def say(*parts: Part, err: bool = False) -> None:
+    """Print one line literally; a ``(text, style)`` part is styled (e.g. ``("error:",
+    "bold red")``), a plain string is printed as it is."""
+    (err_console if err else console).print(Text.assemble(*parts), soft_wrap=True)
+
 
 #: Exit status for a refused command or bad input (nothing written).
 EXIT_REFUSED = 2
@@ -60,9 +73,9 @@ def state(ctx: typer.Context) -> CliState:
 
 
 def report_error(error: SocaiError | LedgerError) -> None:
-    err_console.print(f"[bold red]error:[/] {error.message}", markup=True, soft_wrap=True)
+    say(("error:", "bold red"), f" {error.message}", err=True)
     if error.hint:
-        err_console.print(f"  [yellow]hint:[/] {error.hint}", markup=True, soft_wrap=True)
+        say("  ", ("hint:", "yellow"), f" {error.hint}", err=True)
 
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -9,11 +9,13 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from domain.case.steps import CaseStatus
 from domain.errors import SocaiError
 from domain.reference.units import NATIONAL_CODE, AdminMap
+from domain.time import REFORM_DAY_2025
 from infra.audit_store import ledger_tables
 from infra.cli.case import render_history
-from infra.cli.context import console, err_console, refusing, state
+from infra.cli.context import console, refusing, say, state
 from infra.demo_activities import seed_activities
 from infra.demo_funding import seed_funding
 from infra.keys import create_key_file
@@ -50,10 +52,11 @@ def demo(
             path.with_name(path.name + suffix).unlink(missing_ok=True)
     if not settings.key_file.exists() and not settings.cipher_key:
         create_key_file(settings.key_file)
-        err_console.print(
-            f"[yellow]warning:[/] created a demo encryption key at {settings.key_file}."
+        say(
+            ("warning:", "yellow"),
+            f" created a demo encryption key at {settings.key_file}."
             " Real stores need a key kept and backed up outside the repository.",
-            markup=True,
+            err=True,
         )
     app = cli.app()
     if app.max_position() > 0:
@@ -71,8 +74,8 @@ def demo(
             s
             for s in statuses
             if s.received_on
-            and s.received_on < date(2025, 7, 1)
-            and any(x.occurred_on >= date(2025, 7, 1) for x in s.supports)
+            and s.received_on < REFORM_DAY_2025
+            and any(x.occurred_on >= REFORM_DAY_2025 for x in s.supports)
         ),
         None,
     )
@@ -93,7 +96,7 @@ def demo(
     console.print(f"Activities: {activities} recorded (directives, sessions, materials, courses)")
     _projections_and_ledger(cli, app, today)
     corrected = next((s for s in statuses if s.corrections), None)
-    shown: list = []  # type: ignore[type-arg]
+    shown: list[CaseStatus] = []
     for candidate in (spanning, corrected, *statuses):
         if candidate is not None and candidate not in shown:
             shown.append(candidate)
@@ -133,10 +136,11 @@ def _projections_and_ledger(cli: Any, app: Any, today: date) -> None:
     key_path = signing_key_path(settings)
     if not key_path.exists():
         create_signing_key(key_path)
-        err_console.print(
-            f"[yellow]warning:[/] created a demo checkpoint signing key at {key_path}."
+        say(
+            ("warning:", "yellow"),
+            f" created a demo checkpoint signing key at {key_path}."
             " Real ledgers keep it off the database host.",
-            markup=True,
+            err=True,
         )
     with ledger_tables(settings) as tables:
         made = make_checkpoint(tables, load_signing_key(key_path))
@@ -146,18 +150,18 @@ def _projections_and_ledger(cli: Any, app: Any, today: date) -> None:
     )
 
 
-def _summary(statuses: list, events: int, today: date) -> None:  # type: ignore[type-arg]
+def _summary(statuses: list[CaseStatus], events: int, today: date) -> None:
     table = Table(title=f"{len(statuses)} cases, {events} events")
     table.add_column("measure")
     table.add_column("count", justify="right")
     rows = [
         (
             "received 2016 – 30 Jun 2025 (old law, old map)",
-            sum(s.received_on < date(2025, 7, 1) for s in statuses),
+            sum(s.received_on is not None and s.received_on < REFORM_DAY_2025 for s in statuses),
         ),
         (
             "received from 1 Jul 2025 (Law 53/2024, 2025 map)",
-            sum(s.received_on >= date(2025, 7, 1) for s in statuses),
+            sum(s.received_on is not None and s.received_on >= REFORM_DAY_2025 for s in statuses),
         ),
         *(
             (f"reception form: {k}", v)
@@ -180,7 +184,7 @@ def _summary(statuses: list, events: int, today: date) -> None:  # type: ignore[
             sum(
                 bool(s.supports)
                 and min(x.occurred_on for x in s.supports)
-                < date(2025, 7, 1)
+                < REFORM_DAY_2025
                 <= max(x.occurred_on for x in s.supports)
                 for s in statuses
             ),

@@ -40,7 +40,7 @@ from domain.funding.commands import (
 from domain.funding.values import ActivityKind, SourceKind
 from domain.money import format_vnd
 from domain.time import business_date, parse_date
-from infra.cli.context import console, refusing, state
+from infra.cli.context import console, refusing, say, state
 from infra.projection_db import projections_engine
 from projections.framework import InProcessRunner
 from projections.funding import (
@@ -301,13 +301,14 @@ def show(ctx: typer.Context, code: str = typer.Argument(..., help="Programme cod
     """A programme's sources, lines, allocations and account balances (from its events)."""
     programme = state(ctx).app().get_programme(code)
     programme.ledger.assert_invariants()
-    console.print(
-        f"[bold]{programme.code}[/] {programme.title} ({programme.starts_on} –"
+    say(
+        (programme.code, "bold"),
+        f" {programme.title} ({programme.starts_on} –"
         f" {programme.ends_on}), {len(programme.transactions)} transactions;"
-        " the ledger balances (Σ = 0)"
+        " the ledger balances (Σ = 0)",
     )
     for source in programme.sources.values():
-        label = SourceKind(source.kind).label_vi
+        label = SourceKind.parse(source.kind, "source").label_vi
         console.print(
             f"  source {source.code}: {label}" + (f", {source.donor}" if source.donor else "")
         )
@@ -341,7 +342,7 @@ def refreshed_queries(ctx: typer.Context) -> FundingQueries:
 
 
 def _print_table(table: Table) -> None:
-    wide = Console(highlight=False, width=max(console.width, TABLE_MIN_WIDTH_CHARS))
+    wide = Console(highlight=False, markup=False, width=max(console.width, TABLE_MIN_WIDTH_CHARS))
     wide.print(table)
 
 
@@ -375,8 +376,8 @@ def reconcile(
         "programme,line,source", "--by", help="Comma-separated: " + ", ".join(DIMENSIONS)
     ),
     programme: str = typer.Option(None, "--programme", "-p", help="Only this programme."),
-    csv_path: Path = CSV_OUT,
-    xlsx_path: Path = XLSX_OUT,
+    csv_path: Path | None = CSV_OUT,
+    xlsx_path: Path | None = XLSX_OUT,
 ) -> None:
     """Budget vs allocated vs committed vs disbursed vs remaining, grouped as asked."""
     dims = _dims(by)
@@ -441,7 +442,7 @@ def behind(
     ctx: typer.Context,
     by: str = typer.Option(..., "--by", help="The grouping of the figure (as in reconcile)."),
     key: str = typer.Option(..., "--key", help="The row's key, comma-separated in --by order."),
-    measure: str = typer.Option(None, "--measure", help=" | ".join(MEASURES)),
+    measure: str | None = typer.Option(None, "--measure", help=" | ".join(MEASURES)),
     programme: str = typer.Option(None, "--programme", "-p"),
 ) -> None:
     """The transactions behind one figure, down to the case or the activity."""

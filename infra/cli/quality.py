@@ -110,7 +110,10 @@ def check(
     table = read_rollup(file, unit)
     computed = None
     if against_events:
-        units = list(table[["unit_map", "unit_code"]].drop_duplicates().itertuples(index=False))
+        pairs = table[["unit_map", "unit_code"]].drop_duplicates()
+        units = [
+            (str(m), str(c)) for m, c in zip(pairs["unit_map"], pairs["unit_code"], strict=True)
+        ]
         computed = _computed(ctx, units, years_of(table))
     from quality.run import validate
 

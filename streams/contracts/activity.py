@@ -8,6 +8,7 @@ one, so a field added later does not leave until a contract names it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from eventsourcing.utils import get_topic
@@ -58,7 +59,7 @@ SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
 }
 
 
-def _mapper(kind: str):  # type: ignore[no-untyped-def]
+def _mapper(kind: str) -> Callable[[Any], dict[str, Any]]:
     names = [f.name for f in SPECIFIC[kind]]
 
     def plain(event: ActivityEvent) -> dict[str, Any]:

@@ -22,6 +22,7 @@ a contract names it (and its schema gets the field, which is a compatible change
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from eventsourcing.utils import get_topic
@@ -156,7 +157,7 @@ def is_personal_field(field: str) -> bool:
     return head in PERSONAL_FIELDS
 
 
-def _mapper(kind: str):  # type: ignore[no-untyped-def]
+def _mapper(kind: str) -> Callable[[Any], dict[str, Any]]:
     names = [f.name for f in SPECIFIC[kind]]
 
     def plain(event: CaseEvent) -> dict[str, Any]:
@@ -187,7 +188,11 @@ def _mapper(kind: str):  # type: ignore[no-untyped-def]
             "reason_withheld": True,
         }
 
-    return {"ProtectionApplied": protection, "CorrectionRecorded": correction}.get(kind, plain)
+    special: dict[str, Callable[[Any], dict[str, Any]]] = {
+        "ProtectionApplied": protection,
+        "CorrectionRecorded": correction,
+    }
+    return special.get(kind, plain)
 
 
 def _subject(event: CaseEvent) -> str:

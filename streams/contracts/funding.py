@@ -22,6 +22,7 @@ contract names it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -138,7 +139,7 @@ SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
 }
 
 
-def _mapper(kind: str):  # type: ignore[no-untyped-def]
+def _mapper(kind: str) -> Callable[[Any], dict[str, Any]]:
     names = [f.name for f in SPECIFIC[kind]]
     assert not set(names) & set(WITHHELD_FIELDS), kind
 

@@ -12,6 +12,7 @@ from domain.case.aggregate import Case
 from domain.case.commands import COMMANDS
 from domain.case.values import Actor
 from domain.errors import InvalidInput, RuleViolation
+from domain.time import REFORM_DAY_2025
 from tests.conftest import reception
 
 OFFICER = Actor("BP-87-01", "border_guard")
@@ -28,7 +29,7 @@ def do(case: Case, name: str, actor: Actor = OFFICER, at: datetime = NOW, **fiel
 
 
 def victim(received_on: date = date(2019, 3, 2), verified_on: date | None = None) -> Case:
-    unit = "29956" if received_on < date(2025, 7, 1) else "29955"
+    unit = "29956" if received_on < REFORM_DAY_2025 else "29955"
     case = new_case(occurred_on=received_on, unit_code=unit)
     do(
         case,

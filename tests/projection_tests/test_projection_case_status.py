@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
+from domain.time import REFORM_DAY_2025
 from projections.case_status import (
     CaseStatusProjection,
     case_status,
@@ -29,7 +30,7 @@ def _scenario(tmp_path: Path, cases: int, seed: int = 7):
     ids = []
     for i in range(cases):
         day = date(2016, 1, 1) + (date(2025, 12, 31) - date(2016, 1, 1)) * i // cases
-        unit = OLD_COMMUNES[i % 3] if day < date(2025, 7, 1) else "29869"
+        unit = OLD_COMMUNES[i % 3] if day < REFORM_DAY_2025 else "29869"
         ids.append(random_history(app, clock, rng, day, unit))
     return app, clock, ids
 

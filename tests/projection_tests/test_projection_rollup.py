@@ -14,6 +14,7 @@ from sqlalchemy import create_engine
 from domain.activity.commands import ACTIVITY_COMMANDS
 from domain.case.values import Actor
 from domain.reference.units import AdminMap, unit_directory
+from domain.time import REFORM_DAY_2025
 from projections.asof import known_at
 from projections.framework import InProcessRunner
 from projections.registry import all_projections
@@ -40,7 +41,7 @@ def world(tmp_path_factory: pytest.TempPathFactory):
     count = 60
     for i in range(count):
         day = date(2016, 1, 1) + (date(2025, 12, 31) - date(2016, 1, 1)) * i // count
-        unit = OLD_COMMUNES[i % 3] if day < date(2025, 7, 1) else "29869"
+        unit = OLD_COMMUNES[i % 3] if day < REFORM_DAY_2025 else "29869"
         ids.append(random_history(app, clock, rng, day, unit))
     for i, (kind, data) in enumerate(
         [
@@ -53,7 +54,7 @@ def world(tmp_path_factory: pytest.TempPathFactory):
     ):
         day = date(2016 + 3 * i // 4, 5, 1 + i)
         clock.at(day)
-        unit = ("866", "868", "87")[i % 3] if day < date(2025, 7, 1) else "82"
+        unit = ("866", "868", "87")[i % 3] if day < REFORM_DAY_2025 else "82"
         command = ACTIVITY_COMMANDS[kind].parse({"occurred_on": day, "unit_code": unit, **data})
         app.record_activity(command, OFFICER)
     engine = create_engine(f"sqlite:///{tmp_path / 'proj.db'}")
