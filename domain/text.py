@@ -12,7 +12,8 @@ it is stored. The rule is the same everywhere:
   such characters can forge a line in a printed history or in a Kafka consumer's log, reorder
   what a reader sees, or make two different values look identical. They are refused, with
   the position of the first one, never silently dropped;
-- surrounding spaces are removed (a newline or tab, even at the end, is refused); the result is non-empty and at most ``max_chars`` long.
+- surrounding spaces are removed (a newline or tab, even at the end, is refused); the
+  result is non-empty and at most ``max_chars`` long.
 
 A refusal never echoes the value (it might be personal data): it names the field and the
 position of the offending character.

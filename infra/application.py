@@ -19,12 +19,18 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    JSONTranscoder,
+    Notification,
+    OperationalError,
+)
 
 from domain.case.aggregate import Case, CaseEvent
 from domain.case.commands import Command, Receive
 from domain.case.values import Actor
-from domain.errors import ConcurrentWriteConflict, NotFound
+from domain.errors import ConcurrentWriteConflict, NotFound, SocaiError
 from domain.time import require_aware, utc_now
 from infra import transcodings
 from infra.activity_service import ActivityService
@@ -39,6 +45,10 @@ Clock = Callable[[], datetime]
 
 #: Notifications are read in pages of this many rows (bounded memory for any log size).
 NOTIFICATION_PAGE_SIZE = 1_000
+#: How long opening a PostgreSQL store waits for a connection before it gives up with a clear
+#: error (the library's default is 30 s: an operator with a wrong host waits half a minute).
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
+
 #: Cases kept decoded in memory by the repository (a few KiB each).
 AGGREGATE_CACHE_SIZE = 1_000
 
@@ -73,9 +83,14 @@ def store_env(settings: Settings, cipher_key: str) -> dict[str, str]:
             POSTGRES_PASSWORD=url.password,
             POSTGRES_POOL_SIZE="5",
             POSTGRES_LOCK_TIMEOUT="10",
+            POSTGRES_CONNECT_TIMEOUT=str(POSTGRES_CONNECT_TIMEOUT_SECONDS),
         )
     env.update(recorder_env(url.kind))
     return env
+
+
+class StoreUnreachable(SocaiError):
+    """The store cannot be opened: the database does not answer or refuses the login."""
 
 
 class SocaiApplication(FundingCommands, ActivityService, Application[UUID]):
@@ -89,8 +104,15 @@ class SocaiApplication(FundingCommands, ActivityService, Application[UUID]):
         key = load_key(settings)
         env = store_env(settings, key)
         env.update(extra_env or {})
-        super().__init__(env=env)
-        require_store_key(self.recorder, key, settings.store.display)
+        try:
+            super().__init__(env=env)
+            require_store_key(self.recorder, key, settings.store.display)
+        except (OperationalError, InterfaceError) as error:
+            raise StoreUnreachable(
+                f"cannot open the store {settings.store.display}: {error}",
+                hint="check the host, port, database name and password in --store /"
+                " SOCAI_STORE, and that the server is running and accepts connections",
+            ) from None
         attach_checkpoints(self.recorder, settings)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:

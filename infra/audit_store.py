@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.persistence import InfrastructureFactory, InterfaceError, OperationalError
 from eventsourcing.utils import Environment
 
-from infra.application import SocaiApplication, store_env
+from infra.application import SocaiApplication, StoreUnreachable, store_env
 from infra.ledger.errors import LedgerError
 from infra.ledger.store import LedgerTables
 from infra.settings import Settings
@@ -30,6 +30,13 @@ def ledger_tables(settings: Settings) -> Iterator[LedgerTables]:
     env["CREATE_TABLE"] = "false"  # inspect what is there; never create tables in a store
     factory = InfrastructureFactory.construct(Environment(SocaiApplication.name, env))
     try:
-        yield LedgerTables(factory.application_recorder())
+        try:
+            recorder = factory.application_recorder()
+        except (OperationalError, InterfaceError) as error:
+            raise StoreUnreachable(
+                f"cannot open the store {settings.store.display}: {error}",
+                hint="check --store / SOCAI_STORE and that the server accepts connections",
+            ) from None
+        yield LedgerTables(recorder)
     finally:
         factory.close()
