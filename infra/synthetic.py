@@ -46,6 +46,7 @@ from domain.case.commands import (
 )
 from domain.case.rules import regime_on
 from domain.case.values import Actor, PersonalData
+from domain.reference.codes import SupportType
 from domain.reference.units import AdminMap, Unit, UnitLevel, unit_directory
 from domain.time import REFORM_DAY_2025, VIETNAM_TZ
 
@@ -377,7 +378,8 @@ class ScenarioGenerator:
         used = sum(
             s.command.period_days or 0
             for s in plan.steps
-            if isinstance(s.command, ProvideSupport) and s.command.support_type == "essential_needs"
+            if isinstance(s.command, ProvideSupport)
+            and s.command.support_type == SupportType.ESSENTIAL_NEEDS
         )
         self._essential_needs(plan, social, day + timedelta(days=1), used)
         if LAW_CHANGE - timedelta(days=SPANNING_WINDOW_DAYS) <= day < LAW_CHANGE:
@@ -387,7 +389,7 @@ class ScenarioGenerator:
                 s.command.period_days or 0
                 for s in plan.steps
                 if isinstance(s.command, ProvideSupport)
-                and s.command.support_type == "essential_needs"
+                and s.command.support_type == SupportType.ESSENTIAL_NEEDS
             )
             health = Actor(social.officer_id, "health_department")
             self._essential_needs(
@@ -485,7 +487,7 @@ class ScenarioGenerator:
         plan.add(
             ProvideSupport(
                 occurred_on=day,
-                support_type="essential_needs",
+                support_type=SupportType.ESSENTIAL_NEEDS.value,
                 period_days=days,
                 amount_vnd=days * 40_000,
                 provider_agency=actor.agency,

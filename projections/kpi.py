@@ -36,6 +36,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from domain.case.steps import fold
+from domain.reference.codes import SupportType
 from domain.reference.units import AdminMap
 from projections.case_status import case_status, load_steps
 from projections.rollup import resolve_unit, unit_filter
@@ -94,7 +95,7 @@ def compute_kpis(
                 continue
             victims += 1
             supported += c.supports > 0 or c.shelter_stays > 0
-            essential += "essential_needs" in c.support_types.split(",")
+            essential += SupportType.ESSENTIAL_NEEDS in c.support_types.split(",")
             victim_cases.append(c.case_id)
         protected, needing = _protection(session, victim_cases)
     full = Fraction(1)

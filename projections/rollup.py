@@ -54,7 +54,8 @@ from sqlalchemy.orm import Session
 
 from domain.case.steps import CaseStatus
 from domain.errors import InvalidInput
-from domain.reference.rollup_form import FormRow, form_rows
+from domain.reference.codes import SupportType
+from domain.reference.rollup_form import SHELTER_SERVICES, FormRow, form_rows
 from domain.reference.units import NATIONAL_CODE, AdminMap, Unit, UnitLevel, unit_directory
 from projections.activity import COUNTS, activity_fact
 from projections.case_status import case_protection, case_shelter, case_status, case_support
@@ -71,7 +72,6 @@ DESTINATION_ROWS = {
     "GB": "uk",
     "RU": "russia",
 }
-SHELTER_SUPPORT_ROWS = ("essential_needs", "medical_care", "psychological_counselling", "legal_aid")
 REINTEGRATION_SUPPORTS = (
     "schooling",
     "vocational_training",
@@ -273,7 +273,7 @@ def _count_support(
         y = s.occurred_on.year
         supported[(s.case_id, y)].add(s.support_type)
         counter.person("II.4.1", y, s.case_id)
-        if s.support_type == "essential_needs":
+        if s.support_type == SupportType.ESSENTIAL_NEEDS:
             counter.person("II.4.2", y, s.case_id)
         if s.support_type == "loan":
             counter.add("II.4.4.e.loan_amount", y, s.amount_vnd or 0)
@@ -290,8 +290,8 @@ def _count_support(
         counter.person("II.4.1", y, case_id)
         counter.person("II.4.3", y, case_id)
         _count_sex_age(counter, "II.4.3.a", cases[case_id], admitted_on, case_id)
-        for support_type in set(SHELTER_SUPPORT_ROWS) & supported.get((case_id, y), set()):
-            counter.person(f"II.4.3.b.{support_type}", y, case_id)
+        for service in set(SHELTER_SERVICES) & supported.get((case_id, y), set()):
+            counter.person(f"II.4.3.b.{service}", y, case_id)
     for case_id in cases:
         for y in years:
             types = supported.get((case_id, y), set())

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from domain.reference.rollup_form import row_ids
+from domain.reference.rollup_form import SHELTER_SERVICES, row_ids
 from domain.reference.units import NATIONAL_CODE, AdminMap, Unit, UnitLevel, unit_directory
 from quality.table import ID_COLUMNS, TOTAL_COLUMN, normalise, year_column
 
@@ -80,7 +80,7 @@ def _leaf_figures(rng: np.random.Generator, shape: tuple[int, int]) -> dict[str,
     f["II.4.3"] = sheltered
     f["II.4.3.a.male"] = binom(sheltered, 0.35)
     f["II.4.3.a.female"] = sheltered - f["II.4.3.a.male"]
-    for service in ("essential_needs", "medical_care", "psychological_counselling", "legal_aid"):
+    for service in SHELTER_SERVICES:
         f[f"II.4.3.b.{service}"] = binom(sheltered, 0.7)
     reintegrated = binom(supported, 0.6)
     f["II.4.4"] = reintegrated

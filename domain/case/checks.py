@@ -18,6 +18,7 @@ from domain.case.rules import (
 )
 from domain.case.steps import CaseStatus, Step, StepKind
 from domain.errors import RuleViolation
+from domain.reference.codes import SupportType
 from domain.reference.units import AdminMap, unit_directory
 
 
@@ -173,7 +174,7 @@ def _support(status: CaseStatus, step: Step) -> None:
             f"support '{support_type}' is reported with its amount",
             hint="pass --amount in whole đồng",
         )
-    if support_type == "essential_needs":
+    if support_type == SupportType.ESSENTIAL_NEEDS:
         if days is None:
             raise RuleViolation(
                 "missing_period",

@@ -21,6 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.case.rules import reception_procedures_due, regime_on
+from domain.reference.codes import SupportType
 
 
 class StepKind(StrEnum):
@@ -253,13 +254,19 @@ class CaseStatus:
 
     @property
     def essential_needs_days_used(self) -> int:
-        return sum(s.period_days or 0 for s in self.supports if s.support_type == "essential_needs")
+        return sum(
+            s.period_days or 0
+            for s in self.supports
+            if s.support_type == SupportType.ESSENTIAL_NEEDS
+        )
 
     @property
     def essential_needs_limit_days(self) -> int | None:
         """The cap in force on the latest essential-needs grant (or on the reception date):
         60 days under the 2011 law, 120 under Law 53/2024 — judged by the step's date."""
-        grants = [s.occurred_on for s in self.supports if s.support_type == "essential_needs"]
+        grants = [
+            s.occurred_on for s in self.supports if s.support_type == SupportType.ESSENTIAL_NEEDS
+        ]
         day = max(grants) if grants else self.received_on
         return None if day is None else regime_on(day).essential_needs_max_days
 

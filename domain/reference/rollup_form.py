@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from domain.reference.codes import SupportType
+
 TEMPLATE_PATH = Path(__file__).with_name("rollup_template.csv")
 
 #: Units of measure used by the form; ``million_vnd`` rows are money (triệu đồng).
@@ -128,7 +130,13 @@ PARTS: tuple[Sum, ...] = (
     Sum("sheltered_by_sex", "II.4.3", ("II.4.3.a.male", "II.4.3.a.female")),
 )
 
-_SHELTER_SERVICES = ("essential_needs", "medical_care", "psychological_counselling", "legal_aid")
+#: The services counted on the form's shelter rows (hỗ trợ tại cơ sở), by support type.
+SHELTER_SERVICES = (
+    SupportType.ESSENTIAL_NEEDS,
+    SupportType.MEDICAL_CARE,
+    SupportType.PSYCHOLOGICAL_COUNSELLING,
+    SupportType.LEGAL_AID,
+)
 _REINTEGRATION = (
     "a.legal_aid",
     "b.schooling",
@@ -143,7 +151,7 @@ BOUNDS: tuple[AtMost, ...] = (
     AtMost("identified_le_received", "I.2", "I.1"),
     AtMost("foreigners_le_identified", "I.2.c.foreigner", "I.2"),
     *(AtMost(f"support_{r}_le_supported", f"II.4.{r}", "II.4.1") for r in ("2", "3", "4")),
-    *(AtMost(f"shelter_{s}_le_sheltered", f"II.4.3.b.{s}", "II.4.3") for s in _SHELTER_SERVICES),
+    *(AtMost(f"shelter_{s}_le_sheltered", f"II.4.3.b.{s}", "II.4.3") for s in SHELTER_SERVICES),
     *(
         AtMost(f"reintegration_{r.split('.')[1]}_le_reintegrated", f"II.4.4.{r}", "II.4.4")
         for r in _REINTEGRATION
