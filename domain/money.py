@@ -7,6 +7,7 @@ million VND (triệu đồng), which is a *presentation* of the same integers.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from domain.errors import InvalidInput
 
@@ -61,6 +62,15 @@ def format_vnd(amount_vnd: int) -> str:
     return f"{sign}{abs(amount_vnd):,}".replace(",", ".") + " đ"
 
 
-def million_vnd(amount_vnd: int) -> float:
-    """An amount in million VND, for the rollup form's money rows (presentation only)."""
-    return amount_vnd / 1_000_000
+#: Đồng in one million VND (triệu đồng), the unit of the rollup form's money rows.
+DONG_PER_MILLION = 1_000_000
+
+
+def million_vnd(amount_vnd: int) -> Decimal:
+    """An amount in million VND (triệu đồng), exactly: 1,500,000 đ is ``Decimal("1.5")``.
+
+    The one conversion for the form's money rows (exports, quality checks against events);
+    never a float, so no report ever shows 1.4999999."""
+    assert isinstance(amount_vnd, int)
+    assert not isinstance(amount_vnd, bool)
+    return Decimal(amount_vnd) / DONG_PER_MILLION

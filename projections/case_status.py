@@ -51,12 +51,12 @@ from sqlalchemy.orm import Session
 
 from domain.case.aggregate import Case, CaseEvent
 from domain.case.steps import CaseStatus, Step, StepKind, fold
+from domain.case.values import PERSONAL_EVENT_FIELDS, is_personal_field
 from domain.reference.units import AdminMap, Unit, UnitLevel, unit_directory
 
 NAME = "case_status"
 
 #: Fields of case events that hold personal data: never written to a projection table.
-PERSONAL_FIELDS = frozenset({"person", "relative"})
 
 #: Case ids per ``IN (...)`` query (SQLite's default variable limit is far above this).
 QUERY_CHUNK_CASES = 500
@@ -185,7 +185,9 @@ def _public_fields(event_class: type) -> tuple[str, ...]:
     if event_class.__name__ == "CorrectionRecorded":
         return ("corrects_version", "field")
     common = {f.name for f in dataclass_fields(CaseEvent)}
-    skip = common | {f.name for f in dataclass_fields(Aggregate.Created)} | PERSONAL_FIELDS
+    skip = (
+        common | {f.name for f in dataclass_fields(Aggregate.Created)} | set(PERSONAL_EVENT_FIELDS)
+    )
     return tuple(f.name for f in dataclass_fields(event_class) if f.name not in skip)
 
 
@@ -205,7 +207,7 @@ def public_step(event: CaseEvent) -> Step:
 
 def corrected(target: Step, field: str, new_value: Any) -> Step:
     """``target`` with a correction applied; personal sub-fields are not kept, so ignored."""
-    if field.partition(".")[0] in PERSONAL_FIELDS:
+    if is_personal_field(field):
         return target
     return target.with_value(field, new_value)
 

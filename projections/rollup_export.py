@@ -20,12 +20,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from domain.money import million_vnd
 from domain.reference.units import AdminMap
 from domain.time import VIETNAM_TZ
 from projections.rollup import FormRow, Rollup
 
 FORMATS = ("text", "csv", "xlsx")
-DONG_PER_MILLION = 1_000_000
 
 UNIT_VI = {
     "person": "Người",
@@ -72,7 +72,7 @@ _GROUPED_PREFIXES = (
 def money(row: FormRow, value: int) -> int | Decimal:
     """A cell as the form shows it: millions for money rows (exact), else the count."""
     if row.unit == "million_vnd":
-        millions = Decimal(value) / DONG_PER_MILLION
+        millions = million_vnd(value)
         whole = millions.to_integral_value()
         return whole if millions == whole else millions.normalize()
     return value

@@ -17,12 +17,11 @@ from typing import Any
 
 import pandas as pd
 
+from domain.money import million_vnd
 from domain.reference.rollup_form import form_rows
 from domain.reference.units import AdminMap, unit_directory
 from projections.rollup import compute_rollup
 from quality.table import TOTAL_COLUMN, normalise, year_column
-
-DONG_PER_MILLION = 1_000_000
 
 
 def table_from_figures(
@@ -43,7 +42,7 @@ def table_from_figures(
             value = values.get(year, 0)
             assert isinstance(value, int), f"{row.row_id} {year}: a count is a whole number"
             cells[year_column(year)] = (
-                value / DONG_PER_MILLION if row.is_money and money_in_dong else float(value)
+                float(million_vnd(value)) if row.is_money and money_in_dong else float(value)
             )
         total = math.fsum(cells.values())
         records.append(

@@ -13,7 +13,7 @@ from dataclasses import MISSING, dataclass, fields
 from datetime import date
 from typing import Any, ClassVar
 
-from domain.case.values import PersonalData
+from domain.case.values import PERSONAL_FIELD_MAX_CHARS, PersonalData
 from domain.errors import InvalidInput
 from domain.money import require_amount_vnd
 from domain.reference.codes import (
@@ -128,7 +128,7 @@ FIELD_PARSERS: dict[str, Parser] = {
 }
 
 #: Personal sub-fields that a correction may name (``person.full_name`` ...).
-for _name in ("full_name", "id_number", "address", "phone"):
+for _name in PERSONAL_FIELD_MAX_CHARS:
     FIELD_PARSERS[f"person.{_name}"] = _text(500)
     FIELD_PARSERS[f"relative.{_name}"] = _text(500)
 

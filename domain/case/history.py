@@ -12,14 +12,9 @@ from datetime import date
 from typing import Any
 
 from domain.case.steps import CaseStatus, Step
-from domain.case.values import PersonalData
+from domain.case.values import PersonalData, is_personal_field
 
 REDACTED = "<redacted>"
-PERSONAL_FIELDS = ("person", "relative")
-
-
-def is_personal_field(name: str) -> bool:
-    return name.split(".", 1)[0] in PERSONAL_FIELDS
 
 
 def _show(value: Any) -> str:

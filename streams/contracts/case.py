@@ -29,7 +29,7 @@ from eventsourcing.utils import get_topic
 
 from domain.case.aggregate import Case, CaseEvent
 from domain.case.commands import FIELD_PARSERS
-from domain.case.values import PersonalData
+from domain.case.values import PERSONAL_EVENT_FIELDS, PersonalData, is_personal_field
 from streams.contracts.model import (
     BOOLEAN,
     DATE,
@@ -50,7 +50,6 @@ from streams.topics import CASE_EVENTS
 #: Prefix of the public types of case events.
 CASE_TYPE_PREFIX = "vn.socai.case."
 #: Fields of a case event that hold personal data (never published, nor corrections of them).
-PERSONAL_FIELDS = ("person", "relative")
 
 COMMON = (
     FieldSpec("case_id", UUID_STRING, "Pseudonymous case id (mã hồ sơ); also the message key."),
@@ -152,11 +151,6 @@ SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
 WITHHELD_REASON = ""
 
 
-def is_personal_field(field: str) -> bool:
-    head = field.partition(".")[0]
-    return head in PERSONAL_FIELDS
-
-
 def _mapper(kind: str) -> Callable[[Any], dict[str, Any]]:
     names = [f.name for f in SPECIFIC[kind]]
 
@@ -203,7 +197,7 @@ def case_contracts() -> list[Contract]:
     contracts = []
     for kind, specific in SPECIFIC.items():
         event_class = getattr(Case, kind)
-        assert not {f.name for f in specific} & set(PERSONAL_FIELDS), kind
+        assert not {f.name for f in specific} & set(PERSONAL_EVENT_FIELDS), kind
         contracts.append(
             Contract(
                 internal_topic=event_class.TOPIC,
