@@ -400,7 +400,7 @@ class ScenarioGenerator:
             plan.add(
                 AdmitToShelter(
                     occurred_on=admitted,
-                    facility=f"Cơ sở trợ giúp xã hội tỉnh {unit.province_code}",
+                    facility=f"CSTGXH-{unit.province_code}",  # mã cơ sở trợ giúp xã hội
                 ),
                 social,
             )

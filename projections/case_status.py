@@ -50,6 +50,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from domain.case.aggregate import Case, CaseEvent
+from domain.case.shareable import shareable_document_code, shareable_value
 from domain.case.steps import CaseStatus, Step, StepKind, fold
 from domain.case.values import PERSONAL_EVENT_FIELDS, is_personal_field
 from domain.reference.units import AdminMap, Unit, UnitLevel, unit_directory
@@ -200,8 +201,10 @@ def public_step(event: CaseEvent) -> Step:
         recorded_at=event.timestamp,
         officer_id=event.officer_id,
         agency=event.agency,
-        legal_basis=event.legal_basis,
-        data=MappingProxyType({n: getattr(event, n) for n in _public_fields(type(event))}),
+        legal_basis=shareable_document_code(event.legal_basis),
+        data=MappingProxyType(
+            {n: shareable_value(n, getattr(event, n)) for n in _public_fields(type(event))}
+        ),
     )
 
 
@@ -209,7 +212,7 @@ def corrected(target: Step, field: str, new_value: Any) -> Step:
     """``target`` with a correction applied; personal sub-fields are not kept, so ignored."""
     if is_personal_field(field):
         return target
-    return target.with_value(field, new_value)
+    return target.with_value(field, shareable_value(field, new_value))
 
 
 def _step_row(case_id: str, step: Step) -> dict[str, Any]:

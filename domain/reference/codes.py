@@ -132,6 +132,22 @@ class ProtectionRequestSource(LabelledEnum):
     AGENCY_ASSESSMENT = "agency_assessment", "Cơ quan có thẩm quyền xác định có nguy cơ"
 
 
+class Relationship(LabelledEnum):
+    """Quan hệ với nạn nhân: how a protected relative (người thân thích) is related to the
+    victim. Relatives are named by relationship only, never by name, outside the encrypted
+    personal data; a code list, so that nothing typed here can carry a name or a number."""
+
+    MOTHER = "mother", "Mẹ"
+    FATHER = "father", "Bố"
+    CHILD = "child", "Con"
+    SPOUSE = "spouse", "Vợ hoặc chồng"
+    SIBLING = "sibling", "Anh, chị, em ruột"
+    GRANDPARENT = "grandparent", "Ông, bà"
+    GRANDCHILD = "grandchild", "Cháu"
+    GUARDIAN = "guardian", "Người giám hộ"
+    OTHER_RELATIVE = "other_relative", "Người thân thích khác"
+
+
 class ProtectionMeasure(LabelledEnum):
     """Protection measures (biện pháp bảo vệ) for victims and their relatives. A code list,
     not free text: what leaves the core must never be able to carry a name."""

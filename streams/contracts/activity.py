@@ -25,6 +25,7 @@ from streams.contracts.model import (
     FieldSpec,
     domain_envelope,
     public_envelope,
+    shared_field,
 )
 from streams.topics import ACTIVITY_EVENTS
 
@@ -65,7 +66,7 @@ def _mapper(kind: str) -> Callable[[Any], dict[str, Any]]:
     def plain(event: ActivityEvent) -> dict[str, Any]:
         return {
             **public_envelope(event, "activity_id"),
-            **{name: getattr(event, name) for name in names},
+            **{name: shared_field(name, getattr(event, name)) for name in names},
         }
 
     return plain

@@ -29,6 +29,7 @@ from eventsourcing.utils import get_topic
 
 from domain.case.aggregate import Case, CaseEvent
 from domain.case.commands import FIELD_PARSERS
+from domain.case.shareable import is_shared_whole, shareable_relationship
 from domain.case.values import PERSONAL_EVENT_FIELDS, PersonalData, is_personal_field
 from streams.contracts.model import (
     BOOLEAN,
@@ -40,10 +41,12 @@ from streams.contracts.model import (
     STRING,
     STRING_OR_NULL,
     UUID_STRING,
+    WITHHELD_REASON,
     Contract,
     FieldSpec,
     domain_envelope,
     public_envelope,
+    shared_field,
 )
 from streams.topics import CASE_EVENTS
 
@@ -148,7 +151,6 @@ SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
 }
 
 #: What a public correction carries in ``reason`` (the free text never leaves).
-WITHHELD_REASON = ""
 
 
 def _mapper(kind: str) -> Callable[[Any], dict[str, Any]]:
@@ -157,20 +159,23 @@ def _mapper(kind: str) -> Callable[[Any], dict[str, Any]]:
     def plain(event: CaseEvent) -> dict[str, Any]:
         return {
             **public_envelope(event, "case_id"),
-            **{name: getattr(event, name) for name in names},
+            **{name: shared_field(name, getattr(event, name)) for name in names},
         }
 
     def protection(event: Case.ProtectionApplied) -> dict[str, Any]:
         return {
             **public_envelope(event, "case_id"),
             "protected": event.protected,
-            "relationship": event.relationship,
+            "relationship": shareable_relationship(event.relationship),
             "measure": event.measure,
             "relative_on_file": event.relative is not None and bool(event.relative.present_fields),
         }
 
     def correction(event: Case.CorrectionRecorded) -> dict[str, Any]:
-        withheld = is_personal_field(event.field)
+        withheld = is_personal_field(event.field) or not (
+            is_shared_whole(event.field, event.old_value)
+            and is_shared_whole(event.field, event.new_value)
+        )
         return {
             **public_envelope(event, "case_id"),
             "corrects_version": event.corrects_version,

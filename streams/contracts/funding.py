@@ -9,8 +9,8 @@ What leaves: amounts in whole đồng, accounts moved, codes of sources, lines, 
 administrative units, organisation names (a donor is an organisation, a unit name is a
 place), and the purpose of a payment: a case's support is named only by the pseudonymous case
 id and the version of its ``SupportProvided`` event; an activity by its kind. The reason of a
-void or reversal is published as the case contracts publish a correction's reason (officers
-write why, never whom).
+void or reversal is withheld (published empty), as a correction's is: an officer may write
+whom it concerns.
 
 What never leaves: the free-text ``description`` of a commitment or payment. An officer may
 write anything there — about a case payment, possibly whom it helped — and no projection
@@ -42,6 +42,7 @@ from streams.contracts.model import (
     FieldSpec,
     domain_envelope,
     public_envelope,
+    shared_field,
 )
 from streams.topics import FUNDING_EVENTS
 
@@ -146,7 +147,7 @@ def _mapper(kind: str) -> Callable[[Any], dict[str, Any]]:
     def plain(event: FundingEvent) -> dict[str, Any]:
         return {
             **public_envelope(event, "programme_id"),
-            **{name: getattr(event, name) for name in names},
+            **{name: shared_field(name, getattr(event, name)) for name in names},
         }
 
     return plain

@@ -23,6 +23,7 @@ from cloudevents.core.bindings.kafka import to_structured
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
+from domain.case.shareable import shareable_document_code, shareable_value
 from streams.topics import Stream
 
 #: Namespace of the stable event ids (never change it: ids would change with it).
@@ -69,8 +70,23 @@ def public_envelope(event: Any, key: str) -> dict[str, Any]:
         "recorded_at": event.timestamp,
         "officer_id": event.officer_id,
         "agency": event.agency,
-        "legal_basis": event.legal_basis,
+        "legal_basis": shareable_document_code(event.legal_basis),
     }
+
+
+#: What a public event carries in a free-text ``reason`` (a correction's, a void's, a
+#: reversal's, a withdrawal's): nothing. Officers may write whom a reason concerns; the text
+#: stays in the core. The v1 schemas keep ``reason`` a required string, so it is empty.
+WITHHELD_REASON = ""
+
+
+def shared_field(name: str, value: object) -> object:
+    """An event field's value as a public event carries it: free-text reasons withheld,
+    document codes and relationships as :func:`domain.case.shareable.shareable_value` allows,
+    codes, numbers and dates as they are."""
+    if name == "reason":
+        return WITHHELD_REASON
+    return shareable_value(name, value)
 
 
 def domain_envelope(data: Mapping[str, Any], key: str) -> dict[str, Any]:

@@ -46,7 +46,7 @@ NFD_NAME = unicodedata.normalize("NFD", "Quyết định số 12/QĐ-UBND")
 TEXT_FIELDS = sorted(
     name
     for name, parse in FIELD_PARSERS.items()
-    if name in {"legal_basis", "relationship", "facility", "field", "note"} or "." in name
+    if name in {"legal_basis", "facility", "field", "note"} or "." in name
 )
 
 

@@ -127,13 +127,14 @@ def test_racing_threads_lose_no_event(
     def write(n: int) -> None:
         nonlocal conflicts
         for k in range(per_writer):
-            tag = f"w{n}-{k}"
+            tag = f"QĐ-W{n}-{k}"  # each writer's step is told apart by its legal basis
             command = COMMANDS["protect"].parse(
                 {
                     "occurred_on": "2019-03-06",
                     "protected": "relative",
-                    "relationship": tag,
+                    "relationship": "mother",
                     "measure": "personal_safety",
+                    "legal_basis": tag,
                 }
             )
             while True:
@@ -152,7 +153,8 @@ def test_racing_threads_lose_no_event(
         t.start()
     for t in threads:
         t.join()
-    measures = [p.relationship for p in store_app.get_case(case_id).status.protections]
+    case = store_app.get_case(case_id)
+    measures = [s.legal_basis for s in case.steps.values() if s.kind == "ProtectionApplied"]
     assert sorted(measures) == sorted(succeeded)
     assert len(measures) == writers * per_writer
 

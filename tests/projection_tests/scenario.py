@@ -206,7 +206,7 @@ def _random_step(
         if case.status.currently_sheltered:
             run(app, clock, cid, "discharge_shelter", LABOUR, occurred_on=day)
         else:
-            run(app, clock, cid, "admit_shelter", LABOUR, occurred_on=day, facility="Trung tâm 1")
+            run(app, clock, cid, "admit_shelter", LABOUR, occurred_on=day, facility="TT-1")
     elif kind == "route":
         run(app, clock, cid, "route", occurred_on=day, destination="returned_home")
     elif kind == "correct":
