@@ -226,9 +226,9 @@ def checkpoint(ctx: typer.Context) -> None:
     with ledger_tables(settings) as tables:
         made = make_checkpoint(tables, key)
     console.print(
-        f"checkpoint of {made.origin or 'the log'}: {made.tree_size} events up to position"
-        f" {made.last_position}, root {made.root_hash}, signed at {made.time} by key"
-        f" {made.key_id[:16]}…",
+        f"checkpoint: {made.tree_size} events up to position {made.last_position}, root"
+        f" {made.root_hash}, signed at {made.time} by key {made.key_id[:16]}… as the log"
+        f" {made.origin}",
         soft_wrap=True,
     )
 

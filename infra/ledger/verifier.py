@@ -416,7 +416,8 @@ class SignedNote:
         found = self.matching(name, note_key_id(name, SIGNATURE_TYPE_ED25519, public_key))
         if not found:
             raise VerificationError(
-                f"no signature by the trusted key named {name!r} (only unknown keys signed)"
+                f"signed only by keys that are not the trusted key for {name!r} (unknown keys"
+                " are ignored)"
             )
         for signature in found:
             try:
