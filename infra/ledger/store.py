@@ -365,7 +365,11 @@ class LedgerTables:
                     stored.serialize().decode(),
                 ),
             )
-            if c.rowcount != 1:
+            c.execute(
+                self._sql("SELECT document FROM {d.checkpoints} WHERE tree_size = {p}"),
+                (stored.tree_size,),
+            )
+            if [row["document"] for row in c.fetchall()] != [cosigned.serialize().decode()]:
                 raise LedgerError(
                     f"the stored checkpoint of size {stored.tree_size} changed meanwhile",
                     hint="run the command again",
