@@ -107,6 +107,17 @@ def test_audit_workflow(store: Path, tmp_path: Path) -> None:
     )
     assert offline.returncode == 0, offline.stderr
     assert offline.stdout.startswith("OK:")
+    with sqlite3.connect(store) as raw:
+        (origin,) = raw.execute("SELECT origin FROM ledger_log").fetchone()
+    for pinned, expected in ((origin, 0), ("socai.gov.vn/other/0", 1)):
+        run = subprocess.run(
+            [sys.executable, "-c", no_socai, str(standalone), str(proof)]
+            + ["--public-key", str(public), "--origin", pinned],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
+        assert run.returncode == expected, run.stderr
 
     consistency = tmp_path / "consistency.json"
     code, out = audit(store, "consistency", "6", "10", "--out", str(consistency))
