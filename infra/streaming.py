@@ -11,7 +11,6 @@ Settings (environment):
 
 from __future__ import annotations
 
-import json
 import os
 from itertools import islice
 from typing import Any
@@ -21,6 +20,7 @@ import sqlalchemy as sa
 from domain.errors import SocaiError
 from infra.application import SocaiApplication
 from infra.ledger.store import LedgerTables
+from infra.ledger.verifier import checkpoint_from_bytes
 from infra.settings import Settings, StoreURL
 
 DEFAULT_STORE_ID = "socai"
@@ -99,8 +99,9 @@ class LedgerCheckpointLog:
         self.tables = LedgerTables(app.recorder)
 
     def after(self, tree_size: int) -> list[dict[str, Any]]:
+        """Each as its JSON document; a C2SP checkpoint's carries its signed note verbatim."""
         return [
-            json.loads(text)
+            checkpoint_from_bytes(text.encode()).to_json()
             for size, text in self.tables.checkpoint_documents()
             if size > tree_size
         ]

@@ -14,8 +14,9 @@ leaves the core passes through :func:`shareable_value`, which keeps:
 - a **relationship** as its code (older events may hold free text: see
   :func:`shareable_relationship`).
 
-Withheld means ``None`` (the empty text for a facility): the core keeps the full text (encrypted) for entitled readers. The
-function is idempotent, so public events rebuilt into projections equal in-process ones.
+Withheld means ``None`` (the empty text for a facility): the core keeps the full text
+(encrypted) for entitled readers. The function is idempotent, so public events rebuilt into
+projections equal in-process ones.
 """
 
 from __future__ import annotations

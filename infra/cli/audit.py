@@ -12,12 +12,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from infra.audit_store import ledger_tables
 from infra.cli.context import console, err_console, refusing, say, state
-from infra.ledger.audit import verify_store
+from infra.ledger.audit import verify_store, witnessed
 from infra.ledger.checkpoints import (
+    add_cosignatures,
+    checkpoint_bytes,
+    cosign,
     create_signing_key,
     export_checkpoints,
     load_signing_key,
@@ -26,6 +30,7 @@ from infra.ledger.checkpoints import (
     public_key_path,
     read_anchor_dir,
     read_checkpoint_file,
+    read_note_checkpoint_file,
 )
 from infra.ledger.errors import LedgerError
 from infra.ledger.proofs import consistency_proof, inclusion_proof
@@ -39,6 +44,9 @@ app = typer.Typer(no_args_is_help=True)
 EXIT_NOT_INTACT = 1
 #: ``verify``: intact as far as it goes, but its newest events are under no signed checkpoint.
 EXIT_UNSIGNED_TAIL = 3
+#: ``verify``: intact and signed, but fewer than ``--quorum`` listed witnesses cosigned the
+#: newest checkpoint.
+EXIT_UNWITNESSED = 4
 
 PublicKeyOption = Annotated[
     Path | None,
@@ -54,6 +62,20 @@ OutOption = Annotated[
 
 def _public_key_file(ctx: typer.Context, given: Path | None) -> Path:
     return given or public_key_path(signing_key_path(state(ctx).settings()))
+
+
+def _witness_keys(specs: list[str]) -> dict[str, Ed25519PublicKey]:
+    """``NAME=PUBKEYFILE`` options as witness name → Ed25519 public key."""
+    keys: dict[str, Ed25519PublicKey] = {}
+    for spec in specs:
+        name, sep, path = spec.partition("=")
+        if not sep or not name or not path or name in keys:
+            raise LedgerError(
+                f"--witness {spec!r} is not NAME=PUBKEYFILE (each witness once)",
+                hint="e.g. --witness witness.example/w1=w1.pub.pem",
+            )
+        keys[name] = load_trusted_public_key(Path(path))
+    return keys
 
 
 def _write(document: dict[str, Any], out: Path | None) -> None:
@@ -99,10 +121,32 @@ def verify(
         Path | None,
         typer.Option("--last-checkpoint", help="The newest checkpoint file the inspector saw."),
     ] = None,
+    witness: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--witness", help="NAME=PUBKEYFILE of a witness the inspector trusts (repeatable)."
+        ),
+    ] = None,
+    quorum: Annotated[
+        int | None,
+        typer.Option(
+            "--quorum",
+            min=0,
+            help="Witness cosignatures the newest checkpoint needs (default: every --witness).",
+        ),
+    ] = None,
 ) -> None:
     """Recompute every leaf, link and checkpoint from the raw rows. Exit 0: intact and every
-    event under a signed checkpoint; 1: altered; 3: intact but with an unsigned tail."""
+    event under a signed checkpoint; 1: altered; 3: intact but with an unsigned tail; 4: the
+    newest checkpoint lacks the --quorum of --witness cosignatures."""
     settings = state(ctx).settings()
+    witnesses = _witness_keys(witness or [])
+    needed = len(witnesses) if quorum is None else quorum
+    if needed > len(witnesses):
+        raise LedgerError(
+            f"--quorum {needed} needs at least {needed} --witness keys, got {len(witnesses)}",
+            hint="list each trusted witness as --witness NAME=PUBKEYFILE",
+        )
     with ledger_tables(settings) as tables:
         if public_key is None:
             raise LedgerError(
@@ -125,6 +169,7 @@ def verify(
         ) as bar:
             task = bar.add_task("verify", total=total)
             report = verify_store(tables, key, anchored, progress=lambda n: bar.advance(task, n))
+    cosigned = witnessed(report, witnesses)
     if not report.intact:
         first = report.first
         say(
@@ -151,7 +196,24 @@ def verify(
             err=True,
         )
         raise typer.Exit(EXIT_UNSIGNED_TAIL)
-    console.print(f"intact: {summary}")
+    if len(cosigned) < needed:
+        size = report.newest.tree_size if report.newest is not None else 0
+        say(
+            ("UNWITNESSED", "bold yellow"),
+            f": {summary}; the newest checkpoint (size {size}) has"
+            f" {len(cosigned)} valid cosignatures of the listed witnesses"
+            f" ({', '.join(cosigned) or 'none'}), the quorum is {needed}",
+        )
+        say(
+            "  ",
+            ("hint:", "yellow"),
+            " the operator has witnesses cosign the newest exported checkpoint"
+            " (`socai audit cosign`) and stores it back (`socai audit add-cosignature`)",
+            err=True,
+        )
+        raise typer.Exit(EXIT_UNWITNESSED)
+    witnessed_note = f", cosigned by {', '.join(cosigned)}" if cosigned else ""
+    console.print(f"intact: {summary}{witnessed_note}")
 
 
 @app.command("checkpoint")
@@ -163,8 +225,73 @@ def checkpoint(ctx: typer.Context) -> None:
     with ledger_tables(settings) as tables:
         made = make_checkpoint(tables, key)
     console.print(
-        f"checkpoint: {made.tree_size} events up to position {made.last_position},"
-        f" root {made.root_hash}, signed at {made.time} by key {made.key_id[:16]}…"
+        f"checkpoint: {made.tree_size} events up to position {made.last_position}, root"
+        f" {made.root_hash}, signed at {made.time} by key {made.key_id[:16]}… as the log"
+        f" {made.origin}",
+        soft_wrap=True,
+    )
+
+
+@app.command("init-log")
+@refusing
+def init_log(
+    ctx: typer.Context,
+    origin: Annotated[
+        str, typer.Option("--origin", help="The log's name, e.g. socai.gov.vn/hanoi/<random id>.")
+    ],
+) -> None:
+    """Choose the store's log identity (origin) before its first checkpoint is signed."""
+    with ledger_tables(state(ctx).settings()) as tables:
+        tables.set_origin(origin)
+    console.print(f"the store's log is now {origin}: every checkpoint names it", soft_wrap=True)
+
+
+@app.command("cosign")
+@refusing
+def cosign_command(
+    checkpoint_file: Annotated[Path, typer.Argument(help="A checkpoint note to cosign.")],
+    witness_key: Annotated[
+        Path, typer.Option("--witness-key", help="The witness's own Ed25519 private key (PEM).")
+    ],
+    name: Annotated[str, typer.Option("--name", help="The witness's name, e.g. w.example/1.")],
+    log_key: Annotated[
+        Path | None,
+        typer.Option("--log-key", help="The log's public key: cosign only what it signed."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the cosigned note here (default: stdout).")
+    ] = None,
+) -> None:
+    """As a witness: append a C2SP tlog-cosignature v1 line (no store needed)."""
+    checkpoint = read_note_checkpoint_file(checkpoint_file)
+    if log_key is not None:
+        try:
+            checkpoint.verify_signature(load_trusted_public_key(log_key))
+        except VerificationError as error:
+            raise LedgerError(
+                f"{checkpoint_file}: {error}", hint="cosign only checkpoints the log signed"
+            ) from None
+    key = load_signing_key(witness_key, hint="pass the witness's own Ed25519 key (PEM)")
+    note = checkpoint_bytes(cosign(checkpoint, key, name))
+    if out is None:
+        sys.stdout.write(note.decode())
+    else:
+        out.write_bytes(note)
+        err_console.print(f"wrote {out}")
+
+
+@app.command("add-cosignature")
+@refusing
+def add_cosignature(
+    ctx: typer.Context,
+    cosigned_file: Annotated[Path, typer.Argument(help="A checkpoint note cosigned by witnesses.")],
+) -> None:
+    """Store a witness-cosigned checkpoint back (its note text must be a stored one's)."""
+    cosigned = read_note_checkpoint_file(cosigned_file)
+    with ledger_tables(state(ctx).settings()) as tables:
+        added = add_cosignatures(tables, cosigned)
+    console.print(
+        f"stored {added} new signature lines on the checkpoint of size {cosigned.tree_size}"
     )
 
 

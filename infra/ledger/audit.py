@@ -14,7 +14,9 @@ One pass over the events and the chain, in position order:
    far equal the signed ones.
 
 Checkpoints are those in the database plus *anchors* (files exported earlier and kept by a
-third party); each must carry a valid signature of the trusted public key. A checkpoint larger
+third party); each must carry a valid signature of the trusted public key and, in the C2SP
+format, name the store's own origin (a checkpoint of another store signed with the same key is
+a finding, whichever side was swapped). A checkpoint larger
 than the log shows a truncated tail. A log rewritten consistently from some event on (all
 hashes recomputed without the signing key) passes 1–4 and fails 5: the finding names the range
 of positions between the last checkpoint that still holds and the first that does not.
@@ -25,18 +27,22 @@ An intact log may still end in an **unsigned tail** (đuôi chưa ký): events a
 signed checkpoint that held. Nothing proves them to an inspector (whoever can write the
 database can rewrite them and their chain unnoticed, or delete every stored checkpoint), so
 the report counts them and says where they start; the CLI exits with its own status.
+
+Witness cosignatures on the newest checkpoint that held are counted by :func:`witnessed`
+against the inspector's list of witness keys; a cosignature by a listed witness that does not
+verify is a finding (the stored note was altered).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from infra.ledger.hashing import CHAIN_GENESIS, Frontier, chain_hash, leaf_bytes, leaf_hash
 from infra.ledger.store import ChainRow, EventRow, LedgerTables
-from infra.ledger.verifier import Checkpoint, VerificationError
+from infra.ledger.verifier import Checkpoint, NoteCheckpoint, VerificationError
 
 Progress = Callable[[int], None]
 
@@ -68,6 +74,8 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     covered: int = 0
     covered_position: int = 0
+    origin: str | None = None
+    newest: Checkpoint | None = None  # the largest signed checkpoint that held
 
     @property
     def intact(self) -> bool:
@@ -99,8 +107,18 @@ def _signed(
     for checkpoint in checkpoints:
         if public_key is None:
             continue
+        if isinstance(checkpoint, NoteCheckpoint) and report.origin is None:
+            report.findings.append(
+                Finding(
+                    "checkpoint_origin",
+                    f"{source} of size {checkpoint.tree_size} names the log"
+                    f" {checkpoint.origin!r} but the store holds no origin (its ledger_log"
+                    " row was removed)",
+                )
+            )
+            continue
         try:
-            checkpoint.verify_signature(public_key)
+            checkpoint.verify_signature(public_key, report.origin)
         except VerificationError as error:
             report.findings.append(Finding("checkpoint_signature", f"{source}: {error}"))
             continue
@@ -118,6 +136,7 @@ class _Scan:
         self.pending = sorted(checkpoints, key=lambda cp: cp.tree_size)
         self.good_position = 0  # last position covered by a checkpoint that held
         self.covered = 0  # the tree size of that checkpoint
+        self.newest: Checkpoint | None = None  # the largest checkpoint that held
 
     def row(self, position: int, event: EventRow | None, link: ChainRow | None) -> Finding | None:
         if link is None:
@@ -237,6 +256,8 @@ class _Scan:
                 )
             self.good_position = position
             self.covered = checkpoint.tree_size
+            if self.newest is None or isinstance(checkpoint, NoteCheckpoint):
+                self.newest = checkpoint  # of equal sizes, the one witnesses can cosign
         return None
 
     def tail(self) -> Finding | None:
@@ -261,7 +282,7 @@ def verify_store(
     progress: Progress | None = None,
 ) -> Report:
     """Verify every event, link and checkpoint of the store (see the module docstring)."""
-    report = Report()
+    report = Report(origin=tables.origin())
     try:
         stored = tables.checkpoints()
     except VerificationError as error:
@@ -283,4 +304,26 @@ def verify_store(
     if finding is not None:
         report.findings.append(finding)
     report.covered, report.covered_position = scan.covered, scan.good_position
+    report.newest = scan.newest
     return report
+
+
+def witnessed(report: Report, witnesses: Mapping[str, Ed25519PublicKey]) -> list[str]:
+    """Names of the listed witnesses whose cosignature on the newest checkpoint that held
+    verifies (tlog-cosignature v1). A listed witness's cosignature that fails is added to
+    the report as a finding; other signature lines are ignored (C2SP: unknown keys)."""
+    newest = report.newest
+    if not isinstance(newest, NoteCheckpoint):
+        return []
+    names = []
+    for name, key in sorted(witnesses.items()):
+        try:
+            stamp = newest.note.cosignature_time(name, key)
+        except VerificationError as error:
+            report.findings.append(
+                Finding("cosignature", f"checkpoint of size {newest.tree_size}: {error}")
+            )
+            continue
+        if stamp is not None:
+            names.append(name)
+    return names

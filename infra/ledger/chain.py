@@ -50,6 +50,8 @@ CHAIN_TABLE = "ledger_chain"
 NODES_TABLE = "ledger_nodes"
 NODE_STATE_TABLE = "ledger_node_state"
 CHECKPOINTS_TABLE = "ledger_checkpoints"
+#: One row: the log's identity (origin), fixed once a checkpoint is signed under it.
+LOG_TABLE = "ledger_log"
 
 SQLITE_DDL = (
     f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} (position INTEGER PRIMARY KEY,"
@@ -61,6 +63,8 @@ SQLITE_DDL = (
     " size INTEGER NOT NULL)",
     f"CREATE TABLE IF NOT EXISTS {CHECKPOINTS_TABLE} (tree_size INTEGER PRIMARY KEY,"
     " document TEXT NOT NULL)",
+    f"CREATE TABLE IF NOT EXISTS {LOG_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " origin TEXT NOT NULL)",
 )
 
 POSTGRES_DDL = (
@@ -73,6 +77,8 @@ POSTGRES_DDL = (
     " size bigint NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {schema}.{checkpoints} (tree_size bigint PRIMARY KEY,"
     " document text NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {schema}.{log} (id int PRIMARY KEY CHECK (id = 1),"
+    " origin text NOT NULL)",
 )
 
 
@@ -237,6 +243,7 @@ class ChainedPostgresRecorder(_AfterAppendMixin, PostgresApplicationRecorder):
             "nodes": Identifier(NODES_TABLE),
             "node_state": Identifier(NODE_STATE_TABLE),
             "checkpoints": Identifier(CHECKPOINTS_TABLE),
+            "log": Identifier(LOG_TABLE),
         }
         self.sql_create_statements.extend(SQL(ddl).format(**names) for ddl in POSTGRES_DDL)
         self.select_head_statement = SQL(

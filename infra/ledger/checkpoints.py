@@ -1,16 +1,24 @@
 """Signed checkpoints (điểm kiểm tra có ký) of the ledger and the key that signs them.
 
 A checkpoint states, under the operator's Ed25519 signature, how many events the log held,
-the Merkle root over them, the position of the last one and the chain head. The signing key
-lives in a file outside the database (the caller passes its path in), so whoever can write
-the database still cannot forge a checkpoint. The public key (``….signing.pub.pem``) is what
-inspectors are given; its key id is the SHA-256 of its raw bytes.
+the Merkle root over them, the position of the last one and the chain head. It is written as
+a C2SP ``tlog-checkpoint`` in a C2SP ``signed-note`` (:class:`verifier.NoteCheckpoint`) whose
+origin and key name are the log's stored origin (:mod:`origin`), so any signed-note
+implementation verifies it and it never passes for a checkpoint of another store. The signing
+key lives in a file outside the database (the caller passes its path in), so whoever can
+write the database still cannot forge a checkpoint. The public key (``….signing.pub.pem``) is
+what inspectors are given.
+
+Witnesses (nhân chứng) add their own cosignature lines (C2SP ``tlog-cosignature`` v1,
+:func:`cosign`); :func:`add_cosignatures` stores a cosigned note back only when its text is
+byte for byte a stored checkpoint's.
 
 Before signing a new checkpoint its tree is proved consistent with the latest earlier one:
 a checkpoint is never signed over a history that differs from one already signed.
 
-Checkpoints are exported as files (``checkpoint-<size>.json``) that a third party keeps:
-they are the anchor against which a truncated or rewritten log is detected.
+Checkpoints are exported as files (``checkpoint-<size>.note``: the signed note exactly as
+stored; ``.json`` for the earlier format) that a third party keeps: they are the anchor
+against which a truncated or rewritten log is detected.
 
 A newly signed checkpoint is stored, then handed to the injected
 :class:`CheckpointAnnouncer`. Signing can run in a write's after-commit hook, so an announcer
@@ -19,13 +27,13 @@ must never reach the network: the relay publishes stored checkpoints to Kafka.
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import os
+import struct
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -41,10 +49,22 @@ from infra.ledger.chain import ChainedPostgresRecorder, ChainedSQLiteRecorder
 from infra.ledger.errors import LedgerError
 from infra.ledger.store import LedgerTables
 from infra.ledger.verifier import (
+    COSIGNATURE_TIMESTAMP_BYTES,
+    MAX_COSIGNATURE_TIMESTAMP,
+    MAX_NOTE_BYTES,
+    SIGNATURE_TYPE_COSIGNATURE_V1,
+    SIGNATURE_TYPE_ED25519,
     Checkpoint,
+    NoteCheckpoint,
+    NoteSignature,
+    SignedNote,
     VerificationError,
-    key_id,
+    check_key_name,
+    checkpoint_from_bytes,
+    checkpoint_text,
+    cosignature_message,
     load_public_key,
+    note_key_id,
     verify_consistency,
 )
 
@@ -102,11 +122,12 @@ def public_pem(key: Ed25519PublicKey) -> bytes:
     )
 
 
-def load_signing_key(path: Path) -> Ed25519PrivateKey:
+def load_signing_key(path: Path, *, hint: str = "") -> Ed25519PrivateKey:
     if not path.exists():
         raise LedgerError(
             f"no signing key at {path}",
-            hint="create one with `socai audit keygen` (keep it off the database"
+            hint=hint
+            or "create one with `socai audit keygen` (keep it off the database"
             " server) or set SOCAI_SIGNING_KEY_FILE",
         )
     try:
@@ -129,10 +150,29 @@ def load_trusted_public_key(path: Path) -> Ed25519PublicKey:
         raise LedgerError(f"{path}: {error}") from None
 
 
-def sign(checkpoint: Checkpoint, key: Ed25519PrivateKey) -> Checkpoint:
-    unsigned = replace(checkpoint, key_id=key_id(key.public_key()), signature="")
-    signature = base64.b64encode(key.sign(unsigned.signed_text())).decode()
-    return replace(unsigned, signature=signature)
+def sign_note(text: str, origin: str, key: Ed25519PrivateKey) -> NoteCheckpoint:
+    """The checkpoint note ``text`` signed by ``key`` under the key name ``origin``."""
+    signature = NoteSignature(
+        origin,
+        note_key_id(origin, SIGNATURE_TYPE_ED25519, key.public_key()),
+        key.sign(text.encode()),
+    )
+    signed = NoteCheckpoint.parse(SignedNote(text, (signature,)).serialize())
+    signed.verify_signature(key.public_key(), origin)
+    return signed
+
+
+def _latest_signed(
+    checkpoints: list[Checkpoint], public: Ed25519PublicKey, origin: str
+) -> Checkpoint | None:
+    """The largest stored checkpoint this key signed for this log (or, earlier format, at all)."""
+    for candidate in reversed(checkpoints):
+        try:
+            candidate.verify_signature(public, origin)
+        except VerificationError:
+            continue
+        return candidate
+    return None
 
 
 def make_checkpoint(
@@ -141,20 +181,19 @@ def make_checkpoint(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     announce: CheckpointAnnouncer = log_checkpoint,
 ) -> Checkpoint:
-    """Sign the current head; returns the latest checkpoint if nothing was added since.
-    A newly signed checkpoint is stored, then ``announce``d."""
+    """Sign the current head under the store's origin; returns the latest checkpoint if
+    nothing was added since. A newly signed checkpoint is stored, then ``announce``d."""
     head = tables.head()
     if head.size == 0:
         raise LedgerError("the log is empty: nothing to checkpoint")
+    origin = tables.ensure_origin()
     public = key.public_key()
-    earlier = [cp for cp in tables.checkpoints() if cp.key_id == key_id(public)]
-    if earlier and earlier[-1].tree_size == head.size:
-        return earlier[-1]
+    previous = _latest_signed(tables.checkpoints(), public, origin)
+    if previous is not None and previous.tree_size == head.size:
+        return previous
     tables.extend_nodes(head.size)
     root = merkle.root(tables, head.size)
-    if earlier:
-        previous = earlier[-1]
-        previous.verify_signature(public)
+    if previous is not None:
         try:
             verify_consistency(
                 previous.tree_size,
@@ -171,30 +210,94 @@ def make_checkpoint(
             ) from None
     moment = now()
     assert moment.tzinfo is not None
-    checkpoint = sign(
-        Checkpoint(
-            tree_size=head.size,
-            root_hash=root.hex(),
-            last_position=head.position,
-            chain_head=head.chain_hash.hex(),
-            time=moment.astimezone(UTC).isoformat(),
-            key_id="",
-            signature="",
-        ),
-        key,
+    text = checkpoint_text(
+        origin, head.size, root, head.position, head.chain_hash, moment.astimezone(UTC).isoformat()
     )
-    checkpoint.verify_signature(public)
+    checkpoint = sign_note(text, origin, key)
     tables.put_checkpoint(checkpoint)
     announce(checkpoint)
     return checkpoint
 
 
+def cosign(
+    checkpoint: NoteCheckpoint,
+    witness_key: Ed25519PrivateKey,
+    name: str,
+    timestamp: int | None = None,
+) -> NoteCheckpoint:
+    """Append the witness ``name``'s tlog-cosignature v1 (Ed25519, type 0x04) line:
+    8-byte big-endian POSIX ``timestamp`` || Ed25519 signature over ``cosignature/v1``,
+    ``time <timestamp>`` and the note text. Witness keys are the witness's own."""
+    try:
+        check_key_name(name)
+    except VerificationError as error:
+        raise LedgerError(
+            f"witness name: {error}", hint="use a schema-less URL such as witness.example/w1"
+        ) from None
+    stamp = int(time.time()) if timestamp is None else timestamp
+    assert 0 <= stamp <= MAX_COSIGNATURE_TIMESTAMP
+    public = witness_key.public_key()
+    key = note_key_id(name, SIGNATURE_TYPE_COSIGNATURE_V1, public)
+    if checkpoint.note.matching(name, key):
+        raise LedgerError(
+            f"the checkpoint of size {checkpoint.tree_size} is already cosigned by {name!r}",
+            hint="a witness cosigns each checkpoint once",
+        )
+    signature = struct.pack(">Q", stamp) + witness_key.sign(
+        cosignature_message(checkpoint.note.text, stamp)
+    )
+    assert len(signature) == COSIGNATURE_TIMESTAMP_BYTES + 64
+    cosigned = NoteCheckpoint.parse(
+        checkpoint.note.with_signature(NoteSignature(name, key, signature)).serialize()
+    )
+    assert cosigned.note.cosignature_time(name, public) == stamp
+    return cosigned
+
+
+def add_cosignatures(tables: LedgerTables, cosigned: NoteCheckpoint) -> int:
+    """Store the signature lines of ``cosigned`` that its stored checkpoint lacks; returns
+    how many. Refused unless a stored checkpoint has byte for byte the same note text."""
+    stored = next(
+        (
+            cp
+            for cp in tables.checkpoints()
+            if isinstance(cp, NoteCheckpoint) and cp.tree_size == cosigned.tree_size
+        ),
+        None,
+    )
+    if stored is None or stored.note.text != cosigned.note.text:
+        raise LedgerError(
+            f"no stored checkpoint of size {cosigned.tree_size} has this note text",
+            hint="a witness cosigns a checkpoint exported from this store"
+            " (`socai audit export-checkpoints`), unchanged",
+        )
+    added = tuple(s for s in cosigned.note.signatures if s not in stored.note.signatures)
+    if not added:
+        return 0
+    merged = SignedNote(stored.note.text, stored.note.signatures + added)
+    if len(merged.serialize()) > MAX_NOTE_BYTES:
+        raise LedgerError(
+            f"with these signatures the note would exceed {MAX_NOTE_BYTES} bytes",
+            hint="store fewer cosignatures",
+        )
+    try:
+        result = NoteCheckpoint.parse(merged.serialize())
+    except VerificationError as error:
+        raise LedgerError(f"the cosigned note is malformed: {error}") from None
+    tables.replace_checkpoint(stored, result)
+    return len(added)
+
+
 def checkpoint_file_name(checkpoint: Checkpoint) -> str:
-    return f"checkpoint-{checkpoint.tree_size:012d}.json"
+    suffix = "note" if isinstance(checkpoint, NoteCheckpoint) else "json"
+    return f"checkpoint-{checkpoint.tree_size:012d}.{suffix}"
 
 
-def write_checkpoint_file(checkpoint: Checkpoint, path: Path) -> None:
-    path.write_text(json.dumps(checkpoint.to_json(), indent=2, sort_keys=True) + "\n")
+def checkpoint_bytes(checkpoint: Checkpoint) -> bytes:
+    """A checkpoint as exported: the signed note exactly as signed (or the earlier JSON)."""
+    if isinstance(checkpoint, NoteCheckpoint):
+        return checkpoint.serialize()
+    return (json.dumps(checkpoint.to_json(), indent=2, sort_keys=True) + "\n").encode()
 
 
 def export_checkpoints(
@@ -207,7 +310,7 @@ def export_checkpoints(
     for checkpoint in tables.checkpoints():
         target = directory / checkpoint_file_name(checkpoint)
         if not target.exists():
-            write_checkpoint_file(checkpoint, target)
+            target.write_bytes(checkpoint_bytes(checkpoint))
             written.append(target)
     if public_key is not None and not (directory / EXPORT_PUBLIC_KEY_NAME).exists():
         (directory / EXPORT_PUBLIC_KEY_NAME).write_bytes(public_pem(public_key))
@@ -215,17 +318,34 @@ def export_checkpoints(
 
 
 def read_checkpoint_file(path: Path) -> Checkpoint:
+    """A checkpoint file: a signed note (``.note``) or the earlier JSON."""
     try:
-        return Checkpoint.from_json(json.loads(path.read_text()))
-    except (OSError, json.JSONDecodeError, VerificationError) as error:
-        raise LedgerError(f"{path} is not a readable checkpoint: {error}") from None
+        if path.stat().st_size > MAX_NOTE_BYTES:
+            raise VerificationError(f"it is larger than {MAX_NOTE_BYTES} bytes")
+        return checkpoint_from_bytes(path.read_bytes())
+    except (OSError, VerificationError) as error:
+        raise LedgerError(
+            f"{path} is not a readable checkpoint: {error}",
+            hint="pass a file written by `socai audit export-checkpoints` (or cosigned since)",
+        ) from None
+
+
+def read_note_checkpoint_file(path: Path) -> NoteCheckpoint:
+    checkpoint = read_checkpoint_file(path)
+    if not isinstance(checkpoint, NoteCheckpoint):
+        raise LedgerError(
+            f"{path} is a checkpoint in the earlier JSON format, which witnesses cannot cosign",
+            hint="sign a new checkpoint (`socai audit checkpoint`) and export it",
+        )
+    return checkpoint
 
 
 def read_anchor_dir(directory: Path) -> list[Checkpoint]:
     """Checkpoints kept outside the database (files from ``export-checkpoints``)."""
     if not directory.is_dir():
         raise LedgerError(f"{directory} is not a directory of exported checkpoints")
-    return [read_checkpoint_file(p) for p in sorted(directory.glob("checkpoint-*.json"))]
+    files = sorted([*directory.glob("checkpoint-*.json"), *directory.glob("checkpoint-*.note")])
+    return [read_checkpoint_file(p) for p in files]
 
 
 @dataclass
@@ -265,11 +385,12 @@ def attach_policy(
     announce: CheckpointAnnouncer = log_checkpoint,
 ) -> CheckpointPolicy | None:
     """Checkpoint automatically from this process's writes, signing with ``key_file`` when it
-    exists. A recorder without the chain (only ever configured deliberately, e.g. a baseline
-    in a benchmark) gets none."""
+    exists; give the store its origin if it has none yet. A recorder without the chain
+    (only ever configured deliberately, e.g. a baseline in a benchmark) gets none."""
     if not isinstance(recorder, ChainedSQLiteRecorder | ChainedPostgresRecorder):
         return None
     tables = LedgerTables(recorder)
+    tables.ensure_origin()  # a new store gets its identity when the application first opens it
     policy = CheckpointPolicy(
         tables, key_file, every_events=every_events, every_seconds=every_seconds, announce=announce
     )

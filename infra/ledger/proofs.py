@@ -5,7 +5,8 @@
 * consistency: two signed checkpoints and the path proving the later tree extends the earlier
   one unchanged.
 
-Every document is verified with the operator's public key before it is handed out.
+Every document is verified with the operator's public key (and, for C2SP checkpoints, the
+store's origin) before it is handed out.
 """
 
 from __future__ import annotations
@@ -21,14 +22,22 @@ from infra.ledger.store import LedgerTables
 from infra.ledger.verifier import (
     PROOF_FORMAT,
     Checkpoint,
+    JsonCheckpoint,
     VerificationError,
     verify_proof_document,
 )
 
 
-def _checked(document: dict[str, Any], public_key: Ed25519PublicKey) -> dict[str, Any]:
+def _checked(
+    document: dict[str, Any],
+    tables: LedgerTables,
+    public_key: Ed25519PublicKey,
+    checkpoints: tuple[Checkpoint, ...],
+) -> dict[str, Any]:
+    """The document, once it verifies (C2SP checkpoints: as of this store's origin)."""
+    legacy = any(isinstance(cp, JsonCheckpoint) for cp in checkpoints)
     try:
-        verify_proof_document(document, public_key)
+        verify_proof_document(document, public_key, None if legacy else tables.origin() or "")
     except VerificationError as error:
         raise LedgerError(
             f"the proof does not verify against the store: {error}", hint="run `socai audit verify`"
@@ -71,7 +80,7 @@ def inclusion_proof(
         ],
         "checkpoint": checkpoint.to_json(),
     }
-    return _checked(document, public_key)
+    return _checked(document, tables, public_key, (checkpoint,))
 
 
 def consistency_proof(
@@ -87,4 +96,4 @@ def consistency_proof(
         "new": new.to_json(),
         "path": [h.hex() for h in merkle.consistency_path(tables, old.tree_size, new.tree_size)],
     }
-    return _checked(document, public_key)
+    return _checked(document, tables, public_key, (old, new))

@@ -13,18 +13,21 @@ their signature by the operator's key.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from infra.ledger.chain import (
     CHAIN_TABLE,
     CHECKPOINTS_TABLE,
+    LOG_TABLE,
     NODE_STATE_TABLE,
     NODES_TABLE,
+    POSTGRES_DDL,
+    SQLITE_DDL,
     ChainedPostgresRecorder,
     ChainedSQLiteRecorder,
     Head,
@@ -35,7 +38,12 @@ from infra.ledger.chain import (
 )
 from infra.ledger.errors import LedgerError
 from infra.ledger.hashing import node_hash
-from infra.ledger.verifier import Checkpoint
+from infra.ledger.origin import check_origin, generated_origin
+from infra.ledger.verifier import (
+    Checkpoint,
+    NoteCheckpoint,
+    checkpoint_from_bytes,
+)
 
 #: Rows read per query when scanning the log (bounded memory for any log size).
 SCAN_PAGE_ROWS = 5_000
@@ -92,6 +100,7 @@ class _Dialect:
     nodes: str
     node_state: str
     checkpoints: str
+    log: str
     insert_ignore: str
     on_conflict_ignore: str
     greatest: str
@@ -107,6 +116,7 @@ def _dialect(recorder: ChainedSQLiteRecorder | ChainedPostgresRecorder) -> _Dial
             NODES_TABLE,
             NODE_STATE_TABLE,
             CHECKPOINTS_TABLE,
+            LOG_TABLE,
             "INSERT OR IGNORE",
             "",
             "MAX",
@@ -124,6 +134,7 @@ def _dialect(recorder: ChainedSQLiteRecorder | ChainedPostgresRecorder) -> _Dial
         qualified(NODES_TABLE),
         qualified(NODE_STATE_TABLE),
         qualified(CHECKPOINTS_TABLE),
+        qualified(LOG_TABLE),
         "INSERT",
         " ON CONFLICT DO NOTHING",
         "GREATEST",
@@ -319,21 +330,109 @@ class LedgerTables:
     # -- checkpoints ---------------------------------------------------------------------
 
     def checkpoint_documents(self) -> list[tuple[int, str]]:
+        """(tree size, document) of every stored checkpoint: a signed note, or the earlier
+        JSON. Verbatim, as signed (the relay and ``export-checkpoints`` hand these out)."""
         rows = self._all("SELECT tree_size, document FROM {d.checkpoints} ORDER BY tree_size")
         return [(int(r["tree_size"]), r["document"]) for r in rows]
 
     def checkpoints(self) -> list[Checkpoint]:
         """The stored checkpoints (parsed; a malformed one raises VerificationError)."""
-        return [Checkpoint.from_json(json.loads(text)) for _, text in self.checkpoint_documents()]
+        return [checkpoint_from_bytes(text.encode()) for _, text in self.checkpoint_documents()]
 
-    def put_checkpoint(self, checkpoint: Checkpoint) -> None:
+    def put_checkpoint(self, checkpoint: NoteCheckpoint) -> None:
         with self.cursor(commit=True) as c:
             c.execute(
                 self._sql(
                     "{d.insert_ignore} INTO {d.checkpoints} VALUES ({p}, {p}){d.on_conflict_ignore}"
                 ),
-                (checkpoint.tree_size, json.dumps(checkpoint.to_json(), sort_keys=True)),
+                (checkpoint.tree_size, checkpoint.serialize().decode()),
             )
+
+    def replace_checkpoint(self, stored: NoteCheckpoint, cosigned: NoteCheckpoint) -> None:
+        """Store ``cosigned`` (the same note text with more signature lines) in place of
+        ``stored``, only if ``stored`` is still what the table holds (no lost update)."""
+        assert cosigned.note.text == stored.note.text
+        assert set(stored.note.signatures) <= set(cosigned.note.signatures)
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self._sql(
+                    "UPDATE {d.checkpoints} SET document = {p} WHERE tree_size = {p}"
+                    " AND document = {p}"
+                ),
+                (
+                    cosigned.serialize().decode(),
+                    stored.tree_size,
+                    stored.serialize().decode(),
+                ),
+            )
+            c.execute(
+                self._sql("SELECT document FROM {d.checkpoints} WHERE tree_size = {p}"),
+                (stored.tree_size,),
+            )
+            if [row["document"] for row in c.fetchall()] != [cosigned.serialize().decode()]:
+                raise LedgerError(
+                    f"the stored checkpoint of size {stored.tree_size} changed meanwhile",
+                    hint="run the command again",
+                )
+
+    # -- the log's identity ---------------------------------------------------------------
+
+    def origin(self) -> str | None:
+        """The stored origin; None for a store made before origins (until it signs)."""
+        if not self._has_log_table():
+            return None
+        rows = self._all("SELECT origin FROM {d.log} WHERE id = 1")
+        return str(rows[0]["origin"]) if rows else None
+
+    def ensure_origin(self) -> str:
+        """The stored origin, generating and storing one if the store has none yet."""
+        stored = self.origin()
+        if stored is not None:
+            return stored
+        self._create_log_table()
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self._sql("{d.insert_ignore} INTO {d.log} VALUES (1, {p}){d.on_conflict_ignore}"),
+                (generated_origin(self._label()),),
+            )
+        stored = self.origin()
+        assert stored is not None
+        return stored
+
+    def set_origin(self, origin: str) -> None:
+        """Choose the origin; refused once a C2SP checkpoint was signed under another one."""
+        check_origin(origin)
+        signed = {cp.origin for cp in self.checkpoints() if isinstance(cp, NoteCheckpoint)}
+        if signed - {origin}:
+            raise LedgerError(
+                f"checkpoints are already signed as the log {sorted(signed)[0]!r}",
+                hint="a log keeps its origin for life; start a new store for a new name",
+            )
+        self._create_log_table()
+        with self.cursor(commit=True) as c:
+            c.execute(self._sql("DELETE FROM {d.log}"))
+            c.execute(self._sql("INSERT INTO {d.log} VALUES (1, {p})"), (origin,))
+
+    def _label(self) -> str:
+        if isinstance(self.recorder, ChainedSQLiteRecorder):
+            return Path(self.recorder.datastore.pool.db_name).stem
+        return str(self.recorder.datastore.schema)
+
+    def _has_log_table(self) -> bool:
+        if self.kind == "sqlite":
+            query = "SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = {p}"
+            return bool(self._all(query, (LOG_TABLE,)))
+        return self._all("SELECT to_regclass({p}) AS x", (self.d.log,))[0]["x"] is not None
+
+    def _create_log_table(self) -> None:
+        if isinstance(self.recorder, ChainedSQLiteRecorder):
+            ddl = next(s for s in SQLITE_DDL if LOG_TABLE in s)
+        else:
+            ddl = next(s for s in POSTGRES_DDL if "{log}" in s).format(
+                schema=f'"{self.recorder.datastore.schema}"', log=f'"{LOG_TABLE}"'
+            )
+        with self.cursor(commit=True) as c:
+            c.execute(ddl)
 
 
 def _as(kind: type, value: Any) -> Any:

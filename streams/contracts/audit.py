@@ -11,15 +11,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from streams.contracts.model import DATETIME, INTEGER, STRING, Contract, FieldSpec
+from streams.contracts.model import (
+    DATETIME,
+    INTEGER,
+    STRING,
+    STRING_OR_NULL,
+    Contract,
+    FieldSpec,
+)
 from streams.topics import AUDIT_CHECKPOINTS
 
 #: The internal name of a checkpoint (checkpoints are not events of the store's log).
 CHECKPOINT_INTERNAL_TOPIC = "socai.audit:Checkpoint"
 CHECKPOINT_TYPE = "vn.socai.audit.Checkpoint.v1"
 
-#: Exactly the ledger's checkpoint document (``Checkpoint.to_json()``), so a witness can check
-#: the Ed25519 signature over the published fields alone.
+#: Exactly the ledger's checkpoint document (``to_json()``), so a witness can check the
+#: Ed25519 signature over the published fields alone: for a C2SP checkpoint, ``note`` is the
+#: signed note verbatim (the other fields are read from it); the earlier JSON format has none.
 FIELDS = (
     FieldSpec("format", STRING, "Checkpoint format and signing domain."),
     FieldSpec("tree_size", INTEGER, "Number of log entries the checkpoint commits to."),
@@ -29,6 +37,8 @@ FIELDS = (
     FieldSpec("time", DATETIME, "When the checkpoint was made (UTC, ISO 8601)."),
     FieldSpec("key_id", STRING, "Fingerprint of the Ed25519 signing key (hex)."),
     FieldSpec("signature", STRING, "Ed25519 signature over the signed text (base64)."),
+    FieldSpec("origin", STRING_OR_NULL, "The log's identity (C2SP origin).", False),
+    FieldSpec("note", STRING_OR_NULL, "The C2SP signed note exactly as signed.", False),
 )
 
 

@@ -6,15 +6,17 @@ access to the database but without the signing key would.
 
 from __future__ import annotations
 
+import base64
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 import psycopg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from domain.case.commands import Receive, RecordDemographics
 from domain.case.values import Actor
@@ -23,6 +25,7 @@ from infra.application import SocaiApplication
 from infra.ledger.checkpoints import export_checkpoints, make_checkpoint
 from infra.ledger.hashing import chain_hash, leaf_bytes, leaf_hash
 from infra.ledger.store import LedgerTables
+from infra.ledger.verifier import JsonCheckpoint, key_id
 from infra.settings import Settings
 
 ACTOR = Actor("OF-LEDGER-1", "police")
@@ -294,3 +297,11 @@ class RawStore:
 
 def sqlite_settings(path: Path) -> Settings:
     return Settings.load(f"sqlite:///{path}", str(path.with_name("cipher.key")))
+
+
+def sign_legacy(checkpoint: JsonCheckpoint, key: Ed25519PrivateKey) -> JsonCheckpoint:
+    """A checkpoint in the earlier JSON format, as socai signed them before C2SP notes (stores
+    that hold them keep verifying; an attacker may also forge one)."""
+    unsigned = replace(checkpoint, key_id=key_id(key.public_key()), signature="")
+    signature = base64.b64encode(key.sign(unsigned.signed_text())).decode()
+    return replace(unsigned, signature=signature)

@@ -64,8 +64,8 @@ def test_audit_workflow(store: Path, tmp_path: Path) -> None:
     anchors = tmp_path / "anchors"
     code, out = audit(store, "export-checkpoints", str(anchors))
     assert code == 0, out
-    files = sorted(p.name for p in anchors.glob("checkpoint-*.json"))
-    assert files == ["checkpoint-000000000006.json", "checkpoint-000000000010.json"]
+    files = sorted(p.name for p in anchors.glob("checkpoint-*.note"))
+    assert files == ["checkpoint-000000000006.note", "checkpoint-000000000010.note"]
 
     code, out = audit(store, "verify", "--anchors", str(anchors), "--public-key", str(public))
     assert code == 0, out
@@ -77,7 +77,7 @@ def test_audit_workflow(store: Path, tmp_path: Path) -> None:
         "prove",
         "3",
         "--checkpoint",
-        str(anchors / "checkpoint-000000000006.json"),
+        str(anchors / "checkpoint-000000000006.note"),
         "--out",
         str(proof),
     )
@@ -107,6 +107,19 @@ def test_audit_workflow(store: Path, tmp_path: Path) -> None:
     )
     assert offline.returncode == 0, offline.stderr
     assert offline.stdout.startswith("OK:")
+    with sqlite3.connect(store) as raw:
+        (origin,) = raw.execute("SELECT origin FROM ledger_log").fetchone()
+    for pinned, expected in ((origin, 0), ("socai.gov.vn/other/0", 1)):
+        run = subprocess.run(
+            [
+                *(sys.executable, "-c", no_socai, str(standalone), str(proof)),
+                *("--public-key", str(public), "--origin", pinned),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
+        assert run.returncode == expected, run.stderr
 
     consistency = tmp_path / "consistency.json"
     code, out = audit(store, "consistency", "6", "10", "--out", str(consistency))
@@ -187,7 +200,7 @@ def test_the_last_checkpoint_seen_betrays_a_truncated_tail(store: Path, tmp_path
     anchors = tmp_path / "seen"
     code, out = audit(store, "export-checkpoints", str(anchors))
     assert code == 0, out
-    (seen,) = anchors.glob("checkpoint-*.json")
+    (seen,) = anchors.glob("checkpoint-*.note")
     with sqlite3.connect(store) as raw:  # drop the last case and every checkpoint
         raw.execute("DELETE FROM stored_events WHERE rowid > 2")
         raw.execute("DELETE FROM ledger_chain WHERE position > 2")

@@ -14,12 +14,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from infra.ledger import merkle
-from infra.ledger.checkpoints import sign
+from infra.ledger.checkpoints import sign_note
 from infra.ledger.hashing import leaf_bytes, leaf_hash, merkle_root
 from infra.ledger.verifier import (
     PROOF_FORMAT,
-    Checkpoint,
     VerificationError,
+    checkpoint_text,
     verify_consistency,
     verify_inclusion,
     verify_proof_document,
@@ -179,18 +179,16 @@ def _document(key: Ed25519PrivateKey, tree_size: int = 8, index: int = 5) -> dic
         for i in range(tree_size)
     ]
     nodes = merkle.MemoryNodes([leaf_hash(leaf) for leaf in leaves])
-    checkpoint = sign(
-        Checkpoint(
-            tree_size,
-            merkle.root(nodes, tree_size).hex(),
-            tree_size,
-            "00" * 32,
-            "2026-11-23T10:00:00+00:00",
-            "",
-            "",
-        ),
-        key,
+    origin = "socai.gov.vn/test/0123456789abcdef"
+    text = checkpoint_text(
+        origin,
+        tree_size,
+        merkle.root(nodes, tree_size),
+        tree_size,
+        bytes(32),
+        "2026-11-23T10:00:00+00:00",
     )
+    checkpoint = sign_note(text, origin, key)
     return {
         "format": PROOF_FORMAT,
         "kind": "inclusion",

@@ -30,8 +30,8 @@ from infra.application import SocaiApplication
 from infra.audit_store import ledger_tables
 from infra.keys import create_key_file
 from infra.ledger.audit import Report, verify_store
-from infra.ledger.checkpoints import create_signing_key, read_anchor_dir, sign
-from infra.ledger.verifier import Checkpoint
+from infra.ledger.checkpoints import create_signing_key, read_anchor_dir
+from infra.ledger.verifier import Checkpoint, JsonCheckpoint
 from infra.settings import Settings
 from tests.ledger.support import (
     ACTOR,
@@ -41,6 +41,7 @@ from tests.ledger.support import (
     export_anchors,
     populate,
     receive_command,
+    sign_legacy,
 )
 
 CASES = 20  # 40 events, checkpoints at 10, 20, 30, 40
@@ -140,8 +141,8 @@ def apply(raw: RawStore, t: Tampering, attacker_key: Any) -> tuple[set[str], int
     assert t.kind == "rewrite"
     raw.rewrite_from(p, drop_checkpoints=t.drop_checkpoints)
     if t.forge_checkpoint:
-        forged = sign(
-            Checkpoint(
+        forged = sign_legacy(
+            JsonCheckpoint(
                 len(positions), "00" * 32, last, "00" * 32, "2026-01-01T00:00:00+00:00", "", ""
             ),
             attacker_key,

@@ -24,7 +24,7 @@ from infra.ledger.checkpoints import (
     public_key_path,
 )
 from infra.ledger.store import LedgerTables
-from infra.ledger.verifier import Checkpoint, load_public_key
+from infra.ledger.verifier import Checkpoint, checkpoint_from_json, load_public_key
 from infra.ledger_settings import signing_key_path
 from infra.settings import Settings
 from infra.streaming import ApplicationLog, LedgerCheckpointLog, store_engine
@@ -48,7 +48,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 
 def published_checkpoints(bootstrap: str, expected: int) -> list[Checkpoint]:
     records = read_topic(bootstrap, AUDIT_CHECKPOINTS.topic, expected=expected)
-    return [Checkpoint.from_json(read_message(r.value)["data"]) for r in records]
+    return [checkpoint_from_json(read_message(r.value)["data"]) for r in records]
 
 
 def verify_all(checkpoints: list[Checkpoint], settings: Settings) -> None:
