@@ -34,7 +34,7 @@ def _record(
     if fields.get("occurred_on") is None:
         fields["occurred_on"] = business_date(application.now()).isoformat()
     command = ACTIVITY_COMMANDS[kind].parse({k: v for k, v in fields.items() if v is not None})
-    activity_id = application.record_activity(command, Actor(officer, agency))
+    activity_id = application.activities.record(command, Actor(officer, agency))
     console.print(f"recorded {command.EVENT}: activity {activity_id}")
 
 
@@ -165,7 +165,7 @@ def withdraw(
     day = parse_date(on, "--on") if on else business_date(application.now())
     if not reason.strip():
         raise InvalidInput("--reason", "must say why")
-    application.withdraw_activity(
+    application.activities.withdraw(
         target, Withdraw(day, reason.strip(), basis), Actor(officer, agency)
     )
     console.print(f"withdrew activity {activity_id}")

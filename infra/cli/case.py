@@ -75,10 +75,10 @@ def _record(
     command: Command = COMMANDS[name].parse(fields)
     actor = Actor(officer, agency)
     if case_id is None:
-        new_id = application.receive(command, actor)
+        new_id = application.cases.receive(command, actor)
         console.print(f"received: case {new_id}")
     else:
-        version = application.execute(_case_id(case_id), command, actor)
+        version = application.cases.execute(_case_id(case_id), command, actor)
         console.print(f"recorded {command.EVENT} as version {version} of case {case_id}")
 
 
@@ -499,9 +499,9 @@ def render_history(
     if format_ not in ("text", "json"):
         raise InvalidInput("--format", f"{format_!r} is not text or json")
     case = (
-        application.case_as_known_at(cid, parse_instant(known_at, "--known-at"))
+        application.cases.as_known_at(cid, parse_instant(known_at, "--known-at"))
         if known_at
-        else application.get_case(cid)
+        else application.cases.get(cid)
     )
     steps = list(case.steps.values())
     day: date | None = parse_date(as_of, "--as-of") if as_of else None
@@ -549,10 +549,10 @@ def list_(ctx: typer.Context, limit: int = typer.Option(50, "--limit", min=1, ma
     table = Table()
     for column in ("case id", "received", "unit", "stage"):
         table.add_column(column)
-    for n, cid in enumerate(application.case_ids()):
+    for n, cid in enumerate(application.cases.ids()):
         if n >= limit:
             break
-        status = application.get_case(cid).status
+        status = application.cases.get(cid).status
         table.add_row(
             str(cid),
             str(status.received_on),

@@ -10,13 +10,16 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
 
 from domain.errors import SocaiError
 from infra.settings import Settings
+
+if TYPE_CHECKING:
+    from infra.services.socai import Socai
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -29,17 +32,17 @@ EXIT_REFUSED = 2
 class CliState:
     store: str | None = None
     key_file: str | None = None
-    _app: Any = field(default=None, repr=False)
+    _app: Socai | None = field(default=None, repr=False)
 
     def settings(self) -> Settings:
         return Settings.load(self.store, self.key_file)
 
-    def app(self) -> Any:
-        """The application on the configured store, opened once per command."""
+    def app(self) -> Socai:
+        """The services on the configured store, opened once per command."""
         if self._app is None:
-            from infra.application import SocaiApplication
+            from infra.services.socai import Socai
 
-            self._app = SocaiApplication(self.settings())
+            self._app = Socai(self.settings())
         return self._app
 
     def close(self) -> None:

@@ -96,7 +96,7 @@ def _record(
     """Build the command (``who`` = officer, agency, --on, --basis), record it, report."""
     officer, agency, on, basis = who
     command = command_class(tid, _day(ctx, on), legal_basis=basis, **fields)
-    outcome = state(ctx).app().record_funding(programme, command, Actor(officer, agency))
+    outcome = state(ctx).app().funding.record(programme, command, Actor(officer, agency))
     if outcome.recorded:
         console.print(
             f"recorded {command.KIND} {outcome.transaction_id} in programme"
@@ -124,7 +124,7 @@ def programme(
 ) -> None:
     """Establish a programme (lập chương trình / đề án)."""
     command = Establish(code, title, starts, ends, _day(ctx, on), basis)  # type: ignore[arg-type]
-    state(ctx).app().establish_programme(command, Actor(officer, agency))
+    state(ctx).app().funding.establish(command, Actor(officer, agency))
     console.print(f"programme {command.code} established")
 
 
@@ -290,8 +290,8 @@ def reverse(
 @refusing
 def programmes(ctx: typer.Context) -> None:
     """List the programmes."""
-    for code in state(ctx).app().programme_codes():
-        programme = state(ctx).app().get_programme(code)
+    for code in state(ctx).app().funding.codes():
+        programme = state(ctx).app().funding.programme(code)
         console.print(f"{code}\t{programme.starts_on}–{programme.ends_on}\t{programme.title}")
 
 
@@ -299,7 +299,7 @@ def programmes(ctx: typer.Context) -> None:
 @refusing
 def show(ctx: typer.Context, code: str = typer.Argument(..., help="Programme code.")) -> None:
     """A programme's sources, lines, allocations and account balances (from its events)."""
-    programme = state(ctx).app().get_programme(code)
+    programme = state(ctx).app().funding.programme(code)
     programme.ledger.assert_invariants()
     console.print(
         f"[bold]{programme.code}[/] {programme.title} ({programme.starts_on} –"
@@ -336,7 +336,7 @@ def refreshed_queries(ctx: typer.Context) -> FundingQueries:
     the in-process runner: positions in ``projection_positions``, as ``socai projections``."""
     application = state(ctx).app()
     engine = projections_engine(state(ctx).settings())
-    InProcessRunner(application, engine, [FundingProjection()]).run()
+    InProcessRunner(application.log, engine, [FundingProjection()]).run()
     return FundingQueries(engine)
 
 

@@ -66,7 +66,7 @@ def caught_up(
         instant = parse_instant(known_at, "--known-at")
         return application, asof.known_at(application, instant), instant
     engine = _engine(ctx)
-    runner_for(application, engine).run()
+    runner_for(application.log, engine).run()
     return application, engine, None
 
 
@@ -103,9 +103,9 @@ def rebuild(
     chosen = [by_name(name)] if name else all_projections()
     for projection in chosen:
         reset(engine, projection)
-    runner = InProcessRunner(application, engine, chosen, batch_size=REBUILD_BATCH_SIZE_EVENTS)
+    runner = InProcessRunner(application.log, engine, chosen, batch_size=REBUILD_BATCH_SIZE_EVENTS)
     covered = _progress_run(
-        runner, application.max_position(), f"rebuilding {', '.join(p.name for p in chosen)}"
+        runner, application.log.head(), f"rebuilding {', '.join(p.name for p in chosen)}"
     )
     console.print(f"rebuilt from {covered} notifications")
 
@@ -118,7 +118,7 @@ def run(
 ) -> None:
     """Bring every projection up to date with the store (the in-process driver)."""
     application = state(ctx).app()
-    runner = runner_for(application, _engine(ctx))
+    runner = runner_for(application.log, _engine(ctx))
     lag = max(runner.lag().values())
     covered = _progress_run(runner, lag, "applying")
     console.print(f"applied {covered} notifications")
@@ -132,8 +132,8 @@ def run(
 def status(ctx: typer.Context) -> None:
     """Each projection's position in the notification log and how far behind it is."""
     application = state(ctx).app()
-    runner = runner_for(application, _engine(ctx))
-    table = Table(title=f"projections (log head {application.max_position()})")
+    runner = runner_for(application.log, _engine(ctx))
+    table = Table(title=f"projections (log head {application.log.head()})")
     for column in ("projection", "position", "lag"):
         table.add_column(column, justify="left" if column == "projection" else "right")
     positions, lag = runner.positions(), runner.lag()

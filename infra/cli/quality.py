@@ -73,7 +73,7 @@ def _computed(ctx: typer.Context, units: list[tuple[str, str]], years: list[int]
 
     settings = state(ctx).settings()
     engine = projections_engine(settings)
-    runner_for(state(ctx).app(), engine).run()
+    runner_for(state(ctx).app().log, engine).run()
     try:
         return computed_rollups(engine, units, years)
     finally:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from infra.application import SocaiApplication
 from infra.keys import create_key_file
 from infra.ledger.checkpoints import (
     create_signing_key,
@@ -23,8 +22,9 @@ from infra.ledger.checkpoints import (
 )
 from infra.ledger.store import LedgerTables
 from infra.ledger.verifier import Checkpoint, load_public_key
+from infra.services.socai import Socai
 from infra.settings import Settings
-from infra.streaming import ApplicationLog, LedgerCheckpointLog, store_engine
+from infra.streaming import LedgerCheckpointLog, store_engine
 from streams.contracts.model import read_message
 from streams.positions import PositionStore
 from streams.relay import Relay
@@ -59,11 +59,11 @@ def test_signed_checkpoints_are_published_and_verify_with_the_public_key(
 ) -> None:
     monkeypatch.setenv("SOCAI_KAFKA", fresh_kafka)
     monkeypatch.setenv("SOCAI_CHECKPOINT_EVERY_EVENTS", "3")
-    app = SocaiApplication(settings)
+    app = Socai(settings)
     try:
         for _ in range(4):  # the automatic policy signs at 3 events
-            app.receive(receive_command(), ACTOR)
-        tables = LedgerTables(app.recorder)
+            app.cases.receive(receive_command(), ACTOR)
+        tables = LedgerTables(app.store.recorder)
         make_checkpoint(tables, load_signing_key(signing_key_path(settings)))  # as the CLI
         stored = tables.checkpoints()
     finally:
@@ -80,18 +80,20 @@ def test_kafka_down_never_fails_the_write_and_the_relay_publishes_later(
 ) -> None:
     monkeypatch.setenv("SOCAI_KAFKA", "127.0.0.1:1")  # nothing listens there
     monkeypatch.setenv("SOCAI_CHECKPOINT_EVERY_EVENTS", "2")
-    app = SocaiApplication(settings)
+    app = Socai(settings)
     try:
         for _ in range(2):
-            app.receive(receive_command(), ACTOR)  # signs at 2; publishing fails, write stands
-        assert [cp.tree_size for cp in LedgerTables(app.recorder).checkpoints()] == [2]
+            app.cases.receive(
+                receive_command(), ACTOR
+            )  # signs at 2; publishing fails, write stands
+        assert [cp.tree_size for cp in LedgerTables(app.store.recorder).checkpoints()] == [2]
         monkeypatch.delenv("SOCAI_KAFKA")
         relay = Relay(
-            ApplicationLog(app),
+            app.log,
             PositionStore(store_engine(settings)),
             fresh_kafka,
             "socai",
-            checkpoints=LedgerCheckpointLog(app),
+            checkpoints=LedgerCheckpointLog(app.store),
         )
         try:
             progress = relay.run(max_retry_seconds=30)

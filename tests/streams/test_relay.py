@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from infra.devservices.broker import Broker, free_port
-from infra.streaming import ApplicationLog, publish_checkpoint_if_configured, store_engine
+from infra.streaming import publish_checkpoint_if_configured, store_engine
 from streams.contracts import contract_for_type
 from streams.positions import PositionStore
 from streams.relay import DEFAULT_RELAY_NAME, Relay, publish_checkpoint
@@ -39,7 +39,7 @@ def _relay(store, bootstrap: str, lines: list[str] | None = None, batch: int = 1
     app = store.open()
     positions = PositionStore(store_engine(store.settings()))
     return Relay(
-        ApplicationLog(app),
+        app.log,
         positions,
         bootstrap,
         "test",
@@ -182,20 +182,20 @@ def test_checkpoints_are_published_with_a_stable_id(fresh_kafka, monkeypatch):
 
 @pytest.mark.postgres
 def test_relay_from_a_postgresql_store(pg_url, fresh_kafka, tmp_path):
-    from infra.application import SocaiApplication
     from infra.keys import create_key_file
+    from infra.services.socai import Socai
     from infra.settings import Settings
     from infra.synthetic import ScenarioConfig, run_scenario
 
     key = tmp_path / "pg.key"
     create_key_file(key)
     settings = Settings.load(pg_url, str(key))
-    app = SocaiApplication(settings)
+    app = Socai(settings)
     try:
         run_scenario(app, ScenarioConfig(cases=5, seed=11))
-        head = app.max_position()
+        head = app.log.head()
         positions = PositionStore(store_engine(settings))
-        relay = Relay(ApplicationLog(app), positions, fresh_kafka, "test", batch_events=7)
+        relay = Relay(app.log, positions, fresh_kafka, "test", batch_events=7)
         try:
             assert relay.run().published == head
         finally:
