@@ -64,7 +64,7 @@ def caught_up(
     application = state(ctx).app()
     if known_at is not None:
         instant = parse_instant(known_at, "--known-at")
-        return application, asof.known_at(application, instant), instant
+        return application, asof.known_at(application.log, instant), instant
     engine = _engine(ctx)
     runner_for(application.log, engine).run()
     return application, engine, None

@@ -234,5 +234,5 @@ def test_known_at_shows_what_a_past_report_showed(world) -> None:
     now = compute_rollup(engine, AdminMap.OLD, "866", YEARS)
     assert now.values["I.2"][2018] == before.values["I.2"][2018] + 1
     assert now.values["I.2.a.male_u16"][2018] == before.values["I.2.a.male_u16"][2018] + 1
-    then = compute_rollup(known_at(app, submitted_at), AdminMap.OLD, "866", YEARS)
+    then = compute_rollup(known_at(app.log, submitted_at), AdminMap.OLD, "866", YEARS)
     assert then.values == before.values
