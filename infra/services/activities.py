@@ -36,7 +36,7 @@ class ActivityService:
 
     def get(self, activity_id: UUID) -> Activity:
         try:
-            activity = self.store.repository.get(activity_id)
+            activity: object = self.store.repository.get(activity_id)
         except AggregateNotFoundError:
             raise NotFound(f"no activity with id {activity_id}") from None
         if not isinstance(activity, Activity):

@@ -96,7 +96,7 @@ class CaseService:
     def get(self, case_id: UUID, version: int | None = None) -> Case:
         """The case with every recorded event (up to ``version``, when given) applied."""
         try:
-            case = self.store.repository.get(case_id, version=version)
+            case: object = self.store.repository.get(case_id, version=version)
         except AggregateNotFoundError:
             raise NotFound(
                 f"no case with id {case_id}",

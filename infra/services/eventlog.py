@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import partial
+from uuid import UUID
 
 from infra.application import EventStore
 from projections.eventlog import DomainEvent, LogEntry
@@ -28,7 +29,7 @@ class StoreEventLog:
             start=after, limit=limit, topics=topics, inclusive_of_start=False
         )
         decode = self.store.mapper.to_domain_event
-        return [LogEntry(n.id, n.topic, n.originator_id, partial(decode, n)) for n in page]
+        return [LogEntry(n.id, n.topic, _uuid(n.originator_id), partial(decode, n)) for n in page]
 
     def head(self) -> int:
         return self.store.recorder.max_notification_id() or 0
@@ -48,3 +49,8 @@ class StoreEventLog:
         """(position, decoded event) of every entry after ``after``, in log order."""
         for entry in self.entries(after, topics):
             yield entry.position, entry.event()
+
+
+def _uuid(originator_id: UUID | str) -> UUID:
+    """socai's aggregates all have UUID ids; a recorder may hand them back as text."""
+    return originator_id if isinstance(originator_id, UUID) else UUID(originator_id)

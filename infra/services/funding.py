@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from domain.case.values import Actor
@@ -94,11 +95,13 @@ class FundingService:
     def programme(self, code_or_id: str | UUID) -> Programme:
         """The programme, named by its code or id, with every recorded event applied."""
         pid = code_or_id if isinstance(code_or_id, UUID) else programme_id(code_or_id)
-        programme = self._loaded.get(pid)
+        programme: Aggregate | None = self._loaded.get(pid)
         # Replayed here rather than through the repository: its cache would deep-copy the
         # whole ledger on every load, which costs more than the replay for a long history.
         after = None if programme is None else programme.version
         for event in self.store.events.get(pid, gt=after):
+            if not isinstance(event, Aggregate.Event):
+                raise NotFound(f"{code_or_id} is not a programme")
             programme = event.mutate(programme)
         if programme is None:
             raise NotFound(
@@ -175,6 +178,8 @@ class FundingService:
 
     def _check_case_support(self, programme: Programme, command: MoneyCommand) -> None:
         """A case-support commitment or payment must match the support event on the case."""
+        purpose: Purpose
+        amount: int | None
         if isinstance(command, Pay) and command.commitment is not None:
             commitment = programme.commitments.get(command.commitment)
             if commitment is None or programme.transactions.get(command.transaction_id):
