@@ -17,14 +17,11 @@ from domain.case.values import Actor
 from domain.errors import InvalidInput
 from domain.time import business_date, parse_date
 from infra.cli.context import console, refusing, state
+from infra.cli.options import AGENCY, BASIS, OFFICER, ON
 
 app = typer.Typer(no_args_is_help=True)
 
-OFFICER = typer.Option(..., "--officer", envvar="SOCAI_OFFICER", help="Officer id (mã cán bộ).")
-AGENCY = typer.Option(..., "--agency", envvar="SOCAI_AGENCY", help="Agency, e.g. police.")
-ON = typer.Option(None, "--on", help="Business date YYYY-MM-DD (default: today in Viet Nam).")
 UNIT = typer.Option(..., "--unit", help="Unit code on the map in force on that date.")
-BASIS = typer.Option(None, "--basis", help="Document number / legal basis.")
 
 
 def _record(

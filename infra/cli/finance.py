@@ -41,6 +41,7 @@ from domain.funding.values import ActivityKind, SourceKind
 from domain.money import format_vnd
 from domain.time import business_date, parse_date
 from infra.cli.context import console, refusing, state
+from infra.cli.options import AGENCY, BASIS, OFFICER, ON
 from infra.projection_db import projections_engine
 from projections.framework import InProcessRunner
 from projections.funding import (
@@ -56,12 +57,6 @@ from projections.funding_sql import FundingProjection, FundingQueries
 
 app = typer.Typer(no_args_is_help=True)
 
-OFFICER = typer.Option(..., "--officer", envvar="SOCAI_OFFICER", help="Officer id (mã cán bộ).")
-AGENCY = typer.Option(
-    ..., "--agency", envvar="SOCAI_AGENCY", help="Agency, e.g. labour_social_affairs."
-)
-ON = typer.Option(None, "--on", help="Business date YYYY-MM-DD (default: today in Viet Nam).")
-BASIS = typer.Option(None, "--basis", help="Decision or voucher number (số quyết định, chứng từ).")
 PROGRAMME = typer.Option(..., "--programme", "-p", help="Programme code.")
 TID = typer.Option(..., "--id", help="Transaction id (idempotency key), e.g. QD-123/2006.")
 AMOUNT = typer.Option(..., "--amount", help="Whole đồng; 77.300.000.000 or 77300000000.")
