@@ -31,7 +31,14 @@ from projections.case_status import case_status, read_status
 from projections.framework import REBUILD_BATCH_SIZE_EVENTS, InProcessRunner, reset
 from projections.kpi import compute_kpis
 from projections.registry import all_projections, by_name
-from projections.rollup import Rollup, compute_rollup, parse_years, resolve_unit, unit_filter
+from projections.rollup import (
+    Rollup,
+    compute_rollup,
+    parse_years,
+    resolve_unit,
+    rollup_changes,
+    unit_filter,
+)
 from projections.rollup_export import FORMATS, cell_text, to_csv, to_text, to_xlsx
 from projections.support_use import support_use
 
@@ -250,19 +257,16 @@ def _print_changes(then: Rollup, now: Rollup, known_at: str) -> None:
     table = Table(title=f"changes since {known_at}: {now.unit} ")
     for column in ("row", "nội dung", "year", "then", "now"):
         table.add_column(column, justify="right" if column in ("then", "now") else "left")
-    changed = 0
-    for row, values, _total in then.rows():
-        for year, before in zip(then.years, values, strict=True):
-            after = now.values[row.row_id][year]
-            if after != before:
-                changed += 1
-                table.add_row(
-                    row.row_id,
-                    row.label_vi,
-                    str(year),
-                    cell_text(row, before),
-                    cell_text(row, after),
-                )
+    changed = rollup_changes(then, now)
+    for change in changed:
+        row = change.row
+        table.add_row(
+            row.row_id,
+            row.label_vi,
+            str(change.year),
+            cell_text(row, change.before),
+            cell_text(row, change.after),
+        )
     console.print(table if changed else f"no cell changed since {known_at}")
 
 
