@@ -127,6 +127,7 @@ def _record_position(session: Session, name: str, reached: Position) -> None:
     updated = session.execute(
         projection_positions.update().where(key).values(position=reached.position)
     )
+    # Session.execute is typed as Result; an UPDATE returns a CursorResult, which has rowcount.
     if updated.rowcount == 0:  # type: ignore[attr-defined]
         session.execute(
             projection_positions.insert().values(
