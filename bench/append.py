@@ -22,8 +22,8 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from domain.case.commands import Receive
-from infra.application import SocaiApplication
 from infra.keys import create_key_file
+from infra.services.socai import Socai
 from infra.settings import Settings
 from infra.synthetic import ScenarioConfig, ScenarioGenerator, SimulatedClock
 
@@ -64,14 +64,14 @@ def socai(planned: list, tmp: Path) -> float:  # type: ignore[type-arg]
     key = tmp / "socai.key"
     create_key_file(key)
     clock = SimulatedClock(planned[0].recorded_at)
-    app = SocaiApplication(Settings.load(f"sqlite:///{tmp / 'socai.db'}", str(key)), clock=clock)
+    app = Socai(Settings.load(f"sqlite:///{tmp / 'socai.db'}", str(key)), clock=clock)
     started = time.perf_counter()
     for step in planned:
         clock.current = step.recorded_at
         if isinstance(step.command, Receive):
-            app.receive(step.command, step.actor, case_id=step.case_id)
+            app.cases.receive(step.command, step.actor, case_id=step.case_id)
         else:
-            app.execute(step.case_id, step.command, step.actor)
+            app.cases.execute(step.case_id, step.command, step.actor)
     elapsed = time.perf_counter() - started
     app.close()
     return len(planned) / elapsed

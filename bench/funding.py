@@ -33,8 +33,8 @@ from domain.funding.commands import (
     Pledge,
     Void,
 )
-from infra.application import SocaiApplication
 from infra.keys import create_key_file
+from infra.services.socai import Socai
 from infra.settings import Settings
 from projections.framework import REBUILD_BATCH_SIZE_EVENTS, InProcessRunner
 from projections.funding_sql import FundingProjection, FundingQueries
@@ -71,12 +71,12 @@ class BenchNote(Aggregate):
         )
 
 
-def open_app(directory: Path) -> SocaiApplication:
+def open_app(directory: Path) -> Socai:
     store = directory / "bench.db"
     key = directory / "bench.db.key"
     if not key.exists():
         create_key_file(key)
-    return SocaiApplication(Settings.load(f"sqlite:///{store}", str(key)), clock=lambda: NOW)
+    return Socai(Settings.load(f"sqlite:///{store}", str(key)), clock=lambda: NOW)
 
 
 def spending(n: int, allocations: int, offset: int = 0) -> list[MoneyCommand]:
@@ -98,8 +98,8 @@ def spending(n: int, allocations: int, offset: int = 0) -> list[MoneyCommand]:
     return commands
 
 
-def setup_programme(app: SocaiApplication, code: str, allocations: int) -> None:
-    app.establish_programme(
+def setup_programme(app: Socai, code: str, allocations: int) -> None:
+    app.funding.establish(
         Establish(code, "Bench", date(2016, 1, 1), date(2030, 12, 31), date(2016, 1, 1)), ACTOR
     )
     each = 10**11
@@ -122,7 +122,7 @@ def setup_programme(app: SocaiApplication, code: str, allocations: int) -> None:
         )
         for k in range(allocations)
     ]
-    app.record_funding_batch(code, setup, ACTOR)
+    app.funding.record_batch(code, setup, ACTOR)
 
 
 def timed(label: str, func, *args):
@@ -150,7 +150,7 @@ def main() -> None:
         # The store alone (baseline) and the ledger take turns, batch by batch, so that a
         # change in the machine's load during the run affects both alike.
         note = BenchNote()
-        app.save(note)
+        app.store.save(note)
         setup_programme(app, "BENCH", args.allocations)
         commands = spending(args.transfers, args.allocations)
         baseline_seconds = ledger_seconds = 0.0
@@ -159,10 +159,10 @@ def main() -> None:
             started = time.perf_counter()
             for n in range(start, start + len(batch)):
                 note.note(n)
-            app.save(note)
+            app.store.save(note)
             baseline_seconds += time.perf_counter() - started
             started = time.perf_counter()
-            app.record_funding_batch("BENCH", batch, ACTOR)
+            app.funding.record_batch("BENCH", batch, ACTOR)
             ledger_seconds += time.perf_counter() - started
         baseline_batched = len(commands) / baseline_seconds
         ledger_batched = len(commands) / ledger_seconds
@@ -174,10 +174,10 @@ def main() -> None:
         for n, command in enumerate(singles):
             started = time.perf_counter()
             note.note(n)
-            app.save(note)
+            app.store.save(note)
             baseline_seconds += time.perf_counter() - started
             started = time.perf_counter()
-            app.record_funding("BENCH-1", command, ACTOR)
+            app.funding.record("BENCH-1", command, ACTOR)
             ledger_seconds += time.perf_counter() - started
         baseline_single = SINGLE_COMMANDS / baseline_seconds
         ledger_single = SINGLE_COMMANDS / ledger_seconds
@@ -194,7 +194,7 @@ def main() -> None:
         app.close()
         cold = open_app(directory)
         programme, _ = timed(
-            f"replay the {len(commands):,}-transfer programme cold", cold.get_programme, "BENCH"
+            f"replay the {len(commands):,}-transfer programme cold", cold.funding.programme, "BENCH"
         )
         programme.ledger.assert_invariants()
         engine = create_engine(f"sqlite:///{directory / 'bench.db.projections.db'}")
@@ -207,7 +207,7 @@ def main() -> None:
         expected = sum(
             account.credits_posted - account.debits_posted
             for code in ("BENCH", "BENCH-1")
-            for account in cold.get_programme(code).ledger.accounts.values()
+            for account in cold.funding.programme(code).ledger.accounts.values()
             if account.key.startswith("expense:")
         )
         for by in (("programme", "line", "source"), ("unit", "month"), ("allocation",)):

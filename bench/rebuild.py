@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import create_engine, event
 
 from domain.reference.units import unit_directory
-from infra.application import SocaiApplication
 from infra.keys import create_key_file
 from infra.projection_db import sqlite_pragmas
+from infra.services.socai import Socai
 from infra.settings import Settings
 from infra.synthetic import ScenarioConfig, ScenarioGenerator, bulk_load
 from projections.framework import REBUILD_BATCH_SIZE_EVENTS, InProcessRunner
@@ -38,14 +38,14 @@ from projections.registry import all_projections
 EVENTS_PER_CASE_ESTIMATE = 9
 
 
-def open_store(path: Path) -> SocaiApplication:
+def open_store(path: Path) -> Socai:
     key = path.with_name(path.name + ".key")
     if not key.exists():
         create_key_file(key)
-    return SocaiApplication(Settings.load(f"sqlite:///{path}", str(key)))
+    return Socai(Settings.load(f"sqlite:///{path}", str(key)))
 
 
-def build(app: SocaiApplication, events: int) -> None:
+def build(app: Socai, events: int) -> None:
     """Record about ``events`` scenario steps through the domain (``infra.synthetic``)."""
     config = ScenarioConfig(cases=events // EVENTS_PER_CASE_ESTIMATE + 1, seed=1_000_000)
     started = time.perf_counter()
@@ -53,24 +53,26 @@ def build(app: SocaiApplication, events: int) -> None:
     print(f"  built {written:,} events ({written / (time.perf_counter() - started):,.0f}/s)")
 
 
-def read_rate(app: SocaiApplication) -> tuple[int, float]:
+def read_rate(app: Socai) -> tuple[int, float]:
     started = time.perf_counter()
     count = 0
-    for notification in app.notifications():
-        app.mapper.to_domain_event(notification)
+    for entry in app.log.entries():
+        entry.event()
         count += 1
     return count, count / (time.perf_counter() - started)
 
 
-def rebuild_rate(app: SocaiApplication, path: Path) -> float:
+def rebuild_rate(app: Socai, path: Path) -> float:
     path.unlink(missing_ok=True)
     engine = create_engine(f"sqlite:///{path}")
     event.listen(engine, "connect", sqlite_pragmas)
-    runner = InProcessRunner(app, engine, all_projections(), batch_size=REBUILD_BATCH_SIZE_EVENTS)
+    runner = InProcessRunner(
+        app.log, engine, all_projections(), batch_size=REBUILD_BATCH_SIZE_EVENTS
+    )
     started = time.perf_counter()
     covered = runner.run()
     elapsed = time.perf_counter() - started
-    assert covered == app.max_position()
+    assert covered == app.log.head()
     return covered / elapsed
 
 
@@ -87,7 +89,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = args.store or Path(tmp) / "bench.db"
         app = open_store(store)
-        if app.max_position() == 0:
+        if app.log.head() == 0:
             print(f"building a store of {args.events:,} events in {store} ...", flush=True)
             build(app, args.events)
         started = time.perf_counter()

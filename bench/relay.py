@@ -19,11 +19,11 @@ from kafka.admin import KafkaAdminClient, NewTopic
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from infra.application import SocaiApplication
 from infra.devservices.broker import Broker
 from infra.keys import create_key_file
+from infra.services.socai import Socai
 from infra.settings import Settings
-from infra.streaming import ApplicationLog, store_engine
+from infra.streaming import store_engine
 from infra.synthetic import ScenarioConfig, run_scenario
 from streams.contracts import to_public
 from streams.positions import PositionStore
@@ -38,7 +38,7 @@ BATCH = 1_000
 def build_store(folder: Path, cases: int) -> Settings:
     settings = Settings.load(f"sqlite:///{folder / 'bench.db'}", str(folder / "bench.db.key"))
     create_key_file(settings.key_file)
-    app = SocaiApplication(settings)
+    app = Socai(settings)
     try:
         run_scenario(app, ScenarioConfig(cases=cases, seed=2016))
     finally:
@@ -72,20 +72,18 @@ def main() -> None:
         ensure_topics(broker.bootstrap)
         print(f"building a store of {cases} cases ...", flush=True)
         settings = build_store(Path(tmp), cases)
-        app = SocaiApplication(settings)
+        app = Socai(settings)
         try:
             sizes = [
                 len(m.value)
-                for m in (
-                    to_public(app.mapper.to_domain_event(n), "bench") for n in app.notifications()
-                )
+                for m in (to_public(n.event(), "bench") for n in app.log.entries())
                 if m
             ]
             events = len(sizes)
             size = sum(sizes) // events
             raw = raw_rate(broker.bootstrap, events, size)
             relay = Relay(
-                ApplicationLog(app),
+                app.log,
                 PositionStore(store_engine(settings)),
                 broker.bootstrap,
                 "bench",

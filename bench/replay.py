@@ -31,18 +31,18 @@ from eventsourcing.application import Repository
 from domain.case.aggregate import Case
 from domain.case.commands import ConcludeVerification, Receive, RequestProtection
 from domain.case.values import Actor
-from infra.application import SocaiApplication
 from infra.keys import create_key_file
+from infra.services.socai import Socai
 from infra.settings import Settings
 
 ACTOR = Actor("BP-87-01", "border_guard")
 RECEIVED_ON = date(2024, 5, 1)
 
 
-def build(app: SocaiApplication, events: int) -> Case:
+def build(app: Socai, events: int) -> Case:
     """One case of ``events`` events, saved in ``app``'s store."""
     assert events >= 3
-    case_id = app.receive(
+    case_id = app.cases.receive(
         Receive(
             occurred_on=RECEIVED_ON,
             reception_form="rescued",
@@ -52,20 +52,20 @@ def build(app: SocaiApplication, events: int) -> Case:
         ACTOR,
         case_id=uuid4(),
     )
-    app.execute(
+    app.cases.execute(
         case_id,
         ConcludeVerification(occurred_on=RECEIVED_ON, outcome="victim", deciding_body="police"),
         ACTOR,
     )
-    case = app.get_case(case_id)
+    case = app.cases.get(case_id)
     for n in range(events - 2):
         day = RECEIVED_ON + timedelta(days=n % 200)
         command = RequestProtection(occurred_on=day, protected="victim", source="victim_request")
         case.execute(command, ACTOR, datetime(2025, 1, 1, tzinfo=UTC) + timedelta(seconds=n))
         if len(case.pending_events) >= 500:
-            app.save(case)
-    app.save(case)
-    return app.get_case(case_id)
+            app.store.save(case)
+    app.store.save(case)
+    return app.cases.get(case_id)
 
 
 def best_of(repeat: int, run: object) -> float:
@@ -89,12 +89,12 @@ def main() -> None:
         key = Path(folder) / "bench.key"
         create_key_file(key)
         settings = Settings.load(f"sqlite:///{Path(folder) / 'replay.db'}", str(key))
-        app = SocaiApplication(settings)
-        uncached = Repository(event_store=app.events)  # reads the store every time
+        app = Socai(settings)
+        uncached = Repository(event_store=app.store.events)  # reads the store every time
         for size in (small, large):
             case = build(app, size)
             assert case.version == size, (case.version, size)
-            stored = list(app.events.get(case.id))
+            stored = list(app.store.events.get(case.id))
             assert len(stored) == size
 
             def fold(events: list[object] = stored) -> None:

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from eventsourcing.persistence import InfrastructureFactory, InterfaceError, OperationalError
 from eventsourcing.utils import Environment
 
-from infra.application import SocaiApplication, StoreUnreachable, store_env
+from infra.application import EventStore, StoreUnreachable, store_env
 from infra.ledger.errors import LedgerError
 from infra.ledger.store import LedgerTables
 from infra.settings import Settings
@@ -28,7 +28,7 @@ def ledger_tables(settings: Settings) -> Iterator[LedgerTables]:
         raise LedgerError(f"no store at {path}", hint="check --store / SOCAI_STORE")
     env = {k: v for k, v in store_env(settings, "").items() if not k.startswith("CIPHER_")}
     env["CREATE_TABLE"] = "false"  # inspect what is there; never create tables in a store
-    factory = InfrastructureFactory.construct(Environment(SocaiApplication.name, env))
+    factory = InfrastructureFactory.construct(Environment(EventStore.name, env))
     try:
         try:
             recorder = factory.application_recorder()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain.activity.commands import (
     DistributeMaterials,
@@ -24,6 +24,9 @@ from domain.activity.commands import (
 from domain.case.values import Actor
 from infra.synthetic import BORDER_PROVINCES_OLD, HONG_NGU_DISTRICT_OLD
 
+if TYPE_CHECKING:
+    from infra.services.socai import Socai
+
 HONG_NGU_DIRECTIVES = {2016: 3, 2017: 1, 2018: 1, 2019: 1, 2020: 1}
 HONG_NGU_SESSIONS_PER_YEAR = 12
 HONG_NGU_PARTICIPANTS_PER_YEAR = 30
@@ -31,7 +34,7 @@ HONG_NGU_BILLBOARDS_PER_YEAR = 26
 HONG_NGU_POSTERS_2016 = 20
 
 
-def seed_activities(app: Any, seed: int, last_year: int = 2024) -> int:
+def seed_activities(app: Socai, seed: int, last_year: int = 2024) -> int:
     """Record the demo's activities; returns how many were recorded."""
     rng = random.Random(seed)
     district = Actor("LDXH-870-01", "labour_social_affairs")
@@ -64,12 +67,12 @@ def seed_activities(app: Any, seed: int, last_year: int = 2024) -> int:
             ),
         ]
         for command in commands:
-            app.record_activity(command, district)
+            app.activities.record(command, district)
             recorded += 1
     for province in BORDER_PROVINCES_OLD:
         actor = Actor(f"LDXH-{province}-01", "labour_social_affairs")
         for year in range(2016, last_year + 1):
-            app.record_activity(
+            app.activities.record(
                 IssueDirective.parse(
                     {
                         "occurred_on": date(year, 2, 20),
@@ -79,7 +82,7 @@ def seed_activities(app: Any, seed: int, last_year: int = 2024) -> int:
                 ),
                 actor,
             )
-            app.record_activity(
+            app.activities.record(
                 HoldTrainingCourse.parse(
                     {
                         "occurred_on": date(year, 9, 10),

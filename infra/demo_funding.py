@@ -46,10 +46,10 @@ from domain.funding.commands import (
 )
 from domain.reference.units import AdminMap, unit_directory
 from domain.time import business_date
-from infra.funding_service import MAX_BATCH_TRANSACTIONS
+from infra.services.funding import MAX_BATCH_TRANSACTIONS
 
 if TYPE_CHECKING:
-    from infra.application import SocaiApplication
+    from infra.services.socai import Socai
 
 DEMO_FINANCE_ACTOR = Actor("TC-DEMO-01", "labour_social_affairs")
 
@@ -82,7 +82,7 @@ class FundingDemo:
 
 
 def seed_funding(
-    app: SocaiApplication,
+    app: Socai,
     case_ids_with_supports: Iterable[UUID],
     *,
     actor: Actor = DEMO_FINANCE_ACTOR,
@@ -96,22 +96,22 @@ def seed_funding(
 
 
 def _record(
-    app: SocaiApplication,
+    app: Socai,
     code: str,
     commands: Sequence[MoneyCommand],
     actor: Actor,
     demo: FundingDemo,
 ) -> None:
     for start in range(0, len(commands), MAX_BATCH_TRANSACTIONS):
-        outcomes = app.record_funding_batch(
+        outcomes = app.funding.record_batch(
             code, commands[start : start + MAX_BATCH_TRANSACTIONS], actor
         )
         demo.recorded += sum(o.recorded for o in outcomes)
 
 
-def _national_2005(app: SocaiApplication, actor: Actor, demo: FundingDemo) -> None:
+def _national_2005(app: Socai, actor: Actor, demo: FundingDemo) -> None:
     code = "DA-2005-2010"
-    app.establish_programme(
+    app.funding.establish(
         Establish(
             code,
             "Đề án tiếp nhận và hỗ trợ nạn nhân bị buôn bán từ nước ngoài trở về 2005–2010",
@@ -248,9 +248,9 @@ def _national_2005(app: SocaiApplication, actor: Actor, demo: FundingDemo) -> No
     demo.programmes.append(code)
 
 
-def _hong_ngu(app: SocaiApplication, actor: Actor, demo: FundingDemo) -> None:
+def _hong_ngu(app: Socai, actor: Actor, demo: FundingDemo) -> None:
     code = "DA3-DT-2016-2020"
-    app.establish_programme(
+    app.funding.establish(
         Establish(
             code,
             'Đề án 3 "Tiếp nhận, xác minh, bảo vệ và hỗ trợ nạn nhân bị mua bán" —'
@@ -323,11 +323,11 @@ class _Support:
     province: str
 
 
-def _supports(app: SocaiApplication, case_ids: list[UUID]) -> list[_Support]:
+def _supports(app: Socai, case_ids: list[UUID]) -> list[_Support]:
     directory = unit_directory()
     found: list[_Support] = []
     for case_id in case_ids:
-        case = app.get_case(case_id)
+        case = app.cases.get(case_id)
         received = case.steps[1]
         unit_map = received.value("unit_map")
         unit = directory.require(AdminMap(unit_map), received.value("unit_code"))
@@ -341,17 +341,15 @@ def _supports(app: SocaiApplication, case_ids: list[UUID]) -> list[_Support]:
     return found
 
 
-def _case_support(
-    app: SocaiApplication, case_ids: list[UUID], actor: Actor, demo: FundingDemo
-) -> None:
+def _case_support(app: Socai, case_ids: list[UUID], actor: Actor, demo: FundingDemo) -> None:
     code = "HT-NAN-NHAN-2016-2030"
-    if app.programme_exists(code) and app.get_programme(code).transactions:
+    if app.funding.exists(code) and app.funding.programme(code).transactions:
         # Seeded before: its allocations were sized from the supports of that time, and the
         # deliberate correction has changed one support since; leave it as it is.
         demo.programmes.append(code)
         return
     supports = _supports(app, case_ids)
-    app.establish_programme(
+    app.funding.establish(
         Establish(
             code,
             "Hỗ trợ trực tiếp nạn nhân bị mua bán (minh họa)",
@@ -420,9 +418,9 @@ def _case_support(
     _record(app, code, commands, actor, demo)
     demo.supports_paid = len(supports)
     target = supports[0]
-    current = app.get_case(target.case_id).steps[target.version].value("amount_vnd")
+    current = app.cases.get(target.case_id).steps[target.version].value("amount_vnd")
     if current == target.amount_vnd:
-        app.execute(
+        app.cases.execute(
             target.case_id,
             Correct(
                 occurred_on=business_date(app.now()),

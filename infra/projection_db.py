@@ -1,4 +1,4 @@
-"""Where the projections' tables live, and the runner wired to the application.
+"""Where the projections' tables live, and the runner wired to the store's event log.
 
 - SQLite store (embedded default): a separate SQLite file beside the store,
   ``<store>.projections.db`` (e.g. ``socai.db.projections.db``). Read models are disposable
@@ -20,6 +20,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL
 
 from infra.settings import Settings
+from projections.eventlog import EventLog
 from projections.framework import InProcessRunner
 from projections.registry import all_projections
 
@@ -62,5 +63,5 @@ def sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def runner_for(app: Any, engine: Engine) -> InProcessRunner:
-    return InProcessRunner(app, engine, all_projections())
+def runner_for(log: EventLog, engine: Engine) -> InProcessRunner:
+    return InProcessRunner(log, engine, all_projections())

@@ -1,4 +1,7 @@
-"""Wiring of the Kafka streams to the store: settings and the notification-log adapter.
+"""Wiring of the Kafka streams to the store: settings and the ledger's checkpoint log.
+
+The relay reads events through :attr:`infra.services.socai.Socai.log` (the
+:class:`~projections.eventlog.EventLog` port).
 
 Settings (environment):
 
@@ -12,13 +15,12 @@ Settings (environment):
 from __future__ import annotations
 
 import os
-from itertools import islice
 from typing import Any
 
 import sqlalchemy as sa
 
 from domain.errors import SocaiError
-from infra.application import SocaiApplication
+from infra.application import EventStore
 from infra.ledger.store import LedgerTables
 from infra.ledger.verifier import checkpoint_from_bytes
 from infra.settings import Settings, StoreURL
@@ -78,25 +80,11 @@ def store_engine(settings: Settings) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
-class ApplicationLog:
-    """The application's notification log as the relay's :class:`streams.relay.EventLog`."""
-
-    def __init__(self, app: SocaiApplication) -> None:
-        self.app = app
-
-    def read(self, after: int, limit: int, topics: tuple[str, ...]) -> list[tuple[int, Any]]:
-        notifications = islice(self.app.notifications(after, topics, page_size=limit), limit)
-        return [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications]
-
-    def head(self) -> int:
-        return self.app.max_position()
-
-
 class LedgerCheckpointLog:
     """The ledger's stored checkpoints as the relay's :class:`streams.relay.CheckpointLog`."""
 
-    def __init__(self, app: SocaiApplication) -> None:
-        self.tables = LedgerTables(app.recorder)
+    def __init__(self, store: EventStore) -> None:
+        self.tables = LedgerTables(store.recorder)
 
     def after(self, tree_size: int) -> list[dict[str, Any]]:
         """Each as its JSON document; a C2SP checkpoint's carries its signed note verbatim."""

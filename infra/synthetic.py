@@ -22,7 +22,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid5
 
 from faker import Faker
@@ -49,6 +49,9 @@ from domain.case.values import Actor, PersonalData
 from domain.reference.codes import SupportType
 from domain.reference.units import AdminMap, Unit, UnitLevel, unit_directory
 from domain.time import REFORM_DAY_2025, VIETNAM_TZ
+
+if TYPE_CHECKING:
+    from infra.services.socai import Socai
 
 #: Old-map codes of the six key border provinces of the 2005–2010 plan (seed 000).
 BORDER_PROVINCES_OLD = ("22", "20", "10", "72", "89", "87")
@@ -531,21 +534,21 @@ class SimulatedClock:
         return self.current
 
 
-def run_scenario(app: Any, config: ScenarioConfig) -> ScenarioGenerator:
+def run_scenario(app: Socai, config: ScenarioConfig) -> ScenarioGenerator:
     """Record the scenario through the application's command path, step by step."""
     generator = ScenarioGenerator(config)
     clock = SimulatedClock(datetime(config.start.year, 1, 1, tzinfo=UTC))
-    real_clock = app.clock
-    app.clock = clock
+    real_clock = app.store.clock
+    app.store.clock = clock
     try:
         for step in generator.steps():
             clock.current = step.recorded_at
             if isinstance(step.command, Receive):
-                app.receive(step.command, step.actor, case_id=step.case_id)
+                app.cases.receive(step.command, step.actor, case_id=step.case_id)
             else:
-                app.execute(step.case_id, step.command, step.actor)
+                app.cases.execute(step.case_id, step.command, step.actor)
     finally:
-        app.clock = real_clock
+        app.store.clock = real_clock
     return generator
 
 
@@ -553,7 +556,7 @@ def run_scenario(app: Any, config: ScenarioConfig) -> ScenarioGenerator:
 BULK_OPEN_CASES = 20_000
 
 
-def bulk_load(app: Any, steps: Iterator[PlannedStep], batch_events: int = 1_000) -> int:
+def bulk_load(app: Socai, steps: Iterator[PlannedStep], batch_events: int = 1_000) -> int:
     """Record many planned steps fast, for benchmarks at 10^5–10^6 events.
 
     Every step still goes through the aggregate's rules; only the saving differs: cases are
@@ -572,7 +575,7 @@ def bulk_load(app: Any, steps: Iterator[PlannedStep], batch_events: int = 1_000)
 
     def flush() -> None:
         if dirty:
-            app.save(*dirty.values())
+            app.store.save(*dirty.values())
             dirty.clear()
         while len(open_cases) > BULK_OPEN_CASES:
             open_cases.popitem(last=False)
@@ -581,7 +584,7 @@ def bulk_load(app: Any, steps: Iterator[PlannedStep], batch_events: int = 1_000)
         if isinstance(step.command, Receive):
             case = Case.receive(step.case_id, step.command, step.actor, step.recorded_at)
         else:
-            case = open_cases.get(step.case_id) or app.get_case(step.case_id)
+            case = open_cases.get(step.case_id) or app.cases.get(step.case_id)
             case.execute(step.command, step.actor, step.recorded_at)
         open_cases[step.case_id] = case
         open_cases.move_to_end(step.case_id)

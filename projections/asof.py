@@ -12,12 +12,13 @@ on it unchanged.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
+from eventsourcing.domain import DomainEvent
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import StaticPool
 
 from domain.time import require_aware
+from projections.eventlog import EventLog
 from projections.framework import REBUILD_BATCH_SIZE_EVENTS, InProcessRunner, Projection
 from projections.registry import all_projections
 
@@ -29,16 +30,18 @@ def memory_engine() -> Engine:
     )
 
 
-def known_at(app: Any, instant: datetime, projections: list[Projection] | None = None) -> Engine:
+def known_at(
+    log: EventLog, instant: datetime, projections: list[Projection] | None = None
+) -> Engine:
     """Projections built from the events recorded at or before ``instant``."""
     require_aware(instant, "--known-at")
     engine = memory_engine()
     runner = InProcessRunner(
-        app,
+        log,
         engine,
         projections or all_projections(),
         batch_size=REBUILD_BATCH_SIZE_EVENTS,
-        accept=lambda event: event.timestamp <= instant,
+        accept=lambda event: isinstance(event, DomainEvent) and event.timestamp <= instant,
     )
     runner.run()
     return engine

@@ -12,8 +12,9 @@ transaction either happened (position and rows) or did not (neither), so a resta
 from the recorded position and neither skips nor double-counts. A position is generic — a
 ``(projection, source, partition) → position`` row — so the same code is driven by:
 
-- :class:`InProcessRunner` polling the event store's notification log (source ``"socai"``,
-  partition 0, position = notification id; the embedded default), or
+- :class:`InProcessRunner` polling the event store's notification log through the
+  :class:`~projections.eventlog.EventLog` port (source ``"socai"``, partition 0, position =
+  notification id; the embedded default), or
 - a Kafka consumer (source = topic, partition = partition, position = consumed offset), which
   calls :func:`apply_batch` with its own :class:`Position`.
 
@@ -40,6 +41,8 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.orm import Session
+
+from projections.eventlog import DomainEvent, EventLog
 
 #: Notifications decoded and applied per database transaction. Bigger batches amortise the
 #: commit; the cost is redoing at most this many events after a crash.
@@ -124,6 +127,7 @@ def _record_position(session: Session, name: str, reached: Position) -> None:
     updated = session.execute(
         projection_positions.update().where(key).values(position=reached.position)
     )
+    # Session.execute is typed as Result; an UPDATE returns a CursorResult, which has rowcount.
     if updated.rowcount == 0:  # type: ignore[attr-defined]
         session.execute(
             projection_positions.insert().values(
@@ -186,7 +190,7 @@ ProgressCallback = Callable[[int], None]
 
 
 class InProcessRunner:
-    """Drives projections from the application's notification log (the embedded default).
+    """Drives projections from the store's event log (the embedded default).
 
     Each call of :meth:`run_once` reads up to ``batch_size`` notifications after the lowest
     position among its projections, decodes only those whose topic some projection wants,
@@ -195,16 +199,16 @@ class InProcessRunner:
 
     def __init__(
         self,
-        app: Any,
+        log: EventLog,
         engine: Engine,
         projections: Sequence[Projection],
         batch_size: int = BATCH_SIZE_EVENTS,
-        accept: Callable[[Any], bool] | None = None,
+        accept: Callable[[DomainEvent], bool] | None = None,
     ) -> None:
         assert projections, "a runner needs at least one projection"
         assert len({p.name for p in projections}) == len(projections), "names are unique"
         assert 1 <= batch_size <= 100_000
-        self.app = app
+        self.log = log
         self.engine = engine
         self.projections = list(projections)
         self.batch_size = batch_size
@@ -221,20 +225,18 @@ class InProcessRunner:
         """Apply one batch; returns the number of notifications it covered (0: caught up)."""
         positions = self.positions()
         start = min(positions.values())
-        page = self.app.recorder.select_notifications(
-            start=start, limit=self.batch_size, inclusive_of_start=False
-        )
+        page = self.log.read(start, self.batch_size)
         if not page:
             return 0
-        reached = page[-1].id
-        decoded: list[tuple[int, str, Any]] = []
-        for notification in page:
-            if notification.topic not in self._topics:
+        reached = page[-1].position
+        decoded: list[tuple[int, str, DomainEvent]] = []
+        for entry in page:
+            if entry.topic not in self._topics:
                 continue
-            event = self.app.mapper.to_domain_event(notification)
+            event = entry.event()
             if self.accept is not None and not self.accept(event):
                 continue
-            decoded.append((notification.id, notification.topic, event))
+            decoded.append((entry.position, entry.topic, event))
         with Session(self.engine) as session, session.begin():
             for projection in self.projections:
                 done = positions[projection.name]
@@ -259,5 +261,5 @@ class InProcessRunner:
     def lag(self) -> dict[str, int]:
         """Notifications each projection is behind the head of the log (an upper bound:
         PostgreSQL ids can have gaps)."""
-        head = self.app.max_position()
+        head = self.log.head()
         return {name: max(0, head - pos) for name, pos in self.positions().items()}

@@ -119,6 +119,28 @@ class Rollup:
         ]
 
 
+@dataclass(frozen=True, slots=True)
+class CellChange:
+    """One cell of the form whose value differs between two rollups (thay đổi số liệu)."""
+
+    row: FormRow
+    year: int
+    before: int
+    after: int
+
+
+def rollup_changes(then: Rollup, now: Rollup) -> list[CellChange]:
+    """The cells of ``then`` (e.g. the report as known at T) whose value is different in
+    ``now``, in form order; both rollups cover the same unit, map and years."""
+    assert then.years == now.years, "a diff compares the same years"
+    return [
+        CellChange(row, year, before, now.values[row.row_id][year])
+        for row, values, _total in then.rows()
+        for year, before in zip(then.years, values, strict=True)
+        if now.values[row.row_id][year] != before
+    ]
+
+
 def parse_years(text: str) -> tuple[int, ...]:
     """``2016-2020`` or ``2019`` → the years, in order."""
     head, _, tail = text.strip().partition("-")

@@ -1,7 +1,9 @@
 """The relay (bộ chuyển tiếp): from the event store's notification log to Kafka.
 
-It reads stored events after its tracked position, maps each to its public contract (an
-event without a contract is skipped: it never leaves), publishes with kafka-python
+It reads stored events after its tracked position through the
+:class:`~projections.eventlog.EventLog` port (the same port the projection runner reads), maps
+each to its public contract (an event without a contract is skipped: it never leaves),
+publishes with kafka-python
 (``acks=all``, idempotent producer, keyed by case id so each case stays in order), waits until
 the broker acknowledged the whole batch, and only then records the batch's last position.
 
@@ -23,6 +25,7 @@ from typing import Any, Protocol
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
+from projections.eventlog import EventLog
 from streams.contracts import PublicMessage, to_public
 from streams.contracts.audit import checkpoint_contract
 from streams.contracts.model import stable_event_id, store_source
@@ -50,18 +53,6 @@ class CheckpointLog(Protocol):
     def after(self, tree_size: int) -> list[dict[str, Any]]:
         """Checkpoint documents (``Checkpoint.to_json()``) of tree size above ``tree_size``,
         smallest first."""
-        ...
-
-
-class EventLog(Protocol):
-    """The part of the event store the relay reads (infra adapts the application)."""
-
-    def read(self, after: int, limit: int, topics: tuple[str, ...]) -> list[tuple[int, Any]]:
-        """Up to ``limit`` (position, domain event) pairs after ``after``, in log order."""
-        ...
-
-    def head(self) -> int:
-        """The last position in the log."""
         ...
 
 
@@ -195,9 +186,9 @@ class Relay:
             return 0
         if self.producer is None:
             self.producer = self.producer_factory(self.bootstrap)
-        mapped = (to_public(event, self.store_id) for _, event in items)
+        mapped = (to_public(entry.event(), self.store_id) for entry in items)
         published = send_all(self.producer, (m for m in mapped if m is not None))
-        last = items[-1][0]
+        last = items[-1].position
         self.positions.set(self.name, last)  # only after the broker acknowledged
         self.progress.published += published
         self.progress.skipped += len(items) - published

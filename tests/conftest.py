@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from domain.case.values import Actor
-from infra.application import SocaiApplication
 from infra.keys import create_key_file
+from infra.services.socai import Socai
 from infra.settings import Settings
 
 BORDER_GUARD = Actor("BP-87-01", "border_guard")
@@ -52,14 +52,14 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def make_app(tmp_path: Path) -> Iterator[Callable[..., SocaiApplication]]:
+def make_app(tmp_path: Path) -> Iterator[Callable[..., Socai]]:
     """Open applications on a store URL with one shared key; all closed at the end."""
     key_file = tmp_path / "test.key"
     create_key_file(key_file)
-    opened: list[SocaiApplication] = []
+    opened: list[Socai] = []
 
-    def make(url: str, **kwargs: object) -> SocaiApplication:
-        app = SocaiApplication(Settings.load(url, str(key_file)), **kwargs)  # type: ignore[arg-type]
+    def make(url: str, **kwargs: object) -> Socai:
+        app = Socai(Settings.load(url, str(key_file)), **kwargs)  # type: ignore[arg-type]
         opened.append(app)
         return app
 
@@ -69,12 +69,12 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., SocaiApplication]]:
 
 
 @pytest.fixture
-def app(make_app: Callable[..., SocaiApplication], sqlite_url: str) -> SocaiApplication:
+def app(make_app: Callable[..., Socai], sqlite_url: str) -> Socai:
     return make_app(sqlite_url)
 
 
 @pytest.fixture
-def store_app(make_app: Callable[..., SocaiApplication], store_url: str) -> SocaiApplication:
+def store_app(make_app: Callable[..., Socai], store_url: str) -> Socai:
     return make_app(store_url)
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from domain.case.commands import ConcludeVerification, ProvideSupport, Receive, RequestVerification
 from domain.case.values import Actor, PersonalData
 from domain.funding.commands import Allocate, BudgetLine, Establish, Pledge
-from infra.application import SocaiApplication
 from infra.keys import create_key_file
+from infra.services.socai import Socai
 from infra.settings import Settings
 
 #: A fixed record time for the tests (business date 2026-11-23 in Viet Nam).
@@ -21,12 +21,12 @@ OFFICER = Actor("BP-0042", "border_guard")
 
 
 @contextmanager
-def open_app(directory: Path) -> Iterator[SocaiApplication]:
+def open_app(directory: Path) -> Iterator[Socai]:
     store = directory / "socai.db"
     key_file = directory / "socai.db.key"
     if not key_file.exists():
         create_key_file(key_file)
-    app = SocaiApplication(Settings.load(f"sqlite:///{store}", str(key_file)), clock=lambda: NOW)
+    app = Socai(Settings.load(f"sqlite:///{store}", str(key_file)), clock=lambda: NOW)
     try:
         yield app
     finally:
@@ -34,23 +34,23 @@ def open_app(directory: Path) -> Iterator[SocaiApplication]:
 
 
 def small_programme(
-    app: SocaiApplication,
+    app: Socai,
     code: str = "P-TEST",
     budget: int = 10_000_000,
     allocation: int = 6_000_000,
 ) -> None:
     """A programme with one source, one line and one allocation ``A1`` for 2020 (Hồng Ngự
     district, old map 870)."""
-    app.establish_programme(
+    app.funding.establish(
         Establish(code, "Test programme", date(2016, 1, 1), date(2030, 12, 31), date(2016, 1, 1)),
         FINANCE,
     )
-    app.record_funding(
+    app.funding.record(
         code,
         Pledge("T-pledge", date(2016, 1, 1), source="NSDP", source_kind="local", amount_vnd=budget),
         FINANCE,
     )
-    app.record_funding(
+    app.funding.record(
         code,
         BudgetLine(
             "T-line",
@@ -62,7 +62,7 @@ def small_programme(
         ),
         FINANCE,
     )
-    app.record_funding(
+    app.funding.record(
         code,
         Allocate(
             "A1",
@@ -79,13 +79,13 @@ def small_programme(
 
 
 def case_with_support(
-    app: SocaiApplication,
+    app: Socai,
     amount_vnd: int | None = 2_000_000,
     support_type: str = "hardship_allowance",
 ) -> tuple:
     """A case received in 2020 with one support (by default an initial hardship allowance,
     trợ cấp khó khăn ban đầu); returns (case id, the support event's version)."""
-    case_id = app.receive(
+    case_id = app.cases.receive(
         Receive.parse(
             {
                 "occurred_on": "2020-03-02",
@@ -99,9 +99,9 @@ def case_with_support(
         ),
         OFFICER,
     )
-    app.execute(case_id, RequestVerification(date(2020, 3, 2), "police"), OFFICER)
-    app.execute(case_id, ConcludeVerification(date(2020, 3, 4), "victim", "police"), OFFICER)
-    version = app.execute(
+    app.cases.execute(case_id, RequestVerification(date(2020, 3, 2), "police"), OFFICER)
+    app.cases.execute(case_id, ConcludeVerification(date(2020, 3, 4), "victim", "police"), OFFICER)
+    version = app.cases.execute(
         case_id,
         ProvideSupport(
             occurred_on=date(2020, 3, 5),

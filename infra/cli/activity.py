@@ -17,14 +17,11 @@ from domain.case.values import Actor
 from domain.errors import InvalidInput
 from domain.time import business_date, parse_date
 from infra.cli.context import console, refusing, state
+from infra.cli.options import AGENCY, BASIS, OFFICER, ON
 
 app = typer.Typer(no_args_is_help=True)
 
-OFFICER = typer.Option(..., "--officer", envvar="SOCAI_OFFICER", help="Officer id (mã cán bộ).")
-AGENCY = typer.Option(..., "--agency", envvar="SOCAI_AGENCY", help="Agency, e.g. police.")
-ON = typer.Option(None, "--on", help="Business date YYYY-MM-DD (default: today in Viet Nam).")
 UNIT = typer.Option(..., "--unit", help="Unit code on the map in force on that date.")
-BASIS = typer.Option(None, "--basis", help="Document number / legal basis.")
 
 
 def _record(
@@ -34,7 +31,7 @@ def _record(
     if fields.get("occurred_on") is None:
         fields["occurred_on"] = business_date(application.now()).isoformat()
     command = ACTIVITY_COMMANDS[kind].parse({k: v for k, v in fields.items() if v is not None})
-    activity_id = application.record_activity(command, Actor(officer, agency))
+    activity_id = application.activities.record(command, Actor(officer, agency))
     console.print(f"recorded {command.EVENT}: activity {activity_id}")
 
 
@@ -165,7 +162,7 @@ def withdraw(
     day = parse_date(on, "--on") if on else business_date(application.now())
     if not reason.strip():
         raise InvalidInput("--reason", "must say why")
-    application.withdraw_activity(
+    application.activities.withdraw(
         target, Withdraw(day, reason.strip(), basis), Actor(officer, agency)
     )
     console.print(f"withdrew activity {activity_id}")

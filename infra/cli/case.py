@@ -9,29 +9,26 @@ holding the same fields by name (flags win). A refused step prints why and write
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import typer
 from rich.table import Table
 
-from domain.case.commands import COMMANDS, Command
+from domain.case.commands import COMMANDS, Command, Receive
 from domain.case.history import case_history_rows, status_summary
-from domain.case.steps import fold
 from domain.case.values import Actor
 from domain.errors import InvalidInput
 from domain.time import business_date, parse_date, parse_instant
 from infra.cli.context import console, refusing, say, state
+from infra.cli.options import AGENCY, BASIS, FORMAT, FROM_JSON, OFFICER, ON
+
+if TYPE_CHECKING:
+    from infra.services.socai import Socai
+
 
 app = typer.Typer(no_args_is_help=True)
-
-OFFICER = typer.Option(..., "--officer", envvar="SOCAI_OFFICER", help="Officer id (mã cán bộ).")
-AGENCY = typer.Option(..., "--agency", envvar="SOCAI_AGENCY", help="Agency, e.g. border_guard.")
-ON = typer.Option(None, "--on", help="Business date YYYY-MM-DD (default: today in Viet Nam).")
-BASIS = typer.Option(None, "--basis", help="Legal basis / document number.")
-FROM_JSON = typer.Option(None, "--from-json", help="JSON file with the fields by name.")
 
 
 def _case_id(text: str) -> UUID:
@@ -75,10 +72,11 @@ def _record(
     command: Command = COMMANDS[name].parse(fields)
     actor = Actor(officer, agency)
     if case_id is None:
-        new_id = application.receive(command, actor)
+        assert isinstance(command, Receive), "only a reception opens a case"
+        new_id = application.cases.receive(command, actor)
         console.print(f"received: case {new_id}")
     else:
-        version = application.execute(_case_id(case_id), command, actor)
+        version = application.cases.execute(_case_id(case_id), command, actor)
         console.print(f"recorded {command.EVENT} as version {version} of case {case_id}")
 
 
@@ -480,7 +478,7 @@ def history(
     known_at: str = typer.Option(
         None, "--known-at", help="Record time: only what was recorded by then."
     ),
-    format_: str = typer.Option("text", "--format", help="text | json"),
+    format_: str = FORMAT,
 ) -> None:
     """A case's full history: every event with actor, legal basis, business and record time."""
     cid = _case_id(case_id)
@@ -488,7 +486,7 @@ def history(
 
 
 def render_history(
-    application: Any,
+    application: Socai,
     cid: UUID,
     *,
     as_of: str | None = None,
@@ -498,18 +496,11 @@ def render_history(
     """Print a case's history and derived status (shared by `case history` and the demo)."""
     if format_ not in ("text", "json"):
         raise InvalidInput("--format", f"{format_!r} is not text or json")
-    case = (
-        application.case_as_known_at(cid, parse_instant(known_at, "--known-at"))
-        if known_at
-        else application.get_case(cid)
-    )
-    steps = list(case.steps.values())
-    day: date | None = parse_date(as_of, "--as-of") if as_of else None
-    if day is not None:
-        steps = [s for s in steps if s.occurred_on <= day]
-    status = fold(cid, steps)
-    rows = case_history_rows(steps)
-    summary = status_summary(status, day or business_date(application.now()))
+    day = parse_date(as_of, "--as-of") if as_of else None
+    instant = parse_instant(known_at, "--known-at") if known_at else None
+    view = application.cases.as_it_stood(cid, day, instant)
+    rows = case_history_rows(view.steps)
+    summary = status_summary(view.status, day or business_date(application.now()))
     if format_ == "json":
         console.print_json(
             json.dumps(
@@ -547,10 +538,10 @@ def list_(ctx: typer.Context, limit: int = typer.Option(50, "--limit", min=1, ma
     table = Table()
     for column in ("case id", "received", "unit", "stage"):
         table.add_column(column)
-    for n, cid in enumerate(application.case_ids()):
+    for n, cid in enumerate(application.cases.ids()):
         if n >= limit:
             break
-        status = application.get_case(cid).status
+        status = application.cases.get(cid).status
         table.add_row(
             str(cid),
             str(status.received_on),

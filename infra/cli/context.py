@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -20,6 +20,9 @@ from rich.text import Text
 from domain.errors import SocaiError
 from infra.ledger.errors import LedgerError
 from infra.settings import Settings
+
+if TYPE_CHECKING:
+    from infra.services.socai import Socai
 
 #: Nothing printed is ever parsed as Rich markup: stored and echoed text (an officer id
 #: ``[/]``, a programme title ``[dự thảo]``) is shown exactly as written. Styling goes through
@@ -47,17 +50,17 @@ REFUSALS = (SocaiError, LedgerError)
 class CliState:
     store: str | None = None
     key_file: str | None = None
-    _app: Any = field(default=None, repr=False)
+    _app: Socai | None = field(default=None, repr=False)
 
     def settings(self) -> Settings:
         return Settings.load(self.store, self.key_file)
 
-    def app(self) -> Any:
-        """The application on the configured store, opened once per command."""
+    def app(self) -> Socai:
+        """The services on the configured store, opened once per command."""
         if self._app is None:
-            from infra.application import SocaiApplication
+            from infra.services.socai import Socai
 
-            self._app = SocaiApplication(self.settings())
+            self._app = Socai(self.settings())
         return self._app
 
     def close(self) -> None:

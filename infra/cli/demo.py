@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -15,7 +15,7 @@ from domain.reference.units import NATIONAL_CODE, AdminMap
 from domain.time import REFORM_DAY_2025
 from infra.audit_store import ledger_tables
 from infra.cli.case import render_history
-from infra.cli.context import console, refusing, say, state
+from infra.cli.context import CliState, console, refusing, say, state
 from infra.demo_activities import seed_activities
 from infra.demo_funding import seed_funding
 from infra.keys import create_key_file
@@ -26,6 +26,9 @@ from infra.synthetic import HONG_NGU_DISTRICT_OLD, ScenarioConfig, run_scenario
 from projections.kpi import compute_kpis
 from projections.rollup import compute_rollup
 from projections.rollup_export import to_text
+
+if TYPE_CHECKING:
+    from infra.services.socai import Socai
 
 MAX_DEMO_CASES = 100_000
 
@@ -59,16 +62,16 @@ def demo(
             err=True,
         )
     app = cli.app()
-    if app.max_position() > 0:
+    if app.log.head() > 0:
         raise SocaiError(
-            f"the store {settings.store.display} already holds {app.max_position()} events",
+            f"the store {settings.store.display} already holds {app.log.head()} events",
             hint="the demo needs a fresh store: pass --reset (SQLite) or another --store",
         )
     console.print(f"Building {cases} cases (seed {seed}) in {settings.store.display} ...")
     generator = run_scenario(app, ScenarioConfig(cases=cases, seed=seed))
-    statuses = [app.get_case(cid).status for cid in app.case_ids()]
+    statuses = [app.cases.get(cid).status for cid in app.cases.ids()]
     today = date.today()
-    _summary(statuses, app.max_position(), today)
+    _summary(statuses, app.log.head(), today)
     spanning = next(
         (
             s
@@ -118,12 +121,12 @@ def demo(
     )
 
 
-def _projections_and_ledger(cli: Any, app: Any, today: date) -> None:
+def _projections_and_ledger(cli: CliState, app: Socai, today: date) -> None:
     """Build the read models in-process, show the KPIs and the Hồng Ngự rollup, and sign a
     checkpoint of the ledger (creating a demo signing key with a warning)."""
     settings = cli.settings()
     engine = projections_engine(settings)
-    runner_for(app, engine).run()
+    runner_for(app.log, engine).run()
     table = Table(title=f"Programme KPIs, national (VN), on {today}")
     for column in ("indicator", "chỉ tiêu", "value", "target", "met"):
         table.add_column(column)

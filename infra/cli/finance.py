@@ -41,6 +41,7 @@ from domain.funding.values import ActivityKind, SourceKind
 from domain.money import format_vnd
 from domain.time import business_date, parse_date
 from infra.cli.context import console, refusing, say, state
+from infra.cli.options import AGENCY, BASIS, OFFICER, ON
 from infra.projection_db import projections_engine
 from projections.framework import InProcessRunner
 from projections.funding import (
@@ -56,12 +57,6 @@ from projections.funding_sql import FundingProjection, FundingQueries
 
 app = typer.Typer(no_args_is_help=True)
 
-OFFICER = typer.Option(..., "--officer", envvar="SOCAI_OFFICER", help="Officer id (mã cán bộ).")
-AGENCY = typer.Option(
-    ..., "--agency", envvar="SOCAI_AGENCY", help="Agency, e.g. labour_social_affairs."
-)
-ON = typer.Option(None, "--on", help="Business date YYYY-MM-DD (default: today in Viet Nam).")
-BASIS = typer.Option(None, "--basis", help="Decision or voucher number (số quyết định, chứng từ).")
 PROGRAMME = typer.Option(..., "--programme", "-p", help="Programme code.")
 TID = typer.Option(..., "--id", help="Transaction id (idempotency key), e.g. QD-123/2006.")
 AMOUNT = typer.Option(..., "--amount", help="Whole đồng; 77.300.000.000 or 77300000000.")
@@ -96,7 +91,7 @@ def _record(
     """Build the command (``who`` = officer, agency, --on, --basis), record it, report."""
     officer, agency, on, basis = who
     command = command_class(tid, _day(ctx, on), legal_basis=basis, **fields)
-    outcome = state(ctx).app().record_funding(programme, command, Actor(officer, agency))
+    outcome = state(ctx).app().funding.record(programme, command, Actor(officer, agency))
     if outcome.recorded:
         console.print(
             f"recorded {command.KIND} {outcome.transaction_id} in programme"
@@ -124,7 +119,7 @@ def programme(
 ) -> None:
     """Establish a programme (lập chương trình / đề án)."""
     command = Establish(code, title, starts, ends, _day(ctx, on), basis)  # type: ignore[arg-type]
-    state(ctx).app().establish_programme(command, Actor(officer, agency))
+    state(ctx).app().funding.establish(command, Actor(officer, agency))
     console.print(f"programme {command.code} established")
 
 
@@ -290,8 +285,8 @@ def reverse(
 @refusing
 def programmes(ctx: typer.Context) -> None:
     """List the programmes."""
-    for code in state(ctx).app().programme_codes():
-        programme = state(ctx).app().get_programme(code)
+    for code in state(ctx).app().funding.codes():
+        programme = state(ctx).app().funding.programme(code)
         console.print(f"{code}\t{programme.starts_on}–{programme.ends_on}\t{programme.title}")
 
 
@@ -299,7 +294,7 @@ def programmes(ctx: typer.Context) -> None:
 @refusing
 def show(ctx: typer.Context, code: str = typer.Argument(..., help="Programme code.")) -> None:
     """A programme's sources, lines, allocations and account balances (from its events)."""
-    programme = state(ctx).app().get_programme(code)
+    programme = state(ctx).app().funding.programme(code)
     programme.ledger.assert_invariants()
     say(
         (programme.code, "bold"),
@@ -337,7 +332,7 @@ def refreshed_queries(ctx: typer.Context) -> FundingQueries:
     the in-process runner: positions in ``projection_positions``, as ``socai projections``."""
     application = state(ctx).app()
     engine = projections_engine(state(ctx).settings())
-    InProcessRunner(application, engine, [FundingProjection()]).run()
+    InProcessRunner(application.log, engine, [FundingProjection()]).run()
     return FundingQueries(engine)
 
 

@@ -32,7 +32,14 @@ from projections.case_status import case_status, read_status
 from projections.framework import REBUILD_BATCH_SIZE_EVENTS, InProcessRunner, Projection, reset
 from projections.kpi import compute_kpis
 from projections.registry import all_projections, by_name
-from projections.rollup import Rollup, compute_rollup, parse_years, resolve_unit, unit_filter
+from projections.rollup import (
+    Rollup,
+    compute_rollup,
+    parse_years,
+    resolve_unit,
+    rollup_changes,
+    unit_filter,
+)
 from projections.rollup_export import FORMATS, cell_text, to_csv, to_text, to_xlsx
 from projections.support_use import support_use
 from projections.verify import all_intact, verify_projections
@@ -66,9 +73,9 @@ def caught_up(
     application = state(ctx).app()
     if known_at is not None:
         instant = parse_instant(known_at, "--known-at")
-        return application, asof.known_at(application, instant), instant
+        return application, asof.known_at(application.log, instant), instant
     engine = _engine(ctx)
-    runner_for(application, engine).run()
+    runner_for(application.log, engine).run()
     return application, engine, None
 
 
@@ -105,9 +112,9 @@ def rebuild(
     chosen = [by_name(name)] if name else all_projections()
     for projection in chosen:
         reset(engine, projection)
-    runner = InProcessRunner(application, engine, chosen, batch_size=REBUILD_BATCH_SIZE_EVENTS)
+    runner = InProcessRunner(application.log, engine, chosen, batch_size=REBUILD_BATCH_SIZE_EVENTS)
     covered = _progress_run(
-        runner, application.max_position(), f"rebuilding {', '.join(p.name for p in chosen)}"
+        runner, application.log.head(), f"rebuilding {', '.join(p.name for p in chosen)}"
     )
     console.print(f"rebuilt from {covered} notifications")
 
@@ -120,7 +127,7 @@ def run(
 ) -> None:
     """Bring every projection up to date with the store (the in-process driver)."""
     application = state(ctx).app()
-    runner = runner_for(application, _engine(ctx))
+    runner = runner_for(application.log, _engine(ctx))
     lag = max(runner.lag().values())
     covered = _progress_run(runner, lag, "applying")
     console.print(f"applied {covered} notifications")
@@ -134,8 +141,8 @@ def run(
 def status(ctx: typer.Context) -> None:
     """Each projection's position in the notification log and how far behind it is."""
     application = state(ctx).app()
-    runner = runner_for(application, _engine(ctx))
-    table = Table(title=f"projections (log head {application.max_position()})")
+    runner = runner_for(application.log, _engine(ctx))
+    table = Table(title=f"projections (log head {application.log.head()})")
     for column in ("projection", "position", "lag"):
         table.add_column(column, justify="left" if column == "projection" else "right")
     positions, lag = runner.positions(), runner.lag()
@@ -153,12 +160,12 @@ def verify(ctx: typer.Context) -> None:
     application = state(ctx).app()
     live = _engine(ctx)
     chosen = all_projections()
-    InProcessRunner(application, live, chosen).run()
+    InProcessRunner(application.log, live, chosen).run()
 
     def rebuild_into(projections: Sequence[Projection]) -> Engine:
         scratch = asof.memory_engine()
         InProcessRunner(
-            application, scratch, projections, batch_size=REBUILD_BATCH_SIZE_EVENTS
+            application.log, scratch, projections, batch_size=REBUILD_BATCH_SIZE_EVENTS
         ).run()
         return scratch
 
@@ -310,19 +317,16 @@ def _print_changes(then: Rollup, now: Rollup, known_at: str) -> None:
     table = Table(title=f"changes since {known_at}: {now.unit} ")
     for column in ("row", "nội dung", "year", "then", "now"):
         table.add_column(column, justify="right" if column in ("then", "now") else "left")
-    changed = 0
-    for row, values, _total in then.rows():
-        for year, before in zip(then.years, values, strict=True):
-            after = now.values[row.row_id][year]
-            if after != before:
-                changed += 1
-                table.add_row(
-                    row.row_id,
-                    row.label_vi,
-                    str(year),
-                    cell_text(row, before),
-                    cell_text(row, after),
-                )
+    changed = rollup_changes(then, now)
+    for change in changed:
+        row = change.row
+        table.add_row(
+            row.row_id,
+            row.label_vi,
+            str(change.year),
+            cell_text(row, change.before),
+            cell_text(row, change.after),
+        )
     console.print(table if changed else f"no cell changed since {known_at}")
 
 

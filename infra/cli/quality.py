@@ -9,6 +9,7 @@ imported only when a suite runs.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ import typer
 
 from domain.errors import InvalidInput
 from infra.cli.context import console, err_console, refusing, state
+from projections.rollup import parse_years
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,31 +25,11 @@ if TYPE_CHECKING:
 app = typer.Typer(no_args_is_help=True)
 
 EXIT_FAILURES = 1
-#: Longest span of years one command validates (a form covers a five-year plan or so).
-YEARS_MAX = 15
 
 FILE = typer.Argument(..., help="The submitted rollup, .csv or .xlsx.")
 ENGINE = typer.Option("pandas", "--engine", help="pandas (in memory) or sql (a SQLite table).")
 JSON = typer.Option(None, "--json", help="Write the GX validation results (JSON) here.")
 DOCS = typer.Option(None, "--docs", help="Write GX Data Docs (HTML, renders offline) here.")
-
-
-def parse_years(text: str) -> list[int]:
-    """``2016-2020`` or ``2019`` → the years."""
-    head, _, tail = text.strip().partition("-")
-    try:
-        first, last = int(head), int(tail or head)
-    except ValueError:
-        raise InvalidInput(
-            "--years", f"{text!r} is not a year or a range", hint="e.g. --years 2016-2020"
-        ) from None
-    if not (2000 <= first <= last <= 2100 and last - first < YEARS_MAX):
-        raise InvalidInput(
-            "--years",
-            f"{text!r} is not a range of at most {YEARS_MAX} years",
-            hint="e.g. --years 2016-2020",
-        )
-    return list(range(first, last + 1))
 
 
 def _report(report: object, json_path: Path | None) -> None:
@@ -65,7 +47,9 @@ def _report(report: object, json_path: Path | None) -> None:
         sys.exit(EXIT_FAILURES)
 
 
-def _computed(ctx: typer.Context, units: list[tuple[str, str]], years: list[int]) -> pd.DataFrame:
+def _computed(
+    ctx: typer.Context, units: list[tuple[str, str]], years: Sequence[int]
+) -> pd.DataFrame:
     """The rollups computed from events: the projections brought up to date with the store
     first (as ``socai rollup`` does), then each unit's form."""
     from infra.projection_db import projections_engine, runner_for
@@ -73,7 +57,7 @@ def _computed(ctx: typer.Context, units: list[tuple[str, str]], years: list[int]
 
     settings = state(ctx).settings()
     engine = projections_engine(settings)
-    runner_for(state(ctx).app(), engine).run()
+    runner_for(state(ctx).app().log, engine).run()
     try:
         return computed_rollups(engine, units, years)
     finally:

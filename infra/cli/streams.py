@@ -71,7 +71,6 @@ def relay(
     """Publish stored events (and signed audit checkpoints) after the tracked positions as
     public CloudEvents (at-least-once)."""
     from infra.streaming import (
-        ApplicationLog,
         LedgerCheckpointLog,
         kafka_bootstrap,
         store_engine,
@@ -92,13 +91,13 @@ def relay(
     ensure_topics(bootstrap)
     app = cli.app()
     relayer = Relay(
-        ApplicationLog(app),
+        app.log,
         positions,
         bootstrap,
         store_id(),
         batch_events=batch,
         report=lambda line: err_console.print(line),
-        checkpoints=LedgerCheckpointLog(app),
+        checkpoints=LedgerCheckpointLog(app.store),
     )
     stopping = _stop_flag()
     try:

@@ -283,6 +283,6 @@ def chained(recorder: object) -> ChainedSQLiteRecorder | ChainedPostgresRecorder
     if not isinstance(recorder, ChainedSQLiteRecorder | ChainedPostgresRecorder):
         raise LedgerError(
             f"the store's recorder {type(recorder).__name__} keeps no hash chain",
-            hint="open the store through SocaiApplication or infra.ledger",
+            hint="open the store through socai (infra.services) or infra.ledger",
         )
     return recorder

@@ -224,7 +224,7 @@ def test_the_demo_money(tmp_path: Path) -> None:
         legs = InMemoryLegs()
         projector = FundingProjector(legs)
         supports = SupportLedger()
-        for _, event in app.funding_events(topics=FundingProjection.topics):
+        for _, event in app.funding.events(topics=FundingProjection.topics):
             if type(event).__name__ in ("SupportProvided", "CorrectionRecorded"):
                 supports.apply(event)
             else:
@@ -243,4 +243,4 @@ def test_the_demo_money(tmp_path: Path) -> None:
             ("amount_disagrees", demo.discrepancy)
         ]
         for code in demo.programmes:
-            app.get_programme(code).ledger.assert_invariants()
+            app.funding.programme(code).ledger.assert_invariants()

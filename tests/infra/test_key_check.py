@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from domain.case.commands import Receive
-from infra.application import SocaiApplication
 from infra.key_check import KCV_TABLE, WrongKey, key_check_value
 from infra.keys import KeyError_, create_key_file
+from infra.services.socai import Socai
 from infra.settings import Settings
 from tests.cli.test_cli import socai
 from tests.conftest import BORDER_GUARD
@@ -35,12 +35,12 @@ RECEIVE = Receive(
 )
 
 
-def _open(url: str, key_file: Path) -> SocaiApplication:
-    return SocaiApplication(Settings.load(url, str(key_file)))
+def _open(url: str, key_file: Path) -> Socai:
+    return Socai(Settings.load(url, str(key_file)))
 
 
-def _event_count(app: SocaiApplication) -> int:
-    return app.recorder.max_notification_id() or 0
+def _event_count(app: Socai) -> int:
+    return app.log.head()
 
 
 def _sqlite_dump(url: str) -> list[str]:
@@ -69,7 +69,7 @@ def test_another_stores_key_is_refused_and_nothing_is_written(
     create_key_file(own)
     create_key_file(foreign)
     app = _open(url, own)
-    app.receive(RECEIVE, BORDER_GUARD)
+    app.cases.receive(RECEIVE, BORDER_GUARD)
     before = _event_count(app)
     app.close()
     dump = _sqlite_dump(url) if store == "sqlite" else None
@@ -82,7 +82,7 @@ def test_another_stores_key_is_refused_and_nothing_is_written(
         assert _sqlite_dump(url) == dump
     again = _open(url, own)  # the store's own key still opens it, with nothing added
     assert _event_count(again) == before
-    assert len(list(again.case_ids())) == 1
+    assert len(list(again.cases.ids())) == 1
     again.close()
 
 
@@ -92,7 +92,7 @@ def test_an_old_store_without_a_check_value_is_judged_by_its_first_event(tmp_pat
     create_key_file(own)
     create_key_file(foreign)
     app = _open(url, own)
-    app.receive(RECEIVE, BORDER_GUARD)
+    app.cases.receive(RECEIVE, BORDER_GUARD)
     app.close()
     with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
         connection.execute(f"DROP TABLE {KCV_TABLE}")  # as a store made before the check

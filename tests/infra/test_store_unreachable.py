@@ -9,12 +9,12 @@ import pytest
 
 from infra.application import (
     POSTGRES_CONNECT_TIMEOUT_SECONDS,
-    SocaiApplication,
     StoreUnreachable,
     store_env,
 )
 from infra.audit_store import ledger_tables
 from infra.keys import create_key_file
+from infra.services.socai import Socai
 from infra.settings import Settings
 from tests.cli.test_cli import socai
 
@@ -40,7 +40,7 @@ def test_the_wait_for_a_connection_is_bounded(unreachable: Settings) -> None:
 
 def test_opening_the_application_says_what_is_wrong(unreachable: Settings) -> None:
     with pytest.raises(StoreUnreachable, match="cannot open the store") as refused:
-        SocaiApplication(unreachable)
+        Socai(unreachable)
     assert ":***@" in refused.value.message and "pw" not in refused.value.message
     assert "host, port" in refused.value.hint
 

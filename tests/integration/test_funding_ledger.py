@@ -72,7 +72,7 @@ def activity(tid: str, amount: int, allocation: str = "A1", cls: type = Commit):
 
 def test_the_2005_programme_lines_and_an_overdraft_that_says_what_is_available(tmp_path):
     with open_app(tmp_path) as app:
-        app.establish_programme(
+        app.funding.establish(
             Establish(
                 "DA-2005-2010",
                 "Đề án 2005–2010",
@@ -82,7 +82,7 @@ def test_the_2005_programme_lines_and_an_overdraft_that_says_what_is_available(t
             ),
             FINANCE,
         )
-        app.record_funding(
+        app.funding.record(
             "DA-2005-2010",
             Pledge(
                 "NS-1",
@@ -97,7 +97,7 @@ def test_the_2005_programme_lines_and_an_overdraft_that_says_what_is_available(t
             ("DL-1", "HOA-NHAP", 29_900_000_000),
             ("DL-2", "DIEM-TIEP-NHAN", 6_000_000_000),
         ):
-            app.record_funding(
+            app.funding.record(
                 "DA-2005-2010",
                 BudgetLine(
                     tid,
@@ -109,7 +109,7 @@ def test_the_2005_programme_lines_and_an_overdraft_that_says_what_is_available(t
                 ),
                 FINANCE,
             )
-        app.record_funding(
+        app.funding.record(
             "DA-2005-2010",
             Allocate(
                 "PB-QN",
@@ -124,7 +124,7 @@ def test_the_2005_programme_lines_and_an_overdraft_that_says_what_is_available(t
             FINANCE,
         )
         with pytest.raises(RuleViolation) as refused:
-            app.record_funding(
+            app.funding.record(
                 "DA-2005-2010",
                 Allocate(
                     "PB-LS",
@@ -141,22 +141,22 @@ def test_the_2005_programme_lines_and_an_overdraft_that_says_what_is_available(t
         assert refused.value.code == "overdrawn"
         assert "5.000.000.000 đ available" in refused.value.message
         assert "needs 5.500.000.000 đ" in refused.value.message
-        programme = app.get_programme("DA-2005-2010")
+        programme = app.funding.programme("DA-2005-2010")
         unassigned = programme.ledger.accounts["unassigned:NSTW"]
         assert unassigned.credits_posted - unassigned.debits_posted == 41_400_000_000
 
 
 def test_same_id_same_content_is_a_no_op_and_other_content_a_conflict(app) -> None:
-    first = app.record_funding("P-TEST", activity("C-1", 100_000), FINANCE)
-    position = app.max_position()
-    again = app.record_funding("P-TEST", activity("C-1", 100_000), FINANCE)
+    first = app.funding.record("P-TEST", activity("C-1", 100_000), FINANCE)
+    position = app.log.head()
+    again = app.funding.record("P-TEST", activity("C-1", 100_000), FINANCE)
     assert first.recorded
     assert not again.recorded
-    assert app.max_position() == position
+    assert app.log.head() == position
     with pytest.raises(RuleViolation) as refused:
-        app.record_funding("P-TEST", activity("C-1", 200_000), FINANCE)
+        app.funding.record("P-TEST", activity("C-1", 200_000), FINANCE)
     assert refused.value.code == "transaction_conflict"
-    assert app.max_position() == position
+    assert app.log.head() == position
 
 
 @pytest.mark.parametrize("amount", [0, -5, 1.5, "1,5 triệu", True, 10**16])
@@ -182,10 +182,10 @@ def test_periods_parse_and_print() -> None:
 
 
 def test_commit_pay_void_and_reverse(app) -> None:
-    app.record_funding("P-TEST", activity("C-1", 1_000_000), FINANCE)
-    app.record_funding("P-TEST", activity("C-2", 2_000_000), FINANCE)
-    app.record_funding("P-TEST", Pay("P-1", D, commitment="C-1"), FINANCE)
-    app.record_funding("P-TEST", Void("V-2", D, commitment="C-2", reason="hủy"), FINANCE)
+    app.funding.record("P-TEST", activity("C-1", 1_000_000), FINANCE)
+    app.funding.record("P-TEST", activity("C-2", 2_000_000), FINANCE)
+    app.funding.record("P-TEST", Pay("P-1", D, commitment="C-1"), FINANCE)
+    app.funding.record("P-TEST", Void("V-2", D, commitment="C-2", reason="hủy"), FINANCE)
     for command, code in (
         (Pay("P-2", D, commitment="C-2"), "commitment_closed"),
         (Void("V-1", D, commitment="C-1", reason="x"), "commitment_closed"),
@@ -193,27 +193,27 @@ def test_commit_pay_void_and_reverse(app) -> None:
         (Pay("P-0", date(2020, 3, 1), commitment="C-1"), "commitment_closed"),
     ):
         with pytest.raises(RuleViolation) as refused:
-            app.record_funding("P-TEST", command, FINANCE)
+            app.funding.record("P-TEST", command, FINANCE)
         assert refused.value.code == code
-    app.record_funding("P-TEST", Reverse("R-1", D, reverses="P-1", reason="chi nhầm"), FINANCE)
+    app.funding.record("P-TEST", Reverse("R-1", D, reverses="P-1", reason="chi nhầm"), FINANCE)
     with pytest.raises(RuleViolation, match="already reversed"):
-        app.record_funding("P-TEST", Reverse("R-2", D, reverses="P-1", reason="x"), FINANCE)
-    allocation = app.get_programme("P-TEST").ledger.accounts["allocation:A1"]
+        app.funding.record("P-TEST", Reverse("R-2", D, reverses="P-1", reason="x"), FINANCE)
+    allocation = app.funding.programme("P-TEST").ledger.accounts["allocation:A1"]
     assert allocation.credits_posted - allocation.debits_posted == 6_000_000
     assert allocation.debits_pending == 0
 
 
 def test_an_allocation_cannot_be_reversed_once_spent(app) -> None:
-    app.record_funding("P-TEST", activity("PAY", 5_000_000, cls=Pay), FINANCE)
+    app.funding.record("P-TEST", activity("PAY", 5_000_000, cls=Pay), FINANCE)
     with pytest.raises(RuleViolation) as refused:
-        app.record_funding("P-TEST", Reverse("R", D, reverses="A1", reason="x"), FINANCE)
+        app.funding.record("P-TEST", Reverse("R", D, reverses="A1", reason="x"), FINANCE)
     assert "1.000.000 đ available" in refused.value.message
 
 
 def test_spending_is_dated_within_the_allocation_period(tmp_path) -> None:
     with open_app(tmp_path) as app:
         small_programme(app)
-        app.record_funding(
+        app.funding.record(
             "P-TEST",
             Allocate(
                 "A-2019",
@@ -228,12 +228,12 @@ def test_spending_is_dated_within_the_allocation_period(tmp_path) -> None:
             FINANCE,
         )
         with pytest.raises(RuleViolation, match="outside"):
-            app.record_funding("P-TEST", activity("C", 1, allocation="A-2019"), FINANCE)
+            app.funding.record("P-TEST", activity("C", 1, allocation="A-2019"), FINANCE)
 
 
 def test_future_dates_are_refused(app) -> None:
     with pytest.raises(RuleViolation, match="after today"):
-        app.record_funding(
+        app.funding.record(
             "P-TEST",
             Commit(
                 "C",
@@ -252,7 +252,7 @@ def test_paying_a_case_support_checks_the_case(app) -> None:
     no_money_case, no_money_version = case_with_support(app, None, "medical_care")
 
     def pay(tid: str, case, support_version, amount: int):
-        return app.record_funding(
+        return app.funding.record(
             "P-TEST",
             Commit(
                 tid,
@@ -265,7 +265,7 @@ def test_paying_a_case_support_checks_the_case(app) -> None:
             FINANCE,
         )
 
-    position = app.max_position()
+    position = app.log.head()
     with pytest.raises(NotFound):
         pay("X1", "5f1182ea-775c-4f8c-995b-8551b94217ea", 1, 2_000_000)
     for tid, case, v, amount, code in (
@@ -276,13 +276,13 @@ def test_paying_a_case_support_checks_the_case(app) -> None:
         with pytest.raises(RuleViolation) as refused:
             pay(tid, case, v, amount)
         assert refused.value.code == code
-    assert app.max_position() == position
+    assert app.log.head() == position
     pay("C-OK", case_id, version, 2_000_000)
     with pytest.raises(RuleViolation) as refused:
         pay("C-TWICE", case_id, version, 2_000_000)
     assert refused.value.code == "support_already_paid"
     # The support is corrected after the commitment: paying it now is refused.
-    app.execute(
+    app.cases.execute(
         case_id,
         Correct(
             occurred_on=date(2020, 3, 7),
@@ -295,7 +295,7 @@ def test_paying_a_case_support_checks_the_case(app) -> None:
         OFFICER,
     )
     with pytest.raises(RuleViolation) as refused:
-        app.record_funding("P-TEST", Pay("P-OK", D, commitment="C-OK"), FINANCE)
+        app.funding.record("P-TEST", Pay("P-OK", D, commitment="C-OK"), FINANCE)
     assert refused.value.code == "support_amount_disagrees"
 
 
@@ -310,7 +310,7 @@ def test_concurrent_writers_never_overdraw(make_app, store_url) -> None:
     def spend(worker: int) -> None:
         for n in range(24):
             try:
-                apps[worker].record_funding("P-TEST", activity(f"W{worker}-{n}", 200_000), FINANCE)
+                apps[worker].funding.record("P-TEST", activity(f"W{worker}-{n}", 200_000), FINANCE)
                 outcomes.append("ok")
             except RuleViolation as refusal:
                 outcomes.append(f"refused {refusal.code}")
@@ -322,7 +322,7 @@ def test_concurrent_writers_never_overdraw(make_app, store_url) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    programme = make_app(store_url, clock=lambda: NOW).get_programme("P-TEST")
+    programme = make_app(store_url, clock=lambda: NOW).funding.programme("P-TEST")
     programme.ledger.assert_invariants()
     assert set(outcomes) <= {"ok", "refused overdrawn", "conflict"}
     allocation = programme.ledger.accounts["allocation:A1"]
@@ -335,7 +335,7 @@ def test_concurrent_writers_never_overdraw(make_app, store_url) -> None:
 def _legs_in_memory(app) -> InMemoryLegs:
     legs = InMemoryLegs()
     projector = FundingProjector(legs)
-    for _, event in app.funding_events():
+    for _, event in app.funding.events():
         legs.add(projector.apply(event))
     return legs
 
@@ -352,7 +352,7 @@ def test_sql_reconciliation_equals_the_pure_one_and_resumes(app, projection_url)
     from sqlalchemy import create_engine
 
     case_id, version = case_with_support(app, 2_000_000)
-    app.record_funding(
+    app.funding.record(
         "P-TEST",
         Commit(
             "C-case",
@@ -364,29 +364,29 @@ def test_sql_reconciliation_equals_the_pure_one_and_resumes(app, projection_url)
         ),
         FINANCE,
     )
-    app.record_funding("P-TEST", activity("C-1", 1_000_000), FINANCE)
+    app.funding.record("P-TEST", activity("C-1", 1_000_000), FINANCE)
     engine = create_engine(projection_url)
-    runner = InProcessRunner(app, engine, [FundingProjection()])
+    runner = InProcessRunner(app.log, engine, [FundingProjection()])
     assert runner.run() > 0
-    assert runner.positions() == {"funding": app.max_position()}
+    assert runner.positions() == {"funding": app.log.head()}
     before = content_digest(engine, FundingProjection())
     # Redelivery of an applied batch (a Kafka consumer after a rebalance) changes nothing.
-    replayed = [event for _, event in app.funding_events(topics=FundingProjection.topics)]
+    replayed = [event for _, event in app.funding.events(topics=FundingProjection.topics)]
     with Session(engine) as session, session.begin():
         assert not apply_batch(
             session,
             FundingProjection(),
             replayed,
-            Position(NOTIFICATION_LOG_SOURCE, 0, app.max_position()),
+            Position(NOTIFICATION_LOG_SOURCE, 0, app.log.head()),
         )
     assert content_digest(engine, FundingProjection()) == before
-    app.record_funding("P-TEST", Pay("P-case", D, commitment="C-case"), FINANCE)
-    app.record_funding("P-TEST", Void("V-1", D, commitment="C-1", reason="hủy"), FINANCE)
+    app.funding.record("P-TEST", Pay("P-case", D, commitment="C-case"), FINANCE)
+    app.funding.record("P-TEST", Void("V-1", D, commitment="C-1", reason="hủy"), FINANCE)
     # A fresh runner (a restart) resumes from projection_positions: only the new events.
-    restarted = InProcessRunner(app, engine, [FundingProjection()])
+    restarted = InProcessRunner(app.log, engine, [FundingProjection()])
     assert restarted.run() == 2
     assert restarted.run() == 0
-    assert restarted.positions() == {"funding": app.max_position()}
+    assert restarted.positions() == {"funding": app.log.head()}
     queries = FundingQueries(engine)
     legs = _legs_in_memory(app)
     for by in (("programme",), ("line", "source"), ("unit", "half"), ("allocation", "kind")):
@@ -408,7 +408,7 @@ def test_projection_follows_corrections_of_support_fields_only(app, tmp_path) ->
     case_id, version = case_with_support(app, 2_000_000)
 
     def correct(corrects: int, field: str, old, new) -> None:
-        app.execute(
+        app.cases.execute(
             case_id,
             Correct(
                 occurred_on=date(2020, 3, 7),
@@ -426,12 +426,12 @@ def test_projection_follows_corrections_of_support_fields_only(app, tmp_path) ->
     correct(1, "unit_code", "870", "871")
     correct(1, "person.full_name", "Test Person", "Other Person")
     engine = create_engine(f"sqlite:///{tmp_path / 'corrections.db'}")
-    InProcessRunner(app, engine, [FundingProjection()]).run()
+    InProcessRunner(app.log, engine, [FundingProjection()]).run()
     with engine.connect() as connection:
         rows = [tuple(r) for r in connection.execute(select(supports_table))]
     assert rows == [(str(case_id), version, "medical_care", 2_000_000)]
     supports = SupportLedger()
-    for _, event in app.funding_events(topics=CASE_TOPICS):
+    for _, event in app.funding.events(topics=CASE_TOPICS):
         supports.apply(event)
     assert supports.types == {(case_id, version): "medical_care"}
     assert FundingQueries(engine).supports().types == supports.types
@@ -449,7 +449,7 @@ def test_projection_follows_corrections_of_support_fields_only(app, tmp_path) ->
 def test_discrepancy_report(app) -> None:
     paid_case, paid_version = case_with_support(app, 2_000_000)
     unpaid_case, _unpaid_version = case_with_support(app, 1_500_000)
-    app.record_funding(
+    app.funding.record(
         "P-TEST",
         Pay(
             "P-case",
@@ -461,7 +461,7 @@ def test_discrepancy_report(app) -> None:
         ),
         FINANCE,
     )
-    app.execute(
+    app.cases.execute(
         paid_case,
         Correct(
             occurred_on=date(2020, 3, 7),
@@ -474,7 +474,7 @@ def test_discrepancy_report(app) -> None:
         OFFICER,
     )
     supports = SupportLedger()
-    for _, event in app.funding_events(topics=CASE_TOPICS):
+    for _, event in app.funding.events(topics=CASE_TOPICS):
         supports.apply(event)
     found = discrepancies(_legs_in_memory(app).legs, supports)
     assert [(d.problem, d.case_id, d.support_amount, d.disbursed) for d in found] == [
@@ -485,17 +485,17 @@ def test_discrepancy_report(app) -> None:
 
 
 def test_a_batch_is_all_or_nothing(app) -> None:
-    position = app.max_position()
+    position = app.log.head()
     batch = [
         activity("B-1", 1_000_000),
         activity("B-2", 1_000_000),
         activity("B-3", 9_000_000),
     ]  # the third overdraws the allocation
     with pytest.raises(RuleViolation, match="available"):
-        app.record_funding_batch("P-TEST", batch, FINANCE)
-    assert app.max_position() == position
-    assert "B-1" not in app.get_programme("P-TEST").transactions
-    outcomes = app.record_funding_batch("P-TEST", batch[:2], FINANCE)
+        app.funding.record_batch("P-TEST", batch, FINANCE)
+    assert app.log.head() == position
+    assert "B-1" not in app.funding.programme("P-TEST").transactions
+    outcomes = app.funding.record_batch("P-TEST", batch[:2], FINANCE)
     assert [o.recorded for o in outcomes] == [True, True]
 
 
@@ -504,21 +504,21 @@ def test_a_lost_race_is_retried_against_the_new_balances(tmp_path, monkeypatch) 
     between); the store refuses the stale save, and the retry sees the new balance."""
     with open_app(tmp_path) as first, open_app(tmp_path) as second:
         small_programme(first)
-        second.get_programme("P-TEST")  # loaded and kept by the second writer
-        first.record_funding("P-TEST", activity("FIRST", 5_000_000), FINANCE)
-        real_get = second.events.get
+        second.funding.programme("P-TEST")  # loaded and kept by the second writer
+        first.funding.record("P-TEST", activity("FIRST", 5_000_000), FINANCE)
+        real_get = second.store.events.get
         calls = []
 
         def stale_once(*args, **kwargs):
             calls.append(args)
             return [] if len(calls) == 1 else real_get(*args, **kwargs)
 
-        monkeypatch.setattr(second.events, "get", stale_once)
+        monkeypatch.setattr(second.store.events, "get", stale_once)
         with pytest.raises(RuleViolation) as refused:
-            second.record_funding("P-TEST", activity("SECOND", 2_000_000), FINANCE)
+            second.funding.record("P-TEST", activity("SECOND", 2_000_000), FINANCE)
         assert refused.value.code == "overdrawn"
         assert "1.000.000 đ available" in refused.value.message
         assert len(calls) >= 2, "the stale save was not retried"
-        outcome = second.record_funding("P-TEST", activity("SECOND", 1_000_000), FINANCE)
+        outcome = second.funding.record("P-TEST", activity("SECOND", 1_000_000), FINANCE)
         assert outcome.recorded
-        second.get_programme("P-TEST").ledger.assert_invariants()
+        second.funding.programme("P-TEST").ledger.assert_invariants()

@@ -13,20 +13,20 @@ from eventsourcing.utils import resolve_topic
 
 from domain.case.commands import COMMANDS
 from domain.errors import ConcurrentWriteConflict, NotFound, RuleViolation
-from infra.application import SocaiApplication
+from infra.services.socai import Socai
 from tests.conftest import BORDER_GUARD, reception
 
 
-def receive(app: SocaiApplication, **overrides: object):  # type: ignore[no-untyped-def]
-    return app.receive(COMMANDS["receive"].parse(reception(**overrides)), BORDER_GUARD)
+def receive(app: Socai, **overrides: object):  # type: ignore[no-untyped-def]
+    return app.cases.receive(COMMANDS["receive"].parse(reception(**overrides)), BORDER_GUARD)
 
 
-def step(app: SocaiApplication, case_id, name: str, **fields: object) -> int:  # type: ignore[no-untyped-def]
-    return app.execute(case_id, COMMANDS[name].parse(fields), BORDER_GUARD)
+def step(app: Socai, case_id, name: str, **fields: object) -> int:  # type: ignore[no-untyped-def]
+    return app.cases.execute(case_id, COMMANDS[name].parse(fields), BORDER_GUARD)
 
 
 def test_steps_are_stored_and_replayed(
-    store_app: SocaiApplication, make_app: Callable[..., SocaiApplication], store_url: str
+    store_app: Socai, make_app: Callable[..., Socai], store_url: str
 ) -> None:
     case_id = receive(store_app)
     step(
@@ -47,38 +47,38 @@ def test_steps_are_stored_and_replayed(
         provider_agency="social_policy_bank",
     )
     reopened = make_app(store_url)  # a second process's view of the same store
-    case = reopened.get_case(case_id)
+    case = reopened.cases.get(case_id)
     assert case.version == 3
     assert case.status.stage == "supported"
     assert case.status.total_amount_vnd("loan") == 20_000_000
-    assert list(reopened.case_ids()) == [case_id]
+    assert list(reopened.cases.ids()) == [case_id]
 
 
-def test_stored_topics_are_the_explicit_stable_ones(store_app: SocaiApplication) -> None:
+def test_stored_topics_are_the_explicit_stable_ones(store_app: Socai) -> None:
     case_id = receive(store_app)
     step(store_app, case_id, "request_verification", occurred_on="2019-03-03", body="police")
-    topics = [n.topic for n in store_app.notifications()]
+    topics = [n.topic for n in store_app.log.entries()]
     assert topics == ["socai.case:Received.v1", "socai.case:VerificationRequested.v1"]
     assert all(t == resolve_topic(t).TOPIC for t in topics)
 
 
-def test_refused_steps_write_nothing(store_app: SocaiApplication) -> None:
+def test_refused_steps_write_nothing(store_app: Socai) -> None:
     case_id = receive(store_app)
-    before = store_app.max_position()
+    before = store_app.log.head()
     with pytest.raises(RuleViolation):
         step(store_app, case_id, "route", occurred_on="2019-03-05", destination="returned_home")
     with pytest.raises(NotFound):
         step(store_app, uuid4(), "reintegrate", occurred_on="2019-03-05")
-    assert store_app.max_position() == before
-    assert store_app.get_case(case_id).version == 1
+    assert store_app.log.head() == before
+    assert store_app.cases.get(case_id).version == 1
 
 
 def test_two_writers_on_one_case_one_wins_the_other_gets_a_conflict(
-    store_app: SocaiApplication, make_app: Callable[..., SocaiApplication], store_url: str
+    store_app: Socai, make_app: Callable[..., Socai], store_url: str
 ) -> None:
     other = make_app(store_url)
     case_id = receive(store_app)
-    mine, theirs = store_app.get_case(case_id), other.get_case(case_id)
+    mine, theirs = store_app.cases.get(case_id), other.cases.get(case_id)
     now = datetime.now(UTC)
     mine.execute(
         COMMANDS["request_verification"].parse({"occurred_on": "2019-03-03", "body": "police"}),
@@ -92,20 +92,20 @@ def test_two_writers_on_one_case_one_wins_the_other_gets_a_conflict(
         BORDER_GUARD,
         now,
     )
-    store_app._save(mine, expected_version=1)
+    store_app.cases.save(mine, expected_version=1)
     with pytest.raises(ConcurrentWriteConflict) as caught:
-        other._save(theirs, expected_version=1)
+        other.cases.save(theirs, expected_version=1)
     assert str(case_id) in caught.value.message and "version 2" in caught.value.message
-    stored = store_app.case_events(case_id)
+    stored = store_app.cases.events(case_id)
     assert [e.originator_version for e in stored] == [1, 2]
     assert stored[1].body == "police"  # type: ignore[attr-defined]
     stale = COMMANDS["reintegrate"].parse({"occurred_on": "2019-04-01"})
     with pytest.raises(ConcurrentWriteConflict):
-        other.execute(case_id, stale, BORDER_GUARD, expected_version=1)
+        other.cases.execute(case_id, stale, BORDER_GUARD, expected_version=1)
 
 
 def test_racing_threads_lose_no_event(
-    store_app: SocaiApplication, make_app: Callable[..., SocaiApplication], store_url: str
+    store_app: Socai, make_app: Callable[..., Socai], store_url: str
 ) -> None:
     """Writers in threads, each with its own application, retry on conflict: every step
     that reported success is stored exactly once."""
@@ -139,7 +139,7 @@ def test_racing_threads_lose_no_event(
             )
             while True:
                 try:
-                    apps[n].execute(case_id, command, BORDER_GUARD)
+                    apps[n].cases.execute(case_id, command, BORDER_GUARD)
                 except ConcurrentWriteConflict:
                     with lock:
                         conflicts += 1
@@ -153,14 +153,14 @@ def test_racing_threads_lose_no_event(
         t.start()
     for t in threads:
         t.join()
-    case = store_app.get_case(case_id)
+    case = store_app.cases.get(case_id)
     measures = [s.legal_basis for s in case.steps.values() if s.kind == "ProtectionApplied"]
     assert sorted(measures) == sorted(succeeded)
     assert len(measures) == writers * per_writer
 
 
 def test_history_as_known_at_a_past_record_time(
-    make_app: Callable[..., SocaiApplication], store_url: str
+    make_app: Callable[..., Socai], store_url: str
 ) -> None:
     clock_time = [datetime(2019, 3, 2, 3, 0, tzinfo=UTC)]
     app = make_app(store_url, clock=lambda: clock_time[0])
@@ -188,13 +188,13 @@ def test_history_as_known_at_a_past_record_time(
         new_value=2002,
         reason="giấy khai sinh",
     )
-    assert app.case_as_known_at(case_id, report_sent).status.birth_year == 2003
-    assert app.get_case(case_id).status.birth_year == 2002
+    assert app.cases.as_known_at(case_id, report_sent).status.birth_year == 2003
+    assert app.cases.get(case_id).status.birth_year == 2002
     with pytest.raises(NotFound):
-        app.case_as_known_at(case_id, datetime(2019, 1, 1, tzinfo=UTC))
+        app.cases.as_known_at(case_id, datetime(2019, 1, 1, tzinfo=UTC))
 
 
-def test_personal_data_is_encrypted_at_rest(app: SocaiApplication, sqlite_url: str) -> None:
+def test_personal_data_is_encrypted_at_rest(app: Socai, sqlite_url: str) -> None:
     receive(
         app,
         person={
@@ -209,9 +209,7 @@ def test_personal_data_is_encrypted_at_rest(app: SocaiApplication, sqlite_url: s
         assert secret.encode() not in raw
 
 
-def test_a_wrong_key_cannot_read_the_store(
-    app: SocaiApplication, sqlite_url: str, tmp_path: Path
-) -> None:
+def test_a_wrong_key_cannot_read_the_store(app: Socai, sqlite_url: str, tmp_path: Path) -> None:
     """Refused at the door (the store's key-check value), before a single event is read;
     tests/infra/test_key_check.py tries every way a wrong key arrives."""
     from infra.key_check import WrongKey
@@ -222,5 +220,5 @@ def test_a_wrong_key_cannot_read_the_store(
     other_key = tmp_path / "other.key"
     create_key_file(other_key)
     with pytest.raises(WrongKey, match="wrong key"):
-        SocaiApplication(Settings.load(sqlite_url, str(other_key)))
-    assert date(2019, 3, 2) == app.get_case(case_id).status.received_on
+        Socai(Settings.load(sqlite_url, str(other_key)))
+    assert date(2019, 3, 2) == app.cases.get(case_id).status.received_on

@@ -7,23 +7,23 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from infra.application import SocaiApplication
+from infra.services.socai import Socai
 from infra.synthetic import ScenarioConfig, ScenarioGenerator, bulk_load, run_scenario
 
 
-def statuses(app: SocaiApplication) -> dict:  # type: ignore[type-arg]
-    return {cid: app.get_case(cid).status for cid in app.case_ids()}
+def statuses(app: Socai) -> dict:  # type: ignore[type-arg]
+    return {cid: app.cases.get(cid).status for cid in app.cases.ids()}
 
 
 def test_the_scenario_is_deterministic_and_bulk_loading_gives_the_same_cases(
-    make_app: Callable[..., SocaiApplication], tmp_path: Path
+    make_app: Callable[..., Socai], tmp_path: Path
 ) -> None:
     config = ScenarioConfig(cases=120, seed=5)
     stepwise = make_app(f"sqlite:///{tmp_path / 'a.db'}")
     run_scenario(stepwise, config)
     bulk = make_app(f"sqlite:///{tmp_path / 'b.db'}")
     written = bulk_load(bulk, ScenarioGenerator(config).steps(), batch_events=97)
-    assert written == stepwise.max_position() == bulk.max_position()
+    assert written == stepwise.log.head() == bulk.log.head()
     a, b = statuses(stepwise), statuses(bulk)
     assert a.keys() == b.keys()
     for cid in a:  # record times are the planned ones in both paths
@@ -31,7 +31,7 @@ def test_the_scenario_is_deterministic_and_bulk_loading_gives_the_same_cases(
 
 
 def test_the_scenario_covers_what_the_programme_sees(
-    make_app: Callable[..., SocaiApplication], tmp_path: Path
+    make_app: Callable[..., Socai], tmp_path: Path
 ) -> None:
     app = make_app(f"sqlite:///{tmp_path / 's.db'}")
     generator = run_scenario(app, ScenarioConfig(cases=300, seed=2016))
@@ -42,7 +42,7 @@ def test_the_scenario_covers_what_the_programme_sees(
     assert {c.unit_map for c in cases} == {"old", "2025"}
     assert min(c.received_on for c in cases) < date(2017, 1, 1)
     assert max(c.received_on for c in cases) >= date(2026, 1, 1)
-    steps = [s for cid in app.case_ids() for s in app.get_case(cid).steps.values()]
+    steps = [s for cid in app.cases.ids() for s in app.cases.get(cid).steps.values()]
     late = [s for s in steps if (s.recorded_at.date() - s.occurred_on).days > 30]
     assert late, "some steps are entered late"
     assert any(c.corrections for c in cases)

@@ -21,11 +21,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from domain.case.commands import Receive, RecordDemographics
 from domain.case.values import Actor
 from domain.reference.units import AdminMap, UnitLevel, unit_directory
-from infra.application import SocaiApplication
 from infra.ledger.checkpoints import export_checkpoints, make_checkpoint
 from infra.ledger.hashing import chain_hash, leaf_bytes, leaf_hash
 from infra.ledger.store import LedgerTables
 from infra.ledger.verifier import JsonCheckpoint, key_id
+from infra.services.socai import Socai
 from infra.settings import Settings
 
 ACTOR = Actor("OF-LEDGER-1", "police")
@@ -47,21 +47,21 @@ def receive_command() -> Receive:
 DEMOGRAPHICS = {"occurred_on": "2024-03-02", "sex": "female", "ethnicity": "kinh"}
 
 
-def populate(app: SocaiApplication, key: Any, cases: int) -> None:
+def populate(app: Socai, key: Any, cases: int) -> None:
     """Two events per case; a signed checkpoint every CHECKPOINT_EVERY_EVENTS events and one
     at the end."""
-    tables = LedgerTables(app.recorder)
+    tables = LedgerTables(app.store.recorder)
     receive = receive_command()
     for i in range(cases):
-        case_id = app.receive(receive, ACTOR)
-        app.execute(case_id, RecordDemographics.parse(DEMOGRAPHICS), ACTOR)
+        case_id = app.cases.receive(receive, ACTOR)
+        app.cases.execute(case_id, RecordDemographics.parse(DEMOGRAPHICS), ACTOR)
         if (2 * (i + 1)) % CHECKPOINT_EVERY_EVENTS == 0:
             make_checkpoint(tables, key)
     make_checkpoint(tables, key)
 
 
-def export_anchors(app: SocaiApplication, directory: Path) -> None:
-    export_checkpoints(LedgerTables(app.recorder), directory, None)
+def export_anchors(app: Socai, directory: Path) -> None:
+    export_checkpoints(LedgerTables(app.store.recorder), directory, None)
 
 
 @dataclass(frozen=True)

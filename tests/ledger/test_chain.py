@@ -7,28 +7,28 @@ from pathlib import Path
 
 import pytest
 
-from infra.application import SocaiApplication
 from infra.keys import create_key_file
 from infra.ledger.audit import verify_store
 from infra.ledger.errors import LedgerError
 from infra.ledger.store import LedgerTables
+from infra.services.socai import Socai
 from infra.settings import Settings
 from tests.ledger.support import ACTOR, receive_command
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> SocaiApplication:
+def app(tmp_path: Path) -> Socai:
     settings = Settings.load(f"sqlite:///{tmp_path / 'socai.db'}")
     create_key_file(settings.key_file)
-    opened = SocaiApplication(settings)
+    opened = Socai(settings)
     yield opened  # type: ignore[misc]
     opened.close()
 
 
-def test_every_event_is_chained_in_log_order(app: SocaiApplication) -> None:
+def test_every_event_is_chained_in_log_order(app: Socai) -> None:
     for _ in range(3):
-        app.receive(receive_command(), ACTOR)
-    tables = LedgerTables(app.recorder)
+        app.cases.receive(receive_command(), ACTOR)
+    tables = LedgerTables(app.store.recorder)
     rows = [
         (p, link.leaf_index, link.prev_position)
         for p, _, link in tables.merged()
@@ -39,15 +39,15 @@ def test_every_event_is_chained_in_log_order(app: SocaiApplication) -> None:
 
 
 def test_a_write_after_the_tail_was_tampered_is_refused_and_stores_nothing(
-    app: SocaiApplication, tmp_path: Path
+    app: Socai, tmp_path: Path
 ) -> None:
     for _ in range(3):
-        app.receive(receive_command(), ACTOR)
+        app.cases.receive(receive_command(), ACTOR)
     with sqlite3.connect(tmp_path / "socai.db") as raw:
         raw.execute("DELETE FROM stored_events WHERE rowid = 3")  # SQLite reuses rowid 3
     with pytest.raises(LedgerError, match="does not follow the chain head 3"):
-        app.receive(receive_command(), ACTOR)
-    assert app.max_position() == 2
-    report = verify_store(LedgerTables(app.recorder), None)
+        app.cases.receive(receive_command(), ACTOR)
+    assert app.log.head() == 2
+    report = verify_store(LedgerTables(app.store.recorder), None)
     assert report.first is not None
     assert (report.first.kind, report.first.position) == ("missing_event", 3)

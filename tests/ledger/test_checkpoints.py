@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from infra.application import SocaiApplication
 from infra.keys import create_key_file
 from infra.ledger.checkpoints import create_signing_key, make_checkpoint, public_key_path
 from infra.ledger.errors import LedgerError
 from infra.ledger.store import LedgerTables
 from infra.ledger.verifier import key_id, load_public_key
 from infra.ledger_settings import signing_key_path
+from infra.services.socai import Socai
 from infra.settings import Settings
 from tests.ledger.support import ACTOR, receive_command
 
@@ -27,8 +27,8 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     return loaded
 
 
-def sizes(app: SocaiApplication) -> list[int]:
-    return [cp.tree_size for cp in LedgerTables(app.recorder).checkpoints()]
+def sizes(app: Socai) -> list[int]:
+    return [cp.tree_size for cp in LedgerTables(app.store.recorder).checkpoints()]
 
 
 def test_signing_key_lives_outside_the_database_and_is_private(settings: Settings) -> None:
@@ -47,10 +47,10 @@ def test_policy_checkpoints_every_n_events(
 ) -> None:
     monkeypatch.setenv("SOCAI_CHECKPOINT_EVERY_EVENTS", "3")
     create_signing_key(signing_key_path(settings))
-    app = SocaiApplication(settings)
+    app = Socai(settings)
     try:
         for _ in range(7):
-            app.receive(receive_command(), ACTOR)
+            app.cases.receive(receive_command(), ACTOR)
         assert sizes(app) == [3, 6]
     finally:
         app.close()
@@ -61,12 +61,12 @@ def test_policy_checkpoints_after_t_seconds(
 ) -> None:
     monkeypatch.setenv("SOCAI_CHECKPOINT_EVERY_SECONDS", "0.2")
     create_signing_key(signing_key_path(settings))
-    app = SocaiApplication(settings)
+    app = Socai(settings)
     try:
-        app.receive(receive_command(), ACTOR)
+        app.cases.receive(receive_command(), ACTOR)
         assert sizes(app) == []
         time.sleep(0.25)
-        app.receive(receive_command(), ACTOR)
+        app.cases.receive(receive_command(), ACTOR)
         assert sizes(app) == [2]
     finally:
         app.close()
@@ -77,10 +77,10 @@ def test_a_failing_automatic_checkpoint_never_fails_the_committed_write(
 ) -> None:
     monkeypatch.setenv("SOCAI_CHECKPOINT_EVERY_EVENTS", "1")
     signing_key_path(settings).write_text("not a key\n")
-    app = SocaiApplication(settings)
+    app = Socai(settings)
     try:
-        case_id = app.receive(receive_command(), ACTOR)
-        assert app.get_case(case_id).version == 1
+        case_id = app.cases.receive(receive_command(), ACTOR)
+        assert app.cases.get(case_id).version == 1
         assert sizes(app) == []
     finally:
         app.close()
@@ -90,13 +90,13 @@ def test_refuses_to_sign_a_history_that_differs_from_the_last_checkpoint(
     settings: Settings,
 ) -> None:
     key = create_signing_key(signing_key_path(settings))
-    app = SocaiApplication(settings)
+    app = Socai(settings)
     try:
         for _ in range(4):
-            app.receive(receive_command(), ACTOR)
-        tables = LedgerTables(app.recorder)
+            app.cases.receive(receive_command(), ACTOR)
+        tables = LedgerTables(app.store.recorder)
         make_checkpoint(tables, key)
-        app.receive(receive_command(), ACTOR)
+        app.cases.receive(receive_command(), ACTOR)
         with sqlite3.connect(settings.store.sqlite_path) as raw:  # type: ignore[arg-type]
             raw.execute("UPDATE ledger_nodes SET hash = zeroblob(32) WHERE level = 2 AND idx = 0")
         with pytest.raises(LedgerError, match="refusing to sign"):

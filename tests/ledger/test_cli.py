@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from infra.application import SocaiApplication
 from infra.cli.audit import app as audit_app
 from infra.cli.context import CliState
 from infra.keys import create_key_file
 from infra.ledger import hashing, verifier
 from infra.ledger.checkpoints import create_signing_key
+from infra.services.socai import Socai
 from infra.settings import Settings
 from tests.ledger.support import ACTOR, DEMOGRAPHICS, receive_command
 
@@ -32,11 +32,11 @@ def audit(store: Path, *args: str) -> tuple[int, str]:
 def write_cases(settings: Settings, cases: int) -> None:
     from domain.case.commands import RecordDemographics
 
-    app = SocaiApplication(settings)
+    app = Socai(settings)
     try:
         for _ in range(cases):
-            case_id = app.receive(receive_command(), ACTOR)
-            app.execute(case_id, RecordDemographics.parse(DEMOGRAPHICS), ACTOR)
+            case_id = app.cases.receive(receive_command(), ACTOR)
+            app.cases.execute(case_id, RecordDemographics.parse(DEMOGRAPHICS), ACTOR)
     finally:
         app.close()
 

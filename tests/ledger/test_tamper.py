@@ -2,7 +2,7 @@
 every change and name the right position.
 
 Each example starts from a pristine copy of a real store (real cases written through
-SocaiApplication, signed checkpoints every 10 events, all exported as anchors), applies one
+Socai, signed checkpoints every 10 events, all exported as anchors), applies one
 tampering drawn by hypothesis, and runs the full verification against the anchors.
 """
 
@@ -26,12 +26,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.case.commands import RecordDemographics
-from infra.application import SocaiApplication
 from infra.audit_store import ledger_tables
 from infra.keys import create_key_file
 from infra.ledger.audit import Report, verify_store
 from infra.ledger.checkpoints import create_signing_key, read_anchor_dir
 from infra.ledger.verifier import Checkpoint, JsonCheckpoint
+from infra.services.socai import Socai
 from infra.settings import Settings
 from tests.ledger.support import (
     ACTOR,
@@ -180,7 +180,7 @@ def check(pristine: Pristine, t: Tampering) -> None:
 def _build(store: Settings, directory: Path) -> tuple[list[Checkpoint], Any, Any]:
     create_key_file(store.key_file)
     signing = create_signing_key(directory / "store.signing.pem")
-    app = SocaiApplication(store)
+    app = Socai(store)
     try:
         populate(app, signing, CASES)
         export_anchors(app, directory / "anchors")
@@ -337,20 +337,20 @@ def test_postgres_chain_follows_gaps_and_concurrent_writers(pg_url: str, tmp_pat
     order across the gap, serialised by the events table lock, and verifies intact."""
     store = Settings.load(pg_url, str(tmp_path / "c.key"))
     create_key_file(store.key_file)
-    first = SocaiApplication(store)
+    first = Socai(store)
     try:
-        case_id = first.receive(receive_command(), ACTOR)
-        duplicate = first.recorder.select_events(case_id)[0]
+        case_id = first.cases.receive(receive_command(), ACTOR)
+        duplicate = first.store.recorder.select_events(case_id)[0]
         with pytest.raises(IntegrityError):
-            first.recorder.insert_events([duplicate])  # refused: burns an id
+            first.store.recorder.insert_events([duplicate])  # refused: burns an id
 
         # Opened one by one: eventsourcing's CREATE OR REPLACE FUNCTION races otherwise.
-        writers = [SocaiApplication(store) for _ in range(4)]
+        writers = [Socai(store) for _ in range(4)]
 
-        def write(app: SocaiApplication) -> None:
+        def write(app: Socai) -> None:
             for _ in range(5):
-                new = app.receive(receive_command(), ACTOR)
-                app.execute(new, RecordDemographics.parse(DEMOGRAPHICS), ACTOR)
+                new = app.cases.receive(receive_command(), ACTOR)
+                app.cases.execute(new, RecordDemographics.parse(DEMOGRAPHICS), ACTOR)
 
         try:
             with ThreadPoolExecutor(4) as pool:

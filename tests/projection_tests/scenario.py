@@ -16,8 +16,8 @@ from uuid import UUID
 from domain.case.commands import COMMANDS
 from domain.case.values import Actor
 from domain.errors import RuleViolation
-from infra.application import SocaiApplication
 from infra.keys import create_key_file
+from infra.services.socai import Socai
 from infra.settings import Settings
 
 POLICE = Actor("CB-001", "police")
@@ -42,16 +42,16 @@ class StepClock:
         self.now = max(self.now, target)
 
 
-def open_app(tmp_path: Path, clock: StepClock | None = None) -> SocaiApplication:
+def open_app(tmp_path: Path, clock: StepClock | None = None) -> Socai:
     store = tmp_path / "store.db"
     settings = Settings.load(f"sqlite:///{store}", str(tmp_path / "store.key"))
     if not settings.key_file.exists():
         create_key_file(settings.key_file)
-    return SocaiApplication(settings, clock=clock or StepClock())
+    return Socai(settings, clock=clock or StepClock())
 
 
 def run(
-    app: SocaiApplication,
+    app: Socai,
     clock: StepClock,
     case_id: UUID | None,
     name: str,
@@ -64,14 +64,14 @@ def run(
     clock.at(day)
     command = COMMANDS[name].parse(data)
     if name == "receive":
-        return app.receive(command, actor)  # type: ignore[arg-type]
+        return app.cases.receive(command, actor)  # type: ignore[arg-type]
     assert case_id is not None
-    app.execute(case_id, command, actor)
+    app.cases.execute(case_id, command, actor)
     return case_id
 
 
 def random_history(
-    app: SocaiApplication, clock: StepClock, rng: random.Random, received_on: date, unit_code: str
+    app: Socai, clock: StepClock, rng: random.Random, received_on: date, unit_code: str
 ) -> UUID:
     """One plausible case: reception, demographics, form, verification, then a random tail
     of routing, protection, supports, shelter, corrections, reintegration and closure.
@@ -145,9 +145,9 @@ def random_history(
 
 
 def _random_step(
-    app: SocaiApplication, clock: StepClock, cid: UUID, rng: random.Random, kind: str, day: date
+    app: Socai, clock: StepClock, cid: UUID, rng: random.Random, kind: str, day: date
 ) -> None:
-    case = app.get_case(cid)
+    case = app.cases.get(cid)
     if kind == "protect":
         run(
             app,

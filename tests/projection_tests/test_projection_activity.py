@@ -81,31 +81,31 @@ def test_record_withdraw_and_count(tmp_path: Path) -> None:
     clock = StepClock()
     app = open_app(tmp_path, clock)
     clock.at(date(2026, 2, 1))
-    held = app.record_activity(
+    held = app.activities.record(
         ACTIVITY_COMMANDS["session"].parse(
             {"occurred_on": "2026-01-20", "unit_code": "82", "participants": 45}
         ),
         OFFICER,
     )
-    assert app.get_activity(held).unit_map == AdminMap.NEW.value
-    wrong = app.record_activity(
+    assert app.activities.get(held).unit_map == AdminMap.NEW.value
+    wrong = app.activities.record(
         ACTIVITY_COMMANDS["session"].parse(
             {"occurred_on": "2026-01-21", "unit_code": "82", "participants": 999}
         ),
         OFFICER,
     )
-    app.withdraw_activity(wrong, Withdraw(date(2026, 1, 30), "ghi nhầm"), OFFICER)
+    app.activities.withdraw(wrong, Withdraw(date(2026, 1, 30), "ghi nhầm"), OFFICER)
     with pytest.raises(RuleViolation):
-        app.withdraw_activity(wrong, Withdraw(date(2026, 1, 30), "again"), OFFICER)
+        app.activities.withdraw(wrong, Withdraw(date(2026, 1, 30), "again"), OFFICER)
     with pytest.raises(RuleViolation):
-        app.record_activity(
+        app.activities.record(
             ACTIVITY_COMMANDS["session"].parse(
                 {"occurred_on": "2026-06-20", "unit_code": "82", "participants": 4}
             ),
             OFFICER,
         )
     engine = create_engine("sqlite://")
-    InProcessRunner(app, engine, all_projections()).run()
+    InProcessRunner(app.log, engine, all_projections()).run()
     rollup = compute_rollup(engine, AdminMap.NEW, "82", (2026,))
     assert rollup.values["II.2.sessions"][2026] == 1
     assert rollup.values["II.2.participants"][2026] == 45

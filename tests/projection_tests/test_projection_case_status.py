@@ -38,15 +38,15 @@ def _scenario(tmp_path: Path, cases: int, seed: int = 7):
 def test_status_equals_the_aggregate_and_has_no_personal_data(tmp_path: Path) -> None:
     app, _clock, ids = _scenario(tmp_path, cases=25)
     engine = create_engine(f"sqlite:///{tmp_path / 'p.db'}")
-    runner = InProcessRunner(app, engine, [CaseStatusProjection()], batch_size=37)
-    assert runner.run() == app.max_position()
+    runner = InProcessRunner(app.log, engine, [CaseStatusProjection()], batch_size=37)
+    assert runner.run() == app.log.head()
     assert runner.lag() == {"case_status": 0}
     with Session(engine) as session:
         for cid in ids:
-            assert refold(session, str(cid)) == app.get_case(cid).status
+            assert refold(session, str(cid)) == app.cases.get(cid).status
             row = read_status(session, str(cid))
             assert row is not None
-            assert row["stage"] == app.get_case(cid).status.stage
+            assert row["stage"] == app.cases.get(cid).status.stage
     with engine.connect() as connection:
         dump = "\n".join(
             repr(tuple(r))
@@ -82,7 +82,7 @@ def test_correction_changes_the_status(tmp_path: Path) -> None:
         ethnicity="kinh",
     )
     engine = create_engine("sqlite://")
-    runner = InProcessRunner(app, engine, [CaseStatusProjection()])
+    runner = InProcessRunner(app.log, engine, [CaseStatusProjection()])
     runner.run()
     with Session(engine) as session:
         assert read_status(session, str(cid))["birth_year"] == 2003
@@ -116,7 +116,7 @@ def test_correction_changes_the_status(tmp_path: Path) -> None:
         assert row["birth_year"] == 2001
         assert row["received_on"] == date(2018, 2, 1)
         assert row["corrections"] == 2
-        assert refold(session, str(cid)) == app.get_case(cid).status
+        assert refold(session, str(cid)) == app.cases.get(cid).status
         # the free-text reasons stay in the encrypted store, never in a projection table
         steps = (
             session.execute(
@@ -130,20 +130,20 @@ def test_correction_changes_the_status(tmp_path: Path) -> None:
             str(r) for t in (case_step, case_status) for r in session.execute(select(t))
         )
         assert "giấy khai sinh" not in dump and "biên bản" not in dump
-    assert [e.reason for e in app.case_events(cid)[-2:]] == ["giấy khai sinh", "biên bản"]
+    assert [e.reason for e in app.cases.events(cid)[-2:]] == ["giấy khai sinh", "biên bản"]
 
 
 def test_rebuild_and_kill_resume_give_identical_tables(tmp_path: Path) -> None:
     app, _clock, _ids = _scenario(tmp_path, cases=40, seed=11)
     projection = CaseStatusProjection()
     live = create_engine(f"sqlite:///{tmp_path / 'live.db'}")
-    runner = InProcessRunner(app, live, [projection], batch_size=1)
+    runner = InProcessRunner(app.log, live, [projection], batch_size=1)
     runner.run()
     expected = content_digest(live, projection)
 
     reset(live, projection)
     assert content_digest(live, projection) != expected
-    InProcessRunner(app, live, [projection], batch_size=500).run()
+    InProcessRunner(app.log, live, [projection], batch_size=500).run()
     assert content_digest(live, projection) == expected
 
     # "Kill" the runner at random points: a new runner (new process state) resumes from the
@@ -151,7 +151,7 @@ def test_rebuild_and_kill_resume_give_identical_tables(tmp_path: Path) -> None:
     resumed = create_engine(f"sqlite:///{tmp_path / 'resumed.db'}")
     rng = random.Random(3)
     while True:
-        restarted = InProcessRunner(app, resumed, [projection], batch_size=rng.randint(1, 60))
+        restarted = InProcessRunner(app.log, resumed, [projection], batch_size=rng.randint(1, 60))
         for _ in range(rng.randint(1, 4)):
             if not restarted.run_once():
                 break

@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from infra.application import SocaiApplication
 from infra.cli.main import app
+from infra.services.socai import Socai
 from infra.settings import Settings
 from projections.rollup import form_rows
 
@@ -54,9 +54,9 @@ def test_activity_rollup_csv_matches_the_cases(store: str, tmp_path: Path) -> No
     _cli(store, "activity", "withdraw", activity_id, "--reason", "ghi nhầm")
     rows = _national_rows(store)
     settings = Settings.load(store)
-    application = SocaiApplication(settings)
+    application = Socai(settings)
     try:
-        statuses = [application.get_case(cid).status for cid in application.case_ids()]
+        statuses = [application.cases.get(cid).status for cid in application.cases.ids()]
     finally:
         application.close()
     assert int(rows["I.1"]["total"]) == len(statuses)

@@ -46,7 +46,7 @@ def _events(tmp_path: Path) -> list:
         ethnicity="kinh",
         birth_year=2008,
     )
-    events = app.case_events(cid)
+    events = app.cases.events(cid)
     app.close()
     return events
 

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import create_engine
 
 from domain.reference.units import AdminMap
-from infra.application import SocaiApplication
 from infra.projection_db import projections_engine, projections_url
+from infra.services.socai import Socai
 from infra.settings import Settings
 from infra.synthetic import ScenarioConfig, run_scenario
 from projections.framework import InProcessRunner, content_digest
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.postgres
 
 
 def test_postgres_projections_equal_sqlite(
-    make_app: Callable[..., SocaiApplication], pg_url: str, tmp_path: Path
+    make_app: Callable[..., Socai], pg_url: str, tmp_path: Path
 ) -> None:
     pg_app = make_app(pg_url)
     sqlite_app = make_app(f"sqlite:///{tmp_path / 's.db'}")
@@ -31,8 +31,8 @@ def test_postgres_projections_equal_sqlite(
     pg_engine = projections_engine(Settings.load(pg_url))
     assert str(projections_url(Settings.load(pg_url))).startswith("postgresql+psycopg://")
     sqlite_engine = create_engine(f"sqlite:///{tmp_path / 'p.db'}")
-    InProcessRunner(pg_app, pg_engine, all_projections(), batch_size=50).run()
-    InProcessRunner(sqlite_app, sqlite_engine, all_projections()).run()
+    InProcessRunner(pg_app.log, pg_engine, all_projections(), batch_size=50).run()
+    InProcessRunner(sqlite_app.log, sqlite_engine, all_projections()).run()
     for projection in all_projections():
         assert content_digest(pg_engine, projection) == content_digest(sqlite_engine, projection)
     years = tuple(range(2016, 2027))

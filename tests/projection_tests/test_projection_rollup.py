@@ -56,9 +56,9 @@ def world(tmp_path_factory: pytest.TempPathFactory):
         clock.at(day)
         unit = ("866", "868", "87")[i % 3] if day < REFORM_DAY_2025 else "82"
         command = ACTIVITY_COMMANDS[kind].parse({"occurred_on": day, "unit_code": unit, **data})
-        app.record_activity(command, OFFICER)
+        app.activities.record(command, OFFICER)
     engine = create_engine(f"sqlite:///{tmp_path / 'proj.db'}")
-    InProcessRunner(app, engine, all_projections()).run()
+    InProcessRunner(app.log, engine, all_projections()).run()
     yield app, clock, engine, ids
     app.close()
 
@@ -80,7 +80,7 @@ def _independent(app, ids, unit_of) -> dict[str, Counter]:
         )
     }
     for cid in ids:
-        s = app.get_case(cid).status
+        s = app.cases.get(cid).status
         if not unit_of(s):
             continue
         y = s.received_on.year
@@ -231,9 +231,9 @@ def test_known_at_shows_what_a_past_report_showed(world) -> None:
         outcome="victim",
         deciding_body="police",
     )
-    InProcessRunner(app, engine, all_projections()).run()
+    InProcessRunner(app.log, engine, all_projections()).run()
     now = compute_rollup(engine, AdminMap.OLD, "866", YEARS)
     assert now.values["I.2"][2018] == before.values["I.2"][2018] + 1
     assert now.values["I.2.a.male_u16"][2018] == before.values["I.2.a.male_u16"][2018] + 1
-    then = compute_rollup(known_at(app, submitted_at), AdminMap.OLD, "866", YEARS)
+    then = compute_rollup(known_at(app.log, submitted_at), AdminMap.OLD, "866", YEARS)
     assert then.values == before.values

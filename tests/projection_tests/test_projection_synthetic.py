@@ -50,8 +50,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory):
     app = open_app(tmp_path)
     run_scenario(app, ScenarioConfig(cases=150, seed=5))
     engine = create_engine(f"sqlite:///{tmp_path / 'proj.db'}")
-    InProcessRunner(app, engine, all_projections()).run()
-    statuses = [app.get_case(cid).status for cid in app.case_ids()]
+    InProcessRunner(app.log, engine, all_projections()).run()
+    statuses = [app.cases.get(cid).status for cid in app.cases.ids()]
     yield app, engine, statuses
     app.close()
 
@@ -234,7 +234,7 @@ from projections.registry import all_projections
 from tests.projection_tests.scenario import open_app
 from pathlib import Path
 app = open_app(Path(sys.argv[1]))
-runner = InProcessRunner(app, create_engine("sqlite:///" + sys.argv[2]), all_projections(),
+runner = InProcessRunner(app.log, create_engine("sqlite:///" + sys.argv[2]), all_projections(),
                          batch_size=int(sys.argv[3]))
 runner.run()
 print("caught-up")
@@ -245,9 +245,9 @@ print("caught-up")
 def test_runner_killed_at_random_points_resumes_to_identical_tables(tmp_path: Path) -> None:
     app = open_app(tmp_path)
     run_scenario(app, ScenarioConfig(cases=1500, seed=99))
-    head = app.max_position()
+    head = app.log.head()
     rebuilt = create_engine(f"sqlite:///{tmp_path / 'rebuilt.db'}")
-    InProcessRunner(app, rebuilt, all_projections()).run()
+    InProcessRunner(app.log, rebuilt, all_projections()).run()
 
     target = tmp_path / "killed.db"
     rng = random.Random(17)
@@ -277,10 +277,10 @@ def test_runner_killed_at_random_points_resumes_to_identical_tables(tmp_path: Pa
         break
     assert kills >= 2, "the runner finished before it could be killed twice"
     killed = create_engine(f"sqlite:///{target}")
-    InProcessRunner(app, killed, all_projections()).run()  # in case the loop ran out
+    InProcessRunner(app.log, killed, all_projections()).run()  # in case the loop ran out
     for projection in all_projections():
         assert content_digest(killed, projection) == content_digest(rebuilt, projection)
-    assert InProcessRunner(app, killed, all_projections()).positions() == {
+    assert InProcessRunner(app.log, killed, all_projections()).positions() == {
         p.name: head for p in all_projections()
     }
 

@@ -27,7 +27,7 @@ from sqlalchemy import (
     update,
 )
 
-from infra.application import SocaiApplication
+from infra.services.socai import Socai
 from infra.settings import Settings
 from projections import asof
 from projections.framework import (
@@ -53,12 +53,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
 
 
 def _verify(store: str, live_path: Path) -> list[ProjectionReport]:
-    app = SocaiApplication(Settings.load(store))
+    app = Socai(Settings.load(store))
     live = create_engine(f"sqlite:///{live_path}")
 
     def rebuild_into(projections: Sequence[Projection]) -> Engine:
         scratch = asof.memory_engine()
-        InProcessRunner(app, scratch, projections, batch_size=REBUILD_BATCH_SIZE_EVENTS).run()
+        InProcessRunner(app.log, scratch, projections, batch_size=REBUILD_BATCH_SIZE_EVENTS).run()
         return scratch
 
     try:

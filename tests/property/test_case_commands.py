@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from domain.case.commands import COMMANDS
 from domain.errors import SocaiError
-from infra.application import SocaiApplication
 from infra.keys import create_key_file
+from infra.services.socai import Socai
 from infra.settings import Settings
 from tests.conftest import BORDER_GUARD, reception
 
@@ -122,27 +122,27 @@ def check_sequence(sequence: list[tuple[str, dict[str, Any]]]) -> None:
         key = Path(tmp) / "k.key"
         create_key_file(key)
         settings_ = Settings.load(f"sqlite:///{tmp}/s.db", str(key))
-        app = SocaiApplication(settings_)
+        app = Socai(settings_)
         try:
-            case_id = app.receive(
+            case_id = app.cases.receive(
                 COMMANDS["receive"].parse(reception(occurred_on=RECEIVED)), BORDER_GUARD
             )
             accepted = 1
             for name, fields in sequence:
-                before = app.max_position()
+                before = app.log.head()
                 try:
-                    app.execute(case_id, COMMANDS[name].parse(fields), BORDER_GUARD)
+                    app.cases.execute(case_id, COMMANDS[name].parse(fields), BORDER_GUARD)
                 except SocaiError as error:
                     assert str(error)  # a message a person can read
-                    assert app.max_position() == before, f"refused {name} wrote something"
+                    assert app.log.head() == before, f"refused {name} wrote something"
                 else:
                     accepted += 1
-                    assert app.max_position() == before + 1
-            live = app.get_case(case_id)
+                    assert app.log.head() == before + 1
+            live = app.cases.get(case_id)
             assert live.version == accepted
-            replayed = SocaiApplication(settings_)
+            replayed = Socai(settings_)
             try:
-                stored = replayed.get_case(case_id)
+                stored = replayed.cases.get(case_id)
                 assert stored.status == live.status
                 assert stored.steps == live.steps
             finally:

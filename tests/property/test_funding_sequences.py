@@ -32,7 +32,7 @@ from domain.funding.commands import (
     Void,
 )
 from domain.funding.ledger import AccountKind
-from infra.application import SocaiApplication
+from infra.services.socai import Socai
 from projections.funding import (
     DIMENSIONS,
     MEASURES,
@@ -66,7 +66,7 @@ operation = st.one_of(
 
 
 @pytest.fixture(scope="module")
-def app() -> Iterator[SocaiApplication]:
+def app() -> Iterator[Socai]:
     with tempfile.TemporaryDirectory() as directory, open_app(Path(directory)) as application:
         yield application
 
@@ -163,20 +163,20 @@ _fixture_ok = [HealthCheck.function_scoped_fixture]
 
 @settings(max_examples=25, deadline=None, suppress_health_check=_fixture_ok)
 @given(ops=st.lists(operation, min_size=1, max_size=40))
-def test_random_sequences_keep_the_ledger_sound(app: SocaiApplication, ops: list) -> None:
+def test_random_sequences_keep_the_ledger_sound(app: Socai, ops: list) -> None:
     check_random_sequence(app, ops)
 
 
 @pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=_fixture_ok)
 @given(ops=st.lists(operation, min_size=1, max_size=80))
-def test_many_long_random_sequences(app: SocaiApplication, ops: list) -> None:
+def test_many_long_random_sequences(app: Socai, ops: list) -> None:
     check_random_sequence(app, ops)
 
 
-def check_random_sequence(app: SocaiApplication, ops: list) -> None:
+def check_random_sequence(app: Socai, ops: list) -> None:
     code = f"PROP-{next(_codes)}"
-    app.establish_programme(
+    app.funding.establish(
         Establish(code, "Property programme", date(2016, 1, 1), date(2030, 12, 31), DAY), FINANCE
     )
     done: list = []
@@ -193,34 +193,34 @@ def check_random_sequence(app: SocaiApplication, ops: list) -> None:
         command = _command(op, n, done, allocations, commitments)
         if command is None:
             continue
-        before = app.max_position()
+        before = app.log.head()
         try:
-            outcome = app.record_funding(code, command, FINANCE)
+            outcome = app.funding.record(code, command, FINANCE)
         except RuleViolation as refusal:
             note_outcome(f"refused {op[0]}: {refusal.code}")
-            assert app.max_position() == before, "a refused command wrote something"
+            assert app.log.head() == before, "a refused command wrote something"
             continue
         note_outcome(f"{'recorded' if outcome.recorded else 'no-op'} {op[0]}")
         if outcome.recorded:
-            assert app.max_position() > before
+            assert app.log.head() > before
             done.append(command)
             if isinstance(command, Allocate):
                 allocations.append(command.transaction_id)
             if isinstance(command, Commit):
                 commitments.append(command.transaction_id)
         else:
-            assert app.max_position() == before, "an idempotent retry wrote something"
-        app.get_programme(code).ledger.assert_invariants()
+            assert app.log.head() == before, "an idempotent retry wrote something"
+        app.funding.programme(code).ledger.assert_invariants()
 
-    live = app.get_programme(code)
+    live = app.funding.programme(code)
     live.ledger.assert_invariants()
-    replayed = app.repository.get(live.id, version=live.version)
+    replayed = app.store.repository.get(live.id, version=live.version)
     assert replayed.ledger.accounts == live.ledger.accounts
     assert replayed.transactions == live.transactions
 
     legs = InMemoryLegs()
     projector = FundingProjector(legs)
-    for _, event in app.funding_events():
+    for _, event in app.funding.events():
         if event.originator_id == live.id:
             legs.add(projector.apply(event))
     expected = _ledger_totals(live)

@@ -23,9 +23,9 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from infra.application import SocaiApplication
 from infra.keys import create_key_file
 from infra.projection_db import projections_engine
+from infra.services.socai import Socai
 from infra.settings import Settings
 from infra.synthetic import ScenarioConfig, run_scenario
 from projections.case_status import case_status, case_support
@@ -47,11 +47,11 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("events_store")
     settings = Settings.load(f"sqlite:///{directory / 's.db'}", str(directory / "s.key"))
     create_key_file(settings.key_file)
-    app = SocaiApplication(settings)
+    app = Socai(settings)
     engine = projections_engine(settings)
     try:
         run_scenario(app, ScenarioConfig(cases=SCENARIO_CASES))
-        InProcessRunner(app, engine, all_projections()).run()
+        InProcessRunner(app.log, engine, all_projections()).run()
     finally:
         app.close()
         engine.dispose()

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from infra.application import SocaiApplication
 from infra.devservices.broker import Broker
 from infra.keys import create_key_file
+from infra.services.socai import Socai
 from infra.settings import Settings
 from infra.synthetic import ScenarioConfig, run_scenario
 from streams.topics import ensure_topics
@@ -64,8 +64,8 @@ class StoreFiles:
     def settings(self) -> Settings:
         return Settings.load(self.url, str(self.key))
 
-    def open(self) -> SocaiApplication:
-        return SocaiApplication(self.settings())
+    def open(self) -> Socai:
+        return Socai(self.settings())
 
     def copy_to(self, folder: Path) -> StoreFiles:
         folder.mkdir(parents=True, exist_ok=True)
@@ -90,21 +90,21 @@ def demo_store_template(tmp_path_factory: pytest.TempPathFactory) -> StoreFiles:
     return files
 
 
-def _record_funding(app: SocaiApplication) -> None:
+def _record_funding(app: Socai) -> None:
     """The demo's programmes, with the cases' supports paid and one corrected after payment
     (so the funding projection sees every kind of funding event and case corrections)."""
     from infra.demo_funding import seed_funding
 
     with_money = [
         case_id
-        for case_id in app.case_ids()
-        if any(s.amount_vnd for s in app.get_case(case_id).status.supports)
+        for case_id in app.cases.ids()
+        if any(s.amount_vnd for s in app.cases.get(case_id).status.supports)
     ]
     seeded = seed_funding(app, with_money)
     assert seeded.supports_paid > 0 and seeded.discrepancy is not None
 
 
-def _record_activities(app: SocaiApplication) -> None:
+def _record_activities(app: Socai) -> None:
     """A few programme activities (and one withdrawal) after the cases."""
     from domain.activity.commands import (
         DistributeMaterials,
@@ -116,24 +116,24 @@ def _record_activities(app: SocaiApplication) -> None:
 
     actor = Actor("CB-777", "labour_social_affairs")
     recorded = [
-        app.record_activity(
+        app.activities.record(
             IssueDirective.parse({"occurred_on": "2024-03-01", "unit_code": "87", "documents": 2}),
             actor,
         ),
-        app.record_activity(
+        app.activities.record(
             HoldCommunicationSession.parse(
                 {"occurred_on": "2024-04-02", "unit_code": "87", "sessions": 3, "participants": 240}
             ),
             actor,
         ),
-        app.record_activity(
+        app.activities.record(
             DistributeMaterials.parse(
                 {"occurred_on": "2025-09-10", "unit_code": "82", "posters": 40, "leaflets": 1500}
             ),
             actor,
         ),
     ]
-    app.withdraw_activity(
+    app.activities.withdraw(
         recorded[0], Withdraw(occurred_on=date(2024, 3, 5), reason="recorded twice"), actor
     )
 

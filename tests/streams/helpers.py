@@ -8,16 +8,16 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 
 from domain.case.aggregate import Case
-from infra.application import SocaiApplication
+from infra.services.socai import Socai
 from streams.contracts.model import read_message
 
 
-def personal_values(app: SocaiApplication) -> set[str]:
+def personal_values(app: Socai) -> set[str]:
     """Every name, identity number, address and phone of the store's people and relatives
     (read from the encrypted events), and the parts of names and addresses."""
     values: set[str] = set()
-    for case_id in app.case_ids():
-        for event in app.case_events(case_id):
+    for case_id in app.cases.ids():
+        for event in app.cases.events(case_id):
             people = []
             if isinstance(event, Case.Received):
                 people.append(event.person)
@@ -70,11 +70,11 @@ def envelopes(records: list[Any]) -> list[dict[str, Any]]:
     return [read_message(r.value) for r in records]
 
 
-def stored_case_events(app: SocaiApplication) -> int:
+def stored_case_events(app: Socai) -> int:
     """How many case events the store holds (what socai.case-events.v1 must carry)."""
     return stored_events(app, "socai.case:")
 
 
-def stored_events(app: SocaiApplication, topic_prefix: str) -> int:
+def stored_events(app: Socai, topic_prefix: str) -> int:
     """How many stored events have a topic starting with ``topic_prefix`` (socai.funding:...)."""
-    return sum(1 for n in app.notifications() if n.topic.startswith(topic_prefix))
+    return sum(1 for n in app.log.entries() if n.topic.startswith(topic_prefix))

@@ -118,5 +118,5 @@ def digests(engine: sa.Engine) -> dict[str, str]:
 def in_process_digests(app, database: Path) -> dict[str, str]:
     """The projections as the in-process runner builds them from the store."""
     engine = sa.create_engine(f"sqlite:///{database}")
-    InProcessRunner(app, engine, all_projections()).run()
+    InProcessRunner(app.log, engine, all_projections()).run()
     return digests(engine)

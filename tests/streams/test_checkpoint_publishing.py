@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from infra.application import SocaiApplication
 from infra.keys import create_key_file
 from infra.ledger.checkpoints import (
     create_signing_key,
@@ -26,8 +25,9 @@ from infra.ledger.checkpoints import (
 from infra.ledger.store import LedgerTables
 from infra.ledger.verifier import Checkpoint, checkpoint_from_json, load_public_key
 from infra.ledger_settings import signing_key_path
+from infra.services.socai import Socai
 from infra.settings import Settings
-from infra.streaming import ApplicationLog, LedgerCheckpointLog, store_engine
+from infra.streaming import LedgerCheckpointLog, store_engine
 from streams.contracts.model import read_message
 from streams.positions import PositionStore
 from streams.relay import Relay
@@ -57,13 +57,13 @@ def verify_all(checkpoints: list[Checkpoint], settings: Settings) -> None:
         checkpoint.verify_signature(public)
 
 
-def relay_for(app: SocaiApplication, settings: Settings, bootstrap: str) -> Relay:
+def relay_for(app: Socai, settings: Settings, bootstrap: str) -> Relay:
     return Relay(
-        ApplicationLog(app),
+        app.log,
         PositionStore(store_engine(settings)),
         bootstrap,
         "socai",
-        checkpoints=LedgerCheckpointLog(app),
+        checkpoints=LedgerCheckpointLog(app.store),
     )
 
 
@@ -72,7 +72,7 @@ def test_signing_never_reaches_the_network_and_the_relay_publishes_each_checkpoi
 ) -> None:
     monkeypatch.setenv("SOCAI_KAFKA", fresh_kafka)  # configured, yet no write may use it
     monkeypatch.setenv("SOCAI_CHECKPOINT_EVERY_EVENTS", "3")
-    app = SocaiApplication(settings)
+    app = Socai(settings)
     try:
         with monkeypatch.context() as offline:
 
@@ -82,8 +82,8 @@ def test_signing_never_reaches_the_network_and_the_relay_publishes_each_checkpoi
             offline.setattr(socket.socket, "connect", no_network)
             offline.setattr(socket.socket, "connect_ex", no_network)
             for _ in range(4):  # the automatic policy signs at 3 events
-                app.receive(receive_command(), ACTOR)
-            tables = LedgerTables(app.recorder)
+                app.cases.receive(receive_command(), ACTOR)
+            tables = LedgerTables(app.store.recorder)
             make_checkpoint(tables, load_signing_key(signing_key_path(settings)))  # as the CLI
         stored = tables.checkpoints()
         assert [cp.tree_size for cp in stored] == [3, 4]
@@ -106,11 +106,11 @@ def test_kafka_down_never_fails_the_write_and_the_relay_publishes_later(
 ) -> None:
     monkeypatch.setenv("SOCAI_KAFKA", "127.0.0.1:1")  # nothing listens there
     monkeypatch.setenv("SOCAI_CHECKPOINT_EVERY_EVENTS", "2")
-    app = SocaiApplication(settings)
+    app = Socai(settings)
     try:
         for _ in range(2):
-            app.receive(receive_command(), ACTOR)  # signs at 2; the write stands
-        assert [cp.tree_size for cp in LedgerTables(app.recorder).checkpoints()] == [2]
+            app.cases.receive(receive_command(), ACTOR)  # signs at 2; the write stands
+        assert [cp.tree_size for cp in LedgerTables(app.store.recorder).checkpoints()] == [2]
         monkeypatch.delenv("SOCAI_KAFKA")
         relay = relay_for(app, settings, fresh_kafka)
         try:

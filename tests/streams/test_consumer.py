@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from domain.case.aggregate import Case
 from examples import downstream_consumer
-from infra.streaming import ApplicationLog, store_engine
+from infra.streaming import store_engine
 from streams.positions import PositionStore
 from streams.relay import DEFAULT_RELAY_NAME, Relay
 
@@ -18,9 +18,7 @@ pytestmark = pytest.mark.kafka
 
 def _publish(store, bootstrap: str) -> None:
     app = store.open()
-    relay = Relay(
-        ApplicationLog(app), PositionStore(store_engine(store.settings())), bootstrap, "test"
-    )
+    relay = Relay(app.log, PositionStore(store_engine(store.settings())), bootstrap, "test")
     try:
         relay.run()
     finally:
@@ -32,8 +30,8 @@ def _expected_support(store) -> dict[tuple[int, str], tuple[int, int]]:
     app = store.open()
     totals: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
     try:
-        for case_id in app.case_ids():
-            for event in app.case_events(case_id):
+        for case_id in app.cases.ids():
+            for event in app.cases.events(case_id):
                 if isinstance(event, Case.SupportProvided):
                     entry = totals[(event.occurred_on.year, event.support_type)]
                     entry[0] += 1

@@ -50,7 +50,7 @@ def test_two_workers_build_the_same_tables_as_in_process(demo_store, fresh_kafka
     relay, workers, workers_db = _services(demo_store, fresh_kafka, tmp_path, ("--once",))
     app = demo_store.open()
     try:
-        head = app.max_position()
+        head = app.log.head()
         expected = in_process_digests(app, tmp_path / "in_process.db")
     finally:
         app.close()
@@ -94,7 +94,7 @@ def _kill_test(demo_store, bootstrap, tmp_path, kills: int, extra_cases: int) ->
                 killed += 1
             victim.start()
         writer.join()
-        head = writer_app.max_position()
+        head = writer_app.log.head()
         wait_until(
             lambda: consumed_events(workers_db) >= head,
             CATCH_UP_SECONDS,

@@ -30,12 +30,8 @@ def test_projections_from_public_events_equal_in_process(demo_store, tmp_path):
     app = demo_store.open()
     try:
         direct = create_engine(f"sqlite:///{tmp_path / 'direct.db'}")
-        InProcessRunner(app, direct, all_projections()).run()
-        messages = [
-            m
-            for m in (to_public(app.mapper.to_domain_event(n), "test") for n in app.notifications())
-            if m
-        ]
+        InProcessRunner(app.log, direct, all_projections()).run()
+        messages = [m for m in (to_public(n.event(), "test") for n in app.log.entries()) if m]
     finally:
         app.close()
     assert any(m.topic == "socai.activity-events.v1" for m in messages)

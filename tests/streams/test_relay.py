@@ -13,7 +13,8 @@ import pytest
 import sqlalchemy as sa
 
 from infra.devservices.broker import Broker, free_port
-from infra.streaming import ApplicationLog, store_engine
+from infra.services.socai import Socai
+from infra.streaming import store_engine
 from streams.contracts import contract_for_type
 from streams.positions import PositionStore
 from streams.relay import DEFAULT_RELAY_NAME, Relay, checkpoint_message
@@ -36,31 +37,35 @@ from tests.streams.helpers import (
 pytestmark = pytest.mark.kafka
 
 
-def _relay(store, bootstrap: str, lines: list[str] | None = None, batch: int = 100) -> Relay:
+def _relay(
+    store, bootstrap: str, lines: list[str] | None = None, batch: int = 100
+) -> tuple[Relay, Socai]:
+    """A relay reading the store's log, and the services it opened (to close)."""
     app = store.open()
     positions = PositionStore(store_engine(store.settings()))
-    return Relay(
-        ApplicationLog(app),
+    relay = Relay(
+        app.log,
         positions,
         bootstrap,
         "test",
         batch_events=batch,
         report=(lines.append if lines is not None else None),
     )
+    return relay, app
 
 
 def test_relay_publishes_every_event_once_valid_and_pii_free(demo_store, fresh_kafka):
     lines: list[str] = []
-    relay = _relay(demo_store, fresh_kafka, lines)
+    relay, relay_app = _relay(demo_store, fresh_kafka, lines)
     try:
         progress = relay.run()
         head = relay.log.head()
-        secrets = personal_values(relay.log.app)
-        cases = stored_case_events(relay.log.app)
-        funding = stored_events(relay.log.app, "socai.funding:")
+        secrets = personal_values(relay_app)
+        cases = stored_case_events(relay_app)
+        funding = stored_events(relay_app, "socai.funding:")
     finally:
         relay.close()
-        relay.log.app.close()
+        relay_app.close()
     assert progress.published == head
     assert relay.positions.get(DEFAULT_RELAY_NAME) == head
     assert f"position {head} of {head} (lag 0)" in lines[-1]
@@ -94,30 +99,30 @@ def test_relay_publishes_every_event_once_valid_and_pii_free(demo_store, fresh_k
         assert versions == list(range(1, len(versions) + 1))
 
     # a second run finds nothing new and publishes nothing
-    again = _relay(demo_store, fresh_kafka)
+    again, again_app = _relay(demo_store, fresh_kafka)
     try:
         assert again.run().published == 0
     finally:
         again.close()
-        again.log.app.close()
+        again_app.close()
 
 
 def test_relay_resumes_after_the_position_it_recorded(demo_store, fresh_kafka):
-    first = _relay(demo_store, fresh_kafka, batch=50)
+    first, first_app = _relay(demo_store, fresh_kafka, batch=50)
     try:
         assert first.relay_batch() == 50
         assert first.positions.get(DEFAULT_RELAY_NAME) == 50
     finally:
         first.close()
-        first.log.app.close()
-    rest = _relay(demo_store, fresh_kafka, batch=50)
+        first_app.close()
+    rest, rest_app = _relay(demo_store, fresh_kafka, batch=50)
     try:
         head = rest.log.head()
-        cases = stored_case_events(rest.log.app)
+        cases = stored_case_events(rest_app)
         assert rest.run().published == head - 50
     finally:
         rest.close()
-        rest.log.app.close()
+        rest_app.close()
     events = envelopes(read_topic(fresh_kafka, CASE_EVENTS.topic, expected=cases))
     assert Counter(Counter(e["id"] for e in events).values()) == {1: cases}
 
@@ -126,7 +131,7 @@ def test_relay_backs_off_while_the_broker_is_away_and_then_delivers(demo_store):
     port = free_port()
     broker = Broker(port=port)
     lines: list[str] = []
-    relay = _relay(demo_store, f"127.0.0.1:{port}", lines)
+    relay, relay_app = _relay(demo_store, f"127.0.0.1:{port}", lines)
     outcome: dict[str, object] = {}
 
     def run_relay() -> None:
@@ -146,7 +151,7 @@ def test_relay_backs_off_while_the_broker_is_away_and_then_delivers(demo_store):
         assert not runner.is_alive()
         assert "error" not in outcome, outcome.get("error")
         head = relay.log.head()
-        cases = stored_case_events(relay.log.app)
+        cases = stored_case_events(relay_app)
         assert outcome["progress"].published == head
         assert any("broker unavailable" in line for line in lines)
         events = envelopes(read_topic(broker.bootstrap, CASE_EVENTS.topic, expected=cases))
@@ -154,7 +159,7 @@ def test_relay_backs_off_while_the_broker_is_away_and_then_delivers(demo_store):
     finally:
         runner.join(timeout=90)
         relay.close()
-        relay.log.app.close()
+        relay_app.close()
         broker.stop()
 
 
@@ -208,20 +213,20 @@ def test_checkpoints_are_published_with_a_stable_id(fresh_kafka, tmp_path):
 
 @pytest.mark.postgres
 def test_relay_from_a_postgresql_store(pg_url, fresh_kafka, tmp_path):
-    from infra.application import SocaiApplication
     from infra.keys import create_key_file
+    from infra.services.socai import Socai
     from infra.settings import Settings
     from infra.synthetic import ScenarioConfig, run_scenario
 
     key = tmp_path / "pg.key"
     create_key_file(key)
     settings = Settings.load(pg_url, str(key))
-    app = SocaiApplication(settings)
+    app = Socai(settings)
     try:
         run_scenario(app, ScenarioConfig(cases=5, seed=11))
-        head = app.max_position()
+        head = app.log.head()
         positions = PositionStore(store_engine(settings))
-        relay = Relay(ApplicationLog(app), positions, fresh_kafka, "test", batch_events=7)
+        relay = Relay(app.log, positions, fresh_kafka, "test", batch_events=7)
         try:
             assert relay.run().published == head
         finally:

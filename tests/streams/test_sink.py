@@ -24,11 +24,7 @@ def test_redelivery_and_republishing_apply_once(demo_store, projections_engine, 
     app = demo_store.open()
     try:
         expected = in_process_digests(app, tmp_path / "in_process.db")
-        messages = [
-            m
-            for m in (to_public(app.mapper.to_domain_event(n), "test") for n in app.notifications())
-            if m
-        ]
+        messages = [m for m in (to_public(n.event(), "test") for n in app.log.entries()) if m]
     finally:
         app.close()
     # one partition per topic; the relay "crashed" after 100 messages and republished them

@@ -24,7 +24,7 @@ def test_relay_then_tail_shows_public_events_only(demo_store, fresh_kafka):
     app_ = demo_store.open()
     try:
         head, cases, secrets = (
-            app_.max_position(),
+            app_.log.head(),
             stored_case_events(app_),
             personal_values(app_),
         )

@@ -1,9 +1,8 @@
-"""Funding commands of the application (the finance side of :class:`SocaiApplication`).
+"""The funding service (dịch vụ kinh phí): programmes and their money.
 
-:class:`FundingCommands` is a mixin the application inherits. It records programmes and their
-money transactions in :class:`~domain.funding.aggregate.Programme` aggregates (one per
-programme, the consistency boundary of its ledger), in the same store and the same
-notification log as the cases.
+:class:`FundingService` records programmes and their money transactions in
+:class:`~domain.funding.aggregate.Programme` aggregates (one per programme, the consistency
+boundary of its ledger), in the same store and the same notification log as the cases.
 
 What this layer adds to the aggregate's own rules:
 
@@ -14,7 +13,7 @@ What this layer adds to the aggregate's own rules:
 - optimistic concurrency: a save that loses a race (another writer saved the programme first)
   is retried against the new state up to :data:`MAX_CONFLICT_RETRIES` times, so a retry of an
   already-recorded transaction becomes the no-op it should be and an overdraft stays refused;
-- a batch (:meth:`FundingCommands.record_funding_batch`) is recorded all or nothing, in one
+- a batch (:meth:`FundingService.record_batch`) is recorded all or nothing, in one
   transaction of the store;
 - a programme stays loaded between commands (fast-forwarded with any newer events before
   each use), so a programme with a long history is not replayed for every transaction.
@@ -24,9 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from domain.case.values import Actor
@@ -35,6 +34,10 @@ from domain.funding.aggregate import EVENT_TOPICS, Programme, programme_id
 from domain.funding.commands import Commit, Establish, MoneyCommand, Pay
 from domain.funding.values import Purpose
 from domain.money import format_vnd
+from infra.application import EventStore
+from infra.services.cases import CaseService
+from infra.services.eventlog import StoreEventLog
+from projections.eventlog import DomainEvent
 
 #: How many times a save that lost an optimistic-concurrency race is retried.
 MAX_CONFLICT_RETRIES = 5
@@ -52,22 +55,25 @@ class Recorded:
     version: int
 
 
-class FundingCommands:
-    """Mixin for :class:`infra.application.SocaiApplication` (which provides ``repository``,
-    ``events``, ``save``, ``now``, ``get_case`` and ``notifications``)."""
+class FundingService:
+    """Programmes (chương trình) and their ledgers in the one store; checks case support
+    against the :class:`CaseService`."""
 
-    repository: Any
-    events: Any
-    mapper: Any
+    def __init__(self, store: EventStore, log: StoreEventLog, cases: CaseService) -> None:
+        self.store = store
+        self.log = log
+        self.cases = cases
+        #: Loaded programmes by id, fast-forwarded before each use.
+        self._loaded: dict[UUID, Programme] = {}
 
     # -- programmes ------------------------------------------------------------------------
 
-    def establish_programme(self, command: Establish, actor: Actor) -> UUID:
+    def establish(self, command: Establish, actor: Actor) -> UUID:
         """Lập chương trình. Repeating the same establishment is a no-op."""
         pid = programme_id(command.code)
         for _ in range(MAX_CONFLICT_RETRIES):
-            if self.programme_exists(command.code):
-                existing = self.get_programme(command.code)
+            if self.exists(command.code):
+                existing = self.programme(command.code)
                 if existing.establishment().content() != command.content():
                     raise RuleViolation(
                         "programme_conflict",
@@ -75,24 +81,27 @@ class FundingCommands:
                         hint="`socai finance show CODE` shows it; choose another code",
                     )
                 return pid
-            programme = Programme.establish(command, actor.officer_id, actor.agency, self.now())  # type: ignore[attr-defined]
+            programme = Programme.establish(
+                command, actor.officer_id, actor.agency, self.store.now()
+            )
             try:
-                self.save(programme)  # type: ignore[attr-defined]
+                self.store.save(programme)
             except IntegrityError:
                 continue
-            self._programmes()[pid] = programme
+            self._loaded[pid] = programme
             return pid
         raise ConcurrentWriteConflict(f"programme {command.code} kept changing; try again")
 
-    def get_programme(self, code_or_id: str | UUID) -> Programme:
+    def programme(self, code_or_id: str | UUID) -> Programme:
         """The programme, named by its code or id, with every recorded event applied."""
         pid = code_or_id if isinstance(code_or_id, UUID) else programme_id(code_or_id)
-        cache = self._programmes()
-        programme = cache.get(pid)
+        programme: Aggregate | None = self._loaded.get(pid)
         # Replayed here rather than through the repository: its cache would deep-copy the
         # whole ledger on every load, which costs more than the replay for a long history.
         after = None if programme is None else programme.version
-        for event in self.events.get(pid, gt=after):
+        for event in self.store.events.get(pid, gt=after):
+            if not isinstance(event, Aggregate.Event):
+                raise NotFound(f"{code_or_id} is not a programme")
             programme = event.mutate(programme)
         if programme is None:
             raise NotFound(
@@ -100,29 +109,28 @@ class FundingCommands:
             )
         if not isinstance(programme, Programme):
             raise NotFound(f"{code_or_id} is not a programme")
-        cache[pid] = programme
+        self._loaded[pid] = programme
         return programme
 
-    def programme_exists(self, code_or_id: str | UUID) -> bool:
+    def exists(self, code_or_id: str | UUID) -> bool:
         pid = code_or_id if isinstance(code_or_id, UUID) else programme_id(code_or_id)
-        return any(True for _ in self.events.get(pid, limit=1))
+        return any(True for _ in self.store.events.get(pid, limit=1))
 
-    def programme_codes(self) -> list[str]:
+    def codes(self) -> list[str]:
         """Every programme's code, in the order established."""
         return [
-            self.mapper.to_domain_event(n).code
-            for n in self.notifications(topics=(Programme.Established.TOPIC,))  # type: ignore[attr-defined]
+            event.code
+            for _, event in self.log.events(topics=(Programme.Established.TOPIC,))
+            if isinstance(event, Programme.Established)
         ]
 
     # -- money -------------------------------------------------------------------------------
 
-    def record_funding(
-        self, programme: str | UUID, command: MoneyCommand, actor: Actor
-    ) -> Recorded:
+    def record(self, programme: str | UUID, command: MoneyCommand, actor: Actor) -> Recorded:
         """Record one transaction (or nothing, if it was already recorded)."""
-        return self._record_funding(programme, [command], actor)[0]
+        return self._record(programme, [command], actor)[0]
 
-    def record_funding_batch(
+    def record_batch(
         self, programme: str | UUID, commands: Sequence[MoneyCommand], actor: Actor
     ) -> list[Recorded]:
         """Record many transactions atomically: all of them, or (on any refusal) none."""
@@ -131,19 +139,21 @@ class FundingCommands:
                 "batch_too_large",
                 f"{len(commands)} transactions in one batch; at most {MAX_BATCH_TRANSACTIONS}",
             )
-        return self._record_funding(programme, commands, actor)
+        return self._record(programme, commands, actor)
 
-    def _record_funding(
+    def _record(
         self, programme_ref: str | UUID, commands: Sequence[MoneyCommand], actor: Actor
     ) -> list[Recorded]:
         for _ in range(MAX_CONFLICT_RETRIES):
-            programme = self.get_programme(programme_ref)
+            programme = self.programme(programme_ref)
             pid = programme.id
             outcomes: list[Recorded] = []
             try:
                 for command in commands:
                     self._check_case_support(programme, command)
-                    recorded = programme.record(command, actor.officer_id, actor.agency, self.now())  # type: ignore[attr-defined]
+                    recorded = programme.record(
+                        command, actor.officer_id, actor.agency, self.store.now()
+                    )
                     outcomes.append(
                         Recorded(
                             programme.code, command.transaction_id, recorded, programme.version
@@ -151,14 +161,14 @@ class FundingCommands:
                     )
             except BaseException:
                 # Earlier commands of the batch may have changed the loaded programme.
-                self._programmes().pop(pid, None)
+                self._loaded.pop(pid, None)
                 raise
             if not any(o.recorded for o in outcomes):
                 return outcomes
             try:
-                self.save(programme)  # type: ignore[attr-defined]
+                self.store.save(programme)
             except IntegrityError:
-                self._programmes().pop(pid, None)
+                self._loaded.pop(pid, None)
                 continue
             return outcomes
         raise ConcurrentWriteConflict(
@@ -168,6 +178,7 @@ class FundingCommands:
 
     def _check_case_support(self, programme: Programme, command: MoneyCommand) -> None:
         """A case-support commitment or payment must match the support event on the case."""
+        purpose: Purpose
         amount: int | None
         if isinstance(command, Pay) and command.commitment is not None:
             commitment = programme.commitments.get(command.commitment)
@@ -187,7 +198,7 @@ class FundingCommands:
     def check_support_payment(self, purpose: Purpose, amount_vnd: int) -> None:
         assert purpose.case_id is not None
         assert purpose.support_version is not None
-        case = self.get_case(purpose.case_id)  # type: ignore[attr-defined]
+        case = self.cases.get(purpose.case_id)
         step = case.steps.get(purpose.support_version)
         if step is None or step.kind != "SupportProvided":
             raise RuleViolation(
@@ -213,15 +224,8 @@ class FundingCommands:
 
     # -- reading ------------------------------------------------------------------------------
 
-    def funding_events(
+    def events(
         self, after: int = 0, topics: Iterable[str] = EVENT_TOPICS
-    ) -> Iterator[tuple[int, Any]]:
+    ) -> Iterator[tuple[int, DomainEvent]]:
         """(position, decoded event) for the given topics, in log order."""
-        for notification in self.notifications(after=after, topics=tuple(topics)):  # type: ignore[attr-defined]
-            yield notification.id, self.mapper.to_domain_event(notification)
-
-    def _programmes(self) -> dict[UUID, Programme]:
-        cache = self.__dict__.get("_programme_cache")
-        if cache is None:
-            cache = self.__dict__["_programme_cache"] = {}
-        return cache
+        return self.log.events(after, tuple(topics))

@@ -1,4 +1,4 @@
-"""Application service for programme activities (mixed into :class:`SocaiApplication`).
+"""The activity service (dịch vụ hoạt động): programme activities in the one store.
 
 Activities share the one store and notification log with cases, so the rollup's activity rows
 and case rows come from the same ordered history.
@@ -6,7 +6,6 @@ and case rows come from the same ordered history.
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
@@ -16,30 +15,36 @@ from domain.activity.commands import ActivityCommand, Withdraw
 from domain.case.values import Actor
 from domain.errors import NotFound
 from domain.time import business_date
+from infra.application import EventStore
 
 
 class ActivityService:
-    """``record_activity`` and ``withdraw_activity``; needs ``save``, ``repository``, ``now``."""
+    """Record and withdraw activities (hoạt động)."""
 
-    def record_activity(
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+
+    def record(
         self, command: ActivityCommand, actor: Actor, activity_id: UUID | None = None
     ) -> UUID:
-        recorded_at: datetime = self.now()  # type: ignore[attr-defined]
+        """Record an activity; returns its id (a random UUID unless given)."""
+        recorded_at = self.store.now()
         command.check_date(business_date(recorded_at))
         activity = Activity.record(activity_id or uuid4(), command, actor, recorded_at)
-        self.save(activity)  # type: ignore[attr-defined]
+        self.store.save(activity)
         return activity.id
 
-    def get_activity(self, activity_id: UUID) -> Activity:
+    def get(self, activity_id: UUID) -> Activity:
         try:
-            activity = self.repository.get(activity_id)  # type: ignore[attr-defined]
+            activity: object = self.store.repository.get(activity_id)
         except AggregateNotFoundError:
             raise NotFound(f"no activity with id {activity_id}") from None
         if not isinstance(activity, Activity):
             raise NotFound(f"{activity_id} is not an activity")
         return activity
 
-    def withdraw_activity(self, activity_id: UUID, command: Withdraw, actor: Actor) -> None:
-        activity = self.get_activity(activity_id)
-        activity.withdraw(command, actor, self.now())  # type: ignore[attr-defined]
-        self.save(activity)  # type: ignore[attr-defined]
+    def withdraw(self, activity_id: UUID, command: Withdraw, actor: Actor) -> None:
+        """Withdraw a recorded activity (it stays in history, marked withdrawn)."""
+        activity = self.get(activity_id)
+        activity.withdraw(command, actor, self.store.now())
+        self.store.save(activity)

@@ -1,0 +1,141 @@
+"""The case service (dịch vụ hồ sơ): record the steps of a case and read it back.
+
+Commands go through :meth:`CaseService.receive` and :meth:`CaseService.execute`: the
+aggregate checks every rule first; only then is anything saved, atomically, with optimistic
+concurrency (a stale writer gets :class:`ConcurrentWriteConflict` naming the case and the
+version it started from, and nothing it tried is written).
+
+Two views of the past, one call each:
+
+- :meth:`CaseService.as_known_at` — *as known at T* (theo dữ liệu đã ghi nhận tại T): only
+  the events recorded by record time T, corrections included (what a report sent then was
+  built from);
+- :meth:`CaseService.as_it_stood` — *as it stood on D* (tình trạng tại ngày D): only the
+  steps whose business date is on or before D, optionally of the case as known at T.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from domain.case.aggregate import Case, CaseEvent
+from domain.case.commands import Command, Receive
+from domain.case.steps import CaseStatus, Step, fold
+from domain.case.values import Actor
+from domain.errors import ConcurrentWriteConflict, NotFound
+from domain.time import require_aware
+from infra.application import EventStore
+from infra.services.eventlog import StoreEventLog
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    """A case's steps and the status folded from them, as of one business date."""
+
+    case_id: UUID
+    steps: list[Step]
+    status: CaseStatus
+
+
+class CaseService:
+    """Cases (hồ sơ) in the one store."""
+
+    def __init__(self, store: EventStore, log: StoreEventLog) -> None:
+        self.store = store
+        self.log = log
+
+    def receive(self, command: Receive, actor: Actor, case_id: UUID | None = None) -> UUID:
+        """Open a case; returns its pseudonymous id (a random UUID unless given)."""
+        case_id = case_id or uuid4()
+        if case_id in self.store.repository:
+            raise ConcurrentWriteConflict(f"case {case_id} already exists")
+        case = Case.receive(case_id, command, actor, self.store.now())
+        self.save(case, expected_version=0)
+        return case.id
+
+    def execute(
+        self, case_id: UUID, command: Command, actor: Actor, expected_version: int | None = None
+    ) -> int:
+        """Record one step on a case; returns the new event's version.
+
+        ``expected_version``, when given, is the version the caller last saw: if the case
+        has moved on since, the step is refused as a conflict (the caller decided on stale
+        information). Either way two writers racing on one case cannot both win.
+        """
+        case = self.get(case_id)
+        if expected_version is not None and case.version != expected_version:
+            raise ConcurrentWriteConflict(
+                f"case {case_id} is at version {case.version}, not {expected_version} as"
+                " expected; someone recorded a step in between",
+                hint="reload the case history and decide again",
+            )
+        started_at = case.version
+        case.execute(command, actor, self.store.now())
+        self.save(case, expected_version=started_at)
+        return case.version
+
+    def save(self, case: Case, expected_version: int) -> None:
+        """Save a case changed from ``expected_version``; a writer that lost the race gets a
+        conflict and nothing of its write is stored."""
+        try:
+            self.store.save(case)
+        except IntegrityError:
+            raise ConcurrentWriteConflict(
+                f"case {case.id}: another writer recorded version {expected_version + 1}"
+                f" first (this write started from version {expected_version}); nothing of"
+                " this write was stored",
+                hint="reload the case and try again",
+            ) from None
+
+    def get(self, case_id: UUID, version: int | None = None) -> Case:
+        """The case with every recorded event (up to ``version``, when given) applied."""
+        try:
+            case: object = self.store.repository.get(case_id, version=version)
+        except AggregateNotFoundError:
+            raise NotFound(
+                f"no case with id {case_id}",
+                hint="`socai case list` shows the cases; receive a person first",
+            ) from None
+        if not isinstance(case, Case):
+            raise NotFound(f"{case_id} is not a case")
+        return case
+
+    def events(self, case_id: UUID) -> list[CaseEvent]:
+        """The case's recorded events, in version order."""
+        events = [e for e in self.store.events.get(case_id) if isinstance(e, CaseEvent)]
+        if not events:
+            raise NotFound(f"no case with id {case_id}", hint="`socai case list` shows the cases")
+        return events
+
+    def as_known_at(self, case_id: UUID, known_at: datetime) -> Case:
+        """The case as the system knew it at record time ``known_at`` (what a report sent
+        then was built from): only events recorded by then, corrections included."""
+        require_aware(known_at, "--known-at")
+        known = [e for e in self.events(case_id) if e.timestamp <= known_at]
+        if not known:
+            raise NotFound(
+                f"case {case_id} was not yet recorded at {known_at.isoformat()}",
+                hint="choose a later --known-at",
+            )
+        return self.get(case_id, version=known[-1].originator_version)
+
+    def as_it_stood(
+        self, case_id: UUID, on: date | None = None, known_at: datetime | None = None
+    ) -> CaseView:
+        """The case's steps that had happened by business date ``on`` (all of them when
+        None), of the case as known at ``known_at`` (as known now when None), and the status
+        folded from exactly those steps."""
+        case = self.get(case_id) if known_at is None else self.as_known_at(case_id, known_at)
+        steps = [s for s in case.steps.values() if on is None or s.occurred_on <= on]
+        return CaseView(case_id, steps, fold(case_id, steps))
+
+    def ids(self) -> Iterator[UUID]:
+        """Every case, in the order received (scans the log for receptions only)."""
+        for entry in self.log.entries(topics=(Case.Received.TOPIC,)):
+            yield entry.originator_id

@@ -1,0 +1,40 @@
+"""The composition root (gốc lắp ráp): one event store and the services over it.
+
+:class:`Socai` opens the store once and hands the same store and log to every service, so
+cases, programmes and activities land in one notification log. Readers (the projection
+runner, the Kafka relay) take :attr:`Socai.log`, the :class:`~projections.eventlog.EventLog`
+port; writers call a service.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain.time import utc_now
+from infra.application import Clock, EventStore
+from infra.services.activities import ActivityService
+from infra.services.cases import CaseService
+from infra.services.eventlog import StoreEventLog
+from infra.services.funding import FundingService
+from infra.settings import Settings
+
+
+class Socai:
+    """socai on one store: ``cases``, ``funding``, ``activities`` and the ``log``."""
+
+    def __init__(
+        self, settings: Settings, *, clock: Clock = utc_now, extra_env: dict[str, str] | None = None
+    ) -> None:
+        self.settings = settings
+        self.store = EventStore(settings, clock=clock, extra_env=extra_env)
+        self.log = StoreEventLog(self.store)
+        self.cases = CaseService(self.store, self.log)
+        self.funding = FundingService(self.store, self.log, self.cases)
+        self.activities = ActivityService(self.store)
+
+    def now(self) -> datetime:
+        """The store's record time now (timezone-aware)."""
+        return self.store.now()
+
+    def close(self) -> None:
+        self.store.close()

@@ -1,0 +1,54 @@
+"""The event log port (nhật ký sự kiện): what readers of the store's one ordered history need.
+
+Both the projection runner (:mod:`projections.framework`) and the Kafka relay
+(:mod:`streams.relay`) read the store only through :class:`EventLog`; ``infra`` adapts the
+event store to it (:class:`infra.services.eventlog.StoreEventLog`). Readers never see the
+library's recorder or mapper.
+
+Invariants every adapter keeps:
+
+- positions are strictly increasing in log order, but may have gaps (a refused PostgreSQL
+  save burns an id), so readers always ask for "greater than the last seen", never "last + 1";
+- an entry's topic is known without decoding it, so a reader skips the events it does not
+  want without paying for decryption and decompression.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+
+#: A decoded domain event of any aggregate in the store.
+DomainEvent = DomainEventProtocol[UUID]
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One stored event at its log position, decoded only on demand."""
+
+    position: int
+    topic: str
+    #: The aggregate the event belongs to (a pseudonymous id, readable without decoding).
+    originator_id: UUID
+    decoder: Callable[[], DomainEvent]
+
+    def event(self) -> DomainEvent:
+        """The domain event (decrypted, decompressed and decoded now)."""
+        return self.decoder()
+
+
+class EventLog(Protocol):
+    """The store's notification log, read page by page."""
+
+    def read(self, after: int, limit: int, topics: tuple[str, ...] = ()) -> list[LogEntry]:
+        """Up to ``limit`` entries after position ``after``, in log order; only entries of
+        ``topics`` when given (an empty tuple means every topic)."""
+        ...
+
+    def head(self) -> int:
+        """The last position in the log (0 for an empty log)."""
+        ...
