@@ -17,9 +17,15 @@ from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import InterfaceError, JSONTranscoder, OperationalError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    JSONTranscoder,
+    OperationalError,
+)
 
-from domain.errors import SocaiError
+from domain.errors import ConcurrentWriteConflict, SocaiError
 from domain.time import require_aware, utc_now
 from infra import transcodings
 from infra.key_check import require_store_key
@@ -105,6 +111,20 @@ class EventStore(Application[UUID]):
     def _attach_ledger(self) -> None:
         """The ledger's one attach point: its checkpoint policy follows this store's writes."""
         attach_checkpoints(self.recorder, self.settings)
+
+    def save_or_refuse(self, aggregate: Aggregate, what: str) -> None:
+        """Save one aggregate's new events, or refuse with :class:`ConcurrentWriteConflict`
+        when another writer saved a newer version first (optimistic concurrency): the loser
+        is told what happened and nothing of its write is stored."""
+        started = aggregate.version - len(aggregate.pending_events)
+        try:
+            self.save(aggregate)
+        except IntegrityError:
+            raise ConcurrentWriteConflict(
+                f"{what}: another writer recorded version {started + 1} first (this write"
+                f" started from version {started}); nothing of this write was stored",
+                hint="reload it and try again",
+            ) from None
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

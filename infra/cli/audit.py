@@ -15,8 +15,18 @@ import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+from domain.errors import InvalidInput
 from infra.audit_store import ledger_tables
-from infra.cli.context import console, err_console, refusing, say, state
+from infra.cli.context import (
+    EXIT_REFUSED,
+    console,
+    err_console,
+    refusing,
+    report_error,
+    say,
+    state,
+)
+from infra.cli.files import read_json_file
 from infra.ledger.audit import verify_store, witnessed
 from infra.ledger.checkpoints import (
     add_cosignatures,
@@ -37,6 +47,9 @@ from infra.ledger.proofs import consistency_proof, inclusion_proof
 from infra.ledger.store import LedgerTables
 from infra.ledger.verifier import Checkpoint, VerificationError, verify_proof_document
 from infra.ledger_settings import signing_key_path
+
+#: The largest log position a store can hold (a signed 64-bit integer in SQLite and PostgreSQL).
+MAX_LOG_POSITION = 2**63 - 1
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -315,7 +328,10 @@ def _checkpoint_arg(tables: LedgerTables, text: str) -> Checkpoint:
 @refusing
 def prove(
     ctx: typer.Context,
-    event_position: Annotated[int, typer.Argument(min=1, help="Position in the notification log.")],
+    event_position: Annotated[
+        int,
+        typer.Argument(min=1, max=MAX_LOG_POSITION, help="Position in the notification log."),
+    ],
     checkpoint_file: Annotated[
         Path | None,
         typer.Option(
@@ -377,9 +393,14 @@ def verify_proof(
 ) -> None:
     """Check a proof offline (no store, no database): exit 0 if it holds, 1 if not."""
     try:
+        document = read_json_file(proof, "PROOF")
+    except InvalidInput as error:
+        report_error(error)
+        raise typer.Exit(EXIT_REFUSED) from None
+    try:
         key = load_trusted_public_key(public_key)
-        summary = verify_proof_document(json.loads(proof.read_text()), key)
-    except (OSError, json.JSONDecodeError, VerificationError, LedgerError) as error:
+        summary = verify_proof_document(document, key)
+    except (OSError, VerificationError, LedgerError) as error:
         say(("NOT VERIFIED:", "bold red"), f" {error}", err=True)
         raise typer.Exit(EXIT_NOT_INTACT) from None
     console.print(f"verified: {summary}")

@@ -22,6 +22,7 @@ from domain.case.values import Actor
 from domain.errors import InvalidInput
 from domain.time import business_date, parse_date, parse_instant
 from infra.cli.context import console, refusing, say, state
+from infra.cli.files import read_json_file
 from infra.cli.options import AGENCY, BASIS, FORMAT, FROM_JSON, OFFICER, ON
 
 if TYPE_CHECKING:
@@ -43,14 +44,7 @@ def _case_id(text: str) -> UUID:
 def _load_json(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidInput("--from-json", f"{path} does not exist") from None
-    except json.JSONDecodeError as error:
-        raise InvalidInput(
-            "--from-json", f"{path} is not valid JSON (line {error.lineno})"
-        ) from None
+    data = read_json_file(path, "--from-json")
     if not isinstance(data, dict):
         raise InvalidInput("--from-json", f"{path} must hold one JSON object of named fields")
     return data

@@ -81,6 +81,17 @@ def report_error(error: SocaiError | LedgerError) -> None:
         say("  ", ("hint:", "yellow"), f" {error.hint}", err=True)
 
 
+def file_error(error: OSError) -> SocaiError:
+    """A file the command reads or writes cannot be used: say which, why, and what to do."""
+    where = f" {error.filename}" if error.filename else ""
+    reason = error.strerror or type(error).__name__
+    return SocaiError(
+        f"cannot use the file{where}: {reason}",
+        hint="check that the path names a file (not a folder), that its folder exists, and"
+        " that you may read or write it",
+    )
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -93,6 +104,9 @@ def refusing(func: F) -> F:
             return func(*args, **kwargs)
         except REFUSALS as error:
             report_error(error)
+            sys.exit(EXIT_REFUSED)
+        except OSError as error:  # a file or folder the command was pointed at
+            report_error(file_error(error))
             sys.exit(EXIT_REFUSED)
 
     return wrapper  # type: ignore[return-value]

@@ -333,7 +333,7 @@ class LedgerTables:
         """(tree size, document) of every stored checkpoint: a signed note, or the earlier
         JSON. Verbatim, as signed (the relay and ``export-checkpoints`` hand these out)."""
         rows = self._all("SELECT tree_size, document FROM {d.checkpoints} ORDER BY tree_size")
-        return [(int(r["tree_size"]), r["document"]) for r in rows]
+        return [(int(r["tree_size"]), _as_text(r["document"])) for r in rows]
 
     def checkpoints(self) -> list[Checkpoint]:
         """The stored checkpoints (parsed; a malformed one raises VerificationError)."""
@@ -474,3 +474,17 @@ def _paged(fetch: Any) -> Iterator[Any]:
             return
         yield from page
         after = page[-1].position
+
+
+def _as_text(document: object) -> str:
+    """A stored checkpoint document as text. The recorder stores text; anything else (a
+    SQLite cell re-typed as a blob or a number by someone editing the file) is turned into
+    text that no checkpoint parser accepts, so verification reports it instead of crashing."""
+    if isinstance(document, str):
+        return document
+    if isinstance(document, bytes):
+        try:
+            return document.decode("utf-8")
+        except UnicodeDecodeError:
+            return f"not text: {document!r}"
+    return f"not text: {document!r}"

@@ -31,7 +31,7 @@ class ActivityService:
         recorded_at = self.store.now()
         command.check_date(business_date(recorded_at))
         activity = Activity.record(activity_id or uuid4(), command, actor, recorded_at)
-        self.store.save(activity)
+        self.store.save_or_refuse(activity, f"activity {activity.id}")
         return activity.id
 
     def get(self, activity_id: UUID) -> Activity:
@@ -47,4 +47,4 @@ class ActivityService:
         """Withdraw a recorded activity (it stays in history, marked withdrawn)."""
         activity = self.get(activity_id)
         activity.withdraw(command, actor, self.store.now())
-        self.store.save(activity)
+        self.store.save_or_refuse(activity, f"activity {activity_id}")

@@ -22,7 +22,6 @@ from datetime import date, datetime
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
 
 from domain.case.aggregate import Case, CaseEvent
 from domain.case.commands import Command, Receive
@@ -83,15 +82,8 @@ class CaseService:
     def save(self, case: Case, expected_version: int) -> None:
         """Save a case changed from ``expected_version``; a writer that lost the race gets a
         conflict and nothing of its write is stored."""
-        try:
-            self.store.save(case)
-        except IntegrityError:
-            raise ConcurrentWriteConflict(
-                f"case {case.id}: another writer recorded version {expected_version + 1}"
-                f" first (this write started from version {expected_version}); nothing of"
-                " this write was stored",
-                hint="reload the case and try again",
-            ) from None
+        assert case.version - len(case.pending_events) == expected_version
+        self.store.save_or_refuse(case, f"case {case.id}")
 
     def get(self, case_id: UUID, version: int | None = None) -> Case:
         """The case with every recorded event (up to ``version``, when given) applied."""
