@@ -29,7 +29,14 @@ from infra.cli.context import console, refusing, state
 from infra.projection_db import projections_engine, runner_for
 from projections import asof
 from projections.case_status import case_status, read_status
-from projections.framework import REBUILD_BATCH_SIZE_EVENTS, InProcessRunner, Projection, reset
+from projections.framework import (
+    REBUILD_BATCH_SIZE_EVENTS,
+    InProcessRunner,
+    Projection,
+    content_digest,
+    position_of,
+    reset,
+)
 from projections.kpi import compute_kpis
 from projections.registry import all_projections, by_name
 from projections.rollup import (
@@ -310,6 +317,21 @@ def rollup(
     else:
         output.write_text(text, encoding="utf-8")
         console.print(f"wrote {output}")
+    if output_format == "text":
+        _print_provenance(engine)
+
+
+def _print_provenance(engine: Engine) -> None:
+    """Where a report's figures come from: each projection's log position and the digest of
+    its tables. `socai projections verify` recomputes them from the events, so a reader can
+    tell later whether the report they hold is what the events gave (see docs/PROJECTIONS.md)."""
+    for projection in all_projections():
+        with Session(engine) as session:
+            position = position_of(session, projection.name)
+        digest = content_digest(engine, projection)
+        console.print(
+            f"nguồn: {projection.name} at log position {position}, sha256 {digest}", soft_wrap=True
+        )
 
 
 def _print_changes(then: Rollup, now: Rollup, known_at: str) -> None:

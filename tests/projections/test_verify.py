@@ -198,3 +198,18 @@ def test_the_cli_names_the_table_and_row_and_exits_1(demo: tuple[str, Path]) -> 
         assert "hint:" in result.stdout
     finally:
         shutil.move(backup, live)
+
+
+def test_a_report_names_the_log_position_and_digest_that_verify_recomputes(
+    demo: tuple[str, Path],
+) -> None:
+    store, _live = demo
+    report = socai(store, "rollup", "--years", "2016-2020", "--map", "old")
+    assert report.returncode == 0, report.stderr
+    provenance = [line for line in report.stdout.splitlines() if line.startswith("nguồn: ")]
+    assert [line.split()[1] for line in provenance] == [p.name for p in all_projections()]
+    verified = socai(store, "projections", "verify")
+    assert verified.returncode == 0, verified.stdout
+    for line in provenance:
+        name, position, digest = line.split()[1], line.split()[5].rstrip(","), line.split()[-1]
+        assert f"{name}: intact at log position {position} (sha256 {digest})" in verified.stdout
