@@ -60,13 +60,17 @@ SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
 }
 
 
+#: Fields of this contract that an officer writes freely: withheld (published empty).
+FREE_TEXT = frozenset({"reason"})
+
+
 def _mapper(kind: str) -> Callable[[Any], dict[str, Any]]:
     names = [f.name for f in SPECIFIC[kind]]
 
     def plain(event: ActivityEvent) -> dict[str, Any]:
         return {
             **public_envelope(event, "activity_id"),
-            **{name: shared_field(name, getattr(event, name)) for name in names},
+            **{name: shared_field(name, getattr(event, name), FREE_TEXT) for name in names},
         }
 
     return plain

@@ -172,7 +172,11 @@ def _mapper(kind: str) -> Callable[[Any], dict[str, Any]]:
         }
 
     def correction(event: Case.CorrectionRecorded) -> dict[str, Any]:
-        withheld = is_personal_field(event.field) or not (
+        """Personal values never leave; other values leave as the projections keep them
+        (a document code, a relationship's code), and ``values_withheld`` says whether
+        anything of what was typed was held back."""
+        personal = is_personal_field(event.field)
+        withheld = personal or not (
             is_shared_whole(event.field, event.old_value)
             and is_shared_whole(event.field, event.new_value)
         )
@@ -180,8 +184,8 @@ def _mapper(kind: str) -> Callable[[Any], dict[str, Any]]:
             **public_envelope(event, "case_id"),
             "corrects_version": event.corrects_version,
             "field": event.field,
-            "old_value": None if withheld else event.old_value,
-            "new_value": None if withheld else event.new_value,
+            "old_value": None if personal else shareable_value(event.field, event.old_value),
+            "new_value": None if personal else shareable_value(event.field, event.new_value),
             "reason": WITHHELD_REASON,
             "values_withheld": withheld,
             "reason_withheld": True,

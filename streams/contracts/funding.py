@@ -140,6 +140,10 @@ SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
 }
 
 
+#: Fields of this contract that an officer writes freely: withheld (published empty).
+FREE_TEXT = frozenset({"reason"})
+
+
 def _mapper(kind: str) -> Callable[[Any], dict[str, Any]]:
     names = [f.name for f in SPECIFIC[kind]]
     assert not set(names) & set(WITHHELD_FIELDS), kind
@@ -147,7 +151,7 @@ def _mapper(kind: str) -> Callable[[Any], dict[str, Any]]:
     def plain(event: FundingEvent) -> dict[str, Any]:
         return {
             **public_envelope(event, "programme_id"),
-            **{name: shared_field(name, getattr(event, name)) for name in names},
+            **{name: shared_field(name, getattr(event, name), FREE_TEXT) for name in names},
         }
 
     return plain

@@ -80,11 +80,12 @@ def public_envelope(event: Any, key: str) -> dict[str, Any]:
 WITHHELD_REASON = ""
 
 
-def shared_field(name: str, value: object) -> object:
-    """An event field's value as a public event carries it: free-text reasons withheld,
-    document codes and relationships as :func:`domain.case.shareable.shareable_value` allows,
-    codes, numbers and dates as they are."""
-    if name == "reason":
+def shared_field(name: str, value: object, free_text: frozenset[str] = frozenset()) -> object:
+    """An event field's value as a public event carries it: the contract's free-text fields
+    (``free_text``: a void's or a withdrawal's ``reason``) withheld; document codes and
+    relationships as :func:`domain.case.shareable.shareable_value` allows; codes (a closure's
+    ``reason`` is one), numbers and dates as they are."""
+    if name in free_text:
         return WITHHELD_REASON
     return shareable_value(name, value)
 
