@@ -29,7 +29,7 @@ from eventsourcing.utils import get_topic
 
 from domain.case.aggregate import Case, CaseEvent
 from domain.case.commands import FIELD_PARSERS
-from domain.case.shareable import is_shared_whole, shareable_relationship
+from domain.case.shareable import is_shared_whole, shareable_relationship, shareable_value
 from domain.case.values import PERSONAL_EVENT_FIELDS, PersonalData, is_personal_field
 from streams.contracts.model import (
     BOOLEAN,
