@@ -1,0 +1,138 @@
+"""The PII canary: a distinctive name, phone and identity number typed into every free-text
+input through the CLI reach no published message, no projection table, no log line, no export.
+
+The fault: relationship, facility and legal basis (and their corrections) carried a name, a
+phone number and an ID number through the real relay. The class is "any text an officer can
+type": every free-text option of every recording command gets the canary; the canary is then
+looked for in every spelling a leak could take — as typed (NFC), decomposed (NFD), lower case,
+without diacritics, and base64 — in the messages read back from the real broker, every row of
+every projection table, the rollup export, and every line the commands wrote to stderr (logs,
+warnings) or stdout (except the entitled core views that exist to show it).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+import unicodedata
+from pathlib import Path
+
+import pytest
+from unidecode import unidecode
+
+from infra.services.socai import Socai
+from infra.settings import Settings
+from infra.streaming import store_engine
+from streams.positions import PositionStore
+from streams.relay import Relay
+from streams.topics import ACTIVITY_EVENTS, CASE_EVENTS, FUNDING_EVENTS
+from tests.cli.test_cli import socai
+from tests.streams.helpers import read_topic
+
+pytestmark = pytest.mark.kafka
+
+NAME = "Phạm Thị Canh Gác"
+PHONE = "0987654321"
+ID_NUMBER = "079123456789"
+CANARY = f"{NAME} {PHONE} {ID_NUMBER}"
+
+
+def spellings(secret: str) -> set[str]:
+    """Every form a leak of ``secret`` could take."""
+    forms = {
+        secret,
+        unicodedata.normalize("NFD", secret),
+        secret.lower(),
+        unidecode(secret),
+        unidecode(secret).lower(),
+    }
+    forms |= {base64.b64encode(f.encode()).decode() for f in list(forms)}
+    return forms
+
+
+SECRETS = {form for part in (NAME, PHONE, ID_NUMBER) for form in spellings(part)}
+
+
+def _leaks(text: str) -> list[str]:
+    return sorted(s for s in SECRETS if s in text)
+
+
+def test_a_canary_typed_everywhere_leaks_nowhere(tmp_path: Path, fresh_kafka: str) -> None:
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    outputs: list[str] = []  # stderr of every command, stdout of every non-core view
+
+    def run(*args: str, core_view: bool = False) -> str:
+        result = socai(store, *args, env={"SOCAI_LOG_LEVEL": "DEBUG"})
+        assert result.returncode == 0, (args, result.stderr)
+        outputs.append(result.stderr)
+        if not core_view:
+            outputs.append(result.stdout)
+        return result.stdout
+
+    run("keys", "init")
+    person = tmp_path / "person.json"
+    person.write_text(
+        json.dumps(
+            {
+                "person": {
+                    "full_name": NAME,
+                    "id_number": ID_NUMBER,
+                    "phone": PHONE,
+                    "address": f"{NAME}, thôn 3",
+                }
+            }
+        ),
+        encoding="utf-8",
+    )
+    received = run(
+        "case", "receive", "--on", "2024-05-01", "--form", "rescued", "--unit", "29956",
+        "--record", CANARY, "--from-json", str(person), core_view=True,
+    )  # fmt: skip
+    case_id = received.split()[-1]
+    run("case", "verify", case_id, "--on", "2024-05-02", "--outcome", "victim", "--by", "police",
+        "--basis", CANARY)  # fmt: skip
+    run("case", "request-protection", case_id, "--on", "2024-05-02", "--who", "relative",
+        "--relationship", "mother", "--source", "victim_request", "--basis", CANARY)  # fmt: skip
+    run("case", "protect", case_id, "--on", "2024-05-03", "--who", "victim",
+        "--measure", "confidentiality", "--basis", CANARY)  # fmt: skip
+    run("case", "shelter", case_id, "--on", "2024-05-03", "--facility", CANARY)
+    run("case", "correct", case_id, "--event", "1", "--field", "legal_basis", "--old", CANARY,
+        "--new", f"{CANARY} (2)", "--reason", CANARY)  # fmt: skip
+    run("case", "history", case_id, core_view=True)
+    run("activity", "directive", "--on", "2024-06-01", "--unit", "87", "--documents", "1",
+        "--basis", CANARY)  # fmt: skip
+    run("finance", "programme", "--code", "DA-CANARY-1", "--title", "Đề án thử",
+        "--starts", "2024-01-01", "--ends", "2024-12-31", "--on", "2024-01-02",
+        "--basis", CANARY)  # fmt: skip
+    run("projections", "run")
+    export = tmp_path / "rollup.csv"
+    run("rollup", "--years", "2024", "--map", "old", "--format", "csv", "-o", str(export))
+
+    app = Socai(Settings.load(store))
+    try:
+        relay = Relay(app.log, PositionStore(store_engine(app.settings)), fresh_kafka, "canary")
+        try:
+            published = relay.run().published
+        finally:
+            relay.close()
+        head = app.log.head()
+    finally:
+        app.close()
+    assert published == head
+
+    messages = [
+        record.value.decode()
+        for stream in (CASE_EVENTS, FUNDING_EVENTS, ACTIVITY_EVENTS)
+        for record in read_topic(fresh_kafka, stream.topic, idle_seconds=1.0)
+    ]
+    assert len(messages) == head
+    with sqlite3.connect(tmp_path / "s.db.projections.db") as connection:
+        projection_rows = "\n".join(connection.iterdump())
+
+    assert not _leaks("\n".join(messages)), "a published message carries the canary"
+    assert not _leaks(projection_rows), "a projection table carries the canary"
+    assert not _leaks(export.read_text(encoding="utf-8")), "the rollup export carries it"
+    assert not _leaks("\n".join(outputs)), "a log line or a report carries the canary"
+    # and the core still holds what was typed, for those entitled to read it
+    assert CANARY in run("case", "history", case_id, core_view=True)
