@@ -96,7 +96,7 @@ def test_a_canary_typed_everywhere_leaks_nowhere(tmp_path: Path, fresh_kafka: st
         "--relationship", "mother", "--source", "victim_request", "--basis", CANARY)  # fmt: skip
     run("case", "protect", case_id, "--on", "2024-05-03", "--who", "victim",
         "--measure", "confidentiality", "--basis", CANARY)  # fmt: skip
-    run("case", "shelter", case_id, "--on", "2024-05-03", "--facility", CANARY)
+    run("case", "shelter", case_id, "admit", "--on", "2024-05-03", "--facility", CANARY)
     run("case", "correct", case_id, "--event", "1", "--field", "legal_basis", "--old", CANARY,
         "--new", f"{CANARY} (2)", "--reason", CANARY)  # fmt: skip
     run("case", "history", case_id, core_view=True)
