@@ -32,9 +32,10 @@ Event classes have explicit ``TOPIC`` strings ``socai.funding:<Name>.v1``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -135,13 +136,16 @@ class TransactionInfo:
 class FundingEvent(Aggregate.Event):
     """Base of every funding event (not stored itself)."""
 
+    #: The stable stored topic, ``socai.funding:<Name>.v1`` (declared by each concrete class).
+    TOPIC: ClassVar[str]
+
     occurred_on: date
     officer_id: str
     agency: str
     legal_basis: str | None
 
     def apply(self, aggregate: Programme) -> None:
-        getattr(aggregate, f"_on_{type(self).__name__}")(self)
+        _EFFECTS[type(self)](aggregate, self)
 
 
 class Programme(Aggregate):
@@ -319,8 +323,7 @@ class Programme(Aggregate):
             "legal_basis": command.legal_basis,
             "transaction_id": command.transaction_id,
         }
-        handler = getattr(self, f"_{type(command).__name__.lower()}")
-        event_class, fields = handler(command)
+        event_class, fields = _DECISIONS[type(command)](self, command)
         self.trigger_event(event_class, **common, **fields)
         return True
 
@@ -724,17 +727,30 @@ def _check_date(day: date, recorded_at: datetime) -> None:
         raise RuleViolation("too_early", f"{day.isoformat()} is before {EARLIEST_DATE.isoformat()}")
 
 
+#: The effect of each funding event on its programme (also on replay), found by the event's
+#: class: one method per class, and every concrete event class has one.
+_EFFECTS: dict[type[FundingEvent], Callable[[Programme, Any], None]] = {
+    Programme.Established: Programme._on_Established,
+    Programme.SourcePledged: Programme._on_SourcePledged,
+    Programme.LineBudgeted: Programme._on_LineBudgeted,
+    Programme.Allocated: Programme._on_Allocated,
+    Programme.Committed: Programme._on_Committed,
+    Programme.Paid: Programme._on_Paid,
+    Programme.Voided: Programme._on_Voided,
+    Programme.Reversed: Programme._on_Reversed,
+}
+
+#: The decision for each money command (checks, then the event to record), found by the
+#: command's class.
+_DECISIONS: dict[type[FundingCommand], Callable[[Programme, Any], tuple[type, dict[str, Any]]]] = {
+    Pledge: Programme._pledge,
+    BudgetLine: Programme._budgetline,
+    Allocate: Programme._allocate,
+    Commit: Programme._commit,
+    Pay: Programme._pay,
+    Void: Programme._void,
+    Reverse: Programme._reverse,
+}
+
 #: Topics of every funding event, for readers of the notification log.
-EVENT_TOPICS: tuple[str, ...] = tuple(
-    cls.TOPIC
-    for cls in (
-        Programme.Established,
-        Programme.SourcePledged,
-        Programme.LineBudgeted,
-        Programme.Allocated,
-        Programme.Committed,
-        Programme.Paid,
-        Programme.Voided,
-        Programme.Reversed,
-    )
-)
+EVENT_TOPICS: tuple[str, ...] = tuple(cls.TOPIC for cls in _EFFECTS)
