@@ -21,8 +21,10 @@ from infra.key_check import KCV_TABLE, WrongKey, key_check_value
 from infra.keys import KeyError_, create_key_file
 from infra.services.socai import Socai
 from infra.settings import Settings
-from tests.cli.test_cli import socai
 from tests.conftest import BORDER_GUARD
+from tests.infra.cli.test_cli import socai
+
+pytestmark = pytest.mark.integration
 
 RECEIVE = Receive(
     occurred_on=date(2024, 5, 1),

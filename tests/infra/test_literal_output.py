@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cli import socai
+from tests.infra.cli.test_cli import socai
 
 BRACKETS = ["[/]", "[dự thảo]", "[bold red]x[/bold red]", "[link=http://x]y"]
 

@@ -20,7 +20,7 @@ from domain.case.values import Actor
 from domain.errors import ConcurrentWriteConflict
 from infra.services.socai import Socai
 from infra.settings import Settings
-from tests.cli.test_cli import socai
+from tests.infra.cli.test_cli import socai
 
 ACTOR = Actor("LDXH-870-01", "labour_social_affairs")
 

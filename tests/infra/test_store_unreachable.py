@@ -16,7 +16,9 @@ from infra.audit_store import ledger_tables
 from infra.keys import create_key_file
 from infra.services.socai import Socai
 from infra.settings import Settings
-from tests.cli.test_cli import socai
+from tests.infra.cli.test_cli import socai
+
+pytestmark = pytest.mark.integration
 
 
 def _closed_port() -> int:

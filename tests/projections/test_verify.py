@@ -38,7 +38,7 @@ from projections.framework import (
 )
 from projections.registry import all_projections
 from projections.verify import ProjectionReport, all_intact, verify_projections
-from tests.cli.test_cli import socai
+from tests.infra.cli.test_cli import socai
 
 
 @pytest.fixture(scope="module")

@@ -32,8 +32,8 @@ from streams.contracts.model import read_message
 from streams.positions import PositionStore
 from streams.relay import Relay
 from streams.topics import AUDIT_CHECKPOINTS
-from tests.ledger.support import ACTOR, receive_command
-from tests.streams.helpers import read_topic
+from tests.infra.ledger.support import ACTOR, receive_command
+from tests.streams.support import read_topic
 
 
 @pytest.fixture

@@ -73,7 +73,7 @@ def test_example_consumer_counts_each_event_once_across_republishing(
 def test_group_consumer_resumes_from_its_own_offsets(demo_store, fresh_kafka, tmp_path):
     from streams.consumer import IdempotentConsumer
     from streams.topics import CASE_EVENTS
-    from tests.streams.helpers import stored_case_events
+    from tests.streams.support import stored_case_events
 
     _publish(demo_store, fresh_kafka)
     app = demo_store.open()

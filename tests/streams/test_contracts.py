@@ -19,7 +19,7 @@ from streams.contracts.compat import (
 from streams.contracts.model import read_message, stable_event_id
 from streams.contracts.registry import domain_event_of
 from streams.schemas import SCHEMA_DIR
-from tests.streams.helpers import personal_values
+from tests.streams.support import personal_values
 
 SCHEMA = {
     "properties": {

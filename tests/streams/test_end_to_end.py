@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from infra.synthetic import ScenarioConfig, run_scenario
 from streams.consumer import IdempotentConsumer
 from streams.topics import CASE_EVENTS
-from tests.streams.helpers import stored_case_events
 from tests.streams.processes import (
     Service,
     consumed_events,
@@ -22,6 +21,7 @@ from tests.streams.processes import (
     service_env,
     wait_until,
 )
+from tests.streams.support import stored_case_events
 
 pytestmark = pytest.mark.kafka
 

@@ -27,8 +27,8 @@ from infra.streaming import store_engine
 from streams.positions import PositionStore
 from streams.relay import Relay
 from streams.topics import ACTIVITY_EVENTS, CASE_EVENTS, FUNDING_EVENTS
-from tests.cli.test_cli import socai
-from tests.streams.helpers import read_topic
+from tests.infra.cli.test_cli import socai
+from tests.streams.support import read_topic
 
 pytestmark = pytest.mark.kafka
 

@@ -26,7 +26,7 @@ from streams.topics import (
     FUNDING_EVENTS,
     ensure_topics,
 )
-from tests.streams.helpers import (
+from tests.streams.support import (
     envelopes,
     personal_values,
     read_topic,

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from infra.cli.main import app
-from tests.streams.helpers import personal_values, stored_case_events
+from tests.streams.support import personal_values, stored_case_events
 
 runner = CliRunner()
 

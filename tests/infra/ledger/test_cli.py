@@ -19,7 +19,7 @@ from infra.ledger import hashing, verifier
 from infra.ledger.checkpoints import create_signing_key
 from infra.services.socai import Socai
 from infra.settings import Settings
-from tests.ledger.support import ACTOR, DEMOGRAPHICS, receive_command
+from tests.infra.ledger.support import ACTOR, DEMOGRAPHICS, receive_command
 
 runner = CliRunner()
 

@@ -42,7 +42,9 @@ from projections.funding import (
     reconcile,
     totals,
 )
-from tests.funding_support import FINANCE, open_app
+from tests.support import FINANCE, open_app
+
+pytestmark = pytest.mark.property
 
 SOURCES = (("NSTW", "central", None), ("NSDP", "local", None), ("IOM", "aid", "IOM"))
 LINES = ("L1", "L2")

@@ -13,7 +13,7 @@ from infra.ledger.errors import LedgerError
 from infra.ledger.store import LedgerTables
 from infra.services.socai import Socai
 from infra.settings import Settings
-from tests.ledger.support import ACTOR, receive_command
+from tests.infra.ledger.support import ACTOR, receive_command
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from projections.framework import (
     position_of,
     reset,
 )
-from tests.projection_tests.scenario import StepClock, open_app, run
+from tests.projections.support import StepClock, open_app, run
 
 
 def _events(tmp_path: Path) -> list:

@@ -7,8 +7,12 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from infra.services.socai import Socai
 from infra.synthetic import ScenarioConfig, ScenarioGenerator, bulk_load, run_scenario
+
+pytestmark = pytest.mark.integration
 
 
 def statuses(app: Socai) -> dict:  # type: ignore[type-arg]

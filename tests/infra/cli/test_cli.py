@@ -13,7 +13,7 @@ import pytest
 from infra.synthetic import ScenarioConfig, ScenarioGenerator
 
 SOCAI = [sys.executable, "-m", "infra.cli.main"]
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def socai(

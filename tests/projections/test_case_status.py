@@ -20,7 +20,7 @@ from projections.case_status import (
     refold,
 )
 from projections.framework import InProcessRunner, content_digest, reset
-from tests.projection_tests.scenario import OLD_COMMUNES, StepClock, open_app, random_history, run
+from tests.projections.support import OLD_COMMUNES, StepClock, open_app, random_history, run
 
 
 def _scenario(tmp_path: Path, cases: int, seed: int = 7):

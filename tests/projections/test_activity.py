@@ -20,7 +20,7 @@ from projections.activity import ActivityProjection
 from projections.framework import InProcessRunner
 from projections.registry import all_projections
 from projections.rollup import compute_rollup
-from tests.projection_tests.scenario import StepClock, open_app
+from tests.projections.support import StepClock, open_app
 
 OFFICER = Actor("CB-3", "womens_union")
 

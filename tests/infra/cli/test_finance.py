@@ -16,7 +16,7 @@ from infra.demo_funding import seed_funding
 from projections.funding import FundingProjector, InMemoryLegs, SupportLedger, discrepancies
 from projections.funding import reconcile as reconcile_legs
 from projections.funding_sql import FundingProjection
-from tests.funding_support import case_with_support, open_app
+from tests.support import case_with_support, open_app
 
 
 def _cli(store: Path) -> typer.Typer:

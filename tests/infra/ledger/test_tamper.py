@@ -33,7 +33,7 @@ from infra.ledger.checkpoints import create_signing_key, read_anchor_dir
 from infra.ledger.verifier import Checkpoint, JsonCheckpoint
 from infra.services.socai import Socai
 from infra.settings import Settings
-from tests.ledger.support import (
+from tests.infra.ledger.support import (
     ACTOR,
     DEMOGRAPHICS,
     RawStore,

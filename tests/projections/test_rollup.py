@@ -19,7 +19,7 @@ from projections.asof import known_at
 from projections.framework import InProcessRunner
 from projections.registry import all_projections
 from projections.rollup import Rollup, compute_rollup, form_rows
-from tests.projection_tests.scenario import (
+from tests.projections.support import (
     OLD_COMMUNES,
     StepClock,
     open_app,

@@ -19,6 +19,8 @@ from infra.services.socai import Socai
 from infra.settings import Settings
 from tests.conftest import BORDER_GUARD, reception
 
+pytestmark = pytest.mark.property
+
 RECEIVED = date(2024, 12, 20)  # close to 1 July 2025, so sequences cross the change of law
 
 

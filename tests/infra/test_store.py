@@ -16,6 +16,8 @@ from domain.errors import ConcurrentWriteConflict, NotFound, RuleViolation
 from infra.services.socai import Socai
 from tests.conftest import BORDER_GUARD, reception
 
+pytestmark = pytest.mark.integration
+
 
 def receive(app: Socai, **overrides: object):  # type: ignore[no-untyped-def]
     return app.cases.receive(COMMANDS["receive"].parse(reception(**overrides)), BORDER_GUARD)

@@ -16,7 +16,7 @@ from infra.ledger.verifier import key_id, load_public_key
 from infra.ledger_settings import signing_key_path
 from infra.services.socai import Socai
 from infra.settings import Settings
-from tests.ledger.support import ACTOR, receive_command
+from tests.infra.ledger.support import ACTOR, receive_command
 
 
 @pytest.fixture

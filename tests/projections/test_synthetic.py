@@ -38,8 +38,8 @@ from projections.rollup import (
     form_rows,
 )
 from projections.support_use import support_use
-from tests.projection_tests.scenario import open_app
-from tests.projection_tests.test_projection_rollup import _check_form_rules
+from tests.projections.support import open_app
+from tests.projections.test_rollup import _check_form_rules
 
 YEARS = tuple(range(2016, 2027))
 
@@ -231,7 +231,7 @@ import random, sys
 from sqlalchemy import create_engine
 from projections.framework import InProcessRunner
 from projections.registry import all_projections
-from tests.projection_tests.scenario import open_app
+from tests.projections.support import open_app
 from pathlib import Path
 app = open_app(Path(sys.argv[1]))
 runner = InProcessRunner(app.log, create_engine("sqlite:///" + sys.argv[2]), all_projections(),

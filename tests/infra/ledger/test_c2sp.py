@@ -1,5 +1,5 @@
 """Checkpoints as C2SP signed notes, end to end on real SQLite stores: every exported
-checkpoint verifies with an independent signed-note verifier (tests/ledger/
+checkpoint verifies with an independent signed-note verifier (tests/infra/ledger/
 signed_note_reference.py, written from the C2SP text), a checkpoint of one store is refused
 for another signed by the same key, witnesses cosign and verify counts them against a quorum,
 malformed notes are refused with ``error:``/``hint:`` and nothing written, and stores holding
@@ -20,9 +20,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from infra.ledger.checkpoints import cosign, create_signing_key
 from infra.ledger.verifier import JsonCheckpoint, NoteCheckpoint, load_public_key
 from infra.settings import Settings
-from tests.ledger import signed_note_reference as reference
-from tests.ledger.support import sign_legacy
-from tests.ledger.test_cli import audit, signed_store, store, write_cases
+from tests.infra.ledger import signed_note_reference as reference
+from tests.infra.ledger.support import sign_legacy
+from tests.infra.ledger.test_cli import audit, signed_store, store, write_cases
 
 __all__ = ["store"]  # the fixture, shared with test_cli
 

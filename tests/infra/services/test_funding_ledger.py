@@ -40,7 +40,7 @@ from projections.funding import (
     totals,
 )
 from projections.funding_sql import FundingProjection, FundingQueries
-from tests.funding_support import (
+from tests.support import (
     FINANCE,
     NOW,
     OFFICER,
@@ -48,6 +48,8 @@ from tests.funding_support import (
     open_app,
     small_programme,
 )
+
+pytestmark = pytest.mark.integration
 
 D = date(2020, 3, 6)
 
