@@ -37,12 +37,14 @@ from eventsourcing.domain import Aggregate
 from sqlalchemy import (
     Boolean,
     Column,
+    ColumnElement,
     Date,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    and_,
     delete,
     select,
 )
@@ -487,3 +489,22 @@ def read_status(session: Session, case_id: str) -> dict[str, Any] | None:
 def refold(session: Session, case_id: str) -> CaseStatus:
     """The case's status folded again from the stored public steps (for checks and tests)."""
     return fold(UUID(case_id), load_steps(session, [case_id])[case_id].values())
+
+
+# -- reception procedures past their limit (quá hạn thủ tục tiếp nhận) --------------------------
+
+
+def procedures_still_open_past_due(today: date) -> ColumnElement[bool]:
+    """SQL: cases whose reception procedures are still open after their due date (15 days)."""
+    return and_(case_status.c.verified_on.is_(None), case_status.c.procedures_due_on < today)
+
+
+def procedures_overdue_days(row: Any, today: date) -> int:
+    """Days a case's reception procedures were or are late, from its ``case_status`` row: for
+    completed procedures the stored figure (how late they finished, as the domain's
+    :meth:`CaseStatus.procedures_overdue_days` computed it); for open ones, how late today."""
+    if row.verified_on is not None:
+        return int(row.procedures_overdue_days or 0)
+    if row.procedures_due_on is None:
+        return 0
+    return max(0, (today - row.procedures_due_on).days)

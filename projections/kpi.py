@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from domain.case.steps import fold
 from domain.reference.codes import SupportType
 from domain.reference.units import AdminMap
-from projections.case_status import case_status, load_steps
+from projections.case_status import case_status, load_steps, procedures_overdue_days
 from projections.rollup import resolve_unit, unit_filter
 
 
@@ -83,13 +83,7 @@ def compute_kpis(
         for c in session.execute(query):
             received += 1
             verified += c.verification_outcome is not None
-            late = (c.procedures_overdue_days or 0) > 0
-            still_open = (
-                c.verified_on is None
-                and c.procedures_due_on is not None
-                and c.procedures_due_on < today
-            )
-            overdue += late or still_open
+            overdue += procedures_overdue_days(c, today) > 0
             overrun += c.essential_needs_overrun_days > 0
             if c.verification_outcome != "victim":
                 continue

@@ -28,7 +28,12 @@ from domain.time import business_date, parse_instant
 from infra.cli.context import console, refusing, state
 from infra.projection_db import projections_engine, runner_for
 from projections import asof
-from projections.case_status import case_status, read_status
+from projections.case_status import (
+    case_status,
+    procedures_overdue_days,
+    procedures_still_open_past_due,
+    read_status,
+)
 from projections.framework import (
     REBUILD_BATCH_SIZE_EVENTS,
     InProcessRunner,
@@ -375,9 +380,7 @@ def cases(
         query = query.where(case_status.c.stage == stage)
     today = business_date(instant or application.now())
     if overdue:
-        query = query.where(
-            case_status.c.verified_on.is_(None), case_status.c.procedures_due_on < today
-        )
+        query = query.where(procedures_still_open_past_due(today))
     query = query.order_by(case_status.c.received_on, case_status.c.case_id).limit(limit)
     table = Table(title=f"cases in {target} — {today}")
     table.add_column("case", no_wrap=True, min_width=36)
@@ -393,11 +396,7 @@ def cases(
         table.add_column(column)
     with Session(engine) as session:
         for c in session.execute(query):
-            late = (
-                c.procedures_overdue_days
-                if c.verified_on is not None
-                else max(0, (today - c.procedures_due_on).days)
-            )
+            late = procedures_overdue_days(c, today)
             table.add_row(
                 c.case_id,
                 str(c.received_on),
