@@ -5,12 +5,12 @@ programme id (a UUID derived from the programme code), so a programme's transact
 order in one partition — what the funding projection needs to pair a payment with its
 commitment and a reversal with what it reverses.
 
-What leaves: amounts in whole đồng, accounts moved, codes of sources, lines, allocations and
-administrative units, organisation names (a donor is an organisation, a unit name is a
-place), and the purpose of a payment: a case's support is named only by the pseudonymous case
-id and the version of its ``SupportProvided`` event; an activity by its kind. The reason of a
-void or reversal is withheld (published empty), as a correction's is: an officer may write
-whom it concerns.
+What leaves: amounts in whole đồng, accounts moved, codes of programmes, sources, lines,
+allocations and administrative units, a unit's name (from the reference directory), and the
+purpose of a payment: a case's support is named only by the pseudonymous case id and the
+version of its ``SupportProvided`` event; an activity by its kind. Free text an officer types —
+a void's or reversal's reason, a programme's or line's title, a donor's name — is withheld
+(published empty), as a correction's reason is: an officer may write anything there.
 
 What never leaves: the free-text ``description`` of a commitment or payment. An officer may
 write anything there — about a case payment, possibly whom it helped — and no projection
@@ -140,8 +140,10 @@ SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
 }
 
 
-#: Fields of this contract that an officer writes freely: withheld (published empty).
-FREE_TEXT = frozenset({"reason"})
+#: Fields of this contract that an officer writes freely — a void's or reversal's reason, a
+#: programme's or budget line's title, a donor's name — are withheld (published empty): codes
+#: (programme, line, source, allocation) name the same things without free text.
+FREE_TEXT = frozenset({"reason", "title", "line_title", "donor"})
 
 
 def _mapper(kind: str) -> Callable[[Any], dict[str, Any]]:

@@ -100,11 +100,31 @@ def test_a_canary_typed_everywhere_leaks_nowhere(tmp_path: Path, fresh_kafka: st
     run("case", "correct", case_id, "--event", "1", "--field", "legal_basis", "--old", CANARY,
         "--new", f"{CANARY} (2)", "--reason", CANARY)  # fmt: skip
     run("case", "history", case_id, core_view=True)
-    run("activity", "directive", "--on", "2024-06-01", "--unit", "87", "--documents", "1",
-        "--basis", CANARY)  # fmt: skip
-    run("finance", "programme", "--code", "DA-CANARY-1", "--title", "Đề án thử",
+    directive = run("activity", "directive", "--on", "2024-06-01", "--unit", "87",
+                    "--documents", "1", "--basis", CANARY)  # fmt: skip
+    run("activity", "withdraw", directive.split()[-1], "--on", "2024-06-02", "--reason", CANARY)
+    p = ("--programme", "DA-CANARY-1")
+    run("finance", "programme", "--code", "DA-CANARY-1", "--title", CANARY,
         "--starts", "2024-01-01", "--ends", "2024-12-31", "--on", "2024-01-02",
         "--basis", CANARY)  # fmt: skip
+    run("finance", "pledge", *p, "--id", "NS-1", "--source", "VT", "--kind", "aid",
+        "--donor", CANARY, "--amount", "900.000.000", "--on", "2024-01-03")  # fmt: skip
+    run("finance", "line", *p, "--id", "DL-1", "--line", "TIEP-NHAN", "--title", CANARY,
+        "--source", "VT", "--amount", "500.000.000", "--on", "2024-01-03")  # fmt: skip
+    run("finance", "allocate", *p, "--id", "PB-1", "--line", "TIEP-NHAN", "--source", "VT",
+        "--map", "old", "--unit", "87", "--period", "2024", "--amount", "300.000.000",
+        "--on", "2024-01-04")  # fmt: skip
+    for commitment in ("CK-1", "CK-2"):
+        run("finance", "commit", *p, "--id", commitment, "--allocation", "PB-1",
+            "--amount", "1.000.000", "--activity", "directive", "--description", CANARY,
+            "--on", "2024-02-01")  # fmt: skip
+    run("finance", "pay", *p, "--id", "CHI-1", "--commitment", "CK-1", "--on", "2024-02-02")
+    run("finance", "void", *p, "--id", "HUY-1", "--commitment", "CK-2", "--reason", CANARY,
+        "--on", "2024-02-02")  # fmt: skip
+    run("finance", "reverse", *p, "--id", "DAO-1", "--reverses", "CHI-1", "--reason", CANARY,
+        "--on", "2024-02-03")  # fmt: skip
+    run("finance", "reconcile", "--by", "programme,line,source", "--csv",
+        str(tmp_path / "reconcile.csv"))  # fmt: skip
     run("projections", "run")
     export = tmp_path / "rollup.csv"
     run("rollup", "--years", "2024", "--map", "old", "--format", "csv", "-o", str(export))
@@ -133,6 +153,8 @@ def test_a_canary_typed_everywhere_leaks_nowhere(tmp_path: Path, fresh_kafka: st
     assert not _leaks("\n".join(messages)), "a published message carries the canary"
     assert not _leaks(projection_rows), "a projection table carries the canary"
     assert not _leaks(export.read_text(encoding="utf-8")), "the rollup export carries it"
+    reconciliation = (tmp_path / "reconcile.csv").read_text(encoding="utf-8")
+    assert not _leaks(reconciliation), "the reconciliation export carries it"
     assert not _leaks("\n".join(outputs)), "a log line or a report carries the canary"
     # and the core still holds what was typed, for those entitled to read it
     assert CANARY in run("case", "history", case_id, core_view=True)
