@@ -16,7 +16,6 @@ behind a figure, down to the case or activity) and ``discrepancies`` (money vs c
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -47,11 +46,15 @@ from projections.framework import InProcessRunner
 from projections.funding import (
     DIMENSIONS,
     MEASURES,
-    UNASSIGNED,
-    Row,
     discrepancies,
     legs_behind,
     totals,
+)
+from projections.funding_export import (
+    MEASURE_HEADERS,
+    group_label,
+    write_reconciliation_csv,
+    write_reconciliation_xlsx,
 )
 from projections.funding_sql import FundingProjection, FundingQueries
 
@@ -64,14 +67,6 @@ AMOUNT = typer.Option(..., "--amount", help="Whole đồng; 77.300.000.000 or 77
 #: Tables of figures are never wrapped narrower than this many characters (a piped output
 #: has no terminal width; a wrapped amount is unreadable).
 TABLE_MIN_WIDTH_CHARS = 240
-
-MEASURE_HEADERS = {
-    "budget": "Dự toán",
-    "allocated": "Đã phân bổ",
-    "committed": "Đã cam kết",
-    "disbursed": "Đã chi",
-    "remaining": "Còn lại",
-}
 
 
 def _day(ctx: typer.Context, on: str | None) -> date:
@@ -345,20 +340,6 @@ def _dims(by: str) -> tuple[str, ...]:
     return tuple(d.strip() for d in by.split(",") if d.strip())
 
 
-def _unit_label(key: str) -> str:
-    from domain.reference.units import AdminMap, unit_directory
-
-    if key == UNASSIGNED or ":" not in key:
-        return key
-    admin_map, code = key.split(":", 1)
-    unit = unit_directory().get(AdminMap(admin_map), code)
-    return f"{unit.name} ({key})" if unit else key
-
-
-def _label(dim: str, value: str) -> str:
-    return _unit_label(value) if dim in ("unit", "province") else value
-
-
 CSV_OUT = typer.Option(None, "--csv", help="Also write the rows as CSV (whole đồng).")
 XLSX_OUT = typer.Option(None, "--xlsx", help="Also write an XLSX workbook.")
 
@@ -385,50 +366,18 @@ def reconcile(
     )
     for row in [*rows, total]:
         key = (
-            [_label(d, v) for d, v in zip(dims, row.key, strict=True)]
+            [group_label(d, v) for d, v in zip(dims, row.key, strict=True)]
             if row.key
             else (["TỔNG CỘNG (total)", *[""] * (len(dims) - 1)] if dims else [])
         )
         table.add_row(*key, *(format_vnd(v) for v in row.figures))
     _print_table(table)
     if csv_path:
-        _write_csv(csv_path, dims, rows)
+        write_reconciliation_csv(csv_path, dims, rows)
         console.print(f"wrote {csv_path}")
     if xlsx_path:
-        _write_xlsx(xlsx_path, dims, rows, total)
+        write_reconciliation_xlsx(xlsx_path, dims, rows, total)
         console.print(f"wrote {xlsx_path}")
-
-
-def _write_csv(path: Path, dims: tuple[str, ...], rows: list[Row]) -> None:
-    """One row per group, amounts in whole đồng without separators (for machines)."""
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([*dims, *(f"{m}_vnd" for m in MEASURES)])
-        for row in rows:
-            writer.writerow([*row.key, *row.figures])
-
-
-def _write_xlsx(path: Path, dims: tuple[str, ...], rows: list[Row], total: Row) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Doi chieu kinh phi"
-    sheet.append([*dims, *(f"{MEASURE_HEADERS[m]} ({m}, đồng)" for m in MEASURES)])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([*(_label(d, v) for d, v in zip(dims, row.key, strict=True)), *row.figures])
-    sheet.append([*(["TỔNG CỘNG"] + [""] * (len(dims) - 1) if dims else []), *total.figures])
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
-    for column in sheet.iter_cols(min_col=len(dims) + 1, min_row=2):
-        for cell in column:
-            cell.number_format = "#,##0"
-    for index in range(1, len(dims) + len(MEASURES) + 1):
-        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = 22
-    book.save(path)
 
 
 @app.command("behind")
