@@ -52,9 +52,9 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from domain.case.aggregate import Case, CaseEvent
+from domain.case.catalogue import PERSONAL_EVENT_FIELDS, fold, is_personal_field
 from domain.case.shareable import shareable_document_code, shareable_value
-from domain.case.steps import CaseStatus, Step, StepKind, fold
-from domain.case.values import PERSONAL_EVENT_FIELDS, is_personal_field
+from domain.case.steps import CaseStatus, Step, StepKind
 from domain.reference.units import AdminMap, Unit, UnitLevel, unit_directory
 
 NAME = "case_status"

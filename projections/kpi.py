@@ -35,7 +35,7 @@ from uuid import UUID
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from domain.case.steps import fold
+from domain.case.catalogue import fold
 from domain.reference.codes import SupportType
 from domain.reference.units import AdminMap
 from projections.case_status import case_status, load_steps, procedures_overdue_days

@@ -17,6 +17,7 @@ Invariants (checked before any event is triggered; nothing is stored when one fa
 
 from __future__ import annotations
 
+import typing
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
 from typing import Any, ClassVar
@@ -24,9 +25,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.case.checks import check_step
-from domain.case.commands import COMMAND_FOR_EVENT, Command, Correct, Receive
-from domain.case.steps import CaseStatus, StatusFold, Step, StepKind, fold
+from domain.case.catalogue import CATALOGUE, apply_step, check_step, fold
+from domain.case.commands import Command, Correct, Receive
+from domain.case.steps import CaseStatus, StatusFold, Step, StepKind
 from domain.case.values import Actor, PersonalData
 from domain.errors import RuleViolation
 from domain.reference.units import AdminMap
@@ -200,7 +201,7 @@ class Case(Aggregate):
         assert event.originator_version not in self.steps, "a version is recorded once"
         step = step_of(event)
         self.steps[event.originator_version] = step
-        self._fold.apply(step)
+        apply_step(self._fold, step)
 
     def _correct(self, event: Case.CorrectionRecorded) -> None:
         """Replace one field of the corrected step in the derived view, and re-fold (a
@@ -212,7 +213,7 @@ class Case(Aggregate):
         self.steps[event.corrects_version] = target.with_value(event.field, new_value)
         self._fold = StatusFold(self.id)
         for version in sorted(self.steps):
-            self._fold.apply(self.steps[version])
+            apply_step(self._fold, self.steps[version])
 
     # -- commands -------------------------------------------------------------------------
 
@@ -297,7 +298,7 @@ class Case(Aggregate):
             )
         if command.field == "unit_map":
             raise RuleViolation("no_such_field", "unit_map follows the date; correct the date")
-        parser = COMMAND_FOR_EVENT[target.kind].parser_for(command.field)
+        parser = CATALOGUE[target.kind].command.parser_for(command.field)
         new_value = (
             parser(command.new_value, "new_value") if command.new_value is not None else None
         )
@@ -339,3 +340,26 @@ class Case(Aggregate):
                 check_step(fold(self.id, before), step, today)
             before.append(step)
         return {"old_value": stored_old, "new_value": stored_new}
+
+
+#: Event fields derived by the aggregate rather than given in the command.
+_DERIVED_FIELDS = {StepKind.RECEIVED: frozenset({"unit_map"})}
+
+
+def _assert_catalogue_matches_events() -> None:
+    """Each kind in the catalogue has its event class here, with the command's fields (plus
+    any the aggregate derives) and the same personal fields. Runs once, at import."""
+    for kind, spec in CATALOGUE.items():
+        event_class = getattr(Case, kind.value)
+        assert f"socai.case:{kind.value}.v1" == event_class.TOPIC, kind
+        own = {f.name for f in dataclass_fields(event_class)} - set(_LIBRARY_FIELDS)
+        derived = _DERIVED_FIELDS.get(kind, frozenset())
+        assert own - derived == set(spec.field_names) | set(COMMON_FIELDS), kind
+        hints = typing.get_type_hints(event_class)
+        personal = {
+            name for name in own if PersonalData in (typing.get_args(hints[name]) or (hints[name],))
+        }
+        assert personal == spec.personal_fields, kind
+
+
+_assert_catalogue_matches_events()

@@ -1,14 +1,14 @@
 """The rules a new step must satisfy, checked *before* anything is stored.
 
-``check_step(status, step, today)`` looks at the case as it stands (``status``, folded from the
-steps before) and the proposed step, and raises :class:`RuleViolation` with a stable ``code``
-and a message that says what is wrong and how to fix it. It never mentions personal data.
-Nothing is written when it raises.
+Each kind of step has its check here, named by its entry in the catalogue
+(:mod:`domain.case.catalogue`, whose ``check_step`` runs it). A check looks at the case as it
+stands (``status``, folded from the steps before) and the proposed step, and raises
+:class:`RuleViolation` with a stable ``code`` and a message that says what is wrong and how to
+fix it. It never mentions personal data. Nothing is written when it raises.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, timedelta
 
 from domain.case.rules import (
@@ -22,21 +22,7 @@ from domain.reference.codes import SupportType
 from domain.reference.units import AdminMap, unit_directory
 
 
-def check_step(status: CaseStatus, step: Step, today: date) -> None:
-    _check_dates(status, step, today)
-    if status.is_closed and step.kind != StepKind.CORRECTION_RECORDED:
-        raise RuleViolation(
-            "after_closure",
-            f"case {status.case_id} was closed on {status.closed_on}; no further steps"
-            " can be recorded",
-            hint="if the closure was a mistake, record a correction of the closure event",
-        )
-    checker = _CHECKS.get(step.kind)
-    if checker is not None:
-        checker(status, step)
-
-
-def _check_dates(status: CaseStatus, step: Step, today: date) -> None:
+def check_dates(status: CaseStatus, step: Step, today: date) -> None:
     day = step.occurred_on
     if day > today:
         raise RuleViolation(
@@ -64,7 +50,7 @@ def _check_dates(status: CaseStatus, step: Step, today: date) -> None:
         )
 
 
-def _received(status: CaseStatus, step: Step) -> None:
+def received(status: CaseStatus, step: Step) -> None:
     if status.received_on is not None:
         raise RuleViolation("already_received", f"case {status.case_id} was already received")
     if not step.legal_basis:
@@ -85,7 +71,7 @@ def _received(status: CaseStatus, step: Step) -> None:
     unit_directory().require(expected_map, step.data["unit_code"], "unit_code")
 
 
-def _demographics(status: CaseStatus, step: Step) -> None:
+def demographics(status: CaseStatus, step: Step) -> None:
     birth_year = step.data["birth_year"]
     if birth_year is not None and birth_year > step.occurred_on.year:
         raise RuleViolation(
@@ -95,7 +81,7 @@ def _demographics(status: CaseStatus, step: Step) -> None:
         )
 
 
-def _trafficking_form(status: CaseStatus, step: Step) -> None:
+def trafficking_form(status: CaseStatus, step: Step) -> None:
     scope, destination = step.data["scope"], step.data["destination_country"]
     if scope == "abroad" and (destination is None or destination == "VN"):
         raise RuleViolation(
@@ -111,7 +97,7 @@ def _trafficking_form(status: CaseStatus, step: Step) -> None:
         )
 
 
-def _verification_requested(status: CaseStatus, step: Step) -> None:
+def verification_requested(status: CaseStatus, step: Step) -> None:
     if status.verification_outcome in ("victim", "not_victim"):
         raise RuleViolation(
             "already_verified",
@@ -121,11 +107,11 @@ def _verification_requested(status: CaseStatus, step: Step) -> None:
         )
 
 
-def _verification_concluded(status: CaseStatus, step: Step) -> None:
-    _verification_requested(status, step)
+def verification_concluded(status: CaseStatus, step: Step) -> None:
+    verification_requested(status, step)
 
 
-def _routed(status: CaseStatus, step: Step) -> None:
+def routed(status: CaseStatus, step: Step) -> None:
     if status.verification_outcome is None:
         raise RuleViolation(
             "routing_before_classification",
@@ -135,7 +121,7 @@ def _routed(status: CaseStatus, step: Step) -> None:
         )
 
 
-def _protection(status: CaseStatus, step: Step) -> None:
+def protection(status: CaseStatus, step: Step) -> None:
     if step.data["protected"] == "relative" and not step.data["relationship"]:
         raise RuleViolation(
             "missing_relationship",
@@ -163,7 +149,7 @@ def _eligible_for_support(status: CaseStatus, step: Step, what: str) -> None:
         )
 
 
-def _support(status: CaseStatus, step: Step) -> None:
+def support(status: CaseStatus, step: Step) -> None:
     support_type = step.data["support_type"]
     _eligible_for_support(status, step, f"support '{support_type}'")
     regime = regime_on(step.occurred_on)
@@ -213,7 +199,7 @@ def _support(status: CaseStatus, step: Step) -> None:
             )
 
 
-def _shelter_admitted(status: CaseStatus, step: Step) -> None:
+def shelter_admitted(status: CaseStatus, step: Step) -> None:
     _eligible_for_support(status, step, "temporary shelter")
     if status.currently_sheltered:
         raise RuleViolation(
@@ -223,7 +209,7 @@ def _shelter_admitted(status: CaseStatus, step: Step) -> None:
         )
 
 
-def _shelter_discharged(status: CaseStatus, step: Step) -> None:
+def shelter_discharged(status: CaseStatus, step: Step) -> None:
     if not status.currently_sheltered:
         raise RuleViolation("not_sheltered", "the person is not in shelter", hint="admit first")
     admitted = status.shelter_stays[-1].admitted_on
@@ -234,7 +220,7 @@ def _shelter_discharged(status: CaseStatus, step: Step) -> None:
         )
 
 
-def _reintegrated(status: CaseStatus, step: Step) -> None:
+def reintegrated(status: CaseStatus, step: Step) -> None:
     if status.reintegrated_on is not None:
         raise RuleViolation(
             "already_reintegrated", f"reintegration was recorded on {status.reintegrated_on}"
@@ -243,21 +229,3 @@ def _reintegrated(status: CaseStatus, step: Step) -> None:
         raise RuleViolation(
             "not_a_victim", "reintegration support is for victims; this person is not one"
         )
-
-
-#: The check of each kind of step beyond the dates and closure checked for every step
-#: (closure and correction have theirs in the aggregate, which knows the whole history).
-_CHECKS: dict[StepKind, Callable[[CaseStatus, Step], None]] = {
-    StepKind.RECEIVED: _received,
-    StepKind.DEMOGRAPHICS_RECORDED: _demographics,
-    StepKind.TRAFFICKING_FORM_RECORDED: _trafficking_form,
-    StepKind.VERIFICATION_REQUESTED: _verification_requested,
-    StepKind.VERIFICATION_CONCLUDED: _verification_concluded,
-    StepKind.ROUTED: _routed,
-    StepKind.PROTECTION_REQUESTED: _protection,
-    StepKind.PROTECTION_APPLIED: _protection,
-    StepKind.SUPPORT_PROVIDED: _support,
-    StepKind.SHELTER_ADMITTED: _shelter_admitted,
-    StepKind.SHELTER_DISCHARGED: _shelter_discharged,
-    StepKind.REINTEGRATED: _reintegrated,
-}

@@ -330,5 +330,3 @@ COMMANDS: dict[str, type[Command]] = {
     "close": Close,
     "correct": Correct,
 }
-
-COMMAND_FOR_EVENT: dict[str, type[Command]] = {c.EVENT: c for c in COMMANDS.values()}

@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from domain.case.catalogue import is_personal_field
 from domain.case.steps import CaseStatus, Step
-from domain.case.values import PersonalData, is_personal_field
+from domain.case.values import PersonalData
 
 REDACTED = "<redacted>"
 

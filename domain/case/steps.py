@@ -13,7 +13,7 @@ steps (only steps that happened by a date, or only events known by a time).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
@@ -295,7 +295,8 @@ class StatusFold:
     Each step changes the fold in constant time (amortised), so replaying a case of n events
     is O(n). :meth:`status` materialises the immutable :class:`CaseStatus` (O(n), once per
     question asked of the case, not once per event). Steps are applied in version order; the
-    effect of each kind of step is one method, found by kind in :data:`_EFFECTS`.
+    effect of each kind of step is one method, named by its entry in
+    :data:`domain.case.catalogue.CATALOGUE` (which also holds ``fold``).
     """
 
     __slots__ = (
@@ -340,13 +341,14 @@ class StatusFold:
         clone._cached = self._cached
         return clone
 
-    def apply(self, step: Step) -> None:
+    def advance(self, step: Step) -> None:
+        """What every step changes, whatever its kind: its version and record time. The
+        kind's own effect is one of the methods below, named by the catalogue."""
         assert step.version > self.last_version, "steps are applied in version order"
         self.versions.add(step.version)
         self.last_version = step.version
         self.last_recorded_at = step.recorded_at
         self._cached = None
-        _EFFECTS[step.kind](self, step)
 
     def status(self) -> CaseStatus:
         if self._cached is None:
@@ -364,9 +366,9 @@ class StatusFold:
             )
         return self._cached
 
-    # -- the effect of each kind of step ----------------------------------------------------
+    # -- the effect of each kind of step (named by the catalogue) -------------------------------
 
-    def _received(self, step: Step) -> None:
+    def received(self, step: Step) -> None:
         d = step.data
         self.facts.update(
             received_on=step.occurred_on,
@@ -378,7 +380,7 @@ class StatusFold:
             interview_held=d["interview_held"],
         )
 
-    def _demographics(self, step: Step) -> None:
+    def demographics(self, step: Step) -> None:
         d = step.data
         self.facts.update(
             sex=d["sex"],
@@ -388,25 +390,25 @@ class StatusFold:
             nationality=d["nationality"],
         )
 
-    def _trafficking_form(self, step: Step) -> None:
+    def trafficking_form(self, step: Step) -> None:
         self.facts.update(
             scope=step.data["scope"], destination_country=step.data["destination_country"]
         )
 
-    def _verification_requested(self, step: Step) -> None:
+    def verification_requested(self, step: Step) -> None:
         self.facts.setdefault("verification_requested_on", step.occurred_on)
 
-    def _verification_concluded(self, step: Step) -> None:
+    def verification_concluded(self, step: Step) -> None:
         self.facts.update(
             verification_outcome=step.data["outcome"],
             verified_on=step.occurred_on,
             deciding_body=step.data["deciding_body"],
         )
 
-    def _routed(self, step: Step) -> None:
+    def routed(self, step: Step) -> None:
         self.routings.append((step.occurred_on, step.data["destination"]))
 
-    def _protection_requested(self, step: Step) -> None:
+    def protection_requested(self, step: Step) -> None:
         d = step.data
         self.requests.append(
             ProtectionRequestRecord(
@@ -414,7 +416,7 @@ class StatusFold:
             )
         )
 
-    def _protection_applied(self, step: Step) -> None:
+    def protection_applied(self, step: Step) -> None:
         d = step.data
         self.protections.append(
             ProtectionRecord(
@@ -422,7 +424,7 @@ class StatusFold:
             )
         )
 
-    def _support_provided(self, step: Step) -> None:
+    def support_provided(self, step: Step) -> None:
         d = step.data
         self.supports.append(
             SupportRecord(
@@ -435,46 +437,18 @@ class StatusFold:
             )
         )
 
-    def _shelter_admitted(self, step: Step) -> None:
+    def shelter_admitted(self, step: Step) -> None:
         self.stays.append(ShelterStay(step.occurred_on, None, step.data["facility"]))
 
-    def _shelter_discharged(self, step: Step) -> None:
+    def shelter_discharged(self, step: Step) -> None:
         if self.stays and self.stays[-1].discharged_on is None:
             self.stays[-1] = replace(self.stays[-1], discharged_on=step.occurred_on)
 
-    def _reintegrated(self, step: Step) -> None:
+    def reintegrated(self, step: Step) -> None:
         self.facts["reintegrated_on"] = step.occurred_on
 
-    def _closed(self, step: Step) -> None:
+    def closed(self, step: Step) -> None:
         self.facts.update(closed_on=step.occurred_on, closure_reason=step.data["reason"])
 
-    def _correction_recorded(self, step: Step) -> None:
+    def correction_recorded(self, step: Step) -> None:
         self.corrections += 1
-
-
-_EFFECTS: dict[StepKind, Callable[[StatusFold, Step], None]] = {
-    StepKind.RECEIVED: StatusFold._received,
-    StepKind.DEMOGRAPHICS_RECORDED: StatusFold._demographics,
-    StepKind.TRAFFICKING_FORM_RECORDED: StatusFold._trafficking_form,
-    StepKind.VERIFICATION_REQUESTED: StatusFold._verification_requested,
-    StepKind.VERIFICATION_CONCLUDED: StatusFold._verification_concluded,
-    StepKind.ROUTED: StatusFold._routed,
-    StepKind.PROTECTION_REQUESTED: StatusFold._protection_requested,
-    StepKind.PROTECTION_APPLIED: StatusFold._protection_applied,
-    StepKind.SUPPORT_PROVIDED: StatusFold._support_provided,
-    StepKind.SHELTER_ADMITTED: StatusFold._shelter_admitted,
-    StepKind.SHELTER_DISCHARGED: StatusFold._shelter_discharged,
-    StepKind.REINTEGRATED: StatusFold._reintegrated,
-    StepKind.CLOSED: StatusFold._closed,
-    StepKind.CORRECTION_RECORDED: StatusFold._correction_recorded,
-}
-assert set(_EFFECTS) == set(StepKind), "every kind of step has exactly one effect"
-
-
-def fold(case_id: UUID, steps: Iterable[Step]) -> CaseStatus:
-    """Derive a case's status from its steps, in version order. Pure; never raises for a
-    stored history (rules are checked *before* a step is stored, see ``checks``)."""
-    folded = StatusFold(case_id)
-    for step in sorted(steps, key=lambda st: st.version):
-        folded.apply(step)
-    return folded.status()

@@ -40,6 +40,7 @@ from domain.funding.values import ActivityKind, SourceKind
 from domain.money import format_vnd
 from domain.time import business_date, parse_date
 from infra.cli.context import console, refusing, say, state
+from infra.cli.declare import Opt, Run, declare, option
 from infra.cli.options import AGENCY, BASIS, OFFICER, ON
 from infra.projection_db import projections_engine
 from projections.framework import InProcessRunner
@@ -60,9 +61,6 @@ from projections.funding_sql import FundingProjection, FundingQueries
 
 app = typer.Typer(no_args_is_help=True)
 
-PROGRAMME = typer.Option(..., "--programme", "-p", help="Programme code.")
-TID = typer.Option(..., "--id", help="Transaction id (idempotency key), e.g. QD-123/2006.")
-AMOUNT = typer.Option(..., "--amount", help="Whole đồng; 77.300.000.000 or 77300000000.")
 
 #: Tables of figures are never wrapped narrower than this many characters (a piped output
 #: has no terminal width; a wrapped amount is unreadable).
@@ -75,202 +73,119 @@ def _day(ctx: typer.Context, on: str | None) -> date:
     return business_date(state(ctx).app().now())
 
 
-def _record(
-    ctx: typer.Context,
-    programme: str,
-    command_class: type[MoneyCommand],
-    tid: str,
-    who: tuple[str, str, str | None, str | None],
-    **fields: Any,
-) -> None:
-    """Build the command (``who`` = officer, agency, --on, --basis), record it, report."""
-    officer, agency, on, basis = who
-    command = command_class(tid, _day(ctx, on), legal_basis=basis, **fields)
-    outcome = state(ctx).app().funding.record(programme, command, Actor(officer, agency))
-    if outcome.recorded:
-        console.print(
-            f"recorded {command.KIND} {outcome.transaction_id} in programme"
-            f" {outcome.programme} (version {outcome.version})"
-        )
-    else:
-        console.print(
-            f"{command.KIND} {outcome.transaction_id} was already recorded with the"
-            " same content: nothing changed"
-        )
+#: Who records a transaction, when, and on what basis; every recording command takes them.
+STEP = (
+    Opt("officer", OFFICER),
+    Opt("agency", AGENCY),
+    Opt("occurred_on", ON),
+    Opt("legal_basis", BASIS),
+)
+PROGRAMME = Opt("programme", typer.Option(..., "--programme", "-p", help="Programme code."))
+TID = Opt(
+    "transaction_id",
+    typer.Option(..., "--id", help="Transaction id (idempotency key), e.g. QD-123/2006."),
+)
+AMOUNT_HELP = "Whole đồng; 77.300.000.000 or 77300000000."
+AMOUNT = Opt("amount_vnd", typer.Option(..., "--amount", help=AMOUNT_HELP))
+LINE = Opt("line", typer.Option(..., "--line", help="Line code."))
+SOURCE = Opt("source", typer.Option(..., "--source", help="Source code, e.g. NSTW."))
+REASON = Opt("reason", typer.Option(..., "--reason", help="Why."))
+#: What a payment is for: a case's support (by its event version) or an activity.
+PAID_FOR = (
+    option("case_id", "--case", help="Case id whose support this pays."),
+    option(
+        "support_version",
+        "--support-version",
+        help="Version of the case's SupportProvided event.",
+        type_=int,
+    ),
+    option("activity", "--activity", help=" | ".join(a.value for a in ActivityKind)),
+    option("description", "--description", help="What the activity was."),
+)
 
 
-@app.command("programme")
-@refusing
-def programme(
-    ctx: typer.Context,
-    code: str = typer.Option(..., "--code", help="Programme code, e.g. DA-2005-2010."),
-    title: str = typer.Option(..., "--title"),
-    starts: str = typer.Option(..., "--starts", help="First day, YYYY-MM-DD."),
-    ends: str = typer.Option(..., "--ends", help="Last day, YYYY-MM-DD."),
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-) -> None:
-    """Establish a programme (lập chương trình / đề án)."""
-    command = Establish(code, title, starts, ends, _day(ctx, on), basis)  # type: ignore[arg-type]
-    state(ctx).app().funding.establish(command, Actor(officer, agency))
+def _actor(values: dict[str, Any]) -> Actor:
+    return Actor(values.pop("officer"), values.pop("agency"))
+
+
+def _money(command_class: type[MoneyCommand]) -> Run:
+    """The service call behind a money command: build it, record it, report."""
+
+    def run(ctx: typer.Context, values: dict[str, Any]) -> None:
+        programme, actor = values.pop("programme"), _actor(values)
+        values["occurred_on"] = _day(ctx, values["occurred_on"])
+        command = command_class(**values)
+        outcome = state(ctx).app().funding.record(programme, command, actor)
+        if outcome.recorded:
+            console.print(
+                f"recorded {command.KIND} {outcome.transaction_id} in programme"
+                f" {outcome.programme} (version {outcome.version})"
+            )
+        else:
+            console.print(
+                f"{command.KIND} {outcome.transaction_id} was already recorded with the"
+                " same content: nothing changed"
+            )
+
+    return run
+
+
+def _establish(ctx: typer.Context, values: dict[str, Any]) -> None:
+    actor = _actor(values)
+    values["occurred_on"] = _day(ctx, values["occurred_on"])
+    command = Establish(**values)
+    state(ctx).app().funding.establish(command, actor)
     console.print(f"programme {command.code} established")
 
 
-@app.command("pledge")
-@refusing
-def pledge(
-    ctx: typer.Context,
-    programme: str = PROGRAMME,
-    tid: str = TID,
-    source: str = typer.Option(..., "--source", help="Source code, e.g. NSTW."),
-    kind: str = typer.Option(..., "--kind", help=" | ".join(k.value for k in SourceKind)),
-    amount: str = AMOUNT,
-    donor: str = typer.Option(None, "--donor", help="The donor (aid only)."),
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-) -> None:
-    """Add a source's budget to a programme (nguồn kinh phí)."""
-    _record(ctx, programme, Pledge, tid, (officer, agency, on, basis), source=source,
-            source_kind=kind, amount_vnd=amount, donor=donor)  # fmt: skip
-
-
-@app.command("line")
-@refusing
-def line(
-    ctx: typer.Context,
-    programme: str = PROGRAMME,
-    tid: str = TID,
-    line: str = typer.Option(..., "--line", help="Line code."),
-    title: str = typer.Option(..., "--title", help="Line title (repeat it to add budget)."),
-    source: str = typer.Option(..., "--source"),
-    amount: str = AMOUNT,
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-) -> None:
-    """Put part of a source's budget into a line (dòng ngân sách)."""
-    _record(ctx, programme, BudgetLine, tid, (officer, agency, on, basis), line=line,
-            line_title=title, source=source, amount_vnd=amount)  # fmt: skip
-
-
-@app.command("allocate")
-@refusing
-def allocate(
-    ctx: typer.Context,
-    programme: str = PROGRAMME,
-    tid: str = TID,
-    line: str = typer.Option(..., "--line"),
-    source: str = typer.Option(..., "--source"),
-    unit_map: str = typer.Option(..., "--map", help="old | 2025"),
-    unit: str = typer.Option(..., "--unit", help="Unit code (province, district, commune)."),
-    period: str = typer.Option(..., "--period", help="2016, 2016-H1, 2016-03 or 2006/2010."),
-    amount: str = AMOUNT,
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-) -> None:
-    """Allocate a line's money to a unit for a period (phân bổ); --id names the allocation."""
-    _record(ctx, programme, Allocate, tid, (officer, agency, on, basis), line=line,
-            source=source, unit_map=unit_map, unit_code=unit, period=period,
-            amount_vnd=amount)  # fmt: skip
-
-
-CASE = typer.Option(None, "--case", help="Case id whose support this pays.")
-SUPPORT_VERSION = typer.Option(
-    None, "--support-version", help="Version of the case's SupportProvided event."
-)
-ACTIVITY = typer.Option(None, "--activity", help=" | ".join(a.value for a in ActivityKind))
-DESCRIPTION = typer.Option(None, "--description", help="What the activity was.")
-
-
-@app.command("commit")
-@refusing
-def commit(
-    ctx: typer.Context,
-    programme: str = PROGRAMME,
-    tid: str = TID,
-    allocation: str = typer.Option(..., "--allocation"),
-    amount: str = AMOUNT,
-    case: str = CASE,
-    support_version: int = SUPPORT_VERSION,
-    activity: str = ACTIVITY,
-    description: str = DESCRIPTION,
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-) -> None:
-    """Approve a payment from an allocation (cam kết chi): reserves the amount."""
-    _record(ctx, programme, Commit, tid, (officer, agency, on, basis), allocation=allocation,
-            amount_vnd=amount, case_id=case, support_version=support_version,
-            activity=activity, description=description)  # fmt: skip
-
-
-@app.command("pay")
-@refusing
-def pay(
-    ctx: typer.Context,
-    programme: str = PROGRAMME,
-    tid: str = TID,
-    commitment: str = typer.Option(None, "--commitment", help="The commitment to pay."),
-    allocation: str = typer.Option(None, "--allocation", help="Pay directly from it."),
-    amount: str = typer.Option(None, "--amount", help="Whole đồng (confirms a commitment's)."),
-    case: str = CASE,
-    support_version: int = SUPPORT_VERSION,
-    activity: str = ACTIVITY,
-    description: str = DESCRIPTION,
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-) -> None:
-    """Pay (chi): a commitment in full, or directly from an allocation."""
-    _record(ctx, programme, Pay, tid, (officer, agency, on, basis), commitment=commitment,
-            allocation=allocation, amount_vnd=amount, case_id=case,
-            support_version=support_version, activity=activity,
-            description=description)  # fmt: skip
-
-
-@app.command("void")
-@refusing
-def void(
-    ctx: typer.Context,
-    programme: str = PROGRAMME,
-    tid: str = TID,
-    commitment: str = typer.Option(..., "--commitment"),
-    reason: str = typer.Option(..., "--reason"),
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-) -> None:
-    """Release an approved, unpaid commitment (hủy cam kết)."""
-    _record(ctx, programme, Void, tid, (officer, agency, on, basis), commitment=commitment,
-            reason=reason)  # fmt: skip
-
-
-@app.command("reverse")
-@refusing
-def reverse(
-    ctx: typer.Context,
-    programme: str = PROGRAMME,
-    tid: str = TID,
-    reverses: str = typer.Option(..., "--reverses", help="The transaction to move back."),
-    reason: str = typer.Option(..., "--reason"),
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-) -> None:
-    """Correct a posted transaction with a reversing transfer (bút toán đảo)."""
-    _record(ctx, programme, Reverse, tid, (officer, agency, on, basis), reverses=reverses,
-            reason=reason)  # fmt: skip
+declare(app, "programme", "Establish a programme (lập chương trình / đề án).", (
+    Opt("code", typer.Option(..., "--code", help="Programme code, e.g. DA-2005-2010.")),
+    Opt("title", typer.Option(..., "--title")),
+    Opt("starts_on", typer.Option(..., "--starts", help="First day, YYYY-MM-DD.")),
+    Opt("ends_on", typer.Option(..., "--ends", help="Last day, YYYY-MM-DD.")),
+    *STEP,
+), _establish)  # fmt: skip
+declare(app, "pledge", "Add a source's budget to a programme (nguồn kinh phí).", (
+    PROGRAMME, TID, SOURCE,
+    Opt("source_kind", typer.Option(..., "--kind", help=" | ".join(k.value for k in SourceKind))),
+    AMOUNT,
+    option("donor", "--donor", help="The donor (aid only)."),
+    *STEP,
+), _money(Pledge))  # fmt: skip
+declare(app, "line", "Put part of a source's budget into a line (dòng ngân sách).", (
+    PROGRAMME, TID, LINE,
+    Opt("line_title", typer.Option(..., "--title", help="Line title (repeat it to add budget).")),
+    SOURCE, AMOUNT, *STEP,
+), _money(BudgetLine))  # fmt: skip
+declare(app, "allocate",
+    "Allocate a line's money to a unit for a period (phân bổ); --id names the allocation.", (
+    PROGRAMME, TID, LINE, SOURCE,
+    Opt("unit_map", typer.Option(..., "--map", help="old | 2025")),
+    Opt("unit_code", typer.Option(..., "--unit", help="Unit code (province, district, commune).")),
+    Opt("period", typer.Option(..., "--period", help="2016, 2016-H1, 2016-03 or 2006/2010.")),
+    AMOUNT, *STEP,
+), _money(Allocate))  # fmt: skip
+declare(app, "commit",
+    "Approve a payment from an allocation (cam kết chi): reserves the amount.", (
+    PROGRAMME, TID,
+    Opt("allocation", typer.Option(..., "--allocation")),
+    AMOUNT, *PAID_FOR, *STEP,
+), _money(Commit))  # fmt: skip
+declare(app, "pay", "Pay (chi): a commitment in full, or directly from an allocation.", (
+    PROGRAMME, TID,
+    option("commitment", "--commitment", help="The commitment to pay."),
+    option("allocation", "--allocation", help="Pay directly from it."),
+    option("amount_vnd", "--amount", help="Whole đồng (confirms a commitment's)."),
+    *PAID_FOR, *STEP,
+), _money(Pay))  # fmt: skip
+declare(app, "void", "Release an approved, unpaid commitment (hủy cam kết).", (
+    PROGRAMME, TID, Opt("commitment", typer.Option(..., "--commitment")), REASON, *STEP,
+), _money(Void))  # fmt: skip
+declare(app, "reverse", "Correct a posted transaction with a reversing transfer (bút toán đảo).", (
+    PROGRAMME, TID,
+    Opt("reverses", typer.Option(..., "--reverses", help="The transaction to move back.")),
+    REASON, *STEP,
+), _money(Reverse))  # fmt: skip
 
 
 # -- reading ----------------------------------------------------------------------------------

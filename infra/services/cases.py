@@ -24,8 +24,9 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.case.aggregate import Case, CaseEvent
+from domain.case.catalogue import fold
 from domain.case.commands import Command, Receive
-from domain.case.steps import CaseStatus, Step, fold
+from domain.case.steps import CaseStatus, Step
 from domain.case.values import Actor
 from domain.errors import ConcurrentWriteConflict, NotFound
 from domain.time import require_aware

@@ -28,9 +28,10 @@ from typing import Any
 from eventsourcing.utils import get_topic
 
 from domain.case.aggregate import Case, CaseEvent
+from domain.case.catalogue import PERSONAL_EVENT_FIELDS, is_personal_field
 from domain.case.commands import FIELD_PARSERS
 from domain.case.shareable import is_shared_whole, shareable_relationship, shareable_value
-from domain.case.values import PERSONAL_EVENT_FIELDS, PersonalData, is_personal_field
+from domain.case.values import PersonalData
 from streams.contracts.model import (
     BOOLEAN,
     DATE,

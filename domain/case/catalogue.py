@@ -1,0 +1,182 @@
+"""The catalogue of case events (danh mục sự kiện của hồ sơ): one entry per kind of step.
+
+Each entry declares, in one place, what socai knows about one kind of case event:
+
+- ``command``: the command that records it — its fields, which are required, how each is
+  parsed (:mod:`domain.case.commands`);
+- ``personal_fields``: which of those fields hold personal data (typed
+  :class:`~domain.case.values.PersonalData`; encrypted at rest, never in a projection, a
+  public event, a log or an error);
+- ``check``: the rule a new step of this kind must satisfy against the case as it stands
+  (:mod:`domain.case.checks`; the date and closure rules are checked for every kind);
+- ``effect``: what it changes in the case's status (a method of
+  :class:`~domain.case.steps.StatusFold`).
+
+The aggregate (:mod:`domain.case.aggregate`) declares the event class itself, with its stable
+topic; an import-time assertion there checks that every event class has an entry and that the
+two agree on fields and personal fields. Adding a kind of case event therefore touches its
+event class, its command, its entry here, its public contract and schema
+(:mod:`streams.contracts.case`) and the projections that care about it.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields
+from datetime import date
+from functools import cached_property
+from types import MappingProxyType
+from uuid import UUID
+
+from domain.case import checks
+from domain.case.commands import (
+    AdmitToShelter,
+    Close,
+    Command,
+    ConcludeVerification,
+    Correct,
+    DischargeFromShelter,
+    Protect,
+    ProvideSupport,
+    Receive,
+    RecordDemographics,
+    RecordTraffickingForm,
+    Reintegrate,
+    RequestProtection,
+    RequestVerification,
+    Route,
+)
+from domain.case.steps import CaseStatus, StatusFold, Step, StepKind
+from domain.case.values import PersonalData
+from domain.errors import RuleViolation
+
+Check = Callable[[CaseStatus, Step], None]
+Effect = Callable[[StatusFold, Step], None]
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """What the catalogue declares for one kind of case event."""
+
+    kind: StepKind
+    command: type[Command]
+    effect: Effect
+    #: ``None``: only the rules every step obeys (dates, nothing after closure). A closure's
+    #: and a correction's own rules need the whole history; the aggregate checks them.
+    check: Check | None
+
+    @cached_property
+    def personal_fields(self) -> frozenset[str]:
+        """The command's fields typed :class:`PersonalData` (a victim's or a relative's)."""
+        hints = typing.get_type_hints(self.command)
+        return frozenset(
+            f.name for f in fields(self.command) if PersonalData in _types_in(hints[f.name])
+        )
+
+    @property
+    def field_names(self) -> frozenset[str]:
+        return frozenset(f.name for f in fields(self.command))
+
+
+def _types_in(hint: object) -> tuple[object, ...]:
+    """``X`` → (X,); ``X | None`` → (X, NoneType)."""
+    return typing.get_args(hint) or (hint,)
+
+
+_K = StepKind
+_F = StatusFold
+CATALOGUE: Mapping[StepKind, EventSpec] = MappingProxyType(
+    {
+        spec.kind: spec
+        for spec in (
+            EventSpec(_K.RECEIVED, Receive, _F.received, checks.received),
+            EventSpec(
+                _K.DEMOGRAPHICS_RECORDED, RecordDemographics, _F.demographics, checks.demographics
+            ),
+            EventSpec(
+                _K.TRAFFICKING_FORM_RECORDED,
+                RecordTraffickingForm,
+                _F.trafficking_form,
+                checks.trafficking_form,
+            ),
+            EventSpec(
+                _K.VERIFICATION_REQUESTED,
+                RequestVerification,
+                _F.verification_requested,
+                checks.verification_requested,
+            ),
+            EventSpec(
+                _K.VERIFICATION_CONCLUDED,
+                ConcludeVerification,
+                _F.verification_concluded,
+                checks.verification_concluded,
+            ),
+            EventSpec(_K.ROUTED, Route, _F.routed, checks.routed),
+            EventSpec(
+                _K.PROTECTION_REQUESTED,
+                RequestProtection,
+                _F.protection_requested,
+                checks.protection,
+            ),
+            EventSpec(_K.PROTECTION_APPLIED, Protect, _F.protection_applied, checks.protection),
+            EventSpec(_K.SUPPORT_PROVIDED, ProvideSupport, _F.support_provided, checks.support),
+            EventSpec(
+                _K.SHELTER_ADMITTED, AdmitToShelter, _F.shelter_admitted, checks.shelter_admitted
+            ),
+            EventSpec(
+                _K.SHELTER_DISCHARGED,
+                DischargeFromShelter,
+                _F.shelter_discharged,
+                checks.shelter_discharged,
+            ),
+            EventSpec(_K.REINTEGRATED, Reintegrate, _F.reintegrated, checks.reintegrated),
+            EventSpec(_K.CLOSED, Close, _F.closed, None),
+            EventSpec(_K.CORRECTION_RECORDED, Correct, _F.correction_recorded, None),
+        )
+    }
+)
+assert set(CATALOGUE) == set(StepKind), "every kind of step has exactly one catalogue entry"
+assert all(kind == spec.command.EVENT for kind, spec in CATALOGUE.items()), "command ↔ kind"
+
+#: Every event field that holds personal data, over all kinds (``person``, ``relative``).
+#: Whatever names them — a field, or a correction's ``person.full_name`` — is personal.
+PERSONAL_EVENT_FIELDS: tuple[str, ...] = tuple(
+    sorted(set().union(*(spec.personal_fields for spec in CATALOGUE.values())))
+)
+
+
+def is_personal_field(name: str) -> bool:
+    """Whether an event field or a correction's dotted field name is personal data."""
+    return name.partition(".")[0] in PERSONAL_EVENT_FIELDS
+
+
+def apply_step(state: StatusFold, step: Step) -> None:
+    """Advance the fold by one step: the common bookkeeping, then the kind's effect."""
+    state.advance(step)
+    CATALOGUE[step.kind].effect(state, step)
+
+
+def fold(case_id: UUID, steps: Iterable[Step]) -> CaseStatus:
+    """Derive a case's status from its steps, in version order. Pure; never raises for a
+    stored history (rules are checked *before* a step is stored, see :func:`check_step`)."""
+    state = StatusFold(case_id)
+    for step in sorted(steps, key=lambda st: st.version):
+        apply_step(state, step)
+    return state.status()
+
+
+def check_step(status: CaseStatus, step: Step, today: date) -> None:
+    """Check a proposed step against the case as it stands; raise :class:`RuleViolation`
+    (nothing is stored) or return. The rules every step obeys come first."""
+    checks.check_dates(status, step, today)
+    if status.is_closed and step.kind != StepKind.CORRECTION_RECORDED:
+        raise RuleViolation(
+            "after_closure",
+            f"case {status.case_id} was closed on {status.closed_on}; no further steps"
+            " can be recorded",
+            hint="if the closure was a mistake, record a correction of the closure event",
+        )
+    check = CATALOGUE[step.kind].check
+    if check is not None:
+        check(status, step)
