@@ -65,6 +65,8 @@ LAW_CHANGE = REFORM_DAY_2025
 #: Victims identified this many days before the change of law are still supported after it.
 SPANNING_WINDOW_DAYS = 150
 SCENARIO_END = date(2026, 10, 31)
+#: A further essential-needs period starts at most this long after it was due.
+MAX_ESSENTIAL_NEEDS_DELAY_DAYS = 30
 CASE_NAMESPACE = UUID("5f0c2a3e-8d1b-4c6e-9a7f-3b2d1e0c4a5b")
 
 DESTINATIONS = (
@@ -483,6 +485,19 @@ class ScenarioGenerator:
         return self._with_corrections(plan, index, social)
 
     def _essential_needs(self, plan: _CasePlan, actor: Actor, day: date, used: int) -> None:
+        covered = [
+            s.command.occurred_on + timedelta(days=(s.command.period_days or 0) - 1)
+            for s in plan.steps
+            if isinstance(s.command, ProvideSupport)
+            and s.command.support_type == SupportType.ESSENTIAL_NEEDS
+        ]
+        if covered and day <= max(covered):
+            # A day is supported once: the next period starts when the last one ends, or
+            # not at all when that is a month away (the case moves on without it).
+            start = max(covered) + timedelta(days=1)
+            if (start - day).days > MAX_ESSENTIAL_NEEDS_DELAY_DAYS:
+                return
+            day = start
         limit = regime_on(day).essential_needs_max_days
         days = min(limit - used, self.rng.randrange(10, limit + 1))
         if days <= 0:

@@ -54,7 +54,7 @@ from sqlalchemy.orm import Session
 from domain.case.aggregate import Case, CaseEvent
 from domain.case.catalogue import PERSONAL_EVENT_FIELDS, fold, is_personal_field
 from domain.case.shareable import shareable_document_code, shareable_value
-from domain.case.steps import CaseStatus, Step, StepKind
+from domain.case.steps import CaseStatus, Step, StepKind, with_correction
 from domain.reference.units import AdminMap, Unit, UnitLevel, unit_directory
 
 NAME = "case_status"
@@ -214,7 +214,7 @@ def corrected(target: Step, field: str, new_value: Any) -> Step:
     """``target`` with a correction applied; personal sub-fields are not kept, so ignored."""
     if is_personal_field(field):
         return target
-    return target.with_value(field, shareable_value(field, new_value))
+    return with_correction(target, field, shareable_value(field, new_value))
 
 
 def _step_row(case_id: str, step: Step) -> dict[str, Any]:

@@ -43,6 +43,7 @@ from domain.case.commands import (
     RecordDemographics,
     RecordTraffickingForm,
     Reintegrate,
+    Reopen,
     RequestProtection,
     RequestVerification,
     Route,
@@ -62,8 +63,8 @@ class EventSpec:
     kind: StepKind
     command: type[Command]
     effect: Effect
-    #: ``None``: only the rules every step obeys (dates, nothing after closure). A closure's
-    #: and a correction's own rules need the whole history; the aggregate checks them.
+    #: ``None``: only the rules every step obeys (dates, nothing after closure). A
+    #: correction's own rules need the whole history; the aggregate checks them.
     check: Check | None
 
     @cached_property
@@ -131,7 +132,8 @@ CATALOGUE: Mapping[StepKind, EventSpec] = MappingProxyType(
                 checks.shelter_discharged,
             ),
             EventSpec(_K.REINTEGRATED, Reintegrate, _F.reintegrated, checks.reintegrated),
-            EventSpec(_K.CLOSED, Close, _F.closed, None),
+            EventSpec(_K.CLOSED, Close, _F.closed, checks.closed),
+            EventSpec(_K.REOPENED, Reopen, _F.reopened, checks.reopened),
             EventSpec(_K.CORRECTION_RECORDED, Correct, _F.correction_recorded, None),
         )
     }
@@ -166,16 +168,57 @@ def fold(case_id: UUID, steps: Iterable[Step]) -> CaseStatus:
     return state.status()
 
 
+#: Steps that may be recorded while a case is closed (on a date on or after its closure).
+_ALLOWED_WHEN_CLOSED = frozenset({StepKind.CORRECTION_RECORDED, StepKind.REOPENED})
+
+
+def in_time(step: Step) -> tuple[bool, date, int]:
+    """Business-date order (ties by record order); the reception always first."""
+    return (step.kind != StepKind.RECEIVED, step.occurred_on, step.version)
+
+
+def check_history(case_id: UUID, steps: Iterable[Step], today: date, *, first: Step | None) -> None:
+    """Judge steps against the case as it stood on each one's business date.
+
+    The steps are folded in business-date order; from ``first`` on (every step when
+    ``first`` is ``None``) each one is checked against the fold of the steps before it.
+    A violation by ``first`` is raised as it is; a violation by a later step is raised with
+    its code, naming that step, because recording ``first`` is what would break it. Corrections are
+    not re-judged here (they were judged against their target when recorded). Cost: one
+    status per checked step, so a back-dated step costs O(n²) in the case's n steps
+    (tens in practice; at most ``MAX_EVENTS_PER_CASE``).
+    """
+    state = StatusFold(case_id)
+    checking = first is None
+    for step in sorted(steps, key=in_time):
+        checking = checking or step is first
+        if checking and step.kind != StepKind.CORRECTION_RECORDED:
+            try:
+                check_step(state.status(), step, today)
+            except RuleViolation as violation:
+                if step is first:
+                    raise
+                raise RuleViolation(
+                    violation.code,
+                    f"this would make step {step.version} ({step.kind}, dated"
+                    f" {step.occurred_on}) invalid: {violation.message}",
+                    hint=violation.hint
+                    or "check the date; if that later step is wrong, correct it first",
+                ) from None
+        apply_step(state, step)
+
+
 def check_step(status: CaseStatus, step: Step, today: date) -> None:
     """Check a proposed step against the case as it stands; raise :class:`RuleViolation`
     (nothing is stored) or return. The rules every step obeys come first."""
     checks.check_dates(status, step, today)
-    if status.is_closed and step.kind != StepKind.CORRECTION_RECORDED:
+    if status.is_closed and step.kind not in _ALLOWED_WHEN_CLOSED:
         raise RuleViolation(
             "after_closure",
-            f"case {status.case_id} was closed on {status.closed_on}; no further steps"
-            " can be recorded",
-            hint="if the closure was a mistake, record a correction of the closure event",
+            f"case {status.case_id} was closed on {status.closed_on}; no step dated"
+            f" {step.occurred_on} can be recorded",
+            hint="if the closure was a mistake or the person needs the programme again,"
+            " reopen the case first (`socai case reopen`), with the reason",
         )
     check = CATALOGUE[step.kind].check
     if check is not None:

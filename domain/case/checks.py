@@ -9,16 +9,18 @@ fix it. It never mentions personal data. Nothing is written when it raises.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from domain.case.rules import (
     EARLIEST_BUSINESS_DATE,
     HEALTH_INSURANCE_WINDOW_DAYS,
+    LegalRegime,
     regime_on,
 )
 from domain.case.steps import CaseStatus, Step, StepKind
 from domain.errors import RuleViolation
-from domain.reference.codes import SupportType
+from domain.reference.codes import ClosureReason, SupportType, VerificationOutcome
 from domain.reference.units import AdminMap, unit_directory
 
 
@@ -167,16 +169,7 @@ def support(status: CaseStatus, step: Step) -> None:
                 "essential-needs support needs the number of days it covers",
                 hint="pass --days N",
             )
-        used = status.essential_needs_days_used
-        limit = regime.essential_needs_max_days
-        if used + days > limit:
-            raise RuleViolation(
-                "essential_needs_limit",
-                f"essential-needs support would reach {used + days} days; {used} already"
-                f" given and the limit on {step.occurred_on} is {limit} days"
-                f" ({regime.legal_basis})",
-                hint=f"at most {max(0, limit - used)} more days can be given",
-            )
+        _essential_needs(status, step.occurred_on, days)
     elif days is not None:
         raise RuleViolation(
             "unexpected_period",
@@ -228,4 +221,86 @@ def reintegrated(status: CaseStatus, step: Step) -> None:
     if status.verification_outcome == "not_victim":
         raise RuleViolation(
             "not_a_victim", "reintegration support is for victims; this person is not one"
+        )
+
+
+def _essential_needs(status: CaseStatus, first_day: date, days: int) -> None:
+    """Essential-needs days are a set of calendar days per person: a new grant may not cover a
+    day already covered, and on every covered day the days given up to and including it may
+    not exceed the cap of the regime in force on that day (60 under the 2011 law, 120 from
+    1 July 2025), so a period crossing 1 July 2025 is split by the rules, not by its start."""
+    given = status.essential_needs_days()
+    new = [first_day + timedelta(days=n) for n in range(days)]
+    overlap = sorted(given.intersection(new))
+    if overlap:
+        raise RuleViolation(
+            "overlapping_period",
+            f"essential-needs support from {first_day} for {days} days covers"
+            f" {len(overlap)} day(s) already covered ({overlap[0]} to {overlap[-1]})",
+            hint=f"start the period after {max(given)} or shorten it; a day is supported once",
+        )
+    over = _first_day_over_cap(given.union(new))
+    if over is not None:
+        day, count, regime = over
+        allowed = _most_days_allowed(given, first_day, days)
+        raise RuleViolation(
+            "essential_needs_limit",
+            f"essential-needs support would reach {count} days by {day}; the limit in force"
+            f" on {day} is {regime.essential_needs_max_days} days ({regime.legal_basis})",
+            hint=f"at most {allowed} more days can be given from {first_day}",
+        )
+
+
+def _first_day_over_cap(days: Iterable[date]) -> tuple[date, int, LegalRegime] | None:
+    for count, day in enumerate(sorted(days), start=1):
+        regime = regime_on(day)
+        if count > regime.essential_needs_max_days:
+            return day, count, regime
+    return None
+
+
+def _most_days_allowed(given: frozenset[date], first_day: date, days: int) -> int:
+    for allowed in range(days - 1, 0, -1):
+        extra = {first_day + timedelta(days=n) for n in range(allowed)}
+        if _first_day_over_cap(given | extra) is None:
+            return allowed
+    return 0
+
+
+def closed(status: CaseStatus, step: Step) -> None:
+    """Đóng hồ sơ: the reason must fit what is known on the closure's date — only a person
+    verified as not a victim is closed as ``not_a_victim``; such a person is never closed as
+    ``reintegrated``; ``reintegrated`` needs the reintegration recorded first."""
+    reason, outcome = step.data["reason"], status.verification_outcome
+    if reason == ClosureReason.NOT_A_VICTIM and outcome != VerificationOutcome.NOT_VICTIM:
+        raise RuleViolation(
+            "closure_reason_mismatch",
+            f"closing as not_a_victim needs a verification that concluded not_victim; on"
+            f" {step.occurred_on} the outcome is {outcome or 'not yet concluded'}",
+            hint="record the verification outcome first, or choose the reason that applies",
+        )
+    if reason == ClosureReason.REINTEGRATED:
+        if outcome == VerificationOutcome.NOT_VICTIM:
+            raise RuleViolation(
+                "closure_reason_mismatch",
+                "a person verified as not a victim is not closed as reintegrated",
+                hint="close with --reason not_a_victim",
+            )
+        if status.reintegrated_on is None:
+            raise RuleViolation(
+                "not_reintegrated",
+                f"closing as reintegrated needs the reintegration recorded on or before"
+                f" {step.occurred_on}",
+                hint="record `socai case reintegrate` first, with its date",
+            )
+
+
+def reopened(status: CaseStatus, step: Step) -> None:
+    """Mở lại hồ sơ: only a case closed on the reopening's date is reopened (judged on that
+    date, so a reopening dated before the closure finds nothing to reopen)."""
+    if not status.is_closed:
+        raise RuleViolation(
+            "not_closed",
+            f"case {status.case_id} is not closed on {step.occurred_on}",
+            hint="only a closed case can be reopened, on or after its closure; check the date",
         )

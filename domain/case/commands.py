@@ -290,11 +290,36 @@ class Close(Command):
 
 
 @dataclass(frozen=True)
+class Reopen(Command):
+    """Mở lại hồ sơ: a closed case is reopened — the closure was wrong, or the person needs
+    the programme again. The reason is free text (it never leaves the encrypted store)."""
+
+    EVENT = "Reopened"
+    PARSERS: ClassVar[dict[str, Parser]] = {"reason": _text(500)}
+    occurred_on: date
+    reason: str
+    legal_basis: str | None = None
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of a correction: its name, the value recorded now (``None``: recorded
+    empty) and the right value (``None``: empty it)."""
+
+    field: str
+    old_value: Any
+    new_value: Any
+
+
+@dataclass(frozen=True)
 class Correct(Command):
     """Đính chính: replace one field of one earlier step; the original stays in history.
 
-    ``old_value`` is what the officer believes is recorded now: the correction is refused if
-    it differs, so nobody corrects a value they have not seen.
+    ``old_value`` is what the officer believes is recorded now (``None`` when the field was
+    recorded empty): the correction is refused if it differs, so nobody corrects a value they
+    have not seen. ``more`` holds further fields *of the same event*: all the changes are
+    checked as a whole and recorded together or not at all (one write), so a reception's date
+    and unit can move across 1 July 2025 together.
     """
 
     EVENT = "CorrectionRecorded"
@@ -302,16 +327,51 @@ class Correct(Command):
     occurred_on: date
     corrects_version: int
     field: str
-    old_value: Any
-    new_value: Any
     reason: str
+    old_value: Any = None
+    new_value: Any = None
     legal_basis: str | None = None
+    more: tuple[FieldChange, ...] = ()
+
+    @property
+    def changes(self) -> tuple[FieldChange, ...]:
+        return (FieldChange(self.field, self.old_value, self.new_value), *self.more)
 
     @classmethod
     def parser_for(cls, name: str) -> Parser:
         if name in ("old_value", "new_value"):
             return lambda value, field: value  # parsed against the corrected field, later
+        if name == "more":
+            return _changes
         return super().parser_for(name)
+
+
+#: At most this many fields change in one correction (an event has fewer fields than this).
+MAX_FIELDS_PER_CORRECTION = 16
+
+
+def _changes(value: Any, field: str) -> tuple[FieldChange, ...]:
+    """Further changes from JSON: a list of ``{"field", "old_value", "new_value"}``."""
+    if isinstance(value, tuple) and all(isinstance(v, FieldChange) for v in value):
+        return value
+    if not isinstance(value, list) or len(value) >= MAX_FIELDS_PER_CORRECTION:
+        raise InvalidInput(
+            field,
+            f"must be a list of at most {MAX_FIELDS_PER_CORRECTION - 1} changes",
+            hint='each change is {"field": ..., "old_value": ..., "new_value": ...}',
+        )
+    changes = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) - {"field", "old_value", "new_value"}:
+            raise InvalidInput(field, 'each change has only "field", "old_value", "new_value"')
+        changes.append(
+            FieldChange(
+                FIELD_PARSERS["field"](item.get("field"), f"{field}.field"),
+                item.get("old_value"),
+                item.get("new_value"),
+            )
+        )
+    return tuple(changes)
 
 
 COMMANDS: dict[str, type[Command]] = {
@@ -328,5 +388,6 @@ COMMANDS: dict[str, type[Command]] = {
     "discharge_shelter": DischargeFromShelter,
     "reintegrate": Reintegrate,
     "close": Close,
+    "reopen": Reopen,
     "correct": Correct,
 }

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
 from domain.case.rules import reception_procedures_due, regime_on
 from domain.reference.codes import SupportType
+from domain.reference.units import AdminMap
 
 
 class StepKind(StrEnum):
@@ -41,6 +42,7 @@ class StepKind(StrEnum):
     SHELTER_DISCHARGED = "ShelterDischarged"
     REINTEGRATED = "Reintegrated"
     CLOSED = "Closed"
+    REOPENED = "Reopened"
     CORRECTION_RECORDED = "CorrectionRecorded"
 
 
@@ -83,6 +85,15 @@ class Step:
         if head not in self.data:
             return False
         return not tail or hasattr(self.data[head], tail)
+
+
+def with_correction(target: Step, field: str, new_value: Any) -> Step:
+    """``target`` as a correction leaves it (đính chính): the field replaced, and a
+    reception's map of units following its corrected date (derived, never stored)."""
+    step = target.with_value(field, new_value)
+    if target.kind == StepKind.RECEIVED and field == "occurred_on" and isinstance(new_value, date):
+        step = step.with_value("unit_map", AdminMap.in_force_on(new_value).value)
+    return step
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +182,7 @@ class CaseStatus:
     reintegrated_on: date | None = None
     closed_on: date | None = None
     closure_reason: str | None = None
+    reopened_on: date | None = None
     corrections: int = 0
     last_version: int = 0
     last_recorded_at: datetime | None = None
@@ -252,13 +264,21 @@ class CaseStatus:
         end = self.procedures_completed_on or today
         return max(0, (end - due).days)
 
-    @property
-    def essential_needs_days_used(self) -> int:
-        return sum(
-            s.period_days or 0
+    def essential_needs_days(self) -> frozenset[date]:
+        """The calendar days covered by essential-needs support (hỗ trợ nhu cầu thiết yếu):
+        each grant covers ``period_days`` days from its date. A set, so a day is counted
+        once however many grants name it (the rules refuse a second grant for the same day).
+        """
+        return frozenset(
+            s.occurred_on + timedelta(days=n)
             for s in self.supports
             if s.support_type == SupportType.ESSENTIAL_NEEDS
+            for n in range(s.period_days or 0)
         )
+
+    @property
+    def essential_needs_days_used(self) -> int:
+        return len(self.essential_needs_days())
 
     @property
     def essential_needs_limit_days(self) -> int | None:
@@ -343,11 +363,16 @@ class StatusFold:
 
     def advance(self, step: Step) -> None:
         """What every step changes, whatever its kind: its version and record time. The
-        kind's own effect is one of the methods below, named by the catalogue."""
-        assert step.version > self.last_version, "steps are applied in version order"
+        kind's own effect is one of the methods below, named by the catalogue.
+
+        Steps come in version order (the case as recorded) or in business-date order (the
+        case as it stood on a date, :func:`domain.case.catalogue.check_history`); either way
+        each version is applied once."""
+        assert step.version not in self.versions, "each step is applied once"
         self.versions.add(step.version)
-        self.last_version = step.version
-        self.last_recorded_at = step.recorded_at
+        self.last_version = max(self.last_version, step.version)
+        if self.last_recorded_at is None or step.recorded_at > self.last_recorded_at:
+            self.last_recorded_at = step.recorded_at
         self._cached = None
 
     def status(self) -> CaseStatus:
@@ -449,6 +474,9 @@ class StatusFold:
 
     def closed(self, step: Step) -> None:
         self.facts.update(closed_on=step.occurred_on, closure_reason=step.data["reason"])
+
+    def reopened(self, step: Step) -> None:
+        self.facts.update(closed_on=None, closure_reason=None, reopened_on=step.occurred_on)
 
     def correction_recorded(self, step: Step) -> None:
         self.corrections += 1

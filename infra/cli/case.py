@@ -274,19 +274,66 @@ declare(
 )
 declare(
     app,
+    "reopen",
+    "Reopen a closed case (mở lại hồ sơ): the closure was wrong, or the person needs the"
+    " programme again. The closure stays in the history.",
+    (
+        CASE_ID,
+        *STEP,
+        option("reason", "--reason", help="Why (free text; it stays in the encrypted store)"),
+        JSON,
+    ),
+    _record("reopen"),
+)
+
+
+def _correct(ctx: typer.Context, values: dict[str, Any]) -> None:
+    """``--field``/``--old``/``--new`` repeat, one of each per field of the same event (an
+    empty ``--old ""`` or no ``--old`` at all: the field was recorded empty); all the fields
+    are checked together and recorded together or not at all."""
+    names: list[str] = values.pop("field") or []
+    olds: list[str] = values.pop("old_value") or []
+    news: list[str] = values.pop("new_value") or []
+    if names:
+        if len(news) != len(names) or (olds and len(olds) != len(names)):
+            raise InvalidInput(
+                "--field",
+                f"{len(names)} --field, {len(olds)} --old and {len(news)} --new given",
+                hint="give one --new per --field, and one --old per --field (or none when"
+                " every field was recorded empty), in the same order",
+            )
+        changes = [
+            {"field": name, "old_value": (olds[n] if olds else "") or None,
+             "new_value": news[n] or None}
+            for n, name in enumerate(names)
+        ]  # fmt: skip
+        first, *more = changes
+        values.update(first, more=more or None)
+    _record("correct")(ctx, values)
+
+
+declare(
+    app,
     "correct",
-    "Correct one field of an earlier event (đính chính). The original stays in history.",
+    "Correct fields of an earlier event (đính chính). The original stays in history.",
     (
         CASE_ID,
         *STEP,
         option("corrects_version", "--event", help="Version of the event to correct", type_=int),
-        option("field", "--field", help="Field to correct, e.g. birth_year"),
-        option("old_value", "--old", help="The value recorded now"),
-        option("new_value", "--new", help="The right value"),
+        option(
+            "field",
+            "--field",
+            help="Field to correct, e.g. birth_year (repeatable)",
+            type_=list[str],
+        ),
+        option(
+            "old_value", "--old", help='The value recorded now ("" when empty)', type_=list[str]
+        ),
+        option("new_value", "--new", help="The right value", type_=list[str]),
         option("reason", "--reason", help="Why (e.g. the birth certificate)"),
         JSON,
     ),
-    _record("correct"),
+    _correct,
 )
 
 
