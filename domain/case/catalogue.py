@@ -61,6 +61,8 @@ class EventSpec:
     """What the catalogue declares for one kind of case event."""
 
     kind: StepKind
+    #: What the step is called in Vietnamese (tên bước), shown beside the kind.
+    label_vi: str
     command: type[Command]
     effect: Effect
     #: ``None``: only the rules every step obeys (dates, nothing after closure). A
@@ -87,54 +89,82 @@ def _types_in(hint: object) -> tuple[object, ...]:
 
 _K = StepKind
 _F = StatusFold
+_C = checks
 CATALOGUE: Mapping[StepKind, EventSpec] = MappingProxyType(
     {
         spec.kind: spec
         for spec in (
-            EventSpec(_K.RECEIVED, Receive, _F.received, checks.received),
+            EventSpec(_K.RECEIVED, "Tiếp nhận", Receive, _F.received, _C.received),
             EventSpec(
-                _K.DEMOGRAPHICS_RECORDED, RecordDemographics, _F.demographics, checks.demographics
+                _K.DEMOGRAPHICS_RECORDED,
+                "Ghi thông tin nhân khẩu",
+                RecordDemographics,
+                _F.demographics,
+                _C.demographics,
             ),
             EventSpec(
                 _K.TRAFFICKING_FORM_RECORDED,
+                "Ghi hình thức mua bán",
                 RecordTraffickingForm,
                 _F.trafficking_form,
-                checks.trafficking_form,
+                _C.trafficking_form,
             ),
             EventSpec(
                 _K.VERIFICATION_REQUESTED,
+                "Đề nghị xác minh",
                 RequestVerification,
                 _F.verification_requested,
-                checks.verification_requested,
+                _C.verification_requested,
             ),
             EventSpec(
                 _K.VERIFICATION_CONCLUDED,
+                "Kết luận xác minh, xác định",
                 ConcludeVerification,
                 _F.verification_concluded,
-                checks.verification_concluded,
+                _C.verification_concluded,
             ),
-            EventSpec(_K.ROUTED, Route, _F.routed, checks.routed),
+            EventSpec(_K.ROUTED, "Chuyển giao", Route, _F.routed, _C.routed),
             EventSpec(
                 _K.PROTECTION_REQUESTED,
+                "Đề nghị bảo vệ",
                 RequestProtection,
                 _F.protection_requested,
-                checks.protection,
+                _C.protection,
             ),
-            EventSpec(_K.PROTECTION_APPLIED, Protect, _F.protection_applied, checks.protection),
-            EventSpec(_K.SUPPORT_PROVIDED, ProvideSupport, _F.support_provided, checks.support),
             EventSpec(
-                _K.SHELTER_ADMITTED, AdmitToShelter, _F.shelter_admitted, checks.shelter_admitted
+                _K.PROTECTION_APPLIED,
+                "Áp dụng biện pháp bảo vệ",
+                Protect,
+                _F.protection_applied,
+                _C.protection,
+            ),
+            EventSpec(
+                _K.SUPPORT_PROVIDED, "Hỗ trợ", ProvideSupport, _F.support_provided, _C.support
+            ),
+            EventSpec(
+                _K.SHELTER_ADMITTED,
+                "Tiếp nhận lưu trú tạm thời",
+                AdmitToShelter,
+                _F.shelter_admitted,
+                _C.shelter_admitted,
             ),
             EventSpec(
                 _K.SHELTER_DISCHARGED,
+                "Kết thúc lưu trú tạm thời",
                 DischargeFromShelter,
                 _F.shelter_discharged,
-                checks.shelter_discharged,
+                _C.shelter_discharged,
             ),
-            EventSpec(_K.REINTEGRATED, Reintegrate, _F.reintegrated, checks.reintegrated),
-            EventSpec(_K.CLOSED, Close, _F.closed, checks.closed),
-            EventSpec(_K.REOPENED, Reopen, _F.reopened, checks.reopened),
-            EventSpec(_K.CORRECTION_RECORDED, Correct, _F.correction_recorded, None),
+            EventSpec(
+                _K.REINTEGRATED,
+                "Hòa nhập cộng đồng",
+                Reintegrate,
+                _F.reintegrated,
+                _C.reintegrated,
+            ),
+            EventSpec(_K.CLOSED, "Đóng hồ sơ", Close, _F.closed, _C.closed),
+            EventSpec(_K.REOPENED, "Mở lại hồ sơ", Reopen, _F.reopened, _C.reopened),
+            EventSpec(_K.CORRECTION_RECORDED, "Đính chính", Correct, _F.correction_recorded, None),
         )
     }
 )

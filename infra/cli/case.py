@@ -8,23 +8,25 @@ holding the same fields by name (flags win). A refused step prints why and write
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import typer
-from rich.table import Table
 
 from domain.case.commands import COMMANDS, Command, Receive
-from domain.case.history import case_history_rows, status_summary
+from domain.case.history import case_history_rows, labelled, status_summary
 from domain.case.values import Actor
 from domain.errors import InvalidInput
 from domain.time import business_date, parse_date, parse_instant
-from infra.cli.context import console, refusing, say, state
+from infra.cli.context import console, language, refusing, say, state
 from infra.cli.declare import Opt, Run, declare, option
 from infra.cli.files import read_json_file
 from infra.cli.options import AGENCY, BASIS, FORMAT, FROM_JSON, OFFICER, ON
+from infra.cli.output import FORMAT as READ_FORMAT
+from infra.cli.output import OUTPUT, Column, Report, cell, emit, plain
 
 if TYPE_CHECKING:
     from infra.services.socai import Socai
@@ -369,21 +371,17 @@ def render_history(
     day = parse_date(as_of, "--as-of") if as_of else None
     instant = parse_instant(known_at, "--known-at") if known_at else None
     view = application.cases.as_it_stood(cid, day, instant)
-    rows = case_history_rows(view.steps)
+    rows = case_history_rows(view.steps, language())
     summary = status_summary(view.status, day or business_date(application.now()))
     if format_ == "json":
-        console.print_json(
-            json.dumps(
-                {
-                    "case_id": str(cid),
-                    "as_of": as_of,
-                    "known_at": known_at,
-                    "events": rows,
-                    "status": summary,
-                },
-                default=str,
-            )
-        )
+        document = {
+            "case_id": str(cid),
+            "as_of": as_of,
+            "known_at": known_at,
+            "events": rows,
+            "status": summary,
+        }
+        console.file.write(json.dumps(document, default=plain, ensure_ascii=False, indent=2) + "\n")
         return
     say((f"Case {cid}", "bold"), f"  ({len(rows)} events)")
     for row in rows:
@@ -391,31 +389,41 @@ def render_history(
         say(
             f"  v{row['version']:<3} {row['occurred_on']}  ",
             (str(row["kind"]), "bold"),
-            f"  (recorded {row['recorded_at'][:16]}Z by {row['officer_id']},"
-            f" {row['agency']}{basis})",
+            f" — {row['kind_label']}" if row["kind_label"] != row["kind"] else "",
+            f"  (recorded {row['recorded_at']} by {row['officer_id']},"
+            f" {labelled('provider_agency', row['agency'], language())}{basis})",
         )
         console.print(f"        {row['details']}", markup=False, soft_wrap=True, highlight=False)
     say(("Status", "bold"))
     for key, value in summary.items():
-        console.print(f"  {key}: {value}")
+        console.print(f"  {key}: {cell(value)}", soft_wrap=True)
 
 
 @app.command("list")
 @refusing
-def list_(ctx: typer.Context, limit: int = typer.Option(50, "--limit", min=1, max=100_000)) -> None:
+def list_(
+    ctx: typer.Context,
+    limit: int = typer.Option(50, "--limit", min=1, max=100_000),
+    format_: str = READ_FORMAT,
+    output: Path = OUTPUT,
+) -> None:
     """Cases in the order received (pseudonymous ids only)."""
     application = state(ctx).app()
-    table = Table()
-    for column in ("case id", "received", "unit", "stage"):
-        table.add_column(column)
-    for n, cid in enumerate(application.cases.ids()):
-        if n >= limit:
-            break
+    rows = []
+    for cid in itertools.islice(application.cases.ids(), limit):
         status = application.cases.get(cid).status
-        table.add_row(
-            str(cid),
-            str(status.received_on),
-            f"{status.unit_code} ({status.unit_map})",
-            status.stage,
+        rows.append(
+            {
+                "case_id": cid,
+                "received_on": status.received_on,
+                "unit": f"{status.unit_map}:{status.unit_code}",
+                "stage": status.stage,
+            }
         )
-    console.print(table)
+    columns = (
+        Column("case_id", "case id"),
+        Column("received_on", "received"),
+        Column("unit", "unit"),
+        Column("stage", "stage"),
+    )
+    emit(Report(columns, rows), format_, output)

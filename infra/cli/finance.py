@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from domain.case.values import Actor
+from domain.errors import InvalidInput
 from domain.funding.commands import (
     Allocate,
     BudgetLine,
@@ -39,9 +40,10 @@ from domain.funding.commands import (
 from domain.funding.values import ActivityKind, SourceKind
 from domain.money import format_vnd
 from domain.time import business_date, parse_date
-from infra.cli.context import console, refusing, say, state
+from infra.cli.context import EXIT_FINDINGS, console, refusing, say, state
 from infra.cli.declare import Opt, Run, declare, option
 from infra.cli.options import AGENCY, BASIS, OFFICER, ON
+from infra.cli.output import FORMAT, OUTPUT, Column, Report, emit
 from infra.projection_db import projections_engine
 from projections.framework import InProcessRunner
 from projections.funding import (
@@ -193,11 +195,27 @@ declare(app, "reverse", "Correct a posted transaction with a reversing transfer 
 
 @app.command("programmes")
 @refusing
-def programmes(ctx: typer.Context) -> None:
+def programmes(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> None:
     """List the programmes."""
-    for code in state(ctx).app().funding.codes():
-        programme = state(ctx).app().funding.programme(code)
-        console.print(f"{code}\t{programme.starts_on}–{programme.ends_on}\t{programme.title}")
+    funding = state(ctx).app().funding
+    rows = []
+    for code in funding.codes():
+        programme = funding.programme(code)
+        rows.append(
+            {
+                "code": code,
+                "starts_on": programme.starts_on,
+                "ends_on": programme.ends_on,
+                "title": programme.title,
+            }
+        )
+    columns = (
+        Column("code", "mã (code)"),
+        Column("starts_on", "từ (from)"),
+        Column("ends_on", "đến (to)"),
+        Column("title", "tên (title)"),
+    )
+    emit(Report(columns, rows), format_, output)
 
 
 @app.command("show")
@@ -303,68 +321,80 @@ def behind(
     key: str = typer.Option(..., "--key", help="The row's key, comma-separated in --by order."),
     measure: str | None = typer.Option(None, "--measure", help=" | ".join(MEASURES)),
     programme: str = typer.Option(None, "--programme", "-p"),
+    format_: str = FORMAT,
+    output: Path = OUTPUT,
 ) -> None:
     """The transactions behind one figure, down to the case or the activity."""
     dims = _dims(by)
     if measure is not None and measure not in MEASURES:
-        from domain.errors import InvalidInput
-
         raise InvalidInput(
             "measure", f"{measure!r} is not a figure", hint="one of: " + ", ".join(MEASURES)
         )
     legs = refreshed_queries(ctx).legs(programme)
-    table = Table("date", "programme", "transaction", "kind", "for", *MEASURES)
-    found = 0
-    for leg in legs_behind(legs, dims, tuple(k.strip() for k in key.split(","))):
-        if measure is not None and getattr(leg, measure) == 0:
-            continue
-        found += 1
-        what = (
-            f"case {leg.case_id} v{leg.support_version}"
-            if leg.case_id
-            else leg.activity or leg.kind
-        )
-        table.add_row(
-            leg.occurred_on.isoformat(),
-            leg.programme,
-            leg.transaction_id,
-            leg.kind,
-            what,
-            *(format_vnd(getattr(leg, m)) for m in MEASURES),
-        )
-    _print_table(table)
-    console.print(f"{found} transaction legs")
+    rows = [
+        {
+            "occurred_on": leg.occurred_on,
+            "programme": leg.programme,
+            "transaction_id": leg.transaction_id,
+            "kind": leg.kind,
+            "case_id": leg.case_id,
+            "support_version": leg.support_version,
+            "activity": leg.activity,
+            **{m: getattr(leg, m) for m in MEASURES},
+        }
+        for leg in legs_behind(legs, dims, tuple(k.strip() for k in key.split(",")))
+        if measure is None or getattr(leg, measure) != 0
+    ]
+    columns = (
+        Column("occurred_on", "date"),
+        Column("programme", "programme"),
+        Column("transaction_id", "transaction"),
+        Column("kind", "kind"),
+        Column("case_id", "case"),
+        Column("support_version", "support event"),
+        Column("activity", "activity"),
+        *(Column(m, f"{MEASURE_HEADERS[m]} ({m}, đồng)", "right") for m in MEASURES),
+    )
+    emit(Report(columns, rows, meta={"transaction_legs": len(rows)}), format_, output)
 
 
 @app.command("discrepancies")
 @refusing
-def discrepancies_report(ctx: typer.Context) -> None:
+def discrepancies_report(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> None:
     """Support events with money and no disbursement; disbursements whose case event does
-    not exist or disagrees in amount."""
+    not exist or disagrees in amount. Exits 1 when there is any (0 when none)."""
     queries = refreshed_queries(ctx)
     found = discrepancies(queries.legs(), queries.supports())
-    labels = {
-        "unpaid_support": "support not disbursed",
-        "no_such_support": "no such support event",
-        "amount_disagrees": "amount disagrees",
-    }
-    table = Table(
-        "problem",
-        "case",
-        "support event",
-        "case records",
-        "disbursed",
-        "transactions",
-        title="Chênh lệch (discrepancies)",
+    rows = [
+        {
+            "problem": item.problem,
+            "problem_label": DISCREPANCY_LABELS[item.problem],
+            "case_id": item.case_id,
+            "support_version": item.support_version,
+            "case_amount_vnd": item.support_amount,
+            "disbursed_vnd": item.disbursed,
+            "transactions": list(item.transactions),
+        }
+        for item in found
+    ]
+    columns = (
+        Column("problem", "problem"),
+        Column("problem_label", "chênh lệch"),
+        Column("case_id", "case"),
+        Column("support_version", "support event"),
+        Column("case_amount_vnd", "case records (đồng)", "right"),
+        Column("disbursed_vnd", "disbursed (đồng)", "right"),
+        Column("transactions", "transactions"),
     )
-    for item in found:
-        table.add_row(
-            labels[item.problem],
-            str(item.case_id),
-            f"v{item.support_version}",
-            format_vnd(item.support_amount) if item.support_amount else "—",
-            format_vnd(item.disbursed),
-            ", ".join(item.transactions),
-        )
-    _print_table(table)
-    console.print(f"{len(found)} discrepancies")
+    report = Report(columns, rows, "Chênh lệch (discrepancies)", {"discrepancies": len(rows)})
+    emit(report, format_, output)
+    if rows:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+#: What each kind of discrepancy is called, in Vietnamese and English.
+DISCREPANCY_LABELS = {
+    "unpaid_support": "hỗ trợ chưa chi (support not disbursed)",
+    "no_such_support": "không có sự kiện hỗ trợ (no such support event)",
+    "amount_disagrees": "số tiền không khớp (amount disagrees)",
+}

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from domain.errors import InvalidInput
-from infra.cli.context import console, err_console, refusing, state
+from infra.cli.context import EXIT_FINDINGS, console, err_console, refusing, state
 from projections.rollup import parse_years
 
 if TYPE_CHECKING:
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 app = typer.Typer(no_args_is_help=True)
 
-EXIT_FAILURES = 1
 
 FILE = typer.Argument(..., help="The submitted rollup, .csv or .xlsx.")
 ENGINE = typer.Option("pandas", "--engine", help="pandas (in memory) or sql (a SQLite table).")
@@ -44,7 +43,7 @@ def _report(report: object, json_path: Path | None) -> None:
     summary = f"{checks} checks, {len(report.failures)} wrong cells"
     err_console.print(summary, markup=False)
     if report.failures:
-        sys.exit(EXIT_FAILURES)
+        sys.exit(EXIT_FINDINGS)
 
 
 def _computed(
