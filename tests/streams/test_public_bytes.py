@@ -46,7 +46,7 @@ def sdk_message(message: PublicMessage) -> tuple[bytes, bytes, dict[str, bytes]]
                 "dataschema": contract.dataschema,
                 "partitionkey": attributes["subject"],
             },
-            data=envelope.get_data(),  # type: ignore[arg-type]
+            data=envelope.get_data(),
         ),
         JSONFormat(),
     )
