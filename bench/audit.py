@@ -128,69 +128,74 @@ def main() -> None:
     header()
     for kind in kinds(args):
         with tempfile.TemporaryDirectory() as tmp, backend(kind, Path(tmp)) as url:
-            folder = Path(tmp)
-            for per_tx in (1, 10):
-                rates: dict[bool, list[float]] = {False: [], True: []}
-                for _ in range(APPEND_ROUNDS):
-                    for chained in (False, True):
-                        target = recorder(url(f"append{per_tx}"), folder, chained)
-                        rates[chained].append(append_rate(target, args.append, per_tx))
-                plain, chained_rate = (statistics.median(rates[c]) for c in (False, True))
-                row(
-                    f"chained append, {per_tx} event/tx (median of {APPEND_ROUNDS})",
-                    kind,
-                    f"{chained_rate:,.0f} ev/s",
-                    f"plain eventsourcing recorder {plain:,.0f} ev/s",
-                    chained_rate / plain,
-                    "≥ 0.9",
-                )
+            run(kind, url, Path(tmp), args.append, size)
 
-            log = recorder(url("verify"), folder, True)
-            for _ in range(size // BUILD_BATCH_EVENTS):
-                log.insert_events(events(BUILD_BATCH_EVENTS))
-            tables = LedgerTables(log)
-            key = create_signing_key(folder / "bench.signing.pem")
-            first_s = timed(lambda: make_checkpoint(tables, key))
-            scan_one = min(timed(lambda: raw_scan(tables, False)) for _ in range(2))
-            scan_both = min(timed(lambda: raw_scan(tables, True)) for _ in range(2))
-            report = verify_store(tables, key.public_key())
-            assert report.intact and report.events == size, report.findings
-            verify_s = timed(lambda: verify_store(tables, key.public_key()))
-            row(
-                f"audit verify, {size:,} events",
-                kind,
-                f"{size / verify_s:,.0f} ev/s",
-                f"raw SELECT scan of the events {size / scan_one:,.0f} rows/s",
-                scan_one / verify_s,
-                "≥ 0.5",
-            )
-            row(
-                f"audit verify, {size:,} events",
-                kind,
-                f"{size / verify_s:,.0f} ev/s",
-                f"raw SELECT scan of events + chain {size / scan_both:,.0f} rows/s",
-                scan_both / verify_s,
-                "(fairer baseline)",
-            )
 
-            log.insert_events(events(BUILD_BATCH_EVENTS))
-            extend = timed(lambda: make_checkpoint(tables, key))
-            latest = tables.checkpoints()[-1]
-            first = tables.checkpoints()[0]
-            positions = random.Random(7).sample(range(1, size + 1), PROOF_SAMPLES)
-            public = key.public_key()
-            prove = timed(lambda: [inclusion_proof(tables, p, latest, public) for p in positions])
-            consistent = timed(lambda: consistency_proof(tables, first, latest, public))
-            print(
-                f"  ({kind}: first checkpoint over {size:,} events {first_s:.1f} s; inclusion"
-                f" proof {prove / PROOF_SAMPLES * 1000:.1f} ms; consistency"
-                f" {first.tree_size:,}→{latest.tree_size:,} {consistent * 1000:.1f} ms;"
-                f" checkpoint after {BUILD_BATCH_EVENTS} more events {extend * 1000:.0f} ms)",
-                flush=True,
-            )
-            for app in APPS:
-                app.close()
-            APPS.clear()
+def run(kind: str, url: Any, folder: Path, append: int, size: int) -> None:
+    """Every figure of one kind of store."""
+    for per_tx in (1, 10):
+        rates: dict[bool, list[float]] = {False: [], True: []}
+        for _ in range(APPEND_ROUNDS):
+            for chained in (False, True):
+                target = recorder(url(f"append{per_tx}"), folder, chained)
+                rates[chained].append(append_rate(target, append, per_tx))
+        plain, chained_rate = (statistics.median(rates[c]) for c in (False, True))
+        row(
+            f"chained append, {per_tx} event/tx (median of {APPEND_ROUNDS})",
+            kind,
+            f"{chained_rate:,.0f} ev/s",
+            f"plain eventsourcing recorder {plain:,.0f} ev/s",
+            chained_rate / plain,
+            "≥ 0.9",
+        )
+
+    log = recorder(url("verify"), folder, True)
+    for _ in range(size // BUILD_BATCH_EVENTS):
+        log.insert_events(events(BUILD_BATCH_EVENTS))
+    tables = LedgerTables(log)
+    key = create_signing_key(folder / "bench.signing.pem")
+    first_s = timed(lambda: make_checkpoint(tables, key))
+    scan_one = min(timed(lambda: raw_scan(tables, False)) for _ in range(2))
+    scan_both = min(timed(lambda: raw_scan(tables, True)) for _ in range(2))
+    report = verify_store(tables, key.public_key())
+    assert report.intact, report.findings
+    assert report.events == size, report.events
+    verify_s = timed(lambda: verify_store(tables, key.public_key()))
+    row(
+        f"audit verify, {size:,} events",
+        kind,
+        f"{size / verify_s:,.0f} ev/s",
+        f"raw SELECT scan of the events {size / scan_one:,.0f} rows/s",
+        scan_one / verify_s,
+        "≥ 0.5",
+    )
+    row(
+        f"audit verify, {size:,} events",
+        kind,
+        f"{size / verify_s:,.0f} ev/s",
+        f"raw SELECT scan of events + chain {size / scan_both:,.0f} rows/s",
+        scan_both / verify_s,
+        "(fairer baseline)",
+    )
+
+    log.insert_events(events(BUILD_BATCH_EVENTS))
+    extend = timed(lambda: make_checkpoint(tables, key))
+    latest = tables.checkpoints()[-1]
+    first = tables.checkpoints()[0]
+    positions = random.Random(7).sample(range(1, size + 1), PROOF_SAMPLES)
+    public = key.public_key()
+    prove = timed(lambda: [inclusion_proof(tables, p, latest, public) for p in positions])
+    consistent = timed(lambda: consistency_proof(tables, first, latest, public))
+    print(
+        f"  ({kind}: first checkpoint over {size:,} events {first_s:.1f} s; inclusion"
+        f" proof {prove / PROOF_SAMPLES * 1000:.1f} ms; consistency"
+        f" {first.tree_size:,}→{latest.tree_size:,} {consistent * 1000:.1f} ms;"
+        f" checkpoint after {BUILD_BATCH_EVENTS} more events {extend * 1000:.0f} ms)",
+        flush=True,
+    )
+    for app in APPS:
+        app.close()
+    APPS.clear()
 
 
 if __name__ == "__main__":
