@@ -56,6 +56,7 @@ from domain.case.catalogue import PERSONAL_EVENT_FIELDS, fold, is_personal_field
 from domain.case.shareable import shareable_document_code, shareable_value
 from domain.case.steps import CaseStatus, Step, StepKind, with_correction
 from domain.reference.units import AdminMap, Unit, UnitLevel, unit_directory
+from projections.framework import insert_rows
 
 NAME = "case_status"
 
@@ -433,8 +434,7 @@ class CaseStatusProjection:
             key = (row["case_id"], row["version"])
             if key in changed:
                 row.update(_step_row(key[0], changed[key]))
-        if new_rows:
-            session.execute(case_step.insert(), new_rows)
+        insert_rows(session, case_step, new_rows)
         self._replace_derived(session, touched, steps)
         for case_id in touched:
             self._cache[case_id] = steps[case_id]
@@ -477,8 +477,7 @@ class CaseStatusProjection:
             for table_name, table_rows in status_rows(case_id, status).items():
                 rows[table_name].extend(table_rows)
         for table in _DERIVED:
-            if rows[table.name]:
-                session.execute(table.insert(), rows[table.name])
+            insert_rows(session, table, rows[table.name])
 
 
 def read_status(session: Session, case_id: str) -> dict[str, Any] | None:
