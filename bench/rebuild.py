@@ -1,7 +1,7 @@
 """Rebuild throughput: all projections from N events (default 1,000,000), next to the rate
 at which the same run reads and decodes the notification log (the ceiling for any rebuild).
 
-The store is built first from the lead's synthetic scenario with ``infra.synthetic.bulk_load``
+The store is built first from the lead's synthetic scenario with ``infra.scenario.bulk_load``
 (every rule checked by the ``Case`` aggregate, events encrypted with AES-GCM and zlib as in
 production, many cases saved per transaction).
 Pass ``--store PATH`` to keep the built store and reuse it in a later run.
@@ -29,9 +29,9 @@ from sqlalchemy import create_engine, event
 from domain.reference.units import unit_directory
 from infra.keys import create_key_file
 from infra.projection_db import sqlite_pragmas
+from infra.scenario import ScenarioConfig, ScenarioGenerator, bulk_load
 from infra.services.socai import Socai
 from infra.settings import Settings
-from infra.synthetic import ScenarioConfig, ScenarioGenerator, bulk_load
 from projections.framework import REBUILD_BATCH_SIZE_EVENTS, InProcessRunner
 from projections.registry import all_projections
 
@@ -46,7 +46,7 @@ def open_store(path: Path) -> Socai:
 
 
 def build(app: Socai, events: int) -> None:
-    """Record about ``events`` scenario steps through the domain (``infra.synthetic``)."""
+    """Record about ``events`` scenario steps through the domain (``infra.scenario``)."""
     config = ScenarioConfig(cases=events // EVENTS_PER_CASE_ESTIMATE + 1, seed=1_000_000)
     started = time.perf_counter()
     written = bulk_load(app, islice(ScenarioGenerator(config).steps(), events))

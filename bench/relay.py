@@ -21,10 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from infra.devservices.broker import Broker
 from infra.keys import create_key_file
+from infra.scenario import ScenarioConfig, run_scenario
 from infra.services.socai import Socai
 from infra.settings import Settings
 from infra.streaming import store_engine
-from infra.synthetic import ScenarioConfig, run_scenario
 from streams.contracts import to_public
 from streams.positions import PositionStore
 from streams.relay import Relay, make_producer

@@ -37,12 +37,17 @@ from eventsourcing.cryptography import AESCipher
 
 import infra.ledger.chain
 import infra.services.activities
-from infra.demo_activities import seed_activities
-from infra.demo_funding import seed_funding
 from infra.ledger.store import LedgerTables
+from infra.scenario import (
+    ScenarioConfig,
+    ScenarioGenerator,
+    bulk_load,
+    run_scenario,
+    seed_activities,
+    seed_funding,
+)
 from infra.services.socai import Socai
 from infra.settings import Settings, StoreURL
-from infra.synthetic import ScenarioConfig, ScenarioGenerator, bulk_load, run_scenario
 
 #: The fixed cipher key of every dump store (base64 of 32 bytes).
 DUMP_KEY = base64.b64encode(hashlib.sha256(b"socai scenario dump").digest()).decode()

@@ -1,15 +1,25 @@
-"""Shared pieces of the funding tests: a real application on a throw-away SQLite file."""
+"""Small hand-made records (hồ sơ mẫu) that tests and benchmarks build on.
+
+Every step goes through the real application (rules checked, events encrypted and stored) on
+a throw-away SQLite file, with a test clock so record times are deterministic and later than
+business dates: a programme with one allocation, a case with one support, and the reception
+the ledger tests repeat. Random but plausible case histories are in :mod:`.histories`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from uuid import UUID
 
 from domain.case.commands import ConcludeVerification, ProvideSupport, Receive, RequestVerification
 from domain.case.values import Actor, PersonalData
 from domain.funding.commands import Allocate, BudgetLine, Establish, Pledge
+from domain.reference.codes import SupportType
+from domain.reference.units import AdminMap, UnitLevel, unit_directory
+from infra.application import Clock
 from infra.keys import create_key_file
 from infra.services.socai import Socai
 from infra.settings import Settings
@@ -20,17 +30,42 @@ FINANCE = Actor("TC-0001", "labour_social_affairs")
 OFFICER = Actor("BP-0042", "border_guard")
 
 
-@contextmanager
-def open_app(directory: Path) -> Iterator[Socai]:
+def at_now() -> datetime:
+    """The tests' fixed clock: always :data:`NOW`."""
+    return NOW
+
+
+def open_app(directory: Path, clock: Clock = at_now) -> Socai:
+    """socai on ``directory/socai.db`` (key ``socai.db.key``, made if missing). Use it in a
+    ``with`` block to close it at the end."""
     store = directory / "socai.db"
     key_file = directory / "socai.db.key"
     if not key_file.exists():
         create_key_file(key_file)
-    app = Socai(Settings.load(f"sqlite:///{store}", str(key_file)), clock=lambda: NOW)
-    try:
-        yield app
-    finally:
-        app.close()
+    return Socai(Settings.load(f"sqlite:///{store}", str(key_file)), clock=clock)
+
+
+@dataclass
+class StepClock:
+    """A test clock one second later at every reading, that can be moved on to a day."""
+
+    now: datetime = field(default_factory=lambda: datetime(2016, 1, 10, 3, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+    def at(self, day: date) -> None:
+        """Move the clock to two days after ``day`` (never backwards)."""
+        target = datetime(day.year, day.month, day.day, 3, 0, tzinfo=UTC) + timedelta(days=2)
+        self.now = max(self.now, target)
+
+
+def parse_receive(data: Mapping[str, object]) -> Receive:
+    """A reception (tiếp nhận) command from plain values, checked as the CLI checks it."""
+    command = Receive.parse(data)
+    assert isinstance(command, Receive)
+    return command
 
 
 def small_programme(
@@ -39,8 +74,8 @@ def small_programme(
     budget: int = 10_000_000,
     allocation: int = 6_000_000,
 ) -> None:
-    """A programme with one source, one line and one allocation ``A1`` for 2020 (Hồng Ngự
-    district, old map 870)."""
+    """A programme with one source, one line and one allocation ``A1`` for 2016–2030 (Hồng
+    Ngự district, old map 870)."""
     app.funding.establish(
         Establish(code, "Test programme", date(2016, 1, 1), date(2030, 12, 31), date(2016, 1, 1)),
         FINANCE,
@@ -81,12 +116,12 @@ def small_programme(
 def case_with_support(
     app: Socai,
     amount_vnd: int | None = 2_000_000,
-    support_type: str = "hardship_allowance",
-) -> tuple:
+    support_type: str = SupportType.HARDSHIP_ALLOWANCE.value,
+) -> tuple[UUID, int]:
     """A case received in 2020 with one support (by default an initial hardship allowance,
     trợ cấp khó khăn ban đầu); returns (case id, the support event's version)."""
     case_id = app.cases.receive(
-        Receive.parse(
+        parse_receive(
             {
                 "occurred_on": "2020-03-02",
                 "reception_form": "rescued",
@@ -112,3 +147,20 @@ def case_with_support(
         OFFICER,
     )
     return case_id, version
+
+
+def ledger_receive_command() -> Receive:
+    """The ledger tests' reception: the first commune of the 2025 map, 1 March 2024."""
+    unit = next(iter(unit_directory().units(AdminMap.NEW, UnitLevel.COMMUNE)))
+    return parse_receive(
+        {
+            "occurred_on": "2024-03-01",
+            "reception_form": "rescued",
+            "unit_code": unit.code,
+            "legal_basis": "ND-62/2012",
+        }
+    )
+
+
+#: The ledger tests' demographics step, the day after reception.
+LEDGER_DEMOGRAPHICS = {"occurred_on": "2024-03-02", "sex": "female", "ethnicity": "kinh"}
