@@ -189,7 +189,7 @@ def main() -> None:
         programme.ledger.assert_invariants()
         engine = create_engine(f"sqlite:///{directory / 'bench.db.projections.db'}")
         runner = InProcessRunner(
-            cold, engine, [FundingProjection()], batch_size=REBUILD_BATCH_SIZE_EVENTS
+            cold.log, engine, [FundingProjection()], batch_size=REBUILD_BATCH_SIZE_EVENTS
         )
         applied, build = timed("build the reconciliation tables from the log", runner.run)
         print(f"    ({applied:,} notifications, {applied / build:,.0f} notifications/s)")
