@@ -16,7 +16,7 @@ from uuid import UUID
 
 from domain.case.commands import ConcludeVerification, ProvideSupport, Receive, RequestVerification
 from domain.case.values import Actor, PersonalData
-from domain.funding.commands import Allocate, BudgetLine, Establish, Pledge
+from domain.funding.commands import Allocate, BudgetLine, Establish, MoneyCommand, Pledge
 from domain.reference.codes import SupportType
 from domain.reference.units import AdminMap, UnitLevel, unit_directory
 from infra.application import Clock
@@ -75,18 +75,13 @@ def small_programme(
     allocation: int = 6_000_000,
 ) -> None:
     """A programme with one source, one line and one allocation ``A1`` for 2016–2030 (Hồng
-    Ngự district, old map 870)."""
+    Ngự district, old map 870), recorded in one batch."""
     app.funding.establish(
         Establish(code, "Test programme", date(2016, 1, 1), date(2030, 12, 31), date(2016, 1, 1)),
         FINANCE,
     )
-    app.funding.record(
-        code,
+    commands: list[MoneyCommand] = [
         Pledge("T-pledge", date(2016, 1, 1), source="NSDP", source_kind="local", amount_vnd=budget),
-        FINANCE,
-    )
-    app.funding.record(
-        code,
         BudgetLine(
             "T-line",
             date(2016, 1, 2),
@@ -95,10 +90,6 @@ def small_programme(
             source="NSDP",
             amount_vnd=budget,
         ),
-        FINANCE,
-    )
-    app.funding.record(
-        code,
         Allocate(
             "A1",
             date(2016, 1, 3),
@@ -109,8 +100,8 @@ def small_programme(
             period="2016/2030",
             amount_vnd=allocation,
         ),
-        FINANCE,
-    )
+    ]
+    app.funding.record_batch(code, commands, FINANCE)
 
 
 def case_with_support(

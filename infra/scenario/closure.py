@@ -12,8 +12,7 @@ from datetime import date, timedelta
 
 from domain.case.commands import Close, Correct, RecordDemographics, Reintegrate
 from domain.case.values import Actor
-from infra.scenario.plan import CasePlan, business_date_of
-from infra.scenario.reception import Cast
+from infra.scenario.plan import CasePlan, Cast, business_date_of
 
 #: Corrections come this many days (at least, at most) after the case's last step.
 CORRECTION_DELAY_DAYS = (60, 300)

@@ -22,6 +22,7 @@ from uuid import UUID, uuid5
 from domain.case.commands import Command, ProvideSupport
 from domain.case.values import Actor
 from domain.reference.codes import SupportType
+from domain.reference.units import Unit
 from domain.time import VIETNAM_TZ
 
 #: The longest delay between a step and its entry in the system.
@@ -73,6 +74,20 @@ def business_date_of(command: Command) -> date:
     occurred = getattr(command, "occurred_on", None)
     assert isinstance(occurred, date), "every case command has a business date"
     return occurred
+
+
+@dataclass(frozen=True, slots=True)
+class Cast:
+    """The receiving commune and the two officers who act on the case."""
+
+    unit: Unit
+    officer: Actor
+    social: Actor
+
+    @property
+    def province_code(self) -> str:
+        assert self.unit.province_code is not None, "a commune lies in a province"
+        return self.unit.province_code
 
 
 @dataclass

@@ -12,8 +12,7 @@ from datetime import date, timedelta
 
 from domain.case.commands import Protect, RequestProtection
 from infra.scenario.people import People
-from infra.scenario.plan import CasePlan
-from infra.scenario.reception import Cast
+from infra.scenario.plan import CasePlan, Cast
 
 
 def plan_protection(plan: CasePlan, cast: Cast, people: People, day: date) -> None:

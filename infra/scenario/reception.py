@@ -9,15 +9,12 @@ person's demographics and the form of trafficking, all on the day of reception.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from domain.case.commands import Receive, RecordDemographics, RecordTraffickingForm
 from domain.case.values import Actor
-from domain.reference.units import Unit
 from domain.time import REFORM_DAY_2025
 from infra.scenario.people import People
 from infra.scenario.places import ReceptionPlaces
-from infra.scenario.plan import CasePlan
+from infra.scenario.plan import CasePlan, Cast
 
 #: Countries of destination of trafficking abroad, with weights.
 DESTINATIONS = (
@@ -35,20 +32,6 @@ DESTINATIONS = (
 #: Age at reception: children under 16, children of 16–17, adults (weights).
 UNDER_16_WEIGHT, UNDER_18_WEIGHT, ADULT_WEIGHT = 12, 13, 75
 ADULT_AGE_YEARS = 18
-
-
-@dataclass(frozen=True, slots=True)
-class Cast:
-    """The receiving commune and the two officers who act on the case."""
-
-    unit: Unit
-    officer: Actor
-    social: Actor
-
-    @property
-    def province_code(self) -> str:
-        assert self.unit.province_code is not None, "a commune lies in a province"
-        return self.unit.province_code
 
 
 def choose_cast(plan: CasePlan, places: ReceptionPlaces) -> Cast:

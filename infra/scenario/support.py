@@ -16,8 +16,8 @@ from domain.case.rules import regime_on
 from domain.case.values import Actor
 from domain.reference.codes import SupportType
 from domain.time import REFORM_DAY_2025
-from infra.scenario.plan import SPANNING_WINDOW_DAYS, CasePlan
-from infra.scenario.reception import ADULT_AGE_YEARS, Cast
+from infra.scenario.plan import SPANNING_WINDOW_DAYS, CasePlan, Cast
+from infra.scenario.reception import ADULT_AGE_YEARS
 
 #: Essential-needs support per day (đồng).
 ESSENTIAL_NEEDS_VND_PER_DAY = 40_000

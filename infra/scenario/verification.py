@@ -13,8 +13,7 @@ from datetime import date, timedelta
 
 from domain.case.commands import ConcludeVerification, RequestVerification, Route
 from domain.case.rules import regime_on
-from infra.scenario.plan import CasePlan
-from infra.scenario.reception import Cast
+from infra.scenario.plan import CasePlan, Cast
 from infra.scenario.support import plan_essential_needs
 
 NOT_A_VICTIM = "not_victim"
