@@ -16,13 +16,17 @@ from domain.time import REFORM_DAY_2025
 from infra.audit_store import ledger_tables
 from infra.cli.case import render_history
 from infra.cli.context import CliState, console, refusing, say, state
-from infra.demo_activities import seed_activities
-from infra.demo_funding import seed_funding
 from infra.keys import create_key_file
 from infra.ledger.checkpoints import create_signing_key, load_signing_key, make_checkpoint
 from infra.ledger_settings import signing_key_path
 from infra.projection_db import projections_engine, runner_for
-from infra.synthetic import HONG_NGU_DISTRICT_OLD, ScenarioConfig, run_scenario
+from infra.scenario import (
+    HONG_NGU_DISTRICT_OLD,
+    ScenarioConfig,
+    run_scenario,
+    seed_activities,
+    seed_funding,
+)
 from projections.kpi import compute_kpis
 from projections.rollup import compute_rollup
 from projections.rollup_export import to_text

@@ -9,6 +9,7 @@ port; writers call a service.
 from __future__ import annotations
 
 from datetime import datetime
+from types import TracebackType
 
 from domain.time import utc_now
 from infra.application import Clock, EventStore
@@ -38,3 +39,14 @@ class Socai:
 
     def close(self) -> None:
         self.store.close()
+
+    def __enter__(self) -> Socai:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -12,6 +12,8 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from domain.time import REFORM_DAY_2025
+from infra.scenario.builders import StepClock, open_app
+from infra.scenario.histories import OLD_COMMUNES, random_history, run
 from projections.case_status import (
     CaseStatusProjection,
     case_status,
@@ -20,7 +22,6 @@ from projections.case_status import (
     refold,
 )
 from projections.framework import InProcessRunner, content_digest, reset
-from tests.projections.support import OLD_COMMUNES, StepClock, open_app, random_history, run
 
 
 def _scenario(tmp_path: Path, cases: int, seed: int = 7):

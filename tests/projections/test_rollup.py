@@ -15,17 +15,12 @@ from domain.activity.commands import ACTIVITY_COMMANDS
 from domain.case.values import Actor
 from domain.reference.units import AdminMap, unit_directory
 from domain.time import REFORM_DAY_2025
+from infra.scenario.builders import StepClock, open_app
+from infra.scenario.histories import OLD_COMMUNES, random_history, run
 from projections.asof import known_at
 from projections.framework import InProcessRunner
 from projections.registry import all_projections
 from projections.rollup import Rollup, compute_rollup, form_rows
-from tests.projections.support import (
-    OLD_COMMUNES,
-    StepClock,
-    open_app,
-    random_history,
-    run,
-)
 
 YEARS = tuple(range(2016, 2027))
 OFFICER = Actor("CB-009", "labour_social_affairs")

@@ -1,4 +1,4 @@
-"""Projections over the lead's deterministic synthetic scenario (``infra.synthetic``).
+"""Projections over the lead's deterministic synthetic scenario (``infra.scenario``).
 
 - The rollup of the demo scenario equals counts made here directly from the generated cases'
   own status (the aggregate's fold), row by row, for the nation on both maps, a province and
@@ -26,7 +26,8 @@ import pytest
 from sqlalchemy import create_engine
 
 from domain.reference.units import AdminMap, UnitLevel, unit_directory
-from infra.synthetic import ScenarioConfig, run_scenario
+from infra.scenario import ScenarioConfig, run_scenario
+from infra.scenario.builders import open_app
 from projections.framework import InProcessRunner, content_digest
 from projections.kpi import compute_kpis
 from projections.registry import all_projections
@@ -38,7 +39,6 @@ from projections.rollup import (
     form_rows,
 )
 from projections.support_use import support_use
-from tests.projections.support import open_app
 from tests.projections.test_rollup import _check_form_rules
 
 YEARS = tuple(range(2016, 2027))
@@ -231,7 +231,7 @@ import random, sys
 from sqlalchemy import create_engine
 from projections.framework import InProcessRunner
 from projections.registry import all_projections
-from tests.projections.support import open_app
+from infra.scenario.builders import open_app
 from pathlib import Path
 app = open_app(Path(sys.argv[1]))
 runner = InProcessRunner(app.log, create_engine("sqlite:///" + sys.argv[2]), all_projections(),

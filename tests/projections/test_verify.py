@@ -28,9 +28,9 @@ from sqlalchemy import (
 )
 
 from infra.projection_db import projections_engine
+from infra.scenario import ScenarioConfig, run_scenario
 from infra.services.socai import Socai
 from infra.settings import Settings
-from infra.synthetic import ScenarioConfig, run_scenario
 from projections import asof
 from projections.framework import (
     REBUILD_BATCH_SIZE_EVENTS,

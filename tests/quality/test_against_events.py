@@ -25,9 +25,9 @@ import sqlalchemy as sa
 
 from infra.keys import create_key_file
 from infra.projection_db import projections_engine
+from infra.scenario import ScenarioConfig, run_scenario
 from infra.services.socai import Socai
 from infra.settings import Settings
-from infra.synthetic import ScenarioConfig, run_scenario
 from projections.case_status import case_status, case_support
 from projections.framework import InProcessRunner
 from projections.registry import all_projections

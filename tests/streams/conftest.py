@@ -19,9 +19,9 @@ import pytest
 
 from infra.devservices.broker import Broker
 from infra.keys import create_key_file
+from infra.scenario import ScenarioConfig, run_scenario
 from infra.services.socai import Socai
 from infra.settings import Settings
-from infra.synthetic import ScenarioConfig, run_scenario
 from streams.topics import ensure_topics
 
 #: Size of the demo scenario the streams tests run on (cases); ~12 events per case.
@@ -93,7 +93,7 @@ def demo_store_template(tmp_path_factory: pytest.TempPathFactory) -> StoreFiles:
 def _record_funding(app: Socai) -> None:
     """The demo's programmes, with the cases' supports paid and one corrected after payment
     (so the funding projection sees every kind of funding event and case corrections)."""
-    from infra.demo_funding import seed_funding
+    from infra.scenario import seed_funding
 
     with_money = [
         case_id

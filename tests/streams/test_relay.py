@@ -214,9 +214,9 @@ def test_checkpoints_are_published_with_a_stable_id(fresh_kafka, tmp_path):
 @pytest.mark.postgres
 def test_relay_from_a_postgresql_store(pg_url, fresh_kafka, tmp_path):
     from infra.keys import create_key_file
+    from infra.scenario import ScenarioConfig, run_scenario
     from infra.services.socai import Socai
     from infra.settings import Settings
-    from infra.synthetic import ScenarioConfig, run_scenario
 
     key = tmp_path / "pg.key"
     create_key_file(key)

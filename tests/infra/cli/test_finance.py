@@ -12,11 +12,11 @@ from typer.testing import CliRunner
 
 from infra.cli import finance
 from infra.cli.context import CliState
-from infra.demo_funding import seed_funding
+from infra.scenario import seed_funding
+from infra.scenario.builders import case_with_support, open_app
 from projections.funding import FundingProjector, InMemoryLegs, SupportLedger, discrepancies
 from projections.funding import reconcile as reconcile_legs
 from projections.funding_sql import FundingProjection
-from tests.support import case_with_support, open_app
 
 
 def _cli(store: Path) -> typer.Typer:
