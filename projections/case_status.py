@@ -46,6 +46,7 @@ from sqlalchemy import (
     Text,
     and_,
     delete,
+    or_,
     select,
 )
 from sqlalchemy import event as sa_event
@@ -496,6 +497,16 @@ def refold(session: Session, case_id: str) -> CaseStatus:
 def procedures_still_open_past_due(today: date) -> ColumnElement[bool]:
     """SQL: cases whose reception procedures are still open after their due date (15 days)."""
     return and_(case_status.c.verified_on.is_(None), case_status.c.procedures_due_on < today)
+
+
+def procedures_overdue(today: date) -> ColumnElement[bool]:
+    """SQL: the one definition of an overdue case (quá hạn) — its reception procedures
+    finished late, or are still open past the 15 days on ``today``; the SQL form of
+    ``procedures_overdue_days(row, today) > 0``, used by ``socai kpi`` and ``--overdue``."""
+    return or_(
+        procedures_still_open_past_due(today),
+        and_(case_status.c.verified_on.is_not(None), case_status.c.procedures_overdue_days > 0),
+    )
 
 
 def procedures_overdue_days(row: Any, today: date) -> int:

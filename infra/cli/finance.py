@@ -23,6 +23,7 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from domain.case.values import Actor
 from domain.errors import InvalidInput
@@ -39,13 +40,13 @@ from domain.funding.commands import (
 )
 from domain.funding.values import ActivityKind, SourceKind
 from domain.money import format_vnd
-from domain.time import business_date, parse_date
+from domain.time import VIETNAM_TZ, business_date, parse_date
 from infra.cli.context import EXIT_FINDINGS, console, refusing, say, state
 from infra.cli.declare import Opt, Run, declare, option
 from infra.cli.options import AGENCY, BASIS, OFFICER, ON
 from infra.cli.output import FORMAT, OUTPUT, Column, Report, emit
 from infra.projection_db import projections_engine
-from projections.framework import InProcessRunner
+from projections.framework import InProcessRunner, content_digest, position_of
 from projections.funding import (
     DIMENSIONS,
     MEASURES,
@@ -54,7 +55,9 @@ from projections.funding import (
     totals,
 )
 from projections.funding_export import (
+    DISCREPANCY_LABELS,
     MEASURE_HEADERS,
+    WorkbookContext,
     group_label,
     write_reconciliation_csv,
     write_reconciliation_xlsx,
@@ -255,6 +258,21 @@ def show(ctx: typer.Context, code: str = typer.Argument(..., help="Programme cod
     _print_table(table)
 
 
+def _workbook_context(ctx: typer.Context) -> WorkbookContext:
+    """When the workbook is made, its cut-off and where its figures come from."""
+    application = state(ctx).app()
+    engine = projections_engine(state(ctx).settings())
+    projection = FundingProjection()
+    with Session(engine) as session:
+        position = position_of(session, projection.name)
+    return WorkbookContext(
+        made_at=application.now().astimezone(VIETNAM_TZ),
+        cut_off=f"{business_date(application.now()).strftime('%d/%m/%Y')} (mọi giao dịch đã ghi)",
+        source=f"nguồn: {projection.name} tại vị trí sổ {position},"
+        f" sha256 {content_digest(engine, projection)}",
+    )
+
+
 def refreshed_queries(ctx: typer.Context) -> FundingQueries:
     """The funding tables (the registered ``funding`` projection), caught up with the log by
     the in-process runner: positions in ``projection_positions``, as ``socai projections``."""
@@ -309,7 +327,17 @@ def reconcile(
         write_reconciliation_csv(csv_path, dims, rows)
         console.print(f"wrote {csv_path}")
     if xlsx_path:
-        write_reconciliation_xlsx(xlsx_path, dims, rows, total)
+        queries = refreshed_queries(ctx)
+        legs = list(queries.legs(programme))
+        write_reconciliation_xlsx(
+            xlsx_path,
+            dims,
+            rows,
+            total,
+            legs=legs,
+            found=discrepancies(queries.legs(), queries.supports()),
+            context=_workbook_context(ctx),
+        )
         console.print(f"wrote {xlsx_path}")
 
 
@@ -390,11 +418,3 @@ def discrepancies_report(ctx: typer.Context, format_: str = FORMAT, output: Path
     emit(report, format_, output)
     if rows:
         raise typer.Exit(EXIT_FINDINGS)
-
-
-#: What each kind of discrepancy is called, in Vietnamese and English.
-DISCREPANCY_LABELS = {
-    "unpaid_support": "hỗ trợ chưa chi (support not disbursed)",
-    "no_such_support": "không có sự kiện hỗ trợ (no such support event)",
-    "amount_disagrees": "số tiền không khớp (amount disagrees)",
-}

@@ -87,7 +87,12 @@ def test_xlsx_reproduces_the_form(store: str, tmp_path: Path) -> None:
     sheet = openpyxl.load_workbook(target).active
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert values[0][0] == "BIỂU TỔNG HỢP SỐ LIỆU"
-    assert "Đồng Tháp" in values[1][0]
+    assert values[1][0].startswith("(Kèm theo Báo cáo số")
+    assert values[1][0].endswith("của Ủy ban nhân dân tỉnh Đồng Tháp)")
+    assert "Đồng Tháp" in values[2][0]
+    header_row = next(n for n, r in enumerate(values, start=1) if r[0] == "STT")
+    assert sheet.print_title_rows == f"${header_row}:${header_row}"
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
     header = next(r for r in values if r[0] == "STT")
     assert header[3:] == [
         "Năm 2016",
@@ -187,3 +192,44 @@ def test_case_listing_and_changes_since_a_report(store: str) -> None:
 def test_bad_input_is_refused_with_a_hint(store: str, args: list[str]) -> None:
     result = runner.invoke(app, ["--store", store, *args], env=ENV)
     assert result.exit_code == 2, result.output
+
+
+# -- KPIs: one definition of overdue, a list behind every figure, no data is not "met" ------
+
+
+def _json(store: str, *args: str) -> dict[str, object]:
+    import json
+
+    return dict(json.loads(_cli(store, *args, "--format", "json")))
+
+
+def test_the_overdue_kpi_and_the_overdue_list_are_one_definition(store: str) -> None:
+    kpis = {r["indicator"]: r for r in _json(store, "kpi", "--unit", "VN", "--map", "2025")["rows"]}
+    listed = _json(
+        store, "projections", "cases", "--unit", "VN", "--map", "2025", "--overdue",
+        "--limit", "1000",
+    )["rows"]  # fmt: skip
+    assert kpis["procedures_overdue"]["numerator"] == len(listed) > 0
+    assert all(row["overdue_days"] > 0 for row in listed)
+
+
+@pytest.mark.parametrize(
+    "key", ["verified", "victims_supported", "victims_essential_needs", "procedures_overdue"]
+)
+def test_every_kpi_figure_has_its_list_of_cases(store: str, key: str) -> None:
+    kpis = {r["indicator"]: r for r in _json(store, "kpi", "--unit", "VN", "--map", "2025")["rows"]}
+    behind = _json(store, "kpi", "--unit", "VN", "--map", "2025", "--list", key)["rows"]
+    assert sum(1 for row in behind if row["counted"]) == kpis[key]["numerator"]
+    if kpis[key]["denominator"] is not None:
+        assert len(behind) == kpis[key]["denominator"]
+
+
+def test_a_share_of_nothing_is_no_data_not_met(tmp_path: Path) -> None:
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    _cli(empty, "keys", "init")
+    rows = {r["indicator"]: r for r in _json(empty, "kpi", "--unit", "VN", "--map", "2025")["rows"]}
+    assert rows["verified"]["met"] == "no data"
+    assert rows["verified"]["denominator"] == 0 and "100%" not in rows["verified"]["value"]
+    assert rows["procedures_overdue"]["met"] == "yes"  # a count of nothing is 0, the target
+    refused = runner.invoke(app, ["--store", empty, "kpi", "--list", "nonsense"], env=ENV)
+    assert refused.exit_code == 2 and "not an indicator" in refused.output

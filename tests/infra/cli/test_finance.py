@@ -195,14 +195,28 @@ def test_record_and_reconcile_from_the_command_line(run, tmp_path: Path) -> None
     )
     assert "77.300.000.000 đ" in out
     assert "41.400.000.000 đ" in out  # unassigned
-    with (tmp_path / "r.csv").open(encoding="utf-8") as handle:
+    assert (tmp_path / "r.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8
+    with (tmp_path / "r.csv").open(encoding="utf-8-sig") as handle:
         rows = {r["line"]: r for r in csv.DictReader(handle)}
     assert rows["TIEP-NHAN"]["budget_vnd"] == "6000000000"
     assert rows["TIEP-NHAN"]["disbursed_vnd"] == "950000000"
     assert rows["TIEP-NHAN"]["remaining_vnd"] == "5050000000"
-    sheet = load_workbook(tmp_path / "r.xlsx").active
+    book = load_workbook(tmp_path / "r.xlsx")
+    assert book.sheetnames == ["Doi chieu", "Chi tiet", "Chenh lech"]
+    sheet = book["Doi chieu"]
     assert sheet.cell(sheet.max_row, 1).value == "TỔNG CỘNG"
     assert sheet.cell(sheet.max_row, 2).value == 77_300_000_000
+    assert str(sheet["A2"].value).startswith("Số liệu tính đến")
+    assert [c.value for c in sheet[5]][:3] == [
+        "Dòng ngân sách",
+        "Dự toán (đồng)",
+        "Đã phân bổ (đồng)",
+    ]
+    assert sheet.freeze_panes == "A6" and sheet.auto_filter.ref.startswith("A5:")
+    assert len(sheet._charts) == 1 and sheet.page_setup.orientation == "landscape"
+    legs = book["Chi tiet"]
+    disbursed = [c.value for c in legs["N"][5:]]  # Đã chi, every transaction leg
+    assert sum(v for v in disbursed if isinstance(v, int)) == sheet.cell(sheet.max_row, 5).value
     behind = run("behind", "--by", "unit", "--key", "old:22", "--measure", "disbursed")
     assert "CHI-1" in behind
     assert "transaction_legs: 1" in behind
