@@ -1,7 +1,7 @@
 """Programme KPIs (chỉ tiêu) from the case status, against the targets of seeds 001, 003, 004.
 
-For the cases received in a unit (any level, old or 2025 map) and optionally one reception
-year:
+For the cases received in a unit (any level, old or 2025 map), optionally in one reporting
+period (a year, a half, a quarter, days; cut off at a date):
 
 - **verified**: share of people received whose verification has concluded (any outcome) —
   target 100% ("100% người được tiếp nhận được xác minh").
@@ -36,6 +36,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from domain.case.catalogue import fold
+from domain.period import Period
 from domain.reference.codes import SupportType
 from domain.reference.units import AdminMap
 from projections.case_status import case_status, load_steps, procedures_overdue_days
@@ -85,12 +86,18 @@ class Kpi:
 
 
 def compute_kpis(
-    engine: Engine, admin_map: AdminMap, unit_code: str, today: date, year: int | None = None
+    engine: Engine,
+    admin_map: AdminMap,
+    unit_code: str,
+    today: date,
+    period: Period | None = None,
 ) -> list[Kpi]:
+    """The KPIs of the cases received in the unit (in ``period``, when given), judged on
+    ``today`` (a report's cut-off date)."""
     unit = resolve_unit(admin_map, unit_code)
     query = select(case_status).where(unit_filter(case_status, admin_map, unit))
-    if year is not None:
-        query = query.where(case_status.c.received_year == year)
+    if period is not None:
+        query = query.where(case_status.c.received_on.between(period.starts_on, period.ends_on))
     received: list[str] = []
     verified: list[str] = []
     victims: list[str] = []

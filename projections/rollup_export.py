@@ -106,7 +106,14 @@ def title_lines(rollup: Rollup, known_at: datetime | None) -> list[str]:
     lines = [
         "BIỂU TỔNG HỢP SỐ LIỆU",
         f"Đơn vị: {rollup.unit.name} (mã {rollup.unit.code}, {map_name})",
-        f"Giai đoạn {years}; số liệu theo ngày xảy ra (ngày nghiệp vụ)",
+        f"Giai đoạn {years}; số liệu theo ngày xảy ra (ngày nghiệp vụ)"
+        + (
+            ""
+            if rollup.window is None
+            else f"; kỳ {rollup.window.label}: từ {rollup.window.starts_on:%d/%m/%Y}"
+            f" đến {rollup.window.ends_on:%d/%m/%Y} (số liệu tính đến ngày"
+            f" {rollup.window.ends_on:%d/%m/%Y})"
+        ),
     ]
     if known_at is not None:
         lines.append(

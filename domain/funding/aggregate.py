@@ -54,8 +54,9 @@ from domain.funding.commands import (
     Void,
 )
 from domain.funding.ledger import AccountKind, Ledger, LedgerRefusal, TransferState
-from domain.funding.values import Period, Purpose
+from domain.funding.values import Purpose
 from domain.money import format_vnd
+from domain.period import Period
 from domain.reference.units import unit_directory
 from domain.time import business_date
 

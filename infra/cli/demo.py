@@ -116,7 +116,7 @@ def demo(
         "      socai finance reconcile --by programme,line,source | socai finance discrepancies"
     )
     console.print(
-        "      socai rollup --unit 870 --years 2016-2020 | socai kpi --unit VN"
+        "      socai rollup --unit 870 --period 2016-2020 | socai kpi --unit VN"
         " | socai audit verify --public-key STORE.signing.pub.pem"
     )
     console.print(

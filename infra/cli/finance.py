@@ -40,12 +40,13 @@ from domain.funding.commands import (
 )
 from domain.funding.values import ActivityKind, SourceKind
 from domain.money import format_vnd
-from domain.time import VIETNAM_TZ, business_date, parse_date
+from domain.time import VIETNAM_TZ, business_date, parse_date, parse_instant
 from infra.cli.context import EXIT_FINDINGS, console, refusing, say, state
 from infra.cli.declare import Opt, Run, declare, option
 from infra.cli.options import AGENCY, BASIS, OFFICER, ON
 from infra.cli.output import FORMAT, OUTPUT, Column, Report, emit
 from infra.projection_db import projections_engine
+from projections import asof
 from projections.framework import InProcessRunner, content_digest, position_of
 from projections.funding import (
     DIMENSIONS,
@@ -258,7 +259,9 @@ def show(ctx: typer.Context, code: str = typer.Argument(..., help="Programme cod
     _print_table(table)
 
 
-def _workbook_context(ctx: typer.Context) -> WorkbookContext:
+def _workbook_context(
+    ctx: typer.Context, as_of: date | None, known_at: str | None
+) -> WorkbookContext:
     """When the workbook is made, its cut-off and where its figures come from."""
     application = state(ctx).app()
     engine = projections_engine(state(ctx).settings())
@@ -267,16 +270,21 @@ def _workbook_context(ctx: typer.Context) -> WorkbookContext:
         position = position_of(session, projection.name)
     return WorkbookContext(
         made_at=application.now().astimezone(VIETNAM_TZ),
-        cut_off=f"{business_date(application.now()).strftime('%d/%m/%Y')} (mọi giao dịch đã ghi)",
+        cut_off=f"{(as_of or business_date(application.now())).strftime('%d/%m/%Y')}"
+        + (f"; như đã biết lúc (as known at) {known_at}" if known_at else ""),
         source=f"nguồn: {projection.name} tại vị trí sổ {position},"
         f" sha256 {content_digest(engine, projection)}",
     )
 
 
-def refreshed_queries(ctx: typer.Context) -> FundingQueries:
+def refreshed_queries(ctx: typer.Context, known_at: str | None = None) -> FundingQueries:
     """The funding tables (the registered ``funding`` projection), caught up with the log by
-    the in-process runner: positions in ``projection_positions``, as ``socai projections``."""
+    the in-process runner: positions in ``projection_positions``, as ``socai projections``;
+    with ``known_at``, built from the events recorded by then (the books as known at T)."""
     application = state(ctx).app()
+    if known_at is not None:
+        instant = parse_instant(known_at, "--known-at")
+        return FundingQueries(asof.known_at(application.log, instant, [FundingProjection()]))
     engine = projections_engine(state(ctx).settings())
     InProcessRunner(application.log, engine, [FundingProjection()]).run()
     return FundingQueries(engine)
@@ -303,12 +311,21 @@ def reconcile(
         "programme,line,source", "--by", help="Comma-separated: " + ", ".join(DIMENSIONS)
     ),
     programme: str = typer.Option(None, "--programme", "-p", help="Only this programme."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Business date: only transactions dated on or before it."
+    ),
+    known_at: str | None = typer.Option(
+        None, "--known-at", help="Record time: only what was recorded by then."
+    ),
     csv_path: Path | None = CSV_OUT,
     xlsx_path: Path | None = XLSX_OUT,
 ) -> None:
-    """Budget vs allocated vs committed vs disbursed vs remaining, grouped as asked."""
+    """Budget vs allocated vs committed vs disbursed vs remaining, grouped as asked; as the
+    books stood on a business date (--as-of) or as they were known at a moment (--known-at)."""
     dims = _dims(by)
-    rows = refreshed_queries(ctx).reconcile(dims, programme)
+    day = parse_date(as_of, "--as-of") if as_of else None
+    queries = refreshed_queries(ctx, known_at)
+    rows = queries.reconcile(dims, programme, day)
     total = totals(rows)
     table = Table(
         *dims,
@@ -327,8 +344,7 @@ def reconcile(
         write_reconciliation_csv(csv_path, dims, rows)
         console.print(f"wrote {csv_path}")
     if xlsx_path:
-        queries = refreshed_queries(ctx)
-        legs = list(queries.legs(programme))
+        legs = list(queries.legs(programme, day))
         write_reconciliation_xlsx(
             xlsx_path,
             dims,
@@ -336,7 +352,7 @@ def reconcile(
             total,
             legs=legs,
             found=discrepancies(queries.legs(), queries.supports()),
-            context=_workbook_context(ctx),
+            context=_workbook_context(ctx, day, known_at),
         )
         console.print(f"wrote {xlsx_path}")
 

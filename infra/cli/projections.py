@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -23,9 +23,11 @@ from sqlalchemy.orm import Session
 
 from domain.errors import InvalidInput
 from domain.money import format_vnd
+from domain.period import Period
 from domain.reference.units import NATIONAL_CODE, AdminMap
-from domain.time import business_date, parse_instant
+from domain.time import business_date, parse_date, parse_instant
 from infra.cli.context import console, refusing, state
+from infra.cli.options import PERIOD, UNTIL
 from infra.cli.output import FORMAT as READ_FORMAT
 from infra.cli.output import Column, Report, emit
 from infra.projection_db import projections_engine, runner_for
@@ -50,6 +52,7 @@ from projections.rollup import (
     Rollup,
     compute_rollup,
     parse_years,
+    reporting_period,
     resolve_unit,
     rollup_changes,
     unit_filter,
@@ -257,7 +260,11 @@ def kpi(
     ctx: typer.Context,
     unit: str = UNIT,
     admin_map: str = MAP,
-    year: int = typer.Option(None, "--year", help="Only cases received in this year."),
+    period: str | None = typer.Option(
+        None, "--period", help="Only cases received in it: 2024, 2024-H1, 2024-Q3, days..."
+    ),
+    until: str | None = UNTIL,
+    year: int | None = typer.Option(None, "--year", hidden=True, help="Old spelling of --period."),
     known_at: str = KNOWN_AT,
     listed: str = typer.Option(
         None, "--list", help="Print the cases behind one indicator (its key, e.g. verified)."
@@ -270,9 +277,22 @@ def kpi(
     application, engine, instant = caught_up(ctx, known_at)
     # as known at T, open procedures are judged on T's date (what the report then showed)
     today = business_date(instant or application.now())
+    cut_off = parse_date(until, "--until") if until else None
+    if cut_off is not None and cut_off > today:
+        raise InvalidInput("--until", f"{cut_off} is after today ({today})")
+    window: Period | None = None
+    if period is not None or year is not None:
+        window = reporting_period(period or str(year), cut_off, "--period")
+    elif cut_off is not None:
+        window = Period(date(2012, 1, 1), cut_off)
+    judged_on = cut_off or today  # open procedures are judged on the cut-off date
     chosen_map = AdminMap.parse(admin_map, "--map")
-    kpis = compute_kpis(engine, chosen_map, unit, today, year)
-    meta = {"unit": f"{chosen_map.value}:{unit}", "year": year, "on": today}
+    kpis = compute_kpis(engine, chosen_map, unit, judged_on, window)
+    meta = {
+        "unit": f"{chosen_map.value}:{unit}",
+        "period": None if window is None else window.label,
+        "on": judged_on,
+    }
     if listed is not None:
         chosen = next((k for k in kpis if k.key == listed), None)
         if chosen is None:
@@ -319,7 +339,11 @@ def _target(k: Kpi) -> str:
 def rollup(
     ctx: typer.Context,
     unit: str = UNIT,
-    years: str = typer.Option(..., "--years", help="e.g. 2016-2020"),
+    period: str | None = PERIOD,
+    until: str | None = UNTIL,
+    years: str | None = typer.Option(
+        None, "--years", hidden=True, help="Old spelling of --period."
+    ),
     admin_map: str = typer.Option("old", "--map", help="old or 2025"),
     known_at: str = KNOWN_AT,
     output_format: str = typer.Option("text", "--format", help="text | csv | xlsx"),
@@ -342,13 +366,14 @@ def rollup(
             hint="e.g. --known-at 2021-01-15 --changes",
         )
     chosen_map = AdminMap.parse(admin_map, "--map")
-    chosen_years = parse_years(years)
+    window = _reporting_period(period, years, until)
+    chosen_years = window.year_numbers
+    whole = window == Period.years(chosen_years[0], chosen_years[-1])
     _application, engine, instant = caught_up(ctx, known_at)
-    result = compute_rollup(engine, chosen_map, unit, chosen_years)
+    result = compute_rollup(engine, chosen_map, unit, chosen_years, None if whole else window)
     if changes:
-        _print_changes(
-            result, compute_rollup(caught_up(ctx)[1], chosen_map, unit, chosen_years), known_at
-        )
+        now = compute_rollup(caught_up(ctx)[1], chosen_map, unit, chosen_years, result.window)
+        _print_changes(result, now, known_at)
         return
     if output_format == "xlsx":
         to_xlsx(result, output, instant)
@@ -362,6 +387,16 @@ def rollup(
         console.print(f"wrote {output}")
     if output_format == "text":
         _print_provenance(engine)
+
+
+def _reporting_period(period: str | None, years: str | None, until: str | None) -> Period:
+    """The report's period from ``--period`` (or the old ``--years``), cut off ``--until``."""
+    if (period is None) == (years is None):
+        raise InvalidInput(
+            "--period", "give the period once", hint="e.g. --period 2016-2020 or --period 2024-H1"
+        )
+    cut_off = parse_date(until, "--until") if until else None
+    return reporting_period(period or str(years), cut_off, "--period" if period else "--years")
 
 
 def _print_provenance(engine: Engine) -> None:

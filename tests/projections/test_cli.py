@@ -37,7 +37,7 @@ def _cli(store: str, *args: str) -> str:
 
 def _national_rows(store: str) -> dict[str, dict[str, str]]:
     text = _cli(
-        store, "rollup", "--unit", "VN", "--years", "2016-2026", "--map", "2025", "--format", "csv"
+        store, "rollup", "--unit", "VN", "--period", "2016-2026", "--map", "2025", "--format", "csv"
     )
     return {r["row_id"]: r for r in csv.DictReader(io.StringIO(text))}
 
@@ -77,7 +77,7 @@ def test_xlsx_reproduces_the_form(store: str, tmp_path: Path) -> None:
         "rollup",
         "--unit",
         "87",
-        "--years",
+        "--period",
         "2016-2020",
         "--format",
         "xlsx",
@@ -119,7 +119,7 @@ def test_status_rebuild_kpi_and_known_at(store: str) -> None:
     assert "case_status" in status
     assert "activity" in status
     assert "rebuilt from" in _cli(store, "projections", "rebuild", "case_status")
-    kpis = _cli(store, "kpi", "--unit", "VN", "--year", "2019")
+    kpis = _cli(store, "kpi", "--unit", "VN", "--period", "2019")
     assert "verified" in kpis
     assert "procedures_overdue" in kpis
     before = _cli(
@@ -127,7 +127,7 @@ def test_status_rebuild_kpi_and_known_at(store: str) -> None:
         "rollup",
         "--unit",
         "VN",
-        "--years",
+        "--period",
         "2016-2020",
         "--format",
         "csv",
@@ -159,7 +159,7 @@ def test_case_listing_and_changes_since_a_report(store: str) -> None:
             "rollup",
             "--unit",
             "VN",
-            "--years",
+            "--period",
             "2016-2026",
             "--map",
             "2025",
@@ -178,11 +178,11 @@ def test_case_listing_and_changes_since_a_report(store: str) -> None:
 @pytest.mark.parametrize(
     "args",
     [
-        ["rollup", "--unit", "87", "--years", "2016", "--changes"],
-        ["rollup", "--unit", "87", "--years", "20x6"],
-        ["rollup", "--unit", "9999", "--years", "2016-2020"],
-        ["rollup", "--unit", "87", "--years", "2016", "--format", "pdf"],
-        ["rollup", "--unit", "87", "--years", "2016", "--format", "xlsx"],
+        ["rollup", "--unit", "87", "--period", "2016", "--changes"],
+        ["rollup", "--unit", "87", "--period", "20x6"],
+        ["rollup", "--unit", "9999", "--period", "2016-2020"],
+        ["rollup", "--unit", "87", "--period", "2016", "--format", "pdf"],
+        ["rollup", "--unit", "87", "--period", "2016", "--format", "xlsx"],
         ["projections", "rebuild", "nonesuch"],
         ["activity", "session", "--unit", "87", "--on", "2018-01-01", "--participants", "-3"],
         ["activity", "materials", "--unit", "87", "--on", "2018-01-01"],
@@ -233,3 +233,53 @@ def test_a_share_of_nothing_is_no_data_not_met(tmp_path: Path) -> None:
     assert rows["procedures_overdue"]["met"] == "yes"  # a count of nothing is 0, the target
     refused = runner.invoke(app, ["--store", empty, "kpi", "--list", "nonsense"], env=ENV)
     assert refused.exit_code == 2 and "not an indicator" in refused.output
+
+
+# -- periods and cut-off dates ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("period", "until"), [("2024-H1", None), ("2023", "2023-08-31")])
+def test_a_rollup_of_a_period_counts_exactly_the_steps_dated_in_it(
+    store: str, period: str, until: str | None
+) -> None:
+    """Computed independently from the cases themselves, not from the projections."""
+    from datetime import date
+    from decimal import Decimal
+
+    from domain.period import Period
+
+    window = Period.parse(period).until(date.fromisoformat(until) if until else None)
+    args = ["rollup", "--unit", "VN", "--map", "2025", "--period", period, "--format", "csv"]
+    text = _cli(store, *args, *(["--until", until] if until else []))
+    rows = {r["row_id"]: r for r in csv.DictReader(io.StringIO(text))}
+    column = f"y{window.starts_on.year}"
+    received, essential, loans = set(), set(), Decimal(0)
+    application = Socai(Settings.load(store))
+    try:
+        for case_id in application.cases.ids():
+            steps = application.cases.get(case_id).steps.values()
+            for step in steps:
+                if not window.contains(step.occurred_on):
+                    continue
+                if step.kind == "Received":
+                    received.add(case_id)
+                if (
+                    step.kind == "SupportProvided"
+                    and step.value("support_type") == "essential_needs"
+                ):
+                    essential.add(case_id)
+                if step.kind == "SupportProvided" and step.value("support_type") == "loan":
+                    loans += Decimal(step.value("amount_vnd")) / 1_000_000
+    finally:
+        application.close()
+    assert received, "the demo has receptions in the period"
+    assert int(rows["I.1"][column]) == len(received)
+    assert int(rows["II.4.2"][column]) == len(essential)
+    assert Decimal(rows["II.4.4.e.loan_amount"][column] or 0) == loans
+
+
+def test_a_period_is_written_one_way(store: str) -> None:
+    result = runner.invoke(app, ["--store", store, "rollup", "--period", "2024-H3"], env=ENV)
+    assert result.exit_code == 2 and "2024-Q3" in result.output  # the hint lists the forms
+    both = ["--store", store, "rollup", "--period", "2024", "--years", "2024"]
+    assert runner.invoke(app, both, env=ENV).exit_code == 2

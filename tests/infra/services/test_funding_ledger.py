@@ -21,7 +21,7 @@ from domain.funding.commands import (
     Reverse,
     Void,
 )
-from domain.funding.values import Period
+from domain.period import Period
 from infra.scenario.builders import (
     FINANCE,
     NOW,
