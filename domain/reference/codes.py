@@ -49,6 +49,7 @@ class Agency(LabelledEnum):
     SOCIAL_POLICY_BANK = "social_policy_bank", "Ngân hàng Chính sách xã hội"
     LEGAL_AID_CENTRE = "legal_aid_centre", "Trung tâm Trợ giúp pháp lý"
     PROCURACY = "procuracy", "Viện kiểm sát"
+    COURT = "court", "Tòa án nhân dân"
     FOREIGN_AFFAIRS = "foreign_affairs", "Cơ quan ngoại vụ"
 
 

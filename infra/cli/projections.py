@@ -47,6 +47,7 @@ from projections.framework import (
     reset,
 )
 from projections.kpi import Kpi, compute_kpis
+from projections.proceedings import prosecution_kpis
 from projections.registry import all_projections, by_name
 from projections.rollup import (
     Rollup,
@@ -288,6 +289,7 @@ def kpi(
     judged_on = cut_off or today  # open procedures are judged on the cut-off date
     chosen_map = AdminMap.parse(admin_map, "--map")
     kpis = compute_kpis(engine, chosen_map, unit, judged_on, window)
+    kpis += prosecution_kpis(engine, chosen_map, unit, judged_on, window)
     meta = {
         "unit": f"{chosen_map.value}:{unit}",
         "period": None if window is None else window.label,

@@ -21,6 +21,7 @@ from infra.scenario.funding_batches import FundingDemo
 from infra.scenario.generator import ScenarioGenerator
 from infra.scenario.places import BORDER_PROVINCES_OLD, HONG_NGU_DISTRICT_OLD
 from infra.scenario.plan import PlannedStep, ScenarioConfig, case_id_for
+from infra.scenario.proceedings import seed_proceedings
 from infra.scenario.recording import SimulatedClock, bulk_load, run_scenario
 
 __all__ = [
@@ -36,4 +37,5 @@ __all__ = [
     "run_scenario",
     "seed_activities",
     "seed_funding",
+    "seed_proceedings",
 ]

@@ -39,6 +39,7 @@ BOOLEAN: dict[str, Any] = {"type": "boolean"}
 DATE: dict[str, Any] = {"type": "string", "format": "date"}
 DATETIME: dict[str, Any] = {"type": "string", "format": "date-time"}
 UUID_STRING: dict[str, Any] = {"type": "string", "format": "uuid"}
+UUID_LIST: dict[str, Any] = {"type": "array", "items": UUID_STRING}
 SCALAR_OR_NULL: dict[str, Any] = {"type": ["string", "integer", "boolean", "null"]}
 #: Headers of a structured-mode CloudEvents Kafka message (what the SDK writes).
 STRUCTURED_HEADERS: tuple[tuple[str, bytes], ...] = (

@@ -283,3 +283,34 @@ def test_a_period_is_written_one_way(store: str) -> None:
     assert result.exit_code == 2 and "2024-Q3" in result.output  # the hint lists the forms
     both = ["--store", store, "rollup", "--period", "2024", "--years", "2024"]
     assert runner.invoke(app, both, env=ENV).exit_code == 2
+
+
+# -- criminal proceedings (vụ án) -----------------------------------------------------------
+
+
+def test_the_prosecution_targets_equal_an_independent_count(store: str) -> None:
+    """The demo's criminal cases, counted from the aggregates themselves, not the projection."""
+    from domain.proceedings.aggregate import Proceedings
+
+    application = Socai(Settings.load(store))
+    try:
+        ids = [
+            event.originator_id
+            for _, event in application.log.events(topics=(Proceedings.Opened.TOPIC,))
+        ]
+        reached = [application.proceedings.get(i).reached for i in ids]
+    finally:
+        application.close()
+    assert reached, "the demo opens criminal cases"
+    expected = {}
+    for key, stage, before in (
+        ("cases_solved", "Solved", "Opened"),
+        ("cases_prosecuted", "Prosecuted", "Solved"),
+        ("cases_tried", "Tried", "Prosecuted"),
+    ):
+        expected[key] = (sum(stage in r for r in reached), sum(before in r for r in reached))
+    rows = {r["indicator"]: r for r in _json(store, "kpi", "--unit", "VN", "--map", "2025")["rows"]}
+    for key, (numerator, denominator) in expected.items():
+        assert (rows[key]["numerator"], rows[key]["denominator"]) == (numerator, denominator)
+    listed = _json(store, "proceedings", "list", "--unit", "VN")["rows"]
+    assert len(listed) == len(reached)

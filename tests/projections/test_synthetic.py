@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
+from domain.period import Period
 from domain.reference.units import AdminMap, UnitLevel, unit_directory
 from infra.scenario import ScenarioConfig, run_scenario
 from infra.scenario.builders import open_app
@@ -195,7 +196,7 @@ def test_2025_map_is_the_old_map_regrouped(demo) -> None:
 def test_kpis_equal_counts_from_the_cases(demo) -> None:
     _app, engine, statuses = demo
     today = date(2026, 11, 20)
-    kpis = {k.key: k for k in compute_kpis(engine, AdminMap.NEW, "VN", today, 2019)}
+    kpis = {k.key: k for k in compute_kpis(engine, AdminMap.NEW, "VN", today, Period.parse("2019"))}
     cases = [s for s in statuses if s.received_on.year == 2019]
     victims = [s for s in cases if s.verification_outcome == "victim"]
     assert (kpis["verified"].numerator, kpis["verified"].denominator) == (
