@@ -182,8 +182,9 @@ _FIELD_NAMES: dict[str, tuple[str, ...]] = {}
 def public_value(value: Any, where: str) -> Any:
     """A value as JSON: dates and times in ISO 8601, ids as text, enums by code.
 
-    Only plain values pass: a structured value (such as personal data) is a programming
-    error here and stops the relay rather than leaving.
+    Only plain values (and lists of them, such as victims' case ids) pass: a structured value
+    (such as personal data) is a programming error here and stops the relay rather than
+    leaving.
     """
     if value is None or (isinstance(value, bool | int | str) and not isinstance(value, Enum)):
         return value
@@ -196,6 +197,8 @@ def public_value(value: Any, where: str) -> Any:
         return value.isoformat()
     if isinstance(value, UUID):
         return str(value)
+    if isinstance(value, list | tuple):  # a list of ids: each item passes the same gate
+        return [public_value(item, f"{where}[]") for item in value]
     raise AssertionError(f"{where}: a {type(value).__name__} cannot be published")
 
 
