@@ -95,9 +95,7 @@ def form_rows() -> tuple[FormRow, ...]:
     """The form's rows in printed order."""
     with TEMPLATE_PATH.open(encoding="utf-8", newline="") as handle:
         rows = tuple(
-            FormRow(
-                r["row_id"], r["stt"], r["label_vi"], r["label_en"], r["unit"], _official(r)
-            )
+            FormRow(r["row_id"], r["stt"], r["label_vi"], r["label_en"], r["unit"], _official(r))
             for r in csv.DictReader(handle)
         )
     ids = [r.row_id for r in rows]
