@@ -239,10 +239,7 @@ class _PairsOrdered(MulticolumnMapMetricProvider):
     def _sqlalchemy(cls, column_list: list[Any], pairs: list[list[str]], **kwargs: Any) -> Any:
         c = _sql(column_list)
         return sa.and_(
-            *(
-                sa.or_(c[s].is_(None), c[b].is_(None), c[s] <= c[b] + TOLERANCE)
-                for s, b in pairs
-            )
+            *(sa.or_(c[s].is_(None), c[b].is_(None), c[s] <= c[b] + TOLERANCE) for s, b in pairs)
         )
 
 

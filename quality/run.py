@@ -1,4 +1,4 @@
-"""Run the rollup suites with great-expectations on pandas or SQL, and collect the failures.
+"""Run the rollup suites with great-expectations on pandas or SQL, and collect the findings.
 
 One ephemeral GX context per run (never a ``gx/`` folder: ``mode="ephemeral"`` is explicit),
 progress bars off. Each validated frame (:mod:`quality.frames`) gets its own suite, validation
@@ -6,9 +6,16 @@ definition and checkpoint, because a checkpoint's ``unexpected_index_column_name
 in every table it validates and the frames have different identities.
 
 On SQL the frames are written as tables (with the indexes the hierarchy check needs) into the
-given database, or a throw-away SQLite file, and validated there.
+given database, or a throw-away SQLite file (written through ``sqlite3`` directly: pandas'
+``to_sql`` through SQLAlchemy costs more than the validation), and validated there.
 
-Invariant checked on every run: each suite still holds every expectation it was built with,
+**Every failing row is listed.** GX lists at most ``partial_unexpected_count`` failing rows
+(20 by default) on SQL even with ``result_format="COMPLETE"``; the run asks for all of them
+(as many as the table has rows) and compares the rows listed with ``unexpected_count`` for
+every expectation: a shortfall is a finding of its own (``rows_not_listed``) saying how many
+could not be listed — never a silent drop.
+
+Invariants checked on every run: each suite still holds every expectation it was built with,
 by type, and each produced exactly one result (nothing silently dropped).
 """
 
@@ -16,8 +23,10 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import tempfile
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,9 +40,12 @@ from quality.frames import (
     RECONCILIATION,
     by_year_frame,
     cells_frame,
+    complete_grid,
     reconciliation_frame,
 )
-from quality.table import year_columns
+from quality.results import ERROR, WARNING, Finding
+from quality.structure import Structural, group, rows_missing
+from quality.table import year_columns, years_of
 
 if TYPE_CHECKING:  # GX is imported when a validation runs (it takes seconds to import)
     from great_expectations.core.batch_definition import BatchDefinition
@@ -46,20 +58,38 @@ ENGINES = ("pandas", "sql")
 class Report:
     """The outcome of one validation run."""
 
-    failures: list[Any] = field(default_factory=list)  # quality.results.Failure
+    findings: list[Finding] = field(default_factory=list)  # top level, consequences inside
     expectations: Counter[str] = field(default_factory=Counter)  # by type, all suites
+    rules: int = 0  # rules checked (a family expectation holds several)
     results: int = 0
     checkpoints: list[dict[str, Any]] = field(default_factory=list)  # GX JSON, per frame
 
     @property
+    def failures(self) -> list[Finding]:
+        """Every top-level finding, errors and warnings (the earlier name)."""
+        return self.findings
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    @property
     def success(self) -> bool:
-        return not self.failures
+        return not self.errors
+
+    def wrong_cells(self) -> int:
+        """Findings counted with their consequences."""
+        return sum(1 + len(f.consequences) for f in self.findings)
 
 
-def _frames(table: pd.DataFrame, computed: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
-    frames = {CELLS: cells_frame(table), BY_YEAR: by_year_frame(table)}
+def _frames(grid: Any, computed: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+    frames = {CELLS: cells_frame(grid), BY_YEAR: by_year_frame(grid)}
     if computed is not None:
-        frames[RECONCILIATION] = reconciliation_frame(table, computed)
+        frames[RECONCILIATION] = reconciliation_frame(grid.table, computed)
     return frames
 
 
@@ -67,34 +97,65 @@ def _checks(table: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> dict[str, l
     from quality.suites import by_year_checks, cells_checks, reconciliation_checks
 
     years = year_columns(table)
-    plan = {CELLS: cells_checks(years), BY_YEAR: by_year_checks()}
+    plan = {CELLS: cells_checks(years), BY_YEAR: by_year_checks(years_of(table))}
     if RECONCILIATION in frames:
         plan[RECONCILIATION] = reconciliation_checks(years)
     return plan
 
 
-def _write_sql(frames: dict[str, pd.DataFrame], url: str) -> Any:
+def _sql_type(series: pd.Series) -> str:
+    if pd.api.types.is_integer_dtype(series):
+        return "INTEGER"
+    if pd.api.types.is_float_dtype(series):
+        return "REAL"
+    return "TEXT"
+
+
+def _write_sqlite(frames: dict[str, pd.DataFrame], path: Path) -> None:
+    """The frames as tables, through sqlite3 (NaN binds as NULL: blank stays blank)."""
+    connection = sqlite3.connect(path)
+    try:
+        with connection:
+            for name, frame in frames.items():
+                table = f"socai_quality_{name}"
+                columns = ", ".join(f'"{c}" {_sql_type(frame[c])}' for c in frame.columns)
+                connection.execute(f'DROP TABLE IF EXISTS "{table}"')
+                connection.execute(f'CREATE TABLE "{table}" ({columns})')
+                marks = ", ".join("?" for _ in frame.columns)
+                data = zip(*(frame[c].tolist() for c in frame.columns), strict=True)
+                connection.executemany(f'INSERT INTO "{table}" VALUES ({marks})', data)
+            _index(connection.execute)
+    finally:
+        connection.close()
+
+
+def _index(execute: Any) -> None:
+    """The hierarchy check groups the children by parent and joins each parent by its key."""
+    table = f"socai_quality_{CELLS}"
+    execute(f'CREATE INDEX "ix_{table}_parent" ON "{table}" (unit_map, row_id, parent_code)')
+    execute(f'CREATE UNIQUE INDEX "ix_{table}_unit" ON "{table}" (unit_map, row_id, unit_code)')
+
+
+def _write_sql(frames: dict[str, pd.DataFrame], url: str) -> None:
     import sqlalchemy as sa
 
+    if url.startswith("sqlite:///"):
+        _write_sqlite(frames, Path(url.removeprefix("sqlite:///")))
+        return
     engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        for name, frame in frames.items():
-            table = f"socai_quality_{name}"
-            frame.to_sql(table, connection, if_exists="replace", index=False, chunksize=5000)
-            if name == CELLS:  # the hierarchy check groups by parent and joins by unit
-                connection.execute(
-                    sa.text(
-                        f'CREATE INDEX "ix_{table}_parent" ON "{table}"'
-                        " (unit_map, row_id, parent_code)"
-                    )
+    try:
+        with engine.begin() as connection:
+            for name, frame in frames.items():
+                frame.to_sql(
+                    f"socai_quality_{name}",
+                    connection,
+                    if_exists="replace",
+                    index=False,
+                    chunksize=5000,
                 )
-                connection.execute(
-                    sa.text(
-                        f'CREATE UNIQUE INDEX "ix_{table}_unit" ON "{table}"'
-                        " (unit_map, row_id, unit_code)"
-                    )
-                )
-    return engine
+            _index(lambda sql: connection.execute(sa.text(sql)))
+    finally:
+        engine.dispose()
 
 
 def _docs_site(context: Any, docs_dir: Path) -> None:
@@ -111,6 +172,19 @@ def _docs_site(context: Any, docs_dir: Path) -> None:
     )
 
 
+def _not_listed(engine: str, check: Any, frame: str, count: int, listed: int) -> Finding:
+    return Finding(
+        "",
+        "",
+        "",
+        "",
+        "rows_not_listed",
+        f"all {count} failing rows of {check.kind} on {frame} listed",
+        f"{listed} listed by the {engine} engine; {count - listed} could not be listed",
+        ERROR,
+    )
+
+
 def validate(
     table: pd.DataFrame,
     *,
@@ -118,8 +192,13 @@ def validate(
     sql_url: str | None = None,
     computed: pd.DataFrame | None = None,
     docs_dir: Path | None = None,
+    structural: Sequence[Structural] = (),
 ) -> Report:
-    """Validate a rollup table (and its reconciliation with ``computed``, if given)."""
+    """Validate a rollup table (and its reconciliation with ``computed``, if given).
+
+    ``structural`` are the faults the importer found (missing columns, unreadable cells);
+    the findings they cause are grouped under them.
+    """
     assert engine in ENGINES, engine
     import great_expectations as gx
     from great_expectations.checkpoint import UpdateDataDocsAction
@@ -127,25 +206,28 @@ def validate(
 
     import quality.expectations as qx
     from quality.results import Explainer
-    from quality.suites import Check, build_suite, require_complete
+    from quality.suites import Check, build_suite, require_complete, rules_checked
 
     qx.require_registered()
     for name in ("great_expectations", "great_expectations.data_context.types.base"):
         logging.getLogger(name).setLevel(logging.WARNING)  # GX sets INFO on the latter
-    frames = _frames(table, computed)
+    grid = complete_grid(table)
+    frames = _frames(grid, computed)
     plan = _checks(table, frames)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     if docs_dir is not None:
         _docs_site(context, docs_dir)
 
+    found: list[Finding] = []
+    report = Report()
     with tempfile.TemporaryDirectory(prefix="socai-quality-") as scratch:
         source: PandasDatasource | SQLDatasource
         if engine == "pandas":
             source = context.data_sources.add_pandas("rollups")
         else:
             url = sql_url or f"sqlite:///{Path(scratch) / 'rollups.db'}"
-            _write_sql(frames, url).dispose()
+            _write_sql(frames, url)
             if url.startswith("sqlite"):
                 source = context.data_sources.add_sqlite("rollups", connection_string=url)
             elif url.startswith("postgresql"):
@@ -153,7 +235,6 @@ def validate(
             else:
                 source = context.data_sources.add_sql("rollups", connection_string=url)
 
-        report = Report()
         explainer = Explainer(frames)
         for name, checks in plan.items():
             suite = context.suites.add(build_suite(f"socai.rollup.{name}", checks))
@@ -169,12 +250,15 @@ def validate(
                     result_format={
                         "result_format": "COMPLETE",
                         "unexpected_index_column_names": list(FRAME_KEYS[name]),
+                        # GX cuts every list at this count, on SQL even when COMPLETE
+                        "partial_unexpected_count": len(frames[name]) + 1,
                         "return_unexpected_index_query": False,
                     },
                 )
             )
             outcome = checkpoint.run(batch_parameters=parameters)
             report.expectations += require_complete(suite, checks)
+            report.rules += rules_checked(checks)
             for validation in outcome.run_results.values():
                 report.checkpoints.append(validation.to_json_dict())
                 assert len(validation.results) == len(checks), (
@@ -187,12 +271,17 @@ def validate(
                     check = Check.from_meta(config.meta)
                     problem = _raised(result.exception_info)
                     if problem is not None:
-                        raise RuntimeError(f"check {check.rule} on {name} could not run: {problem}")
+                        raise RuntimeError(f"check {check.kind} on {name} could not run: {problem}")
                     if result.success:
                         continue
-                    for key in result.result.get("unexpected_index_list") or []:
-                        report.failures.extend(explainer.explain(check, key))
-    report.failures.sort(key=lambda f: (f.unit_map, f.unit_code, f.row_id, f.year, f.rule))
+                    keys = result.result.get("unexpected_index_list") or []
+                    count = int(result.result.get("unexpected_count") or 0)
+                    if len(keys) < count:
+                        found.append(_not_listed(engine, check, name, count, len(keys)))
+                    for key in keys:
+                        found.extend(explainer.explain(check, key))
+    present = set(zip(grid.units["unit_map"], grid.units["unit_code"], strict=True))
+    report.findings = group(found, [*structural, *rows_missing(grid)], present)
     if docs_dir is not None:
         from quality.docs import make_offline
 
@@ -227,12 +316,14 @@ def _raised(info: Any) -> str | None:
     return None
 
 
-def write_results_json(report: Report, path: Path) -> None:
-    """The GX validation results of every checkpoint, plus socai's failure lines, as JSON."""
+def write_results_json(report: Report, path: Path, about: dict[str, Any] | None = None) -> None:
+    """The GX validation results of every checkpoint, plus socai's findings, as JSON."""
     document = {
         "success": report.success,
+        **(about or {}),
         "expectations": dict(report.expectations),
-        "failures": [f.as_dict() for f in report.failures],
+        "rules": report.rules,
+        "failures": [f.as_dict() for f in report.findings],
         "validations": report.checkpoints,
     }
     path.write_text(json.dumps(document, ensure_ascii=False, indent=1, default=str), "utf-8")
