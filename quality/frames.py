@@ -5,12 +5,12 @@
   :mod:`quality.structure`); a "không rõ" line (``official = no``) the unit left out is added
   as 0 where the breakdown's whole is filled — the paper form has no such line, so its
   breakdown claims to be complete (where the whole is blank, so is the line).
-* **cells** — the grid plus ``parent_code`` (the unit's parent on its map, from the unit
-  directory). Checked here: stated total = sum of years; each parent unit = the sum of its
-  child units, per year.
-* **by year** — one row per unit × year (``year`` column), one column per form row
-  (:func:`row_column`). Checked here: the rules *between* rows of one form (nesting, parts,
-  bounds, money, counts), for each year.
+* **cells** — the grid: one row per unit × form row. Checked here: stated total = sum of
+  years.
+* **by year** — one row per unit × year (``year`` column) with ``parent_code`` (the unit's
+  parent on its map, from the unit directory), one column per form row (:func:`row_column`).
+  Checked here: each parent unit = the sum of its child units, and the rules *between* rows of
+  one form (nesting, parts, bounds, money, counts), for each year.
 * **reconciliation** — a submitted rollup joined to the rollup computed from events, one row per
   unit × form row, ``submitted_y2016``/``events_y2016``... per year.
 
@@ -71,11 +71,13 @@ def complete_grid(table: pd.DataFrame) -> Grid:
     position = {r: i for i, r in enumerate(rows)}
     official = np.array([r.official for r in form_rows()])
     values = [*year_columns(table), TOTAL_COLUMN]
-    unit_key = table["unit_map"].astype(str) + ":" + table["unit_code"].astype(str)
-    codes, keys = pd.factorize(unit_key, sort=False)
+    maps, _map_names = pd.factorize(table["unit_map"])
+    units_codes, _names = pd.factorize(table["unit_code"])
+    codes, keys = pd.factorize(maps.astype("int64") * (len(_names) + 1) + units_codes)
     first = pd.Series(np.arange(len(table))).groupby(codes, sort=True).first().to_numpy()
     units = table.iloc[first][["unit_map", "unit_code", "unit_level"]].reset_index(drop=True)
-    at = codes * n + table["row_id"].map(position).to_numpy()
+    row_codes, row_names = pd.factorize(table["row_id"])
+    at = codes * n + np.array([position[r] for r in row_names], dtype="int64")[row_codes]
     cube = np.full((len(keys) * n, len(values)), np.nan)
     cube[at] = table[values].to_numpy(dtype="float64")
     present = np.zeros(len(keys) * n, dtype=bool)
@@ -123,10 +125,8 @@ def parent_codes(units: pd.DataFrame) -> np.ndarray:
 
 
 def cells_frame(grid: Grid) -> pd.DataFrame:
-    """The completed table with ``parent_code`` (the hierarchy checks need it)."""
-    out = grid.table.copy()
-    out.insert(4, "parent_code", np.repeat(parent_codes(grid.units), len(row_ids())))
-    return out
+    """The completed table (one row per unit × form row)."""
+    return grid.table
 
 
 def by_year_frame(grid: Grid) -> pd.DataFrame:
@@ -142,6 +142,7 @@ def by_year_frame(grid: Grid) -> pd.DataFrame:
             for column in ("unit_map", "unit_code", "unit_level")
         }
     )
+    frame["parent_code"] = np.repeat(parent_codes(units), y)
     frame["year"] = np.tile(np.array([int(c[1:]) for c in years], dtype="int64"), u)
     columns = pd.DataFrame(flat, columns=[row_column(r) for r in row_ids()])
     return pd.concat([frame, columns], axis=1)

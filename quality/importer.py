@@ -71,6 +71,7 @@ from quality.table import (
     YEAR_MAX,
     YEAR_MIN,
     NotARollup,
+    duplicated_keys,
     require_rollup,
     year_column,
 )
@@ -285,7 +286,7 @@ def _year_faults(
 def _dedupe(frame: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list[Structural]]:
     """Keep the first of each repeated unit × row; each repetition is a finding."""
     keys = ["unit_map", "unit_code", "row_id"]
-    repeated = frame.duplicated(keys, keep="first")
+    repeated = duplicated_keys(frame)
     faults = []
     if repeated.any():
         counts = frame[keys].value_counts()
@@ -376,7 +377,7 @@ def _read_table(
     }
     problems: list[tuple[int, str, str, Reading]] = []
     for original, column in value_sources.items():
-        parsed = parse_texts(raw[original].tolist(), convention)
+        parsed = parse_texts(raw[original], convention)
         frame[column] = parsed.values
         problems += [(pos, column, text, r) for pos, text, r in parsed.problems]
     if not totals:

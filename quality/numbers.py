@@ -31,6 +31,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -137,11 +138,12 @@ class Column:
     problems: tuple[tuple[int, str, Reading], ...]
 
 
-def parse_texts(texts: Sequence[object], convention: str = VIETNAMESE) -> Column:
-    """Read a column of cells, each distinct cell once."""
+def parse_texts(texts: Sequence[object] | Any, convention: str = VIETNAMESE) -> Column:
+    """Read a column of cells (a sequence or a pandas Series), each distinct cell once."""
     import pandas as pd
 
-    codes, uniques = pd.factorize(pd.Series(list(texts), dtype=object), use_na_sentinel=False)
+    series = texts if isinstance(texts, pd.Series) else pd.Series(list(texts), dtype=object)
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
     readings = [read_cell(u, convention) for u in uniques]
     values = np.array([r.value for r in readings], dtype="float64")[codes]
     problems = []

@@ -32,9 +32,8 @@ import pandas as pd
 from domain.case.rules import regimes_in_year
 from domain.reference.rollup_form import row_index
 from domain.reference.units import AdminMap, unit_directory
-from quality.expectations import TOLERANCE
-from quality.frames import CELLS, EVENTS, FRAME_KEYS, ROW_OF_COLUMN, SUBMITTED
-from quality.suites import AMOUNT_SUPPORT, Check
+from quality.checks import AMOUNT_SUPPORT, TOLERANCE, Check
+from quality.frames import BY_YEAR, EVENTS, FRAME_KEYS, ROW_OF_COLUMN, SUBMITTED
 
 TOTAL_YEAR = "total"
 ERROR, WARNING = "error", "warning"
@@ -373,19 +372,20 @@ class Explainer:
     # -- a parent against its child units -----------------------------------------------
 
     def _hierarchy(self, check: Check, key: dict[str, Any]) -> list[Finding]:
-        """Each year in which the unit differs from the sum of its child units."""
+        """Each form row in which the unit differs from the sum of its child units, that year."""
         if self._children is None:
-            cells = self._frames[CELLS]
-            self._children = cells.set_index(["unit_map", "parent_code", "row_id"]).sort_index()
-        own = self._row(CELLS, key)
-        wanted = (str(key["unit_map"]), str(key["unit_code"]), str(key["row_id"]))
+            frame = self._frames[BY_YEAR]
+            self._children = frame.set_index(["unit_map", "parent_code", "year"]).sort_index()
+        own = self._row(BY_YEAR, key)
+        admin_map, code, year = str(key["unit_map"]), str(key["unit_code"]), int(key["year"])
         ((_rule, columns),) = check.members
-        findings = []
-        kids = self._children.loc[[wanted]]
+        kids = self._children.loc[[(admin_map, code, year)]]
         kid_codes = kids["unit_code"].astype(str).tolist()
-        for column in (c for c in columns if c.startswith("y")):
-            values = kids[column].to_numpy(dtype="float64")
-            outcome = sum_outcome(own[column], list(values))
+        column = f"y{year}"
+        findings = []
+        for value in columns[4:]:
+            values = kids[value].to_numpy(dtype="float64")
+            outcome = sum_outcome(own[value], list(values))
             if outcome.status == "clean":
                 continue
             blanks = int(np.isnan(values).sum())
@@ -397,14 +397,20 @@ class Explainer:
             )
             if outcome.status == "blank_zero":
                 severity, name = WARNING, "children_blank_as_zero"
-            involved = ((*wanted, column), *((wanted[0], k, wanted[2], column) for k in kid_codes))
+            row_id = ROW_OF_COLUMN[value]
+            involved = (
+                (admin_map, code, row_id, column),
+                *((admin_map, k, row_id, column) for k in kid_codes),
+            )
             findings.append(
                 Finding(
-                    *wanted,
-                    _year(column),
+                    admin_map,
+                    code,
+                    row_id,
+                    str(year),
                     name,
                     expected,
-                    figure(own[column]),
+                    figure(own[value]),
                     severity,
                     cells=involved,
                 )
