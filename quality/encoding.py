@@ -69,19 +69,41 @@ def vietnamese_share(text: str) -> float:
     return good / len(others)
 
 
-def _legacy(data: bytes, name: str) -> Decoded:
-    """TCVN3 or VNI, via viparse's charmaps and content detector, or a refusal."""
+#: Words every rollup form holds: a conversion that yields them is the right one.
+_FORM_WORDS = ("người", "năm", "tổng", "số", "nạn nhân", "đơn vị")
+
+
+def legacy_conversion(surface: str) -> tuple[str, str] | None:
+    """(encoding, text in NFC) if ``surface`` — legacy bytes as cp1252 shows them — is TCVN3
+    or VNI, else None. viparse's content detector decides; where it declines (a form is short
+    and full of digits), the one charmap whose conversion reads as Vietnamese *and* yields the
+    form's own words (người, năm, tổng...) is taken; two candidates, or none, decline."""
     from viparse.normalize.detector import detect_encoding_by_content
     from viparse.normalize.encodings import AUTO_DETECT_CHARMAPS
     from viparse.normalize.tables import convert
 
-    surface = data.decode("cp1252", errors="replace")  # how a legacy font's bytes surface
-    verdict = detect_encoding_by_content(surface, AUTO_DETECT_CHARMAPS)
     names = {"tcvn3": TCVN3, "vni": VNI}
+    verdict = detect_encoding_by_content(surface, AUTO_DETECT_CHARMAPS)
     if verdict.encoding in names:
-        text = convert(surface, AUTO_DETECT_CHARMAPS[verdict.encoding])
+        text = unicodedata.normalize(
+            "NFC", convert(surface, AUTO_DETECT_CHARMAPS[verdict.encoding])
+        )
         if vietnamese_share(text) >= 0.9:
-            return Decoded(unicodedata.normalize("NFC", text), names[verdict.encoding])
+            return names[verdict.encoding], text
+    fitting = []
+    for key, label in names.items():
+        text = unicodedata.normalize("NFC", convert(surface, AUTO_DETECT_CHARMAPS[key]))
+        words = sum(1 for w in _FORM_WORDS if w in text.lower())
+        if vietnamese_share(text) >= 0.95 and words >= 3:
+            fitting.append((label, text))
+    return fitting[0] if len(fitting) == 1 else None
+
+
+def _legacy(data: bytes, name: str) -> Decoded:
+    """TCVN3 or VNI (see :func:`legacy_conversion`), or a refusal."""
+    found = legacy_conversion(data.decode("cp1252", errors="replace"))
+    if found is not None:
+        return Decoded(found[1], found[0])
     raise UnreadableEncoding(
         f"{name} is not UTF-8, UTF-16 or Windows-1258, and is not recognisably TCVN3 or VNI",
         hint=_HINT + "; a legacy-font file can be converted with Unikey's converter first",

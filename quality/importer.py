@@ -54,7 +54,7 @@ import pandas as pd
 from domain.errors import SocaiError
 from domain.reference.rollup_form import MONEY_UNIT, PERSON_UNITS, form_rows, row_ids
 from domain.reference.units import AdminMap, unit_directory
-from quality.encoding import UTF8, decode, vietnamese_share
+from quality.encoding import TCVN3, UTF8, decode, legacy_conversion, vietnamese_share
 from quality.numbers import (
     AMBIGUOUS,
     MACHINE,
@@ -321,24 +321,24 @@ def _read_csv(path: Path, unit: str | None, years: Sequence[int] | None) -> Subm
                 hint="declare #numbers=machine (1.5) or #numbers=vi (1.200 = 1200)",
             )
         convention, text = match.group(1).lower(), rest
+    first_row = next(csv.reader(io.StringIO(text.partition("\n")[0])), [])
+    if "row_id" not in [c.strip() for c in first_row]:
+        rows = [list(r) for r in csv.reader(io.StringIO(text))]
+        if _header_row(rows[:60]) is None:
+            raise NotARollup(
+                f"{path.name} is not a rollup: no row_id column",
+                hint="the first line names the columns: row_id,y2016,...,total_stated"
+                " (or use the form's layout: STT, Nội dung, ..., years, Tổng cộng)",
+            )
+        table, faults = _read_form_rows(rows, path.name, unit, years, convention)
+        table, repeated = _dedupe(table, path.name)
+        table = require_rollup(table, path.name)
+        return Submission(table, faults + repeated, decoded.encoding, convention, [path.name])
     try:
         raw = pd.read_csv(io.StringIO(text), dtype=object, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise NotARollup(f"{path.name} is not a readable CSV ({error})") from None
     raw.columns = [str(c).strip() for c in raw.columns]
-    if "row_id" not in raw.columns:
-        if not any(str(c).strip().lower() == "stt" for c in raw.columns) and not any(
-            str(v).strip().lower() == "stt" for v in raw.head(30).to_numpy().ravel()
-        ):
-            raise NotARollup(
-                f"{path.name} is not a rollup: no row_id column",
-                hint="the first line names the columns: row_id,y2016,...,total_stated",
-            )
-        rows = [list(r) for r in csv.reader(io.StringIO(text))]
-        table, faults = _read_form_rows(rows, path.name, unit, years, convention)
-        table, repeated = _dedupe(table, path.name)
-        table = require_rollup(table, path.name)
-        return Submission(table, faults + repeated, decoded.encoding, convention, [path.name])
     if "unit" in raw.columns:
         units = {str(v).strip() for v in raw["unit"].unique()} - {""}
         if units and units <= _MACHINE_UNITS:
@@ -494,21 +494,22 @@ def _legacy_text(
     sample = "\n".join(texts)
     if vietnamese_share(sample) >= 0.9:
         return None
-    from viparse.normalize.detector import detect_encoding_by_content
+    found = legacy_conversion(sample)
+    if found is None:
+        return None
+    legacy, _text = found
     from viparse.normalize.encodings import AUTO_DETECT_CHARMAPS
     from viparse.normalize.tables import convert
 
-    verdict = detect_encoding_by_content(sample, AUTO_DETECT_CHARMAPS)
-    names = {"tcvn3": "TCVN3 (ABC)", "vni": "VNI"}
-    if verdict.encoding not in names:
-        return None
-    charmap = AUTO_DETECT_CHARMAPS[verdict.encoding]
+    charmap = AUTO_DETECT_CHARMAPS["tcvn3" if legacy == TCVN3 else "vni"]
 
     def fix(value: Any) -> Any:
-        return convert(value, charmap) if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        return unicodedata.normalize("NFC", convert(value, charmap))
 
     fixed = [(title, [[fix(v) for v in r] for r in rows]) for title, rows in sheets]
-    return fixed, names[verdict.encoding]
+    return fixed, legacy
 
 
 def _header_row(rows: list[list[Any]]) -> int | None:

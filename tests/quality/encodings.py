@@ -30,4 +30,9 @@ def to_legacy(text: str, name: str) -> bytes:
 
     reverse = {unicode: legacy for legacy, unicode in CHARMAPS[name].pairs}
     nfc = unicodedata.normalize("NFC", text)
-    return "".join(reverse.get(c, c) for c in nfc).encode("cp1252")
+    out = []
+    for c in nfc:
+        if c not in reverse and ord(c) > 127 and c.lower() in reverse:
+            c = c.lower()  # TCVN3 has no capital toned letters: headings use an "H" font
+        out.append(reverse.get(c, c))
+    return "".join(out).encode("cp1252")
