@@ -219,9 +219,13 @@ def add_sheet(book: Workbook, title: str, rows: list[list[Any]], text_numbers: b
     sheet = book.create_sheet(title)
     for r in rows:
         sheet.append(
-            [vi(v) if text_numbers and isinstance(v, float) and not math.isnan(v) else
-             (None if isinstance(v, float) and math.isnan(v) else v) for v in r]
-        )  # fmt: skip
+            [
+                vi(v)
+                if text_numbers and isinstance(v, float) and not math.isnan(v)
+                else (None if isinstance(v, float) and math.isnan(v) else v)
+                for v in r
+            ]
+        )
     sheet["A1"].font = Font(bold=True)
     width = max(len(r) for r in rows)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
@@ -324,9 +328,12 @@ def cases(table: pd.DataFrame) -> list[tuple[Case, Callable[[Path], None]]]:
     case.planted.append(f"participants 2017 ({vi(hidden)}) written '1,200' (1.2 or 1200?)")
     total_rule = ("total_incomplete", "error") if hidden else ("total_blank_as_zero", "warning")
     case.expect(
-        DISTRICT, "II.2.participants", "2017", "ambiguous_number",
+        DISTRICT,
+        "II.2.participants",
+        "2017",
+        "ambiguous_number",
         consequences=[["old:870", "II.2.participants", "total", *total_rule]],
-    )  # fmt: skip
+    )
     sessions = cells["II.2.sessions"]
     hide = next(y for y in YEARS if sessions[f"y{y}"] > 0)
     sessions[f"y{hide}"] = math.nan
@@ -384,13 +391,11 @@ def cases(table: pd.DataFrame) -> list[tuple[Case, Callable[[Path], None]]]:
         del cells[r]
     abroad = cells["I.2.d.abroad"]
     consequences = [
-        [
-            "old:870", "I.2.d.abroad", str(y),
-            "abroad_by_country_incomplete" if abroad[f"y{y}"] > 0 else "abroad_by_country_blank_as_zero",
-            "error" if abroad[f"y{y}"] > 0 else "warning",
-        ]
+        ["old:870", "I.2.d.abroad", str(y), "abroad_by_country_incomplete", "error"]
+        if abroad[f"y{y}"] > 0
+        else ["old:870", "I.2.d.abroad", str(y), "abroad_by_country_blank_as_zero", "warning"]
         for y in YEARS
-    ]  # fmt: skip
+    ]
     case.planted.append(f"{len(gone)} rows deleted: {', '.join(gone)}")
     case.expect(DISTRICT, "", "", "form_rows_missing", consequences=consequences)
     rows = form_rows_layout(cells, unit_line(DISTRICT))
