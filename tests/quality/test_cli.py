@@ -94,3 +94,30 @@ def test_a_file_that_is_not_a_rollup_is_refused(tmp_path: Path) -> None:
     run = socai("quality", "check", str(path), "--unit", "old:870", cwd=tmp_path)
     assert run.returncode == 2
     assert "not a rollup: no row_id column" in run.stderr
+
+
+CORPUS = ROOT / "tests" / "quality" / "corpus"
+
+
+def test_a_whole_province_workbook_is_checked_from_one_command(tmp_path: Path) -> None:
+    """One sheet per unit: Lai Châu and its 38 communes on the 2025 map, one commune changed."""
+    workbook = CORPUS / "province_lai_chau_2025.xlsx"
+    run = socai("quality", "check", str(workbook), "--engine", "sql", cwd=tmp_path)
+    assert run.returncode == 1, run.stderr
+    (line,) = run.stdout.strip().splitlines()
+    assert line.startswith("2025:12 Tỉnh Lai Châu | II.1 | Văn bản chỉ đạo, điều hành | 2020")
+    assert "children_sum_to_parent" in line
+    assert "encoding XLSX (Unicode), numbers Vietnamese (1.200 = 1200), 39 sheets" in run.stderr
+
+
+def test_the_detected_encoding_is_said_and_unreadable_bytes_are_refused(tmp_path: Path) -> None:
+    run = socai("quality", "check", str(CORPUS / "district_form_tcvn3.csv"), cwd=tmp_path)
+    assert run.returncode == 1, run.stderr
+    assert "encoding TCVN3 (ABC)" in run.stderr
+    assert "Tổng số người được xác định là nạn nhân" in run.stdout  # labels read back in NFC
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_bytes(bytes(range(128, 256)) * 20)
+    refused = socai("quality", "check", str(garbage), "--unit", "old:870", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "error:" in refused.stderr and "hint:" in refused.stderr
+    assert "UnicodeDecodeError" not in refused.stderr and "Traceback" not in refused.stderr
