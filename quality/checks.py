@@ -10,7 +10,7 @@ members on it.
 
 Families (one per validated table, see :mod:`quality.frames`):
 
-* *cells* — ``total`` (stated total = sum of years, blank ≠ 0).
+* *cells* — ``total`` (stated total = sum of years, blank ≠ 0), every form row of a unit.
 * *by year* — ``hierarchy`` (each unit = the sum of its child units, every form row, per
   year), ``nesting``, ``parts``, ``bound``, ``money`` (amount ⇔ persons, and a legal amount per
   person for the regime of the year), ``count`` (non-negative whole numbers on every person
@@ -36,7 +36,14 @@ from domain.reference.rollup_form import (
     row_ids,
     row_index,
 )
-from quality.frames import BY_YEAR, CELLS, EVENTS, RECONCILIATION, SUBMITTED, row_column
+from quality.frames import (
+    BY_YEAR,
+    CELLS,
+    EVENTS,
+    RECONCILIATION,
+    SUBMITTED,
+    row_column,
+)
 
 #: Two figures agree when they differ by less than this (money is in million VND: a đồng is
 #: 1e-6, so sums of amounts written to the đồng still agree; counts are whole).

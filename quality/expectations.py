@@ -14,7 +14,10 @@ otherwise drop these expectations silently.
 NULL differently on pandas and SQL; these expectations decide blanks themselves
 (``ignore_row_if="never"``), identically on both engines:
 
-* :class:`ExpectSumsToHold` — ``groups`` = ``[[whole, part, ...], ...]``: each group is clean
+* :class:`ExpectSumsToHold` — ``groups`` = ``[[whole, part, ...], ...]`` (or, when every group
+  has the same size, ``group_size`` and ``column_list`` in consecutive groups — GX copies an
+  expectation's arguments many times a run, so a short configuration is a fast one): each
+  group is clean
   when all its cells are blank, or all are filled and the whole equals the sum of the parts.
   Anything else (a mismatch, or some cells blank) is unexpected; whether a blank hides a
   value or is consistent with 0 is decided when the row is explained.
@@ -91,13 +94,30 @@ def _sql(column_list: list[Any]) -> dict[str, Any]:
 # -- wholes = sums of parts -------------------------------------------------------------------
 
 
+def _groups(
+    columns: list[str], groups: list[list[str]] | None, group_size: int | None
+) -> list[list[str]]:
+    if groups is not None:
+        return groups
+    assert group_size, "groups or group_size"
+    assert len(columns) % group_size == 0, (len(columns), group_size)
+    return [columns[i : i + group_size] for i in range(0, len(columns), group_size)]
+
+
 class _SumsHold(MulticolumnMapMetricProvider):
     condition_metric_name = "socai.sums_hold"
     condition_domain_keys = _DOMAIN_KEYS
-    condition_value_keys = ("groups",)
+    condition_value_keys = ("groups", "group_size")
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column_list: pd.DataFrame, groups: list[list[str]], **kwargs: Any) -> Any:
+    def _pandas(
+        cls,
+        column_list: pd.DataFrame,
+        groups: list[list[str]] | None = None,
+        group_size: int | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        groups = _groups([str(c) for c in column_list.columns], groups, group_size)
         cells = _frame(column_list)
         ok = np.ones(len(column_list), dtype=bool)
         for whole, *parts in groups:
@@ -109,10 +129,16 @@ class _SumsHold(MulticolumnMapMetricProvider):
         return pd.Series(ok, index=column_list.index)
 
     @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
-    def _sqlalchemy(cls, column_list: list[Any], groups: list[list[str]], **kwargs: Any) -> Any:
+    def _sqlalchemy(
+        cls,
+        column_list: list[Any],
+        groups: list[list[str]] | None = None,
+        group_size: int | None = None,
+        **kwargs: Any,
+    ) -> Any:
         c = _sql(column_list)
         clean = []
-        for group in groups:
+        for group in _groups(list(c), groups, group_size):
             whole, *parts = (c[name] for name in group)
             all_blank = sa.and_(*(x.is_(None) for x in (whole, *parts)))
             complete = sa.and_(*(x.isnot(None) for x in (whole, *parts)))
@@ -124,11 +150,12 @@ class _SumsHold(MulticolumnMapMetricProvider):
 class ExpectSumsToHold(_SocaiMapExpectation):
     """Each group ``[whole, part, ...]`` holds: whole = sum of parts; blank is not zero."""
 
-    groups: list[list[str]]
+    groups: list[list[str]] | None = None
+    group_size: int | None = None
     ignore_row_if: _IgnoreRowIf = "never"
     map_metric = "socai.sums_hold"
-    success_keys = ("mostly", "groups")
-    args_keys = ("column_list", "groups")
+    success_keys = ("mostly", "groups", "group_size")
+    args_keys = ("column_list", "groups", "group_size")
     library_metadata: ClassVar[dict[str, Any]] = _META
 
 

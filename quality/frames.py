@@ -5,8 +5,10 @@
   :mod:`quality.structure`); a "không rõ" line (``official = no``) the unit left out is added
   as 0 where the breakdown's whole is filled — the paper form has no such line, so its
   breakdown claims to be complete (where the whole is blank, so is the line).
-* **cells** — the grid: one row per unit × form row. Checked here: stated total = sum of
-  years.
+* **cells** — the grid, one row per unit × form row, numbered by ``socai_row`` (its
+  position). Checked here: stated total = sum of years. A failing row is named by its number
+  alone, so the SQL table holds numbers only (cheap to write), and the unit and row id are
+  read back from the frame.
 * **by year** — one row per unit × year (``year`` column) with ``parent_code`` (the unit's
   parent on its map, from the unit directory), one column per form row (:func:`row_column`).
   Checked here: each parent unit = the sum of its child units, and the rules *between* rows of
@@ -34,8 +36,10 @@ SUBMITTED, EVENTS = "submitted_", "events_"
 CELLS, BY_YEAR, RECONCILIATION = "cells", "by_year", "reconciliation"
 
 #: The columns that identify a row of each frame (GX's ``unexpected_index_column_names``).
+ROW_NUMBER = "socai_row"
+
 FRAME_KEYS: dict[str, tuple[str, ...]] = {
-    CELLS: ("unit_map", "unit_code", "row_id"),
+    CELLS: (ROW_NUMBER,),
     BY_YEAR: ("unit_map", "unit_code", "year"),
     RECONCILIATION: ("unit_map", "unit_code", "row_id"),
 }
@@ -125,8 +129,10 @@ def parent_codes(units: pd.DataFrame) -> np.ndarray:
 
 
 def cells_frame(grid: Grid) -> pd.DataFrame:
-    """The completed table (one row per unit × form row)."""
-    return grid.table
+    """The completed table, each row numbered by its position (``socai_row``)."""
+    out = grid.table.copy()
+    out.insert(0, ROW_NUMBER, np.arange(len(out), dtype="int64"))
+    return out
 
 
 def by_year_frame(grid: Grid) -> pd.DataFrame:

@@ -33,7 +33,14 @@ from domain.case.rules import regimes_in_year
 from domain.reference.rollup_form import row_index
 from domain.reference.units import AdminMap, unit_directory
 from quality.checks import AMOUNT_SUPPORT, TOLERANCE, Check
-from quality.frames import BY_YEAR, EVENTS, FRAME_KEYS, ROW_OF_COLUMN, SUBMITTED
+from quality.frames import (
+    BY_YEAR,
+    EVENTS,
+    FRAME_KEYS,
+    ROW_NUMBER,
+    ROW_OF_COLUMN,
+    SUBMITTED,
+)
 
 TOTAL_YEAR = "total"
 ERROR, WARNING = "error", "warning"
@@ -166,6 +173,8 @@ class Explainer:
 
     def _row(self, frame: str, key: dict[str, Any]) -> pd.Series:
         names = list(FRAME_KEYS[frame])
+        if names == [ROW_NUMBER]:
+            return self._frames[frame].iloc[int(key[ROW_NUMBER])]
         if frame not in self._indexed:
             self._indexed[frame] = self._frames[frame].set_index(names).sort_index()
         wanted = tuple(int(key[n]) if n == "year" else str(key[n]) for n in names)
@@ -178,7 +187,8 @@ class Explainer:
             found = self._hierarchy(check, key)
         else:
             row = self._row(check.frame, key)
-            unit = (str(key["unit_map"]), str(key["unit_code"]))
+            named = key if "unit_code" in key else row  # the cells frame is keyed by number
+            unit = (str(named["unit_map"]), str(named["unit_code"]))
             found = []
             for index, (rule, columns) in enumerate(check.members):
                 finding = self._member(check, index, rule, columns, unit, key, row)
@@ -205,7 +215,7 @@ class Explainer:
     ) -> Finding | None:
         kind = check.kind
         if kind == "total":
-            return self._total(rule, columns, unit, str(key["row_id"]), row)
+            return self._total(rule, columns, unit, str(row["row_id"]), row)
         if kind == "reconcile":
             return self._reconcile(rule, columns, unit, str(key["row_id"]), row)
         year = str(int(key["year"]))

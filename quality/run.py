@@ -159,8 +159,16 @@ def _children_sql(frames: dict[str, pd.DataFrame], dialect: Any) -> str:
 def _write_sql(frames: dict[str, pd.DataFrame], url: str) -> None:
     import sqlalchemy as sa
 
-    # no check reads the unit's level: one column fewer to write
-    frames = {name: frame.drop(columns=["unit_level"]) for name, frame in frames.items()}
+    # the cells table is named by its row numbers (their units and row ids stay in the
+    # frame); no check reads a unit's level
+    frames = {
+        name: frame.drop(
+            columns=["unit_map", "unit_code", "unit_level", "row_id"]
+            if name == CELLS
+            else ["unit_level"]
+        )
+        for name, frame in frames.items()
+    }
     if url.startswith("sqlite:///"):
         _write_sqlite(frames, Path(url.removeprefix("sqlite:///")))
         return
@@ -274,7 +282,7 @@ def validate(
                     actions=[UpdateDataDocsAction(name="docs")] if docs_dir is not None else [],
                     result_format={
                         "result_format": "COMPLETE",
-                        "unexpected_index_column_names": list(FRAME_KEYS[name]),
+                        "unexpected_index_column_names": _index_columns(name, engine),
                         # GX cuts every list at this count, on SQL even when COMPLETE
                         "partial_unexpected_count": len(frames[name]) + 1,
                         "return_unexpected_index_query": False,
@@ -329,6 +337,15 @@ def _batch(
         return frame_asset.add_batch_definition_whole_dataframe(name), {"dataframe": frame}
     table_asset = source.add_table_asset(name, table_name=f"socai_quality_{name}")
     return table_asset.add_batch_definition_whole_table(name), {}
+
+
+def _index_columns(frame: str, engine: str) -> list[str]:
+    """The columns naming a failing row: the frame's keys, and on pandas (where the cells
+    frame still holds them) the unit and row id of a cells row, for Data Docs to show."""
+    keys = list(FRAME_KEYS[frame])
+    if engine == "pandas" and frame == CELLS:
+        keys += ["unit_map", "unit_code", "row_id"]
+    return keys
 
 
 def _index_keys(listed: Any) -> list[dict[str, Any]]:

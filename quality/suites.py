@@ -44,6 +44,10 @@ __all__ = [
 def _expectation(check: Check) -> Any:
     columns, meta = list(check.columns), check.meta()
     groups = [list(c) for _rule, c in check.members]
+    sizes = {len(g) for g in groups}
+    if check.kind in ("total", "parts", "reconcile") and len(sizes) == 1:
+        assert [c for g in groups for c in g] == columns, "groups in column order"
+        return qx.ExpectSumsToHold(column_list=columns, group_size=sizes.pop(), meta=meta)
     if check.kind in ("total", "parts", "reconcile"):
         return qx.ExpectSumsToHold(column_list=columns, groups=groups, meta=meta)
     if check.kind == "hierarchy":
