@@ -13,11 +13,12 @@ from pathlib import Path
 
 from sqlalchemy import create_engine
 
+from infra.scenario.builders import StepClock, open_app
+from infra.scenario.histories import LABOUR, run
 from projections.framework import InProcessRunner
 from projections.registry import all_projections
 from quality.events import computed_rollups
 from quality.run import validate
-from tests.projections.support import LABOUR, StepClock, open_app, run
 
 DAY = date(2019, 3, 4)
 COMMUNE = "29869"  # old map, in district 866 of Đồng Tháp
