@@ -18,10 +18,14 @@ Counting rules, per row, for year Y (by *business* date, never by record date):
 - **I.2** of those, persons identified as victims (outcome ``victim``, corrections applied).
 - **I.2.a** identified victims by sex; ``_u18`` / ``_u16``: under 18 / under 16 *on the
   reception date* (from the birth year, or the age band when no birth year is known).
-  Nesting: u16 ≤ u18 ≤ sex; male + female ≤ I.2 (sex may be unrecorded).
-- **I.2.b** identified victims by ethnicity (Kinh / other); sum ≤ I.2.
+  Nesting: u16 ≤ u18 ≤ sex. A victim whose sex was never recorded counts on the "không rõ"
+  line ``I.2.a.unknown``, so male + female + unknown = I.2 exactly (the same rule as the
+  quality suites, ``domain.reference.rollup_form.PARTS``).
+- **I.2.b** identified victims by ethnicity (Kinh / other / ``unknown`` when unrecorded);
+  the sum is exactly I.2.
 - **I.2.c** identified victims whose nationality is not VN.
-- **I.2.d** identified victims trafficked within Viet Nam / abroad; abroad by destination
+- **I.2.d** identified victims trafficked within Viet Nam / abroad / ``unknown`` (scope not
+  recorded), summing exactly to I.2; abroad by destination
   country (CN, LA, KH, TH, MY, GB, RU; any other or unknown destination: ``other``), so the
   countries sum exactly to ``abroad``.
 - **I.2.e** identified victims by reception form; sums exactly to I.2.
@@ -31,8 +35,9 @@ Counting rules, per row, for year Y (by *business* date, never by record date):
   posters, leaflets, courses, trainees) dated in Y, withdrawn records excluded.
 - **II.4.1** persons given any support or admitted to shelter in Y (once per person a year).
 - **II.4.2** persons given essential-needs (and travel) support in Y.
-- **II.4.3** persons admitted to temporary shelter in Y; **a** by sex and age on their first
-  admission in Y; **b** of those, persons given that support in Y. All ≤ II.4.3.
+- **II.4.3** persons admitted to temporary shelter in Y; **a** by sex (``unknown`` when not
+  recorded, so the lines sum exactly to II.4.3) and age on their first admission in Y;
+  **b** of those, persons given that support in Y. All ≤ II.4.3.
 - **II.4.4** persons supported to reintegrate in Y: given schooling, vocational training,
   job finding, a loan or the initial hardship allowance in Y (a ``Reintegrated`` step alone
   is not support); **a–g** of those, persons given that support in Y (so legal aid counts
@@ -248,8 +253,8 @@ def _count_cases(counter: _Counter, cases: Iterable[Any], years: Sequence[int]) 
             continue
         counter.person("I.2", y, who)
         _count_sex_age(counter, "I.2.a", c, c.received_on, who)
-        if c.ethnicity in ("kinh", "other"):
-            counter.person("I.2.b.kinh" if c.ethnicity == "kinh" else "I.2.b.other_ethnic", y, who)
+        ethnicity = {"kinh": "kinh", "other": "other_ethnic"}.get(c.ethnicity, "unknown")
+        counter.person(f"I.2.b.{ethnicity}", y, who)
         if c.nationality is not None and c.nationality != "VN":
             counter.person("I.2.c.foreigner", y, who)
         if c.scope == "domestic":
@@ -258,11 +263,14 @@ def _count_cases(counter: _Counter, cases: Iterable[Any], years: Sequence[int]) 
             counter.person("I.2.d.abroad", y, who)
             country = DESTINATION_ROWS.get(c.destination_country or "", "other")
             counter.person(f"I.2.d.abroad.{country}", y, who)
+        else:
+            counter.person("I.2.d.unknown", y, who)
         counter.person(f"I.2.e.{c.reception_form}", y, who)
 
 
 def _count_sex_age(counter: _Counter, prefix: str, c: Any, day: date, who: Any) -> None:
     if c.sex not in ("male", "female"):
+        counter.person(f"{prefix}.unknown", day.year, who)
         return
     status = _status(c)
     counter.person(f"{prefix}.{c.sex}", day.year, who)

@@ -113,10 +113,12 @@ def _check_form_rules(r: Rollup) -> None:
                 assert (
                     at(f"{prefix}.{sex}_u16") <= at(f"{prefix}.{sex}_u18") <= at(f"{prefix}.{sex}")
                 )
-        assert at("I.2.a.male") + at("I.2.a.female") <= at("I.2")
-        assert at("I.2.b.kinh") + at("I.2.b.other_ethnic") <= at("I.2")
+        # every breakdown sums exactly, with its "không rõ" line (issue 16)
+        assert at("I.2.a.male") + at("I.2.a.female") + at("I.2.a.unknown") == at("I.2")
+        assert at("I.2.b.kinh") + at("I.2.b.other_ethnic") + at("I.2.b.unknown") == at("I.2")
         assert at("I.2.c.foreigner") <= at("I.2")
-        assert at("I.2.d.domestic") + at("I.2.d.abroad") <= at("I.2")
+        assert at("I.2.d.domestic") + at("I.2.d.abroad") + at("I.2.d.unknown") == at("I.2")
+        assert at("II.4.3.a.male") + at("II.4.3.a.female") + at("II.4.3.a.unknown") == at("II.4.3")
         assert sum(
             at(f"I.2.d.abroad.{c}")
             for c in ("china", "laos", "cambodia", "thailand", "malaysia", "uk", "russia", "other")

@@ -63,11 +63,13 @@ def _expected(statuses, keep) -> dict[str, dict[int, int]]:
     sums: dict[tuple[str, int], int] = defaultdict(int)
 
     def sex_age(prefix: str, s, day: date) -> None:
-        if s.sex in ("male", "female"):
-            persons[(f"{prefix}.{s.sex}", day.year)].add(s.case_id)
-            for years in (18, 16):
-                if s.is_under(years, day):
-                    persons[(f"{prefix}.{s.sex}_u{years}", day.year)].add(s.case_id)
+        if s.sex not in ("male", "female"):  # the "không rõ" line (issue 16)
+            persons[(f"{prefix}.unknown", day.year)].add(s.case_id)
+            return
+        persons[(f"{prefix}.{s.sex}", day.year)].add(s.case_id)
+        for years in (18, 16):
+            if s.is_under(years, day):
+                persons[(f"{prefix}.{s.sex}_u{years}", day.year)].add(s.case_id)
 
     for s in (s for s in statuses if keep(s)):
         y, who = s.received_on.year, s.case_id
@@ -75,14 +77,11 @@ def _expected(statuses, keep) -> dict[str, dict[int, int]]:
         if s.verification_outcome == "victim":
             persons[("I.2", y)].add(who)
             sex_age("I.2.a", s, s.received_on)
-            if s.ethnicity:
-                persons[("I.2.b." + ("kinh" if s.ethnicity == "kinh" else "other_ethnic"), y)].add(
-                    who
-                )
+            ethnicity = {"kinh": "kinh", "other": "other_ethnic"}.get(s.ethnicity, "unknown")
+            persons[(f"I.2.b.{ethnicity}", y)].add(who)
             if s.nationality not in (None, "VN"):
                 persons[("I.2.c.foreigner", y)].add(who)
-            if s.scope:
-                persons[(f"I.2.d.{s.scope}", y)].add(who)
+            persons[(f"I.2.d.{s.scope or 'unknown'}", y)].add(who)
             if s.scope == "abroad":
                 country = DESTINATION_ROWS.get(s.destination_country, "other")
                 persons[(f"I.2.d.abroad.{country}", y)].add(who)
