@@ -56,6 +56,8 @@ class Kpi:
     target: Fraction  # a share (1 = 100%) or a count
     counted: tuple[str, ...] = ()
     population: tuple[str, ...] = ()
+    #: The target is "above" (trên) rather than "at least": met only when exceeded.
+    above: bool = False
 
     @property
     def has_data(self) -> bool:
@@ -74,7 +76,9 @@ class Kpi:
         if self.denominator is None:
             return self.numerator <= self.target
         value = self.value
-        return None if value is None else value >= self.target
+        if value is None:
+            return None
+        return value > self.target if self.above else value >= self.target
 
     def display(self) -> str:
         if self.denominator is None:

@@ -5,7 +5,7 @@ A row holds the unit (at every level of its own map and of the 2025 map, like th
 the date each stage was reached, the defendants counted at each stage and the number of
 victims' cases linked — ids and counts only, never a person.
 
-The targets of seed 001, per unit and period of opening (khởi tố): over 90% of the cases
+The targets of seed 004, per unit and period of opening (khởi tố): over 90% of the cases
 opened are investigated and solved; 95% of the solved cases are prosecuted; 90% of the
 prosecuted cases are tried. Each share is of the stage before it — prosecution can only follow
 a solved investigation, so 95% "of the cases opened" could never be met while 90% are solved.
@@ -111,7 +111,8 @@ class ProceedingsProjection:
         insert_rows(session, proceedings_status, list(new.values()))
 
 
-#: The seeds' targets: (key, Vietnamese label, stage reached, of the stage before, target).
+#: The seeds' targets (seed 004: "trên 90% tổng số án khởi tố", 95% "giải quyết và truy tố",
+#: 90% "giải quyết, xét xử"): (key, label, stage reached, of the stage before, target).
 TARGETS = (
     ("cases_solved", "Vụ án được điều tra làm rõ", "solved_on", "opened_on", Fraction(9, 10)),
     ("cases_prosecuted", "Vụ án được truy tố", "prosecuted_on", "solved_on", Fraction(95, 100)),
@@ -142,7 +143,7 @@ def prosecution_kpis(
         counted = [r.proceedings_id for r in rows if _by(r, reached, today)]
         kpis.append(
             Kpi(key, label_vi, len(counted), len(population), target, tuple(counted),
-                tuple(population))
+                tuple(population), above=key == "cases_solved")
         )  # fmt: skip
     return kpis
 

@@ -1,6 +1,6 @@
 """The ``Proceedings`` aggregate: one criminal case of trafficking (vụ án mua bán người).
 
-The seeds' targets (seed 001) measure the state's response to trafficking, not only the support
+The seeds' targets (seed 004) measure the state's response to trafficking, not only the support
 of victims: of the cases opened (khởi tố vụ án), over 90% investigated and solved (điều tra làm
 rõ), 95% of those prosecuted (truy tố) and 90% of those tried (xét xử), each year. A
 proceedings record follows one criminal case through those stages, each an immutable event with

@@ -76,6 +76,7 @@ class RoutingDestination(LabelledEnum):
     TREATMENT_CENTRE = "treatment_centre", "Trung tâm chữa bệnh - giáo dục - lao động xã hội"
     SOCIAL_PROTECTION_CENTRE = "social_protection_centre", "Trung tâm bảo trợ xã hội"
     RETURNED_HOME = "returned_home", "Đưa về nơi cư trú"
+    VICTIM_SUPPORT_FACILITY = "victim_support_facility", "Cơ sở hỗ trợ nạn nhân"
 
 
 class SupportType(LabelledEnum):
@@ -92,6 +93,8 @@ class SupportType(LabelledEnum):
     HARDSHIP_ALLOWANCE = "hardship_allowance", "Trợ cấp khó khăn ban đầu"
     IDENTITY_PAPERS = "identity_papers", "Hỗ trợ làm giấy tờ tùy thân"
     HEALTH_INSURANCE = "health_insurance", "Hỗ trợ bảo hiểm y tế"
+    SOCIAL_ASSISTANCE = "social_assistance", "Trợ giúp xã hội"
+    CHILD_PROTECTION_SERVICES = "child_protection_services", "Dịch vụ bảo vệ trẻ em"
 
     @property
     def requires_amount(self) -> bool:
