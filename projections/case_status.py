@@ -88,6 +88,16 @@ case_step = Table(
     Column("data", Text, nullable=False),  # JSON of the step's own non-personal fields
 )
 
+#: A row's unit at every level of its own map and of the 2025 map (the columns
+#: :func:`unit_columns` fills), so that a rollup of any unit on either map filters one column.
+UNIT_LEVEL_COLUMNS = ("old_province", "old_district", "old_commune", "new_province", "new_commune")
+
+
+def unit_level_columns() -> list[Column[str]]:
+    """Fresh, indexed columns for :data:`UNIT_LEVEL_COLUMNS` (one set per table)."""
+    return [Column(name, String(8), index=True) for name in UNIT_LEVEL_COLUMNS]
+
+
 case_status = Table(
     "case_status",
     metadata,
@@ -95,11 +105,7 @@ case_status = Table(
     Column("stage", String(40), nullable=False),
     Column("unit_map", String(8)),
     Column("unit_code", String(8)),
-    Column("old_province", String(8), index=True),
-    Column("old_district", String(8), index=True),
-    Column("old_commune", String(8), index=True),
-    Column("new_province", String(8), index=True),
-    Column("new_commune", String(8), index=True),
+    *unit_level_columns(),
     Column("receiving_agency", String(64), index=True),
     Column("reception_form", String(32)),
     Column("received_on", Date, index=True),
@@ -273,9 +279,7 @@ def unit_columns(unit_map: str | None, unit_code: str | None) -> dict[str, str |
 def _unit_columns(
     unit_map: str | None, unit_code: str | None
 ) -> tuple[tuple[str, str | None], ...]:
-    cols: dict[str, str | None] = dict.fromkeys(
-        ("old_province", "old_district", "old_commune", "new_province", "new_commune")
-    )
+    cols: dict[str, str | None] = dict.fromkeys(UNIT_LEVEL_COLUMNS)
     if unit_map is None or unit_code is None:
         return tuple(cols.items())
     directory = unit_directory()

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from domain.period import Period
 from domain.proceedings.aggregate import Proceedings, ProceedingsEvent
 from domain.reference.units import AdminMap
-from projections.case_status import unit_columns
+from projections.case_status import unit_columns, unit_level_columns
 from projections.framework import insert_rows
 from projections.kpi import Kpi
 from projections.rollup import resolve_unit, unit_filter
@@ -38,11 +38,7 @@ proceedings_status = Table(
     Column("proceedings_id", String(36), primary_key=True),
     Column("unit_map", String(8), nullable=False),
     Column("unit_code", String(8), nullable=False),
-    Column("old_province", String(8), index=True),
-    Column("old_district", String(8), index=True),
-    Column("old_commune", String(8), index=True),
-    Column("new_province", String(8), index=True),
-    Column("new_commune", String(8), index=True),
+    *unit_level_columns(),
     Column("opened_on", Date, nullable=False, index=True),
     Column("solved_on", Date),
     Column("prosecuted_on", Date),

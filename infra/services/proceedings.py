@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError
-
 from domain.case.values import Actor
 from domain.errors import NotFound, RuleViolation
 from domain.proceedings.aggregate import Proceedings
@@ -40,16 +38,8 @@ class ProceedingsService:
         return proceedings.id
 
     def get(self, proceedings_id: UUID) -> Proceedings:
-        try:
-            found: object = self.store.repository.get(proceedings_id)
-        except AggregateNotFoundError:
-            raise NotFound(
-                f"no criminal case with id {proceedings_id}",
-                hint="`socai proceedings list` shows them",
-            ) from None
-        if not isinstance(found, Proceedings):
-            raise NotFound(f"{proceedings_id} is not a criminal case")
-        return found
+        hint = "`socai proceedings list` shows them"
+        return self.store.load(proceedings_id, Proceedings, "criminal case", hint)
 
     def advance(self, proceedings_id: UUID, command: StageCommand, actor: Actor) -> int:
         proceedings = self.get(proceedings_id)

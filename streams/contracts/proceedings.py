@@ -23,6 +23,7 @@ from streams.contracts.model import (
     UUID_STRING,
     Contract,
     FieldSpec,
+    aggregate_contracts,
     domain_envelope,
     public_envelope,
     shared_field,
@@ -86,16 +87,15 @@ def proceedings_event_from_public(data: dict[str, Any]) -> ProceedingsEvent:
 
 
 def proceedings_contracts() -> list[Contract]:
-    return [
-        Contract(
-            internal_topic=getattr(Proceedings, kind).TOPIC,
-            public_type=f"{PROCEEDINGS_TYPE_PREFIX}{kind}.v1",
-            stream=PROCEEDINGS_EVENTS,
-            fields=COMMON + specific,
-            description=f"A stage of a criminal case of trafficking: {kind}. Counts and ids only.",
-            mapper=_mapper(kind),
-            subject_of=lambda event: str(event.originator_id),
-            to_domain=proceedings_event_from_public,
-        )
-        for kind, specific in SPECIFIC.items()
-    ]
+    return aggregate_contracts(
+        Proceedings,
+        SPECIFIC,
+        common=COMMON,
+        type_prefix=PROCEEDINGS_TYPE_PREFIX,
+        stream=PROCEEDINGS_EVENTS,
+        describe=lambda kind: (
+            f"A stage of a criminal case of trafficking: {kind}. Counts and ids only."
+        ),
+        mapper=_mapper,
+        to_domain=proceedings_event_from_public,
+    )
