@@ -195,6 +195,8 @@ def _public_fields(event_class: type) -> tuple[str, ...]:
     person)."""
     if event_class.__name__ == "CorrectionRecorded":
         return ("corrects_version", "field")
+    if event_class.__name__ == "Reopened":
+        return ()  # its reason is free text an officer writes: it stays in the store
     common = {f.name for f in dataclass_fields(CaseEvent)}
     skip = (
         common | {f.name for f in dataclass_fields(Aggregate.Created)} | set(PERSONAL_EVENT_FIELDS)
