@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import sqlalchemy as sa
+
 from domain.errors import SocaiError
 
 DEFAULT_STORE = "sqlite:///./socai.db"
@@ -74,6 +76,19 @@ class StoreURL:
     def display(self) -> str:
         """The URL with any password hidden: safe for logs and messages."""
         return _redact(self.raw)
+
+    def sqlalchemy_url(self) -> sa.URL:
+        """The SQLAlchemy URL of the store's database (for socai's tables beside the events)."""
+        if self.sqlite_path is not None:
+            return sa.URL.create("sqlite", database=str(self.sqlite_path))
+        return sa.URL.create(
+            "postgresql+psycopg",
+            username=self.user,
+            password=self.password or None,
+            host=self.host,
+            port=self.port,
+            database=self.dbname,
+        )
 
     def default_key_file(self) -> Path:
         if self.sqlite_path is not None:

@@ -60,17 +60,7 @@ def store_id(value: str | None = None) -> str:
 
 def sqlalchemy_url(store: StoreURL) -> sa.URL:
     """The SQLAlchemy URL of the store's database (for tables beside the event tables)."""
-    if store.kind == "sqlite":
-        assert store.sqlite_path is not None
-        return sa.URL.create("sqlite", database=str(store.sqlite_path))
-    return sa.URL.create(
-        "postgresql+psycopg",
-        username=store.user,
-        password=store.password or None,
-        host=store.host,
-        port=store.port,
-        database=store.dbname,
-    )
+    return store.sqlalchemy_url()
 
 
 def store_engine(settings: Settings) -> sa.Engine:
