@@ -25,7 +25,6 @@ within a minor series, and socai pins the series).
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from importlib.metadata import version
 
@@ -34,7 +33,6 @@ from domain.errors import SocaiError
 IDENTITY_TABLE = "socai_store"
 DEFAULT_STORE_ID = "socai"
 STORE_ID_MAX_CHARS = 64
-_WORD = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class IdentityError(SocaiError):
@@ -42,9 +40,13 @@ class IdentityError(SocaiError):
 
 
 def check_store_id(word: str, source: str = "store id") -> str:
-    """``word`` if it is one word of letters, digits, ``-`` and ``_`` (≤ 64 characters)."""
+    """``word`` if it is one word of letters, digits, ``-`` and ``_`` (≤ 64 characters).
+
+    Exactly the rule ``SOCAI_STORE_ID`` was checked with before identities were stored
+    (``str.isalnum``, so letters of any script), so every identity a store was used with can
+    be adopted."""
     ident = word.strip()
-    if not _WORD.fullmatch(ident) or len(ident) > STORE_ID_MAX_CHARS:
+    if not ident.replace("-", "").replace("_", "").isalnum() or len(ident) > STORE_ID_MAX_CHARS:
         raise IdentityError(
             f"{source} {ident!r} must be one word of letters, digits, - and _"
             f" (at most {STORE_ID_MAX_CHARS})",

@@ -214,7 +214,7 @@ def default_identity() -> str:
 
 def require_schema(settings: Settings) -> StoreIdentity:
     """Open-time check of the application: initialise a new store, refuse an older or a newer
-    one (before anything is created or written), and refuse a disagreeing identity.
+    one (before anything is created or written); returns the store's identity.
 
     A database that cannot be reached raises the library's ``OperationalError``, which the
     application reports as an unreachable store."""
@@ -229,8 +229,73 @@ def require_schema(settings: Settings) -> StoreIdentity:
         identity = read_identity(engine)
     assert identity is not None, "a current store has its identity row"
     _require_library_series(settings, identity)
-    identity.require_environment_agrees(settings.store.display)
     return identity
+
+
+def initialise(settings: Settings, store_id: str) -> StoreIdentity:
+    """``socai init``: make a new store at the newest schema with the identity ``store_id``.
+    Refused for a store that already exists (it keeps its identity for life)."""
+    with _engine_of(settings) as engine:
+        state = _state(settings, engine)
+        if state.status == "current":
+            existing = read_identity(engine)
+            assert existing is not None
+            raise SchemaMismatch(
+                f"the store {settings.store.display} already exists (identity"
+                f" {existing.store_id!r}, schema version {state.revision})",
+                hint="a store is initialised once; choose another --store / SOCAI_STORE for a"
+                " new one",
+            )
+        if state.status == "older" and state.has_events:
+            raise SchemaMismatch(
+                f"the store {settings.store.display} holds events but has no schema version"
+                f" ({state.label}): it was made before `socai init`",
+                hint="run `socai migrate` (it adopts the identity the store was used with)",
+            )
+        if state.status != "new":
+            refuse_unless_current(settings, state)
+        upgrade(engine, store_id, "init")
+        identity = read_identity(engine)
+    assert identity is not None
+    return identity
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """What ``socai migrate`` did: from which revision to which, and the identity (adopted
+    by this migration, or kept)."""
+
+    before: str | None
+    after: str
+    identity: StoreIdentity
+    adopted: bool
+
+
+def migrate(settings: Settings, store_id: str | None) -> Migration:
+    """``socai migrate``: bring an existing store to the newest schema. A store without an
+    identity adopts ``store_id`` (default: :func:`default_identity`); a store with one keeps
+    it, and a different ``store_id`` is refused."""
+    with _engine_of(settings) as engine:
+        state = _state(settings, engine)
+        if state.status == "new":
+            raise SchemaMismatch(
+                f"there is no store at {settings.store.display} to migrate",
+                hint="`socai init` creates one; check --store / SOCAI_STORE",
+            )
+        if state.status == "newer":
+            refuse_unless_current(settings, state)
+        before = read_identity(engine)
+        if before is not None:
+            before.require_environment_agrees(settings.store.display)
+            if store_id is not None and before.store_id != store_id:
+                raise SchemaMismatch(
+                    f"the store {settings.store.display} is {before.store_id!r}, not {store_id!r}",
+                    hint="a store keeps its identity for life: drop --store-id",
+                )
+        upgrade(engine, store_id or default_identity(), "adopted")
+        identity = read_identity(engine)
+    assert identity is not None
+    return Migration(state.revision, head(), identity, adopted=before is None)
 
 
 def refuse_unless_current(settings: Settings, state: SchemaState) -> None:
