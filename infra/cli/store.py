@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from infra.cli.context import console, refusing, say, state
+from infra.cli.context import refusing, say, state
 from infra.keys import create_key_file
 from infra.schema.identity import check_store_id, environment_store_id
 from infra.schema.store import (
@@ -47,7 +47,7 @@ def init(
     if created_key:
         create_key_file(settings.key_file)
     cli.app()  # opens it: the library's tables, the key-check value, the ledger's origin
-    console.print(
+    say(
         f"initialised the store {settings.store.display}: identity {identity.store_id},"
         f" schema version {head()}"
     )
@@ -79,19 +79,17 @@ def migrate(
     current = state_of(settings)
     if check:
         if current.status == "current":
-            console.print(f"schema version {current.revision}: current")
+            say(f"schema version {current.revision}: current")
             return
         if current.status in ("new", "newer"):
             migrate_store(settings, chosen)  # refuses, saying why
-        console.print(f"schema version {current.label}: `socai migrate` upgrades it to {head()}")
+        say(f"schema version {current.label}: `socai migrate` upgrades it to {head()}")
         raise typer.Exit(EXIT_MIGRATION_PENDING)
     done = migrate_store(settings, chosen)
     if done.before == done.after:
-        console.print(f"schema version {done.after}: current, nothing to migrate")
+        say(f"schema version {done.after}: current, nothing to migrate")
         return
-    console.print(
-        f"migrated {settings.store.display} from schema version {current.label} to {done.after}"
-    )
+    say(f"migrated {settings.store.display} from schema version {current.label} to {done.after}")
     if done.adopted:
         source = (
             "--store-id"
@@ -100,7 +98,7 @@ def migrate(
             if environment_store_id()
             else "the default"
         )
-        console.print(
+        say(
             f"identity {done.identity.store_id} adopted from {source}: the value its public"
             " events were published under"
         )

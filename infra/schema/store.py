@@ -58,8 +58,9 @@ log = logging.getLogger("socai.schema")
 
 VERSION_TABLE = "socai_schema_version"
 MIGRATIONS = Path(__file__).with_name("migrations")
-#: The library's events table (its name for every socai store).
-EVENTS_TABLE = "stored_events"
+#: The library's events table by dialect (its SQLite recorder names it ``stored_events``, its
+#: PostgreSQL one after the application, ``socai_events``).
+EVENTS_TABLES = {"sqlite": "stored_events", "postgresql": "socai_events"}
 #: Seconds a PostgreSQL connection attempt may take (as the application's own).
 CONNECT_TIMEOUT_SECONDS = 5
 #: Seconds SQLite waits for another writer's lock.
@@ -130,10 +131,10 @@ def read_state(engine: sa.Engine) -> SchemaState:
         revision = MigrationContext.configure(
             connection, opts={"version_table": VERSION_TABLE}
         ).get_current_revision()
+        events = EVENTS_TABLES[connection.dialect.name]
         has_events = (
-            sa.inspect(connection).has_table(EVENTS_TABLE)
-            and connection.exec_driver_sql(f"SELECT 1 FROM {EVENTS_TABLE} LIMIT 1").first()
-            is not None
+            sa.inspect(connection).has_table(events)
+            and connection.exec_driver_sql(f"SELECT 1 FROM {events} LIMIT 1").first() is not None
         )
     return SchemaState(revision, has_events)
 
