@@ -73,6 +73,23 @@ class SchemaMismatch(SocaiError):
     """The store's schema version is not the one this code runs with."""
 
 
+class DatabaseUnusable(SocaiError, OperationalError):
+    """The store's database does not answer, refuses the login, or is no database. Also the
+    library's ``OperationalError``, which the application reports as an unreachable store
+    (with ``str()``, the driver's reason alone)."""
+
+    def __init__(self, store_display: str, reason: str) -> None:
+        super().__init__(
+            f"cannot open the store {store_display}: {reason}",
+            hint="check --store / SOCAI_STORE (host, port, database, password, or the file"
+            " path), and that the server is running and accepts connections",
+        )
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return self.reason
+
+
 @cache
 def scripts() -> ScriptDirectory:
     return ScriptDirectory(str(MIGRATIONS))
@@ -350,12 +367,12 @@ def _state(settings: Settings, engine: sa.Engine) -> SchemaState:
 
 @contextmanager
 def _engine_of(settings: Settings) -> Iterator[sa.Engine]:
-    """An engine disposed on leaving; a database that does not answer becomes the library's
-    ``OperationalError`` (the driver's message, which names no password)."""
+    """An engine disposed on leaving; a database that cannot be used becomes
+    :class:`DatabaseUnusable` (with the driver's message, which names no password)."""
     engine = schema_engine(settings.store)
     try:
         yield engine
-    except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
-        raise OperationalError(str(error.orig).strip()) from None
+    except sa.exc.DBAPIError as error:
+        raise DatabaseUnusable(settings.store.display, str(error.orig).strip()) from None
     finally:
         engine.dispose()

@@ -5,6 +5,7 @@ what the migrations build."""
 from __future__ import annotations
 
 import shutil
+import socket
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -330,3 +331,21 @@ def test_sqlite_stores_made_by_init_hold_only_known_tables(tmp_path: Path, key: 
         "socai_store",
         VERSION_TABLE,
     }
+
+
+@pytest.mark.parametrize("command", [("migrate",), ("migrate", "--check"), ("init",)])
+def test_a_database_that_cannot_be_used_is_a_clear_error(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    garbage = tmp_path / "not-a-store.db"
+    garbage.write_bytes(b"a text file, not SQLite\n" * 100)
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    for store in (f"sqlite:///{garbage}", f"postgresql://socai:s3cret@127.0.0.1:{port}/socai"):
+        result = socai(store, "--key-file", str(tmp_path / "k.key"), *command)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith("error: cannot open the store")
+        assert "Traceback" not in result.stderr and "s3cret" not in result.stderr
+    assert garbage.read_bytes() == b"a text file, not SQLite\n" * 100
