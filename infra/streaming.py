@@ -7,9 +7,10 @@ Settings (environment):
 
 - ``SOCAI_KAFKA`` — bootstrap servers of the Kafka cluster, ``host:port[,host:port]``. In
   production any Apache Kafka cluster; in development ``scripts/broker.sh`` prints one.
-- ``SOCAI_STORE_ID`` — one word naming this store in the public events' ``source``
-  (``urn:socai:store:<id>``) and ids; default ``socai``. Never change it once published:
-  event ids are derived from it.
+
+The store's identity, which names it in the public events' ``source``
+(``urn:socai:store:<id>``) and ids, is stored with its data (:mod:`infra.schema.identity`);
+``SOCAI_STORE_ID`` only chooses it for a new store.
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ from infra.application import EventStore
 from infra.ledger.store import LedgerTables
 from infra.ledger.verifier import checkpoint_from_bytes
 from infra.settings import Settings
-
-DEFAULT_STORE_ID = "socai"
 
 
 class StreamSettingsError(SocaiError):
@@ -46,16 +45,6 @@ def kafka_bootstrap(value: str | None = None) -> str:
                 f"SOCAI_KAFKA entry {server!r} is not host:port", hint="e.g. 127.0.0.1:9092"
             )
     return bootstrap
-
-
-def store_id(value: str | None = None) -> str:
-    ident = (value or os.environ.get("SOCAI_STORE_ID") or DEFAULT_STORE_ID).strip()
-    if not ident.replace("-", "").replace("_", "").isalnum() or len(ident) > 64:
-        raise StreamSettingsError(
-            f"SOCAI_STORE_ID {ident!r} must be one word of letters, digits, - and _",
-            hint="e.g. SOCAI_STORE_ID=vn-national",
-        )
-    return ident
 
 
 def store_engine(settings: Settings) -> sa.Engine:

@@ -395,6 +395,8 @@ class CaseStatusProjection:
     """Case status by unit (old and 2025 map) and agency, with dated facts."""
 
     name = NAME
+    #: Bump when ``apply`` writes other rows for the same events (projections.definitions).
+    definition_version = 1
     metadata = metadata
     topics: tuple[str, ...] = tuple(
         cls.TOPIC

@@ -41,6 +41,8 @@ GROUPS: list[tuple[str, str, str]] = [
 #: Single commands: (module, function name, command name).
 COMMANDS: list[tuple[str, str, str]] = [
     ("infra.cli.demo", "demo", "demo"),
+    ("infra.cli.store", "init", "init"),
+    ("infra.cli.store", "migrate", "migrate"),
     ("infra.cli.projections", "kpi", "kpi"),
     ("infra.cli.projections", "rollup", "rollup"),
 ]

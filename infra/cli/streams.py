@@ -74,7 +74,6 @@ def relay(
         LedgerCheckpointLog,
         kafka_bootstrap,
         store_engine,
-        store_id,
     )
     from streams.positions import PositionStore
     from streams.relay import DEFAULT_RELAY_NAME, Relay
@@ -90,11 +89,13 @@ def relay(
         positions.reset(f"{DEFAULT_RELAY_NAME}-checkpoints")
     ensure_topics(bootstrap)
     app = cli.app()
+    identity = app.store.identity  # stored with the data: public event ids derive from it
+    identity.require_environment_agrees(cli.settings().store.display)
     relayer = Relay(
         app.log,
         positions,
         bootstrap,
-        store_id(),
+        identity.store_id,
         batch_events=batch,
         report=lambda line: err_console.print(line),
         checkpoints=LedgerCheckpointLog(app.store),
