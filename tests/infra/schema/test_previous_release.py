@@ -133,7 +133,8 @@ def test_a_previous_release_store_migrates_verifies_and_reports_the_same(
         with caplog.at_level(logging.WARNING, logger="socai.projections"):
             runner_for(app.log, engine).run()
         rebuilt = {r.args[0] for r in caplog.records if "definition changed" in r.getMessage()}
-        assert rebuilt == {p.name for p in all_projections()}  # built before digests: rebuilt
+        # built before digests: rebuilt; proceedings is newer than that release, so built fresh
+        assert rebuilt == {p.name for p in all_projections()} - {"proceedings"}
         assert reports(engine) == before_reports
     finally:
         app.close()
