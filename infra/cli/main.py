@@ -42,6 +42,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("infra.cli.demo", "demo", "demo"),
     ("infra.cli.projections", "kpi", "kpi"),
     ("infra.cli.projections", "rollup", "rollup"),
+    ("infra.cli.status", "status", "status"),
 ]
 
 
