@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,7 +47,11 @@ def _disposing(engine: sa.Engine) -> Iterator[sa.Engine]:
 
 
 def _rows(engine: sa.Engine, table: sa.Table) -> list[Any]:
-    """Every row of ``table``; none when the table does not exist yet (nothing ran)."""
+    """Every row of ``table``; none when the table (or the SQLite file) does not exist yet
+    (nothing ran). Never creates either."""
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and not Path(database).exists():
+        return []
     with engine.connect() as connection:
         if not sa.inspect(connection).has_table(table.name):
             return []

@@ -72,7 +72,8 @@ def topics(
             else ""
         )
         console.print(
-            f"{stream.topic:32} {stream.partitions} partitions  {copies} replicas  {mark}{short}"
+            f"{stream.topic:32} {stream.partitions} partitions  {copies} replicas  {mark}{short}",
+            soft_wrap=True,
         )
 
 
