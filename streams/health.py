@@ -185,6 +185,8 @@ class WorkerChecks:
                 bootstrap_servers=self.bootstrap,
                 enable_auto_commit=False,
                 request_timeout_ms=LAG_BROKER_TIMEOUT_MS + 1_000,
+                bootstrap_timeout_ms=LAG_BROKER_TIMEOUT_MS,
+                reconnect_backoff_max_ms=1_000,
                 client_id=f"socai-health-{self.group}",
             )
         except KafkaError as error:

@@ -10,14 +10,11 @@ import urllib.request
 import pytest
 import sqlalchemy as sa
 
-from infra.streaming import store_engine
 from projections.registry import all_projections
 from streams.health import DEFAULT_HEALTH_HOST, HealthServer, Unhealthy, WorkerChecks
-from streams.positions import PositionStore
-from streams.relay import Relay
 from streams.worker import WORKER_STREAMS, ProjectionSink, Record
 from tests.streams.processes import Service, service_env, wait_until
-from tests.streams.support import read_topic
+from tests.streams.support import publish, read_topic
 
 
 def _get(url: str, method: str = "GET") -> tuple[int, dict]:
@@ -62,16 +59,6 @@ def test_only_health_and_lag_are_served_and_only_to_this_machine(serve):
     assert _get(f"{base}/health?verbose=1")[0] == 200
 
 
-def _publish(store, bootstrap: str) -> None:
-    app = store.open()
-    relay = Relay(app.log, PositionStore(store_engine(store.settings())), bootstrap, "test")
-    try:
-        relay.run()
-    finally:
-        relay.close()
-        app.close()
-
-
 def _worker_records(bootstrap: str) -> dict[str, list]:
     """Every record on the topics the workers consume, by topic."""
     return {s.topic: read_topic(bootstrap, s.topic) for s in WORKER_STREAMS}
@@ -80,7 +67,7 @@ def _worker_records(bootstrap: str) -> dict[str, list]:
 @pytest.mark.kafka
 @pytest.mark.integration
 def test_lag_counts_what_the_projections_have_not_applied(demo_store, fresh_kafka, tmp_path):
-    _publish(demo_store, fresh_kafka)
+    publish(demo_store, fresh_kafka)
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'workers.db'}")
     checks = WorkerChecks(fresh_kafka, engine, all_projections(), WORKER_STREAMS, "g1")
     published = _worker_records(fresh_kafka)
@@ -124,7 +111,7 @@ def test_lag_fails_clearly_when_the_broker_is_away(tmp_path):
 @pytest.mark.kafka
 @pytest.mark.integration
 def test_a_running_worker_serves_health_and_lag_until_caught_up(demo_store, fresh_kafka, tmp_path):
-    _publish(demo_store, fresh_kafka)
+    publish(demo_store, fresh_kafka)
     logs = tmp_path / "logs"
     logs.mkdir()
     env = service_env(fresh_kafka, tmp_path / "workers.db")
