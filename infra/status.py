@@ -30,8 +30,7 @@ from infra.settings import Settings
 from infra.streaming import store_engine
 from projections.framework import NOTIFICATION_LOG_SOURCE, projection_positions
 from projections.registry import all_projections
-from streams.positions import RELAY_POSITIONS
-from streams.relay import DEFAULT_RELAY_NAME
+from streams.positions import DEFAULT_RELAY_NAME, RELAY_POSITIONS
 from streams.relay_lock import RelayLock
 
 #: Version of the JSON document (a field added keeps it; a field removed or renamed bumps it).

@@ -25,8 +25,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid5
 
-from faker import Faker
-
 from domain.case.commands import (
     AdmitToShelter,
     Close,
@@ -137,6 +135,8 @@ class ScenarioGenerator:
     def __init__(self, config: ScenarioConfig) -> None:
         self.config = config
         self.rng = random.Random(config.seed)
+        from faker import Faker  # the [demo] extra: only the demo, tests and benches need it
+
         self.faker = Faker("vi_VN")
         self.faker.seed_instance(config.seed)
         directory = unit_directory()

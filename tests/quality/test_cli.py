@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HONG_NGU = "/work/shared/data/hong_ngu_2016_2020.csv"
+HONG_NGU = str(Path(__file__).resolve().parents[2] / "examples" / "hong_ngu_2016_2020.csv")
 
 
 def socai(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
