@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --no-deps -e ./consumer
 	touch $(STAMP)
 
 ## lock: re-resolve pyproject.toml's dependencies (all extras) at constraints.txt's pins,

@@ -62,7 +62,8 @@ def test_example_consumer_counts_each_event_once_across_republishing(
 
 
 def test_group_consumer_resumes_from_its_own_offsets(demo_store, fresh_kafka, tmp_path):
-    from streams.consumer import IdempotentConsumer
+    from socai_consumer import IdempotentConsumer
+
     from streams.topics import CASE_EVENTS
     from tests.streams.support import stored_case_events
 
