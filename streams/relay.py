@@ -30,7 +30,7 @@ from streams.contracts import PublicMessage, to_public
 from streams.contracts.audit import checkpoint_contract
 from streams.contracts.model import stable_event_id, store_source
 from streams.contracts.registry import published_internal_topics
-from streams.positions import PositionStore
+from streams.positions import DEFAULT_RELAY_NAME, PositionStore
 
 #: Stored events read and published per batch (one position write per batch).
 RELAY_BATCH_EVENTS = 1_000
@@ -43,8 +43,6 @@ BACKOFF_MAX_SECONDS = 10.0
 FOLLOW_POLL_SECONDS = 0.2
 #: Seconds between progress lines.
 PROGRESS_EVERY_SECONDS = 5.0
-#: The relay's name in the position table (one relay per store and cluster).
-DEFAULT_RELAY_NAME = "kafka"
 
 
 class CheckpointLog(Protocol):
