@@ -419,7 +419,7 @@ def _fast_pass(tables: LedgerTables, scan: _Scan, progress: Progress | None) -> 
     worker.start()
     second: _PartResult | None = None
     try:
-        first = _scan_first(tables, scan, split_position, progress)
+        first = _scan_prefix(tables, scan, split_position, progress)
         while first is not None:  # the worker's part (None if it ended without one)
             try:
                 second = results.get(timeout=1.0)
@@ -453,30 +453,23 @@ def _fast_pass(tables: LedgerTables, scan: _Scan, progress: Progress | None) -> 
 
 
 def _scan_whole(tables: LedgerTables, scan: _Scan, progress: Progress | None) -> int | None:
-    with closing(tables.raw_pages()) as pages:
-        reached = _scan_range(
-            pages,
-            tables.kind == "sqlite",
-            scan.previous,
-            scan.chain,
-            scan.frontier,
-            [cp.tree_size for cp in scan.pending],
-            _checker(scan),
-            progress,
-        )
+    reached = _scan_prefix(tables, scan, None, progress)
     if reached is None:
         return None
     scan.previous, scan.chain, counted = reached
     return counted
 
 
-def _scan_first(
-    tables: LedgerTables, scan: _Scan, until: int, progress: Progress | None
+def _scan_prefix(
+    tables: LedgerTables, scan: _Scan, until: int | None, progress: Progress | None
 ) -> _Reached | None:
-    with closing(tables.raw_pages(until=until)) as pages:
+    """The fast pass from the start of the log (up to position ``until`` when given), with
+    the checkpoints checked as they are reached."""
+    pages = tables.raw_pages() if until is None else tables.raw_pages(until=until)
+    with closing(pages):
         return _scan_range(
             pages,
-            True,
+            tables.kind == "sqlite",
             scan.previous,
             scan.chain,
             scan.frontier,
