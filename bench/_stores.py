@@ -72,9 +72,9 @@ def settings_for(url: str, folder: Path):  # type: ignore[no-untyped-def]
 
 
 def _build(url: str, key: str, events: int, seed: int) -> None:
+    from infra.scenario import ScenarioConfig, ScenarioGenerator, bulk_load
     from infra.services.socai import Socai
     from infra.settings import Settings
-    from infra.synthetic import ScenarioConfig, ScenarioGenerator, bulk_load
 
     app = Socai(Settings.load(url, key))
     config = ScenarioConfig(cases=events // EVENTS_PER_CASE_ESTIMATE + 1, seed=seed)

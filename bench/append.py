@@ -24,9 +24,9 @@ from eventsourcing.domain import Aggregate, event
 from bench._stores import header, row
 from domain.case.commands import Receive
 from infra.keys import create_key_file
+from infra.scenario import ScenarioConfig, ScenarioGenerator, SimulatedClock
 from infra.services.socai import Socai
 from infra.settings import Settings
-from infra.synthetic import ScenarioConfig, ScenarioGenerator, SimulatedClock
 
 
 class Note(Aggregate):

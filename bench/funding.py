@@ -17,7 +17,7 @@ import argparse
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -37,14 +37,12 @@ from domain.funding.commands import (
     Pledge,
     Void,
 )
-from infra.keys import create_key_file
+from infra.scenario.builders import open_app
 from infra.services.socai import Socai
-from infra.settings import Settings
 from projections.framework import REBUILD_BATCH_SIZE_EVENTS, InProcessRunner
 from projections.funding_sql import FundingProjection, FundingQueries
 
 ACTOR = Actor("TC-BENCH", "labour_social_affairs")
-NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 DAY = date(2020, 6, 1)
 UNITS = ("22", "20", "10", "72", "89", "87", "870", "868")
 SINGLE_COMMANDS = 2_000
@@ -73,14 +71,6 @@ class BenchNote(Aggregate):
             debit_account="allocation:A-1",
             credit_account="expense:A-1",
         )
-
-
-def open_app(directory: Path) -> Socai:
-    store = directory / "bench.db"
-    key = directory / "bench.db.key"
-    if not key.exists():
-        create_key_file(key)
-    return Socai(Settings.load(f"sqlite:///{store}", str(key)), clock=lambda: NOW)
 
 
 def spending(n: int, allocations: int, offset: int = 0) -> list[MoneyCommand]:

@@ -2,7 +2,7 @@
 the same log (the ceiling for any rebuild), in the same run, on SQLite and PostgreSQL.
 
 The store is built first (in a child process) from the synthetic scenario with
-``infra.synthetic.bulk_load``: every rule checked by the ``Case`` aggregate, events encrypted
+``infra.scenario.bulk_load``: every rule checked by the ``Case`` aggregate, events encrypted
 with AES-GCM and zlib as in production. The read and the rebuild each run in a fresh child
 process, so the peak RSS printed is the phase's own.
 

@@ -15,7 +15,7 @@ from sqlalchemy import Boolean, Column, Date, Integer, MetaData, String, Table
 from sqlalchemy.orm import Session
 
 from domain.activity.aggregate import Activity
-from projections.case_status import unit_columns
+from projections.case_status import unit_columns, unit_level_columns
 from projections.framework import insert_rows
 
 NAME = "activity"
@@ -41,11 +41,7 @@ activity_fact = Table(
     Column("kind", String(40), nullable=False),
     Column("unit_map", String(8), nullable=False),
     Column("unit_code", String(8), nullable=False),
-    Column("old_province", String(8), index=True),
-    Column("old_district", String(8), index=True),
-    Column("old_commune", String(8), index=True),
-    Column("new_province", String(8), index=True),
-    Column("new_commune", String(8), index=True),
+    *unit_level_columns(),
     Column("agency", String(64), nullable=False),
     Column("occurred_on", Date, nullable=False, index=True),
     *(Column(name, Integer, nullable=False) for name in COUNTS),

@@ -46,6 +46,7 @@ from sqlalchemy import (
     Text,
     and_,
     delete,
+    or_,
     select,
 )
 from sqlalchemy import event as sa_event
@@ -87,6 +88,16 @@ case_step = Table(
     Column("data", Text, nullable=False),  # JSON of the step's own non-personal fields
 )
 
+#: A row's unit at every level of its own map and of the 2025 map (the columns
+#: :func:`unit_columns` fills), so that a rollup of any unit on either map filters one column.
+UNIT_LEVEL_COLUMNS = ("old_province", "old_district", "old_commune", "new_province", "new_commune")
+
+
+def unit_level_columns() -> list[Column[str]]:
+    """Fresh, indexed columns for :data:`UNIT_LEVEL_COLUMNS` (one set per table)."""
+    return [Column(name, String(8), index=True) for name in UNIT_LEVEL_COLUMNS]
+
+
 case_status = Table(
     "case_status",
     metadata,
@@ -94,11 +105,7 @@ case_status = Table(
     Column("stage", String(40), nullable=False),
     Column("unit_map", String(8)),
     Column("unit_code", String(8)),
-    Column("old_province", String(8), index=True),
-    Column("old_district", String(8), index=True),
-    Column("old_commune", String(8), index=True),
-    Column("new_province", String(8), index=True),
-    Column("new_commune", String(8), index=True),
+    *unit_level_columns(),
     Column("receiving_agency", String(64), index=True),
     Column("reception_form", String(32)),
     Column("received_on", Date, index=True),
@@ -193,6 +200,8 @@ def _public_fields(event_class: type) -> tuple[str, ...]:
     person)."""
     if event_class.__name__ == "CorrectionRecorded":
         return ("corrects_version", "field")
+    if event_class.__name__ == "Reopened":
+        return ()  # its reason is free text an officer writes: it stays in the store
     common = {f.name for f in dataclass_fields(CaseEvent)}
     skip = (
         common | {f.name for f in dataclass_fields(Aggregate.Created)} | set(PERSONAL_EVENT_FIELDS)
@@ -277,9 +286,7 @@ def unit_columns(unit_map: str | None, unit_code: str | None) -> dict[str, str |
 def _unit_columns(
     unit_map: str | None, unit_code: str | None
 ) -> tuple[tuple[str, str | None], ...]:
-    cols: dict[str, str | None] = dict.fromkeys(
-        ("old_province", "old_district", "old_commune", "new_province", "new_commune")
-    )
+    cols: dict[str, str | None] = dict.fromkeys(UNIT_LEVEL_COLUMNS)
     if unit_map is None or unit_code is None:
         return tuple(cols.items())
     directory = unit_directory()
@@ -532,6 +539,16 @@ def refold(session: Session, case_id: str) -> CaseStatus:
 def procedures_still_open_past_due(today: date) -> ColumnElement[bool]:
     """SQL: cases whose reception procedures are still open after their due date (15 days)."""
     return and_(case_status.c.verified_on.is_(None), case_status.c.procedures_due_on < today)
+
+
+def procedures_overdue(today: date) -> ColumnElement[bool]:
+    """SQL: the one definition of an overdue case (quá hạn) — its reception procedures
+    finished late, or are still open past the 15 days on ``today``; the SQL form of
+    ``procedures_overdue_days(row, today) > 0``, used by ``socai kpi`` and ``--overdue``."""
+    return or_(
+        procedures_still_open_past_due(today),
+        and_(case_status.c.verified_on.is_not(None), case_status.c.procedures_overdue_days > 0),
+    )
 
 
 def procedures_overdue_days(row: Any, today: date) -> int:

@@ -23,6 +23,7 @@ data).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -255,12 +256,18 @@ class FundingQueries:
 
     # -- queries ----------------------------------------------------------------------------
 
-    def reconcile(self, by: Iterable[str], programme: str | None = None) -> list[Row]:
+    def reconcile(
+        self, by: Iterable[str], programme: str | None = None, as_of: date | None = None
+    ) -> list[Row]:
+        """The figures grouped ``by`` the dimensions; with ``as_of``, only the transactions
+        dated on or before it (the books as they stood on that business date)."""
         dims = check_dimensions(by)
         columns = [func.coalesce(legs_table.c[d], UNASSIGNED).label(d) for d in dims]
         query = select(*columns, *(func.sum(legs_table.c[m]).label(m) for m in MEASURES))
         if programme is not None:
             query = query.where(legs_table.c.programme == programme)
+        if as_of is not None:
+            query = query.where(legs_table.c.occurred_on <= as_of)
         if dims:
             query = query.group_by(*columns).order_by(*columns)
         with self.engine.connect() as c:
@@ -273,10 +280,12 @@ class FundingQueries:
             for r in result
         ]
 
-    def legs(self, programme: str | None = None) -> Iterator[Leg]:
+    def legs(self, programme: str | None = None, as_of: date | None = None) -> Iterator[Leg]:
         query = select(legs_table).order_by(*legs_table.primary_key.columns)
         if programme is not None:
             query = query.where(legs_table.c.programme == programme)
+        if as_of is not None:
+            query = query.where(legs_table.c.occurred_on <= as_of)
         with self.engine.connect() as c:
             for row in c.execute(query):
                 yield _leg_of(row)

@@ -257,7 +257,8 @@ class Case(Aggregate):
         invalid is refused, naming that step."""
         if isinstance(command, Receive):
             raise RuleViolation("already_received", f"case {self.id} was already received")
-        if len(self.steps) >= MAX_EVENTS_PER_CASE:
+        adding = len(command.changes) if isinstance(command, Correct) else 1
+        if len(self.steps) + adding > MAX_EVENTS_PER_CASE:
             raise RuleViolation(
                 "too_many_events", f"case {self.id} has reached {MAX_EVENTS_PER_CASE} events"
             )

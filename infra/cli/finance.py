@@ -23,6 +23,8 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from domain.case.values import Actor
 from domain.errors import InvalidInput
@@ -39,13 +41,14 @@ from domain.funding.commands import (
 )
 from domain.funding.values import ActivityKind, SourceKind
 from domain.money import format_vnd
-from domain.time import business_date, parse_date
+from domain.time import VIETNAM_TZ, business_date, parse_date, parse_instant
 from infra.cli.context import EXIT_FINDINGS, console, refusing, say, state
 from infra.cli.declare import Opt, Run, declare, option
 from infra.cli.options import AGENCY, BASIS, OFFICER, ON
 from infra.cli.output import FORMAT, OUTPUT, Column, Report, emit
 from infra.projection_db import projections_engine
-from projections.framework import InProcessRunner
+from projections import asof
+from projections.framework import InProcessRunner, content_digest, position_of
 from projections.funding import (
     DIMENSIONS,
     MEASURES,
@@ -54,7 +57,9 @@ from projections.funding import (
     totals,
 )
 from projections.funding_export import (
+    DISCREPANCY_LABELS,
     MEASURE_HEADERS,
+    WorkbookContext,
     group_label,
     write_reconciliation_csv,
     write_reconciliation_xlsx,
@@ -255,10 +260,32 @@ def show(ctx: typer.Context, code: str = typer.Argument(..., help="Programme cod
     _print_table(table)
 
 
-def refreshed_queries(ctx: typer.Context) -> FundingQueries:
-    """The funding tables (the registered ``funding`` projection), caught up with the log by
-    the in-process runner: positions in ``projection_positions``, as ``socai projections``."""
+def _workbook_context(
+    ctx: typer.Context, engine: Engine, as_of: date | None, known_at: str | None
+) -> WorkbookContext:
+    """When the workbook is made, its cut-off and where its figures come from (the funding
+    tables it was read from: the live ones, or those built as known at ``known_at``)."""
     application = state(ctx).app()
+    projection = FundingProjection()
+    with Session(engine) as session:
+        position = position_of(session, projection.name)
+    return WorkbookContext(
+        made_at=application.now().astimezone(VIETNAM_TZ),
+        cut_off=f"{(as_of or business_date(application.now())).strftime('%d/%m/%Y')}"
+        + (f"; như đã biết lúc (as known at) {known_at}" if known_at else ""),
+        source=f"nguồn: {projection.name} tại vị trí sổ {position},"
+        f" sha256 {content_digest(engine, projection)}",
+    )
+
+
+def refreshed_queries(ctx: typer.Context, known_at: str | None = None) -> FundingQueries:
+    """The funding tables (the registered ``funding`` projection), caught up with the log by
+    the in-process runner: positions in ``projection_positions``, as ``socai projections``;
+    with ``known_at``, built from the events recorded by then (the books as known at T)."""
+    application = state(ctx).app()
+    if known_at is not None:
+        instant = parse_instant(known_at, "--known-at")
+        return FundingQueries(asof.known_at(application.log, instant, [FundingProjection()]))
     engine = projections_engine(state(ctx).settings())
     InProcessRunner(application.log, engine, [FundingProjection()]).run()
     return FundingQueries(engine)
@@ -285,12 +312,21 @@ def reconcile(
         "programme,line,source", "--by", help="Comma-separated: " + ", ".join(DIMENSIONS)
     ),
     programme: str = typer.Option(None, "--programme", "-p", help="Only this programme."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Business date: only transactions dated on or before it."
+    ),
+    known_at: str | None = typer.Option(
+        None, "--known-at", help="Record time: only what was recorded by then."
+    ),
     csv_path: Path | None = CSV_OUT,
     xlsx_path: Path | None = XLSX_OUT,
 ) -> None:
-    """Budget vs allocated vs committed vs disbursed vs remaining, grouped as asked."""
+    """Budget vs allocated vs committed vs disbursed vs remaining, grouped as asked; as the
+    books stood on a business date (--as-of) or as they were known at a moment (--known-at)."""
     dims = _dims(by)
-    rows = refreshed_queries(ctx).reconcile(dims, programme)
+    day = parse_date(as_of, "--as-of") if as_of else None
+    queries = refreshed_queries(ctx, known_at)
+    rows = queries.reconcile(dims, programme, day)
     total = totals(rows)
     table = Table(
         *dims,
@@ -309,7 +345,16 @@ def reconcile(
         write_reconciliation_csv(csv_path, dims, rows)
         console.print(f"wrote {csv_path}")
     if xlsx_path:
-        write_reconciliation_xlsx(xlsx_path, dims, rows, total)
+        legs = list(queries.legs(programme, day))
+        write_reconciliation_xlsx(
+            xlsx_path,
+            dims,
+            rows,
+            total,
+            legs=legs,
+            found=discrepancies(queries.legs(), queries.supports()),
+            context=_workbook_context(ctx, queries.engine, day, known_at),
+        )
         console.print(f"wrote {xlsx_path}")
 
 
@@ -390,11 +435,3 @@ def discrepancies_report(ctx: typer.Context, format_: str = FORMAT, output: Path
     emit(report, format_, output)
     if rows:
         raise typer.Exit(EXIT_FINDINGS)
-
-
-#: What each kind of discrepancy is called, in Vietnamese and English.
-DISCREPANCY_LABELS = {
-    "unpaid_support": "hỗ trợ chưa chi (support not disbursed)",
-    "no_such_support": "không có sự kiện hỗ trợ (no such support event)",
-    "amount_disagrees": "số tiền không khớp (amount disagrees)",
-}

@@ -39,6 +39,7 @@ BOOLEAN: dict[str, Any] = {"type": "boolean"}
 DATE: dict[str, Any] = {"type": "string", "format": "date"}
 DATETIME: dict[str, Any] = {"type": "string", "format": "date-time"}
 UUID_STRING: dict[str, Any] = {"type": "string", "format": "uuid"}
+UUID_LIST: dict[str, Any] = {"type": "array", "items": UUID_STRING}
 SCALAR_OR_NULL: dict[str, Any] = {"type": ["string", "integer", "boolean", "null"]}
 #: Headers of a structured-mode CloudEvents Kafka message (what the SDK writes).
 STRUCTURED_HEADERS: tuple[tuple[str, bytes], ...] = (
@@ -183,8 +184,9 @@ _FIELD_SETS: dict[str, frozenset[str]] = {}
 def public_value(value: Any, where: str) -> Any:
     """A value as JSON: dates and times in ISO 8601, ids as text, enums by code.
 
-    Only plain values pass: a structured value (such as personal data) is a programming
-    error here and stops the relay rather than leaving.
+    Only plain values (and lists of them, such as victims' case ids) pass: a structured value
+    (such as personal data) is a programming error here and stops the relay rather than
+    leaving.
     """
     if type(value) is UUID:
         return str(value)
@@ -199,6 +201,8 @@ def public_value(value: Any, where: str) -> Any:
         return value.isoformat()
     if isinstance(value, UUID):
         return str(value)
+    if isinstance(value, list | tuple):  # a list of ids: each item passes the same gate
+        return [public_value(item, f"{where}[]") for item in value]
     raise AssertionError(f"{where}: a {type(value).__name__} cannot be published")
 
 
@@ -303,3 +307,32 @@ def read_message(value: bytes) -> dict[str, Any]:
     assert isinstance(envelope, dict), "not a JSON object"
     assert envelope.get("specversion") == "1.0", "not a CloudEvents 1.0 event"
     return envelope
+
+
+def aggregate_contracts(
+    aggregate: type,
+    specific: Mapping[str, tuple[FieldSpec, ...]],
+    *,
+    common: tuple[FieldSpec, ...],
+    type_prefix: str,
+    stream: Stream,
+    describe: Callable[[str], str],
+    mapper: Callable[[str], Mapper],
+    to_domain: Callable[[dict[str, Any]], Any],
+) -> list[Contract]:
+    """One contract per event kind of ``aggregate`` (its nested class named ``kind``): the
+    public type ``<type_prefix><kind>.v1`` on ``stream``, the common fields then the kind's
+    own, keyed by the aggregate's id. Activities, programmes and criminal cases share it."""
+    return [
+        Contract(
+            internal_topic=getattr(aggregate, kind).TOPIC,
+            public_type=f"{type_prefix}{kind}.v1",
+            stream=stream,
+            fields=common + own,
+            description=describe(kind),
+            mapper=mapper(kind),
+            subject_of=lambda event: str(event.originator_id),
+            to_domain=to_domain,
+        )
+        for kind, own in specific.items()
+    ]

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from infra.keys import create_key_file
+from infra.scenario import ScenarioConfig, ScenarioGenerator, bulk_load
 from infra.services.socai import Socai
 from infra.settings import Settings
-from infra.synthetic import ScenarioConfig, ScenarioGenerator, bulk_load
 
 pytestmark = pytest.mark.slow
 

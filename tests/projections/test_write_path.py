@@ -26,11 +26,10 @@ import projections.funding_sql
 from domain.activity.commands import DistributeMaterials, IssueDirective, Withdraw
 from domain.case.commands import Correct
 from domain.case.values import Actor
-from infra.demo_funding import seed_funding
 from infra.keys import create_key_file
+from infra.scenario import ScenarioConfig, run_scenario, seed_funding
 from infra.services.socai import Socai
 from infra.settings import Settings
-from infra.synthetic import ScenarioConfig, run_scenario
 from projections.framework import InProcessRunner, content_digest
 from projections.registry import all_projections
 

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from infra.ledger.audit import _fast_pass, _Scan, verify_store
 from infra.ledger.hashing import leaf_bytes, leaf_hash, stored_leaf_hash
 from infra.ledger.store import LedgerTables
+from infra.scenario.builders import ledger_receive_command as receive_command
 from infra.services.socai import Socai
-from tests.infra.ledger.support import ACTOR, receive_command
+from tests.infra.ledger.support import ACTOR
 
 #: Leaf hash of one fixed event, computed by the writer's code before the fast pass existed:
 #: the leaf format (and so every chain value and signed root) must never change.
