@@ -105,7 +105,7 @@ def test_the_end_of_the_log_is_caught_up_and_new_events_are_found_later(store, t
         assert batch is not None
         worker.done(batch)
         assert worker.batch_after(batch.last) is None  # caught up
-        from infra.synthetic import ScenarioConfig, run_scenario
+        from infra.scenario import ScenarioConfig, run_scenario
 
         run_scenario(app, ScenarioConfig(cases=1, seed=99))
         head = app.log.head()
