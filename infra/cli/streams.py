@@ -10,6 +10,7 @@ import json
 import signal
 import sys
 import time
+from functools import partial
 from typing import Any
 
 import typer
@@ -100,6 +101,7 @@ def relay(
 ) -> None:
     """Publish stored events (and signed audit checkpoints) after the tracked positions as
     public CloudEvents (at-least-once)."""
+    from infra.services.eventlog import opened_event_log
     from infra.streaming import (
         LedgerCheckpointLog,
         kafka_bootstrap,
@@ -135,6 +137,7 @@ def relay(
         batch_events=batch,
         report=lambda line: err_console.print(line),
         checkpoints=LedgerCheckpointLog(app.store),
+        open_log=partial(opened_event_log, app.settings),
     )
     stopping = _stop_flag()
     try:
