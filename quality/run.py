@@ -261,12 +261,21 @@ def validate(
         else:
             url = sql_url or f"sqlite:///{Path(scratch) / 'rollups.db'}"
             _write_sql(frames, url)
+            # every statement GX sends is compiled once per run and never reused: no
+            # statement cache, so SQLAlchemy skips walking each (large) query for its key
+            engine_kwargs = {"query_cache_size": 0}
             if url.startswith("sqlite"):
-                source = context.data_sources.add_sqlite("rollups", connection_string=url)
+                source = context.data_sources.add_sqlite(
+                    "rollups", connection_string=url, kwargs=engine_kwargs
+                )
             elif url.startswith("postgresql"):
-                source = context.data_sources.add_postgres("rollups", connection_string=url)
+                source = context.data_sources.add_postgres(
+                    "rollups", connection_string=url, kwargs=engine_kwargs
+                )
             else:
-                source = context.data_sources.add_sql("rollups", connection_string=url)
+                source = context.data_sources.add_sql(
+                    "rollups", connection_string=url, kwargs=engine_kwargs
+                )
 
         explainer = Explainer(frames)
         for name, checks in plan.items():
