@@ -88,7 +88,11 @@ def _frame(column_list: pd.DataFrame) -> dict[str, np.ndarray]:
 
 
 def _sql(column_list: list[Any]) -> dict[str, Any]:
-    return {c.name: c for c in column_list}
+    """The columns by their names as configured. GX names SQL columns with a
+    ``CaseInsensitiveString`` that hashes its case-folded form (on PostgreSQL, where the
+    column list comes from reflection): a mixed-case name such as ``r_I_2`` would not find
+    it in a dict, so the key is the plain string."""
+    return {str(c.name): c for c in column_list}
 
 
 # -- wholes = sums of parts -------------------------------------------------------------------
@@ -231,7 +235,7 @@ class _ParentEqualsSumOfChildren(MulticolumnMapMetricProvider):
         # grouped pass) are read from ``children_table`` when the run materialised them (once
         # per run instead of once per query GX sends), or computed inline; the parents that
         # disagree in any value column are the unexpected rows.
-        names = [c.name for c in column_list]
+        names = [str(c.name) for c in column_list]  # plain strings, as in ``_sql``
         _unit, _parent, *match = names[:-value_columns]
         values = names[-value_columns:]
         if children_table is None:

@@ -376,13 +376,19 @@ def _run_suite(
     assert len(validation.results) == len(checks), (
         f"{name}: {len(checks)} checks but {len(validation.results)} results"
     )
+    for result in validation.results:
+        # an expectation that could not run is named first (by its own meta): GX may list
+        # its result out of order, which would otherwise hide the cause behind the order
+        # check below
+        problem = _raised(result.exception_info)
+        if problem is not None:
+            meta = (result.expectation_config.meta or {}) if result.expectation_config else {}
+            kind = meta.get("socai_check", {}).get("kind", "?")
+            raise RuntimeError(f"check {kind} on {name} could not run: {problem}")
     for check, result in zip(checks, validation.results, strict=True):
         config = result.expectation_config
         assert config is not None, "every result names its expectation"
         assert check.is_described_by(config.meta), "results out of the suite's order"
-        problem = _raised(result.exception_info)
-        if problem is not None:
-            raise RuntimeError(f"check {check.kind} on {name} could not run: {problem}")
     return require_complete(suite, checks), validation
 
 
