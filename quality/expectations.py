@@ -88,7 +88,11 @@ def _frame(column_list: pd.DataFrame) -> dict[str, np.ndarray]:
 
 
 def _sql(column_list: list[Any]) -> dict[str, Any]:
-    return {c.name: c for c in column_list}
+    """The columns by their names as configured. GX names SQL columns with a
+    ``CaseInsensitiveString`` that hashes its case-folded form (on PostgreSQL, where the
+    column list comes from reflection): a mixed-case name such as ``r_I_2`` would not find
+    it in a dict, so the key is the plain string."""
+    return {str(c.name): c for c in column_list}
 
 
 # -- wholes = sums of parts -------------------------------------------------------------------
@@ -136,14 +140,16 @@ class _SumsHold(MulticolumnMapMetricProvider):
         group_size: int | None = None,
         **kwargs: Any,
     ) -> Any:
+        # "all blank, or all filled and whole = sum" as: the difference (NULL as soon as one
+        # cell is blank) is within tolerance, or, where it is NULL, every cell is blank — one
+        # expression per group where most cells are filled, not a test per cell
         c = _sql(column_list)
         clean = []
         for group in _groups(list(c), groups, group_size):
             whole, *parts = (c[name] for name in group)
             all_blank = sa.and_(*(x.is_(None) for x in (whole, *parts)))
-            complete = sa.and_(*(x.isnot(None) for x in (whole, *parts)))
             agrees = sa.func.abs(whole - sum(parts)) < TOLERANCE
-            clean.append(sa.or_(all_blank, sa.and_(complete, agrees)))
+            clean.append(sa.func.coalesce(agrees, all_blank))
         return sa.and_(*clean)
 
 
@@ -229,7 +235,7 @@ class _ParentEqualsSumOfChildren(MulticolumnMapMetricProvider):
         # grouped pass) are read from ``children_table`` when the run materialised them (once
         # per run instead of once per query GX sends), or computed inline; the parents that
         # disagree in any value column are the unexpected rows.
-        names = [c.name for c in column_list]
+        names = [str(c.name) for c in column_list]  # plain strings, as in ``_sql``
         _unit, _parent, *match = names[:-value_columns]
         values = names[-value_columns:]
         if children_table is None:
@@ -438,9 +444,10 @@ class _ValuesAreCounts(MulticolumnMapMetricProvider):
 
     @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(cls, column_list: list[Any], **kwargs: Any) -> Any:
+        # a blank cell makes the test NULL, read as clean
         return sa.and_(
             *(
-                sa.or_(c.is_(None), sa.and_(c >= 0, c == sa.cast(c, sa.BigInteger)))
+                sa.func.coalesce(sa.and_(c >= 0, c == sa.cast(c, sa.BigInteger)), sa.true())
                 for c in column_list
             )
         )
@@ -467,7 +474,7 @@ class _ValuesAreNonNegative(MulticolumnMapMetricProvider):
 
     @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(cls, column_list: list[Any], **kwargs: Any) -> Any:
-        return sa.and_(*(sa.or_(c.is_(None), c >= 0) for c in column_list))
+        return sa.and_(*(sa.func.coalesce(c >= 0, sa.true()) for c in column_list))
 
 
 class ExpectColumnsToBeNonNegative(_SocaiMapExpectation):

@@ -234,12 +234,11 @@ def validate(
     """
     assert engine in ENGINES, engine
     import great_expectations as gx
-    from great_expectations.checkpoint import UpdateDataDocsAction
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     import quality.expectations as qx
     from quality.results import Explainer
-    from quality.suites import build_suite, require_complete, rules_checked
+    from quality.suites import rules_checked
 
     qx.require_registered()
     for name in ("great_expectations", "great_expectations.data_context.types.base"):
@@ -261,61 +260,79 @@ def validate(
         else:
             url = sql_url or f"sqlite:///{Path(scratch) / 'rollups.db'}"
             _write_sql(frames, url)
+            # every statement GX sends is compiled once per run and never reused: no
+            # statement cache, so SQLAlchemy skips walking each (large) query for its key
+            # (passed as ``kwargs`` to ``create_engine``; GX's typed signatures omit the field)
+            options: dict[str, Any] = {"kwargs": {"query_cache_size": 0}}
             if url.startswith("sqlite"):
-                source = context.data_sources.add_sqlite("rollups", connection_string=url)
+                source = context.data_sources.add_sqlite(
+                    "rollups", connection_string=url, **options
+                )
             elif url.startswith("postgresql"):
-                source = context.data_sources.add_postgres("rollups", connection_string=url)
+                source = context.data_sources.add_postgres(
+                    "rollups", connection_string=url, **options
+                )
             else:
-                source = context.data_sources.add_sql("rollups", connection_string=url)
+                source = context.data_sources.add_sql("rollups", connection_string=url, **options)
 
         explainer = Explainer(frames)
         for name, checks in plan.items():
-            suite = context.suites.add(build_suite(f"socai.rollup.{name}", checks))
             batch, parameters = _batch(source, name, frames[name])
-            definition = context.validation_definitions.add(
-                gx.ValidationDefinition(name=f"socai.rollup.{name}", data=batch, suite=suite)
+
+            # Pass 1 checks every family (on SQL one query each: the count of failing rows);
+            # pass 2 lists the failing rows of the families that failed, and only those. A
+            # clean rollup — the common case — pays one pass. With Data Docs to build, the
+            # one pass lists too (the docs show the failing rows).
+            listing = docs_dir is not None
+            listed_format = _result_format(name, engine, frames[name], docs_dir)
+            expectations, validation = _run_suite(
+                context,
+                f"socai.rollup.{name}",
+                checks,
+                batch,
+                parameters,
+                listed_format if listing else {"result_format": "BOOLEAN_ONLY"},
+                docs=listing,
             )
-            checkpoint = context.checkpoints.add(
-                gx.Checkpoint(
-                    name=f"socai.rollup.{name}",
-                    validation_definitions=[definition],
-                    actions=[UpdateDataDocsAction(name="docs")] if docs_dir is not None else [],
-                    result_format={
-                        "result_format": "COMPLETE",
-                        "unexpected_index_column_names": _index_columns(name, engine),
-                        # GX cuts every list at this count, on SQL even when COMPLETE
-                        "partial_unexpected_count": len(frames[name]) + 1,
-                        "return_unexpected_index_query": False,
-                        # the findings are explained from the frames, not from GX's values;
-                        # Data Docs show them, so they are fetched only for the docs
-                        "exclude_unexpected_values": docs_dir is None,
-                    },
-                )
-            )
-            outcome = checkpoint.run(batch_parameters=parameters)
-            report.expectations += require_complete(suite, checks)
+            report.expectations += expectations
             report.rules += rules_checked(checks)
-            for validation in outcome.run_results.values():
-                report.checkpoints.append(validation.to_json_dict())
-                assert len(validation.results) == len(checks), (
-                    f"{name}: {len(checks)} checks but {len(validation.results)} results"
+            report.results += len(validation.results)
+            document = validation.to_json_dict()
+            failing = [
+                (i, check)
+                for i, (check, result) in enumerate(zip(checks, validation.results, strict=True))
+                if not result.success
+            ]
+            if failing and not listing:
+                _kinds, listed = _run_suite(
+                    context,
+                    f"socai.rollup.{name}.failing",
+                    [c for _i, c in failing],
+                    batch,
+                    parameters,
+                    listed_format,
+                    docs=False,
                 )
-                report.results += len(validation.results)
-                for check, result in zip(checks, validation.results, strict=True):
-                    config = result.expectation_config
-                    assert config is not None, "every result names its expectation"
-                    assert check.is_described_by(config.meta), "results out of the suite's order"
-                    problem = _raised(result.exception_info)
-                    if problem is not None:
-                        raise RuntimeError(f"check {check.kind} on {name} could not run: {problem}")
-                    if result.success:
-                        continue
-                    keys = _index_keys(result.result.get("unexpected_index_list"))
-                    count = int(result.result.get("unexpected_count") or 0)
-                    if len(keys) < count:
-                        found.append(_not_listed(engine, check, name, count, len(keys)))
-                    for key in keys:
-                        found.extend(explainer.explain(check, key))
+                results = list(listed.results)
+                # the JSON of the frame: each failing expectation's result as listed
+                listed_json = listed.to_json_dict()["results"]
+                for (i, _check), result_json in zip(failing, listed_json, strict=True):
+                    document["results"][i] = result_json
+            else:
+                results = [validation.results[i] for i, _check in failing]
+            report.checkpoints.append(document)
+            for (_i, check), result in zip(failing, results, strict=True):
+                if result.success:
+                    raise AssertionError(
+                        f"check {check.kind} on {name} failed, then passed when its rows were"
+                        " listed: the data changed under the run"
+                    )
+                keys = _index_keys(result.result.get("unexpected_index_list"))
+                count = int(result.result.get("unexpected_count") or 0)
+                if len(keys) < count:
+                    found.append(_not_listed(engine, check, name, count, len(keys)))
+                for key in keys:
+                    found.extend(explainer.explain(check, key))
     present = set(zip(grid.units["unit_map"], grid.units["unit_code"], strict=True))
     report.findings = group(found, [*structural, *rows_missing(grid)], present)
     if docs_dir is not None:
@@ -323,6 +340,72 @@ def validate(
 
         make_offline(docs_dir)
     return report
+
+
+def _run_suite(
+    context: Any,
+    name: str,
+    checks: list[Any],
+    batch: Any,
+    parameters: dict[str, Any],
+    result_format: dict[str, Any],
+    *,
+    docs: bool,
+) -> tuple[Counter[str], Any]:
+    """Validate ``batch`` with a suite of ``checks`` through its own checkpoint; return the
+    suite's expectations by type and GX's validation result, every invariant checked."""
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+
+    from quality.suites import build_suite, require_complete
+
+    suite = context.suites.add(build_suite(name, checks))
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=name, data=batch, suite=suite)
+    )
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(
+            name=name,
+            validation_definitions=[definition],
+            actions=[UpdateDataDocsAction(name="docs")] if docs else [],
+            result_format=result_format,
+        )
+    )
+    outcome = checkpoint.run(batch_parameters=parameters)
+    (validation,) = outcome.run_results.values()
+    assert len(validation.results) == len(checks), (
+        f"{name}: {len(checks)} checks but {len(validation.results)} results"
+    )
+    for result in validation.results:
+        # an expectation that could not run is named first (by its own meta): GX may list
+        # its result out of order, which would otherwise hide the cause behind the order
+        # check below
+        problem = _raised(result.exception_info)
+        if problem is not None:
+            meta = (result.expectation_config.meta or {}) if result.expectation_config else {}
+            kind = meta.get("socai_check", {}).get("kind", "?")
+            raise RuntimeError(f"check {kind} on {name} could not run: {problem}")
+    for check, result in zip(checks, validation.results, strict=True):
+        config = result.expectation_config
+        assert config is not None, "every result names its expectation"
+        assert check.is_described_by(config.meta), "results out of the suite's order"
+    return require_complete(suite, checks), validation
+
+
+def _result_format(
+    name: str, engine: str, frame: pd.DataFrame, docs_dir: Path | None
+) -> dict[str, Any]:
+    """What a listing pass asks GX for: every failing row, named by the frame's keys."""
+    return {
+        "result_format": "COMPLETE",
+        "unexpected_index_column_names": _index_columns(name, engine),
+        # GX cuts every list at this count, on SQL even when COMPLETE
+        "partial_unexpected_count": len(frame) + 1,
+        "return_unexpected_index_query": False,
+        # the findings are explained from the frames, not from GX's values; Data Docs show
+        # them, so they are fetched only for the docs
+        "exclude_unexpected_values": docs_dir is None,
+    }
 
 
 def _batch(

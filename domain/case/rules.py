@@ -19,23 +19,64 @@ from domain.time import REFORM_DAY_2025
 RECEPTION_PROCEDURE_DAYS = 15
 
 
+#: The smallest factor between two units a money cell can be written in by mistake (đồng,
+#: thousand đồng, million đồng): an amount per person's range must be narrower than this.
+UNIT_FACTOR = 1_000
+
+#: The ``basis`` of a bound no legal text held in this project gives an amount for.
+PLAUSIBILITY_ONLY = (
+    "plausibility bound: the texts held here (DOMAIN.md, seeds 000-004) name the support and"
+    " its decree but state no amount per person"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class AmountPerPerson:
     """The range one person's payment of a support type can lie in, in đồng (khoảng mức
     chi cho một người), inclusive.
 
-    These are *plausibility* bounds around what the regime pays, not the decree's exact
-    figure: provinces may top the allowance up from their own budget and loans vary with the
+    **These are plausibility bounds, not legal amounts.** The legal texts this project holds
+    (/work/shared/DOMAIN.md and the seeds 000–004) name both support types with an amount —
+    trợ cấp khó khăn ban đầu (initial hardship allowance) and vay vốn (loans, from the Social
+    Policy Bank and the Women's Union funds) — and the decrees that govern them (seed 001: "…
+    trợ cấp khó khăn ban đầu, … vay vốn tạo việc làm … theo quy định của Luật Phòng, chống mua
+    bán người và Nghị định số 09/2013/NĐ-CP"; DOMAIN.md: Decree 162/2025/NĐ-CP from 1 July
+    2025), and the rollup form reports them in million VND (seed 003, rows II.4.4.e and
+    II.4.4.g, "Triệu đồng"). **None of them states an amount per person, per day or one-off**,
+    so no bound below is derived from a legal amount, and none may be cited as one:
+
+    ======================  ==========  ==============  ==============  =====================
+    support type            regime      low (đồng)      high (đồng)     legal amount held here
+    ======================  ==========  ==============  ==============  =====================
+    hardship_allowance      2011 law    200,000         10,000,000      none (09/2013: no
+                                                                        figure in the texts)
+    hardship_allowance      2024 law    200,000         20,000,000      none (162/2025: idem)
+    loan                    2011 law    1,000,000       200,000,000     none (a loan follows
+                                                                        the borrower's plan)
+    loan                    2024 law    1,000,000       300,000,000     none
+    ======================  ==========  ==============  ==============  =====================
+
+    Provinces may top the allowance up from their own budget and loans vary with the
     borrower's plan, so the bounds are wide. They are tight enough to catch the errors that
-    matter — an amount written in the wrong unit is off by a factor of 1,000 or 1,000,000.
+    matter, and this is what they guarantee (``high_vnd < UNIT_FACTOR × low_vnd``, checked on
+    construction): an amount written in the wrong unit is off by a factor of at least 1,000
+    (đồng in a thousand-đồng or million-đồng cell, or the reverse), so any amount inside the
+    range, multiplied or divided by 1,000, falls outside it. When the decrees' amounts are
+    added to this project's sources, the bounds are to be derived from them (for instance
+    days × daily rate) with the article cited in ``basis``.
     """
 
     support_type: str
     low_vnd: int
     high_vnd: int
+    #: Where the bounds come from (the legal text and article, or why there is none).
+    basis: str = PLAUSIBILITY_ONLY
 
     def __post_init__(self) -> None:
         assert 0 < self.low_vnd <= self.high_vnd, self
+        assert self.high_vnd < UNIT_FACTOR * self.low_vnd, (
+            f"{self.support_type}: a range this wide would let an amount in the wrong unit pass"
+        )
 
 
 @dataclass(frozen=True, slots=True)

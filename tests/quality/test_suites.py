@@ -60,3 +60,15 @@ def test_a_suite_that_lost_an_expectation_is_refused() -> None:
     suite.delete_expectation(suite.expectations[-1])
     with pytest.raises(AssertionError, match="lost expectations"):
         require_complete(suite, checks)
+
+
+def test_sql_columns_are_found_by_their_configured_names_in_any_case() -> None:
+    """GX hands SQL columns over named by a case-insensitive string that hashes its folded
+    form (PostgreSQL): the expectations must still find ``r_I_2`` by its configured name."""
+    import sqlalchemy as sa
+    from great_expectations.expectations.metrics.util import CaseInsensitiveString
+
+    columns = [sa.column(CaseInsensitiveString(n)) for n in ("r_I_2", "r_I_2_a_male", "year")]
+    found = qx._sql(columns)
+    assert list(found) == ["r_I_2", "r_I_2_a_male", "year"]
+    assert all(found[str(c.name)] is c for c in columns)
