@@ -45,6 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from projections import definitions
+from projections.collector import catch_up_pace
 from projections.eventlog import DomainEvent, EventLog
 
 log = logging.getLogger("socai.projections")
@@ -331,12 +332,15 @@ class InProcessRunner:
         return len(page)
 
     def run(self, progress: ProgressCallback | None = None) -> int:
-        """Apply batches until caught up with the log; returns notifications covered."""
+        """Apply batches until caught up with the log; returns notifications covered.
+
+        The collector runs at :func:`~projections.collector.catch_up_pace` meanwhile."""
         total = 0
-        while covered := self.run_once():
-            total += covered
-            if progress is not None:
-                progress(covered)
+        with catch_up_pace():
+            while covered := self.run_once():
+                total += covered
+                if progress is not None:
+                    progress(covered)
         return total
 
     def lag(self) -> dict[str, int]:
