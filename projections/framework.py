@@ -29,6 +29,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -203,16 +204,20 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     dialect = connection.dialect
     names = tuple(rows[0])
     sql, processors = _insert_statement(table, dialect, names)
+    # itemgetter of one name gives a value, not a 1-tuple: such rows are wrapped.
+    pick = itemgetter(*names)
     if any(processors):
         pairs = [(i, p) for i, p in enumerate(processors) if p is not None]
-        values = []
+        values: list[tuple[Any, ...]] = []
         for row in rows:
-            params = [row[n] for n in names]
+            params = list(pick(row)) if len(names) > 1 else [pick(row)]
             for i, process in pairs:
                 params[i] = process(params[i])
             values.append(tuple(params))
+    elif len(names) > 1:
+        values = [pick(row) for row in rows]
     else:
-        values = [tuple(row[n] for n in names) for row in rows]
+        values = [(pick(row),) for row in rows]
     connection.exec_driver_sql(sql, values)
 
 
@@ -311,6 +316,7 @@ class InProcessRunner:
         if not page:
             return 0
         reached = page[-1].position
+        start_of_page = page[0].position
         decoded: list[tuple[int, str, DomainEvent]] = []
         for entry in page:
             if entry.topic not in self._topics:
@@ -325,7 +331,10 @@ class InProcessRunner:
                 if done >= reached:
                     continue
                 wanted = set(projection.topics)
-                events = [e for nid, topic, e in decoded if nid > done and topic in wanted]
+                if done < start_of_page:  # the usual case: the whole page is new to it
+                    events = [e for _, topic, e in decoded if topic in wanted]
+                else:
+                    events = [e for nid, topic, e in decoded if nid > done and topic in wanted]
                 apply_batch(
                     session, projection, events, Position(NOTIFICATION_LOG_SOURCE, 0, reached)
                 )
