@@ -418,15 +418,15 @@ class CaseStatusProjection:
 
     def apply(self, session: Session, events: Sequence[Any]) -> None:
         sa_event.listen(session, "after_soft_rollback", self._forget)
-        touched = list(dict.fromkeys(str(e.originator_id) for e in events))
+        ids = [str(e.originator_id) for e in events]  # each event's case id, as text, once
+        touched = list(dict.fromkeys(ids))
         # a case whose reception is in this batch has no stored rows yet: skip its queries
-        new_cases = {str(e.originator_id) for e in events if e.originator_version == 1}
+        new_cases = {c for c, e in zip(ids, events, strict=True) if e.originator_version == 1}
         cases = self._states(session, [c for c in touched if c not in new_cases])
         cases.update({c: _CaseState({}, StatusFold(UUID(c))) for c in new_cases})
         new_rows: list[dict[str, Any]] = []
         changed: dict[tuple[str, int], Step] = {}
-        for event in events:
-            case_id = str(event.originator_id)
+        for case_id, event in zip(ids, events, strict=True):
             state = cases[case_id]
             steps = state.steps
             step = public_step(event)

@@ -43,6 +43,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from domain.funding.aggregate import EVENT_TOPICS
 from projections.framework import insert_rows
@@ -145,6 +146,14 @@ def _leg_of(row: Any) -> Leg:
     return Leg(**values)
 
 
+def legs_of_transaction(programme: str, transaction_id: str) -> Select[Any]:
+    """The legs one transaction wrote, unordered (the caller sorts by version and seq), so
+    that the store answers from ``funding_legs_by_transaction``."""
+    return select(legs_table).where(
+        legs_table.c.programme == programme, legs_table.c.transaction_id == transaction_id
+    )
+
+
 class _SqlLookup:
     """Earlier legs: those of this batch (not yet written) and those already read, then the
     table (allocations are looked up by every payment; each is read once per batch)."""
@@ -157,15 +166,13 @@ class _SqlLookup:
         key = (programme, transaction_id)
         found = self.known.get(key)
         if found is None:
-            rows = self.session.execute(
-                select(legs_table)
-                .where(
-                    legs_table.c.programme == programme,
-                    legs_table.c.transaction_id == transaction_id,
-                )
-                .order_by(legs_table.c.version, legs_table.c.seq)
-            )
-            found = self.known[key] = [_leg_of(r) for r in rows]
+            # Sorted here, not by ``ORDER BY version, seq``: with that clause SQLite walks
+            # the primary key (programme, version, seq) and reads every leg of the
+            # programme for each look-up — quadratic in a rebuild — instead of using
+            # ``funding_legs_by_transaction``. A transaction has a handful of legs.
+            rows = self.session.execute(legs_of_transaction(programme, transaction_id))
+            ordered = sorted(rows, key=lambda r: (r.version, r.seq))
+            found = self.known[key] = [_leg_of(r) for r in ordered]
         return found
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, func, select
@@ -24,9 +25,8 @@ from projections.framework import (
 )
 
 
-def _events(tmp_path: Path) -> list:
-    clock = StepClock()
-    app = open_app(tmp_path, clock)
+def record_two_steps(app: Any, clock: StepClock) -> Any:
+    """A case received and given its demographics: two events; returns the case id."""
     cid = run(
         app,
         clock,
@@ -47,6 +47,13 @@ def _events(tmp_path: Path) -> list:
         ethnicity="kinh",
         birth_year=2008,
     )
+    return cid
+
+
+def _events(tmp_path: Path) -> list:
+    clock = StepClock()
+    app = open_app(tmp_path, clock)
+    cid = record_two_steps(app, clock)
     events = app.cases.events(cid)
     app.close()
     return events

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 import projections.activity
 import projections.case_status
+import projections.framework
 import projections.funding_sql
 from domain.activity.commands import DistributeMaterials, IssueDirective, Withdraw
 from domain.case.commands import Correct
@@ -122,3 +123,42 @@ def test_one_batch_gives_the_rows_of_one_event_per_batch(store: Socai, tmp_path:
     for size in (3, 64, 5_000):
         engine = create_engine(f"sqlite:///{tmp_path / f'b{size}.db'}")
         assert digests(store, engine, size) == one_by_one, size
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [("only_text",), ("only_day",), ("only_text", "number"), ("only_day", "number", "flag")],
+)
+def test_insert_rows_of_any_width_stores_what_sqlalchemy_stores(
+    columns: tuple[str, ...], tmp_path: Path
+) -> None:
+    """One column or several, with a bind processor (date, boolean) or none: the class of
+    fault is a row shape the fast path packs differently (a 1-tuple, a processed value)."""
+    from sqlalchemy import Boolean, Column, Date, Integer, MetaData, String, select
+
+    def table_in(metadata: MetaData) -> Table:
+        return Table(
+            "shapes",
+            metadata,
+            Column("only_text", String(20)),
+            Column("only_day", Date),
+            Column("number", Integer),
+            Column("flag", Boolean),
+        )
+
+    values = {"only_text": "a", "only_day": date(2025, 2, 3), "number": 7, "flag": True}
+    rows = [{c: values[c] if i % 2 else None for c in columns} for i in range(5)]
+    stored = []
+    for name, write in (("fast", projections.framework.insert_rows), ("ref", sqlalchemy_insert)):
+        metadata = MetaData()
+        table = table_in(metadata)
+        engine = create_engine(f"sqlite:///{tmp_path / f'{name}.db'}")
+        metadata.create_all(engine)
+        with Session(engine) as session, session.begin():
+            write(session, table, rows)
+        with engine.connect() as connection:
+            raw = connection.exec_driver_sql("SELECT * FROM shapes ORDER BY rowid").all()
+            typed = connection.execute(select(table)).all()
+        stored.append((raw, typed))
+    assert stored[0] == stored[1]
+    assert len(stored[0][0]) == len(rows)
