@@ -7,9 +7,17 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from argon2 import PasswordHasher
+from argon2 import profiles as argon2_profiles
+
+from domain.access.policy import PERSONAL_DATA_ROLES
+from domain.access.principal import Principal
+from domain.access.roles import Role
 from domain.case.commands import ConcludeVerification, ProvideSupport, Receive, RequestVerification
 from domain.case.values import Actor, PersonalData
 from domain.funding.commands import Allocate, BudgetLine, Establish, Pledge
+from infra.auth import totp
+from infra.auth.passwords import Passwords
 from infra.keys import create_key_file
 from infra.services.socai import Socai
 from infra.settings import Settings
@@ -112,3 +120,62 @@ def case_with_support(
         OFFICER,
     )
     return case_id, version
+
+
+# -- people: real users, real credentials, real logins ----------------------------------------
+
+#: Real argon2id with the library's cheapest parameters: the same code path as production,
+#: without spending 0.2 s of a shared core on every user a test registers.
+CHEAP_PASSWORDS = Passwords(PasswordHasher.from_parameters(argon2_profiles.CHEAPEST))
+
+#: The agency each role's test user belongs to.
+ROLE_AGENCY = {
+    Role.CASE_OFFICER: "border_guard",
+    Role.SUPERVISOR: "border_guard",
+    Role.INSPECTOR: "procuracy",
+    Role.FINANCE_OFFICER: "labour_social_affairs",
+    Role.STATISTICIAN: "labour_social_affairs",
+    Role.DATA_PROTECTION_OFFICER: "police",
+    Role.ADMINISTRATOR: "labour_social_affairs",
+    Role.STREAM_SERVICE: "labour_social_affairs",
+}
+
+
+class People:
+    """Users of one test store, registered by its first administrator and logged in with
+    their password and one-time code, exactly as a person would."""
+
+    def __init__(self, app: Socai, admin: str = "ADMIN-01") -> None:
+        self.app = app
+        self.credentials = {admin: app.access.init(admin, "labour_social_affairs")}
+        self.admin = self.login(admin)
+
+    def login(self, username: str) -> Principal:
+        creds = self.credentials[username]
+        assert creds.password is not None
+        code = totp.code_at(creds.totp_secret, self.app.now()) if creds.totp_secret else None
+        principal, _ = self.app.access.login(username, creds.password, code)
+        return principal
+
+    def user(
+        self,
+        role: Role,
+        scope: str = "VN",
+        username: str | None = None,
+        agency: str | None = None,
+    ) -> Principal:
+        """A logged-in user holding ``role`` over ``scope`` (on the map in force)."""
+        name = username or f"{role.value.replace('_', '-')}-{scope}".upper()
+        self.credentials[name] = self.app.access.register(
+            self.admin,
+            name,
+            agency or ROLE_AGENCY[role],
+            second_factor=role in PERSONAL_DATA_ROLES,
+            password=None,
+        )
+        self.app.access.grant(self.admin, name, role, scope, "QĐ-PC-01/2026")
+        return self.login(name)
+
+
+def people(app: Socai) -> People:
+    return People(app)

@@ -7,10 +7,12 @@ on stderr and exit status 2.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
@@ -22,7 +24,11 @@ from infra.ledger.errors import LedgerError
 from infra.settings import Settings
 
 if TYPE_CHECKING:
+    from domain.access.principal import Principal
     from infra.services.socai import Socai
+
+#: Where ``socai login`` keeps the token when neither --token-file nor SOCAI_TOKEN_FILE says.
+DEFAULT_TOKEN_FILE = Path.home() / ".socai" / "token"
 
 #: Nothing printed is ever parsed as Rich markup: stored and echoed text (an officer id
 #: ``[/]``, a programme title ``[dự thảo]``) is shown exactly as written. Styling goes through
@@ -50,7 +56,9 @@ REFUSALS = (SocaiError, LedgerError)
 class CliState:
     store: str | None = None
     key_file: str | None = None
+    token_file: str | None = None
     _app: Socai | None = field(default=None, repr=False)
+    _principal: Principal | None = field(default=None, repr=False)
 
     def settings(self) -> Settings:
         return Settings.load(self.store, self.key_file)
@@ -62,6 +70,28 @@ class CliState:
 
             self._app = Socai(self.settings())
         return self._app
+
+    def token_path(self) -> Path:
+        return Path(self.token_file) if self.token_file else DEFAULT_TOKEN_FILE
+
+    def principal(self) -> Principal:
+        """Who runs this command, proven by a token: ``SOCAI_TOKEN`` (scripts), else the
+        token file ``socai login`` wrote. Checked against the store on every service call."""
+        if self._principal is None:
+            from infra.auth.files import read_secret_file
+            from infra.auth.tokens import NotAuthenticated
+
+            token = os.environ.get("SOCAI_TOKEN")
+            if not token:
+                path = self.token_path()
+                if not path.exists():
+                    raise NotAuthenticated(
+                        f"not logged in: no token in SOCAI_TOKEN and no token file {path}",
+                        hint="log in first: socai login USERNAME --totp CODE",
+                    )
+                token = read_secret_file(path)
+            self._principal = self.app().access.authenticate(token)
+        return self._principal
 
     def close(self) -> None:
         if self._app is not None:

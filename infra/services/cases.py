@@ -23,6 +23,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 
+from domain.access.scope import UnitRef
 from domain.case.aggregate import Case, CaseEvent
 from domain.case.commands import Command, Receive
 from domain.case.steps import CaseStatus, Step, fold
@@ -97,6 +98,13 @@ class CaseService:
         if not isinstance(case, Case):
             raise NotFound(f"{case_id} is not a case")
         return case
+
+    def unit_of(self, case_id: UUID) -> UnitRef:
+        """The unit a case was received in: what decides whose scope covers it."""
+        status = self.get(case_id).status
+        assert status.unit_map is not None
+        assert status.unit_code is not None
+        return UnitRef(status.unit_map, status.unit_code)
 
     def events(self, case_id: UUID) -> list[CaseEvent]:
         """The case's recorded events, in version order."""
