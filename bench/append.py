@@ -21,11 +21,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+from bench._stores import header, row
 from domain.case.commands import Receive
 from infra.keys import create_key_file
+from infra.scenario import ScenarioConfig, ScenarioGenerator, SimulatedClock
 from infra.services.socai import Socai
 from infra.settings import Settings
-from infra.synthetic import ScenarioConfig, ScenarioGenerator, SimulatedClock
 
 
 class Note(Aggregate):
@@ -111,6 +112,15 @@ def main() -> None:
     print(f"socai append path (rules, AES, store): {rate_socai:9.0f} events/s")
     print(f"ratio socai / plain                  : {rate_socai / rate_plain:9.2f}")
     print(f"ratio socai / plain+AES              : {rate_socai / rate_aes:9.2f}")
+    header()
+    row(
+        f"socai append path (rules, AES), {events:,} events, 1/tx",
+        "sqlite",
+        f"{rate_socai:,.0f} ev/s",
+        f"plain eventsourcing with AES+zlib {rate_aes:,.0f} ev/s",
+        rate_socai / rate_aes,
+        "≥ 0.9",
+    )
 
 
 if __name__ == "__main__":

@@ -1,110 +1,107 @@
-"""Rebuild throughput: all projections from N events (default 1,000,000), next to the rate
-at which the same run reads and decodes the notification log (the ceiling for any rebuild).
+"""Rebuild throughput: every projection rebuilt from the log, next to reading and decoding
+the same log (the ceiling for any rebuild), in the same run, on SQLite and PostgreSQL.
 
-The store is built first from the lead's synthetic scenario with ``infra.synthetic.bulk_load``
-(every rule checked by the ``Case`` aggregate, events encrypted with AES-GCM and zlib as in
-production, many cases saved per transaction).
-Pass ``--store PATH`` to keep the built store and reuse it in a later run.
+The store is built first (in a child process) from the synthetic scenario with
+``infra.scenario.bulk_load``: every rule checked by the ``Case`` aggregate, events encrypted
+with AES-GCM and zlib as in production. The read and the rebuild each run in a fresh child
+process, so the peak RSS printed is the phase's own.
 
-    python bench/rebuild.py [--events 1000000] [--store /tmp/bench-1m.db]
-
-Prints: events in the log, decoded read rate (events/s), rebuild rate (events/s), their
-ratio, and the process's peak RSS.
+    python bench/rebuild.py [--events 200000 | --quick] [--backend sqlite|postgresql|both]
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import tempfile
 import time
-from itertools import islice
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, event
-
-from domain.reference.units import unit_directory
-from infra.keys import create_key_file
-from infra.projection_db import sqlite_pragmas
-from infra.services.socai import Socai
-from infra.settings import Settings
-from infra.synthetic import ScenarioConfig, ScenarioGenerator, bulk_load
-from projections.framework import REBUILD_BATCH_SIZE_EVENTS, InProcessRunner
-from projections.registry import all_projections
-
-EVENTS_PER_CASE_ESTIMATE = 9
-
-
-def open_store(path: Path) -> Socai:
-    key = path.with_name(path.name + ".key")
-    if not key.exists():
-        create_key_file(key)
-    return Socai(Settings.load(f"sqlite:///{path}", str(key)))
+from bench._stores import (
+    add_options,
+    backend,
+    build_synthetic,
+    events_of,
+    header,
+    in_child,
+    kinds,
+    row,
+    settings_for,
+)
 
 
-def build(app: Socai, events: int) -> None:
-    """Record about ``events`` scenario steps through the domain (``infra.synthetic``)."""
-    config = ScenarioConfig(cases=events // EVENTS_PER_CASE_ESTIMATE + 1, seed=1_000_000)
-    started = time.perf_counter()
-    written = bulk_load(app, islice(ScenarioGenerator(config).steps(), events))
-    print(f"  built {written:,} events ({written / (time.perf_counter() - started):,.0f}/s)")
+def read_log(url: str, key: str) -> tuple[int, float]:
+    """(events, seconds) to read and decode the whole log."""
+    from infra.services.socai import Socai
+    from infra.settings import Settings
 
-
-def read_rate(app: Socai) -> tuple[int, float]:
+    app = Socai(Settings.load(url, key))
     started = time.perf_counter()
     count = 0
     for entry in app.log.entries():
         entry.event()
         count += 1
-    return count, count / (time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    app.close()
+    return count, seconds
 
 
-def rebuild_rate(app: Socai, path: Path) -> float:
-    path.unlink(missing_ok=True)
-    engine = create_engine(f"sqlite:///{path}")
-    event.listen(engine, "connect", sqlite_pragmas)
+def rebuild(url: str, key: str, projections_url: str) -> tuple[int, float]:
+    """(notifications, seconds) to rebuild every projection from zero."""
+    from sqlalchemy import create_engine, event
+
+    from domain.reference.units import unit_directory
+    from infra.projection_db import sqlite_pragmas
+    from infra.services.socai import Socai
+    from infra.settings import Settings
+    from projections.framework import REBUILD_BATCH_SIZE_EVENTS, InProcessRunner
+    from projections.registry import all_projections
+
+    unit_directory()  # one-time load of both maps, outside the timing
+    app = Socai(Settings.load(url, key))
+    engine = create_engine(projections_url)
+    if projections_url.startswith("sqlite"):
+        event.listen(engine, "connect", sqlite_pragmas)
     runner = InProcessRunner(
         app.log, engine, all_projections(), batch_size=REBUILD_BATCH_SIZE_EVENTS
     )
     started = time.perf_counter()
     covered = runner.run()
-    elapsed = time.perf_counter() - started
-    assert covered == app.log.head()
-    return covered / elapsed
+    seconds = time.perf_counter() - started
+    assert covered > 0
+    app.close()
+    return covered, seconds
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument(
-        "--store",
-        type=Path,
-        default=None,
-        help="SQLite store to build (or reuse when it already has events).",
-    )
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_options(parser)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        store = args.store or Path(tmp) / "bench.db"
-        app = open_store(store)
-        if app.log.head() == 0:
-            print(f"building a store of {args.events:,} events in {store} ...", flush=True)
-            build(app, args.events)
-        started = time.perf_counter()
-        unit_directory()  # one-time load of both maps (~0.3 s idle), outside the timings
-        directory_s = time.perf_counter() - started
-        count, read = read_rate(app)
-        rebuild = rebuild_rate(app, Path(tmp) / "projections.db")
-        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        app.close()
-    print(f"events in the notification log       : {count:12,}")
-    print(f"read + decode the log (baseline)     : {read:12,.0f} events/s")
-    print(f"rebuild all projections              : {rebuild:12,.0f} events/s")
-    print(f"ratio rebuild / read                 : {rebuild / read:12.2f}")
-    print(f"unit directory load (once, untimed)  : {directory_s:12.1f} s")
-    print(f"peak RSS                             : {peak_mib:12,.0f} MiB")
+    events = events_of(args)
+    header()
+    for kind in kinds(args):
+        with tempfile.TemporaryDirectory() as tmp, backend(kind, Path(tmp)) as url:
+            settings = settings_for(url("rebuild"), Path(tmp))
+            build_synthetic(settings, events)
+            store, key = settings.store.raw, str(settings.key_file)
+            projections_url = (
+                f"sqlite:///{Path(tmp) / 'projections.db'}"
+                if kind == "sqlite"
+                else store.replace("postgresql://", "postgresql+psycopg://", 1)
+            )
+            (count, read_s), read_rss = in_child(read_log, store, key)
+            (covered, rebuild_s), rebuild_rss = in_child(rebuild, store, key, projections_url)
+            read, rate = count / read_s, covered / rebuild_s
+            row(
+                f"rebuild of all projections, {count:,} events",
+                kind,
+                f"{rate:,.0f} ev/s, peak RSS {rebuild_rss:,.0f} MiB",
+                f"read + decode the log {read:,.0f} ev/s (RSS {read_rss:,.0f} MiB)",
+                rate / read,
+                "≥ 0.5; RSS < 512 MiB at 1 M",
+            )
 
 
 if __name__ == "__main__":

@@ -1,15 +1,17 @@
 """Relay throughput against raw kafka-python, in one run against the same Tansu broker.
 
-Prints: raw producer messages/s for keyed messages of the relay's average size (same producer
-settings: acks=all, idempotent), the relay's events/s from the event store to the broker
+Prints, on SQLite and PostgreSQL stores: raw producer messages/s for keyed messages of the
+relay's average size (same producer settings: acks=all, idempotent; kafka-python with the
+``crc32c`` C extension, asserted), the relay's events/s from the event store to the broker
 (read the log, decrypt, map to public contracts, CloudEvents JSON, publish, wait for acks,
-record the position), and their ratio.
+record the position; in a child process, with its peak RSS), and their ratio.
 
-    python bench/relay.py [CASES]      # default 200 cases (about 2,400 events)
+    python bench/relay.py [--events 200000 | --quick] [--backend sqlite|postgresql|both]
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
 import time
@@ -19,12 +21,21 @@ from kafka.admin import KafkaAdminClient, NewTopic
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._stores import (
+    add_options,
+    backend,
+    build_synthetic,
+    events_of,
+    header,
+    in_child,
+    kinds,
+    row,
+    settings_for,
+)
 from infra.devservices.broker import Broker
-from infra.keys import create_key_file
 from infra.services.socai import Socai
 from infra.settings import Settings
 from infra.streaming import store_engine
-from infra.synthetic import ScenarioConfig, run_scenario
 from streams.contracts import to_public
 from streams.positions import PositionStore
 from streams.relay import Relay, make_producer
@@ -35,29 +46,18 @@ RAW_TOPIC = "bench.raw.v1"
 BATCH = 1_000
 
 
-def build_store(folder: Path, cases: int) -> Settings:
-    settings = Settings.load(f"sqlite:///{folder / 'bench.db'}", str(folder / "bench.db.key"))
-    create_key_file(settings.key_file)
-    app = Socai(settings)
-    try:
-        run_scenario(app, ScenarioConfig(cases=cases, seed=2016))
-    finally:
-        app.close()
-    return settings
-
-
-def raw_rate(bootstrap: str, count: int, size: int) -> float:
+def raw_rate(bootstrap: str, count: int, size: int, topic: str) -> float:
+    """Raw kafka-python: ``count`` keyed messages of ``size`` bytes, same producer settings,
+    sent in the relay's batches and each batch waited for."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    admin.create_topics([NewTopic(RAW_TOPIC, EVENT_TOPIC_PARTITIONS, 1)])
+    admin.create_topics([NewTopic(topic, EVENT_TOPIC_PARTITIONS, 1)])
     admin.close()
     producer = make_producer(bootstrap)
     value = b"x" * size
     keys = [f"{i:036d}".encode() for i in range(count)]
     started = time.perf_counter()
     for start in range(0, count, BATCH):
-        futures = [
-            producer.send(RAW_TOPIC, key=k, value=value) for k in keys[start : start + BATCH]
-        ]
+        futures = [producer.send(topic, key=k, value=value) for k in keys[start : start + BATCH]]
         producer.flush()
         for future in futures:
             future.get()
@@ -66,43 +66,65 @@ def raw_rate(bootstrap: str, count: int, size: int) -> float:
     return count / elapsed
 
 
-def main() -> None:
-    cases = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-    with tempfile.TemporaryDirectory() as tmp, Broker() as broker:
-        ensure_topics(broker.bootstrap)
-        print(f"building a store of {cases} cases ...", flush=True)
-        settings = build_store(Path(tmp), cases)
-        app = Socai(settings)
-        try:
-            sizes = [
-                len(m.value)
-                for m in (to_public(n.event(), "bench") for n in app.log.entries())
-                if m
-            ]
-            events = len(sizes)
-            size = sum(sizes) // events
-            raw = raw_rate(broker.bootstrap, events, size)
-            relay = Relay(
-                app.log,
-                PositionStore(store_engine(settings)),
-                broker.bootstrap,
-                "bench",
-                batch_events=BATCH,
-            )
-            started = time.perf_counter()
-            progress = relay.run()
-            elapsed = time.perf_counter() - started
-            relay.close()
-        finally:
-            app.close()
-    assert progress.published == events
-    relayed = events / elapsed
-    print(f"events: {events}, average message {size} bytes, batches of {BATCH}")
-    print(f"raw kafka-python producer (acks=all): {raw:10,.0f} messages/s")
-    print(
-        f"relay (store -> public CloudEvents -> broker, position saved): {relayed:10,.0f} events/s"
+def relay_rate(url: str, key: str, bootstrap: str) -> tuple[int, int, float]:
+    """(events published, average message bytes, seconds) of one relay run from position 0."""
+    app = Socai(Settings.load(url, key))
+    settings = app.settings
+    relay = Relay(
+        app.log, PositionStore(store_engine(settings)), bootstrap, "bench", batch_events=BATCH
     )
-    print(f"ratio relay / raw: {relayed / raw:.2f}")
+    started = time.perf_counter()
+    progress = relay.run()
+    seconds = time.perf_counter() - started
+    relay.close()
+    app.close()
+    return progress.published, 0, seconds
+
+
+def message_size(url: str, key: str, sample: int = 20_000) -> int:
+    app = Socai(Settings.load(url, key))
+    sizes = []
+    for entry in app.log.entries():
+        message = to_public(entry.event(), "bench")
+        if message is not None:
+            sizes.append(len(message.value))
+        if len(sizes) >= sample:
+            break
+    app.close()
+    return sum(sizes) // len(sizes)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_options(parser)
+    args = parser.parse_args()
+    events = events_of(args)
+    import crc32c  # noqa: F401 - the bench measures against the producer with its C CRC
+    from kafka.record import util
+
+    assert util.crc32c_c is not None, "kafka-python does not use the crc32c extension"
+    header()
+    with Broker() as broker:
+        ensure_topics(broker.bootstrap)
+        for kind in kinds(args):
+            with tempfile.TemporaryDirectory() as tmp, backend(kind, Path(tmp)) as url:
+                settings = settings_for(url("relay"), Path(tmp))
+                build_synthetic(settings, events)
+                store, key = settings.store.raw, str(settings.key_file)
+                size = message_size(store, key)
+                (published, _, relay_s), relay_rss = in_child(
+                    relay_rate, store, key, broker.bootstrap
+                )
+                raw = raw_rate(broker.bootstrap, published, size, f"{RAW_TOPIC}.{kind}")
+                relayed = published / relay_s
+                row(
+                    f"relay to Kafka, {published:,} events (~{size} B, batches of {BATCH:,})",
+                    kind,
+                    f"{relayed:,.0f} ev/s, peak RSS {relay_rss:,.0f} MiB",
+                    f"raw kafka-python producer with C crc32c {raw:,.0f} msg/s",
+                    relayed / raw,
+                    "≥ 0.8",
+                )
 
 
 if __name__ == "__main__":

@@ -58,3 +58,12 @@ def is_ascii_digits(text: str) -> bool:
     """Whether ``text`` is one or more ASCII digits 0–9. ``str.isdigit`` also accepts "²" and
     full-width or other scripts' digits, which ``int`` then misreads or refuses."""
     return text.isascii() and text.isdigit()
+
+
+def search_key(text: str) -> str:
+    """The form two names are compared in when a person searches (tìm không dấu): NFC, tone
+    marks and other diacritics removed, đ/Đ as d, case folded, runs of spaces as one. So
+    "Hong Ngu", "hồng  ngự" and "HỒNG NGỰ" find "Hồng Ngự"."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.casefold().split())

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 from uuid import UUID
 
-from eventsourcing.application import Application
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     IntegrityError,
@@ -25,7 +26,7 @@ from eventsourcing.persistence import (
     OperationalError,
 )
 
-from domain.errors import ConcurrentWriteConflict, SocaiError
+from domain.errors import ConcurrentWriteConflict, NotFound, SocaiError
 from domain.time import require_aware, utc_now
 from infra import transcodings
 from infra.key_check import require_store_key
@@ -33,6 +34,8 @@ from infra.keys import load_key
 from infra.ledger.chain import recorder_env
 from infra.ledger_settings import attach_checkpoints
 from infra.settings import Settings
+
+A = TypeVar("A", bound=Aggregate)
 
 Clock = Callable[[], datetime]
 
@@ -111,6 +114,24 @@ class EventStore(Application[UUID]):
     def _attach_ledger(self) -> None:
         """The ledger's one attach point: its checkpoint policy follows this store's writes."""
         attach_checkpoints(self.recorder, self.settings)
+
+    def load(
+        self,
+        aggregate_id: UUID,
+        kind: type[A],
+        what: str,
+        hint: str = "",
+        version: int | None = None,
+    ) -> A:
+        """The aggregate ``aggregate_id`` of type ``kind`` (at ``version``, when given), or
+        :class:`NotFound` naming ``what`` it was meant to be and how to find one."""
+        try:
+            found: object = self.repository.get(aggregate_id, version=version)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {what} with id {aggregate_id}", hint=hint) from None
+        if not isinstance(found, kind):
+            raise NotFound(f"{aggregate_id} is not a {what}", hint=hint)
+        return found
 
     def save_or_refuse(self, aggregate: Aggregate, what: str) -> None:
         """Save one aggregate's new events, or refuse with :class:`ConcurrentWriteConflict`

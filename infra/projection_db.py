@@ -38,14 +38,7 @@ def projections_url(settings: Settings) -> str | URL:
         assert store.sqlite_path is not None
         path = store.sqlite_path.with_name(store.sqlite_path.name + ".projections.db")
         return f"sqlite:///{path}"
-    return URL.create(
-        "postgresql+psycopg",
-        username=store.user,
-        password=store.password or None,
-        host=store.host,
-        port=store.port,
-        database=store.dbname,
-    )
+    return store.sqlalchemy_url()  # PostgreSQL: the store's own database
 
 
 def projections_engine(settings: Settings) -> Engine:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from sqlalchemy import URL
+
 from domain.errors import SocaiError
 
 DEFAULT_STORE = "sqlite:///./socai.db"
@@ -37,6 +39,20 @@ class StoreURL:
     user: str = ""
     password: str = ""
     dbname: str = ""
+
+    def sqlalchemy_url(self) -> URL:
+        """The SQLAlchemy URL of this store's database."""
+        if self.kind == "sqlite":
+            assert self.sqlite_path is not None
+            return URL.create("sqlite", database=str(self.sqlite_path))
+        return URL.create(
+            "postgresql+psycopg",
+            username=self.user,
+            password=self.password or None,
+            host=self.host,
+            port=self.port,
+            database=self.dbname,
+        )
 
     @classmethod
     def parse(cls, raw: str) -> StoreURL:

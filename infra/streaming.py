@@ -23,7 +23,7 @@ from domain.errors import SocaiError
 from infra.application import EventStore
 from infra.ledger.store import LedgerTables
 from infra.ledger.verifier import checkpoint_from_bytes
-from infra.settings import Settings, StoreURL
+from infra.settings import Settings
 
 DEFAULT_STORE_ID = "socai"
 
@@ -58,23 +58,8 @@ def store_id(value: str | None = None) -> str:
     return ident
 
 
-def sqlalchemy_url(store: StoreURL) -> sa.URL:
-    """The SQLAlchemy URL of the store's database (for tables beside the event tables)."""
-    if store.kind == "sqlite":
-        assert store.sqlite_path is not None
-        return sa.URL.create("sqlite", database=str(store.sqlite_path))
-    return sa.URL.create(
-        "postgresql+psycopg",
-        username=store.user,
-        password=store.password or None,
-        host=store.host,
-        port=store.port,
-        database=store.dbname,
-    )
-
-
 def store_engine(settings: Settings) -> sa.Engine:
-    url = sqlalchemy_url(settings.store)
+    url = settings.store.sqlalchemy_url()
     if url.drivername == "sqlite":
         return sa.create_engine(url, connect_args={"timeout": 30})
     return sa.create_engine(url, pool_pre_ping=True)

@@ -15,7 +15,8 @@ from sqlalchemy import Boolean, Column, Date, Integer, MetaData, String, Table
 from sqlalchemy.orm import Session
 
 from domain.activity.aggregate import Activity
-from projections.case_status import unit_columns
+from projections.case_status import unit_columns, unit_level_columns
+from projections.framework import insert_rows
 
 NAME = "activity"
 
@@ -40,11 +41,7 @@ activity_fact = Table(
     Column("kind", String(40), nullable=False),
     Column("unit_map", String(8), nullable=False),
     Column("unit_code", String(8), nullable=False),
-    Column("old_province", String(8), index=True),
-    Column("old_district", String(8), index=True),
-    Column("old_commune", String(8), index=True),
-    Column("new_province", String(8), index=True),
-    Column("new_commune", String(8), index=True),
+    *unit_level_columns(),
     Column("agency", String(64), nullable=False),
     Column("occurred_on", Date, nullable=False, index=True),
     *(Column(name, Integer, nullable=False) for name in COUNTS),
@@ -65,25 +62,34 @@ class ActivityProjection:
     topics: tuple[str, ...] = (*(c.TOPIC for c in _CREATED), Activity.Withdrawn.TOPIC)
 
     def apply(self, session: Session, events: Sequence[Any]) -> None:
+        """One ``executemany`` of the batch's new facts; a withdrawal of an activity recorded
+        in the same batch flags its pending row, earlier ones are updated after the insert."""
+        new: dict[str, dict[str, Any]] = {}
+        withdrawn: list[str] = []
         for event in events:
+            activity_id = str(event.originator_id)
             if isinstance(event, Activity.Withdrawn):
-                session.execute(
-                    activity_fact.update()
-                    .where(activity_fact.c.activity_id == str(event.originator_id))
-                    .values(withdrawn=True)
-                )
+                if activity_id in new:
+                    new[activity_id]["withdrawn"] = True
+                else:
+                    withdrawn.append(activity_id)
                 continue
             assert isinstance(event, _CREATED), f"unexpected event {type(event).__name__}"
+            new[activity_id] = {
+                "activity_id": activity_id,
+                "kind": type(event).__name__,
+                "unit_map": event.unit_map,
+                "unit_code": event.unit_code,
+                **unit_columns(event.unit_map, event.unit_code),
+                "agency": event.agency,
+                "occurred_on": event.occurred_on,
+                **{name: int(getattr(event, name, 0) or 0) for name in COUNTS},
+                "withdrawn": False,
+            }
+        insert_rows(session, activity_fact, list(new.values()))
+        for activity_id in withdrawn:
             session.execute(
-                activity_fact.insert().values(
-                    activity_id=str(event.originator_id),
-                    kind=type(event).__name__,
-                    unit_map=event.unit_map,
-                    unit_code=event.unit_code,
-                    **unit_columns(event.unit_map, event.unit_code),
-                    agency=event.agency,
-                    occurred_on=event.occurred_on,
-                    **{name: int(getattr(event, name, 0) or 0) for name in COUNTS},
-                    withdrawn=False,
-                )
+                activity_fact.update()
+                .where(activity_fact.c.activity_id == activity_id)
+                .values(withdrawn=True)
             )

@@ -46,16 +46,18 @@ from sqlalchemy import (
     Text,
     and_,
     delete,
+    or_,
     select,
 )
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from domain.case.aggregate import Case, CaseEvent
+from domain.case.catalogue import PERSONAL_EVENT_FIELDS, fold, is_personal_field
 from domain.case.shareable import shareable_document_code, shareable_value
-from domain.case.steps import CaseStatus, Step, StepKind, fold
-from domain.case.values import PERSONAL_EVENT_FIELDS, is_personal_field
+from domain.case.steps import CaseStatus, Step, StepKind, with_correction
 from domain.reference.units import AdminMap, Unit, UnitLevel, unit_directory
+from projections.framework import insert_rows
 
 NAME = "case_status"
 
@@ -86,6 +88,16 @@ case_step = Table(
     Column("data", Text, nullable=False),  # JSON of the step's own non-personal fields
 )
 
+#: A row's unit at every level of its own map and of the 2025 map (the columns
+#: :func:`unit_columns` fills), so that a rollup of any unit on either map filters one column.
+UNIT_LEVEL_COLUMNS = ("old_province", "old_district", "old_commune", "new_province", "new_commune")
+
+
+def unit_level_columns() -> list[Column[str]]:
+    """Fresh, indexed columns for :data:`UNIT_LEVEL_COLUMNS` (one set per table)."""
+    return [Column(name, String(8), index=True) for name in UNIT_LEVEL_COLUMNS]
+
+
 case_status = Table(
     "case_status",
     metadata,
@@ -93,11 +105,7 @@ case_status = Table(
     Column("stage", String(40), nullable=False),
     Column("unit_map", String(8)),
     Column("unit_code", String(8)),
-    Column("old_province", String(8), index=True),
-    Column("old_district", String(8), index=True),
-    Column("old_commune", String(8), index=True),
-    Column("new_province", String(8), index=True),
-    Column("new_commune", String(8), index=True),
+    *unit_level_columns(),
     Column("receiving_agency", String(64), index=True),
     Column("reception_form", String(32)),
     Column("received_on", Date, index=True),
@@ -187,6 +195,8 @@ def _public_fields(event_class: type) -> tuple[str, ...]:
     person)."""
     if event_class.__name__ == "CorrectionRecorded":
         return ("corrects_version", "field")
+    if event_class.__name__ == "Reopened":
+        return ()  # its reason is free text an officer writes: it stays in the store
     common = {f.name for f in dataclass_fields(CaseEvent)}
     skip = (
         common | {f.name for f in dataclass_fields(Aggregate.Created)} | set(PERSONAL_EVENT_FIELDS)
@@ -214,7 +224,7 @@ def corrected(target: Step, field: str, new_value: Any) -> Step:
     """``target`` with a correction applied; personal sub-fields are not kept, so ignored."""
     if is_personal_field(field):
         return target
-    return target.with_value(field, shareable_value(field, new_value))
+    return with_correction(target, field, shareable_value(field, new_value))
 
 
 def _step_row(case_id: str, step: Step) -> dict[str, Any]:
@@ -271,9 +281,7 @@ def unit_columns(unit_map: str | None, unit_code: str | None) -> dict[str, str |
 def _unit_columns(
     unit_map: str | None, unit_code: str | None
 ) -> tuple[tuple[str, str | None], ...]:
-    cols: dict[str, str | None] = dict.fromkeys(
-        ("old_province", "old_district", "old_commune", "new_province", "new_commune")
-    )
+    cols: dict[str, str | None] = dict.fromkeys(UNIT_LEVEL_COLUMNS)
     if unit_map is None or unit_code is None:
         return tuple(cols.items())
     directory = unit_directory()
@@ -433,8 +441,7 @@ class CaseStatusProjection:
             key = (row["case_id"], row["version"])
             if key in changed:
                 row.update(_step_row(key[0], changed[key]))
-        if new_rows:
-            session.execute(case_step.insert(), new_rows)
+        insert_rows(session, case_step, new_rows)
         self._replace_derived(session, touched, steps)
         for case_id in touched:
             self._cache[case_id] = steps[case_id]
@@ -477,8 +484,7 @@ class CaseStatusProjection:
             for table_name, table_rows in status_rows(case_id, status).items():
                 rows[table_name].extend(table_rows)
         for table in _DERIVED:
-            if rows[table.name]:
-                session.execute(table.insert(), rows[table.name])
+            insert_rows(session, table, rows[table.name])
 
 
 def read_status(session: Session, case_id: str) -> dict[str, Any] | None:
@@ -497,6 +503,16 @@ def refold(session: Session, case_id: str) -> CaseStatus:
 def procedures_still_open_past_due(today: date) -> ColumnElement[bool]:
     """SQL: cases whose reception procedures are still open after their due date (15 days)."""
     return and_(case_status.c.verified_on.is_(None), case_status.c.procedures_due_on < today)
+
+
+def procedures_overdue(today: date) -> ColumnElement[bool]:
+    """SQL: the one definition of an overdue case (quá hạn) — its reception procedures
+    finished late, or are still open past the 15 days on ``today``; the SQL form of
+    ``procedures_overdue_days(row, today) > 0``, used by ``socai kpi`` and ``--overdue``."""
+    return or_(
+        procedures_still_open_past_due(today),
+        and_(case_status.c.verified_on.is_not(None), case_status.c.procedures_overdue_days > 0),
+    )
 
 
 def procedures_overdue_days(row: Any, today: date) -> int:

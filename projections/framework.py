@@ -26,13 +26,14 @@ Where the tables live: by default a separate SQLite file beside the event store
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import (
     BigInteger,
     Column,
+    Dialect,
     Engine,
     MetaData,
     String,
@@ -156,6 +157,57 @@ def apply_batch(
         projection.apply(session, events)
     _record_position(session, projection.name, reached)
     return True
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (mappings with the same keys) with one driver-level ``executemany``.
+
+    Stores exactly what ``session.execute(table.insert(), rows)`` stores — each column's own
+    bind processor (SQLAlchemy's, for this dialect: a date as ISO text on SQLite, say) is
+    applied to its values — without SQLAlchemy's per-row statement and parameter machinery,
+    which cost more than the database's own work in a rebuild. The statement is built once
+    per table, dialect and column list."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    names = tuple(rows[0])
+    sql, processors = _insert_statement(table, dialect, names)
+    if any(processors):
+        pairs = [(i, p) for i, p in enumerate(processors) if p is not None]
+        values = []
+        for row in rows:
+            params = [row[n] for n in names]
+            for i, process in pairs:
+                params[i] = process(params[i])
+            values.append(tuple(params))
+    else:
+        values = [tuple(row[n] for n in names) for row in rows]
+    connection.exec_driver_sql(sql, values)
+
+
+_INSERTS: dict[tuple[str, str, tuple[str, ...]], tuple[str, tuple[Any, ...]]] = {}
+
+
+def _insert_statement(
+    table: Table, dialect: Dialect, names: tuple[str, ...]
+) -> tuple[str, tuple[Any, ...]]:
+    key = (table.name, dialect.name, names)
+    found = _INSERTS.get(key)
+    if found is None:
+        quote = dialect.identifier_preparer.quote
+        marker = "?" if dialect.paramstyle == "qmark" else "%s"
+        assert dialect.paramstyle in ("qmark", "format", "pyformat"), dialect.paramstyle
+        sql = (
+            f"INSERT INTO {dialect.identifier_preparer.format_table(table)}"
+            f" ({', '.join(quote(n) for n in names)})"
+            f" VALUES ({', '.join(marker for _ in names)})"
+        )
+        processors = tuple(
+            table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names
+        )
+        found = _INSERTS[key] = (sql, processors)
+    return found
 
 
 def reset(engine: Engine, projection: Projection) -> None:

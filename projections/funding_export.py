@@ -10,10 +10,17 @@ their codes, and the total row (TỔNG CỘNG); the CSV keeps raw keys for machi
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from domain.reference.units import AdminMap, unit_directory
-from projections.funding import MEASURES, UNASSIGNED, Row
+from projections.funding import MEASURES, UNASSIGNED, Discrepancy, Leg, Row
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 #: The Vietnamese header of each figure, as on the finance departments' own sheets.
 MEASURE_HEADERS = {
@@ -37,38 +44,178 @@ def group_label(dimension: str, value: str) -> str:
     return f"{unit.name} ({value})" if unit else value
 
 
+#: What a CSV file starts with so that Excel on a Vietnamese Windows reads it as UTF-8.
+UTF8_BOM = "\ufeff"
+#: The Vietnamese header of each grouping (a code is shown with its name beside it).
+DIMENSION_HEADERS = {
+    "programme": "Chương trình",
+    "line": "Dòng ngân sách",
+    "source": "Nguồn kinh phí",
+    "unit": "Đơn vị",
+    "province": "Tỉnh",
+    "period": "Kỳ",
+    "purpose": "Mục đích chi",
+}
+#: Each kind of discrepancy in Vietnamese, then English.
+DISCREPANCY_LABELS = {
+    "unpaid_support": "Hỗ trợ chưa chi (support not disbursed)",
+    "no_such_support": "Không có sự kiện hỗ trợ (no such support event)",
+    "amount_disagrees": "Số tiền không khớp (amount disagrees)",
+}
+
+
 def write_reconciliation_csv(path: Path, dims: tuple[str, ...], rows: list[Row]) -> None:
-    """One row per group, amounts in whole đồng without separators (for machines)."""
+    """One row per group, amounts in whole đồng without separators (for machines), with a
+    byte-order mark so that Excel opens the Vietnamese text correctly."""
     with path.open("w", newline="", encoding="utf-8") as handle:
+        handle.write(UTF8_BOM)
         writer = csv.writer(handle)
         writer.writerow([*dims, *(f"{m}_vnd" for m in MEASURES)])
         for row in rows:
             writer.writerow([*row.key, *row.figures])
 
 
+@dataclass(frozen=True)
+class WorkbookContext:
+    """What a finance workbook states about itself: when it was made, the cut-off it shows
+    (số liệu tính đến), and the log position its figures come from."""
+
+    made_at: datetime
+    cut_off: str
+    source: str
+
+
 def write_reconciliation_xlsx(
-    path: Path, dims: tuple[str, ...], rows: list[Row], total: Row
+    path: Path,
+    dims: tuple[str, ...],
+    rows: list[Row],
+    total: Row,
+    *,
+    legs: list[Leg],
+    found: list[Discrepancy],
+    context: WorkbookContext,
 ) -> None:
-    """The groups, then the total row, with đồng formatted by thousands."""
+    """The finance department's workbook: one sheet per view — the reconciliation (with a
+    chart of budget against disbursed), the transactions behind every figure, and the
+    discrepancies — each with a title, the cut-off date, Vietnamese headers, frozen headers,
+    filters, borders and đồng by thousands. Amounts are whole đồng, so Excel's sums equal
+    socai's to the last đồng."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = "Doi chieu kinh phi"
-    sheet.append([*dims, *(f"{MEASURE_HEADERS[m]} ({m}, đồng)" for m in MEASURES)])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        labels = [group_label(d, v) for d, v in zip(dims, row.key, strict=True)]
-        sheet.append([*labels, *row.figures])
-    sheet.append([*(["TỔNG CỘNG"] + [""] * (len(dims) - 1) if dims else []), *total.figures])
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
-    for column in sheet.iter_cols(min_col=len(dims) + 1, min_row=2):
-        for cell in column:
-            cell.number_format = "#,##0"
-    for index in range(1, len(dims) + len(MEASURES) + 1):
-        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = XLSX_COLUMN_WIDTH_CHARS
+    headers = [DIMENSION_HEADERS.get(d, d) for d in dims]
+    _sheet(
+        sheet,
+        "Doi chieu",
+        "ĐỐI CHIẾU KINH PHÍ (funding reconciliation)",
+        context,
+        [*headers, *(f"{MEASURE_HEADERS[m]} (đồng)" for m in MEASURES)],
+        [
+            *([*(group_label(d, v) for d, v in zip(dims, row.key, strict=True)), *row.figures]
+              for row in rows),
+            [*(["TỔNG CỘNG"] + [""] * (len(dims) - 1) if dims else []), *total.figures],
+        ],
+        money_from=len(dims) + 1,
+    )  # fmt: skip
+    _chart(sheet, len(dims), len(rows))
+    _sheet(
+        book.create_sheet(),
+        "Chi tiet",
+        "CHI TIẾT GIAO DỊCH (the transactions behind each figure)",
+        context,
+        ["Ngày", "Chương trình", "Giao dịch", "Loại", "Nguồn", "Dòng", "Đơn vị", "Hồ sơ",
+         "Sự kiện hỗ trợ", "Hoạt động", *(f"{MEASURE_HEADERS[m]} (đồng)" for m in MEASURES)],
+        [[leg.occurred_on, leg.programme, leg.transaction_id, leg.kind, leg.source, leg.line,
+          group_label("unit", f"{leg.unit_map}:{leg.unit_code}") if leg.unit_code else None,
+          str(leg.case_id) if leg.case_id else None, leg.support_version, leg.activity,
+          *(getattr(leg, m) for m in MEASURES)] for leg in legs],
+        money_from=11,
+    )  # fmt: skip
+    _sheet(
+        book.create_sheet(),
+        "Chenh lech",
+        "CHÊNH LỆCH GIỮA TIỀN VÀ HỒ SƠ (discrepancies between money and cases)",
+        context,
+        ["Vấn đề", "Hồ sơ", "Sự kiện hỗ trợ", "Hồ sơ ghi (đồng)", "Đã chi (đồng)", "Giao dịch"],
+        [[DISCREPANCY_LABELS[d.problem], str(d.case_id), d.support_version, d.support_amount,
+          d.disbursed, ", ".join(d.transactions)] for d in found],
+        money_from=4,
+        money_to=5,
+    )  # fmt: skip
     book.save(path)
+
+
+#: Rows above a sheet's header: the title, the cut-off line, the source line, a blank.
+_TITLE_ROWS = 4
+
+
+def _sheet(
+    sheet: Worksheet,
+    name: str,
+    title: str,
+    context: WorkbookContext,
+    header: list[str],
+    body: Iterable[Sequence[object]],
+    *,
+    money_from: int,
+    money_to: int | None = None,
+) -> None:
+    from openpyxl.styles import Alignment, Border, Font, Side
+
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    sheet.title = name
+    sheet.append([title])
+    sheet.append([f"Số liệu tính đến (cut-off): {context.cut_off}"])
+    sheet.append(
+        [f"Lập lúc (made): {context.made_at.isoformat(timespec='minutes')}; {context.source}"]
+    )
+    sheet.append([])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append(header)
+    for cell in sheet[_TITLE_ROWS + 1]:
+        cell.font = Font(bold=True)
+        cell.border = border
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for values in body:
+        sheet.append(list(values))
+        for index, cell in enumerate(sheet[sheet.max_row], start=1):
+            cell.border = border
+            if isinstance(cell.value, date):
+                cell.number_format = "DD/MM/YYYY"
+            elif index >= money_from and (money_to is None or index <= money_to):
+                cell.number_format = "#,##0"
+    last_column = sheet.cell(_TITLE_ROWS + 1, len(header)).column_letter
+    sheet.freeze_panes = sheet.cell(_TITLE_ROWS + 2, 1)
+    sheet.auto_filter.ref = f"A{_TITLE_ROWS + 1}:{last_column}{max(sheet.max_row, _TITLE_ROWS + 2)}"
+    sheet.print_title_rows = f"{_TITLE_ROWS + 1}:{_TITLE_ROWS + 1}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    for index in range(1, len(header) + 1):
+        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = XLSX_COLUMN_WIDTH_CHARS
+
+
+def _chart(sheet: Worksheet, dimensions: int, groups: int) -> None:
+    """Budget against disbursed for each group (the total row left out), beside the table."""
+    from openpyxl.chart import BarChart, Reference
+
+    if groups == 0 or dimensions == 0:
+        return
+    header_row = _TITLE_ROWS + 1
+    chart = BarChart()
+    chart.title = "Dự toán và đã chi (budget and disbursed)"
+    chart.y_axis.title = "đồng"
+    for measure in ("budget", "disbursed"):
+        column = dimensions + 1 + MEASURES.index(measure)
+        data = Reference(sheet, min_col=column, min_row=header_row, max_row=header_row + groups)
+        chart.add_data(data, titles_from_data=True)
+    labels = Reference(sheet, min_col=1, min_row=header_row + 1, max_row=header_row + groups)
+    chart.set_categories(labels)
+    chart.width, chart.height = 24, 12
+    sheet.add_chart(
+        chart, f"{sheet.cell(1, dimensions + len(MEASURES) + 2).column_letter}{header_row}"
+    )

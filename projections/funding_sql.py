@@ -23,6 +23,7 @@ data).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -44,6 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from domain.funding.aggregate import EVENT_TOPICS
+from projections.framework import insert_rows
 from projections.funding import (
     CASE_TOPICS,
     MEASURES,
@@ -175,13 +177,19 @@ class FundingProjection:
     topics: tuple[str, ...] = (*EVENT_TOPICS, *CASE_TOPICS)
 
     def apply(self, session: Session, events: Sequence[Any]) -> None:
-        """Apply decoded events (log order) as row changes in ``session``'s transaction."""
+        """Apply decoded events (log order) as row changes in ``session``'s transaction.
+
+        Rows are written once per batch: every leg and support row with one driver-level
+        ``executemany``, a correction of a support added in the same batch applied to its
+        pending row, other corrections as updates after the inserts, in log order — the same
+        rows as one statement per event."""
         lookup = _SqlLookup(session)
         projector = FundingProjector(lookup)
         projector.programme_codes = {
             UUID(r.id): r.code for r in session.execute(select(programmes_table))
         }
         rows: list[dict[str, Any]] = []
+        supports = _SupportRows()
         for event in events:
             name = type(event).__name__
             if name == "Established":
@@ -189,39 +197,54 @@ class FundingProjection:
                     insert(programmes_table).values(id=str(event.originator_id), code=event.code)
                 )
             if name in ("SupportProvided", "CorrectionRecorded"):
-                _apply_case_event(session, event)
+                supports.apply(event)
                 continue
             for seq, leg in enumerate(projector.apply(event)):
                 lookup.known.setdefault((leg.programme, leg.transaction_id), []).append(leg)
                 rows.append({**_row_of(leg), "seq": seq})
-        if rows:
-            session.execute(insert(legs_table), rows)
+        insert_rows(session, legs_table, rows)
+        supports.write(session)
 
 
-def _apply_case_event(session: Session, event: Any) -> None:
-    """A support event adds its row; a correction of its type or amount updates that row.
+class _SupportRows:
+    """A batch's changes to ``funding_supports``: new rows (keyed by case and version, so a
+    correction in the same batch changes its pending row) and updates of earlier rows.
 
-    The update is keyed by (case, corrected version): a correction of an event that is not a
-    support event matches no row and changes nothing.
-    """
-    if type(event).__name__ == "SupportProvided":
-        session.execute(
-            insert(supports_table).values(
-                case_id=str(event.originator_id),
-                support_version=event.originator_version,
-                support_type=event.support_type,
-                amount_vnd=event.amount_vnd,
+    A support event adds its row; a correction of its type or amount updates that row. The
+    update is keyed by (case, corrected version): a correction of an event that is not a
+    support event matches no row and changes nothing."""
+
+    def __init__(self) -> None:
+        self.new: dict[tuple[str, int], dict[str, Any]] = {}
+        self.updates: list[tuple[str, Any, str, int]] = []
+
+    def apply(self, event: Any) -> None:
+        case_id = str(event.originator_id)
+        if type(event).__name__ == "SupportProvided":
+            self.new[(case_id, event.originator_version)] = {
+                "case_id": case_id,
+                "support_version": event.originator_version,
+                "support_type": event.support_type,
+                "amount_vnd": event.amount_vnd,
+            }
+        elif event.field in SUPPORT_COLUMNS:
+            pending = self.new.get((case_id, event.corrects_version))
+            if pending is not None:
+                pending[event.field] = event.new_value
+            else:
+                self.updates.append((event.field, event.new_value, case_id, event.corrects_version))
+
+    def write(self, session: Session) -> None:
+        insert_rows(session, supports_table, list(self.new.values()))
+        for field, value, case_id, version in self.updates:
+            session.execute(
+                update(supports_table)
+                .where(
+                    supports_table.c.case_id == case_id,
+                    supports_table.c.support_version == version,
+                )
+                .values({field: value})
             )
-        )
-    elif event.field in SUPPORT_COLUMNS:
-        session.execute(
-            update(supports_table)
-            .where(
-                supports_table.c.case_id == str(event.originator_id),
-                supports_table.c.support_version == event.corrects_version,
-            )
-            .values({event.field: event.new_value})
-        )
 
 
 class FundingQueries:
@@ -233,12 +256,18 @@ class FundingQueries:
 
     # -- queries ----------------------------------------------------------------------------
 
-    def reconcile(self, by: Iterable[str], programme: str | None = None) -> list[Row]:
+    def reconcile(
+        self, by: Iterable[str], programme: str | None = None, as_of: date | None = None
+    ) -> list[Row]:
+        """The figures grouped ``by`` the dimensions; with ``as_of``, only the transactions
+        dated on or before it (the books as they stood on that business date)."""
         dims = check_dimensions(by)
         columns = [func.coalesce(legs_table.c[d], UNASSIGNED).label(d) for d in dims]
         query = select(*columns, *(func.sum(legs_table.c[m]).label(m) for m in MEASURES))
         if programme is not None:
             query = query.where(legs_table.c.programme == programme)
+        if as_of is not None:
+            query = query.where(legs_table.c.occurred_on <= as_of)
         if dims:
             query = query.group_by(*columns).order_by(*columns)
         with self.engine.connect() as c:
@@ -251,10 +280,12 @@ class FundingQueries:
             for r in result
         ]
 
-    def legs(self, programme: str | None = None) -> Iterator[Leg]:
+    def legs(self, programme: str | None = None, as_of: date | None = None) -> Iterator[Leg]:
         query = select(legs_table).order_by(*legs_table.primary_key.columns)
         if programme is not None:
             query = query.where(legs_table.c.programme == programme)
+        if as_of is not None:
+            query = query.where(legs_table.c.occurred_on <= as_of)
         with self.engine.connect() as c:
             for row in c.execute(query):
                 yield _leg_of(row)

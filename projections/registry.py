@@ -7,10 +7,16 @@ from projections.activity import ActivityProjection
 from projections.case_status import CaseStatusProjection
 from projections.framework import Projection
 from projections.funding_sql import FundingProjection
+from projections.proceedings import ProceedingsProjection
 
 
 def all_projections() -> list[Projection]:
-    return [CaseStatusProjection(), ActivityProjection(), FundingProjection()]
+    return [
+        CaseStatusProjection(),
+        ActivityProjection(),
+        FundingProjection(),
+        ProceedingsProjection(),
+    ]
 
 
 def by_name(name: str) -> Projection:

@@ -18,10 +18,14 @@ Counting rules, per row, for year Y (by *business* date, never by record date):
 - **I.2** of those, persons identified as victims (outcome ``victim``, corrections applied).
 - **I.2.a** identified victims by sex; ``_u18`` / ``_u16``: under 18 / under 16 *on the
   reception date* (from the birth year, or the age band when no birth year is known).
-  Nesting: u16 ≤ u18 ≤ sex; male + female ≤ I.2 (sex may be unrecorded).
-- **I.2.b** identified victims by ethnicity (Kinh / other); sum ≤ I.2.
+  Nesting: u16 ≤ u18 ≤ sex. A victim whose sex was never recorded counts on the "không rõ"
+  line ``I.2.a.unknown``, so male + female + unknown = I.2 exactly (the same rule as the
+  quality suites, ``domain.reference.rollup_form.PARTS``).
+- **I.2.b** identified victims by ethnicity (Kinh / other / ``unknown`` when unrecorded);
+  the sum is exactly I.2.
 - **I.2.c** identified victims whose nationality is not VN.
-- **I.2.d** identified victims trafficked within Viet Nam / abroad; abroad by destination
+- **I.2.d** identified victims trafficked within Viet Nam / abroad / ``unknown`` (scope not
+  recorded), summing exactly to I.2; abroad by destination
   country (CN, LA, KH, TH, MY, GB, RU; any other or unknown destination: ``other``), so the
   countries sum exactly to ``abroad``.
 - **I.2.e** identified victims by reception form; sums exactly to I.2.
@@ -31,8 +35,9 @@ Counting rules, per row, for year Y (by *business* date, never by record date):
   posters, leaflets, courses, trainees) dated in Y, withdrawn records excluded.
 - **II.4.1** persons given any support or admitted to shelter in Y (once per person a year).
 - **II.4.2** persons given essential-needs (and travel) support in Y.
-- **II.4.3** persons admitted to temporary shelter in Y; **a** by sex and age on their first
-  admission in Y; **b** of those, persons given that support in Y. All ≤ II.4.3.
+- **II.4.3** persons admitted to temporary shelter in Y; **a** by sex (``unknown`` when not
+  recorded, so the lines sum exactly to II.4.3) and age on their first admission in Y;
+  **b** of those, persons given that support in Y. All ≤ II.4.3.
 - **II.4.4** persons supported to reintegrate in Y: given schooling, vocational training,
   job finding, a loan or the initial hardship allowance in Y (a ``Reintegrated`` step alone
   is not support); **a–g** of those, persons given that support in Y (so legal aid counts
@@ -54,6 +59,7 @@ from sqlalchemy.orm import Session
 
 from domain.case.steps import CaseStatus
 from domain.errors import InvalidInput
+from domain.period import Period
 from domain.reference.codes import SupportType
 from domain.reference.rollup_form import SHELTER_SERVICES, FormRow, form_rows
 from domain.reference.units import NATIONAL_CODE, AdminMap, Unit, UnitLevel, unit_directory
@@ -108,6 +114,8 @@ class Rollup:
     unit: Unit
     years: tuple[int, ...]
     values: dict[str, dict[int, int]]
+    #: The days counted when not whole years (a half, a quarter, a cut-off date).
+    window: Period | None = None
 
     def total(self, row_id: str) -> int:
         return sum(self.values[row_id].values())
@@ -141,24 +149,23 @@ def rollup_changes(then: Rollup, now: Rollup) -> list[CellChange]:
     ]
 
 
-def parse_years(text: str) -> tuple[int, ...]:
-    """``2016-2020`` or ``2019`` → the years, in order."""
-    head, _, tail = text.strip().partition("-")
-    try:
-        first, last = int(head), int(tail or head)
-    except ValueError:
+def reporting_period(text: str, until: date | None = None, field: str = "--period") -> Period:
+    """The period a report covers (kỳ báo cáo), in the one period syntax, cut off at
+    ``until`` (số liệu tính đến ngày …): from 2012, at most :data:`MAX_YEARS` years."""
+    period = Period.parse(text, field).until(until)
+    years = period.year_numbers
+    if not (years[0] >= 2012 and years[-1] <= 2100 and len(years) <= MAX_YEARS):
         raise InvalidInput(
-            "--years",
-            f"{text!r} is not a year or range",
-            hint="e.g. --years 2016-2020 or --years 2024",
-        ) from None
-    if not (2012 <= first <= last <= 2100 and last - first < MAX_YEARS):
-        raise InvalidInput(
-            "--years",
-            f"{text!r} is not a range of at most {MAX_YEARS} years from 2012",
-            hint="e.g. --years 2016-2020",
+            field,
+            f"{text!r} is not within {MAX_YEARS} years from 2012",
+            hint="e.g. --period 2016-2020, --period 2024-H1 or --period 2024",
         )
-    return tuple(range(first, last + 1))
+    return period
+
+
+def parse_years(text: str) -> tuple[int, ...]:
+    """``2016-2020`` or ``2019`` → the years, in order (the whole years of a period)."""
+    return reporting_period(text, field="--years").year_numbers
 
 
 def unit_filter(table: Table, admin_map: AdminMap, unit: Unit) -> ColumnElement[bool]:
@@ -177,17 +184,18 @@ def _status(row: Any) -> CaseStatus:
     return CaseStatus(case_id=UUID(row.case_id), birth_year=row.birth_year, age_band=row.age_band)
 
 
-def _in_years(day: date | None, years: Sequence[int]) -> bool:
-    return day is not None and years[0] <= day.year <= years[-1]
-
-
 class _Counter:
-    """Distinct persons (or sums) per row and year."""
+    """Distinct persons (or sums) per row and year, of the facts dated in ``window``."""
 
-    def __init__(self, years: Sequence[int]) -> None:
+    def __init__(self, years: Sequence[int], window: Period) -> None:
         self.years = tuple(years)
+        self.window = window
         self.persons: dict[tuple[str, int], set[Any]] = defaultdict(set)
         self.sums: dict[tuple[str, int], int] = defaultdict(int)
+
+    def counts(self, day: date | None) -> bool:
+        """Whether a fact dated ``day`` (its business date) is counted."""
+        return day is not None and self.window.contains(day)
 
     def person(self, row_id: str, year: int, who: Any) -> None:
         self.persons[(row_id, year)].add(who)
@@ -205,14 +213,22 @@ class _Counter:
 
 
 def compute_rollup(
-    engine: Engine, admin_map: AdminMap, unit_code: str, years: Sequence[int]
+    engine: Engine,
+    admin_map: AdminMap,
+    unit_code: str,
+    years: Sequence[int],
+    window: Period | None = None,
 ) -> Rollup:
-    """The form for ``unit_code`` on ``admin_map`` over ``years``, from the projections."""
+    """The form for ``unit_code`` on ``admin_map`` over ``years``, from the projections;
+    with ``window`` (a half, a quarter, days; cut off at a date), only the facts dated in it
+    are counted, in their year's column."""
     unit = resolve_unit(admin_map, unit_code)
     years = tuple(sorted(years))
     assert years
     assert len(years) <= MAX_YEARS
-    counter = _Counter(years)
+    whole = Period.years(years[0], years[-1])
+    assert window is None or (whole.contains(window.starts_on) and whole.contains(window.ends_on))
+    counter = _Counter(years, window or whole)
     with Session(engine) as session:
         cases = {
             row.case_id: row
@@ -224,12 +240,12 @@ def compute_rollup(
         _count_protection(counter, session, cases, years)
         _count_support(counter, session, cases, years)
         _count_activities(counter, session, admin_map, unit, years)
-    return Rollup(admin_map, unit, years, counter.values())
+    return Rollup(admin_map, unit, years, counter.values(), window)
 
 
 def _count_cases(counter: _Counter, cases: Iterable[Any], years: Sequence[int]) -> None:
     for c in cases:
-        if not _in_years(c.received_on, years):
+        if not counter.counts(c.received_on):
             continue
         y, who = c.received_on.year, c.case_id
         counter.person("I.1", y, who)
@@ -237,8 +253,8 @@ def _count_cases(counter: _Counter, cases: Iterable[Any], years: Sequence[int]) 
             continue
         counter.person("I.2", y, who)
         _count_sex_age(counter, "I.2.a", c, c.received_on, who)
-        if c.ethnicity in ("kinh", "other"):
-            counter.person("I.2.b.kinh" if c.ethnicity == "kinh" else "I.2.b.other_ethnic", y, who)
+        ethnicity = {"kinh": "kinh", "other": "other_ethnic"}.get(c.ethnicity, "unknown")
+        counter.person(f"I.2.b.{ethnicity}", y, who)
         if c.nationality is not None and c.nationality != "VN":
             counter.person("I.2.c.foreigner", y, who)
         if c.scope == "domestic":
@@ -247,11 +263,14 @@ def _count_cases(counter: _Counter, cases: Iterable[Any], years: Sequence[int]) 
             counter.person("I.2.d.abroad", y, who)
             country = DESTINATION_ROWS.get(c.destination_country or "", "other")
             counter.person(f"I.2.d.abroad.{country}", y, who)
+        else:
+            counter.person("I.2.d.unknown", y, who)
         counter.person(f"I.2.e.{c.reception_form}", y, who)
 
 
 def _count_sex_age(counter: _Counter, prefix: str, c: Any, day: date, who: Any) -> None:
     if c.sex not in ("male", "female"):
+        counter.person(f"{prefix}.unknown", day.year, who)
         return
     status = _status(c)
     counter.person(f"{prefix}.{c.sex}", day.year, who)
@@ -281,7 +300,7 @@ def _count_protection(
         if person not in first or p.occurred_on < first[person]:
             first[person] = p.occurred_on
     for person, day in first.items():
-        if _in_years(day, years):
+        if counter.counts(day):
             counter.person("I.3", day.year, person)
 
 
@@ -290,7 +309,7 @@ def _count_support(
 ) -> None:
     supported: dict[tuple[str, int], set[str]] = defaultdict(set)  # (case, year) -> types
     for s in _facts(session, case_support, cases):
-        if not _in_years(s.occurred_on, years):
+        if not counter.counts(s.occurred_on):
             continue
         y = s.occurred_on.year
         supported[(s.case_id, y)].add(s.support_type)
@@ -303,7 +322,7 @@ def _count_support(
             counter.add("II.4.4.g.hardship_allowance_amount", y, s.amount_vnd or 0)
     first_admission: dict[tuple[str, int], date] = {}
     for stay in _facts(session, case_shelter, cases):
-        if not _in_years(stay.admitted_on, years):
+        if not counter.counts(stay.admitted_on):
             continue
         key = (stay.case_id, stay.admitted_on.year)
         if key not in first_admission or stay.admitted_on < first_admission[key]:
@@ -332,7 +351,7 @@ def _count_activities(
         unit_filter(activity_fact, admin_map, unit), activity_fact.c.withdrawn.is_(False)
     )
     for a in session.execute(query):
-        if not _in_years(a.occurred_on, years):
+        if not counter.counts(a.occurred_on):
             continue
         for row_id, column in ACTIVITY_ROWS.items():
             counter.add(row_id, a.occurred_on.year, getattr(a, column))

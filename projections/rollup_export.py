@@ -106,7 +106,14 @@ def title_lines(rollup: Rollup, known_at: datetime | None) -> list[str]:
     lines = [
         "BIỂU TỔNG HỢP SỐ LIỆU",
         f"Đơn vị: {rollup.unit.name} (mã {rollup.unit.code}, {map_name})",
-        f"Giai đoạn {years}; số liệu theo ngày xảy ra (ngày nghiệp vụ)",
+        f"Giai đoạn {years}; số liệu theo ngày xảy ra (ngày nghiệp vụ)"
+        + (
+            ""
+            if rollup.window is None
+            else f"; kỳ {rollup.window.label}: từ {rollup.window.starts_on:%d/%m/%Y}"
+            f" đến {rollup.window.ends_on:%d/%m/%Y} (số liệu tính đến ngày"
+            f" {rollup.window.ends_on:%d/%m/%Y})"
+        ),
     ]
     if known_at is not None:
         lines.append(
@@ -192,7 +199,7 @@ def to_xlsx(rollup: Rollup, path: Path, known_at: datetime | None = None) -> Non
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     row_no = 1
-    for i, line in enumerate(title_lines(rollup, known_at)):
+    for i, line in enumerate(_workbook_title_lines(rollup, known_at)):
         ws.cell(row=row_no, column=1, value=line).font = Font(
             bold=i == 0, size=14 if i == 0 else 11
         )
@@ -237,5 +244,26 @@ def to_xlsx(rollup: Rollup, path: Path, known_at: datetime | None = None) -> Non
     ws.column_dimensions["C"].width = 12
     for col in range(4, ncols + 1):
         ws.column_dimensions[get_column_letter(col)].width = 11
-    ws.freeze_panes = ws.cell(row=len(title_lines(rollup, known_at)) + 3, column=4)
+    header_row = len(_workbook_title_lines(rollup, known_at)) + 2
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=4)
+    # printed as the form is: landscape, one page wide, the column headers on every page
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.print_options.horizontalCentered = True
     wb.save(path)
+
+
+def _workbook_title_lines(rollup: Rollup, known_at: datetime | None) -> list[str]:
+    """The title lines with, under the form's title, its attachment line (Kèm theo Báo cáo
+    số …), left blank for the People's Committee to fill in as on the official form."""
+    first, *rest = title_lines(rollup, known_at)
+    committee = f"Ủy ban nhân dân {rollup.unit.name[:1].lower()}{rollup.unit.name[1:]}"
+    attachment = (
+        f"(Kèm theo Báo cáo số ........./BC-UBND ngày ..... tháng ..... năm ........"
+        f" của {committee})"
+    )
+    return [first, attachment, *rest]

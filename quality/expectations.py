@@ -1,34 +1,45 @@
-"""socai's custom great-expectations: the rollup checks GX does not ship, on pandas and SQL.
+"""socai's custom great-expectations: one expectation per *rule family*, on pandas and SQL.
 
-Importing this module registers the expectations with GX. Every entry point that builds or
-runs a suite imports it (through :mod:`quality.suites`), and :func:`require_registered` checks
+GX's cost is per expectation (a metric graph, and on SQL several queries each), so every rule
+family of the form is one expectation whose condition is the AND of its rules: all the form's
+part sums in one, all nestings in one, all bounds in one... A row is *unexpected* when any
+rule of the family is not clean there; :mod:`quality.results` then names which rules fail on
+that row, and how (error or warning).
+
+Importing this module registers the expectations with GX. :func:`require_registered` checks
 at run time that each class is known to GX — a suite loaded without this module would
 otherwise drop these expectations silently.
 
-**Blank is not zero.** GX's own pair and multicolumn checks treat NULL differently on pandas
-and SQL; these expectations decide blanks themselves (``ignore_row_if="never"``), identically on
-both engines:
+**Blank is not zero** (ô trống không phải số 0). GX's own pair and multicolumn checks treat
+NULL differently on pandas and SQL; these expectations decide blanks themselves
+(``ignore_row_if="never"``), identically on both engines:
 
-* :class:`ExpectColumnToEqualSumOfColumns` — ``column_list[0]`` equals the sum of the others.
-  All blank passes; some blank and some filled fails (an *incomplete* sum, e.g. a stated total
-  over years left blank); otherwise the numbers must agree. With two columns it is "equal,
-  blank ≠ 0" (used for reconciliation).
+* :class:`ExpectSumsToHold` — ``groups`` = ``[[whole, part, ...], ...]`` (or, when every group
+  has the same size, ``group_size`` and ``column_list`` in consecutive groups — GX copies an
+  expectation's arguments many times a run, so a short configuration is a fast one): each
+  group is clean
+  when all its cells are blank, or all are filled and the whole equals the sum of the parts.
+  Anything else (a mismatch, or some cells blank) is unexpected; whether a blank hides a
+  value or is consistent with 0 is decided when the row is explained.
 * :class:`ExpectParentToEqualSumOfChildUnits` — ``column_list = [unit_code, parent_code,
   *match, *values]``: each value (year) of a unit equals the sum of the same value over the
   rows whose ``parent_code`` is its ``unit_code`` and whose ``match`` columns (map, row id) are
-  its own. Units without child rows pass. Blank children under a filled parent are
-  incomplete. One expectation covers all years (GX's cost is per expectation).
-* :class:`ExpectAmountToMatchPersons` — ``column_list = [persons, amount]``: an amount > 0
-  needs persons > 0 and persons > 0 need an amount > 0 (a blank counts as "none given").
-* :class:`ExpectColumnsToHoldCounts` — every filled cell of the columns is a non-negative
-  whole number (blanks are skipped).
+  its own; a blank parent over blank children is clean. Units without child rows pass.
+* :class:`ExpectPairsToBeOrdered` — ``pairs`` = ``[[smaller, larger], ...]``: smaller ≤
+  larger wherever both are filled.
+* :class:`ExpectAmountsToMatchPersons` — ``pairs`` = ``[[persons, amount], ...]`` with
+  ``limits`` = per pair ``[[year, low, high], ...]`` (million VND per person): an amount > 0
+  needs persons > 0 and persons > 0 need an amount > 0 (blank counts as none), and where both
+  are given the amount per person lies within the legal range of that year.
+* :class:`ExpectColumnsToHoldCounts` — every filled cell is a whole number ≥ 0.
+* :class:`ExpectColumnsToBeNonNegative` — every filled cell is ≥ 0.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-import great_expectations.expectations as gxe
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from great_expectations.execution_engine import PandasExecutionEngine, SqlAlchemyExecutionEngine
@@ -39,6 +50,8 @@ from great_expectations.expectations.metrics.map_metric_provider import (
 )
 from great_expectations.expectations.registry import get_expectation_impl
 
+from quality.checks import TOLERANCE
+
 _DOMAIN_KEYS = (
     "batch_id",
     "table",
@@ -47,41 +60,103 @@ _DOMAIN_KEYS = (
     "condition_parser",
     "ignore_row_if",
 )
+_IgnoreRowIf = Literal["all_values_are_missing", "any_value_is_missing", "never"]
+_META: dict[str, Any] = {"tags": ["socai"], "contributors": ["socai"]}
 
 
-# -- whole = sum of parts --------------------------------------------------------------------
+class _SocaiMapExpectation(MulticolumnMapExpectation):
+    """socai's expectations explain their failing rows from the frames (:mod:`quality.results`),
+    so when the run asks for no values (``exclude_unexpected_values``, i.e. no Data Docs to
+    render them) GX need not fetch them: one query fewer per expectation on SQL. (Without a
+    ``map_metric`` this base class is abstract, and GX does not register it.)"""
+
+    def get_validation_dependencies(
+        self, execution_engine: Any = None, runtime_configuration: dict[str, Any] | None = None
+    ) -> Any:
+        dependencies = super().get_validation_dependencies(
+            execution_engine=execution_engine, runtime_configuration=runtime_configuration
+        )
+        values = f"{self.map_metric}.unexpected_values"
+        wanted = dependencies.result_format.get("exclude_unexpected_values", False)
+        if wanted and dependencies.get_metric_configuration(values) is not None:
+            dependencies.remove_metric_configuration(values)
+        return dependencies
 
 
-class _WholeEqualsSumOfParts(MulticolumnMapMetricProvider):
-    condition_metric_name = "socai.whole_equals_sum_of_parts"
+def _frame(column_list: pd.DataFrame) -> dict[str, np.ndarray]:
+    return {str(c): column_list[c].to_numpy(dtype="float64") for c in column_list.columns}
+
+
+def _sql(column_list: list[Any]) -> dict[str, Any]:
+    return {c.name: c for c in column_list}
+
+
+# -- wholes = sums of parts -------------------------------------------------------------------
+
+
+def _groups(
+    columns: list[str], groups: list[list[str]] | None, group_size: int | None
+) -> list[list[str]]:
+    if groups is not None:
+        return groups
+    assert group_size, "groups or group_size"
+    assert len(columns) % group_size == 0, (len(columns), group_size)
+    return [columns[i : i + group_size] for i in range(0, len(columns), group_size)]
+
+
+class _SumsHold(MulticolumnMapMetricProvider):
+    condition_metric_name = "socai.sums_hold"
     condition_domain_keys = _DOMAIN_KEYS
+    condition_value_keys = ("groups", "group_size")
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column_list: pd.DataFrame, **kwargs: Any) -> pd.Series:
-        whole = column_list.iloc[:, 0]
-        parts = column_list.iloc[:, 1:]
-        blank = column_list.isna()
-        all_blank = blank.all(axis=1)
-        complete = ~blank.any(axis=1)
-        agrees = (whole - parts.sum(axis=1)).abs() < 1e-9
-        return all_blank | (complete & agrees)
+    def _pandas(
+        cls,
+        column_list: pd.DataFrame,
+        groups: list[list[str]] | None = None,
+        group_size: int | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        groups = _groups([str(c) for c in column_list.columns], groups, group_size)
+        cells = _frame(column_list)
+        ok = np.ones(len(column_list), dtype=bool)
+        for whole, *parts in groups:
+            values = np.column_stack([cells[whole], *(cells[p] for p in parts)])
+            blank = np.isnan(values)
+            total = np.nansum(values[:, 1:], axis=1)
+            agrees = np.abs(values[:, 0] - total) < TOLERANCE
+            ok &= blank.all(axis=1) | (~blank.any(axis=1) & agrees)
+        return pd.Series(ok, index=column_list.index)
 
     @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
-    def _sqlalchemy(cls, column_list: list[Any], **kwargs: Any) -> Any:
-        whole, *parts = column_list
-        all_blank = sa.and_(*(c.is_(None) for c in column_list))
-        complete = sa.and_(*(c.isnot(None) for c in column_list))
-        return sa.or_(all_blank, sa.and_(complete, whole == sum(parts)))
+    def _sqlalchemy(
+        cls,
+        column_list: list[Any],
+        groups: list[list[str]] | None = None,
+        group_size: int | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        c = _sql(column_list)
+        clean = []
+        for group in _groups(list(c), groups, group_size):
+            whole, *parts = (c[name] for name in group)
+            all_blank = sa.and_(*(x.is_(None) for x in (whole, *parts)))
+            complete = sa.and_(*(x.isnot(None) for x in (whole, *parts)))
+            agrees = sa.func.abs(whole - sum(parts)) < TOLERANCE
+            clean.append(sa.or_(all_blank, sa.and_(complete, agrees)))
+        return sa.and_(*clean)
 
 
-class ExpectColumnToEqualSumOfColumns(MulticolumnMapExpectation):
-    """The first column equals the sum of the others; blank is not zero."""
+class ExpectSumsToHold(_SocaiMapExpectation):
+    """Each group ``[whole, part, ...]`` holds: whole = sum of parts; blank is not zero."""
 
-    ignore_row_if: Literal["all_values_are_missing", "any_value_is_missing", "never"] = "never"
-    map_metric = "socai.whole_equals_sum_of_parts"
-    success_keys = ("mostly",)
-    args_keys = ("column_list",)
-    library_metadata: ClassVar[dict[str, Any]] = {"tags": ["socai"], "contributors": ["socai"]}
+    groups: list[list[str]] | None = None
+    group_size: int | None = None
+    ignore_row_if: _IgnoreRowIf = "never"
+    map_metric = "socai.sums_hold"
+    success_keys = ("mostly", "groups", "group_size")
+    args_keys = ("column_list", "groups", "group_size")
+    library_metadata: ClassVar[dict[str, Any]] = _META
 
 
 # -- a parent unit = the sum of its child units ---------------------------------------------
@@ -90,82 +165,146 @@ class ExpectColumnToEqualSumOfColumns(MulticolumnMapExpectation):
 class _ParentEqualsSumOfChildren(MulticolumnMapMetricProvider):
     condition_metric_name = "socai.parent_equals_sum_of_children"
     condition_domain_keys = _DOMAIN_KEYS
-    condition_value_keys = ("value_columns",)
+    condition_value_keys = ("value_columns", "children_table")
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column_list: pd.DataFrame, value_columns: int, **kwargs: Any) -> pd.Series:
+    def _pandas(
+        cls,
+        column_list: pd.DataFrame,
+        value_columns: int,
+        children_table: str | None = None,
+        **kwargs: Any,
+    ) -> pd.Series:
+        # Vectorised: units and parents share one code space; each row's key is (match
+        # columns, unit), its children's key (match columns, parent); sums by bincount.
         names = list(column_list.columns)
         unit, parent, *match = names[:-value_columns]
         values = names[-value_columns:]
-        children = column_list.groupby([*match, parent], dropna=True, sort=False)[values]
-        sums, filled = children.sum(min_count=1), children.count()
-        n = children.size()
-        ok = pd.Series(True, index=column_list.index)
-        keys = pd.MultiIndex.from_frame(column_list[[*match, unit]])
-        sums.index = filled.index = n.index = n.index.set_names([*match, unit])
-        has_children = keys.isin(n.index)
-        at = keys[has_children]
-        count = n.reindex(at).to_numpy()
+        size = len(column_list)
+        both = np.concatenate(
+            [column_list[unit].to_numpy(dtype=object), column_list[parent].to_numpy(dtype=object)]
+        )
+        codes, uniques = pd.factorize(both)
+        own_unit, parent_unit = codes[:size], codes[size:]
+        group = np.zeros(size, dtype="int64")
+        for m in match:
+            m_codes, m_uniques = pd.factorize(column_list[m])
+            group = group * (len(m_uniques) + 1) + m_codes
+        group = pd.factorize(group)[0]
+        width = len(uniques) + 1
+        key = group * width + own_unit
+        has_parent = parent_unit >= 0
+        parent_key = group[has_parent] * width + parent_unit[has_parent]
+        slots = (int(group.max(initial=0)) + 1) * width
+        n = np.bincount(parent_key, minlength=slots)[key]
+        good = np.ones(size, dtype=bool)
         for v in values:
-            own = column_list.loc[has_children, v].to_numpy()
-            got, full = sums[v].reindex(at).to_numpy(), filled[v].reindex(at).to_numpy()
-            blank = pd.isna(own)
-            agrees = (blank & (full == 0)) | (~blank & (full == count) & (abs(own - got) < 1e-9))
-            ok.loc[has_children] &= agrees
-        return ok
+            own = column_list[v].to_numpy(dtype="float64")
+            kids = own[has_parent]
+            filled_kids = ~np.isnan(kids)
+            total = np.bincount(
+                parent_key[filled_kids], weights=kids[filled_kids], minlength=slots
+            )[key]
+            filled = np.bincount(parent_key[filled_kids], minlength=slots)[key]
+            blank = np.isnan(own)
+            good &= (
+                (n == 0)
+                | (blank & (filled == 0))
+                | (~blank & (filled == n) & (np.abs(own - total) < TOLERANCE))
+            )
+        return pd.Series(good, index=column_list.index)
 
     @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(
-        cls, column_list: list[Any], _table: Any, value_columns: int, **kwargs: Any
+        cls,
+        column_list: list[Any],
+        _table: Any,
+        value_columns: int,
+        children_table: str | None = None,
+        **kwargs: Any,
     ) -> Any:
-        # The batch is ``SELECT * FROM table WHERE ...`` with no known columns, so the check
-        # reads the underlying table whole (a parent's children must all be visible anyway):
-        # group the children by parent once, join each group to its parent by the table's key
-        # (indexed), and name the parents that disagree in any value column.
+        # The batch is ``SELECT * FROM table`` with no known columns, so the check reads the
+        # underlying table whole (a parent's children must all be visible anyway). Each
+        # parent's own figures next to its children's sums (:func:`hierarchy_inputs`, one
+        # grouped pass) are read from ``children_table`` when the run materialised them (once
+        # per run instead of once per query GX sends), or computed inline; the parents that
+        # disagree in any value column are the unexpected rows.
         names = [c.name for c in column_list]
-        unit, parent, *match = names[:-value_columns]
+        _unit, _parent, *match = names[:-value_columns]
         values = names[-value_columns:]
-        (physical,) = _table.element.get_final_froms()
-        table = sa.table(physical.name, *(sa.column(c) for c in names))
-        kids, parents = table.alias("socai_children"), table.alias("socai_parents")
-        aggregates = []
-        for i, v in enumerate(values):
-            aggregates += [
-                sa.func.sum(kids.c[v]).label(f"socai_total_{i}"),
-                sa.func.count(kids.c[v]).label(f"socai_filled_{i}"),
+        if children_table is None:
+            (physical,) = _table.element.get_final_froms()
+            query = hierarchy_inputs(physical.name, names, value_columns)
+            inputs = query.subquery("socai_inputs")
+        else:
+            columns = [*match, "socai_parent", "socai_n"]
+            columns += [
+                f"socai_{k}_{i}" for i in range(len(values)) for k in ("own", "total", "filled")
             ]
-        groups = (
-            sa.select(
-                *(kids.c[m] for m in match),
-                kids.c[parent].label("socai_parent"),
-                sa.func.count().label("socai_n"),
-                *aggregates,
-            )
-            .where(kids.c[parent].isnot(None))
-            .group_by(*(kids.c[m] for m in match), kids.c[parent])
-            .subquery("socai_groups")
-        )
+            inputs = sa.table(children_table, *(sa.column(c) for c in columns)).alias("socai_in")
         agrees = []
-        for i, v in enumerate(values):
-            own, total = parents.c[v], groups.c[f"socai_total_{i}"]
-            filled = groups.c[f"socai_filled_{i}"]
+        for i in range(len(values)):
+            own, total = inputs.c[f"socai_own_{i}"], inputs.c[f"socai_total_{i}"]
+            filled = inputs.c[f"socai_filled_{i}"]
             agrees.append(
                 sa.or_(
                     sa.and_(own.is_(None), filled == 0),
-                    sa.and_(own.isnot(None), filled == groups.c.socai_n, own == total),
+                    sa.and_(
+                        own.isnot(None),
+                        filled == inputs.c.socai_n,
+                        sa.func.abs(own - total) < TOLERANCE,
+                    ),
                 )
             )
-        on = [parents.c[unit] == groups.c.socai_parent]
-        on += [parents.c[m] == groups.c[m] for m in match]
-        wrong = (
-            sa.select(*(parents.c[m] for m in match), parents.c[unit])
-            .select_from(groups.join(parents, sa.and_(*on)))
-            .where(sa.not_(sa.and_(*agrees)))
+        wrong = sa.select(*(inputs.c[m] for m in match), inputs.c.socai_parent).where(
+            sa.not_(sa.and_(*agrees))
         )
-        return sa.not_(sa.tuple_(*(sa.column(m) for m in match), sa.column(unit)).in_(wrong))
+        return sa.not_(sa.tuple_(*(sa.column(m) for m in match), sa.column(_unit)).in_(wrong))
 
 
-class ExpectParentToEqualSumOfChildUnits(MulticolumnMapExpectation):
+def hierarchy_inputs(table_name: str, names: list[str], value_columns: int) -> Any:
+    """Each parent unit's own figures next to its children's count, sums and filled counts
+    (one grouped pass over ``table_name``): the inputs of the hierarchy rule, per parent."""
+    unit, parent, *match = names[:-value_columns]
+    values = names[-value_columns:]
+    table = sa.table(table_name, *(sa.column(c) for c in names))
+    kids, parents = table.alias("socai_children"), table.alias("socai_parents")
+    aggregates = []
+    for i, v in enumerate(values):
+        aggregates += [
+            sa.func.sum(kids.c[v]).label(f"socai_total_{i}"),
+            sa.func.count(kids.c[v]).label(f"socai_filled_{i}"),
+        ]
+    groups = (
+        sa.select(
+            *(kids.c[m] for m in match),
+            kids.c[parent].label("socai_parent"),
+            sa.func.count().label("socai_n"),
+            *aggregates,
+        )
+        .where(kids.c[parent].isnot(None))
+        .group_by(*(kids.c[m] for m in match), kids.c[parent])
+        .subquery("socai_groups")
+    )
+    on = [parents.c[unit] == groups.c.socai_parent]
+    on += [parents.c[m] == groups.c[m] for m in match]
+    return sa.select(
+        *(groups.c[m] for m in match),
+        groups.c.socai_parent,
+        groups.c.socai_n,
+        *(
+            column
+            for i, v in enumerate(values)
+            for column in (
+                parents.c[v].label(f"socai_own_{i}"),
+                groups.c[f"socai_total_{i}"],
+                groups.c[f"socai_filled_{i}"],
+            )
+        ),
+    ).select_from(groups.join(parents, sa.and_(*on)))
+
+
+class ExpectParentToEqualSumOfChildUnits(_SocaiMapExpectation):
     """[unit_code, parent_code, *match, *values]: each unit equals the sum of its children.
 
     The last ``value_columns`` columns are the figures (one per year); the ``match`` columns
@@ -173,45 +312,118 @@ class ExpectParentToEqualSumOfChildUnits(MulticolumnMapExpectation):
     """
 
     value_columns: int = 1
-    ignore_row_if: Literal["all_values_are_missing", "any_value_is_missing", "never"] = "never"
+    children_table: str | None = None
+    ignore_row_if: _IgnoreRowIf = "never"
     map_metric = "socai.parent_equals_sum_of_children"
-    success_keys = ("mostly", "value_columns")
-    args_keys = ("column_list", "value_columns")
-    library_metadata: ClassVar[dict[str, Any]] = {"tags": ["socai"], "contributors": ["socai"]}
+    success_keys = ("mostly", "value_columns", "children_table")
+    args_keys = ("column_list", "value_columns", "children_table")
+    library_metadata: ClassVar[dict[str, Any]] = _META
 
 
-# -- money goes with persons ----------------------------------------------------------------
+# -- smaller ≤ larger -----------------------------------------------------------------------
 
 
-class _AmountMatchesPersons(MulticolumnMapMetricProvider):
-    condition_metric_name = "socai.amount_matches_persons"
+class _PairsOrdered(MulticolumnMapMetricProvider):
+    condition_metric_name = "socai.pairs_ordered"
     condition_domain_keys = _DOMAIN_KEYS
+    condition_value_keys = ("pairs",)
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column_list: pd.DataFrame, **kwargs: Any) -> pd.Series:
-        persons = column_list.iloc[:, 0].fillna(0) > 0
-        amount = column_list.iloc[:, 1].fillna(0) > 0
-        return persons == amount
+    def _pandas(cls, column_list: pd.DataFrame, pairs: list[list[str]], **kwargs: Any) -> Any:
+        cells = _frame(column_list)
+        ok = np.ones(len(column_list), dtype=bool)
+        for smaller, larger in pairs:
+            s, big = cells[smaller], cells[larger]
+            ok &= np.isnan(s) | np.isnan(big) | (s <= big + TOLERANCE)
+        return pd.Series(ok, index=column_list.index)
 
     @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
-    def _sqlalchemy(cls, column_list: list[Any], **kwargs: Any) -> Any:
-        persons, amount = column_list
-        has_persons = sa.func.coalesce(persons, 0) > 0
-        has_amount = sa.func.coalesce(amount, 0) > 0
-        return sa.or_(sa.and_(has_persons, has_amount), sa.and_(~has_persons, ~has_amount))
+    def _sqlalchemy(cls, column_list: list[Any], pairs: list[list[str]], **kwargs: Any) -> Any:
+        c = _sql(column_list)
+        return sa.and_(
+            *(sa.or_(c[s].is_(None), c[b].is_(None), c[s] <= c[b] + TOLERANCE) for s, b in pairs)
+        )
 
 
-class ExpectAmountToMatchPersons(MulticolumnMapExpectation):
-    """[persons, amount]: money is paid if and only if people were counted."""
+class ExpectPairsToBeOrdered(_SocaiMapExpectation):
+    """Each pair ``[smaller, larger]``: smaller ≤ larger where both are filled."""
 
-    ignore_row_if: Literal["all_values_are_missing", "any_value_is_missing", "never"] = "never"
-    map_metric = "socai.amount_matches_persons"
-    success_keys = ("mostly",)
-    args_keys = ("column_list",)
-    library_metadata: ClassVar[dict[str, Any]] = {"tags": ["socai"], "contributors": ["socai"]}
+    pairs: list[list[str]]
+    ignore_row_if: _IgnoreRowIf = "never"
+    map_metric = "socai.pairs_ordered"
+    success_keys = ("mostly", "pairs")
+    args_keys = ("column_list", "pairs")
+    library_metadata: ClassVar[dict[str, Any]] = _META
 
 
-# -- counts are non-negative whole numbers --------------------------------------------------
+# -- money goes with persons, at a legal amount per person -----------------------------------
+
+
+class _AmountsMatchPersons(MulticolumnMapMetricProvider):
+    condition_metric_name = "socai.amounts_match_persons"
+    condition_domain_keys = _DOMAIN_KEYS
+    condition_value_keys = ("pairs", "limits")
+
+    @multicolumn_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(
+        cls,
+        column_list: pd.DataFrame,
+        pairs: list[list[str]],
+        limits: list[list[list[float]]],
+        **kwargs: Any,
+    ) -> Any:
+        cells = _frame(column_list)
+        year = cells["year"]
+        ok = np.ones(len(column_list), dtype=bool)
+        for (persons, amount), by_year in zip(pairs, limits, strict=True):
+            p, a = np.nan_to_num(cells[persons]), np.nan_to_num(cells[amount])
+            ok &= (p > 0) == (a > 0)
+            low = np.full(len(year), -np.inf)
+            high = np.full(len(year), np.inf)
+            for y, lo, hi in by_year:
+                low[year == y], high[year == y] = lo, hi
+            both = (p > 0) & (a > 0)
+            ok &= ~both | ((a >= low * p - TOLERANCE) & (a <= high * p + TOLERANCE))
+        return pd.Series(ok, index=column_list.index)
+
+    @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
+    def _sqlalchemy(
+        cls,
+        column_list: list[Any],
+        pairs: list[list[str]],
+        limits: list[list[list[float]]],
+        **kwargs: Any,
+    ) -> Any:
+        c = _sql(column_list)
+        clean = []
+        for (persons, amount), by_year in zip(pairs, limits, strict=True):
+            p, a = sa.func.coalesce(c[persons], 0), sa.func.coalesce(c[amount], 0)
+            clean.append(sa.or_(sa.and_(p > 0, a > 0), sa.and_(p <= 0, a <= 0)))
+            if by_year:
+                low = sa.case(*((c["year"] == y, lo) for y, lo, _ in by_year), else_=None)
+                high = sa.case(*((c["year"] == y, hi) for y, _, hi in by_year), else_=None)
+                in_range = sa.and_(
+                    sa.or_(low.is_(None), a >= low * p - TOLERANCE),
+                    sa.or_(high.is_(None), a <= high * p + TOLERANCE),
+                )
+                clean.append(sa.or_(p <= 0, a <= 0, in_range))
+        return sa.and_(*clean)
+
+
+class ExpectAmountsToMatchPersons(_SocaiMapExpectation):
+    """[year, persons.., amounts..]: money paid if and only if people were counted, at a
+    legal amount per person (``limits`` per pair: ``[[year, low, high], ...]``)."""
+
+    pairs: list[list[str]]
+    limits: list[list[list[float]]]
+    ignore_row_if: _IgnoreRowIf = "never"
+    map_metric = "socai.amounts_match_persons"
+    success_keys = ("mostly", "pairs", "limits")
+    args_keys = ("column_list", "pairs", "limits")
+    library_metadata: ClassVar[dict[str, Any]] = _META
+
+
+# -- counts are non-negative whole numbers; amounts are non-negative -------------------------
 
 
 class _ValuesAreCounts(MulticolumnMapMetricProvider):
@@ -219,43 +431,63 @@ class _ValuesAreCounts(MulticolumnMapMetricProvider):
     condition_domain_keys = _DOMAIN_KEYS
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column_list: pd.DataFrame, **kwargs: Any) -> pd.Series:
-        ok = column_list.isna() | ((column_list >= 0) & (column_list == column_list.round()))
-        return ok.all(axis=1)
+    def _pandas(cls, column_list: pd.DataFrame, **kwargs: Any) -> Any:
+        values = column_list.to_numpy(dtype="float64")
+        ok = np.isnan(values) | ((values >= 0) & (values == np.round(values)))
+        return pd.Series(ok.all(axis=1), index=column_list.index)
 
     @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(cls, column_list: list[Any], **kwargs: Any) -> Any:
         return sa.and_(
-            *(sa.or_(c.is_(None), sa.and_(c >= 0, c == sa.func.round(c))) for c in column_list)
+            *(
+                sa.or_(c.is_(None), sa.and_(c >= 0, c == sa.cast(c, sa.BigInteger)))
+                for c in column_list
+            )
         )
 
 
-class ExpectColumnsToHoldCounts(MulticolumnMapExpectation):
-    """Every filled cell of the columns is a whole number ≥ 0 (people, sessions, items...).
+class ExpectColumnsToHoldCounts(_SocaiMapExpectation):
+    """Every filled cell of the columns is a whole number ≥ 0 (people, sessions, items...)."""
 
-    One expectation over all count columns (not one per column): GX's cost is per
-    expectation, and the failing row's bad cells are found when the failure is explained.
-    """
-
-    ignore_row_if: Literal["all_values_are_missing", "any_value_is_missing", "never"] = "never"
+    ignore_row_if: _IgnoreRowIf = "never"
     map_metric = "socai.values_are_counts"
     success_keys = ("mostly",)
     args_keys = ("column_list",)
-    library_metadata: ClassVar[dict[str, Any]] = {"tags": ["socai"], "contributors": ["socai"]}
+    library_metadata: ClassVar[dict[str, Any]] = _META
+
+
+class _ValuesAreNonNegative(MulticolumnMapMetricProvider):
+    condition_metric_name = "socai.values_are_non_negative"
+    condition_domain_keys = _DOMAIN_KEYS
+
+    @multicolumn_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column_list: pd.DataFrame, **kwargs: Any) -> Any:
+        values = column_list.to_numpy(dtype="float64")
+        return pd.Series((np.isnan(values) | (values >= 0)).all(axis=1), index=column_list.index)
+
+    @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
+    def _sqlalchemy(cls, column_list: list[Any], **kwargs: Any) -> Any:
+        return sa.and_(*(sa.or_(c.is_(None), c >= 0) for c in column_list))
+
+
+class ExpectColumnsToBeNonNegative(_SocaiMapExpectation):
+    """Every filled cell of the columns is ≥ 0 (amounts of money)."""
+
+    ignore_row_if: _IgnoreRowIf = "never"
+    map_metric = "socai.values_are_non_negative"
+    success_keys = ("mostly",)
+    args_keys = ("column_list",)
+    library_metadata: ClassVar[dict[str, Any]] = _META
 
 
 #: Every custom expectation of socai; :func:`require_registered` checks each at run time.
 CUSTOM_EXPECTATIONS: tuple[type, ...] = (
-    ExpectColumnToEqualSumOfColumns,
+    ExpectSumsToHold,
     ExpectParentToEqualSumOfChildUnits,
-    ExpectAmountToMatchPersons,
+    ExpectPairsToBeOrdered,
+    ExpectAmountsToMatchPersons,
     ExpectColumnsToHoldCounts,
-)
-
-#: Built-in expectations the suites use.
-BUILT_IN: tuple[type, ...] = (
-    gxe.ExpectColumnPairValuesAToBeGreaterThanB,
-    gxe.ExpectColumnValuesToBeBetween,
+    ExpectColumnsToBeNonNegative,
 )
 
 

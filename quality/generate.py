@@ -51,14 +51,17 @@ def _leaf_figures(rng: np.random.Generator, shape: tuple[int, int]) -> dict[str,
 
     f["I.2.a.male"] = rng.poisson(0.8, shape)
     f["I.2.a.female"] = rng.poisson(1.6, shape)
-    victims = f["I.2.a.male"] + f["I.2.a.female"]
+    f["I.2.a.unknown"] = rng.poisson(0.1, shape)
+    victims = f["I.2.a.male"] + f["I.2.a.female"] + f["I.2.a.unknown"]
     f["I.2"] = victims
     f["I.1"] = victims + rng.poisson(0.7, shape)
     f["I.2.b.kinh"] = binom(victims, 0.8)
-    f["I.2.b.other_ethnic"] = victims - f["I.2.b.kinh"]
+    f["I.2.b.other_ethnic"] = binom(victims - f["I.2.b.kinh"], 0.9)
+    f["I.2.b.unknown"] = victims - f["I.2.b.kinh"] - f["I.2.b.other_ethnic"]
     f["I.2.c.foreigner"] = binom(victims, 0.05)
     f["I.2.d.abroad"] = binom(victims, 0.7)
-    f["I.2.d.domestic"] = victims - f["I.2.d.abroad"]
+    f["I.2.d.domestic"] = binom(victims - f["I.2.d.abroad"], 0.9)
+    f["I.2.d.unknown"] = victims - f["I.2.d.abroad"] - f["I.2.d.domestic"]
     weights = np.array([0.45, 0.15, 0.15, 0.08, 0.07, 0.03, 0.02, 0.05])
     countries = rng.multinomial(f["I.2.d.abroad"], weights)
     for i, country in enumerate(_COUNTRIES):
@@ -79,7 +82,8 @@ def _leaf_figures(rng: np.random.Generator, shape: tuple[int, int]) -> dict[str,
     sheltered = binom(supported, 0.5)
     f["II.4.3"] = sheltered
     f["II.4.3.a.male"] = binom(sheltered, 0.35)
-    f["II.4.3.a.female"] = sheltered - f["II.4.3.a.male"]
+    f["II.4.3.a.female"] = binom(sheltered - f["II.4.3.a.male"], 0.95)
+    f["II.4.3.a.unknown"] = sheltered - f["II.4.3.a.male"] - f["II.4.3.a.female"]
     for service in SHELTER_SERVICES:
         f[f"II.4.3.b.{service}"] = binom(sheltered, 0.7)
     reintegrated = binom(supported, 0.6)

@@ -1,83 +1,129 @@
-"""Import a submitted rollup (báo cáo gửi lên) from CSV or XLSX into the rollup table shape.
+"""Import a submitted rollup (báo cáo gửi lên) — CSV or XLSX, as people fill them.
 
-**CSV** — the shape of ``hong_ngu_2016_2020.csv``: ``row_id, y2016, ..., total_stated`` (a
-year may also be written ``2016``; the total ``total``). The unit is given by columns
-``unit_map, unit_code`` (then one file may hold many units), or by the ``unit`` argument
-(``"old:870"``, CLI ``--unit``).
+:func:`read_submission` returns a :class:`Submission`: the rollup table, the structural faults
+found while reading (each a finding with the cells it affects, see :mod:`quality.structure`),
+the encoding detected and the number convention used. What the importer cannot make sense of
+at all — no unit, no year column, not a CSV or XLSX — is refused (:class:`NotARollup`) with
+a hint; everything else is read and its faults reported, so a district sees every problem of
+its file at once.
 
-**XLSX** — the official form layout as districts fill it: a title, a line ``Đơn vị: NAME
-(old:870)``, a header row starting at ``STT`` with the content, unit of measure, one column per
-year (often under a merged ``Năm`` cell) and a total (``Tổng cộng``, often merged over two header
-rows), then one line per form row with its Vietnamese label. An optional ``Mã chỉ tiêu`` /
-``row_id`` column names rows exactly; without it rows are matched to the form by label, in form
-order (labels repeat — "Nam" is both victims and sheltered — so order decides).
+**Two layouts, one parser for both.**
 
-Cells as people type them (text cells of an XLSX): blank, ``-`` and ``–`` are blank (never
-zero); ``1.800`` and ``1,800`` are one thousand eight hundred (Vietnamese writes the dot as
-thousands separator); ``1,5`` is one and a half. A CSV is written by a program, so there
-``1.5`` is a decimal (money in million VND) and only text with a comma is read the Vietnamese
-way. Anything else that is not a number is an error naming the cell.
+* *The table* — a header with ``row_id``, years (``y2016`` or ``2016``) and the total
+  (``total_stated`` or ``total``), optionally ``unit_map, unit_code`` (then one file may hold
+  many units) and label columns (``stt``, ``label_vi``, ``unit``...), which are ignored.
+* *The official form* (BIỂU TỔNG HỢP SỐ LIỆU) — a title, a line ``Đơn vị: NAME (old:870)``, a
+  header row starting at ``STT`` with the content, unit of measure, one column per year
+  (often under a merged ``Năm`` cell) and a total (``Tổng cộng``, ``Tổng giai đoạn
+  2016-2020``), then one line per form row with its Vietnamese label, matched to the form in
+  order (labels repeat — "Nam" is both victims and sheltered — so order decides), or named by
+  an explicit ``Mã chỉ tiêu`` / ``row_id`` column. An XLSX is always this layout; so is a CSV
+  whose header has no ``row_id``.
 
-The unit line may also be the projections export's ``Đơn vị: NAME (mã 870, bản đồ hành chính
-cũ (63 tỉnh))``; its labels may carry the printed prefixes (``- Nam``, ``a. Trợ giúp pháp lý``)
-and amount rows may read just ``Tổng số tiền``.
+Every cell goes through :func:`quality.numbers.read_cell` — the Vietnamese convention unless
+the file declares the machine one (a first line ``#numbers=machine``, or the ``unit`` column of
+socai's own CSV export with machine units such as ``million_vnd``).
+
+**A whole workbook** (một sổ, mỗi đơn vị một trang): every sheet with a form header is read,
+each for the unit its own ``Đơn vị`` line names, so a province and its communes are checked
+together (the hierarchy rule) from one file.
+
+**Structural faults** named here: ``year_column_missing`` (a year of the declared period —
+``--years``, or the total header's ``2016-2020`` — or a gap inside the years given), with the
+unknown columns that may have been meant as it; ``unknown_column``; ``total_column_missing``;
+``unknown_row`` (a row id or label not on the form); ``row_repeated``; ``ambiguous_number`` and
+``not_a_number`` cells; ``sheet_skipped`` (a sheet that is not a form).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import re
 import unicodedata
 import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from domain.errors import SocaiError
-from domain.reference.rollup_form import form_rows, row_ids
+from domain.reference.rollup_form import MONEY_UNIT, PERSON_UNITS, form_rows, row_ids
 from domain.reference.units import AdminMap, unit_directory
-from quality.table import TOTAL_COLUMN, NotARollup, require_rollup, year_column
+from quality.encoding import TCVN3, UTF8, decode, legacy_conversion, vietnamese_share
+from quality.numbers import (
+    AMBIGUOUS,
+    MACHINE,
+    NOT_A_NUMBER,
+    VIETNAMESE,
+    Reading,
+    parse_texts,
+    read_cell,
+)
+from quality.results import ERROR, WARNING, Finding
+from quality.structure import Scope, Structural
+from quality.table import (
+    TOTAL_COLUMN,
+    YEAR_MAX,
+    YEAR_MIN,
+    NotARollup,
+    duplicated_keys,
+    require_rollup,
+    year_column,
+)
 
-_BLANKS = frozenset({"", "-", "–", "—"})
-_THOUSANDS = re.compile(r"^-?\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$")
-_DECIMAL = re.compile(r"^-?\d+[.,]\d+$")
-_INTEGER = re.compile(r"^-?\d+$")
 _UNIT_REF = re.compile(r"\b(old|2025)\s*:\s*(VN|\d{2,5})\b", re.IGNORECASE)
 #: The export's own unit line: "Đơn vị: NAME (mã 870, bản đồ hành chính cũ (63 tỉnh))".
 _UNIT_LINE = re.compile(r"\bmã\s+(VN|\d{2,5})\s*,\s*bản đồ hành chính\s+(cũ|2025)", re.I)
-_MACHINE_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 _LABEL_PREFIX = re.compile(r"^(?:[-–•]\s*|[a-zđ]\.\s+|\d+(?:\.\d+)*\.?\s+)")
 _COLUMN_NUMBER = re.compile(r"^\(?\d{1,2}\)?$")
 _YEAR = re.compile(r"(?:^|\D)((?:19|20)\d{2})(?:\D|$)")
+_PERIOD = re.compile(r"((?:19|20)\d{2})\s*[-–—]\s*((?:19|20)\d{2})")
+_DECLARATION = re.compile(r"^#\s*numbers\s*=\s*(\w+)\s*$", re.I)
 #: How far below the STT header the year / total header cells may sit (merged header rows).
 HEADER_ROWS_MAX = 3
 #: Largest sheet read, in rows (a form has ~60; a file this large is not a form).
 SHEET_ROWS_MAX = 5000
+#: Labels shorter than this never match a form label by prefix (a wrapped label's first line).
+PREFIX_MIN = 15
+
+#: Columns of the table layout that carry no figures.
+_IDENTITY = {"unit_map", "unit_code", "unit_level", "row_id"}
+_LABELS = {
+    "stt",
+    "label",
+    "label_vi",
+    "label_en",
+    "unit",
+    "nội dung",
+    "đơn vị tính",
+    "ghi chú",
+    "ghi_chu",
+    "note",
+    "notes",
+}
+_MACHINE_UNITS = PERSON_UNITS | {MONEY_UNIT}
 
 
-def parse_cell(value: Any, where: str) -> float:
-    """A cell's number, NaN for blank; :class:`NotARollup` naming ``where`` otherwise."""
-    if value is None:
-        return math.nan
-    if isinstance(value, bool):
-        raise NotARollup(f"{where}: {value!r} is not a number")
-    if isinstance(value, int | float):
-        return float(value)
-    text = str(value).strip().replace("\u00a0", "").replace(" ", "")
-    if text in _BLANKS:
-        return math.nan
-    if _THOUSANDS.match(text):
-        return float(re.sub(r"[.,]", "", text))
-    if _DECIMAL.match(text):
-        return float(text.replace(",", "."))
-    if _INTEGER.match(text):
-        return float(text)
-    raise NotARollup(
-        f"{where}: {value!r} is not a number",
-        hint="write whole numbers (1.800 or 1800), leave unknown cells blank",
-    )
+@dataclass
+class Submission:
+    """A submitted rollup as read: the table, the faults found reading it, and how it was
+    read (encoding, number convention, sheets)."""
+
+    table: pd.DataFrame
+    structural: list[Structural] = field(default_factory=list)
+    encoding: str = UTF8
+    numbers: str = VIETNAMESE
+    sheets: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        convention = "machine (1.5)" if self.numbers == MACHINE else "Vietnamese (1.200 = 1200)"
+        sheets = f", {len(self.sheets)} sheets" if len(self.sheets) > 1 else ""
+        return f"encoding {self.encoding}, numbers {convention}{sheets}"
 
 
 def _unit_ref(text: str) -> str | None:
@@ -102,19 +148,59 @@ def parse_unit(text: str) -> tuple[str, str, str]:
     return admin_map.value, unit.code, unit.level.value
 
 
-def read_rollup(path: Path, unit: str | None = None) -> pd.DataFrame:
-    """The rollup in ``path`` (``.csv`` or ``.xlsx``) as a rollup table."""
+def parse_period(text: str) -> tuple[int, ...] | None:
+    """``2016-2020`` (anywhere in ``text``) → the years, or None."""
+    match = _PERIOD.search(text or "")
+    if match is None:
+        return None
+    first, last = int(match.group(1)), int(match.group(2))
+    if not YEAR_MIN <= first <= last <= YEAR_MAX or last - first > 50:
+        return None
+    return tuple(range(first, last + 1))
+
+
+def read_submission(
+    path: Path, unit: str | None = None, years: Sequence[int] | None = None
+) -> Submission:
+    """The rollup in ``path`` (``.csv`` or ``.xlsx``); ``unit`` (``old:870``) when the file
+    does not say, ``years`` the period the file should cover when it does not say."""
     if not path.is_file():
         raise SocaiError(f"no file {path}", hint="give the path of a CSV or XLSX rollup")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return _read_csv(path, unit)
+        return _read_csv(path, unit, years)
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, unit)
+        return _read_xlsx(path, unit, years)
     raise NotARollup(
         f"{path.name} is not a rollup file (expected .csv or .xlsx)",
         hint="export the form as CSV (row_id, y2016..., total_stated) or XLSX (official layout)",
     )
+
+
+def read_rollup(path: Path, unit: str | None = None) -> pd.DataFrame:
+    """The table only (for callers that build their own; faults are in :func:`read_submission`)."""
+    return read_submission(path, unit).table
+
+
+# -- shared: findings, units, columns ---------------------------------------------------------
+
+
+def _file_fault(rule: str, expected: str, actual: str, scope: Scope, year: str = "") -> Structural:
+    return Structural(Finding("", "", "", year, rule, expected, actual, ERROR), scope)
+
+
+def _cell_fault(
+    unit: tuple[str, str], row_id: str, column: str, text: str, reading: Reading, where: str
+) -> Structural:
+    year = "total" if column == TOTAL_COLUMN else column[1:]
+    if reading.outcome == AMBIGUOUS:
+        actual = f"{text!r} at {where}: could be {reading.readings}"
+        expected = "one reading (Vietnamese: 1.200 = 1200, 1,5 = 1.5)"
+    else:
+        actual = f"{text!r} at {where}"
+        expected = "a number (Vietnamese: 1.200 = 1200, 1,5 = 1.5) or blank"
+    finding = Finding(*unit, row_id, year, reading.outcome, expected, actual, ERROR)
+    return Structural(finding, Scope(cells=frozenset({(*unit, row_id, column)})))
 
 
 def _with_unit(frame: pd.DataFrame, unit: str | None, source: str) -> pd.DataFrame:
@@ -134,64 +220,204 @@ def _with_unit(frame: pd.DataFrame, unit: str | None, source: str) -> pd.DataFra
         )
     directory = unit_directory()
     frame = frame.copy()
-    maps = {m: AdminMap.parse(m).value for m in frame["unit_map"].unique()}
+    maps = {m: AdminMap.parse(str(m).strip(), "unit_map").value for m in frame["unit_map"].unique()}
     frame["unit_map"] = frame["unit_map"].map(maps)
     frame["unit_code"] = frame["unit_code"].map(
         {c: str(c).strip() for c in frame["unit_code"].unique()}
     )
     pairs = frame[["unit_map", "unit_code"]].drop_duplicates()
     pairs["unit_level"] = [
-        directory.require(AdminMap(m), c).level.value for m, c in pairs.itertuples(index=False)
+        directory.require(AdminMap(m), c, "unit_code").level.value
+        for m, c in pairs.itertuples(index=False)
     ]
     frame = frame.drop(columns=["unit_level"], errors="ignore")
     return frame.merge(pairs, on=["unit_map", "unit_code"], how="left", validate="many_to_one")
 
 
-def _parse_column(values: pd.Series, source: str, column: str) -> pd.Series:
-    """A CSV column as floats, each distinct text parsed once (fast on a national file).
-
-    A CSV is written by a program, so ``1.5`` is one and a half (a decimal point, as the
-    projections export money in million VND); text with a comma or a dash goes through
-    :func:`parse_cell` (``1,800`` is 1800, ``-`` is blank).
-    """
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    parsed = []
-    for k, text in enumerate(uniques):
-        plain = str(text).strip()
-        if _MACHINE_NUMBER.match(plain):  # a CSV is written by a program: "1.5" is 1.5
-            parsed.append(float(plain))
-            continue
-        try:
-            parsed.append(parse_cell(text, f"{source} column {column}"))
-        except NotARollup:
-            line = int((codes == k).argmax()) + 2
-            parse_cell(text, f"{source} line {line}, column {column}")  # raises, naming the line
-            raise
-    return pd.Series(np.asarray(parsed, dtype="float64")[codes], index=values.index)
+def _column_kind(name: str) -> tuple[str, str | None]:
+    """("identity" | "label" | "year" | "total" | "unknown", the year column)."""
+    text = " ".join(unicodedata.normalize("NFC", name).strip().lower().split())
+    if text in _IDENTITY:
+        return "identity", None
+    if text in _LABELS:
+        return "label", None
+    if text in ("total", "total_stated", "tổng", "tổng cộng", "cộng") or text.startswith(
+        ("tổng giai đoạn", "tổng số giai đoạn")
+    ):
+        return "total", None
+    if match := re.fullmatch(r"(?:y|năm\s*)?((?:19|20)\d{2})", text):
+        return "year", year_column(int(match.group(1)))
+    return "unknown", None
 
 
-def _read_csv(path: Path, unit: str | None) -> pd.DataFrame:
+def _year_faults(
+    present: list[str], expected: Sequence[int] | None, unknown: list[str], source: str
+) -> list[Structural]:
+    """A year of the period without its column: one finding per year, naming the unknown
+    columns that may have been meant as it; unknown columns otherwise one finding each."""
+    have = sorted(int(c[1:]) for c in present)
+    period = list(expected) if expected else list(range(have[0], have[-1] + 1))
+    missing = [y for y in period if y not in have]
+    faults = []
+    for year in missing:
+        guess = f" (columns not recognised: {', '.join(map(repr, unknown))})" if unknown else ""
+        faults.append(
+            _file_fault(
+                "year_column_missing",
+                f"a column for each year {period[0]}–{period[-1]}",
+                f"no column for {year} in {source}{guess}",
+                Scope(columns=frozenset({year_column(year), TOTAL_COLUMN})),
+                str(year),
+            )
+        )
+    if not missing:
+        for name in unknown:
+            faults.append(
+                _file_fault(
+                    "unknown_column",
+                    "the form's columns (row id or label, years, total)",
+                    f"column {name!r} in {source} holds figures and was ignored",
+                    Scope(cells=frozenset()),
+                )
+            )
+    return faults
+
+
+def _dedupe(frame: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list[Structural]]:
+    """Keep the first of each repeated unit × row; each repetition is a finding."""
+    keys = ["unit_map", "unit_code", "row_id"]
+    repeated = duplicated_keys(frame)
+    faults = []
+    if repeated.any():
+        counts = frame[keys].value_counts()
+        for index, n in counts[counts > 1].items():
+            m, c, r = (str(x) for x in cast(tuple[Any, ...], index))  # a 3-key index
+            finding = Finding(
+                m,
+                c,
+                r,
+                "",
+                "row_repeated",
+                "each form row once per unit",
+                f"{n} times in {source}; the first is checked",
+                ERROR,
+            )
+            faults.append(Structural(finding, Scope(cells=frozenset())))
+    return frame[~repeated].reset_index(drop=True), faults
+
+
+# -- CSV ---------------------------------------------------------------------------------------
+
+
+def _read_csv(path: Path, unit: str | None, years: Sequence[int] | None) -> Submission:
+    decoded = decode(path.read_bytes(), path.name)
+    text = decoded.text
+    convention = VIETNAMESE
+    first, _, rest = text.partition("\n")
+    if match := _DECLARATION.match(first.strip()):
+        if match.group(1).lower() not in (VIETNAMESE, MACHINE):
+            raise NotARollup(
+                f"{path.name}: the first line declares numbers={match.group(1)!r}",
+                hint="declare #numbers=machine (1.5) or #numbers=vi (1.200 = 1200)",
+            )
+        convention, text = match.group(1).lower(), rest
+    first_row = next(csv.reader(io.StringIO(text.partition("\n")[0])), [])
+    if "row_id" not in [c.strip() for c in first_row]:
+        rows = [list(r) for r in csv.reader(io.StringIO(text))]
+        if _header_row(rows[:60]) is None:
+            raise NotARollup(
+                f"{path.name} is not a rollup: no row_id column",
+                hint="the first line names the columns: row_id,y2016,...,total_stated"
+                " (or use the form's layout: STT, Nội dung, ..., years, Tổng cộng)",
+            )
+        table, faults = _read_form_rows(rows, path.name, unit, years, convention)
+        table, repeated = _dedupe(table, path.name)
+        table = require_rollup(table, path.name)
+        return Submission(table, faults + repeated, decoded.encoding, convention, [path.name])
     try:
-        raw = pd.read_csv(path, dtype=object, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raw = pd.read_csv(io.StringIO(text), dtype=object, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise NotARollup(f"{path.name} is not a readable CSV ({error})") from None
     raw.columns = [str(c).strip() for c in raw.columns]
-    if "row_id" not in raw.columns:
+    if "unit" in raw.columns:
+        units = {str(v).strip() for v in raw["unit"].unique()} - {""}
+        if units and units <= _MACHINE_UNITS:
+            convention = MACHINE  # socai's canonical export declares machine numbers
+    table, faults = _read_table(raw, path.name, unit, years, convention)
+    return Submission(table, faults, decoded.encoding, convention, [path.name])
+
+
+def _read_table(
+    raw: pd.DataFrame,
+    source: str,
+    unit: str | None,
+    years: Sequence[int] | None,
+    convention: str,
+) -> tuple[pd.DataFrame, list[Structural]]:
+    kinds = {c: _column_kind(c) for c in raw.columns}
+    year_cols = {c: y for c, (k, y) in kinds.items() if k == "year" and y is not None}
+    totals = [c for c, (k, _) in kinds.items() if k == "total"]
+    if not year_cols:
         raise NotARollup(
-            f"{path.name} is not a rollup: no row_id column",
-            hint="the first line names the columns: row_id,y2016,...,total_stated",
+            f"{source} is not a rollup: no year column",
+            hint="name year columns y2016, y2017, ... (or 2016, 2017, ...)",
         )
-    renames = {c: year_column(int(c)) for c in raw.columns if re.fullmatch(r"(19|20)\d{2}", c)}
-    renames.update({c: TOTAL_COLUMN for c in raw.columns if c.lower() == "total"})
-    raw = raw.rename(columns=renames)
-    values = [c for c in raw.columns if c == TOTAL_COLUMN or re.fullmatch(r"y\d{4}", c)]
-    for column in values:
-        raw[column] = _parse_column(raw[column], path.name, column)
-    raw["row_id"] = raw["row_id"].str.strip()
-    return require_rollup(_with_unit(raw, unit, path.name), path.name)
+    unknown = [
+        c
+        for c, (k, _) in kinds.items()
+        if k == "unknown" and (raw[c].astype(str).str.strip() != "").any()
+    ]
+    faults = _year_faults(list(year_cols.values()), years, unknown, source)
+    frame = pd.DataFrame({c: raw[c] for c in raw.columns if kinds[c][0] == "identity"})
+    frame["row_id"] = frame["row_id"].astype(str).str.strip()
+    frame = _with_unit(frame, unit, source)
+    value_sources = {
+        **{c: y for c, y in year_cols.items()},
+        **{t: TOTAL_COLUMN for t in totals[:1]},
+    }
+    problems: list[tuple[int, str, str, Reading]] = []
+    for original, column in value_sources.items():
+        parsed = parse_texts(raw[original], convention)
+        frame[column] = parsed.values
+        problems += [(pos, column, text, r) for pos, text, r in parsed.problems]
+    if not totals:
+        frame[TOTAL_COLUMN] = np.nan
+        faults.append(
+            _file_fault(
+                "total_column_missing",
+                "the form's total column (total_stated, Tổng cộng)",
+                f"no total column in {source}",
+                Scope(columns=frozenset({TOTAL_COLUMN})),
+            )
+        )
+    known = set(row_ids())
+    unknown_rows = ~frame["row_id"].isin(known)
+    for position in np.flatnonzero(unknown_rows.to_numpy()):
+        finding = Finding(
+            str(frame.at[position, "unit_map"]),
+            str(frame.at[position, "unit_code"]),
+            "",
+            "",
+            "unknown_row",
+            "a row id of the form",
+            f"{frame.at[position, 'row_id']!r} at line {position + 2} of {source}; ignored",
+            ERROR,
+        )
+        faults.append(Structural(finding, Scope(cells=frozenset())))
+    for line, column, text, reading in problems:
+        if unknown_rows.iat[line]:
+            continue
+        unit_key = (str(frame.at[line, "unit_map"]), str(frame.at[line, "unit_code"]))
+        where = f"line {line + 2}, column {column}"
+        faults.append(
+            _cell_fault(unit_key, str(frame.at[line, "row_id"]), column, text, reading, where)
+        )
+    frame = frame[~unknown_rows.to_numpy()].reset_index(drop=True)
+    frame, repeated = _dedupe(frame, source)
+    return require_rollup(frame, source), faults + repeated
 
 
-# -- XLSX -------------------------------------------------------------------------------------
+# -- the official form layout (XLSX, or CSV without row ids) -----------------------------------
 
 
 def _norm(text: Any) -> str:
@@ -199,20 +425,105 @@ def _norm(text: Any) -> str:
     return " ".join(plain.replace("\n", " ").split())
 
 
-def _read_xlsx(path: Path, unit: str | None) -> pd.DataFrame:
+def _bare(label: str) -> str:
+    return _LABEL_PREFIX.sub("", label).rstrip(" ;:.")
+
+
+def _read_xlsx(path: Path, unit: str | None, years: Sequence[int] | None) -> Submission:
     from openpyxl import load_workbook
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise NotARollup(f"{path.name} is not a readable XLSX file ({error})") from None
+    sheets: list[tuple[str, list[list[Any]]]] = []
     try:
-        sheet = book.worksheets[0]
-        rows = [list(r) for r in sheet.iter_rows(max_row=SHEET_ROWS_MAX, values_only=True)]
+        for sheet in book.worksheets:
+            rows = [list(r) for r in sheet.iter_rows(max_row=SHEET_ROWS_MAX, values_only=True)]
+            sheets.append((sheet.title, rows))
     finally:
         book.close()
-    where = f"{path.name} ({sheet.title})"
-    header = next((i for i, r in enumerate(rows) if any(_norm(v) == "stt" for v in r)), None)
+    encoding = "XLSX (Unicode)"
+    converted = _legacy_text(sheets)
+    if converted is not None:
+        sheets, legacy = converted
+        encoding = f"XLSX, {legacy} text converted to Unicode"
+    forms = [(t, r) for t, r in sheets if _header_row(r) is not None]
+    if not forms:
+        raise NotARollup(
+            f"{path.name} ({sheets[0][0] if sheets else 'no sheet'}) is not a rollup:"
+            " no header row with STT",
+            hint="use the official form layout (STT, Nội dung, Đơn vị tính, years, Tổng cộng)",
+        )
+    if unit is not None and len(forms) > 1:
+        raise NotARollup(
+            f"{path.name} has {len(forms)} form sheets; --unit names only one unit",
+            hint="write 'Đơn vị: NAME (2025:82)' on each sheet and leave --unit out",
+        )
+    tables, faults = [], []
+    for title, rows in forms:
+        where = f"{path.name} ({title})"
+        table, found = _read_form_rows(rows, where, unit, years, VIETNAMESE)
+        tables.append(table)
+        faults += found
+    for title, _rows in sheets:
+        if all(title != t for t, _r in forms):
+            finding = Finding(
+                "",
+                "",
+                "",
+                "",
+                "sheet_skipped",
+                "a form sheet",
+                f"sheet {title!r} has no form",
+                WARNING,
+            )
+            faults.append(Structural(finding, Scope(cells=frozenset())))
+    table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+    table, repeated = _dedupe(table, path.name)
+    table = require_rollup(table, path.name)
+    return Submission(table, faults + repeated, encoding, VIETNAMESE, [t for t, _r in forms])
+
+
+def _legacy_text(
+    sheets: list[tuple[str, list[list[Any]]]],
+) -> tuple[list[tuple[str, list[list[Any]]]], str] | None:
+    """Text cells typed in a TCVN3 or VNI font (``.VnTime``, ``VNI-Times``) are stored as the
+    font's code points; converted with viparse's charmaps when its detector is sure."""
+    texts = [v for _t, rows in sheets for r in rows for v in r if isinstance(v, str)]
+    sample = "\n".join(texts)
+    if vietnamese_share(sample) >= 0.9:
+        return None
+    found = legacy_conversion(sample)
+    if found is None:
+        return None
+    legacy, _text = found
+    from viparse.normalize.encodings import AUTO_DETECT_CHARMAPS
+    from viparse.normalize.tables import convert
+
+    charmap = AUTO_DETECT_CHARMAPS["tcvn3" if legacy == TCVN3 else "vni"]
+
+    def fix(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        return unicodedata.normalize("NFC", convert(value, charmap))
+
+    fixed = [(title, [[fix(v) for v in r] for r in rows]) for title, rows in sheets]
+    return fixed, legacy
+
+
+def _header_row(rows: list[list[Any]]) -> int | None:
+    return next((i for i, r in enumerate(rows) if any(_norm(v) == "stt" for v in r)), None)
+
+
+def _read_form_rows(
+    rows: list[list[Any]],
+    where: str,
+    unit: str | None,
+    years: Sequence[int] | None,
+    convention: str,
+) -> tuple[pd.DataFrame, list[Structural]]:
+    header = _header_row(rows)
     if header is None:
         raise NotARollup(
             f"{where} is not a rollup: no header row with STT",
@@ -229,11 +540,15 @@ def _read_xlsx(path: Path, unit: str | None) -> pd.DataFrame:
     ):
         end += 1
     columns = _header_columns(rows[header:end], stt_col)
-    if not columns["years"] or columns["total"] is None:
+    if not columns["years"]:
         raise NotARollup(
-            f"{where} is not a rollup: the header has no year columns or no total column",
+            f"{where} is not a rollup: the header has no year columns",
             hint="the header names each year (2016, 2017...) and the total (Tổng cộng)",
         )
+    period = years or columns["period"]
+    if not period:
+        period = next((p for r in rows[:header] for v in r if (p := parse_period(str(v)))), None)
+    faults = _year_faults(list(columns["years"].values()), period, columns["unknown"], where)
     if unit is None:
         unit = next(
             (ref for r in rows[:header] for v in r if v and (ref := _unit_ref(str(v)))), None
@@ -243,20 +558,36 @@ def _read_xlsx(path: Path, unit: str | None) -> pd.DataFrame:
                 f"{where} does not say which unit it reports",
                 hint="write 'Đơn vị: NAME (old:870)' above the table, or give --unit old:870",
             )
+    unit_map, code, _level = parse_unit(unit)
     first_data = header + 1 + max(columns["depth"], 0)
-    records = _data_rows(rows, first_data, columns, where)
+    records, found = _data_rows(rows, first_data, columns, where, convention, (unit_map, code))
+    faults += found
+    if columns["total"] is None:
+        faults.append(
+            _file_fault(
+                "total_column_missing",
+                "the form's total column (Tổng cộng)",
+                f"no total column in {where}",
+                Scope(units=frozenset({(unit_map, code)}), columns=frozenset({TOTAL_COLUMN})),
+            )
+        )
+    if not records:
+        raise NotARollup(f"{where} has no form rows")
     frame = pd.DataFrame(records)
-    if frame.empty:
-        raise NotARollup(f"{where} has no form rows with figures")
-    return require_rollup(_with_unit(frame, unit, where), where)
+    if TOTAL_COLUMN not in frame.columns:
+        frame[TOTAL_COLUMN] = np.nan
+    return _with_unit(frame, unit, where), faults
 
 
 def _header_columns(block: list[list[Any]], stt_col: int) -> dict[str, Any]:
     """Find the label, row id, year and total columns in the (merged) header rows."""
-    years: dict[int, str] = {}
+    found: dict[int, str] = {}
     total = row_id = None
     depth = 0
+    period = None
+    unknown: list[str] = []
     width = max(len(r) for r in block)
+    label = stt_col + 1
     for j in range(width):
         for depth_here, r in enumerate(block):
             text = _norm(r[j]) if j < len(r) else ""
@@ -267,36 +598,52 @@ def _header_columns(block: list[list[Any]], stt_col: int) -> dict[str, Any]:
             elif text.startswith(("tổng", "total", "cộng")):
                 total = j
                 depth = max(depth, depth_here)
+                period = parse_period(text) or period
             elif (
                 (m := _YEAR.search(text))
                 and not text.startswith("năm báo cáo")
                 and (isinstance(r[j], int | float) or len(text) <= 12)
             ):
-                years[j] = year_column(int(m.group(1)))
+                found[j] = year_column(int(m.group(1)))
                 depth = max(depth, depth_here)
-    label = stt_col + 1
     if row_id == label:
         label += 1
+    for j in range(width):
+        if j in found or j in (total, row_id, label, stt_col) or j <= stt_col:
+            continue
+        texts = [_norm(r[j]) for r in block if j < len(r) and _norm(r[j])]
+        if texts and not any(t in _LABELS or t == "năm" for t in texts):
+            unknown.append(texts[-1])
     return {
         "stt": stt_col,
         "label": label,
         "row_id": row_id,
-        "years": years,
+        "years": found,
         "total": total,
         "depth": depth,
+        "period": period,
+        "unknown": unknown,
     }
 
 
 def _data_rows(
-    rows: list[list[Any]], start: int, columns: dict[str, Any], where: str
-) -> list[dict[str, Any]]:
+    rows: list[list[Any]],
+    start: int,
+    columns: dict[str, Any],
+    where: str,
+    convention: str,
+    unit: tuple[str, str],
+) -> tuple[list[dict[str, Any]], list[Structural]]:
     form = list(form_rows())
     labels = [_norm(r.label_vi) for r in form]
     short = [re.sub(r"\s*\([^)]*\)$", "", label) for label in labels]
+    bare = [_bare(s) for s in short]
     known = set(row_ids())
     cursor = 0
-    records = []
-    value_cols = {**columns["years"], columns["total"]: TOTAL_COLUMN}
+    records, faults = [], []
+    value_cols = dict(columns["years"])
+    if columns["total"] is not None:
+        value_cols[columns["total"]] = TOTAL_COLUMN
     for i in range(start, len(rows)):
         r = rows[i]
 
@@ -306,35 +653,63 @@ def _data_rows(
         label = _norm(cell(columns["label"]))
         if _COLUMN_NUMBER.match(label):
             continue  # the line numbering the columns: (1) (2) (3)...
-        figures = {
-            name: parse_cell(cell(j), f"{where} row {i + 1}, column {name}")
-            for j, name in value_cols.items()
+        readings = {
+            name: (cell(j), read_cell(cell(j), convention)) for j, name in value_cols.items()
         }
-        filled = any(not math.isnan(v) for v in figures.values())
+        filled = any(x.outcome != "blank" for _v, x in readings.values())
         given_id = str(cell(columns["row_id"]) or "").strip()
+        row_id = None
         if given_id:
-            if given_id not in known:
-                raise NotARollup(f"{where} row {i + 1}: {given_id!r} is not a form row id")
-            row_id = given_id
+            if given_id in known:
+                row_id = given_id
         else:
-            bare = _LABEL_PREFIX.sub("", label)
-            match = next(
+            plain = _bare(label)
+            row_id_at = next(
                 (
                     k
                     for k in range(cursor, len(form))
-                    if label in (labels[k], short[k]) or bare in (labels[k], short[k])
+                    if label in (labels[k], short[k])
+                    or plain in (labels[k], short[k], bare[k])
+                    or (len(plain) >= PREFIX_MIN and bare[k].startswith(plain))
                 ),
                 None,
             )
-            if match is None:
-                if filled:
-                    raise NotARollup(
-                        f"{where} row {i + 1}: {cell(columns['label'])!r} is not a row of the"
-                        " form (or is out of the form's order)",
-                        hint="keep the form's labels and order, or add a row_id column",
-                    )
-                continue  # a heading, a signature line, a note
-            row_id = form[match].row_id
-            cursor = match + 1
+            if row_id_at is not None:
+                row_id = form[row_id_at].row_id
+                cursor = row_id_at + 1
+        if row_id is None:
+            if filled or given_id:
+                finding = Finding(
+                    *unit,
+                    "",
+                    "",
+                    "unknown_row",
+                    "a row of the form, in the form's order (or a row_id column)",
+                    f"{given_id or cell(columns['label'])!r} at row {i + 1} of {where}; ignored",
+                    ERROR,
+                )
+                faults.append(Structural(finding, Scope(cells=frozenset())))
+            continue  # a heading, a signature line, a note
+        figures = {}
+        for name, (value, reading) in readings.items():
+            figures[name] = reading.value
+            if reading.outcome in (AMBIGUOUS, NOT_A_NUMBER):
+                text = str(value)
+                at = f"row {i + 1}, column {name} of {where}"
+                faults.append(_cell_fault(unit, row_id, name, text, reading, at))
         records.append({"row_id": row_id, **figures})
-    return records
+    return records, faults
+
+
+def parse_cell(value: Any, where: str) -> float:
+    """One cell in the Vietnamese convention: NaN for blank; :class:`NotARollup` naming
+    ``where`` for text that is not a number or is ambiguous."""
+    reading = read_cell(value)
+    if reading.outcome in (AMBIGUOUS, NOT_A_NUMBER):
+        extra = f" (could be {reading.readings})" if reading.readings else ""
+        raise NotARollup(
+            f"{where}: {value!r} is not a number{extra}",
+            hint="write whole numbers (1.800 or 1800), decimals with a comma (1,5);"
+            " leave unknown cells blank",
+        )
+    return math.nan if reading.outcome == "blank" else reading.value

@@ -1,54 +1,104 @@
-"""Failures people can act on: which unit, which row, which year, what rule, expected vs actual.
+"""Findings people can act on: which unit, row and year, what rule, expected vs actual.
 
-GX tells *which rows* of a validated table fail a check (``unexpected_index_list`` with the
-table's identity columns). This module turns each into a :class:`Failure` naming the cell to
-fix, reading the figures from the same frames that were validated.
+GX tells *which rows* of a validated table fail a rule family (``unexpected_index_list`` with
+the table's identity columns). :class:`Explainer` evaluates each member rule of the family on
+that row — the same semantics as the expectation — and returns one :class:`Finding` per
+wrong cell, reading the figures from the frames that were validated. If GX named a row on
+which no rule fails, the engines disagree and the run stops (never a silent pass).
+
+**Errors and warnings** (lỗi / cảnh báo). A blank cell (ô trống) in a sum is told apart:
+
+* the blank is *consistent with 0* — the filled cells already add up (a total of 20 over
+  2016 = 20 and 2017–2020 blank): a **warning** ``…_blank_as_zero``; the report still exits 0;
+* the blank *hides a value* — the stated whole exceeds what is filled (Hồng Ngự's posters:
+  one year 20, total 150): an **error** ``…_incomplete``;
+* a blank whole over filled parts that are not all 0: an **error** (the whole is missing).
+
+Every finding lists the cells it read (``cells``), so a structural finding (a missing row or
+column, an unreadable cell) can take the findings it causes as its consequences
+(:mod:`quality.structure`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from domain.case.rules import regimes_in_year
 from domain.reference.rollup_form import row_index
 from domain.reference.units import AdminMap, unit_directory
-from quality.frames import EVENTS, FRAME_KEYS, ROW_OF_COLUMN, SUBMITTED
-from quality.suites import CELLS, Check
+from quality.checks import AMOUNT_SUPPORT, TOLERANCE, Check
+from quality.frames import (
+    BY_YEAR,
+    EVENTS,
+    FRAME_KEYS,
+    ROW_NUMBER,
+    ROW_OF_COLUMN,
+    SUBMITTED,
+)
 
 TOTAL_YEAR = "total"
+ERROR, WARNING = "error", "warning"
+
+#: One cell of a rollup: (unit_map, unit_code, row_id, column) — column ``y2016`` or
+#: ``total_stated``.
+Cell = tuple[str, str, str, str]
 
 
 @dataclass(frozen=True, slots=True)
-class Failure:
-    """One wrong cell of a rollup."""
+class Finding:
+    """One wrong cell of a rollup — or one structural fault, with the findings it causes.
+
+    ``unit_map``/``unit_code`` are empty for a fault of the whole file (a missing column);
+    ``row_id`` is empty for a fault of no single row; ``year`` is ``"2018"``, ``"total"``, or
+    empty.
+    """
 
     unit_map: str
     unit_code: str
     row_id: str
-    year: str  # "2018", or "total" for the stated total column
+    year: str
     rule: str
     expected: str
     actual: str
+    severity: str = ERROR
+    consequences: tuple[Finding, ...] = ()
+    cells: tuple[Cell, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def label_vi(self) -> str:
-        return row_index()[self.row_id].label_vi
+        row = row_index().get(self.row_id)
+        return row.label_vi if row is not None else ""
 
     @property
     def unit_name(self) -> str:
+        if not self.unit_code:
+            return ""
         unit = unit_directory().get(AdminMap(self.unit_map), self.unit_code)
         return unit.name if unit is not None else "?"
 
-    def line(self) -> str:
-        return (
-            f"{self.unit_map}:{self.unit_code} {self.unit_name} | {self.row_id} | {self.label_vi}"
-            f" | {self.year} | {self.rule} | expected {self.expected} | actual {self.actual}"
-        )
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
 
-    def as_dict(self) -> dict[str, str]:
+    def line(self) -> str:
+        unit = f"{self.unit_map}:{self.unit_code} {self.unit_name}" if self.unit_code else "file"
+        text = (
+            f"{unit} | {self.row_id or '-'} | {self.label_vi or '-'} | {self.year or '-'}"
+            f" | {self.rule} | expected {self.expected} | actual {self.actual}"
+        )
+        if self.consequences:
+            counts = Counter(c.rule for c in self.consequences)
+            listed = ", ".join(f"{rule} ×{n}" for rule, n in sorted(counts.items()))
+            text += f" | {len(self.consequences)} consequences grouped here: {listed}"
+        return f"warning: {text}" if self.severity == WARNING else text
+
+    def as_dict(self) -> dict[str, Any]:
         return {
             "unit_map": self.unit_map,
             "unit_code": self.unit_code,
@@ -57,9 +107,15 @@ class Failure:
             "label_vi": self.label_vi,
             "year": self.year,
             "rule": self.rule,
+            "severity": self.severity,
             "expected": self.expected,
             "actual": self.actual,
+            "consequences": [c.as_dict() for c in self.consequences],
         }
+
+
+#: The name the earlier code used; a finding of severity "error" is a failure.
+Failure = Finding
 
 
 def figure(value: Any) -> str:
@@ -67,7 +123,9 @@ def figure(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "blank"
     number = float(value)
-    return str(int(number)) if number.is_integer() else f"{number:g}"
+    if number.is_integer():
+        return str(int(number))
+    return f"{round(number, 6):.6f}".rstrip("0").rstrip(".")
 
 
 def _blank(value: Any) -> bool:
@@ -78,8 +136,35 @@ def _year(column: str) -> str:
     return column.removeprefix(SUBMITTED).removeprefix(EVENTS).removeprefix("y")
 
 
+@dataclass(frozen=True, slots=True)
+class SumOutcome:
+    """How ``whole = Σ parts`` holds on one row: ``clean``, ``mismatch`` (all filled, not
+    equal), ``hides`` (a blank hides a value), ``blank_zero`` (blanks consistent with 0)."""
+
+    status: str
+    filled_sum: float
+    blank_parts: tuple[int, ...]
+    whole_blank: bool
+
+
+def sum_outcome(whole: float, parts: list[float]) -> SumOutcome:
+    blanks = tuple(i for i, p in enumerate(parts) if _blank(p))
+    whole_blank = _blank(whole)
+    total = math.fsum(p for p in parts if not _blank(p))
+    if whole_blank and len(blanks) == len(parts):
+        return SumOutcome("clean", total, blanks, True)
+    if not whole_blank and not blanks:
+        status = "clean" if abs(whole - total) < TOLERANCE else "mismatch"
+        return SumOutcome(status, total, blanks, False)
+    if whole_blank:
+        return SumOutcome("blank_zero" if abs(total) < TOLERANCE else "hides", total, blanks, True)
+    if abs(whole - total) < TOLERANCE:
+        return SumOutcome("blank_zero", total, blanks, False)
+    return SumOutcome("hides" if whole > total else "mismatch", total, blanks, False)
+
+
 class Explainer:
-    """Turns failing rows of each validated frame into :class:`Failure` records."""
+    """Turns unexpected rows of each validated frame into :class:`Finding` records."""
 
     def __init__(self, frames: dict[str, pd.DataFrame]) -> None:
         self._frames = frames
@@ -88,141 +173,256 @@ class Explainer:
 
     def _row(self, frame: str, key: dict[str, Any]) -> pd.Series:
         names = list(FRAME_KEYS[frame])
+        if names == [ROW_NUMBER]:
+            return self._frames[frame].iloc[int(key[ROW_NUMBER])]
         if frame not in self._indexed:
             self._indexed[frame] = self._frames[frame].set_index(names).sort_index()
         wanted = tuple(int(key[n]) if n == "year" else str(key[n]) for n in names)
         # pandas-stubs cannot type a full MultiIndex key given as a tuple.
         return self._indexed[frame].loc[wanted]  # type: ignore[index]
 
-    def _hierarchy(self, check: Check, key: dict[str, Any]) -> list[Failure]:
-        """Each year in which the unit differs from the sum of its child units."""
-        if self._children is None:
-            cells = self._frames[CELLS]
-            self._children = cells.set_index(["unit_map", "parent_code", "row_id"]).sort_index()
-        own = self._row(CELLS, key)
-        wanted = (str(key["unit_map"]), str(key["unit_code"]), str(key["row_id"]))
-        failures = []
-        for column in (c for c in check.columns if c.startswith("y")):
-            # pandas-stubs cannot type a list of MultiIndex tuples as a row key.
-            kids = self._children.loc[[wanted], column]  # type: ignore[index]
-            blanks = int(kids.isna().sum())
-            total = kids.sum(min_count=1)
-            if _blank(own[column]) and blanks == len(kids):
-                continue
-            if blanks == 0 and not _blank(own[column]) and abs(own[column] - total) < 1e-9:
-                continue
-            expected = (
-                f"{figure(total)} with {blanks} of {len(kids)} child units blank"
-                if blanks
-                else f"{figure(total)} (sum of {len(kids)} child units)"
-            )
-            failures.append(
-                Failure(
-                    wanted[0],
-                    wanted[1],
-                    wanted[2],
-                    _year(column),
-                    check.rule,
-                    expected,
-                    figure(own[column]),
-                )
-            )
-        assert failures, f"GX named {wanted} but no year differs from its children"
-        return failures
-
-    def explain(self, check: Check, key: dict[str, Any]) -> list[Failure]:
-        """The wrong cells behind one failing row of a check."""
-        if check.kind == "count":
-            row = self._row(check.frame, key)
-            year = str(int(key["year"]))
-            return [
-                Failure(
-                    str(key["unit_map"]),
-                    str(key["unit_code"]),
-                    ROW_OF_COLUMN[c],
-                    year,
-                    check.rule,
-                    "a whole number ≥ 0",
-                    figure(row[c]),
-                )
-                for c in check.columns
-                if not _blank(row[c]) and (row[c] < 0 or not float(row[c]).is_integer())
-            ]
+    def explain(self, check: Check, key: dict[str, Any]) -> list[Finding]:
+        """Every wrong cell behind one unexpected row of a rule family."""
         if check.kind == "hierarchy":
-            return self._hierarchy(check, key)
-        return [self._explain_one(check, key)]
-
-    def _explain_one(self, check: Check, key: dict[str, Any]) -> Failure:
-        row = self._row(check.frame, key)
-        unit_map, unit_code = str(key["unit_map"]), str(key["unit_code"])
-        c = check.columns
-
-        if check.kind == "total":
-            years = list(c[1:])
-            blank = [_year(y) for y in years if _blank(row[y])]
-            stated = row[c[0]]
-            if blank and len(blank) < len(years):
-                expected = f"all years filled (blank: {', '.join(blank)})"
-                rule = "total_incomplete"
-            else:
-                expected = figure(row[years].sum(min_count=1))
-                rule = check.rule
-            return Failure(
-                unit_map, unit_code, str(key["row_id"]), TOTAL_YEAR, rule, expected, figure(stated)
+            found = self._hierarchy(check, key)
+        else:
+            row = self._row(check.frame, key)
+            named = key if "unit_code" in key else row  # the cells frame is keyed by number
+            unit = (str(named["unit_map"]), str(named["unit_code"]))
+            found = []
+            for index, (rule, columns) in enumerate(check.members):
+                finding = self._member(check, index, rule, columns, unit, key, row)
+                if finding is not None:
+                    found.append(finding)
+        if not found:
+            raise AssertionError(
+                f"the engine named {key} under {check.kind}, but no rule of it fails there:"
+                " the engines disagree"
             )
-        if check.kind == "reconcile":
-            return Failure(
-                unit_map,
-                unit_code,
-                str(key["row_id"]),
-                _year(c[0]),
-                check.rule,
-                figure(row[c[1]]),
-                figure(row[c[0]]),
-            )
+        return found
 
+    # -- one rule on one row --------------------------------------------------------------
+
+    def _member(
+        self,
+        check: Check,
+        index: int,
+        rule: str,
+        columns: tuple[str, ...],
+        unit: tuple[str, str],
+        key: dict[str, Any],
+        row: pd.Series,
+    ) -> Finding | None:
+        kind = check.kind
+        if kind == "total":
+            return self._total(rule, columns, unit, str(row["row_id"]), row)
+        if kind == "reconcile":
+            return self._reconcile(rule, columns, unit, str(key["row_id"]), row)
         year = str(int(key["year"]))
-        if check.kind == "parts":
-            whole, *parts = c
-            blank = [ROW_OF_COLUMN[p] for p in parts if _blank(row[p])]
-            if blank and len(blank) < len(parts):
-                expected = f"parts filled (blank: {', '.join(blank)})"
-                rule = f"{check.rule}_incomplete"
-            else:
-                expected = figure(row[list(parts)].sum(min_count=1))
-                rule = check.rule
-            return Failure(
-                unit_map, unit_code, ROW_OF_COLUMN[whole], year, rule, expected, figure(row[whole])
+        column = f"y{year}"
+
+        def cell(c: str) -> Cell:
+            return (*unit, ROW_OF_COLUMN[c], column)
+
+        if kind == "parts":
+            whole, *parts = columns
+            outcome = sum_outcome(row[whole], [row[p] for p in parts])
+            if outcome.status == "clean":
+                return None
+            blank = ", ".join(ROW_OF_COLUMN[parts[i]] for i in outcome.blank_parts)
+            severity, name, expected = ERROR, rule, figure(outcome.filled_sum)
+            if outcome.status == "blank_zero":
+                severity, name = WARNING, f"{rule}_blank_as_zero"
+                expected = f"blank read as 0 (blank: {blank or ROW_OF_COLUMN[whole]})"
+            elif outcome.status == "hides" and not outcome.whole_blank:
+                name, expected = f"{rule}_incomplete", f"parts filled (blank: {blank})"
+            return Finding(
+                *unit,
+                ROW_OF_COLUMN[whole],
+                year,
+                name,
+                expected,
+                figure(row[whole]),
+                severity,
+                cells=tuple(cell(c) for c in columns),
             )
-        if check.kind in ("nesting", "bound"):
-            larger, smaller = c
-            return Failure(
-                unit_map,
-                unit_code,
+        if kind in ("nesting", "bound"):
+            smaller, larger = columns
+            s, big = row[smaller], row[larger]
+            if _blank(s) or _blank(big) or s <= big + TOLERANCE:
+                return None
+            return Finding(
+                *unit,
                 ROW_OF_COLUMN[smaller],
                 year,
-                check.rule,
-                f"≤ {figure(row[larger])} ({ROW_OF_COLUMN[larger]})",
-                figure(row[smaller]),
+                rule,
+                f"≤ {figure(big)} ({ROW_OF_COLUMN[larger]})",
+                figure(s),
+                cells=(cell(smaller), cell(larger)),
             )
-        if check.kind == "money":
-            persons, amount = c
-            who = ROW_OF_COLUMN[persons]
-            if _blank(row[persons]) or row[persons] <= 0:
-                expected = f"0 or blank ({who} is {figure(row[persons])})"
-            else:
-                expected = f"> 0 ({figure(row[persons])} persons in {who})"
-            return Failure(
-                unit_map,
-                unit_code,
-                ROW_OF_COLUMN[amount],
-                year,
-                check.rule,
-                expected,
-                figure(row[amount]),
+        if kind == "money":
+            return self._money(check, index, rule, columns, unit, int(year), row)
+        if kind in ("count", "non_negative"):
+            (c,) = columns
+            value = row[c]
+            if _blank(value) or (value >= 0 and (kind == "non_negative" or value == round(value))):
+                return None
+            expected = "a whole number ≥ 0" if kind == "count" else "≥ 0"
+            return Finding(
+                *unit, ROW_OF_COLUMN[c], year, rule, expected, figure(value), cells=(cell(c),)
             )
-        if check.kind == "non_negative":
-            return Failure(
-                unit_map, unit_code, ROW_OF_COLUMN[c[0]], year, check.rule, "≥ 0", figure(row[c[0]])
+        raise AssertionError(f"unknown check kind {kind}")
+
+    def _total(
+        self, rule: str, columns: tuple[str, ...], unit: tuple[str, str], row_id: str, row: Any
+    ) -> Finding | None:
+        stated, *years = columns
+        outcome = sum_outcome(row[stated], [row[y] for y in years])
+        if outcome.status == "clean":
+            return None
+        blank = ", ".join(_year(years[i]) for i in outcome.blank_parts)
+        severity, name, expected = ERROR, rule, figure(outcome.filled_sum)
+        if outcome.status == "blank_zero":
+            severity, name = WARNING, "total_blank_as_zero"
+            expected = f"blank read as 0 (blank: {blank or 'the total'})"
+        elif outcome.status == "hides" and not outcome.whole_blank:
+            name, expected = "total_incomplete", f"all years filled (blank: {blank})"
+        cells = tuple((*unit, row_id, c) for c in columns)
+        return Finding(
+            *unit, row_id, TOTAL_YEAR, name, expected, figure(row[stated]), severity, cells=cells
+        )
+
+    def _reconcile(
+        self, rule: str, columns: tuple[str, ...], unit: tuple[str, str], row_id: str, row: Any
+    ) -> Finding | None:
+        submitted, events = columns
+        outcome = sum_outcome(row[submitted], [row[events]])
+        if outcome.status == "clean":
+            return None
+        severity, name = ERROR, rule
+        if outcome.status == "blank_zero":
+            severity, name = WARNING, "submitted_blank_as_zero"
+        year = _year(submitted)
+        return Finding(
+            *unit,
+            row_id,
+            year,
+            name,
+            figure(row[events]),
+            figure(row[submitted]),
+            severity,
+            cells=((*unit, row_id, f"y{year}"),),
+        )
+
+    def _money(
+        self,
+        check: Check,
+        index: int,
+        rule: str,
+        columns: tuple[str, ...],
+        unit: tuple[str, str],
+        year: int,
+        row: Any,
+    ) -> Finding | None:
+        persons_col, amount_col = columns
+        persons, amount = row[persons_col], row[amount_col]
+        p = 0.0 if _blank(persons) else float(persons)
+        a = 0.0 if _blank(amount) else float(amount)
+        who, amount_row = ROW_OF_COLUMN[persons_col], ROW_OF_COLUMN[amount_col]
+        cells = ((*unit, who, f"y{year}"), (*unit, amount_row, f"y{year}"))
+        if (p > 0) != (a > 0):
+            expected = (
+                f"0 or blank ({who} is {figure(persons)})"
+                if p <= 0
+                else f"> 0 ({figure(persons)} persons in {who})"
             )
-        raise AssertionError(f"unknown check kind {check.kind}")
+            return Finding(
+                *unit, amount_row, str(year), rule, expected, figure(amount), cells=cells
+            )
+        if p <= 0:
+            return None
+        limits = {y: (lo, hi) for y, lo, hi in check.limits[index]}
+        if year not in limits:
+            return None
+        low, high = limits[year]
+        if low * p - TOLERANCE <= a <= high * p + TOLERANCE:
+            return None
+        regimes = "; ".join(r.name for r in regimes_in_year(year))
+        expected = (
+            f"{figure(low)}–{figure(high)} million VND per person"
+            f" ({AMOUNT_SUPPORT[amount_row]}, {regimes})"
+        )
+        per_person = a / p
+        for scale, unit_name in ((1e-6, "đồng"), (1e-3, "thousand đồng"), (1e3, "billion đồng")):
+            if low - TOLERANCE <= per_person * scale <= high + TOLERANCE:
+                actual = (
+                    f"{figure(amount)} for {figure(persons)} persons — likely written in"
+                    f" {unit_name}: {figure(a * scale)} million"
+                )
+                return Finding(
+                    *unit,
+                    amount_row,
+                    str(year),
+                    "amount_in_wrong_unit",
+                    expected,
+                    actual,
+                    cells=cells,
+                )
+        actual = f"{figure(amount)} for {figure(persons)} persons ({figure(per_person)} each)"
+        return Finding(
+            *unit,
+            amount_row,
+            str(year),
+            "amount_per_person_out_of_range",
+            expected,
+            actual,
+            cells=cells,
+        )
+
+    # -- a parent against its child units -----------------------------------------------
+
+    def _hierarchy(self, check: Check, key: dict[str, Any]) -> list[Finding]:
+        """Each form row in which the unit differs from the sum of its child units, that year."""
+        if self._children is None:
+            frame = self._frames[BY_YEAR]
+            self._children = frame.set_index(["unit_map", "parent_code", "year"]).sort_index()
+        own = self._row(BY_YEAR, key)
+        admin_map, code, year = str(key["unit_map"]), str(key["unit_code"]), int(key["year"])
+        ((_rule, columns),) = check.members
+        kids = self._children.loc[[(admin_map, code, year)]]
+        kid_codes = kids["unit_code"].astype(str).tolist()
+        column = f"y{year}"
+        findings = []
+        for value in columns[4:]:
+            values = kids[value].to_numpy(dtype="float64")
+            outcome = sum_outcome(own[value], list(values))
+            if outcome.status == "clean":
+                continue
+            blanks = int(np.isnan(values).sum())
+            severity, name = ERROR, check.members[0][0]
+            expected = (
+                f"{figure(outcome.filled_sum)} with {blanks} of {len(values)} child units blank"
+                if blanks
+                else f"{figure(outcome.filled_sum)} (sum of {len(values)} child units)"
+            )
+            if outcome.status == "blank_zero":
+                severity, name = WARNING, "children_blank_as_zero"
+            row_id = ROW_OF_COLUMN[value]
+            involved = (
+                (admin_map, code, row_id, column),
+                *((admin_map, k, row_id, column) for k in kid_codes),
+            )
+            findings.append(
+                Finding(
+                    admin_map,
+                    code,
+                    row_id,
+                    str(year),
+                    name,
+                    expected,
+                    figure(own[value]),
+                    severity,
+                    cells=involved,
+                )
+            )
+        return findings

@@ -1,14 +1,21 @@
-"""Run the rollup suites with great-expectations on pandas or SQL, and collect the failures.
+"""Run the rollup suites with great-expectations on pandas or SQL, and collect the findings.
 
 One ephemeral GX context per run (never a ``gx/`` folder: ``mode="ephemeral"`` is explicit),
 progress bars off. Each validated frame (:mod:`quality.frames`) gets its own suite, validation
 definition and checkpoint, because a checkpoint's ``unexpected_index_column_names`` must exist
 in every table it validates and the frames have different identities.
 
-On SQL the frames are written as tables (with the indexes the hierarchy check needs) into the
-given database, or a throw-away SQLite file, and validated there.
+On SQL the frames are written as tables (and the hierarchy check's inputs materialised) into the
+given database, or a throw-away SQLite file (written through ``sqlite3`` directly: pandas'
+``to_sql`` through SQLAlchemy costs more than the validation), and validated there.
 
-Invariant checked on every run: each suite still holds every expectation it was built with,
+**Every failing row is listed.** GX lists at most ``partial_unexpected_count`` failing rows
+(20 by default) on SQL even with ``result_format="COMPLETE"``; the run asks for all of them
+(as many as the table has rows) and compares the rows listed with ``unexpected_count`` for
+every expectation: a shortfall is a finding of its own (``rows_not_listed``) saying how many
+could not be listed — never a silent drop.
+
+Invariants checked on every run: each suite still holds every expectation it was built with,
 by type, and each produced exactly one result (nothing silently dropped).
 """
 
@@ -16,14 +23,17 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import tempfile
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from quality.checks import CHILDREN_TABLE
 from quality.frames import (
     BY_YEAR,
     CELLS,
@@ -31,9 +41,12 @@ from quality.frames import (
     RECONCILIATION,
     by_year_frame,
     cells_frame,
+    complete_grid,
     reconciliation_frame,
 )
-from quality.table import year_columns
+from quality.results import ERROR, WARNING, Finding
+from quality.structure import Structural, group, rows_missing
+from quality.table import year_columns, years_of
 
 if TYPE_CHECKING:  # GX is imported when a validation runs (it takes seconds to import)
     from great_expectations.core.batch_definition import BatchDefinition
@@ -46,55 +59,136 @@ ENGINES = ("pandas", "sql")
 class Report:
     """The outcome of one validation run."""
 
-    failures: list[Any] = field(default_factory=list)  # quality.results.Failure
+    findings: list[Finding] = field(default_factory=list)  # top level, consequences inside
     expectations: Counter[str] = field(default_factory=Counter)  # by type, all suites
+    rules: int = 0  # rules checked (a family expectation holds several)
     results: int = 0
     checkpoints: list[dict[str, Any]] = field(default_factory=list)  # GX JSON, per frame
 
     @property
+    def failures(self) -> list[Finding]:
+        """Every top-level finding, errors and warnings (the earlier name)."""
+        return self.findings
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    @property
     def success(self) -> bool:
-        return not self.failures
+        return not self.errors
+
+    def wrong_cells(self) -> int:
+        """Findings counted with their consequences."""
+        return sum(1 + len(f.consequences) for f in self.findings)
 
 
-def _frames(table: pd.DataFrame, computed: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
-    frames = {CELLS: cells_frame(table), BY_YEAR: by_year_frame(table)}
+def _frames(grid: Any, computed: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+    frames = {CELLS: cells_frame(grid), BY_YEAR: by_year_frame(grid)}
     if computed is not None:
-        frames[RECONCILIATION] = reconciliation_frame(table, computed)
+        frames[RECONCILIATION] = reconciliation_frame(grid.table, computed)
     return frames
 
 
 def _checks(table: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> dict[str, list[Any]]:
-    from quality.suites import by_year_checks, cells_checks, reconciliation_checks
+    from quality.checks import by_year_checks, cells_checks, reconciliation_checks
 
     years = year_columns(table)
-    plan = {CELLS: cells_checks(years), BY_YEAR: by_year_checks()}
+    plan = {CELLS: cells_checks(years), BY_YEAR: by_year_checks(years_of(table))}
     if RECONCILIATION in frames:
         plan[RECONCILIATION] = reconciliation_checks(years)
     return plan
 
 
-def _write_sql(frames: dict[str, pd.DataFrame], url: str) -> Any:
+def _sql_type(series: pd.Series) -> str:
+    if pd.api.types.is_integer_dtype(series):
+        return "INTEGER"
+    if pd.api.types.is_float_dtype(series):
+        return "REAL"
+    return "TEXT"
+
+
+def sqlite_dialect() -> Any:
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.dialect()
+
+
+def _write_sqlite(frames: dict[str, pd.DataFrame], path: Path) -> None:
+    """The frames as tables, through sqlite3 (NaN binds as NULL: blank stays blank)."""
+    connection = sqlite3.connect(path)
+    try:
+        # a scratch database, rewritten whole each run: no journal, no fsync
+        connection.execute("PRAGMA journal_mode = OFF")
+        connection.execute("PRAGMA synchronous = OFF")
+        with connection:
+            for name, frame in frames.items():
+                table = f"socai_quality_{name}"
+                columns = ", ".join(f'"{c}" {_sql_type(frame[c])}' for c in frame.columns)
+                connection.execute(f'DROP TABLE IF EXISTS "{table}"')
+                connection.execute(f'CREATE TABLE "{table}" ({columns})')
+                marks = ", ".join("?" for _ in frame.columns)
+                data = zip(*(frame[c].tolist() for c in frame.columns), strict=True)
+                connection.executemany(f'INSERT INTO "{table}" VALUES ({marks})', data)
+            _index(connection.execute, _children_sql(frames, sqlite_dialect()))
+    finally:
+        connection.close()
+
+
+def _index(execute: Any, children: str) -> None:
+    """The hierarchy check's inputs — each parent's figures next to its children's sums —
+    materialised once by the database (one grouped pass) for the queries GX sends."""
+    execute(f'DROP TABLE IF EXISTS "{CHILDREN_TABLE}"')
+    execute(f'CREATE TABLE "{CHILDREN_TABLE}" AS {children}')
+
+
+def _children_sql(frames: dict[str, pd.DataFrame], dialect: Any) -> str:
+    from quality.checks import hierarchy_check
+    from quality.expectations import hierarchy_inputs
+
+    ((_rule, columns),) = hierarchy_check().members
+    values = len(columns) - 4  # unit_code, parent_code, unit_map, year, then the form rows
+    query = hierarchy_inputs(f"socai_quality_{BY_YEAR}", list(columns), values)
+    return str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+
+def _write_sql(frames: dict[str, pd.DataFrame], url: str) -> None:
     import sqlalchemy as sa
 
+    # the cells table is named by its row numbers (their units and row ids stay in the
+    # frame); no check reads a unit's level
+    frames = {
+        name: frame.drop(
+            columns=["unit_map", "unit_code", "unit_level", "row_id"]
+            if name == CELLS
+            else ["unit_level"]
+        )
+        for name, frame in frames.items()
+    }
+    if url.startswith("sqlite:///"):
+        _write_sqlite(frames, Path(url.removeprefix("sqlite:///")))
+        return
     engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        for name, frame in frames.items():
-            table = f"socai_quality_{name}"
-            frame.to_sql(table, connection, if_exists="replace", index=False, chunksize=5000)
-            if name == CELLS:  # the hierarchy check groups by parent and joins by unit
-                connection.execute(
-                    sa.text(
-                        f'CREATE INDEX "ix_{table}_parent" ON "{table}"'
-                        " (unit_map, row_id, parent_code)"
-                    )
+    try:
+        with engine.begin() as connection:
+            for name, frame in frames.items():
+                frame.to_sql(
+                    f"socai_quality_{name}",
+                    connection,
+                    if_exists="replace",
+                    index=False,
+                    chunksize=5000,
                 )
-                connection.execute(
-                    sa.text(
-                        f'CREATE UNIQUE INDEX "ix_{table}_unit" ON "{table}"'
-                        " (unit_map, row_id, unit_code)"
-                    )
-                )
-    return engine
+            _index(
+                lambda sql: connection.execute(sa.text(sql)),
+                _children_sql(frames, engine.dialect),
+            )
+    finally:
+        engine.dispose()
 
 
 def _docs_site(context: Any, docs_dir: Path) -> None:
@@ -111,6 +205,19 @@ def _docs_site(context: Any, docs_dir: Path) -> None:
     )
 
 
+def _not_listed(engine: str, check: Any, frame: str, count: int, listed: int) -> Finding:
+    return Finding(
+        "",
+        "",
+        "",
+        "",
+        "rows_not_listed",
+        f"all {count} failing rows of {check.kind} on {frame} listed",
+        f"{listed} listed by the {engine} engine; {count - listed} could not be listed",
+        ERROR,
+    )
+
+
 def validate(
     table: pd.DataFrame,
     *,
@@ -118,8 +225,13 @@ def validate(
     sql_url: str | None = None,
     computed: pd.DataFrame | None = None,
     docs_dir: Path | None = None,
+    structural: Sequence[Structural] = (),
 ) -> Report:
-    """Validate a rollup table (and its reconciliation with ``computed``, if given)."""
+    """Validate a rollup table (and its reconciliation with ``computed``, if given).
+
+    ``structural`` are the faults the importer found (missing columns, unreadable cells);
+    the findings they cause are grouped under them.
+    """
     assert engine in ENGINES, engine
     import great_expectations as gx
     from great_expectations.checkpoint import UpdateDataDocsAction
@@ -127,25 +239,28 @@ def validate(
 
     import quality.expectations as qx
     from quality.results import Explainer
-    from quality.suites import Check, build_suite, require_complete
+    from quality.suites import build_suite, require_complete, rules_checked
 
     qx.require_registered()
     for name in ("great_expectations", "great_expectations.data_context.types.base"):
         logging.getLogger(name).setLevel(logging.WARNING)  # GX sets INFO on the latter
-    frames = _frames(table, computed)
+    grid = complete_grid(table)
+    frames = _frames(grid, computed)
     plan = _checks(table, frames)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     if docs_dir is not None:
         _docs_site(context, docs_dir)
 
+    found: list[Finding] = []
+    report = Report()
     with tempfile.TemporaryDirectory(prefix="socai-quality-") as scratch:
         source: PandasDatasource | SQLDatasource
         if engine == "pandas":
             source = context.data_sources.add_pandas("rollups")
         else:
             url = sql_url or f"sqlite:///{Path(scratch) / 'rollups.db'}"
-            _write_sql(frames, url).dispose()
+            _write_sql(frames, url)
             if url.startswith("sqlite"):
                 source = context.data_sources.add_sqlite("rollups", connection_string=url)
             elif url.startswith("postgresql"):
@@ -153,7 +268,6 @@ def validate(
             else:
                 source = context.data_sources.add_sql("rollups", connection_string=url)
 
-        report = Report()
         explainer = Explainer(frames)
         for name, checks in plan.items():
             suite = context.suites.add(build_suite(f"socai.rollup.{name}", checks))
@@ -168,31 +282,42 @@ def validate(
                     actions=[UpdateDataDocsAction(name="docs")] if docs_dir is not None else [],
                     result_format={
                         "result_format": "COMPLETE",
-                        "unexpected_index_column_names": list(FRAME_KEYS[name]),
+                        "unexpected_index_column_names": _index_columns(name, engine),
+                        # GX cuts every list at this count, on SQL even when COMPLETE
+                        "partial_unexpected_count": len(frames[name]) + 1,
                         "return_unexpected_index_query": False,
+                        # the findings are explained from the frames, not from GX's values;
+                        # Data Docs show them, so they are fetched only for the docs
+                        "exclude_unexpected_values": docs_dir is None,
                     },
                 )
             )
             outcome = checkpoint.run(batch_parameters=parameters)
             report.expectations += require_complete(suite, checks)
+            report.rules += rules_checked(checks)
             for validation in outcome.run_results.values():
                 report.checkpoints.append(validation.to_json_dict())
                 assert len(validation.results) == len(checks), (
                     f"{name}: {len(checks)} checks but {len(validation.results)} results"
                 )
                 report.results += len(validation.results)
-                for result in validation.results:
+                for check, result in zip(checks, validation.results, strict=True):
                     config = result.expectation_config
                     assert config is not None, "every result names its expectation"
-                    check = Check.from_meta(config.meta)
+                    assert check.is_described_by(config.meta), "results out of the suite's order"
                     problem = _raised(result.exception_info)
                     if problem is not None:
-                        raise RuntimeError(f"check {check.rule} on {name} could not run: {problem}")
+                        raise RuntimeError(f"check {check.kind} on {name} could not run: {problem}")
                     if result.success:
                         continue
-                    for key in result.result.get("unexpected_index_list") or []:
-                        report.failures.extend(explainer.explain(check, key))
-    report.failures.sort(key=lambda f: (f.unit_map, f.unit_code, f.row_id, f.year, f.rule))
+                    keys = _index_keys(result.result.get("unexpected_index_list"))
+                    count = int(result.result.get("unexpected_count") or 0)
+                    if len(keys) < count:
+                        found.append(_not_listed(engine, check, name, count, len(keys)))
+                    for key in keys:
+                        found.extend(explainer.explain(check, key))
+    present = set(zip(grid.units["unit_map"], grid.units["unit_code"], strict=True))
+    report.findings = group(found, [*structural, *rows_missing(grid)], present)
     if docs_dir is not None:
         from quality.docs import make_offline
 
@@ -214,6 +339,30 @@ def _batch(
     return table_asset.add_batch_definition_whole_table(name), {}
 
 
+def _index_columns(frame: str, engine: str) -> list[str]:
+    """The columns naming a failing row: the frame's keys, and on pandas (where the cells
+    frame still holds them) the unit and row id of a cells row, for Data Docs to show."""
+    keys = list(FRAME_KEYS[frame])
+    if engine == "pandas" and frame == CELLS:
+        keys += ["unit_map", "unit_code", "row_id"]
+    return keys
+
+
+def _index_keys(listed: Any) -> list[dict[str, Any]]:
+    """GX's ``unexpected_index_list`` as one dict per failing row. Without the values GX
+    gives pandas' list as columns (``{"unit_code": [...], ...}``), SQL's as rows."""
+    out: list[dict[str, Any]] = []
+    for item in listed or []:
+        columns = list(item.values())
+        if columns and isinstance(columns[0], list):
+            out.extend(
+                dict(zip(item, values, strict=True)) for values in zip(*columns, strict=True)
+            )
+        else:
+            out.append(item)
+    return out
+
+
 def _raised(info: Any) -> str | None:
     """The message of an exception GX caught while running an expectation, if any."""
     if not isinstance(info, dict):
@@ -227,12 +376,14 @@ def _raised(info: Any) -> str | None:
     return None
 
 
-def write_results_json(report: Report, path: Path) -> None:
-    """The GX validation results of every checkpoint, plus socai's failure lines, as JSON."""
+def write_results_json(report: Report, path: Path, about: dict[str, Any] | None = None) -> None:
+    """The GX validation results of every checkpoint, plus socai's findings, as JSON."""
     document = {
         "success": report.success,
+        **(about or {}),
         "expectations": dict(report.expectations),
-        "failures": [f.as_dict() for f in report.failures],
+        "rules": report.rules,
+        "failures": [f.as_dict() for f in report.findings],
         "validations": report.checkpoints,
     }
     path.write_text(json.dumps(document, ensure_ascii=False, indent=1, default=str), "utf-8")

@@ -1,134 +1,72 @@
-"""The rollup suites (bộ kiểm tra), defined in Python from the form's structural rules.
+"""The rollup suites (bộ kiểm tra): one great-expectations expectation per rule family.
 
-Each expectation carries a :class:`Check` in its ``meta``: the rule's stable name, its kind,
-and the columns it reads. :mod:`quality.results` turns each failing row of a check back into
-"unit, row id, label, year, rule, expected, actual".
-
-Suites (one per validated table, see :mod:`quality.frames`):
-
-* ``socai.rollup.cells`` — ``total`` (stated total = sum of years, blank ≠ 0) and
-  ``hierarchy`` (children sum to parent, one expectation per year).
-* ``socai.rollup.by_year`` — ``nesting``, ``parts``, ``bound``, ``money`` from
-  :mod:`domain.reference.rollup_form`, ``count`` (non-negative whole numbers) on every person
-  row, ``non_negative`` on every money row.
-* ``socai.rollup.reconciliation`` — ``reconcile``: submitted = computed from events, per year.
+The families and their rules are :mod:`quality.checks` (GX-free); this module turns each
+:class:`~quality.checks.Check` into its expectation (the check rides in the expectation's
+``meta``, so results can be explained) and guards that a suite still holds every expectation
+it was built with.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import great_expectations as gx
-import great_expectations.expectations as gxe
 
 import quality.expectations as qx
-from domain.reference.rollup_form import BOUNDS, MONEY, NESTING, PARTS, form_rows
-from quality.frames import BY_YEAR, CELLS, EVENTS, RECONCILIATION, SUBMITTED, row_column
-
-KINDS = (
-    "total",
-    "hierarchy",
-    "nesting",
-    "parts",
-    "bound",
-    "money",
-    "count",
-    "non_negative",
-    "reconcile",
+from quality.checks import (
+    AMOUNT_SUPPORT,
+    CHILDREN_TABLE,
+    KINDS,
+    Check,
+    amount_limits,
+    by_year_checks,
+    cells_checks,
+    reconciliation_checks,
+    rules_checked,
 )
 
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    """What one expectation checks, kept in its ``meta`` so results can be explained."""
-
-    rule: str
-    kind: str
-    frame: str
-    columns: tuple[str, ...]
-
-    def meta(self) -> dict[str, Any]:
-        return {"socai_check": {**asdict(self), "columns": list(self.columns)}}
-
-    @classmethod
-    def from_meta(cls, meta: dict[str, Any] | None) -> Check:
-        data = (meta or {}).get("socai_check")
-        assert data is not None, "an expectation without its socai check (was the suite edited?)"
-        return cls(data["rule"], data["kind"], data["frame"], tuple(data["columns"]))
+__all__ = [
+    "AMOUNT_SUPPORT",
+    "CHILDREN_TABLE",
+    "KINDS",
+    "Check",
+    "amount_limits",
+    "build_suite",
+    "by_year_checks",
+    "cells_checks",
+    "reconciliation_checks",
+    "require_complete",
+    "rules_checked",
+]
 
 
 def _expectation(check: Check) -> Any:
-    c, meta = list(check.columns), check.meta()
+    columns, meta = list(check.columns), check.meta()
+    groups = [list(c) for _rule, c in check.members]
+    sizes = {len(g) for g in groups}
+    if check.kind in ("total", "parts", "reconcile") and len(sizes) == 1:
+        assert [c for g in groups for c in g] == columns, "groups in column order"
+        return qx.ExpectSumsToHold(column_list=columns, group_size=sizes.pop(), meta=meta)
     if check.kind in ("total", "parts", "reconcile"):
-        return qx.ExpectColumnToEqualSumOfColumns(column_list=c, meta=meta)
+        return qx.ExpectSumsToHold(column_list=columns, groups=groups, meta=meta)
     if check.kind == "hierarchy":
-        values = sum(1 for x in c if x.startswith("y"))
-        return qx.ExpectParentToEqualSumOfChildUnits(column_list=c, value_columns=values, meta=meta)
+        values = len(columns) - 4  # unit_code, parent_code, unit_map, year, then the rows
+        return qx.ExpectParentToEqualSumOfChildUnits(
+            column_list=columns, value_columns=values, children_table=CHILDREN_TABLE, meta=meta
+        )
     if check.kind in ("nesting", "bound"):
-        larger, smaller = c
-        return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A=larger,
-            column_B=smaller,
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            meta=meta,
-        )
+        return qx.ExpectPairsToBeOrdered(column_list=columns, pairs=groups, meta=meta)
     if check.kind == "money":
-        return qx.ExpectAmountToMatchPersons(column_list=c, meta=meta)
-    if check.kind == "count":
-        return qx.ExpectColumnsToHoldCounts(column_list=c, meta=meta)
-    if check.kind == "non_negative":
-        return gxe.ExpectColumnValuesToBeBetween(column=c[0], min_value=0, meta=meta)
-    raise AssertionError(f"unknown check kind {check.kind}")
-
-
-def cells_checks(years: list[str]) -> list[Check]:
-    checks = [Check("total_equals_sum_of_years", "total", CELLS, ("total_stated", *years))]
-    checks.append(
-        Check(
-            "children_sum_to_parent",
-            "hierarchy",
-            CELLS,
-            ("unit_code", "parent_code", "unit_map", "row_id", *years),
+        limits = [[list(x) for x in member] for member in check.limits]
+        return qx.ExpectAmountsToMatchPersons(
+            column_list=columns, pairs=groups, limits=limits, meta=meta
         )
-    )
-    return checks
-
-
-def by_year_checks() -> list[Check]:
-    checks = [
-        Check(r.name, "nesting", BY_YEAR, (row_column(r.larger), row_column(r.smaller)))
-        for r in NESTING
-    ]
-    checks += [
-        Check(s.name, "parts", BY_YEAR, tuple(row_column(x) for x in (s.whole, *s.parts)))
-        for s in PARTS
-    ]
-    checks += [
-        Check(r.name, "bound", BY_YEAR, (row_column(r.larger), row_column(r.smaller)))
-        for r in BOUNDS
-    ]
-    checks += [
-        Check(m.name, "money", BY_YEAR, (row_column(m.persons), row_column(m.amount)))
-        for m in MONEY
-    ]
-    counts = tuple(row_column(r.row_id) for r in form_rows() if not r.is_money)
-    checks.append(Check("non_negative_integer", "count", BY_YEAR, counts))
-    checks += [
-        Check("non_negative_amount", "non_negative", BY_YEAR, (row_column(r.row_id),))
-        for r in form_rows()
-        if r.is_money
-    ]
-    return checks
-
-
-def reconciliation_checks(years: list[str]) -> list[Check]:
-    return [
-        Check("submitted_equals_events", "reconcile", RECONCILIATION, (SUBMITTED + y, EVENTS + y))
-        for y in years
-    ]
+    if check.kind == "count":
+        return qx.ExpectColumnsToHoldCounts(column_list=columns, meta=meta)
+    if check.kind == "non_negative":
+        return qx.ExpectColumnsToBeNonNegative(column_list=columns, meta=meta)
+    raise AssertionError(f"unknown check kind {check.kind}")
 
 
 def build_suite(name: str, checks: list[Check]) -> gx.ExpectationSuite:

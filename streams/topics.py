@@ -49,6 +49,13 @@ ACTIVITY_EVENTS = Stream(
     "programme / activity id",
     "Programme activities (hoạt động): trainings, communication campaigns, reception points.",
 )
+PROCEEDINGS_EVENTS = Stream(
+    "socai.proceedings-events.v1",
+    EVENT_TOPIC_PARTITIONS,
+    "criminal case id",
+    "Criminal cases of trafficking (vụ án): opened, solved, prosecuted, tried — counts and"
+    " ids only.",
+)
 AUDIT_CHECKPOINTS = Stream(
     "socai.audit-checkpoints.v1",
     CHECKPOINT_TOPIC_PARTITIONS,
@@ -56,7 +63,13 @@ AUDIT_CHECKPOINTS = Stream(
     "Signed checkpoints of the tamper-evident ledger (tree size, root hash, signature).",
 )
 
-ALL_STREAMS: tuple[Stream, ...] = (CASE_EVENTS, FUNDING_EVENTS, ACTIVITY_EVENTS, AUDIT_CHECKPOINTS)
+ALL_STREAMS: tuple[Stream, ...] = (
+    CASE_EVENTS,
+    FUNDING_EVENTS,
+    ACTIVITY_EVENTS,
+    PROCEEDINGS_EVENTS,
+    AUDIT_CHECKPOINTS,
+)
 STREAMS_BY_TOPIC = {s.topic: s for s in ALL_STREAMS}
 
 

@@ -50,6 +50,7 @@ from streams.topics import (
     CASE_EVENTS,
     EVENT_TOPIC_PARTITIONS,
     FUNDING_EVENTS,
+    PROCEEDINGS_EVENTS,
     Stream,
 )
 
@@ -65,7 +66,12 @@ SESSION_TIMEOUT_SECONDS = 6
 #: Event ids per ``IN (...)`` query when deduplicating.
 DEDUP_QUERY_CHUNK = 500
 #: Topics the workers consume: every stream a projection reads (funding reads case events too).
-WORKER_STREAMS: tuple[Stream, ...] = (CASE_EVENTS, ACTIVITY_EVENTS, FUNDING_EVENTS)
+WORKER_STREAMS: tuple[Stream, ...] = (
+    CASE_EVENTS,
+    ACTIVITY_EVENTS,
+    FUNDING_EVENTS,
+    PROCEEDINGS_EVENTS,
+)
 
 _metadata = sa.MetaData()
 

@@ -16,7 +16,6 @@ Topics are explicit and stable: ``socai.activity:<Name>.v1``.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -85,7 +84,9 @@ class Activity(Aggregate):
         def apply(self, aggregate: Activity) -> None:
             aggregate.withdrawn = True
 
-    def __init__(self, unit_map: str, unit_code: str, **_counts: Any) -> None:
+    def __init__(self, unit_map: str, unit_code: str) -> None:
+        """The library calls this with the creating event's fields it names (the counts stay
+        on the event: the rollup reads them from there)."""
         self.unit_map = unit_map
         self.unit_code = unit_code
         self.withdrawn = False

@@ -17,6 +17,7 @@ Invariants (checked before any event is triggered; nothing is stored when one fa
 
 from __future__ import annotations
 
+import typing
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
 from typing import Any, ClassVar
@@ -24,9 +25,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.case.checks import check_step
-from domain.case.commands import COMMAND_FOR_EVENT, Command, Correct, Receive
-from domain.case.steps import CaseStatus, StatusFold, Step, StepKind, fold
+from domain.case.catalogue import CATALOGUE, apply_step, check_history, check_step
+from domain.case.commands import Command, Correct, FieldChange, Receive
+from domain.case.steps import CaseStatus, StatusFold, Step, StepKind, with_correction
 from domain.case.values import Actor, PersonalData
 from domain.errors import RuleViolation
 from domain.reference.units import AdminMap
@@ -158,6 +159,13 @@ class Case(Aggregate):
         TOPIC = "socai.case:Closed.v1"
         reason: str
 
+    class Reopened(CaseEvent):
+        """Mở lại hồ sơ: a closed case is open again (the closure stays in the history).
+        The reason is free text; it never leaves the encrypted store."""
+
+        TOPIC = "socai.case:Reopened.v1"
+        reason: str
+
     class CorrectionRecorded(CaseEvent):
         """Đính chính: names the event (by version) and field it corrects, the value it
         replaces, the new value and why. The corrected event itself is never changed."""
@@ -178,6 +186,11 @@ class Case(Aggregate):
     def __init__(self) -> None:
         self.steps: dict[int, Step] = {}
         self._fold = StatusFold(self.id)
+        #: Whether the steps' business dates never go down as versions go up. While they
+        #: don't, the case as it stood on the latest date *is* the case as recorded, and a
+        #: step dated on or after it is checked against :attr:`status` directly.
+        self._dates_in_order = True
+        self._latest_date: date | None = None
 
     @property
     def status(self) -> CaseStatus:
@@ -200,7 +213,15 @@ class Case(Aggregate):
         assert event.originator_version not in self.steps, "a version is recorded once"
         step = step_of(event)
         self.steps[event.originator_version] = step
-        self._fold.apply(step)
+        apply_step(self._fold, step)
+        self._note_date(step)
+
+    def _note_date(self, step: Step) -> None:
+        if step.kind == StepKind.CORRECTION_RECORDED:
+            return  # a correction's own date orders nothing
+        if self._latest_date is not None and step.occurred_on < self._latest_date:
+            self._dates_in_order = False
+        self._latest_date = max(step.occurred_on, self._latest_date or step.occurred_on)
 
     def _correct(self, event: Case.CorrectionRecorded) -> None:
         """Replace one field of the corrected step in the derived view, and re-fold (a
@@ -209,10 +230,12 @@ class Case(Aggregate):
         new_value = event.new_value
         if isinstance(new_value, PersonalData):
             new_value = getattr(new_value, event.field.split(".", 1)[1])
-        self.steps[event.corrects_version] = target.with_value(event.field, new_value)
+        self.steps[event.corrects_version] = with_correction(target, event.field, new_value)
         self._fold = StatusFold(self.id)
+        self._dates_in_order, self._latest_date = True, None
         for version in sorted(self.steps):
-            self._fold.apply(self.steps[version])
+            apply_step(self._fold, self.steps[version])
+            self._note_date(self.steps[version])
 
     # -- commands -------------------------------------------------------------------------
 
@@ -226,20 +249,30 @@ class Case(Aggregate):
         return cls._create(cls.Received, id=case_id, timestamp=recorded_at, **kwargs)
 
     def execute(self, command: Command, actor: Actor, recorded_at: datetime) -> None:
-        """Record one step, or raise :class:`RuleViolation` and record nothing."""
+        """Record one step, or raise :class:`RuleViolation` and record nothing.
+
+        The step is judged against the case as it stood on the step's own business date
+        (the steps dated on or before it, ties by record order), and every later-dated step
+        is judged again with it in place: a back-dated step that would make a later one
+        invalid is refused, naming that step."""
         if isinstance(command, Receive):
             raise RuleViolation("already_received", f"case {self.id} was already received")
-        if len(self.steps) >= MAX_EVENTS_PER_CASE:
+        adding = len(command.changes) if isinstance(command, Correct) else 1
+        if len(self.steps) + adding > MAX_EVENTS_PER_CASE:
             raise RuleViolation(
                 "too_many_events", f"case {self.id} has reached {MAX_EVENTS_PER_CASE} events"
             )
-        kwargs = self._event_kwargs(command, actor)
-        candidate = self._candidate(command.EVENT, self.version + 1, kwargs, recorded_at)
         today = business_date(recorded_at)
         if isinstance(command, Correct):
-            kwargs.update(self._check_correction(command, candidate, today))
-        else:
+            for kwargs in self._check_correction(command, actor, recorded_at, today):
+                self.trigger_event(self.CorrectionRecorded, timestamp=recorded_at, **kwargs)
+            return
+        kwargs = self._event_kwargs(command, actor)
+        candidate = self._candidate(command.EVENT, self.version + 1, kwargs, recorded_at)
+        if self._dates_in_order and candidate.occurred_on >= (self._latest_date or date.min):
             check_step(self.status, candidate, today)
+        else:
+            check_history(self.id, [*self.steps.values(), candidate], today, first=candidate)
         self.trigger_event(getattr(type(self), command.EVENT), timestamp=recorded_at, **kwargs)
 
     @staticmethod
@@ -266,13 +299,15 @@ class Case(Aggregate):
             data=data,
         )
 
-    def _check_correction(self, command: Correct, candidate: Step, today: date) -> dict[str, Any]:
-        """Check a correction and return the parsed old and new values to store.
+    def _check_correction(
+        self, command: Correct, actor: Actor, recorded_at: datetime, today: date
+    ) -> list[dict[str, Any]]:
+        """Check a correction of one or more fields of one event, as a whole, and return the
+        kwargs of the events to record (one per field, recorded together or not at all).
 
-        The corrected history is re-checked step by step, so a correction can never produce
-        a case the rules would have refused (e.g. moving the reception after a support).
-        """
-        check_step(self.status, candidate, today)  # dates of the correction itself
+        The corrected history is re-checked step by step in business-date order, so a
+        correction can never produce a case the rules would have refused (e.g. moving the
+        reception after a support)."""
         target = self.steps.get(command.corrects_version)
         if target is None:
             raise RuleViolation(
@@ -281,61 +316,96 @@ class Case(Aggregate):
                 f" (it has versions 1–{self.version})",
                 hint="`socai case history CASE_ID` lists each event with its version",
             )
-        if target.kind == "CorrectionRecorded":
+        if target.kind == StepKind.CORRECTION_RECORDED:
             raise RuleViolation(
                 "correcting_a_correction",
                 f"event {target.version} is itself a correction",
                 hint="correct the original event again instead",
             )
-        if command.field in ("officer_id", "agency") or not target.has_field(command.field):
+        names = [change.field for change in command.changes]
+        if len(set(names)) != len(names):
+            raise RuleViolation("field_twice", "a correction names each field once")
+        corrected = target
+        events: list[dict[str, Any]] = []
+        for change in command.changes:
+            old_value, new_value = self._check_change(corrected, change)
+            corrected = with_correction(corrected, change.field, new_value)
+            kwargs = self._event_kwargs(command, actor)
+            kwargs.pop("more")
+            kwargs.update(field=change.field, **_stored_values(change.field, old_value, new_value))
+            events.append(kwargs)
+        if not isinstance(corrected.occurred_on, date):
+            raise RuleViolation(
+                "missing_value",
+                "a step's business date cannot be emptied",
+                hint="give the date it happened, as YYYY-MM-DD",
+            )
+        candidate = self._candidate(command.EVENT, self.version + 1, events[0], recorded_at)
+        check_step(self.status, candidate, today)  # dates of the correction itself
+        steps = {**self.steps, target.version: corrected}
+        check_history(self.id, steps.values(), today, first=None)
+        return events
+
+    def _check_change(self, target: Step, change: FieldChange) -> tuple[Any, Any]:
+        """Parse one change's old and new values as the corrected field; check the old one
+        is what is recorded (``None``: recorded empty) and that something changes."""
+        field = change.field
+        if field in ("officer_id", "agency", "unit_map") or not target.has_field(field):
             raise RuleViolation(
                 "no_such_field",
-                f"event {target.version} ({target.kind}) has no correctable field"
-                f" {command.field!r}",
+                f"event {target.version} ({target.kind}) has no correctable field {field!r}",
                 hint="correctable: occurred_on, legal_basis, "
-                + ", ".join(sorted(k for k in target.data if k != "unit_map")),
+                + ", ".join(sorted(k for k in target.data if k != "unit_map"))
+                + (" (unit_map follows the date)" if field == "unit_map" else ""),
             )
-        if command.field == "unit_map":
-            raise RuleViolation("no_such_field", "unit_map follows the date; correct the date")
-        parser = COMMAND_FOR_EVENT[target.kind].parser_for(command.field)
-        new_value = (
-            parser(command.new_value, "new_value") if command.new_value is not None else None
-        )
-        old_value = (
-            parser(command.old_value, "old_value") if command.old_value is not None else None
-        )
-        if old_value != target.value(command.field):
+        parser = CATALOGUE[target.kind].command.parser_for(field)
+        new_value = None if change.new_value is None else parser(change.new_value, "new_value")
+        old_value = None if change.old_value is None else parser(change.old_value, "old_value")
+        if old_value != target.value(field):
             raise RuleViolation(
                 "stale_old_value",
-                f"event {target.version} field {command.field!r} does not hold the old value given",
-                hint="look at the current value in the case history and correct that",
+                f"event {target.version} field {field!r} does not hold the old value given",
+                hint="look at the current value in the case history and correct that"
+                " (leave --old out when the field was recorded empty)",
             )
         if new_value == old_value:
-            raise RuleViolation("no_change", "the new value equals the recorded value")
-        if "." in command.field:
-            # A personal field's values travel inside PersonalData, whose repr is redacted,
-            # so the correction event can never print a name or an identity number.
-            part = command.field.split(".", 1)[1]
-            stored_old = None if old_value is None else PersonalData(**{part: old_value})
-            stored_new = None if new_value is None else PersonalData(**{part: new_value})
-        else:
-            stored_old, stored_new = old_value, new_value
-        corrected = dict(self.steps)
-        corrected[target.version] = target.with_value(command.field, new_value)
-        if command.field == "occurred_on" and target.kind == "Received":
-            if not isinstance(new_value, date):
-                raise RuleViolation(
-                    "missing_value",
-                    "a reception's date cannot be emptied",
-                    hint="give the date the person was received, as YYYY-MM-DD",
-                )
-            corrected[target.version] = corrected[target.version].with_value(
-                "unit_map", AdminMap.in_force_on(new_value).value
-            )
-        before: list[Step] = []
-        for version in sorted(corrected):
-            step = corrected[version]
-            if step.kind != "CorrectionRecorded":
-                check_step(fold(self.id, before), step, today)
-            before.append(step)
-        return {"old_value": stored_old, "new_value": stored_new}
+            raise RuleViolation("no_change", f"the new value of {field!r} equals the recorded one")
+        return old_value, new_value
+
+
+def _stored_values(field: str, old_value: Any, new_value: Any) -> dict[str, Any]:
+    """A personal field's values travel inside :class:`PersonalData`, whose repr is
+    redacted, so a correction event can never print a name or an identity number."""
+    if "." not in field:
+        return {"old_value": old_value, "new_value": new_value}
+    part = field.split(".", 1)[1]
+    return {
+        "old_value": None if old_value is None else PersonalData(**{part: old_value}),
+        "new_value": None if new_value is None else PersonalData(**{part: new_value}),
+    }
+
+
+#: Event fields derived by the aggregate rather than given in the command.
+_DERIVED_FIELDS = {StepKind.RECEIVED: frozenset({"unit_map"})}
+#: Command fields that are not stored as such (a correction's further fields become events
+#: of their own, recorded together).
+_COMMAND_ONLY_FIELDS = {StepKind.CORRECTION_RECORDED: frozenset({"more"})}
+
+
+def _assert_catalogue_matches_events() -> None:
+    """Each kind in the catalogue has its event class here, with the command's fields (plus
+    any the aggregate derives) and the same personal fields. Runs once, at import."""
+    for kind, spec in CATALOGUE.items():
+        event_class = getattr(Case, kind.value)
+        assert f"socai.case:{kind.value}.v1" == event_class.TOPIC, kind
+        own = {f.name for f in dataclass_fields(event_class)} - set(_LIBRARY_FIELDS)
+        given = spec.field_names - _COMMAND_ONLY_FIELDS.get(kind, frozenset())
+        assert own - _DERIVED_FIELDS.get(kind, frozenset()) == given | set(COMMON_FIELDS), kind
+        hints = typing.get_type_hints(event_class)
+        personal = {
+            name for name in own if PersonalData in (typing.get_args(hints[name]) or (hints[name],))
+        }
+        assert personal == spec.personal_fields, kind
+
+
+_assert_catalogue_matches_events()

@@ -1,42 +1,30 @@
 """The rules a new step must satisfy, checked *before* anything is stored.
 
-``check_step(status, step, today)`` looks at the case as it stands (``status``, folded from the
-steps before) and the proposed step, and raises :class:`RuleViolation` with a stable ``code``
-and a message that says what is wrong and how to fix it. It never mentions personal data.
-Nothing is written when it raises.
+Each kind of step has its check here, named by its entry in the catalogue
+(:mod:`domain.case.catalogue`, whose ``check_step`` runs it). A check looks at the case as it
+stands (``status``, folded from the steps before) and the proposed step, and raises
+:class:`RuleViolation` with a stable ``code`` and a message that says what is wrong and how to
+fix it. It never mentions personal data. Nothing is written when it raises.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from domain.case.rules import (
     EARLIEST_BUSINESS_DATE,
     HEALTH_INSURANCE_WINDOW_DAYS,
+    LegalRegime,
     regime_on,
 )
 from domain.case.steps import CaseStatus, Step, StepKind
 from domain.errors import RuleViolation
-from domain.reference.codes import SupportType
+from domain.reference.codes import ClosureReason, SupportType, VerificationOutcome
 from domain.reference.units import AdminMap, unit_directory
 
 
-def check_step(status: CaseStatus, step: Step, today: date) -> None:
-    _check_dates(status, step, today)
-    if status.is_closed and step.kind != StepKind.CORRECTION_RECORDED:
-        raise RuleViolation(
-            "after_closure",
-            f"case {status.case_id} was closed on {status.closed_on}; no further steps"
-            " can be recorded",
-            hint="if the closure was a mistake, record a correction of the closure event",
-        )
-    checker = _CHECKS.get(step.kind)
-    if checker is not None:
-        checker(status, step)
-
-
-def _check_dates(status: CaseStatus, step: Step, today: date) -> None:
+def check_dates(status: CaseStatus, step: Step, today: date) -> None:
     day = step.occurred_on
     if day > today:
         raise RuleViolation(
@@ -64,7 +52,7 @@ def _check_dates(status: CaseStatus, step: Step, today: date) -> None:
         )
 
 
-def _received(status: CaseStatus, step: Step) -> None:
+def received(status: CaseStatus, step: Step) -> None:
     if status.received_on is not None:
         raise RuleViolation("already_received", f"case {status.case_id} was already received")
     if not step.legal_basis:
@@ -85,7 +73,7 @@ def _received(status: CaseStatus, step: Step) -> None:
     unit_directory().require(expected_map, step.data["unit_code"], "unit_code")
 
 
-def _demographics(status: CaseStatus, step: Step) -> None:
+def demographics(status: CaseStatus, step: Step) -> None:
     birth_year = step.data["birth_year"]
     if birth_year is not None and birth_year > step.occurred_on.year:
         raise RuleViolation(
@@ -95,7 +83,7 @@ def _demographics(status: CaseStatus, step: Step) -> None:
         )
 
 
-def _trafficking_form(status: CaseStatus, step: Step) -> None:
+def trafficking_form(status: CaseStatus, step: Step) -> None:
     scope, destination = step.data["scope"], step.data["destination_country"]
     if scope == "abroad" and (destination is None or destination == "VN"):
         raise RuleViolation(
@@ -111,7 +99,7 @@ def _trafficking_form(status: CaseStatus, step: Step) -> None:
         )
 
 
-def _verification_requested(status: CaseStatus, step: Step) -> None:
+def verification_requested(status: CaseStatus, step: Step) -> None:
     if status.verification_outcome in ("victim", "not_victim"):
         raise RuleViolation(
             "already_verified",
@@ -121,11 +109,11 @@ def _verification_requested(status: CaseStatus, step: Step) -> None:
         )
 
 
-def _verification_concluded(status: CaseStatus, step: Step) -> None:
-    _verification_requested(status, step)
+def verification_concluded(status: CaseStatus, step: Step) -> None:
+    verification_requested(status, step)
 
 
-def _routed(status: CaseStatus, step: Step) -> None:
+def routed(status: CaseStatus, step: Step) -> None:
     if status.verification_outcome is None:
         raise RuleViolation(
             "routing_before_classification",
@@ -135,7 +123,7 @@ def _routed(status: CaseStatus, step: Step) -> None:
         )
 
 
-def _protection(status: CaseStatus, step: Step) -> None:
+def protection(status: CaseStatus, step: Step) -> None:
     if step.data["protected"] == "relative" and not step.data["relationship"]:
         raise RuleViolation(
             "missing_relationship",
@@ -163,7 +151,7 @@ def _eligible_for_support(status: CaseStatus, step: Step, what: str) -> None:
         )
 
 
-def _support(status: CaseStatus, step: Step) -> None:
+def support(status: CaseStatus, step: Step) -> None:
     support_type = step.data["support_type"]
     _eligible_for_support(status, step, f"support '{support_type}'")
     regime = regime_on(step.occurred_on)
@@ -181,16 +169,7 @@ def _support(status: CaseStatus, step: Step) -> None:
                 "essential-needs support needs the number of days it covers",
                 hint="pass --days N",
             )
-        used = status.essential_needs_days_used
-        limit = regime.essential_needs_max_days
-        if used + days > limit:
-            raise RuleViolation(
-                "essential_needs_limit",
-                f"essential-needs support would reach {used + days} days; {used} already"
-                f" given and the limit on {step.occurred_on} is {limit} days"
-                f" ({regime.legal_basis})",
-                hint=f"at most {max(0, limit - used)} more days can be given",
-            )
+        _essential_needs(status, step.occurred_on, days)
     elif days is not None:
         raise RuleViolation(
             "unexpected_period",
@@ -213,7 +192,7 @@ def _support(status: CaseStatus, step: Step) -> None:
             )
 
 
-def _shelter_admitted(status: CaseStatus, step: Step) -> None:
+def shelter_admitted(status: CaseStatus, step: Step) -> None:
     _eligible_for_support(status, step, "temporary shelter")
     if status.currently_sheltered:
         raise RuleViolation(
@@ -223,7 +202,7 @@ def _shelter_admitted(status: CaseStatus, step: Step) -> None:
         )
 
 
-def _shelter_discharged(status: CaseStatus, step: Step) -> None:
+def shelter_discharged(status: CaseStatus, step: Step) -> None:
     if not status.currently_sheltered:
         raise RuleViolation("not_sheltered", "the person is not in shelter", hint="admit first")
     admitted = status.shelter_stays[-1].admitted_on
@@ -234,7 +213,7 @@ def _shelter_discharged(status: CaseStatus, step: Step) -> None:
         )
 
 
-def _reintegrated(status: CaseStatus, step: Step) -> None:
+def reintegrated(status: CaseStatus, step: Step) -> None:
     if status.reintegrated_on is not None:
         raise RuleViolation(
             "already_reintegrated", f"reintegration was recorded on {status.reintegrated_on}"
@@ -245,19 +224,83 @@ def _reintegrated(status: CaseStatus, step: Step) -> None:
         )
 
 
-#: The check of each kind of step beyond the dates and closure checked for every step
-#: (closure and correction have theirs in the aggregate, which knows the whole history).
-_CHECKS: dict[StepKind, Callable[[CaseStatus, Step], None]] = {
-    StepKind.RECEIVED: _received,
-    StepKind.DEMOGRAPHICS_RECORDED: _demographics,
-    StepKind.TRAFFICKING_FORM_RECORDED: _trafficking_form,
-    StepKind.VERIFICATION_REQUESTED: _verification_requested,
-    StepKind.VERIFICATION_CONCLUDED: _verification_concluded,
-    StepKind.ROUTED: _routed,
-    StepKind.PROTECTION_REQUESTED: _protection,
-    StepKind.PROTECTION_APPLIED: _protection,
-    StepKind.SUPPORT_PROVIDED: _support,
-    StepKind.SHELTER_ADMITTED: _shelter_admitted,
-    StepKind.SHELTER_DISCHARGED: _shelter_discharged,
-    StepKind.REINTEGRATED: _reintegrated,
-}
+def _essential_needs(status: CaseStatus, first_day: date, days: int) -> None:
+    """Essential-needs days are a set of calendar days per person: a new grant may not cover a
+    day already covered, and on every covered day the days given up to and including it may
+    not exceed the cap of the regime in force on that day (60 under the 2011 law, 120 from
+    1 July 2025), so a period crossing 1 July 2025 is split by the rules, not by its start."""
+    given = status.essential_needs_days()
+    new = [first_day + timedelta(days=n) for n in range(days)]
+    overlap = sorted(given.intersection(new))
+    if overlap:
+        raise RuleViolation(
+            "overlapping_period",
+            f"essential-needs support from {first_day} for {days} days covers"
+            f" {len(overlap)} day(s) already covered ({overlap[0]} to {overlap[-1]})",
+            hint=f"start the period after {max(given)} or shorten it; a day is supported once",
+        )
+    over = _first_day_over_cap(given.union(new))
+    if over is not None:
+        day, count, regime = over
+        allowed = _most_days_allowed(given, first_day, days)
+        raise RuleViolation(
+            "essential_needs_limit",
+            f"essential-needs support would reach {count} days by {day}; the limit in force"
+            f" on {day} is {regime.essential_needs_max_days} days ({regime.legal_basis})",
+            hint=f"at most {allowed} more days can be given from {first_day}",
+        )
+
+
+def _first_day_over_cap(days: Iterable[date]) -> tuple[date, int, LegalRegime] | None:
+    for count, day in enumerate(sorted(days), start=1):
+        regime = regime_on(day)
+        if count > regime.essential_needs_max_days:
+            return day, count, regime
+    return None
+
+
+def _most_days_allowed(given: frozenset[date], first_day: date, days: int) -> int:
+    for allowed in range(days - 1, 0, -1):
+        extra = {first_day + timedelta(days=n) for n in range(allowed)}
+        if _first_day_over_cap(given | extra) is None:
+            return allowed
+    return 0
+
+
+def closed(status: CaseStatus, step: Step) -> None:
+    """Đóng hồ sơ: the reason must fit what is known on the closure's date — only a person
+    verified as not a victim is closed as ``not_a_victim``; such a person is never closed as
+    ``reintegrated``; ``reintegrated`` needs the reintegration recorded first."""
+    reason, outcome = step.data["reason"], status.verification_outcome
+    if reason == ClosureReason.NOT_A_VICTIM and outcome != VerificationOutcome.NOT_VICTIM:
+        raise RuleViolation(
+            "closure_reason_mismatch",
+            f"closing as not_a_victim needs a verification that concluded not_victim; on"
+            f" {step.occurred_on} the outcome is {outcome or 'not yet concluded'}",
+            hint="record the verification outcome first, or choose the reason that applies",
+        )
+    if reason == ClosureReason.REINTEGRATED:
+        if outcome == VerificationOutcome.NOT_VICTIM:
+            raise RuleViolation(
+                "closure_reason_mismatch",
+                "a person verified as not a victim is not closed as reintegrated",
+                hint="close with --reason not_a_victim",
+            )
+        if status.reintegrated_on is None:
+            raise RuleViolation(
+                "not_reintegrated",
+                f"closing as reintegrated needs the reintegration recorded on or before"
+                f" {step.occurred_on}",
+                hint="record `socai case reintegrate` first, with its date",
+            )
+
+
+def reopened(status: CaseStatus, step: Step) -> None:
+    """Mở lại hồ sơ: only a case closed on the reopening's date is reopened (judged on that
+    date, so a reopening dated before the closure finds nothing to reopen)."""
+    if not status.is_closed:
+        raise RuleViolation(
+            "not_closed",
+            f"case {status.case_id} is not closed on {step.occurred_on}",
+            hint="only a closed case can be reopened, on or after its closure; check the date",
+        )

@@ -92,37 +92,42 @@ def _person(value: Any, field: str) -> PersonalData:
     return value if isinstance(value, PersonalData) else PersonalData.from_mapping(value, field)
 
 
+#: The code list (danh mục mã) each coded field takes its values from, by field name.
+CODE_LISTS: dict[str, type[LabelledEnum]] = {
+    "reception_form": ReceptionForm,
+    "sex": Sex,
+    "age_band": AgeBand,
+    "ethnicity": Ethnicity,
+    "scope": TraffickingScope,
+    "body": Agency,
+    "outcome": VerificationOutcome,
+    "deciding_body": Agency,
+    "destination": RoutingDestination,
+    "protected": ProtectedPerson,
+    "relationship": Relationship,
+    "measure": ProtectionMeasure,
+    "source": ProtectionRequestSource,
+    "support_type": SupportType,
+    "provider_agency": Agency,
+    "reason": ClosureReason,
+}
+
 #: How each field is parsed, by name. A command may override one in ``PARSERS``.
 FIELD_PARSERS: dict[str, Parser] = {
+    **{name: _enum(code_list) for name, code_list in CODE_LISTS.items()},
     "occurred_on": _date,
     "legal_basis": _text(120),
-    "reception_form": _enum(ReceptionForm),
     "unit_code": _unit_code,
     "belongings_checked": _bool,
     "interview_held": _bool,
     "person": _person,
-    "sex": _enum(Sex),
     "birth_year": _int_range(1900, 2100),
-    "age_band": _enum(AgeBand),
-    "ethnicity": _enum(Ethnicity),
     "nationality": lambda v, f: require_country(v, f),
-    "scope": _enum(TraffickingScope),
     "destination_country": lambda v, f: require_country(v, f),
-    "body": _enum(Agency),
-    "outcome": _enum(VerificationOutcome),
-    "deciding_body": _enum(Agency),
-    "destination": _enum(RoutingDestination),
-    "protected": _enum(ProtectedPerson),
-    "relationship": _enum(Relationship),
     "relative": _person,
-    "measure": _enum(ProtectionMeasure),
-    "source": _enum(ProtectionRequestSource),
-    "support_type": _enum(SupportType),
     "amount_vnd": lambda v, f: require_amount_vnd(v, f),
     "period_days": _int_range(1, 366),
-    "provider_agency": _enum(Agency),
     "facility": _text(200),
-    "reason": _enum(ClosureReason),
     "corrects_version": _int_range(1, 10**9),
     "field": _text(60),
     "note": _text(500),
@@ -290,11 +295,36 @@ class Close(Command):
 
 
 @dataclass(frozen=True)
+class Reopen(Command):
+    """Mở lại hồ sơ: a closed case is reopened — the closure was wrong, or the person needs
+    the programme again. The reason is free text (it never leaves the encrypted store)."""
+
+    EVENT = "Reopened"
+    PARSERS: ClassVar[dict[str, Parser]] = {"reason": _text(500)}
+    occurred_on: date
+    reason: str
+    legal_basis: str | None = None
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of a correction: its name, the value recorded now (``None``: recorded
+    empty) and the right value (``None``: empty it)."""
+
+    field: str
+    old_value: Any
+    new_value: Any
+
+
+@dataclass(frozen=True)
 class Correct(Command):
     """Đính chính: replace one field of one earlier step; the original stays in history.
 
-    ``old_value`` is what the officer believes is recorded now: the correction is refused if
-    it differs, so nobody corrects a value they have not seen.
+    ``old_value`` is what the officer believes is recorded now (``None`` when the field was
+    recorded empty): the correction is refused if it differs, so nobody corrects a value they
+    have not seen. ``more`` holds further fields *of the same event*: all the changes are
+    checked as a whole and recorded together or not at all (one write), so a reception's date
+    and unit can move across 1 July 2025 together.
     """
 
     EVENT = "CorrectionRecorded"
@@ -302,16 +332,51 @@ class Correct(Command):
     occurred_on: date
     corrects_version: int
     field: str
-    old_value: Any
-    new_value: Any
     reason: str
+    old_value: Any = None
+    new_value: Any = None
     legal_basis: str | None = None
+    more: tuple[FieldChange, ...] = ()
+
+    @property
+    def changes(self) -> tuple[FieldChange, ...]:
+        return (FieldChange(self.field, self.old_value, self.new_value), *self.more)
 
     @classmethod
     def parser_for(cls, name: str) -> Parser:
         if name in ("old_value", "new_value"):
             return lambda value, field: value  # parsed against the corrected field, later
+        if name == "more":
+            return _changes
         return super().parser_for(name)
+
+
+#: At most this many fields change in one correction (an event has fewer fields than this).
+MAX_FIELDS_PER_CORRECTION = 16
+
+
+def _changes(value: Any, field: str) -> tuple[FieldChange, ...]:
+    """Further changes from JSON: a list of ``{"field", "old_value", "new_value"}``."""
+    if isinstance(value, tuple) and all(isinstance(v, FieldChange) for v in value):
+        return value
+    if not isinstance(value, list) or len(value) >= MAX_FIELDS_PER_CORRECTION:
+        raise InvalidInput(
+            field,
+            f"must be a list of at most {MAX_FIELDS_PER_CORRECTION - 1} changes",
+            hint='each change is {"field": ..., "old_value": ..., "new_value": ...}',
+        )
+    changes = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) - {"field", "old_value", "new_value"}:
+            raise InvalidInput(field, 'each change has only "field", "old_value", "new_value"')
+        changes.append(
+            FieldChange(
+                FIELD_PARSERS["field"](item.get("field"), f"{field}.field"),
+                item.get("old_value"),
+                item.get("new_value"),
+            )
+        )
+    return tuple(changes)
 
 
 COMMANDS: dict[str, type[Command]] = {
@@ -328,7 +393,6 @@ COMMANDS: dict[str, type[Command]] = {
     "discharge_shelter": DischargeFromShelter,
     "reintegrate": Reintegrate,
     "close": Close,
+    "reopen": Reopen,
     "correct": Correct,
 }
-
-COMMAND_FOR_EVENT: dict[str, type[Command]] = {c.EVENT: c for c in COMMANDS.values()}

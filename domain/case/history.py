@@ -11,44 +11,77 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from domain.case.steps import CaseStatus, Step
-from domain.case.values import PersonalData, is_personal_field
+from domain.case.catalogue import CATALOGUE, is_personal_field
+from domain.case.commands import CODE_LISTS
+from domain.case.steps import CaseStatus, Step, StepKind
+from domain.case.values import PersonalData
+from domain.time import VIETNAM_TZ
 
 REDACTED = "<redacted>"
+#: The languages a history is shown in: Vietnamese labels beside codes (the default), or
+#: codes alone (``en``).
+LANGUAGES = ("vi", "en")
 
 
-def _show(value: Any) -> str:
+def _shown(value: Any) -> Any:
+    """A field's value for a reader: personal data as which parts are present, never the
+    parts; everything else as stored."""
     if isinstance(value, PersonalData):
         return f"<personal data: {', '.join(value.present_fields) or 'none'}>"
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
+    return value
 
 
-def step_details(step: Step) -> str:
-    data = step.data
+def labelled(field: str, value: Any, lang: str = "vi") -> str:
+    """``victim (Là nạn nhân)``: a coded value with its Vietnamese label; other values as
+    text (dates ISO 8601)."""
+    shown = _shown(value)
+    if isinstance(shown, bool):
+        return ("có" if shown else "không") if lang == "vi" else ("yes" if shown else "no")
+    text = shown.isoformat() if isinstance(shown, date) else str(shown)
+    code_list = CODE_LISTS.get(field)
+    member = None if code_list is None else code_list._value2member_map_.get(text)
+    if lang == "vi" and member is not None:
+        assert code_list is not None
+        assert isinstance(member, code_list)
+        return f"{text} ({member.label_vi})"
+    return text
+
+
+def step_fields(step: Step) -> dict[str, Any]:
+    """The step's own fields as values (personal data redacted; a correction of a personal
+    field shows neither value)."""
+    data = dict(step.data)
+    if step.kind == "CorrectionRecorded" and is_personal_field(str(data["field"])):
+        data["old_value"] = data["new_value"] = REDACTED
+    return {k: _shown(v) for k, v in data.items()}
+
+
+def step_details(step: Step, lang: str = "vi") -> str:
+    data = step_fields(step)
     if step.kind == "CorrectionRecorded":
-        personal = is_personal_field(str(data["field"]))
-        old = REDACTED if personal else _show(data["old_value"])
-        new = REDACTED if personal else _show(data["new_value"])
-        target = f"v{data['corrects_version']}.{data['field']}"
-        return f"corrects {target}: {old} → {new} ({data['reason']})"
-    return ", ".join(f"{k}={_show(v)}" for k, v in data.items() if v is not None)
+        field = str(data["field"])
+        old, new = (labelled(field, data[k], lang) for k in ("old_value", "new_value"))
+        return f"corrects v{data['corrects_version']}.{field}: {old} → {new} ({data['reason']})"
+    return ", ".join(f"{k}={labelled(k, v, lang)}" for k, v in data.items() if v is not None)
 
 
-def case_history_rows(steps: Iterable[Step]) -> list[dict[str, Any]]:
-    """Rows in version order. Steps carry corrections applied; the correction rows say what
-    was replaced, so the original value stays visible where it is not personal."""
+def case_history_rows(steps: Iterable[Step], lang: str = "vi") -> list[dict[str, Any]]:
+    """Rows in version order, record times in Viet Nam time. Steps carry corrections
+    applied; the correction rows say what was replaced, so the original value stays visible
+    where it is not personal."""
+    assert lang in LANGUAGES, lang
     return [
         {
             "version": s.version,
             "kind": s.kind,
+            "kind_label": CATALOGUE[StepKind(s.kind)].label_vi if lang == "vi" else s.kind,
             "occurred_on": s.occurred_on.isoformat(),
-            "recorded_at": s.recorded_at.isoformat(),
+            "recorded_at": s.recorded_at.astimezone(VIETNAM_TZ).isoformat(timespec="seconds"),
             "officer_id": s.officer_id,
             "agency": s.agency,
             "legal_basis": s.legal_basis,
-            "details": step_details(s),
+            "fields": step_fields(s),
+            "details": step_details(s, lang),
         }
         for s in sorted(steps, key=lambda st: st.version)
     ]

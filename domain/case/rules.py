@@ -20,6 +20,25 @@ RECEPTION_PROCEDURE_DAYS = 15
 
 
 @dataclass(frozen=True, slots=True)
+class AmountPerPerson:
+    """The range one person's payment of a support type can lie in, in đồng (khoảng mức
+    chi cho một người), inclusive.
+
+    These are *plausibility* bounds around what the regime pays, not the decree's exact
+    figure: provinces may top the allowance up from their own budget and loans vary with the
+    borrower's plan, so the bounds are wide. They are tight enough to catch the errors that
+    matter — an amount written in the wrong unit is off by a factor of 1,000 or 1,000,000.
+    """
+
+    support_type: str
+    low_vnd: int
+    high_vnd: int
+
+    def __post_init__(self) -> None:
+        assert 0 < self.low_vnd <= self.high_vnd, self
+
+
+@dataclass(frozen=True, slots=True)
 class LegalRegime:
     """The body of rules in force over ``[effective_from, effective_until]``."""
 
@@ -34,6 +53,12 @@ class LegalRegime:
     supports_persons_under_identification: bool
     #: Health-insurance support in the first year after reception (new in 2025).
     health_insurance_support: bool
+    #: What one person may be paid, per support type with an amount (loan, hardship
+    #: allowance); the rollup's quality checks read them (money rows in the wrong unit).
+    amounts_per_person: tuple[AmountPerPerson, ...] = ()
+
+    def amount_per_person(self, support_type: str) -> AmountPerPerson | None:
+        return next((a for a in self.amounts_per_person if a.support_type == support_type), None)
 
     def covers(self, day: date) -> bool:
         return self.effective_from <= day and (
@@ -50,6 +75,12 @@ REGIMES: tuple[LegalRegime, ...] = (
         essential_needs_max_days=60,
         supports_persons_under_identification=False,
         health_insurance_support=False,
+        amounts_per_person=(
+            # trợ cấp khó khăn ban đầu: a one-off payment of the order of a million đồng
+            AmountPerPerson("hardship_allowance", 200_000, 10_000_000),
+            # vay vốn (Social Policy Bank, Women's Union funds): a production loan
+            AmountPerPerson("loan", 1_000_000, 200_000_000),
+        ),
     ),
     LegalRegime(
         name="Luật PCMBN 2024",
@@ -59,6 +90,10 @@ REGIMES: tuple[LegalRegime, ...] = (
         essential_needs_max_days=120,
         supports_persons_under_identification=True,
         health_insurance_support=True,
+        amounts_per_person=(
+            AmountPerPerson("hardship_allowance", 200_000, 20_000_000),
+            AmountPerPerson("loan", 1_000_000, 300_000_000),
+        ),
     ),
 )
 
@@ -72,6 +107,16 @@ def regime_on(day: date) -> LegalRegime:
         if regime.covers(day):
             return regime
     raise LookupError(f"no legal regime covers {day.isoformat()}")
+
+
+def regimes_in_year(year: int) -> tuple[LegalRegime, ...]:
+    """The regimes in force on some day of ``year`` (two in 2025, none before 2012)."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    return tuple(
+        r
+        for r in REGIMES
+        if r.effective_from <= last and (r.effective_until is None or r.effective_until >= first)
+    )
 
 
 def reception_procedures_due(received_on: date) -> date:

@@ -13,15 +13,16 @@ steps (only steps that happened by a date, or only events known by a time).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
 from domain.case.rules import reception_procedures_due, regime_on
 from domain.reference.codes import SupportType
+from domain.reference.units import AdminMap
 
 
 class StepKind(StrEnum):
@@ -41,6 +42,7 @@ class StepKind(StrEnum):
     SHELTER_DISCHARGED = "ShelterDischarged"
     REINTEGRATED = "Reintegrated"
     CLOSED = "Closed"
+    REOPENED = "Reopened"
     CORRECTION_RECORDED = "CorrectionRecorded"
 
 
@@ -83,6 +85,15 @@ class Step:
         if head not in self.data:
             return False
         return not tail or hasattr(self.data[head], tail)
+
+
+def with_correction(target: Step, field: str, new_value: Any) -> Step:
+    """``target`` as a correction leaves it (đính chính): the field replaced, and a
+    reception's map of units following its corrected date (derived, never stored)."""
+    step = target.with_value(field, new_value)
+    if target.kind == StepKind.RECEIVED and field == "occurred_on" and isinstance(new_value, date):
+        step = step.with_value("unit_map", AdminMap.in_force_on(new_value).value)
+    return step
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +182,7 @@ class CaseStatus:
     reintegrated_on: date | None = None
     closed_on: date | None = None
     closure_reason: str | None = None
+    reopened_on: date | None = None
     corrections: int = 0
     last_version: int = 0
     last_recorded_at: datetime | None = None
@@ -252,13 +264,21 @@ class CaseStatus:
         end = self.procedures_completed_on or today
         return max(0, (end - due).days)
 
-    @property
-    def essential_needs_days_used(self) -> int:
-        return sum(
-            s.period_days or 0
+    def essential_needs_days(self) -> frozenset[date]:
+        """The calendar days covered by essential-needs support (hỗ trợ nhu cầu thiết yếu):
+        each grant covers ``period_days`` days from its date. A set, so a day is counted
+        once however many grants name it (the rules refuse a second grant for the same day).
+        """
+        return frozenset(
+            s.occurred_on + timedelta(days=n)
             for s in self.supports
             if s.support_type == SupportType.ESSENTIAL_NEEDS
+            for n in range(s.period_days or 0)
         )
+
+    @property
+    def essential_needs_days_used(self) -> int:
+        return len(self.essential_needs_days())
 
     @property
     def essential_needs_limit_days(self) -> int | None:
@@ -295,7 +315,8 @@ class StatusFold:
     Each step changes the fold in constant time (amortised), so replaying a case of n events
     is O(n). :meth:`status` materialises the immutable :class:`CaseStatus` (O(n), once per
     question asked of the case, not once per event). Steps are applied in version order; the
-    effect of each kind of step is one method, found by kind in :data:`_EFFECTS`.
+    effect of each kind of step is one method, named by its entry in
+    :data:`domain.case.catalogue.CATALOGUE` (which also holds ``fold``).
     """
 
     __slots__ = (
@@ -340,13 +361,19 @@ class StatusFold:
         clone._cached = self._cached
         return clone
 
-    def apply(self, step: Step) -> None:
-        assert step.version > self.last_version, "steps are applied in version order"
+    def advance(self, step: Step) -> None:
+        """What every step changes, whatever its kind: its version and record time. The
+        kind's own effect is one of the methods below, named by the catalogue.
+
+        Steps come in version order (the case as recorded) or in business-date order (the
+        case as it stood on a date, :func:`domain.case.catalogue.check_history`); either way
+        each version is applied once."""
+        assert step.version not in self.versions, "each step is applied once"
         self.versions.add(step.version)
-        self.last_version = step.version
-        self.last_recorded_at = step.recorded_at
+        self.last_version = max(self.last_version, step.version)
+        if self.last_recorded_at is None or step.recorded_at > self.last_recorded_at:
+            self.last_recorded_at = step.recorded_at
         self._cached = None
-        _EFFECTS[step.kind](self, step)
 
     def status(self) -> CaseStatus:
         if self._cached is None:
@@ -364,9 +391,9 @@ class StatusFold:
             )
         return self._cached
 
-    # -- the effect of each kind of step ----------------------------------------------------
+    # -- the effect of each kind of step (named by the catalogue) -------------------------------
 
-    def _received(self, step: Step) -> None:
+    def received(self, step: Step) -> None:
         d = step.data
         self.facts.update(
             received_on=step.occurred_on,
@@ -378,7 +405,7 @@ class StatusFold:
             interview_held=d["interview_held"],
         )
 
-    def _demographics(self, step: Step) -> None:
+    def demographics(self, step: Step) -> None:
         d = step.data
         self.facts.update(
             sex=d["sex"],
@@ -388,25 +415,25 @@ class StatusFold:
             nationality=d["nationality"],
         )
 
-    def _trafficking_form(self, step: Step) -> None:
+    def trafficking_form(self, step: Step) -> None:
         self.facts.update(
             scope=step.data["scope"], destination_country=step.data["destination_country"]
         )
 
-    def _verification_requested(self, step: Step) -> None:
+    def verification_requested(self, step: Step) -> None:
         self.facts.setdefault("verification_requested_on", step.occurred_on)
 
-    def _verification_concluded(self, step: Step) -> None:
+    def verification_concluded(self, step: Step) -> None:
         self.facts.update(
             verification_outcome=step.data["outcome"],
             verified_on=step.occurred_on,
             deciding_body=step.data["deciding_body"],
         )
 
-    def _routed(self, step: Step) -> None:
+    def routed(self, step: Step) -> None:
         self.routings.append((step.occurred_on, step.data["destination"]))
 
-    def _protection_requested(self, step: Step) -> None:
+    def protection_requested(self, step: Step) -> None:
         d = step.data
         self.requests.append(
             ProtectionRequestRecord(
@@ -414,7 +441,7 @@ class StatusFold:
             )
         )
 
-    def _protection_applied(self, step: Step) -> None:
+    def protection_applied(self, step: Step) -> None:
         d = step.data
         self.protections.append(
             ProtectionRecord(
@@ -422,7 +449,7 @@ class StatusFold:
             )
         )
 
-    def _support_provided(self, step: Step) -> None:
+    def support_provided(self, step: Step) -> None:
         d = step.data
         self.supports.append(
             SupportRecord(
@@ -435,46 +462,21 @@ class StatusFold:
             )
         )
 
-    def _shelter_admitted(self, step: Step) -> None:
+    def shelter_admitted(self, step: Step) -> None:
         self.stays.append(ShelterStay(step.occurred_on, None, step.data["facility"]))
 
-    def _shelter_discharged(self, step: Step) -> None:
+    def shelter_discharged(self, step: Step) -> None:
         if self.stays and self.stays[-1].discharged_on is None:
             self.stays[-1] = replace(self.stays[-1], discharged_on=step.occurred_on)
 
-    def _reintegrated(self, step: Step) -> None:
+    def reintegrated(self, step: Step) -> None:
         self.facts["reintegrated_on"] = step.occurred_on
 
-    def _closed(self, step: Step) -> None:
+    def closed(self, step: Step) -> None:
         self.facts.update(closed_on=step.occurred_on, closure_reason=step.data["reason"])
 
-    def _correction_recorded(self, step: Step) -> None:
+    def reopened(self, step: Step) -> None:
+        self.facts.update(closed_on=None, closure_reason=None, reopened_on=step.occurred_on)
+
+    def correction_recorded(self, step: Step) -> None:
         self.corrections += 1
-
-
-_EFFECTS: dict[StepKind, Callable[[StatusFold, Step], None]] = {
-    StepKind.RECEIVED: StatusFold._received,
-    StepKind.DEMOGRAPHICS_RECORDED: StatusFold._demographics,
-    StepKind.TRAFFICKING_FORM_RECORDED: StatusFold._trafficking_form,
-    StepKind.VERIFICATION_REQUESTED: StatusFold._verification_requested,
-    StepKind.VERIFICATION_CONCLUDED: StatusFold._verification_concluded,
-    StepKind.ROUTED: StatusFold._routed,
-    StepKind.PROTECTION_REQUESTED: StatusFold._protection_requested,
-    StepKind.PROTECTION_APPLIED: StatusFold._protection_applied,
-    StepKind.SUPPORT_PROVIDED: StatusFold._support_provided,
-    StepKind.SHELTER_ADMITTED: StatusFold._shelter_admitted,
-    StepKind.SHELTER_DISCHARGED: StatusFold._shelter_discharged,
-    StepKind.REINTEGRATED: StatusFold._reintegrated,
-    StepKind.CLOSED: StatusFold._closed,
-    StepKind.CORRECTION_RECORDED: StatusFold._correction_recorded,
-}
-assert set(_EFFECTS) == set(StepKind), "every kind of step has exactly one effect"
-
-
-def fold(case_id: UUID, steps: Iterable[Step]) -> CaseStatus:
-    """Derive a case's status from its steps, in version order. Pure; never raises for a
-    stored history (rules are checked *before* a step is stored, see ``checks``)."""
-    folded = StatusFold(case_id)
-    for step in sorted(steps, key=lambda st: st.version):
-        folded.apply(step)
-    return folded.status()

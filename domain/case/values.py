@@ -24,16 +24,6 @@ OFFICER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 PERSONAL_FIELD_MAX_CHARS = {"full_name": 200, "id_number": 32, "address": 500, "phone": 32}
 
 
-#: The event fields that hold a :class:`PersonalData` (the victim's; a protected relative's).
-#: Whatever names them — a field, or a correction's ``person.full_name`` — is personal.
-PERSONAL_EVENT_FIELDS = ("person", "relative")
-
-
-def is_personal_field(name: str) -> bool:
-    """Whether an event field or a correction's dotted field name is personal data."""
-    return name.partition(".")[0] in PERSONAL_EVENT_FIELDS
-
-
 @dataclass(frozen=True, slots=True)
 class PersonalData:
     full_name: str | None = None

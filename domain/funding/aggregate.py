@@ -54,8 +54,9 @@ from domain.funding.commands import (
     Void,
 )
 from domain.funding.ledger import AccountKind, Ledger, LedgerRefusal, TransferState
-from domain.funding.values import Period, Purpose
+from domain.funding.values import Purpose
 from domain.money import format_vnd
+from domain.period import Period
 from domain.reference.units import unit_directory
 from domain.time import business_date
 
@@ -131,6 +132,8 @@ class TransactionInfo:
     debit_account: str
     credit_account: str
     reversible: bool
+    #: Its business date: a reversal may not predate what it reverses.
+    occurred_on: date
 
 
 class FundingEvent(Aggregate.Event):
@@ -315,6 +318,14 @@ class Programme(Aggregate):
                 f"programme {self.code} has reached {MAX_TRANSACTIONS_PER_PROGRAMME} transactions",
             )
         _check_date(command.occurred_on, recorded_at)
+        established_on = self._establishment.occurred_on
+        if command.occurred_on < established_on:
+            raise RuleViolation(
+                "before_programme",
+                f"a {command.KIND} dated {command.occurred_on.isoformat()} predates programme"
+                f" {self.code}, established on {established_on.isoformat()}",
+                hint="check the date; money moves in a programme once it is established",
+            )
         common = {
             "timestamp": recorded_at,
             "occurred_on": command.occurred_on,
@@ -514,6 +525,13 @@ class Programme(Aggregate):
                 "already_reversed",
                 f"transaction {c.reverses} was already reversed by {self.reversed_by[c.reverses]}",
             )
+        if c.occurred_on < target.occurred_on:
+            raise RuleViolation(
+                "reversal_before_transaction",
+                f"the reversal is dated {c.occurred_on.isoformat()}, before transaction"
+                f" {c.reverses} ({target.occurred_on.isoformat()}) that it reverses",
+                hint="date the reversal on or after the transaction it corrects",
+            )
         # The reversal moves the amount back: debit the account that was credited.
         self._check_room(target.credit_account, target.debit_account, target.amount_vnd, "reversal")
         return self.Reversed, {
@@ -698,6 +716,7 @@ class Programme(Aggregate):
             e.debit_account,
             e.credit_account,
             reversible,
+            e.occurred_on,
         )
 
 

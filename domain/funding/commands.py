@@ -21,7 +21,6 @@ from uuid import UUID
 
 from domain.errors import InvalidInput
 from domain.funding.values import (
-    Period,
     Purpose,
     PurposeKind,
     SourceKind,
@@ -30,6 +29,7 @@ from domain.funding.values import (
     require_text,
 )
 from domain.money import require_amount_vnd
+from domain.period import Period
 from domain.reference.units import AdminMap, unit_directory
 
 

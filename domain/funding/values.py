@@ -4,8 +4,8 @@
   budget (ngân sách Trung ương), a local budget (ngân sách địa phương) or aid from organisations
   and individuals at home or abroad (tài trợ, viện trợ), which must name its donor.
 - :class:`ActivityKind` — what a disbursement pays when it does not pay a case's support.
-- :class:`Period` — the span of time an allocation covers (a year, a half-year, a month, or a
-  run of years), written ``2016``, ``2016-H1``, ``2016-03`` or ``2006/2010``.
+- the span of time an allocation covers is a :class:`~domain.period.Period`, written as every
+  period in socai is (``2016``, ``2016-H1``, ``2016-Q3``, ``2016-03``, ``2006/2010``).
 - :class:`Purpose` — what a commitment or payment is for: one case's support event (named by
   the pseudonymous case id and the event's version) or one activity.
 - Codes and transaction ids: short, printable, stable names chosen by finance staff (the
@@ -75,63 +75,6 @@ def require_date(value: object, field: str) -> date:
     if isinstance(value, date):
         return value
     return parse_date(str(value), field)
-
-
-@dataclass(frozen=True, slots=True)
-class Period:
-    """Kỳ: the days an allocation covers, first and last included."""
-
-    starts_on: date
-    ends_on: date
-
-    def __post_init__(self) -> None:
-        if self.ends_on < self.starts_on:
-            raise InvalidInput("period", "ends before it starts")
-
-    @classmethod
-    def parse(cls, value: object, field: str = "period") -> Period:
-        """``2016`` (a year), ``2016-H1``/``2016-H2``, ``2016-03`` or ``2006/2010`` (years)."""
-        text = str(value).strip().upper()
-        try:
-            if re.fullmatch(r"\d{4}", text, re.ASCII):
-                year = int(text)
-                return cls(date(year, 1, 1), date(year, 12, 31))
-            if m := re.fullmatch(r"(\d{4})-H([12])", text, re.ASCII):
-                year, half = int(m[1]), int(m[2])
-                if half == 1:
-                    return cls(date(year, 1, 1), date(year, 6, 30))
-                return cls(date(year, 7, 1), date(year, 12, 31))
-            if m := re.fullmatch(r"(\d{4})-(\d{2})", text, re.ASCII):
-                year, month = int(m[1]), int(m[2])
-                first = date(year, month, 1)
-                after = date(year + (month == 12), month % 12 + 1, 1)
-                return cls(first, date.fromordinal(after.toordinal() - 1))
-            if m := re.fullmatch(r"(\d{4})/(\d{4})", text, re.ASCII):
-                return cls(date(int(m[1]), 1, 1), date(int(m[2]), 12, 31))
-        except ValueError:
-            pass
-        raise InvalidInput(
-            field,
-            f"{value!r} is not a period",
-            hint="write a year (2016), a half-year (2016-H1), a month (2016-03) or years"
-            " (2006/2010)",
-        )
-
-    @property
-    def label(self) -> str:
-        s, e = self.starts_on, self.ends_on
-        if (s.month, s.day, e.month, e.day) == (1, 1, 12, 31):
-            return str(s.year) if s.year == e.year else f"{s.year}/{e.year}"
-        if s.year == e.year and (s.month, s.day, e.month, e.day) == (1, 1, 6, 30):
-            return f"{s.year}-H1"
-        if s.year == e.year and (s.month, s.day, e.month, e.day) == (7, 1, 12, 31):
-            return f"{s.year}-H2"
-        if s.year == e.year and s.month == e.month and s.day == 1:
-            return f"{s.year}-{s.month:02d}"
-        return f"{s.isoformat()}/{e.isoformat()}"
-
-    def contains(self, day: date) -> bool:
-        return self.starts_on <= day <= self.ends_on
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,7 @@ class Agency(LabelledEnum):
     SOCIAL_POLICY_BANK = "social_policy_bank", "Ngân hàng Chính sách xã hội"
     LEGAL_AID_CENTRE = "legal_aid_centre", "Trung tâm Trợ giúp pháp lý"
     PROCURACY = "procuracy", "Viện kiểm sát"
+    COURT = "court", "Tòa án nhân dân"
     FOREIGN_AFFAIRS = "foreign_affairs", "Cơ quan ngoại vụ"
 
 
@@ -75,6 +76,7 @@ class RoutingDestination(LabelledEnum):
     TREATMENT_CENTRE = "treatment_centre", "Trung tâm chữa bệnh - giáo dục - lao động xã hội"
     SOCIAL_PROTECTION_CENTRE = "social_protection_centre", "Trung tâm bảo trợ xã hội"
     RETURNED_HOME = "returned_home", "Đưa về nơi cư trú"
+    VICTIM_SUPPORT_FACILITY = "victim_support_facility", "Cơ sở hỗ trợ nạn nhân"
 
 
 class SupportType(LabelledEnum):
@@ -91,6 +93,8 @@ class SupportType(LabelledEnum):
     HARDSHIP_ALLOWANCE = "hardship_allowance", "Trợ cấp khó khăn ban đầu"
     IDENTITY_PAPERS = "identity_papers", "Hỗ trợ làm giấy tờ tùy thân"
     HEALTH_INSURANCE = "health_insurance", "Hỗ trợ bảo hiểm y tế"
+    SOCIAL_ASSISTANCE = "social_assistance", "Trợ giúp xã hội"
+    CHILD_PROTECTION_SERVICES = "child_protection_services", "Dịch vụ bảo vệ trẻ em"
 
     @property
     def requires_amount(self) -> bool:

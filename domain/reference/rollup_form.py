@@ -1,15 +1,24 @@
 """The provincial rollup form (BIỂU TỔNG HỢP SỐ LIỆU): its rows and how they fit together.
 
 The rows come from ``rollup_template.csv`` next to this module (a copy of the programme's form:
-stable ``row_id``, the printed ``stt``, Vietnamese and English labels, the unit of measure).
-Row ids never change meaning; a new row gets a new id.
+stable ``row_id``, the printed ``stt``, Vietnamese and English labels, the unit of measure,
+and whether the row is on the official paper form). Row ids never change meaning; a new row
+gets a new id.
+
+**"Không rõ" lines.** The paper form breaks identified victims (and the sheltered) down by
+sex, ethnicity and scope with no line for a person whose sex, ethnicity or scope was never
+recorded, so a breakdown either misstates or does not add up. socai adds one explicit line to
+each such breakdown (``I.2.a.unknown``, ``I.2.b.unknown``, ``I.2.d.unknown``,
+``II.4.3.a.unknown``; ``official = no``) and every breakdown then sums *exactly* to its whole —
+the same rule in the rollup computed from events and in the quality suites. A submitted paper
+form has no such line: its absence means "nobody unrecorded" (0), not a missing row.
 
 The form's structure, as the rules every filled form must obey for each year column:
 
 * :data:`NESTING` — age bands nest: under 16 ≤ under 18 ≤ the sex total (victims and sheltered).
-* :data:`PARTS` — parts equal the whole: male + female, Kinh + other ethnic groups, domestic +
-  abroad, the destination countries = abroad, the reception forms = identified victims, and
-  male + female = sheltered.
+* :data:`PARTS` — parts equal the whole: male + female + sex unknown, Kinh + other ethnic
+  groups + unknown, domestic + abroad + unknown, the destination countries = abroad, the
+  reception forms = identified victims, and male + female + unknown = sheltered.
 * :data:`BOUNDS` — a count that cannot exceed another: identified ≤ received, foreigners ≤
   identified, each support type ≤ victims supported, each service in shelter ≤ sheltered, each
   reintegration support ≤ reintegration supported.
@@ -45,6 +54,9 @@ class FormRow:
     label_vi: str
     label_en: str
     unit: str
+    #: On the official paper form (False for socai's "không rõ" lines, which a submitted
+    #: form may leave out: their absence reads as 0).
+    official: bool = True
 
     @property
     def is_money(self) -> bool:
@@ -83,13 +95,24 @@ def form_rows() -> tuple[FormRow, ...]:
     """The form's rows in printed order."""
     with TEMPLATE_PATH.open(encoding="utf-8", newline="") as handle:
         rows = tuple(
-            FormRow(r["row_id"], r["stt"], r["label_vi"], r["label_en"], r["unit"])
+            FormRow(r["row_id"], r["stt"], r["label_vi"], r["label_en"], r["unit"], _official(r))
             for r in csv.DictReader(handle)
         )
     ids = [r.row_id for r in rows]
     assert len(set(ids)) == len(ids), "duplicate row ids in the rollup template"
     assert all(r.unit in PERSON_UNITS or r.is_money for r in rows), "unknown unit of measure"
     return rows
+
+
+def _official(record: dict[str, str]) -> bool:
+    flag = record["official"]
+    assert flag in ("yes", "no"), f"{record['row_id']}: official is yes or no, not {flag!r}"
+    return flag == "yes"
+
+
+def official_row_ids() -> tuple[str, ...]:
+    """The rows of the paper form: every submitted form must have each of them."""
+    return tuple(r.row_id for r in form_rows() if r.official)
 
 
 @cache
@@ -118,16 +141,16 @@ NESTING: tuple[AtMost, ...] = (*_sexes("I.2.a", "victims"), *_sexes("II.4.3.a", 
 
 #: Parts that add up to a whole.
 PARTS: tuple[Sum, ...] = (
-    Sum("victims_by_sex", "I.2", ("I.2.a.male", "I.2.a.female")),
-    Sum("victims_by_ethnicity", "I.2", ("I.2.b.kinh", "I.2.b.other_ethnic")),
-    Sum("victims_by_scope", "I.2", ("I.2.d.domestic", "I.2.d.abroad")),
+    Sum("victims_by_sex", "I.2", ("I.2.a.male", "I.2.a.female", "I.2.a.unknown")),
+    Sum("victims_by_ethnicity", "I.2", ("I.2.b.kinh", "I.2.b.other_ethnic", "I.2.b.unknown")),
+    Sum("victims_by_scope", "I.2", ("I.2.d.domestic", "I.2.d.abroad", "I.2.d.unknown")),
     Sum("abroad_by_country", "I.2.d.abroad", tuple(f"I.2.d.abroad.{c}" for c in _COUNTRIES)),
     Sum(
         "victims_by_reception_form",
         "I.2",
         ("I.2.e.self_returned", "I.2.e.rescued", "I.2.e.bilateral_handover"),
     ),
-    Sum("sheltered_by_sex", "II.4.3", ("II.4.3.a.male", "II.4.3.a.female")),
+    Sum("sheltered_by_sex", "II.4.3", ("II.4.3.a.male", "II.4.3.a.female", "II.4.3.a.unknown")),
 )
 
 #: The services counted on the form's shelter rows (hỗ trợ tại cơ sở), by support type.

@@ -21,6 +21,7 @@ from enum import StrEnum
 from functools import cache
 
 from domain.errors import InvalidInput
+from domain.text import search_key
 from domain.time import REFORM_DAY_2025
 
 NATIONAL_CODE = "VN"
@@ -137,6 +138,45 @@ class UnitDirectory:
             )
         return unit
 
+    def resolve(
+        self, text: str, field: str = "--unit", national_map: AdminMap | None = None
+    ) -> Unit:
+        """The one unit a person means by ``text`` — the one spelling of a unit everywhere:
+
+        - ``MAP:CODE`` (``old:870``, ``2025:82``): exactly that unit;
+        - a bare code (``870``): the unit with that code on the one map that has it (a code on
+          both maps is ambiguous and must say its map); ``VN``, the nation, is on both maps and
+          means the one on ``national_map`` (the command's reporting map) when given;
+        - a name, with or without diacritics (``Hồng Ngự``, ``hong ngu``): the one unit whose
+          name ends with it (ambiguous names list their candidates as ``MAP:CODE``).
+        """
+        given = text.strip()
+        head, colon, code = given.partition(":")
+        if colon:
+            return self.require(AdminMap.parse(head, field), code, field)
+        if given.upper() == NATIONAL_CODE and national_map is not None:
+            return self._units[(national_map, NATIONAL_CODE)]
+        candidates = [u for m in AdminMap if (u := self.get(m, given.upper())) is not None]
+        if not candidates and not given.isdigit():
+            needle = f" {search_key(given)}"
+            candidates = [u for u in self.find(given) if f" {search_key(u.name)}".endswith(needle)]
+        if len(candidates) == 1:
+            return candidates[0]
+        if not candidates:
+            raise InvalidInput(
+                field,
+                f"{given!r} is not a unit code or name on either map",
+                hint="write MAP:CODE (old:870, 2025:82) or a name; `socai units find NAME`"
+                " lists codes",
+            )
+        shown = ", ".join(f"{u.map.value}:{u.code} ({u.name})" for u in candidates[:6])
+        raise InvalidInput(
+            field,
+            f"{given!r} names {len(candidates)} units: {shown}"
+            + (" …" if len(candidates) > 6 else ""),
+            hint="write the one you mean as MAP:CODE",
+        )
+
     def parent(self, unit: Unit) -> Unit | None:
         code = unit.parent_code
         return None if code is None else self._units[(unit.map, code)]
@@ -155,12 +195,17 @@ class UnitDirectory:
         return (u for u in self._units.values() if u.map is admin_map and u.level is level)
 
     def find(self, text: str, admin_map: AdminMap | None = None) -> list[Unit]:
-        needle = text.strip().lower()
-        return [
+        """Units whose name contains ``text`` from a word's start, with or without diacritics
+        ("Hong Ngu" finds "Huyện Hồng Ngự"); names ending in it first, then by map and code."""
+        needle = f" {search_key(text)}"
+        found = [
             u
             for u in self._units.values()
-            if (admin_map is None or u.map is admin_map) and needle in u.name.lower()
+            if (admin_map is None or u.map is admin_map) and needle in f" {search_key(u.name)}"
         ]
+        return sorted(
+            found, key=lambda u: (not f" {search_key(u.name)}".endswith(needle), u.map, u.code)
+        )
 
     # -- the 2025 crosswalk --------------------------------------------------------------
 

@@ -17,129 +17,55 @@ from domain.case.values import Actor
 from domain.errors import InvalidInput
 from domain.time import business_date, parse_date
 from infra.cli.context import console, refusing, state
+from infra.cli.declare import Opt, Run, declare
 from infra.cli.options import AGENCY, BASIS, OFFICER, ON
 
 app = typer.Typer(no_args_is_help=True)
 
-UNIT = typer.Option(..., "--unit", help="Unit code on the map in force on that date.")
+#: Who records the activity, where, when and on what basis; every activity takes them.
+STEP = (
+    Opt("officer", OFFICER),
+    Opt("agency", AGENCY),
+    Opt("occurred_on", ON),
+    Opt(
+        "unit_code", typer.Option(..., "--unit", help="Unit code on the map in force on that date.")
+    ),
+    Opt("legal_basis", BASIS),
+)
 
 
-def _record(
-    ctx: typer.Context, kind: str, officer: str, agency: str, fields: dict[str, Any]
-) -> None:
-    application = state(ctx).app()
-    if fields.get("occurred_on") is None:
-        fields["occurred_on"] = business_date(application.now()).isoformat()
-    command = ACTIVITY_COMMANDS[kind].parse({k: v for k, v in fields.items() if v is not None})
-    activity_id = application.activities.record(command, Actor(officer, agency))
-    console.print(f"recorded {command.EVENT}: activity {activity_id}")
-
-
-@app.command()
-@refusing
-def directive(
-    ctx: typer.Context,
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    unit: str = UNIT,
-    basis: str = BASIS,
-    documents: int = typer.Option(1, "--documents", help="Documents issued."),
-) -> None:
-    """A directive or steering document issued (văn bản chỉ đạo, điều hành)."""
-    _record(
-        ctx,
-        "directive",
-        officer,
-        agency,
-        {"occurred_on": on, "unit_code": unit, "legal_basis": basis, "documents": documents},
+def _count(field: str, default: int | None, help: str | None = None) -> Opt:
+    """A whole-number count of the activity (``...`` when it must be given)."""
+    return Opt(
+        field, typer.Option(... if default is None else default, f"--{field}", help=help), int
     )
 
 
-@app.command()
-@refusing
-def session(
-    ctx: typer.Context,
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    unit: str = UNIT,
-    basis: str = BASIS,
-    participants: int = typer.Option(..., "--participants"),
-    sessions: int = typer.Option(1, "--sessions"),
-) -> None:
-    """A communication session on trafficking (buổi truyền thông) and its participants."""
-    _record(
-        ctx,
-        "session",
-        officer,
-        agency,
-        {
-            "occurred_on": on,
-            "unit_code": unit,
-            "legal_basis": basis,
-            "participants": participants,
-            "sessions": sessions,
-        },
-    )
+def _record(kind: str) -> Run:
+    def run(ctx: typer.Context, values: dict[str, Any]) -> None:
+        actor = Actor(values.pop("officer"), values.pop("agency"))
+        application = state(ctx).app()
+        if values.get("occurred_on") is None:
+            values["occurred_on"] = business_date(application.now()).isoformat()
+        command = ACTIVITY_COMMANDS[kind].parse({k: v for k, v in values.items() if v is not None})
+        activity_id = application.activities.record(command, actor)
+        console.print(f"recorded {command.EVENT}: activity {activity_id}")
+
+    return run
 
 
-@app.command()
-@refusing
-def materials(
-    ctx: typer.Context,
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    unit: str = UNIT,
-    basis: str = BASIS,
-    billboards: int = typer.Option(0, "--billboards", help="Pano."),
-    posters: int = typer.Option(0, "--posters", help="Áp phích."),
-    leaflets: int = typer.Option(0, "--leaflets", help="Tờ rơi."),
-) -> None:
-    """Billboards, posters and leaflets put up or handed out."""
-    _record(
-        ctx,
-        "materials",
-        officer,
-        agency,
-        {
-            "occurred_on": on,
-            "unit_code": unit,
-            "legal_basis": basis,
-            "billboards": billboards,
-            "posters": posters,
-            "leaflets": leaflets,
-        },
-    )
-
-
-@app.command()
-@refusing
-def training(
-    ctx: typer.Context,
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    unit: str = UNIT,
-    basis: str = BASIS,
-    trainees: int = typer.Option(..., "--trainees"),
-    courses: int = typer.Option(1, "--courses"),
-) -> None:
-    """A training course for support staff (cuộc tập huấn) and its trainees."""
-    _record(
-        ctx,
-        "training",
-        officer,
-        agency,
-        {
-            "occurred_on": on,
-            "unit_code": unit,
-            "legal_basis": basis,
-            "trainees": trainees,
-            "courses": courses,
-        },
-    )
+declare(app, "directive",
+    "A directive or steering document issued (văn bản chỉ đạo, điều hành).",
+    (*STEP, _count("documents", 1, "Documents issued.")), _record("directive"))  # fmt: skip
+declare(app, "session",
+    "A communication session on trafficking (buổi truyền thông) and its participants.",
+    (*STEP, _count("participants", None), _count("sessions", 1)), _record("session"))  # fmt: skip
+declare(app, "materials", "Billboards, posters and leaflets put up or handed out.",
+    (*STEP, _count("billboards", 0, "Pano."), _count("posters", 0, "Áp phích."),
+     _count("leaflets", 0, "Tờ rơi.")), _record("materials"))  # fmt: skip
+declare(app, "training",
+    "A training course for support staff (cuộc tập huấn) and its trainees.",
+    (*STEP, _count("trainees", None), _count("courses", 1)), _record("training"))  # fmt: skip
 
 
 @app.command()

@@ -8,22 +8,25 @@ holding the same fields by name (flags win). A refused step prints why and write
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import typer
-from rich.table import Table
 
 from domain.case.commands import COMMANDS, Command, Receive
-from domain.case.history import case_history_rows, status_summary
+from domain.case.history import case_history_rows, labelled, status_summary
 from domain.case.values import Actor
 from domain.errors import InvalidInput
 from domain.time import business_date, parse_date, parse_instant
-from infra.cli.context import console, refusing, say, state
+from infra.cli.context import console, language, refusing, say, state
+from infra.cli.declare import Opt, Run, declare, option
 from infra.cli.files import read_json_file
 from infra.cli.options import AGENCY, BASIS, FORMAT, FROM_JSON, OFFICER, ON
+from infra.cli.output import FORMAT as READ_FORMAT
+from infra.cli.output import OUTPUT, Column, Report, cell, emit, plain
 
 if TYPE_CHECKING:
     from infra.services.socai import Socai
@@ -50,415 +53,290 @@ def _load_json(path: Path | None) -> dict[str, Any]:
     return data
 
 
-def _record(
-    ctx: typer.Context,
-    name: str,
-    case_id: str | None,
-    officer: str,
-    agency: str,
-    from_json: Path | None,
-    flags: dict[str, Any],
-) -> None:
-    fields = _load_json(from_json)
-    fields.update({k: v for k, v in flags.items() if v is not None})
-    application = state(ctx).app()
-    fields.setdefault("occurred_on", business_date(application.now()).isoformat())
-    command: Command = COMMANDS[name].parse(fields)
-    actor = Actor(officer, agency)
-    if case_id is None:
-        assert isinstance(command, Receive), "only a reception opens a case"
-        new_id = application.cases.receive(command, actor)
-        console.print(f"received: case {new_id}")
+CASE_ID = Opt("case_id", typer.Argument(..., help="The case id (from `socai case list`)."))
+#: Who records the step, when it happened, on what basis; every recording command takes them.
+STEP = (
+    Opt("officer", OFFICER),
+    Opt("agency", AGENCY),
+    Opt("occurred_on", ON),
+    Opt("legal_basis", BASIS),
+)
+WHO = (
+    option("protected", "--who", help="victim | relative"),
+    option("relationship", "--relationship", help="For a relative: e.g. mother"),
+)
+JSON = Opt("from_json", FROM_JSON, Path)
+
+
+def _record(command_name: str) -> Run:
+    """The service call behind a recording command: flags win over ``--from-json`` fields."""
+
+    def run(ctx: typer.Context, values: dict[str, Any]) -> None:
+        case_id = values.pop("case_id", None)
+        actor = Actor(values.pop("officer"), values.pop("agency"))
+        fields = _load_json(values.pop("from_json"))
+        fields.update({k: v for k, v in values.items() if v is not None})
+        application = state(ctx).app()
+        fields.setdefault("occurred_on", business_date(application.now()).isoformat())
+        command: Command = COMMANDS[command_name].parse(fields)
+        if case_id is None:
+            assert isinstance(command, Receive), "only a reception opens a case"
+            new_id = application.cases.receive(command, actor)
+            console.print(f"received: case {new_id}")
+        else:
+            version = application.cases.execute(_case_id(case_id), command, actor)
+            console.print(f"recorded {command.EVENT} as version {version} of case {case_id}")
+
+    return run
+
+
+def _verify(ctx: typer.Context, values: dict[str, Any]) -> None:
+    """``--request`` records the request (to ``--by``), otherwise the outcome (by ``--by``)."""
+    body = values.pop("deciding_body")
+    if values.pop("request"):
+        _record("request_verification")(ctx, {**values, "body": body})
     else:
-        version = application.cases.execute(_case_id(case_id), command, actor)
-        console.print(f"recorded {command.EVENT} as version {version} of case {case_id}")
+        _record("verify")(ctx, {**values, "deciding_body": body})
 
 
-@app.command()
-@refusing
-def receive(
-    ctx: typer.Context,
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = typer.Option(None, "--record", help="Reception record number (biên bản)."),
-    form: str = typer.Option(None, "--form", help="self_returned | rescued | bilateral_handover"),
-    unit: str = typer.Option(
-        None, "--unit", help="Unit code where received (old map before 1 Jul 2025)."
-    ),
-    belongings_checked: bool = typer.Option(None, "--belongings-checked/--no-belongings-check"),
-    interview_held: bool = typer.Option(None, "--interview/--no-interview"),
-    from_json: Path = FROM_JSON,
-) -> None:
-    """Receive a person (tiếp nhận). Personal data only via --from-json (field "person")."""
-    _record(
-        ctx,
-        "receive",
-        None,
-        officer,
-        agency,
-        from_json,
-        {
-            "occurred_on": on,
-            "legal_basis": basis,
-            "reception_form": form,
-            "unit_code": unit,
-            "belongings_checked": belongings_checked,
-            "interview_held": interview_held,
-        },
-    )
-
-
-@app.command()
-@refusing
-def demographics(
-    ctx: typer.Context,
-    case_id: str,
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-    sex: str = typer.Option(None, "--sex", help="male | female"),
-    birth_year: int = typer.Option(None, "--birth-year"),
-    age_band: str = typer.Option(None, "--age-band", help="under_16 | 16_17 | adult"),
-    ethnicity: str = typer.Option(None, "--ethnicity", help="kinh | other"),
-    nationality: str = typer.Option(None, "--nationality", help="ISO 3166 code, default VN"),
-    from_json: Path = FROM_JSON,
-) -> None:
-    """Record sex, age and ethnicity (nhân khẩu học)."""
-    _record(
-        ctx,
-        "demographics",
-        case_id,
-        officer,
-        agency,
-        from_json,
-        {
-            "occurred_on": on,
-            "legal_basis": basis,
-            "sex": sex,
-            "birth_year": birth_year,
-            "age_band": age_band,
-            "ethnicity": ethnicity,
-            "nationality": nationality,
-        },
-    )
-
-
-@app.command()
-@refusing
-def trafficking(
-    ctx: typer.Context,
-    case_id: str,
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-    scope: str = typer.Option(None, "--scope", help="domestic | abroad"),
-    destination: str = typer.Option(None, "--destination", help="ISO country, when abroad"),
-    from_json: Path = FROM_JSON,
-) -> None:
-    """Record the form of trafficking (hình thức mua bán)."""
-    _record(
-        ctx,
-        "trafficking",
-        case_id,
-        officer,
-        agency,
-        from_json,
-        {
-            "occurred_on": on,
-            "legal_basis": basis,
-            "scope": scope,
-            "destination_country": destination,
-        },
-    )
-
-
-@app.command()
-@refusing
-def verify(
-    ctx: typer.Context,
-    case_id: str,
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-    request: bool = typer.Option(False, "--request", help="Record the request, not the outcome."),
-    body: str = typer.Option(None, "--by", help="Body that verifies / decided, e.g. police"),
-    outcome: str = typer.Option(None, "--outcome", help="victim | not_victim | suspected_victim"),
-    from_json: Path = FROM_JSON,
-) -> None:
-    """Request verification (--request) or record its outcome (xác minh, xác định)."""
-    if request:
-        _record(
-            ctx,
-            "request_verification",
-            case_id,
-            officer,
-            agency,
-            from_json,
-            {"occurred_on": on, "legal_basis": basis, "body": body},
-        )
-    else:
-        _record(
-            ctx,
-            "verify",
-            case_id,
-            officer,
-            agency,
-            from_json,
-            {
-                "occurred_on": on,
-                "legal_basis": basis,
-                "outcome": outcome,
-                "deciding_body": body,
-            },
-        )
-
-
-@app.command()
-@refusing
-def route(
-    ctx: typer.Context,
-    case_id: str,
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-    to: str = typer.Option(
-        None,
-        "--to",
-        help="prosecution | treatment_centre | social_protection_centre | returned_home",
-    ),
-    from_json: Path = FROM_JSON,
-) -> None:
-    """Route the person after classification (chuyển giao)."""
-    _record(
-        ctx,
-        "route",
-        case_id,
-        officer,
-        agency,
-        from_json,
-        {"occurred_on": on, "legal_basis": basis, "destination": to},
-    )
-
-
-@app.command("request-protection")
-@refusing
-def request_protection(
-    ctx: typer.Context,
-    case_id: str,
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-    who: str = typer.Option(None, "--who", help="victim | relative"),
-    relationship: str = typer.Option(None, "--relationship", help="For a relative: e.g. mother"),
-    source: str = typer.Option(
-        None, "--source", help="victim_request | relative_request | agency_assessment"
-    ),
-    from_json: Path = FROM_JSON,
-) -> None:
-    """Record that the victim or a relative needs protection (đề nghị bảo vệ): they asked
-    for it, or the agency found a threat. `socai kpi` measures protection against it."""
-    _record(
-        ctx,
-        "request_protection",
-        case_id,
-        officer,
-        agency,
-        from_json,
-        {
-            "occurred_on": on,
-            "legal_basis": basis,
-            "protected": who,
-            "relationship": relationship,
-            "source": source,
-        },
-    )
-
-
-@app.command()
-@refusing
-def protect(
-    ctx: typer.Context,
-    case_id: str,
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-    who: str = typer.Option(None, "--who", help="victim | relative"),
-    relationship: str = typer.Option(None, "--relationship", help="For a relative: e.g. mother"),
-    measure: str = typer.Option(
-        None,
-        "--measure",
-        help="confidentiality | safe_accommodation | personal_safety | escort"
-        " | dignity_and_property",
-    ),
-    from_json: Path = FROM_JSON,
-) -> None:
-    """Apply protection to the victim or a relative (bảo vệ). A relative's personal data
-    only via --from-json (field "relative")."""
-    _record(
-        ctx,
-        "protect",
-        case_id,
-        officer,
-        agency,
-        from_json,
-        {
-            "occurred_on": on,
-            "legal_basis": basis,
-            "protected": who,
-            "relationship": relationship,
-            "measure": measure,
-        },
-    )
-
-
-@app.command()
-@refusing
-def support(
-    ctx: typer.Context,
-    case_id: str,
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-    type_: str = typer.Option(
-        None, "--type", help="essential_needs, medical_care, legal_aid, loan, ..."
-    ),
-    amount: str = typer.Option(None, "--amount", help="Whole đồng, e.g. 500000 or 500.000"),
-    days: int = typer.Option(None, "--days", help="Days covered (essential needs)"),
-    provider: str = typer.Option(None, "--provider", help="Providing agency (default: --agency)"),
-    from_json: Path = FROM_JSON,
-) -> None:
-    """Record support given (hỗ trợ)."""
-    _record(
-        ctx,
-        "support",
-        case_id,
-        officer,
-        agency,
-        from_json,
-        {
-            "occurred_on": on,
-            "legal_basis": basis,
-            "support_type": type_,
-            "amount_vnd": amount,
-            "period_days": days,
-            "provider_agency": provider or agency,
-        },
-    )
-
-
-@app.command()
-@refusing
-def shelter(
-    ctx: typer.Context,
-    case_id: str,
-    action: str = typer.Argument(..., help="admit | discharge"),
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-    facility: str = typer.Option(None, "--facility", help="Shelter facility (on admission)"),
-    from_json: Path = FROM_JSON,
-) -> None:
-    """Temporary shelter (lưu trú tạm thời): admission and discharge."""
+def _shelter(ctx: typer.Context, values: dict[str, Any]) -> None:
+    action = values.pop("action")
     if action not in ("admit", "discharge"):
         raise InvalidInput("ACTION", f"{action!r} is not admit or discharge")
-    flags: dict[str, Any] = {"occurred_on": on, "legal_basis": basis}
+    facility = values.pop("facility")
     if action == "admit":
-        flags["facility"] = facility
-    _record(ctx, f"{action}_shelter", case_id, officer, agency, from_json, flags)
+        values["facility"] = facility
+    _record(f"{action}_shelter")(ctx, values)
 
 
-@app.command()
-@refusing
-def reintegrate(
-    ctx: typer.Context,
-    case_id: str,
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-    from_json: Path = FROM_JSON,
-) -> None:
-    """Record reintegration into the community (hòa nhập cộng đồng)."""
-    _record(
-        ctx,
-        "reintegrate",
-        case_id,
-        officer,
-        agency,
-        from_json,
-        {"occurred_on": on, "legal_basis": basis},
-    )
+def _support(ctx: typer.Context, values: dict[str, Any]) -> None:
+    values["provider_agency"] = values["provider_agency"] or values["agency"]
+    _record("support")(ctx, values)
 
 
-@app.command()
-@refusing
-def close(
-    ctx: typer.Context,
-    case_id: str,
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-    reason: str = typer.Option(
-        None, "--reason", help="reintegrated, not_a_victim, transferred, ..."
+declare(
+    app,
+    "receive",
+    'Receive a person (tiếp nhận). Personal data only via --from-json (field "person").',
+    (
+        *STEP[:3],
+        option("legal_basis", "--record", help="Reception record number (biên bản)."),
+        option("reception_form", "--form", help="self_returned | rescued | bilateral_handover"),
+        option("unit_code", "--unit", help="Unit code where received (old map before 1 Jul 2025)."),
+        option("belongings_checked", "--belongings-checked/--no-belongings-check", type_=bool),
+        option("interview_held", "--interview/--no-interview", type_=bool),
+        JSON,
     ),
-    from_json: Path = FROM_JSON,
-) -> None:
-    """Close the managed file (đóng hồ sơ)."""
-    _record(
-        ctx,
-        "close",
-        case_id,
-        officer,
-        agency,
-        from_json,
-        {"occurred_on": on, "legal_basis": basis, "reason": reason},
-    )
+    _record("receive"),
+)
+declare(
+    app,
+    "demographics",
+    "Record sex, age and ethnicity (nhân khẩu học).",
+    (
+        CASE_ID,
+        *STEP,
+        option("sex", "--sex", help="male | female"),
+        option("birth_year", "--birth-year", type_=int),
+        option("age_band", "--age-band", help="under_16 | 16_17 | adult"),
+        option("ethnicity", "--ethnicity", help="kinh | other"),
+        option("nationality", "--nationality", help="ISO 3166 code, default VN"),
+        JSON,
+    ),
+    _record("demographics"),
+)
+declare(
+    app,
+    "trafficking",
+    "Record the form of trafficking (hình thức mua bán).",
+    (
+        CASE_ID,
+        *STEP,
+        option("scope", "--scope", help="domestic | abroad"),
+        option("destination_country", "--destination", help="ISO country, when abroad"),
+        JSON,
+    ),
+    _record("trafficking"),
+)
+declare(
+    app,
+    "verify",
+    "Request verification (--request) or record its outcome (xác minh, xác định).",
+    (
+        CASE_ID,
+        *STEP,
+        Opt(
+            "request",
+            typer.Option(False, "--request", help="Record the request, not the outcome."),
+            bool,
+        ),
+        option("deciding_body", "--by", help="Body that verifies / decided, e.g. police"),
+        option("outcome", "--outcome", help="victim | not_victim | suspected_victim"),
+        JSON,
+    ),
+    _verify,
+)
+declare(
+    app,
+    "route",
+    "Route the person after classification (chuyển giao).",
+    (
+        CASE_ID,
+        *STEP,
+        option(
+            "destination",
+            "--to",
+            help="prosecution | treatment_centre | social_protection_centre | returned_home",
+        ),
+        JSON,
+    ),
+    _record("route"),
+)
+declare(
+    app,
+    "request-protection",
+    "Record that the victim or a relative needs protection (đề nghị bảo vệ): they asked for it,"
+    " or the agency found a threat. `socai kpi` measures protection against it.",
+    (
+        CASE_ID,
+        *STEP,
+        *WHO,
+        option("source", "--source", help="victim_request | relative_request | agency_assessment"),
+        JSON,
+    ),
+    _record("request_protection"),
+)
+declare(
+    app,
+    "protect",
+    "Apply protection to the victim or a relative (bảo vệ). A relative's personal data only"
+    ' via --from-json (field "relative").',
+    (
+        CASE_ID,
+        *STEP,
+        *WHO,
+        option(
+            "measure",
+            "--measure",
+            help="confidentiality | safe_accommodation | personal_safety | escort"
+            " | dignity_and_property",
+        ),
+        JSON,
+    ),
+    _record("protect"),
+)
+declare(
+    app,
+    "support",
+    "Record support given (hỗ trợ).",
+    (
+        CASE_ID,
+        *STEP,
+        option(
+            "support_type", "--type", help="essential_needs, medical_care, legal_aid, loan, ..."
+        ),
+        option("amount_vnd", "--amount", help="Whole đồng, e.g. 500000 or 500.000"),
+        option("period_days", "--days", help="Days covered (essential needs)", type_=int),
+        option("provider_agency", "--provider", help="Providing agency (default: --agency)"),
+        JSON,
+    ),
+    _support,
+)
+declare(
+    app,
+    "shelter",
+    "Temporary shelter (lưu trú tạm thời): admission and discharge.",
+    (
+        CASE_ID,
+        Opt("action", typer.Argument(..., help="admit | discharge")),
+        *STEP,
+        option("facility", "--facility", help="Shelter facility (on admission)"),
+        JSON,
+    ),
+    _shelter,
+)
+declare(
+    app,
+    "reintegrate",
+    "Record reintegration into the community (hòa nhập cộng đồng).",
+    (CASE_ID, *STEP, JSON),
+    _record("reintegrate"),
+)
+declare(
+    app,
+    "close",
+    "Close the managed file (đóng hồ sơ).",
+    (
+        CASE_ID,
+        *STEP,
+        option("reason", "--reason", help="reintegrated, not_a_victim, transferred, ..."),
+        JSON,
+    ),
+    _record("close"),
+)
+declare(
+    app,
+    "reopen",
+    "Reopen a closed case (mở lại hồ sơ): the closure was wrong, or the person needs the"
+    " programme again. The closure stays in the history.",
+    (
+        CASE_ID,
+        *STEP,
+        option("reason", "--reason", help="Why (free text; it stays in the encrypted store)"),
+        JSON,
+    ),
+    _record("reopen"),
+)
 
 
-@app.command()
-@refusing
-def correct(
-    ctx: typer.Context,
-    case_id: str,
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-    version: int = typer.Option(None, "--event", help="Version of the event to correct"),
-    field: str = typer.Option(None, "--field", help="Field to correct, e.g. birth_year"),
-    old: str = typer.Option(None, "--old", help="The value recorded now"),
-    new: str = typer.Option(None, "--new", help="The right value"),
-    reason: str = typer.Option(None, "--reason", help="Why (e.g. the birth certificate)"),
-    from_json: Path = FROM_JSON,
-) -> None:
-    """Correct one field of an earlier event (đính chính). The original stays in history."""
-    _record(
-        ctx,
-        "correct",
-        case_id,
-        officer,
-        agency,
-        from_json,
-        {
-            "occurred_on": on,
-            "legal_basis": basis,
-            "corrects_version": version,
-            "field": field,
-            "old_value": old,
-            "new_value": new,
-            "reason": reason,
-        },
-    )
+def _correct(ctx: typer.Context, values: dict[str, Any]) -> None:
+    """``--field``/``--old``/``--new`` repeat, one of each per field of the same event (an
+    empty ``--old ""`` or no ``--old`` at all: the field was recorded empty); all the fields
+    are checked together and recorded together or not at all."""
+    names: list[str] = values.pop("field") or []
+    olds: list[str] = values.pop("old_value") or []
+    news: list[str] = values.pop("new_value") or []
+    if names:
+        if len(news) != len(names) or (olds and len(olds) != len(names)):
+            raise InvalidInput(
+                "--field",
+                f"{len(names)} --field, {len(olds)} --old and {len(news)} --new given",
+                hint="give one --new per --field, and one --old per --field (or none when"
+                " every field was recorded empty), in the same order",
+            )
+        changes = [
+            {"field": name, "old_value": (olds[n] if olds else "") or None,
+             "new_value": news[n] or None}
+            for n, name in enumerate(names)
+        ]  # fmt: skip
+        first, *more = changes
+        values.update(first, more=more or None)
+    _record("correct")(ctx, values)
+
+
+declare(
+    app,
+    "correct",
+    "Correct fields of an earlier event (đính chính). The original stays in history.",
+    (
+        CASE_ID,
+        *STEP,
+        option("corrects_version", "--event", help="Version of the event to correct", type_=int),
+        option(
+            "field",
+            "--field",
+            help="Field to correct, e.g. birth_year (repeatable)",
+            type_=list[str],
+        ),
+        option(
+            "old_value", "--old", help='The value recorded now ("" when empty)', type_=list[str]
+        ),
+        option("new_value", "--new", help="The right value", type_=list[str]),
+        option("reason", "--reason", help="Why (e.g. the birth certificate)"),
+        JSON,
+    ),
+    _correct,
+)
 
 
 @app.command()
@@ -493,21 +371,17 @@ def render_history(
     day = parse_date(as_of, "--as-of") if as_of else None
     instant = parse_instant(known_at, "--known-at") if known_at else None
     view = application.cases.as_it_stood(cid, day, instant)
-    rows = case_history_rows(view.steps)
+    rows = case_history_rows(view.steps, language())
     summary = status_summary(view.status, day or business_date(application.now()))
     if format_ == "json":
-        console.print_json(
-            json.dumps(
-                {
-                    "case_id": str(cid),
-                    "as_of": as_of,
-                    "known_at": known_at,
-                    "events": rows,
-                    "status": summary,
-                },
-                default=str,
-            )
-        )
+        document = {
+            "case_id": str(cid),
+            "as_of": as_of,
+            "known_at": known_at,
+            "events": rows,
+            "status": summary,
+        }
+        console.file.write(json.dumps(document, default=plain, ensure_ascii=False, indent=2) + "\n")
         return
     say((f"Case {cid}", "bold"), f"  ({len(rows)} events)")
     for row in rows:
@@ -515,31 +389,41 @@ def render_history(
         say(
             f"  v{row['version']:<3} {row['occurred_on']}  ",
             (str(row["kind"]), "bold"),
-            f"  (recorded {row['recorded_at'][:16]}Z by {row['officer_id']},"
-            f" {row['agency']}{basis})",
+            f" — {row['kind_label']}" if row["kind_label"] != row["kind"] else "",
+            f"  (recorded {row['recorded_at']} by {row['officer_id']},"
+            f" {labelled('provider_agency', row['agency'], language())}{basis})",
         )
         console.print(f"        {row['details']}", markup=False, soft_wrap=True, highlight=False)
     say(("Status", "bold"))
     for key, value in summary.items():
-        console.print(f"  {key}: {value}")
+        console.print(f"  {key}: {cell(value)}", soft_wrap=True)
 
 
 @app.command("list")
 @refusing
-def list_(ctx: typer.Context, limit: int = typer.Option(50, "--limit", min=1, max=100_000)) -> None:
+def list_(
+    ctx: typer.Context,
+    limit: int = typer.Option(50, "--limit", min=1, max=100_000),
+    format_: str = READ_FORMAT,
+    output: Path = OUTPUT,
+) -> None:
     """Cases in the order received (pseudonymous ids only)."""
     application = state(ctx).app()
-    table = Table()
-    for column in ("case id", "received", "unit", "stage"):
-        table.add_column(column)
-    for n, cid in enumerate(application.cases.ids()):
-        if n >= limit:
-            break
+    rows = []
+    for cid in itertools.islice(application.cases.ids(), limit):
         status = application.cases.get(cid).status
-        table.add_row(
-            str(cid),
-            str(status.received_on),
-            f"{status.unit_code} ({status.unit_map})",
-            status.stage,
+        rows.append(
+            {
+                "case_id": cid,
+                "received_on": status.received_on,
+                "unit": f"{status.unit_map}:{status.unit_code}",
+                "stage": status.stage,
+            }
         )
-    console.print(table)
+    columns = (
+        Column("case_id", "case id"),
+        Column("received_on", "received"),
+        Column("unit", "unit"),
+        Column("stage", "stage"),
+    )
+    emit(Report(columns, rows), format_, output)

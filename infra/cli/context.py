@@ -33,8 +33,18 @@ DEFAULT_TOKEN_FILE = Path.home() / ".socai" / "token"
 #: Nothing printed is ever parsed as Rich markup: stored and echoed text (an officer id
 #: ``[/]``, a programme title ``[dự thảo]``) is shown exactly as written. Styling goes through
 #: :func:`say`, which styles only the literal labels it is given.
-console = Console(highlight=False, markup=False)
-err_console = Console(stderr=True, highlight=False, markup=False)
+#: Printed to a pipe or a file, nothing is cut or wrapped to 80 columns (``socai case list |
+#: cat`` shows whole ids): the width is then unbounded, and tables are as wide as their cells.
+UNBOUNDED_WIDTH_CHARS = 100_000
+console = Console(
+    highlight=False, markup=False, width=None if sys.stdout.isatty() else UNBOUNDED_WIDTH_CHARS
+)
+err_console = Console(
+    stderr=True,
+    highlight=False,
+    markup=False,
+    width=None if sys.stderr.isatty() else UNBOUNDED_WIDTH_CHARS,
+)
 
 Part = str | tuple[str, str]
 
@@ -45,7 +55,21 @@ def say(*parts: Part, err: bool = False) -> None:
     (err_console if err else console).print(Text.assemble(*parts), soft_wrap=True)
 
 
-#: Exit status for a refused command or bad input (nothing written).
+def language() -> str:
+    """The language of labels: Vietnamese beside codes by default, codes alone with
+    ``SOCAI_LANG=en``. Anything else is refused rather than guessed."""
+    chosen = os.environ.get("SOCAI_LANG", "vi").strip().lower() or "vi"
+    if chosen not in ("vi", "en"):
+        raise SocaiError(f"SOCAI_LANG={chosen!r} is not a language socai speaks", hint="vi or en")
+    return chosen
+
+
+#: Exit statuses, the same for every command (README, "Exit codes"): 0 done and nothing
+#: found; 1 the command ran and found something to act on (a wrong cell, a discrepancy, a
+#: ledger that does not verify); 2 refused or bad usage, nothing written. ``audit verify``
+#: adds 3 (unsigned tail) and 4 (not witnessed).
+EXIT_OK = 0
+EXIT_FINDINGS = 1
 EXIT_REFUSED = 2
 #: Refusals reported as ``error:`` + ``hint:`` (the ledger's own, since it imports nothing of
 #: the domain, and the domain's).

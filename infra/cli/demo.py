@@ -16,13 +16,18 @@ from domain.time import REFORM_DAY_2025
 from infra.audit_store import ledger_tables
 from infra.cli.case import render_history
 from infra.cli.context import CliState, console, refusing, say, state
-from infra.demo_activities import seed_activities
-from infra.demo_funding import seed_funding
 from infra.keys import create_key_file
 from infra.ledger.checkpoints import create_signing_key, load_signing_key, make_checkpoint
 from infra.ledger_settings import signing_key_path
 from infra.projection_db import projections_engine, runner_for
-from infra.synthetic import HONG_NGU_DISTRICT_OLD, ScenarioConfig, run_scenario
+from infra.scenario import (
+    HONG_NGU_DISTRICT_OLD,
+    ScenarioConfig,
+    run_scenario,
+    seed_activities,
+    seed_funding,
+    seed_proceedings,
+)
 from projections.kpi import compute_kpis
 from projections.rollup import compute_rollup
 from projections.rollup_export import to_text
@@ -31,6 +36,20 @@ if TYPE_CHECKING:
     from infra.services.socai import Socai
 
 MAX_DEMO_CASES = 100_000
+
+
+#: What to try after the demo, one command per line (copying one line runs one command).
+NEXT_COMMANDS = (
+    "socai case list",
+    "socai case history CASE_ID --as-of 2019-12-31",
+    "socai finance reconcile --by programme,line,source",
+    "socai finance discrepancies",
+    "socai rollup --unit 870 --period 2016-2020",
+    "socai kpi --unit VN --map 2025",
+    "socai proceedings list --unit VN",
+    "socai audit verify --public-key STORE.signing.pub.pem",
+    "socai quality check ../shared/data/hong_ngu_2016_2020.csv --unit old:870 --against-events",
+)
 
 
 @refusing
@@ -97,6 +116,8 @@ def demo(
     )
     activities = seed_activities(app, seed)
     console.print(f"Activities: {activities} recorded (directives, sessions, materials, courses)")
+    criminal = seed_proceedings(app, statuses, seed)
+    console.print(f"Criminal cases (vụ án): {criminal} opened, with their later stages")
     _projections_and_ledger(cli, app, today)
     corrected = next((s for s in statuses if s.corrections), None)
     shown: list[CaseStatus] = []
@@ -107,18 +128,9 @@ def demo(
         console.rule(f"history of case {status.case_id}")
         render_history(app, status.case_id)
     assert len(generator.personal_data) >= cases
-    console.print("\nNext: socai case list | socai case history CASE_ID --as-of 2019-12-31")
-    console.print(
-        "      socai finance reconcile --by programme,line,source | socai finance discrepancies"
-    )
-    console.print(
-        "      socai rollup --unit 870 --years 2016-2020 | socai kpi --unit VN"
-        " | socai audit verify --public-key STORE.signing.pub.pem"
-    )
-    console.print(
-        "      socai quality check ../shared/data/hong_ngu_2016_2020.csv --unit old:870"
-        " --against-events"
-    )
+    console.print("\nNext (one command per line):")
+    for command in NEXT_COMMANDS:
+        console.print(f"  {command}", soft_wrap=True)
 
 
 def _projections_and_ledger(cli: CliState, app: Socai, today: date) -> None:

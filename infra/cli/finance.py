@@ -23,8 +23,10 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from domain.case.values import Actor
+from domain.errors import InvalidInput
 from domain.funding.commands import (
     Allocate,
     BudgetLine,
@@ -38,11 +40,14 @@ from domain.funding.commands import (
 )
 from domain.funding.values import ActivityKind, SourceKind
 from domain.money import format_vnd
-from domain.time import business_date, parse_date
-from infra.cli.context import console, refusing, say, state
+from domain.time import VIETNAM_TZ, business_date, parse_date, parse_instant
+from infra.cli.context import EXIT_FINDINGS, console, refusing, say, state
+from infra.cli.declare import Opt, Run, declare, option
 from infra.cli.options import AGENCY, BASIS, OFFICER, ON
+from infra.cli.output import FORMAT, OUTPUT, Column, Report, emit
 from infra.projection_db import projections_engine
-from projections.framework import InProcessRunner
+from projections import asof
+from projections.framework import InProcessRunner, content_digest, position_of
 from projections.funding import (
     DIMENSIONS,
     MEASURES,
@@ -51,7 +56,9 @@ from projections.funding import (
     totals,
 )
 from projections.funding_export import (
+    DISCREPANCY_LABELS,
     MEASURE_HEADERS,
+    WorkbookContext,
     group_label,
     write_reconciliation_csv,
     write_reconciliation_xlsx,
@@ -60,9 +67,6 @@ from projections.funding_sql import FundingProjection, FundingQueries
 
 app = typer.Typer(no_args_is_help=True)
 
-PROGRAMME = typer.Option(..., "--programme", "-p", help="Programme code.")
-TID = typer.Option(..., "--id", help="Transaction id (idempotency key), e.g. QD-123/2006.")
-AMOUNT = typer.Option(..., "--amount", help="Whole đồng; 77.300.000.000 or 77300000000.")
 
 #: Tables of figures are never wrapped narrower than this many characters (a piped output
 #: has no terminal width; a wrapped amount is unreadable).
@@ -75,202 +79,119 @@ def _day(ctx: typer.Context, on: str | None) -> date:
     return business_date(state(ctx).app().now())
 
 
-def _record(
-    ctx: typer.Context,
-    programme: str,
-    command_class: type[MoneyCommand],
-    tid: str,
-    who: tuple[str, str, str | None, str | None],
-    **fields: Any,
-) -> None:
-    """Build the command (``who`` = officer, agency, --on, --basis), record it, report."""
-    officer, agency, on, basis = who
-    command = command_class(tid, _day(ctx, on), legal_basis=basis, **fields)
-    outcome = state(ctx).app().funding.record(programme, command, Actor(officer, agency))
-    if outcome.recorded:
-        console.print(
-            f"recorded {command.KIND} {outcome.transaction_id} in programme"
-            f" {outcome.programme} (version {outcome.version})"
-        )
-    else:
-        console.print(
-            f"{command.KIND} {outcome.transaction_id} was already recorded with the"
-            " same content: nothing changed"
-        )
+#: Who records a transaction, when, and on what basis; every recording command takes them.
+STEP = (
+    Opt("officer", OFFICER),
+    Opt("agency", AGENCY),
+    Opt("occurred_on", ON),
+    Opt("legal_basis", BASIS),
+)
+PROGRAMME = Opt("programme", typer.Option(..., "--programme", "-p", help="Programme code."))
+TID = Opt(
+    "transaction_id",
+    typer.Option(..., "--id", help="Transaction id (idempotency key), e.g. QD-123/2006."),
+)
+AMOUNT_HELP = "Whole đồng; 77.300.000.000 or 77300000000."
+AMOUNT = Opt("amount_vnd", typer.Option(..., "--amount", help=AMOUNT_HELP))
+LINE = Opt("line", typer.Option(..., "--line", help="Line code."))
+SOURCE = Opt("source", typer.Option(..., "--source", help="Source code, e.g. NSTW."))
+REASON = Opt("reason", typer.Option(..., "--reason", help="Why."))
+#: What a payment is for: a case's support (by its event version) or an activity.
+PAID_FOR = (
+    option("case_id", "--case", help="Case id whose support this pays."),
+    option(
+        "support_version",
+        "--support-version",
+        help="Version of the case's SupportProvided event.",
+        type_=int,
+    ),
+    option("activity", "--activity", help=" | ".join(a.value for a in ActivityKind)),
+    option("description", "--description", help="What the activity was."),
+)
 
 
-@app.command("programme")
-@refusing
-def programme(
-    ctx: typer.Context,
-    code: str = typer.Option(..., "--code", help="Programme code, e.g. DA-2005-2010."),
-    title: str = typer.Option(..., "--title"),
-    starts: str = typer.Option(..., "--starts", help="First day, YYYY-MM-DD."),
-    ends: str = typer.Option(..., "--ends", help="Last day, YYYY-MM-DD."),
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-) -> None:
-    """Establish a programme (lập chương trình / đề án)."""
-    command = Establish(code, title, starts, ends, _day(ctx, on), basis)  # type: ignore[arg-type]
-    state(ctx).app().funding.establish(command, Actor(officer, agency))
+def _actor(values: dict[str, Any]) -> Actor:
+    return Actor(values.pop("officer"), values.pop("agency"))
+
+
+def _money(command_class: type[MoneyCommand]) -> Run:
+    """The service call behind a money command: build it, record it, report."""
+
+    def run(ctx: typer.Context, values: dict[str, Any]) -> None:
+        programme, actor = values.pop("programme"), _actor(values)
+        values["occurred_on"] = _day(ctx, values["occurred_on"])
+        command = command_class(**values)
+        outcome = state(ctx).app().funding.record(programme, command, actor)
+        if outcome.recorded:
+            console.print(
+                f"recorded {command.KIND} {outcome.transaction_id} in programme"
+                f" {outcome.programme} (version {outcome.version})"
+            )
+        else:
+            console.print(
+                f"{command.KIND} {outcome.transaction_id} was already recorded with the"
+                " same content: nothing changed"
+            )
+
+    return run
+
+
+def _establish(ctx: typer.Context, values: dict[str, Any]) -> None:
+    actor = _actor(values)
+    values["occurred_on"] = _day(ctx, values["occurred_on"])
+    command = Establish(**values)
+    state(ctx).app().funding.establish(command, actor)
     console.print(f"programme {command.code} established")
 
 
-@app.command("pledge")
-@refusing
-def pledge(
-    ctx: typer.Context,
-    programme: str = PROGRAMME,
-    tid: str = TID,
-    source: str = typer.Option(..., "--source", help="Source code, e.g. NSTW."),
-    kind: str = typer.Option(..., "--kind", help=" | ".join(k.value for k in SourceKind)),
-    amount: str = AMOUNT,
-    donor: str = typer.Option(None, "--donor", help="The donor (aid only)."),
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-) -> None:
-    """Add a source's budget to a programme (nguồn kinh phí)."""
-    _record(ctx, programme, Pledge, tid, (officer, agency, on, basis), source=source,
-            source_kind=kind, amount_vnd=amount, donor=donor)  # fmt: skip
-
-
-@app.command("line")
-@refusing
-def line(
-    ctx: typer.Context,
-    programme: str = PROGRAMME,
-    tid: str = TID,
-    line: str = typer.Option(..., "--line", help="Line code."),
-    title: str = typer.Option(..., "--title", help="Line title (repeat it to add budget)."),
-    source: str = typer.Option(..., "--source"),
-    amount: str = AMOUNT,
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-) -> None:
-    """Put part of a source's budget into a line (dòng ngân sách)."""
-    _record(ctx, programme, BudgetLine, tid, (officer, agency, on, basis), line=line,
-            line_title=title, source=source, amount_vnd=amount)  # fmt: skip
-
-
-@app.command("allocate")
-@refusing
-def allocate(
-    ctx: typer.Context,
-    programme: str = PROGRAMME,
-    tid: str = TID,
-    line: str = typer.Option(..., "--line"),
-    source: str = typer.Option(..., "--source"),
-    unit_map: str = typer.Option(..., "--map", help="old | 2025"),
-    unit: str = typer.Option(..., "--unit", help="Unit code (province, district, commune)."),
-    period: str = typer.Option(..., "--period", help="2016, 2016-H1, 2016-03 or 2006/2010."),
-    amount: str = AMOUNT,
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-) -> None:
-    """Allocate a line's money to a unit for a period (phân bổ); --id names the allocation."""
-    _record(ctx, programme, Allocate, tid, (officer, agency, on, basis), line=line,
-            source=source, unit_map=unit_map, unit_code=unit, period=period,
-            amount_vnd=amount)  # fmt: skip
-
-
-CASE = typer.Option(None, "--case", help="Case id whose support this pays.")
-SUPPORT_VERSION = typer.Option(
-    None, "--support-version", help="Version of the case's SupportProvided event."
-)
-ACTIVITY = typer.Option(None, "--activity", help=" | ".join(a.value for a in ActivityKind))
-DESCRIPTION = typer.Option(None, "--description", help="What the activity was.")
-
-
-@app.command("commit")
-@refusing
-def commit(
-    ctx: typer.Context,
-    programme: str = PROGRAMME,
-    tid: str = TID,
-    allocation: str = typer.Option(..., "--allocation"),
-    amount: str = AMOUNT,
-    case: str = CASE,
-    support_version: int = SUPPORT_VERSION,
-    activity: str = ACTIVITY,
-    description: str = DESCRIPTION,
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-) -> None:
-    """Approve a payment from an allocation (cam kết chi): reserves the amount."""
-    _record(ctx, programme, Commit, tid, (officer, agency, on, basis), allocation=allocation,
-            amount_vnd=amount, case_id=case, support_version=support_version,
-            activity=activity, description=description)  # fmt: skip
-
-
-@app.command("pay")
-@refusing
-def pay(
-    ctx: typer.Context,
-    programme: str = PROGRAMME,
-    tid: str = TID,
-    commitment: str = typer.Option(None, "--commitment", help="The commitment to pay."),
-    allocation: str = typer.Option(None, "--allocation", help="Pay directly from it."),
-    amount: str = typer.Option(None, "--amount", help="Whole đồng (confirms a commitment's)."),
-    case: str = CASE,
-    support_version: int = SUPPORT_VERSION,
-    activity: str = ACTIVITY,
-    description: str = DESCRIPTION,
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-) -> None:
-    """Pay (chi): a commitment in full, or directly from an allocation."""
-    _record(ctx, programme, Pay, tid, (officer, agency, on, basis), commitment=commitment,
-            allocation=allocation, amount_vnd=amount, case_id=case,
-            support_version=support_version, activity=activity,
-            description=description)  # fmt: skip
-
-
-@app.command("void")
-@refusing
-def void(
-    ctx: typer.Context,
-    programme: str = PROGRAMME,
-    tid: str = TID,
-    commitment: str = typer.Option(..., "--commitment"),
-    reason: str = typer.Option(..., "--reason"),
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-) -> None:
-    """Release an approved, unpaid commitment (hủy cam kết)."""
-    _record(ctx, programme, Void, tid, (officer, agency, on, basis), commitment=commitment,
-            reason=reason)  # fmt: skip
-
-
-@app.command("reverse")
-@refusing
-def reverse(
-    ctx: typer.Context,
-    programme: str = PROGRAMME,
-    tid: str = TID,
-    reverses: str = typer.Option(..., "--reverses", help="The transaction to move back."),
-    reason: str = typer.Option(..., "--reason"),
-    officer: str = OFFICER,
-    agency: str = AGENCY,
-    on: str = ON,
-    basis: str = BASIS,
-) -> None:
-    """Correct a posted transaction with a reversing transfer (bút toán đảo)."""
-    _record(ctx, programme, Reverse, tid, (officer, agency, on, basis), reverses=reverses,
-            reason=reason)  # fmt: skip
+declare(app, "programme", "Establish a programme (lập chương trình / đề án).", (
+    Opt("code", typer.Option(..., "--code", help="Programme code, e.g. DA-2005-2010.")),
+    Opt("title", typer.Option(..., "--title")),
+    Opt("starts_on", typer.Option(..., "--starts", help="First day, YYYY-MM-DD.")),
+    Opt("ends_on", typer.Option(..., "--ends", help="Last day, YYYY-MM-DD.")),
+    *STEP,
+), _establish)  # fmt: skip
+declare(app, "pledge", "Add a source's budget to a programme (nguồn kinh phí).", (
+    PROGRAMME, TID, SOURCE,
+    Opt("source_kind", typer.Option(..., "--kind", help=" | ".join(k.value for k in SourceKind))),
+    AMOUNT,
+    option("donor", "--donor", help="The donor (aid only)."),
+    *STEP,
+), _money(Pledge))  # fmt: skip
+declare(app, "line", "Put part of a source's budget into a line (dòng ngân sách).", (
+    PROGRAMME, TID, LINE,
+    Opt("line_title", typer.Option(..., "--title", help="Line title (repeat it to add budget).")),
+    SOURCE, AMOUNT, *STEP,
+), _money(BudgetLine))  # fmt: skip
+declare(app, "allocate",
+    "Allocate a line's money to a unit for a period (phân bổ); --id names the allocation.", (
+    PROGRAMME, TID, LINE, SOURCE,
+    Opt("unit_map", typer.Option(..., "--map", help="old | 2025")),
+    Opt("unit_code", typer.Option(..., "--unit", help="Unit code (province, district, commune).")),
+    Opt("period", typer.Option(..., "--period", help="2016, 2016-H1, 2016-03 or 2006/2010.")),
+    AMOUNT, *STEP,
+), _money(Allocate))  # fmt: skip
+declare(app, "commit",
+    "Approve a payment from an allocation (cam kết chi): reserves the amount.", (
+    PROGRAMME, TID,
+    Opt("allocation", typer.Option(..., "--allocation")),
+    AMOUNT, *PAID_FOR, *STEP,
+), _money(Commit))  # fmt: skip
+declare(app, "pay", "Pay (chi): a commitment in full, or directly from an allocation.", (
+    PROGRAMME, TID,
+    option("commitment", "--commitment", help="The commitment to pay."),
+    option("allocation", "--allocation", help="Pay directly from it."),
+    option("amount_vnd", "--amount", help="Whole đồng (confirms a commitment's)."),
+    *PAID_FOR, *STEP,
+), _money(Pay))  # fmt: skip
+declare(app, "void", "Release an approved, unpaid commitment (hủy cam kết).", (
+    PROGRAMME, TID, Opt("commitment", typer.Option(..., "--commitment")), REASON, *STEP,
+), _money(Void))  # fmt: skip
+declare(app, "reverse", "Correct a posted transaction with a reversing transfer (bút toán đảo).", (
+    PROGRAMME, TID,
+    Opt("reverses", typer.Option(..., "--reverses", help="The transaction to move back.")),
+    REASON, *STEP,
+), _money(Reverse))  # fmt: skip
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -278,11 +199,27 @@ def reverse(
 
 @app.command("programmes")
 @refusing
-def programmes(ctx: typer.Context) -> None:
+def programmes(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> None:
     """List the programmes."""
-    for code in state(ctx).app().funding.codes():
-        programme = state(ctx).app().funding.programme(code)
-        console.print(f"{code}\t{programme.starts_on}–{programme.ends_on}\t{programme.title}")
+    funding = state(ctx).app().funding
+    rows = []
+    for code in funding.codes():
+        programme = funding.programme(code)
+        rows.append(
+            {
+                "code": code,
+                "starts_on": programme.starts_on,
+                "ends_on": programme.ends_on,
+                "title": programme.title,
+            }
+        )
+    columns = (
+        Column("code", "mã (code)"),
+        Column("starts_on", "từ (from)"),
+        Column("ends_on", "đến (to)"),
+        Column("title", "tên (title)"),
+    )
+    emit(Report(columns, rows), format_, output)
 
 
 @app.command("show")
@@ -322,10 +259,32 @@ def show(ctx: typer.Context, code: str = typer.Argument(..., help="Programme cod
     _print_table(table)
 
 
-def refreshed_queries(ctx: typer.Context) -> FundingQueries:
-    """The funding tables (the registered ``funding`` projection), caught up with the log by
-    the in-process runner: positions in ``projection_positions``, as ``socai projections``."""
+def _workbook_context(
+    ctx: typer.Context, as_of: date | None, known_at: str | None
+) -> WorkbookContext:
+    """When the workbook is made, its cut-off and where its figures come from."""
     application = state(ctx).app()
+    engine = projections_engine(state(ctx).settings())
+    projection = FundingProjection()
+    with Session(engine) as session:
+        position = position_of(session, projection.name)
+    return WorkbookContext(
+        made_at=application.now().astimezone(VIETNAM_TZ),
+        cut_off=f"{(as_of or business_date(application.now())).strftime('%d/%m/%Y')}"
+        + (f"; như đã biết lúc (as known at) {known_at}" if known_at else ""),
+        source=f"nguồn: {projection.name} tại vị trí sổ {position},"
+        f" sha256 {content_digest(engine, projection)}",
+    )
+
+
+def refreshed_queries(ctx: typer.Context, known_at: str | None = None) -> FundingQueries:
+    """The funding tables (the registered ``funding`` projection), caught up with the log by
+    the in-process runner: positions in ``projection_positions``, as ``socai projections``;
+    with ``known_at``, built from the events recorded by then (the books as known at T)."""
+    application = state(ctx).app()
+    if known_at is not None:
+        instant = parse_instant(known_at, "--known-at")
+        return FundingQueries(asof.known_at(application.log, instant, [FundingProjection()]))
     engine = projections_engine(state(ctx).settings())
     InProcessRunner(application.log, engine, [FundingProjection()]).run()
     return FundingQueries(engine)
@@ -352,12 +311,21 @@ def reconcile(
         "programme,line,source", "--by", help="Comma-separated: " + ", ".join(DIMENSIONS)
     ),
     programme: str = typer.Option(None, "--programme", "-p", help="Only this programme."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Business date: only transactions dated on or before it."
+    ),
+    known_at: str | None = typer.Option(
+        None, "--known-at", help="Record time: only what was recorded by then."
+    ),
     csv_path: Path | None = CSV_OUT,
     xlsx_path: Path | None = XLSX_OUT,
 ) -> None:
-    """Budget vs allocated vs committed vs disbursed vs remaining, grouped as asked."""
+    """Budget vs allocated vs committed vs disbursed vs remaining, grouped as asked; as the
+    books stood on a business date (--as-of) or as they were known at a moment (--known-at)."""
     dims = _dims(by)
-    rows = refreshed_queries(ctx).reconcile(dims, programme)
+    day = parse_date(as_of, "--as-of") if as_of else None
+    queries = refreshed_queries(ctx, known_at)
+    rows = queries.reconcile(dims, programme, day)
     total = totals(rows)
     table = Table(
         *dims,
@@ -376,7 +344,16 @@ def reconcile(
         write_reconciliation_csv(csv_path, dims, rows)
         console.print(f"wrote {csv_path}")
     if xlsx_path:
-        write_reconciliation_xlsx(xlsx_path, dims, rows, total)
+        legs = list(queries.legs(programme, day))
+        write_reconciliation_xlsx(
+            xlsx_path,
+            dims,
+            rows,
+            total,
+            legs=legs,
+            found=discrepancies(queries.legs(), queries.supports()),
+            context=_workbook_context(ctx, day, known_at),
+        )
         console.print(f"wrote {xlsx_path}")
 
 
@@ -388,68 +365,72 @@ def behind(
     key: str = typer.Option(..., "--key", help="The row's key, comma-separated in --by order."),
     measure: str | None = typer.Option(None, "--measure", help=" | ".join(MEASURES)),
     programme: str = typer.Option(None, "--programme", "-p"),
+    format_: str = FORMAT,
+    output: Path = OUTPUT,
 ) -> None:
     """The transactions behind one figure, down to the case or the activity."""
     dims = _dims(by)
     if measure is not None and measure not in MEASURES:
-        from domain.errors import InvalidInput
-
         raise InvalidInput(
             "measure", f"{measure!r} is not a figure", hint="one of: " + ", ".join(MEASURES)
         )
     legs = refreshed_queries(ctx).legs(programme)
-    table = Table("date", "programme", "transaction", "kind", "for", *MEASURES)
-    found = 0
-    for leg in legs_behind(legs, dims, tuple(k.strip() for k in key.split(","))):
-        if measure is not None and getattr(leg, measure) == 0:
-            continue
-        found += 1
-        what = (
-            f"case {leg.case_id} v{leg.support_version}"
-            if leg.case_id
-            else leg.activity or leg.kind
-        )
-        table.add_row(
-            leg.occurred_on.isoformat(),
-            leg.programme,
-            leg.transaction_id,
-            leg.kind,
-            what,
-            *(format_vnd(getattr(leg, m)) for m in MEASURES),
-        )
-    _print_table(table)
-    console.print(f"{found} transaction legs")
+    rows = [
+        {
+            "occurred_on": leg.occurred_on,
+            "programme": leg.programme,
+            "transaction_id": leg.transaction_id,
+            "kind": leg.kind,
+            "case_id": leg.case_id,
+            "support_version": leg.support_version,
+            "activity": leg.activity,
+            **{m: getattr(leg, m) for m in MEASURES},
+        }
+        for leg in legs_behind(legs, dims, tuple(k.strip() for k in key.split(",")))
+        if measure is None or getattr(leg, measure) != 0
+    ]
+    columns = (
+        Column("occurred_on", "date"),
+        Column("programme", "programme"),
+        Column("transaction_id", "transaction"),
+        Column("kind", "kind"),
+        Column("case_id", "case"),
+        Column("support_version", "support event"),
+        Column("activity", "activity"),
+        *(Column(m, f"{MEASURE_HEADERS[m]} ({m}, đồng)", "right") for m in MEASURES),
+    )
+    emit(Report(columns, rows, meta={"transaction_legs": len(rows)}), format_, output)
 
 
 @app.command("discrepancies")
 @refusing
-def discrepancies_report(ctx: typer.Context) -> None:
+def discrepancies_report(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> None:
     """Support events with money and no disbursement; disbursements whose case event does
-    not exist or disagrees in amount."""
+    not exist or disagrees in amount. Exits 1 when there is any (0 when none)."""
     queries = refreshed_queries(ctx)
     found = discrepancies(queries.legs(), queries.supports())
-    labels = {
-        "unpaid_support": "support not disbursed",
-        "no_such_support": "no such support event",
-        "amount_disagrees": "amount disagrees",
-    }
-    table = Table(
-        "problem",
-        "case",
-        "support event",
-        "case records",
-        "disbursed",
-        "transactions",
-        title="Chênh lệch (discrepancies)",
+    rows = [
+        {
+            "problem": item.problem,
+            "problem_label": DISCREPANCY_LABELS[item.problem],
+            "case_id": item.case_id,
+            "support_version": item.support_version,
+            "case_amount_vnd": item.support_amount,
+            "disbursed_vnd": item.disbursed,
+            "transactions": list(item.transactions),
+        }
+        for item in found
+    ]
+    columns = (
+        Column("problem", "problem"),
+        Column("problem_label", "chênh lệch"),
+        Column("case_id", "case"),
+        Column("support_version", "support event"),
+        Column("case_amount_vnd", "case records (đồng)", "right"),
+        Column("disbursed_vnd", "disbursed (đồng)", "right"),
+        Column("transactions", "transactions"),
     )
-    for item in found:
-        table.add_row(
-            labels[item.problem],
-            str(item.case_id),
-            f"v{item.support_version}",
-            format_vnd(item.support_amount) if item.support_amount else "—",
-            format_vnd(item.disbursed),
-            ", ".join(item.transactions),
-        )
-    _print_table(table)
-    console.print(f"{len(found)} discrepancies")
+    report = Report(columns, rows, "Chênh lệch (discrepancies)", {"discrepancies": len(rows)})
+    emit(report, format_, output)
+    if rows:
+        raise typer.Exit(EXIT_FINDINGS)

@@ -36,6 +36,7 @@ GROUPS: list[tuple[str, str, str]] = [
     ("infra.cli.quality", "quality", "Check rollups, name every wrong cell (chất lượng số liệu)."),
     ("infra.cli.projections", "projections", "Read models: rebuild, status, case status."),
     ("infra.cli.activity", "activity", "Record programme activities (directives, sessions...)."),
+    ("infra.cli.proceedings", "proceedings", "Criminal cases of trafficking (vụ án): stages."),
     ("infra.cli.streams", "streams", "Publish events to Kafka, read topics, run stream workers."),
 ]
 

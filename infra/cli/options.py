@@ -24,3 +24,11 @@ BASIS = typer.Option(
 )
 FROM_JSON = typer.Option(None, "--from-json", help="JSON file with the fields by name.")
 FORMAT = typer.Option("text", "--format", help="text | json")
+
+#: The one period syntax of every report (domain.period): a year, a half, a quarter, a month,
+#: years or days.
+PERIOD = typer.Option(
+    None, "--period", help="2024, 2024-H1, 2024-Q3, 2024-03, 2016/2020 or 2024-01-01/2024-06-30"
+)
+#: Số liệu tính đến ngày …: facts dated after it are not counted.
+UNTIL = typer.Option(None, "--until", help="Cut-off date YYYY-MM-DD: count facts up to it.")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -23,15 +23,19 @@ from sqlalchemy.orm import Session
 
 from domain.errors import InvalidInput
 from domain.money import format_vnd
+from domain.period import Period
 from domain.reference.units import NATIONAL_CODE, AdminMap
-from domain.time import business_date, parse_instant
+from domain.time import business_date, parse_date, parse_instant
 from infra.cli.context import console, refusing, state
+from infra.cli.options import PERIOD, UNTIL
+from infra.cli.output import FORMAT as READ_FORMAT
+from infra.cli.output import Column, Report, emit
 from infra.projection_db import projections_engine, runner_for
 from projections import asof
 from projections.case_status import (
     case_status,
+    procedures_overdue,
     procedures_overdue_days,
-    procedures_still_open_past_due,
     read_status,
 )
 from projections.framework import (
@@ -42,12 +46,14 @@ from projections.framework import (
     position_of,
     reset,
 )
-from projections.kpi import compute_kpis
+from projections.kpi import Kpi, compute_kpis
+from projections.proceedings import prosecution_kpis
 from projections.registry import all_projections, by_name
 from projections.rollup import (
     Rollup,
     compute_rollup,
     parse_years,
+    reporting_period,
     resolve_unit,
     rollup_changes,
     unit_filter,
@@ -255,33 +261,91 @@ def kpi(
     ctx: typer.Context,
     unit: str = UNIT,
     admin_map: str = MAP,
-    year: int = typer.Option(None, "--year", help="Only cases received in this year."),
+    period: str | None = typer.Option(
+        None, "--period", help="Only cases received in it: 2024, 2024-H1, 2024-Q3, days..."
+    ),
+    until: str | None = UNTIL,
+    year: int | None = typer.Option(None, "--year", hidden=True, help="Old spelling of --period."),
     known_at: str = KNOWN_AT,
+    listed: str = typer.Option(
+        None, "--list", help="Print the cases behind one indicator (its key, e.g. verified)."
+    ),
+    format_: str = READ_FORMAT,
+    output: Path = OUTPUT,
 ) -> None:
-    """Programme KPIs against their targets (100% verified, supported, protected...)."""
+    """Programme KPIs against their targets (100% verified, supported, protected...); a share
+    of nothing is "no data", never "met". --list KEY prints the cases behind a figure."""
     application, engine, instant = caught_up(ctx, known_at)
     # as known at T, open procedures are judged on T's date (what the report then showed)
     today = business_date(instant or application.now())
+    cut_off = parse_date(until, "--until") if until else None
+    if cut_off is not None and cut_off > today:
+        raise InvalidInput("--until", f"{cut_off} is after today ({today})")
+    window: Period | None = None
+    if period is not None or year is not None:
+        window = reporting_period(period or str(year), cut_off, "--period")
+    elif cut_off is not None:
+        window = Period(date(2012, 1, 1), cut_off)
+    judged_on = cut_off or today  # open procedures are judged on the cut-off date
     chosen_map = AdminMap.parse(admin_map, "--map")
-    kpis = compute_kpis(engine, chosen_map, unit, today, year)
-    table = Table(
-        title=f"KPIs: unit {unit} ({chosen_map.value} map)"
-        + (f", received in {year}" if year else "")
-        + f", on {today}"
+    kpis = compute_kpis(engine, chosen_map, unit, judged_on, window)
+    kpis += prosecution_kpis(engine, chosen_map, unit, judged_on, window)
+    meta = {
+        "unit": f"{chosen_map.value}:{unit}",
+        "period": None if window is None else window.label,
+        "on": judged_on,
+    }
+    if listed is not None:
+        chosen = next((k for k in kpis if k.key == listed), None)
+        if chosen is None:
+            raise InvalidInput(
+                "--list", f"{listed!r} is not an indicator", hint=", ".join(k.key for k in kpis)
+            )
+        counted = set(chosen.counted)
+        rows = [{"case_id": c, "counted": c in counted} for c in chosen.population]
+        columns = (Column("case_id", "case"), Column("counted", f"counted in {chosen.key}"))
+        emit(Report(columns, rows, f"{chosen.key}: {chosen.display()}", meta), format_, output)
+        return
+    rows = [
+        {
+            "indicator": k.key,
+            "label_vi": k.label_vi,
+            "numerator": k.numerator,
+            "denominator": k.denominator,
+            "value": k.display(),
+            "target": f"{float(k.target) * 100:.0f}%"
+            if k.denominator is not None
+            else str(k.target),
+            "met": {True: "yes", False: "NO", None: "no data"}[k.met],
+        }
+        for k in kpis
+    ]
+    columns = (
+        Column("indicator", "indicator"),
+        Column("label_vi", "chỉ tiêu"),
+        Column("value", "value"),
+        Column("target", "target"),
+        Column("met", "met"),
+        Column("numerator", "counted", "right"),
+        Column("denominator", "of", "right"),
     )
-    for column in ("indicator", "chỉ tiêu", "value", "target", "met"):
-        table.add_column(column)
-    for k in kpis:
-        target = f"{float(k.target) * 100:.0f}%" if k.denominator is not None else str(k.target)
-        table.add_row(k.key, k.label_vi, k.display(), target, "yes" if k.met else "NO")
-    console.print(table)
+    emit(Report(columns, rows, "KPIs (chỉ tiêu)", meta), format_, output)
+
+
+def _target(k: Kpi) -> str:
+    """A share's target as a percentage; a count's as the count."""
+    return str(k.target) if k.denominator is None else f"{float(k.target) * 100:.0f}%"
 
 
 @refusing
 def rollup(
     ctx: typer.Context,
     unit: str = UNIT,
-    years: str = typer.Option(..., "--years", help="e.g. 2016-2020"),
+    period: str | None = PERIOD,
+    until: str | None = UNTIL,
+    years: str | None = typer.Option(
+        None, "--years", hidden=True, help="Old spelling of --period."
+    ),
     admin_map: str = typer.Option("old", "--map", help="old or 2025"),
     known_at: str = KNOWN_AT,
     output_format: str = typer.Option("text", "--format", help="text | csv | xlsx"),
@@ -304,13 +368,14 @@ def rollup(
             hint="e.g. --known-at 2021-01-15 --changes",
         )
     chosen_map = AdminMap.parse(admin_map, "--map")
-    chosen_years = parse_years(years)
+    window = _reporting_period(period, years, until)
+    chosen_years = window.year_numbers
+    whole = window == Period.years(chosen_years[0], chosen_years[-1])
     _application, engine, instant = caught_up(ctx, known_at)
-    result = compute_rollup(engine, chosen_map, unit, chosen_years)
+    result = compute_rollup(engine, chosen_map, unit, chosen_years, None if whole else window)
     if changes:
-        _print_changes(
-            result, compute_rollup(caught_up(ctx)[1], chosen_map, unit, chosen_years), known_at
-        )
+        now = compute_rollup(caught_up(ctx)[1], chosen_map, unit, chosen_years, result.window)
+        _print_changes(result, now, known_at)
         return
     if output_format == "xlsx":
         to_xlsx(result, output, instant)
@@ -324,6 +389,16 @@ def rollup(
         console.print(f"wrote {output}")
     if output_format == "text":
         _print_provenance(engine)
+
+
+def _reporting_period(period: str | None, years: str | None, until: str | None) -> Period:
+    """The report's period from ``--period`` (or the old ``--years``), cut off ``--until``."""
+    if (period is None) == (years is None):
+        raise InvalidInput(
+            "--period", "give the period once", hint="e.g. --period 2016-2020 or --period 2024-H1"
+        )
+    cut_off = parse_date(until, "--until") if until else None
+    return reporting_period(period or str(years), cut_off, "--period" if period else "--years")
 
 
 def _print_provenance(engine: Engine) -> None:
@@ -365,9 +440,13 @@ def cases(
     admin_map: str = MAP,
     agency: str = typer.Option(None, "--agency", help="Receiving agency, e.g. border_guard."),
     stage: str = typer.Option(None, "--stage", help="e.g. received, under_verification."),
-    overdue: bool = typer.Option(False, "--overdue", help="Only open procedures past 15 days."),
+    overdue: bool = typer.Option(
+        False, "--overdue", help="Only cases whose procedures finished or are still open late."
+    ),
     limit: int = typer.Option(50, "--limit", min=1, max=MAX_LISTED_CASES),
     known_at: str = KNOWN_AT,
+    format_: str = READ_FORMAT,
+    output: Path = OUTPUT,
 ) -> None:
     """Cases in a unit (pseudonymous ids only): stage, dates, deadlines, supports."""
     application, engine, instant = caught_up(ctx, known_at)
@@ -380,34 +459,36 @@ def cases(
         query = query.where(case_status.c.stage == stage)
     today = business_date(instant or application.now())
     if overdue:
-        query = query.where(procedures_still_open_past_due(today))
+        query = query.where(procedures_overdue(today))
     query = query.order_by(case_status.c.received_on, case_status.c.case_id).limit(limit)
-    table = Table(title=f"cases in {target} — {today}")
-    table.add_column("case", no_wrap=True, min_width=36)
-    for column in (
-        "received",
-        "agency",
-        "stage",
-        "procedures due",
-        "overdue days",
-        "supports",
-        "essential needs days",
-    ):
-        table.add_column(column)
     with Session(engine) as session:
-        for c in session.execute(query):
-            late = procedures_overdue_days(c, today)
-            table.add_row(
-                c.case_id,
-                str(c.received_on),
-                c.receiving_agency or "",
-                c.stage,
-                str(c.procedures_due_on),
-                str(late),
-                str(c.supports),
-                f"{c.essential_needs_days}/{c.essential_needs_limit_days or '-'}",
-            )
-    console.print(table)
+        rows = [
+            {
+                "case_id": c.case_id,
+                "received_on": c.received_on,
+                "agency": c.receiving_agency,
+                "stage": c.stage,
+                "procedures_due_on": c.procedures_due_on,
+                "overdue_days": procedures_overdue_days(c, today),
+                "supports": c.supports,
+                "essential_needs_days": c.essential_needs_days,
+                "essential_needs_limit_days": c.essential_needs_limit_days,
+            }
+            for c in session.execute(query)
+        ]
+    columns = (
+        Column("case_id", "case"),
+        Column("received_on", "received"),
+        Column("agency", "agency"),
+        Column("stage", "stage"),
+        Column("procedures_due_on", "procedures due"),
+        Column("overdue_days", "overdue days", "right"),
+        Column("supports", "supports", "right"),
+        Column("essential_needs_days", "essential needs days", "right"),
+        Column("essential_needs_limit_days", "of at most", "right"),
+    )
+    meta = {"unit": f"{target.map.value}:{target.code}", "on": today}
+    emit(Report(columns, rows, f"cases in {target} — {today}", meta), format_, output)
 
 
 @app.command()

@@ -1,9 +1,13 @@
 """``socai quality``: check rollups (kiểm tra chất lượng số liệu) and name every wrong cell.
 
-``check FILE`` validates a submitted rollup (CSV or XLSX); ``rollups`` validates the rollups
-computed from events. Both print one line per failure — unit, row id, Vietnamese label, year,
-rule, expected, actual — and exit 1 when anything fails (2 when the input is refused). GX is
-imported only when a suite runs.
+``check FILE`` validates a submitted rollup (CSV, or XLSX — a whole workbook, one sheet per
+unit); ``rollups`` validates the rollups computed from events. Both print one line per
+finding — unit, row id, Vietnamese label, year, rule, expected, actual — a structural fault
+(a missing row or column, an unreadable cell) once, with the count of the findings it causes
+grouped under it (all of them in ``--json``). Warnings (a blank consistent with 0) start with
+``warning:``. Exit 1 when any error is found, 0 with warnings only, 2 when the input is
+refused. How the file was read (encoding, number convention) goes to stderr. GX is imported
+only when a suite runs.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from domain.errors import InvalidInput
-from infra.cli.context import console, err_console, refusing, state
+from infra.cli.context import EXIT_FINDINGS, console, err_console, refusing, state
 from projections.rollup import parse_years
 
 if TYPE_CHECKING:
@@ -24,7 +28,6 @@ if TYPE_CHECKING:
 
 app = typer.Typer(no_args_is_help=True)
 
-EXIT_FAILURES = 1
 
 FILE = typer.Argument(..., help="The submitted rollup, .csv or .xlsx.")
 ENGINE = typer.Option("pandas", "--engine", help="pandas (in memory) or sql (a SQLite table).")
@@ -32,19 +35,22 @@ JSON = typer.Option(None, "--json", help="Write the GX validation results (JSON)
 DOCS = typer.Option(None, "--docs", help="Write GX Data Docs (HTML, renders offline) here.")
 
 
-def _report(report: object, json_path: Path | None) -> None:
+def _report(report: object, json_path: Path | None, about: dict[str, str] | None = None) -> None:
     from quality.run import Report, write_results_json
 
     assert isinstance(report, Report)
     if json_path is not None:
-        write_results_json(report, json_path)
-    for failure in report.failures:
-        console.print(failure.line(), markup=False, soft_wrap=True)
+        write_results_json(report, json_path, about)
+    for finding in report.findings:
+        console.print(finding.line(), markup=False, soft_wrap=True)
     checks = sum(report.expectations.values())
-    summary = f"{checks} checks, {len(report.failures)} wrong cells"
+    summary = (
+        f"{report.rules} rules in {checks} checks: {len(report.errors)} errors,"
+        f" {len(report.warnings)} warnings, {report.wrong_cells()} wrong cells"
+    )
     err_console.print(summary, markup=False)
-    if report.failures:
-        sys.exit(EXIT_FAILURES)
+    if not report.success:
+        sys.exit(EXIT_FINDINGS)
 
 
 def _computed(
@@ -83,15 +89,24 @@ def check(
         "--against-events",
         help="Also compare each cell with the rollup computed from events.",
     ),
+    years: str = typer.Option(
+        None,
+        "--period",
+        "--years",
+        help="The years the file must cover, e.g. 2016-2020 (else its header's)",
+    ),
     engine: str = ENGINE,
     json_path: Path = JSON,
     docs: Path = DOCS,
 ) -> None:
-    """Check a submitted rollup file; one line per wrong cell."""
-    from quality.importer import read_rollup
+    """Check a submitted rollup file (or workbook); one line per wrong cell."""
+    from quality.importer import read_submission
     from quality.table import years_of
 
-    table = read_rollup(file, unit)
+    engine = _engine(engine)
+    submission = read_submission(file, unit, parse_years(years) if years else None)
+    table = submission.table
+    err_console.print(f"read {file.name}: {submission.describe()}", markup=False)
     computed = None
     if against_events:
         pairs = table[["unit_map", "unit_code"]].drop_duplicates()
@@ -101,7 +116,15 @@ def check(
         computed = _computed(ctx, units, years_of(table))
     from quality.run import validate
 
-    _report(validate(table, engine=_engine(engine), computed=computed, docs_dir=docs), json_path)
+    report = validate(
+        table,
+        engine=engine,
+        computed=computed,
+        docs_dir=docs,
+        structural=submission.structural,
+    )
+    about = {"encoding": submission.encoding, "numbers": submission.numbers}
+    _report(report, json_path, about)
 
 
 @app.command("rollups")
@@ -111,7 +134,7 @@ def rollups(
     unit: str = typer.Option(
         "2025:VN", "--unit", help="MAP:CODE of the unit; its child units are checked with it."
     ),
-    years: str = typer.Option("2016-2020", "--years", help="e.g. 2016-2020"),
+    years: str = typer.Option("2016-2020", "--period", "--years", help="e.g. 2016-2020"),
     engine: str = ENGINE,
     json_path: Path = JSON,
     docs: Path = DOCS,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
-from rich.table import Table
 
 from domain.reference.units import AdminMap, unit_directory
-from infra.cli.context import console, refusing
+from infra.cli.context import refusing
+from infra.cli.output import FORMAT, OUTPUT, Column, Report, emit
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -17,22 +19,33 @@ def find(
     name: str,
     map_: str = typer.Option(None, "--map", help="old | 2025 (default: both)"),
     limit: int = typer.Option(20, "--limit", min=1, max=1000),
+    format_: str = FORMAT,
+    output: Path = OUTPUT,
 ) -> None:
-    """Find units whose name contains NAME, with their codes and 2025 successors."""
+    """Find units whose name contains NAME (with or without diacritics): their MAP:CODE,
+    level, parent and 2025 successor. Every --unit option takes MAP:CODE or such a name."""
     directory = unit_directory()
     admin_map = AdminMap.parse(map_) if map_ else None
-    table = Table()
-    for column in ("map", "level", "code", "name", "in (parent)", "2025 successor"):
-        table.add_column(column)
+    rows = []
     for unit in directory.find(name, admin_map)[:limit]:
         parent = directory.parent(unit)
         successor = directory.to_2025(unit)
-        table.add_row(
-            unit.map.value,
-            unit.level.value,
-            unit.code,
-            unit.name,
-            parent.name if parent else "",
-            "" if successor is unit else str(successor),
+        rows.append(
+            {
+                "unit": f"{unit.map.value}:{unit.code}",
+                "level": unit.level.value,
+                "name": unit.name,
+                "parent": parent.name if parent else None,
+                "successor_2025": None if successor is unit else f"2025:{successor.code}",
+                "successor_name": None if successor is unit else successor.name,
+            }
         )
-    console.print(table)
+    columns = (
+        Column("unit", "unit (MAP:CODE)"),
+        Column("level", "level"),
+        Column("name", "name"),
+        Column("parent", "in (parent)"),
+        Column("successor_2025", "2025 successor"),
+        Column("successor_name", "successor name"),
+    )
+    emit(Report(columns, rows), format_, output)

@@ -67,6 +67,40 @@ def leaf_bytes(
     )
 
 
+_LEAF_HEAD = LEAF_PREFIX + LEAF_DOMAIN
+_sha256 = hashlib.sha256
+
+
+def stored_leaf_hash(
+    position: int,
+    originator_id: bytes,
+    version: int,
+    topic: bytes,
+    state: bytes,
+    recorded_at: bytes,
+) -> bytes:
+    """``leaf_hash(leaf_bytes(...))`` in one step, from the stored values already as bytes
+    (the verifier's hot loop: no intermediate leaf, one SHA-256 call). Byte for byte the same
+    leaf as :func:`leaf_bytes` (tested); the caller guarantees ``position > 0`` and
+    ``version >= 0``."""
+    return _sha256(
+        b"".join(
+            (
+                _LEAF_HEAD,
+                _U64_PAIR.pack(position, version),
+                _U32.pack(len(originator_id)),
+                originator_id,
+                _U32.pack(len(topic)),
+                topic,
+                _U32.pack(len(recorded_at)),
+                recorded_at,
+                _U32.pack(len(state)),
+                state,
+            )
+        )
+    ).digest()
+
+
 def leaf_hash(leaf: bytes) -> bytes:
     return hashlib.sha256(LEAF_PREFIX + leaf).digest()
 

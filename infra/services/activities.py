@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError
-
 from domain.activity.aggregate import Activity
 from domain.activity.commands import ActivityCommand, Withdraw
 from domain.case.values import Actor
-from domain.errors import NotFound
 from domain.time import business_date
 from infra.application import EventStore
 
@@ -35,13 +32,7 @@ class ActivityService:
         return activity.id
 
     def get(self, activity_id: UUID) -> Activity:
-        try:
-            activity: object = self.store.repository.get(activity_id)
-        except AggregateNotFoundError:
-            raise NotFound(f"no activity with id {activity_id}") from None
-        if not isinstance(activity, Activity):
-            raise NotFound(f"{activity_id} is not an activity")
-        return activity
+        return self.store.load(activity_id, Activity, "activity")
 
     def withdraw(self, activity_id: UUID, command: Withdraw, actor: Actor) -> None:
         """Withdraw a recorded activity (it stays in history, marked withdrawn)."""

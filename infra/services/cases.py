@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError
-
 from domain.access.scope import UnitRef
 from domain.case.aggregate import Case, CaseEvent
+from domain.case.catalogue import fold
 from domain.case.commands import Command, Receive
-from domain.case.steps import CaseStatus, Step, fold
+from domain.case.steps import CaseStatus, Step
 from domain.case.values import Actor
 from domain.errors import ConcurrentWriteConflict, NotFound
 from domain.time import require_aware
@@ -88,16 +87,8 @@ class CaseService:
 
     def get(self, case_id: UUID, version: int | None = None) -> Case:
         """The case with every recorded event (up to ``version``, when given) applied."""
-        try:
-            case: object = self.store.repository.get(case_id, version=version)
-        except AggregateNotFoundError:
-            raise NotFound(
-                f"no case with id {case_id}",
-                hint="`socai case list` shows the cases; receive a person first",
-            ) from None
-        if not isinstance(case, Case):
-            raise NotFound(f"{case_id} is not a case")
-        return case
+        hint = "`socai case list` shows the cases; receive a person first"
+        return self.store.load(case_id, Case, "case", hint, version)
 
     def unit_of(self, case_id: UUID) -> UnitRef:
         """The unit a case was received in: what decides whose scope covers it."""

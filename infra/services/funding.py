@@ -23,17 +23,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from domain.case.aggregate import Case
 from domain.case.values import Actor
 from domain.errors import ConcurrentWriteConflict, NotFound, RuleViolation
-from domain.funding.aggregate import EVENT_TOPICS, Programme, programme_id
+from domain.funding.aggregate import EVENT_TOPICS, AllocationInfo, Programme, programme_id
 from domain.funding.commands import Commit, Establish, MoneyCommand, Pay
 from domain.funding.values import Purpose
 from domain.money import format_vnd
+from domain.reference.units import AdminMap, UnitLevel, unit_directory
 from infra.application import EventStore
 from infra.services.cases import CaseService
 from infra.services.eventlog import StoreEventLog
@@ -65,6 +68,9 @@ class FundingService:
         self.cases = cases
         #: Loaded programmes by id, fast-forwarded before each use.
         self._loaded: dict[UUID, Programme] = {}
+        #: Programme codes seen in the log, and how far it was read for them.
+        self._codes: list[str] = []
+        self._codes_read_up_to = 0
 
     # -- programmes ------------------------------------------------------------------------
 
@@ -117,12 +123,15 @@ class FundingService:
         return any(True for _ in self.store.events.get(pid, limit=1))
 
     def codes(self) -> list[str]:
-        """Every programme's code, in the order established."""
-        return [
-            event.code
-            for _, event in self.log.events(topics=(Programme.Established.TOPIC,))
-            if isinstance(event, Programme.Established)
-        ]
+        """Every programme's code, in the order established (read incrementally: only the
+        log after the last read is searched)."""
+        for position, event in self.log.events(
+            self._codes_read_up_to, topics=(Programme.Established.TOPIC,)
+        ):
+            if isinstance(event, Programme.Established) and event.code not in self._codes:
+                self._codes.append(event.code)
+            self._codes_read_up_to = position
+        return list(self._codes)
 
     # -- money -------------------------------------------------------------------------------
 
@@ -177,7 +186,8 @@ class FundingService:
         )
 
     def _check_case_support(self, programme: Programme, command: MoneyCommand) -> None:
-        """A case-support commitment or payment must match the support event on the case."""
+        """A case-support commitment or payment must match the support event on the case, in
+        money, in time and in place, and be its only payment in any programme."""
         purpose: Purpose
         amount: int | None
         if isinstance(command, Pay) and command.commitment is not None:
@@ -185,17 +195,70 @@ class FundingService:
             if commitment is None or programme.transactions.get(command.transaction_id):
                 return  # the aggregate refuses it, or it is a retry
             purpose, amount = commitment.purpose, commitment.amount_vnd
+            allocation_id = commitment.allocation
         elif isinstance(command, Commit | Pay):
             if command.transaction_id in programme.transactions:
                 return  # a retry: the aggregate compares it with what was recorded
             purpose, amount = command.purpose, command.amount_vnd
+            allocation_id = command.allocation or ""
         else:
             return
         if purpose.support_key is not None:
             assert amount is not None
-            self.check_support_payment(purpose, amount)
+            case = self.check_support_payment(purpose, amount)
+            self._check_support_in_time_and_place(
+                case, purpose, command.occurred_on, programme.allocations.get(allocation_id)
+            )
+            self._check_paid_once(programme, purpose)
 
-    def check_support_payment(self, purpose: Purpose, amount_vnd: int) -> None:
+    def _check_support_in_time_and_place(
+        self, case: Case, purpose: Purpose, day: date, allocation: AllocationInfo | None
+    ) -> None:
+        """Money follows the support: not before the support happened, and from an allocation
+        of the place where the case is managed (its province; a national allocation pays
+        anywhere). Units are compared on the 2025 map, so an old-map allocation pays a case
+        received after 1 July 2025 in the province that absorbed it."""
+        assert purpose.support_version is not None
+        step = case.steps[purpose.support_version]
+        if day < step.occurred_on:
+            raise RuleViolation(
+                "paid_before_support",
+                f"the money is dated {day.isoformat()}, before case {purpose.case_id}'s support"
+                f" event v{purpose.support_version} happened ({step.occurred_on.isoformat()})",
+                hint="date the commitment or payment on or after the support",
+            )
+        status = case.status
+        if allocation is None or status.unit_map is None or status.unit_code is None:
+            return  # the aggregate refuses a missing allocation
+        directory = unit_directory()
+        funded = directory.to_2025(
+            directory.require(AdminMap(allocation.unit_map), allocation.unit_code)
+        )
+        managed = directory.to_2025(directory.require(AdminMap(status.unit_map), status.unit_code))
+        if funded.level is not UnitLevel.NATIONAL and funded not in directory.ancestors(managed):
+            raise RuleViolation(
+                "other_province_allocation",
+                f"allocation {allocation.id} is for {allocation.unit_name}; case"
+                f" {purpose.case_id} is managed in {status.unit_map}:{status.unit_code}",
+                hint="pay from an allocation of the case's own province (or a national one)",
+            )
+
+    def _check_paid_once(self, programme: Programme, purpose: Purpose) -> None:
+        """One support is paid (or committed) once, across every programme."""
+        key = purpose.support_key
+        for code in self.codes():
+            other = self.programme(code)
+            if other.id != programme.id and key in other.support_paid_by:
+                raise RuleViolation(
+                    "support_paid_elsewhere",
+                    f"case {purpose.case_id} support event v{purpose.support_version} is already"
+                    f" paid or committed by {other.support_paid_by[key]} in programme {code}",
+                    hint="a support is paid from one programme; void or reverse that one first",
+                )
+
+    def check_support_payment(self, purpose: Purpose, amount_vnd: int) -> Case:
+        """The case whose support event this pays, checked: it exists, it records an amount,
+        and the amount (corrections applied) equals the payment."""
         assert purpose.case_id is not None
         assert purpose.support_version is not None
         case = self.cases.get(purpose.case_id)
@@ -221,6 +284,7 @@ class FundingService:
                 f" {format_vnd(recorded)}; this payment is {format_vnd(amount_vnd)}",
                 hint="pay the amount the case records, or correct the case first",
             )
+        return case
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -1,14 +1,15 @@
 """The composition root (gốc lắp ráp): one event store and the services over it.
 
 :class:`Socai` opens the store once and hands the same store and log to every service, so
-cases, programmes and activities land in one notification log. Readers (the projection
-runner, the Kafka relay) take :attr:`Socai.log`, the :class:`~projections.eventlog.EventLog`
-port; writers call a service.
+cases, programmes, activities and criminal proceedings land in one notification log. Readers
+(the projection runner, the Kafka relay) take :attr:`Socai.log`, the
+:class:`~projections.eventlog.EventLog` port; writers call a service.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from types import TracebackType
 
 from domain.time import utc_now
 from infra.application import Clock, EventStore
@@ -19,11 +20,13 @@ from infra.services.activities import ActivityService
 from infra.services.cases import CaseService
 from infra.services.eventlog import StoreEventLog
 from infra.services.funding import FundingService
+from infra.services.proceedings import ProceedingsService
 from infra.settings import Settings
 
 
 class Socai:
-    """socai on one store: ``access``, ``cases``, ``funding``, ``activities`` and the ``log``."""
+    """socai on one store: ``access``, ``cases``, ``funding``, ``activities``, ``proceedings``
+    (criminal cases), the ``access_log`` and the ``log``."""
 
     def __init__(
         self,
@@ -41,6 +44,7 @@ class Socai:
         self.funding = FundingService(self.store, self.log, self.cases)
         self.activities = ActivityService(self.store)
         self.access_log = AccessLogService(self.access, self.cases)
+        self.proceedings = ProceedingsService(self.store, self.cases)
 
     def now(self) -> datetime:
         """The store's record time now (timezone-aware)."""
@@ -48,3 +52,14 @@ class Socai:
 
     def close(self) -> None:
         self.store.close()
+
+    def __enter__(self) -> Socai:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

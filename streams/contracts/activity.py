@@ -23,6 +23,7 @@ from streams.contracts.model import (
     UUID_STRING,
     Contract,
     FieldSpec,
+    aggregate_contracts,
     domain_envelope,
     public_envelope,
     shared_field,
@@ -90,16 +91,13 @@ def activity_event_from_public(data: dict[str, Any]) -> ActivityEvent:
 
 
 def activity_contracts() -> list[Contract]:
-    return [
-        Contract(
-            internal_topic=getattr(Activity, kind).TOPIC,
-            public_type=f"{ACTIVITY_TYPE_PREFIX}{kind}.v1",
-            stream=ACTIVITY_EVENTS,
-            fields=COMMON + specific,
-            description=f"A programme activity event: {kind}.",
-            mapper=_mapper(kind),
-            subject_of=lambda event: str(event.originator_id),
-            to_domain=activity_event_from_public,
-        )
-        for kind, specific in SPECIFIC.items()
-    ]
+    return aggregate_contracts(
+        Activity,
+        SPECIFIC,
+        common=COMMON,
+        type_prefix=ACTIVITY_TYPE_PREFIX,
+        stream=ACTIVITY_EVENTS,
+        describe=lambda kind: f"A programme activity event: {kind}.",
+        mapper=_mapper,
+        to_domain=activity_event_from_public,
+    )

@@ -28,9 +28,10 @@ from typing import Any
 from eventsourcing.utils import get_topic
 
 from domain.case.aggregate import Case, CaseEvent
+from domain.case.catalogue import PERSONAL_EVENT_FIELDS, is_personal_field
 from domain.case.commands import FIELD_PARSERS
 from domain.case.shareable import is_shared_whole, shareable_relationship, shareable_value
-from domain.case.values import PERSONAL_EVENT_FIELDS, PersonalData, is_personal_field
+from domain.case.values import PersonalData
 from streams.contracts.model import (
     BOOLEAN,
     DATE,
@@ -126,6 +127,19 @@ SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
     "ShelterDischarged": (),
     "Reintegrated": (),
     "Closed": (FieldSpec("reason", STRING, "Closure reason code."),),
+    "Reopened": (
+        FieldSpec(
+            "reason",
+            STRING,
+            "Always empty: the officer's free-text reason is withheld (see reason_withheld).",
+        ),
+        FieldSpec(
+            "reason_withheld",
+            BOOLEAN,
+            "Always true: the reason is free text that may name a person; it stays in the"
+            " encrypted store.",
+        ),
+    ),
     "CorrectionRecorded": (
         FieldSpec("corrects_version", INTEGER, "Version of the step corrected."),
         FieldSpec("field", STRING, "Field corrected (person.* / relative.* values withheld)."),
@@ -191,9 +205,17 @@ def _mapper(kind: str) -> Callable[[Any], dict[str, Any]]:
             "reason_withheld": True,
         }
 
+    def reopening(event: Case.Reopened) -> dict[str, Any]:
+        return {
+            **public_envelope(event, "case_id"),
+            "reason": WITHHELD_REASON,
+            "reason_withheld": True,
+        }
+
     special: dict[str, Callable[[Any], dict[str, Any]]] = {
         "ProtectionApplied": protection,
         "CorrectionRecorded": correction,
+        "Reopened": reopening,
     }
     return special.get(kind, plain)
 

@@ -40,6 +40,7 @@ from streams.contracts.model import (
     UUID_STRING,
     Contract,
     FieldSpec,
+    aggregate_contracts,
     domain_envelope,
     public_envelope,
     shared_field,
@@ -189,16 +190,13 @@ def funding_event_from_public(data: dict[str, Any]) -> FundingEvent:
 
 
 def funding_contracts() -> list[Contract]:
-    return [
-        Contract(
-            internal_topic=getattr(Programme, kind).TOPIC,
-            public_type=f"{FUNDING_TYPE_PREFIX}{kind}.v1",
-            stream=FUNDING_EVENTS,
-            fields=COMMON + specific,
-            description=f"A programme's funding event: {kind}. Whole đồng; no personal data.",
-            mapper=_mapper(kind),
-            subject_of=lambda event: str(event.originator_id),
-            to_domain=funding_event_from_public,
-        )
-        for kind, specific in SPECIFIC.items()
-    ]
+    return aggregate_contracts(
+        Programme,
+        SPECIFIC,
+        common=COMMON,
+        type_prefix=FUNDING_TYPE_PREFIX,
+        stream=FUNDING_EVENTS,
+        describe=lambda kind: f"A programme's funding event: {kind}. Whole đồng; no personal data.",
+        mapper=_mapper,
+        to_domain=funding_event_from_public,
+    )

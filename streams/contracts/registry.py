@@ -10,11 +10,13 @@ from streams.contracts.audit import CHECKPOINT_INTERNAL_TOPIC, checkpoint_contra
 from streams.contracts.case import case_contracts
 from streams.contracts.funding import funding_contracts
 from streams.contracts.model import Contract, PublicMessage, stable_event_id, store_source
+from streams.contracts.proceedings import proceedings_contracts
 
 CONTRACTS: tuple[Contract, ...] = (
     *case_contracts(),
     *activity_contracts(),
     *funding_contracts(),
+    *proceedings_contracts(),
     checkpoint_contract(),
 )
 _BY_INTERNAL = {c.internal_topic: c for c in CONTRACTS}

@@ -42,10 +42,12 @@ def test_a_programme_title_in_brackets_breaks_nothing(tmp_path: Path) -> None:
             "--starts", "2026-01-01", "--ends", "2026-12-31", "--on", "2026-01-02",
         )  # fmt: skip
         assert made.returncode == 0, made.stderr
-    listed = socai(store, "finance", "programmes")
+    listed = socai(store, "finance", "programmes", "--format", "csv")
     assert listed.returncode == 0, listed.stderr
-    lines = listed.stdout.splitlines()
-    assert lines[0].endswith(" [/]") and lines[1].endswith(" Đề án [dự thảo]")
+    lines = listed.stdout.splitlines()[1:]
+    assert lines[0].endswith(",[/]") and lines[1].endswith(",Đề án [dự thảo]")
+    table = socai(store, "finance", "programmes").stdout
+    assert " [/] " in table and " Đề án [dự thảo] " in table
     shown = socai(store, "finance", "show", "DA-1")
     assert shown.returncode == 0 and "DA-1 [/] (2026-01-01" in shown.stdout
 

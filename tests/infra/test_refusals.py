@@ -100,7 +100,7 @@ def test_a_position_no_store_can_hold(store: tuple[str, Path], position: str) ->
 @pytest.mark.parametrize(
     "args",
     [
-        ("rollup", "--years", "2020", "--format", "csv", "-o", "/nonexistent/dir/r.csv"),
+        ("rollup", "--period", "2020", "--format", "csv", "-o", "/nonexistent/dir/r.csv"),
         ("audit", "prove", "1", "--out", "/nonexistent/dir/p.json"),
         ("audit", "export-checkpoints", "/proc/socai-cannot-write-here"),
     ],

@@ -16,11 +16,11 @@ from domain.activity.commands import ACTIVITY_COMMANDS, Withdraw
 from domain.case.values import Actor
 from domain.errors import InvalidInput, RuleViolation
 from domain.reference.units import AdminMap
+from infra.scenario.builders import StepClock, open_app
 from projections.activity import ActivityProjection
 from projections.framework import InProcessRunner
 from projections.registry import all_projections
 from projections.rollup import compute_rollup
-from tests.projections.support import StepClock, open_app
 
 OFFICER = Actor("CB-3", "womens_union")
 

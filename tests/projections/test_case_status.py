@@ -12,6 +12,8 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from domain.time import REFORM_DAY_2025
+from infra.scenario.builders import StepClock, open_app
+from infra.scenario.histories import OLD_COMMUNES, random_history, run
 from projections.case_status import (
     CaseStatusProjection,
     case_status,
@@ -20,7 +22,6 @@ from projections.case_status import (
     refold,
 )
 from projections.framework import InProcessRunner, content_digest, reset
-from tests.projections.support import OLD_COMMUNES, StepClock, open_app, random_history, run
 
 
 def _scenario(tmp_path: Path, cases: int, seed: int = 7):
@@ -161,3 +162,28 @@ def test_rebuild_and_kill_resume_give_identical_tables(tmp_path: Path) -> None:
     assert content_digest(resumed, projection) == expected
     with Session(resumed) as session:
         assert session.execute(select(case_status.c.case_id)).all()
+
+
+def test_a_reopening_reason_never_reaches_the_projection(tmp_path) -> None:
+    """The reason of a reopening is free text (it may name a person): like a correction's,
+    it stays in the encrypted store; the projection keeps only that the case was reopened."""
+    from sqlalchemy import create_engine, select
+
+    from domain.case.commands import Close, Reopen
+    from infra.scenario.builders import OFFICER, case_with_support, open_app
+    from projections.case_status import CaseStatusProjection, case_step
+    from projections.framework import InProcessRunner
+
+    secret = "Bà Nguyễn Thị Mẫu gọi điện"
+    with open_app(tmp_path) as app:
+        case_id, _ = case_with_support(app)
+        app.cases.execute(
+            case_id, Close(occurred_on=date(2020, 4, 1), reason="lost_contact"), OFFICER
+        )
+        app.cases.execute(case_id, Reopen(occurred_on=date(2020, 4, 2), reason=secret), OFFICER)
+        engine = create_engine(f"sqlite:///{tmp_path / 'p.db'}")
+        InProcessRunner(app.log, engine, [CaseStatusProjection()]).run()
+    with engine.connect() as connection:
+        rows = list(connection.execute(select(case_step)))
+    assert any(r.kind == "Reopened" for r in rows)
+    assert not any(secret in str(tuple(r)) for r in rows)

@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
+from infra.scenario.builders import StepClock, open_app
+from infra.scenario.histories import run
 from projections.case_status import CaseStatusProjection, case_step
 from projections.framework import (
     Position,
@@ -20,7 +22,6 @@ from projections.framework import (
     position_of,
     reset,
 )
-from tests.projections.support import StepClock, open_app, run
 
 
 def _events(tmp_path: Path) -> list:

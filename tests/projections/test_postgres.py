@@ -11,9 +11,9 @@ from sqlalchemy import create_engine
 
 from domain.reference.units import AdminMap
 from infra.projection_db import projections_engine, projections_url
+from infra.scenario import ScenarioConfig, run_scenario
 from infra.services.socai import Socai
 from infra.settings import Settings
-from infra.synthetic import ScenarioConfig, run_scenario
 from projections.framework import InProcessRunner, content_digest
 from projections.registry import all_projections
 from projections.rollup import compute_rollup

@@ -15,17 +15,12 @@ from domain.activity.commands import ACTIVITY_COMMANDS
 from domain.case.values import Actor
 from domain.reference.units import AdminMap, unit_directory
 from domain.time import REFORM_DAY_2025
+from infra.scenario.builders import StepClock, open_app
+from infra.scenario.histories import OLD_COMMUNES, random_history, run
 from projections.asof import known_at
 from projections.framework import InProcessRunner
 from projections.registry import all_projections
 from projections.rollup import Rollup, compute_rollup, form_rows
-from tests.projections.support import (
-    OLD_COMMUNES,
-    StepClock,
-    open_app,
-    random_history,
-    run,
-)
 
 YEARS = tuple(range(2016, 2027))
 OFFICER = Actor("CB-009", "labour_social_affairs")
@@ -118,10 +113,12 @@ def _check_form_rules(r: Rollup) -> None:
                 assert (
                     at(f"{prefix}.{sex}_u16") <= at(f"{prefix}.{sex}_u18") <= at(f"{prefix}.{sex}")
                 )
-        assert at("I.2.a.male") + at("I.2.a.female") <= at("I.2")
-        assert at("I.2.b.kinh") + at("I.2.b.other_ethnic") <= at("I.2")
+        # every breakdown sums exactly, with its "không rõ" line (issue 16)
+        assert at("I.2.a.male") + at("I.2.a.female") + at("I.2.a.unknown") == at("I.2")
+        assert at("I.2.b.kinh") + at("I.2.b.other_ethnic") + at("I.2.b.unknown") == at("I.2")
         assert at("I.2.c.foreigner") <= at("I.2")
-        assert at("I.2.d.domestic") + at("I.2.d.abroad") <= at("I.2")
+        assert at("I.2.d.domestic") + at("I.2.d.abroad") + at("I.2.d.unknown") == at("I.2")
+        assert at("II.4.3.a.male") + at("II.4.3.a.female") + at("II.4.3.a.unknown") == at("II.4.3")
         assert sum(
             at(f"I.2.d.abroad.{c}")
             for c in ("china", "laos", "cambodia", "thailand", "malaysia", "uk", "russia", "other")

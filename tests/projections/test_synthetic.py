@@ -1,4 +1,4 @@
-"""Projections over the lead's deterministic synthetic scenario (``infra.synthetic``).
+"""Projections over the lead's deterministic synthetic scenario (``infra.scenario``).
 
 - The rollup of the demo scenario equals counts made here directly from the generated cases'
   own status (the aggregate's fold), row by row, for the nation on both maps, a province and
@@ -25,8 +25,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
+from domain.period import Period
 from domain.reference.units import AdminMap, UnitLevel, unit_directory
-from infra.synthetic import ScenarioConfig, run_scenario
+from infra.scenario import ScenarioConfig, run_scenario
+from infra.scenario.builders import open_app
 from projections.framework import InProcessRunner, content_digest
 from projections.kpi import compute_kpis
 from projections.registry import all_projections
@@ -38,7 +40,6 @@ from projections.rollup import (
     form_rows,
 )
 from projections.support_use import support_use
-from tests.projections.support import open_app
 from tests.projections.test_rollup import _check_form_rules
 
 YEARS = tuple(range(2016, 2027))
@@ -62,11 +63,13 @@ def _expected(statuses, keep) -> dict[str, dict[int, int]]:
     sums: dict[tuple[str, int], int] = defaultdict(int)
 
     def sex_age(prefix: str, s, day: date) -> None:
-        if s.sex in ("male", "female"):
-            persons[(f"{prefix}.{s.sex}", day.year)].add(s.case_id)
-            for years in (18, 16):
-                if s.is_under(years, day):
-                    persons[(f"{prefix}.{s.sex}_u{years}", day.year)].add(s.case_id)
+        if s.sex not in ("male", "female"):  # the "không rõ" line (issue 16)
+            persons[(f"{prefix}.unknown", day.year)].add(s.case_id)
+            return
+        persons[(f"{prefix}.{s.sex}", day.year)].add(s.case_id)
+        for years in (18, 16):
+            if s.is_under(years, day):
+                persons[(f"{prefix}.{s.sex}_u{years}", day.year)].add(s.case_id)
 
     for s in (s for s in statuses if keep(s)):
         y, who = s.received_on.year, s.case_id
@@ -74,14 +77,11 @@ def _expected(statuses, keep) -> dict[str, dict[int, int]]:
         if s.verification_outcome == "victim":
             persons[("I.2", y)].add(who)
             sex_age("I.2.a", s, s.received_on)
-            if s.ethnicity:
-                persons[("I.2.b." + ("kinh" if s.ethnicity == "kinh" else "other_ethnic"), y)].add(
-                    who
-                )
+            ethnicity = {"kinh": "kinh", "other": "other_ethnic"}.get(s.ethnicity, "unknown")
+            persons[(f"I.2.b.{ethnicity}", y)].add(who)
             if s.nationality not in (None, "VN"):
                 persons[("I.2.c.foreigner", y)].add(who)
-            if s.scope:
-                persons[(f"I.2.d.{s.scope}", y)].add(who)
+            persons[(f"I.2.d.{s.scope or 'unknown'}", y)].add(who)
             if s.scope == "abroad":
                 country = DESTINATION_ROWS.get(s.destination_country, "other")
                 persons[(f"I.2.d.abroad.{country}", y)].add(who)
@@ -195,7 +195,7 @@ def test_2025_map_is_the_old_map_regrouped(demo) -> None:
 def test_kpis_equal_counts_from_the_cases(demo) -> None:
     _app, engine, statuses = demo
     today = date(2026, 11, 20)
-    kpis = {k.key: k for k in compute_kpis(engine, AdminMap.NEW, "VN", today, 2019)}
+    kpis = {k.key: k for k in compute_kpis(engine, AdminMap.NEW, "VN", today, Period.parse("2019"))}
     cases = [s for s in statuses if s.received_on.year == 2019]
     victims = [s for s in cases if s.verification_outcome == "victim"]
     assert (kpis["verified"].numerator, kpis["verified"].denominator) == (
@@ -231,7 +231,7 @@ import random, sys
 from sqlalchemy import create_engine
 from projections.framework import InProcessRunner
 from projections.registry import all_projections
-from tests.projections.support import open_app
+from infra.scenario.builders import open_app
 from pathlib import Path
 app = open_app(Path(sys.argv[1]))
 runner = InProcessRunner(app.log, create_engine("sqlite:///" + sys.argv[2]), all_projections(),

@@ -28,9 +28,9 @@ from sqlalchemy import (
 )
 
 from infra.projection_db import projections_engine
+from infra.scenario import ScenarioConfig, run_scenario
 from infra.services.socai import Socai
 from infra.settings import Settings
-from infra.synthetic import ScenarioConfig, run_scenario
 from projections import asof
 from projections.framework import (
     REBUILD_BATCH_SIZE_EVENTS,
@@ -214,7 +214,7 @@ def test_a_report_names_the_log_position_and_digest_that_verify_recomputes(
     demo: tuple[str, Path],
 ) -> None:
     store, _live = demo
-    report = socai(store, "rollup", "--years", "2016-2020", "--map", "old")
+    report = socai(store, "rollup", "--period", "2016-2020", "--map", "old")
     assert report.returncode == 0, report.stderr
     provenance = [line for line in report.stdout.splitlines() if line.startswith("nguồn: ")]
     assert [line.split()[1] for line in provenance] == [p.name for p in all_projections()]

@@ -25,9 +25,9 @@ import sqlalchemy as sa
 
 from infra.keys import create_key_file
 from infra.projection_db import projections_engine
+from infra.scenario import ScenarioConfig, run_scenario
 from infra.services.socai import Socai
 from infra.settings import Settings
-from infra.synthetic import ScenarioConfig, run_scenario
 from projections.case_status import case_status, case_support
 from projections.framework import InProcessRunner
 from projections.registry import all_projections
@@ -109,7 +109,7 @@ def export(store: Path, province: str, fmt: str, name: str) -> Path:
         province,
         "--map",
         "old",
-        "--years",
+        "--period",
         YEARS,
         "--format",
         fmt,
@@ -209,7 +209,7 @@ def test_events_built_rollups_pass_the_hierarchy_and_nesting_suites(
         "rollups",
         "--unit",
         f"old:{province}",
-        "--years",
+        "--period",
         YEARS,
         "--json",
         str(report),

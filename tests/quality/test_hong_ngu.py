@@ -1,7 +1,9 @@
 """The real Hồng Ngự district report: exactly its two errors, on pandas and on SQL.
 
 Participants read 30 a year for five years (150) but the stated total is 1,800; posters have
-one year filled (20) and a total of 150 — blank is not zero, so that total is incomplete.
+one year filled (20) and a total of 150 — blank is not zero, and here the blank years hide
+130, so that total is incomplete. The CSV holds 5 of the form's 55 rows: the 50 others are
+reported missing, once (issue 16: every form row is present or reported missing).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from quality.docs import make_offline
-from quality.importer import read_rollup
+from quality.importer import read_submission
 from quality.run import validate
 
 HONG_NGU = Path("/work/shared/data/hong_ngu_2016_2020.csv")
@@ -28,21 +30,30 @@ EXPECTED = {
         "150",
     ),
 }
+MISSING = ("old", "870", "", "", "form_rows_missing")
 REMOTE = re.compile(
     r"<(?:script|img|link)[^>]*\b(?:src|href)=[\"']https?://|url\(\s*['\"]?https?://", re.I
 )
 
 
 def found(report: object) -> set[tuple[str, ...]]:
+    """The cell findings (the structural one is checked on its own)."""
+    findings = report.failures  # type: ignore[attr-defined]
+    missing = [f for f in findings if f.rule == "form_rows_missing"]
+    assert [(f.unit_map, f.unit_code, f.row_id, f.year, f.rule) for f in missing] == [MISSING]
+    assert missing[0].actual.startswith("50 missing: I.1, I.2, ")
+    assert missing[0].consequences == ()
     return {
         (f.unit_map, f.unit_code, f.row_id, f.year, f.rule, f.expected, f.actual)
-        for f in report.failures  # type: ignore[attr-defined]
+        for f in findings
+        if f.rule != "form_rows_missing"
     }
 
 
 def test_both_errors_and_nothing_else_with_offline_data_docs(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
-    report = validate(read_rollup(HONG_NGU, unit="old:870"), docs_dir=docs)
+    submission = read_submission(HONG_NGU, unit="old:870")
+    report = validate(submission.table, docs_dir=docs, structural=submission.structural)
     assert found(report) == EXPECTED
     assert report.results == sum(report.expectations.values())
 
@@ -61,5 +72,6 @@ def test_both_errors_and_nothing_else_with_offline_data_docs(tmp_path: Path) -> 
 
 @pytest.mark.parametrize("engine", ["sql"])
 def test_sql_engine_finds_the_same_two(engine: str) -> None:
-    report = validate(read_rollup(HONG_NGU, unit="old:870"), engine=engine)
+    submission = read_submission(HONG_NGU, unit="old:870")
+    report = validate(submission.table, engine=engine, structural=submission.structural)
     assert found(report) == EXPECTED

@@ -5,30 +5,57 @@ from __future__ import annotations
 import pytest
 
 import quality.expectations as qx
-from quality.suites import build_suite, by_year_checks, cells_checks, require_complete
+from domain.reference.rollup_form import BOUNDS, MONEY, NESTING, PARTS, form_rows
+from quality.suites import (
+    amount_limits,
+    build_suite,
+    by_year_checks,
+    cells_checks,
+    require_complete,
+    rules_checked,
+)
+
+YEARS = [2016, 2017]
 
 
 def test_every_custom_expectation_is_registered() -> None:
-    assert qx.require_registered() == len(qx.CUSTOM_EXPECTATIONS) == 4
+    assert qx.require_registered() == len(qx.CUSTOM_EXPECTATIONS) == 6
 
 
-def test_suites_hold_one_expectation_per_form_rule() -> None:
-    checks = by_year_checks()
+def test_one_expectation_per_rule_family_holding_every_form_rule() -> None:
+    checks = by_year_checks(YEARS)
     suite = build_suite("by_year", checks)
     counts = require_complete(suite, checks)
-    assert counts["ExpectColumnPairValuesAToBeGreaterThanB"] == 8 + 15  # nesting + bounds
-    assert counts["ExpectColumnToEqualSumOfColumns"] == 6  # parts
-    assert counts["ExpectAmountToMatchPersons"] == 2
-    assert counts["ExpectColumnsToHoldCounts"] == 1
+    assert counts == {
+        "ExpectParentToEqualSumOfChildUnits": 1,  # the hierarchy, every row, per year
+        "ExpectPairsToBeOrdered": 2,  # nesting, bounds
+        "ExpectSumsToHold": 1,  # parts
+        "ExpectAmountsToMatchPersons": 1,
+        "ExpectColumnsToHoldCounts": 1,
+        "ExpectColumnsToBeNonNegative": 1,
+    }
+    members = {c.kind: len(c.members) for c in checks}
+    assert members["nesting"] == len(NESTING) == 8
+    assert members["bound"] == len(BOUNDS) == 15
+    assert members["parts"] == len(PARTS) == 6
+    assert members["money"] == len(MONEY) == 2
+    assert members["count"] == sum(1 for r in form_rows() if not r.is_money)
+    assert rules_checked(checks) == sum(members.values())
     cells = cells_checks(["y2016", "y2017"])
-    assert (
-        require_complete(build_suite("cells", cells), cells)["ExpectParentToEqualSumOfChildUnits"]
-        == 1
+    assert require_complete(build_suite("cells", cells), cells) == {"ExpectSumsToHold": 1}
+
+
+def test_legal_amounts_per_person_follow_the_regime_of_the_year() -> None:
+    loan = dict(
+        (y, (lo, hi)) for y, lo, hi in amount_limits("II.4.4.e.loan_amount", [2011, 2016, 2025])
     )
+    assert 2011 not in loan  # before the 2011 law entered into force: no regime, no limit
+    assert loan[2016] == (1.0, 200.0)  # million VND per person, Luật PCMBN 2011
+    assert loan[2025] == (1.0, 300.0)  # both regimes are in force in 2025: their union
 
 
 def test_a_suite_that_lost_an_expectation_is_refused() -> None:
-    checks = by_year_checks()
+    checks = by_year_checks(YEARS)
     suite = build_suite("by_year", checks)
     suite.delete_expectation(suite.expectations[-1])
     with pytest.raises(AssertionError, match="lost expectations"):

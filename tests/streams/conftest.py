@@ -19,9 +19,9 @@ import pytest
 
 from infra.devservices.broker import Broker
 from infra.keys import create_key_file
+from infra.scenario import ScenarioConfig, run_scenario
 from infra.services.socai import Socai
 from infra.settings import Settings
-from infra.synthetic import ScenarioConfig, run_scenario
 from streams.topics import ensure_topics
 
 #: Size of the demo scenario the streams tests run on (cases); ~12 events per case.
@@ -85,15 +85,47 @@ def demo_store_template(tmp_path_factory: pytest.TempPathFactory) -> StoreFiles:
         run_scenario(app, ScenarioConfig(cases=DEMO_CASES, seed=DEMO_SEED))
         _record_funding(app)
         _record_activities(app)
+        _record_proceedings_and_a_reopening(app)
     finally:
         app.close()
     return files
 
 
+def _record_proceedings_and_a_reopening(app: Socai) -> None:
+    """The scenario's criminal cases, one of them suspended, and one closed case reopened, so
+    that every kind of public event appears in the template."""
+    from datetime import timedelta
+
+    from domain.case.commands import Reopen
+    from domain.case.values import Actor
+    from domain.proceedings.commands import Open, Suspend
+    from domain.reference.codes import Agency
+    from infra.scenario import seed_proceedings
+
+    statuses = [app.cases.get(case_id).status for case_id in app.cases.ids()]
+    assert seed_proceedings(app, statuses, DEMO_SEED) > 0
+    victim = next(s for s in statuses if s.is_identified_victim and s.verified_on)
+    assert victim.verified_on is not None
+    opened_on = victim.verified_on + timedelta(days=5)
+    officer = Actor("CA-TEST-1", "police")
+    proceedings_id = app.proceedings.open(
+        Open(opened_on, "QĐKT-T1", Agency.POLICE, "87", (victim.case_id,), 1), officer
+    )
+    app.proceedings.advance(
+        proceedings_id,
+        Suspend(opened_on + timedelta(days=30), "QĐĐC-T1", Agency.POLICE, 0, "accused_ill"),
+        officer,
+    )
+    closed = next(s for s in statuses if s.closed_on)
+    assert closed.closed_on is not None
+    reopen = Reopen(occurred_on=closed.closed_on + timedelta(days=1), reason="mở lại")
+    app.cases.execute(closed.case_id, reopen, officer)
+
+
 def _record_funding(app: Socai) -> None:
     """The demo's programmes, with the cases' supports paid and one corrected after payment
     (so the funding projection sees every kind of funding event and case corrections)."""
-    from infra.demo_funding import seed_funding
+    from infra.scenario import seed_funding
 
     with_money = [
         case_id

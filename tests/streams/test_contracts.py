@@ -115,7 +115,11 @@ def test_every_public_event_validates_and_carries_no_personal_data(demo_store):
         )
         assert set(envelope["data"]) == {f.name for f in contract.fields}
         data = envelope["data"]
-        owner = next(data[k] for k in ("programme_id", "case_id", "activity_id") if k in data)
+        owner = next(
+            data[k]
+            for k in ("programme_id", "case_id", "activity_id", "proceedings_id")
+            if k in data
+        )
         assert message.key == envelope["subject"].encode() == owner.encode()
         assert envelope["id"] == stable_event_id(envelope["source"], owner, data["version"])
         seen_types.add(envelope["type"])

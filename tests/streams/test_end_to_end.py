@@ -10,7 +10,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from infra.synthetic import ScenarioConfig, run_scenario
+from infra.scenario import ScenarioConfig, run_scenario
 from streams.consumer import IdempotentConsumer
 from streams.topics import CASE_EVENTS
 from tests.streams.processes import (

@@ -127,7 +127,7 @@ def test_a_canary_typed_everywhere_leaks_nowhere(tmp_path: Path, fresh_kafka: st
         str(tmp_path / "reconcile.csv"))  # fmt: skip
     run("projections", "run")
     export = tmp_path / "rollup.csv"
-    run("rollup", "--years", "2024", "--map", "old", "--format", "csv", "-o", str(export))
+    run("rollup", "--period", "2024", "--map", "old", "--format", "csv", "-o", str(export))
 
     app = Socai(Settings.load(store))
     try:

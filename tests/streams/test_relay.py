@@ -24,6 +24,7 @@ from streams.topics import (
     AUDIT_CHECKPOINTS,
     CASE_EVENTS,
     FUNDING_EVENTS,
+    PROCEEDINGS_EVENTS,
     ensure_topics,
 )
 from tests.streams.support import (
@@ -63,6 +64,7 @@ def test_relay_publishes_every_event_once_valid_and_pii_free(demo_store, fresh_k
         secrets = personal_values(relay_app)
         cases = stored_case_events(relay_app)
         funding = stored_events(relay_app, "socai.funding:")
+        criminal = stored_events(relay_app, "socai.proceedings:")
     finally:
         relay.close()
         relay_app.close()
@@ -76,11 +78,14 @@ def test_relay_publishes_every_event_once_valid_and_pii_free(demo_store, fresh_k
     assert funding > 0
     assert len({e["id"] for e in envelopes(funding_records)}) == len(funding_records) == funding
     activity_records = read_topic(
-        fresh_kafka, ACTIVITY_EVENTS.topic, expected=head - cases - funding
+        fresh_kafka, ACTIVITY_EVENTS.topic, expected=head - cases - funding - criminal
     )
-    assert len(activity_records) == head - cases - funding
+    assert len(activity_records) == head - cases - funding - criminal
+    criminal_records = read_topic(fresh_kafka, PROCEEDINGS_EVENTS.topic, expected=criminal)
+    assert criminal > 0
+    assert len({e["id"] for e in envelopes(criminal_records)}) == len(criminal_records)
     # every published message: no personal data, valid against its schema, keyed by subject
-    records = case_records + funding_records + activity_records
+    records = case_records + funding_records + activity_records + criminal_records
     events = envelopes(records)
     per_case: dict[str, list[int]] = {}
     for record, event in zip(records, events, strict=True):
@@ -214,9 +219,9 @@ def test_checkpoints_are_published_with_a_stable_id(fresh_kafka, tmp_path):
 @pytest.mark.postgres
 def test_relay_from_a_postgresql_store(pg_url, fresh_kafka, tmp_path):
     from infra.keys import create_key_file
+    from infra.scenario import ScenarioConfig, run_scenario
     from infra.services.socai import Socai
     from infra.settings import Settings
-    from infra.synthetic import ScenarioConfig, run_scenario
 
     key = tmp_path / "pg.key"
     create_key_file(key)

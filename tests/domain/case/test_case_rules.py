@@ -423,44 +423,50 @@ def test_essential_needs_are_capped_at_60_days_under_the_2011_law() -> None:
     )
 
 
-def test_a_case_spanning_june_2025_is_judged_by_the_rule_on_each_date() -> None:
+def needs(case: Case, on: str, days: int, code: str | None = None) -> RuleViolation | None:
+    """Give essential-needs support from ``on`` for ``days`` days (or expect ``code``)."""
+    fields = {
+        "occurred_on": on,
+        "support_type": "essential_needs",
+        "period_days": days,
+        "provider_agency": "labour_social_affairs",
+    }
+    if code is not None:
+        return refused(code, case, "support", **fields)
+    do(case, "support", **fields)
+    return None
+
+
+def test_a_case_spanning_june_2025_is_judged_by_the_rule_on_each_day() -> None:
+    """The issue's case: received 30 June 2025, it got 60 + 60 days for the same days."""
     case = victim(received_on=date(2025, 5, 20))
-    do(
-        case,
-        "support",
-        occurred_on="2025-05-21",
-        support_type="essential_needs",
-        period_days=60,
-        provider_agency="labour_social_affairs",
-    )
-    refused(
-        "essential_needs_limit",
-        case,
-        "support",
-        occurred_on="2025-06-30",
-        support_type="essential_needs",
-        period_days=1,
-        provider_agency="labour_social_affairs",
-    )
-    do(
-        case,
-        "support",
-        occurred_on="2025-07-01",
-        support_type="essential_needs",
-        period_days=60,
-        provider_agency="health_department",
-    )
+    needs(case, "2025-05-21", 60)  # 21 May – 19 July: 41 days under each law... 60 in all
+    needs(case, "2025-06-30", 1, "overlapping_period")
+    needs(case, "2025-07-01", 60, "overlapping_period")
+    needs(case, "2025-07-20", 60)  # 20 July – 17 September: 120 days in all, the 2025 cap
     assert case.status.essential_needs_days_used == 120
     assert case.status.essential_needs_limit_days == 120
-    refused(
-        "essential_needs_limit",
-        case,
-        "support",
-        occurred_on="2025-07-02",
-        support_type="essential_needs",
-        period_days=1,
-        provider_agency="health_department",
-    )
+    error = needs(case, "2025-09-18", 1, "essential_needs_limit")
+    assert error is not None and "120 days" in error.message
+
+
+def test_a_period_crossing_1_july_2025_is_capped_by_the_old_law_before_and_the_new_after() -> None:
+    case = victim(received_on=date(2025, 4, 1))
+    needs(case, "2025-04-02", 60)  # 2 April – 31 May: the 2011 law's 60 days
+    error = needs(case, "2025-06-01", 40, "essential_needs_limit")  # June is still 2011 law
+    assert error is not None and "2025-06-01" in error.message
+    assert "at most 0 more days" in error.hint
+    needs(case, "2025-07-01", 60)  # the 2024 law's 120 days from 1 July
+    assert case.status.essential_needs_days_used == 120
+
+
+def test_a_back_dated_period_is_judged_on_its_own_days() -> None:
+    """Recorded after a later period, a back-dated one may not overlap it either."""
+    case = victim(received_on=date(2019, 3, 2))
+    needs(case, "2019-04-01", 20)  # 1 – 20 April
+    needs(case, "2019-03-20", 15, "overlapping_period")  # 20 March – 3 April
+    needs(case, "2019-03-10", 10)  # 10 – 19 March: before, no overlap
+    assert case.status.essential_needs_days_used == 30
 
 
 def test_health_insurance_support_exists_only_from_july_2025_in_the_first_year() -> None:
@@ -516,8 +522,8 @@ def test_reintegration_once_and_only_for_victims() -> None:
 
 def test_nothing_but_corrections_after_closure() -> None:
     case = victim()
-    do(case, "close", occurred_on="2019-09-01", reason="reintegrated")
-    refused("after_closure", case, "close", occurred_on="2019-09-02", reason="reintegrated")
+    do(case, "close", occurred_on="2019-09-01", reason="declined_support")
+    refused("after_closure", case, "close", occurred_on="2019-09-02", reason="lost_contact")
     refused(
         "after_closure",
         case,

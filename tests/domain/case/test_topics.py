@@ -25,6 +25,7 @@ CASE_TOPICS = {
     "socai.case:ShelterDischarged.v1",
     "socai.case:Reintegrated.v1",
     "socai.case:Closed.v1",
+    "socai.case:Reopened.v1",
     "socai.case:CorrectionRecorded.v1",
 }
 

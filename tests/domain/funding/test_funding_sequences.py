@@ -32,6 +32,7 @@ from domain.funding.commands import (
     Void,
 )
 from domain.funding.ledger import AccountKind
+from infra.scenario.builders import FINANCE, open_app
 from infra.services.socai import Socai
 from projections.funding import (
     DIMENSIONS,
@@ -42,7 +43,6 @@ from projections.funding import (
     reconcile,
     totals,
 )
-from tests.support import FINANCE, open_app
 
 pytestmark = pytest.mark.property
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.synthetic import ScenarioConfig, ScenarioGenerator
+from infra.scenario import ScenarioConfig, ScenarioGenerator
 
 SOCAI = [sys.executable, "-m", "infra.cli.main"]
 ROOT = Path(__file__).resolve().parents[3]

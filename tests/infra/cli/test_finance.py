@@ -5,50 +5,13 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import pytest
-import typer
 from openpyxl import load_workbook
-from typer.testing import CliRunner
 
-from infra.cli import finance
-from infra.cli.context import CliState
-from infra.demo_funding import seed_funding
+from infra.scenario import seed_funding
+from infra.scenario.builders import case_with_support, open_app
 from projections.funding import FundingProjector, InMemoryLegs, SupportLedger, discrepancies
 from projections.funding import reconcile as reconcile_legs
 from projections.funding_sql import FundingProjection
-from tests.support import case_with_support, open_app
-
-
-def _cli(store: Path) -> typer.Typer:
-    """The finance group under a root that opens the given store (as ``socai`` does)."""
-    root = typer.Typer()
-
-    @root.callback()
-    def main(ctx: typer.Context) -> None:
-        ctx.obj = CliState(store=f"sqlite:///{store}", key_file=f"{store}.key")
-        ctx.call_on_close(ctx.obj.close)
-
-    root.add_typer(finance.app, name="finance")
-    return root
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    with open_app(tmp_path):
-        pass  # creates the store's key file
-    monkeypatch.setenv("SOCAI_OFFICER", "TC-0001")
-    monkeypatch.setenv("SOCAI_AGENCY", "labour_social_affairs")
-    monkeypatch.delenv("SOCAI_PROJECTIONS_DB", raising=False)
-    app = _cli(tmp_path / "socai.db")
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0) -> str:
-        result = runner.invoke(app, ["finance", *args])
-        output = result.stdout + (result.stderr if result.stderr_bytes is not None else "")
-        assert result.exit_code == code, output
-        return output
-
-    return invoke
 
 
 def test_record_and_reconcile_from_the_command_line(run, tmp_path: Path) -> None:
@@ -195,20 +158,34 @@ def test_record_and_reconcile_from_the_command_line(run, tmp_path: Path) -> None
     )
     assert "77.300.000.000 đ" in out
     assert "41.400.000.000 đ" in out  # unassigned
-    with (tmp_path / "r.csv").open(encoding="utf-8") as handle:
+    assert (tmp_path / "r.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8
+    with (tmp_path / "r.csv").open(encoding="utf-8-sig") as handle:
         rows = {r["line"]: r for r in csv.DictReader(handle)}
     assert rows["TIEP-NHAN"]["budget_vnd"] == "6000000000"
     assert rows["TIEP-NHAN"]["disbursed_vnd"] == "950000000"
     assert rows["TIEP-NHAN"]["remaining_vnd"] == "5050000000"
-    sheet = load_workbook(tmp_path / "r.xlsx").active
+    book = load_workbook(tmp_path / "r.xlsx")
+    assert book.sheetnames == ["Doi chieu", "Chi tiet", "Chenh lech"]
+    sheet = book["Doi chieu"]
     assert sheet.cell(sheet.max_row, 1).value == "TỔNG CỘNG"
     assert sheet.cell(sheet.max_row, 2).value == 77_300_000_000
+    assert str(sheet["A2"].value).startswith("Số liệu tính đến")
+    assert [c.value for c in sheet[5]][:3] == [
+        "Dòng ngân sách",
+        "Dự toán (đồng)",
+        "Đã phân bổ (đồng)",
+    ]
+    assert sheet.freeze_panes == "A6" and sheet.auto_filter.ref.startswith("A5:")
+    assert len(sheet._charts) == 1 and sheet.page_setup.orientation == "landscape"
+    legs = book["Chi tiet"]
+    disbursed = [c.value for c in legs["N"][5:]]  # Đã chi, every transaction leg
+    assert sum(v for v in disbursed if isinstance(v, int)) == sheet.cell(sheet.max_row, 5).value
     behind = run("behind", "--by", "unit", "--key", "old:22", "--measure", "disbursed")
     assert "CHI-1" in behind
-    assert "1 transaction legs" in behind
+    assert "transaction_legs: 1" in behind
     shown = run("show", "DA-2005-2010")
     assert "allocation:PB-QN" in shown
-    assert run("discrepancies").strip().endswith("0 discrepancies")
+    assert run("discrepancies").strip().endswith("discrepancies: 0")
 
 
 def test_the_demo_money(tmp_path: Path) -> None:

@@ -18,13 +18,13 @@ from uuid import UUID, uuid4
 import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from domain.case.commands import Receive, RecordDemographics
+from domain.case.commands import RecordDemographics
 from domain.case.values import Actor
-from domain.reference.units import AdminMap, UnitLevel, unit_directory
 from infra.ledger.checkpoints import export_checkpoints, make_checkpoint
 from infra.ledger.hashing import chain_hash, leaf_bytes, leaf_hash
 from infra.ledger.store import LedgerTables
 from infra.ledger.verifier import JsonCheckpoint, key_id
+from infra.scenario.builders import LEDGER_DEMOGRAPHICS, ledger_receive_command
 from infra.services.socai import Socai
 from infra.settings import Settings
 
@@ -32,29 +32,14 @@ ACTOR = Actor("OF-LEDGER-1", "police")
 CHECKPOINT_EVERY_EVENTS = 10
 
 
-def receive_command() -> Receive:
-    unit = next(iter(unit_directory().units(AdminMap.NEW, UnitLevel.COMMUNE)))
-    return Receive.parse(
-        {
-            "occurred_on": "2024-03-01",
-            "reception_form": "rescued",
-            "unit_code": unit.code,
-            "legal_basis": "ND-62/2012",
-        }
-    )
-
-
-DEMOGRAPHICS = {"occurred_on": "2024-03-02", "sex": "female", "ethnicity": "kinh"}
-
-
 def populate(app: Socai, key: Any, cases: int) -> None:
     """Two events per case; a signed checkpoint every CHECKPOINT_EVERY_EVENTS events and one
     at the end."""
     tables = LedgerTables(app.store.recorder)
-    receive = receive_command()
+    receive = ledger_receive_command()
     for i in range(cases):
         case_id = app.cases.receive(receive, ACTOR)
-        app.cases.execute(case_id, RecordDemographics.parse(DEMOGRAPHICS), ACTOR)
+        app.cases.execute(case_id, RecordDemographics.parse(LEDGER_DEMOGRAPHICS), ACTOR)
         if (2 * (i + 1)) % CHECKPOINT_EVERY_EVENTS == 0:
             make_checkpoint(tables, key)
     make_checkpoint(tables, key)

@@ -11,9 +11,10 @@ from infra.keys import create_key_file
 from infra.ledger.audit import verify_store
 from infra.ledger.errors import LedgerError
 from infra.ledger.store import LedgerTables
+from infra.scenario.builders import ledger_receive_command
 from infra.services.socai import Socai
 from infra.settings import Settings
-from tests.infra.ledger.support import ACTOR, receive_command
+from tests.infra.ledger.support import ACTOR
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def app(tmp_path: Path) -> Socai:
 
 def test_every_event_is_chained_in_log_order(app: Socai) -> None:
     for _ in range(3):
-        app.cases.receive(receive_command(), ACTOR)
+        app.cases.receive(ledger_receive_command(), ACTOR)
     tables = LedgerTables(app.store.recorder)
     rows = [
         (p, link.leaf_index, link.prev_position)
@@ -42,11 +43,11 @@ def test_a_write_after_the_tail_was_tampered_is_refused_and_stores_nothing(
     app: Socai, tmp_path: Path
 ) -> None:
     for _ in range(3):
-        app.cases.receive(receive_command(), ACTOR)
+        app.cases.receive(ledger_receive_command(), ACTOR)
     with sqlite3.connect(tmp_path / "socai.db") as raw:
         raw.execute("DELETE FROM stored_events WHERE rowid = 3")  # SQLite reuses rowid 3
     with pytest.raises(LedgerError, match="does not follow the chain head 3"):
-        app.cases.receive(receive_command(), ACTOR)
+        app.cases.receive(ledger_receive_command(), ACTOR)
     assert app.log.head() == 2
     report = verify_store(LedgerTables(app.store.recorder), None)
     assert report.first is not None

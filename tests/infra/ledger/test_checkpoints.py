@@ -14,9 +14,10 @@ from infra.ledger.errors import LedgerError
 from infra.ledger.store import LedgerTables
 from infra.ledger.verifier import key_id, load_public_key
 from infra.ledger_settings import signing_key_path
+from infra.scenario.builders import ledger_receive_command
 from infra.services.socai import Socai
 from infra.settings import Settings
-from tests.infra.ledger.support import ACTOR, receive_command
+from tests.infra.ledger.support import ACTOR
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def test_policy_checkpoints_every_n_events(
     app = Socai(settings)
     try:
         for _ in range(7):
-            app.cases.receive(receive_command(), ACTOR)
+            app.cases.receive(ledger_receive_command(), ACTOR)
         assert sizes(app) == [3, 6]
     finally:
         app.close()
@@ -63,10 +64,10 @@ def test_policy_checkpoints_after_t_seconds(
     create_signing_key(signing_key_path(settings))
     app = Socai(settings)
     try:
-        app.cases.receive(receive_command(), ACTOR)
+        app.cases.receive(ledger_receive_command(), ACTOR)
         assert sizes(app) == []
         time.sleep(0.25)
-        app.cases.receive(receive_command(), ACTOR)
+        app.cases.receive(ledger_receive_command(), ACTOR)
         assert sizes(app) == [2]
     finally:
         app.close()
@@ -79,7 +80,7 @@ def test_a_failing_automatic_checkpoint_never_fails_the_committed_write(
     signing_key_path(settings).write_text("not a key\n")
     app = Socai(settings)
     try:
-        case_id = app.cases.receive(receive_command(), ACTOR)
+        case_id = app.cases.receive(ledger_receive_command(), ACTOR)
         assert app.cases.get(case_id).version == 1
         assert sizes(app) == []
     finally:
@@ -93,10 +94,10 @@ def test_refuses_to_sign_a_history_that_differs_from_the_last_checkpoint(
     app = Socai(settings)
     try:
         for _ in range(4):
-            app.cases.receive(receive_command(), ACTOR)
+            app.cases.receive(ledger_receive_command(), ACTOR)
         tables = LedgerTables(app.store.recorder)
         make_checkpoint(tables, key)
-        app.cases.receive(receive_command(), ACTOR)
+        app.cases.receive(ledger_receive_command(), ACTOR)
         with sqlite3.connect(settings.store.sqlite_path) as raw:  # type: ignore[arg-type]
             raw.execute("UPDATE ledger_nodes SET hash = zeroblob(32) WHERE level = 2 AND idx = 0")
         with pytest.raises(LedgerError, match="refusing to sign"):

@@ -17,9 +17,10 @@ from infra.cli.context import CliState
 from infra.keys import create_key_file
 from infra.ledger import hashing, verifier
 from infra.ledger.checkpoints import create_signing_key
+from infra.scenario.builders import LEDGER_DEMOGRAPHICS, ledger_receive_command
 from infra.services.socai import Socai
 from infra.settings import Settings
-from tests.infra.ledger.support import ACTOR, DEMOGRAPHICS, receive_command
+from tests.infra.ledger.support import ACTOR
 
 runner = CliRunner()
 
@@ -35,8 +36,8 @@ def write_cases(settings: Settings, cases: int) -> None:
     app = Socai(settings)
     try:
         for _ in range(cases):
-            case_id = app.cases.receive(receive_command(), ACTOR)
-            app.cases.execute(case_id, RecordDemographics.parse(DEMOGRAPHICS), ACTOR)
+            case_id = app.cases.receive(ledger_receive_command(), ACTOR)
+            app.cases.execute(case_id, RecordDemographics.parse(LEDGER_DEMOGRAPHICS), ACTOR)
     finally:
         app.close()
 

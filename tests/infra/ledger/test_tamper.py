@@ -31,16 +31,15 @@ from infra.keys import create_key_file
 from infra.ledger.audit import Report, verify_store
 from infra.ledger.checkpoints import create_signing_key, read_anchor_dir
 from infra.ledger.verifier import Checkpoint, JsonCheckpoint
+from infra.scenario.builders import LEDGER_DEMOGRAPHICS, ledger_receive_command
 from infra.services.socai import Socai
 from infra.settings import Settings
 from tests.infra.ledger.support import (
     ACTOR,
-    DEMOGRAPHICS,
     RawStore,
     SqlExpr,
     export_anchors,
     populate,
-    receive_command,
     sign_legacy,
 )
 
@@ -339,7 +338,7 @@ def test_postgres_chain_follows_gaps_and_concurrent_writers(pg_url: str, tmp_pat
     create_key_file(store.key_file)
     first = Socai(store)
     try:
-        case_id = first.cases.receive(receive_command(), ACTOR)
+        case_id = first.cases.receive(ledger_receive_command(), ACTOR)
         duplicate = first.store.recorder.select_events(case_id)[0]
         with pytest.raises(IntegrityError):
             first.store.recorder.insert_events([duplicate])  # refused: burns an id
@@ -349,8 +348,8 @@ def test_postgres_chain_follows_gaps_and_concurrent_writers(pg_url: str, tmp_pat
 
         def write(app: Socai) -> None:
             for _ in range(5):
-                new = app.cases.receive(receive_command(), ACTOR)
-                app.cases.execute(new, RecordDemographics.parse(DEMOGRAPHICS), ACTOR)
+                new = app.cases.receive(ledger_receive_command(), ACTOR)
+                app.cases.execute(new, RecordDemographics.parse(LEDGER_DEMOGRAPHICS), ACTOR)
 
         try:
             with ThreadPoolExecutor(4) as pool:

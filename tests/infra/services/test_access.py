@@ -20,7 +20,7 @@ from infra.auth.tokens import NotAuthenticated
 from infra.keys import create_key_file
 from infra.services.socai import Socai
 from infra.settings import Settings
-from tests.support import CHEAP_PASSWORDS, People
+from infra.scenario.staff import TEST_PASSWORDS, Staff
 
 pytestmark = pytest.mark.integration
 
@@ -50,29 +50,29 @@ def app(tmp_path: Path, clock: Clock) -> Callable[[], Socai]:
     socai = Socai(
         Settings.load(f"sqlite:///{tmp_path / 's.db'}", str(tmp_path / "k")),
         clock=clock,
-        passwords=CHEAP_PASSWORDS,
+        passwords=TEST_PASSWORDS,
     )
     yield socai
     socai.close()
 
 
 @pytest.fixture
-def team(app: Socai) -> People:
-    return People(app)
+def team(app: Socai) -> Staff:
+    return Staff(app)
 
 
 def head(app: Socai) -> int:
     return app.log.head()
 
 
-def test_the_first_administrator_is_created_once(app: Socai, team: People) -> None:
+def test_the_first_administrator_is_created_once(app: Socai, team: Staff) -> None:
     assert [g.role for g in team.admin.grants] == [Role.ADMINISTRATOR]
     with pytest.raises(RuleViolation):
         app.access.init("ADMIN-02", "police")
 
 
 def test_a_login_needs_the_password_and_for_personal_data_roles_a_fresh_code(
-    app: Socai, team: People, clock: Clock
+    app: Socai, team: Staff, clock: Clock
 ) -> None:
     officer = team.user(Role.CASE_OFFICER, "82", "BP-87-01")
     assert officer.second_factor
@@ -92,7 +92,7 @@ def test_a_login_needs_the_password_and_for_personal_data_roles_a_fresh_code(
     assert failures == ["missing_totp", "wrong_totp", "wrong_totp"]
 
 
-def test_unknown_users_and_wrong_passwords_get_the_same_answer(app: Socai, team: People) -> None:
+def test_unknown_users_and_wrong_passwords_get_the_same_answer(app: Socai, team: Staff) -> None:
     team.user(Role.STATISTICIAN, "VN", "TK-01")
     answers = []
     for name, password in (("TK-01", "wrong password!"), ("NOBODY-9", "wrong password!")):
@@ -103,7 +103,7 @@ def test_unknown_users_and_wrong_passwords_get_the_same_answer(app: Socai, team:
 
 
 def test_brute_force_is_slowed_down_and_every_attempt_is_recorded(
-    app: Socai, team: People, clock: Clock
+    app: Socai, team: Staff, clock: Clock
 ) -> None:
     team.user(Role.STATISTICIAN, "VN", "TK-01")
     right = team.credentials["TK-01"].password
@@ -128,7 +128,7 @@ def test_brute_force_is_slowed_down_and_every_attempt_is_recorded(
 
 
 def test_suspended_revoked_and_expired_are_refused_on_the_next_call(
-    app: Socai, team: People, clock: Clock
+    app: Socai, team: Staff, clock: Clock
 ) -> None:
     stat = team.user(Role.STATISTICIAN, "VN", "TK-01")
     assert app.access.check(stat, Action.REPORT_READ)
@@ -154,7 +154,7 @@ def test_suspended_revoked_and_expired_are_refused_on_the_next_call(
         app.access.check(fresh, Action.REPORT_READ)
 
 
-def test_tokens_must_match_exactly(app: Socai, team: People) -> None:
+def test_tokens_must_match_exactly(app: Socai, team: Staff) -> None:
     stat = team.user(Role.STATISTICIAN, "VN", "TK-01")
     token = str(app.access.issue_token(stat, 30, "nightly report"))
     assert app.access.authenticate(token).username == "TK-01"
@@ -170,7 +170,7 @@ def test_tokens_must_match_exactly(app: Socai, team: People) -> None:
             app.access.authenticate(forged)
 
 
-def test_new_credentials_end_every_session(app: Socai, team: People) -> None:
+def test_new_credentials_end_every_session(app: Socai, team: Staff) -> None:
     stat = team.user(Role.STATISTICIAN, "VN", "TK-01")
     script = app.access.issue_token(stat, 30, "script")
     creds = app.access.reset(team.admin, "TK-01", second_factor=False)
@@ -181,7 +181,7 @@ def test_new_credentials_end_every_session(app: Socai, team: People) -> None:
     assert creds.password and app.access.login("TK-01", creds.password)
 
 
-def test_a_refusal_writes_only_its_log_entry(app: Socai, team: People) -> None:
+def test_a_refusal_writes_only_its_log_entry(app: Socai, team: Staff) -> None:
     stat = team.user(Role.STATISTICIAN, "82", "TK-82")
     before = head(app)
     with pytest.raises(NotAllowed) as refused:
@@ -193,7 +193,7 @@ def test_a_refusal_writes_only_its_log_entry(app: Socai, team: People) -> None:
     assert (entry.username, entry.action, entry.target) == ("TK-82", "report.read", "rollup")
 
 
-def test_an_administrator_manages_only_within_their_scope(app: Socai, team: People) -> None:
+def test_an_administrator_manages_only_within_their_scope(app: Socai, team: Staff) -> None:
     team.user(Role.ADMINISTRATOR, "82", "QT-82")
     province_admin = team.login("QT-82")
     team.credentials["TK-01"] = app.access.register(province_admin, "TK-01", "police")
@@ -208,7 +208,7 @@ def test_an_administrator_manages_only_within_their_scope(app: Socai, team: Peop
         app.access.register(stat, "X-1", "police")
 
 
-def test_service_users_have_tokens_only(app: Socai, team: People) -> None:
+def test_service_users_have_tokens_only(app: Socai, team: Staff) -> None:
     relay = app.access.register(team.admin, "RELAY-01", "labour_social_affairs", service=True)
     assert relay.password is None and relay.totp_secret is None and relay.token
     app.access.grant(team.admin, "RELAY-01", Role.STREAM_SERVICE, "VN", "QĐ-5")
@@ -225,7 +225,7 @@ def test_service_users_have_tokens_only(app: Socai, team: People) -> None:
         app.access.issue_token(team.admin, 30, "take over", human.username)
 
 
-def test_reading_personal_data_needs_a_login_with_a_second_factor(app: Socai, team: People) -> None:
+def test_reading_personal_data_needs_a_login_with_a_second_factor(app: Socai, team: Staff) -> None:
     officer = team.user(Role.CASE_OFFICER, "82", "BP-87-01")
     app.access.check(officer, Action.PERSON_READ, HONG_NGU_OLD)
     team.credentials["BP-87-01"] = app.access.reset(team.admin, "BP-87-01", second_factor=True)
@@ -234,7 +234,7 @@ def test_reading_personal_data_needs_a_login_with_a_second_factor(app: Socai, te
 
 
 def test_users_grants_and_access_entries_are_events_of_the_one_log(
-    app: Socai, team: People
+    app: Socai, team: Staff
 ) -> None:
     team.user(Role.INSPECTOR, "VN", "TT-01")
     topics = {entry.topic for entry in app.log.entries()}

@@ -21,7 +21,15 @@ from domain.funding.commands import (
     Reverse,
     Void,
 )
-from domain.funding.values import Period
+from domain.period import Period
+from infra.scenario.builders import (
+    FINANCE,
+    NOW,
+    OFFICER,
+    case_with_support,
+    open_app,
+    small_programme,
+)
 from projections.framework import (
     NOTIFICATION_LOG_SOURCE,
     InProcessRunner,
@@ -40,14 +48,6 @@ from projections.funding import (
     totals,
 )
 from projections.funding_sql import FundingProjection, FundingQueries
-from tests.support import (
-    FINANCE,
-    NOW,
-    OFFICER,
-    case_with_support,
-    open_app,
-    small_programme,
-)
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,4 @@
-"""Programme activities for the demo (Section II of the rollup form).
+"""Programme activities for the demo (hoạt động: Section II of the rollup form).
 
 Huyện Hồng Ngự (old map 870) gets the activities its 2020 report states for 2016–2020
 (seed 003, ``../shared/data/hong_ngu_2016_2020.csv``), recorded as events: directive documents
@@ -6,23 +6,24 @@ Huyện Hồng Ngự (old map 870) gets the activities its 2020 report states fo
 whose stated total of 1,800 is wrong); 26 billboards a year; 20 posters in 2016 (the one filled
 cell whose stated total of 150 is wrong). Rollups computed from these events are right; the
 submitted report is not, and ``socai quality check ... --against-events`` names the cells.
-The six border provinces get a directive and training course each year.
+The six border provinces get a directive and a training course each year.
 """
 
 from __future__ import annotations
 
 import random
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from domain.activity.commands import (
+    ActivityCommand,
     DistributeMaterials,
     HoldCommunicationSession,
     HoldTrainingCourse,
     IssueDirective,
 )
 from domain.case.values import Actor
-from infra.synthetic import BORDER_PROVINCES_OLD, HONG_NGU_DISTRICT_OLD
+from infra.scenario.places import BORDER_PROVINCES_OLD, HONG_NGU_DISTRICT_OLD
 
 if TYPE_CHECKING:
     from infra.services.socai import Socai
@@ -32,15 +33,32 @@ HONG_NGU_SESSIONS_PER_YEAR = 12
 HONG_NGU_PARTICIPANTS_PER_YEAR = 30
 HONG_NGU_BILLBOARDS_PER_YEAR = 26
 HONG_NGU_POSTERS_2016 = 20
+#: The first year of the border provinces' activities; the last is ``seed_activities``'s.
+BORDER_FIRST_YEAR = 2016
 
 
 def seed_activities(app: Socai, seed: int, last_year: int = 2024) -> int:
     """Record the demo's activities; returns how many were recorded."""
-    rng = random.Random(seed)
-    district = Actor("LDXH-870-01", "labour_social_affairs")
     recorded = 0
+    district = Actor(f"LDXH-{HONG_NGU_DISTRICT_OLD}-01", "labour_social_affairs")
+    for command in _hong_ngu_activities():
+        app.activities.record(command, district)
+        recorded += 1
+    rng = random.Random(seed)
+    for province in BORDER_PROVINCES_OLD:
+        actor = Actor(f"LDXH-{province}-01", "labour_social_affairs")
+        for year in range(BORDER_FIRST_YEAR, last_year + 1):
+            for command in _border_province_year(rng, province, year):
+                app.activities.record(command, actor)
+                recorded += 1
+    return recorded
+
+
+def _hong_ngu_activities() -> list[ActivityCommand]:
+    """What Hồng Ngự's 2020 report states for each year of 2016–2020 (seed 003)."""
+    commands: list[ActivityCommand] = []
     for year, documents in HONG_NGU_DIRECTIVES.items():
-        commands: list[Any] = [
+        commands += [
             IssueDirective.parse(
                 {
                     "occurred_on": date(year, 3, 18),
@@ -66,32 +84,20 @@ def seed_activities(app: Socai, seed: int, last_year: int = 2024) -> int:
                 }
             ),
         ]
-        for command in commands:
-            app.activities.record(command, district)
-            recorded += 1
-    for province in BORDER_PROVINCES_OLD:
-        actor = Actor(f"LDXH-{province}-01", "labour_social_affairs")
-        for year in range(2016, last_year + 1):
-            app.activities.record(
-                IssueDirective.parse(
-                    {
-                        "occurred_on": date(year, 2, 20),
-                        "unit_code": province,
-                        "documents": 1 + rng.randrange(3),
-                    }
-                ),
-                actor,
-            )
-            app.activities.record(
-                HoldTrainingCourse.parse(
-                    {
-                        "occurred_on": date(year, 9, 10),
-                        "unit_code": province,
-                        "courses": 1 + rng.randrange(2),
-                        "trainees": 20 + rng.randrange(40),
-                    }
-                ),
-                actor,
-            )
-            recorded += 2
-    return recorded
+    return commands
+
+
+def _border_province_year(rng: random.Random, province: str, year: int) -> list[ActivityCommand]:
+    """A border province's year: a directive (chỉ đạo) and a training course (tập huấn)."""
+    directive = IssueDirective.parse(
+        {"occurred_on": date(year, 2, 20), "unit_code": province, "documents": 1 + rng.randrange(3)}
+    )
+    course = HoldTrainingCourse.parse(
+        {
+            "occurred_on": date(year, 9, 10),
+            "unit_code": province,
+            "courses": 1 + rng.randrange(2),
+            "trainees": 20 + rng.randrange(40),
+        }
+    )
+    return [directive, course]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from infra.scenario import ScenarioConfig, ScenarioGenerator, bulk_load, run_scenario
 from infra.services.socai import Socai
-from infra.synthetic import ScenarioConfig, ScenarioGenerator, bulk_load, run_scenario
 
 pytestmark = pytest.mark.integration
 

@@ -1,0 +1,1 @@
+"""Criminal proceedings of trafficking cases (vụ án mua bán người)."""

@@ -1,0 +1,140 @@
+"""How every read command answers: one :class:`Report`, three formats, the terminal or a file.
+
+A read command builds its answer as data — named columns and rows of plain values — and
+:func:`emit` prints it as a table (for people), JSON (fields as fields, for scripts) or CSV
+(for Excel: with a byte-order mark when written to a file, so Excel on a Vietnamese Windows
+reads UTF-8). The three are made from the same rows, so a script reading ``--format json``
+sees exactly what a person sees in the table. Nothing is cut: a table printed to a pipe or a
+file is as wide as its widest cell (see :data:`infra.cli.context.console`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Any, Literal
+from uuid import UUID
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from domain.errors import InvalidInput
+from infra.cli.context import console, say
+
+#: The one ``--format`` of read commands.
+FORMATS = ("table", "json", "csv")
+FORMAT = typer.Option("table", "--format", "-f", help="table | json | csv")
+OUTPUT = typer.Option(None, "--output", "-o", help="Write to FILE instead of the terminal.")
+#: Written at the start of a CSV file so that Excel reads it as UTF-8.
+UTF8_BOM = "\ufeff"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    justify: Literal["left", "right"] = "left"
+
+
+@dataclass
+class Report:
+    """A read command's answer: columns, rows of plain values, and what it is about."""
+
+    columns: Sequence[Column]
+    rows: Sequence[Mapping[str, Any]]
+    title: str | None = None
+    #: Facts about the whole answer (the unit, the cut-off date...): JSON keys beside "rows";
+    #: in a table, lines under it.
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        keys = [c.key for c in self.columns]
+        assert len(set(keys)) == len(keys), "a column is named once"
+        assert "rows" not in self.meta, "'rows' is the rows' key"
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON and CSV carry it: dates ISO 8601, ids and codes as text, money whole."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else str(value)
+    if isinstance(value, tuple | list | set | frozenset):
+        return [plain(v) for v in value]
+    return value
+
+
+def cell(value: Any) -> str:
+    """A value as a table cell: empty for none, lists joined, never a Python repr."""
+    value = plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "có" if value else "không"
+    if isinstance(value, list):
+        return ", ".join(cell(v) for v in value)
+    return str(value)
+
+
+def check_format(format_: str) -> str:
+    if format_ not in FORMATS:
+        raise InvalidInput("--format", f"{format_!r} is not a format", hint=" | ".join(FORMATS))
+    return format_
+
+
+def render(report: Report, format_: str) -> str:
+    """The report as text in ``format_`` (table text is as wide as its widest cell)."""
+    check_format(format_)
+    if format_ == "json":
+        rows = [{c.key: plain(row.get(c.key)) for c in report.columns} for row in report.rows]
+        data = {**{k: plain(v) for k, v in report.meta.items()}, "rows": rows}
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if format_ == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow([c.key for c in report.columns])
+        writer.writerows([cell(row.get(c.key)) for c in report.columns] for row in report.rows)
+        return buffer.getvalue()
+    table = _table(report)
+    wide = Console(file=io.StringIO(), width=100_000, highlight=False, markup=False)
+    wide.print(table)
+    for key, value in report.meta.items():
+        wide.print(f"{key}: {cell(value)}", soft_wrap=True)
+    lines = wide.file.getvalue().splitlines()  # type: ignore[attr-defined]  # a StringIO above
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def emit(report: Report, format_: str = "table", output: Path | None = None) -> None:
+    """Print ``report`` (a table fits the terminal when there is one) or write it to a file."""
+    check_format(format_)
+    if output is not None:
+        text = render(report, format_)
+        output.write_text((UTF8_BOM if format_ == "csv" else "") + text, encoding="utf-8")
+        say(f"wrote {output}", err=True)
+    elif format_ == "table" and console.is_terminal:
+        console.print(_table(report))
+        for key, value in report.meta.items():
+            console.print(f"{key}: {cell(value)}", soft_wrap=True)
+    else:
+        console.file.write(render(report, format_))
+
+
+def _table(report: Report) -> Table:
+    table = Table(title=report.title)
+    for column in report.columns:
+        table.add_column(column.title, justify=column.justify, overflow="fold")
+    for row in report.rows:
+        table.add_row(*(cell(row.get(c.key)) for c in report.columns))
+    return table

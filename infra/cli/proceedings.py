@@ -1,0 +1,123 @@
+"""``socai proceedings``: criminal cases of trafficking (vụ án mua bán người).
+
+``open`` records the decision to open a case (khởi tố) in a unit, for the victims' cases it
+concerns (their ids) and the number of accused; ``solve``, ``prosecute``, ``try`` record the
+investigation's conclusion, the indictment and the judgment; ``suspend`` a suspension.
+Defendants are counted, never named. ``list`` shows the criminal cases of a unit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import typer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from domain.case.values import Actor
+from domain.errors import InvalidInput
+from domain.proceedings.commands import STAGE_COMMANDS, SUSPENSION_REASONS, Open
+from domain.reference.units import NATIONAL_CODE, AdminMap
+from domain.time import business_date
+from infra.cli.context import console, refusing, state
+from infra.cli.declare import Opt, Run, declare, option
+from infra.cli.options import AGENCY, OFFICER, ON
+from infra.cli.output import FORMAT, OUTPUT, Column, Report, emit
+from infra.projection_db import projections_engine, runner_for
+from projections.proceedings import proceedings_status
+from projections.rollup import resolve_unit, unit_filter
+
+app = typer.Typer(no_args_is_help=True)
+
+#: Who records it, and when; every stage names its document and the deciding body.
+STEP = (
+    Opt("officer", OFFICER),
+    Opt("agency", AGENCY),
+    Opt("occurred_on", ON),
+    Opt("legal_basis", typer.Option(..., "--decision", help="Document number of the stage.")),
+    Opt("deciding_body", typer.Option(..., "--by", help="police, border_guard, procuracy, court")),
+)
+DEFENDANTS = Opt(
+    "defendants", typer.Option(..., "--defendants", help="How many accused (counted only)."), int
+)
+ID = Opt("proceedings_id", typer.Argument(..., help="The criminal case's id."))
+
+
+def _prepare(ctx: typer.Context, values: dict[str, Any]) -> Actor:
+    actor = Actor(values.pop("officer"), values.pop("agency"))
+    if values.get("occurred_on") is None:
+        values["occurred_on"] = business_date(state(ctx).app().now()).isoformat()
+    return actor
+
+
+def _open(ctx: typer.Context, values: dict[str, Any]) -> None:
+    actor = _prepare(ctx, values)
+    new_id = state(ctx).app().proceedings.open(Open.parse(values), actor)
+    console.print(f"opened: criminal case {new_id}")
+
+
+def _stage(name: str) -> Run:
+    def run(ctx: typer.Context, values: dict[str, Any]) -> None:
+        actor = _prepare(ctx, values)
+        text = values.pop("proceedings_id")
+        try:
+            proceedings_id = UUID(text)
+        except ValueError:
+            raise InvalidInput("PROCEEDINGS_ID", f"{text!r} is not a criminal case id") from None
+        command = STAGE_COMMANDS[name].parse(values)
+        version = state(ctx).app().proceedings.advance(proceedings_id, command, actor)
+        console.print(f"recorded {command.STAGE} as version {version} of {proceedings_id}")
+
+    return run
+
+
+declare(app, "open", "Open a criminal case of trafficking (khởi tố vụ án).", (
+    *STEP,
+    Opt("unit_code", typer.Option(..., "--unit", help="Unit code on the map in force.")),
+    Opt("victim_case_ids", typer.Option(..., "--victim", help="A victim's case id (repeat)."),
+        list[str]),
+    DEFENDANTS,
+), _open)  # fmt: skip
+declare(app, "solve", "The investigation concluded: solved (điều tra làm rõ).",
+        (ID, *STEP, DEFENDANTS), _stage("solve"))  # fmt: skip
+declare(app, "prosecute", "The procuracy indicts (truy tố).",
+        (ID, *STEP, DEFENDANTS), _stage("prosecute"))  # fmt: skip
+declare(app, "try", "A court judged the case (xét xử).", (ID, *STEP, DEFENDANTS), _stage("try"))
+declare(app, "suspend", "Suspend the case (tạm đình chỉ), with a reason code.", (
+    ID, *STEP,
+    option("reason", "--reason", help=" | ".join(SUSPENSION_REASONS)),
+), _stage("suspend"))  # fmt: skip
+
+
+@app.command("list")
+@refusing
+def list_(
+    ctx: typer.Context,
+    unit: str = typer.Option(NATIONAL_CODE, "--unit", help="Unit code; VN for the nation."),
+    admin_map: str = typer.Option("2025", "--map", help="old | 2025"),
+    format_: str = FORMAT,
+    output: Path = OUTPUT,
+) -> None:
+    """Criminal cases in a unit: stages reached, dates, defendants, victims' cases."""
+    application = state(ctx).app()
+    engine = projections_engine(state(ctx).settings())
+    runner_for(application.log, engine).run()
+    chosen_map = AdminMap.parse(admin_map, "--map")
+    target = resolve_unit(chosen_map, unit)
+    query = (
+        select(proceedings_status)
+        .where(unit_filter(proceedings_status, chosen_map, target))
+        .order_by(proceedings_status.c.opened_on, proceedings_status.c.proceedings_id)
+    )
+    with Session(engine) as session:
+        rows = [dict(r._mapping) for r in session.execute(query)]
+    columns = tuple(
+        Column(name, name.replace("_", " "))
+        for name in (
+            "proceedings_id", "unit_map", "unit_code", "opened_on", "solved_on", "prosecuted_on",
+            "tried_on", "suspended_on", "defendants_opened", "defendants_tried", "victims",
+        )
+    )  # fmt: skip
+    emit(Report(columns, rows, f"vụ án in {target}"), format_, output)

@@ -1,0 +1,48 @@
+"""The proceedings service (dịch vụ vụ án): criminal cases of trafficking in the one store.
+
+What this layer adds to the aggregate's rules: every victim's case a criminal case names must
+exist in the store (pseudonymous ids only; the criminal case never holds a person's data).
+"""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+
+from domain.case.values import Actor
+from domain.errors import NotFound, RuleViolation
+from domain.proceedings.aggregate import Proceedings
+from domain.proceedings.commands import Open, StageCommand
+from infra.application import EventStore
+from infra.services.cases import CaseService
+
+
+class ProceedingsService:
+    """Open criminal cases (khởi tố) and record their stages."""
+
+    def __init__(self, store: EventStore, cases: CaseService) -> None:
+        self.store = store
+        self.cases = cases
+
+    def open(self, command: Open, actor: Actor, proceedings_id: UUID | None = None) -> UUID:
+        for case_id in command.victim_case_ids:
+            try:
+                self.cases.get(case_id)
+            except NotFound:
+                raise RuleViolation(
+                    "no_such_case",
+                    f"no victim's case {case_id} in this store",
+                    hint="name cases by the ids `socai case list` shows",
+                ) from None
+        proceedings = Proceedings.open(proceedings_id or uuid4(), command, actor, self.store.now())
+        self.store.save_or_refuse(proceedings, f"proceedings {proceedings.id}")
+        return proceedings.id
+
+    def get(self, proceedings_id: UUID) -> Proceedings:
+        hint = "`socai proceedings list` shows them"
+        return self.store.load(proceedings_id, Proceedings, "criminal case", hint)
+
+    def advance(self, proceedings_id: UUID, command: StageCommand, actor: Actor) -> int:
+        proceedings = self.get(proceedings_id)
+        proceedings.advance(command, actor, self.store.now())
+        self.store.save_or_refuse(proceedings, f"proceedings {proceedings_id}")
+        return proceedings.version
