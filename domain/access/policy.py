@@ -40,6 +40,7 @@ class Action(StrEnum):
     CASE_CORRECT_OTHERS = "case.correct_others"  # correct another officer's step
     CASE_READ = "case.read"  # histories and statuses (personal data redacted)
     PERSON_READ = "person.read"  # decrypt a person's data: purpose code and 2nd factor
+    PROCEEDINGS_RECORD = "proceedings.record"  # criminal cases (vụ án): ids of victims only
     FUNDING_RECORD = "funding.record"  # budgets, allocations, commitments, payments
     FUNDING_READ = "funding.read"  # programmes, reconciliation, discrepancies
     ACTIVITY_RECORD = "activity.record"  # directives, sessions, materials, courses
@@ -78,6 +79,8 @@ RULES: tuple[tuple[Action, Role, Reach], ...] = (
     (A.PERSON_READ, R.CASE_OFFICER, S.UNIT),
     (A.PERSON_READ, R.SUPERVISOR, S.UNIT),
     (A.PERSON_READ, R.DATA_PROTECTION_OFFICER, S.UNIT),
+    (A.PROCEEDINGS_RECORD, R.CASE_OFFICER, S.UNIT),
+    (A.PROCEEDINGS_RECORD, R.SUPERVISOR, S.UNIT),
     # -- money and activities -----------------------------------------------------------------
     (A.FUNDING_RECORD, R.FINANCE_OFFICER, S.UNIT),
     (A.FUNDING_READ, R.FINANCE_OFFICER, S.UNIT),
@@ -110,6 +113,11 @@ PERSONAL_DATA_ROLES: frozenset[Role] = frozenset(
 
 def rules_for(action: Action) -> list[tuple[Role, Reach]]:
     return [(role, reach) for a, role, reach in RULES if a is action]
+
+
+def roles_allowed(action: Action) -> set[Role]:
+    """The roles that may take ``action`` somewhere."""
+    return {role for role, _ in rules_for(action)}
 
 
 def permits(

@@ -18,13 +18,12 @@ import typer
 
 from domain.case.commands import COMMANDS, Command, Receive
 from domain.case.history import case_history_rows, labelled, status_summary
-from domain.case.values import Actor
 from domain.errors import InvalidInput
 from domain.time import business_date, parse_date, parse_instant
 from infra.cli.context import console, language, refusing, say, state
 from infra.cli.declare import Opt, Run, declare, option
 from infra.cli.files import read_json_file
-from infra.cli.options import AGENCY, BASIS, FORMAT, FROM_JSON, OFFICER, ON
+from infra.cli.options import BASIS, FORMAT, FROM_JSON, ON
 from infra.cli.output import FORMAT as READ_FORMAT
 from infra.cli.output import OUTPUT, Column, Report, cell, emit, plain
 
@@ -54,10 +53,9 @@ def _load_json(path: Path | None) -> dict[str, Any]:
 
 
 CASE_ID = Opt("case_id", typer.Argument(..., help="The case id (from `socai case list`)."))
-#: Who records the step, when it happened, on what basis; every recording command takes them.
+#: When the step happened and on what basis; every recording command takes them. Who recorded
+#: it is the logged-in user (``socai login``), never an option.
 STEP = (
-    Opt("officer", OFFICER),
-    Opt("agency", AGENCY),
     Opt("occurred_on", ON),
     Opt("legal_basis", BASIS),
 )
@@ -73,7 +71,6 @@ def _record(command_name: str) -> Run:
 
     def run(ctx: typer.Context, values: dict[str, Any]) -> None:
         case_id = values.pop("case_id", None)
-        actor = Actor(values.pop("officer"), values.pop("agency"))
         fields = _load_json(values.pop("from_json"))
         fields.update({k: v for k, v in values.items() if v is not None})
         application = state(ctx).app()
@@ -81,10 +78,11 @@ def _record(command_name: str) -> Run:
         command: Command = COMMANDS[command_name].parse(fields)
         if case_id is None:
             assert isinstance(command, Receive), "only a reception opens a case"
-            new_id = application.cases.receive(command, actor)
+            new_id = application.cases.receive(command, state(ctx).principal())
             console.print(f"received: case {new_id}")
         else:
-            version = application.cases.execute(_case_id(case_id), command, actor)
+            principal = state(ctx).principal()
+            version = application.cases.execute(_case_id(case_id), command, principal)
             console.print(f"recorded {command.EVENT} as version {version} of case {case_id}")
 
     return run

@@ -25,7 +25,6 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from domain.case.values import Actor
 from domain.errors import InvalidInput
 from domain.funding.commands import (
     Allocate,
@@ -43,7 +42,7 @@ from domain.money import format_vnd
 from domain.time import VIETNAM_TZ, business_date, parse_date, parse_instant
 from infra.cli.context import EXIT_FINDINGS, console, refusing, say, state
 from infra.cli.declare import Opt, Run, declare, option
-from infra.cli.options import AGENCY, BASIS, OFFICER, ON
+from infra.cli.options import BASIS, ON
 from infra.cli.output import FORMAT, OUTPUT, Column, Report, emit
 from infra.projection_db import projections_engine
 from projections import asof
@@ -81,8 +80,6 @@ def _day(ctx: typer.Context, on: str | None) -> date:
 
 #: Who records a transaction, when, and on what basis; every recording command takes them.
 STEP = (
-    Opt("officer", OFFICER),
-    Opt("agency", AGENCY),
     Opt("occurred_on", ON),
     Opt("legal_basis", BASIS),
 )
@@ -110,18 +107,14 @@ PAID_FOR = (
 )
 
 
-def _actor(values: dict[str, Any]) -> Actor:
-    return Actor(values.pop("officer"), values.pop("agency"))
-
-
 def _money(command_class: type[MoneyCommand]) -> Run:
     """The service call behind a money command: build it, record it, report."""
 
     def run(ctx: typer.Context, values: dict[str, Any]) -> None:
-        programme, actor = values.pop("programme"), _actor(values)
+        programme, principal = values.pop("programme"), state(ctx).principal()
         values["occurred_on"] = _day(ctx, values["occurred_on"])
         command = command_class(**values)
-        outcome = state(ctx).app().funding.record(programme, command, actor)
+        outcome = state(ctx).app().funding.record(programme, command, principal)
         if outcome.recorded:
             console.print(
                 f"recorded {command.KIND} {outcome.transaction_id} in programme"
@@ -137,10 +130,9 @@ def _money(command_class: type[MoneyCommand]) -> Run:
 
 
 def _establish(ctx: typer.Context, values: dict[str, Any]) -> None:
-    actor = _actor(values)
     values["occurred_on"] = _day(ctx, values["occurred_on"])
     command = Establish(**values)
-    state(ctx).app().funding.establish(command, actor)
+    state(ctx).app().funding.establish(command, state(ctx).principal())
     console.print(f"programme {command.code} established")
 
 

@@ -16,14 +16,14 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from domain.case.values import Actor
+from domain.access.principal import Principal
 from domain.errors import InvalidInput
 from domain.proceedings.commands import STAGE_COMMANDS, SUSPENSION_REASONS, Open
 from domain.reference.units import NATIONAL_CODE, AdminMap
 from domain.time import business_date
 from infra.cli.context import console, refusing, state
 from infra.cli.declare import Opt, Run, declare, option
-from infra.cli.options import AGENCY, OFFICER, ON
+from infra.cli.options import ON
 from infra.cli.output import FORMAT, OUTPUT, Column, Report, emit
 from infra.projection_db import projections_engine, runner_for
 from projections.proceedings import proceedings_status
@@ -33,8 +33,6 @@ app = typer.Typer(no_args_is_help=True)
 
 #: Who records it, and when; every stage names its document and the deciding body.
 STEP = (
-    Opt("officer", OFFICER),
-    Opt("agency", AGENCY),
     Opt("occurred_on", ON),
     Opt("legal_basis", typer.Option(..., "--decision", help="Document number of the stage.")),
     Opt("deciding_body", typer.Option(..., "--by", help="police, border_guard, procuracy, court")),
@@ -45,29 +43,28 @@ DEFENDANTS = Opt(
 ID = Opt("proceedings_id", typer.Argument(..., help="The criminal case's id."))
 
 
-def _prepare(ctx: typer.Context, values: dict[str, Any]) -> Actor:
-    actor = Actor(values.pop("officer"), values.pop("agency"))
+def _prepare(ctx: typer.Context, values: dict[str, Any]) -> Principal:
     if values.get("occurred_on") is None:
         values["occurred_on"] = business_date(state(ctx).app().now()).isoformat()
-    return actor
+    return state(ctx).principal()
 
 
 def _open(ctx: typer.Context, values: dict[str, Any]) -> None:
-    actor = _prepare(ctx, values)
-    new_id = state(ctx).app().proceedings.open(Open.parse(values), actor)
+    principal = _prepare(ctx, values)
+    new_id = state(ctx).app().proceedings.open(Open.parse(values), principal)
     console.print(f"opened: criminal case {new_id}")
 
 
 def _stage(name: str) -> Run:
     def run(ctx: typer.Context, values: dict[str, Any]) -> None:
-        actor = _prepare(ctx, values)
+        principal = _prepare(ctx, values)
         text = values.pop("proceedings_id")
         try:
             proceedings_id = UUID(text)
         except ValueError:
             raise InvalidInput("PROCEEDINGS_ID", f"{text!r} is not a criminal case id") from None
         command = STAGE_COMMANDS[name].parse(values)
-        version = state(ctx).app().proceedings.advance(proceedings_id, command, actor)
+        version = state(ctx).app().proceedings.advance(proceedings_id, command, principal)
         console.print(f"recorded {command.STAGE} as version {version} of {proceedings_id}")
 
     return run

@@ -87,7 +87,10 @@ def register(
     username: str = typer.Argument(..., help="The officer id the user signs with."),
     agency: str = AGENCY,
     totp: bool = typer.Option(
-        True, "--totp/--no-totp", help="Enrol a second factor (needed to read personal data)."
+        None,
+        "--totp/--no-totp",
+        help="Enrol a second factor (needed to read personal data); default: yes, but no for"
+        " --service.",
     ),
     service: bool = typer.Option(
         False, "--service", help="A service user (relay, worker): an API token, no password."

@@ -8,15 +8,24 @@ code (TOTP). The principals they get are what the services require; nothing is d
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+from uuid import UUID
+from weakref import WeakKeyDictionary
+
 from argon2 import PasswordHasher
 from argon2 import profiles as argon2_profiles
 
 from domain.access.policy import PERSONAL_DATA_ROLES
 from domain.access.principal import Principal
 from domain.access.roles import Role
+from domain.access.scope import UnitRef
+from domain.case.commands import Close, Correct, Receive
+from domain.case.values import Actor
+from domain.reference.units import NATIONAL_CODE, AdminMap, unit_directory
+from domain.time import business_date
 from infra.auth import totp
 from infra.auth.passwords import Passwords
-from infra.services.access import NewCredentials
+from infra.services.access import MAX_TOKEN_DAYS, NewCredentials
 from infra.services.socai import Socai
 
 #: Real argon2id with the library's cheapest parameters, for throw-away test stores only: the
@@ -83,3 +92,118 @@ class Staff:
             )
         self.app.access.grant(self.admin, name, role, scope, DEMO_BASIS)
         return self.login(name)
+
+
+#: How long before a token's expiry the scenario asks for a new one.
+_RENEW_BEFORE = timedelta(days=1)
+
+
+class ScenarioStaff(Staff):
+    """The staff of a scenario written under a simulated clock (2016–2026).
+
+    The scenario's officers are many (one per province and agency, chosen at random); each is
+    registered the first time it acts, as a user enrolled by an API token (no password to hash
+    for each of hundreds of officers), granted the role the step needs over the province of the
+    unit on the map in force, and acts with that token. Tokens expire (a year at most), so they
+    are renewed as simulated time passes; so is the administrator's.
+    """
+
+    def __init__(self, app: Socai, admin: str = ADMIN) -> None:
+        super().__init__(app, admin)
+        self._admin_token = app.access.issue_token(self.admin, MAX_TOKEN_DAYS, "scenario")
+        self._expiry: dict[str, datetime] = {admin: app.now() + timedelta(days=MAX_TOKEN_DAYS)}
+        self._acting: dict[str, Principal] = {}
+        self._granted: set[tuple[str, Role, str]] = set()
+
+    def administrator(self) -> Principal:
+        name = self.admin.username
+        if self.app.now() >= self._expiry[name] - _RENEW_BEFORE:
+            login = self.login(name)
+            self._admin_token = self.app.access.issue_token(login, MAX_TOKEN_DAYS, "scenario")
+            self._expiry[name] = self.app.now() + timedelta(days=MAX_TOKEN_DAYS)
+        return self.app.access.authenticate(str(self._admin_token))
+
+    def acting(self, actor: Actor, role: Role, unit: UnitRef | None = None) -> Principal:
+        """The principal of the scenario's officer ``actor``, holding ``role`` over the
+        province of ``unit`` (national when None)."""
+        name = actor.officer_id
+        now = self.app.now()
+        if name not in self.credentials:
+            self.credentials[name] = self.app.access.register(
+                self.administrator(),
+                name,
+                actor.agency,
+                service=True,
+                second_factor=role in PERSONAL_DATA_ROLES or role is Role.SUPERVISOR,
+            )
+            token = self.credentials[name].token
+            assert token is not None
+            self._acting[name] = self.app.access.authenticate(str(token))
+            self._expiry[name] = now + timedelta(days=MAX_TOKEN_DAYS)
+        scope = _province_now(unit, now)
+        if (name, role, scope) not in self._granted:
+            self.app.access.grant(self.administrator(), name, role, scope, DEMO_BASIS)
+            self._granted.add((name, role, scope))
+        if now >= self._expiry[name] - _RENEW_BEFORE:
+            token = self.app.access.issue_token(
+                self.administrator(), MAX_TOKEN_DAYS, "scenario", name
+            )
+            self._acting[name] = self.app.access.authenticate(str(token))
+            self._expiry[name] = now + timedelta(days=MAX_TOKEN_DAYS)
+        return self._acting[name]
+
+
+def _province_now(unit: UnitRef | None, now: datetime) -> str:
+    """The code, on the map in force at ``now``, of the province holding ``unit``."""
+    if unit is None or unit.code == NATIONAL_CODE:
+        return NATIONAL_CODE
+    found = unit.unit()
+    if AdminMap.in_force_on(business_date(now)) is AdminMap.NEW:
+        found = unit_directory().to_2025(found)
+    assert found.province_code is not None
+    return found.province_code
+
+
+_STAFF: WeakKeyDictionary[Socai, ScenarioStaff] = WeakKeyDictionary()
+
+
+def scenario_staff(app: Socai) -> ScenarioStaff:
+    """The scenario staff of ``app``'s store: made (with its first administrator) on first use
+    in a store without users, then the same for every later call."""
+    staff = _STAFF.get(app)
+    if staff is None:
+        staff = _STAFF[app] = ScenarioStaff(app)
+    return staff
+
+
+def acting(app: Socai, actor: Actor, role: Role, unit: UnitRef | None = None) -> Principal:
+    """Shorthand: the scenario's officer ``actor`` acting in ``role`` in ``unit``."""
+    return scenario_staff(app).acting(actor, role, unit)
+
+
+def case_role(command: object) -> Role:
+    """The role a case step needs: closing and correcting are a supervisor's; the rest an
+    officer's."""
+    return Role.SUPERVISOR if isinstance(command, Close | Correct) else Role.CASE_OFFICER
+
+
+def on_case(app: Socai, actor: Actor, command: object, case_id: UUID | None = None) -> Principal:
+    """``actor`` acting on a case (or receiving one, when ``case_id`` is None)."""
+    if case_id is None:
+        assert isinstance(command, Receive)
+        day = command.occurred_on
+        unit = UnitRef(AdminMap.in_force_on(day).value, command.unit_code)
+    else:
+        unit = app.cases.unit_of(case_id)
+    return acting(app, actor, case_role(command), unit)
+
+
+def in_unit(app: Socai, actor: Actor, occurred_on: date, unit_code: str) -> Principal:
+    """``actor`` as an officer of the unit (activities, criminal cases)."""
+    unit = UnitRef(AdminMap.in_force_on(occurred_on).value, unit_code)
+    return acting(app, actor, Role.CASE_OFFICER, unit)
+
+
+def finance(app: Socai, actor: Actor) -> Principal:
+    """``actor`` as a national finance officer (the demo's programmes are national)."""
+    return acting(app, actor, Role.FINANCE_OFFICER)

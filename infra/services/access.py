@@ -26,7 +26,7 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.access.log import ACCESS_TOPICS, AccessEvent, AccessRecord
-from domain.access.policy import Action, needed, permits
+from domain.access.policy import Action, needed, permits, roles_allowed
 from domain.access.principal import Grant, Principal
 from domain.access.roles import Purpose, Role
 from domain.access.scope import Scope, UnitRef
@@ -130,7 +130,7 @@ class AccessService:
         username: str,
         agency: str,
         *,
-        second_factor: bool = True,
+        second_factor: bool | None = None,
         service: bool = False,
         password: str | None = None,
         legal_basis: str | None = None,
@@ -139,10 +139,13 @@ class AccessService:
         factor; it gets an API token for :data:`MAX_TOKEN_DAYS` days instead."""
         self.check(principal, Action.USERS_REGISTER, subject=username)
         if service:
-            return self._new_service_user(principal, username, agency, legal_basis)
+            return self._new_service_user(
+                principal, username, agency, legal_basis, bool(second_factor)
+            )
         return self._new_user(
-            username, agency, principal.username, password, second_factor, legal_basis
-        )
+            username, agency, principal.username, password, second_factor is not False,
+            legal_basis,
+        )  # fmt: skip
 
     def _new_user(
         self,
@@ -163,17 +166,26 @@ class AccessService:
         return NewCredentials(user.username, password, secret, None)
 
     def _new_service_user(
-        self, principal: Principal, username: str, agency: str, legal_basis: str | None
+        self,
+        principal: Principal,
+        username: str,
+        agency: str,
+        legal_basis: str | None,
+        second_factor: bool = False,
     ) -> NewCredentials:
+        """A user with API tokens only (a service, or staff enrolled by token): no password;
+        an enrolled TOTP secret lets it hold a role that reads personal data, but its tokens
+        carry no second factor, so it can write but never read that data."""
         now = self.store.now()
-        user = User.register(username, agency, None, None, principal.username, now, legal_basis)
+        secret = totp.new_secret() if second_factor else None
+        user = User.register(username, agency, None, secret, principal.username, now, legal_basis)
         token = new_token(user.username)
         user.issue_token(
             token.token_id, token.hash, now + timedelta(days=MAX_TOKEN_DAYS), False,
             "service", principal.username, now,
         )  # fmt: skip
         self._save_new(user)
-        return NewCredentials(user.username, None, None, token)
+        return NewCredentials(user.username, None, secret, token)
 
     def grant(
         self, principal: Principal, username: str, role: Role, scope: str, legal_basis: str
@@ -403,13 +415,20 @@ class AccessService:
         target: UnitRef | None = None,
         subject: str | UUID | None = None,
         own: bool = False,
+        anywhere: bool = False,
     ) -> Principal:
         """Allow ``action`` on ``target`` (a unit; None: no one unit) or refuse it: the
         refusal is logged and raised as :class:`NotAllowed`. ``subject`` names what the action
-        is about in the log (a case id, a username). Returns the principal as it stands now."""
+        is about in the log (a case id, a username); ``anywhere`` allows a role holding the
+        action over any scope (a list then shows only what is in scope). Returns the principal
+        as it stands now."""
         user = self._principal_user(principal)
         current = self._principal(user, principal.token_id)
-        grant = permits(current.grants, action, target, own)
+        grant = (
+            next((g for g in current.grants if g.role in roles_allowed(action)), None)
+            if anywhere
+            else permits(current.grants, action, target, own)
+        )
         if grant is None:
             self._refuse(current, action, target, subject, needed(action, target))
         if action is Action.PERSON_READ and not current.second_factor:

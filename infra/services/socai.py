@@ -40,9 +40,9 @@ class Socai:
         self.store = EventStore(settings, clock=clock, extra_env=extra_env)
         self.log = StoreEventLog(self.store)
         self.access = AccessService(self.store, self.log, passwords)
-        self.cases = CaseService(self.store, self.log)
+        self.cases = CaseService(self.store, self.log, self.access)
         self.funding = FundingService(self.store, self.log, self.cases)
-        self.activities = ActivityService(self.store)
+        self.activities = ActivityService(self.store, self.access)
         self.access_log = AccessLogService(self.access, self.cases)
         self.proceedings = ProceedingsService(self.store, self.cases)
 

@@ -18,9 +18,9 @@ from domain.errors import NotAllowed, RuleViolation
 from infra.auth import totp
 from infra.auth.tokens import NotAuthenticated
 from infra.keys import create_key_file
+from infra.scenario.staff import TEST_PASSWORDS, Staff
 from infra.services.socai import Socai
 from infra.settings import Settings
-from infra.scenario.staff import TEST_PASSWORDS, Staff
 
 pytestmark = pytest.mark.integration
 
@@ -233,9 +233,7 @@ def test_reading_personal_data_needs_a_login_with_a_second_factor(app: Socai, te
     assert app.access.authenticate(str(script)).second_factor  # inherits the login's factor
 
 
-def test_users_grants_and_access_entries_are_events_of_the_one_log(
-    app: Socai, team: Staff
-) -> None:
+def test_users_grants_and_access_entries_are_events_of_the_one_log(app: Socai, team: Staff) -> None:
     team.user(Role.INSPECTOR, "VN", "TT-01")
     topics = {entry.topic for entry in app.log.entries()}
     assert topics <= set(USER_TOPICS) | set(ACCESS_TOPICS)
