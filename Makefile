@@ -1,5 +1,7 @@
 # socai — the two commands a fresh machine needs: `make demo` and `make test`.
-# Everything installs into ./.venv from constraints.txt (exact, tested versions).
+# Everything installs into ./.venv from requirements.lock (exact versions, every file's hash
+# checked: --require-hashes), then socai itself (editable, no dependencies of its own).
+# `make lock` regenerates the lock and constraints.txt (the same pins, without hashes).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -7,13 +9,29 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_STORE ?= sqlite:///socai-data/demo.db
 
-.PHONY: demo test test-fast test-slow lint services bench clean
+LOCK_FLAGS = --extra dev --generate-hashes --python-version 3.11 --no-header \
+             --annotation-style line --quiet -o requirements.lock
 
-$(STAMP): pyproject.toml constraints.txt
+.PHONY: demo test test-fast test-slow lint services bench clean lock lock-upgrade
+
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --no-deps -e ./consumer
 	touch $(STAMP)
+
+## lock: re-resolve pyproject.toml's dependencies (all extras) at constraints.txt's pins,
+## with hashes, into requirements.lock; then constraints.txt from the lock.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml -c constraints.txt $(LOCK_FLAGS)
+	$(BIN)/python scripts/lock_constraints.py
+
+## lock-upgrade: the same, taking the newest versions pyproject.toml allows.
+lock-upgrade: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --upgrade $(LOCK_FLAGS)
+	$(BIN)/python scripts/lock_constraints.py
 
 ## demo: set up and run the demo scenario on the embedded default (SQLite, in-process).
 demo: $(STAMP)

@@ -96,8 +96,12 @@ def build_synthetic(settings, events: int, seed: int = 1_000_000) -> float:  # t
 
 
 def peak_rss_mib() -> float:
-    """This process's peak resident set size so far (MiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident set size so far, plus the largest peak of the child
+    processes it has waited for (the relay's encoding worker), in MiB: an upper bound of
+    what the phase held at once."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (own + children) / 1024
 
 
 def row(figure: str, kind: str, value: str, baseline: str, ratio: float, goal: str) -> None:

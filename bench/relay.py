@@ -15,6 +15,7 @@ import argparse
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 from kafka.admin import KafkaAdminClient, NewTopic
@@ -33,10 +34,12 @@ from bench._stores import (
     settings_for,
 )
 from infra.devservices.broker import Broker
+from infra.services.eventlog import opened_event_log
 from infra.services.socai import Socai
 from infra.settings import Settings
 from infra.streaming import store_engine
 from streams.contracts import to_public
+from streams.contracts.model import STRUCTURED_HEADERS
 from streams.positions import PositionStore
 from streams.relay import Relay, make_producer
 from streams.topics import EVENT_TOPIC_PARTITIONS, ensure_topics
@@ -57,7 +60,10 @@ def raw_rate(bootstrap: str, count: int, size: int, topic: str) -> float:
     keys = [f"{i:036d}".encode() for i in range(count)]
     started = time.perf_counter()
     for start in range(0, count, BATCH):
-        futures = [producer.send(topic, key=k, value=value) for k in keys[start : start + BATCH]]
+        futures = [
+            producer.send(topic, key=k, value=value, headers=list(STRUCTURED_HEADERS))
+            for k in keys[start : start + BATCH]
+        ]
         producer.flush()
         for future in futures:
             future.get()
@@ -71,7 +77,12 @@ def relay_rate(url: str, key: str, bootstrap: str) -> tuple[int, int, float]:
     app = Socai(Settings.load(url, key))
     settings = app.settings
     relay = Relay(
-        app.log, PositionStore(store_engine(settings)), bootstrap, "bench", batch_events=BATCH
+        app.log,
+        PositionStore(store_engine(settings)),
+        bootstrap,
+        "bench",
+        batch_events=BATCH,
+        open_log=partial(opened_event_log, settings),
     )
     started = time.perf_counter()
     progress = relay.run()

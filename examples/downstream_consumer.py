@@ -5,6 +5,7 @@ schemas in socai's ``streams/schemas/``), keeps a table ``support_paid`` in its 
 database and stays correct when Kafka redelivers or socai's relay republishes: the helper
 runs the handler once per event id, in the same transaction as its offsets.
 
+    pip install ./consumer      # socai-consumer: kafka-python, jsonschema, SQLAlchemy; no socai
     SOCAI_KAFKA=127.0.0.1:9092 python examples/downstream_consumer.py support.db
 
 Stop with Ctrl-C; start again and it resumes where it stopped.
@@ -18,9 +19,7 @@ import sys
 from typing import Any
 
 import sqlalchemy as sa
-
-from streams.consumer import IdempotentConsumer
-from streams.topics import CASE_EVENTS
+from socai_consumer import CASE_EVENTS, IdempotentConsumer
 
 metadata = sa.MetaData()
 support_paid = sa.Table(
@@ -55,7 +54,7 @@ def main(database: str, bootstrap: str, idle_exit_seconds: float | None = None) 
     engine = sa.create_engine(f"sqlite:///{database}")
     metadata.create_all(engine)
     consumer = IdempotentConsumer(
-        bootstrap, [CASE_EVENTS.topic], engine, handle, name="support-paid-example"
+        bootstrap, [CASE_EVENTS], engine, handle, name="support-paid-example", validate=True
     )
     stopping = [False]
     signal.signal(signal.SIGINT, lambda *_: stopping.__setitem__(0, True))

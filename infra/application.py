@@ -33,6 +33,7 @@ from infra.key_check import require_store_key
 from infra.keys import load_key
 from infra.ledger.chain import recorder_env
 from infra.ledger_settings import attach_checkpoints
+from infra.schema.store import require_schema
 from infra.settings import Settings
 
 A = TypeVar("A", bound=Aggregate)
@@ -101,6 +102,9 @@ class EventStore(Application[UUID]):
         env = store_env(settings, key)
         env.update(extra_env or {})
         try:
+            # before the library creates a table: a new store is initialised, an older or a
+            # newer one refused (infra.schema.store)
+            self.identity = require_schema(settings)
             super().__init__(env=env)
             require_store_key(self.recorder, key, settings.store.display)
         except (OperationalError, InterfaceError) as error:

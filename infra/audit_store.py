@@ -17,6 +17,7 @@ from eventsourcing.utils import Environment
 from infra.application import EventStore, StoreUnreachable, store_env
 from infra.ledger.errors import LedgerError
 from infra.ledger.store import LedgerTables
+from infra.schema.store import require_readable
 from infra.settings import Settings
 
 
@@ -31,6 +32,7 @@ def ledger_tables(settings: Settings) -> Iterator[LedgerTables]:
     factory = InfrastructureFactory.construct(Environment(EventStore.name, env))
     try:
         try:
+            require_readable(settings)
             recorder = factory.application_recorder()
         except (OperationalError, InterfaceError) as error:
             raise StoreUnreachable(

@@ -7,9 +7,13 @@ Settings (environment):
 
 - ``SOCAI_KAFKA`` — bootstrap servers of the Kafka cluster, ``host:port[,host:port]``. In
   production any Apache Kafka cluster; in development ``scripts/broker.sh`` prints one.
-- ``SOCAI_STORE_ID`` — one word naming this store in the public events' ``source``
-  (``urn:socai:store:<id>``) and ids; default ``socai``. Never change it once published:
-  event ids are derived from it.
+- ``SOCAI_TOPIC_REPLICATION`` (default 1), ``SOCAI_TOPIC_MIN_INSYNC`` (default: the
+  broker's) and ``SOCAI_TOPIC_RETENTION`` (``30d``, ``12h``, ``forever``; default: the
+  broker's) — how new topics are created (:class:`streams.topics.TopicSettings`).
+
+The store's identity, which names it in the public events' ``source``
+(``urn:socai:store:<id>``) and ids, is stored with its data (:mod:`infra.schema.identity`);
+``SOCAI_STORE_ID`` only chooses it for a new store.
 """
 
 from __future__ import annotations
@@ -24,8 +28,7 @@ from infra.application import EventStore
 from infra.ledger.store import LedgerTables
 from infra.ledger.verifier import checkpoint_from_bytes
 from infra.settings import Settings
-
-DEFAULT_STORE_ID = "socai"
+from streams.topics import DEFAULT_REPLICATION_FACTOR, RETAIN_FOREVER, TopicSettings
 
 
 class StreamSettingsError(SocaiError):
@@ -48,14 +51,50 @@ def kafka_bootstrap(value: str | None = None) -> str:
     return bootstrap
 
 
-def store_id(value: str | None = None) -> str:
-    ident = (value or os.environ.get("SOCAI_STORE_ID") or DEFAULT_STORE_ID).strip()
-    if not ident.replace("-", "").replace("_", "").isalnum() or len(ident) > 64:
+#: Units of a retention setting, in milliseconds.
+RETENTION_UNITS = {"m": 60_000, "h": 3_600_000, "d": 86_400_000}
+
+
+def retention_ms(text: str) -> int:
+    """``30d``, ``12h``, ``90m`` or ``forever`` as ``retention.ms``. A bare number is
+    refused: ``7`` could mean days or milliseconds, and as milliseconds it would delete every
+    record at once."""
+    value = text.strip().lower()
+    if value in {"forever", "-1"}:
+        return RETAIN_FOREVER
+    number, unit = value[:-1], value[-1:]
+    if unit not in RETENTION_UNITS or not number.isdigit() or int(number) == 0:
         raise StreamSettingsError(
-            f"SOCAI_STORE_ID {ident!r} must be one word of letters, digits, - and _",
-            hint="e.g. SOCAI_STORE_ID=vn-national",
+            f"retention {text!r} is not a number with a unit",
+            hint="write e.g. 30d (days), 12h (hours), 90m (minutes) or forever",
         )
-    return ident
+    return int(number) * RETENTION_UNITS[unit]
+
+
+def _positive_int(name: str, text: str) -> int:
+    if not text.strip().isdigit():
+        raise StreamSettingsError(
+            f"{name} {text!r} is not a whole number", hint=f"e.g. {name}=3 (see docs/DEPLOY.md)"
+        )
+    return int(text)
+
+
+def topic_settings(
+    replication: int | None = None, min_insync: int | None = None, retention: str | None = None
+) -> TopicSettings:
+    """How new topics are created: the arguments (CLI options), else ``SOCAI_TOPIC_*``."""
+    env_replication = os.environ.get("SOCAI_TOPIC_REPLICATION", "").strip()
+    env_min_insync = os.environ.get("SOCAI_TOPIC_MIN_INSYNC", "").strip()
+    if replication is None and env_replication:
+        replication = _positive_int("SOCAI_TOPIC_REPLICATION", env_replication)
+    if min_insync is None and env_min_insync:
+        min_insync = _positive_int("SOCAI_TOPIC_MIN_INSYNC", env_min_insync)
+    retention = retention or os.environ.get("SOCAI_TOPIC_RETENTION", "").strip() or None
+    return TopicSettings(
+        replication_factor=DEFAULT_REPLICATION_FACTOR if replication is None else replication,
+        min_insync_replicas=min_insync,
+        retention_ms=None if retention is None else retention_ms(retention),
+    )
 
 
 def store_engine(settings: Settings) -> sa.Engine:

@@ -58,6 +58,8 @@ _CREATED = (
 
 class ActivityProjection:
     name = NAME
+    #: Bump when ``apply`` writes other rows for the same events (projections.definitions).
+    definition_version = 1
     metadata = metadata
     topics: tuple[str, ...] = (*(c.TOPIC for c in _CREATED), Activity.Withdrawn.TOPIC)
 

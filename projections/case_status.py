@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
 from functools import cache, lru_cache
@@ -53,9 +53,9 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from domain.case.aggregate import Case, CaseEvent
-from domain.case.catalogue import PERSONAL_EVENT_FIELDS, fold, is_personal_field
+from domain.case.catalogue import PERSONAL_EVENT_FIELDS, apply_step, fold, is_personal_field
 from domain.case.shareable import shareable_document_code, shareable_value
-from domain.case.steps import CaseStatus, Step, StepKind, with_correction
+from domain.case.steps import CaseStatus, StatusFold, Step, StepKind, with_correction
 from domain.reference.units import AdminMap, Unit, UnitLevel, unit_directory
 from projections.framework import insert_rows
 
@@ -188,6 +188,11 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot store a {type(value).__name__} in a projection step")
 
 
+#: The step data's JSON: ``json.dumps(data, sort_keys=True, default=_json_default)``, with
+#: one encoder made once (``json.dumps`` with options makes a new encoder per call).
+_step_json = json.JSONEncoder(sort_keys=True, default=_json_default).encode
+
+
 @cache
 def _public_fields(event_class: type) -> tuple[str, ...]:
     """The event class's own fields that a projection may keep (no personal data; for a
@@ -237,7 +242,7 @@ def _step_row(case_id: str, step: Step) -> dict[str, Any]:
         "officer_id": step.officer_id,
         "agency": step.agency,
         "legal_basis": step.legal_basis,
-        "data": json.dumps(dict(step.data), sort_keys=True, default=_json_default),
+        "data": _step_json(dict(step.data)),
     }
 
 
@@ -395,6 +400,8 @@ class CaseStatusProjection:
     """Case status by unit (old and 2025 map) and agency, with dated facts."""
 
     name = NAME
+    #: Bump when ``apply`` writes other rows for the same events (projections.definitions).
+    definition_version = 1
     metadata = metadata
     topics: tuple[str, ...] = tuple(
         cls.TOPIC
@@ -403,31 +410,37 @@ class CaseStatusProjection:
     )
 
     def __init__(self) -> None:
-        #: Steps of recently touched cases, as committed. Only a speed-up: each use is
-        #: checked against ``case_status.last_version`` (so another writer or a rebuild
-        #: invalidates it), and any rollback empties it (it may hold uncommitted steps).
-        self._cache: OrderedDict[str, dict[int, Step]] = OrderedDict()
+        #: Recently touched cases as committed: their steps and their fold. Only a speed-up:
+        #: each use is checked against ``case_status.last_version`` (so another writer or a
+        #: rebuild invalidates it), and any rollback empties it (it may hold uncommitted
+        #: steps).
+        self._cache: OrderedDict[str, _CaseState] = OrderedDict()
 
     def apply(self, session: Session, events: Sequence[Any]) -> None:
         sa_event.listen(session, "after_soft_rollback", self._forget)
         touched = list(dict.fromkeys(str(e.originator_id) for e in events))
-        # a case whose reception is in this batch has no stored steps yet: skip its query
+        # a case whose reception is in this batch has no stored rows yet: skip its queries
         new_cases = {str(e.originator_id) for e in events if e.originator_version == 1}
-        steps = self._steps(session, [c for c in touched if c not in new_cases])
-        steps.update({c: {} for c in new_cases})
+        cases = self._states(session, [c for c in touched if c not in new_cases])
+        cases.update({c: _CaseState({}, StatusFold(UUID(c))) for c in new_cases})
         new_rows: list[dict[str, Any]] = []
         changed: dict[tuple[str, int], Step] = {}
         for event in events:
             case_id = str(event.originator_id)
+            state = cases[case_id]
+            steps = state.steps
             step = public_step(event)
-            assert step.version not in steps[case_id], f"{case_id} v{step.version} applied twice"
-            steps[case_id][step.version] = step
+            assert step.version not in steps, f"{case_id} v{step.version} applied twice"
+            steps[step.version] = step
             new_rows.append(_step_row(case_id, step))
             if step.kind == "CorrectionRecorded":
                 target_version = event.corrects_version
-                target = corrected(steps[case_id][target_version], event.field, event.new_value)
-                steps[case_id][target_version] = target
+                target = corrected(steps[target_version], event.field, event.new_value)
+                steps[target_version] = target
                 changed[(case_id, target_version)] = target
+                state.fold = None  # an earlier step changed: fold the case again
+            elif state.fold is not None:
+                apply_step(state.fold, step)  # steps of a case come in version order
         new_keys = {(r["case_id"], r["version"]) for r in new_rows}
         for (case_id, version), step in changed.items():
             if (case_id, version) in new_keys:
@@ -442,9 +455,9 @@ class CaseStatusProjection:
             if key in changed:
                 row.update(_step_row(key[0], changed[key]))
         insert_rows(session, case_step, new_rows)
-        self._replace_derived(session, touched, steps)
+        self._replace_derived(session, touched, new_cases, cases)
         for case_id in touched:
-            self._cache[case_id] = steps[case_id]
+            self._cache[case_id] = cases[case_id]
             self._cache.move_to_end(case_id)
         while len(self._cache) > STEP_CACHE_CASES:
             self._cache.popitem(last=False)
@@ -452,8 +465,9 @@ class CaseStatusProjection:
     def _forget(self, *_args: Any) -> None:
         self._cache.clear()
 
-    def _steps(self, session: Session, case_ids: list[str]) -> dict[str, dict[int, Step]]:
-        """Stored steps of these cases: from the cache when it matches the table."""
+    def _states(self, session: Session, case_ids: list[str]) -> dict[str, _CaseState]:
+        """Stored steps (and fold, when cached) of these cases: from the cache when it
+        matches the table."""
         cached = [c for c in case_ids if c in self._cache]
         stored: dict[str, int] = {}
         for start in range(0, len(cached), QUERY_CHUNK_CASES):
@@ -462,29 +476,53 @@ class CaseStatusProjection:
                 case_status.c.case_id.in_(chunk)
             )
             stored.update({row.case_id: row.last_version for row in session.execute(query)})
-        steps = {
+        states = {
             c: self._cache[c]
             for c in cached
-            if self._cache[c] and stored.get(c) == max(self._cache[c])
+            if self._cache[c].steps and stored.get(c) == max(self._cache[c].steps)
         }
-        steps.update(load_steps(session, [c for c in case_ids if c not in steps]))
-        return steps
+        loaded = load_steps(session, [c for c in case_ids if c not in states])
+        states.update({c: _CaseState(steps, None) for c, steps in loaded.items()})
+        return states
 
     @staticmethod
     def _replace_derived(
-        session: Session, touched: list[str], steps: dict[str, dict[int, Step]]
+        session: Session, touched: list[str], new_cases: set[str], cases: dict[str, _CaseState]
     ) -> None:
-        for start in range(0, len(touched), QUERY_CHUNK_CASES):
-            chunk = touched[start : start + QUERY_CHUNK_CASES]
+        stored = [c for c in touched if c not in new_cases]
+        for start in range(0, len(stored), QUERY_CHUNK_CASES):
+            chunk = stored[start : start + QUERY_CHUNK_CASES]
             for table in _DERIVED:
                 session.execute(delete(table).where(table.c.case_id.in_(chunk)))
         rows: dict[str, list[dict[str, Any]]] = {t.name: [] for t in _DERIVED}
         for case_id in touched:
-            status = fold(UUID(case_id), steps[case_id].values())
-            for table_name, table_rows in status_rows(case_id, status).items():
+            state = cases[case_id]
+            if state.fold is None:
+                state.fold = fold_state(UUID(case_id), state.steps.values())
+            for table_name, table_rows in status_rows(case_id, state.fold.status()).items():
                 rows[table_name].extend(table_rows)
         for table in _DERIVED:
             insert_rows(session, table, rows[table.name])
+
+
+class _CaseState:
+    """One case as the projection last wrote it: its public steps by version and their fold
+    (None until folded: loaded from the table, or an earlier step corrected)."""
+
+    __slots__ = ("fold", "steps")
+
+    def __init__(self, steps: dict[int, Step], fold: StatusFold | None) -> None:
+        self.steps = steps
+        self.fold = fold
+
+
+def fold_state(case_id: UUID, steps: Iterable[Step]) -> StatusFold:
+    """The incremental fold of these steps in version order (``fold`` of the domain, kept
+    open so that later steps continue it: folding v1..vn and then vn+1.. is folding v1..)."""
+    state = StatusFold(case_id)
+    for step in sorted(steps, key=lambda st: st.version):
+        apply_step(state, step)
+    return state
 
 
 def read_status(session: Session, case_id: str) -> dict[str, Any] | None:

@@ -26,6 +26,7 @@ Where the tables live: by default a separate SQLite file beside the event store
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -43,7 +44,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from projections import definitions
 from projections.eventlog import DomainEvent, EventLog
+
+log = logging.getLogger("socai.projections")
 
 #: Notifications decoded and applied per database transaction. Bigger batches amortise the
 #: commit; the cost is redoing at most this many events after a crash.
@@ -99,8 +103,33 @@ class Position:
 
 def create_tables(engine: Engine, projections: Iterable[Projection]) -> None:
     position_metadata.create_all(engine)
-    for projection in projections:
+    chosen = list(projections)
+    _reset_changed(engine, chosen)
+    for projection in chosen:
         projection.metadata.create_all(engine)
+
+
+def _reset_changed(engine: Engine, projections: Sequence[Projection]) -> None:
+    """Reset each projection whose rows another definition built (:mod:`.definitions`): the
+    runner then rebuilds it from the log. Rows built from Kafka are refused instead."""
+    for projection in definitions.stale(engine, projections):
+        with engine.connect() as connection:
+            sources = set(
+                connection.execute(
+                    select(projection_positions.c.source).where(
+                        projection_positions.c.name == projection.name
+                    )
+                ).scalars()
+            )
+        if sources - {NOTIFICATION_LOG_SOURCE}:
+            definitions.refuse_kafka_driven(projection, sources)
+        if sources:
+            log.warning(
+                "projection %s: definition changed, rebuilding from the log", projection.name
+            )
+        reset(engine, projection)
+        with Session(engine) as session, session.begin():
+            definitions.record(session, projection)
 
 
 def position_of(

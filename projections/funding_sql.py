@@ -173,6 +173,8 @@ class FundingProjection:
     """The funding read model, in the projection framework's shape."""
 
     name = "funding"
+    #: Bump when ``apply`` writes other rows for the same events (projections.definitions).
+    definition_version = 1
     metadata = metadata
     topics: tuple[str, ...] = (*EVENT_TOPICS, *CASE_TOPICS)
 

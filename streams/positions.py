@@ -12,6 +12,9 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+#: The relay's name in the position table (one relay per store and cluster).
+DEFAULT_RELAY_NAME = "kafka"
+
 METADATA = sa.MetaData()
 
 RELAY_POSITIONS = sa.Table(

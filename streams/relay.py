@@ -7,6 +7,11 @@ publishes with kafka-python
 (``acks=all``, idempotent producer, keyed by case id so each case stays in order), waits until
 the broker acknowledged the whole batch, and only then records the batch's last position.
 
+Reading, decoding and encoding run ahead of the sends in a worker process when the relay is
+given ``open_log`` (:mod:`streams.pipeline`; ``socai streams relay`` does): this process then
+only sends bytes and records positions, one per acknowledged batch, and the worker's batches
+are taken only in order after the recorded position.
+
 Delivery is at-least-once: a relay killed after the broker acknowledged and before the
 position was saved republishes that batch on restart, with the same stable event ids, and
 consumers deduplicate by id. When the broker is away the relay backs off (doubling, capped),
@@ -26,11 +31,12 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from projections.eventlog import EventLog
-from streams.contracts import PublicMessage, to_public
+from streams.contracts import PublicMessage
 from streams.contracts.audit import checkpoint_contract
 from streams.contracts.model import stable_event_id, store_source
 from streams.contracts.registry import published_internal_topics
-from streams.positions import PositionStore
+from streams.pipeline import BatchEncoder, InlineEncoder, LogOpener, Message, WorkerEncoder
+from streams.positions import DEFAULT_RELAY_NAME, PositionStore
 
 #: Stored events read and published per batch (one position write per batch).
 RELAY_BATCH_EVENTS = 1_000
@@ -43,8 +49,6 @@ BACKOFF_MAX_SECONDS = 10.0
 FOLLOW_POLL_SECONDS = 0.2
 #: Seconds between progress lines.
 PROGRESS_EVERY_SECONDS = 5.0
-#: The relay's name in the position table (one relay per store and cluster).
-DEFAULT_RELAY_NAME = "kafka"
 
 
 class CheckpointLog(Protocol):
@@ -80,14 +84,15 @@ def make_producer(bootstrap: str, **overrides: Any) -> KafkaProducer:
 
 def send_all(
     producer: KafkaProducer,
-    messages: Iterable[PublicMessage],
+    messages: Iterable[Message],
     timeout_seconds: float = BATCH_ACK_TIMEOUT_SECONDS,
 ) -> int:
-    """Send ``messages`` and return only when the broker acknowledged every one (else raise);
-    returns how many. A lazy iterable is sent as it is produced, so mapping the next event
-    overlaps with the producer's network thread sending the previous ones."""
+    """Send ``messages`` (topic, key, value, headers) and return only when the broker
+    acknowledged every one (else raise); returns how many."""
+    send = producer.send
     futures = [
-        producer.send(m.topic, key=m.key, value=m.value, headers=list(m.headers)) for m in messages
+        send(topic, key=key, value=value, headers=list(headers))
+        for topic, key, value, headers in messages
     ]
     producer.flush(timeout=timeout_seconds)
     for future in futures:
@@ -117,7 +122,11 @@ class Progress:
 
 
 class Relay:
-    """Publishes the log to Kafka from a tracked position. Not thread-safe: one per store."""
+    """Publishes the log to Kafka from a tracked position. Not thread-safe: one per store.
+
+    With ``open_log`` (how a worker process opens the same log), batches are read and encoded
+    in that worker, ahead of the sends (:class:`streams.pipeline.WorkerEncoder`); without it,
+    in this process when needed. The bytes sent are the same either way."""
 
     def __init__(
         self,
@@ -131,6 +140,7 @@ class Relay:
         report: Callable[[str], None] | None = None,
         producer_factory: Callable[[str], KafkaProducer] = make_producer,
         checkpoints: CheckpointLog | None = None,
+        open_log: LogOpener | None = None,
     ) -> None:
         assert 0 < batch_events <= 100_000
         self.log = log
@@ -144,6 +154,11 @@ class Relay:
         self.producer: KafkaProducer | None = None
         self.checkpoints = checkpoints
         self.topics = published_internal_topics()
+        self.encoder: BatchEncoder = (
+            WorkerEncoder(open_log, store_id, self.topics, batch_events)
+            if open_log is not None
+            else InlineEncoder(log, store_id, self.topics, batch_events)
+        )
         self.progress = Progress()
         self._last_report = 0.0
 
@@ -165,7 +180,7 @@ class Relay:
         if self.producer is None:
             self.producer = self.producer_factory(self.bootstrap)
         messages = [checkpoint_message(d, self.store_id) for d in documents]
-        send_all(self.producer, messages)
+        send_all(self.producer, [(m.topic, m.key, m.value, m.headers) for m in messages])
         largest = max(int(d["tree_size"]) for d in documents)
         assert largest > after
         self.positions.set(self.checkpoint_position_name, largest)  # after the acknowledgement
@@ -180,20 +195,19 @@ class Relay:
 
     def _relay_events(self) -> int:
         after = self.positions.get(self.name)
-        items = self.log.read(after, self.batch_events, self.topics)
-        if not items:
+        batch = self.encoder.batch_after(after)
+        if batch is None:
             self.progress.position = after
             return 0
         if self.producer is None:
             self.producer = self.producer_factory(self.bootstrap)
-        mapped = (to_public(entry.event(), self.store_id) for entry in items)
-        published = send_all(self.producer, (m for m in mapped if m is not None))
-        last = items[-1].position
-        self.positions.set(self.name, last)  # only after the broker acknowledged
+        published = send_all(self.producer, batch.messages)
+        self.positions.set(self.name, batch.last)  # only after the broker acknowledged
+        self.encoder.done(batch)
         self.progress.published += published
-        self.progress.skipped += len(items) - published
-        self.progress.position = last
-        return len(items)
+        self.progress.skipped += batch.covered - published
+        self.progress.position = batch.last
+        return batch.covered
 
     def run(
         self,
@@ -247,6 +261,7 @@ class Relay:
             self.producer = None
 
     def close(self) -> None:
+        self.encoder.close()
         if self.producer is not None:
             self.producer.flush(timeout=BATCH_ACK_TIMEOUT_SECONDS)
             self.producer.close(timeout=BATCH_ACK_TIMEOUT_SECONDS)

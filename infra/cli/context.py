@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.text import Text
 
 from domain.errors import SocaiError
+from infra.cli.extras import as_missing_extra
 from infra.ledger.errors import LedgerError
 from infra.settings import Settings
 
@@ -158,6 +159,12 @@ def refusing(func: F) -> F:
             return func(*args, **kwargs)
         except REFUSALS as error:
             report_error(error)
+            sys.exit(EXIT_REFUSED)
+        except ModuleNotFoundError as error:  # an optional part (extra) is not installed
+            missing = as_missing_extra(error)
+            if missing is None:
+                raise
+            report_error(missing)
             sys.exit(EXIT_REFUSED)
         except OSError as error:  # a file or folder the command was pointed at
             report_error(file_error(error))

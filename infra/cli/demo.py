@@ -16,6 +16,7 @@ from domain.time import REFORM_DAY_2025
 from infra.audit_store import ledger_tables
 from infra.cli.case import render_history
 from infra.cli.context import CliState, console, refusing, say, state
+from infra.cli.extras import require
 from infra.keys import create_key_file
 from infra.ledger.checkpoints import create_signing_key, load_signing_key, make_checkpoint
 from infra.ledger_settings import signing_key_path
@@ -62,6 +63,7 @@ def demo(
     ),
 ) -> None:
     """Build a deterministic demo scenario (2016–2026, both maps, both laws) and show it."""
+    require("faker", "socai demo")  # before any key or store is created
     cli = state(ctx)
     settings = cli.settings()
     path = settings.store.sqlite_path

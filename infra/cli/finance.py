@@ -23,6 +23,7 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from domain.errors import InvalidInput
@@ -252,11 +253,11 @@ def show(ctx: typer.Context, code: str = typer.Argument(..., help="Programme cod
 
 
 def _workbook_context(
-    ctx: typer.Context, as_of: date | None, known_at: str | None
+    ctx: typer.Context, engine: Engine, as_of: date | None, known_at: str | None
 ) -> WorkbookContext:
-    """When the workbook is made, its cut-off and where its figures come from."""
+    """When the workbook is made, its cut-off and where its figures come from (the funding
+    tables it was read from: the live ones, or those built as known at ``known_at``)."""
     application = state(ctx).app()
-    engine = projections_engine(state(ctx).settings())
     projection = FundingProjection()
     with Session(engine) as session:
         position = position_of(session, projection.name)
@@ -344,7 +345,7 @@ def reconcile(
             total,
             legs=legs,
             found=discrepancies(queries.legs(), queries.supports()),
-            context=_workbook_context(ctx, day, known_at),
+            context=_workbook_context(ctx, queries.engine, day, known_at),
         )
         console.print(f"wrote {xlsx_path}")
 

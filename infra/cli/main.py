@@ -14,12 +14,14 @@ import sys
 import typer
 
 from infra.cli.context import EXIT_REFUSED, REFUSALS, CliState, report_error
+from infra.cli.extras import as_missing_extra
+from infra.version import distribution_version
 
 app = typer.Typer(
     name="socai",
     help="Sổ cái: event-sourced case and funding ledger for the anti-trafficking programme.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # socai --install-completion (bash, zsh, fish, PowerShell)
     pretty_exceptions_enable=False,  # never render locals (they may hold personal data)
     rich_markup_mode="rich",
 )
@@ -46,9 +48,18 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("infra.cli.users", "login", "login"),
     ("infra.cli.users", "logout", "logout"),
     ("infra.cli.users", "whoami", "whoami"),
+    ("infra.cli.store", "init", "init"),
+    ("infra.cli.store", "migrate", "migrate"),
     ("infra.cli.projections", "kpi", "kpi"),
     ("infra.cli.projections", "rollup", "rollup"),
+    ("infra.cli.status", "status", "status"),
 ]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"socai {distribution_version()}")
+        raise typer.Exit()
 
 
 @app.callback()
@@ -70,6 +81,13 @@ def main(
         help="Where `socai login` keeps your token (default ~/.socai/token);"
         " SOCAI_TOKEN, when set, is used instead.",
     ),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        is_eager=True,
+        callback=_print_version,
+        help="Print socai's version and exit.",
+    ),
 ) -> None:
     ctx.obj = CliState(store=store, key_file=key_file, token_file=token_file)
     ctx.call_on_close(ctx.obj.close)
@@ -90,6 +108,12 @@ def run() -> None:
         app()
     except REFUSALS as error:
         report_error(error)
+        sys.exit(EXIT_REFUSED)
+    except ModuleNotFoundError as error:  # a command module reached a missing extra
+        missing = as_missing_extra(error)
+        if missing is None:
+            raise
+        report_error(missing)
         sys.exit(EXIT_REFUSED)
 
 

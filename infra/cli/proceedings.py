@@ -25,6 +25,7 @@ from infra.cli.context import console, refusing, state
 from infra.cli.declare import Opt, Run, declare, option
 from infra.cli.options import ON
 from infra.cli.output import FORMAT, OUTPUT, Column, Report, emit
+from infra.cli.projections import chosen_unit
 from infra.projection_db import projections_engine, runner_for
 from projections.proceedings import proceedings_status
 from projections.rollup import resolve_unit, unit_filter
@@ -93,7 +94,7 @@ declare(app, "suspend", "Suspend the case (tạm đình chỉ), with a reason co
 def list_(
     ctx: typer.Context,
     unit: str = typer.Option(NATIONAL_CODE, "--unit", help="Unit code; VN for the nation."),
-    admin_map: str = typer.Option("2025", "--map", help="old | 2025"),
+    admin_map: str | None = typer.Option(None, "--map", help="old | 2025 (else from --unit)"),
     format_: str = FORMAT,
     output: Path = OUTPUT,
 ) -> None:
@@ -101,7 +102,7 @@ def list_(
     application = state(ctx).app()
     engine = projections_engine(state(ctx).settings())
     runner_for(application.log, engine).run()
-    chosen_map = AdminMap.parse(admin_map, "--map")
+    chosen_map, unit = chosen_unit(unit, admin_map, AdminMap.NEW)
     target = resolve_unit(chosen_map, unit)
     query = (
         select(proceedings_status)

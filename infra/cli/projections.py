@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from domain.errors import InvalidInput
 from domain.money import format_vnd
 from domain.period import Period
-from domain.reference.units import NATIONAL_CODE, AdminMap
+from domain.reference.units import NATIONAL_CODE, AdminMap, unit_directory
 from domain.time import business_date, parse_date, parse_instant
 from infra.cli.context import console, refusing, state
 from infra.cli.options import PERIOD, UNTIL
@@ -75,9 +75,25 @@ KNOWN_AT = typer.Option(
     "--known-at",
     help="Show it as known at this record time (ISO instant, or a date = end of that day).",
 )
-MAP = typer.Option("2025", "--map", help="old (63 provinces, districts) or 2025 (34 provinces).")
+MAP = typer.Option(
+    None, "--map", help="old (63 provinces, districts) or 2025 (34 provinces); else from --unit."
+)
 OUTPUT = typer.Option(None, "-o", "--output", help="File to write (xlsx needs one).")
-UNIT = typer.Option(NATIONAL_CODE, "--unit", help="Unit code on that map; VN for the nation.")
+UNIT = typer.Option(
+    NATIONAL_CODE,
+    "--unit",
+    help="MAP:CODE (old:870, 2025:82), a code on one map, a name (accents optional), or VN.",
+)
+
+
+def chosen_unit(unit: str, admin_map: str | None, national_map: AdminMap) -> tuple[AdminMap, str]:
+    """The report's map and unit code. ``--map`` with a code keeps the old spelling; without
+    it the unit says its own map (``old:870``, a code on one map, a name); the nation is on
+    the command's reporting map."""
+    if admin_map is not None:
+        return AdminMap.parse(admin_map, "--map"), unit
+    found = unit_directory().resolve(unit, "--unit", national_map)
+    return found.map, found.code
 
 
 def _engine(ctx: typer.Context) -> Engine:
@@ -260,7 +276,7 @@ def case(
 def kpi(
     ctx: typer.Context,
     unit: str = UNIT,
-    admin_map: str = MAP,
+    admin_map: str | None = MAP,
     period: str | None = typer.Option(
         None, "--period", help="Only cases received in it: 2024, 2024-H1, 2024-Q3, days..."
     ),
@@ -287,7 +303,7 @@ def kpi(
     elif cut_off is not None:
         window = Period(date(2012, 1, 1), cut_off)
     judged_on = cut_off or today  # open procedures are judged on the cut-off date
-    chosen_map = AdminMap.parse(admin_map, "--map")
+    chosen_map, unit = chosen_unit(unit, admin_map, AdminMap.NEW)
     kpis = compute_kpis(engine, chosen_map, unit, judged_on, window)
     kpis += prosecution_kpis(engine, chosen_map, unit, judged_on, window)
     meta = {
@@ -346,7 +362,7 @@ def rollup(
     years: str | None = typer.Option(
         None, "--years", hidden=True, help="Old spelling of --period."
     ),
-    admin_map: str = typer.Option("old", "--map", help="old or 2025"),
+    admin_map: str | None = MAP,
     known_at: str = KNOWN_AT,
     output_format: str = typer.Option("text", "--format", help="text | csv | xlsx"),
     output: Path = OUTPUT,
@@ -367,7 +383,7 @@ def rollup(
             "compares with a past report: give --known-at T too",
             hint="e.g. --known-at 2021-01-15 --changes",
         )
-    chosen_map = AdminMap.parse(admin_map, "--map")
+    chosen_map, unit = chosen_unit(unit, admin_map, AdminMap.OLD)
     window = _reporting_period(period, years, until)
     chosen_years = window.year_numbers
     whole = window == Period.years(chosen_years[0], chosen_years[-1])
@@ -437,7 +453,7 @@ def _print_changes(then: Rollup, now: Rollup, known_at: str) -> None:
 def cases(
     ctx: typer.Context,
     unit: str = UNIT,
-    admin_map: str = MAP,
+    admin_map: str | None = MAP,
     agency: str = typer.Option(None, "--agency", help="Receiving agency, e.g. border_guard."),
     stage: str = typer.Option(None, "--stage", help="e.g. received, under_verification."),
     overdue: bool = typer.Option(
@@ -450,7 +466,7 @@ def cases(
 ) -> None:
     """Cases in a unit (pseudonymous ids only): stage, dates, deadlines, supports."""
     application, engine, instant = caught_up(ctx, known_at)
-    chosen_map = AdminMap.parse(admin_map, "--map")
+    chosen_map, unit = chosen_unit(unit, admin_map, AdminMap.NEW)
     target = resolve_unit(chosen_map, unit)
     query = select(case_status).where(unit_filter(case_status, chosen_map, target))
     if agency:
@@ -497,11 +513,11 @@ def spending(
     ctx: typer.Context,
     unit: str = UNIT,
     years: str = typer.Option(..., "--years", help="e.g. 2016-2020"),
-    admin_map: str = MAP,
+    admin_map: str | None = MAP,
     known_at: str = KNOWN_AT,
 ) -> None:
     """Support given per type and year in a unit, with amounts in đồng (for reconciliation)."""
-    chosen_map = AdminMap.parse(admin_map, "--map")
+    chosen_map, unit = chosen_unit(unit, admin_map, AdminMap.NEW)
     chosen_years = parse_years(years)
     _application, engine, _instant = caught_up(ctx, known_at)
     table = Table(title=f"support use: unit {unit} ({chosen_map.value} map), {years}")

@@ -10,6 +10,7 @@ import json
 import signal
 import sys
 import time
+from functools import partial
 from typing import Any
 
 import typer
@@ -36,15 +37,45 @@ def _stop_flag() -> list[bool]:
 
 @app.command("topics")
 @refusing
-def topics(kafka: str = KAFKA_OPTION) -> None:
-    """Create the public topics with their partition counts (idempotent)."""
-    from infra.streaming import kafka_bootstrap
-    from streams.topics import ALL_STREAMS, ensure_topics
+def topics(
+    kafka: str = KAFKA_OPTION,
+    replication: int = typer.Option(
+        None,
+        "--replication",
+        help="Replication factor of new topics (else SOCAI_TOPIC_REPLICATION, else 1).",
+    ),
+    min_insync: int = typer.Option(
+        None,
+        "--min-insync",
+        help="min.insync.replicas of new topics (else SOCAI_TOPIC_MIN_INSYNC, else the broker's).",
+    ),
+    retention: str = typer.Option(
+        None,
+        "--retention",
+        help="Retention of new topics: 30d, 12h, 90m or forever (else SOCAI_TOPIC_RETENTION).",
+    ),
+) -> None:
+    """Create the public topics with their partition counts (idempotent); show each topic's
+    replicas and flag one created with fewer than asked for."""
+    from infra.streaming import kafka_bootstrap, topic_settings
+    from streams.topics import ALL_STREAMS, ensure_topics, replicas
 
-    created = ensure_topics(kafka_bootstrap(kafka))
+    settings = topic_settings(replication, min_insync, retention)
+    bootstrap = kafka_bootstrap(kafka)
+    created = ensure_topics(bootstrap, settings)
+    found = replicas(bootstrap)
     for stream in ALL_STREAMS:
         mark = "created" if stream.topic in created else "exists"
-        console.print(f"{stream.topic:32} {stream.partitions} partitions  {mark}")
+        copies = found.get(stream.topic, 0)
+        short = (
+            f"  (fewer than the {settings.replication_factor} asked for: created earlier)"
+            if copies < settings.replication_factor
+            else ""
+        )
+        console.print(
+            f"{stream.topic:32} {stream.partitions} partitions  {copies} replicas  {mark}{short}",
+            soft_wrap=True,
+        )
 
 
 @app.command("relay")
@@ -70,40 +101,54 @@ def relay(
 ) -> None:
     """Publish stored events (and signed audit checkpoints) after the tracked positions as
     public CloudEvents (at-least-once)."""
+    from infra.services.eventlog import opened_event_log
     from infra.streaming import (
         LedgerCheckpointLog,
         kafka_bootstrap,
         store_engine,
-        store_id,
+        topic_settings,
     )
     from streams.positions import PositionStore
     from streams.relay import DEFAULT_RELAY_NAME, Relay
+    from streams.relay_lock import RelayAlreadyRunning, RelayLock
     from streams.topics import ensure_topics
 
     if follow and once:
         raise typer.BadParameter("--follow and --once exclude each other")
     bootstrap = kafka_bootstrap(kafka)
     cli = state(ctx)
-    positions = PositionStore(store_engine(cli.settings()))
+    engine = store_engine(cli.settings())
+    # one relay per store: refused here, before anything is reset or published
+    lock = RelayLock(engine, DEFAULT_RELAY_NAME).acquire()
+    ctx.call_on_close(lock.release)
+    positions = PositionStore(engine)
     if reset:
         positions.reset(DEFAULT_RELAY_NAME)
         positions.reset(f"{DEFAULT_RELAY_NAME}-checkpoints")
-    ensure_topics(bootstrap)
+    ensure_topics(bootstrap, topic_settings())
     app = cli.app()
+    identity = app.store.identity  # stored with the data: public event ids derive from it
+    identity.require_environment_agrees(cli.settings().store.display)
     relayer = Relay(
         app.log,
         positions,
         bootstrap,
-        store_id(),
+        identity.store_id,
         batch_events=batch,
         report=lambda line: err_console.print(line),
         checkpoints=LedgerCheckpointLog(app.store),
+        open_log=partial(opened_event_log, app.settings),
     )
     stopping = _stop_flag()
     try:
-        relayer.run(follow=follow, should_stop=lambda: stopping[0])
+        relayer.run(follow=follow, should_stop=lambda: stopping[0] or lock.lost())
     finally:
         relayer.close()
+    if lock.lost():
+        raise RelayAlreadyRunning(
+            "the relay lost its lock on the store (the PostgreSQL session ended); it stopped",
+            hint="start it again once the database is back: it resumes from its position",
+        )
 
 
 @app.command("tail")
@@ -221,6 +266,16 @@ def worker(
         500, "--batch", min=1, max=100_000, help="Records applied per SQL transaction (at most)."
     ),
     loglevel: str = typer.Option("warning", "--log-level", help="faust log level."),
+    health_port: int = typer.Option(
+        None,
+        "--health-port",
+        min=0,
+        max=65535,
+        help="Serve GET /health and /lag (JSON) on this port (0: any free port; default: off).",
+    ),
+    health_host: str = typer.Option(
+        "127.0.0.1", "--health-host", help="Address of the health endpoint (this machine only)."
+    ),
 ) -> None:
     """Run a faust worker that builds the projections from the public topics.
 
@@ -232,13 +287,13 @@ def worker(
     from sqlalchemy import create_engine
 
     from infra.projection_db import projections_url
-    from infra.streaming import kafka_bootstrap
+    from infra.streaming import kafka_bootstrap, topic_settings
     from projections.registry import all_projections
     from streams.topics import ensure_topics
     from streams.worker import ProjectionSink, create_app, immediate_sqlite, run_worker
 
     bootstrap = kafka_bootstrap(kafka)
-    ensure_topics(bootstrap)
+    ensure_topics(bootstrap, topic_settings())
     url = projections_url(state(ctx).settings())
     logging.getLogger("socai.streams.worker").setLevel(logging.INFO)
 
@@ -246,4 +301,14 @@ def worker(
         engine = immediate_sqlite(create_engine(url))
         return ProjectionSink(engine, all_projections(), consumer=group)
 
+    if health_port is not None:
+        from streams.health import HealthServer, WorkerChecks
+        from streams.worker import WORKER_STREAMS
+
+        checks = WorkerChecks(
+            bootstrap, create_engine(url), all_projections(), WORKER_STREAMS, group
+        )
+        server = HealthServer(checks.health, checks.lag, health_host, health_port).start()
+        host, port = server.address
+        err_console.print(f"worker: health on http://{host}:{port}/health and /lag")
     run_worker(create_app(bootstrap, sink, group=group, batch_records=batch), loglevel=loglevel)

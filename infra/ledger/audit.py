@@ -44,9 +44,14 @@ verify is a finding (the stored note was altered).
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
+import queue
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -54,7 +59,9 @@ from infra.ledger.chain import is_written_form
 from infra.ledger.hashing import (
     CHAIN_GENESIS,
     CHAIN_PREFIX,
+    CompactRange,
     Frontier,
+    Node,
     chain_hash,
     leaf_bytes,
     leaf_hash,
@@ -294,76 +301,245 @@ class _Scan:
         )
 
 
-def _fast_pass(tables: LedgerTables, scan: _Scan, progress: Progress | None) -> int | None:
-    """The fast pass (see the module docstring): the number of events when every row and
-    checkpoint holds, None at the first anomaly (``scan`` is then spoilt)."""
-    sqlite = tables.kind == "sqlite"
-    frontier = scan.frontier
-    previous, chain = scan.previous, scan.chain
-    next_size = scan.pending[0].tree_size if scan.pending else -1
+#: Logs of at least this many events are checked in two parts at once on SQLite (a second
+#: process hashes the second half); smaller ones are not worth starting a process for.
+PARALLEL_MIN_EVENTS = 100_000
+
+#: What a part of the log reached: (last position, chain value there, leaves counted).
+_Reached = tuple[int, bytes, int]
+#: Called when the tree reaches a checkpoint's size: (position, chain value) → still good?
+_AtSize = Callable[[int, bytes], bool]
+
+
+def _scan_range(
+    pages: Iterable[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]],
+    sqlite: bool,
+    previous: int,
+    chain: bytes,
+    tree: Frontier | CompactRange,
+    sizes: list[int],
+    at_size: _AtSize,
+    progress: Progress | None,
+) -> _Reached | None:
+    """The fast pass over one part of the log (see the module docstring): every row checked
+    against the one before it, leaves appended to ``tree``; ``at_size`` at each tree size in
+    ``sizes`` (ascending). None at the first anomaly."""
+    pending = iter(sorted(set(sizes)))
+    next_size = next(pending, -1)
     topics: dict[str, bytes] = {}
     sha256 = hashlib.sha256
     count = 0
-    with closing(tables.raw_pages()) as pages:
-        try:
-            for events, links in pages:
-                if len(events) != len(links):
+    try:
+        for events, links in pages:
+            if len(events) != len(links):
+                return None
+            for (position, originator, version, topic, state), (
+                link_position,
+                leaf_index,
+                prev_position,
+                recorded_at,
+                stored_leaf,
+                stored_chain,
+            ) in zip(events, links, strict=True):
+                if (
+                    link_position != position
+                    or type(prev_position) is not int
+                    or prev_position != previous
+                    or type(leaf_index) is not int
+                    or leaf_index != tree.size
+                    or type(version) is not int
+                    or version < 0
+                    or type(topic) is not str
+                    or type(state) is not bytes
+                    or type(recorded_at) is not str
+                    or type(stored_leaf) is not bytes
+                    or type(stored_chain) is not bytes
+                ):
                     return None
-                for (position, originator, version, topic, state), (
-                    link_position,
-                    leaf_index,
-                    prev_position,
-                    recorded_at,
-                    stored_leaf,
-                    stored_chain,
-                ) in zip(events, links, strict=True):
-                    if (
-                        link_position != position
-                        or type(prev_position) is not int
-                        or prev_position != previous
-                        or type(leaf_index) is not int
-                        or leaf_index != frontier.size
-                        or type(version) is not int
-                        or version < 0
-                        or type(topic) is not str
-                        or type(state) is not bytes
-                        or type(recorded_at) is not str
-                        or type(stored_leaf) is not bytes
-                        or type(stored_chain) is not bytes
-                    ):
+                if sqlite:
+                    if not is_written_form(originator):
                         return None
-                    if sqlite:
-                        if not is_written_form(originator):
-                            return None
-                        o = originator
-                        originator = f"{o[:8]}-{o[8:12]}-{o[12:16]}-{o[16:20]}-{o[20:]}"
-                    elif type(originator) is not str:
+                    o = originator
+                    originator = f"{o[:8]}-{o[8:12]}-{o[12:16]}-{o[16:20]}-{o[20:]}"
+                elif type(originator) is not str:
+                    return None
+                name = topics.get(topic)
+                if name is None:
+                    name = topics[topic] = topic.encode()
+                digest = stored_leaf_hash(
+                    position, originator.encode(), version, name, state, recorded_at.encode()
+                )
+                if digest != stored_leaf:
+                    return None
+                chain = sha256(CHAIN_PREFIX + chain + digest).digest()
+                if chain != stored_chain:
+                    return None
+                previous = position
+                tree.append(digest)
+                count += 1
+                if tree.size == next_size:
+                    if not at_size(position, chain):
                         return None
-                    name = topics.get(topic)
-                    if name is None:
-                        name = topics[topic] = topic.encode()
-                    digest = stored_leaf_hash(
-                        position, originator.encode(), version, name, state, recorded_at.encode()
-                    )
-                    if digest != stored_leaf:
-                        return None
-                    chain = sha256(CHAIN_PREFIX + chain + digest).digest()
-                    if chain != stored_chain:
-                        return None
-                    previous = position
-                    frontier.append(digest)
-                    count += 1
-                    if frontier.size == next_size:
-                        scan.previous, scan.chain = previous, chain
-                        if scan._checkpoints(position) is not None:
-                            return None
-                        next_size = scan.pending[0].tree_size if scan.pending else -1
-                if progress is not None:
-                    progress(len(events))
-        except UnreadableRow:
+                    next_size = next(pending, -1)
+            if progress is not None:
+                progress(len(events))
+    except UnreadableRow:
+        return None
+    return previous, chain, count
+
+
+def _fast_pass(tables: LedgerTables, scan: _Scan, progress: Progress | None) -> int | None:
+    """The fast pass (see the module docstring): the number of events when every row and
+    checkpoint holds, None at the first anomaly (``scan`` is then spoilt).
+
+    A large SQLite log is checked in two parts at once: a worker process scans the second
+    half from the chain row before it (every link is checked against the stored value before
+    it, so each half stands on its own) into a :class:`CompactRange`; this process scans the
+    first half, then checks that the halves meet (the worker's first row links to this
+    process's last, with the next leaf index) and every checkpoint in the second half against
+    the two parts joined."""
+    split = _split_point(tables)
+    if split is None:
+        return _scan_whole(tables, scan, progress)
+    path, (split_position, split_index, split_chain) = split
+    sizes = [cp.tree_size for cp in scan.pending if cp.tree_size > split_index + 1]
+    # fork: the worker starts at once with this process's modules loaded (spawn would import
+    # the whole command again, about half a second); it opens its own connection and never
+    # touches the ones it inherits
+    context = multiprocessing.get_context("fork")
+    sys.stdout.flush()  # nothing buffered is written twice (the worker flushes at its end)
+    sys.stderr.flush()
+    results = context.Queue(1)
+    worker = context.Process(
+        target=_scan_part,
+        args=(path, split_position, split_index + 1, split_chain, sizes, results),
+        name="socai-verify-part",
+        daemon=True,
+    )
+    worker.start()
+    second: _PartResult | None = None
+    try:
+        first = _scan_prefix(tables, scan, split_position, progress)
+        while first is not None:  # the worker's part (None if it ended without one)
+            try:
+                second = results.get(timeout=1.0)
+                break
+            except queue.Empty:
+                if not worker.is_alive():
+                    break
+    finally:
+        if second is None and worker.is_alive():
+            worker.terminate()  # the first part already failed: the exact pass runs
+        worker.join()
+    if first is None or second is None:
+        return None
+    (previous, chain, counted), (end, snapshots) = first, second
+    if (previous, chain, scan.frontier.size) != (split_position, split_chain, split_index + 1):
+        return None  # the halves do not meet (rows changed between the reads)
+    left = scan.frontier
+    for size, (position, value, nodes) in sorted(snapshots.items()):
+        part = CompactRange(left.size)
+        part.nodes, part.size = nodes, size
+        scan.frontier, scan.previous, scan.chain = part.joined(left), position, value
+        if scan._checkpoints(position) is not None:
             return None
-    scan.previous, scan.chain = previous, chain
-    return count
+    last, last_chain, more, nodes = end
+    part = CompactRange(left.size)
+    part.nodes, part.size = nodes, left.size + more
+    scan.frontier, scan.previous, scan.chain = part.joined(left), last, last_chain
+    if progress is not None:
+        progress(more)
+    return counted + more
+
+
+def _scan_whole(tables: LedgerTables, scan: _Scan, progress: Progress | None) -> int | None:
+    reached = _scan_prefix(tables, scan, None, progress)
+    if reached is None:
+        return None
+    scan.previous, scan.chain, counted = reached
+    return counted
+
+
+def _scan_prefix(
+    tables: LedgerTables, scan: _Scan, until: int | None, progress: Progress | None
+) -> _Reached | None:
+    """The fast pass from the start of the log (up to position ``until`` when given), with
+    the checkpoints checked as they are reached."""
+    pages = tables.raw_pages() if until is None else tables.raw_pages(until=until)
+    with closing(pages):
+        return _scan_range(
+            pages,
+            tables.kind == "sqlite",
+            scan.previous,
+            scan.chain,
+            scan.frontier,
+            [cp.tree_size for cp in scan.pending],
+            _checker(scan),
+            progress,
+        )
+
+
+def _checker(scan: _Scan) -> _AtSize:
+    def at_size(position: int, chain: bytes) -> bool:
+        scan.previous, scan.chain = position, chain
+        return scan._checkpoints(position) is None
+
+    return at_size
+
+
+def _split_point(tables: LedgerTables) -> tuple[str, tuple[int, int, bytes]] | None:
+    """Where a large SQLite log is split (its file, and the last chain row of the first half:
+    position, leaf index, chain value); None when it is checked in one part."""
+    path = tables.sqlite_file
+    if path is None or (os.cpu_count() or 1) < 2:
+        return None
+    head = tables.link_at_or_before(2**62)
+    if head is None or type(head[0]) is not int or head[0] < PARALLEL_MIN_EVENTS:
+        return None
+    middle = tables.link_at_or_before(head[0] // 2)
+    if middle is None:
+        return None
+    position, leaf_index, chain = middle
+    if type(position) is not int or type(leaf_index) is not int or type(chain) is not bytes:
+        return None  # the exact pass will say what is wrong
+    return path, (position, leaf_index, chain)
+
+
+#: What the worker hands back: where its part ended (position, chain, leaves, nodes) and the
+#: tree at each checkpoint size in its part (position, chain, nodes); None at an anomaly.
+_PartResult = tuple[tuple[int, bytes, int, list[Node]], dict[int, tuple[int, bytes, list[Node]]]]
+
+
+def _scan_part(
+    path: str,
+    after: int,
+    first_leaf: int,
+    chain: bytes,
+    sizes: list[int],
+    results: Any,
+) -> None:
+    """The worker: the fast pass over the positions after ``after`` of the SQLite file."""
+    from eventsourcing.sqlite import SQLiteDatastore
+
+    from infra.ledger.chain import ChainedSQLiteRecorder
+
+    outcome: _PartResult | None = None
+    try:
+        tables = LedgerTables(ChainedSQLiteRecorder(SQLiteDatastore(path)))
+        tree = CompactRange(first_leaf)
+        snapshots: dict[int, tuple[int, bytes, list[Node]]] = {}
+
+        def at_size(position: int, value: bytes) -> bool:
+            snapshots[tree.size] = (position, value, list(tree.nodes))
+            return True
+
+        with closing(tables.raw_pages(after=after)) as pages:
+            reached = _scan_range(pages, True, after, chain, tree, sizes, at_size, None)
+        if reached is not None:
+            last, last_chain, count = reached
+            outcome = ((last, last_chain, count, tree.nodes), snapshots)
+    finally:
+        results.put(outcome)
 
 
 def verify_store(

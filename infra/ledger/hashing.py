@@ -155,3 +155,59 @@ class Frontier:
         for left in reversed(self._stack[:-1]):
             node = node_hash(left, node)
         return node
+
+
+#: A perfect subtree inside a compact range: (first leaf, number of leaves, hash).
+Node = tuple[int, int, bytes]
+
+
+class CompactRange:
+    """The perfect subtrees covering leaves ``[start, end)`` of a tree, each aligned (its first
+    leaf a multiple of its width) and merged with its sibling as soon as both are present.
+
+    A range from leaf 0 is exactly a :class:`Frontier`; a range from elsewhere lets a second
+    process hash another part of the log, and :meth:`joined` puts the frontier of the part
+    before it and this range together into the frontier of the whole prefix (the merging is
+    the same sibling rule, so the root is the RFC 9162 root)."""
+
+    def __init__(self, start: int) -> None:
+        assert start >= 0
+        self.start = start
+        self.size = start  # the end of the range: the tree size once joined (as Frontier)
+        self.nodes: list[Node] = []
+
+    def append(self, digest: bytes) -> None:
+        """Add the next leaf's hash."""
+        self._add(self.nodes, (self.size, 1, digest))
+        self.size += 1
+
+    @staticmethod
+    def _add(nodes: list[Node], node: Node) -> None:
+        first, width, value = node
+        assert first % width == 0, "perfect subtrees are aligned"
+        while nodes:
+            left_first, left_width, left = nodes[-1]
+            if left_width != width or left_first % (2 * width) != 0:
+                break
+            nodes.pop()
+            first, width, value = left_first, 2 * width, node_hash(left, value)
+        nodes.append((first, width, value))
+
+    def joined(self, before: Frontier) -> Frontier:
+        """The frontier of leaves ``[0, end)``: ``before`` (leaves ``[0, start)``) and then
+        this range."""
+        assert before.size == self.start, (before.size, self.start)
+        nodes: list[Node] = []
+        first = 0
+        for bit in reversed(range(before.size.bit_length())):
+            width = 1 << bit
+            if before.size & width:
+                nodes.append((first, width, before._stack[len(nodes)]))
+                first += width
+        for node in self.nodes:
+            self._add(nodes, node)
+        frontier = Frontier()
+        frontier.size = self.size
+        frontier._stack = [value for _, _, value in nodes]
+        assert sum(width for _, width, _ in nodes) == self.size, "a prefix of the tree"
+        return frontier

@@ -22,6 +22,7 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+from eventsourcing.sqlite import SQLiteConnectionPool
 from psycopg.rows import tuple_row
 
 from infra.ledger.chain import (
@@ -247,7 +248,7 @@ class LedgerTables:
                 event, link = next(events, None), next(chain, None)
 
     def raw_pages(
-        self, page_rows: int = FAST_SCAN_PAGE_ROWS
+        self, page_rows: int = FAST_SCAN_PAGE_ROWS, after: int = 0, until: int | None = None
     ) -> Generator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]], None, None]:
         """Both tables page by page as plain tuples, in one read transaction, for the
         verifier's fast pass: up to ``page_rows`` events ``(position, originator id as text,
@@ -260,11 +261,15 @@ class LedgerTables:
         :class:`UnreadableRow`.
 
         On PostgreSQL the originator id is read as ``uuid::text`` (the canonical form); on
-        SQLite as stored (the 32 hex digits the recorder writes, or whatever was planted)."""
+        SQLite as stored (the 32 hex digits the recorder writes, or whatever was planted).
+
+        ``after`` and ``until`` bound the positions read (``after < position <= until``): one
+        part of the log, for a verifier that checks the parts in parallel."""
         originator = "originator_id" if self.kind == "sqlite" else "originator_id::text"
+        bound = "" if until is None else f" AND {{d.position}} <= {int(until)}"
         events_sql = self._sql(
             "SELECT {d.position}, " + originator + ", originator_version, topic, state"
-            " FROM {d.events} WHERE {d.position} > {p} ORDER BY {d.position} LIMIT {p}"
+            " FROM {d.events} WHERE {d.position} > {p}" + bound + " ORDER BY {d.position} LIMIT {p}"
         )
         chain_sql = self._sql(
             "SELECT position, leaf_index, prev_position, recorded_at, leaf_hash, chain_hash"
@@ -272,7 +277,9 @@ class LedgerTables:
         )
         tail_sql = self._sql(
             "SELECT position, leaf_index, prev_position, recorded_at, leaf_hash, chain_hash"
-            " FROM {d.chain} WHERE position > {p} ORDER BY position LIMIT {p}"
+            " FROM {d.chain} WHERE position > {p}"
+            + bound.replace("{d.position}", "position")
+            + " ORDER BY position LIMIT {p}"
         )
         with self.cursor() as c:
             if self.kind == "sqlite":
@@ -280,7 +287,6 @@ class LedgerTables:
                 c.row_factory = None
             else:
                 c.row_factory = tuple_row
-            after = 0
             try:
                 while True:
                     c.execute(events_sql, (after, page_rows))
@@ -297,6 +303,26 @@ class LedgerTables:
                     after = last
             except (sqlite3.Error, psycopg.DataError) as error:
                 raise UnreadableRow(str(error)) from error
+
+    def link_at_or_before(self, position: int) -> tuple[Any, ...] | None:
+        """The raw chain row ``(position, leaf_index, chain_hash)`` at or before ``position``
+        (unchecked values; None when there is none): where a part of the log links on."""
+        rows = self._all(
+            "SELECT position, leaf_index, chain_hash FROM {d.chain} WHERE position <= {p}"
+            " ORDER BY position DESC LIMIT 1",
+            (position,),
+        )
+        return tuple(rows[0]) if rows else None
+
+    @property
+    def sqlite_file(self) -> str | None:
+        """The SQLite database another process can open (None: PostgreSQL or in memory)."""
+        if self.kind != "sqlite":
+            return None
+        pool = self.recorder.datastore.pool
+        if not isinstance(pool, SQLiteConnectionPool) or pool.is_sqlite_memory_mode:
+            return None
+        return str(pool.db_name)
 
     def count_rows(self) -> tuple[int, int]:
         """(events, chain rows): for progress reporting."""

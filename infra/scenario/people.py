@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import random
 
-from faker import Faker
-
 from domain.case.values import PersonalData
 
 #: Digits of a citizen id number after its leading 0.
@@ -23,6 +21,8 @@ class People:
 
     def __init__(self, rng: random.Random, seed: int) -> None:
         self.rng = rng
+        from faker import Faker  # the [demo] extra: only the demo, tests and benches need it
+
         self.faker = Faker("vi_VN")
         self.faker.seed_instance(seed)
         #: Personal data of every person made, so tests can scan for leaks.

@@ -151,6 +151,7 @@ class Contract:
         names = _FIELD_NAMES.get(self.public_type)
         if names is None:
             names = _FIELD_NAMES[self.public_type] = tuple(f.name for f in self.fields)
+            _FIELD_SETS[self.public_type] = frozenset(names)
         return names
 
     def data_of(self, event: Any) -> dict[str, Any]:
@@ -160,7 +161,7 @@ class Contract:
         the check runs for every event, not only in tests."""
         raw = self.mapper(event)
         declared = self.field_names
-        if raw.keys() != set(declared):
+        if raw.keys() != _FIELD_SETS[self.public_type]:
             raise AssertionError(
                 f"{self.public_type}: mapper produced {sorted(raw)}, contract declares"
                 f" {sorted(declared)}"
@@ -177,6 +178,7 @@ class Contract:
 
 #: Declared field names by public type (contracts are constants; one per type).
 _FIELD_NAMES: dict[str, tuple[str, ...]] = {}
+_FIELD_SETS: dict[str, frozenset[str]] = {}
 
 
 def public_value(value: Any, where: str) -> Any:
@@ -186,6 +188,8 @@ def public_value(value: Any, where: str) -> Any:
     (such as personal data) is a programming error here and stops the relay rather than
     leaving.
     """
+    if type(value) is UUID:
+        return str(value)
     if value is None or (isinstance(value, bool | int | str) and not isinstance(value, Enum)):
         return value
     if isinstance(value, Enum):
@@ -223,9 +227,16 @@ _NAMESPACE_BYTES = EVENT_ID_NAMESPACE.bytes
 
 def store_source(store_id: str) -> str:
     """The CloudEvents ``source`` of everything one store publishes."""
-    assert store_id, "store id required"
-    assert " " not in store_id, "store id: one word"
-    return f"urn:socai:store:{store_id}"
+    source = _SOURCES.get(store_id)
+    if source is None:
+        assert store_id, "store id required"
+        assert " " not in store_id, "store id: one word"
+        source = _SOURCES[store_id] = f"urn:socai:store:{store_id}"
+    return source
+
+
+#: Sources by store id (checked once each).
+_SOURCES: dict[str, str] = {}
 
 
 @dataclass(frozen=True, slots=True)

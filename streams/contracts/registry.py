@@ -44,7 +44,8 @@ def published_internal_topics() -> tuple[str, ...]:
 
 def to_public(event: Any, store_id: str) -> PublicMessage | None:
     """The public message of a stored domain event, or None when no contract maps it."""
-    contract = _BY_INTERNAL.get(type(event).TOPIC) if hasattr(type(event), "TOPIC") else None
+    topic = getattr(type(event), "TOPIC", None)
+    contract = _BY_INTERNAL.get(topic) if topic is not None else None
     if contract is None:
         return None
     source = store_source(store_id)

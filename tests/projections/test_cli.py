@@ -314,3 +314,22 @@ def test_the_prosecution_targets_equal_an_independent_count(store: str) -> None:
         assert (rows[key]["numerator"], rows[key]["denominator"]) == (numerator, denominator)
     listed = _json(store, "proceedings", "list", "--unit", "VN")["rows"]
     assert len(listed) == len(reached)
+
+
+@pytest.mark.parametrize(
+    ("args", "unit"),
+    [
+        (["--unit", "870"], "old:870"),  # a district: only the old map has one
+        (["--unit", "old:870"], "old:870"),
+        (["--unit", "huyện hồng ngự"], "old:870"),
+        (["--unit", "2025:82"], "2025:82"),
+        (["--unit", "82", "--map", "2025"], "2025:82"),  # the old spelling still works
+    ],
+)
+def test_a_unit_is_written_map_code_or_by_name(store: str, args: list[str], unit: str) -> None:
+    assert _json(store, "kpi", *args)["unit"] == unit
+
+
+def test_an_ambiguous_unit_lists_its_candidates(store: str) -> None:
+    result = runner.invoke(app, ["--store", store, "kpi", "--unit", "Hong Ngu"], env=ENV)
+    assert result.exit_code == 2 and "old:870 (Huyện Hồng Ngự)" in result.output

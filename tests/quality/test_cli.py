@@ -11,7 +11,7 @@ from pathlib import Path
 from domain.reference.rollup_form import form_rows
 
 ROOT = Path(__file__).resolve().parents[2]
-HONG_NGU = "/work/shared/data/hong_ngu_2016_2020.csv"
+HONG_NGU = str(Path(__file__).resolve().parents[2] / "examples" / "hong_ngu_2016_2020.csv")
 
 
 def socai(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -17,7 +17,7 @@ from quality.docs import make_offline
 from quality.importer import read_submission
 from quality.run import validate
 
-HONG_NGU = Path("/work/shared/data/hong_ngu_2016_2020.csv")
+HONG_NGU = Path(__file__).resolve().parents[2] / "examples" / "hong_ngu_2016_2020.csv"
 EXPECTED = {
     ("old", "870", "II.2.participants", "total", "total_equals_sum_of_years", "150", "1800"),
     (

@@ -12,7 +12,7 @@ from domain.reference.rollup_form import form_rows
 from quality.importer import parse_cell, read_rollup, read_submission
 from quality.table import NotARollup
 
-HONG_NGU = Path("/work/shared/data/hong_ngu_2016_2020.csv")
+HONG_NGU = Path(__file__).resolve().parents[2] / "examples" / "hong_ngu_2016_2020.csv"
 
 
 @pytest.mark.parametrize(

@@ -79,7 +79,6 @@ def service_env(bootstrap: str, projections_db: Path) -> dict[str, str]:
         **os.environ,
         "PYTHONPATH": str(REPO_ROOT),
         "SOCAI_KAFKA": bootstrap,
-        "SOCAI_STORE_ID": "test",
         "SOCAI_PROJECTIONS_DB": f"sqlite:///{projections_db}",
     }
 

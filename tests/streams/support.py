@@ -78,3 +78,18 @@ def stored_case_events(app: Socai) -> int:
 def stored_events(app: Socai, topic_prefix: str) -> int:
     """How many stored events have a topic starting with ``topic_prefix`` (socai.funding:...)."""
     return sum(1 for n in app.log.entries() if n.topic.startswith(topic_prefix))
+
+
+def publish(store: Any, bootstrap: str) -> None:
+    """Relay everything in a test store (:class:`tests.streams.conftest.StoreFiles`) once."""
+    from infra.streaming import store_engine
+    from streams.positions import PositionStore
+    from streams.relay import Relay
+
+    app = store.open()
+    relay = Relay(app.log, PositionStore(store_engine(store.settings())), bootstrap, "test")
+    try:
+        relay.run()
+    finally:
+        relay.close()
+        app.close()

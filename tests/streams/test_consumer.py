@@ -11,19 +11,10 @@ from domain.case.aggregate import Case
 from examples import downstream_consumer
 from infra.streaming import store_engine
 from streams.positions import PositionStore
-from streams.relay import DEFAULT_RELAY_NAME, Relay
+from streams.relay import DEFAULT_RELAY_NAME
+from tests.streams.support import publish
 
 pytestmark = pytest.mark.kafka
-
-
-def _publish(store, bootstrap: str) -> None:
-    app = store.open()
-    relay = Relay(app.log, PositionStore(store_engine(store.settings())), bootstrap, "test")
-    try:
-        relay.run()
-    finally:
-        relay.close()
-        app.close()
 
 
 def _expected_support(store) -> dict[tuple[int, str], tuple[int, int]]:
@@ -51,7 +42,7 @@ def _table(path) -> dict[tuple[int, str], tuple[int, int]]:
 def test_example_consumer_counts_each_event_once_across_republishing(
     demo_store, fresh_kafka, tmp_path, capsys
 ):
-    _publish(demo_store, fresh_kafka)
+    publish(demo_store, fresh_kafka)
     database = tmp_path / "downstream.db"
     downstream_consumer.main(str(database), fresh_kafka, idle_exit_seconds=2.0)
     expected = _expected_support(demo_store)
@@ -60,7 +51,7 @@ def test_example_consumer_counts_each_event_once_across_republishing(
 
     # the relay forgets its position and republishes everything (same event ids)
     PositionStore(store_engine(demo_store.settings())).reset(DEFAULT_RELAY_NAME)
-    _publish(demo_store, fresh_kafka)
+    publish(demo_store, fresh_kafka)
     capsys.readouterr()
     downstream_consumer.main(str(database), fresh_kafka, idle_exit_seconds=2.0)
     output = capsys.readouterr().out
@@ -71,11 +62,12 @@ def test_example_consumer_counts_each_event_once_across_republishing(
 
 
 def test_group_consumer_resumes_from_its_own_offsets(demo_store, fresh_kafka, tmp_path):
-    from streams.consumer import IdempotentConsumer
+    from socai_consumer import IdempotentConsumer
+
     from streams.topics import CASE_EVENTS
     from tests.streams.support import stored_case_events
 
-    _publish(demo_store, fresh_kafka)
+    publish(demo_store, fresh_kafka)
     app = demo_store.open()
     try:
         cases = stored_case_events(app)

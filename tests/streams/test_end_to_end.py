@@ -9,9 +9,9 @@ import time
 
 import pytest
 import sqlalchemy as sa
+from socai_consumer import IdempotentConsumer
 
 from infra.scenario import ScenarioConfig, run_scenario
-from streams.consumer import IdempotentConsumer
 from streams.topics import CASE_EVENTS
 from tests.streams.processes import (
     Service,

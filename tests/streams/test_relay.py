@@ -7,12 +7,14 @@ import json
 import threading
 import time
 from collections import Counter
+from functools import partial
 
 import jsonschema
 import pytest
 import sqlalchemy as sa
 
 from infra.devservices.broker import Broker, free_port
+from infra.services.eventlog import opened_event_log
 from infra.services.socai import Socai
 from infra.streaming import store_engine
 from streams.contracts import contract_for_type
@@ -39,9 +41,10 @@ pytestmark = pytest.mark.kafka
 
 
 def _relay(
-    store, bootstrap: str, lines: list[str] | None = None, batch: int = 100
+    store, bootstrap: str, lines: list[str] | None = None, batch: int = 100, worker: bool = False
 ) -> tuple[Relay, Socai]:
-    """A relay reading the store's log, and the services it opened (to close)."""
+    """A relay reading the store's log, and the services it opened (to close); with
+    ``worker``, batches are encoded in a worker process (as ``socai streams relay`` does)."""
     app = store.open()
     positions = PositionStore(store_engine(store.settings()))
     relay = Relay(
@@ -51,13 +54,18 @@ def _relay(
         "test",
         batch_events=batch,
         report=(lines.append if lines is not None else None),
+        open_log=partial(opened_event_log, store.settings()) if worker else None,
     )
     return relay, app
 
 
-def test_relay_publishes_every_event_once_valid_and_pii_free(demo_store, fresh_kafka):
+ENCODING = pytest.mark.parametrize("worker", [False, True], ids=["in-process", "worker"])
+
+
+@ENCODING
+def test_relay_publishes_every_event_once_valid_and_pii_free(demo_store, fresh_kafka, worker):
     lines: list[str] = []
-    relay, relay_app = _relay(demo_store, fresh_kafka, lines)
+    relay, relay_app = _relay(demo_store, fresh_kafka, lines, worker=worker)
     try:
         progress = relay.run()
         head = relay.log.head()
@@ -104,7 +112,7 @@ def test_relay_publishes_every_event_once_valid_and_pii_free(demo_store, fresh_k
         assert versions == list(range(1, len(versions) + 1))
 
     # a second run finds nothing new and publishes nothing
-    again, again_app = _relay(demo_store, fresh_kafka)
+    again, again_app = _relay(demo_store, fresh_kafka, worker=worker)
     try:
         assert again.run().published == 0
     finally:
@@ -112,15 +120,16 @@ def test_relay_publishes_every_event_once_valid_and_pii_free(demo_store, fresh_k
         again_app.close()
 
 
-def test_relay_resumes_after_the_position_it_recorded(demo_store, fresh_kafka):
-    first, first_app = _relay(demo_store, fresh_kafka, batch=50)
+@ENCODING
+def test_relay_resumes_after_the_position_it_recorded(demo_store, fresh_kafka, worker):
+    first, first_app = _relay(demo_store, fresh_kafka, batch=50, worker=worker)
     try:
         assert first.relay_batch() == 50
         assert first.positions.get(DEFAULT_RELAY_NAME) == 50
     finally:
         first.close()
         first_app.close()
-    rest, rest_app = _relay(demo_store, fresh_kafka, batch=50)
+    rest, rest_app = _relay(demo_store, fresh_kafka, batch=50, worker=worker)
     try:
         head = rest.log.head()
         cases = stored_case_events(rest_app)
@@ -132,11 +141,12 @@ def test_relay_resumes_after_the_position_it_recorded(demo_store, fresh_kafka):
     assert Counter(Counter(e["id"] for e in events).values()) == {1: cases}
 
 
-def test_relay_backs_off_while_the_broker_is_away_and_then_delivers(demo_store):
+@ENCODING
+def test_relay_backs_off_while_the_broker_is_away_and_then_delivers(demo_store, worker):
     port = free_port()
     broker = Broker(port=port)
     lines: list[str] = []
-    relay, relay_app = _relay(demo_store, f"127.0.0.1:{port}", lines)
+    relay, relay_app = _relay(demo_store, f"127.0.0.1:{port}", lines, worker=worker)
     outcome: dict[str, object] = {}
 
     def run_relay() -> None:
@@ -231,7 +241,14 @@ def test_relay_from_a_postgresql_store(pg_url, fresh_kafka, tmp_path):
         run_scenario(app, ScenarioConfig(cases=5, seed=11))
         head = app.log.head()
         positions = PositionStore(store_engine(settings))
-        relay = Relay(app.log, positions, fresh_kafka, "test", batch_events=7)
+        relay = Relay(
+            app.log,
+            positions,
+            fresh_kafka,
+            "test",
+            batch_events=7,
+            open_log=partial(opened_event_log, settings),  # the worker reads PostgreSQL
+        )
         try:
             assert relay.run().published == head
         finally:

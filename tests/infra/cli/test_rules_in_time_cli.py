@@ -97,3 +97,16 @@ def test_an_empty_field_is_corrected_by_leaving_old_out(store: str) -> None:
             "--reason", "bổ sung")  # fmt: skip
     ok(store, "case", "correct", case, "--event", "2", "--on", "2019-03-04",
        "--field", "legal_basis", "--new", "QĐ-1", "--reason", "bổ sung")  # fmt: skip
+
+
+def test_a_receptions_date_and_unit_are_corrected_together_across_1_july_2025(store: str) -> None:
+    case = received(store, on="2025-06-28")
+    date_alone = ("--field", "occurred_on", "--old", "2025-06-28", "--new", "2025-07-02")
+    error = refused(store, "case", "correct", case, "--event", "1", "--on", "2025-07-05",
+                    *date_alone, "--reason", "sai ngày")  # fmt: skip
+    assert "2025 map" in error
+    unit_too = ("--field", "unit_code", "--old", "29956", "--new", "29955")
+    ok(store, "case", "correct", case, "--event", "1", "--on", "2025-07-05", *date_alone,
+       *unit_too, "--reason", "sai ngày")  # fmt: skip
+    history = ok(store, "case", "history", case, "--format", "json")
+    assert history.count('"CorrectionRecorded"') == 2 and '"unit": "29955 (2025 map)"' in history

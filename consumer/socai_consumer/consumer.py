@@ -1,4 +1,4 @@
-"""A helper for downstream consumers (hệ thống tiếp nhận): idempotent and resumable.
+"""The idempotent consumer (hệ thống tiếp nhận): each public event handled once, resumable.
 
 Kafka delivers at least once, and the relay may republish a batch after a crash, so the same
 event can arrive twice (with the same CloudEvents ``id``). :class:`IdempotentConsumer` gives
@@ -11,7 +11,9 @@ the handler each event exactly once in effect:
   that database, so it resumes where its committed state ends — Kafka's own committed
   offsets are not trusted (a broker restart or a lost commit cannot skip or repeat work).
 
-Copy ``examples/downstream_consumer.py`` to start.
+With ``validate=True`` every event is checked against its published schema
+(:func:`socai_consumer.events.validate`) before the handler sees it. Copy
+``examples/downstream_consumer.py`` in socai's repository to start.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 
-from streams.contracts.model import read_message
+from socai_consumer import events
 
 #: Consumer settings Tansu and Apache Kafka both accept; Tansu holds a group join for half
 #: the session timeout, so keep it at Kafka's minimum.
@@ -64,6 +66,7 @@ class IdempotentConsumer:
         *,
         name: str,
         group: str | None = None,
+        validate: bool = False,
         **consumer_config: Any,
     ) -> None:
         assert name
@@ -72,6 +75,7 @@ class IdempotentConsumer:
         self.engine = engine
         self.handler = handler
         self.name = name
+        self.validate = validate
         _metadata.create_all(engine)
         config: dict[str, Any] = {
             "bootstrap_servers": bootstrap,
@@ -136,7 +140,10 @@ class IdempotentConsumer:
             fresh = [r for r in records if stored is None or r.offset >= stored]
             if not fresh:
                 return
-            envelopes = [read_message(r.value) for r in fresh]
+            envelopes = [events.read_event(r.value) for r in fresh]
+            if self.validate:
+                for envelope in envelopes:
+                    events.validate(envelope)
             ids = [e["id"] for e in envelopes]
             seen = set(
                 connection.execute(

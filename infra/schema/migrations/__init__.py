@@ -1,0 +1,1 @@
+"""Alembic revisions of socai's tables in a store's database (see infra.schema.store)."""

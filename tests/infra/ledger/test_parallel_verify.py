@@ -1,0 +1,98 @@
+"""A large SQLite log is verified in two parts at once (a forked worker hashes the second
+half): the same report as one pass, every tampering still named at its position (in either
+half, at the seam), checkpoints in the second half checked against the two parts joined.
+
+The tamper suite's store (40 events, checkpoints every 10) is split here by lowering the size
+at which verification splits, so the parts meet at position 20."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import infra.ledger.audit as audit
+from infra.audit_store import ledger_tables
+from infra.ledger.audit import verify_store
+from infra.ledger.hashing import CompactRange, Frontier, merkle_root
+from tests.infra.ledger.test_tamper import (  # noqa: F401 - sqlite_pristine is a fixture
+    DEFAULT_EXAMPLES,
+    KINDS,
+    TAMPERINGS,
+    Pristine,
+    Tampering,
+    check,
+    sqlite_pristine,
+)
+
+
+@pytest.fixture(autouse=True)
+def split_every_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(audit, "PARALLEL_MIN_EVENTS", 2)
+
+
+@pytest.fixture
+def pristine(request: pytest.FixtureRequest) -> Pristine:
+    """The tamper suite's pristine store (built once per module)."""
+    found: Pristine = request.getfixturevalue("sqlite_pristine")
+    return found
+
+
+def test_the_pristine_log_is_verified_in_two_parts_with_its_checkpoints(
+    pristine: Pristine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, _, cleanup = pristine.make_copy()
+    try:
+        with ledger_tables(store) as tables:
+            split = audit._split_point(tables)
+            assert split is not None and split[1][0] == 20  # the parts meet at position 20
+            monkeypatch.setattr(
+                tables, "merged", lambda: pytest.fail("the exact pass ran on an intact log")
+            )
+            report = verify_store(tables, pristine.public_key, pristine.anchors)
+        assert report.intact, report.findings
+        assert report.events == 40
+        assert report.checkpoints_checked == 8  # 10, 20 (first part), 30, 40 (second), twice
+        assert report.covered == 40 and report.covered_position == 40
+        assert report.unsigned_tail == 0
+    finally:
+        cleanup()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("index", [3, 19, 20, 33])  # first part, its last row, the seam, second
+def test_each_kind_of_tampering_in_either_part_is_named(
+    pristine: Pristine, kind: str, index: int
+) -> None:
+    check(pristine, Tampering(kind, index, index + 7, 5, 3, True, True))
+    check(pristine, Tampering(kind, index, index + 7, 5, 3, False, False))
+
+
+@settings(
+    max_examples=DEFAULT_EXAMPLES // 2,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(t=TAMPERINGS)
+def test_every_tampering_is_detected_at_its_position_in_two_parts(
+    pristine: Pristine, t: Tampering
+) -> None:
+    check(pristine, t)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 8, 9, 31, 64, 100])
+def test_a_range_joined_to_the_frontier_before_it_is_the_whole_tree(size: int) -> None:
+    leaves = [hashlib.sha256(str(i).encode()).digest() for i in range(size + 1)]
+    for split in range(size + 1):
+        before = Frontier()
+        for leaf in leaves[:split]:
+            before.append(leaf)
+        part = CompactRange(split)
+        for leaf in leaves[split:size]:
+            part.append(leaf)
+        joined = part.joined(before)
+        assert joined.size == size
+        assert joined.root() == merkle_root(leaves[:size])
+        joined.append(leaves[size])  # and it grows on as any frontier
+        assert joined.root() == merkle_root(leaves)

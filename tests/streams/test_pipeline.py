@@ -1,0 +1,182 @@
+"""The relay's encoding worker: the same batches as encoding in-process, handed out strictly
+after the relay's recorded position, a batch kept until it is done, failures surfaced.
+
+No broker is needed: these tests drive :class:`streams.pipeline.WorkerEncoder` directly, the
+way :class:`streams.relay.Relay` does (the relay over Kafka with a worker is in
+tests/streams/test_relay.py)."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+
+import pytest
+
+from infra.services.eventlog import StoreEventLog, opened_event_log
+from infra.settings import Settings
+from projections.eventlog import EventLog
+from streams.contracts.registry import published_internal_topics
+from streams.pipeline import (
+    EncodedBatch,
+    InlineEncoder,
+    RelayEncodingError,
+    WorkerEncoder,
+    encode_batch,
+)
+
+TOPICS = published_internal_topics()
+
+
+def all_batches(encoder: WorkerEncoder | InlineEncoder) -> list[EncodedBatch]:
+    batches, after = [], 0
+    while (batch := encoder.batch_after(after)) is not None:
+        batches.append(batch)
+        encoder.done(batch)
+        after = batch.last
+    return batches
+
+
+@pytest.fixture
+def store(demo_store):  # type: ignore[no-untyped-def]
+    app = demo_store.open()
+    yield demo_store, app
+    app.close()
+
+
+def test_the_worker_encodes_the_same_batches_byte_for_byte_as_the_relay_process(store) -> None:
+    files, app = store
+    inline = all_batches(InlineEncoder(app.log, "test", TOPICS, 37))
+    worker = WorkerEncoder(partial(opened_event_log, files.settings()), "test", TOPICS, 37)
+    try:
+        assert all_batches(worker) == inline
+        assert worker.starts == 1
+    finally:
+        worker.close()
+    head = app.log.head()
+    assert inline[-1].last == head
+    assert sum(b.covered for b in inline) == head
+    # consecutive: each batch starts where the one before ended
+    assert [b.after for b in inline] == [0] + [b.last for b in inline[:-1]]
+
+
+def test_a_batch_not_done_is_handed_out_again_unchanged(store) -> None:
+    """A send that failed leaves the position where it was: the same batch comes back."""
+    files, _ = store
+    worker = WorkerEncoder(partial(opened_event_log, files.settings()), "test", TOPICS, 10)
+    try:
+        first = worker.batch_after(0)
+        assert first is not None
+        assert worker.batch_after(0) is first  # not done: the same batch
+        worker.done(first)
+        second = worker.batch_after(first.last)
+        assert second is not None and second.after == first.last
+        assert worker.starts == 1
+    finally:
+        worker.close()
+
+
+@pytest.mark.parametrize("moved_to", [0, 3, 25])
+def test_a_position_moved_under_the_relay_restarts_the_worker_from_it(store, moved_to) -> None:
+    """A reset (``streams relay --reset``) or another writer of the position: the worker's
+    prefetched batches are dropped and encoding restarts after the recorded position."""
+    files, app = store
+    worker = WorkerEncoder(partial(opened_event_log, files.settings()), "test", TOPICS, 10)
+    try:
+        first = worker.batch_after(0)
+        assert first is not None
+        worker.done(first)
+        again = worker.batch_after(moved_to)
+        assert worker.starts == 2
+        assert again == encode_batch(app.log, moved_to, 10, TOPICS, "test")
+    finally:
+        worker.close()
+
+
+def test_the_end_of_the_log_is_caught_up_and_new_events_are_found_later(store, tmp_path) -> None:
+    files, _ = store
+    copy = files.copy_to(tmp_path / "copy")
+    worker = WorkerEncoder(partial(opened_event_log, copy.settings()), "test", TOPICS, 1_000)
+    app = copy.open()
+    try:
+        batch = worker.batch_after(0)
+        assert batch is not None
+        worker.done(batch)
+        assert worker.batch_after(batch.last) is None  # caught up
+        from infra.scenario import ScenarioConfig, run_scenario
+
+        run_scenario(app, ScenarioConfig(cases=1, seed=99))
+        head = app.log.head()
+        found = None
+        for _ in range(100):  # the worker looks again every poll interval
+            found = worker.batch_after(batch.last)
+            if found is not None:
+                break
+        assert found is not None
+        assert found.after == batch.last and found.last == head
+        assert worker.starts == 1
+    finally:
+        worker.close()
+        app.close()
+
+
+@contextmanager
+def failing_log(settings: Settings) -> Iterator[EventLog]:
+    """A log whose reading fails on the second page (a store gone away, say)."""
+    with opened_event_log(settings) as log:
+        yield BrokenAfterOnePage(log)
+
+
+class BrokenAfterOnePage:
+    def __init__(self, log: StoreEventLog) -> None:
+        self.log = log
+        self.pages = 0
+
+    def read(self, after: int, limit: int, topics: tuple[str, ...] = ()) -> list:
+        self.pages += 1
+        if self.pages > 1:
+            raise OSError("disk I/O error")
+        return self.log.read(after, limit, topics)
+
+    def head(self) -> int:
+        return self.log.head()
+
+
+def test_a_failing_worker_stops_the_relay_at_its_position_with_the_error(store) -> None:
+    files, _ = store
+    worker = WorkerEncoder(partial(failing_log, files.settings()), "test", TOPICS, 10)
+    try:
+        first = worker.batch_after(0)
+        assert first is not None
+        worker.done(first)
+        expected = rf"after position {first.last}: OSError: disk I/O error"
+        with pytest.raises(RelayEncodingError, match=expected):
+            worker.batch_after(first.last)
+    finally:
+        worker.close()
+
+
+def drain(worker: WorkerEncoder, after: int) -> None:
+    """Take batches until the worker answers otherwise (the ones it had queued come first)."""
+    for _ in range(100):
+        batch = worker.batch_after(after)
+        assert batch is not None
+        worker.done(batch)
+        after = batch.last
+
+
+def test_a_worker_killed_from_outside_is_reported_not_waited_for(store) -> None:
+    files, _ = store
+    worker = WorkerEncoder(partial(opened_event_log, files.settings()), "test", TOPICS, 5)
+    try:
+        first = worker.batch_after(0)
+        assert first is not None
+        worker.done(first)
+        os.kill(worker._process.pid, signal.SIGKILL)
+        worker._process.join()
+        with pytest.raises(RelayEncodingError, match="ended unexpectedly"):
+            drain(worker, first.last)
+    finally:
+        worker.close()
