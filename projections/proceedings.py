@@ -63,6 +63,8 @@ _STAGE_COLUMNS: dict[type[ProceedingsEvent], tuple[str, str | None]] = {
 class ProceedingsProjection:
     name = NAME
     metadata = metadata
+    #: Bump when ``apply`` writes other rows for the same events (projections.definitions).
+    definition_version = 1
     topics: tuple[str, ...] = (
         Proceedings.Opened.TOPIC,
         *(cls.TOPIC for cls in _STAGE_COLUMNS),

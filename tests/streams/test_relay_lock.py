@@ -11,8 +11,8 @@ import time
 
 import pytest
 import sqlalchemy as sa
-from infra.synthetic import ScenarioConfig, run_scenario
 
+from infra.scenario import ScenarioConfig, run_scenario
 from infra.settings import Settings
 from infra.streaming import store_engine
 from streams import relay_lock

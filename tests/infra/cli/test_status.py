@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
-from infra.synthetic import ScenarioConfig, run_scenario
 from typer.testing import CliRunner
 
 from infra.cli.main import app as cli
+from infra.scenario import ScenarioConfig, run_scenario
 from infra.streaming import store_engine
 from streams.positions import PositionStore
 from streams.relay import DEFAULT_RELAY_NAME
