@@ -16,14 +16,16 @@ __version__ = "0.1.0"
 CASE_EVENTS = "socai.case-events.v1"
 FUNDING_EVENTS = "socai.funding-events.v1"
 ACTIVITY_EVENTS = "socai.activity-events.v1"
+PROCEEDINGS_EVENTS = "socai.proceedings-events.v1"
 AUDIT_CHECKPOINTS = "socai.audit-checkpoints.v1"
-TOPICS = (CASE_EVENTS, FUNDING_EVENTS, ACTIVITY_EVENTS, AUDIT_CHECKPOINTS)
+TOPICS = (CASE_EVENTS, FUNDING_EVENTS, ACTIVITY_EVENTS, PROCEEDINGS_EVENTS, AUDIT_CHECKPOINTS)
 
 __all__ = [
     "ACTIVITY_EVENTS",
     "AUDIT_CHECKPOINTS",
     "CASE_EVENTS",
     "FUNDING_EVENTS",
+    "PROCEEDINGS_EVENTS",
     "TOPICS",
     "IdempotentConsumer",
     "InvalidEvent",

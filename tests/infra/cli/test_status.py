@@ -50,6 +50,7 @@ def test_status_reports_every_head_and_lag(store, store_url, tmp_path):
         "case_status": head,
         "activity": head,
         "funding": head,
+        "proceedings": head,
     }
     assert report["relay"] == {
         "name": DEFAULT_RELAY_NAME,
