@@ -108,7 +108,7 @@ def _shelter(ctx: typer.Context, values: dict[str, Any]) -> None:
 
 
 def _support(ctx: typer.Context, values: dict[str, Any]) -> None:
-    values["provider_agency"] = values["provider_agency"] or values["agency"]
+    values["provider_agency"] = values["provider_agency"] or state(ctx).principal().agency
     _record("support")(ctx, values)
 
 
@@ -117,7 +117,7 @@ declare(
     "receive",
     'Receive a person (tiếp nhận). Personal data only via --from-json (field "person").',
     (
-        *STEP[:3],
+        *STEP[:1],
         option("legal_basis", "--record", help="Reception record number (biên bản)."),
         option("reception_form", "--form", help="self_returned | rescued | bilateral_handover"),
         option("unit_code", "--unit", help="Unit code where received (old map before 1 Jul 2025)."),
@@ -235,7 +235,7 @@ declare(
         ),
         option("amount_vnd", "--amount", help="Whole đồng, e.g. 500000 or 500.000"),
         option("period_days", "--days", help="Days covered (essential needs)", type_=int),
-        option("provider_agency", "--provider", help="Providing agency (default: --agency)"),
+        option("provider_agency", "--provider", help="Providing agency (default: your own agency)"),
         JSON,
     ),
     _support,

@@ -8,9 +8,10 @@ code (TOTP). The principals they get are what the services require; nothing is d
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from uuid import UUID
-from weakref import WeakKeyDictionary
 
 from argon2 import PasswordHasher
 from argon2 import profiles as argon2_profiles
@@ -24,9 +25,11 @@ from domain.case.values import Actor
 from domain.reference.units import NATIONAL_CODE, AdminMap, unit_directory
 from domain.time import business_date
 from infra.auth import totp
+from infra.auth.tokens import parse_token
 from infra.auth.passwords import Passwords
 from infra.services.access import MAX_TOKEN_DAYS, NewCredentials
 from infra.services.socai import Socai
+from infra.settings import Settings
 
 #: Real argon2id with the library's cheapest parameters, for throw-away test stores only: the
 #: same code path as production without spending 0.2 s of a shared core per user a test makes.
@@ -55,12 +58,18 @@ DEMO_BASIS = "QĐ-PC-01/2026"
 class Staff:
     """The users of one store, registered by its first administrator."""
 
-    def __init__(self, app: Socai, admin: str = ADMIN) -> None:
+    def __init__(self, app: Socai, admin: NewCredentials | None = None) -> None:
+        """Create the store's first administrator, or log in as ``admin`` (a store whose
+        users were made elsewhere, e.g. by ``socai demo`` in another process)."""
         self.app = app
-        self.credentials: dict[str, NewCredentials] = {
-            admin: app.access.init(admin, ROLE_AGENCY[Role.ADMINISTRATOR])
-        }
-        self.admin = self.login(admin)
+        if admin is None:
+            admin = app.access.init(ADMIN, ROLE_AGENCY[Role.ADMINISTRATOR])
+        self.credentials: dict[str, NewCredentials] = {admin.username: admin}
+        self.admin = self.login(admin.username)
+
+    def administrator(self) -> Principal:
+        """The first administrator, logged in."""
+        return self.admin
 
     def login(self, username: str) -> Principal:
         """Log in as a person does: password, and the authenticator's current code."""
@@ -84,13 +93,13 @@ class Staff:
         name = username or f"{role.value.replace('_', '-')}-{scope}".upper()
         if name not in self.credentials:
             self.credentials[name] = self.app.access.register(
-                self.admin,
+                self.administrator(),
                 name,
                 agency or ROLE_AGENCY[role],
                 second_factor=role in PERSONAL_DATA_ROLES,
                 service=role is Role.STREAM_SERVICE,
             )
-        self.app.access.grant(self.admin, name, role, scope, DEMO_BASIS)
+        self.app.access.grant(self.administrator(), name, role, scope, DEMO_BASIS)
         return self.login(name)
 
 
@@ -108,10 +117,12 @@ class ScenarioStaff(Staff):
     are renewed as simulated time passes; so is the administrator's.
     """
 
-    def __init__(self, app: Socai, admin: str = ADMIN) -> None:
+    def __init__(self, app: Socai, admin: NewCredentials | None = None) -> None:
         super().__init__(app, admin)
         self._admin_token = app.access.issue_token(self.admin, MAX_TOKEN_DAYS, "scenario")
-        self._expiry: dict[str, datetime] = {admin: app.now() + timedelta(days=MAX_TOKEN_DAYS)}
+        self._expiry: dict[str, datetime] = {
+            self.admin.username: app.now() + timedelta(days=MAX_TOKEN_DAYS)
+        }
         self._acting: dict[str, Principal] = {}
         self._granted: set[tuple[str, Role, str]] = set()
 
@@ -164,15 +175,25 @@ def _province_now(unit: UnitRef | None, now: datetime) -> str:
     return found.province_code
 
 
-_STAFF: WeakKeyDictionary[Socai, ScenarioStaff] = WeakKeyDictionary()
+#: The scenario staff of each store this process wrote to, by store URL: a principal is not
+#: tied to one open application (every check re-reads the user from the store), so a store
+#: reopened in the same process keeps its staff and their tokens.
+_STAFF: dict[str, ScenarioStaff] = {}
 
 
-def scenario_staff(app: Socai) -> ScenarioStaff:
-    """The scenario staff of ``app``'s store: made (with its first administrator) on first use
-    in a store without users, then the same for every later call."""
-    staff = _STAFF.get(app)
+def scenario_staff(app: Socai, admin: NewCredentials | None = None) -> ScenarioStaff:
+    """The scenario staff of ``app``'s store: made (with its first administrator, or logged in
+    as ``admin`` when the store's users were made elsewhere) on first use, then the same for
+    every later call, in this or a later application on the same store."""
+    key = app.settings.store.raw
+    staff = _STAFF.get(key)
+    if staff is not None and staff.app is not app:
+        if not app.access.has_users():  # a new store at the same URL
+            staff = None
+        else:
+            staff.app = app
     if staff is None:
-        staff = _STAFF[app] = ScenarioStaff(app)
+        staff = _STAFF[key] = ScenarioStaff(app, admin)
     return staff
 
 
@@ -207,3 +228,93 @@ def in_unit(app: Socai, actor: Actor, occurred_on: date, unit_code: str) -> Prin
 def finance(app: Socai, actor: Actor) -> Principal:
     """``actor`` as a national finance officer (the demo's programmes are national)."""
     return acting(app, actor, Role.FINANCE_OFFICER)
+
+
+#: The roles of :func:`worker`: every role that records or reads, none that manages users.
+WORKER_ROLES = (
+    Role.CASE_OFFICER,
+    Role.SUPERVISOR,
+    Role.FINANCE_OFFICER,
+    Role.STATISTICIAN,
+    Role.INSPECTOR,
+)
+
+
+def worker(app: Socai, actor: Actor) -> Principal:
+    """``actor`` holding every role that records or reads (:data:`WORKER_ROLES`), nationally:
+    the tests' and benches' one user who may record and report anything anywhere, for tests
+    that are not about access (reading personal data still needs a login with a second
+    factor: :meth:`Staff.user`; the access tests use one role at a time)."""
+    for role in WORKER_ROLES[1:]:
+        acting(app, actor, role)
+    return acting(app, actor, WORKER_ROLES[0])
+
+
+def worker_token(
+    app: Socai, actor: Actor, admin: NewCredentials | None = None, days: int = MAX_TOKEN_DAYS
+) -> str:
+    """An API token for :func:`worker` ``actor`` (what ``SOCAI_TOKEN`` holds for a script);
+    ``admin`` logs in to a store whose users were made in another process."""
+    staff = scenario_staff(app, admin)
+    worker(app, actor)
+    return str(app.access.issue_token(staff.administrator(), days, "script", actor.officer_id))
+
+
+#: The demo's role users: (role, scope on the 2025 map). A case officer and a supervisor of
+#: Đồng Tháp (province 82, which holds old district 870 Hồng Ngự), the others national.
+DEMO_ROLES: tuple[tuple[Role, str], ...] = (
+    (Role.CASE_OFFICER, "82"),
+    (Role.SUPERVISOR, "82"),
+    (Role.INSPECTOR, "VN"),
+    (Role.FINANCE_OFFICER, "VN"),
+    (Role.STATISTICIAN, "VN"),
+    (Role.DATA_PROTECTION_OFFICER, "VN"),
+    (Role.STREAM_SERVICE, "VN"),
+)
+
+#: Days the demo's API tokens live.
+DEMO_TOKEN_DAYS = 30
+
+
+def demo_users(app: Socai) -> list[dict[str, str | None]]:
+    """Register one user per role (the first administrator too), each logged in once; return
+    their credentials and an API token each (``SOCAI_TOKEN``), for the demo's users file."""
+    staff = scenario_staff(app)
+    made: list[dict[str, str | None]] = []
+    admin = staff.administrator()
+    admin_token = app.access.issue_token(admin, DEMO_TOKEN_DAYS, "demo")
+    made.append(_described(staff.credentials[ADMIN], Role.ADMINISTRATOR, "VN", str(admin_token)))
+    for role, scope in DEMO_ROLES:
+        principal = staff.user(role, scope)
+        token = app.access.issue_token(principal, DEMO_TOKEN_DAYS, "demo")
+        made.append(_described(staff.credentials[principal.username], role, scope, str(token)))
+    return made
+
+
+def _described(
+    credentials: NewCredentials, role: Role, scope: str, token: str
+) -> dict[str, str | None]:
+    return {
+        "username": credentials.username,
+        "role": role.value,
+        "scope": scope,
+        "password": credentials.password,
+        "totp_secret": credentials.totp_secret,
+        "token": token,
+    }
+
+
+def demo_users_path(settings: Settings) -> Path:
+    """Where the demo writes its users' credentials: beside a SQLite store, else in the
+    working directory."""
+    path = settings.store.sqlite_path
+    return path.with_name(path.name + ".users.json") if path else Path("socai-demo.users.json")
+
+
+def demo_admin(settings: Settings) -> NewCredentials:
+    """The first administrator, from the demo's users file, as the API token it holds there
+    (a second password login within the same 30-second step would reuse its one-time code,
+    which is refused)."""
+    users = json.loads(demo_users_path(settings).read_text(encoding="utf-8"))
+    admin = next(u for u in users if u["role"] == Role.ADMINISTRATOR.value)
+    return NewCredentials(admin["username"], None, None, parse_token(admin["token"]))

@@ -26,6 +26,7 @@ from infra.ledger.store import LedgerTables
 from infra.ledger.verifier import Checkpoint, checkpoint_from_json, load_public_key
 from infra.ledger_settings import signing_key_path
 from infra.scenario.builders import ledger_receive_command
+from infra.scenario.staff import worker
 from infra.services.socai import Socai
 from infra.settings import Settings
 from infra.streaming import LedgerCheckpointLog, store_engine
@@ -83,7 +84,7 @@ def test_signing_never_reaches_the_network_and_the_relay_publishes_each_checkpoi
             offline.setattr(socket.socket, "connect", no_network)
             offline.setattr(socket.socket, "connect_ex", no_network)
             for _ in range(4):  # the automatic policy signs at 3 events
-                app.cases.receive(ledger_receive_command(), ACTOR)
+                app.cases.receive(ledger_receive_command(), worker(app, ACTOR))
             tables = LedgerTables(app.store.recorder)
             make_checkpoint(tables, load_signing_key(signing_key_path(settings)))  # as the CLI
         stored = tables.checkpoints()
@@ -110,7 +111,9 @@ def test_kafka_down_never_fails_the_write_and_the_relay_publishes_later(
     app = Socai(settings)
     try:
         for _ in range(2):
-            app.cases.receive(ledger_receive_command(), ACTOR)  # signs at 2; the write stands
+            app.cases.receive(
+                ledger_receive_command(), worker(app, ACTOR)
+            )  # signs at 2; the write stands
         assert [cp.tree_size for cp in LedgerTables(app.store.recorder).checkpoints()] == [2]
         monkeypatch.delenv("SOCAI_KAFKA")
         relay = relay_for(app, settings, fresh_kafka)

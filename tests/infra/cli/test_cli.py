@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from infra.scenario import ScenarioConfig, ScenarioGenerator
+from tests.infra.cli.support import script_token
 
 SOCAI = [sys.executable, "-m", "infra.cli.main"]
 ROOT = Path(__file__).resolve().parents[3]
@@ -19,12 +20,13 @@ ROOT = Path(__file__).resolve().parents[3]
 def socai(
     store: str, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    # the commands that need no user: the demo, keys, users' own, and the ledger's checks
+    signed_in = not {"demo", "keys", "users", "audit"} & set(args[:3])
     full_env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
-        "SOCAI_OFFICER": "BP-87-01",
-        "SOCAI_AGENCY": "border_guard",
         "COLUMNS": "160",
+        **({"SOCAI_TOKEN": script_token(store)} if signed_in else {}),
         **(env or {}),
     }
     return subprocess.run(

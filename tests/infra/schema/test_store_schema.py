@@ -20,6 +20,7 @@ from infra.application import EventStore, store_env
 from infra.audit_store import ledger_tables
 from infra.key_check import require_store_key
 from infra.keys import create_key_file, load_key
+from infra.scenario.staff import worker
 from infra.schema import store as schema
 from infra.schema.identity import IdentityError, StoreIdentity, check_store_id
 from infra.schema.store import EVENTS_TABLES, VERSION_TABLE, SchemaMismatch, head, state_of
@@ -61,7 +62,7 @@ def _dump(url: str) -> list[tuple[str, list[str]]]:
 
 def _with_a_case(url: str, key: Path) -> None:
     app = Socai(Settings.load(url, str(key)))
-    app.cases.receive(RECEIVE, BORDER_GUARD)
+    app.cases.receive(RECEIVE, worker(app, BORDER_GUARD))
     app.close()
 
 
