@@ -25,7 +25,9 @@ from infra.ledger.errors import LedgerError
 from infra.settings import Settings
 
 if TYPE_CHECKING:
+    from domain.access.policy import Action
     from domain.access.principal import Principal
+    from domain.access.scope import UnitRef
     from infra.services.socai import Socai
 
 #: Where ``socai login`` keeps the token when neither --token-file nor SOCAI_TOKEN_FILE says.
@@ -95,6 +97,24 @@ class CliState:
 
             self._app = Socai(self.settings())
         return self._app
+
+    def allowed(
+        self, action: Action, target: UnitRef | None = None, subject: str | None = None
+    ) -> Principal:
+        """The logged-in user, allowed ``action`` on ``target`` by the one policy (the same
+        check every service call makes), or refused (``error: … not allowed``, exit 2, the
+        refusal in the access log)."""
+        return self.app().access.check(self.principal(), action, target, subject)
+
+    def allowed_somewhere(self, action: Action, subject: str) -> Principal:
+        """The logged-in user, holding a role that allows ``action`` over some scope (a
+        listing then shows only what lies in it)."""
+        return self.app().access.check(self.principal(), action, subject=subject, anywhere=True)
+
+    def exported(self, output: Path | None, what: str, scope: str, fmt: str) -> None:
+        """Record a file export in the access log (who, what, which scope, which format)."""
+        if output is not None:
+            self.app().access.record_export(self.principal(), what, scope, fmt)
 
     def token_path(self) -> Path:
         return Path(self.token_file) if self.token_file else DEFAULT_TOKEN_FILE

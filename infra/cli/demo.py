@@ -134,7 +134,7 @@ def demo(
             shown.append(candidate)
     for status in shown[:2]:
         console.rule(f"history of case {status.case_id}")
-        render_history(app, status.case_id)
+        render_history(app, app.cases.as_it_stood(status.case_id))
     assert len(generator.personal_data) >= cases
     say(
         ("Users:", "bold"),

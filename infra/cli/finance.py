@@ -26,6 +26,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from domain.access.policy import Action
 from domain.errors import InvalidInput
 from domain.funding.commands import (
     Allocate,
@@ -194,6 +195,7 @@ declare(app, "reverse", "Correct a posted transaction with a reversing transfer 
 @refusing
 def programmes(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> None:
     """List the programmes."""
+    state(ctx).allowed(Action.FUNDING_READ, subject="programmes")  # programme-wide: national
     funding = state(ctx).app().funding
     rows = []
     for code in funding.codes():
@@ -219,6 +221,7 @@ def programmes(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT)
 @refusing
 def show(ctx: typer.Context, code: str = typer.Argument(..., help="Programme code.")) -> None:
     """A programme's sources, lines, allocations and account balances (from its events)."""
+    state(ctx).allowed(Action.FUNDING_READ, subject="show")  # programme-wide: national
     programme = state(ctx).app().funding.programme(code)
     programme.ledger.assert_invariants()
     say(
@@ -315,6 +318,7 @@ def reconcile(
 ) -> None:
     """Budget vs allocated vs committed vs disbursed vs remaining, grouped as asked; as the
     books stood on a business date (--as-of) or as they were known at a moment (--known-at)."""
+    state(ctx).allowed(Action.FUNDING_READ, subject="reconcile")  # programme-wide: national
     dims = _dims(by)
     day = parse_date(as_of, "--as-of") if as_of else None
     queries = refreshed_queries(ctx, known_at)
@@ -348,6 +352,7 @@ def reconcile(
             context=_workbook_context(ctx, queries.engine, day, known_at),
         )
         console.print(f"wrote {xlsx_path}")
+        state(ctx).exported(xlsx_path, "finance reconcile", programme or "all programmes", "xlsx")
 
 
 @app.command("behind")
@@ -362,6 +367,7 @@ def behind(
     output: Path = OUTPUT,
 ) -> None:
     """The transactions behind one figure, down to the case or the activity."""
+    state(ctx).allowed(Action.FUNDING_READ, subject="behind")  # programme-wide: national
     dims = _dims(by)
     if measure is not None and measure not in MEASURES:
         raise InvalidInput(
@@ -400,6 +406,7 @@ def behind(
 def discrepancies_report(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> None:
     """Support events with money and no disbursement; disbursements whose case event does
     not exist or disagrees in amount. Exits 1 when there is any (0 when none)."""
+    state(ctx).allowed(Action.FUNDING_READ, subject="discrepancies")  # programme-wide: national
     queries = refreshed_queries(ctx)
     found = discrepancies(queries.legs(), queries.supports())
     rows = [

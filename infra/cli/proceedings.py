@@ -16,7 +16,9 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from domain.access.policy import Action
 from domain.access.principal import Principal
+from domain.access.scope import UnitRef
 from domain.errors import InvalidInput
 from domain.proceedings.commands import STAGE_COMMANDS, SUSPENSION_REASONS, Open
 from domain.reference.units import NATIONAL_CODE, AdminMap
@@ -99,10 +101,12 @@ def list_(
     output: Path = OUTPUT,
 ) -> None:
     """Criminal cases in a unit: stages reached, dates, defendants, victims' cases."""
-    application = state(ctx).app()
-    engine = projections_engine(state(ctx).settings())
-    runner_for(application.log, engine).run()
+    cli = state(ctx)
     chosen_map, unit = chosen_unit(unit, admin_map, AdminMap.NEW)
+    cli.allowed(Action.REPORT_READ, UnitRef(chosen_map.value, unit), "proceedings")
+    application = cli.app()
+    engine = projections_engine(cli.settings())
+    runner_for(application.log, engine).run()
     target = resolve_unit(chosen_map, unit)
     query = (
         select(proceedings_status)
@@ -119,3 +123,4 @@ def list_(
         )
     )  # fmt: skip
     emit(Report(columns, rows, f"vụ án in {target}"), format_, output)
+    cli.exported(output, "proceedings list", f"{chosen_map.value}:{unit}", format_)

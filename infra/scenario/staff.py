@@ -25,8 +25,8 @@ from domain.case.values import Actor
 from domain.reference.units import NATIONAL_CODE, AdminMap, unit_directory
 from domain.time import business_date
 from infra.auth import totp
-from infra.auth.tokens import parse_token
 from infra.auth.passwords import Passwords
+from infra.auth.tokens import parse_token
 from infra.services.access import MAX_TOKEN_DAYS, NewCredentials
 from infra.services.socai import Socai
 from infra.settings import Settings
@@ -230,13 +230,15 @@ def finance(app: Socai, actor: Actor) -> Principal:
     return acting(app, actor, Role.FINANCE_OFFICER)
 
 
-#: The roles of :func:`worker`: every role that records or reads, none that manages users.
+#: The roles of :func:`worker`: every role that records, reads or publishes; none that
+#: manages users or reads the access log.
 WORKER_ROLES = (
     Role.CASE_OFFICER,
     Role.SUPERVISOR,
     Role.FINANCE_OFFICER,
     Role.STATISTICIAN,
     Role.INSPECTOR,
+    Role.STREAM_SERVICE,
 )
 
 
