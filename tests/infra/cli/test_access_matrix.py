@@ -124,7 +124,7 @@ COMMANDS = (
             "--interview",
         ),
         frozenset({R.CASE_OFFICER}),
-    ),  # fmt: skip
+    ),
     Command(
         "quality rollups",
         ("quality", "rollups", "--unit", "2025:82", "--period", "2016-2020"),
