@@ -21,7 +21,7 @@ from domain.reference.codes import SupportType
 from domain.reference.units import AdminMap, UnitLevel, unit_directory
 from infra.application import Clock
 from infra.keys import create_key_file
-from infra.scenario.staff import finance, on_case
+from infra.scenario.staff import worker
 from infra.services.socai import Socai
 from infra.settings import Settings
 
@@ -79,7 +79,7 @@ def small_programme(
     Ngự district, old map 870), recorded in one batch."""
     app.funding.establish(
         Establish(code, "Test programme", date(2016, 1, 1), date(2030, 12, 31), date(2016, 1, 1)),
-        finance(app, FINANCE),
+        worker(app, FINANCE),
     )
     commands: list[MoneyCommand] = [
         Pledge("T-pledge", date(2016, 1, 1), source="NSDP", source_kind="local", amount_vnd=budget),
@@ -102,7 +102,7 @@ def small_programme(
             amount_vnd=allocation,
         ),
     ]
-    app.funding.record_batch(code, commands, finance(app, FINANCE))
+    app.funding.record_batch(code, commands, worker(app, FINANCE))
 
 
 def case_with_support(
@@ -123,8 +123,8 @@ def case_with_support(
             "person": PersonalData(full_name="Test Person"),
         }
     )
-    case_id = app.cases.receive(reception, on_case(app, OFFICER, reception))
-    officer = on_case(app, OFFICER, reception, case_id)
+    case_id = app.cases.receive(reception, worker(app, OFFICER))
+    officer = worker(app, OFFICER)
     app.cases.execute(case_id, RequestVerification(date(2020, 3, 2), "police"), officer)
     app.cases.execute(case_id, ConcludeVerification(date(2020, 3, 4), "victim", "police"), officer)
     version = app.cases.execute(

@@ -125,6 +125,21 @@ class ScenarioStaff(Staff):
         }
         self._acting: dict[str, Principal] = {}
         self._granted: set[tuple[str, Role, str]] = set()
+        self._readers: dict[str, Principal] = {}
+
+    def reader(self, actor: Actor) -> Principal:
+        """``actor``'s colleague who logs in with a password and a one-time code (a second
+        factor), holding :data:`WORKER_ROLES` nationally: for reading or correcting personal
+        data in tests. Its name is the officer id with ``-2FA``."""
+        name = f"{actor.officer_id}-2FA"
+        if name not in self._readers:
+            self.credentials[name] = self.app.access.register(
+                self.administrator(), name, actor.agency, second_factor=True
+            )
+            for role in WORKER_ROLES:
+                self.app.access.grant(self.administrator(), name, role, NATIONAL_CODE, DEMO_BASIS)
+            self._readers[name] = self.login(name)
+        return self._readers[name]
 
     def administrator(self) -> Principal:
         name = self.admin.username
@@ -145,7 +160,7 @@ class ScenarioStaff(Staff):
                 name,
                 actor.agency,
                 service=True,
-                second_factor=role in PERSONAL_DATA_ROLES or role is Role.SUPERVISOR,
+                second_factor=True,  # enrolled, so any role may be granted later
             )
             token = self.credentials[name].token
             assert token is not None
@@ -250,6 +265,11 @@ def worker(app: Socai, actor: Actor) -> Principal:
     for role in WORKER_ROLES[1:]:
         acting(app, actor, role)
     return acting(app, actor, WORKER_ROLES[0])
+
+
+def person_reader(app: Socai, actor: Actor) -> Principal:
+    """Shorthand: :meth:`ScenarioStaff.reader` of ``app``'s store."""
+    return scenario_staff(app).reader(actor)
 
 
 def worker_token(

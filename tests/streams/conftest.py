@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from domain.case.values import Actor
 from infra.devservices.broker import Broker
 from infra.keys import create_key_file
 from infra.scenario import ScenarioConfig, run_scenario
-from infra.scenario.staff import worker
+from infra.scenario.staff import worker, worker_token
 from infra.services.socai import Socai
 from infra.settings import Settings
 from streams.topics import ensure_topics
@@ -57,6 +58,8 @@ def fresh_kafka() -> Iterator[str]:
 class StoreFiles:
     db: Path
     key: Path
+    #: An API token of the store's relay user (stream_service), for ``socai streams relay``.
+    token: str = ""
 
     @property
     def url(self) -> str:
@@ -70,10 +73,14 @@ class StoreFiles:
 
     def copy_to(self, folder: Path) -> StoreFiles:
         folder.mkdir(parents=True, exist_ok=True)
-        copy = StoreFiles(folder / self.db.name, folder / self.key.name)
+        copy = StoreFiles(folder / self.db.name, folder / self.key.name, self.token)
         shutil.copyfile(self.db, copy.db)
         shutil.copyfile(self.key, copy.key)
         return copy
+
+
+#: The relay's service user in the tests.
+RELAY = Actor("RELAY-TEST", "labour_social_affairs")
 
 
 @pytest.fixture(scope="session")
@@ -87,6 +94,7 @@ def demo_store_template(tmp_path_factory: pytest.TempPathFactory) -> StoreFiles:
         _record_funding(app)
         _record_activities(app)
         _record_proceedings_and_a_reopening(app)
+        files.token = worker_token(app, RELAY)
     finally:
         app.close()
     return files

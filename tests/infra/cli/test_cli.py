@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from domain.errors import SocaiError
 from infra.scenario import ScenarioConfig, ScenarioGenerator
+from infra.settings import Settings
 from tests.infra.cli.support import script_token
 
 SOCAI = [sys.executable, "-m", "infra.cli.main"]
@@ -20,13 +22,11 @@ ROOT = Path(__file__).resolve().parents[3]
 def socai(
     store: str, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    # the commands that need no user: the demo, keys, users' own, and the ledger's checks
-    signed_in = not {"demo", "keys", "users", "audit"} & set(args[:3])
     full_env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "COLUMNS": "160",
-        **({"SOCAI_TOKEN": script_token(store)} if signed_in else {}),
+        **_signed_in(store, args),
         **(env or {}),
     }
     return subprocess.run(
@@ -37,6 +37,23 @@ def socai(
         cwd=ROOT,
         timeout=300,
     )
+
+
+#: Commands that need no user: the demo, keys, schema, users' own, the ledger's checks.
+NO_USER = {"demo", "keys", "users", "audit", "init", "migrate", "status", "login", "units"}
+
+
+def _signed_in(store: str, args: tuple[str, ...]) -> dict[str, str]:
+    """``SOCAI_TOKEN`` of the tests' user, for a command that needs one on an existing SQLite
+    store this code can open; nothing otherwise (a refusal test must see its own error, and
+    asking for a token must never create or change the store it is about)."""
+    path = Settings.load(store).store.sqlite_path
+    if NO_USER & set(args[:3]) or path is None or not path.exists():
+        return {}
+    try:
+        return {"SOCAI_TOKEN": script_token(store)}
+    except SocaiError:
+        return {}  # e.g. a store of another schema: the command says so itself
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,7 @@ from infra.scenario.builders import (
     open_app,
     small_programme,
 )
-from infra.scenario.staff import worker
+from infra.scenario.staff import person_reader, worker
 from projections.framework import (
     NOTIFICATION_LOG_SOURCE,
     InProcessRunner,
@@ -316,21 +316,23 @@ def test_concurrent_writers_never_overdraw(make_app, store_url) -> None:
     """Two applications on one store (SQLite file, then PostgreSQL) race to spend one
     allocation of 6,000,000 đ in 200,000 đ commitments: exactly 30 succeed, whatever the
     interleaving."""
-    small_programme(make_app(store_url, clock=lambda: NOW))
+    first = make_app(store_url, clock=lambda: NOW)
+    small_programme(first)
+    finance = worker(first, FINANCE)  # registered before the race
     outcomes: list[str] = []
     apps = [make_app(store_url, clock=lambda: NOW) for _ in range(2)]
 
-    def spend(worker: int) -> None:
+    def spend(writer: int) -> None:
         for n in range(24):
             try:
-                apps[worker].funding.record("P-TEST", activity(f"W{worker}-{n}", 200_000), FINANCE)
+                apps[writer].funding.record("P-TEST", activity(f"W{writer}-{n}", 200_000), finance)
                 outcomes.append("ok")
             except RuleViolation as refusal:
                 outcomes.append(f"refused {refusal.code}")
             except ConcurrentWriteConflict:
                 outcomes.append("conflict")
 
-    threads = [threading.Thread(target=spend, args=(w,)) for w in range(2)]
+    threads = [threading.Thread(target=spend, args=(writer,)) for writer in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -433,7 +435,7 @@ def test_projection_follows_corrections_of_support_fields_only(app, tmp_path) ->
                 new_value=new,
                 reason="nhập sai",
             ),
-            worker(app, OFFICER),
+            person_reader(app, OFFICER),  # a personal field too: a login with a second factor
         )
 
     correct(version, "support_type", "hardship_allowance", "medical_care")
