@@ -123,9 +123,14 @@ class AccessRecord(Aggregate):
 
 
 #: Every access-log event's stored topic.
+#: Every topic of the users' and the access log's events starts with this: none is public.
+ACCESS_TOPIC_PREFIX = "socai.access:"
+
 ACCESS_TOPICS: tuple[str, ...] = (
     AccessRecord.PersonalDataRead.TOPIC,
     AccessRecord.PersonalCorrectionAttempted.TOPIC,
     AccessRecord.DataExported.TOPIC,
     AccessRecord.AccessRefused.TOPIC,
 )
+
+assert all(topic.startswith(ACCESS_TOPIC_PREFIX) for topic in ACCESS_TOPICS)

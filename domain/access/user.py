@@ -419,3 +419,4 @@ _EFFECTS: dict[type[UserEvent], Any] = {
 
 #: Every user event's stored topic.
 USER_TOPICS: tuple[str, ...] = tuple(cls.TOPIC for cls in _EFFECTS)
+assert all(topic.startswith("socai.access:") for topic in USER_TOPICS), "none of them is public"

@@ -67,7 +67,9 @@ def bulk_load(
     Every step still goes through the aggregate's rules; only the saving differs: cases are
     kept in memory and saved together every ``batch_events`` events, in one atomic save. The
     log then holds each case's events in order, but interleaves cases by batch rather than by
-    the exact record time.
+    the exact record time. It is the benchmarks' loader of synthetic stores: it writes the
+    plan's declared actors without registering users or checking the access policy (the
+    services do both: :func:`run_scenario`), so it never touches a store of real data.
     """
     assert batch_events > 0
     open_cases: OrderedDict[UUID, Case] = OrderedDict()

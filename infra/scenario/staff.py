@@ -27,6 +27,7 @@ from domain.time import business_date
 from infra.auth import totp
 from infra.auth.passwords import Passwords
 from infra.auth.tokens import parse_token
+from infra.ledger.store import LedgerTables
 from infra.services.access import MAX_TOKEN_DAYS, NewCredentials
 from infra.services.socai import Socai
 from infra.settings import Settings
@@ -190,9 +191,10 @@ def _province_now(unit: UnitRef | None, now: datetime) -> str:
     return found.province_code
 
 
-#: The scenario staff of each store this process wrote to, by store URL: a principal is not
-#: tied to one open application (every check re-reads the user from the store), so a store
-#: reopened in the same process keeps its staff and their tokens.
+#: The scenario staff of each store this process wrote to, by the ledger's origin (a store's
+#: own name, kept by its copies): a principal is not tied to one open application (every check
+#: re-reads the user from the store), so a store reopened or copied in the same process keeps
+#: its staff and their tokens.
 _STAFF: dict[str, ScenarioStaff] = {}
 
 
@@ -200,7 +202,7 @@ def scenario_staff(app: Socai, admin: NewCredentials | None = None) -> ScenarioS
     """The scenario staff of ``app``'s store: made (with its first administrator, or logged in
     as ``admin`` when the store's users were made elsewhere) on first use, then the same for
     every later call, in this or a later application on the same store."""
-    key = app.settings.store.raw
+    key = LedgerTables(app.store.recorder).ensure_origin()
     staff = _STAFF.get(key)
     if staff is not None and staff.app is not app:
         if not app.access.has_users():  # a new store at the same URL

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -94,10 +94,10 @@ def demo_store_template(tmp_path_factory: pytest.TempPathFactory) -> StoreFiles:
         _record_funding(app)
         _record_activities(app)
         _record_proceedings_and_a_reopening(app)
-        files.token = worker_token(app, RELAY)
+        token = worker_token(app, RELAY)
     finally:
         app.close()
-    return files
+    return replace(files, token=token)
 
 
 def _record_proceedings_and_a_reopening(app: Socai) -> None:

@@ -47,11 +47,12 @@ def _signed_in(store: str, args: tuple[str, ...]) -> dict[str, str]:
     """``SOCAI_TOKEN`` of the tests' user, for a command that needs one on an existing SQLite
     store this code can open; nothing otherwise (a refusal test must see its own error, and
     asking for a token must never create or change the store it is about)."""
-    path = Settings.load(store).store.sqlite_path
+    key_file = args[args.index("--key-file") + 1] if "--key-file" in args else None
+    path = Settings.load(store, key_file).store.sqlite_path
     if NO_USER & set(args[:3]) or path is None or not path.exists():
         return {}
     try:
-        return {"SOCAI_TOKEN": script_token(store)}
+        return {"SOCAI_TOKEN": script_token(store, key_file)}
     except SocaiError:
         return {}  # e.g. a store of another schema: the command says so itself
 
