@@ -46,6 +46,11 @@ MAX_DEMO_CASES = 100_000
 
 #: What to try after the demo, one command per line (copying one line runs one command).
 NEXT_COMMANDS = (
+    # act as the demo's national inspector (reads every case, report and account; writes
+    # nothing); USERS is the users file the demo wrote
+    "export SOCAI_TOKEN=$(python3 -c \"import json; print(next(u['token'] for u in"
+    " json.load(open('USERS')) if u['role'] == 'inspector'))\")",
+    "socai whoami",
     "socai case list",
     "socai case history CASE_ID --as-of 2019-12-31",
     "socai finance reconcile --by programme,line,source",
@@ -53,8 +58,9 @@ NEXT_COMMANDS = (
     "socai rollup --unit 870 --period 2016-2020",
     "socai kpi --unit VN --map 2025",
     "socai proceedings list --unit VN",
+    "socai access log --user CASE-OFFICER-82",
     "socai audit verify --public-key STORE.signing.pub.pem",
-    "socai quality check ../shared/data/hong_ngu_2016_2020.csv --unit old:870 --against-events",
+    "socai quality check examples/hong_ngu_2016_2020.csv --unit old:870 --against-events",
 )
 
 
@@ -145,7 +151,7 @@ def demo(
     )
     console.print("\nNext (one command per line):")
     for command in NEXT_COMMANDS:
-        console.print(f"  {command}", soft_wrap=True)
+        console.print(f"  {command.replace('USERS', str(users_file))}", soft_wrap=True)
 
 
 def _write_demo_users(app: Socai, settings: Settings) -> Path:

@@ -314,3 +314,34 @@ def test_a_need_for_protection_counts_until_it_is_met(tmp_path: Path) -> None:
         "ProtectionApplied",
     ]
     assert history["status"]["protection_needed"] == 1
+
+
+def test_the_demos_next_commands_work_as_printed(
+    demo_store: tuple[str, subprocess.CompletedProcess[str]],
+) -> None:
+    """Each line the demo prints after "Next" runs as printed (in a shell, from the
+    repository, the store in SOCAI_STORE), as the inspector the first line logs in as."""
+    store, result = demo_store
+    listed = result.stdout.split("Next (one command per line):")[1].strip().splitlines()
+    assert 5 < len(listed) < 30, listed
+    case_id = result.stdout.split("history of case ")[1].split()[0]
+    public_key = Settings.load(store).store.sqlite_path.with_name("demo.db.signing.pub.pem")  # type: ignore[union-attr]
+    script = "set -e\n" + "\n".join(
+        line.strip()
+        .replace("socai ", f"{sys.executable} -m infra.cli.main ", 1)
+        .replace("CASE_ID", case_id)
+        .replace("STORE.signing.pub.pem", str(public_key))
+        + " >/dev/null || test $? -eq 1"  # 1: the command found something to act on
+        for line in listed
+    )
+    env = {k: v for k, v in os.environ.items() if k != "SOCAI_TOKEN"}
+    ran = subprocess.run(
+        ["bash", "-c", script],
+        env={**env, "PYTHONPATH": str(ROOT), "SOCAI_STORE": store},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert "not allowed" not in ran.stderr and "error:" not in ran.stderr, ran.stderr

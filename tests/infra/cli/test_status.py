@@ -89,7 +89,9 @@ def test_status_reports_every_head_and_lag(store, store_url, tmp_path):
     assert str(os.getpid()) in report["relay"]["held_by"]
     assert text.exit_code == 0, text.output
     lag = _relayed_after(store, head - 2)
-    assert f"relay        kafka position {head - 2}  lag {lag}  running (socai-relay@" in text.stdout
+    assert (
+        f"relay        kafka position {head - 2}  lag {lag}  running (socai-relay@" in text.stdout
+    )
     assert _json(store_url)["relay"]["running"] is False  # released
 
 
