@@ -324,15 +324,6 @@ class LedgerTables:
             return None
         return str(pool.db_name)
 
-    def count_after(self, position: int, except_topic_prefix: str) -> int:
-        """Stored events after ``position`` whose topic does not start with the prefix (e.g.
-        the events a relay still has to publish: not the users' and access log's)."""
-        rows = self._all(
-            "SELECT COUNT(*) AS n FROM {d.events} WHERE {d.position} > {p} AND topic NOT LIKE {p}",
-            (position, except_topic_prefix + "%"),
-        )
-        return int(rows[0]["n"])
-
     def count_rows(self) -> tuple[int, int]:
         """(events, chain rows): for progress reporting."""
         events = self._all("SELECT COUNT(*) AS n FROM {d.events}")[0]["n"]

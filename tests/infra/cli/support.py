@@ -13,10 +13,15 @@ from infra.settings import Settings
 SCRIPT_OFFICER = Actor("BP-87-01", "border_guard")
 
 
-@cache
 def script_token(store_url: str, key_file: str | None = None) -> str:
     """A token for :data:`SCRIPT_OFFICER` on the store: registered by the store's first
-    administrator (the demo's, from its users file, when ``socai demo`` made the store)."""
+    administrator (the demo's, from its users file, when ``socai demo`` made the store); one
+    per store and key, however the key file is named."""
+    return _token(store_url, str(Settings.load(store_url, key_file).key_file.resolve()))
+
+
+@cache
+def _token(store_url: str, key_file: str) -> str:
     settings = Settings.load(store_url, key_file)
     admin = demo_admin(settings) if demo_users_path(settings).exists() else None
     app = Socai(settings)
