@@ -25,6 +25,7 @@ from bench._stores import header, row
 from domain.case.commands import Receive
 from infra.keys import create_key_file
 from infra.scenario import ScenarioConfig, ScenarioGenerator, SimulatedClock
+from infra.scenario.staff import worker
 from infra.services.socai import Socai
 from infra.settings import Settings
 
@@ -66,13 +67,15 @@ def socai(planned: list, tmp: Path) -> float:  # type: ignore[type-arg]
     create_key_file(key)
     clock = SimulatedClock(planned[0].recorded_at)
     app = Socai(Settings.load(f"sqlite:///{tmp / 'socai.db'}", str(key)), clock=clock)
+    for actor in {step.actor for step in planned}:  # registered before the clock starts
+        worker(app, actor)
     started = time.perf_counter()
     for step in planned:
         clock.current = step.recorded_at
         if isinstance(step.command, Receive):
-            app.cases.receive(step.command, step.actor, case_id=step.case_id)
+            app.cases.receive(step.command, worker(app, step.actor), case_id=step.case_id)
         else:
-            app.cases.execute(step.case_id, step.command, step.actor)
+            app.cases.execute(step.case_id, step.command, worker(app, step.actor))
     elapsed = time.perf_counter() - started
     app.close()
     return len(planned) / elapsed

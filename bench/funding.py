@@ -38,6 +38,7 @@ from domain.funding.commands import (
     Void,
 )
 from infra.scenario.builders import open_app
+from infra.scenario.staff import worker
 from infra.services.socai import Socai
 from projections.framework import REBUILD_BATCH_SIZE_EVENTS, InProcessRunner
 from projections.funding_sql import FundingProjection, FundingQueries
@@ -94,7 +95,8 @@ def spending(n: int, allocations: int, offset: int = 0) -> list[MoneyCommand]:
 
 def setup_programme(app: Socai, code: str, allocations: int) -> None:
     app.funding.establish(
-        Establish(code, "Bench", date(2016, 1, 1), date(2030, 12, 31), date(2016, 1, 1)), ACTOR
+        Establish(code, "Bench", date(2016, 1, 1), date(2030, 12, 31), date(2016, 1, 1)),
+        worker(app, ACTOR),
     )
     each = 10**11
     setup: list[MoneyCommand] = [
@@ -116,7 +118,7 @@ def setup_programme(app: Socai, code: str, allocations: int) -> None:
         )
         for k in range(allocations)
     ]
-    app.funding.record_batch(code, setup, ACTOR)
+    app.funding.record_batch(code, setup, worker(app, ACTOR))
 
 
 def timed(label: str, func, *args):
@@ -156,7 +158,7 @@ def main() -> None:
             app.store.save(note)
             baseline_seconds += time.perf_counter() - started
             started = time.perf_counter()
-            app.funding.record_batch("BENCH", batch, ACTOR)
+            app.funding.record_batch("BENCH", batch, worker(app, ACTOR))
             ledger_seconds += time.perf_counter() - started
         baseline_batched = len(commands) / baseline_seconds
         ledger_batched = len(commands) / ledger_seconds
@@ -171,7 +173,7 @@ def main() -> None:
             app.store.save(note)
             baseline_seconds += time.perf_counter() - started
             started = time.perf_counter()
-            app.funding.record("BENCH-1", command, ACTOR)
+            app.funding.record("BENCH-1", command, worker(app, ACTOR))
             ledger_seconds += time.perf_counter() - started
         baseline_single = SINGLE_COMMANDS / baseline_seconds
         ledger_single = SINGLE_COMMANDS / ledger_seconds

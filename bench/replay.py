@@ -32,6 +32,7 @@ from domain.case.aggregate import Case
 from domain.case.commands import ConcludeVerification, Receive, RequestProtection
 from domain.case.values import Actor
 from infra.keys import create_key_file
+from infra.scenario.staff import worker
 from infra.services.socai import Socai
 from infra.settings import Settings
 
@@ -49,13 +50,13 @@ def build(app: Socai, events: int) -> Case:
             unit_code="29956",
             legal_basis="BB-87-2024-001",
         ),
-        ACTOR,
+        worker(app, ACTOR),
         case_id=uuid4(),
     )
     app.cases.execute(
         case_id,
         ConcludeVerification(occurred_on=RECEIVED_ON, outcome="victim", deciding_body="police"),
-        ACTOR,
+        worker(app, ACTOR),
     )
     case = app.cases.get(case_id)
     for n in range(events - 2):

@@ -53,3 +53,9 @@ class ConcurrentWriteConflict(SocaiError):
     The message names the aggregate and the version the writer started from, so the writer
     can reload and retry.
     """
+
+
+class NotAllowed(SocaiError):
+    """The policy refuses this user this action (on this case or unit); nothing was written
+    but the refusal itself, which is kept in the access log. The message names the role and
+    scope that would allow it."""

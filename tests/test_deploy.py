@@ -60,7 +60,10 @@ def test_every_unit_runs_a_real_command_as_the_socai_user(unit):
     parser = _unit(unit)
     service = parser["Service"]
     assert service["User"] == "socai"
-    assert service["EnvironmentFile"] == "/etc/socai/socai.env"
+    lines = unit.read_text(encoding="utf-8").splitlines()
+    assert "EnvironmentFile=/etc/socai/socai.env" in lines
+    if unit.name == "socai-relay.service":  # the relay acts as a stream_service user
+        assert "EnvironmentFile=/etc/socai/relay.env" in lines
     assert _known(_socai_args(service["ExecStart"])), service["ExecStart"]
     assert "WantedBy" in parser["Install"]
 
@@ -71,7 +74,9 @@ def test_compose_runs_real_commands_one_relay_and_healthy_workers():
     for args in commands.values():
         assert _known(args), args
     text = (DEPLOY / "compose.yaml").read_text(encoding="utf-8")
-    assert "deploy: {replicas: 1}" in text.split("  relay:")[1].split("\n  worker:")[0]
+    relay = text.split("  relay:")[1].split("\n  worker:")[0]
+    assert "deploy: {replicas: 1}" in relay
+    assert "SOCAI_TOKEN: ${SOCAI_RELAY_TOKEN" in relay
     assert "--health-port" in commands["worker"]
     assert "8081/health" in text
     for service in ("postgres:", "kafka:"):

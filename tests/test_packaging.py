@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import subprocess
@@ -11,6 +12,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pyotp
 import pytest
 
 import socai
@@ -135,8 +137,18 @@ ALL_OPTIONAL = tuple(m for modules in EXTRA_MODULES.values() for m in modules)
 def test_the_core_runs_without_any_extra(tmp_path):
     assert _socai("--help", blocked=ALL_OPTIONAL).returncode == 0
     store = f"sqlite:///{tmp_path / 'socai.db'}"
-    for command in (("keys", "init"), ("case", "list"), ("projections", "run")):
-        made = _socai("--store", store, *command, blocked=ALL_OPTIONAL)
+    token = str(tmp_path / "token")
+    login = {"SOCAI_PASSWORD": "mật-khẩu-thử-1234", "SOCAI_TOKEN_FILE": token}
+    for command in (
+        ("keys", "init"),
+        ("users", "init", "QT-1", "--agency", "labour_social_affairs"),  # argon2, TOTP: core
+        ("login", "QT-1", "--totp", "{code}"),
+        ("users", "list"),
+    ):
+        if "{code}" in command:
+            secret = json.loads((tmp_path / "QT-1.credentials.json").read_text())["totp_secret"]
+            command = tuple(w.replace("{code}", pyotp.TOTP(secret).now()) for w in command)
+        made = _socai("--store", store, *command, blocked=ALL_OPTIONAL, **login)
         assert made.returncode == 0, made.stderr
     status = _socai("--store", store, "status", "--format", "json", blocked=ALL_OPTIONAL)
     assert status.returncode == 0, status.stderr

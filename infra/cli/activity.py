@@ -13,19 +13,16 @@ from uuid import UUID
 import typer
 
 from domain.activity.commands import ACTIVITY_COMMANDS, Withdraw
-from domain.case.values import Actor
 from domain.errors import InvalidInput
 from domain.time import business_date, parse_date
 from infra.cli.context import console, refusing, state
 from infra.cli.declare import Opt, Run, declare
-from infra.cli.options import AGENCY, BASIS, OFFICER, ON
+from infra.cli.options import BASIS, ON
 
 app = typer.Typer(no_args_is_help=True)
 
 #: Who records the activity, where, when and on what basis; every activity takes them.
 STEP = (
-    Opt("officer", OFFICER),
-    Opt("agency", AGENCY),
     Opt("occurred_on", ON),
     Opt(
         "unit_code", typer.Option(..., "--unit", help="Unit code on the map in force on that date.")
@@ -43,12 +40,11 @@ def _count(field: str, default: int | None, help: str | None = None) -> Opt:
 
 def _record(kind: str) -> Run:
     def run(ctx: typer.Context, values: dict[str, Any]) -> None:
-        actor = Actor(values.pop("officer"), values.pop("agency"))
         application = state(ctx).app()
         if values.get("occurred_on") is None:
             values["occurred_on"] = business_date(application.now()).isoformat()
         command = ACTIVITY_COMMANDS[kind].parse({k: v for k, v in values.items() if v is not None})
-        activity_id = application.activities.record(command, actor)
+        activity_id = application.activities.record(command, state(ctx).principal())
         console.print(f"recorded {command.EVENT}: activity {activity_id}")
 
     return run
@@ -73,8 +69,6 @@ declare(app, "training",
 def withdraw(
     ctx: typer.Context,
     activity_id: str = typer.Argument(...),
-    officer: str = OFFICER,
-    agency: str = AGENCY,
     on: str = ON,
     reason: str = typer.Option(..., "--reason"),
     basis: str = BASIS,
@@ -89,6 +83,6 @@ def withdraw(
     if not reason.strip():
         raise InvalidInput("--reason", "must say why")
     application.activities.withdraw(
-        target, Withdraw(day, reason.strip(), basis), Actor(officer, agency)
+        target, Withdraw(day, reason.strip(), basis), state(ctx).principal()
     )
     console.print(f"withdrew activity {activity_id}")

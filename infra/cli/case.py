@@ -16,19 +16,21 @@ from uuid import UUID
 
 import typer
 
+from domain.access.roles import Purpose
 from domain.case.commands import COMMANDS, Command, Receive
 from domain.case.history import case_history_rows, labelled, status_summary
-from domain.case.values import Actor
 from domain.errors import InvalidInput
 from domain.time import business_date, parse_date, parse_instant
 from infra.cli.context import console, language, refusing, say, state
 from infra.cli.declare import Opt, Run, declare, option
 from infra.cli.files import read_json_file
-from infra.cli.options import AGENCY, BASIS, FORMAT, FROM_JSON, OFFICER, ON
+from infra.cli.options import BASIS, FORMAT, FROM_JSON, ON
 from infra.cli.output import FORMAT as READ_FORMAT
 from infra.cli.output import OUTPUT, Column, Report, cell, emit, plain
+from infra.services.cases import PERSONAL_PARTS
 
 if TYPE_CHECKING:
+    from infra.services.cases import CaseView
     from infra.services.socai import Socai
 
 
@@ -54,10 +56,9 @@ def _load_json(path: Path | None) -> dict[str, Any]:
 
 
 CASE_ID = Opt("case_id", typer.Argument(..., help="The case id (from `socai case list`)."))
-#: Who records the step, when it happened, on what basis; every recording command takes them.
+#: When the step happened and on what basis; every recording command takes them. Who recorded
+#: it is the logged-in user (``socai login``), never an option.
 STEP = (
-    Opt("officer", OFFICER),
-    Opt("agency", AGENCY),
     Opt("occurred_on", ON),
     Opt("legal_basis", BASIS),
 )
@@ -73,7 +74,6 @@ def _record(command_name: str) -> Run:
 
     def run(ctx: typer.Context, values: dict[str, Any]) -> None:
         case_id = values.pop("case_id", None)
-        actor = Actor(values.pop("officer"), values.pop("agency"))
         fields = _load_json(values.pop("from_json"))
         fields.update({k: v for k, v in values.items() if v is not None})
         application = state(ctx).app()
@@ -81,10 +81,11 @@ def _record(command_name: str) -> Run:
         command: Command = COMMANDS[command_name].parse(fields)
         if case_id is None:
             assert isinstance(command, Receive), "only a reception opens a case"
-            new_id = application.cases.receive(command, actor)
+            new_id = application.cases.receive(command, state(ctx).principal())
             console.print(f"received: case {new_id}")
         else:
-            version = application.cases.execute(_case_id(case_id), command, actor)
+            principal = state(ctx).principal()
+            version = application.cases.execute(_case_id(case_id), command, principal)
             console.print(f"recorded {command.EVENT} as version {version} of case {case_id}")
 
     return run
@@ -110,7 +111,7 @@ def _shelter(ctx: typer.Context, values: dict[str, Any]) -> None:
 
 
 def _support(ctx: typer.Context, values: dict[str, Any]) -> None:
-    values["provider_agency"] = values["provider_agency"] or values["agency"]
+    values["provider_agency"] = values["provider_agency"] or state(ctx).principal().agency
     _record("support")(ctx, values)
 
 
@@ -119,7 +120,7 @@ declare(
     "receive",
     'Receive a person (tiếp nhận). Personal data only via --from-json (field "person").',
     (
-        *STEP[:3],
+        *STEP[:1],
         option("legal_basis", "--record", help="Reception record number (biên bản)."),
         option("reception_form", "--form", help="self_returned | rescued | bilateral_handover"),
         option("unit_code", "--unit", help="Unit code where received (old map before 1 Jul 2025)."),
@@ -237,7 +238,7 @@ declare(
         ),
         option("amount_vnd", "--amount", help="Whole đồng, e.g. 500000 or 500.000"),
         option("period_days", "--days", help="Days covered (essential needs)", type_=int),
-        option("provider_agency", "--provider", help="Providing agency (default: --agency)"),
+        option("provider_agency", "--provider", help="Providing agency (default: your own agency)"),
         JSON,
     ),
     _support,
@@ -352,14 +353,19 @@ def history(
     ),
     format_: str = FORMAT,
 ) -> None:
-    """A case's full history: every event with actor, legal basis, business and record time."""
+    """A case's full history: every event with actor, legal basis, business and record time
+    (personal data shown as withheld: `socai case person` reads it, for a purpose)."""
     cid = _case_id(case_id)
-    render_history(state(ctx).app(), cid, as_of=as_of, known_at=known_at, format_=format_)
+    cli = state(ctx)
+    day = parse_date(as_of, "--as-of") if as_of else None
+    instant = parse_instant(known_at, "--known-at") if known_at else None
+    view = cli.app().cases.read(cli.principal(), cid, day, instant)
+    render_history(cli.app(), view, as_of=as_of, known_at=known_at, format_=format_)
 
 
 def render_history(
     application: Socai,
-    cid: UUID,
+    view: CaseView,
     *,
     as_of: str | None = None,
     known_at: str | None = None,
@@ -368,9 +374,8 @@ def render_history(
     """Print a case's history and derived status (shared by `case history` and the demo)."""
     if format_ not in ("text", "json"):
         raise InvalidInput("--format", f"{format_!r} is not text or json")
+    cid = view.case_id
     day = parse_date(as_of, "--as-of") if as_of else None
-    instant = parse_instant(known_at, "--known-at") if known_at else None
-    view = application.cases.as_it_stood(cid, day, instant)
     rows = case_history_rows(view.steps, language())
     summary = status_summary(view.status, day or business_date(application.now()))
     if format_ == "json":
@@ -407,10 +412,11 @@ def list_(
     format_: str = READ_FORMAT,
     output: Path = OUTPUT,
 ) -> None:
-    """Cases in the order received (pseudonymous ids only)."""
-    application = state(ctx).app()
+    """Cases in the order received (pseudonymous ids only): those your grants cover."""
+    cli = state(ctx)
+    application = cli.app()
     rows = []
-    for cid in itertools.islice(application.cases.ids(), limit):
+    for cid in itertools.islice(application.cases.readable_ids(cli.principal()), limit):
         status = application.cases.get(cid).status
         rows.append(
             {
@@ -427,3 +433,34 @@ def list_(
         Column("stage", "stage"),
     )
     emit(Report(columns, rows), format_, output)
+    cli.exported(output, "case list", "cases in scope", format_)
+
+
+PURPOSES = " | ".join(p.value for p in Purpose)
+PERSON_FIELDS = typer.Option(
+    None,
+    "--field",
+    help="Only these parts: full_name, id_number, address, phone (repeat; default all).",
+)
+
+
+@app.command("person")
+@refusing
+def person(
+    ctx: typer.Context,
+    case_id: str,
+    purpose: str = typer.Option(..., "--purpose", help=f"Why you read it (mục đích): {PURPOSES}"),
+    fields: list[str] = PERSON_FIELDS,
+    format_: str = READ_FORMAT,
+) -> None:
+    """Read the personal data of a case's people (đọc dữ liệu cá nhân): needs a role that
+    reads it in the case's unit, a login with a one-time code, and a purpose. The read (who,
+    case, fields, purpose, when) is written to the access log before anything is shown."""
+    cli = state(ctx)
+    chosen = Purpose.parse(purpose, "--purpose")
+    assert isinstance(chosen, Purpose)
+    parts = tuple(fields) if fields else PERSONAL_PARTS
+    found = cli.app().cases.personal_data(cli.principal(), _case_id(case_id), chosen, parts)
+    rows = [{"field": key, "value": value} for key, value in found.items()]
+    meta = {"case": case_id, "purpose": chosen.value}
+    emit(Report((Column("field", "field"), Column("value", "value")), rows, meta=meta), format_)

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
@@ -24,7 +25,13 @@ from infra.ledger.errors import LedgerError
 from infra.settings import Settings
 
 if TYPE_CHECKING:
+    from domain.access.policy import Action
+    from domain.access.principal import Principal
+    from domain.access.scope import UnitRef
     from infra.services.socai import Socai
+
+#: Where ``socai login`` keeps the token when neither --token-file nor SOCAI_TOKEN_FILE says.
+DEFAULT_TOKEN_FILE = Path.home() / ".socai" / "token"
 
 #: Nothing printed is ever parsed as Rich markup: stored and echoed text (an officer id
 #: ``[/]``, a programme title ``[dự thảo]``) is shown exactly as written. Styling goes through
@@ -76,7 +83,9 @@ REFUSALS = (SocaiError, LedgerError)
 class CliState:
     store: str | None = None
     key_file: str | None = None
+    token_file: str | None = None
     _app: Socai | None = field(default=None, repr=False)
+    _principal: Principal | None = field(default=None, repr=False)
 
     def settings(self) -> Settings:
         return Settings.load(self.store, self.key_file)
@@ -88,6 +97,46 @@ class CliState:
 
             self._app = Socai(self.settings())
         return self._app
+
+    def allowed(
+        self, action: Action, target: UnitRef | None = None, subject: str | None = None
+    ) -> Principal:
+        """The logged-in user, allowed ``action`` on ``target`` by the one policy (the same
+        check every service call makes), or refused (``error: … not allowed``, exit 2, the
+        refusal in the access log)."""
+        return self.app().access.check(self.principal(), action, target, subject)
+
+    def allowed_somewhere(self, action: Action, subject: str) -> Principal:
+        """The logged-in user, holding a role that allows ``action`` over some scope (a
+        listing then shows only what lies in it)."""
+        return self.app().access.check(self.principal(), action, subject=subject, anywhere=True)
+
+    def exported(self, output: Path | None, what: str, scope: str, fmt: str) -> None:
+        """Record a file export in the access log (who, what, which scope, which format)."""
+        if output is not None:
+            self.app().access.record_export(self.principal(), what, scope, fmt)
+
+    def token_path(self) -> Path:
+        return Path(self.token_file) if self.token_file else DEFAULT_TOKEN_FILE
+
+    def principal(self) -> Principal:
+        """Who runs this command, proven by a token: ``SOCAI_TOKEN`` (scripts), else the
+        token file ``socai login`` wrote. Checked against the store on every service call."""
+        if self._principal is None:
+            from infra.auth.files import read_secret_file
+            from infra.auth.tokens import NotAuthenticated
+
+            token = os.environ.get("SOCAI_TOKEN")
+            if not token:
+                path = self.token_path()
+                if not path.exists():
+                    raise NotAuthenticated(
+                        f"not logged in: no token in SOCAI_TOKEN and no token file {path}",
+                        hint="log in first: socai login USERNAME --totp CODE",
+                    )
+                token = read_secret_file(path)
+            self._principal = self.app().access.authenticate(token)
+        return self._principal
 
     def close(self) -> None:
         if self._app is not None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -14,6 +16,7 @@ from domain.errors import SocaiError
 from domain.reference.units import NATIONAL_CODE, AdminMap
 from domain.time import REFORM_DAY_2025
 from infra.audit_store import ledger_tables
+from infra.auth.files import write_secret_file
 from infra.cli.case import render_history
 from infra.cli.context import CliState, console, refusing, say, state
 from infra.cli.extras import require
@@ -29,18 +32,25 @@ from infra.scenario import (
     seed_funding,
     seed_proceedings,
 )
+from infra.scenario.staff import demo_users, demo_users_path
 from projections.kpi import compute_kpis
 from projections.rollup import compute_rollup
 from projections.rollup_export import to_text
 
 if TYPE_CHECKING:
     from infra.services.socai import Socai
+    from infra.settings import Settings
 
 MAX_DEMO_CASES = 100_000
 
 
 #: What to try after the demo, one command per line (copying one line runs one command).
 NEXT_COMMANDS = (
+    # act as the demo's national inspector (reads every case, report and account; writes
+    # nothing); USERS is the users file the demo wrote
+    "export SOCAI_TOKEN=$(python3 -c \"import json; print(next(u['token'] for u in"
+    " json.load(open('USERS')) if u['role'] == 'inspector'))\")",
+    "socai whoami",
     "socai case list",
     "socai case history CASE_ID --as-of 2019-12-31",
     "socai finance reconcile --by programme,line,source",
@@ -48,8 +58,9 @@ NEXT_COMMANDS = (
     "socai rollup --unit 870 --period 2016-2020",
     "socai kpi --unit VN --map 2025",
     "socai proceedings list --unit VN",
+    "socai access log --user CASE-OFFICER-82",
     "socai audit verify --public-key STORE.signing.pub.pem",
-    "socai quality check ../shared/data/hong_ngu_2016_2020.csv --unit old:870 --against-events",
+    "socai quality check examples/hong_ngu_2016_2020.csv --unit old:870 --against-events",
 )
 
 
@@ -120,6 +131,7 @@ def demo(
     console.print(f"Activities: {activities} recorded (directives, sessions, materials, courses)")
     criminal = seed_proceedings(app, statuses, seed)
     console.print(f"Criminal cases (vụ án): {criminal} opened, with their later stages")
+    users_file = _write_demo_users(app, settings)
     _projections_and_ledger(cli, app, today)
     corrected = next((s for s in statuses if s.corrections), None)
     shown: list[CaseStatus] = []
@@ -128,11 +140,25 @@ def demo(
             shown.append(candidate)
     for status in shown[:2]:
         console.rule(f"history of case {status.case_id}")
-        render_history(app, status.case_id)
+        render_history(app, app.cases.as_it_stood(status.case_id))
     assert len(generator.personal_data) >= cases
+    say(
+        ("Users:", "bold"),
+        f" one per role, with passwords, one-time-code secrets and 30-day API tokens, in"
+        f" {users_file} (mode 0600). Log in as one"
+        " (`socai login CASE-OFFICER-82 --totp CODE`), or for a script:"
+        " export SOCAI_TOKEN=<its token>.",
+    )
     console.print("\nNext (one command per line):")
     for command in NEXT_COMMANDS:
-        console.print(f"  {command}", soft_wrap=True)
+        console.print(f"  {command.replace('USERS', str(users_file))}", soft_wrap=True)
+
+
+def _write_demo_users(app: Socai, settings: Settings) -> Path:
+    """Register one user per role and write their credentials (mode 0600)."""
+    path = demo_users_path(settings)
+    write_secret_file(path, json.dumps(demo_users(app), ensure_ascii=False, indent=2) + "\n")
+    return path
 
 
 def _projections_and_ledger(cli: CliState, app: Socai, today: date) -> None:

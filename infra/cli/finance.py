@@ -26,7 +26,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from domain.case.values import Actor
+from domain.access.policy import Action
 from domain.errors import InvalidInput
 from domain.funding.commands import (
     Allocate,
@@ -44,7 +44,7 @@ from domain.money import format_vnd
 from domain.time import VIETNAM_TZ, business_date, parse_date, parse_instant
 from infra.cli.context import EXIT_FINDINGS, console, refusing, say, state
 from infra.cli.declare import Opt, Run, declare, option
-from infra.cli.options import AGENCY, BASIS, OFFICER, ON
+from infra.cli.options import BASIS, ON
 from infra.cli.output import FORMAT, OUTPUT, Column, Report, emit
 from infra.projection_db import projections_engine
 from projections import asof
@@ -82,8 +82,6 @@ def _day(ctx: typer.Context, on: str | None) -> date:
 
 #: Who records a transaction, when, and on what basis; every recording command takes them.
 STEP = (
-    Opt("officer", OFFICER),
-    Opt("agency", AGENCY),
     Opt("occurred_on", ON),
     Opt("legal_basis", BASIS),
 )
@@ -111,18 +109,14 @@ PAID_FOR = (
 )
 
 
-def _actor(values: dict[str, Any]) -> Actor:
-    return Actor(values.pop("officer"), values.pop("agency"))
-
-
 def _money(command_class: type[MoneyCommand]) -> Run:
     """The service call behind a money command: build it, record it, report."""
 
     def run(ctx: typer.Context, values: dict[str, Any]) -> None:
-        programme, actor = values.pop("programme"), _actor(values)
+        programme, principal = values.pop("programme"), state(ctx).principal()
         values["occurred_on"] = _day(ctx, values["occurred_on"])
         command = command_class(**values)
-        outcome = state(ctx).app().funding.record(programme, command, actor)
+        outcome = state(ctx).app().funding.record(programme, command, principal)
         if outcome.recorded:
             console.print(
                 f"recorded {command.KIND} {outcome.transaction_id} in programme"
@@ -138,10 +132,9 @@ def _money(command_class: type[MoneyCommand]) -> Run:
 
 
 def _establish(ctx: typer.Context, values: dict[str, Any]) -> None:
-    actor = _actor(values)
     values["occurred_on"] = _day(ctx, values["occurred_on"])
     command = Establish(**values)
-    state(ctx).app().funding.establish(command, actor)
+    state(ctx).app().funding.establish(command, state(ctx).principal())
     console.print(f"programme {command.code} established")
 
 
@@ -202,6 +195,7 @@ declare(app, "reverse", "Correct a posted transaction with a reversing transfer 
 @refusing
 def programmes(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> None:
     """List the programmes."""
+    state(ctx).allowed(Action.FUNDING_READ, subject="programmes")  # programme-wide: national
     funding = state(ctx).app().funding
     rows = []
     for code in funding.codes():
@@ -227,6 +221,7 @@ def programmes(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT)
 @refusing
 def show(ctx: typer.Context, code: str = typer.Argument(..., help="Programme code.")) -> None:
     """A programme's sources, lines, allocations and account balances (from its events)."""
+    state(ctx).allowed(Action.FUNDING_READ, subject="show")  # programme-wide: national
     programme = state(ctx).app().funding.programme(code)
     programme.ledger.assert_invariants()
     say(
@@ -323,6 +318,7 @@ def reconcile(
 ) -> None:
     """Budget vs allocated vs committed vs disbursed vs remaining, grouped as asked; as the
     books stood on a business date (--as-of) or as they were known at a moment (--known-at)."""
+    state(ctx).allowed(Action.FUNDING_READ, subject="reconcile")  # programme-wide: national
     dims = _dims(by)
     day = parse_date(as_of, "--as-of") if as_of else None
     queries = refreshed_queries(ctx, known_at)
@@ -356,6 +352,7 @@ def reconcile(
             context=_workbook_context(ctx, queries.engine, day, known_at),
         )
         console.print(f"wrote {xlsx_path}")
+        state(ctx).exported(xlsx_path, "finance reconcile", programme or "all programmes", "xlsx")
 
 
 @app.command("behind")
@@ -370,6 +367,7 @@ def behind(
     output: Path = OUTPUT,
 ) -> None:
     """The transactions behind one figure, down to the case or the activity."""
+    state(ctx).allowed(Action.FUNDING_READ, subject="behind")  # programme-wide: national
     dims = _dims(by)
     if measure is not None and measure not in MEASURES:
         raise InvalidInput(
@@ -408,6 +406,7 @@ def behind(
 def discrepancies_report(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> None:
     """Support events with money and no disbursement; disbursements whose case event does
     not exist or disagrees in amount. Exits 1 when there is any (0 when none)."""
+    state(ctx).allowed(Action.FUNDING_READ, subject="discrepancies")  # programme-wide: national
     queries = refreshed_queries(ctx)
     found = discrepancies(queries.legs(), queries.supports())
     rows = [

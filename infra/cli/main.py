@@ -28,6 +28,8 @@ app = typer.Typer(
 
 #: (module, group name, help). A group's module exposes a ``typer.Typer`` named ``app``.
 GROUPS: list[tuple[str, str, str]] = [
+    ("infra.cli.users", "users", "Users, roles over units, credentials (người dùng)."),
+    ("infra.cli.access", "access", "The access log: who read whose data, refusals, exports."),
     ("infra.cli.audit", "audit", "Prove the ledger intact: verify, checkpoints, proofs."),
     ("infra.cli.case", "case", "Record and read the steps of a case (hồ sơ)."),
     ("infra.cli.finance", "finance", "Budgets, allocations, payments, reconciliation."),
@@ -43,6 +45,9 @@ GROUPS: list[tuple[str, str, str]] = [
 #: Single commands: (module, function name, command name).
 COMMANDS: list[tuple[str, str, str]] = [
     ("infra.cli.demo", "demo", "demo"),
+    ("infra.cli.users", "login", "login"),
+    ("infra.cli.users", "logout", "logout"),
+    ("infra.cli.users", "whoami", "whoami"),
     ("infra.cli.store", "init", "init"),
     ("infra.cli.store", "migrate", "migrate"),
     ("infra.cli.projections", "kpi", "kpi"),
@@ -69,6 +74,13 @@ def main(
     key_file: str = typer.Option(
         None, "--key-file", envvar="SOCAI_KEY_FILE", help="File with the store's AES key."
     ),
+    token_file: str = typer.Option(
+        None,
+        "--token-file",
+        envvar="SOCAI_TOKEN_FILE",
+        help="Where `socai login` keeps your token (default ~/.socai/token);"
+        " SOCAI_TOKEN, when set, is used instead.",
+    ),
     version: bool = typer.Option(
         False,
         "--version",
@@ -77,7 +89,7 @@ def main(
         help="Print socai's version and exit.",
     ),
 ) -> None:
-    ctx.obj = CliState(store=store, key_file=key_file)
+    ctx.obj = CliState(store=store, key_file=key_file, token_file=token_file)
     ctx.call_on_close(ctx.obj.close)
 
 

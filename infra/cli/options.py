@@ -1,9 +1,9 @@
 """Options every recording command shares, declared once.
 
-A recorded step names its actor (người thực hiện: ``--officer`` and ``--agency``, or
-SOCAI_OFFICER and SOCAI_AGENCY), its business date (ngày nghiệp vụ: ``--on``, default today in
-Viet Nam) and optionally its legal basis (căn cứ pháp lý: ``--basis``); case and activity
-commands also read their fields from ``--from-json``. The store and key (``--store``,
+A recorded step's actor (người thực hiện) is the logged-in user (``socai login``; the token
+proves who it is), never an option. A step names its business date (ngày nghiệp vụ: ``--on``,
+default today in Viet Nam) and optionally its legal basis (căn cứ pháp lý: ``--basis``); case
+and activity commands also read their fields from ``--from-json``. The store and key (``--store``,
 ``--key-file``) are global options of ``socai`` itself (:mod:`infra.cli.main`).
 """
 
@@ -11,13 +11,6 @@ from __future__ import annotations
 
 import typer
 
-OFFICER = typer.Option(..., "--officer", envvar="SOCAI_OFFICER", help="Officer id (mã cán bộ).")
-AGENCY = typer.Option(
-    ...,
-    "--agency",
-    envvar="SOCAI_AGENCY",
-    help="Agency (cơ quan), e.g. border_guard, police, labour_social_affairs.",
-)
 ON = typer.Option(None, "--on", help="Business date YYYY-MM-DD (default: today in Viet Nam).")
 BASIS = typer.Option(
     None, "--basis", help="Legal basis: decision, record or voucher number (số quyết định)."

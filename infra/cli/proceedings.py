@@ -16,14 +16,16 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from domain.case.values import Actor
+from domain.access.policy import Action
+from domain.access.principal import Principal
+from domain.access.scope import UnitRef
 from domain.errors import InvalidInput
 from domain.proceedings.commands import STAGE_COMMANDS, SUSPENSION_REASONS, Open
 from domain.reference.units import NATIONAL_CODE, AdminMap
 from domain.time import business_date
 from infra.cli.context import console, refusing, state
 from infra.cli.declare import Opt, Run, declare, option
-from infra.cli.options import AGENCY, OFFICER, ON
+from infra.cli.options import ON
 from infra.cli.output import FORMAT, OUTPUT, Column, Report, emit
 from infra.cli.projections import chosen_unit
 from infra.projection_db import projections_engine, runner_for
@@ -34,8 +36,6 @@ app = typer.Typer(no_args_is_help=True)
 
 #: Who records it, and when; every stage names its document and the deciding body.
 STEP = (
-    Opt("officer", OFFICER),
-    Opt("agency", AGENCY),
     Opt("occurred_on", ON),
     Opt("legal_basis", typer.Option(..., "--decision", help="Document number of the stage.")),
     Opt("deciding_body", typer.Option(..., "--by", help="police, border_guard, procuracy, court")),
@@ -46,29 +46,28 @@ DEFENDANTS = Opt(
 ID = Opt("proceedings_id", typer.Argument(..., help="The criminal case's id."))
 
 
-def _prepare(ctx: typer.Context, values: dict[str, Any]) -> Actor:
-    actor = Actor(values.pop("officer"), values.pop("agency"))
+def _prepare(ctx: typer.Context, values: dict[str, Any]) -> Principal:
     if values.get("occurred_on") is None:
         values["occurred_on"] = business_date(state(ctx).app().now()).isoformat()
-    return actor
+    return state(ctx).principal()
 
 
 def _open(ctx: typer.Context, values: dict[str, Any]) -> None:
-    actor = _prepare(ctx, values)
-    new_id = state(ctx).app().proceedings.open(Open.parse(values), actor)
+    principal = _prepare(ctx, values)
+    new_id = state(ctx).app().proceedings.open(Open.parse(values), principal)
     console.print(f"opened: criminal case {new_id}")
 
 
 def _stage(name: str) -> Run:
     def run(ctx: typer.Context, values: dict[str, Any]) -> None:
-        actor = _prepare(ctx, values)
+        principal = _prepare(ctx, values)
         text = values.pop("proceedings_id")
         try:
             proceedings_id = UUID(text)
         except ValueError:
             raise InvalidInput("PROCEEDINGS_ID", f"{text!r} is not a criminal case id") from None
         command = STAGE_COMMANDS[name].parse(values)
-        version = state(ctx).app().proceedings.advance(proceedings_id, command, actor)
+        version = state(ctx).app().proceedings.advance(proceedings_id, command, principal)
         console.print(f"recorded {command.STAGE} as version {version} of {proceedings_id}")
 
     return run
@@ -102,10 +101,12 @@ def list_(
     output: Path = OUTPUT,
 ) -> None:
     """Criminal cases in a unit: stages reached, dates, defendants, victims' cases."""
-    application = state(ctx).app()
-    engine = projections_engine(state(ctx).settings())
-    runner_for(application.log, engine).run()
+    cli = state(ctx)
     chosen_map, unit = chosen_unit(unit, admin_map, AdminMap.NEW)
+    cli.allowed(Action.REPORT_READ, UnitRef(chosen_map.value, unit), "proceedings")
+    application = cli.app()
+    engine = projections_engine(cli.settings())
+    runner_for(application.log, engine).run()
     target = resolve_unit(chosen_map, unit)
     query = (
         select(proceedings_status)
@@ -122,3 +123,4 @@ def list_(
         )
     )  # fmt: skip
     emit(Report(columns, rows, f"vụ án in {target}"), format_, output)
+    cli.exported(output, "proceedings list", f"{chosen_map.value}:{unit}", format_)

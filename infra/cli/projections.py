@@ -21,6 +21,8 @@ from rich.table import Table
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from domain.access.policy import Action
+from domain.access.scope import UnitRef
 from domain.errors import InvalidInput
 from domain.money import format_vnd
 from domain.period import Period
@@ -141,6 +143,7 @@ def rebuild(
     name: str = typer.Argument(None, help="One projection (default: all)."),
 ) -> None:
     """Drop a projection's tables and rebuild them from every event."""
+    state(ctx).allowed(Action.PROJECTIONS_RUN, subject="projections")
     application = state(ctx).app()
     engine = _engine(ctx)
     chosen = [by_name(name)] if name else all_projections()
@@ -160,6 +163,7 @@ def run(
     follow: bool = typer.Option(False, "--follow", help="Keep polling for new events."),
 ) -> None:
     """Bring every projection up to date with the store (the in-process driver)."""
+    state(ctx).allowed(Action.PROJECTIONS_RUN, subject="projections")
     application = state(ctx).app()
     runner = runner_for(application.log, _engine(ctx))
     lag = max(runner.lag().values())
@@ -174,6 +178,7 @@ def run(
 @refusing
 def status(ctx: typer.Context) -> None:
     """Each projection's position in the notification log and how far behind it is."""
+    state(ctx).allowed_somewhere(Action.REPORT_READ, "projections")
     application = state(ctx).app()
     runner = runner_for(application.log, _engine(ctx))
     table = Table(title=f"projections (log head {application.log.head()})")
@@ -191,6 +196,7 @@ def verify(ctx: typer.Context) -> None:
     """Rebuild every projection from the events into a scratch database and compare it, row by
     row, with the live tables: an edited report is named (projection, table, row, columns).
     Exit 0 when every table is what the events give, 1 when any differs."""
+    state(ctx).allowed(Action.PROJECTIONS_RUN, subject="projections")
     application = state(ctx).app()
     live = _engine(ctx)
     chosen = all_projections()
@@ -255,6 +261,8 @@ def case(
         UUID(case_id)
     except ValueError:
         raise InvalidInput("CASE_ID", f"{case_id!r} is not a case id") from None
+    cli = state(ctx)
+    cli.allowed(Action.CASE_READ, cli.app().cases.unit_of(UUID(case_id)), case_id)
     _application, engine, _instant = caught_up(ctx, known_at)
     with Session(engine) as session:
         row = read_status(session, case_id)
@@ -291,6 +299,9 @@ def kpi(
 ) -> None:
     """Programme KPIs against their targets (100% verified, supported, protected...); a share
     of nothing is "no data", never "met". --list KEY prints the cases behind a figure."""
+    cli = state(ctx)
+    chosen_map, unit = chosen_unit(unit, admin_map, AdminMap.NEW)
+    cli.allowed(Action.REPORT_READ, UnitRef(chosen_map.value, unit), "kpi")
     application, engine, instant = caught_up(ctx, known_at)
     # as known at T, open procedures are judged on T's date (what the report then showed)
     today = business_date(instant or application.now())
@@ -303,7 +314,6 @@ def kpi(
     elif cut_off is not None:
         window = Period(date(2012, 1, 1), cut_off)
     judged_on = cut_off or today  # open procedures are judged on the cut-off date
-    chosen_map, unit = chosen_unit(unit, admin_map, AdminMap.NEW)
     kpis = compute_kpis(engine, chosen_map, unit, judged_on, window)
     kpis += prosecution_kpis(engine, chosen_map, unit, judged_on, window)
     meta = {
@@ -321,6 +331,7 @@ def kpi(
         rows = [{"case_id": c, "counted": c in counted} for c in chosen.population]
         columns = (Column("case_id", "case"), Column("counted", f"counted in {chosen.key}"))
         emit(Report(columns, rows, f"{chosen.key}: {chosen.display()}", meta), format_, output)
+        cli.exported(output, f"kpi --list {chosen.key}", str(meta["unit"]), format_)
         return
     rows = [
         {
@@ -346,6 +357,7 @@ def kpi(
         Column("denominator", "of", "right"),
     )
     emit(Report(columns, rows, "KPIs (chỉ tiêu)", meta), format_, output)
+    cli.exported(output, "kpi", str(meta["unit"]), format_)
 
 
 def _target(k: Kpi) -> str:
@@ -384,6 +396,8 @@ def rollup(
             hint="e.g. --known-at 2021-01-15 --changes",
         )
     chosen_map, unit = chosen_unit(unit, admin_map, AdminMap.OLD)
+    cli = state(ctx)
+    cli.allowed(Action.REPORT_READ, UnitRef(chosen_map.value, unit), "rollup")
     window = _reporting_period(period, years, until)
     chosen_years = window.year_numbers
     whole = window == Period.years(chosen_years[0], chosen_years[-1])
@@ -396,6 +410,7 @@ def rollup(
     if output_format == "xlsx":
         to_xlsx(result, output, instant)
         console.print(f"wrote {output}")
+        cli.exported(output, "rollup", f"{chosen_map.value}:{unit}", output_format)
         return
     text = to_csv(result) if output_format == "csv" else to_text(result, instant)
     if output is None:
@@ -403,6 +418,7 @@ def rollup(
     else:
         output.write_text(text, encoding="utf-8")
         console.print(f"wrote {output}")
+        cli.exported(output, "rollup", f"{chosen_map.value}:{unit}", output_format)
     if output_format == "text":
         _print_provenance(engine)
 
@@ -465,8 +481,10 @@ def cases(
     output: Path = OUTPUT,
 ) -> None:
     """Cases in a unit (pseudonymous ids only): stage, dates, deadlines, supports."""
-    application, engine, instant = caught_up(ctx, known_at)
+    cli = state(ctx)
     chosen_map, unit = chosen_unit(unit, admin_map, AdminMap.NEW)
+    cli.allowed(Action.CASE_READ, UnitRef(chosen_map.value, unit), "cases")
+    application, engine, instant = caught_up(ctx, known_at)
     target = resolve_unit(chosen_map, unit)
     query = select(case_status).where(unit_filter(case_status, chosen_map, target))
     if agency:
@@ -505,6 +523,7 @@ def cases(
     )
     meta = {"unit": f"{target.map.value}:{target.code}", "on": today}
     emit(Report(columns, rows, f"cases in {target} — {today}", meta), format_, output)
+    cli.exported(output, "cases", str(meta["unit"]), format_)
 
 
 @app.command()
@@ -518,6 +537,7 @@ def spending(
 ) -> None:
     """Support given per type and year in a unit, with amounts in đồng (for reconciliation)."""
     chosen_map, unit = chosen_unit(unit, admin_map, AdminMap.NEW)
+    state(ctx).allowed(Action.FUNDING_READ, UnitRef(chosen_map.value, unit), "spending")
     chosen_years = parse_years(years)
     _application, engine, _instant = caught_up(ctx, known_at)
     table = Table(title=f"support use: unit {unit} ({chosen_map.value} map), {years}")

@@ -57,11 +57,17 @@ def _computed(
     ctx: typer.Context, units: list[tuple[str, str]], years: Sequence[int]
 ) -> pd.DataFrame:
     """The rollups computed from events: the projections brought up to date with the store
-    first (as ``socai rollup`` does), then each unit's form."""
+    first (as ``socai rollup`` does), then each unit's form; only for a user whose grants
+    cover every unit (reports: statisticians, supervisors, inspectors, finance)."""
+    from domain.access.policy import Action
+    from domain.access.scope import UnitRef
     from infra.projection_db import projections_engine, runner_for
     from quality.events import computed_rollups
 
-    settings = state(ctx).settings()
+    cli = state(ctx)
+    for admin_map, code in units:
+        cli.allowed(Action.REPORT_READ, UnitRef(admin_map, code), "quality")
+    settings = cli.settings()
     engine = projections_engine(settings)
     runner_for(state(ctx).app().log, engine).run()
     try:

@@ -15,6 +15,7 @@ from typing import Any
 
 import typer
 
+from domain.access.policy import Action
 from infra.cli.context import console, err_console, refusing, state
 
 app = typer.Typer(no_args_is_help=True)
@@ -117,6 +118,9 @@ def relay(
         raise typer.BadParameter("--follow and --once exclude each other")
     bootstrap = kafka_bootstrap(kafka)
     cli = state(ctx)
+    # a service user of the stream_service role (the public topics carry no personal data);
+    # refused before anything is locked, reset or published
+    cli.allowed(Action.EVENTS_PUBLISH, subject="relay")
     engine = store_engine(cli.settings())
     # one relay per store: refused here, before anything is reset or published
     lock = RelayLock(engine, DEFAULT_RELAY_NAME).acquire()

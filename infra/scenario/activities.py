@@ -24,6 +24,7 @@ from domain.activity.commands import (
 )
 from domain.case.values import Actor
 from infra.scenario.places import BORDER_PROVINCES_OLD, HONG_NGU_DISTRICT_OLD
+from infra.scenario.staff import in_unit
 
 if TYPE_CHECKING:
     from infra.services.socai import Socai
@@ -42,14 +43,17 @@ def seed_activities(app: Socai, seed: int, last_year: int = 2024) -> int:
     recorded = 0
     district = Actor(f"LDXH-{HONG_NGU_DISTRICT_OLD}-01", "labour_social_affairs")
     for command in _hong_ngu_activities():
-        app.activities.record(command, district)
+        app.activities.record(
+            command, in_unit(app, district, command.occurred_on, command.unit_code)
+        )
         recorded += 1
     rng = random.Random(seed)
     for province in BORDER_PROVINCES_OLD:
         actor = Actor(f"LDXH-{province}-01", "labour_social_affairs")
         for year in range(BORDER_FIRST_YEAR, last_year + 1):
             for command in _border_province_year(rng, province, year):
-                app.activities.record(command, actor)
+                officer = in_unit(app, actor, command.occurred_on, command.unit_code)
+                app.activities.record(command, officer)
                 recorded += 1
     return recorded
 

@@ -21,6 +21,7 @@ from domain.reference.codes import SupportType
 from domain.reference.units import AdminMap, UnitLevel, unit_directory
 from infra.application import Clock
 from infra.keys import create_key_file
+from infra.scenario.staff import worker
 from infra.services.socai import Socai
 from infra.settings import Settings
 
@@ -78,7 +79,7 @@ def small_programme(
     Ngự district, old map 870), recorded in one batch."""
     app.funding.establish(
         Establish(code, "Test programme", date(2016, 1, 1), date(2030, 12, 31), date(2016, 1, 1)),
-        FINANCE,
+        worker(app, FINANCE),
     )
     commands: list[MoneyCommand] = [
         Pledge("T-pledge", date(2016, 1, 1), source="NSDP", source_kind="local", amount_vnd=budget),
@@ -101,7 +102,7 @@ def small_programme(
             amount_vnd=allocation,
         ),
     ]
-    app.funding.record_batch(code, commands, FINANCE)
+    app.funding.record_batch(code, commands, worker(app, FINANCE))
 
 
 def case_with_support(
@@ -111,22 +112,21 @@ def case_with_support(
 ) -> tuple[UUID, int]:
     """A case received in 2020 with one support (by default an initial hardship allowance,
     trợ cấp khó khăn ban đầu); returns (case id, the support event's version)."""
-    case_id = app.cases.receive(
-        parse_receive(
-            {
-                "occurred_on": "2020-03-02",
-                "reception_form": "rescued",
-                "unit_code": "870",
-                "legal_basis": "BB-01/2020",
-                "belongings_checked": True,
-                "interview_held": True,
-                "person": PersonalData(full_name="Test Person"),
-            }
-        ),
-        OFFICER,
+    reception = parse_receive(
+        {
+            "occurred_on": "2020-03-02",
+            "reception_form": "rescued",
+            "unit_code": "870",
+            "legal_basis": "BB-01/2020",
+            "belongings_checked": True,
+            "interview_held": True,
+            "person": PersonalData(full_name="Test Person"),
+        }
     )
-    app.cases.execute(case_id, RequestVerification(date(2020, 3, 2), "police"), OFFICER)
-    app.cases.execute(case_id, ConcludeVerification(date(2020, 3, 4), "victim", "police"), OFFICER)
+    case_id = app.cases.receive(reception, worker(app, OFFICER))
+    officer = worker(app, OFFICER)
+    app.cases.execute(case_id, RequestVerification(date(2020, 3, 2), "police"), officer)
+    app.cases.execute(case_id, ConcludeVerification(date(2020, 3, 4), "victim", "police"), officer)
     version = app.cases.execute(
         case_id,
         ProvideSupport(
@@ -135,7 +135,7 @@ def case_with_support(
             provider_agency="labour_social_affairs",
             amount_vnd=amount_vnd,
         ),
-        OFFICER,
+        officer,
     )
     return case_id, version
 

@@ -31,6 +31,7 @@ from domain.funding.commands import (
 from domain.reference.units import AdminMap, unit_directory
 from domain.time import business_date
 from infra.scenario.funding_batches import FundingDemo, record_in_batches
+from infra.scenario.staff import finance, on_case
 
 if TYPE_CHECKING:
     from infra.services.socai import Socai
@@ -80,7 +81,7 @@ def seed_case_payments(app: Socai, case_ids: list[UUID], actor: Actor, demo: Fun
             date(SUPPORT_YEARS[1], 12, 31),
             start,
         ),
-        actor,
+        finance(app, actor),
     )
     demo.programmes.append(CODE)
     if not supports:
@@ -184,15 +185,15 @@ def _correct_after_payment(app: Socai, target: _Support) -> None:
     current = app.cases.get(target.case_id).steps[target.version].value("amount_vnd")
     if current != target.amount_vnd:
         return
-    app.cases.execute(
-        target.case_id,
-        Correct(
-            occurred_on=business_date(app.now()),
-            corrects_version=target.version,
-            field="amount_vnd",
-            old_value=target.amount_vnd,
-            new_value=target.amount_vnd + DISCREPANCY_VND,
-            reason="Chứng từ gốc ghi số tiền lớn hơn (sai lệch cố ý của bản demo)",
-        ),
-        Actor("CB-DEMO-02", "labour_social_affairs"),
+    correction = Correct(
+        occurred_on=business_date(app.now()),
+        corrects_version=target.version,
+        field="amount_vnd",
+        old_value=target.amount_vnd,
+        new_value=target.amount_vnd + DISCREPANCY_VND,
+        reason="Chứng từ gốc ghi số tiền lớn hơn (sai lệch cố ý của bản demo)",
     )
+    supervisor = on_case(
+        app, Actor("CB-DEMO-02", "labour_social_affairs"), correction, target.case_id
+    )
+    app.cases.execute(target.case_id, correction, supervisor)

@@ -25,6 +25,7 @@ from infra.scenario.case_payments import seed_case_payments
 from infra.scenario.funding_2005 import seed_national_2005
 from infra.scenario.funding_batches import FundingDemo, record_in_batches
 from infra.scenario.places import HONG_NGU_DISTRICT_OLD
+from infra.scenario.staff import finance
 
 if TYPE_CHECKING:
     from infra.services.socai import Socai
@@ -64,7 +65,7 @@ def _hong_ngu(app: Socai, actor: Actor, demo: FundingDemo) -> None:
             date(2020, 12, 31),
             date(2016, 1, 5),
         ),
-        actor,
+        finance(app, actor),
     )
     total = HONG_NGU_VND_PER_YEAR * len(HONG_NGU_YEARS)
     commands: list[MoneyCommand] = [

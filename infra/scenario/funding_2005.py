@@ -27,6 +27,7 @@ from domain.funding.commands import (
 )
 from infra.scenario.funding_batches import FundingDemo, record_in_batches
 from infra.scenario.places import BORDER_PROVINCES
+from infra.scenario.staff import finance
 
 if TYPE_CHECKING:
     from infra.services.socai import Socai
@@ -52,7 +53,7 @@ def seed_national_2005(app: Socai, actor: Actor, demo: FundingDemo) -> None:
             PLANNED_ON,
             "Dự thảo đề án 2005",
         ),
-        actor,
+        finance(app, actor),
     )
     commands = [*_sources_and_lines(), *_reception_point_works(), *_vocational_training()]
     record_in_batches(app, CODE, commands, actor, demo)

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from domain.case.values import Actor
 from domain.funding.commands import MoneyCommand
+from infra.scenario.staff import finance
 from infra.services.funding import MAX_BATCH_TRANSACTIONS
 
 if TYPE_CHECKING:
@@ -36,6 +37,6 @@ def record_in_batches(
     """Record a programme's transactions, at most ``MAX_BATCH_TRANSACTIONS`` per write."""
     for start in range(0, len(commands), MAX_BATCH_TRANSACTIONS):
         outcomes = app.funding.record_batch(
-            code, commands[start : start + MAX_BATCH_TRANSACTIONS], actor
+            code, commands[start : start + MAX_BATCH_TRANSACTIONS], finance(app, actor)
         )
         demo.recorded += sum(o.recorded for o in outcomes)

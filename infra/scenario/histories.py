@@ -20,6 +20,7 @@ from domain.case.values import Actor
 from domain.errors import RuleViolation
 from domain.reference.codes import SupportType
 from infra.scenario.builders import StepClock
+from infra.scenario.staff import on_case
 from infra.services.socai import Socai
 
 POLICE = Actor("CB-001", "police")
@@ -61,9 +62,9 @@ def run(
     clock.at(day)
     command = COMMANDS[name].parse(data)
     if isinstance(command, Receive):
-        return app.cases.receive(command, actor)
+        return app.cases.receive(command, on_case(app, actor, command))
     assert case_id is not None
-    app.cases.execute(case_id, command, actor)
+    app.cases.execute(case_id, command, on_case(app, actor, command, case_id))
     return case_id
 
 

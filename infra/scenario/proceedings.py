@@ -21,6 +21,7 @@ from domain.proceedings.commands import Open, Prosecute, Solve, StageCommand, Su
 from domain.reference.codes import Agency
 from domain.reference.units import AdminMap, unit_directory
 from infra.scenario.plan import SCENARIO_END
+from infra.scenario.staff import in_unit
 from infra.services.socai import Socai
 
 #: Namespace of the scenario's criminal case ids (stable across runs of one seed).
@@ -45,15 +46,17 @@ def seed_proceedings(app: Socai, statuses: Iterable[CaseStatus], seed: int) -> i
             continue
         proceedings_id = uuid5(PROCEEDINGS_NAMESPACE, f"{seed}-{status.case_id}")
         accused = rng.randrange(1, 5)
+        unit = _province(status, day)
+        investigator = in_unit(app, INVESTIGATOR, day, unit)
         app.proceedings.open(
-            Open(day, f"QĐKT-{opened + 1:05d}", Agency.POLICE, _province(status, day),
+            Open(day, f"QĐKT-{opened + 1:05d}", Agency.POLICE, unit,
                  (status.case_id,), accused),
-            INVESTIGATOR,
+            investigator,
             proceedings_id,
         )  # fmt: skip
         opened += 1
         for command in _stages(rng, day, accused, opened):
-            app.proceedings.advance(proceedings_id, command, INVESTIGATOR)
+            app.proceedings.advance(proceedings_id, command, investigator)
     return opened
 
 

@@ -17,6 +17,7 @@ from domain.case.aggregate import Case
 from domain.case.commands import Receive
 from infra.scenario.generator import ScenarioGenerator
 from infra.scenario.plan import PlannedStep, ScenarioConfig
+from infra.scenario.staff import on_case, scenario_staff
 
 if TYPE_CHECKING:
     from infra.services.socai import Socai
@@ -44,12 +45,15 @@ def run_scenario(app: Socai, config: ScenarioConfig) -> ScenarioGenerator:
     real_clock = app.store.clock
     app.store.clock = clock
     try:
+        scenario_staff(app)
         for step in generator.steps():
             clock.current = step.recorded_at
             if isinstance(step.command, Receive):
-                app.cases.receive(step.command, step.actor, case_id=step.case_id)
+                principal = on_case(app, step.actor, step.command)
+                app.cases.receive(step.command, principal, case_id=step.case_id)
             else:
-                app.cases.execute(step.case_id, step.command, step.actor)
+                principal = on_case(app, step.actor, step.command, step.case_id)
+                app.cases.execute(step.case_id, step.command, principal)
     finally:
         app.store.clock = real_clock
     return generator
@@ -63,7 +67,9 @@ def bulk_load(
     Every step still goes through the aggregate's rules; only the saving differs: cases are
     kept in memory and saved together every ``batch_events`` events, in one atomic save. The
     log then holds each case's events in order, but interleaves cases by batch rather than by
-    the exact record time.
+    the exact record time. It is the benchmarks' loader of synthetic stores: it writes the
+    plan's declared actors without registering users or checking the access policy (the
+    services do both: :func:`run_scenario`), so it never touches a store of real data.
     """
     assert batch_events > 0
     open_cases: OrderedDict[UUID, Case] = OrderedDict()

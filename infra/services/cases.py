@@ -21,15 +21,24 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID, uuid4
 
+from domain.access.policy import Action, permits
+from domain.access.principal import Principal
+from domain.access.roles import Purpose
+from domain.access.scope import UnitRef
 from domain.case.aggregate import Case, CaseEvent
-from domain.case.catalogue import fold
-from domain.case.commands import Command, Receive
+from domain.case.catalogue import fold, is_personal_field
+from domain.case.commands import Close, Command, Correct, Receive
 from domain.case.steps import CaseStatus, Step
-from domain.case.values import Actor
-from domain.errors import ConcurrentWriteConflict, NotFound
+from domain.case.values import PERSONAL_FIELD_MAX_CHARS, PersonalData
+from domain.errors import ConcurrentWriteConflict, InvalidInput, NotFound, SocaiError
+from domain.reference.units import AdminMap
 from domain.time import require_aware
 from infra.application import EventStore
+from infra.services.access import AccessService
 from infra.services.eventlog import StoreEventLog
+
+#: The parts of a person's data (họ tên, số định danh, địa chỉ, số điện thoại).
+PERSONAL_PARTS = tuple(PERSONAL_FIELD_MAX_CHARS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,21 +53,28 @@ class CaseView:
 class CaseService:
     """Cases (hồ sơ) in the one store."""
 
-    def __init__(self, store: EventStore, log: StoreEventLog) -> None:
+    def __init__(self, store: EventStore, log: StoreEventLog, access: AccessService) -> None:
         self.store = store
         self.log = log
+        self.access = access
 
-    def receive(self, command: Receive, actor: Actor, case_id: UUID | None = None) -> UUID:
+    def receive(self, command: Receive, principal: Principal, case_id: UUID | None = None) -> UUID:
         """Open a case; returns its pseudonymous id (a random UUID unless given)."""
+        target = UnitRef(AdminMap.in_force_on(command.occurred_on).value, command.unit_code)
+        principal = self.access.check(principal, Action.CASE_RECEIVE, target, "a new case")
         case_id = case_id or uuid4()
         if case_id in self.store.repository:
             raise ConcurrentWriteConflict(f"case {case_id} already exists")
-        case = Case.receive(case_id, command, actor, self.store.now())
+        case = Case.receive(case_id, command, principal.actor(), self.store.now())
         self.save(case, expected_version=0)
         return case.id
 
     def execute(
-        self, case_id: UUID, command: Command, actor: Actor, expected_version: int | None = None
+        self,
+        case_id: UUID,
+        command: Command,
+        principal: Principal,
+        expected_version: int | None = None,
     ) -> int:
         """Record one step on a case; returns the new event's version.
 
@@ -74,9 +90,86 @@ class CaseService:
                 hint="reload the case history and decide again",
             )
         started_at = case.version
-        case.execute(command, actor, self.store.now())
+        if isinstance(command, Correct):
+            return self._correct(principal, case, command)
+        action = Action.CASE_CLOSE if isinstance(command, Close) else Action.CASE_RECORD
+        principal = self.access.check(principal, action, self.unit_of(case_id), case_id)
+        case.execute(command, principal.actor(), self.store.now())
         self.save(case, expected_version=started_at)
         return case.version
+
+    def _correct(self, principal: Principal, case: Case, command: Correct) -> int:
+        """Correcting one's own steps, or (a supervisor) anyone's; a personal field also needs
+        the right to read it, and every attempt on one — refused or not, for any reason — is
+        in the access log, so ``--old`` can no longer test a guess unseen."""
+        started_at = case.version
+        target = self.unit_of(case.id)
+        step = case.steps.get(command.corrects_version)
+        own = step is not None and step.officer_id.casefold() == principal.username.casefold()
+        personal = [c.field for c in command.changes if is_personal_field(c.field)]
+        outcome = "recorded"
+        try:
+            action = Action.CASE_CORRECT_OWN if own else Action.CASE_CORRECT_OTHERS
+            principal = self.access.check(principal, action, target, case.id, own=own)
+            if personal:
+                principal = self.access.check(principal, Action.PERSON_READ, target, case.id)
+            # The aggregate compares the old value given with the stored one: a read.
+            case.execute(command, principal.actor(), self.store.now())
+            self.save(case, expected_version=started_at)
+        except SocaiError as refused:
+            outcome = getattr(refused, "code", None) or type(refused).__name__
+            raise
+        finally:
+            for field in personal:
+                self.access.record_correction_attempt(principal, case.id, field, outcome)
+        return case.version
+
+    # -- checked reads --------------------------------------------------------------------
+
+    def read(
+        self,
+        principal: Principal,
+        case_id: UUID,
+        on: date | None = None,
+        known_at: datetime | None = None,
+    ) -> CaseView:
+        """:meth:`as_it_stood` for a user allowed to read the case (personal data redacted)."""
+        self.access.check(principal, Action.CASE_READ, self.unit_of(case_id), case_id)
+        return self.as_it_stood(case_id, on, known_at)
+
+    def readable_ids(self, principal: Principal) -> Iterator[UUID]:
+        """The cases the user may read, in the order received (the others are not shown)."""
+        principal = self.access.check(principal, Action.CASE_READ, subject="cases", anywhere=True)
+        for case_id in self.ids():
+            if permits(principal.grants, Action.CASE_READ, self.unit_of(case_id)):
+                yield case_id
+
+    def personal_data(
+        self,
+        principal: Principal,
+        case_id: UUID,
+        purpose: Purpose,
+        parts: tuple[str, ...] = PERSONAL_PARTS,
+    ) -> dict[str, str]:
+        """Decrypt a case's personal data (đọc dữ liệu cá nhân), for a stated purpose: the
+        read is written to the access log (user, case, field names, purpose) before anything
+        is returned. Keys are ``v<version>.<field>.<part>``, e.g. ``v1.person.full_name``."""
+        unknown = set(parts) - set(PERSONAL_PARTS)
+        if unknown:
+            raise InvalidInput(
+                "--field", f"{sorted(unknown)} are not personal fields",
+                hint=f"choose among {', '.join(PERSONAL_PARTS)}",
+            )  # fmt: skip
+        principal = self.access.check(principal, Action.PERSON_READ, self.unit_of(case_id), case_id)
+        found: dict[str, str] = {}
+        for step in self.get(case_id).steps.values():
+            for name, value in step.data.items():
+                if isinstance(value, PersonalData):
+                    for part, text in value.as_dict().items():
+                        if part in parts and text is not None:
+                            found[f"v{step.version}.{name}.{part}"] = text
+        self.access.record_personal_read(principal, case_id, sorted(found), purpose)
+        return found
 
     def save(self, case: Case, expected_version: int) -> None:
         """Save a case changed from ``expected_version``; a writer that lost the race gets a
@@ -88,6 +181,13 @@ class CaseService:
         """The case with every recorded event (up to ``version``, when given) applied."""
         hint = "`socai case list` shows the cases; receive a person first"
         return self.store.load(case_id, Case, "case", hint, version)
+
+    def unit_of(self, case_id: UUID) -> UnitRef:
+        """The unit a case was received in: what decides whose scope covers it."""
+        status = self.get(case_id).status
+        assert status.unit_map is not None
+        assert status.unit_code is not None
+        return UnitRef(status.unit_map, status.unit_code)
 
     def events(self, case_id: UUID) -> list[CaseEvent]:
         """The case's recorded events, in version order."""

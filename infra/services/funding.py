@@ -29,11 +29,13 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from domain.access.policy import Action
+from domain.access.principal import Principal
+from domain.access.scope import UnitRef
 from domain.case.aggregate import Case
-from domain.case.values import Actor
 from domain.errors import ConcurrentWriteConflict, NotFound, RuleViolation
 from domain.funding.aggregate import EVENT_TOPICS, AllocationInfo, Programme, programme_id
-from domain.funding.commands import Commit, Establish, MoneyCommand, Pay
+from domain.funding.commands import Allocate, Commit, Establish, MoneyCommand, Pay
 from domain.funding.values import Purpose
 from domain.money import format_vnd
 from domain.reference.units import AdminMap, UnitLevel, unit_directory
@@ -74,8 +76,11 @@ class FundingService:
 
     # -- programmes ------------------------------------------------------------------------
 
-    def establish(self, command: Establish, actor: Actor) -> UUID:
+    def establish(self, command: Establish, principal: Principal) -> UUID:
         """Lập chương trình. Repeating the same establishment is a no-op."""
+        actor = self.cases.access.check(
+            principal, Action.FUNDING_RECORD, None, command.code
+        ).actor()
         pid = programme_id(command.code)
         for _ in range(MAX_CONFLICT_RETRIES):
             if self.exists(command.code):
@@ -135,12 +140,14 @@ class FundingService:
 
     # -- money -------------------------------------------------------------------------------
 
-    def record(self, programme: str | UUID, command: MoneyCommand, actor: Actor) -> Recorded:
+    def record(
+        self, programme: str | UUID, command: MoneyCommand, principal: Principal
+    ) -> Recorded:
         """Record one transaction (or nothing, if it was already recorded)."""
-        return self._record(programme, [command], actor)[0]
+        return self._record(programme, [command], principal)[0]
 
     def record_batch(
-        self, programme: str | UUID, commands: Sequence[MoneyCommand], actor: Actor
+        self, programme: str | UUID, commands: Sequence[MoneyCommand], principal: Principal
     ) -> list[Recorded]:
         """Record many transactions atomically: all of them, or (on any refusal) none."""
         if len(commands) > MAX_BATCH_TRANSACTIONS:
@@ -148,14 +155,15 @@ class FundingService:
                 "batch_too_large",
                 f"{len(commands)} transactions in one batch; at most {MAX_BATCH_TRANSACTIONS}",
             )
-        return self._record(programme, commands, actor)
+        return self._record(programme, commands, principal)
 
     def _record(
-        self, programme_ref: str | UUID, commands: Sequence[MoneyCommand], actor: Actor
+        self, programme_ref: str | UUID, commands: Sequence[MoneyCommand], principal: Principal
     ) -> list[Recorded]:
         for _ in range(MAX_CONFLICT_RETRIES):
             programme = self.programme(programme_ref)
             pid = programme.id
+            actor = self._allowed(principal, programme, commands).actor()
             outcomes: list[Recorded] = []
             try:
                 for command in commands:
@@ -184,6 +192,20 @@ class FundingService:
             f"programme {programme_ref} kept changing under this write; nothing was written",
             hint="try again",
         )
+
+    def _allowed(
+        self, principal: Principal, programme: Programme, commands: Sequence[MoneyCommand]
+    ) -> Principal:
+        """A finance officer whose scope covers every unit the commands move money in: an
+        allocation's unit; programme-wide money (sources, lines) needs national scope."""
+        targets: set[UnitRef | None] = set()
+        for command in commands:
+            targets.add(_unit_of(programme, command))
+        for target in targets:
+            principal = self.cases.access.check(
+                principal, Action.FUNDING_RECORD, target, programme.code
+            )
+        return principal
 
     def _check_case_support(self, programme: Programme, command: MoneyCommand) -> None:
         """A case-support commitment or payment must match the support event on the case, in
@@ -293,3 +315,17 @@ class FundingService:
     ) -> Iterator[tuple[int, DomainEvent]]:
         """(position, decoded event) for the given topics, in log order."""
         return self.log.events(after, tuple(topics))
+
+
+def _unit_of(programme: Programme, command: MoneyCommand) -> UnitRef | None:
+    """The unit a money command moves money in (None: programme-wide)."""
+    if isinstance(command, Allocate):
+        return UnitRef(command.unit_map, command.unit_code)
+    allocation_id = getattr(command, "allocation", None)
+    if isinstance(command, Pay) and command.commitment is not None:
+        commitment = programme.commitments.get(command.commitment)
+        allocation_id = commitment.allocation if commitment is not None else None
+    allocation = programme.allocations.get(allocation_id or "")
+    if allocation is None:
+        return None
+    return UnitRef(allocation.unit_map, allocation.unit_code)

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from uuid import UUID, uuid4
 
-from domain.case.values import Actor
+from domain.access.policy import Action
+from domain.access.principal import Principal
+from domain.access.scope import UnitRef
 from domain.errors import NotFound, RuleViolation
 from domain.proceedings.aggregate import Proceedings
 from domain.proceedings.commands import Open, StageCommand
+from domain.reference.units import AdminMap
 from infra.application import EventStore
 from infra.services.cases import CaseService
 
@@ -23,7 +26,11 @@ class ProceedingsService:
         self.store = store
         self.cases = cases
 
-    def open(self, command: Open, actor: Actor, proceedings_id: UUID | None = None) -> UUID:
+    def open(self, command: Open, principal: Principal, proceedings_id: UUID | None = None) -> UUID:
+        target = UnitRef(AdminMap.in_force_on(command.occurred_on).value, command.unit_code)
+        actor = self.cases.access.check(
+            principal, Action.PROCEEDINGS_RECORD, target, "criminal case"
+        ).actor()
         for case_id in command.victim_case_ids:
             try:
                 self.cases.get(case_id)
@@ -41,8 +48,12 @@ class ProceedingsService:
         hint = "`socai proceedings list` shows them"
         return self.store.load(proceedings_id, Proceedings, "criminal case", hint)
 
-    def advance(self, proceedings_id: UUID, command: StageCommand, actor: Actor) -> int:
+    def advance(self, proceedings_id: UUID, command: StageCommand, principal: Principal) -> int:
         proceedings = self.get(proceedings_id)
+        target = UnitRef(proceedings.unit_map, proceedings.unit_code)
+        actor = self.cases.access.check(
+            principal, Action.PROCEEDINGS_RECORD, target, proceedings_id
+        ).actor()
         proceedings.advance(command, actor, self.store.now())
         self.store.save_or_refuse(proceedings, f"proceedings {proceedings_id}")
         return proceedings.version

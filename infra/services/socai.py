@@ -13,6 +13,9 @@ from types import TracebackType
 
 from domain.time import utc_now
 from infra.application import Clock, EventStore
+from infra.auth.passwords import Passwords
+from infra.services.access import AccessService
+from infra.services.access_log import AccessLogService
 from infra.services.activities import ActivityService
 from infra.services.cases import CaseService
 from infra.services.eventlog import StoreEventLog
@@ -22,18 +25,25 @@ from infra.settings import Settings
 
 
 class Socai:
-    """socai on one store: ``cases``, ``funding``, ``activities``, ``proceedings`` (criminal
-    cases) and the ``log``."""
+    """socai on one store: ``access``, ``cases``, ``funding``, ``activities``, ``proceedings``
+    (criminal cases), the ``access_log`` and the ``log``."""
 
     def __init__(
-        self, settings: Settings, *, clock: Clock = utc_now, extra_env: dict[str, str] | None = None
+        self,
+        settings: Settings,
+        *,
+        clock: Clock = utc_now,
+        extra_env: dict[str, str] | None = None,
+        passwords: Passwords | None = None,
     ) -> None:
         self.settings = settings
         self.store = EventStore(settings, clock=clock, extra_env=extra_env)
         self.log = StoreEventLog(self.store)
-        self.cases = CaseService(self.store, self.log)
+        self.access = AccessService(self.store, self.log, passwords)
+        self.cases = CaseService(self.store, self.log, self.access)
         self.funding = FundingService(self.store, self.log, self.cases)
-        self.activities = ActivityService(self.store)
+        self.activities = ActivityService(self.store, self.access)
+        self.access_log = AccessLogService(self.access, self.cases)
         self.proceedings = ProceedingsService(self.store, self.cases)
 
     def now(self) -> datetime:

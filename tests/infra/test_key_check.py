@@ -19,6 +19,7 @@ import pytest
 from domain.case.commands import Receive
 from infra.key_check import KCV_TABLE, WrongKey, key_check_value
 from infra.keys import KeyError_, create_key_file
+from infra.scenario.staff import worker
 from infra.services.socai import Socai
 from infra.settings import Settings
 from tests.conftest import BORDER_GUARD
@@ -71,7 +72,7 @@ def test_another_stores_key_is_refused_and_nothing_is_written(
     create_key_file(own)
     create_key_file(foreign)
     app = _open(url, own)
-    app.cases.receive(RECEIVE, BORDER_GUARD)
+    app.cases.receive(RECEIVE, worker(app, BORDER_GUARD))
     before = _event_count(app)
     app.close()
     dump = _sqlite_dump(url) if store == "sqlite" else None
@@ -94,7 +95,7 @@ def test_an_old_store_without_a_check_value_is_judged_by_its_first_event(tmp_pat
     create_key_file(own)
     create_key_file(foreign)
     app = _open(url, own)
-    app.cases.receive(RECEIVE, BORDER_GUARD)
+    app.cases.receive(RECEIVE, worker(app, BORDER_GUARD))
     app.close()
     with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
         connection.execute(f"DROP TABLE {KCV_TABLE}")  # as a store made before the check

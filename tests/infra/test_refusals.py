@@ -18,8 +18,10 @@ import pytest
 from domain.activity.commands import IssueDirective, Withdraw
 from domain.case.values import Actor
 from domain.errors import ConcurrentWriteConflict
+from infra.scenario.staff import worker
 from infra.services.socai import Socai
 from infra.settings import Settings
+from tests.infra.cli.support import script_token
 from tests.infra.cli.test_cli import socai
 
 ACTOR = Actor("LDXH-870-01", "labour_social_affairs")
@@ -31,6 +33,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     url = f"sqlite:///{folder / 's.db'}"
     made = socai(url, "demo", "--cases", "3", "--seed", "4")
     assert made.returncode == 0, made.stderr
+    script_token(url)  # the tests' user is registered before anything is compared
     assert socai(url, "audit", "checkpoint").returncode == 0
     return url, folder
 
@@ -139,10 +142,10 @@ def test_two_writers_withdrawing_one_activity_one_loses_cleanly(tmp_path: Path) 
     app = Socai(Settings.load(f"sqlite:///{tmp_path / 's.db'}", str(key)))
     try:
         command = IssueDirective(occurred_on=date(2024, 3, 1), unit_code="87", documents=1)
-        activity_id = app.activities.record(command, ACTOR)
+        activity_id = app.activities.record(command, worker(app, ACTOR))
         stale = app.activities.get(activity_id)  # the loser read it before the winner wrote
         withdraw = Withdraw(occurred_on=date(2024, 3, 2), reason="ghi nhầm")
-        app.activities.withdraw(activity_id, withdraw, ACTOR)
+        app.activities.withdraw(activity_id, withdraw, worker(app, ACTOR))
         stale.withdraw(withdraw, ACTOR, app.now())
         with pytest.raises(ConcurrentWriteConflict, match="another writer") as lost:
             app.store.save_or_refuse(stale, f"activity {activity_id}")

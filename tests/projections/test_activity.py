@@ -17,6 +17,7 @@ from domain.case.values import Actor
 from domain.errors import InvalidInput, RuleViolation
 from domain.reference.units import AdminMap
 from infra.scenario.builders import StepClock, open_app
+from infra.scenario.staff import worker
 from projections.activity import ActivityProjection
 from projections.framework import InProcessRunner
 from projections.registry import all_projections
@@ -85,24 +86,24 @@ def test_record_withdraw_and_count(tmp_path: Path) -> None:
         ACTIVITY_COMMANDS["session"].parse(
             {"occurred_on": "2026-01-20", "unit_code": "82", "participants": 45}
         ),
-        OFFICER,
+        worker(app, OFFICER),
     )
     assert app.activities.get(held).unit_map == AdminMap.NEW.value
     wrong = app.activities.record(
         ACTIVITY_COMMANDS["session"].parse(
             {"occurred_on": "2026-01-21", "unit_code": "82", "participants": 999}
         ),
-        OFFICER,
+        worker(app, OFFICER),
     )
-    app.activities.withdraw(wrong, Withdraw(date(2026, 1, 30), "ghi nhầm"), OFFICER)
+    app.activities.withdraw(wrong, Withdraw(date(2026, 1, 30), "ghi nhầm"), worker(app, OFFICER))
     with pytest.raises(RuleViolation):
-        app.activities.withdraw(wrong, Withdraw(date(2026, 1, 30), "again"), OFFICER)
+        app.activities.withdraw(wrong, Withdraw(date(2026, 1, 30), "again"), worker(app, OFFICER))
     with pytest.raises(RuleViolation):
         app.activities.record(
             ACTIVITY_COMMANDS["session"].parse(
                 {"occurred_on": "2026-06-20", "unit_code": "82", "participants": 4}
             ),
-            OFFICER,
+            worker(app, OFFICER),
         )
     engine = create_engine("sqlite://")
     InProcessRunner(app.log, engine, all_projections()).run()

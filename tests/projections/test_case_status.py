@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from domain.time import REFORM_DAY_2025
 from infra.scenario.builders import StepClock, open_app
 from infra.scenario.histories import OLD_COMMUNES, random_history, run
+from infra.scenario.staff import worker
 from projections.case_status import (
     CaseStatusProjection,
     case_status,
@@ -178,9 +179,13 @@ def test_a_reopening_reason_never_reaches_the_projection(tmp_path) -> None:
     with open_app(tmp_path) as app:
         case_id, _ = case_with_support(app)
         app.cases.execute(
-            case_id, Close(occurred_on=date(2020, 4, 1), reason="lost_contact"), OFFICER
+            case_id,
+            Close(occurred_on=date(2020, 4, 1), reason="lost_contact"),
+            worker(app, OFFICER),
         )
-        app.cases.execute(case_id, Reopen(occurred_on=date(2020, 4, 2), reason=secret), OFFICER)
+        app.cases.execute(
+            case_id, Reopen(occurred_on=date(2020, 4, 2), reason=secret), worker(app, OFFICER)
+        )
         engine = create_engine(f"sqlite:///{tmp_path / 'p.db'}")
         InProcessRunner(app.log, engine, [CaseStatusProjection()]).run()
     with engine.connect() as connection:

@@ -15,22 +15,27 @@ from infra.cli.main import app
 from infra.services.socai import Socai
 from infra.settings import Settings
 from projections.rollup import form_rows
+from tests.infra.cli.support import script_token
 
 runner = CliRunner()
-ENV = {"SOCAI_OFFICER": "CB-7", "SOCAI_AGENCY": "labour_social_affairs"}
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("cli") / "s.db"
     url = f"sqlite:///{path}"
-    result = runner.invoke(app, ["--store", url, "demo", "--cases", "40"], env=ENV)
+    result = runner.invoke(app, ["--store", url, "demo", "--cases", "40"])
     assert result.exit_code == 0, result.output
     return url
 
 
+def env(store: str) -> dict[str, str]:
+    return {"SOCAI_TOKEN": script_token(store)}
+
+
 def _cli(store: str, *args: str) -> str:
-    result = runner.invoke(app, ["--store", store, *args], env=ENV)
+    signed_in = args[0] not in ("keys", "demo")
+    result = runner.invoke(app, ["--store", store, *args], env=env(store) if signed_in else {})
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -142,7 +147,7 @@ def test_case_listing_and_changes_since_a_report(store: str) -> None:
     listing = runner.invoke(
         app,
         ["--store", store, "projections", "cases", "--unit", "VN", "--limit", "3"],
-        env=ENV,
+        env=env(store),
         terminal_width=200,
     )
     assert listing.exit_code == 0, listing.output
@@ -167,7 +172,7 @@ def test_case_listing_and_changes_since_a_report(store: str) -> None:
             "2018-12-31",
             "--changes",
         ],
-        env=ENV,
+        env=env(store),
         terminal_width=200,
     )
     assert changes.exit_code == 0, changes.output
@@ -190,7 +195,7 @@ def test_case_listing_and_changes_since_a_report(store: str) -> None:
     ],
 )
 def test_bad_input_is_refused_with_a_hint(store: str, args: list[str]) -> None:
-    result = runner.invoke(app, ["--store", store, *args], env=ENV)
+    result = runner.invoke(app, ["--store", store, *args], env=env(store))
     assert result.exit_code == 2, result.output
 
 
@@ -231,7 +236,7 @@ def test_a_share_of_nothing_is_no_data_not_met(tmp_path: Path) -> None:
     assert rows["verified"]["met"] == "no data"
     assert rows["verified"]["denominator"] == 0 and "100%" not in rows["verified"]["value"]
     assert rows["procedures_overdue"]["met"] == "yes"  # a count of nothing is 0, the target
-    refused = runner.invoke(app, ["--store", empty, "kpi", "--list", "nonsense"], env=ENV)
+    refused = runner.invoke(app, ["--store", empty, "kpi", "--list", "nonsense"], env=env(empty))
     assert refused.exit_code == 2 and "not an indicator" in refused.output
 
 
@@ -279,10 +284,10 @@ def test_a_rollup_of_a_period_counts_exactly_the_steps_dated_in_it(
 
 
 def test_a_period_is_written_one_way(store: str) -> None:
-    result = runner.invoke(app, ["--store", store, "rollup", "--period", "2024-H3"], env=ENV)
+    result = runner.invoke(app, ["--store", store, "rollup", "--period", "2024-H3"], env=env(store))
     assert result.exit_code == 2 and "2024-Q3" in result.output  # the hint lists the forms
     both = ["--store", store, "rollup", "--period", "2024", "--years", "2024"]
-    assert runner.invoke(app, both, env=ENV).exit_code == 2
+    assert runner.invoke(app, both, env=env(store)).exit_code == 2
 
 
 # -- criminal proceedings (vụ án) -----------------------------------------------------------
@@ -331,5 +336,5 @@ def test_a_unit_is_written_map_code_or_by_name(store: str, args: list[str], unit
 
 
 def test_an_ambiguous_unit_lists_its_candidates(store: str) -> None:
-    result = runner.invoke(app, ["--store", store, "kpi", "--unit", "Hong Ngu"], env=ENV)
+    result = runner.invoke(app, ["--store", store, "kpi", "--unit", "Hong Ngu"], env=env(store))
     assert result.exit_code == 2 and "old:870 (Huyện Hồng Ngự)" in result.output

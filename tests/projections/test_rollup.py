@@ -17,6 +17,7 @@ from domain.reference.units import AdminMap, unit_directory
 from domain.time import REFORM_DAY_2025
 from infra.scenario.builders import StepClock, open_app
 from infra.scenario.histories import OLD_COMMUNES, random_history, run
+from infra.scenario.staff import worker
 from projections.asof import known_at
 from projections.framework import InProcessRunner
 from projections.registry import all_projections
@@ -51,7 +52,7 @@ def world(tmp_path_factory: pytest.TempPathFactory):
         clock.at(day)
         unit = ("866", "868", "87")[i % 3] if day < REFORM_DAY_2025 else "82"
         command = ACTIVITY_COMMANDS[kind].parse({"occurred_on": day, "unit_code": unit, **data})
-        app.activities.record(command, OFFICER)
+        app.activities.record(command, worker(app, OFFICER))
     engine = create_engine(f"sqlite:///{tmp_path / 'proj.db'}")
     InProcessRunner(app.log, engine, all_projections()).run()
     yield app, clock, engine, ids

@@ -29,6 +29,7 @@ from domain.case.commands import Correct
 from domain.case.values import Actor
 from infra.keys import create_key_file
 from infra.scenario import ScenarioConfig, run_scenario, seed_funding
+from infra.scenario.staff import worker
 from infra.services.socai import Socai
 from infra.settings import Settings
 from projections.framework import InProcessRunner, content_digest
@@ -55,12 +56,14 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Socai]:
     seed_funding(app, with_money)
     first = app.activities.record(
         IssueDirective.parse({"occurred_on": "2024-03-01", "unit_code": "87", "documents": 2}),
-        ACTOR,
+        worker(app, ACTOR),
     )
-    app.activities.withdraw(first, Withdraw(occurred_on=date(2024, 3, 2), reason="x"), ACTOR)
+    app.activities.withdraw(
+        first, Withdraw(occurred_on=date(2024, 3, 2), reason="x"), worker(app, ACTOR)
+    )
     second = app.activities.record(
         DistributeMaterials.parse({"occurred_on": "2025-09-10", "unit_code": "82", "posters": 4}),
-        ACTOR,
+        worker(app, ACTOR),
     )
     case_id = with_money[0]
     support = app.cases.get(case_id).status.supports[0]
@@ -76,10 +79,12 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Socai]:
                 "reason": "nhập sai",
             }
         ),
-        ACTOR,
+        worker(app, ACTOR),
     )
     run_scenario(app, ScenarioConfig(cases=5, seed=19))
-    app.activities.withdraw(second, Withdraw(occurred_on=date(2025, 9, 12), reason="y"), ACTOR)
+    app.activities.withdraw(
+        second, Withdraw(occurred_on=date(2025, 9, 12), reason="y"), worker(app, ACTOR)
+    )
     yield app
     app.close()
 

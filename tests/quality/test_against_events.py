@@ -31,6 +31,7 @@ from infra.settings import Settings
 from projections.case_status import case_status, case_support
 from projections.framework import InProcessRunner
 from projections.registry import all_projections
+from tests.infra.cli.support import script_token
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO_CASES = 60
@@ -81,6 +82,8 @@ def province(store: Path) -> str:
 
 
 def socai(store: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``socai`` on the test store, as the tests' registered user (reports of every unit)."""
+    token = script_token(f"sqlite:///{store / 's.db'}", str(store / "s.key"))
     return subprocess.run(
         [
             sys.executable,
@@ -96,7 +99,7 @@ def socai(store: Path, *args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         cwd=store,
         timeout=300,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "250"},
+        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "250", "SOCAI_TOKEN": token},
     )
 
 

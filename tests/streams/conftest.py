@@ -11,15 +11,17 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from domain.case.values import Actor
 from infra.devservices.broker import Broker
 from infra.keys import create_key_file
 from infra.scenario import ScenarioConfig, run_scenario
+from infra.scenario.staff import worker, worker_token
 from infra.services.socai import Socai
 from infra.settings import Settings
 from streams.topics import ensure_topics
@@ -56,6 +58,8 @@ def fresh_kafka() -> Iterator[str]:
 class StoreFiles:
     db: Path
     key: Path
+    #: An API token of the store's relay user (stream_service), for ``socai streams relay``.
+    token: str = ""
 
     @property
     def url(self) -> str:
@@ -69,10 +73,14 @@ class StoreFiles:
 
     def copy_to(self, folder: Path) -> StoreFiles:
         folder.mkdir(parents=True, exist_ok=True)
-        copy = StoreFiles(folder / self.db.name, folder / self.key.name)
+        copy = StoreFiles(folder / self.db.name, folder / self.key.name, self.token)
         shutil.copyfile(self.db, copy.db)
         shutil.copyfile(self.key, copy.key)
         return copy
+
+
+#: The relay's service user in the tests.
+RELAY = Actor("RELAY-TEST", "labour_social_affairs")
 
 
 @pytest.fixture(scope="session")
@@ -86,9 +94,10 @@ def demo_store_template(tmp_path_factory: pytest.TempPathFactory) -> StoreFiles:
         _record_funding(app)
         _record_activities(app)
         _record_proceedings_and_a_reopening(app)
+        token = worker_token(app, RELAY)
     finally:
         app.close()
-    return files
+    return replace(files, token=token)
 
 
 def _record_proceedings_and_a_reopening(app: Socai) -> None:
@@ -109,17 +118,17 @@ def _record_proceedings_and_a_reopening(app: Socai) -> None:
     opened_on = victim.verified_on + timedelta(days=5)
     officer = Actor("CA-TEST-1", "police")
     proceedings_id = app.proceedings.open(
-        Open(opened_on, "QĐKT-T1", Agency.POLICE, "87", (victim.case_id,), 1), officer
+        Open(opened_on, "QĐKT-T1", Agency.POLICE, "87", (victim.case_id,), 1), worker(app, officer)
     )
     app.proceedings.advance(
         proceedings_id,
         Suspend(opened_on + timedelta(days=30), "QĐĐC-T1", Agency.POLICE, 0, "accused_ill"),
-        officer,
+        worker(app, officer),
     )
     closed = next(s for s in statuses if s.closed_on)
     assert closed.closed_on is not None
     reopen = Reopen(occurred_on=closed.closed_on + timedelta(days=1), reason="mở lại")
-    app.cases.execute(closed.case_id, reopen, officer)
+    app.cases.execute(closed.case_id, reopen, worker(app, officer))
 
 
 def _record_funding(app: Socai) -> None:
@@ -150,23 +159,25 @@ def _record_activities(app: Socai) -> None:
     recorded = [
         app.activities.record(
             IssueDirective.parse({"occurred_on": "2024-03-01", "unit_code": "87", "documents": 2}),
-            actor,
+            worker(app, actor),
         ),
         app.activities.record(
             HoldCommunicationSession.parse(
                 {"occurred_on": "2024-04-02", "unit_code": "87", "sessions": 3, "participants": 240}
             ),
-            actor,
+            worker(app, actor),
         ),
         app.activities.record(
             DistributeMaterials.parse(
                 {"occurred_on": "2025-09-10", "unit_code": "82", "posters": 40, "leaflets": 1500}
             ),
-            actor,
+            worker(app, actor),
         ),
     ]
     app.activities.withdraw(
-        recorded[0], Withdraw(occurred_on=date(2024, 3, 5), reason="recorded twice"), actor
+        recorded[0],
+        Withdraw(occurred_on=date(2024, 3, 5), reason="recorded twice"),
+        worker(app, actor),
     )
 
 

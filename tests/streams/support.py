@@ -7,6 +7,7 @@ from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
+from domain.access.log import ACCESS_TOPIC_PREFIX
 from domain.case.aggregate import Case
 from infra.services.socai import Socai
 from streams.contracts.model import read_message
@@ -73,6 +74,16 @@ def envelopes(records: list[Any]) -> list[dict[str, Any]]:
 def stored_case_events(app: Socai) -> int:
     """How many case events the store holds (what socai.case-events.v1 must carry)."""
     return stored_events(app, "socai.case:")
+
+
+def public_events(app: Socai, after: int = 0) -> int:
+    """How many stored events after position ``after`` are published: all but the users' and
+    the access log's (which the relay covers without a message)."""
+    return sum(
+        1
+        for n in app.log.entries()
+        if n.position > after and not n.topic.startswith(ACCESS_TOPIC_PREFIX)
+    )
 
 
 def stored_events(app: Socai, topic_prefix: str) -> int:

@@ -33,7 +33,7 @@ from streams.contracts.model import read_message
 from streams.positions import PositionStore
 from streams.relay import Relay
 from streams.topics import AUDIT_CHECKPOINTS
-from tests.infra.ledger.support import ACTOR
+from tests.infra.ledger.support import officer_token
 from tests.streams.support import read_topic
 
 
@@ -71,10 +71,12 @@ def relay_for(app: Socai, settings: Settings, bootstrap: str) -> Relay:
 def test_signing_never_reaches_the_network_and_the_relay_publishes_each_checkpoint_once(
     settings: Settings, fresh_kafka: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    token, users = officer_token(settings)  # the users' events first, in their own session
     monkeypatch.setenv("SOCAI_KAFKA", fresh_kafka)  # configured, yet no write may use it
     monkeypatch.setenv("SOCAI_CHECKPOINT_EVERY_EVENTS", "3")
     app = Socai(settings)
     try:
+        officer = app.access.authenticate(token)
         with monkeypatch.context() as offline:
 
             def no_network(*args: Any, **kwargs: Any) -> None:
@@ -82,12 +84,12 @@ def test_signing_never_reaches_the_network_and_the_relay_publishes_each_checkpoi
 
             offline.setattr(socket.socket, "connect", no_network)
             offline.setattr(socket.socket, "connect_ex", no_network)
-            for _ in range(4):  # the automatic policy signs at 3 events
-                app.cases.receive(ledger_receive_command(), ACTOR)
+            for _ in range(4):  # the automatic policy signs 3 events on
+                app.cases.receive(ledger_receive_command(), officer)
             tables = LedgerTables(app.store.recorder)
             make_checkpoint(tables, load_signing_key(signing_key_path(settings)))  # as the CLI
         stored = tables.checkpoints()
-        assert [cp.tree_size for cp in stored] == [3, 4]
+        assert [cp.tree_size for cp in stored] == [users + 3, users + 4]
         relay = relay_for(app, settings, fresh_kafka)
         try:
             assert relay.run(max_retry_seconds=30).checkpoints == 2
@@ -97,7 +99,7 @@ def test_signing_never_reaches_the_network_and_the_relay_publishes_each_checkpoi
     finally:
         app.close()
     published = published_checkpoints(fresh_kafka, expected=2)
-    assert sorted(cp.tree_size for cp in published) == [3, 4]  # each once
+    assert sorted(cp.tree_size for cp in published) == [users + 3, users + 4]  # each once
     assert {cp.to_json()["root_hash"] for cp in published} == {cp.root_hash for cp in stored}
     verify_all(published, settings)
 
@@ -105,13 +107,16 @@ def test_signing_never_reaches_the_network_and_the_relay_publishes_each_checkpoi
 def test_kafka_down_never_fails_the_write_and_the_relay_publishes_later(
     settings: Settings, fresh_kafka: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    token, users = officer_token(settings)
     monkeypatch.setenv("SOCAI_KAFKA", "127.0.0.1:1")  # nothing listens there
     monkeypatch.setenv("SOCAI_CHECKPOINT_EVERY_EVENTS", "2")
     app = Socai(settings)
     try:
+        officer = app.access.authenticate(token)
         for _ in range(2):
-            app.cases.receive(ledger_receive_command(), ACTOR)  # signs at 2; the write stands
-        assert [cp.tree_size for cp in LedgerTables(app.store.recorder).checkpoints()] == [2]
+            app.cases.receive(ledger_receive_command(), officer)  # signs 2 on; the write stands
+        stored = [cp.tree_size for cp in LedgerTables(app.store.recorder).checkpoints()]
+        assert stored == [users + 2]
         monkeypatch.delenv("SOCAI_KAFKA")
         relay = relay_for(app, settings, fresh_kafka)
         try:
@@ -123,5 +128,5 @@ def test_kafka_down_never_fails_the_write_and_the_relay_publishes_later(
     finally:
         app.close()
     published = published_checkpoints(fresh_kafka, expected=1)
-    assert [cp.tree_size for cp in published] == [2]
+    assert [cp.tree_size for cp in published] == [users + 2]
     verify_all(published, settings)

@@ -34,7 +34,7 @@ CATCH_UP_SECONDS = 240
 
 def _services(store, bootstrap, tmp_path, relay_args=("--follow",)):
     workers_db = tmp_path / "workers.db"
-    env = service_env(bootstrap, workers_db)
+    env = {**service_env(bootstrap, workers_db), "SOCAI_TOKEN": store.token}
     logs = tmp_path / "logs"
     logs.mkdir()
     base = ["--store", store.url, "--key-file", str(store.key), "streams"]

@@ -13,11 +13,13 @@ import pytest
 import sqlalchemy as sa
 
 from infra.scenario import ScenarioConfig, run_scenario
+from infra.scenario.staff import worker_token
 from infra.settings import Settings
 from infra.streaming import store_engine
 from streams import relay_lock
 from streams.relay import DEFAULT_RELAY_NAME
 from streams.relay_lock import RelayAlreadyRunning, RelayLock, lock_key
+from tests.streams.conftest import RELAY
 from tests.streams.processes import REPO_ROOT, Service, service_env, wait_until
 
 HOLD_SCRIPT = """
@@ -143,9 +145,10 @@ def test_two_relays_on_one_postgresql_store(pg_url, make_app, fresh_kafka, tmp_p
     first holds the lock; after the first is killed, a relay starts and catches up."""
     app = make_app(pg_url)
     run_scenario(app, ScenarioConfig(cases=3, seed=7))
+    token = worker_token(app, RELAY)
     head = app.log.head()
     key_file = str(tmp_path / "test.key")
-    env = service_env(fresh_kafka, tmp_path / "workers.db")
+    env = {**service_env(fresh_kafka, tmp_path / "workers.db"), "SOCAI_TOKEN": token}
     logs = tmp_path / "logs"
     logs.mkdir()
     args = ["--store", pg_url, "--key-file", key_file, "streams", "relay"]

@@ -12,7 +12,7 @@ runner = CliRunner()
 
 
 def _invoke(store, *args: str, kafka: str | None = None):
-    env = {"SOCAI_KAFKA": kafka} if kafka else {}
+    env = {"SOCAI_TOKEN": store.token, **({"SOCAI_KAFKA": kafka} if kafka else {})}
     return runner.invoke(app, ["--store", store.url, "--key-file", str(store.key), *args], env=env)
 
 

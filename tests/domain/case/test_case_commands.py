@@ -17,6 +17,7 @@ from domain.case.commands import COMMANDS
 from domain.errors import SocaiError
 from domain.time import business_date
 from infra.keys import create_key_file
+from infra.scenario.staff import worker
 from infra.services.socai import Socai
 from infra.settings import Settings
 from tests.conftest import BORDER_GUARD, reception
@@ -137,13 +138,16 @@ def check_sequence(sequence: list[tuple[str, dict[str, Any]]]) -> None:
         app = Socai(settings_)
         try:
             case_id = app.cases.receive(
-                COMMANDS["receive"].parse(reception(occurred_on=RECEIVED)), BORDER_GUARD
+                COMMANDS["receive"].parse(reception(occurred_on=RECEIVED)),
+                worker(app, BORDER_GUARD),
             )
             accepted = 1
             for name, fields in sequence:
                 before = app.log.head()
                 try:
-                    app.cases.execute(case_id, COMMANDS[name].parse(fields), BORDER_GUARD)
+                    app.cases.execute(
+                        case_id, COMMANDS[name].parse(fields), worker(app, BORDER_GUARD)
+                    )
                 except SocaiError as error:
                     assert str(error)  # a message a person can read
                     assert app.log.head() == before, f"refused {name} wrote something"

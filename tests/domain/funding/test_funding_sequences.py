@@ -33,6 +33,7 @@ from domain.funding.commands import (
 )
 from domain.funding.ledger import AccountKind
 from infra.scenario.builders import FINANCE, open_app
+from infra.scenario.staff import worker
 from infra.services.socai import Socai
 from projections.funding import (
     DIMENSIONS,
@@ -179,7 +180,8 @@ def test_many_long_random_sequences(app: Socai, ops: list) -> None:
 def check_random_sequence(app: Socai, ops: list) -> None:
     code = f"PROP-{next(_codes)}"
     app.funding.establish(
-        Establish(code, "Property programme", date(2016, 1, 1), date(2030, 12, 31), DAY), FINANCE
+        Establish(code, "Property programme", date(2016, 1, 1), date(2030, 12, 31), DAY),
+        worker(app, FINANCE),
     )
     done: list = []
     allocations: list[str] = []
@@ -197,7 +199,7 @@ def check_random_sequence(app: Socai, ops: list) -> None:
             continue
         before = app.log.head()
         try:
-            outcome = app.funding.record(code, command, FINANCE)
+            outcome = app.funding.record(code, command, worker(app, FINANCE))
         except RuleViolation as refusal:
             note_outcome(f"refused {op[0]}: {refusal.code}")
             assert app.log.head() == before, "a refused command wrote something"

@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 from infra.cli import finance
 from infra.cli.context import CliState
-from infra.scenario.builders import open_app
+from infra.scenario.builders import FINANCE, open_app
+from infra.scenario.staff import worker_token
 
 
 def _cli(store: Path) -> typer.Typer:
@@ -28,10 +29,8 @@ def _cli(store: Path) -> typer.Typer:
 
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    with open_app(tmp_path):
-        pass  # creates the store's key file
-    monkeypatch.setenv("SOCAI_OFFICER", "TC-0001")
-    monkeypatch.setenv("SOCAI_AGENCY", "labour_social_affairs")
+    with open_app(tmp_path) as app:  # creates the store's key file and its finance officer
+        monkeypatch.setenv("SOCAI_TOKEN", worker_token(app, FINANCE))
     monkeypatch.delenv("SOCAI_PROJECTIONS_DB", raising=False)
     app = _cli(tmp_path / "socai.db")
     runner = CliRunner()

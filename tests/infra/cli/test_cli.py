@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from domain.errors import SocaiError
 from infra.scenario import ScenarioConfig, ScenarioGenerator
+from infra.settings import Settings
+from tests.infra.cli.support import script_token
 
 SOCAI = [sys.executable, "-m", "infra.cli.main"]
 ROOT = Path(__file__).resolve().parents[3]
@@ -22,9 +25,8 @@ def socai(
     full_env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
-        "SOCAI_OFFICER": "BP-87-01",
-        "SOCAI_AGENCY": "border_guard",
         "COLUMNS": "160",
+        **_signed_in(store, args),
         **(env or {}),
     }
     return subprocess.run(
@@ -35,6 +37,26 @@ def socai(
         cwd=ROOT,
         timeout=300,
     )
+
+
+#: Commands that need no user: the demo, keys, schema, users' own, the ledger's checks.
+NO_USER = {"demo", "keys", "users", "audit", "init", "migrate", "status", "login", "units"}
+
+
+def _signed_in(store: str, args: tuple[str, ...]) -> dict[str, str]:
+    """``SOCAI_TOKEN`` of the tests' user, for a command that needs one on a SQLite store this
+    code can open (or whose key ``keys init`` made); nothing otherwise (a refusal test must see
+    its own error, and asking for a token must never create or change the store it is about)."""
+    key_file = args[args.index("--key-file") + 1] if "--key-file" in args else None
+    settings = Settings.load(store, key_file)
+    path = settings.store.sqlite_path
+    ready = path is not None and (path.exists() or settings.key_file.exists())  # keys init ran
+    if NO_USER & set(args[:3]) or not ready:
+        return {}
+    try:
+        return {"SOCAI_TOKEN": script_token(store, key_file)}
+    except SocaiError:
+        return {}  # e.g. a store of another schema: the command says so itself
 
 
 @pytest.fixture(scope="module")
@@ -294,3 +316,37 @@ def test_a_need_for_protection_counts_until_it_is_met(tmp_path: Path) -> None:
         "ProtectionApplied",
     ]
     assert history["status"]["protection_needed"] == 1
+
+
+def test_the_demos_next_commands_work_as_printed(
+    demo_store: tuple[str, subprocess.CompletedProcess[str]],
+) -> None:
+    """Each line the demo prints after "Next" runs as printed (in a shell, from the
+    repository, the store in SOCAI_STORE), as the inspector the first line logs in as."""
+    store, result = demo_store
+    listed = result.stdout.split("Next (one command per line):")[1].strip().splitlines()
+    assert 5 < len(listed) < 30, listed
+    case_id = result.stdout.split("history of case ")[1].split()[0]
+    public_key = Settings.load(store).store.sqlite_path.with_name("demo.db.signing.pub.pem")  # type: ignore[union-attr]
+    # 1: the command found something to act on; 3: `audit verify` sees the events other tests
+    # of this module wrote after the demo's checkpoint
+    script = "set -e\n" + "\n".join(
+        "rc=0; "
+        + line.strip()
+        .replace("socai ", f"{sys.executable} -m infra.cli.main ", 1)
+        .replace("CASE_ID", case_id)
+        .replace("STORE.signing.pub.pem", str(public_key))
+        + " >/dev/null || rc=$?; [ $rc -le 1 ] || [ $rc -eq 3 ]"
+        for line in listed
+    )
+    env = {k: v for k, v in os.environ.items() if k != "SOCAI_TOKEN"}
+    ran = subprocess.run(
+        ["bash", "-c", script],
+        env={**env, "PYTHONPATH": str(ROOT), "SOCAI_STORE": store},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert "not allowed" not in ran.stderr and "error:" not in ran.stderr, ran.stderr

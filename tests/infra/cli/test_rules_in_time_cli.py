@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.infra.cli.support import script_token
 from tests.infra.cli.test_cli import socai
 
 pytestmark = pytest.mark.integration
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.integration
 def store(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 's.db'}"
     ok(url, "keys", "init")
+    script_token(url)  # the store and the tests' user, before any row is counted
     return url
 
 
@@ -57,7 +59,7 @@ def test_overlapping_essential_needs_and_a_closure_before_a_support(store: str) 
     case = received(store, on="2025-06-30")
     ok(store, "case", "verify", case, "--on", "2025-06-30", "--outcome", "victim", "--by", "police")
     ok(store, "case", "support", case, "--on", "2025-06-30", "--type", "essential_needs",
-       "--days", "60", "--agency", "labour_social_affairs")  # fmt: skip
+       "--days", "60", "--provider", "labour_social_affairs")  # fmt: skip
     error = refused(store, "case", "support", case, "--on", "2025-07-01", "--type",
                     "essential_needs", "--days", "60")  # fmt: skip
     assert "already covered" in error

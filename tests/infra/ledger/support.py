@@ -25,6 +25,7 @@ from infra.ledger.hashing import chain_hash, leaf_bytes, leaf_hash
 from infra.ledger.store import LedgerTables
 from infra.ledger.verifier import JsonCheckpoint, key_id
 from infra.scenario.builders import LEDGER_DEMOGRAPHICS, ledger_receive_command
+from infra.scenario.staff import on_case, scenario_staff
 from infra.services.socai import Socai
 from infra.settings import Settings
 
@@ -32,17 +33,46 @@ ACTOR = Actor("OF-LEDGER-1", "police")
 CHECKPOINT_EVERY_EVENTS = 10
 
 
-def populate(app: Socai, key: Any, cases: int) -> None:
-    """Two events per case; a signed checkpoint every CHECKPOINT_EVERY_EVENTS events and one
-    at the end."""
+def populate(app: Socai, key: Any, cases: int) -> int:
+    """The officer's registration (users, grants, tokens: ledger events like the rest), then
+    two events per case; a signed checkpoint every CHECKPOINT_EVERY_EVENTS case events and one
+    at the end. Returns the number of the users' events, written first."""
     tables = LedgerTables(app.store.recorder)
     receive = ledger_receive_command()
+    officer = on_case(app, ACTOR, receive)
+    users = tables.head().size
     for i in range(cases):
-        case_id = app.cases.receive(receive, ACTOR)
-        app.cases.execute(case_id, RecordDemographics.parse(LEDGER_DEMOGRAPHICS), ACTOR)
+        case_id = app.cases.receive(receive, officer)
+        app.cases.execute(case_id, RecordDemographics.parse(LEDGER_DEMOGRAPHICS), officer)
         if (2 * (i + 1)) % CHECKPOINT_EVERY_EVENTS == 0:
             make_checkpoint(tables, key)
     make_checkpoint(tables, key)
+    return users
+
+
+#: Each store's officer token and the ledger's size once the officer was registered.
+_OFFICERS: dict[str, tuple[str, int]] = {}
+
+
+def officer_token(settings: Settings) -> tuple[str, int]:
+    """Register the ledger tests' officer in a session of its own (once per store) and return
+    an API token for it and the ledger's size after the registration: a later session's
+    checkpoint policy then counts only the case events the test writes, and tree sizes are
+    that size plus the case events."""
+    if settings.store.raw in _OFFICERS:
+        return _OFFICERS[settings.store.raw]
+    app = Socai(settings)
+    try:
+        staff = scenario_staff(app)
+        officer = on_case(app, ACTOR, ledger_receive_command())
+        token = app.access.issue_token(staff.administrator(), 30, "ledger-test", officer.username)
+        made = _OFFICERS[settings.store.raw] = (
+            str(token),
+            LedgerTables(app.store.recorder).head().size,
+        )
+        return made
+    finally:
+        app.close()
 
 
 def export_anchors(app: Socai, directory: Path) -> None:

@@ -21,8 +21,8 @@ from infra.ledger.checkpoints import cosign, create_signing_key
 from infra.ledger.verifier import JsonCheckpoint, NoteCheckpoint, load_public_key
 from infra.settings import Settings
 from tests.infra.ledger import signed_note_reference as reference
-from tests.infra.ledger.support import sign_legacy
-from tests.infra.ledger.test_cli import audit, signed_store, store, write_cases
+from tests.infra.ledger.support import officer_token, sign_legacy
+from tests.infra.ledger.test_cli import audit, note, signed_store, store, write_cases
 
 __all__ = ["store"]  # the fixture, shared with test_cli
 
@@ -64,15 +64,13 @@ def test_every_exported_checkpoint_verifies_with_an_independent_verifier(
     store: Path, tmp_path: Path
 ) -> None:
     pinned = load_public_key(signed_store(store, 5).read_bytes())  # automatic at 6, then 10
+    _, users = officer_token(Settings.load(f"sqlite:///{store}"))  # the users' events first
     origin = origin_of(store)
     assert origin.startswith("socai.gov.vn/socai/")
     files = exported(store, tmp_path / "anchors")
-    assert [f.name for f in files] == [
-        "checkpoint-000000000006.note",
-        "checkpoint-000000000010.note",
-    ]
+    assert [f.name for f in files] == [note(users + 6), note(users + 10)]
     heads = [reference.verify_checkpoint(f.read_bytes(), origin, pinned) for f in files]
-    assert [h.size for h in heads] == [6, 10]
+    assert [h.size for h in heads] == [users + 6, users + 10]
     with sqlite3.connect(store) as raw:
         stored = [row[0].encode() for row in raw.execute("SELECT document FROM ledger_checkpoints")]
     assert stored == [f.read_bytes() for f in files]  # exported exactly as signed and stored
@@ -100,7 +98,8 @@ def test_a_checkpoint_of_another_store_signed_by_the_same_key_is_refused(
     code, out = audit(other, "checkpoint")
     assert code == 0, out
     assert origin_of(store) != origin_of(other)
-    (note_a,) = [f for f in exported(store, tmp_path / "a-anchors") if "0004" in f.name]
+    users = write_cases(Settings.load(f"sqlite:///{store}"), 0)
+    (note_a,) = [f for f in exported(store, tmp_path / "a-anchors") if f.name == note(users + 4)]
     key = load_public_key(public.read_bytes())
     with pytest.raises(reference.Rejected):
         reference.verify_checkpoint(note_a.read_bytes(), origin_of(other), key)

@@ -17,7 +17,7 @@ from infra.ledger_settings import signing_key_path
 from infra.scenario.builders import ledger_receive_command
 from infra.services.socai import Socai
 from infra.settings import Settings
-from tests.infra.ledger.support import ACTOR
+from tests.infra.ledger.support import officer_token
 
 
 @pytest.fixture
@@ -46,13 +46,15 @@ def test_signing_key_lives_outside_the_database_and_is_private(settings: Setting
 def test_policy_checkpoints_every_n_events(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    token, users = officer_token(settings)
     monkeypatch.setenv("SOCAI_CHECKPOINT_EVERY_EVENTS", "3")
     create_signing_key(signing_key_path(settings))
     app = Socai(settings)
     try:
+        officer = app.access.authenticate(token)
         for _ in range(7):
-            app.cases.receive(ledger_receive_command(), ACTOR)
-        assert sizes(app) == [3, 6]
+            app.cases.receive(ledger_receive_command(), officer)
+        assert sizes(app) == [users + 3, users + 6]
     finally:
         app.close()
 
@@ -60,15 +62,17 @@ def test_policy_checkpoints_every_n_events(
 def test_policy_checkpoints_after_t_seconds(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    token, users = officer_token(settings)
     monkeypatch.setenv("SOCAI_CHECKPOINT_EVERY_SECONDS", "0.2")
     create_signing_key(signing_key_path(settings))
     app = Socai(settings)
     try:
-        app.cases.receive(ledger_receive_command(), ACTOR)
+        officer = app.access.authenticate(token)
+        app.cases.receive(ledger_receive_command(), officer)
         assert sizes(app) == []
         time.sleep(0.25)
-        app.cases.receive(ledger_receive_command(), ACTOR)
-        assert sizes(app) == [2]
+        app.cases.receive(ledger_receive_command(), officer)
+        assert sizes(app) == [users + 2]
     finally:
         app.close()
 
@@ -76,11 +80,12 @@ def test_policy_checkpoints_after_t_seconds(
 def test_a_failing_automatic_checkpoint_never_fails_the_committed_write(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    token, _ = officer_token(settings)
     monkeypatch.setenv("SOCAI_CHECKPOINT_EVERY_EVENTS", "1")
     signing_key_path(settings).write_text("not a key\n")
     app = Socai(settings)
     try:
-        case_id = app.cases.receive(ledger_receive_command(), ACTOR)
+        case_id = app.cases.receive(ledger_receive_command(), app.access.authenticate(token))
         assert app.cases.get(case_id).version == 1
         assert sizes(app) == []
     finally:
@@ -90,18 +95,20 @@ def test_a_failing_automatic_checkpoint_never_fails_the_committed_write(
 def test_refuses_to_sign_a_history_that_differs_from_the_last_checkpoint(
     settings: Settings,
 ) -> None:
+    token, users = officer_token(settings)
     key = create_signing_key(signing_key_path(settings))
     app = Socai(settings)
     try:
+        officer = app.access.authenticate(token)
         for _ in range(4):
-            app.cases.receive(ledger_receive_command(), ACTOR)
+            app.cases.receive(ledger_receive_command(), officer)
         tables = LedgerTables(app.store.recorder)
         make_checkpoint(tables, key)
-        app.cases.receive(ledger_receive_command(), ACTOR)
+        app.cases.receive(ledger_receive_command(), officer)
         with sqlite3.connect(settings.store.sqlite_path) as raw:  # type: ignore[arg-type]
-            raw.execute("UPDATE ledger_nodes SET hash = zeroblob(32) WHERE level = 2 AND idx = 0")
+            raw.execute("UPDATE ledger_nodes SET hash = zeroblob(32)")  # every cached subtree
         with pytest.raises(LedgerError, match="refusing to sign"):
             make_checkpoint(tables, key)
-        assert sizes(app) == [4]
+        assert sizes(app) == [users + 4]
     finally:
         app.close()

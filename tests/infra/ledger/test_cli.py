@@ -20,7 +20,7 @@ from infra.ledger.checkpoints import create_signing_key
 from infra.scenario.builders import LEDGER_DEMOGRAPHICS, ledger_receive_command
 from infra.services.socai import Socai
 from infra.settings import Settings
-from tests.infra.ledger.support import ACTOR
+from tests.infra.ledger.support import officer_token
 
 runner = CliRunner()
 
@@ -30,16 +30,25 @@ def audit(store: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def write_cases(settings: Settings, cases: int) -> None:
+def write_cases(settings: Settings, cases: int) -> int:
+    """Two events per case, by the ledger tests' officer (registered first, in a session of
+    its own); returns the ledger's size before the first case: the users' events."""
     from domain.case.commands import RecordDemographics
 
+    token, users = officer_token(settings)
     app = Socai(settings)
     try:
+        officer = app.access.authenticate(token)
         for _ in range(cases):
-            case_id = app.cases.receive(ledger_receive_command(), ACTOR)
-            app.cases.execute(case_id, RecordDemographics.parse(LEDGER_DEMOGRAPHICS), ACTOR)
+            case_id = app.cases.receive(ledger_receive_command(), officer)
+            app.cases.execute(case_id, RecordDemographics.parse(LEDGER_DEMOGRAPHICS), officer)
     finally:
         app.close()
+    return users
+
+
+def note(size: int) -> str:
+    return f"checkpoint-{size:012d}.note"
 
 
 @pytest.fixture
@@ -48,6 +57,7 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SOCAI_CHECKPOINT_EVERY_EVENTS", "6")
     path = tmp_path / "socai.db"
     create_key_file(Settings.load(f"sqlite:///{path}").key_file)
+    officer_token(Settings.load(f"sqlite:///{path}"))  # users first, before any signing key
     return path
 
 
@@ -57,36 +67,36 @@ def test_audit_workflow(store: Path, tmp_path: Path) -> None:
     assert code == 0, out
     public = store.with_name("socai.db.signing.pub.pem")
     assert public.exists()
-    write_cases(settings, 5)  # 10 events: one automatic checkpoint at 6
+    users = write_cases(settings, 5)  # 10 events: one automatic checkpoint 6 events on
 
     code, out = audit(store, "checkpoint")
     assert code == 0, out
-    assert "checkpoint: 10 events" in out
+    assert f"checkpoint: {users + 10} events" in out
     anchors = tmp_path / "anchors"
     code, out = audit(store, "export-checkpoints", str(anchors))
     assert code == 0, out
     files = sorted(p.name for p in anchors.glob("checkpoint-*.note"))
-    assert files == ["checkpoint-000000000006.note", "checkpoint-000000000010.note"]
+    assert files == [note(users + 6), note(users + 10)]
 
     code, out = audit(store, "verify", "--anchors", str(anchors), "--public-key", str(public))
     assert code == 0, out
-    assert "intact: 10 events, 4 signed checkpoints" in out
+    assert f"intact: {users + 10} events, 4 signed checkpoints" in out
 
     proof = tmp_path / "proof.json"
     code, out = audit(
         store,
         "prove",
-        "3",
+        str(users + 3),
         "--checkpoint",
-        str(anchors / "checkpoint-000000000006.note"),
+        str(anchors / note(users + 6)),
         "--out",
         str(proof),
     )
     assert code == 0, out
-    assert json.loads(proof.read_text())["leaf_index"] == 2
+    assert json.loads(proof.read_text())["leaf_index"] == users + 2
     code, out = audit(store, "verify-proof", str(proof), "--public-key", str(public))
     assert code == 0, out
-    assert "position 3" in out
+    assert f"position {users + 3}" in out
 
     # The standalone verifier, run as a separate program from a copy outside the project:
     # an inspector copies verifier.py and hashing.py (standard library only) side by side.
@@ -123,7 +133,9 @@ def test_audit_workflow(store: Path, tmp_path: Path) -> None:
         assert run.returncode == expected, run.stderr
 
     consistency = tmp_path / "consistency.json"
-    code, out = audit(store, "consistency", "6", "10", "--out", str(consistency))
+    code, out = audit(
+        store, "consistency", str(users + 6), str(users + 10), "--out", str(consistency)
+    )
     assert code == 0, out
     code, out = audit(store, "verify-proof", str(consistency), "--public-key", str(public))
     assert code == 0, out
@@ -137,11 +149,13 @@ def test_audit_workflow(store: Path, tmp_path: Path) -> None:
     assert "NOT VERIFIED" in out
 
     with sqlite3.connect(store) as raw:
-        raw.execute("UPDATE stored_events SET topic = 'socai.case:Closed.v1' WHERE rowid = 4")
+        raw.execute(
+            "UPDATE stored_events SET topic = 'socai.case:Closed.v1' WHERE rowid = ?", (users + 4,)
+        )
     code, out = audit(store, "verify", "--anchors", str(anchors), "--public-key", str(public))
     assert code == 1
     assert "NOT INTACT" in out
-    assert "position 4" in out
+    assert f"position {users + 4}" in out
 
 
 def test_checkpoint_without_signing_key_is_refused(store: Path) -> None:
@@ -184,16 +198,17 @@ def test_deleting_every_checkpoint_leaves_an_unsigned_tail_not_intact(store: Pat
     code, out = audit(store, "verify", "--public-key", str(public))
     assert code == 3, out
     assert "UNSIGNED TAIL" in out
-    assert "newest 4 events (after position 0)" in out
+    users = write_cases(Settings.load(f"sqlite:///{store}"), 0)
+    assert f"newest {users + 4} events (after position 0)" in out
     assert "intact" not in out
 
 
 def test_events_after_the_last_checkpoint_are_an_unsigned_tail(store: Path) -> None:
-    public = signed_store(store, 3)  # 6 events, checkpoints at 6
-    write_cases(Settings.load(f"sqlite:///{store}"), 1)  # 2 more, under no checkpoint
+    public = signed_store(store, 3)  # the users', then 6 events, checkpoints at 6
+    users = write_cases(Settings.load(f"sqlite:///{store}"), 1)  # 2 more, under no checkpoint
     code, out = audit(store, "verify", "--public-key", str(public))
     assert code == 3, out
-    assert "newest 2 events (after position 6)" in out
+    assert f"newest 2 events (after position {users + 6})" in out
 
 
 def test_the_last_checkpoint_seen_betrays_a_truncated_tail(store: Path, tmp_path: Path) -> None:

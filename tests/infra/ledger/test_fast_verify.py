@@ -14,6 +14,7 @@ from infra.ledger.audit import _fast_pass, _Scan, verify_store
 from infra.ledger.hashing import leaf_bytes, leaf_hash, stored_leaf_hash
 from infra.ledger.store import LedgerTables
 from infra.scenario.builders import ledger_receive_command as receive_command
+from infra.scenario.staff import worker
 from infra.services.socai import Socai
 from tests.infra.ledger.support import ACTOR
 
@@ -61,22 +62,24 @@ def test_the_fast_leaf_hash_is_the_writers(
 def test_an_intact_log_is_verified_by_the_fast_pass_alone(
     store_app: Socai, page_rows: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    officer = worker(store_app, ACTOR)  # the users' events, verified like the cases'
     for _ in range(7):
-        store_app.cases.receive(receive_command(), ACTOR)
+        store_app.cases.receive(receive_command(), officer)
+    total = store_app.log.head()
     tables = LedgerTables(store_app.store.recorder)
     pages = tables.raw_pages
     monkeypatch.setattr(tables, "raw_pages", lambda: pages(page_rows))
-    assert _fast_pass(tables, _Scan([]), None) == 7
+    assert _fast_pass(tables, _Scan([]), None) == total
     monkeypatch.setattr(
         tables, "merged", lambda: pytest.fail("the exact pass ran on an intact log")
     )
     report = verify_store(tables, None)
-    assert report.intact and report.events == 7
+    assert report.intact and report.events == total
 
 
 def test_the_originator_is_read_in_the_form_the_leaf_holds(store_app: Socai) -> None:
-    case_id = store_app.cases.receive(receive_command(), ACTOR)
+    case_id = store_app.cases.receive(receive_command(), worker(store_app, ACTOR))
     tables = LedgerTables(store_app.store.recorder)
     [(events, _links)] = list(tables.raw_pages())
-    stored = events[0][1]
+    stored = events[-1][1]  # the reception, after the officer's registration
     assert UUID(stored) == case_id

@@ -2,8 +2,9 @@
 half): the same report as one pass, every tampering still named at its position (in either
 half, at the seam), checkpoints in the second half checked against the two parts joined.
 
-The tamper suite's store (40 events, checkpoints every 10) is split here by lowering the size
-at which verification splits, so the parts meet at position 20."""
+The tamper suite's store (the users' events, then 40 case events with a checkpoint every 10)
+is split here by lowering the size at which verification splits, so the parts meet in its
+middle."""
 
 from __future__ import annotations
 
@@ -43,28 +44,33 @@ def test_the_pristine_log_is_verified_in_two_parts_with_its_checkpoints(
     pristine: Pristine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store, _, cleanup = pristine.make_copy()
+    total = pristine.anchors[-1].tree_size
     try:
         with ledger_tables(store) as tables:
             split = audit._split_point(tables)
-            assert split is not None and split[1][0] == 20  # the parts meet at position 20
+            assert split is not None and split[1][0] == total // 2  # the parts meet midway
             monkeypatch.setattr(
                 tables, "merged", lambda: pytest.fail("the exact pass ran on an intact log")
             )
             report = verify_store(tables, pristine.public_key, pristine.anchors)
         assert report.intact, report.findings
-        assert report.events == 40
-        assert report.checkpoints_checked == 8  # 10, 20 (first part), 30, 40 (second), twice
-        assert report.covered == 40 and report.covered_position == 40
+        assert report.events == total
+        assert report.checkpoints_checked == 8  # four, each in the first or second part, twice
+        assert report.covered == total and report.covered_position == total
         assert report.unsigned_tail == 0
     finally:
         cleanup()
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("index", [3, 19, 20, 33])  # first part, its last row, the seam, second
+@pytest.mark.parametrize("where", ["first part", "its last row", "the seam", "second part"])
 def test_each_kind_of_tampering_in_either_part_is_named(
-    pristine: Pristine, kind: str, index: int
+    pristine: Pristine, kind: str, where: str
 ) -> None:
+    half = pristine.anchors[-1].tree_size // 2  # the index of the second part's first row
+    index = {"first part": 3, "its last row": half - 1, "the seam": half, "second part": half + 9}[
+        where
+    ]
     check(pristine, Tampering(kind, index, index + 7, 5, 3, True, True))
     check(pristine, Tampering(kind, index, index + 7, 5, 3, False, False))
 

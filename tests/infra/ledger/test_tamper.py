@@ -32,6 +32,7 @@ from infra.ledger.audit import Report, verify_store
 from infra.ledger.checkpoints import create_signing_key, read_anchor_dir
 from infra.ledger.verifier import Checkpoint, JsonCheckpoint
 from infra.scenario.builders import LEDGER_DEMOGRAPHICS, ledger_receive_command
+from infra.scenario.staff import worker
 from infra.services.socai import Socai
 from infra.settings import Settings
 from tests.infra.ledger.support import (
@@ -43,7 +44,7 @@ from tests.infra.ledger.support import (
     sign_legacy,
 )
 
-CASES = 20  # 40 events, checkpoints at 10, 20, 30, 40
+CASES = 20  # the users' events, then 40 case events, a checkpoint every 10 of them
 DEFAULT_EXAMPLES = 100
 SLOW_EXAMPLES = 1_000
 
@@ -181,14 +182,14 @@ def _build(store: Settings, directory: Path) -> tuple[list[Checkpoint], Any, Any
     signing = create_signing_key(directory / "store.signing.pem")
     app = Socai(store)
     try:
-        populate(app, signing, CASES)
+        users = populate(app, signing, CASES)
         export_anchors(app, directory / "anchors")
         with ledger_tables(store) as tables:
             intact = verify_store(
                 tables, signing.public_key(), read_anchor_dir(directory / "anchors")
             )
         assert intact.intact, intact.findings
-        assert intact.events == 2 * CASES
+        assert intact.events == users + 2 * CASES
         assert intact.checkpoints_checked == 2 * (2 * CASES // 10)
     finally:
         app.close()
@@ -256,7 +257,7 @@ def test_pristine_copy_verifies_intact(sqlite_pristine: Pristine) -> None:
         with ledger_tables(store) as tables:
             report = verify_store(tables, sqlite_pristine.public_key, sqlite_pristine.anchors)
         assert report.intact
-        assert report.events == 2 * CASES
+        assert report.events == sqlite_pristine.anchors[-1].tree_size  # users' + cases' events
         assert report.unsigned_tail == 0
     finally:
         cleanup()
@@ -338,7 +339,7 @@ def test_postgres_chain_follows_gaps_and_concurrent_writers(pg_url: str, tmp_pat
     create_key_file(store.key_file)
     first = Socai(store)
     try:
-        case_id = first.cases.receive(ledger_receive_command(), ACTOR)
+        case_id = first.cases.receive(ledger_receive_command(), worker(first, ACTOR))
         duplicate = first.store.recorder.select_events(case_id)[0]
         with pytest.raises(IntegrityError):
             first.store.recorder.insert_events([duplicate])  # refused: burns an id
@@ -348,8 +349,10 @@ def test_postgres_chain_follows_gaps_and_concurrent_writers(pg_url: str, tmp_pat
 
         def write(app: Socai) -> None:
             for _ in range(5):
-                new = app.cases.receive(ledger_receive_command(), ACTOR)
-                app.cases.execute(new, RecordDemographics.parse(LEDGER_DEMOGRAPHICS), ACTOR)
+                new = app.cases.receive(ledger_receive_command(), worker(app, ACTOR))
+                app.cases.execute(
+                    new, RecordDemographics.parse(LEDGER_DEMOGRAPHICS), worker(app, ACTOR)
+                )
 
         try:
             with ThreadPoolExecutor(4) as pool:
@@ -533,7 +536,8 @@ def deleted_checkpoints(pristine: Pristine) -> None:
             alone = verify_store(tables, pristine.public_key)
             anchored = verify_store(tables, pristine.public_key, pristine.anchors)
         assert alone.intact
-        assert (alone.checkpoints_checked, alone.covered, alone.unsigned_tail) == (0, 0, 38)
+        left = pristine.anchors[-1].tree_size - 2  # every event but the two removed
+        assert (alone.checkpoints_checked, alone.covered, alone.unsigned_tail) == (0, 0, left)
         assert not anchored.intact  # the inspector's anchors betray the removed tail
         assert anchored.first is not None
         assert anchored.first.kind == "truncated"

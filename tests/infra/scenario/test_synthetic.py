@@ -27,7 +27,8 @@ def test_the_scenario_is_deterministic_and_bulk_loading_gives_the_same_cases(
     run_scenario(stepwise, config)
     bulk = make_app(f"sqlite:///{tmp_path / 'b.db'}")
     written = bulk_load(bulk, ScenarioGenerator(config).steps(), batch_events=97)
-    assert written == stepwise.log.head() == bulk.log.head()
+    case_events = sum(1 for e in stepwise.log.entries() if e.topic.startswith("socai.case:"))
+    assert written == case_events == bulk.log.head()  # the bulk path registers no users
     a, b = statuses(stepwise), statuses(bulk)
     assert a.keys() == b.keys()
     for cid in a:  # record times are the planned ones in both paths

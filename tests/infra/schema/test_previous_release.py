@@ -29,7 +29,8 @@ from infra.settings import Settings
 from projections.funding_sql import FundingQueries
 from projections.registry import all_projections
 from projections.rollup import compute_rollup
-from tests.infra.cli.test_cli import socai
+from tests.infra.cli.support import script_token
+from tests.infra.cli.test_cli import NO_USER, socai
 
 pytestmark = pytest.mark.integration
 
@@ -49,7 +50,11 @@ class OldStore:
     def cli(
         self, *args: str, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
-        return socai(self.url, "--key-file", str(self.key), *args, env=env)
+        """``socai`` on the store; once it is migrated, as the tests' registered user (the
+        previous release had no users: the current one's administrator registers one)."""
+        signed_in = args[0] not in NO_USER and state_of(self.settings()).status == "current"
+        token = {"SOCAI_TOKEN": script_token(self.url, str(self.key))} if signed_in else {}
+        return socai(self.url, "--key-file", str(self.key), *args, env={**token, **(env or {})})
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

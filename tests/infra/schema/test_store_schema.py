@@ -20,6 +20,7 @@ from infra.application import EventStore, store_env
 from infra.audit_store import ledger_tables
 from infra.key_check import require_store_key
 from infra.keys import create_key_file, load_key
+from infra.scenario.staff import worker
 from infra.schema import store as schema
 from infra.schema.identity import IdentityError, StoreIdentity, check_store_id
 from infra.schema.store import EVENTS_TABLES, VERSION_TABLE, SchemaMismatch, head, state_of
@@ -59,10 +60,13 @@ def _dump(url: str) -> list[tuple[str, list[str]]]:
     return dump
 
 
-def _with_a_case(url: str, key: Path) -> None:
+def _with_a_case(url: str, key: Path) -> int:
+    """A case received by a registered officer; returns the events written (the users' too)."""
     app = Socai(Settings.load(url, str(key)))
-    app.cases.receive(RECEIVE, BORDER_GUARD)
+    app.cases.receive(RECEIVE, worker(app, BORDER_GUARD))
+    written = app.log.head()
     app.close()
+    return written
 
 
 def test_a_new_store_is_initialised_on_first_open(
@@ -124,10 +128,10 @@ def test_a_store_of_another_schema_is_refused_before_anything_is_written(
 def test_the_audit_tools_read_an_older_store_but_refuse_a_newer_one(
     store_url: str, key: Path
 ) -> None:
-    _with_a_case(store_url, key)
+    written = _with_a_case(store_url, key)
     _older_revision(store_url, key)
     with ledger_tables(Settings.load(store_url)) as tables:
-        assert tables.head().size == 1
+        assert tables.head().size == written
     _newer(store_url, key)
     with pytest.raises(SchemaMismatch, match="newer"), ledger_tables(Settings.load(store_url)):
         pass

@@ -30,6 +30,7 @@ from infra.scenario.builders import (
     open_app,
     small_programme,
 )
+from infra.scenario.staff import person_reader, worker
 from projections.framework import (
     NOTIFICATION_LOG_SOURCE,
     InProcessRunner,
@@ -82,7 +83,7 @@ def test_the_2005_programme_lines_and_an_overdraft_that_says_what_is_available(t
                 date(2010, 12, 31),
                 date(2005, 6, 1),
             ),
-            FINANCE,
+            worker(app, FINANCE),
         )
         app.funding.record(
             "DA-2005-2010",
@@ -93,7 +94,7 @@ def test_the_2005_programme_lines_and_an_overdraft_that_says_what_is_available(t
                 source_kind="central",
                 amount_vnd="77.300.000.000",
             ),
-            FINANCE,
+            worker(app, FINANCE),
         )
         for tid, line, amount in (
             ("DL-1", "HOA-NHAP", 29_900_000_000),
@@ -109,7 +110,7 @@ def test_the_2005_programme_lines_and_an_overdraft_that_says_what_is_available(t
                     source="NSTW",
                     amount_vnd=amount,
                 ),
-                FINANCE,
+                worker(app, FINANCE),
             )
         app.funding.record(
             "DA-2005-2010",
@@ -123,7 +124,7 @@ def test_the_2005_programme_lines_and_an_overdraft_that_says_what_is_available(t
                 period="2005/2010",
                 amount_vnd=1_000_000_000,
             ),
-            FINANCE,
+            worker(app, FINANCE),
         )
         with pytest.raises(RuleViolation) as refused:
             app.funding.record(
@@ -138,7 +139,7 @@ def test_the_2005_programme_lines_and_an_overdraft_that_says_what_is_available(t
                     period="2005/2010",
                     amount_vnd=5_500_000_000,
                 ),
-                FINANCE,
+                worker(app, FINANCE),
             )
         assert refused.value.code == "overdrawn"
         assert "5.000.000.000 đ available" in refused.value.message
@@ -149,14 +150,14 @@ def test_the_2005_programme_lines_and_an_overdraft_that_says_what_is_available(t
 
 
 def test_same_id_same_content_is_a_no_op_and_other_content_a_conflict(app) -> None:
-    first = app.funding.record("P-TEST", activity("C-1", 100_000), FINANCE)
+    first = app.funding.record("P-TEST", activity("C-1", 100_000), worker(app, FINANCE))
     position = app.log.head()
-    again = app.funding.record("P-TEST", activity("C-1", 100_000), FINANCE)
+    again = app.funding.record("P-TEST", activity("C-1", 100_000), worker(app, FINANCE))
     assert first.recorded
     assert not again.recorded
     assert app.log.head() == position
     with pytest.raises(RuleViolation) as refused:
-        app.funding.record("P-TEST", activity("C-1", 200_000), FINANCE)
+        app.funding.record("P-TEST", activity("C-1", 200_000), worker(app, FINANCE))
     assert refused.value.code == "transaction_conflict"
     assert app.log.head() == position
 
@@ -184,10 +185,12 @@ def test_periods_parse_and_print() -> None:
 
 
 def test_commit_pay_void_and_reverse(app) -> None:
-    app.funding.record("P-TEST", activity("C-1", 1_000_000), FINANCE)
-    app.funding.record("P-TEST", activity("C-2", 2_000_000), FINANCE)
-    app.funding.record("P-TEST", Pay("P-1", D, commitment="C-1"), FINANCE)
-    app.funding.record("P-TEST", Void("V-2", D, commitment="C-2", reason="hủy"), FINANCE)
+    app.funding.record("P-TEST", activity("C-1", 1_000_000), worker(app, FINANCE))
+    app.funding.record("P-TEST", activity("C-2", 2_000_000), worker(app, FINANCE))
+    app.funding.record("P-TEST", Pay("P-1", D, commitment="C-1"), worker(app, FINANCE))
+    app.funding.record(
+        "P-TEST", Void("V-2", D, commitment="C-2", reason="hủy"), worker(app, FINANCE)
+    )
     for command, code in (
         (Pay("P-2", D, commitment="C-2"), "commitment_closed"),
         (Void("V-1", D, commitment="C-1", reason="x"), "commitment_closed"),
@@ -195,20 +198,26 @@ def test_commit_pay_void_and_reverse(app) -> None:
         (Pay("P-0", date(2020, 3, 1), commitment="C-1"), "commitment_closed"),
     ):
         with pytest.raises(RuleViolation) as refused:
-            app.funding.record("P-TEST", command, FINANCE)
+            app.funding.record("P-TEST", command, worker(app, FINANCE))
         assert refused.value.code == code
-    app.funding.record("P-TEST", Reverse("R-1", D, reverses="P-1", reason="chi nhầm"), FINANCE)
+    app.funding.record(
+        "P-TEST", Reverse("R-1", D, reverses="P-1", reason="chi nhầm"), worker(app, FINANCE)
+    )
     with pytest.raises(RuleViolation, match="already reversed"):
-        app.funding.record("P-TEST", Reverse("R-2", D, reverses="P-1", reason="x"), FINANCE)
+        app.funding.record(
+            "P-TEST", Reverse("R-2", D, reverses="P-1", reason="x"), worker(app, FINANCE)
+        )
     allocation = app.funding.programme("P-TEST").ledger.accounts["allocation:A1"]
     assert allocation.credits_posted - allocation.debits_posted == 6_000_000
     assert allocation.debits_pending == 0
 
 
 def test_an_allocation_cannot_be_reversed_once_spent(app) -> None:
-    app.funding.record("P-TEST", activity("PAY", 5_000_000, cls=Pay), FINANCE)
+    app.funding.record("P-TEST", activity("PAY", 5_000_000, cls=Pay), worker(app, FINANCE))
     with pytest.raises(RuleViolation) as refused:
-        app.funding.record("P-TEST", Reverse("R", D, reverses="A1", reason="x"), FINANCE)
+        app.funding.record(
+            "P-TEST", Reverse("R", D, reverses="A1", reason="x"), worker(app, FINANCE)
+        )
     assert "1.000.000 đ available" in refused.value.message
 
 
@@ -227,10 +236,12 @@ def test_spending_is_dated_within_the_allocation_period(tmp_path) -> None:
                 period="2019",
                 amount_vnd=3_000_000,
             ),
-            FINANCE,
+            worker(app, FINANCE),
         )
         with pytest.raises(RuleViolation, match="outside"):
-            app.funding.record("P-TEST", activity("C", 1, allocation="A-2019"), FINANCE)
+            app.funding.record(
+                "P-TEST", activity("C", 1, allocation="A-2019"), worker(app, FINANCE)
+            )
 
 
 def test_future_dates_are_refused(app) -> None:
@@ -245,7 +256,7 @@ def test_future_dates_are_refused(app) -> None:
                 activity="directive",
                 description="x",
             ),
-            FINANCE,
+            worker(app, FINANCE),
         )
 
 
@@ -264,7 +275,7 @@ def test_paying_a_case_support_checks_the_case(app) -> None:
                 case_id=case,
                 support_version=support_version,
             ),
-            FINANCE,
+            worker(app, FINANCE),
         )
 
     position = app.log.head()
@@ -294,10 +305,10 @@ def test_paying_a_case_support_checks_the_case(app) -> None:
             new_value=2_500_000,
             reason="nhập sai",
         ),
-        OFFICER,
+        worker(app, OFFICER),
     )
     with pytest.raises(RuleViolation) as refused:
-        app.funding.record("P-TEST", Pay("P-OK", D, commitment="C-OK"), FINANCE)
+        app.funding.record("P-TEST", Pay("P-OK", D, commitment="C-OK"), worker(app, FINANCE))
     assert refused.value.code == "support_amount_disagrees"
 
 
@@ -305,21 +316,23 @@ def test_concurrent_writers_never_overdraw(make_app, store_url) -> None:
     """Two applications on one store (SQLite file, then PostgreSQL) race to spend one
     allocation of 6,000,000 đ in 200,000 đ commitments: exactly 30 succeed, whatever the
     interleaving."""
-    small_programme(make_app(store_url, clock=lambda: NOW))
+    first = make_app(store_url, clock=lambda: NOW)
+    small_programme(first)
+    finance = worker(first, FINANCE)  # registered before the race
     outcomes: list[str] = []
     apps = [make_app(store_url, clock=lambda: NOW) for _ in range(2)]
 
-    def spend(worker: int) -> None:
+    def spend(writer: int) -> None:
         for n in range(24):
             try:
-                apps[worker].funding.record("P-TEST", activity(f"W{worker}-{n}", 200_000), FINANCE)
+                apps[writer].funding.record("P-TEST", activity(f"W{writer}-{n}", 200_000), finance)
                 outcomes.append("ok")
             except RuleViolation as refusal:
                 outcomes.append(f"refused {refusal.code}")
             except ConcurrentWriteConflict:
                 outcomes.append("conflict")
 
-    threads = [threading.Thread(target=spend, args=(w,)) for w in range(2)]
+    threads = [threading.Thread(target=spend, args=(writer,)) for writer in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -364,9 +377,9 @@ def test_sql_reconciliation_equals_the_pure_one_and_resumes(app, projection_url)
             case_id=case_id,
             support_version=version,
         ),
-        FINANCE,
+        worker(app, FINANCE),
     )
-    app.funding.record("P-TEST", activity("C-1", 1_000_000), FINANCE)
+    app.funding.record("P-TEST", activity("C-1", 1_000_000), worker(app, FINANCE))
     engine = create_engine(projection_url)
     runner = InProcessRunner(app.log, engine, [FundingProjection()])
     assert runner.run() > 0
@@ -382,8 +395,10 @@ def test_sql_reconciliation_equals_the_pure_one_and_resumes(app, projection_url)
             Position(NOTIFICATION_LOG_SOURCE, 0, app.log.head()),
         )
     assert content_digest(engine, FundingProjection()) == before
-    app.funding.record("P-TEST", Pay("P-case", D, commitment="C-case"), FINANCE)
-    app.funding.record("P-TEST", Void("V-1", D, commitment="C-1", reason="hủy"), FINANCE)
+    app.funding.record("P-TEST", Pay("P-case", D, commitment="C-case"), worker(app, FINANCE))
+    app.funding.record(
+        "P-TEST", Void("V-1", D, commitment="C-1", reason="hủy"), worker(app, FINANCE)
+    )
     # A fresh runner (a restart) resumes from projection_positions: only the new events.
     restarted = InProcessRunner(app.log, engine, [FundingProjection()])
     assert restarted.run() == 2
@@ -420,7 +435,7 @@ def test_projection_follows_corrections_of_support_fields_only(app, tmp_path) ->
                 new_value=new,
                 reason="nhập sai",
             ),
-            OFFICER,
+            person_reader(app, OFFICER),  # a personal field too: a login with a second factor
         )
 
     correct(version, "support_type", "hardship_allowance", "medical_care")
@@ -461,7 +476,7 @@ def test_discrepancy_report(app) -> None:
             case_id=paid_case,
             support_version=paid_version,
         ),
-        FINANCE,
+        worker(app, FINANCE),
     )
     app.cases.execute(
         paid_case,
@@ -473,7 +488,7 @@ def test_discrepancy_report(app) -> None:
             new_value=2_500_000,
             reason="nhập sai",
         ),
-        OFFICER,
+        worker(app, OFFICER),
     )
     supports = SupportLedger()
     for _, event in app.funding.events(topics=CASE_TOPICS):
@@ -494,10 +509,10 @@ def test_a_batch_is_all_or_nothing(app) -> None:
         activity("B-3", 9_000_000),
     ]  # the third overdraws the allocation
     with pytest.raises(RuleViolation, match="available"):
-        app.funding.record_batch("P-TEST", batch, FINANCE)
+        app.funding.record_batch("P-TEST", batch, worker(app, FINANCE))
     assert app.log.head() == position
     assert "B-1" not in app.funding.programme("P-TEST").transactions
-    outcomes = app.funding.record_batch("P-TEST", batch[:2], FINANCE)
+    outcomes = app.funding.record_batch("P-TEST", batch[:2], worker(app, FINANCE))
     assert [o.recorded for o in outcomes] == [True, True]
 
 
@@ -507,7 +522,7 @@ def test_a_lost_race_is_retried_against_the_new_balances(tmp_path, monkeypatch) 
     with open_app(tmp_path) as first, open_app(tmp_path) as second:
         small_programme(first)
         second.funding.programme("P-TEST")  # loaded and kept by the second writer
-        first.funding.record("P-TEST", activity("FIRST", 5_000_000), FINANCE)
+        first.funding.record("P-TEST", activity("FIRST", 5_000_000), worker(first, FINANCE))
         real_get = second.store.events.get
         calls = []
 
@@ -517,10 +532,12 @@ def test_a_lost_race_is_retried_against_the_new_balances(tmp_path, monkeypatch) 
 
         monkeypatch.setattr(second.store.events, "get", stale_once)
         with pytest.raises(RuleViolation) as refused:
-            second.funding.record("P-TEST", activity("SECOND", 2_000_000), FINANCE)
+            second.funding.record("P-TEST", activity("SECOND", 2_000_000), worker(second, FINANCE))
         assert refused.value.code == "overdrawn"
         assert "1.000.000 đ available" in refused.value.message
         assert len(calls) >= 2, "the stale save was not retried"
-        outcome = second.funding.record("P-TEST", activity("SECOND", 1_000_000), FINANCE)
+        outcome = second.funding.record(
+            "P-TEST", activity("SECOND", 1_000_000), worker(second, FINANCE)
+        )
         assert outcome.recorded
         second.funding.programme("P-TEST").ledger.assert_invariants()

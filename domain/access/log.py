@@ -1,0 +1,136 @@
+"""The access log (nhật ký truy cập): who read whose data, who exported what, who was refused.
+
+Each entry is a one-event :class:`AccessRecord` in the same store and hash chain as the cases
+(each entry its own aggregate, so readers never contend). An entry names the user, the case (by
+its pseudonymous id), the *names* of the fields read, the purpose code and the record time — and
+never the data itself: no value read, no value typed into a correction, no free text a refused
+user typed. Entries are written before the data is handed out, so a read that is not logged
+does not happen.
+
+Topics are explicit and stable: ``socai.access:<Name>.v1``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+
+class AccessEvent(Aggregate.Event):
+    """Base of access-log events (not stored itself): every entry names its user."""
+
+    TOPIC: ClassVar[str]
+    username: str
+
+
+class AccessRecord(Aggregate):
+    """One entry of the access log."""
+
+    TOPIC = "socai.access:AccessRecord"
+
+    class Created(AccessEvent, Aggregate.Created):
+        """The library's creating event; an entry is created by one of the kinds below."""
+
+        TOPIC = "socai.access:AccessRecordCreated"
+
+    class PersonalDataRead(Created):
+        """Personal fields of a case were decrypted and shown (đọc dữ liệu cá nhân)."""
+
+        TOPIC = "socai.access:PersonalDataRead.v1"
+        case_id: UUID
+        fields: list[str]
+        purpose: str
+
+    class PersonalCorrectionAttempted(Created):
+        """A correction of a personal field was asked for; ``outcome`` is ``recorded`` or the
+        refusal's code. The values typed are not kept here."""
+
+        TOPIC = "socai.access:PersonalCorrectionAttempted.v1"
+        case_id: UUID
+        fields: list[str]
+        purpose: str
+        outcome: str
+
+    class DataExported(Created):
+        """A report or extract left the system as a file (xuất dữ liệu)."""
+
+        TOPIC = "socai.access:DataExported.v1"
+        what: str
+        scope: str
+        format: str
+
+    class AccessRefused(Created):
+        """An action was refused by the policy; ``target`` is a case id, unit or name."""
+
+        TOPIC = "socai.access:AccessRefused.v1"
+        action: str
+        target: str
+        needed: str
+
+    def __init__(self, username: str, **_fields: object) -> None:
+        self.username = username
+
+    @classmethod
+    def personal_data_read(
+        cls,
+        entry_id: UUID,
+        username: str,
+        case_id: UUID,
+        fields: list[str],
+        purpose: str,
+        at: datetime,
+    ) -> AccessRecord:
+        return cls._create(
+            cls.PersonalDataRead, id=entry_id, timestamp=at, username=username,
+            case_id=case_id, fields=sorted(fields), purpose=purpose,
+        )  # fmt: skip
+
+    @classmethod
+    def correction_attempted(
+        cls,
+        entry_id: UUID,
+        username: str,
+        case_id: UUID,
+        fields: list[str],
+        outcome: str,
+        at: datetime,
+    ) -> AccessRecord:
+        return cls._create(
+            cls.PersonalCorrectionAttempted, id=entry_id, timestamp=at, username=username,
+            case_id=case_id, fields=sorted(fields), purpose="correction", outcome=outcome,
+        )  # fmt: skip
+
+    @classmethod
+    def exported(
+        cls, entry_id: UUID, username: str, what: str, scope: str, fmt: str, at: datetime
+    ) -> AccessRecord:
+        return cls._create(
+            cls.DataExported, id=entry_id, timestamp=at, username=username,
+            what=what, scope=scope, format=fmt,
+        )  # fmt: skip
+
+    @classmethod
+    def refused(
+        cls, entry_id: UUID, username: str, action: str, target: str, needed: str, at: datetime
+    ) -> AccessRecord:
+        return cls._create(
+            cls.AccessRefused, id=entry_id, timestamp=at, username=username,
+            action=action, target=target, needed=needed,
+        )  # fmt: skip
+
+
+#: Every access-log event's stored topic.
+#: Every topic of the users' and the access log's events starts with this: none is public.
+ACCESS_TOPIC_PREFIX = "socai.access:"
+
+ACCESS_TOPICS: tuple[str, ...] = (
+    AccessRecord.PersonalDataRead.TOPIC,
+    AccessRecord.PersonalCorrectionAttempted.TOPIC,
+    AccessRecord.DataExported.TOPIC,
+    AccessRecord.AccessRefused.TOPIC,
+)
+
+assert all(topic.startswith(ACCESS_TOPIC_PREFIX) for topic in ACCESS_TOPICS)
