@@ -339,7 +339,9 @@ def test_postgres_chain_follows_gaps_and_concurrent_writers(pg_url: str, tmp_pat
     create_key_file(store.key_file)
     first = Socai(store)
     try:
-        case_id = first.cases.receive(ledger_receive_command(), worker(first, ACTOR))
+        officer = worker(first, ACTOR)  # registered before the race
+        users = first.log.head()
+        case_id = first.cases.receive(ledger_receive_command(), officer)
         duplicate = first.store.recorder.select_events(case_id)[0]
         with pytest.raises(IntegrityError):
             first.store.recorder.insert_events([duplicate])  # refused: burns an id
@@ -349,10 +351,8 @@ def test_postgres_chain_follows_gaps_and_concurrent_writers(pg_url: str, tmp_pat
 
         def write(app: Socai) -> None:
             for _ in range(5):
-                new = app.cases.receive(ledger_receive_command(), worker(app, ACTOR))
-                app.cases.execute(
-                    new, RecordDemographics.parse(LEDGER_DEMOGRAPHICS), worker(app, ACTOR)
-                )
+                new = app.cases.receive(ledger_receive_command(), officer)
+                app.cases.execute(new, RecordDemographics.parse(LEDGER_DEMOGRAPHICS), officer)
 
         try:
             with ThreadPoolExecutor(4) as pool:
@@ -364,9 +364,10 @@ def test_postgres_chain_follows_gaps_and_concurrent_writers(pg_url: str, tmp_pat
             report = verify_store(tables, None)
             positions = [p for p, _, _ in tables.merged()]
         assert report.intact, report.findings
-        assert report.events == 1 + 4 * 5 * 2
-        assert positions[0] == 1
-        assert positions[1] == 3, "the refused save's id 2 is a gap the chain steps over"
+        assert report.events == users + 1 + 4 * 5 * 2
+        assert positions[: users + 1] == list(range(1, users + 2))  # the users', the reception
+        gap = users + 2  # the refused save's id: a gap the chain steps over
+        assert positions[users + 1] == gap + 1, f"the refused save's id {gap} is a gap"
     finally:
         first.close()
 
