@@ -105,9 +105,13 @@ def test_the_end_of_the_log_is_caught_up_and_new_events_are_found_later(store, t
         assert batch is not None
         worker.done(batch)
         assert worker.batch_after(batch.last) is None  # caught up
-        from infra.scenario import ScenarioConfig, run_scenario
+        from domain.case.values import Actor
+        from infra.scenario.builders import ledger_receive_command
+        from infra.scenario.staff import worker as registered_worker
 
-        run_scenario(app, ScenarioConfig(cases=1, seed=99))
+        # new events: an officer registered in this copy (users' events), then a reception
+        officer = registered_worker(app, Actor("PIPE-01", "police"))
+        app.cases.receive(ledger_receive_command(), officer)
         head = app.log.head()
         found = []
         after = batch.last

@@ -160,7 +160,7 @@ def test_tokens_must_match_exactly(app: Socai, team: Staff) -> None:
     assert app.access.authenticate(token).username == "TK-01"
     prefix, name, token_id, secret = token.split(".")
     for forged in (
-        f"{prefix}.{name}.{token_id}.{secret[:-1]}A",
+        f"{prefix}.{name}.{token_id}.{secret[:-1]}{'B' if secret.endswith('A') else 'A'}",
         f"{prefix}.ADMIN-01.{token_id}.{secret}",
         f"{prefix}.{name}.0000000000000000.{secret}",
         f"{name}.{token_id}.{secret}",
