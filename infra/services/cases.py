@@ -107,7 +107,7 @@ class CaseService:
         step = case.steps.get(command.corrects_version)
         own = step is not None and step.officer_id.casefold() == principal.username.casefold()
         personal = [c.field for c in command.changes if is_personal_field(c.field)]
-        outcome = "recorded"
+        outcome = "not_recorded"  # until saved: an unexpected failure is not logged as done
         try:
             action = Action.CASE_CORRECT_OWN if own else Action.CASE_CORRECT_OTHERS
             principal = self.access.check(principal, action, target, case.id, own=own)
@@ -116,6 +116,7 @@ class CaseService:
             # The aggregate compares the old value given with the stored one: a read.
             case.execute(command, principal.actor(), self.store.now())
             self.save(case, expected_version=started_at)
+            outcome = "recorded"
         except SocaiError as refused:
             outcome = getattr(refused, "code", None) or type(refused).__name__
             raise
