@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -101,13 +102,27 @@ def consumed_events(projections_db: Path) -> int:
         engine.dispose()
 
 
-def wait_until(condition, timeout_seconds: float, what: str, poll_seconds: float = 0.3) -> None:
+def wait_until(
+    condition,
+    timeout_seconds: float,
+    what: str,
+    poll_seconds: float = 0.3,
+    detail: Callable[[], str] = lambda: "",
+) -> None:
+    """Poll ``condition`` until it holds; on timeout fail with ``detail()`` (the state seen)."""
     deadline = time.monotonic() + timeout_seconds
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(poll_seconds)
-    raise AssertionError(f"timed out after {timeout_seconds:.0f} s waiting for {what}")
+    raise AssertionError(f"timed out after {timeout_seconds:.0f} s waiting for {what}\n{detail()}")
+
+
+def tails(services: list[Service], lines: int = 15) -> str:
+    """The last lines each service printed, for a failure message."""
+    return "\n".join(
+        f"--- {s.name} ---\n" + "\n".join(s.output().splitlines()[-lines:]) for s in services
+    )
 
 
 def digests(engine: sa.Engine) -> dict[str, str]:

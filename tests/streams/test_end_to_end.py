@@ -19,6 +19,7 @@ from tests.streams.processes import (
     digests,
     in_process_digests,
     service_env,
+    tails,
     wait_until,
 )
 from tests.streams.support import public_events, stored_case_events
@@ -63,7 +64,14 @@ def test_two_workers_build_the_same_tables_as_in_process(demo_store, fresh_kafka
         relay.start()
         assert relay.process is not None
         assert relay.process.wait(timeout=120) == 0, relay.output()
-        wait_until(lambda: consumed_events(workers_db) >= head, 120, "workers to apply all")
+        wait_until(
+            lambda: consumed_events(workers_db) >= head,
+            120,
+            "workers to apply all",
+            detail=lambda: (
+                f"applied {consumed_events(workers_db)} of {head}\n" + tails([relay, *workers])
+            ),
+        )
         time.sleep(1.0)
         assert consumed_events(workers_db) == head
     finally:
@@ -99,6 +107,7 @@ def _kill_test(demo_store, bootstrap, tmp_path, kills: int, extra_cases: int) ->
             lambda: consumed_events(workers_db) >= head,
             CATCH_UP_SECONDS,
             "workers to catch up after the kills",
+            detail=lambda: f"applied {consumed_events(workers_db)} of {head}\n" + tails(services),
         )
         time.sleep(2.0)
         assert consumed_events(workers_db) == head
