@@ -46,7 +46,6 @@ class Action(StrEnum):
     ACTIVITY_RECORD = "activity.record"  # directives, sessions, materials, courses
     REPORT_READ = "report.read"  # KPIs, rollups, quality checks, read models
     PROJECTIONS_RUN = "projections.run"  # build and rebuild read models
-    LEDGER_READ = "ledger.read"  # proofs and checkpoints
     ACCESS_LOG_READ = "access_log.read"  # who read whose data
     USERS_REGISTER = "users.register"  # register a user (no role yet)
     USERS_MANAGE = "users.manage"  # grant, revoke, suspend, reinstate, reset credentials
@@ -94,9 +93,6 @@ RULES: tuple[tuple[Action, Role, Reach], ...] = (
     (A.REPORT_READ, R.FINANCE_OFFICER, S.UNIT),
     (A.PROJECTIONS_RUN, R.STATISTICIAN, S.ANY),
     (A.PROJECTIONS_RUN, R.STREAM_SERVICE, S.ANY),
-    (A.LEDGER_READ, R.INSPECTOR, S.ANY),
-    (A.LEDGER_READ, R.DATA_PROTECTION_OFFICER, S.ANY),
-    (A.LEDGER_READ, R.STATISTICIAN, S.ANY),
     (A.ACCESS_LOG_READ, R.INSPECTOR, S.UNIT),
     (A.ACCESS_LOG_READ, R.DATA_PROTECTION_OFFICER, S.UNIT),
     # -- people and services ------------------------------------------------------------------

@@ -232,10 +232,23 @@ class AccessService:
         self._save(user)
         return NewCredentials(user.username, password, secret, None)
 
+    def password_user(self, principal: Principal) -> User:
+        """The user behind ``principal``, who must have a password: a service user has none
+        (it works with tokens an administrator issues), which is said before any is asked."""
+        user = self._principal_user(principal)
+        if user.password_hash is None:
+            raise RuleViolation(
+                "no_password",
+                f"{user.username} is a service user: it has no password",
+                hint=f"an administrator issues its tokens: socai users token --user"
+                f" {user.username} --out FILE",
+            )
+        return user
+
     def change_password(self, principal: Principal, current: str, new: str) -> None:
         """A user changes their own password (the current one is asked again); every token
         of theirs, this login's too, is revoked."""
-        user = self._principal_user(principal)
+        user = self.password_user(principal)
         if not self.passwords.verify(user.password_hash, current):
             raise NotAuthenticated("the current password is wrong", hint="try again")
         user.rotate(
