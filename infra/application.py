@@ -24,6 +24,7 @@ from eventsourcing.persistence import (
     InterfaceError,
     JSONTranscoder,
     Mapper,
+    MapperDeserialisationError,
     OperationalError,
 )
 
@@ -35,7 +36,7 @@ from infra.keys import load_key
 from infra.ledger.chain import recorder_env
 from infra.ledger_settings import attach_checkpoints
 from infra.privacy.sealing import PersonalRefAsDict, SealingMapper
-from infra.privacy.vault import PersonVault, key_table
+from infra.privacy.vault import PersonalRecordMissing, PersonVault, key_table
 from infra.schema.store import require_schema
 from infra.settings import Settings
 
@@ -145,6 +146,10 @@ class EventStore(Application[UUID]):
             found: object = self.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:
             raise NotFound(f"no {what} with id {aggregate_id}", hint=hint) from None
+        except MapperDeserialisationError as error:
+            if isinstance(error.__cause__, PersonalRecordMissing):
+                raise error.__cause__ from None  # a person key table altered: say which key
+            raise
         if not isinstance(found, kind):
             raise NotFound(f"{aggregate_id} is not a {what}", hint=hint)
         return found

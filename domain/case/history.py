@@ -19,8 +19,9 @@ from domain.case.values import ErasedPersonalData, PersonalData
 from domain.time import VIETNAM_TZ
 
 REDACTED = "<redacted>"
-#: Shown for erased data when the erasure's decision is not at hand.
-ERASED = "<erased>"
+#: Shown for data whose key is gone while no erasure of that person is recorded: the key table
+#: was altered outside ``socai person erase`` (a decision is what makes an erasure lawful).
+ERASED = "<erased without a recorded decision>"
 #: The languages a history is shown in: Vietnamese labels beside codes (the default), or
 #: codes alone (``en``).
 LANGUAGES = ("vi", "en")

@@ -39,7 +39,7 @@ from infra.ledger.proofs import consistency_proof, inclusion_proof
 from infra.ledger.store import LedgerTables
 from infra.ledger.verifier import verify_proof_document
 from infra.privacy.sealing import SealingMapper
-from infra.privacy.vault import key_encryption_key
+from infra.privacy.vault import PersonalRecordMissing, key_encryption_key
 from infra.scenario.builders import at_now
 from infra.scenario.staff import TEST_PASSWORDS, Staff
 from infra.services.socai import Socai
@@ -290,3 +290,50 @@ def test_erasure_on_every_kind_of_store(make_app: Any, store_url: str) -> None:
     for process in (app, running, reopened):
         assert isinstance(process.cases.get(case_id).steps[1].data["person"], ErasedPersonalData)
     assert reopened.cases.get(other).steps[1].data["person"].full_name == OTHER
+
+
+def test_a_key_table_altered_in_the_database_is_named_never_read_as_someone_else(
+    app: Socai, team: Staff, tmp_path: Path
+) -> None:
+    """Whoever edits the key tables directly (database access, no decision) can make data
+    unreadable, never make one person's data read as another's, nor erase unnoticed."""
+    db = tmp_path / "s.db"
+    case_id, other, _ = _case(app, team)
+    dpo = team.user(Role.DATA_PROTECTION_OFFICER, "82", "BVDL-1")
+    mine, theirs = key_id(case_id, "victim"), key_id(other, "victim")
+
+    def key_of(key: str) -> bytes:
+        rows = _rows(db, "SELECT wrapped FROM socai_person_keys WHERE key_id = ?", key)
+        wrapped: bytes = rows[0][0]
+        return wrapped
+
+    def set_key(key: str, wrapped: bytes) -> None:
+        with sqlite3.connect(db) as raw:
+            raw.execute("UPDATE socai_person_keys SET wrapped = ? WHERE key_id = ?", (wrapped, key))
+
+    def refused_read(case: UUID) -> None:
+        with pytest.raises(PersonalRecordMissing) as refused:
+            app.cases.personal_data(dpo, case, Purpose.SUBJECT_REQUEST)
+        assert NAME not in str(refused.value) and OTHER not in str(refused.value)
+
+    original = key_of(mine)
+    set_key(mine, key_of(theirs))  # another person's wrapped key: bound to its own key id
+    refused_read(case_id)
+    set_key(mine, original)
+    with sqlite3.connect(db) as raw:  # another person's sealed record under this reference
+        (digest,) = raw.execute(
+            "SELECT digest FROM socai_person_records WHERE key_id = ? LIMIT 1", (theirs,)
+        ).fetchone()
+        raw.execute("UPDATE socai_person_records SET key_id = ? WHERE digest = ?", (mine, digest))
+    refused_read(other)
+    with sqlite3.connect(db) as raw:
+        raw.execute("UPDATE socai_person_records SET key_id = ? WHERE digest = ?", (theirs, digest))
+        raw.execute("DELETE FROM socai_person_keys WHERE key_id = ?", (mine,))  # no decision
+    refused_read(case_id)
+    with sqlite3.connect(db) as raw:  # ... and a forged tombstone: erased, and it says so
+        raw.execute(
+            "INSERT INTO socai_person_keys_destroyed VALUES (?, ?)", (mine, "2026-11-23T03:00")
+        )
+    steps = app.cases.as_it_stood(case_id).steps
+    row = case_history_rows(steps, "en", app.privacy.notices(case_id, steps))[0]
+    assert row["fields"]["person"] == "<erased without a recorded decision>"
