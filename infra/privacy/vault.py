@@ -96,8 +96,9 @@ class KeyTable:
 
     blob = "BLOB"
 
-    def run(self, statements: Sequence[tuple[str, tuple[Any, ...]]]) -> Rows:
-        """Run statements in one committed transaction; the rows of the last one."""
+    def run(self, statements: Sequence[tuple[str, tuple[Any, ...]]], commit: bool = False) -> Rows:
+        """Run statements in one transaction (committed when ``commit``: writes); the rows of
+        the last one."""
         raise NotImplementedError
 
     def create(self) -> None:
@@ -122,7 +123,8 @@ class KeyTable:
                     " destroyed_at TEXT NOT NULL)",
                     (),
                 ),
-            ]
+            ],
+            commit=True,
         )
 
     def wrapped_key(self, key_id: str, new_wrapped: bytes | None, now: str) -> bytes | None:
@@ -139,7 +141,7 @@ class KeyTable:
                 )
             )
         statements.append((f"SELECT wrapped FROM {KEYS_TABLE} WHERE key_id = ?", (key_id,)))
-        rows = self.run(statements)
+        rows = self.run(statements, commit=new_wrapped is not None)
         return bytes(rows[0][0]) if rows else None
 
     def destroyed_at(self, key_id: str) -> str | None:
@@ -156,7 +158,8 @@ class KeyTable:
                     f" WHERE NOT EXISTS (SELECT 1 FROM {RECORDS_TABLE} WHERE digest = ?)",
                     (digest, key_id, sealed, digest),
                 )
-            ]
+            ],
+            commit=True,
         )
 
     def opening(self, key_id: str, digest: str) -> tuple[bytes | None, bytes | None, bool]:
@@ -204,9 +207,9 @@ class SQLiteKeyTable(KeyTable):
         self.recorder = recorder
         self.path = path
 
-    def run(self, statements: Sequence[tuple[str, tuple[Any, ...]]]) -> Rows:
+    def run(self, statements: Sequence[tuple[str, tuple[Any, ...]]], commit: bool = False) -> Rows:
         rows: Rows = []
-        with self.recorder.datastore.transaction(commit=True) as cursor:
+        with self.recorder.datastore.transaction(commit=commit) as cursor:
             for text, params in statements:
                 cursor.execute(text, params)
                 rows = [tuple(r) for r in cursor.fetchall()]
@@ -222,7 +225,7 @@ class SQLiteKeyTable(KeyTable):
         records = self.count(key_id)
         statements = self.destroy_statements(key_id, now)
         if self.path is None:  # an in-memory database: nothing outlives the process
-            self.run(statements)
+            self.run(statements, commit=True)
             return Destruction(key_id, records, False, False)
         connection = sqlite3.connect(self.path, isolation_level=None, timeout=10)
         try:
@@ -257,9 +260,9 @@ class PostgresKeyTable(KeyTable):
             text = text.replace(f" {table}_key ON", f' "{table}_key" ON')
         return text.replace("?", "%s")
 
-    def run(self, statements: Sequence[tuple[str, tuple[Any, ...]]]) -> Rows:
+    def run(self, statements: Sequence[tuple[str, tuple[Any, ...]]], commit: bool = False) -> Rows:
         rows: Rows = []
-        with self.recorder.datastore.transaction(commit=True) as cursor:
+        with self.recorder.datastore.transaction(commit=commit) as cursor:
             for text, params in statements:
                 cursor.execute(self._sql(text + " ").rstrip(), params)
                 rows = [tuple(r.values()) for r in cursor.fetchall()] if cursor.description else []
@@ -272,7 +275,7 @@ class PostgresKeyTable(KeyTable):
         records = int(
             self.run([(f"SELECT COUNT(*) FROM {RECORDS_TABLE} WHERE key_id = ?", (key_id,))])[0][0]
         )
-        self.run(self.destroy_statements(key_id, now))
+        self.run(self.destroy_statements(key_id, now), commit=True)
         with self.recorder.datastore.get_connection() as connection:
             for table in (KEYS_TABLE, RECORDS_TABLE):
                 connection.execute(f'VACUUM FULL "{self.schema}"."{table}"')
