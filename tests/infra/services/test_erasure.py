@@ -139,6 +139,13 @@ def test_erasure_destroys_the_key_and_keeps_every_proof(
     data_key = app.store.vault.data_keys()[victim]
     stored = NAME.encode() in _raw(db)
     assert not stored  # sealed; the events are under the store key too
+    # ... and not even inside an event: the store key opens a reference, never the values
+    mapper = app.store.mapper
+    for stored_event in app.store.recorder.select_events(case_id):
+        assert mapper.cipher is not None and mapper.compressor is not None
+        state = mapper.compressor.decompress(mapper.cipher.decrypt(stored_event.state))
+        held = [text.encode() in state for text in (NAME, NEW_NAME, ID_NUMBER, RELATIVE, PHONE)]
+        assert not any(held) and b'"_type_":"personal_data"' not in state
     events, leaves = _events(db), tables.leaf_hashes(0, app.log.head())
 
     app.privacy.erase(dpo, case_id, "victim", BASIS, REASON)
