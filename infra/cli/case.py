@@ -376,7 +376,8 @@ def render_history(
         raise InvalidInput("--format", f"{format_!r} is not text or json")
     cid = view.case_id
     day = parse_date(as_of, "--as-of") if as_of else None
-    rows = case_history_rows(view.steps, language())
+    erased = application.privacy.notices(cid, view.steps)
+    rows = case_history_rows(view.steps, language(), erased)
     summary = status_summary(view.status, day or business_date(application.now()))
     if format_ == "json":
         document = {
@@ -460,7 +461,10 @@ def person(
     chosen = Purpose.parse(purpose, "--purpose")
     assert isinstance(chosen, Purpose)
     parts = tuple(fields) if fields else PERSONAL_PARTS
-    found = cli.app().cases.personal_data(cli.principal(), _case_id(case_id), chosen, parts)
+    cid = _case_id(case_id)
+    application = cli.app()
+    erased = application.privacy.notices(cid, list(application.cases.get(cid).steps.values()))
+    found = application.cases.personal_data(cli.principal(), cid, chosen, parts, erased)
     rows = [{"field": key, "value": value} for key, value in found.items()]
     meta = {"case": case_id, "purpose": chosen.value}
     emit(Report((Column("field", "field"), Column("value", "value")), rows, meta=meta), format_)

@@ -26,7 +26,7 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.access.log import ACCESS_TOPICS, AccessEvent, AccessRecord
-from domain.access.policy import Action, needed, permits, roles_allowed
+from domain.access.policy import SECOND_FACTOR_ACTIONS, Action, needed, permits, roles_allowed
 from domain.access.principal import Grant, Principal
 from domain.access.roles import Purpose, Role
 from domain.access.scope import Scope, UnitRef
@@ -444,7 +444,7 @@ class AccessService:
         )
         if grant is None:
             self._refuse(current, action, target, subject, needed(action, target))
-        if action is Action.PERSON_READ and not current.second_factor:
+        if action in SECOND_FACTOR_ACTIONS and not current.second_factor:
             self._refuse(
                 current, action, target, subject,
                 "a login with a one-time code (TOTP); log in again with --totp",
