@@ -148,6 +148,8 @@ COMMANDS = (
     c("case list", "case list --format json", CASE_READERS, scoped=False),
     c("case person", "case person {case} --purpose case_management --format json",
       PERSON_READERS),
+    c("person erase", "person erase {case} --who victim --basis QĐ-{n}/2026 --reason"
+      " subject_request", frozenset({R.DATA_PROTECTION_OFFICER}), needs="received"),
     # -- reports and read models --------------------------------------------------------------
     c("projections case", "projections case {case}", CASE_READERS),
     c("projections cases", "projections cases --unit 2025:82", CASE_READERS),
@@ -528,8 +530,8 @@ def test_every_command_is_in_the_matrix_or_needs_no_user() -> None:
     assert not set(NEEDS_NO_USER) & in_matrix
 
 
-_GROUPS = {"case", "finance", "projections", "quality", "proceedings", "activity", "access",
-           "users", "audit", "streams", "keys", "units"}  # fmt: skip
+_GROUPS = {"case", "person", "finance", "projections", "quality", "proceedings", "activity",
+           "access", "users", "audit", "streams", "keys", "units"}  # fmt: skip
 
 
 #: ``logout`` without a login has nothing to end: it says "not logged in" and exits 0.
