@@ -23,8 +23,9 @@ from domain.time import business_date, parse_date, parse_instant
 from infra.cli.context import console, language, refusing, state
 from infra.cli.declare import Opt, Run, declare, option
 from infra.cli.files import read_json_file
-from infra.cli.options import AS_OF, BASIS, FORMAT, FROM_JSON, KNOWN_AT, ON, OUTPUT
+from infra.cli.options import AS_OF, BASIS, FORMAT, FROM_JSON, KNOWN_AT, ON, OUTPUT, STEP_UNIT
 from infra.cli.output import Column, Report, emit
+from infra.cli.unit_option import unit_on
 from infra.services.cases import PERSONAL_PARTS
 
 if TYPE_CHECKING:
@@ -76,6 +77,9 @@ def _record(command_name: str) -> Run:
         fields.update({k: v for k, v in values.items() if v is not None})
         application = state(ctx).app()
         fields.setdefault("occurred_on", business_date(application.now()).isoformat())
+        if "unit_code" in fields:
+            on = parse_date(str(fields["occurred_on"]), "--on")
+            fields["unit_code"] = unit_on(str(fields["unit_code"]), on)
         command: Command = COMMANDS[command_name].parse(fields)
         if case_id is None:
             assert isinstance(command, Receive), "only a reception opens a case"
@@ -121,7 +125,7 @@ declare(
         *STEP[:1],
         option("legal_basis", "--record", help="Reception record number (biên bản)."),
         option("reception_form", "--form", help="self_returned | rescued | bilateral_handover"),
-        option("unit_code", "--unit", help="Unit code where received (old map before 1 Jul 2025)."),
+        Opt("unit_code", STEP_UNIT),
         option("belongings_checked", "--belongings-checked/--no-belongings-check", type_=bool),
         option("interview_held", "--interview/--no-interview", type_=bool),
         JSON,

@@ -41,8 +41,20 @@ from domain.funding.values import ActivityKind, SourceKind
 from domain.time import VIETNAM_TZ, business_date, parse_date, parse_instant
 from infra.cli.context import EXIT_FINDINGS, console, refusing, say, state
 from infra.cli.declare import Opt, Run, declare, option
-from infra.cli.options import AS_OF, BASIS, FORMAT, KNOWN_AT, ON, OUTPUT, XLSX
+from infra.cli.options import (
+    AS_OF,
+    BASIS,
+    FORMAT,
+    KNOWN_AT,
+    MAP,
+    ON,
+    OUTPUT,
+    PERIOD,
+    STEP_UNIT,
+    XLSX,
+)
 from infra.cli.output import Column, Report, emit
+from infra.cli.unit_option import unit_with_map
 from infra.projection_db import projections_engine
 from projections import asof
 from projections.framework import InProcessRunner, content_digest, position_of
@@ -108,6 +120,10 @@ def _money(command_class: type[MoneyCommand]) -> Run:
     def run(ctx: typer.Context, values: dict[str, Any]) -> None:
         programme, principal = values.pop("programme"), state(ctx).principal()
         values["occurred_on"] = _day(ctx, values["occurred_on"])
+        if "unit_code" in values:
+            values["unit_map"], values["unit_code"] = unit_with_map(
+                values.pop("unit_code"), values.pop("unit_map"), values["occurred_on"]
+            )
         command = command_class(**values)
         outcome = state(ctx).app().funding.record(programme, command, principal)
         if outcome.recorded:
@@ -153,9 +169,9 @@ declare(app, "line", "Put part of a source's budget into a line (dòng ngân sá
 declare(app, "allocate",
     "Allocate a line's money to a unit for a period (phân bổ); --id names the allocation.", (
     PROGRAMME, TID, LINE, SOURCE,
-    Opt("unit_map", typer.Option(..., "--map", help="old | 2025")),
-    Opt("unit_code", typer.Option(..., "--unit", help="Unit code (province, district, commune).")),
-    Opt("period", typer.Option(..., "--period", help="2016, 2016-H1, 2016-03 or 2006/2010.")),
+    Opt("unit_map", MAP),
+    Opt("unit_code", STEP_UNIT),
+    Opt("period", PERIOD),
     AMOUNT, *STEP,
 ), _money(Allocate))  # fmt: skip
 declare(app, "commit",

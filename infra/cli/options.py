@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import typer
 
-from domain.reference.units import NATIONAL_CODE
-
 ON = typer.Option(None, "--on", help="Business date YYYY-MM-DD (default: today in Viet Nam).")
 BASIS = typer.Option(
     None, "--basis", help="Legal basis: decision, record or voucher number (số quyết định)."
@@ -36,9 +34,17 @@ XLSX = typer.Option(None, "--xlsx", help="Also write an XLSX workbook to FILE.")
 #: Đơn vị hành chính: one spelling everywhere, resolved by
 #: :meth:`domain.reference.units.UnitDirectory.resolve`.
 UNIT = typer.Option(
-    NATIONAL_CODE,
+    None,
     "--unit",
-    help="MAP:CODE (old:870, 2025:82), a code on one map, a name (accents optional), or VN.",
+    help="MAP:CODE (old:870, 2025:82), a code on one map, a name (accents optional), or VN"
+    " (the nation, the default).",
+)
+#: Where a recorded step happened: the same spellings, read on the map in force on the step's
+#: business date (:func:`infra.cli.unit_option.unit_on`).
+STEP_UNIT = typer.Option(
+    None,
+    "--unit",
+    help="Where: MAP:CODE, or a code or a name (accents optional) on the map in force that day.",
 )
 #: The old spelling ``--map old --unit 870``, still read (hidden; ``--unit old:870`` is the one
 #: documented).

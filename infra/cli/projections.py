@@ -40,6 +40,7 @@ from infra.cli.options import (
 )
 from infra.cli.output import Column, Report, check_format, emit
 from infra.cli.progress import known_at_engine, run_with_progress
+from infra.cli.unit_option import chosen_unit
 from infra.projection_db import projections_engine, runner_for
 from projections import asof
 from projections.case_status import (
@@ -78,16 +79,6 @@ MAX_LISTED_CASES = 1_000
 
 #: Seconds between polls of the notification log in ``socai projections run --follow``.
 FOLLOW_POLL_SECONDS = 1.0
-
-
-def chosen_unit(unit: str, admin_map: str | None, national_map: AdminMap) -> tuple[AdminMap, str]:
-    """The report's map and unit code. ``--map`` with a code keeps the old spelling; without
-    it the unit says its own map (``old:870``, a code on one map, a name); the nation is on
-    the command's reporting map."""
-    if admin_map is not None:
-        return AdminMap.parse(admin_map, "--map"), unit
-    found = unit_directory().resolve(unit, "--unit", national_map)
-    return found.map, found.code
 
 
 def _engine(ctx: typer.Context) -> Engine:

@@ -17,11 +17,12 @@ from pathlib import Path
 import typer
 
 from domain.access.roles import Role
+from domain.errors import InvalidInput
 from domain.time import VIETNAM_TZ
 from infra.auth.files import write_secret_file
 from infra.auth.tokens import NotAuthenticated
 from infra.cli.context import CliState, console, refusing, state
-from infra.cli.options import FORMAT, OUTPUT
+from infra.cli.options import BASIS, FORMAT, OUTPUT
 from infra.cli.output import Column, Report, emit
 from infra.services.access import NewCredentials
 
@@ -97,7 +98,7 @@ def register(
     service: bool = typer.Option(
         False, "--service", help="A service user (relay, worker): an API token, no password."
     ),
-    basis: str = typer.Option(None, "--basis", help="Decision that appoints the user."),
+    basis: str | None = BASIS,
     credentials_out: Path = CREDENTIALS_OUT,
 ) -> None:
     """Register a user (no role yet: grant one next)."""
@@ -118,9 +119,13 @@ def grant(
     scope: str = typer.Option(
         ..., "--scope", help="VN, or a province or commune code on the map in force."
     ),
-    basis: str = typer.Option(..., "--basis", help="The assignment decision (quyết định)."),
+    basis: str | None = BASIS,
 ) -> None:
-    """Grant a role over a scope (phân công)."""
+    """Grant a role over a scope (phân công), on the basis of its assignment decision."""
+    if basis is None or not basis.strip():
+        raise InvalidInput(
+            "--basis", "a grant needs its assignment decision", hint="--basis QĐ-12/2024"
+        )
     cli = state(ctx)
     parsed = Role.parse(role, "--role")
     assert isinstance(parsed, Role)
