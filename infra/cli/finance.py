@@ -349,7 +349,7 @@ def reconcile(
             for row in rows
         ],
         "Đối chiếu kinh phí (funding reconciliation)",
-        {"total": dict(zip(MEASURES, total.figures, strict=True))},
+        total=dict(zip(MEASURES, total.figures, strict=True)),
     )
     emit(report, format_, output)
     state(ctx).exported(output, "finance reconcile", programme or "all programmes", format_)

@@ -34,6 +34,8 @@ __all__ = ["FORMAT", "FORMATS", "OUTPUT", "Column", "Report", "cell", "emit", "p
 
 #: The values of the one ``--format`` of read commands (:data:`infra.cli.options.FORMAT`).
 FORMATS = ("table", "json", "csv")
+#: The first cell of a table's totals line.
+TOTAL_LABEL = "TỔNG CỘNG (total)"
 #: Old spellings still read: ``--format text`` is the table.
 FORMAT_ALIASES = {"text": "table"}
 #: Written at the start of a CSV file so that Excel reads it as UTF-8.
@@ -66,11 +68,15 @@ class Report:
     meta: dict[str, Any] = field(default_factory=dict)
     #: The JSON key of the rows (``events`` in a case history).
     rows_key: str = "rows"
+    #: The totals (tổng cộng) of the figure columns: the table's last line, JSON's ``total``;
+    #: not a CSV row (the rows sum to it).
+    total: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         keys = [c.key for c in self.columns]
         assert len(set(keys)) == len(keys), "a column is named once"
         assert self.rows_key not in self.meta, f"{self.rows_key!r} is the rows' key"
+        assert self.total is None or "total" not in self.meta, "'total' is the totals' key"
 
 
 def plain(value: Any) -> Any:
@@ -118,6 +124,8 @@ def render(report: Report, format_: str) -> str:
     if format_ == "json":
         rows = [{c.key: plain(row.get(c.key)) for c in report.columns} for row in report.rows]
         data = {**{k: plain(v) for k, v in report.meta.items()}, report.rows_key: rows}
+        if report.total is not None:
+            data["total"] = {k: plain(v) for k, v in report.total.items()}
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if format_ == "csv":
         buffer = io.StringIO()
@@ -155,4 +163,9 @@ def _table(report: Report) -> Table:
         table.add_column(column.title, justify=column.justify, overflow="fold")
     for row in report.rows:
         table.add_row(*(c.shown(row.get(c.key)) for c in report.columns))
+    if report.total is not None:
+        first = report.columns[0].key
+        total = {first: TOTAL_LABEL, **report.total}
+        table.add_section()
+        table.add_row(*(c.shown(total.get(c.key)) for c in report.columns))
     return table

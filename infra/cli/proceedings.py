@@ -21,7 +21,7 @@ from domain.access.principal import Principal
 from domain.access.scope import UnitRef
 from domain.errors import InvalidInput
 from domain.proceedings.commands import STAGE_COMMANDS, SUSPENSION_REASONS, Open
-from domain.reference.units import NATIONAL_CODE, AdminMap
+from domain.reference.units import AdminMap
 from domain.time import business_date, parse_date
 from infra.cli.context import console, refusing, state
 from infra.cli.declare import Opt, Run, declare, option

@@ -24,7 +24,7 @@ from domain.access.policy import Action
 from domain.access.scope import UnitRef
 from domain.errors import InvalidInput
 from domain.period import Period
-from domain.reference.units import AdminMap, unit_directory
+from domain.reference.units import AdminMap
 from domain.time import business_date, parse_date, parse_instant
 from infra.cli.context import console, refusing, say, state
 from infra.cli.options import (
@@ -338,14 +338,14 @@ def _target(k: Kpi) -> str:
 @refusing
 def rollup(
     ctx: typer.Context,
-    unit: str = UNIT,
+    unit: str | None = UNIT,
     period: str | None = PERIOD,
     until: str | None = UNTIL,
     years: str | None = YEARS,
     admin_map: str | None = MAP,
     known_at: str = KNOWN_AT,
     output_format: str = FORMAT,
-    output: Path = OUTPUT,
+    output: Path | None = OUTPUT,
     xlsx: Path | None = XLSX,
     changes: bool = typer.Option(
         False, "--changes", help="With --known-at: list the cells that changed since then."

@@ -371,6 +371,16 @@ def test_a_read_commands_json_csv_and_table_hold_the_same_data(
     assert differ == set()
     header, body = _table_rows(_run(demo, role, *args, "--format", "table"))
     assert len(header) == len(keys)
+    if "total" in data:  # the totals line, last
+        total = body.pop()
+        differ = {
+            k
+            for text, (k, v) in zip(
+                total[-len(data["total"]) :], data["total"].items(), strict=True
+            )
+            if text not in _shown(v)
+        }
+        assert differ == set()
     assert len(body) == len(rows)
     differ = {
         k
