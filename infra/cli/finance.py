@@ -54,9 +54,9 @@ from infra.cli.options import (
     XLSX,
 )
 from infra.cli.output import Column, Report, emit
+from infra.cli.progress import known_at_engine, run_with_progress
 from infra.cli.unit_option import unit_with_map
 from infra.projection_db import projections_engine
-from projections import asof
 from projections.framework import InProcessRunner, content_digest, position_of
 from projections.funding import (
     DIMENSIONS,
@@ -299,9 +299,10 @@ def refreshed_queries(ctx: typer.Context, known_at: str | None = None) -> Fundin
     application = state(ctx).app()
     if known_at is not None:
         instant = parse_instant(known_at, "--known-at")
-        return FundingQueries(asof.known_at(application.log, instant, [FundingProjection()]))
+        return FundingQueries(known_at_engine(application.log, instant, [FundingProjection()]))
     engine = projections_engine(state(ctx).settings())
-    InProcessRunner(application.log, engine, [FundingProjection()]).run()
+    runner = InProcessRunner(application.log, engine, [FundingProjection()])
+    run_with_progress(runner, max(runner.lag().values(), default=0), "updating the funding tables")
     return FundingQueries(engine)
 
 

@@ -167,13 +167,16 @@ def verify(ctx: typer.Context) -> None:
     application = state(ctx).app()
     live = _engine(ctx)
     chosen = all_projections()
-    InProcessRunner(application.log, live, chosen).run()
+    runner = InProcessRunner(application.log, live, chosen)
+    run_with_progress(runner, max(runner.lag().values(), default=0), "updating the projections")
 
     def rebuild_into(projections: Sequence[Projection]) -> Engine:
         scratch = asof.memory_engine()
-        InProcessRunner(
+        rebuilt = InProcessRunner(
             application.log, scratch, projections, batch_size=REBUILD_BATCH_SIZE_EVENTS
-        ).run()
+        )
+        names = ", ".join(p.name for p in projections)
+        run_with_progress(rebuilt, application.log.head(), f"rebuilding {names} to compare")
         return scratch
 
     reports = verify_projections(chosen, live, rebuild_into)
