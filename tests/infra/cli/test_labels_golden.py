@@ -62,7 +62,7 @@ def test_a_history_carries_vietnamese_labels_and_viet_nam_time(
     assert "support_type=hardship_allowance (Trợ cấp khó khăn ban đầu)" in support["details"]
     assert "outcome=victim (Là nạn nhân)" in events[2]["details"]
     table = _history(recorded, None)
-    for kind, label, _agency, agency_label in GOLDEN_VI:
+    for _kind, label, _agency, agency_label in GOLDEN_VI:
         assert f" {label} " in table and f" {agency_label} " in table
     assert RECORDED in table and "Z " not in table and "None" not in table
 
