@@ -14,6 +14,7 @@ from datetime import date
 
 from domain.errors import InvalidInput
 from domain.reference.units import NATIONAL_CODE, AdminMap, Unit, unit_directory
+from domain.text import search_key
 
 
 def chosen_unit(
@@ -44,7 +45,16 @@ def unit_on(text: str | None, on: date, field: str = "--unit") -> str:
         return given.upper()
     if ":" not in given and given.isdigit():
         return given  # no such code on the map in force: the domain says so, with its hint
-    found: Unit = directory.resolve(given, field, in_force)
+    try:
+        found: Unit = directory.resolve(given, field, in_force)
+    except InvalidInput:  # a name on both maps: the one on the map in force, if only one
+        needle = f" {search_key(given)}"
+        on_map = [
+            u for u in directory.find(given, in_force) if f" {search_key(u.name)}".endswith(needle)
+        ]
+        if len(on_map) != 1 or ":" in given:
+            raise
+        found = on_map[0]
     if found.map is not in_force:
         raise InvalidInput(
             field,
