@@ -401,3 +401,12 @@ def test_a_read_commands_table_in_a_pipe_prints_whole_ids(demo: Demo) -> None:
     assert "…" not in listed
     ids = re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", listed)
     assert demo.values["case"] in ids
+
+
+def test_a_read_command_that_lists_findings_exits_1(demo: Demo) -> None:
+    """The exit-code table: 1 when the command found something to act on, 0 when not."""
+    args = ["--store", demo.url, "finance", "discrepancies", "--format", "json"]
+    result = runner.invoke(app, args, env={"SOCAI_TOKEN": demo.tokens[Role.FINANCE_OFFICER]})
+    found = json.loads(result.stdout)["rows"]
+    assert result.exit_code == (1 if found else 0)
+    assert found, "the demo records one deliberate discrepancy"

@@ -9,12 +9,20 @@ refused with a hint, never guessed.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
+from click.testing import Result
+from typer.testing import CliRunner
 
 from domain.errors import InvalidInput
 from domain.reference.units import AdminMap
+from infra.cli.main import app
 from infra.cli.unit_option import chosen_unit, unit_on, unit_with_map
+from infra.scenario.builders import OFFICER, open_app
+from infra.scenario.staff import worker_token
+
+runner = CliRunner()
 
 OLD_DAY = date(2024, 5, 1)
 NEW_DAY = date(2025, 8, 1)
@@ -81,3 +89,28 @@ def test_a_report_defaults_to_the_nation_on_its_reporting_map() -> None:
     assert chosen_unit("VN", None, AdminMap.NEW) == (AdminMap.NEW, "VN")
     assert chosen_unit("old:870", None, AdminMap.NEW) == (AdminMap.OLD, "870")
     assert chosen_unit("870", "old", AdminMap.NEW) == (AdminMap.OLD, "870")  # old spelling
+
+
+def test_a_reception_takes_map_code_and_refuses_the_other_map_writing_nothing(
+    tmp_path: Path,
+) -> None:
+    with open_app(tmp_path) as application:
+        token = worker_token(application, OFFICER)
+    url = f"sqlite:///{tmp_path / 'socai.db'}"
+
+    def receive(unit: str) -> Result:
+        args = ["--store", url, "case", "receive", "--on", "2024-05-01", "--form", "rescued"]
+        return runner.invoke(app, [*args, "--unit", unit, "--record", "BB-1"],
+                             env={"SOCAI_TOKEN": token})  # fmt: skip
+
+    def head() -> int:
+        with open_app(tmp_path) as application:
+            return application.log.head()
+
+    before = head()
+    refused = receive("2025:29955")
+    assert refused.exit_code == 2 and "the old map is in force" in refused.stderr
+    assert "hint:" in refused.stderr and head() == before
+    received = receive("old:29956")
+    assert received.exit_code == 0, received.stderr
+    assert head() > before
