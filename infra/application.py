@@ -17,12 +17,14 @@ from datetime import datetime
 from typing import TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, LRUCache
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     IntegrityError,
     InterfaceError,
     JSONTranscoder,
+    Mapper,
+    MapperDeserialisationError,
     OperationalError,
 )
 
@@ -33,6 +35,8 @@ from infra.key_check import require_store_key
 from infra.keys import load_key
 from infra.ledger.chain import recorder_env
 from infra.ledger_settings import attach_checkpoints
+from infra.privacy.sealing import PersonalRefAsDict, SealingMapper
+from infra.privacy.vault import PersonalRecordMissing, PersonVault, key_table
 from infra.schema.store import require_schema
 from infra.settings import Settings
 
@@ -107,12 +111,20 @@ class EventStore(Application[UUID]):
             self.identity = require_schema(settings)
             super().__init__(env=env)
             require_store_key(self.recorder, key, settings.store.display)
+            self.vault = PersonVault(
+                key_table(self.recorder, settings.store.sqlite_path),
+                key,
+                lambda: self.now().isoformat(timespec="microseconds"),
+            )
         except (OperationalError, InterfaceError) as error:
             raise StoreUnreachable(
                 f"cannot open the store {settings.store.display}: {error}",
                 hint="check the host, port, database name and password in --store /"
                 " SOCAI_STORE, and that the server is running and accepts connections",
             ) from None
+        assert isinstance(self.mapper, SealingMapper)
+        self.mapper.vault = self.vault
+        self._erasures_seen = self.vault.erasures()
         self._attach_ledger()
 
     def _attach_ledger(self) -> None:
@@ -129,13 +141,35 @@ class EventStore(Application[UUID]):
     ) -> A:
         """The aggregate ``aggregate_id`` of type ``kind`` (at ``version``, when given), or
         :class:`NotFound` naming ``what`` it was meant to be and how to find one."""
+        self._forget_if_erased()
         try:
             found: object = self.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:
             raise NotFound(f"no {what} with id {aggregate_id}", hint=hint) from None
+        except MapperDeserialisationError as error:
+            if isinstance(error.__cause__, PersonalRecordMissing):
+                raise error.__cause__ from None  # a person key table altered: say which key
+            raise
         if not isinstance(found, kind):
             raise NotFound(f"{aggregate_id} is not a {what}", hint=hint)
         return found
+
+    def _forget_if_erased(self) -> None:
+        """Empty the cache of decoded aggregates when a person's data was erased since the
+        last look (by this process or another): a cached case would still hold the values
+        decoded before the key was destroyed. One count of the key table's tombstones."""
+        erasures = self.vault.erasures()
+        if erasures == self._erasures_seen:
+            return
+        self._erasures_seen = erasures
+        cache = self.repository.cache
+        if isinstance(cache, LRUCache):
+            with cache.lock:
+                cache.cache.clear()
+                cache.clear()
+                cache.full = False
+        elif cache is not None:
+            cache.cache.clear()
 
     def save_or_refuse(self, aggregate: Aggregate, what: str) -> None:
         """Save one aggregate's new events, or refuse with :class:`ConcurrentWriteConflict`
@@ -151,10 +185,18 @@ class EventStore(Application[UUID]):
                 hint="reload it and try again",
             ) from None
 
+    def construct_mapper(self) -> Mapper[UUID]:
+        """The library's mapper, sealing each person's data under their own key
+        (:mod:`infra.privacy.sealing`)."""
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=SealingMapper
+        )
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         for transcoding in transcodings.ALL:
             transcoder.register(transcoding())
+        transcoder.register(PersonalRefAsDict(lambda: self.vault))
 
     def now(self) -> datetime:
         """The record time of a write: the clock's reading, which must be timezone-aware."""

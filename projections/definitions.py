@@ -25,7 +25,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Column, Engine, MetaData, String, Table, select
+from sqlalchemy import Column, Connection, MetaData, String, Table, select
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex, CreateTable
 
@@ -59,20 +59,27 @@ def definition_digest(projection: Any) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def stored_digests(engine: Engine) -> dict[str, str]:
-    definitions_metadata.create_all(engine)
-    with engine.connect() as connection:
-        rows = connection.execute(select(projection_definitions)).all()
+def stored_digests(connection: Connection) -> dict[str, str]:
+    """Every stored digest by projection name (the table must exist)."""
+    rows = connection.execute(select(projection_definitions)).all()
     return {str(row.name): str(row.digest) for row in rows}
 
 
-def stale(engine: Engine, projections: Sequence[Any]) -> list[Any]:
+def stale(connection: Connection, projections: Sequence[Any]) -> list[Any]:
     """The projections whose stored digest is not their definition's (or is missing)."""
-    stored = stored_digests(engine)
+    stored = stored_digests(connection)
     return [p for p in projections if stored.get(p.name) != definition_digest(p)]
 
 
-def record(session: Session, projection: Any) -> None:
+def stored_digest(connection: Connection, name: str) -> str | None:
+    """The digest stored for projection ``name`` (None: none), in the caller's transaction."""
+    value = connection.execute(
+        select(projection_definitions.c.digest).where(projection_definitions.c.name == name)
+    ).scalar_one_or_none()
+    return None if value is None else str(value)
+
+
+def record(session: Session | Connection, projection: Any) -> None:
     """Store the projection's digest (in the caller's transaction)."""
     digest = definition_digest(projection)
     session.execute(

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Protocol
@@ -35,6 +36,7 @@ from typing import Any, Protocol
 from sqlalchemy import (
     BigInteger,
     Column,
+    Connection,
     Dialect,
     Engine,
     MetaData,
@@ -42,6 +44,7 @@ from sqlalchemy import (
     Table,
     and_,
     select,
+    text,
 )
 from sqlalchemy.orm import Session
 
@@ -107,34 +110,64 @@ class Position:
 
 
 def create_tables(engine: Engine, projections: Iterable[Projection]) -> None:
-    position_metadata.create_all(engine)
+    """Create the tables of ``projections`` (and of positions and definitions) and reset each
+    projection whose rows another definition built (:func:`_reset_changed`).
+
+    Several processes start on one database at once (two workers, a worker and ``socai
+    projections``): all of this is one transaction holding a lock (:func:`_exclusive`), so
+    none resets a projection that another has just rebuilt and already applies events to,
+    and one killed half-way leaves the old tables and digests, never new rows without one."""
     chosen = list(projections)
-    _reset_changed(engine, chosen)
-    for projection in chosen:
-        projection.metadata.create_all(engine)
+    with _exclusive(engine) as connection:
+        position_metadata.create_all(connection)
+        definitions.definitions_metadata.create_all(connection)
+        _reset_changed(connection, chosen)
+        for projection in chosen:
+            projection.metadata.create_all(connection)
 
 
-def _reset_changed(engine: Engine, projections: Sequence[Projection]) -> None:
-    """Reset each projection whose rows another definition built (:mod:`.definitions`): the
-    runner then rebuilds it from the log. Rows built from Kafka are refused instead."""
-    for projection in definitions.stale(engine, projections):
-        with engine.connect() as connection:
-            sources = set(
-                connection.execute(
-                    select(projection_positions.c.source).where(
-                        projection_positions.c.name == projection.name
-                    )
-                ).scalars()
-            )
+def _reset_changed(connection: Connection, projections: Sequence[Projection]) -> None:
+    """Reset each projection whose stored digest is not its definition's: the runner then
+    rebuilds it from the log. Rows built from Kafka are refused instead."""
+    for projection in definitions.stale(connection, projections):
+        sources = set(
+            connection.execute(
+                select(projection_positions.c.source).where(
+                    projection_positions.c.name == projection.name
+                )
+            ).scalars()
+        )
         if sources - {NOTIFICATION_LOG_SOURCE}:
             definitions.refuse_kafka_driven(projection, sources)
         if sources:
             log.warning(
                 "projection %s: definition changed, rebuilding from the log", projection.name
             )
-        reset(engine, projection)
-        with Session(engine) as session, session.begin():
-            definitions.record(session, projection)
+        _reset_in(connection, projection)
+        definitions.record(connection, projection)
+
+
+#: The PostgreSQL advisory lock key of projection (re)definitions ("socai-pd" as an integer).
+_DEFINITIONS_LOCK_KEY = int.from_bytes(b"socai-pd", "big", signed=True)
+
+
+@contextmanager
+def _exclusive(engine: Engine) -> Iterator[Connection]:
+    """One transaction that holds, from its first statement, PostgreSQL's transaction advisory
+    lock of the definitions, or SQLite's write lock (``BEGIN IMMEDIATE``; an engine made by
+    ``streams.worker.immediate_sqlite`` begins every transaction so already). Committed when
+    the block ends, rolled back if it raises."""
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _DEFINITIONS_LOCK_KEY}
+            )
+        else:
+            connection.execute(text("SELECT 1"))  # SQLAlchemy's begin (an engine's own BEGIN)
+            if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+        yield connection
+        connection.commit()
 
 
 def position_of(
@@ -251,12 +284,17 @@ def _insert_statement(
 def reset(engine: Engine, projection: Projection) -> None:
     """Drop and re-create a projection's tables and forget its positions."""
     position_metadata.create_all(engine)
-    projection.metadata.drop_all(engine)
-    projection.metadata.create_all(engine)
-    with Session(engine) as session, session.begin():
-        session.execute(
-            projection_positions.delete().where(projection_positions.c.name == projection.name)
-        )
+    with engine.begin() as connection:
+        _reset_in(connection, projection)
+
+
+def _reset_in(connection: Connection, projection: Projection) -> None:
+    """:func:`reset` in the caller's transaction (DDL is transactional on both databases)."""
+    projection.metadata.drop_all(connection)
+    projection.metadata.create_all(connection)
+    connection.execute(
+        projection_positions.delete().where(projection_positions.c.name == projection.name)
+    )
 
 
 def content_digest(engine: Engine, projection: Projection) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import ClassVar
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
@@ -61,6 +61,18 @@ class AccessRecord(Aggregate):
         what: str
         scope: str
         format: str
+
+    class PersonalDataErased(Created):
+        """A person's data key was destroyed (xóa dữ liệu cá nhân): ``subject`` is
+        ``victim`` or ``relative:N``, ``basis`` the decision executed (a document code),
+        ``reason`` its ground. Holds no personal data. One per person: its id follows from
+        the case and the subject (:func:`erasure_id`), so a second erasure cannot be stored."""
+
+        TOPIC = "socai.access:PersonalDataErased.v1"
+        case_id: UUID
+        subject: str
+        basis: str
+        reason: str
 
     class AccessRefused(Created):
         """An action was refused by the policy; ``target`` is a case id, unit or name."""
@@ -113,6 +125,15 @@ class AccessRecord(Aggregate):
         )  # fmt: skip
 
     @classmethod
+    def erased(
+        cls, username: str, case_id: UUID, subject: str, basis: str, reason: str, at: datetime
+    ) -> AccessRecord:
+        return cls._create(
+            cls.PersonalDataErased, id=erasure_id(case_id, subject), timestamp=at,
+            username=username, case_id=case_id, subject=subject, basis=basis, reason=reason,
+        )  # fmt: skip
+
+    @classmethod
     def refused(
         cls, entry_id: UUID, username: str, action: str, target: str, needed: str, at: datetime
     ) -> AccessRecord:
@@ -120,6 +141,15 @@ class AccessRecord(Aggregate):
             cls.AccessRefused, id=entry_id, timestamp=at, username=username,
             action=action, target=target, needed=needed,
         )  # fmt: skip
+
+
+#: Names the erasure entries: one id per (case, subject).
+ERASURE_NAMESPACE = UUID("6f1d2a4e-3c1b-5e8f-9a07-2b4c6d8e0f13")
+
+
+def erasure_id(case_id: UUID, subject: str) -> UUID:
+    """The id of the erasure of ``subject``'s data in case ``case_id``."""
+    return uuid5(ERASURE_NAMESPACE, f"{case_id}/{subject}")
 
 
 #: Every access-log event's stored topic.
@@ -130,6 +160,7 @@ ACCESS_TOPICS: tuple[str, ...] = (
     AccessRecord.PersonalDataRead.TOPIC,
     AccessRecord.PersonalCorrectionAttempted.TOPIC,
     AccessRecord.DataExported.TOPIC,
+    AccessRecord.PersonalDataErased.TOPIC,
     AccessRecord.AccessRefused.TOPIC,
 )
 

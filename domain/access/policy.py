@@ -10,9 +10,11 @@ grant's scope must reach:
 - ``OWN``: ``UNIT``, and the step being corrected was recorded by the same user.
 
 Anything not in the table is refused. Reading personal data (``PERSON_READ``) additionally
-needs a purpose code and a second factor; correcting a personal field needs ``PERSON_READ`` on
-the case as well as a right to correct, so a correction can no longer be used to test whether a
-guessed name or number is the one stored. The services check this table on every call; the
+needs a purpose code and a second factor; erasing a person's data (``PERSON_ERASE``:
+destroying their data key) a second factor, the decision it executes and a reason code;
+correcting a personal field needs ``PERSON_READ`` on the case as well as a right to correct,
+so a correction can no longer be used to test whether a guessed name or number is the one
+stored. The services check this table on every call; the
 command line, a web view or a script get the same answers.
 
 Why a table in code rather than a policy library (Casbin, OPA): the whole policy is some forty
@@ -40,13 +42,13 @@ class Action(StrEnum):
     CASE_CORRECT_OTHERS = "case.correct_others"  # correct another officer's step
     CASE_READ = "case.read"  # histories and statuses (personal data redacted)
     PERSON_READ = "person.read"  # decrypt a person's data: purpose code and 2nd factor
+    PERSON_ERASE = "person.erase"  # destroy a person's data key: decision, reason, 2nd factor
     PROCEEDINGS_RECORD = "proceedings.record"  # criminal cases (vụ án): ids of victims only
     FUNDING_RECORD = "funding.record"  # budgets, allocations, commitments, payments
     FUNDING_READ = "funding.read"  # programmes, reconciliation, discrepancies
     ACTIVITY_RECORD = "activity.record"  # directives, sessions, materials, courses
     REPORT_READ = "report.read"  # KPIs, rollups, quality checks, read models
     PROJECTIONS_RUN = "projections.run"  # build and rebuild read models
-    LEDGER_READ = "ledger.read"  # proofs and checkpoints
     ACCESS_LOG_READ = "access_log.read"  # who read whose data
     USERS_REGISTER = "users.register"  # register a user (no role yet)
     USERS_MANAGE = "users.manage"  # grant, revoke, suspend, reinstate, reset credentials
@@ -79,6 +81,7 @@ RULES: tuple[tuple[Action, Role, Reach], ...] = (
     (A.PERSON_READ, R.CASE_OFFICER, S.UNIT),
     (A.PERSON_READ, R.SUPERVISOR, S.UNIT),
     (A.PERSON_READ, R.DATA_PROTECTION_OFFICER, S.UNIT),
+    (A.PERSON_ERASE, R.DATA_PROTECTION_OFFICER, S.UNIT),
     (A.PROCEEDINGS_RECORD, R.CASE_OFFICER, S.UNIT),
     (A.PROCEEDINGS_RECORD, R.SUPERVISOR, S.UNIT),
     # -- money and activities -----------------------------------------------------------------
@@ -94,9 +97,6 @@ RULES: tuple[tuple[Action, Role, Reach], ...] = (
     (A.REPORT_READ, R.FINANCE_OFFICER, S.UNIT),
     (A.PROJECTIONS_RUN, R.STATISTICIAN, S.ANY),
     (A.PROJECTIONS_RUN, R.STREAM_SERVICE, S.ANY),
-    (A.LEDGER_READ, R.INSPECTOR, S.ANY),
-    (A.LEDGER_READ, R.DATA_PROTECTION_OFFICER, S.ANY),
-    (A.LEDGER_READ, R.STATISTICIAN, S.ANY),
     (A.ACCESS_LOG_READ, R.INSPECTOR, S.UNIT),
     (A.ACCESS_LOG_READ, R.DATA_PROTECTION_OFFICER, S.UNIT),
     # -- people and services ------------------------------------------------------------------
@@ -109,6 +109,10 @@ RULES: tuple[tuple[Action, Role, Reach], ...] = (
 PERSONAL_DATA_ROLES: frozenset[Role] = frozenset(
     role for action, role, _ in RULES if action is Action.PERSON_READ
 )
+
+
+#: Actions on personal data itself: allowed only to a login with a second factor (TOTP).
+SECOND_FACTOR_ACTIONS: frozenset[Action] = frozenset({Action.PERSON_READ, Action.PERSON_ERASE})
 
 
 def rules_for(action: Action) -> list[tuple[Role, Reach]]:

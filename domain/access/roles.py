@@ -36,3 +36,15 @@ class Purpose(LabelledEnum):
     LEGAL_PROCEEDINGS = "legal_proceedings", "Tố tụng, trợ giúp pháp lý"
     CORRECTION = "correction", "Đính chính thông tin"
     SUBJECT_REQUEST = "subject_request", "Yêu cầu của chủ thể dữ liệu"
+
+
+class ErasureReason(LabelledEnum):
+    """Why a person's data is erased (lý do xóa dữ liệu cá nhân, Law 91/2025/QH15): the
+    ground the decision names. Stored in the erasure event by value."""
+
+    SUBJECT_REQUEST = "subject_request", "Theo yêu cầu của chủ thể dữ liệu"
+    CONSENT_WITHDRAWN = "consent_withdrawn", "Chủ thể dữ liệu rút lại sự đồng ý"
+    PURPOSE_ENDED = "purpose_ended", "Đã hoàn thành mục đích xử lý"
+    RETENTION_EXPIRED = "retention_expired", "Hết thời hạn lưu trữ"
+    UNLAWFUL_PROCESSING = "unlawful_processing", "Xử lý dữ liệu không đúng quy định"
+    AUTHORITY_ORDER = "authority_order", "Theo yêu cầu của cơ quan có thẩm quyền"

@@ -7,17 +7,21 @@ are present; a correction of a personal field shows neither the old nor the new 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
 from domain.case.catalogue import CATALOGUE, is_personal_field
 from domain.case.commands import CODE_LISTS
 from domain.case.steps import CaseStatus, Step, StepKind
-from domain.case.values import PersonalData
+from domain.case.subjects import subject_of
+from domain.case.values import ErasedPersonalData, PersonalData
 from domain.time import VIETNAM_TZ
 
 REDACTED = "<redacted>"
+#: Shown for data whose key is gone while no erasure of that person is recorded: the key table
+#: was altered outside ``socai person erase`` (a decision is what makes an erasure lawful).
+ERASED = "<erased without a recorded decision>"
 #: The languages a history is shown in: Vietnamese labels beside codes (the default), or
 #: codes alone (``en``).
 LANGUAGES = ("vi", "en")
@@ -47,17 +51,24 @@ def labelled(field: str, value: Any, lang: str = "vi") -> str:
     return text
 
 
-def step_fields(step: Step) -> dict[str, Any]:
+def step_fields(step: Step, erased: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The step's own fields as values (personal data redacted; a correction of a personal
-    field shows neither value)."""
+    field shows neither value). Erased data shows its erasure (``erased``: subject → "erased
+    on DATE by decision DOC")."""
     data = dict(step.data)
+    for name, value in step.data.items():
+        if isinstance(value, ErasedPersonalData):
+            subject = subject_of(step.kind, step.version, name, step.data)
+            data[name] = (erased or {}).get(subject, ERASED)
     if step.kind == "CorrectionRecorded" and is_personal_field(str(data["field"])):
-        data["old_value"] = data["new_value"] = REDACTED
+        for name in ("old_value", "new_value"):
+            if not isinstance(step.data[name], ErasedPersonalData):
+                data[name] = REDACTED
     return {k: _shown(v) for k, v in data.items()}
 
 
-def step_details(step: Step, lang: str = "vi") -> str:
-    data = step_fields(step)
+def step_details(step: Step, lang: str = "vi", erased: Mapping[str, str] | None = None) -> str:
+    data = step_fields(step, erased)
     if step.kind == "CorrectionRecorded":
         field = str(data["field"])
         old, new = (labelled(field, data[k], lang) for k in ("old_value", "new_value"))
@@ -65,10 +76,12 @@ def step_details(step: Step, lang: str = "vi") -> str:
     return ", ".join(f"{k}={labelled(k, v, lang)}" for k, v in data.items() if v is not None)
 
 
-def case_history_rows(steps: Iterable[Step], lang: str = "vi") -> list[dict[str, Any]]:
+def case_history_rows(
+    steps: Iterable[Step], lang: str = "vi", erased: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
     """Rows in version order, record times in Viet Nam time. Steps carry corrections
     applied; the correction rows say what was replaced, so the original value stays visible
-    where it is not personal."""
+    where it is not personal. ``erased``: subject → its erasure notice."""
     assert lang in LANGUAGES, lang
     return [
         {
@@ -80,8 +93,8 @@ def case_history_rows(steps: Iterable[Step], lang: str = "vi") -> list[dict[str,
             "officer_id": s.officer_id,
             "agency": s.agency,
             "legal_basis": s.legal_basis,
-            "fields": step_fields(s),
-            "details": step_details(s, lang),
+            "fields": step_fields(s, erased),
+            "details": step_details(s, lang, erased),
         }
         for s in sorted(steps, key=lambda st: st.version)
     ]

@@ -70,6 +70,19 @@ class PersonalData:
         return repr(self)
 
 
+@dataclass(frozen=True, slots=True, repr=False)
+class ErasedPersonalData(PersonalData):
+    """Personal data whose key was destroyed (đã xóa dữ liệu cá nhân): the event still holds
+    the sealed record's reference, but no key the tool holds opens it any more. It has no
+    parts; views show the erasure (date and decision) in its place. Never equal to a
+    :class:`PersonalData` holding values, nor to an empty one."""
+
+    def __repr__(self) -> str:
+        return "PersonalData(<erased>)"
+
+    __str__ = __repr__
+
+
 def is_personal(value: Any) -> bool:
     return isinstance(value, PersonalData)
 

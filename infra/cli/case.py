@@ -372,7 +372,8 @@ def history_report(
     carry their Vietnamese labels, record times are Viet Nam time (``SOCAI_LANG=en``: codes)."""
     lang = language()
     day = parse_date(as_of, "--as-of") if as_of else None
-    rows = case_history_rows(view.steps, lang)
+    erased = application.privacy.notices(view.case_id, view.steps)
+    rows = case_history_rows(view.steps, lang, erased)
     for row in rows:
         row["agency_label"] = labelled("provider_agency", row["agency"], lang)
     summary = status_summary(view.status, day or business_date(application.now()))
@@ -450,7 +451,10 @@ def person(
     chosen = Purpose.parse(purpose, "--purpose")
     assert isinstance(chosen, Purpose)
     parts = tuple(fields) if fields else PERSONAL_PARTS
-    found = cli.app().cases.personal_data(cli.principal(), _case_id(case_id), chosen, parts)
+    cid = _case_id(case_id)
+    application = cli.app()
+    erased = application.privacy.notices(cid, list(application.cases.get(cid).steps.values()))
+    found = application.cases.personal_data(cli.principal(), cid, chosen, parts, erased)
     rows = [{"field": key, "value": value} for key, value in found.items()]
     meta = {"case": case_id, "purpose": chosen.value}
     emit(

@@ -57,11 +57,11 @@ from infra.cli.output import Column, Report, emit
 from infra.cli.progress import known_at_engine, run_with_progress
 from infra.cli.unit_option import unit_with_map
 from infra.projection_db import projections_engine
+from infra.services.funding_view import FundingView
 from projections.framework import InProcessRunner, content_digest, position_of
 from projections.funding import (
     DIMENSIONS,
     MEASURES,
-    discrepancies,
     legs_behind,
     totals,
 )
@@ -204,10 +204,9 @@ declare(app, "reverse", "Correct a posted transaction with a reversing transfer 
 @refusing
 def programmes(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> None:
     """List the programmes."""
-    state(ctx).allowed(Action.FUNDING_READ, subject="programmes")  # programme-wide: national
     funding = state(ctx).app().funding
     rows = []
-    for code in funding.codes():
+    for code in funding.readable_codes(state(ctx).principal()):
         programme = funding.programme(code)
         rows.append(
             {
@@ -306,6 +305,14 @@ def refreshed_queries(ctx: typer.Context, known_at: str | None = None) -> Fundin
     return FundingQueries(engine)
 
 
+def funding_view(ctx: typer.Context, subject: str, known_at: str | None = None) -> FundingView:
+    """The logged-in user's view of the funding tables (their scope's rows; all with a
+    national grant), checked before the tables are brought up to date."""
+    cli = state(ctx)
+    principal = cli.allowed_somewhere(Action.FUNDING_READ, subject)
+    return cli.app().funding.view(principal, refreshed_queries(ctx, known_at), subject)
+
+
 def _dims(by: str) -> tuple[str, ...]:
     return tuple(d.strip() for d in by.split(",") if d.strip())
 
@@ -331,11 +338,10 @@ def reconcile(
 ) -> None:
     """Budget vs allocated vs committed vs disbursed vs remaining, grouped as asked; as the
     books stood on a business date (--as-of) or as they were known at a moment (--known-at)."""
-    state(ctx).allowed(Action.FUNDING_READ, subject="reconcile")  # programme-wide: national
     dims = _dims(by)
     day = parse_date(as_of, "--as-of") if as_of else None
-    queries = refreshed_queries(ctx, known_at)
-    rows = queries.reconcile(dims, programme, day)
+    view = funding_view(ctx, "reconcile", known_at)
+    rows = view.reconcile(dims, programme, day)
     total = totals(rows)
     report = Report(
         (
@@ -353,23 +359,24 @@ def reconcile(
         total=dict(zip(MEASURES, total.figures, strict=True)),
     )
     emit(report, format_, output)
-    state(ctx).exported(output, "finance reconcile", programme or "all programmes", format_)
+    about = f"{programme or 'all programmes'} in {view.scope}"
+    state(ctx).exported(output, "finance reconcile", about, format_)
     if csv_path:
         write_reconciliation_csv(csv_path, dims, rows)
         say(f"wrote {csv_path}", err=True)
     if xlsx_path:
-        legs = list(queries.legs(programme, day))
+        legs = list(view.legs(programme, day))
         write_reconciliation_xlsx(
             xlsx_path,
             dims,
             rows,
             total,
             legs=legs,
-            found=discrepancies(queries.legs(), queries.supports()),
-            context=_workbook_context(ctx, queries.engine, day, known_at),
+            found=view.discrepancies(),
+            context=_workbook_context(ctx, view.queries.engine, day, known_at),
         )
         say(f"wrote {xlsx_path}", err=True)
-        state(ctx).exported(xlsx_path, "finance reconcile", programme or "all programmes", "xlsx")
+        state(ctx).exported(xlsx_path, "finance reconcile", about, "xlsx")
 
 
 @app.command("behind")
@@ -384,13 +391,12 @@ def behind(
     output: Path = OUTPUT,
 ) -> None:
     """The transactions behind one figure, down to the case or the activity."""
-    state(ctx).allowed(Action.FUNDING_READ, subject="behind")  # programme-wide: national
     dims = _dims(by)
     if measure is not None and measure not in MEASURES:
         raise InvalidInput(
             "measure", f"{measure!r} is not a figure", hint="one of: " + ", ".join(MEASURES)
         )
-    legs = refreshed_queries(ctx).legs(programme)
+    legs = funding_view(ctx, "behind").legs(programme)
     rows = [
         {
             "occurred_on": leg.occurred_on,
@@ -423,9 +429,7 @@ def behind(
 def discrepancies_report(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> None:
     """Support events with money and no disbursement; disbursements whose case event does
     not exist or disagrees in amount. Exits 1 when there is any (0 when none)."""
-    state(ctx).allowed(Action.FUNDING_READ, subject="discrepancies")  # programme-wide: national
-    queries = refreshed_queries(ctx)
-    found = discrepancies(queries.legs(), queries.supports())
+    found = funding_view(ctx, "discrepancies").discrepancies()
     rows = [
         {
             "problem": item.problem,

@@ -32,6 +32,7 @@ GROUPS: list[tuple[str, str, str]] = [
     ("infra.cli.access", "access", "The access log: who read whose data, refusals, exports."),
     ("infra.cli.audit", "audit", "Prove the ledger intact: verify, checkpoints, proofs."),
     ("infra.cli.case", "case", "Record and read the steps of a case (hồ sơ)."),
+    ("infra.cli.person", "person", "A data subject's rights: erase a person's data."),
     ("infra.cli.finance", "finance", "Budgets, allocations, payments, reconciliation."),
     ("infra.cli.keys", "keys", "The encryption key of the store."),
     ("infra.cli.units", "units", "Administrative units on the old and the 2025 map."),

@@ -186,9 +186,11 @@ def reset(
 def password(ctx: typer.Context) -> None:
     """Change your own password (SOCAI_PASSWORD / SOCAI_NEW_PASSWORD, or typed)."""
     cli = state(ctx)
+    principal = cli.principal()  # "not logged in" comes before any password is asked
+    cli.app().access.password_user(principal)  # and so does "a service user has none"
     current = _password("Current password", "SOCAI_PASSWORD")
     new = _password("New password", "SOCAI_NEW_PASSWORD")
-    cli.app().access.change_password(cli.principal(), current, new)
+    cli.app().access.change_password(principal, current, new)
     console.print("password changed; every token was revoked: log in again")
 
 

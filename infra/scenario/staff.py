@@ -66,6 +66,7 @@ class Staff:
         if admin is None:
             admin = app.access.init(ADMIN, ROLE_AGENCY[Role.ADMINISTRATOR])
         self.credentials: dict[str, NewCredentials] = {admin.username: admin}
+        self._granted: set[tuple[str, Role, str]] = set()
         self.admin = self.login(admin.username)
 
     def administrator(self) -> Principal:
@@ -90,7 +91,7 @@ class Staff:
         agency: str | None = None,
     ) -> Principal:
         """A logged-in user holding ``role`` over ``scope`` (VN, or a unit code on the map in
-        force); registered first when new."""
+        force); registered first when new, granted the role once."""
         name = username or f"{role.value.replace('_', '-')}-{scope}".upper()
         if name not in self.credentials:
             self.credentials[name] = self.app.access.register(
@@ -100,7 +101,9 @@ class Staff:
                 second_factor=role in PERSONAL_DATA_ROLES,
                 service=role is Role.STREAM_SERVICE,
             )
-        self.app.access.grant(self.administrator(), name, role, scope, DEMO_BASIS)
+        if (name, role, scope) not in self._granted:
+            self.app.access.grant(self.administrator(), name, role, scope, DEMO_BASIS)
+            self._granted.add((name, role, scope))
         return self.login(name)
 
 

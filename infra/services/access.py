@@ -26,7 +26,7 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.access.log import ACCESS_TOPICS, AccessEvent, AccessRecord
-from domain.access.policy import Action, needed, permits, roles_allowed
+from domain.access.policy import SECOND_FACTOR_ACTIONS, Action, needed, permits, roles_allowed
 from domain.access.principal import Grant, Principal
 from domain.access.roles import Purpose, Role
 from domain.access.scope import Scope, UnitRef
@@ -232,10 +232,23 @@ class AccessService:
         self._save(user)
         return NewCredentials(user.username, password, secret, None)
 
+    def password_user(self, principal: Principal) -> User:
+        """The user behind ``principal``, who must have a password: a service user has none
+        (it works with tokens an administrator issues), which is said before any is asked."""
+        user = self._principal_user(principal)
+        if user.password_hash is None:
+            raise RuleViolation(
+                "no_password",
+                f"{user.username} is a service user: it has no password",
+                hint=f"an administrator issues its tokens: socai users token --user"
+                f" {user.username} --out FILE",
+            )
+        return user
+
     def change_password(self, principal: Principal, current: str, new: str) -> None:
         """A user changes their own password (the current one is asked again); every token
         of theirs, this login's too, is revoked."""
-        user = self._principal_user(principal)
+        user = self.password_user(principal)
         if not self.passwords.verify(user.password_hash, current):
             raise NotAuthenticated("the current password is wrong", hint="try again")
         user.rotate(
@@ -431,7 +444,7 @@ class AccessService:
         )
         if grant is None:
             self._refuse(current, action, target, subject, needed(action, target))
-        if action is Action.PERSON_READ and not current.second_factor:
+        if action in SECOND_FACTOR_ACTIONS and not current.second_factor:
             self._refuse(
                 current, action, target, subject,
                 "a login with a one-time code (TOTP); log in again with --totp",

@@ -16,7 +16,7 @@ Two views of the past, one call each:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID, uuid4
@@ -28,8 +28,10 @@ from domain.access.scope import UnitRef
 from domain.case.aggregate import Case, CaseEvent
 from domain.case.catalogue import fold, is_personal_field
 from domain.case.commands import Close, Command, Correct, Receive
+from domain.case.history import ERASED
 from domain.case.steps import CaseStatus, Step
-from domain.case.values import PERSONAL_FIELD_MAX_CHARS, PersonalData
+from domain.case.subjects import subject_of
+from domain.case.values import PERSONAL_FIELD_MAX_CHARS, ErasedPersonalData, PersonalData
 from domain.errors import ConcurrentWriteConflict, InvalidInput, NotFound, SocaiError
 from domain.reference.units import AdminMap
 from domain.time import require_aware
@@ -151,10 +153,13 @@ class CaseService:
         case_id: UUID,
         purpose: Purpose,
         parts: tuple[str, ...] = PERSONAL_PARTS,
+        erased: Mapping[str, str] | None = None,
     ) -> dict[str, str]:
         """Decrypt a case's personal data (đọc dữ liệu cá nhân), for a stated purpose: the
         read is written to the access log (user, case, field names, purpose) before anything
-        is returned. Keys are ``v<version>.<field>.<part>``, e.g. ``v1.person.full_name``."""
+        is returned. Keys are ``v<version>.<field>.<part>``, e.g. ``v1.person.full_name``;
+        erased data is ``v<version>.<field>``, its erasure notice taken from ``erased``
+        (subject → "erased on DATE by decision DOC")."""
         unknown = set(parts) - set(PERSONAL_PARTS)
         if unknown:
             raise InvalidInput(
@@ -165,7 +170,10 @@ class CaseService:
         found: dict[str, str] = {}
         for step in self.get(case_id).steps.values():
             for name, value in step.data.items():
-                if isinstance(value, PersonalData):
+                if isinstance(value, ErasedPersonalData):
+                    subject = subject_of(step.kind, step.version, name, step.data)
+                    found[f"v{step.version}.{name}"] = (erased or {}).get(subject, ERASED)
+                elif isinstance(value, PersonalData):
                     for part, text in value.as_dict().items():
                         if part in parts and text is not None:
                             found[f"v{step.version}.{name}.{part}"] = text

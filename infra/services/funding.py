@@ -42,7 +42,9 @@ from domain.reference.units import AdminMap, UnitLevel, unit_directory
 from infra.application import EventStore
 from infra.services.cases import CaseService
 from infra.services.eventlog import StoreEventLog
+from infra.services.funding_view import FundingView
 from projections.eventlog import DomainEvent
+from projections.funding_sql import FundingQueries
 
 #: How many times a save that lost an optimistic-concurrency race is retried.
 MAX_CONFLICT_RETRIES = 5
@@ -309,6 +311,22 @@ class FundingService:
         return case
 
     # -- reading ------------------------------------------------------------------------------
+
+    def view(self, principal: Principal, queries: FundingQueries, subject: str) -> FundingView:
+        """The funding tables as ``principal`` may read them: every figure with a national
+        grant, the units of their scope otherwise (:mod:`infra.services.funding_view`);
+        refused (and logged) without any grant that reads money. ``subject`` names the read
+        in a refusal's record."""
+        current = self.cases.access.check(
+            principal, Action.FUNDING_READ, subject=subject, anywhere=True
+        )
+        return FundingView(queries, current.grants, self.cases.unit_of)
+
+    def readable_codes(self, principal: Principal) -> list[str]:
+        """The programmes' codes, for anyone who reads money somewhere (a programme's code and
+        title are not restricted; its figures are, by :meth:`view`)."""
+        self.cases.access.check(principal, Action.FUNDING_READ, subject="programmes", anywhere=True)
+        return self.codes()
 
     def events(
         self, after: int = 0, topics: Iterable[str] = EVENT_TOPICS

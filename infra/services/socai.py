@@ -20,13 +20,15 @@ from infra.services.activities import ActivityService
 from infra.services.cases import CaseService
 from infra.services.eventlog import StoreEventLog
 from infra.services.funding import FundingService
+from infra.services.privacy import PrivacyService
 from infra.services.proceedings import ProceedingsService
 from infra.settings import Settings
 
 
 class Socai:
     """socai on one store: ``access``, ``cases``, ``funding``, ``activities``, ``proceedings``
-    (criminal cases), the ``access_log`` and the ``log``."""
+    (criminal cases), ``privacy`` (erasure of a person's data), the ``access_log`` and the
+    ``log``."""
 
     def __init__(
         self,
@@ -45,6 +47,7 @@ class Socai:
         self.activities = ActivityService(self.store, self.access)
         self.access_log = AccessLogService(self.access, self.cases)
         self.proceedings = ProceedingsService(self.store, self.cases)
+        self.privacy = PrivacyService(self.store, self.access, self.cases)
 
     def now(self) -> datetime:
         """The store's record time now (timezone-aware)."""

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from typer.testing import CliRunner
 
 from infra.cli.main import app
 from infra.services.socai import Socai
 from infra.settings import Settings
 from projections.rollup import form_rows
+from tests.cli_runner import CliRunnerOnce
 from tests.infra.cli.support import script_token
 
-runner = CliRunner()
+runner = CliRunnerOnce()
 
 
 @pytest.fixture(scope="module")

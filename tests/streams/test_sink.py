@@ -3,6 +3,8 @@ events (same ids, new offsets) change nothing twice; tables equal the in-process
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import sqlalchemy as sa
 
@@ -20,27 +22,68 @@ def projections_engine(request, tmp_path):
     return sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
 
 
-def test_redelivery_and_republishing_apply_once(demo_store, projections_engine, tmp_path):
+def _published(demo_store, tmp_path, republished: int = 0) -> tuple[dict, int, list[Record]]:
+    """The in-process projections' digests, how many public messages the store makes, and
+    their records: one partition per topic, the first ``republished`` messages sent twice
+    (a relay that "crashed" after them and republished everything)."""
     app = demo_store.open()
     try:
         expected = in_process_digests(app, tmp_path / "in_process.db")
         messages = [m for m in (to_public(n.event(), "test") for n in app.log.entries()) if m]
     finally:
         app.close()
-    # one partition per topic; the relay "crashed" after 100 messages and republished them
     log: dict[str, list[bytes]] = {}
-    for m in messages[:100] + messages:
+    for m in messages[:republished] + messages:
         log.setdefault(m.topic, []).append(m.value)
     records = [
         Record(topic, 0, offset, value)
         for topic, values in log.items()
         for offset, value in enumerate(values)
     ]
+    return expected, len(messages), records
+
+
+def test_redelivery_and_republishing_apply_once(demo_store, projections_engine, tmp_path):
+    expected, published, records = _published(demo_store, tmp_path, republished=100)
     sink = ProjectionSink(projections_engine, all_projections(), consumer="test")
     applied = 0
     for start in range(0, len(records), 64):
         applied += sink.apply(records[start : start + 64])
     # a worker restarted from an old committed offset gets everything again
     applied += sink.apply(records[:300])
-    assert applied == len(messages)
+    assert applied == published
     assert digests(projections_engine) == expected
+
+
+def test_workers_starting_together_never_reset_what_another_applies(
+    demo_store, projections_engine, tmp_path
+):
+    """Four workers start on one empty database at once (the first start of a deployment, or
+    restarts after a kill); one applies events as soon as it has started. No other's start
+    may reset the tables it is filling: the result equals the in-process projections."""
+    expected, _, records = _published(demo_store, tmp_path)
+    starting = threading.Barrier(WORKERS_STARTING)
+    failures: list[BaseException] = []
+
+    def worker(index: int) -> None:
+        try:
+            starting.wait()
+            sink = ProjectionSink(projections_engine, all_projections(), consumer="test")
+            if index == 0:
+                for start in range(0, len(records), 16):
+                    sink.apply(records[start : start + 16])
+        except BaseException as error:  # reported below, with the thread's traceback
+            failures.append(error)
+            raise
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(WORKERS_STARTING)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    assert digests(projections_engine) == expected
+
+
+#: Workers started at once in the start-up race test.
+WORKERS_STARTING = 4

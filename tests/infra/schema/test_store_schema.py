@@ -20,6 +20,7 @@ from infra.application import EventStore, store_env
 from infra.audit_store import ledger_tables
 from infra.key_check import require_store_key
 from infra.keys import create_key_file, load_key
+from infra.privacy.vault import TABLES as PERSON_KEY_TABLES
 from infra.scenario.staff import worker
 from infra.schema import store as schema
 from infra.schema.identity import IdentityError, StoreIdentity, check_store_id
@@ -334,6 +335,7 @@ def test_sqlite_stores_made_by_init_hold_only_known_tables(tmp_path: Path, key: 
         "socai_stream_relay_positions",
         "socai_store",
         VERSION_TABLE,
+        *PERSON_KEY_TABLES,
     }
 
 

@@ -1,0 +1,1 @@
+"""Personal data rights (quyền của chủ thể dữ liệu): per-person keys and erasure."""
