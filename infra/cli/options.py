@@ -17,10 +17,22 @@ from __future__ import annotations
 
 import typer
 
+from domain.errors import InvalidInput
+
 ON = typer.Option(None, "--on", help="Business date YYYY-MM-DD (default: today in Viet Nam).")
 BASIS = typer.Option(
     None, "--basis", help="Legal basis: decision, record or voucher number (số quyết định)."
 )
+
+
+def required_basis(basis: str | None, what: str) -> str:
+    """``--basis`` where a step is void without its decision (a grant, an erasure): given and
+    not blank, or a refusal that says which decision is missing."""
+    if basis is None or not basis.strip():
+        raise InvalidInput("--basis", f"{what} needs its decision", hint="--basis QĐ-12/2026")
+    return basis
+
+
 FROM_JSON = typer.Option(None, "--from-json", help="JSON file with the fields by name.")
 
 #: The one ``--format`` of read commands (:mod:`infra.cli.output`): a table for people, JSON

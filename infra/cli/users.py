@@ -17,12 +17,11 @@ from pathlib import Path
 import typer
 
 from domain.access.roles import Role
-from domain.errors import InvalidInput
 from domain.time import VIETNAM_TZ
 from infra.auth.files import write_secret_file
 from infra.auth.tokens import NotAuthenticated
 from infra.cli.context import CliState, console, refusing, state
-from infra.cli.options import BASIS, FORMAT, OUTPUT
+from infra.cli.options import BASIS, FORMAT, OUTPUT, required_basis
 from infra.cli.output import Column, Report, emit
 from infra.services.access import NewCredentials
 
@@ -122,10 +121,7 @@ def grant(
     basis: str | None = BASIS,
 ) -> None:
     """Grant a role over a scope (phân công), on the basis of its assignment decision."""
-    if basis is None or not basis.strip():
-        raise InvalidInput(
-            "--basis", "a grant needs its assignment decision", hint="--basis QĐ-12/2024"
-        )
+    basis = required_basis(basis, "a grant (phân công)")
     cli = state(ctx)
     parsed = Role.parse(role, "--role")
     assert isinstance(parsed, Role)

@@ -142,6 +142,7 @@ NOT_READ: dict[str, str] = {
             "revoke-token",
         )
     },
+    "person erase": "erases a person's data (records the erasure)",
     "login": "writes the token file",
     "logout": "revokes the token",
     "demo": "builds a store",
