@@ -19,7 +19,12 @@ from sqlalchemy.pool import StaticPool
 
 from domain.time import require_aware
 from projections.eventlog import EventLog
-from projections.framework import REBUILD_BATCH_SIZE_EVENTS, InProcessRunner, Projection
+from projections.framework import (
+    REBUILD_BATCH_SIZE_EVENTS,
+    InProcessRunner,
+    ProgressCallback,
+    Projection,
+)
 from projections.registry import all_projections
 
 
@@ -31,9 +36,13 @@ def memory_engine() -> Engine:
 
 
 def known_at(
-    log: EventLog, instant: datetime, projections: list[Projection] | None = None
+    log: EventLog,
+    instant: datetime,
+    projections: list[Projection] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Engine:
-    """Projections built from the events recorded at or before ``instant``."""
+    """Projections built from the events recorded at or before ``instant`` (``progress`` is
+    told how many notifications each batch covered)."""
     require_aware(instant, "--known-at")
     engine = memory_engine()
     runner = InProcessRunner(
@@ -43,5 +52,5 @@ def known_at(
         batch_size=REBUILD_BATCH_SIZE_EVENTS,
         accept=lambda event: isinstance(event, DomainEvent) and event.timestamp <= instant,
     )
-    runner.run()
+    runner.run(progress)
     return engine

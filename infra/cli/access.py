@@ -6,15 +6,16 @@ their pseudonymous id and fields by name; they never hold the data itself.
 
 from __future__ import annotations
 
-import json
+from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from domain.errors import InvalidInput
+from domain.time import VIETNAM_TZ
 from infra.cli.case import _case_id as case_id_arg
-from infra.cli.context import console, refusing, state
-from infra.cli.options import FORMAT
+from infra.cli.context import refusing, state
+from infra.cli.options import FORMAT, OUTPUT
+from infra.cli.output import Column, Report, emit
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -26,33 +27,34 @@ def log(
     case: str = typer.Option(None, "--case", help="A case id: every access to it."),
     user: str = typer.Option(None, "--user", help="A username: everything they accessed."),
     format_: str = FORMAT,
+    output: Path = OUTPUT,
 ) -> None:
-    """The access log of one case or one user, oldest first."""
+    """The access log of one case or one user, oldest first (record times in Viet Nam time)."""
     if (case is None) == (user is None):
         raise InvalidInput("--case/--user", "name exactly one of --case ID or --user NAME")
-    if format_ not in ("text", "json"):
-        raise InvalidInput("--format", f"{format_!r} is not text or json")
     cli = state(ctx)
     service = cli.app().access_log
     if case is not None:
         entries = service.for_case(cli.principal(), case_id_arg(case))
     else:
         entries = service.for_user(cli.principal(), str(user))
-    if format_ == "json":
-        console.print_json(json.dumps([e.as_dict() for e in entries]))
-        return
-    table = Table(title=f"access log of {'case ' + case if case else 'user ' + user}")
-    for column in ("#", "recorded (UTC)", "user", "what", "case", "fields", "purpose", "detail"):
-        table.add_column(column)
-    for e in entries:
-        table.add_row(
-            str(e.position),
-            e.recorded_at.isoformat()[:19],
-            e.username,
-            e.kind,
-            str(e.case_id or "-"),
-            ", ".join(e.fields) or "-",
-            e.purpose or "-",
-            e.detail or "-",
-        )
-    console.print(table)
+    rows = [
+        {
+            **e.as_dict(),
+            "recorded_at": e.recorded_at.astimezone(VIETNAM_TZ).isoformat("T", "seconds"),
+        }
+        for e in entries
+    ]
+    columns = (
+        Column("position", "#", "right"),
+        Column("recorded_at", "ghi nhận lúc (recorded, Viet Nam time)"),
+        Column("user", "user"),
+        Column("kind", "what"),
+        Column("case_id", "case"),
+        Column("fields", "fields"),
+        Column("purpose", "purpose"),
+        Column("detail", "detail"),
+    )
+    about = f"case {case}" if case else f"user {user}"
+    emit(Report(columns, rows, f"access log of {about}", {"of": about}), format_, output)
+    cli.exported(output, "access log", about, format_)

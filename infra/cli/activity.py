@@ -17,16 +17,15 @@ from domain.errors import InvalidInput
 from domain.time import business_date, parse_date
 from infra.cli.context import console, refusing, state
 from infra.cli.declare import Opt, Run, declare
-from infra.cli.options import BASIS, ON
+from infra.cli.options import BASIS, ON, STEP_UNIT
+from infra.cli.unit_option import unit_on
 
 app = typer.Typer(no_args_is_help=True)
 
 #: Who records the activity, where, when and on what basis; every activity takes them.
 STEP = (
     Opt("occurred_on", ON),
-    Opt(
-        "unit_code", typer.Option(..., "--unit", help="Unit code on the map in force on that date.")
-    ),
+    Opt("unit_code", STEP_UNIT),
     Opt("legal_basis", BASIS),
 )
 
@@ -43,6 +42,9 @@ def _record(kind: str) -> Run:
         application = state(ctx).app()
         if values.get("occurred_on") is None:
             values["occurred_on"] = business_date(application.now()).isoformat()
+        values["unit_code"] = unit_on(
+            values["unit_code"], parse_date(values["occurred_on"], "--on")
+        )
         command = ACTIVITY_COMMANDS[kind].parse({k: v for k, v in values.items() if v is not None})
         activity_id = application.activities.record(command, state(ctx).principal())
         console.print(f"recorded {command.EVENT}: activity {activity_id}")

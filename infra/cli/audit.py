@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from domain.errors import InvalidInput
 from infra.audit_store import ledger_tables
@@ -27,6 +26,7 @@ from infra.cli.context import (
     state,
 )
 from infra.cli.files import read_json_file
+from infra.cli.progress import progress
 from infra.ledger.audit import verify_store, witnessed
 from infra.ledger.checkpoints import (
     add_cosignatures,
@@ -172,16 +172,8 @@ def verify(
         if last_checkpoint is not None:
             anchored.append(read_checkpoint_file(last_checkpoint))
         total = max(tables.count_rows())
-        with Progress(
-            "verifying",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=err_console,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("verify", total=total)
-            report = verify_store(tables, key, anchored, progress=lambda n: bar.advance(task, n))
+        with progress("verifying the ledger", total) as advance:
+            report = verify_store(tables, key, anchored, progress=advance)
     cosigned = witnessed(report, witnesses)
     if not report.intact:
         first = report.first

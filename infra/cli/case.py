@@ -9,7 +9,6 @@ holding the same fields by name (flags win). A refused step prints why and write
 from __future__ import annotations
 
 import itertools
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -21,12 +20,12 @@ from domain.case.commands import COMMANDS, Command, Receive
 from domain.case.history import case_history_rows, labelled, status_summary
 from domain.errors import InvalidInput
 from domain.time import business_date, parse_date, parse_instant
-from infra.cli.context import console, language, refusing, say, state
+from infra.cli.context import console, language, refusing, state
 from infra.cli.declare import Opt, Run, declare, option
 from infra.cli.files import read_json_file
-from infra.cli.options import BASIS, FORMAT, FROM_JSON, ON
-from infra.cli.output import FORMAT as READ_FORMAT
-from infra.cli.output import OUTPUT, Column, Report, cell, emit, plain
+from infra.cli.options import AS_OF, BASIS, FORMAT, FROM_JSON, KNOWN_AT, ON, OUTPUT, STEP_UNIT
+from infra.cli.output import Column, Report, emit
+from infra.cli.unit_option import unit_on
 from infra.services.cases import PERSONAL_PARTS
 
 if TYPE_CHECKING:
@@ -78,6 +77,9 @@ def _record(command_name: str) -> Run:
         fields.update({k: v for k, v in values.items() if v is not None})
         application = state(ctx).app()
         fields.setdefault("occurred_on", business_date(application.now()).isoformat())
+        if "unit_code" in fields:
+            on = parse_date(str(fields["occurred_on"]), "--on")
+            fields["unit_code"] = unit_on(str(fields["unit_code"]), on)
         command: Command = COMMANDS[command_name].parse(fields)
         if case_id is None:
             assert isinstance(command, Receive), "only a reception opens a case"
@@ -123,7 +125,7 @@ declare(
         *STEP[:1],
         option("legal_basis", "--record", help="Reception record number (biên bản)."),
         option("reception_form", "--form", help="self_returned | rescued | bilateral_handover"),
-        option("unit_code", "--unit", help="Unit code where received (old map before 1 Jul 2025)."),
+        Opt("unit_code", STEP_UNIT),
         option("belongings_checked", "--belongings-checked/--no-belongings-check", type_=bool),
         option("interview_held", "--interview/--no-interview", type_=bool),
         JSON,
@@ -345,13 +347,10 @@ declare(
 def history(
     ctx: typer.Context,
     case_id: str,
-    as_of: str = typer.Option(
-        None, "--as-of", help="Business date: only steps that had happened by then."
-    ),
-    known_at: str = typer.Option(
-        None, "--known-at", help="Record time: only what was recorded by then."
-    ),
+    as_of: str = AS_OF,
+    known_at: str = KNOWN_AT,
     format_: str = FORMAT,
+    output: Path = OUTPUT,
 ) -> None:
     """A case's full history: every event with actor, legal basis, business and record time
     (personal data shown as withheld: `socai case person` reads it, for a purpose)."""
@@ -360,49 +359,39 @@ def history(
     day = parse_date(as_of, "--as-of") if as_of else None
     instant = parse_instant(known_at, "--known-at") if known_at else None
     view = cli.app().cases.read(cli.principal(), cid, day, instant)
-    render_history(cli.app(), view, as_of=as_of, known_at=known_at, format_=format_)
+    report = history_report(cli.app(), view, as_of=as_of, known_at=known_at)
+    emit(report, format_, output)
+    cli.exported(output, "case history", case_id, format_)
 
 
-def render_history(
-    application: Socai,
-    view: CaseView,
-    *,
-    as_of: str | None = None,
-    known_at: str | None = None,
-    format_: str = "text",
-) -> None:
-    """Print a case's history and derived status (shared by `case history` and the demo)."""
-    if format_ not in ("text", "json"):
-        raise InvalidInput("--format", f"{format_!r} is not text or json")
-    cid = view.case_id
+def history_report(
+    application: Socai, view: CaseView, *, as_of: str | None = None, known_at: str | None = None
+) -> Report:
+    """A case's history (its events, in JSON under ``events``, each event's fields as
+    fields) and its derived status; shared by `case history` and the demo. Kinds and agencies
+    carry their Vietnamese labels, record times are Viet Nam time (``SOCAI_LANG=en``: codes)."""
+    lang = language()
     day = parse_date(as_of, "--as-of") if as_of else None
-    erased = application.privacy.notices(cid, view.steps)
-    rows = case_history_rows(view.steps, language(), erased)
-    summary = status_summary(view.status, day or business_date(application.now()))
-    if format_ == "json":
-        document = {
-            "case_id": str(cid),
-            "as_of": as_of,
-            "known_at": known_at,
-            "events": rows,
-            "status": summary,
-        }
-        console.file.write(json.dumps(document, default=plain, ensure_ascii=False, indent=2) + "\n")
-        return
-    say((f"Case {cid}", "bold"), f"  ({len(rows)} events)")
+    erased = application.privacy.notices(view.case_id, view.steps)
+    rows = case_history_rows(view.steps, lang, erased)
     for row in rows:
-        basis = f"; basis {row['legal_basis']}" if row["legal_basis"] else ""
-        say(
-            f"  v{row['version']:<3} {row['occurred_on']}  ",
-            (str(row["kind"]), "bold"),
-            f" — {row['kind_label']}" if row["kind_label"] != row["kind"] else "",
-            f"  (recorded {row['recorded_at']} by {row['officer_id']},"
-            f" {labelled('provider_agency', row['agency'], language())}{basis})",
-        )
-        console.print(f"        {row['details']}", markup=False, soft_wrap=True, highlight=False)
-    say(("Status", "bold"))
-    for key, value in summary.items():
-        console.print(f"  {key}: {cell(value)}", soft_wrap=True)
+        row["agency_label"] = labelled("provider_agency", row["agency"], lang)
+    summary = status_summary(view.status, day or business_date(application.now()))
+    columns = (
+        Column("version", "v", "right"),
+        Column("occurred_on", "ngày (on)"),
+        Column("kind", "event"),
+        Column("kind_label", "bước (step)"),
+        Column("recorded_at", "ghi nhận lúc (recorded, Viet Nam time)"),
+        Column("officer_id", "by"),
+        Column("agency", "agency"),
+        Column("agency_label", "cơ quan"),
+        Column("legal_basis", "căn cứ (basis)"),
+        Column("fields", "fields"),
+        Column("details", "nội dung (details)"),
+    )
+    meta = {"case_id": view.case_id, "as_of": as_of, "known_at": known_at, "status": summary}
+    return Report(columns, rows, f"Case {view.case_id} ({len(rows)} events)", meta, "events")
 
 
 @app.command("list")
@@ -410,7 +399,7 @@ def render_history(
 def list_(
     ctx: typer.Context,
     limit: int = typer.Option(50, "--limit", min=1, max=100_000),
-    format_: str = READ_FORMAT,
+    format_: str = FORMAT,
     output: Path = OUTPUT,
 ) -> None:
     """Cases in the order received (pseudonymous ids only): those your grants cover."""
@@ -452,7 +441,8 @@ def person(
     case_id: str,
     purpose: str = typer.Option(..., "--purpose", help=f"Why you read it (mục đích): {PURPOSES}"),
     fields: list[str] = PERSON_FIELDS,
-    format_: str = READ_FORMAT,
+    format_: str = FORMAT,
+    output: Path = OUTPUT,
 ) -> None:
     """Read the personal data of a case's people (đọc dữ liệu cá nhân): needs a role that
     reads it in the case's unit, a login with a one-time code, and a purpose. The read (who,
@@ -467,4 +457,9 @@ def person(
     found = application.cases.personal_data(cli.principal(), cid, chosen, parts, erased)
     rows = [{"field": key, "value": value} for key, value in found.items()]
     meta = {"case": case_id, "purpose": chosen.value}
-    emit(Report((Column("field", "field"), Column("value", "value")), rows, meta=meta), format_)
+    emit(
+        Report((Column("field", "field"), Column("value", "value")), rows, meta=meta),
+        format_,
+        output,
+    )
+    cli.exported(output, "case person", case_id, format_)

@@ -17,9 +17,11 @@ from domain.reference.units import NATIONAL_CODE, AdminMap
 from domain.time import REFORM_DAY_2025
 from infra.audit_store import ledger_tables
 from infra.auth.files import write_secret_file
-from infra.cli.case import render_history
+from infra.cli.case import history_report
 from infra.cli.context import CliState, console, refusing, say, state
 from infra.cli.extras import require
+from infra.cli.output import emit
+from infra.cli.progress import progress, run_with_progress
 from infra.keys import create_key_file
 from infra.ledger.checkpoints import create_signing_key, load_signing_key, make_checkpoint
 from infra.ledger_settings import signing_key_path
@@ -55,8 +57,8 @@ NEXT_COMMANDS = (
     "socai case history CASE_ID --as-of 2019-12-31",
     "socai finance reconcile --by programme,line,source",
     "socai finance discrepancies",
-    "socai rollup --unit 870 --period 2016-2020",
-    "socai kpi --unit VN --map 2025",
+    "socai rollup --unit old:870 --period 2016-2020",
+    "socai kpi --unit 2025:VN",
     "socai proceedings list --unit VN",
     "socai access log --user CASE-OFFICER-82",
     "socai audit verify --public-key STORE.signing.pub.pem",
@@ -100,7 +102,8 @@ def demo(
             hint="the demo needs a fresh store: pass --reset (SQLite) or another --store",
         )
     console.print(f"Building {cases} cases (seed {seed}) in {settings.store.display} ...")
-    generator = run_scenario(app, ScenarioConfig(cases=cases, seed=seed))
+    with progress(f"recording {cases} cases", None) as advance:
+        generator = run_scenario(app, ScenarioConfig(cases=cases, seed=seed), advance)
     statuses = [app.cases.get(cid).status for cid in app.cases.ids()]
     today = date.today()
     _summary(statuses, app.log.head(), today)
@@ -140,7 +143,7 @@ def demo(
             shown.append(candidate)
     for status in shown[:2]:
         console.rule(f"history of case {status.case_id}")
-        render_history(app, app.cases.as_it_stood(status.case_id))
+        emit(history_report(app, app.cases.as_it_stood(status.case_id)))
     assert len(generator.personal_data) >= cases
     say(
         ("Users:", "bold"),
@@ -166,7 +169,7 @@ def _projections_and_ledger(cli: CliState, app: Socai, today: date) -> None:
     checkpoint of the ledger (creating a demo signing key with a warning)."""
     settings = cli.settings()
     engine = projections_engine(settings)
-    runner_for(app.log, engine).run()
+    run_with_progress(runner_for(app.log, engine), app.log.head(), "building the projections")
     table = Table(title=f"Programme KPIs, national (VN), on {today}")
     for column in ("indicator", "chỉ tiêu", "value", "target", "met"):
         table.add_column(column)

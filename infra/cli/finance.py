@@ -21,8 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -40,15 +38,26 @@ from domain.funding.commands import (
     Void,
 )
 from domain.funding.values import ActivityKind, SourceKind
-from domain.money import format_vnd
 from domain.time import VIETNAM_TZ, business_date, parse_date, parse_instant
 from infra.cli.context import EXIT_FINDINGS, console, refusing, say, state
 from infra.cli.declare import Opt, Run, declare, option
-from infra.cli.options import BASIS, ON
-from infra.cli.output import FORMAT, OUTPUT, Column, Report, emit
+from infra.cli.options import (
+    AS_OF,
+    BASIS,
+    FORMAT,
+    KNOWN_AT,
+    MAP,
+    ON,
+    OUTPUT,
+    PERIOD,
+    STEP_UNIT,
+    XLSX,
+)
+from infra.cli.output import Column, Report, emit
+from infra.cli.progress import known_at_engine, run_with_progress
+from infra.cli.unit_option import unit_with_map
 from infra.projection_db import projections_engine
 from infra.services.funding_view import FundingView
-from projections import asof
 from projections.framework import InProcessRunner, content_digest, position_of
 from projections.funding import (
     DIMENSIONS,
@@ -57,6 +66,7 @@ from projections.funding import (
     totals,
 )
 from projections.funding_export import (
+    DIMENSION_HEADERS,
     DISCREPANCY_LABELS,
     MEASURE_HEADERS,
     WorkbookContext,
@@ -67,11 +77,6 @@ from projections.funding_export import (
 from projections.funding_sql import FundingProjection, FundingQueries
 
 app = typer.Typer(no_args_is_help=True)
-
-
-#: Tables of figures are never wrapped narrower than this many characters (a piped output
-#: has no terminal width; a wrapped amount is unreadable).
-TABLE_MIN_WIDTH_CHARS = 240
 
 
 def _day(ctx: typer.Context, on: str | None) -> date:
@@ -115,6 +120,10 @@ def _money(command_class: type[MoneyCommand]) -> Run:
     def run(ctx: typer.Context, values: dict[str, Any]) -> None:
         programme, principal = values.pop("programme"), state(ctx).principal()
         values["occurred_on"] = _day(ctx, values["occurred_on"])
+        if "unit_code" in values:
+            values["unit_map"], values["unit_code"] = unit_with_map(
+                values.pop("unit_code"), values.pop("unit_map"), values["occurred_on"]
+            )
         command = command_class(**values)
         outcome = state(ctx).app().funding.record(programme, command, principal)
         if outcome.recorded:
@@ -160,9 +169,9 @@ declare(app, "line", "Put part of a source's budget into a line (dòng ngân sá
 declare(app, "allocate",
     "Allocate a line's money to a unit for a period (phân bổ); --id names the allocation.", (
     PROGRAMME, TID, LINE, SOURCE,
-    Opt("unit_map", typer.Option(..., "--map", help="old | 2025")),
-    Opt("unit_code", typer.Option(..., "--unit", help="Unit code (province, district, commune).")),
-    Opt("period", typer.Option(..., "--period", help="2016, 2016-H1, 2016-03 or 2006/2010.")),
+    Opt("unit_map", MAP),
+    Opt("unit_code", STEP_UNIT),
+    Opt("period", PERIOD),
     AMOUNT, *STEP,
 ), _money(Allocate))  # fmt: skip
 declare(app, "commit",
@@ -218,40 +227,50 @@ def programmes(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT)
 
 @app.command("show")
 @refusing
-def show(ctx: typer.Context, code: str = typer.Argument(..., help="Programme code.")) -> None:
+def show(
+    ctx: typer.Context,
+    code: str = typer.Argument(..., help="Programme code."),
+    format_: str = FORMAT,
+    output: Path = OUTPUT,
+) -> None:
     """A programme's sources, lines, allocations and account balances (from its events)."""
     state(ctx).allowed(Action.FUNDING_READ, subject="show")  # programme-wide: national
     programme = state(ctx).app().funding.programme(code)
     programme.ledger.assert_invariants()
-    say(
-        (programme.code, "bold"),
-        f" {programme.title} ({programme.starts_on} –"
-        f" {programme.ends_on}), {len(programme.transactions)} transactions;"
-        " the ledger balances (Σ = 0)",
+    sources = [
+        {
+            "code": source.code,
+            "kind": SourceKind.parse(source.kind, "source").label_vi,
+            "donor": source.donor,
+        }
+        for source in programme.sources.values()
+    ]
+    figures = ("debits_posted", "credits_posted", "debits_pending", "credits_pending")
+    rows = [
+        {
+            "account": key,
+            **{f: getattr(account, f) for f in figures},
+            "meaning": programme.describe_account(key),
+        }
+        for key, account in programme.ledger.accounts.items()
+    ]
+    columns = (
+        Column("account", "account"),
+        *(Column(f, f.replace("_", " "), "right", money=True) for f in figures),
+        Column("meaning", "meaning"),
     )
-    for source in programme.sources.values():
-        label = SourceKind.parse(source.kind, "source").label_vi
-        console.print(
-            f"  source {source.code}: {label}" + (f", {source.donor}" if source.donor else "")
-        )
-    table = Table(
-        "account", "debits posted", "credits posted", "debits pending", "credits pending", "meaning"
-    )
-    for key, account in programme.ledger.accounts.items():
-        table.add_row(
-            key,
-            *(
-                format_vnd(v)
-                for v in (
-                    account.debits_posted,
-                    account.credits_posted,
-                    account.debits_pending,
-                    account.credits_pending,
-                )
-            ),
-            programme.describe_account(key),
-        )
-    _print_table(table)
+    meta = {
+        "programme": programme.code,
+        "title": programme.title,
+        "starts_on": programme.starts_on,
+        "ends_on": programme.ends_on,
+        "transactions": len(programme.transactions),
+        "balances": "the ledger balances (Σ = 0)",
+        "sources": [
+            f"{x['code']}: {x['kind']}" + (f", {x['donor']}" if x["donor"] else "") for x in sources
+        ],
+    }
+    emit(Report(columns, rows, f"{programme.code} {programme.title}", meta), format_, output)
 
 
 def _workbook_context(
@@ -279,9 +298,10 @@ def refreshed_queries(ctx: typer.Context, known_at: str | None = None) -> Fundin
     application = state(ctx).app()
     if known_at is not None:
         instant = parse_instant(known_at, "--known-at")
-        return FundingQueries(asof.known_at(application.log, instant, [FundingProjection()]))
+        return FundingQueries(known_at_engine(application.log, instant, [FundingProjection()]))
     engine = projections_engine(state(ctx).settings())
-    InProcessRunner(application.log, engine, [FundingProjection()]).run()
+    runner = InProcessRunner(application.log, engine, [FundingProjection()])
+    run_with_progress(runner, max(runner.lag().values(), default=0), "updating the funding tables")
     return FundingQueries(engine)
 
 
@@ -293,17 +313,12 @@ def funding_view(ctx: typer.Context, subject: str, known_at: str | None = None) 
     return cli.app().funding.view(principal, refreshed_queries(ctx, known_at), subject)
 
 
-def _print_table(table: Table) -> None:
-    wide = Console(highlight=False, markup=False, width=max(console.width, TABLE_MIN_WIDTH_CHARS))
-    wide.print(table)
-
-
 def _dims(by: str) -> tuple[str, ...]:
     return tuple(d.strip() for d in by.split(",") if d.strip())
 
 
-CSV_OUT = typer.Option(None, "--csv", help="Also write the rows as CSV (whole đồng).")
-XLSX_OUT = typer.Option(None, "--xlsx", help="Also write an XLSX workbook.")
+#: The old spelling of ``-o FILE --format csv`` (hidden).
+CSV_OUT = typer.Option(None, "--csv", hidden=True, help="Also write the rows as CSV.")
 
 
 @app.command("reconcile")
@@ -314,14 +329,12 @@ def reconcile(
         "programme,line,source", "--by", help="Comma-separated: " + ", ".join(DIMENSIONS)
     ),
     programme: str = typer.Option(None, "--programme", "-p", help="Only this programme."),
-    as_of: str | None = typer.Option(
-        None, "--as-of", help="Business date: only transactions dated on or before it."
-    ),
-    known_at: str | None = typer.Option(
-        None, "--known-at", help="Record time: only what was recorded by then."
-    ),
+    as_of: str | None = AS_OF,
+    known_at: str | None = KNOWN_AT,
+    format_: str = FORMAT,
+    output: Path = OUTPUT,
     csv_path: Path | None = CSV_OUT,
-    xlsx_path: Path | None = XLSX_OUT,
+    xlsx_path: Path | None = XLSX,
 ) -> None:
     """Budget vs allocated vs committed vs disbursed vs remaining, grouped as asked; as the
     books stood on a business date (--as-of) or as they were known at a moment (--known-at)."""
@@ -330,22 +343,27 @@ def reconcile(
     view = funding_view(ctx, "reconcile", known_at)
     rows = view.reconcile(dims, programme, day)
     total = totals(rows)
-    table = Table(
-        *dims,
-        *(f"{MEASURE_HEADERS[m]}\n{m}" for m in MEASURES),
-        title="Đối chiếu kinh phí (funding reconciliation)",
+    report = Report(
+        (
+            *(Column(d, DIMENSION_HEADERS.get(d, d)) for d in dims),
+            *(Column(m, f"{MEASURE_HEADERS[m]} ({m})", "right", money=True) for m in MEASURES),
+        ),
+        [
+            {
+                **{d: group_label(d, v) for d, v in zip(dims, row.key, strict=True)},
+                **dict(zip(MEASURES, row.figures, strict=True)),
+            }
+            for row in rows
+        ],
+        "Đối chiếu kinh phí (funding reconciliation)",
+        total=dict(zip(MEASURES, total.figures, strict=True)),
     )
-    for row in [*rows, total]:
-        key = (
-            [group_label(d, v) for d, v in zip(dims, row.key, strict=True)]
-            if row.key
-            else (["TỔNG CỘNG (total)", *[""] * (len(dims) - 1)] if dims else [])
-        )
-        table.add_row(*key, *(format_vnd(v) for v in row.figures))
-    _print_table(table)
+    emit(report, format_, output)
+    about = f"{programme or 'all programmes'} in {view.scope}"
+    state(ctx).exported(output, "finance reconcile", about, format_)
     if csv_path:
         write_reconciliation_csv(csv_path, dims, rows)
-        console.print(f"wrote {csv_path}")
+        say(f"wrote {csv_path}", err=True)
     if xlsx_path:
         legs = list(view.legs(programme, day))
         write_reconciliation_xlsx(
@@ -357,8 +375,7 @@ def reconcile(
             found=view.discrepancies(),
             context=_workbook_context(ctx, view.queries.engine, day, known_at),
         )
-        console.print(f"wrote {xlsx_path}")
-        about = f"{programme or 'all programmes'} in {view.scope}"
+        say(f"wrote {xlsx_path}", err=True)
         state(ctx).exported(xlsx_path, "finance reconcile", about, "xlsx")
 
 

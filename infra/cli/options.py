@@ -1,4 +1,10 @@
-"""Options every recording command shares, declared once.
+"""The options commands share, declared once: one flag, one help, one parser for each concept.
+
+Every command that takes a unit, a period, a cut-off, a record time or an output format uses
+the object defined here (``tests/infra/cli/test_conformance.py`` checks that no command
+declares its own): ``--unit MAP:CODE`` (or a code on one map, or a name with or without its
+accents), ``--period`` in the one period syntax of :mod:`domain.period`, ``--format
+table|json|csv`` and ``-o FILE``.
 
 A recorded step's actor (người thực hiện) is the logged-in user (``socai login``; the token
 proves who it is), never an option. A step names its business date (ngày nghiệp vụ: ``--on``,
@@ -11,17 +17,65 @@ from __future__ import annotations
 
 import typer
 
+from domain.errors import InvalidInput
+
 ON = typer.Option(None, "--on", help="Business date YYYY-MM-DD (default: today in Viet Nam).")
 BASIS = typer.Option(
     None, "--basis", help="Legal basis: decision, record or voucher number (số quyết định)."
 )
+
+
+def required_basis(basis: str | None, what: str) -> str:
+    """``--basis`` where a step is void without its decision (a grant, an erasure): given and
+    not blank, or a refusal that says which decision is missing."""
+    if basis is None or not basis.strip():
+        raise InvalidInput("--basis", f"{what} needs its decision", hint="--basis QĐ-12/2026")
+    return basis
+
+
 FROM_JSON = typer.Option(None, "--from-json", help="JSON file with the fields by name.")
-FORMAT = typer.Option("text", "--format", help="text | json")
+
+#: The one ``--format`` of read commands (:mod:`infra.cli.output`): a table for people, JSON
+#: with fields as fields for scripts, CSV for Excel. ``text`` is read as ``table``.
+FORMAT = typer.Option("table", "--format", "-f", help="table | json | csv")
+#: Where a read command writes its answer instead of the terminal (CSV with a byte-order mark).
+OUTPUT = typer.Option(None, "--output", "-o", help="Write to FILE instead of the terminal.")
+#: A workbook for Excel (bảng tính), beside the answer, where the report has one.
+XLSX = typer.Option(None, "--xlsx", help="Also write an XLSX workbook to FILE.")
+
+#: Đơn vị hành chính: one spelling everywhere, resolved by
+#: :meth:`domain.reference.units.UnitDirectory.resolve`.
+UNIT = typer.Option(
+    None,
+    "--unit",
+    help="MAP:CODE (old:870, 2025:82), a code on one map, a name (accents optional), or VN"
+    " (the nation, the default).",
+)
+#: Where a recorded step happened: the same spellings, read on the map in force on the step's
+#: business date (:func:`infra.cli.unit_option.unit_on`).
+STEP_UNIT = typer.Option(
+    None,
+    "--unit",
+    help="Where: MAP:CODE, or a code or a name (accents optional) on the map in force that day.",
+)
+#: The old spelling ``--map old --unit 870``, still read (hidden; ``--unit old:870`` is the one
+#: documented).
+MAP = typer.Option(None, "--map", hidden=True, help="Old spelling: --unit MAP:CODE.")
 
 #: The one period syntax of every report (domain.period): a year, a half, a quarter, a month,
 #: years or days.
 PERIOD = typer.Option(
     None, "--period", help="2024, 2024-H1, 2024-Q3, 2024-03, 2016/2020 or 2024-01-01/2024-06-30"
 )
+#: The old spelling ``--years 2016-2020`` (hidden).
+YEARS = typer.Option(None, "--years", hidden=True, help="Old spelling of --period.")
 #: Số liệu tính đến ngày …: facts dated after it are not counted.
 UNTIL = typer.Option(None, "--until", help="Cut-off date YYYY-MM-DD: count facts up to it.")
+#: Ngày nghiệp vụ: only what had happened by a business date.
+AS_OF = typer.Option(None, "--as-of", help="Business date YYYY-MM-DD: only what happened by then.")
+#: Thời điểm ghi nhận: what the store knew at a past record time.
+KNOWN_AT = typer.Option(
+    None,
+    "--known-at",
+    help="As known at this record time (ISO instant, or a date = end of that day in Viet Nam).",
+)

@@ -22,17 +22,22 @@ from pathlib import Path
 from typing import Any, Literal
 from uuid import UUID
 
-import typer
 from rich.console import Console
 from rich.table import Table
 
 from domain.errors import InvalidInput
+from domain.money import format_vnd
 from infra.cli.context import console, say
+from infra.cli.options import FORMAT, OUTPUT
 
-#: The one ``--format`` of read commands.
+__all__ = ["FORMAT", "FORMATS", "OUTPUT", "Column", "Report", "cell", "emit", "plain", "render"]
+
+#: The values of the one ``--format`` of read commands (:data:`infra.cli.options.FORMAT`).
 FORMATS = ("table", "json", "csv")
-FORMAT = typer.Option("table", "--format", "-f", help="table | json | csv")
-OUTPUT = typer.Option(None, "--output", "-o", help="Write to FILE instead of the terminal.")
+#: The first cell of a table's totals line.
+TOTAL_LABEL = "TỔNG CỘNG (total)"
+#: Old spellings still read: ``--format text`` is the table.
+FORMAT_ALIASES = {"text": "table"}
 #: Written at the start of a CSV file so that Excel reads it as UTF-8.
 UTF8_BOM = "\ufeff"
 
@@ -42,6 +47,13 @@ class Column:
     key: str
     title: str
     justify: Literal["left", "right"] = "left"
+    #: Whole đồng shown in the table as finance staff write them (``77.300.000.000 đ``);
+    #: JSON and CSV carry the integer.
+    money: bool = False
+
+    def shown(self, value: Any) -> str:
+        """The value as a table cell in this column."""
+        return format_vnd(value) if self.money and isinstance(value, int) else cell(value)
 
 
 @dataclass
@@ -54,11 +66,17 @@ class Report:
     #: Facts about the whole answer (the unit, the cut-off date...): JSON keys beside "rows";
     #: in a table, lines under it.
     meta: dict[str, Any] = field(default_factory=dict)
+    #: The JSON key of the rows (``events`` in a case history).
+    rows_key: str = "rows"
+    #: The totals (tổng cộng) of the figure columns: the table's last line, JSON's ``total``;
+    #: not a CSV row (the rows sum to it).
+    total: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         keys = [c.key for c in self.columns]
         assert len(set(keys)) == len(keys), "a column is named once"
-        assert "rows" not in self.meta, "'rows' is the rows' key"
+        assert self.rows_key not in self.meta, f"{self.rows_key!r} is the rows' key"
+        assert self.total is None or "total" not in self.meta, "'total' is the totals' key"
 
 
 def plain(value: Any) -> Any:
@@ -70,9 +88,11 @@ def plain(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else str(value)
+        return int(value) if value == value.to_integral_value() else format(value, "f")
     if isinstance(value, tuple | list | set | frozenset):
         return [plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
     return value
 
 
@@ -85,10 +105,14 @@ def cell(value: Any) -> str:
         return "có" if value else "không"
     if isinstance(value, list):
         return ", ".join(cell(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={cell(v)}" for k, v in value.items())
     return str(value)
 
 
 def check_format(format_: str) -> str:
+    """The format asked for (an old spelling read as the one it means), or a refusal."""
+    format_ = FORMAT_ALIASES.get(format_, format_)
     if format_ not in FORMATS:
         raise InvalidInput("--format", f"{format_!r} is not a format", hint=" | ".join(FORMATS))
     return format_
@@ -96,10 +120,12 @@ def check_format(format_: str) -> str:
 
 def render(report: Report, format_: str) -> str:
     """The report as text in ``format_`` (table text is as wide as its widest cell)."""
-    check_format(format_)
+    format_ = check_format(format_)
     if format_ == "json":
         rows = [{c.key: plain(row.get(c.key)) for c in report.columns} for row in report.rows]
-        data = {**{k: plain(v) for k, v in report.meta.items()}, "rows": rows}
+        data = {**{k: plain(v) for k, v in report.meta.items()}, report.rows_key: rows}
+        if report.total is not None:
+            data["total"] = {k: plain(v) for k, v in report.total.items()}
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if format_ == "csv":
         buffer = io.StringIO()
@@ -118,7 +144,7 @@ def render(report: Report, format_: str) -> str:
 
 def emit(report: Report, format_: str = "table", output: Path | None = None) -> None:
     """Print ``report`` (a table fits the terminal when there is one) or write it to a file."""
-    check_format(format_)
+    format_ = check_format(format_)
     if output is not None:
         text = render(report, format_)
         output.write_text((UTF8_BOM if format_ == "csv" else "") + text, encoding="utf-8")
@@ -136,5 +162,10 @@ def _table(report: Report) -> Table:
     for column in report.columns:
         table.add_column(column.title, justify=column.justify, overflow="fold")
     for row in report.rows:
-        table.add_row(*(cell(row.get(c.key)) for c in report.columns))
+        table.add_row(*(c.shown(row.get(c.key)) for c in report.columns))
+    if report.total is not None:
+        first = report.columns[0].key
+        total = {first: TOTAL_LABEL, **report.total}
+        table.add_section()
+        table.add_row(*(c.shown(total.get(c.key)) for c in report.columns))
     return table

@@ -13,6 +13,7 @@ import typer
 from domain.access.roles import ErasureReason
 from infra.cli.case import _case_id as case_id_arg
 from infra.cli.context import refusing, say, state
+from infra.cli.options import BASIS, required_basis
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -27,13 +28,12 @@ def erase(
     who: str = typer.Option(
         ..., "--who", help="victim, or relative:N (N: the version of the protection naming them)."
     ),
-    basis: str = typer.Option(
-        ..., "--basis", help="The decision to erase, by its document code (e.g. QĐ-12/2026)."
-    ),
+    basis: str | None = BASIS,
     reason: str = typer.Option(..., "--reason", help=f"Its ground: {REASONS}"),
 ) -> None:
     """Erase a person's data (xóa dữ liệu cá nhân) by destroying their data key. The events,
     the ledger and its proofs, reports and counts stay exactly as they were."""
+    basis = required_basis(basis, "an erasure (xóa dữ liệu)")
     cli = state(ctx)
     cid = case_id_arg(case_id)
     application = cli.app()

@@ -21,13 +21,13 @@ from domain.access.principal import Principal
 from domain.access.scope import UnitRef
 from domain.errors import InvalidInput
 from domain.proceedings.commands import STAGE_COMMANDS, SUSPENSION_REASONS, Open
-from domain.reference.units import NATIONAL_CODE, AdminMap
-from domain.time import business_date
+from domain.reference.units import AdminMap
+from domain.time import business_date, parse_date
 from infra.cli.context import console, refusing, state
 from infra.cli.declare import Opt, Run, declare, option
-from infra.cli.options import ON
-from infra.cli.output import FORMAT, OUTPUT, Column, Report, emit
-from infra.cli.projections import chosen_unit
+from infra.cli.options import FORMAT, MAP, ON, OUTPUT, STEP_UNIT, UNIT
+from infra.cli.output import Column, Report, emit
+from infra.cli.unit_option import chosen_unit, unit_on
 from infra.projection_db import projections_engine, runner_for
 from projections.proceedings import proceedings_status
 from projections.rollup import resolve_unit, unit_filter
@@ -54,6 +54,7 @@ def _prepare(ctx: typer.Context, values: dict[str, Any]) -> Principal:
 
 def _open(ctx: typer.Context, values: dict[str, Any]) -> None:
     principal = _prepare(ctx, values)
+    values["unit_code"] = unit_on(values["unit_code"], parse_date(values["occurred_on"], "--on"))
     new_id = state(ctx).app().proceedings.open(Open.parse(values), principal)
     console.print(f"opened: criminal case {new_id}")
 
@@ -75,7 +76,7 @@ def _stage(name: str) -> Run:
 
 declare(app, "open", "Open a criminal case of trafficking (khởi tố vụ án).", (
     *STEP,
-    Opt("unit_code", typer.Option(..., "--unit", help="Unit code on the map in force.")),
+    Opt("unit_code", STEP_UNIT),
     Opt("victim_case_ids", typer.Option(..., "--victim", help="A victim's case id (repeat)."),
         list[str]),
     DEFENDANTS,
@@ -95,8 +96,8 @@ declare(app, "suspend", "Suspend the case (tạm đình chỉ), with a reason co
 @refusing
 def list_(
     ctx: typer.Context,
-    unit: str = typer.Option(NATIONAL_CODE, "--unit", help="Unit code; VN for the nation."),
-    admin_map: str | None = typer.Option(None, "--map", help="old | 2025 (else from --unit)"),
+    unit: str = UNIT,
+    admin_map: str | None = MAP,
     format_: str = FORMAT,
     output: Path = OUTPUT,
 ) -> None:

@@ -16,7 +16,6 @@ from typing import Any
 from uuid import UUID
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -24,14 +23,24 @@ from sqlalchemy.orm import Session
 from domain.access.policy import Action
 from domain.access.scope import UnitRef
 from domain.errors import InvalidInput
-from domain.money import format_vnd
 from domain.period import Period
-from domain.reference.units import NATIONAL_CODE, AdminMap, unit_directory
+from domain.reference.units import AdminMap
 from domain.time import business_date, parse_date, parse_instant
-from infra.cli.context import console, refusing, state
-from infra.cli.options import PERIOD, UNTIL
-from infra.cli.output import FORMAT as READ_FORMAT
-from infra.cli.output import Column, Report, emit
+from infra.cli.context import console, refusing, say, state
+from infra.cli.options import (
+    FORMAT,
+    KNOWN_AT,
+    MAP,
+    OUTPUT,
+    PERIOD,
+    UNIT,
+    UNTIL,
+    XLSX,
+    YEARS,
+)
+from infra.cli.output import Column, Report, check_format, emit
+from infra.cli.progress import known_at_engine, run_with_progress
+from infra.cli.unit_option import chosen_unit
 from infra.projection_db import projections_engine, runner_for
 from projections import asof
 from projections.case_status import (
@@ -54,13 +63,12 @@ from projections.registry import all_projections, by_name
 from projections.rollup import (
     Rollup,
     compute_rollup,
-    parse_years,
     reporting_period,
     resolve_unit,
     rollup_changes,
     unit_filter,
 )
-from projections.rollup_export import FORMATS, cell_text, to_csv, to_text, to_xlsx
+from projections.rollup_export import cell_text, money, title_lines, to_xlsx
 from projections.support_use import support_use
 from projections.verify import all_intact, verify_projections
 
@@ -71,31 +79,6 @@ MAX_LISTED_CASES = 1_000
 
 #: Seconds between polls of the notification log in ``socai projections run --follow``.
 FOLLOW_POLL_SECONDS = 1.0
-
-KNOWN_AT = typer.Option(
-    None,
-    "--known-at",
-    help="Show it as known at this record time (ISO instant, or a date = end of that day).",
-)
-MAP = typer.Option(
-    None, "--map", help="old (63 provinces, districts) or 2025 (34 provinces); else from --unit."
-)
-OUTPUT = typer.Option(None, "-o", "--output", help="File to write (xlsx needs one).")
-UNIT = typer.Option(
-    NATIONAL_CODE,
-    "--unit",
-    help="MAP:CODE (old:870, 2025:82), a code on one map, a name (accents optional), or VN.",
-)
-
-
-def chosen_unit(unit: str, admin_map: str | None, national_map: AdminMap) -> tuple[AdminMap, str]:
-    """The report's map and unit code. ``--map`` with a code keeps the old spelling; without
-    it the unit says its own map (``old:870``, a code on one map, a name); the nation is on
-    the command's reporting map."""
-    if admin_map is not None:
-        return AdminMap.parse(admin_map, "--map"), unit
-    found = unit_directory().resolve(unit, "--unit", national_map)
-    return found.map, found.code
 
 
 def _engine(ctx: typer.Context) -> Engine:
@@ -109,31 +92,11 @@ def caught_up(
     application = state(ctx).app()
     if known_at is not None:
         instant = parse_instant(known_at, "--known-at")
-        return application, asof.known_at(application.log, instant), instant
+        return application, known_at_engine(application.log, instant), instant
     engine = _engine(ctx)
-    runner_for(application.log, engine).run()
+    runner = runner_for(application.log, engine)
+    run_with_progress(runner, max(runner.lag().values(), default=0), "updating the projections")
     return application, engine, None
-
-
-def _progress_run(runner: InProcessRunner, total: int, label: str) -> int:
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]} events/s"),
-        console=console,
-    ) as progress:
-        task = progress.add_task(label, total=max(total, 1), rate="-")
-        started = time.perf_counter()
-        done = 0
-
-        def advance(covered: int) -> None:
-            nonlocal done
-            done += covered
-            rate = done / max(time.perf_counter() - started, 1e-9)
-            progress.update(task, advance=covered, rate=f"{rate:,.0f}")
-
-        return runner.run(progress=advance)
 
 
 @app.command()
@@ -150,7 +113,7 @@ def rebuild(
     for projection in chosen:
         reset(engine, projection)
     runner = InProcessRunner(application.log, engine, chosen, batch_size=REBUILD_BATCH_SIZE_EVENTS)
-    covered = _progress_run(
+    covered = run_with_progress(
         runner, application.log.head(), f"rebuilding {', '.join(p.name for p in chosen)}"
     )
     console.print(f"rebuilt from {covered} notifications")
@@ -167,7 +130,7 @@ def run(
     application = state(ctx).app()
     runner = runner_for(application.log, _engine(ctx))
     lag = max(runner.lag().values())
-    covered = _progress_run(runner, lag, "applying")
+    covered = run_with_progress(runner, lag, "applying")
     console.print(f"applied {covered} notifications")
     while follow:
         time.sleep(FOLLOW_POLL_SECONDS)
@@ -176,18 +139,22 @@ def run(
 
 @app.command()
 @refusing
-def status(ctx: typer.Context) -> None:
+def status(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> None:
     """Each projection's position in the notification log and how far behind it is."""
     state(ctx).allowed_somewhere(Action.REPORT_READ, "projections")
     application = state(ctx).app()
     runner = runner_for(application.log, _engine(ctx))
-    table = Table(title=f"projections (log head {application.log.head()})")
-    for column in ("projection", "position", "lag"):
-        table.add_column(column, justify="left" if column == "projection" else "right")
     positions, lag = runner.positions(), runner.lag()
-    for name in positions:
-        table.add_row(name, str(positions[name]), str(lag[name]))
-    console.print(table)
+    rows = [{"projection": n, "position": positions[n], "lag": lag[n]} for n in positions]
+    columns = (
+        Column("projection", "projection"),
+        Column("position", "position", "right"),
+        Column("lag", "lag", "right"),
+    )
+    head = application.log.head()
+    emit(
+        Report(columns, rows, f"projections (log head {head})", {"log_head": head}), format_, output
+    )
 
 
 @app.command()
@@ -200,13 +167,16 @@ def verify(ctx: typer.Context) -> None:
     application = state(ctx).app()
     live = _engine(ctx)
     chosen = all_projections()
-    InProcessRunner(application.log, live, chosen).run()
+    runner = InProcessRunner(application.log, live, chosen)
+    run_with_progress(runner, max(runner.lag().values(), default=0), "updating the projections")
 
     def rebuild_into(projections: Sequence[Projection]) -> Engine:
         scratch = asof.memory_engine()
-        InProcessRunner(
+        rebuilt = InProcessRunner(
             application.log, scratch, projections, batch_size=REBUILD_BATCH_SIZE_EVENTS
-        ).run()
+        )
+        names = ", ".join(p.name for p in projections)
+        run_with_progress(rebuilt, application.log.head(), f"rebuilding {names} to compare")
         return scratch
 
     reports = verify_projections(chosen, live, rebuild_into)
@@ -255,6 +225,8 @@ def case(
     ctx: typer.Context,
     case_id: str = typer.Argument(..., help="The pseudonymous case id."),
     known_at: str = KNOWN_AT,
+    format_: str = FORMAT,
+    output: Path = OUTPUT,
 ) -> None:
     """A case's status row (no personal data), now or as known at a past record time."""
     try:
@@ -272,12 +244,15 @@ def case(
             f"no case {case_id} is known" + (f" at {known_at}" if known_at else ""),
             hint="`socai case list` shows the cases",
         )
-    table = Table(title=f"case {case_id}" + (f" as known at {known_at}" if known_at else ""))
-    table.add_column("field")
-    table.add_column("value")
-    for key, value in row.items():
-        table.add_row(key, "" if value is None else str(value))
-    console.print(table)
+    rows = [{"field": key, "value": value} for key, value in row.items()]
+    title = f"case {case_id}" + (f" as known at {known_at}" if known_at else "")
+    meta = {"case": case_id, "known_at": known_at}
+    emit(
+        Report((Column("field", "field"), Column("value", "value")), rows, title, meta),
+        format_,
+        output,
+    )
+    cli.exported(output, "projections case", case_id, format_)
 
 
 @refusing
@@ -285,16 +260,14 @@ def kpi(
     ctx: typer.Context,
     unit: str = UNIT,
     admin_map: str | None = MAP,
-    period: str | None = typer.Option(
-        None, "--period", help="Only cases received in it: 2024, 2024-H1, 2024-Q3, days..."
-    ),
+    period: str | None = PERIOD,
     until: str | None = UNTIL,
     year: int | None = typer.Option(None, "--year", hidden=True, help="Old spelling of --period."),
     known_at: str = KNOWN_AT,
     listed: str = typer.Option(
         None, "--list", help="Print the cases behind one indicator (its key, e.g. verified)."
     ),
-    format_: str = READ_FORMAT,
+    format_: str = FORMAT,
     output: Path = OUTPUT,
 ) -> None:
     """Programme KPIs against their targets (100% verified, supported, protected...); a share
@@ -368,27 +341,28 @@ def _target(k: Kpi) -> str:
 @refusing
 def rollup(
     ctx: typer.Context,
-    unit: str = UNIT,
+    unit: str | None = UNIT,
     period: str | None = PERIOD,
     until: str | None = UNTIL,
-    years: str | None = typer.Option(
-        None, "--years", hidden=True, help="Old spelling of --period."
-    ),
+    years: str | None = YEARS,
     admin_map: str | None = MAP,
     known_at: str = KNOWN_AT,
-    output_format: str = typer.Option("text", "--format", help="text | csv | xlsx"),
-    output: Path = OUTPUT,
+    output_format: str = FORMAT,
+    output: Path | None = OUTPUT,
+    xlsx: Path | None = XLSX,
     changes: bool = typer.Option(
         False, "--changes", help="With --known-at: list the cells that changed since then."
     ),
 ) -> None:
-    """The provincial rollup form (BIỂU TỔNG HỢP SỐ LIỆU) for a unit and years."""
-    if output_format not in FORMATS:
-        raise InvalidInput(
-            "--format", f"{output_format!r} is not a format", hint="text, csv or xlsx"
-        )
-    if output_format == "xlsx" and output is None:
-        raise InvalidInput("-o", "an XLSX export needs a file", hint="-o rollup.xlsx")
+    """The provincial rollup form (BIỂU TỔNG HỢP SỐ LIỆU) for a unit and a period: one line
+    per row of the form with a column per year (money rows in million đồng, exact), as a
+    table, JSON or CSV; ``--xlsx FILE`` writes the printable form for Excel."""
+    only_workbook = output_format == "xlsx"  # the old spelling: --format xlsx -o FILE
+    if only_workbook:
+        if output is None:
+            raise InvalidInput("-o", "an XLSX export needs a file", hint="--xlsx rollup.xlsx")
+        xlsx, output, output_format = output, None, "table"
+    output_format = check_format(output_format)
     if changes and known_at is None:
         raise InvalidInput(
             "--changes",
@@ -403,24 +377,59 @@ def rollup(
     whole = window == Period.years(chosen_years[0], chosen_years[-1])
     _application, engine, instant = caught_up(ctx, known_at)
     result = compute_rollup(engine, chosen_map, unit, chosen_years, None if whole else window)
+    scope = f"{chosen_map.value}:{unit}"
     if changes:
         now = compute_rollup(caught_up(ctx)[1], chosen_map, unit, chosen_years, result.window)
         _print_changes(result, now, known_at)
         return
-    if output_format == "xlsx":
-        to_xlsx(result, output, instant)
-        console.print(f"wrote {output}")
-        cli.exported(output, "rollup", f"{chosen_map.value}:{unit}", output_format)
-        return
-    text = to_csv(result) if output_format == "csv" else to_text(result, instant)
-    if output is None:
-        print(text, end="")
-    else:
-        output.write_text(text, encoding="utf-8")
-        console.print(f"wrote {output}")
-        cli.exported(output, "rollup", f"{chosen_map.value}:{unit}", output_format)
-    if output_format == "text":
+    if xlsx is not None:
+        to_xlsx(result, xlsx, instant)
+        say(f"wrote {xlsx}", err=True)
+        cli.exported(xlsx, "rollup", scope, "xlsx")
+        if only_workbook:
+            return
+    emit(rollup_report(result, instant), output_format, output)
+    cli.exported(output, "rollup", scope, output_format)
+    if output_format == "table" and output is None:
         _print_provenance(engine)
+
+
+def rollup_report(result: Rollup, known_at: datetime | None) -> Report:
+    """The rollup as a report: the canonical table of :func:`projections.rollup_export.to_csv`
+    (the columns ``socai quality check`` reads back), the form's title lines as facts."""
+    columns = (
+        Column("unit_map", "bản đồ (map)"),
+        Column("unit_code", "mã đơn vị"),
+        Column("row_id", "mã dòng (row)"),
+        Column("stt", "STT"),
+        Column("label_vi", "Nội dung"),
+        Column("unit", "Đơn vị tính"),
+        *(Column(f"y{y}", f"Năm {y}", "right") for y in result.years),
+        Column("total", "Tổng", "right"),
+    )
+    rows = [
+        {
+            "unit_map": result.admin_map.value,
+            "unit_code": result.unit.code,
+            "row_id": row.row_id,
+            "stt": row.stt,
+            "label_vi": row.label_vi,
+            "unit": row.unit,
+            **{f"y{y}": money(row, v) for y, v in zip(result.years, values, strict=True)},
+            "total": money(row, total),
+        }
+        for row, values, total in result.rows()
+    ]
+    title, *facts = title_lines(result, known_at)
+    meta: dict[str, Any] = {
+        "unit": f"{result.admin_map.value}:{result.unit.code}",
+        "unit_name": result.unit.name,
+        "period": None if result.window is None else result.window.label,
+        "years": f"{result.years[0]}-{result.years[-1]}",
+        "known_at": known_at,
+        "form": facts,
+    }
+    return Report(columns, rows, title, meta)
 
 
 def _reporting_period(period: str | None, years: str | None, until: str | None) -> Period:
@@ -477,7 +486,7 @@ def cases(
     ),
     limit: int = typer.Option(50, "--limit", min=1, max=MAX_LISTED_CASES),
     known_at: str = KNOWN_AT,
-    format_: str = READ_FORMAT,
+    format_: str = FORMAT,
     output: Path = OUTPUT,
 ) -> None:
     """Cases in a unit (pseudonymous ids only): stage, dates, deadlines, supports."""
@@ -531,24 +540,37 @@ def cases(
 def spending(
     ctx: typer.Context,
     unit: str = UNIT,
-    years: str = typer.Option(..., "--years", help="e.g. 2016-2020"),
+    period: str | None = PERIOD,
+    years: str | None = YEARS,
     admin_map: str | None = MAP,
     known_at: str = KNOWN_AT,
+    format_: str = FORMAT,
+    output: Path = OUTPUT,
 ) -> None:
     """Support given per type and year in a unit, with amounts in đồng (for reconciliation)."""
     chosen_map, unit = chosen_unit(unit, admin_map, AdminMap.NEW)
-    state(ctx).allowed(Action.FUNDING_READ, UnitRef(chosen_map.value, unit), "spending")
-    chosen_years = parse_years(years)
+    cli = state(ctx)
+    cli.allowed(Action.FUNDING_READ, UnitRef(chosen_map.value, unit), "spending")
+    window = _reporting_period(period, years, None)
     _application, engine, _instant = caught_up(ctx, known_at)
-    table = Table(title=f"support use: unit {unit} ({chosen_map.value} map), {years}")
-    for column in ("support type", "year", "supports", "persons", "amount"):
-        table.add_column(column, justify="left" if column == "support type" else "right")
-    for use in support_use(engine, chosen_map, unit, chosen_years):
-        table.add_row(
-            use.support_type,
-            str(use.year),
-            str(use.supports),
-            str(use.persons),
-            format_vnd(use.amount_vnd),
-        )
-    console.print(table)
+    rows = [
+        {
+            "support_type": use.support_type,
+            "year": use.year,
+            "supports": use.supports,
+            "persons": use.persons,
+            "amount_vnd": use.amount_vnd,
+        }
+        for use in support_use(engine, chosen_map, unit, window.year_numbers)
+    ]
+    columns = (
+        Column("support_type", "support type"),
+        Column("year", "year", "right"),
+        Column("supports", "supports", "right"),
+        Column("persons", "persons", "right"),
+        Column("amount_vnd", "amount (đồng)", "right"),
+    )
+    scope = f"{chosen_map.value}:{unit}"
+    meta = {"unit": scope, "period": window.label}
+    emit(Report(columns, rows, f"support use: {scope}, {window.label}", meta), format_, output)
+    cli.exported(output, "spending", scope, format_)

@@ -20,7 +20,11 @@ from typing import TYPE_CHECKING
 import typer
 
 from domain.errors import InvalidInput
+from domain.reference.units import AdminMap
 from infra.cli.context import EXIT_FINDINGS, console, err_console, refusing, state
+from infra.cli.options import PERIOD, UNIT, YEARS
+from infra.cli.progress import progress, run_with_progress
+from infra.cli.unit_option import chosen_unit
 from projections.rollup import parse_years
 
 if TYPE_CHECKING:
@@ -69,7 +73,8 @@ def _computed(
         cli.allowed(Action.REPORT_READ, UnitRef(admin_map, code), "quality")
     settings = cli.settings()
     engine = projections_engine(settings)
-    runner_for(state(ctx).app().log, engine).run()
+    runner = runner_for(state(ctx).app().log, engine)
+    run_with_progress(runner, max(runner.lag().values(), default=0), "updating the projections")
     try:
         return computed_rollups(engine, units, years)
     finally:
@@ -87,30 +92,28 @@ def _engine(engine: str) -> str:
 def check(
     ctx: typer.Context,
     file: Path = FILE,
-    unit: str = typer.Option(
-        None, "--unit", help="MAP:CODE when the file does not say, e.g. old:870"
-    ),
+    unit: str | None = UNIT,
     against_events: bool = typer.Option(
         False,
         "--against-events",
         help="Also compare each cell with the rollup computed from events.",
     ),
-    years: str = typer.Option(
-        None,
-        "--period",
-        "--years",
-        help="The years the file must cover, e.g. 2016-2020 (else its header's)",
-    ),
+    period: str | None = PERIOD,
+    years: str | None = YEARS,
     engine: str = ENGINE,
     json_path: Path = JSON,
     docs: Path = DOCS,
 ) -> None:
-    """Check a submitted rollup file (or workbook); one line per wrong cell."""
+    """Check a submitted rollup file (or workbook); one line per wrong cell. ``--unit`` names
+    the unit when the file does not; ``--period`` the years it must cover (else its header's)."""
     from quality.importer import read_submission
     from quality.table import years_of
 
     engine = _engine(engine)
-    submission = read_submission(file, unit, parse_years(years) if years else None)
+    named = None if unit is None else _unit_key(unit)
+    period = period or years
+    with progress(f"reading {file.name}"):
+        submission = read_submission(file, named, parse_years(period) if period else None)
     table = submission.table
     err_console.print(f"read {file.name}: {submission.describe()}", markup=False)
     computed = None
@@ -122,13 +125,14 @@ def check(
         computed = _computed(ctx, units, years_of(table))
     from quality.run import validate
 
-    report = validate(
-        table,
-        engine=engine,
-        computed=computed,
-        docs_dir=docs,
-        structural=submission.structural,
-    )
+    with progress("checking the rules"):
+        report = validate(
+            table,
+            engine=engine,
+            computed=computed,
+            docs_dir=docs,
+            structural=submission.structural,
+        )
     about = {"encoding": submission.encoding, "numbers": submission.numbers}
     _report(report, json_path, about)
 
@@ -137,23 +141,32 @@ def check(
 @refusing
 def rollups(
     ctx: typer.Context,
-    unit: str = typer.Option(
-        "2025:VN", "--unit", help="MAP:CODE of the unit; its child units are checked with it."
-    ),
-    years: str = typer.Option("2016-2020", "--period", "--years", help="e.g. 2016-2020"),
+    unit: str | None = UNIT,
+    period: str | None = PERIOD,
+    years: str | None = YEARS,
     engine: str = ENGINE,
     json_path: Path = JSON,
     docs: Path = DOCS,
 ) -> None:
-    """Check the rollups computed from events for a unit and its child units."""
-    from domain.reference.units import AdminMap, unit_directory
-    from quality.importer import parse_unit
+    """Check the rollups computed from events for a unit (default: the nation on the 2025 map)
+    and its child units, over ``--period`` (default 2016-2020)."""
+    from domain.reference.units import unit_directory
 
-    admin_map, code, _level = parse_unit(unit)
     directory = unit_directory()
-    parent = directory.require(AdminMap(admin_map), code)
-    units = [(admin_map, code)] + [(admin_map, c.code) for c in directory.children(parent)]
-    table = _computed(ctx, units, parse_years(years))
+    admin_map, code = chosen_unit(unit, None, AdminMap.NEW)
+    parent = directory.require(admin_map, code)
+    units = [(admin_map.value, code)] + [
+        (admin_map.value, c.code) for c in directory.children(parent)
+    ]
+    table = _computed(ctx, units, parse_years(period or years or "2016-2020"))
     from quality.run import validate
 
-    _report(validate(table, engine=_engine(engine), docs_dir=docs), json_path)
+    with progress("checking the rules"):
+        report = validate(table, engine=_engine(engine), docs_dir=docs)
+    _report(report, json_path)
+
+
+def _unit_key(text: str) -> str:
+    """``MAP:CODE`` of the unit ``--unit`` names (a code on one map, a name, MAP:CODE)."""
+    admin_map, code = chosen_unit(text, None, AdminMap.NEW)
+    return f"{admin_map.value}:{code}"

@@ -8,15 +8,12 @@ import typer
 
 from domain.errors import SocaiError
 from infra.cli.context import console, refusing, state
-
-FORMATS = ("text", "json")
+from infra.cli.options import FORMAT
+from infra.cli.output import check_format
 
 
 @refusing
-def status(
-    ctx: typer.Context,
-    output_format: str = typer.Option("text", "--format", help="text | json"),
-) -> None:
+def status(ctx: typer.Context, output_format: str = FORMAT) -> None:
     """Heads, positions and lags: store, ledger and last checkpoint, projections, relay.
 
     Reads only (no key needed, nothing created). Exit 0 whatever the lags: a monitor compares
@@ -25,10 +22,11 @@ def status(
     from infra.status import status as gather
     from infra.status import status_lines
 
-    if output_format not in FORMATS:
+    output_format = check_format(output_format)
+    if output_format == "csv":
         raise SocaiError(
-            f"--format {output_format!r} is not one of {', '.join(FORMATS)}",
-            hint="socai status --format json",
+            "socai status is a nested document: it has no CSV",
+            hint="socai status --format json (or the table: --format table)",
         )
     report = gather(state(ctx).settings())
     if output_format == "json":

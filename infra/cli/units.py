@@ -8,7 +8,8 @@ import typer
 
 from domain.reference.units import AdminMap, unit_directory
 from infra.cli.context import refusing
-from infra.cli.output import FORMAT, OUTPUT, Column, Report, emit
+from infra.cli.options import FORMAT, OUTPUT
+from infra.cli.output import Column, Report, emit
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -17,7 +18,9 @@ app = typer.Typer(no_args_is_help=True)
 @refusing
 def find(
     name: str,
-    map_: str = typer.Option(None, "--map", help="old | 2025 (default: both)"),
+    map_: str = typer.Option(
+        None, "--on-map", help="old | 2025: only units of that map (default: both)."
+    ),
     limit: int = typer.Option(20, "--limit", min=1, max=1000),
     format_: str = FORMAT,
     output: Path = OUTPUT,
@@ -25,7 +28,7 @@ def find(
     """Find units whose name contains NAME (with or without diacritics): their MAP:CODE,
     level, parent and 2025 successor. Every --unit option takes MAP:CODE or such a name."""
     directory = unit_directory()
-    admin_map = AdminMap.parse(map_) if map_ else None
+    admin_map = AdminMap.parse(map_, "--on-map") if map_ else None
     rows = []
     for unit in directory.find(name, admin_map)[:limit]:
         parent = directory.parent(unit)

@@ -15,12 +15,14 @@ import os
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from domain.access.roles import Role
+from domain.time import VIETNAM_TZ
 from infra.auth.files import write_secret_file
 from infra.auth.tokens import NotAuthenticated
-from infra.cli.context import CliState, console, refusing, say, state
+from infra.cli.context import CliState, console, refusing, state
+from infra.cli.options import BASIS, FORMAT, OUTPUT, required_basis
+from infra.cli.output import Column, Report, emit
 from infra.services.access import NewCredentials
 
 app = typer.Typer(no_args_is_help=True)
@@ -95,7 +97,7 @@ def register(
     service: bool = typer.Option(
         False, "--service", help="A service user (relay, worker): an API token, no password."
     ),
-    basis: str = typer.Option(None, "--basis", help="Decision that appoints the user."),
+    basis: str | None = BASIS,
     credentials_out: Path = CREDENTIALS_OUT,
 ) -> None:
     """Register a user (no role yet: grant one next)."""
@@ -116,9 +118,10 @@ def grant(
     scope: str = typer.Option(
         ..., "--scope", help="VN, or a province or commune code on the map in force."
     ),
-    basis: str = typer.Option(..., "--basis", help="The assignment decision (quyết định)."),
+    basis: str | None = BASIS,
 ) -> None:
-    """Grant a role over a scope (phân công)."""
+    """Grant a role over a scope (phân công), on the basis of its assignment decision."""
+    basis = required_basis(basis, "a grant (phân công)")
     cli = state(ctx)
     parsed = Role.parse(role, "--role")
     assert isinstance(parsed, Role)
@@ -221,37 +224,71 @@ def revoke_token(
 
 @app.command("list")
 @refusing
-def list_(ctx: typer.Context) -> None:
+def list_(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> None:
     """Registered users, their grants and state (administrators)."""
     cli = state(ctx)
-    table = Table()
-    for column in ("user", "agency", "state", "2nd factor", "grants"):
-        table.add_column(column)
-    for user in cli.app().access.listed(cli.principal()):
-        table.add_row(
-            user.username,
-            user.agency,
-            "suspended" if user.suspended else "active",
-            "yes" if user.totp_secret else "no",
-            "; ".join(f"{g.grant_id} {g.describe()}" for g in user.grants.values()) or "-",
-        )
-    console.print(table)
+    rows = [
+        {
+            "user": user.username,
+            "agency": user.agency,
+            "suspended": user.suspended,
+            "second_factor": bool(user.totp_secret),
+            "grants": [f"{g.grant_id} {g.describe()}" for g in user.grants.values()],
+        }
+        for user in cli.app().access.listed(cli.principal())
+    ]
+    columns = (
+        Column("user", "user"),
+        Column("agency", "agency"),
+        Column("suspended", "suspended"),
+        Column("second_factor", "2nd factor"),
+        Column("grants", "grants"),
+    )
+    emit(Report(columns, rows, "users (người dùng)"), format_, output)
+    cli.exported(output, "users list", "users", format_)
 
 
 @app.command("show")
 @refusing
-def show(ctx: typer.Context, username: str = typer.Argument(...)) -> None:
-    """One user: grants with their bases, tokens (ids and expiry only)."""
+def show(
+    ctx: typer.Context,
+    username: str = typer.Argument(...),
+    format_: str = FORMAT,
+    output: Path = OUTPUT,
+) -> None:
+    """One user: grants with their bases, tokens (ids and expiry only, Viet Nam time)."""
     cli = state(ctx)
     (user,) = cli.app().access.listed(cli.principal(), username)
-    say((user.username, "bold"), f"  {user.agency}", "  suspended" if user.suspended else "")
-    for g in user.grants.values():
-        console.print(
-            f"  grant {g.grant_id}: {g.describe()} ({g.scope.label()}); basis {g.legal_basis}"
-        )
-    for token_id, info in user.tokens.items():
-        live = "revoked" if info.revoked else f"expires {info.expires_at.isoformat()[:16]}Z"
-        console.print(f"  token {token_id} ({info.label}): {live}")
+    rows: list[dict[str, object]] = [
+        {
+            "what": "grant",
+            "id": g.grant_id,
+            "role": g.role.value,
+            "scope": g.scope.label(),
+            "basis": g.legal_basis,
+            "label": None,
+            "expires_at": None,
+            "revoked": None,
+        }
+        for g in user.grants.values()
+    ]
+    rows += [
+        {
+            "what": "token",
+            "id": token_id,
+            "role": None,
+            "scope": None,
+            "basis": None,
+            "label": info.label,
+            "expires_at": info.expires_at.astimezone(VIETNAM_TZ).isoformat("T", "minutes"),
+            "revoked": info.revoked,
+        }
+        for token_id, info in user.tokens.items()
+    ]
+    columns = tuple(Column(key, key) for key in rows[0]) if rows else (Column("what", "what"),)
+    meta = {"user": user.username, "agency": user.agency, "suspended": user.suspended}
+    emit(Report(columns, rows, f"user {user.username}", meta), format_, output)
+    cli.exported(output, "users show", user.username, format_)
 
 
 @refusing
@@ -292,10 +329,17 @@ def logout(ctx: typer.Context) -> None:
 
 
 @refusing
-def whoami(ctx: typer.Context) -> None:
+def whoami(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> None:
     """Who the token says you are, and your grants."""
     principal = state(ctx).principal()
-    console.print(
-        f"{principal.username} ({principal.agency}): {principal.roles()};"
-        f" second factor: {'yes' if principal.second_factor else 'no'}"
-    )
+    rows = [
+        {"role": g.role.value, "scope": g.scope.label(), "basis": g.legal_basis}
+        for g in principal.grants
+    ]
+    columns = (Column("role", "role"), Column("scope", "scope"), Column("basis", "basis"))
+    meta = {
+        "user": principal.username,
+        "agency": principal.agency,
+        "second_factor": principal.second_factor,
+    }
+    emit(Report(columns, rows, f"{principal.username} ({principal.agency})", meta), format_, output)

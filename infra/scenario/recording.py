@@ -8,7 +8,7 @@ record times are the planned ones in both paths.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -38,8 +38,11 @@ class SimulatedClock:
         return self.current
 
 
-def run_scenario(app: Socai, config: ScenarioConfig) -> ScenarioGenerator:
-    """Record the scenario through the application's command path, step by step."""
+def run_scenario(
+    app: Socai, config: ScenarioConfig, progress: Callable[[int], None] | None = None
+) -> ScenarioGenerator:
+    """Record the scenario through the application's command path, step by step
+    (``progress`` is told of each step recorded)."""
     generator = ScenarioGenerator(config)
     clock = SimulatedClock(datetime(config.start.year, 1, 1, tzinfo=UTC))
     real_clock = app.store.clock
@@ -54,6 +57,8 @@ def run_scenario(app: Socai, config: ScenarioConfig) -> ScenarioGenerator:
             else:
                 principal = on_case(app, step.actor, step.command, step.case_id)
                 app.cases.execute(step.case_id, step.command, principal)
+            if progress is not None:
+                progress(1)
     finally:
         app.store.clock = real_clock
     return generator

@@ -177,6 +177,10 @@ def test_record_and_reconcile_from_the_command_line(run, tmp_path: Path) -> None
     ]
     assert sheet.freeze_panes == "A6" and sheet.auto_filter.ref.startswith("A5:")
     assert len(sheet._charts) == 1 and sheet.page_setup.orientation == "landscape"
+    framed = [sheet.cell(row, 1).border.left.style for row in range(5, sheet.max_row + 1)]
+    assert set(framed) == {"thin"}  # header and every row framed
+    assert sheet["A1"].value and sheet["A1"].font.bold  # the title
+    assert all(book[name].freeze_panes == "A6" for name in book.sheetnames)
     legs = book["Chi tiet"]
     disbursed = [c.value for c in legs["N"][5:]]  # Đã chi, every transaction leg
     assert sum(v for v in disbursed if isinstance(v, int)) == sheet.cell(sheet.max_row, 5).value

@@ -94,7 +94,11 @@ def test_status_writes_nothing(tmp_path, make_app):
 
 @pytest.mark.parametrize(
     ("args", "fragment"),
-    [(["--format", "xml"], "--format 'xml'"), ([], "no store at")],
+    [
+        (["--format", "xml"], "'xml' is not a format"),
+        (["--format", "csv"], "has no CSV"),
+        ([], "no store at"),
+    ],
 )
 def test_status_refusals(tmp_path: Path, args, fragment):
     result = _status(f"sqlite:///{tmp_path / 'missing.db'}", *args)
