@@ -19,10 +19,8 @@ from the recorded position. A batch is handed out until the relay calls
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import queue as queues
-import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -236,14 +234,14 @@ class WorkerEncoder:
         if self._process is None:
             return
         self._stop.set()
-        # drain so that a worker blocked on a full queue sees the stop flag
-        deadline = time.monotonic() + WORKER_STOP_SECONDS
-        while self._process.is_alive() and time.monotonic() < deadline:
-            with contextlib.suppress(queues.Empty):
-                self._queue.get(timeout=0.05)
+        # Nothing more is read from the queue: a worker told to stop abandons what it was
+        # still writing (``cancel_join_thread``), so the pipe may end in half a message, and a
+        # read would wait forever for the rest. Its puts time out, so it sees the flag anyway.
+        self._process.join(WORKER_STOP_SECONDS)
         if self._process.is_alive():
             self._process.terminate()
         self._process.join()
+        self._queue.cancel_join_thread()
         self._queue.close()
         self._process = self._queue = self._stop = None
 
