@@ -13,12 +13,18 @@ conversion table); nothing here is typed by hand.
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import sqlite3
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from functools import cache
+from pathlib import Path
+from typing import Any
 
 from domain.errors import InvalidInput
 from domain.text import search_key
@@ -78,12 +84,53 @@ class Unit:
         return f"{self.name} ({self.code}, {self.map.value} map)"
 
 
+def _package_data(name: str) -> Path | None:
+    """A data file of the ``vietnamadminunits`` package, found without importing it (None:
+    not where this version keeps it).
+
+    The package's ``__init__`` imports its address parsers, which compile some hundreds of
+    regular expressions (about 0.7 s, a quarter of a CLI command's run) that socai never
+    uses. Its data is a SQLite file and a JSON crosswalk, read here the way the package
+    reads them; should they not be found, the package's own functions are used."""
+    spec = importlib.util.find_spec("vietnamadminunits")
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    path = Path(folders[0]) / "data" / name if folders else None
+    return path if path is not None and path.is_file() else None
+
+
+def _dataset_query() -> Callable[[str], list[dict[str, Any]]]:
+    """``vietnamadminunits.database.query`` (see :func:`_package_data`)."""
+    dataset = _package_data("dataset.db")
+    if dataset is None:
+        from vietnamadminunits.database import query
+
+        return query  # type: ignore[no-any-return]
+
+    def query_dataset(sql: str) -> list[dict[str, Any]]:
+        with closing(sqlite3.connect(f"{dataset.as_uri()}?mode=ro", uri=True)) as connection:
+            connection.row_factory = sqlite3.Row
+            return [dict(row) for row in connection.execute(sql)]
+
+    return query_dataset
+
+
+def _converter_2025() -> dict[str, Any]:
+    """The 2025 crosswalk of ``vietnamadminunits.converter.converter_2025`` (its
+    ``DICT_PROVINCE``, ``DICT_PROVINCE_WARD_NO_DIVIDED`` and ``…_DIVIDED``)."""
+    data = _package_data("converter_2025.json")
+    if data is None:
+        from vietnamadminunits.converter import converter_2025
+
+        return dict(converter_2025.converter_data)
+    loaded: dict[str, Any] = json.loads(data.read_text(encoding="utf-8"))
+    return loaded
+
+
 class UnitDirectory:
     """All units of both maps, their hierarchy, and the old → 2025 crosswalk."""
 
     def __init__(self) -> None:
-        from vietnamadminunits.database import query
-
+        query = _dataset_query()
         self._units: dict[tuple[AdminMap, str], Unit] = {}
         self._children: dict[tuple[AdminMap, str], list[str]] = defaultdict(list)
         for admin_map in AdminMap:
@@ -237,11 +284,10 @@ class _Crosswalk:
 
 
 def _build_crosswalk(legacy: list[dict[str, str]], current: list[dict[str, str]]) -> _Crosswalk:
-    from vietnamadminunits.converter.converter_2025 import (
-        DICT_PROVINCE,
-        DICT_PROVINCE_WARD_DIVIDED,
-        DICT_PROVINCE_WARD_NO_DIVIDED,
-    )
+    converter = _converter_2025()
+    by_province = converter["DICT_PROVINCE"]
+    wards_kept = converter["DICT_PROVINCE_WARD_NO_DIVIDED"]
+    wards_divided = converter["DICT_PROVINCE_WARD_DIVIDED"]
 
     new_province_by_key = {r["provinceKey"]: r["provinceCode"] for r in current}
     new_ward_by_key = {(r["provinceKey"], r["wardKey"]): r["wardCode"] for r in current}
@@ -253,19 +299,19 @@ def _build_crosswalk(legacy: list[dict[str, str]], current: list[dict[str, str]]
     }
 
     provinces: dict[str, str] = {}
-    for new_key, old_keys in DICT_PROVINCE.items():
+    for new_key, old_keys in by_province.items():
         for old_key in old_keys:
             provinces[old_province_by_key[old_key]] = new_province_by_key[new_key]
     assert len(provinces) == 63, f"crosswalk covers {len(provinces)} of 63 old provinces"
 
     communes: dict[str, str] = {}
-    for new_province_key, wards in DICT_PROVINCE_WARD_NO_DIVIDED.items():
+    for new_province_key, wards in wards_kept.items():
         for new_ward_key, old_keys in wards.items():
             new_code = new_ward_by_key.get((new_province_key, new_ward_key))
             for old_key in old_keys:
                 if new_code and old_key in old_ward_by_key:
                     communes[old_ward_by_key[old_key]] = new_code
-    for new_province_key, divided in DICT_PROVINCE_WARD_DIVIDED.items():
+    for new_province_key, divided in wards_divided.items():
         for old_key, successors in divided.items():
             default = next((s for s in successors if s.get("isDefaultNewWard")), successors[0])
             new_code = new_ward_by_key.get((new_province_key, default["newWardKey"]))
