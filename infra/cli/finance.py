@@ -223,6 +223,7 @@ def programmes(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT)
         Column("title", "tên (title)"),
     )
     emit(Report(columns, rows), format_, output)
+    state(ctx).exported(output, "finance programmes", "programmes", format_)
 
 
 @app.command("show")
@@ -271,6 +272,7 @@ def show(
         ],
     }
     emit(Report(columns, rows, f"{programme.code} {programme.title}", meta), format_, output)
+    state(ctx).exported(output, "finance show", programme.code, format_)
 
 
 def _workbook_context(
@@ -364,6 +366,7 @@ def reconcile(
     if csv_path:
         write_reconciliation_csv(csv_path, dims, rows)
         say(f"wrote {csv_path}", err=True)
+        state(ctx).exported(csv_path, "finance reconcile", about, "csv")
     if xlsx_path:
         legs = list(view.legs(programme, day))
         write_reconciliation_xlsx(
@@ -396,7 +399,8 @@ def behind(
         raise InvalidInput(
             "measure", f"{measure!r} is not a figure", hint="one of: " + ", ".join(MEASURES)
         )
-    legs = funding_view(ctx, "behind").legs(programme)
+    view = funding_view(ctx, "behind")
+    legs = view.legs(programme)
     rows = [
         {
             "occurred_on": leg.occurred_on,
@@ -422,6 +426,7 @@ def behind(
         *(Column(m, f"{MEASURE_HEADERS[m]} ({m}, đồng)", "right") for m in MEASURES),
     )
     emit(Report(columns, rows, meta={"transaction_legs": len(rows)}), format_, output)
+    state(ctx).exported(output, f"finance behind {by} {key}", view.scope, format_)
 
 
 @app.command("discrepancies")
@@ -429,7 +434,8 @@ def behind(
 def discrepancies_report(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> None:
     """Support events with money and no disbursement; disbursements whose case event does
     not exist or disagrees in amount. Exits 1 when there is any (0 when none)."""
-    found = funding_view(ctx, "discrepancies").discrepancies()
+    view = funding_view(ctx, "discrepancies")
+    found = view.discrepancies()
     rows = [
         {
             "problem": item.problem,
@@ -453,5 +459,6 @@ def discrepancies_report(ctx: typer.Context, format_: str = FORMAT, output: Path
     )
     report = Report(columns, rows, "Chênh lệch (discrepancies)", {"discrepancies": len(rows)})
     emit(report, format_, output)
+    state(ctx).exported(output, "finance discrepancies", view.scope, format_)
     if rows:
         raise typer.Exit(EXIT_FINDINGS)

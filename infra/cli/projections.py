@@ -155,6 +155,7 @@ def status(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> 
     emit(
         Report(columns, rows, f"projections (log head {head})", {"log_head": head}), format_, output
     )
+    state(ctx).exported(output, "projections status", "projections", format_)
 
 
 @app.command()

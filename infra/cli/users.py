@@ -343,3 +343,4 @@ def whoami(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> 
         "second_factor": principal.second_factor,
     }
     emit(Report(columns, rows, f"{principal.username} ({principal.agency})", meta), format_, output)
+    state(ctx).exported(output, "whoami", principal.username, format_)

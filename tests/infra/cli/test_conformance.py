@@ -30,17 +30,19 @@ import pytest
 import typer
 from typer.main import get_command
 from typer.models import OptionInfo
-from typer.testing import CliRunner
 
+from domain.access.log import AccessRecord
 from domain.access.roles import Role
 from domain.money import format_vnd
 from infra.cli import options
 from infra.cli.main import app
 from infra.cli.output import UTF8_BOM, cell
 from infra.scenario.staff import demo_users_path
+from infra.services.socai import Socai
 from infra.settings import Settings
+from tests.cli_runner import CliRunnerOnce
 
-runner = CliRunner()
+runner = CliRunnerOnce()
 
 #: Each shared concept's one declaration.
 DECLARATIONS: tuple[OptionInfo, ...] = (
@@ -391,9 +393,31 @@ def test_a_read_commands_json_csv_and_table_hold_the_same_data(
     }
     assert differ == set()
     target = tmp_path / "out.csv"
+    before = _head(demo.url)
     _run(demo, role, *args, "--format", "csv", "-o", str(target))
     same = target.read_text(encoding="utf-8") == UTF8_BOM + written
     assert same, "-o FILE writes the CSV behind a byte-order mark"
+    if role is not None:  # a file of the store's data: its writing is in the access log
+        kinds = [type(e) for e in _events_after(demo.url, before)]
+        # one export record, last (``case person`` logs its read of personal data first)
+        assert kinds[-1:] == [AccessRecord.DataExported], name
+        assert kinds.count(AccessRecord.DataExported) == 1, name
+
+
+def _head(url: str) -> int:
+    store = Socai(Settings.load(url))
+    try:
+        return store.log.head()
+    finally:
+        store.close()
+
+
+def _events_after(url: str, position: int) -> list[object]:
+    store = Socai(Settings.load(url))
+    try:
+        return [event for _, event in store.log.events(after=position)]
+    finally:
+        store.close()
 
 
 def test_a_read_commands_table_in_a_pipe_prints_whole_ids(demo: Demo) -> None:
