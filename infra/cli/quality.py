@@ -134,6 +134,8 @@ def check(
             structural=submission.structural,
         )
     about = {"encoding": submission.encoding, "numbers": submission.numbers}
+    if computed is not None:  # the files hold figures computed from the store's events
+        _exported(ctx, json_path, docs, f"quality check {file.name} --against-events")
     _report(report, json_path, about)
 
 
@@ -163,7 +165,15 @@ def rollups(
 
     with progress("checking the rules"):
         report = validate(table, engine=_engine(engine), docs_dir=docs)
+    _exported(ctx, json_path, docs, f"quality rollups {admin_map.value}:{code}")
     _report(report, json_path)
+
+
+def _exported(ctx: typer.Context, json_path: Path | None, docs: Path | None, what: str) -> None:
+    """Record the files a check of the store's figures wrote (results JSON, Data Docs)."""
+    cli = state(ctx)
+    cli.exported(json_path, what, "results", "json")
+    cli.exported(docs, what, "data docs", "html")
 
 
 def _unit_key(text: str) -> str:

@@ -435,3 +435,19 @@ def test_a_read_command_that_lists_findings_exits_1(demo: Demo) -> None:
     found = json.loads(result.stdout)["rows"]
     assert result.exit_code == (1 if found else 0)
     assert found, "the demo records one deliberate discrepancy"
+
+
+def test_the_files_of_a_check_of_the_stores_figures_are_in_the_access_log(
+    demo: Demo, tmp_path: Path
+) -> None:
+    """``quality rollups`` and ``quality check --against-events`` write results (and Data
+    Docs) holding figures computed from the store: each file is an export record."""
+    for args in (
+        ("quality", "rollups", "--unit", "2025:82", "--json", str(tmp_path / "r.json")),
+        ("quality", "check", "examples/hong_ngu_2016_2020.csv", "--unit", "old:870",
+         "--against-events", "--json", str(tmp_path / "c.json")),
+    ):  # fmt: skip
+        before = _head(demo.url)
+        _run(demo, Role.STATISTICIAN, *args)
+        kinds = [type(e) for e in _events_after(demo.url, before)]
+        assert kinds == [AccessRecord.DataExported], args
