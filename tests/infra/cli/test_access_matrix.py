@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.main import get_command
@@ -107,9 +108,9 @@ class Command:
     not_for: tuple[Role, ...] = ()
 
 
-def c(name: str, line: str, roles: frozenset[Role], **kwargs: object) -> Command:
+def c(name: str, line: str, roles: frozenset[Role], **kwargs: Any) -> Command:
     """A command written as its command line (``|`` is a space inside a word)."""
-    return Command(name, tuple(line.split()), roles, **kwargs)  # type: ignore[arg-type]
+    return Command(name, tuple(line.split()), roles, **kwargs)
 
 
 STEP = "--on 2019-03-20 --basis QD-{n}"
@@ -406,7 +407,9 @@ def _fresh_user(world: World, stage: str, n: int) -> dict[str, str]:
     if stage == "granted":
         out = world.run(world.admin_token, "users", "grant", user, "--role", "statistician",
                         "--scope", "82", "--basis", "QD-M")  # fmt: skip
-        values["grant"] = re.search(r"\bG\d+\b", out).group(0)  # type: ignore[union-attr]
+        given = re.search(r"\bG\d+\b", out)
+        assert given is not None, out
+        values["grant"] = given.group(0)
     if stage == "suspended":
         world.run(world.admin_token, "users", "suspend", user, "--reason", "leave")
     return values
