@@ -311,8 +311,9 @@ def funding_view(ctx: typer.Context, subject: str, known_at: str | None = None) 
     """The logged-in user's view of the funding tables (their scope's rows; all with a
     national grant), checked before the tables are brought up to date."""
     cli = state(ctx)
-    principal = cli.allowed_somewhere(Action.FUNDING_READ, subject)
-    return cli.app().funding.view(principal, refreshed_queries(ctx, known_at), subject)
+    return cli.app().funding.view(
+        cli.principal(), lambda: refreshed_queries(ctx, known_at), subject
+    )
 
 
 def _dims(by: str) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ What this layer adds to the aggregate's own rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
@@ -312,15 +312,18 @@ class FundingService:
 
     # -- reading ------------------------------------------------------------------------------
 
-    def view(self, principal: Principal, queries: FundingQueries, subject: str) -> FundingView:
+    def view(
+        self, principal: Principal, queries: Callable[[], FundingQueries], subject: str
+    ) -> FundingView:
         """The funding tables as ``principal`` may read them: every figure with a national
         grant, the units of their scope otherwise (:mod:`infra.services.funding_view`);
-        refused (and logged) without any grant that reads money. ``subject`` names the read
-        in a refusal's record."""
+        refused (and logged) without any grant that reads money, before ``queries`` is asked
+        for the tables (bringing them up to date is work a refusal must not cause).
+        ``subject`` names the read in a refusal's record."""
         current = self.cases.access.check(
             principal, Action.FUNDING_READ, subject=subject, anywhere=True
         )
-        return FundingView(queries, current.grants, self.cases.unit_of)
+        return FundingView(queries(), current.grants, self.cases.unit_of)
 
     def readable_codes(self, principal: Principal) -> list[str]:
         """The programmes' codes, for anyone who reads money somewhere (a programme's code and

@@ -50,7 +50,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Socai, Fun
 
 def _view(app: Socai, queries: FundingQueries, role: Role, scope: str) -> FundingView:
     principal = scenario_staff(app).user(role, scope, f"{role.value}-{scope}".upper())
-    return app.funding.view(principal, queries, "test")
+    return app.funding.view(principal, lambda: queries, "test")
 
 
 def _unit(leg: Leg) -> UnitRef | None:
