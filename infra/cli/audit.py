@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from domain.errors import InvalidInput
 from infra.audit_store import ledger_tables
 from infra.cli.context import (
+    EXIT_OK,
     EXIT_REFUSED,
     console,
     err_console,
@@ -26,7 +27,10 @@ from infra.cli.context import (
     state,
 )
 from infra.cli.files import read_json_file
+from infra.cli.options import FORMAT, OUTPUT
+from infra.cli.output import Column, Report, check_format, emit
 from infra.cli.progress import progress
+from infra.ledger.audit import Report as VerifyReport
 from infra.ledger.audit import verify_store, witnessed
 from infra.ledger.checkpoints import (
     add_cosignatures,
@@ -148,10 +152,14 @@ def verify(
             help="Witness cosignatures the newest checkpoint needs (default: every --witness).",
         ),
     ] = None,
+    format_: str = FORMAT,
+    output: Path = OUTPUT,
 ) -> None:
     """Recompute every leaf, link and checkpoint from the raw rows. Exit 0: intact and every
     event under a signed checkpoint; 1: altered; 3: intact but with an unsigned tail; 4: the
-    newest checkpoint lacks the --quorum of --witness cosignatures."""
+    newest checkpoint lacks the --quorum of --witness cosignatures. ``--format json|csv`` or
+    ``-o FILE``: the verdict and each finding as data (the same exit status)."""
+    format_ = check_format(format_)
     settings = state(ctx).settings()
     witnesses = _witness_keys(witness or [])
     needed = len(witnesses) if quorum is None else quorum
@@ -175,6 +183,10 @@ def verify(
         with progress("verifying the ledger", total) as advance:
             report = verify_store(tables, key, anchored, progress=advance)
     cosigned = witnessed(report, witnesses)
+    if format_ != "table" or output is not None:
+        verdict = _verdict(report, cosigned, needed)
+        emit(verdict, format_, output)
+        raise typer.Exit(verdict.meta["exit_status"])
     if not report.intact:
         first = report.first
         say(
@@ -219,6 +231,51 @@ def verify(
         raise typer.Exit(EXIT_UNWITNESSED)
     witnessed_note = f", cosigned by {', '.join(cosigned)}" if cosigned else ""
     console.print(f"intact: {summary}{witnessed_note}")
+
+
+def _verdict(report: VerifyReport, cosigned: list[str], needed: int) -> Report:
+    """The outcome of ``verify`` as data: the verdict, its exit status and the figures it
+    rests on (meta), and one row per finding (what is wrong and where)."""
+    if not report.intact:
+        verdict, status = "not_intact", EXIT_NOT_INTACT
+    elif report.unsigned_tail:
+        verdict, status = "unsigned_tail", EXIT_UNSIGNED_TAIL
+    elif len(cosigned) < needed:
+        verdict, status = "unwitnessed", EXIT_UNWITNESSED
+    else:
+        verdict, status = "intact", EXIT_OK
+    newest = report.newest
+    return Report(
+        columns=[
+            Column("kind", "kind"),
+            Column("position", "position", "right"),
+            Column("last_position", "last position", "right"),
+            Column("message", "message"),
+        ],
+        rows=[
+            {
+                "kind": f.kind,
+                "position": f.position,
+                "last_position": f.last_position,
+                "message": f.message,
+            }
+            for f in report.findings
+        ],
+        title="audit verify",
+        meta={
+            "verdict": verdict,
+            "exit_status": status,
+            "events": report.events,
+            "checkpoints_checked": report.checkpoints_checked,
+            "covered_position": report.covered_position,
+            "unsigned_tail": report.unsigned_tail,
+            "origin": report.origin,
+            "newest_checkpoint_size": newest.tree_size if newest is not None else None,
+            "cosigned_by": cosigned,
+            "quorum": needed,
+        },
+        rows_key="findings",
+    )
 
 
 @app.command("checkpoint")

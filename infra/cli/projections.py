@@ -26,7 +26,7 @@ from domain.errors import InvalidInput
 from domain.period import Period
 from domain.reference.units import AdminMap
 from domain.time import business_date, parse_date, parse_instant
-from infra.cli.context import console, refusing, say, state
+from infra.cli.context import EXIT_FINDINGS, EXIT_OK, console, refusing, say, state
 from infra.cli.options import (
     FORMAT,
     KNOWN_AT,
@@ -70,7 +70,7 @@ from projections.rollup import (
 )
 from projections.rollup_export import cell_text, money, title_lines, to_xlsx
 from projections.support_use import support_use
-from projections.verify import all_intact, verify_projections
+from projections.verify import ProjectionReport, all_intact, verify_projections
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -160,10 +160,12 @@ def status(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> 
 
 @app.command()
 @refusing
-def verify(ctx: typer.Context) -> None:
+def verify(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> None:
     """Rebuild every projection from the events into a scratch database and compare it, row by
     row, with the live tables: an edited report is named (projection, table, row, columns).
-    Exit 0 when every table is what the events give, 1 when any differs."""
+    Exit 0 when every table is what the events give, 1 when any differs. ``--format json|csv``
+    or ``-o FILE``: one row per projection, its tables' differences as data."""
+    format_ = check_format(format_)
     state(ctx).allowed(Action.PROJECTIONS_RUN, subject="projections")
     application = state(ctx).app()
     live = _engine(ctx)
@@ -181,6 +183,10 @@ def verify(ctx: typer.Context) -> None:
         return scratch
 
     reports = verify_projections(chosen, live, rebuild_into)
+    if format_ != "table" or output is not None:
+        emit(_verify_report(reports), format_, output)
+        state(ctx).exported(output, "projections verify", "projections", format_)
+        raise typer.Exit(EXIT_OK if all_intact(reports) else EXIT_FINDINGS)
     for report in reports:
         verdict = "intact" if report.intact else "DIFFERS FROM THE EVENTS"
         console.print(
@@ -218,6 +224,45 @@ def verify(ctx: typer.Context) -> None:
             soft_wrap=True,
         )
         raise typer.Exit(1)
+
+
+def _verify_report(reports: Sequence[ProjectionReport]) -> Report:
+    """``projections verify`` as data: per projection its verdict, positions and digests, and
+    for each table that differs the rows listed (kind, primary key, columns)."""
+    rows = [
+        {
+            "projection": r.name,
+            "intact": r.intact,
+            "position": r.position,
+            "rebuilt_position": r.rebuilt_position,
+            "digest": r.digest,
+            "rebuilt_digest": r.rebuilt_digest,
+            "differences": [
+                {
+                    "table": t.table,
+                    "rows_compared": t.rows_compared,
+                    "rows_differing": t.differences,
+                    "listed": [
+                        {"kind": d.kind, "key": list(d.key), "columns": list(d.columns)}
+                        for d in t.listed
+                    ],
+                }
+                for t in r.tables
+                if t.differences
+            ],
+        }
+        for r in reports
+    ]
+    columns = (
+        Column("projection", "projection"),
+        Column("intact", "intact"),
+        Column("position", "position", "right"),
+        Column("rebuilt_position", "rebuilt position", "right"),
+        Column("digest", "sha256"),
+        Column("rebuilt_digest", "rebuilt sha256"),
+        Column("differences", "differences"),
+    )
+    return Report(columns, rows, "projections verify", {"intact": all_intact(reports)})
 
 
 @app.command("case")

@@ -22,7 +22,8 @@ import typer
 from domain.errors import InvalidInput
 from domain.reference.units import AdminMap
 from infra.cli.context import EXIT_FINDINGS, console, err_console, refusing, state
-from infra.cli.options import PERIOD, UNIT, YEARS
+from infra.cli.options import FORMAT, OUTPUT, PERIOD, UNIT, YEARS
+from infra.cli.output import Column, Report, check_format, emit
 from infra.cli.progress import progress, run_with_progress
 from infra.cli.unit_option import chosen_unit
 from projections.rollup import parse_years
@@ -39,15 +40,27 @@ JSON = typer.Option(None, "--json", help="Write the GX validation results (JSON)
 DOCS = typer.Option(None, "--docs", help="Write GX Data Docs (HTML, renders offline) here.")
 
 
-def _report(report: object, json_path: Path | None, about: dict[str, str] | None = None) -> None:
-    from quality.run import Report, write_results_json
+def _report(
+    report: object,
+    json_path: Path | None,
+    about: dict[str, str] | None = None,
+    format_: str = "table",
+    output: Path | None = None,
+) -> None:
+    """Print each finding (or, with ``--format json|csv`` or ``-o``, write them as data: one
+    row per finding, the counts and how the file was read beside them); exit 1 on an error."""
+    from quality.run import Report as QualityReport
+    from quality.run import write_results_json
 
-    assert isinstance(report, Report)
+    assert isinstance(report, QualityReport)
     if json_path is not None:
         write_results_json(report, json_path, about)
-    for finding in report.findings:
-        console.print(finding.line(), markup=False, soft_wrap=True)
     checks = sum(report.expectations.values())
+    if format_ != "table" or output is not None:
+        emit(_findings(report, checks, about or {}), format_, output)
+    else:
+        for finding in report.findings:
+            console.print(finding.line(), markup=False, soft_wrap=True)
     summary = (
         f"{report.rules} rules in {checks} checks: {len(report.errors)} errors,"
         f" {len(report.warnings)} warnings, {report.wrong_cells()} wrong cells"
@@ -55,6 +68,54 @@ def _report(report: object, json_path: Path | None, about: dict[str, str] | None
     err_console.print(summary, markup=False)
     if not report.success:
         sys.exit(EXIT_FINDINGS)
+
+
+#: The columns of a finding as data (``--format json|csv``): the line's parts as fields.
+FINDING_COLUMNS = (
+    Column("severity", "severity"),
+    Column("unit", "unit"),
+    Column("unit_name", "unit name"),
+    Column("row_id", "row"),
+    Column("label_vi", "label"),
+    Column("year", "year"),
+    Column("rule", "rule"),
+    Column("expected", "expected"),
+    Column("actual", "actual"),
+    Column("consequences", "consequences", "right"),
+)
+
+
+def _findings(report: object, checks: int, about: dict[str, str]) -> Report:
+    """The findings as rows; a structural fault's consequences counted on its row (all of
+    them are in the GX results of ``--json``)."""
+    from quality.run import Report as QualityReport
+
+    assert isinstance(report, QualityReport)
+    rows = [
+        {
+            "severity": f.severity,
+            "unit": f"{f.unit_map}:{f.unit_code}" if f.unit_code else "",
+            "unit_name": f.unit_name,
+            "row_id": f.row_id,
+            "label_vi": f.label_vi,
+            "year": f.year,
+            "rule": f.rule,
+            "expected": f.expected,
+            "actual": f.actual,
+            "consequences": len(f.consequences),
+        }
+        for f in report.findings
+    ]
+    meta = {
+        **about,
+        "rules": report.rules,
+        "checks": checks,
+        "errors": len(report.errors),
+        "warnings": len(report.warnings),
+        "wrong_cells": report.wrong_cells(),
+        "success": report.success,
+    }
+    return Report(FINDING_COLUMNS, rows, "quality findings", meta, rows_key="findings")
 
 
 def _computed(
@@ -103,6 +164,8 @@ def check(
     engine: str = ENGINE,
     json_path: Path = JSON,
     docs: Path = DOCS,
+    format_: str = FORMAT,
+    output: Path = OUTPUT,
 ) -> None:
     """Check a submitted rollup file (or workbook); one line per wrong cell. ``--unit`` names
     the unit when the file does not; ``--period`` the years it must cover (else its header's)."""
@@ -110,6 +173,7 @@ def check(
     from quality.table import years_of
 
     engine = _engine(engine)
+    format_ = check_format(format_)
     named = None if unit is None else _unit_key(unit)
     period = period or years
     with progress(f"reading {file.name}"):
@@ -135,8 +199,10 @@ def check(
         )
     about = {"encoding": submission.encoding, "numbers": submission.numbers}
     if computed is not None:  # the files hold figures computed from the store's events
-        _exported(ctx, json_path, docs, f"quality check {file.name} --against-events")
-    _report(report, json_path, about)
+        what = f"quality check {file.name} --against-events"
+        _exported(ctx, json_path, docs, what)
+        state(ctx).exported(output, what, "findings", format_)
+    _report(report, json_path, about, format_, output)
 
 
 @app.command("rollups")
@@ -149,11 +215,14 @@ def rollups(
     engine: str = ENGINE,
     json_path: Path = JSON,
     docs: Path = DOCS,
+    format_: str = FORMAT,
+    output: Path = OUTPUT,
 ) -> None:
     """Check the rollups computed from events for a unit (default: the nation on the 2025 map)
     and its child units, over ``--period`` (default 2016-2020)."""
     from domain.reference.units import unit_directory
 
+    format_ = check_format(format_)
     directory = unit_directory()
     admin_map, code = chosen_unit(unit, None, AdminMap.NEW)
     parent = directory.require(admin_map, code)
@@ -165,8 +234,10 @@ def rollups(
 
     with progress("checking the rules"):
         report = validate(table, engine=_engine(engine), docs_dir=docs)
-    _exported(ctx, json_path, docs, f"quality rollups {admin_map.value}:{code}")
-    _report(report, json_path)
+    what = f"quality rollups {admin_map.value}:{code}"
+    _exported(ctx, json_path, docs, what)
+    state(ctx).exported(output, what, "findings", format_)
+    _report(report, json_path, None, format_, output)
 
 
 def _exported(ctx: typer.Context, json_path: Path | None, docs: Path | None, what: str) -> None:

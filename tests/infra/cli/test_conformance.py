@@ -37,6 +37,8 @@ from domain.money import format_vnd
 from infra.cli import options
 from infra.cli.main import app
 from infra.cli.output import UTF8_BOM, cell
+from infra.ledger.checkpoints import public_key_path
+from infra.ledger_settings import signing_key_path
 from infra.scenario.staff import demo_users_path
 from infra.services.socai import Socai
 from infra.settings import Settings
@@ -96,6 +98,21 @@ READ: dict[str, tuple[Role | None, tuple[str, ...]]] = {
     "users show": (Role.ADMINISTRATOR, ("CASE-OFFICER-82",)),
     "whoami": (Role.CASE_OFFICER, ()),
 }
+
+#: Commands whose answer is a verdict or a document rather than a table: ``--format json|csv``
+#: and ``-o`` write it as data (findings as rows, the verdict and its figures beside them),
+#: the table format is the verdict for people; the exit status is the same in every format.
+#: Role and arguments as in :data:`READ`.
+VERDICT: dict[str, tuple[Role | None, tuple[str, ...]]] = {
+    "audit verify": (None, ("--public-key", "{public_key}")),
+    "projections verify": (Role.STATISTICIAN, ()),
+    "quality check": (None, ("{rollup_file}", "--unit", "old:870")),
+    "quality rollups": (Role.STATISTICIAN, ("--unit", "2025:82", "--period", "2016/2020")),
+    "status": (None, ()),
+}
+
+#: A real district report with its real errors (findings for ``quality check``).
+ROLLUP_FILE = Path(__file__).parents[3] / "examples" / "hong_ngu_2016_2020.csv"
 
 #: Every other command, and why it is not a read command with a table.
 NOT_READ: dict[str, str] = {
@@ -159,14 +176,9 @@ NOT_READ: dict[str, str] = {
     "audit prove": "writes a proof document (JSON by nature)",
     "audit consistency": "writes a proof document (JSON by nature)",
     "audit export-checkpoints": "writes files",
-    "audit verify": "a verdict with its own exit codes (0, 1, 3, 4)",
     "audit verify-proof": "a verdict",
     "projections rebuild": "rebuilds tables",
     "projections run": "applies events",
-    "projections verify": "a verdict per projection (exit 1 when one differs)",
-    "quality check": "findings, one per wrong cell (exit 1); --json writes the GX results",
-    "quality rollups": "findings, one per wrong cell (exit 1); --json writes the GX results",
-    "status": "a monitor's nested JSON document (--format table|json, no CSV)",
     "streams topics": "creates topics",
     "streams relay": "publishes events",
     "streams tail": "a stream of JSON lines",
@@ -215,9 +227,10 @@ COMMANDS = dict(leaves(get_command(app)))
 
 
 def test_every_command_is_classified_once() -> None:
-    assert not set(READ) & set(NOT_READ)
-    assert sorted(set(COMMANDS) - set(READ) - set(NOT_READ)) == []
-    assert sorted((set(READ) | set(NOT_READ)) - set(COMMANDS)) == []
+    classes = (set(READ), set(VERDICT), set(NOT_READ))
+    assert sum(len(c) for c in classes) == len(set().union(*classes)), "each command once"
+    assert sorted(set(COMMANDS) - set().union(*classes)) == []
+    assert sorted(set().union(*classes) - set(COMMANDS)) == []
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
@@ -263,7 +276,7 @@ def test_a_command_that_declares_its_own_unit_or_format_is_named() -> None:
     assert [f.split()[0] for f in found] == ["--unit", "--format", "-o"]
 
 
-@pytest.mark.parametrize("name", sorted(READ))
+@pytest.mark.parametrize("name", sorted({**READ, **VERDICT}))
 def test_every_read_command_offers_the_format_and_the_output_file(name: str) -> None:
     declared = _declared(COMMANDS[name])
     assert options.FORMAT in declared.values()
@@ -306,6 +319,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     )
     programmes = _json(found, Role.FINANCE_OFFICER, "finance", "programmes")
     found.values["programme"] = str(programmes["rows"][0]["code"])
+    found.values["public_key"] = str(public_key_path(signing_key_path(Settings.load(url))))
+    found.values["rollup_file"] = str(ROLLUP_FILE)
     return found
 
 
@@ -451,3 +466,54 @@ def test_the_files_of_a_check_of_the_stores_figures_are_in_the_access_log(
         _run(demo, Role.STATISTICIAN, *args)
         kinds = [type(e) for e in _events_after(demo.url, before)]
         assert kinds == [AccessRecord.DataExported], args
+
+
+@pytest.mark.parametrize("name", sorted(VERDICT))
+def test_a_verdicts_json_csv_and_file_hold_the_same_findings_and_exit_status(
+    name: str, demo: Demo, tmp_path: Path
+) -> None:
+    """A verdict as data: JSON with its figures beside the findings, CSV with one line per
+    finding (``status``: per fact), ``-o`` the same bytes behind a byte-order mark, and the
+    exit status the table format gives, whatever the format."""
+    role, template = VERDICT[name]
+    args = ["--store", demo.url, *name.split(), *(a.format(**demo.values) for a in template)]
+    env = {"SOCAI_TOKEN": demo.tokens[role]} if role is not None else {}
+    as_table = runner.invoke(app, args, env=env)
+    as_json = runner.invoke(app, [*args, "--format", "json"], env=env)
+    as_csv = runner.invoke(app, [*args, "--format", "csv"], env=env)
+    assert as_table.exit_code in (0, 1, 3, 4), as_table.stderr
+    assert as_json.exit_code == as_csv.exit_code == as_table.exit_code, as_json.stderr
+    data = json.loads(as_json.stdout)
+    assert isinstance(data, dict) and data
+    if name == "status":
+        rows = list(csv.reader(io.StringIO(as_csv.stdout)))
+        assert rows[0] == ["key", "value"]
+        assert ["store.head", str(data["store"]["head"])] in rows
+    else:
+        key = "findings" if "findings" in data else "rows"
+        listed = data[key]
+        if name == "audit verify":
+            assert data["exit_status"] == as_table.exit_code
+            assert data["events"] > 0
+        if name.startswith("quality"):
+            assert data["errors"] == sum(f["severity"] == "error" for f in listed)
+        if name == "quality check":
+            assert listed, "the Hồng Ngự report has real errors"
+        table = list(csv.reader(io.StringIO(as_csv.stdout)))
+        assert table[0] == list(listed[0]) if listed else table[0]
+        assert len(table) == len(listed) + 1
+        differ = {
+            k
+            for line, row in zip(table[1:], listed, strict=True)
+            for text, (k, v) in zip(line, row.items(), strict=True)
+            if text != cell(v)
+        }
+        assert differ == set()
+    target = tmp_path / "verdict.csv"
+    before = _head(demo.url)
+    written = runner.invoke(app, [*args, "--format", "csv", "-o", str(target)], env=env)
+    assert written.exit_code == as_table.exit_code
+    assert target.read_text(encoding="utf-8") == UTF8_BOM + as_csv.stdout
+    if role is not None:  # a file of the store's figures: its writing is in the access log
+        kinds = [type(e) for e in _events_after(demo.url, before)]
+        assert kinds.count(AccessRecord.DataExported) == 1, name
