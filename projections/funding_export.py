@@ -35,13 +35,24 @@ MEASURE_HEADERS = {
 XLSX_COLUMN_WIDTH_CHARS = 22
 
 
-def group_label(dimension: str, value: str) -> str:
-    """A group's key as people read it: a unit is named beside its ``map:code`` key."""
-    if dimension not in ("unit", "province") or value == UNASSIGNED or ":" not in value:
-        return value
+#: The groupings whose key is a unit (``map:code``), named beside it for people.
+UNIT_DIMENSIONS = ("unit", "province")
+
+
+def unit_name(dimension: str, value: str) -> str | None:
+    """The name of the unit a group's key is (``Huyện Hồng Ngự`` for ``old:870``); ``None``
+    for a grouping that is not a unit, or a key that names none."""
+    if dimension not in UNIT_DIMENSIONS or value == UNASSIGNED or ":" not in value:
+        return None
     admin_map, code = value.split(":", 1)
     unit = unit_directory().get(AdminMap(admin_map), code)
-    return f"{unit.name} ({value})" if unit else value
+    return unit.name if unit else None
+
+
+def group_label(dimension: str, value: str) -> str:
+    """A group's key as people read it: a unit is named beside its ``map:code`` key."""
+    name = unit_name(dimension, value)
+    return f"{name} ({value})" if name else value
 
 
 #: What a CSV file starts with so that Excel on a Vietnamese Windows reads it as UTF-8.

@@ -49,12 +49,29 @@ class Scope:
 
     @classmethod
     def parse(cls, text: object, on: date, field: str = "--scope") -> Scope:
-        """``VN``, or a province or commune code on the map in force on ``on``."""
+        """``VN``, or a province or commune on the map in force on ``on``, in the one spelling
+        of a unit (``2025:82``, a bare code read on the map in force, or a name with or
+        without its accents). A unit of another map is refused, naming the map in force: a
+        grant reaches the units as they are now, and reports compare on the 2025 map."""
         code = str(text).strip()
         admin_map = AdminMap.in_force_on(on)
         if code.upper() == NATIONAL_CODE:
             return cls(admin_map.value, NATIONAL_CODE)
-        unit = unit_directory().require(admin_map, code, field)
+        directory = unit_directory()
+        if code.isdigit():
+            unit = directory.require(admin_map, code, field)
+        else:
+            unit = directory.resolve(code, field, national_map=admin_map, on_map=admin_map)
+        if unit.map is not admin_map:
+            raise InvalidInput(
+                field,
+                f"{unit.map.value}:{unit.code} ({unit.name}) is on the {unit.map.value} map;"
+                f" a scope is on the map in force ({admin_map.value})",
+                hint=f"grant the unit it lies in now as {admin_map.value}:CODE;"
+                " `socai units find NAME` lists codes",
+            )
+        if unit.code == NATIONAL_CODE:
+            return cls(admin_map.value, NATIONAL_CODE)
         if unit.level not in SCOPE_LEVELS:
             raise InvalidInput(
                 field,

@@ -186,7 +186,11 @@ class UnitDirectory:
         return unit
 
     def resolve(
-        self, text: str, field: str = "--unit", national_map: AdminMap | None = None
+        self,
+        text: str,
+        field: str = "--unit",
+        national_map: AdminMap | None = None,
+        on_map: AdminMap | None = None,
     ) -> Unit:
         """The one unit a person means by ``text`` — the one spelling of a unit everywhere:
 
@@ -196,6 +200,9 @@ class UnitDirectory:
           means the one on ``national_map`` (the command's reporting map) when given;
         - a name, with or without diacritics (``Hồng Ngự``, ``hong ngu``): the one unit whose
           name ends with it (ambiguous names list their candidates as ``MAP:CODE``).
+
+        ``on_map`` keeps a bare code's or a name's candidates to one map (a scope is named on
+        the map in force); ``MAP:CODE`` is still exactly that unit, for the caller to judge.
         """
         given = text.strip()
         head, colon, code = given.partition(":")
@@ -207,6 +214,8 @@ class UnitDirectory:
         if not candidates and not given.isdigit():
             needle = f" {search_key(given)}"
             candidates = [u for u in self.find(given) if f" {search_key(u.name)}".endswith(needle)]
+        if on_map is not None:
+            candidates = [u for u in candidates if u.map is on_map]
         if len(candidates) == 1:
             return candidates[0]
         if not candidates:

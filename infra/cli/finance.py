@@ -16,6 +16,7 @@ behind a figure, down to the case or activity) and ``discrepancies`` (money vs c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -69,8 +70,9 @@ from projections.funding_export import (
     DIMENSION_HEADERS,
     DISCREPANCY_LABELS,
     MEASURE_HEADERS,
+    UNIT_DIMENSIONS,
     WorkbookContext,
-    group_label,
+    unit_name,
     write_reconciliation_csv,
     write_reconciliation_xlsx,
 )
@@ -348,14 +350,11 @@ def reconcile(
     total = totals(rows)
     report = Report(
         (
-            *(Column(d, DIMENSION_HEADERS.get(d, d)) for d in dims),
+            *_group_columns(dims),
             *(Column(m, f"{MEASURE_HEADERS[m]} ({m})", "right", money=True) for m in MEASURES),
         ),
         [
-            {
-                **{d: group_label(d, v) for d, v in zip(dims, row.key, strict=True)},
-                **dict(zip(MEASURES, row.figures, strict=True)),
-            }
+            {**_group_cells(dims, row.key), **dict(zip(MEASURES, row.figures, strict=True))}
             for row in rows
         ],
         "Đối chiếu kinh phí (funding reconciliation)",
@@ -381,6 +380,26 @@ def reconcile(
         )
         say(f"wrote {xlsx_path}", err=True)
         state(ctx).exported(xlsx_path, "finance reconcile", about, "xlsx")
+
+
+def _group_columns(dims: Sequence[str]) -> list[Column]:
+    """A column per grouping; a unit's key (``old:870``) with its name in the next column, so
+    that a script reads the code as a field and a person reads the name."""
+    columns = []
+    for d in dims:
+        columns.append(Column(d, DIMENSION_HEADERS.get(d, d)))
+        if d in UNIT_DIMENSIONS:
+            columns.append(Column(f"{d}_name", "Tên (name)"))
+    return columns
+
+
+def _group_cells(dims: Sequence[str], key: Sequence[str]) -> dict[str, str | None]:
+    cells: dict[str, str | None] = {}
+    for d, value in zip(dims, key, strict=True):
+        cells[d] = value
+        if d in UNIT_DIMENSIONS:
+            cells[f"{d}_name"] = unit_name(d, value)
+    return cells
 
 
 @app.command("behind")

@@ -116,7 +116,9 @@ def grant(
     username: str = typer.Argument(...),
     role: str = typer.Option(..., "--role", help=", ".join(r.value for r in Role)),
     scope: str = typer.Option(
-        ..., "--scope", help="VN, or a province or commune code on the map in force."
+        ...,
+        "--scope",
+        help="VN, or a province or commune on the map in force: 2025:82, a code or a name.",
     ),
     basis: str | None = BASIS,
 ) -> None:

@@ -122,3 +122,37 @@ def test_before_the_reform_a_scope_is_named_on_the_old_map() -> None:
     assert old == Scope("old", "87")
     assert old.covers(UnitRef("2025", "29971"))
     assert not old.covers(HA_NOI)
+
+
+@pytest.mark.parametrize("text", ["82", "2025:82", "Đồng Tháp", "dong thap", " 2025:82 "])
+def test_a_scope_is_written_as_any_unit_is(text: str) -> None:
+    """The one spelling of a unit: MAP:CODE, a bare code on the map in force, or a name with
+    or without its accents, all the same scope."""
+    assert Scope.parse(text, TODAY) == Scope("2025", "82")
+
+
+def test_a_name_is_read_on_the_map_in_force() -> None:
+    """``Hồng Ngự`` was a district (old:870) and is now a ward (phường, 2025:29955): a scope
+    named so is the ward, the only unit of that name on the map in force."""
+    assert Scope.parse("hong ngu", TODAY) == Scope("2025", "29955")
+
+
+@pytest.mark.parametrize("text", ["2025:VN", "vn", "VN"])
+def test_the_nation_is_one_scope_however_written(text: str) -> None:
+    assert Scope.parse(text, TODAY).is_national
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("old:87", "is on the old map"),  # a unit of the other map
+        ("old:870", "is on the old map"),
+        ("2025:870", "not"),  # a code the map does not have
+        ("xx:82", "map"),  # no such map
+    ],
+)
+def test_a_scope_off_the_map_in_force_is_refused_naming_why(text: str, fragment: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        Scope.parse(text, TODAY)
+    assert refused.value.hint
+    assert fragment in str(refused.value) or fragment in refused.value.hint

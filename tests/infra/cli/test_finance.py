@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -184,6 +185,10 @@ def test_record_and_reconcile_from_the_command_line(run, tmp_path: Path) -> None
     legs = book["Chi tiet"]
     disbursed = [c.value for c in legs["N"][5:]]  # Đã chi, every transaction leg
     assert sum(v for v in disbursed if isinstance(v, int)) == sheet.cell(sheet.max_row, 5).value
+    by_unit = json.loads(run("reconcile", "--by", "unit", "--format", "json"))
+    quang_ninh = next(r for r in by_unit["rows"] if r["unit"] == "old:22")
+    assert quang_ninh["unit_name"] == "Tỉnh Quảng Ninh"  # the code a field, the name beside it
+    assert quang_ninh["disbursed"] == 950_000_000
     behind = run("behind", "--by", "unit", "--key", "old:22", "--measure", "disbursed")
     assert "CHI-1" in behind
     assert "transaction_legs: 1" in behind
