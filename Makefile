@@ -47,7 +47,7 @@ test: $(STAMP) services
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 test-fast: $(STAMP)
 	SOCAI_SKIP_PG=1 SOCAI_SKIP_KAFKA=1 $(BIN)/python -m pytest -x -q
