@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.case.commands import CODE_LISTS
+from domain.reference.codes import LabelledEnum
 from domain.time import VIETNAM_TZ
 
 LANGUAGES = ("vi", "en")
@@ -166,7 +167,7 @@ def code(field: str, value: Any, lang: str = "vi") -> str:
     text = "" if value is None else str(value)
     code_list = CODE_LISTS.get(field)
     member = None if code_list is None else code_list._value2member_map_.get(text)
-    if lang == "vi" and member is not None:
+    if lang == "vi" and isinstance(member, LabelledEnum):
         return f"{text} — {member.label_vi}"
     return text
 

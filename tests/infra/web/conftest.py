@@ -1,0 +1,100 @@
+"""The web's test world: a small demo store (``socai demo``: one user per role, Đồng Tháp's
+case officer and supervisor, the others national) plus the same roles over Hà Nội (province
+01), for whom the Đồng Tháp case and unit are out of scope — the world of the CLI's role
+matrix (tests/infra/cli/test_access_matrix.py), reached through HTTP.
+
+A session is a socai token in the session cookie, as the login form sets it; most tests
+use the API tokens the demo issued (each made by a login with the one-time code where the
+role needs it), the login tests log in through the form.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from domain.access.roles import Purpose, Role
+from domain.access.scope import Scope
+from infra.cli.main import app as cli
+from infra.scenario.staff import TEST_PASSWORDS, demo_admin, demo_users_path, scenario_staff
+from infra.services.cases import PERSONAL_PARTS
+from infra.services.socai import Socai
+from infra.settings import Settings
+from infra.web.app import create_app
+from infra.web.session import SESSION_COOKIE
+from tests.cli_runner import CliRunnerOnce
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+#: Hà Nội: where the out-of-scope users' grants are.
+ELSEWHERE = "01"
+DONG_THAP = Scope("2025", "82")
+
+
+@dataclass(repr=False)  # its repr would print tokens and personal data
+class World:
+    url: str
+    settings: Settings
+    app: Socai
+    case: str  # a Đồng Tháp case, not closed
+    case_unit: str  # MAP:CODE of its unit
+    users: list[dict[str, str]]
+    tokens: dict[tuple[Role, str], str]  # (role, "in" | "out") → session token
+    #: The case's personal values (what no unentitled page may carry; never printed).
+    personal: list[str] = field(repr=False)
+    folder: Path = field(repr=False)
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def client(self, role: Role | None = None, where: str = "in") -> TestClient:
+        client = TestClient(create_app(self.app, self.settings), follow_redirects=False)
+        if role is not None:
+            client.cookies.set(SESSION_COOKIE, self.tokens[(role, where)])
+        return client
+
+    def user(self, role: Role) -> dict[str, str]:
+        return next(u for u in self.users if u["role"] == role.value)
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "the page has a form with a CSRF token"
+    return found.group(1)
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    folder = tmp_path_factory.mktemp("web")
+    url = f"sqlite:///{folder / 'w.db'}"
+    made = CliRunnerOnce().invoke(cli, ["--store", url, "demo", "--cases", "8", "--seed", "5"])
+    assert made.exit_code == 0, made.output
+    settings = Settings.load(url)
+    users = json.loads(demo_users_path(settings).read_text(encoding="utf-8"))
+    tokens = {(Role(u["role"]), "in"): str(u["token"]) for u in users}
+    app = Socai(settings, passwords=TEST_PASSWORDS)
+    staff = scenario_staff(app, demo_admin(settings))
+    case = next(
+        c
+        for c in app.cases.ids()
+        if DONG_THAP.covers(app.cases.unit_of(c)) and app.cases.get(c).status.stage != "closed"
+    )
+    unit = app.cases.unit_of(case)
+    for role in Role:
+        if role in (Role.ADMINISTRATOR, Role.STREAM_SERVICE):
+            continue  # national by nature
+        principal = staff.user(role, ELSEWHERE, f"{role.value.upper()}-HN")
+        tokens[(role, "out")] = str(app.access.issue_token(principal, 1, "web tests"))
+    dpo = app.access.authenticate(tokens[(Role.DATA_PROTECTION_OFFICER, "in")])
+    found = app.cases.personal_data(dpo, case, Purpose.SUBJECT_REQUEST, PERSONAL_PARTS)
+    personal = [v for v in found.values() if len(v) >= 5]
+    assert personal, "the demo case has personal data to look for"
+    yield World(url, settings, app, str(case), f"{unit.map}:{unit.code}", users, tokens,
+                personal, folder)  # fmt: skip
+    app.close()

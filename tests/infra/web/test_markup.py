@@ -1,0 +1,99 @@
+"""The pages' markup, checked as an accessibility checker would (no maintained checker
+installs here without a browser download): every form control has a label, headings go in
+order from one h1, the document says its language, tables have header cells; Vietnamese by
+default, English by the switch, dates dd/mm/yyyy and numbers with "." thousands."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+
+from domain.access.roles import Role
+from infra.web import i18n
+from tests.infra.web.conftest import World
+
+pytestmark = pytest.mark.integration
+
+
+class _Markup(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lang: str | None = None
+        self.headings: list[int] = []
+        self.controls: list[dict[str, str | None]] = []
+        self.labels: set[str] = set()
+        self.tables = 0
+        self.header_cells = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "html":
+            self.lang = found.get("lang")
+        if len(tag) == 2 and tag[0] == "h" and tag[1].isdigit():
+            self.headings.append(int(tag[1]))
+        if tag in ("input", "select", "textarea") and found.get("type") not in ("hidden", "submit"):
+            self.controls.append(found)
+        if tag == "label" and found.get("for"):
+            self.labels.add(str(found["for"]))
+        if tag == "table":
+            self.tables += 1
+        if tag == "th":
+            self.header_cells += 1
+
+
+def _pages(world: World) -> dict[str, str]:
+    inspector, officer = world.client(Role.INSPECTOR), world.client(Role.CASE_OFFICER)
+    return {
+        "login": world.client().get("/login").text,
+        "home": inspector.get("/").text,
+        "cases": inspector.get(f"/cases?unit={world.case_unit}").text,
+        "timeline": inspector.get(f"/cases/{world.case}").text,
+        "access": inspector.get(f"/cases/{world.case}/access").text,
+        "audit": inspector.get("/audit").text,
+        "person": officer.get(f"/cases/{world.case}/person").text,
+        "error": inspector.get("/cases/nope").text,
+    }
+
+
+def test_every_control_has_a_label_and_headings_go_in_order(world: World) -> None:
+    for name, html in _pages(world).items():
+        markup = _Markup()
+        markup.feed(html)
+        assert markup.lang == "vi", name
+        for control in markup.controls:
+            assert control.get("id") in markup.labels or control.get("aria-label"), (name, control)
+        assert markup.headings and markup.headings[0] == 1, name
+        assert markup.headings.count(1) == 1, name
+        for before, after in zip(markup.headings, markup.headings[1:], strict=False):
+            assert after <= before + 1, (name, markup.headings)
+        if markup.tables:
+            assert markup.header_cells >= markup.tables, name
+
+
+def test_vietnamese_by_default_english_by_the_switch(world: World) -> None:
+    client = world.client(Role.INSPECTOR)
+    vi = client.get(f"/cases/{world.case}").text
+    assert 'lang="vi"' in vi and "Diễn biến hồ sơ" in vi and "Tiếp nhận" in vi
+    switched = client.get("/lang/en", params={"next": f"/cases/{world.case}"})
+    assert switched.status_code == 303
+    assert switched.headers["location"] == f"/cases/{world.case}"
+    en = client.get(f"/cases/{world.case}").text
+    assert 'lang="en"' in en and "Case timeline" in en and "Received" in en
+    other = world.client(Role.INSPECTOR)
+    other.cookies.set(i18n.LANGUAGE_COOKIE, "<script>")
+    assert 'lang="vi"' in other.get("/").text, "an unknown language is not guessed"
+
+
+def test_vietnamese_formats() -> None:
+    from datetime import UTC, date, datetime
+
+    assert i18n.number(1234567) == "1.234.567"
+    assert i18n.number(-77300000000) == "-77.300.000.000"
+    assert i18n.number(12.5) == "12,50"
+    assert i18n.number(1234567, "en") == "1,234,567"
+    assert i18n.day(date(2019, 3, 2)) == "02/03/2019"
+    assert i18n.instant(datetime(2019, 3, 1, 20, 30, tzinfo=UTC)) == "02/03/2019 03:30:00"
+    assert i18n.code("outcome", "victim") == "victim — Là nạn nhân"
+    assert i18n.code("outcome", "victim", "en") == "victim"
+    assert i18n.stage("verified:victim").startswith("Đã xác minh")
