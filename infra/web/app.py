@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 from infra.services.socai import Socai
 from infra.settings import Settings
 from infra.web.context import Web
-from infra.web.pages import audit, auth, cases
+from infra.web.pages import audit, auth, cases, finance, reports
 from infra.web.render import STATIC
 from infra.web.security import SecurityHeaders
 
@@ -25,6 +25,8 @@ def routes() -> list[BaseRoute]:
         *auth.ROUTES,
         *cases.ROUTES,
         *audit.ROUTES,
+        *finance.ROUTES,
+        *reports.ROUTES,
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
 

@@ -109,6 +109,15 @@ class Ctx:
 Handler = Callable[[Ctx], Response]
 
 
+def download(body: bytes, media_type: str, filename: str) -> Response:
+    """A file to save (``filename``: ASCII letters, digits, ``-_.`` only)."""
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )
+
+
 def web_of(request: Request) -> Web:
     web = request.app.state.web
     assert isinstance(web, Web)

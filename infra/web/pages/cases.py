@@ -26,7 +26,7 @@ from domain.reference.units import AdminMap
 from domain.time import business_date
 from infra.services.cases import PERSONAL_PARTS
 from infra.web import inputs, ledger, tables
-from infra.web.context import Ctx, page
+from infra.web.context import Ctx, download, page
 from projections.case_search import CaseQuery, find_cases
 from projections.rollup import resolve_unit
 
@@ -123,10 +123,7 @@ def proof_download(ctx: Ctx) -> Response:
     """The inclusion proof of one step (JSON; `socai audit verify-proof` checks it offline)."""
     _, position, document = _proof(ctx)
     body = json.dumps(document, indent=2, sort_keys=True) + "\n"
-    return Response(
-        body, media_type="application/json",
-        headers={"content-disposition": f'attachment; filename="proof-{position}.json"'},
-    )  # fmt: skip
+    return download(body.encode(), "application/json", f"proof-{position}.json")
 
 
 @page()

@@ -53,6 +53,11 @@ def _pages(world: World) -> dict[str, str]:
         "audit": inspector.get("/audit").text,
         "person": officer.get(f"/cases/{world.case}/person").text,
         "error": inspector.get("/cases/nope").text,
+        "finance": inspector.get("/finance").text,
+        "discrepancies": inspector.get("/finance/discrepancies").text,
+        "rollup": inspector.get("/reports/rollup?unit=old:870&period=2016-2020").text,
+        "kpi": inspector.get("/reports/kpi?unit=2025:82&list=verified").text,
+        "check": inspector.get("/reports/check").text,
     }
 
 

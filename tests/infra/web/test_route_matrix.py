@@ -12,6 +12,7 @@ new route in neither it nor :data:`NOT_IN_MATRIX` fails :func:`test_every_route_
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from starlette.routing import Mount, Route
@@ -43,6 +44,7 @@ class Row:
     national_only: bool = False
     data: tuple[tuple[str, str], ...] = ()
     writes: int = 0  # events an allowed request writes
+    upload: bool = False  # sends the example rollup as the form's file
 
 
 ROWS = (
@@ -60,7 +62,23 @@ ROWS = (
         writes=1),
     Row("GET", "/audit", ALL, scoped=False),
     Row("POST", "/audit/verify", ALL, scoped=False),
+    # money: a grant anywhere reads the money of its scope (a province's rows, or none)
+    Row("GET", "/finance", FUNDING_READERS, scoped=False),
+    Row("GET", "/finance?by=province,year&as_of=2020-12-31", FUNDING_READERS, scoped=False),
+    Row("GET", "/finance/behind?by=programme&key=DA-2005-2010&measure=budget", FUNDING_READERS,
+        scoped=False),
+    Row("GET", "/finance/discrepancies", FUNDING_READERS, scoped=False),
+    Row("GET", "/finance/reconcile.xlsx", FUNDING_READERS, scoped=False, writes=1),
+    # reports of a unit (Đồng Tháp on the 2025 map)
+    Row("GET", "/reports/rollup?unit=2025:82&period=2016-2020", REPORT_READERS),
+    Row("GET", "/reports/rollup.xlsx?unit=2025:82&period=2016-2020", REPORT_READERS, writes=1),
+    Row("GET", "/reports/kpi?unit=2025:82", REPORT_READERS),
+    Row("GET", "/reports/kpi?unit=2025:82&list=verified", REPORT_READERS),
+    # checking a file reads nothing of the store (as `socai quality check FILE`)
+    Row("GET", "/reports/check", ALL, scoped=False),
+    Row("POST", "/reports/check", ALL, scoped=False, data=(("unit", "old:870"),), upload=True),
 )  # fmt: skip
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "hong_ngu_2016_2020.csv"
 
 #: Routes outside the matrix, and why.
 NOT_IN_MATRIX = {
@@ -111,13 +129,16 @@ def test_each_route_is_allowed_exactly_to_its_roles_in_their_scope(
     if row.method == "POST":
         csrf = csrf_of(client.get("/").text)
         head = world.app.log.head()
-        response = client.post(path, data={"csrf": csrf, **dict(row.data)})
+        files = {"file": (EXAMPLE.name, EXAMPLE.read_bytes(), "text/csv")} if row.upload else None
+        response = client.post(path, data={"csrf": csrf, **dict(row.data)}, files=files)
     else:
         response = client.get(path)
     written = [e for _, e in world.app.log.events(after=head)]
     if _expected(row, role, where):
         assert response.status_code == 200, response.text
         assert len(written) == row.writes, written
+        if row.writes and row.method == "GET":
+            assert isinstance(written[0], AccessRecord.DataExported), "a download is an export"
     else:
         assert response.status_code == 403, response.text
         assert "not allowed" in response.text
