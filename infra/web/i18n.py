@@ -131,7 +131,11 @@ def number(value: Any, lang: str = "vi") -> str:
         return str(value)
     if isinstance(value, int):
         return group_digits(value) if lang == "vi" else f"{value:,}"
-    if isinstance(value, float | Decimal):
+    if isinstance(value, Decimal):  # exact: as many decimals as the figure has, no more
+        whole, _, fraction = format(value.normalize(), "f").partition(".")
+        grouped = number(int(whole), lang) if whole not in ("-0", "") else whole
+        return grouped + ((("," if lang == "vi" else ".") + fraction) if fraction else "")
+    if isinstance(value, float):
         text = f"{value:,.2f}"
         if lang == "vi":
             text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")

@@ -15,7 +15,9 @@ import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -98,3 +100,50 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     yield World(url, settings, app, str(case), f"{unit.map}:{unit.code}", users, tokens,
                 personal, folder)  # fmt: skip
     app.close()
+
+
+class _Tables(HTMLParser):
+    """Cell texts of the ``<table id=…>`` of a page, row by row (header rows included)."""
+
+    def __init__(self, table_id: str) -> None:
+        super().__init__()
+        self.table_id = table_id
+        self.rows: list[list[str]] = []
+        self._inside = 0
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table" and dict(attrs).get("id") == self.table_id:
+            self._inside += 1
+        elif self._inside and tag == "tr":
+            self.rows.append([])
+        elif self._inside and tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table" and self._inside:
+            self._inside -= 1
+        elif self._inside and tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def table_rows(html: str, table_id: str) -> list[list[str]]:
+    """The rows of the page's table ``table_id`` as cell texts (the header row first)."""
+    parser = _Tables(table_id)
+    parser.feed(html)
+    return parser.rows
+
+
+def cli_json(world: World, role: Role, *args: str, where: str = "in") -> Any:
+    """What the command line answers, as the same user (``--format json``)."""
+    result = CliRunnerOnce().invoke(
+        cli, ["--store", world.url, *args, "--format", "json"],
+        env={"SOCAI_TOKEN": world.tokens[(role, where)]},
+    )  # fmt: skip
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.stdout)

@@ -92,10 +92,15 @@ def test_vietnamese_by_default_english_by_the_switch(world: World) -> None:
 
 def test_vietnamese_formats() -> None:
     from datetime import UTC, date, datetime
+    from decimal import Decimal
 
     assert i18n.number(1234567) == "1.234.567"
     assert i18n.number(-77300000000) == "-77.300.000.000"
     assert i18n.number(12.5) == "12,50"
+    assert i18n.number(Decimal("1234.5")) == "1.234,5"
+    assert i18n.number(Decimal("0")) == "0"
+    assert i18n.number(Decimal("-0.25")) == "-0,25"
+    assert i18n.number(Decimal("1.5"), "en") == "1.5"
     assert i18n.number(1234567, "en") == "1,234,567"
     assert i18n.day(date(2019, 3, 2)) == "02/03/2019"
     assert i18n.instant(datetime(2019, 3, 1, 20, 30, tzinfo=UTC)) == "02/03/2019 03:30:00"
