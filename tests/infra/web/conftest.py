@@ -36,6 +36,14 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Where the browser tests saved their screenshots (one per main page)."""
+    folder = getattr(terminalreporter.config, "socai_web_screenshots", None)
+    if folder is not None:
+        terminalreporter.write_line(f"web screenshots (one per main page): {folder}")
+
+
 #: Hà Nội: where the out-of-scope users' grants are.
 ELSEWHERE = "01"
 DONG_THAP = Scope("2025", "82")
