@@ -315,3 +315,49 @@ def test_one_client_is_slowed_down_after_many_logins(world: World) -> None:
     ]
     assert codes[:10] == [401] * 10
     assert codes[10] == 429
+
+
+class _Forms(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict[str, object]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "form":
+            self.forms.append({"method": (found.get("method") or "get").lower(), "csrf": False})
+        elif tag == "input" and found.get("name") == "csrf" and self.forms:
+            self.forms[-1]["csrf"] = bool(found.get("value"))
+
+
+def test_every_post_form_on_every_page_carries_its_csrf_token(world: World) -> None:
+    posting = 0
+    for html in pages_of_every_role(world):
+        parser = _Forms()
+        parser.feed(html)
+        for form in parser.forms:
+            if form["method"] == "post":
+                posting += 1
+                assert form["csrf"], "a POST form without its CSRF token"
+    assert posting > 10
+
+
+def test_an_upload_that_is_too_large_or_not_a_rollup_is_refused(world: World) -> None:
+    client = world.client(Role.STATISTICIAN)
+    csrf = csrf_of(client.get("/reports/check").text)
+    head = world.app.log.head()
+    large = client.post(
+        "/reports/check",
+        data={"csrf": csrf},
+        files={"file": ("big.csv", b"x" * (6 * 1024 * 1024), "text/csv")},
+    )
+    assert large.status_code == 413
+    other = client.post(
+        "/reports/check",
+        data={"csrf": csrf},
+        files={"file": ("notes.txt", b"row_id\n", "text/plain")},
+    )
+    assert other.status_code == 400 and "hint:" in other.text
+    empty = client.post("/reports/check", data={"csrf": csrf})
+    assert empty.status_code == 400 and "no file" in empty.text
+    assert world.app.log.head() == head
