@@ -155,7 +155,7 @@ def demo(
     console.print("\nNext (one command per line):")
     for command in NEXT_COMMANDS:
         console.print(f"  {command.replace('USERS', str(users_file))}", soft_wrap=True)
-    _print_web(settings, users_file)
+    _print_web(settings, users_file)  # last, after a blank line: how to open the web
 
 
 def _print_web(settings: Settings, users_file: Path) -> None:
