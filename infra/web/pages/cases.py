@@ -86,17 +86,17 @@ def timeline(ctx: Ctx) -> Response:
     erased = ctx.socai.privacy.notices(cid, view.steps)
     rows = case_history_rows(view.steps, ctx.lang, erased)
     positions = _positions(ctx, cid)
-    corrected_by: dict[int, list[int]] = {}
-    for step in view.steps:
-        if step.kind == "CorrectionRecorded":
-            corrected_by.setdefault(int(step.data["corrects_version"]), []).append(step.version)
+    by_version = {row["version"]: row for row in rows}
     for row in rows:
         row["position"] = positions.get(row["version"])
-        row["corrected_by"] = corrected_by.get(row["version"], [])
-        corrects = (
-            row["fields"].get("corrects_version") if row["kind"] == "CorrectionRecorded" else None
-        )
-        row["corrects"] = corrects
+        row["corrected_by"] = []
+        row["corrects"] = None
+    for row in rows:  # a correction is shown beside the step it corrects, and vice versa
+        if row["kind"] == "CorrectionRecorded":
+            target = int(row["fields"]["corrects_version"])
+            row["corrects"] = target
+            if target in by_version:
+                by_version[target]["corrected_by"].append((row["version"], row["details"]))
     summary = status_summary(view.status, on or business_date(ctx.socai.now()))
     return ctx.page(
         "timeline.html", case_id=str(cid), rows=rows, summary=summary,

@@ -116,3 +116,35 @@ def test_a_checked_upload_names_the_cli_findings(world: World, tmp_path: Path) -
     cells = re.findall(r'class="num wrong"', html)
     assert cells, "the wrong cells are highlighted"
     assert "total_equals_sum_of_years: expected 7, actual 9" in html
+
+
+def test_a_correction_is_shown_beside_the_step_it_corrects(world: World) -> None:
+    from domain.case.commands import COMMANDS
+    from infra.scenario.staff import demo_admin, scenario_staff
+
+    case, step = next(
+        (c, s)
+        for c in world.app.cases.ids()
+        if str(c) != world.case
+        for s in world.app.cases.get(c).steps.values()
+        if s.kind == "DemographicsRecorded" and s.data.get("birth_year") is not None
+    )
+    staff = scenario_staff(world.app, demo_admin(world.settings))
+    supervisor = staff.user(Role.SUPERVISOR, "VN", "SUPERVISOR-WEB-VN")
+    before = world.app.now().isoformat()
+    old = int(step.data["birth_year"])
+    command = COMMANDS["correct"].parse({
+        "occurred_on": step.occurred_on.isoformat(), "corrects_version": step.version,
+        "field": "birth_year", "old_value": str(old), "new_value": str(old - 1),
+        "reason": "giấy khai sinh",
+    })  # fmt: skip
+    version = world.app.cases.execute(case, command, supervisor)
+    client = world.client(Role.INSPECTOR)
+    rows = table_rows(client.get(f"/cases/{case}").text, "timeline")
+    corrected = next(r for r in rows if r[0] == str(step.version))
+    correction = next(r for r in rows if r[0] == str(version))
+    assert f"{i18n.word('corrected_by', 'vi')} {version}" in corrected[2]
+    assert str(old - 1) in corrected[2], "what the correction says, beside the corrected step"
+    assert f"{i18n.word('corrects', 'vi')} {step.version}" in correction[2]
+    then = table_rows(client.get(f"/cases/{case}", params={"known_at": before}).text, "timeline")
+    assert str(version) not in [r[0] for r in then], "as known before it, no correction"
