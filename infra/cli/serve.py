@@ -25,6 +25,12 @@ def serve(
         envvar="SOCAI_SECURE_COOKIES",
         help="Mark cookies Secure (when a proxy serves the pages over https).",
     ),
+    behind_proxy: bool = typer.Option(
+        False,
+        "--behind-proxy",
+        help="Trust X-Forwarded-For from a proxy on 127.0.0.1 (the login limit then counts"
+        " each client, not the proxy).",
+    ),
 ) -> None:
     """Serve the web pages (Vietnamese; English by the switch) until interrupted."""
     require("starlette", "socai serve")
@@ -38,5 +44,5 @@ def serve(
     console.print(f"socai web on http://{host}:{port}/ (Ctrl+C stops it)", soft_wrap=True)
     uvicorn.run(
         application, host=host, port=port, access_log=False, log_level="warning",
-        server_header=False, proxy_headers=False,
+        server_header=False, proxy_headers=behind_proxy, forwarded_allow_ips="127.0.0.1",
     )  # fmt: skip

@@ -24,7 +24,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from domain.access.policy import Action, roles_allowed
 from domain.access.principal import Principal
-from domain.errors import InvalidInput, NotAllowed, NotFound, SocaiError
+from domain.errors import NotAllowed, NotFound, SocaiError
 from infra.auth.tokens import NotAuthenticated
 from infra.ledger.errors import LedgerError
 from infra.services.socai import Socai
@@ -85,6 +85,11 @@ class Ctx:
             return None
         return raw.strip() or None
 
+    def secret(self, name: str) -> str:
+        """A posted value exactly as typed (a password: spaces are part of it)."""
+        raw = self.form.get(name) if self.form is not None else None
+        return raw if isinstance(raw, str) else ""
+
     def upload(self, name: str) -> UploadFile | None:
         raw = self.form.get(name) if self.form is not None else None
         return raw if isinstance(raw, UploadFile) else None
@@ -125,12 +130,12 @@ def web_of(request: Request) -> Web:
 
 
 def _status(error: Exception) -> int:
+    """403 for a refusal, 404 for something that is not there, 400 for everything else
+    (bad input, a rule the request breaks, a ledger that cannot answer)."""
     if isinstance(error, NotAllowed):
         return 403
     if isinstance(error, NotFound):
         return 404
-    if isinstance(error, InvalidInput | LedgerError):
-        return 400
     return 400
 
 

@@ -36,7 +36,7 @@ def login(ctx: Ctx) -> Response:
             hint="each user's own failures also slow their next attempt",
         )  # fmt: skip
     try:
-        _, token = ctx.socai.access.login(username, ctx.arg("password") or "", ctx.arg("totp"))
+        _, token = ctx.socai.access.login(username, ctx.secret("password"), ctx.arg("totp"))
     except NotAuthenticated as refused:
         return ctx.page("login.html", 401, next=target, username=username,
                         message=refused.message, hint=refused.hint)  # fmt: skip
