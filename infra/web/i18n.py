@@ -76,6 +76,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "position": ("Vị trí trong sổ", "Log position"),
     "proof": ("Bằng chứng", "Proof"),
     "download_proof": ("Tải bằng chứng", "Download proof"),
+    "check_proof": ("Kiểm tra", "Check"),
     "corrects": ("đính chính bước", "corrects step"),
     "corrected_by": ("được đính chính bởi bước", "corrected by step"),
     "error": ("Lỗi", "Error"),
@@ -135,11 +136,12 @@ def number(value: Any, lang: str = "vi") -> str:
         whole, _, fraction = format(value.normalize(), "f").partition(".")
         grouped = number(int(whole), lang) if whole not in ("-0", "") else whole
         return grouped + ((("," if lang == "vi" else ".") + fraction) if fraction else "")
-    if isinstance(value, float):
-        text = f"{value:,.2f}"
-        if lang == "vi":
-            text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-        return text
+    if isinstance(value, float):  # a cell read from a file: as exact as it was written
+        if value != value:  # NaN: a blank cell
+            return ""
+        return (
+            number(int(value), lang) if value.is_integer() else number(Decimal(repr(value)), lang)
+        )
     return str(value)
 
 

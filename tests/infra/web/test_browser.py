@@ -11,6 +11,7 @@ One server and one browser for the whole module; a few tests (well under a minut
 
 from __future__ import annotations
 
+import base64
 import html as markup
 import os
 import socket
@@ -45,6 +46,7 @@ if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
 from selenium import webdriver  # noqa: E402  (only when a browser is there)
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.print_page_options import PrintOptions  # noqa: E402
 from selenium.webdriver.support import expected_conditions  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
@@ -138,6 +140,21 @@ def _fits(driver: webdriver.Chrome) -> None:
     assert width <= 1366, width
 
 
+def _prints(driver: webdriver.Chrome, shots: Path, name: str, table: str) -> None:
+    """As printed (A4 landscape): the menu and forms are gone, the table is there; the PDF
+    is saved beside the screenshots."""
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert not driver.find_element(By.CSS_SELECTOR, "header.top").is_displayed()
+        assert not driver.find_element(By.CSS_SELECTOR, "form.filters").is_displayed()
+        assert driver.find_element(By.ID, table).is_displayed()
+    finally:
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    options = PrintOptions()
+    options.orientation = "landscape"
+    (shots / f"{name}.pdf").write_bytes(base64.b64decode(driver.print_page(options)))
+
+
 def test_inspector_reads_a_timeline_and_checks_a_proof(
     world: World, server: str, browser: webdriver.Chrome, shots: Path
 ) -> None:
@@ -199,7 +216,9 @@ def test_finance_officer_reconciles_and_drills_down(
     for measure, value in answer["total"].items():
         assert browser.find_element(By.ID, f"total-{measure}").text == i18n.number(value)
     assert browser.find_elements(By.CSS_SELECTOR, "svg.chart rect.disbursed")
+    _fits(browser)
     browser.save_screenshot(str(shots / "finance-reconciliation.png"))
+    _prints(browser, shots, "finance-reconciliation", "reconciliation")
     _same_origin_only(browser, server)
     link = next(
         a for a in browser.find_elements(By.CSS_SELECTOR, 'td[data-measure="disbursed"] a')
@@ -225,7 +244,9 @@ def test_statistician_reads_the_form_and_checks_an_upload(
     answer = cli_json(world, Role.STATISTICIAN, "rollup", "--unit", "old:870", "--period",
                       "2016-2020")  # fmt: skip
     assert first.find_elements(By.TAG_NAME, "td")[1].text == answer["rows"][0]["label_vi"]
+    _fits(browser)
     browser.save_screenshot(str(shots / "statistician-rollup.png"))
+    _prints(browser, shots, "statistician-rollup", "rollup")
     wrong = tmp_path / "wrong.csv"
     wrong.write_text(EXAMPLE.read_text(encoding="utf-8").replace("II.1,3,1,1,1,1,7",
                                                                   "II.1,3,1,1,1,1,9"))  # fmt: skip

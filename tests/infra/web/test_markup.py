@@ -96,7 +96,9 @@ def test_vietnamese_formats() -> None:
 
     assert i18n.number(1234567) == "1.234.567"
     assert i18n.number(-77300000000) == "-77.300.000.000"
-    assert i18n.number(12.5) == "12,50"
+    assert i18n.number(12.5) == "12,5"
+    assert i18n.number(3.0) == "3"
+    assert i18n.number(float("nan")) == ""
     assert i18n.number(Decimal("1234.5")) == "1.234,5"
     assert i18n.number(Decimal("0")) == "0"
     assert i18n.number(Decimal("-0.25")) == "-0,25"
