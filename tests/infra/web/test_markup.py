@@ -109,3 +109,35 @@ def test_vietnamese_formats() -> None:
     assert i18n.code("outcome", "victim") == "victim — Là nạn nhân"
     assert i18n.code("outcome", "victim", "en") == "victim"
     assert i18n.stage("verified:victim").startswith("Đã xác minh")
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_text_colours_meet_the_wcag_aa_contrast() -> None:
+    """Every text colour of the stylesheet on every background it is used on: at least 4.5:1
+    (WCAG 2.1 AA for body text)."""
+    import re
+
+    from infra.web.render import STATIC
+
+    css = (STATIC / "style.css").read_text(encoding="utf-8")
+    var = dict(re.findall(r"--([a-z]+):\s*(#[0-9a-fA-F]{6})", css))
+    backgrounds = {"page": "#ffffff", "header": "#eef3f8", "th": "#e6e6e6",
+                   "correction": "#fff6d6", "wrong": var["badbg"]}  # fmt: skip
+    for name, colour in backgrounds.items():
+        assert colour.lower() in css.lower() or name == "page", name
+    pairs = [(var["ink"], bg) for bg in backgrounds.values()]
+    pairs += [(var["muted"], bg) for bg in ("#ffffff", "#eef3f8")]
+    pairs += [(var["accent"], bg) for bg in ("#ffffff", "#eef3f8", "#fff6d6")]
+    pairs += [(var["bad"], "#ffffff"), (var["bad"], var["badbg"]), ("#0a6a0a", "#ffffff")]
+    for text, background in pairs:
+        assert _contrast(text, background) >= 4.5, (text, background)
