@@ -264,3 +264,48 @@ def test_statistician_reads_the_form_and_checks_an_upload(
               for li in browser.find_elements(By.CSS_SELECTOR, "#findings li")]  # fmt: skip
     assert listed == [" ".join(x.split()) for x in result.stdout.splitlines() if x.strip()]
     browser.save_screenshot(str(shots / "statistician-check.png"))
+
+
+def test_data_protection_officer_reads_the_access_log_of_a_case(
+    world: World, server: str, browser: webdriver.Chrome, shots: Path
+) -> None:
+    _login(browser, server, _user(world, Role.DATA_PROTECTION_OFFICER), f"/cases/{world.case}")
+    browser.find_element(By.PARTIAL_LINK_TEXT, "Nhật ký truy cập").click()
+    WebDriverWait(browser, 10).until(lambda d: d.current_url.endswith("/access"))
+    shown = [r.find_elements(By.TAG_NAME, "td")[0].text
+             for r in browser.find_elements(By.CSS_SELECTOR, "#access-log tbody tr")]  # fmt: skip
+    answer = cli_json(world, Role.DATA_PROTECTION_OFFICER, "access", "log", "--case", world.case)
+    assert shown == [str(e["position"]) for e in answer["rows"]]
+    browser.save_screenshot(str(shots / "data-protection-officer-access-log.png"))
+
+
+def test_supervisor_sees_cases_and_reports_administrator_neither(
+    world: World, server: str, browser: webdriver.Chrome, shots: Path
+) -> None:
+    _login(browser, server, _user(world, Role.SUPERVISOR, "82"), "/reports/kpi?unit=2025:82")
+    menu = {a.get_attribute("href").removeprefix(server) for a in
+            browser.find_elements(By.CSS_SELECTOR, "nav a")}  # fmt: skip
+    assert {"/cases", "/reports/kpi", "/audit"} <= menu and "/finance" not in menu
+    answer = cli_json(world, Role.SUPERVISOR, "kpi", "--unit", "2025:82")
+    values = [r.find_elements(By.TAG_NAME, "td")[2].text
+              for r in browser.find_elements(By.CSS_SELECTOR, "#kpis tbody tr")]  # fmt: skip
+    assert values == [k["value"] for k in answer["rows"]]
+    browser.save_screenshot(str(shots / "supervisor-kpi.png"))
+    _login(browser, server, _user(world, Role.ADMINISTRATOR), "/cases")
+    assert "not allowed" in browser.find_element(By.CSS_SELECTOR, ".error").text
+    menu = {a.get_attribute("href").removeprefix(server) for a in
+            browser.find_elements(By.CSS_SELECTOR, "nav a")}  # fmt: skip
+    assert menu == {"/audit"}
+
+
+def test_a_service_user_cannot_log_in_through_the_form(
+    world: World, server: str, browser: webdriver.Chrome
+) -> None:
+    service = world.user(Role.STREAM_SERVICE)
+    browser.delete_all_cookies()
+    browser.get(f"{server}/login")
+    browser.find_element(By.ID, "username").send_keys(service["username"])
+    browser.find_element(By.ID, "password").send_keys("anything")
+    browser.find_element(By.ID, "login-submit").click()
+    assert "unknown user or wrong password" in browser.find_element(By.CSS_SELECTOR, ".error").text
+    assert browser.get_cookie("socai_session") is None
