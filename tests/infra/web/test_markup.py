@@ -42,8 +42,10 @@ class _Markup(HTMLParser):
             self.header_cells += 1
 
 
-def _pages(world: World) -> dict[str, str]:
+def _pages(world: World, lang: str = "vi") -> dict[str, str]:
     inspector, officer = world.client(Role.INSPECTOR), world.client(Role.CASE_OFFICER)
+    for client in (inspector, officer):
+        client.cookies.set(i18n.LANGUAGE_COOKIE, lang)
     return {
         "login": world.client().get("/login").text,
         "home": inspector.get("/").text,
@@ -74,6 +76,14 @@ def test_every_control_has_a_label_and_headings_go_in_order(world: World) -> Non
             assert after <= before + 1, (name, markup.headings)
         if markup.tables:
             assert markup.header_cells >= markup.tables, name
+
+
+def test_every_page_reads_in_english_too(world: World) -> None:
+    for name, html in _pages(world, "en").items():
+        if name == "login":
+            continue  # before any cookie: Vietnamese
+        assert 'lang="en"' in html, name
+        assert "Log out" in html, name
 
 
 def test_vietnamese_by_default_english_by_the_switch(world: World) -> None:
