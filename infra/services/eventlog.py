@@ -119,6 +119,40 @@ class StoreEventLog:
     def head(self) -> int:
         return self.store.recorder.max_notification_id() or 0
 
+    def positions_of(self, originator_id: UUID) -> dict[int, int]:
+        """Version → log position of one aggregate's events (a case's steps): one indexed
+        query on SQLite and PostgreSQL, instead of reading the whole log."""
+        recorder = self.store.recorder
+        if isinstance(recorder, SQLiteApplicationRecorder):
+            statement = (
+                f"SELECT originator_version, rowid FROM {recorder.events_table_name}"
+                " WHERE originator_id = ? ORDER BY originator_version"
+            )
+            with recorder.datastore.transaction(commit=False) as cursor:
+                cursor.execute(statement, (originator_id.hex,))  # as the library stores it
+                return {int(v): int(p) for v, p in cursor.fetchall()}
+        if isinstance(recorder, PostgresApplicationRecorder):
+            from psycopg.sql import SQL, Identifier
+
+            query = SQL(
+                "SELECT originator_version, notification_id FROM {schema}.{table}"
+                " WHERE originator_id = %s ORDER BY originator_version"
+            ).format(
+                schema=Identifier(recorder.datastore.schema),
+                table=Identifier(recorder.events_table_name),
+            )
+            with (
+                recorder.datastore.get_connection() as connection,
+                connection.cursor(row_factory=tuple_row) as cursor,
+            ):
+                cursor.execute(query, (originator_id,))
+                return {int(v): int(p) for v, p in cursor.fetchall()}
+        found: dict[int, int] = {}  # another recorder: read the log
+        for entry in self.entries():
+            if entry.originator_id == originator_id:
+                found[len(found) + 1] = entry.position
+        return found
+
     def entries(
         self, after: int = 0, topics: tuple[str, ...] = (), page_size: int = NOTIFICATION_PAGE_SIZE
     ) -> Iterator[LogEntry]:

@@ -65,14 +65,8 @@ def case_list(ctx: Ctx) -> Response:
 
 
 def _positions(ctx: Ctx, case_id: UUID) -> dict[int, int]:
-    """Version → position in the one log, of the case's events (read from the log's
-    entries, which name their aggregate without being decoded)."""
-    return {
-        n: entry.position
-        for n, entry in enumerate(
-            (e for e in ctx.socai.log.entries() if e.originator_id == case_id), start=1
-        )
-    }
+    """Version → position in the one log, of the case's events."""
+    return ctx.socai.log.positions_of(case_id)
 
 
 @page()
