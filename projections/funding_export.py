@@ -16,8 +16,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
 from domain.reference.units import AdminMap, unit_directory
+from projections.framework import content_digest, position_of
 from projections.funding import MEASURES, UNASSIGNED, Discrepancy, Leg, Row
+from projections.funding_sql import FundingProjection
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -94,6 +99,24 @@ class WorkbookContext:
     made_at: datetime
     cut_off: str
     source: str
+
+    @classmethod
+    def of(
+        cls, engine: Engine, made_at: datetime, cut_off: date, known_at: str | None = None
+    ) -> WorkbookContext:
+        """The context of a workbook made at ``made_at`` (Viet Nam time) from the funding
+        tables in ``engine`` (the live ones, or those built as known at ``known_at``): its
+        cut-off date and the log position and digest of the tables it was read from."""
+        projection = FundingProjection()
+        with Session(engine) as session:
+            position = position_of(session, projection.name)
+        return cls(
+            made_at=made_at,
+            cut_off=cut_off.strftime("%d/%m/%Y")
+            + (f"; như đã biết lúc (as known at) {known_at}" if known_at else ""),
+            source=f"nguồn: {projection.name} tại vị trí sổ {position},"
+            f" sha256 {content_digest(engine, projection)}",
+        )
 
 
 def write_reconciliation_xlsx(

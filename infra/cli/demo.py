@@ -155,6 +155,28 @@ def demo(
     console.print("\nNext (one command per line):")
     for command in NEXT_COMMANDS:
         console.print(f"  {command.replace('USERS', str(users_file))}", soft_wrap=True)
+    _print_web(settings, users_file)  # last, after a blank line: how to open the web
+
+
+def _print_web(settings: Settings, users_file: Path) -> None:
+    """How to open the web pages on this demo store, and whom to log in as."""
+    password = (
+        "python3 -c \"import json; print(next(u['password'] for u in"
+        f" json.load(open('{users_file}')) if u['username'] == 'INSPECTOR-VN'))\""
+    )
+    code = (
+        ".venv/bin/python -c \"import json, pyotp; print(pyotp.TOTP(next(u['totp_secret'] for u in"
+        f" json.load(open('{users_file}')) if u['username'] == 'CASE-OFFICER-82')).now())\""
+    )
+    say(("\nWeb:", "bold"), " the same services in a browser (Vietnamese; English by the switch):")
+    for line in (
+        f"  socai --store {settings.store.display} serve",
+        "  then open http://127.0.0.1:8765/ and log in as INSPECTOR-VN (no one-time code);",
+        f"  its password: {password}",
+        "  a role that reads personal data also needs a one-time code, e.g. CASE-OFFICER-82:",
+        f"  {code}",
+    ):
+        console.print(line, soft_wrap=True)
 
 
 def _write_demo_users(app: Socai, settings: Settings) -> Path:

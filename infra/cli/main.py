@@ -54,6 +54,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("infra.cli.projections", "kpi", "kpi"),
     ("infra.cli.projections", "rollup", "rollup"),
     ("infra.cli.status", "status", "status"),
+    ("infra.cli.serve", "serve", "serve"),
 ]
 
 

@@ -17,7 +17,7 @@ from uuid import UUID
 
 import typer
 from rich.table import Table
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from domain.access.policy import Action
@@ -43,12 +43,8 @@ from infra.cli.progress import known_at_engine, run_with_progress
 from infra.cli.unit_option import chosen_unit
 from infra.projection_db import projections_engine, runner_for
 from projections import asof
-from projections.case_status import (
-    case_status,
-    procedures_overdue,
-    procedures_overdue_days,
-    read_status,
-)
+from projections.case_search import CaseQuery, find_cases
+from projections.case_status import read_status
 from projections.framework import (
     REBUILD_BATCH_SIZE_EVENTS,
     InProcessRunner,
@@ -66,7 +62,6 @@ from projections.rollup import (
     reporting_period,
     resolve_unit,
     rollup_changes,
-    unit_filter,
 )
 from projections.rollup_export import cell_text, money, title_lines, to_xlsx
 from projections.support_use import support_use
@@ -541,30 +536,12 @@ def cases(
     cli.allowed(Action.CASE_READ, UnitRef(chosen_map.value, unit), "cases")
     application, engine, instant = caught_up(ctx, known_at)
     target = resolve_unit(chosen_map, unit)
-    query = select(case_status).where(unit_filter(case_status, chosen_map, target))
-    if agency:
-        query = query.where(case_status.c.receiving_agency == agency)
-    if stage:
-        query = query.where(case_status.c.stage == stage)
     today = business_date(instant or application.now())
-    if overdue:
-        query = query.where(procedures_overdue(today))
-    query = query.order_by(case_status.c.received_on, case_status.c.case_id).limit(limit)
-    with Session(engine) as session:
-        rows = [
-            {
-                "case_id": c.case_id,
-                "received_on": c.received_on,
-                "agency": c.receiving_agency,
-                "stage": c.stage,
-                "procedures_due_on": c.procedures_due_on,
-                "overdue_days": procedures_overdue_days(c, today),
-                "supports": c.supports,
-                "essential_needs_days": c.essential_needs_days,
-                "essential_needs_limit_days": c.essential_needs_limit_days,
-            }
-            for c in session.execute(query)
-        ]
+    query = CaseQuery(agency=agency, stage=stage, overdue=overdue, limit=limit)
+    rows = [
+        {k: v for k, v in row.items() if k != "unit"}
+        for row in find_cases(engine, chosen_map, target, query, today)
+    ]
     columns = (
         Column("case_id", "case"),
         Column("received_on", "received"),

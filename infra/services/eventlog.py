@@ -120,22 +120,21 @@ class StoreEventLog:
         return self.store.recorder.max_notification_id() or 0
 
     def positions_of(self, originator_id: UUID) -> dict[int, int]:
-        """Version → position in the log of one aggregate's events (a case's steps, say),
-        read through the events table's key on (originator id, version): no scan of the
-        log, whatever its size. What an inclusion proof of a step is asked for by."""
+        """Version → log position of one aggregate's events (a case's steps): one indexed
+        query on SQLite and PostgreSQL, instead of reading the whole log."""
         recorder = self.store.recorder
         if isinstance(recorder, SQLiteApplicationRecorder):
+            statement = (
+                f"SELECT originator_version, rowid FROM {recorder.events_table_name}"
+                " WHERE originator_id = ? ORDER BY originator_version"
+            )
             with recorder.datastore.transaction(commit=False) as cursor:
-                cursor.execute(
-                    f"SELECT originator_version, rowid FROM {recorder.events_table_name}"
-                    " WHERE originator_id = ? ORDER BY originator_version",
-                    (originator_id.hex,),  # the library stores a UUID id as its hex
-                )
-                return {int(version): int(position) for version, position in cursor.fetchall()}
+                cursor.execute(statement, (originator_id.hex,))  # as the library stores it
+                return {int(v): int(p) for v, p in cursor.fetchall()}
         if isinstance(recorder, PostgresApplicationRecorder):
             from psycopg.sql import SQL, Identifier
 
-            statement = SQL(
+            query = SQL(
                 "SELECT originator_version, notification_id FROM {schema}.{table}"
                 " WHERE originator_id = %s ORDER BY originator_version"
             ).format(
@@ -146,13 +145,13 @@ class StoreEventLog:
                 recorder.datastore.get_connection() as connection,
                 connection.cursor(row_factory=tuple_row) as cursor,
             ):
-                cursor.execute(statement, (originator_id,))
-                return {int(version): int(position) for version, position in cursor.fetchall()}
-        positions: dict[int, int] = {}  # another recorder (in memory): a scan of the log
+                cursor.execute(query, (originator_id,))
+                return {int(v): int(p) for v, p in cursor.fetchall()}
+        found: dict[int, int] = {}  # another recorder: read the log
         for entry in self.entries():
             if entry.originator_id == originator_id:
-                positions[len(positions) + 1] = entry.position
-        return positions
+                found[len(found) + 1] = entry.position
+        return found
 
     def entries(
         self, after: int = 0, topics: tuple[str, ...] = (), page_size: int = NOTIFICATION_PAGE_SIZE

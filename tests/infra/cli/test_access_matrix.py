@@ -65,6 +65,7 @@ NEEDS_NO_USER = {
     "keys init": "operators: makes the store's key file",
     "users init": "creates the first administrator of a store that has no users",
     "login": "proves who you are (password and one-time code)",
+    "serve": "starts the web server; every page asks for a login (tests/infra/web)",
     "units find": "the public map of administrative units",
     "audit keygen": "the ledger's signing key: hashes and encrypted bytes only",
     "audit verify": "inspectors verify without an account in the system they check",

@@ -324,7 +324,9 @@ def test_the_demos_next_commands_work_as_printed(
     """Each line the demo prints after "Next" runs as printed (in a shell, from the
     repository, the store in SOCAI_STORE), as the inspector the first line logs in as."""
     store, result = demo_store
-    listed = result.stdout.split("Next (one command per line):")[1].strip().splitlines()
+    after = result.stdout.split("Next (one command per line):")[1].strip()
+    listed = after.split("\n\n")[0].splitlines()  # up to the blank line (then the web's lines)
+    assert "socai --store" in after.split("\n\n")[1] and " serve" in after, "how to open the web"
     assert 5 < len(listed) < 30, listed
     case_id = result.stdout.split("history of case ")[1].split()[0]
     public_key = Settings.load(store).store.sqlite_path.with_name("demo.db.signing.pub.pem")  # type: ignore[union-attr]

@@ -165,6 +165,7 @@ NOT_READ: dict[str, str] = {
     "login": "writes the token file",
     "logout": "revokes the token",
     "demo": "builds a store",
+    "serve": "runs the web server until interrupted (docs/WEB.md)",
     "init": "creates a store",
     "migrate": "migrates a store",
     "keys init": "creates a key",

@@ -1,0 +1,1 @@
+"""The pages of ``socai serve``, one module per area; each exposes ``ROUTES``."""
