@@ -1,5 +1,5 @@
-"""The pages' markup, checked as an accessibility checker would (no maintained checker
-installs here without a browser download): every form control has a label, headings go in
+"""The pages' markup, checked without a browser as an accessibility checker would (axe-core
+checks the rendered pages in ``test_browser.py``): every form control has a label, headings go in
 order from one h1, the document says its language, tables have header cells; Vietnamese by
 default, English by the switch, dates dd/mm/yyyy and numbers with "." thousands."""
 
