@@ -151,6 +151,8 @@ COMMANDS = (
       PERSON_READERS),
     c("person erase", "person erase {case} --who victim --basis QĐ-{n}/2026 --reason"
       " subject_request", frozenset({R.DATA_PROTECTION_OFFICER}), needs="received"),
+    c("person export", "person export {case} --who victim -o {tmp}/subject{n}.json",
+      frozenset({R.DATA_PROTECTION_OFFICER})),
     # -- reports and read models --------------------------------------------------------------
     c("projections case", "projections case {case}", CASE_READERS),
     c("projections cases", "projections cases --unit 2025:82", CASE_READERS),

@@ -162,6 +162,7 @@ NOT_READ: dict[str, str] = {
         )
     },
     "person erase": "erases a person's data (records the erasure)",
+    "person export": "writes the data subject's file (JSON or XLSX by its extension)",
     "login": "writes the token file",
     "logout": "revokes the token",
     "demo": "builds a store",
