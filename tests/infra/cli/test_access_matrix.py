@@ -153,6 +153,10 @@ COMMANDS = (
       " subject_request", frozenset({R.DATA_PROTECTION_OFFICER}), needs="received"),
     c("person export", "person export {case} --who victim -o {tmp}/subject{n}.json",
       frozenset({R.DATA_PROTECTION_OFFICER})),
+    c("person retention", "person retention --who victim --keep-years 10 --basis QĐ-{n}/2026",
+      frozenset({R.DATA_PROTECTION_OFFICER}), national_only=True),
+    c("person due-for-erasure", "person due-for-erasure --on 2100-01-01 --format json",
+      frozenset({R.DATA_PROTECTION_OFFICER}), scoped=False),
     # -- reports and read models --------------------------------------------------------------
     c("projections case", "projections case {case}", CASE_READERS),
     c("projections cases", "projections cases --unit 2025:82", CASE_READERS),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 import pytest
@@ -22,8 +21,7 @@ from domain.access.roles import Purpose, Role
 from domain.case.commands import COMMANDS, Receive
 from domain.errors import InvalidInput, NotAllowed, NotFound
 from infra.privacy.subject_file import write_subject_file
-from infra.scenario.builders import at_now
-from infra.scenario.staff import TEST_PASSWORDS, Staff
+from infra.scenario.staff import Staff
 from infra.services.socai import Socai
 from tests.conftest import reception
 
@@ -41,17 +39,6 @@ PEOPLE = {
     "other": {"full_name": "Canary Other Oanh", "id_number": "CANARYO09"},
 }
 FORMULA = '=HYPERLINK("http://x","y")'
-
-
-@pytest.fixture
-def app(make_app: Any, tmp_path: Path) -> Socai:
-    made: Socai = make_app(f"sqlite:///{tmp_path / 's.db'}", clock=at_now, passwords=TEST_PASSWORDS)
-    return made
-
-
-@pytest.fixture
-def team(app: Socai) -> Staff:
-    return Staff(app)
 
 
 def _receive(app: Socai, officer: Principal, person: dict[str, str]) -> UUID:
