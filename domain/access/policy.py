@@ -54,6 +54,7 @@ class Action(StrEnum):
     FUNDING_READ = "funding.read"  # programmes, reconciliation, discrepancies
     ACTIVITY_RECORD = "activity.record"  # directives, sessions, materials, courses
     REPORT_READ = "report.read"  # KPIs, rollups, quality checks, read models
+    EXPORT_DEIDENTIFIED = "export.deidentified"  # k-anonymous HTCDS records, for publication
     PROJECTIONS_RUN = "projections.run"  # build and rebuild read models
     ACCESS_LOG_READ = "access_log.read"  # who read whose data
     USERS_REGISTER = "users.register"  # register a user (no role yet)
@@ -104,6 +105,7 @@ RULES: tuple[tuple[Action, Role, Reach], ...] = (
     (A.REPORT_READ, R.SUPERVISOR, S.UNIT),
     (A.REPORT_READ, R.INSPECTOR, S.UNIT),
     (A.REPORT_READ, R.FINANCE_OFFICER, S.UNIT),
+    (A.EXPORT_DEIDENTIFIED, R.STATISTICIAN, S.NATIONAL),
     (A.PROJECTIONS_RUN, R.STATISTICIAN, S.ANY),
     (A.PROJECTIONS_RUN, R.STREAM_SERVICE, S.ANY),
     (A.ACCESS_LOG_READ, R.INSPECTOR, S.UNIT),

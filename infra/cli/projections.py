@@ -418,7 +418,7 @@ def rollup(
     chosen_map, unit = chosen_unit(unit, admin_map, AdminMap.OLD)
     cli = state(ctx)
     cli.allowed(Action.REPORT_READ, UnitRef(chosen_map.value, unit), "rollup")
-    window = _reporting_period(period, years, until)
+    window = report_window(period, years, until)
     chosen_years = window.year_numbers
     whole = window == Period.years(chosen_years[0], chosen_years[-1])
     _application, engine, instant = caught_up(ctx, known_at)
@@ -478,7 +478,7 @@ def rollup_report(result: Rollup, known_at: datetime | None) -> Report:
     return Report(columns, rows, title, meta)
 
 
-def _reporting_period(period: str | None, years: str | None, until: str | None) -> Period:
+def report_window(period: str | None, years: str | None, until: str | None) -> Period:
     """The report's period from ``--period`` (or the old ``--years``), cut off ``--until``."""
     if (period is None) == (years is None):
         raise InvalidInput(
@@ -597,7 +597,7 @@ def spending(
     chosen_map, unit = chosen_unit(unit, admin_map, AdminMap.NEW)
     cli = state(ctx)
     cli.allowed(Action.FUNDING_READ, UnitRef(chosen_map.value, unit), "spending")
-    window = _reporting_period(period, years, None)
+    window = report_window(period, years, None)
     _application, engine, _instant = caught_up(ctx, known_at)
     rows = [
         {

@@ -168,6 +168,8 @@ COMMANDS = (
       FUNDING_READERS),
     c("kpi", "kpi --unit 2025:82 --format json", REPORT_READERS),
     c("rollup", "rollup --unit old:870 --period 2016-2020 --format csv", REPORT_READERS),
+    c("export htcds", "export htcds --period 2016-2020 -o {tmp}/htcds{n}.csv",
+      frozenset({R.STATISTICIAN}), national_only=True),
     c("quality rollups", "quality rollups --unit 2025:82 --period 2016-2020", REPORT_READERS),
     c("quality check against events", "quality check examples/hong_ngu_2016_2020.csv --unit old:870"
       " --against-events", REPORT_READERS),
@@ -539,8 +541,8 @@ def test_every_command_is_in_the_matrix_or_needs_no_user() -> None:
     assert not set(NEEDS_NO_USER) & in_matrix
 
 
-_GROUPS = {"case", "person", "finance", "projections", "quality", "proceedings", "activity",
-           "access", "users", "audit", "streams", "keys", "units"}  # fmt: skip
+_GROUPS = {"case", "person", "export", "finance", "projections", "quality", "proceedings",
+           "activity", "access", "users", "audit", "streams", "keys", "units"}  # fmt: skip
 
 
 #: ``logout`` without a login has nothing to end: it says "not logged in" and exits 0.

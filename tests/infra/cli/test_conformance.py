@@ -165,6 +165,7 @@ NOT_READ: dict[str, str] = {
     "person erase": "erases a person's data (records the erasure)",
     "person export": "writes the data subject's file (JSON or XLSX by its extension)",
     "person retention": "records a retention decision",
+    "export htcds": "writes de-identified records for publication (CSV) and its report",
     "login": "writes the token file",
     "logout": "revokes the token",
     "demo": "builds a store",
