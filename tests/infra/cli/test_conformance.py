@@ -59,6 +59,7 @@ DECLARATIONS: tuple[OptionInfo, ...] = (
     options.FORMAT,
     options.OUTPUT,
     options.XLSX,
+    options.PUBLIC,
     options.ON,
     options.BASIS,
     options.FROM_JSON,
