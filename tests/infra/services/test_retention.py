@@ -22,7 +22,8 @@ from domain.access.retention import RetentionPolicy
 from domain.access.roles import Role
 from domain.case.commands import COMMANDS, Receive
 from domain.errors import InvalidInput, NotAllowed, RuleViolation
-from infra.scenario.staff import Staff
+from infra.scenario.builders import at_now
+from infra.scenario.staff import TEST_PASSWORDS, Staff
 from infra.services.socai import Socai
 from tests.conftest import reception
 
@@ -164,3 +165,19 @@ def test_listing_is_refused_to_other_roles(app: Socai, team: Staff) -> None:
         with pytest.raises(NotAllowed, match=r"person\.due"):
             app.retention.due(who, date(2030, 1, 1))
         assert [type(e) for _, e in app.log.events(after=before)] == [AccessRecord.AccessRefused]
+
+
+def test_the_policy_and_the_list_on_every_kind_of_store(make_app: Any, store_url: str) -> None:
+    """The retention event and the list on SQLite and PostgreSQL alike; a process opened
+    later reads the policy another one set."""
+    app = make_app(store_url, clock=at_now, passwords=TEST_PASSWORDS)
+    team = Staff(app)
+    workers = (team.user(Role.CASE_OFFICER, "VN", "BP-VN"), team.user(Role.SUPERVISOR, "VN"))
+    closed = _case(app, workers, "2019-04-01", relative=True)
+    dpo = team.user(Role.DATA_PROTECTION_OFFICER, "VN", "BVDL-VN")
+    app.retention.set(dpo, "victim", 3, BASIS)
+    app.retention.set(dpo, "relative", 1, "QĐ-46/2026")
+    later = make_app(store_url, clock=at_now, passwords=TEST_PASSWORDS)
+    assert {k: r.years for k, r in later.retention.rules().items()} == {"victim": 3, "relative": 1}
+    assert _due(later, dpo, "2022-04-01") == {(closed, "victim"), (closed, "relative:3")}
+    assert _due(later, dpo, "2020-03-31") == set()
