@@ -12,6 +12,9 @@ grant's scope must reach:
 Anything not in the table is refused. Reading personal data (``PERSON_READ``) additionally
 needs a purpose code and a second factor; erasing a person's data (``PERSON_ERASE``:
 destroying their data key) a second factor, the decision it executes and a reason code;
+exporting a data subject's own file (``PERSON_EXPORT``: subject access) a second factor;
+setting the retention of identities (``PERSON_RETENTION``) a national grant, a second factor
+and the decision;
 correcting a personal field needs ``PERSON_READ`` on the case as well as a right to correct,
 so a correction can no longer be used to test whether a guessed name or number is the one
 stored. The services check this table on every call; the
@@ -43,11 +46,15 @@ class Action(StrEnum):
     CASE_READ = "case.read"  # histories and statuses (personal data redacted)
     PERSON_READ = "person.read"  # decrypt a person's data: purpose code and 2nd factor
     PERSON_ERASE = "person.erase"  # destroy a person's data key: decision, reason, 2nd factor
+    PERSON_EXPORT = "person.export"  # a data subject's own file (subject access): 2nd factor
+    PERSON_RETENTION = "person.retention"  # set how long identities are kept: decision, 2nd f.
+    PERSON_DUE = "person.due"  # who is due for erasure under the retention (no personal data)
     PROCEEDINGS_RECORD = "proceedings.record"  # criminal cases (vụ án): ids of victims only
     FUNDING_RECORD = "funding.record"  # budgets, allocations, commitments, payments
     FUNDING_READ = "funding.read"  # programmes, reconciliation, discrepancies
     ACTIVITY_RECORD = "activity.record"  # directives, sessions, materials, courses
     REPORT_READ = "report.read"  # KPIs, rollups, quality checks, read models
+    EXPORT_DEIDENTIFIED = "export.deidentified"  # k-anonymous HTCDS records, for publication
     PROJECTIONS_RUN = "projections.run"  # build and rebuild read models
     ACCESS_LOG_READ = "access_log.read"  # who read whose data
     USERS_REGISTER = "users.register"  # register a user (no role yet)
@@ -82,6 +89,9 @@ RULES: tuple[tuple[Action, Role, Reach], ...] = (
     (A.PERSON_READ, R.SUPERVISOR, S.UNIT),
     (A.PERSON_READ, R.DATA_PROTECTION_OFFICER, S.UNIT),
     (A.PERSON_ERASE, R.DATA_PROTECTION_OFFICER, S.UNIT),
+    (A.PERSON_EXPORT, R.DATA_PROTECTION_OFFICER, S.UNIT),
+    (A.PERSON_RETENTION, R.DATA_PROTECTION_OFFICER, S.NATIONAL),
+    (A.PERSON_DUE, R.DATA_PROTECTION_OFFICER, S.UNIT),
     (A.PROCEEDINGS_RECORD, R.CASE_OFFICER, S.UNIT),
     (A.PROCEEDINGS_RECORD, R.SUPERVISOR, S.UNIT),
     # -- money and activities -----------------------------------------------------------------
@@ -95,6 +105,7 @@ RULES: tuple[tuple[Action, Role, Reach], ...] = (
     (A.REPORT_READ, R.SUPERVISOR, S.UNIT),
     (A.REPORT_READ, R.INSPECTOR, S.UNIT),
     (A.REPORT_READ, R.FINANCE_OFFICER, S.UNIT),
+    (A.EXPORT_DEIDENTIFIED, R.STATISTICIAN, S.NATIONAL),
     (A.PROJECTIONS_RUN, R.STATISTICIAN, S.ANY),
     (A.PROJECTIONS_RUN, R.STREAM_SERVICE, S.ANY),
     (A.ACCESS_LOG_READ, R.INSPECTOR, S.UNIT),
@@ -112,7 +123,9 @@ PERSONAL_DATA_ROLES: frozenset[Role] = frozenset(
 
 
 #: Actions on personal data itself: allowed only to a login with a second factor (TOTP).
-SECOND_FACTOR_ACTIONS: frozenset[Action] = frozenset({Action.PERSON_READ, Action.PERSON_ERASE})
+SECOND_FACTOR_ACTIONS: frozenset[Action] = frozenset(
+    {Action.PERSON_READ, Action.PERSON_ERASE, Action.PERSON_EXPORT, Action.PERSON_RETENTION}
+)
 
 
 def rules_for(action: Action) -> list[tuple[Role, Reach]]:

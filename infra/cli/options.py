@@ -42,6 +42,10 @@ FORMAT = typer.Option("table", "--format", "-f", help="table | json | csv")
 OUTPUT = typer.Option(None, "--output", "-o", help="Write to FILE instead of the terminal.")
 #: A workbook for Excel (bảng tính), beside the answer, where the report has one.
 XLSX = typer.Option(None, "--xlsx", help="Also write an XLSX workbook to FILE.")
+#: Số liệu công bố: counts of 1–4 people hidden (:mod:`projections.small_counts`).
+PUBLIC = typer.Option(
+    False, "--public", help="For publication: counts of 1-4 people shown as <5 (and x)."
+)
 
 #: Đơn vị hành chính: one spelling everywhere, resolved by
 #: :meth:`domain.reference.units.UnitDirectory.resolve`.

@@ -33,6 +33,7 @@ from infra.cli.options import (
     MAP,
     OUTPUT,
     PERIOD,
+    PUBLIC,
     UNIT,
     UNTIL,
     XLSX,
@@ -64,6 +65,7 @@ from projections.rollup import (
     rollup_changes,
 )
 from projections.rollup_export import cell_text, money, title_lines, to_xlsx
+from projections.small_counts import notice, public_row, public_share
 from projections.support_use import support_use
 from projections.verify import ProjectionReport, all_intact, verify_projections
 
@@ -310,9 +312,15 @@ def kpi(
     ),
     format_: str = FORMAT,
     output: Path = OUTPUT,
+    public: bool = PUBLIC,
 ) -> None:
     """Programme KPIs against their targets (100% verified, supported, protected...); a share
-    of nothing is "no data", never "met". --list KEY prints the cases behind a figure."""
+    of nothing is "no data", never "met". --list KEY prints the cases behind a figure;
+    --public hides counts of 1-4 (and the shares they would give away)."""
+    if public and listed is not None:
+        raise InvalidInput(
+            "--public", "a list of cases is never public", hint="drop --list, or drop --public"
+        )
     cli = state(ctx)
     chosen_map, unit = chosen_unit(unit, admin_map, AdminMap.NEW)
     cli.allowed(Action.REPORT_READ, UnitRef(chosen_map.value, unit), "kpi")
@@ -347,20 +355,9 @@ def kpi(
         emit(Report(columns, rows, f"{chosen.key}: {chosen.display()}", meta), format_, output)
         cli.exported(output, f"kpi --list {chosen.key}", str(meta["unit"]), format_)
         return
-    rows = [
-        {
-            "indicator": k.key,
-            "label_vi": k.label_vi,
-            "numerator": k.numerator,
-            "denominator": k.denominator,
-            "value": k.display(),
-            "target": f"{float(k.target) * 100:.0f}%"
-            if k.denominator is not None
-            else str(k.target),
-            "met": {True: "yes", False: "NO", None: "no data"}[k.met],
-        }
-        for k in kpis
-    ]
+    rows = [_kpi_row(k, public) for k in kpis]
+    if public:
+        meta["public"] = notice()
     columns = (
         Column("indicator", "indicator"),
         Column("label_vi", "chỉ tiêu"),
@@ -372,6 +369,26 @@ def kpi(
     )
     emit(Report(columns, rows, "KPIs (chỉ tiêu)", meta), format_, output)
     cli.exported(output, "kpi", str(meta["unit"]), format_)
+
+
+def _kpi_row(k: Kpi, public: bool) -> dict[str, Any]:
+    """One KPI as a row; public: small figures hidden, and the share (or the count) they
+    would give away withheld (:mod:`projections.small_counts`)."""
+    row: dict[str, Any] = {
+        "indicator": k.key,
+        "label_vi": k.label_vi,
+        "numerator": k.numerator,
+        "denominator": k.denominator,
+        "value": k.display(),
+        "target": _target(k),
+        "met": {True: "yes", False: "NO", None: "no data"}[k.met],
+    }
+    if public:
+        numerator, denominator, withheld = public_share(k.numerator, k.denominator)
+        row.update(numerator=numerator, denominator=denominator)
+        if withheld:
+            row.update(value=numerator if k.denominator is None else "x", met="x")
+    return row
 
 
 def _target(k: Kpi) -> str:
@@ -394,6 +411,7 @@ def rollup(
     changes: bool = typer.Option(
         False, "--changes", help="With --known-at: list the cells that changed since then."
     ),
+    public: bool = PUBLIC,
 ) -> None:
     """The provincial rollup form (BIỂU TỔNG HỢP SỐ LIỆU) for a unit and a period: one line
     per row of the form with a column per year (money rows in million đồng, exact), as a
@@ -404,6 +422,13 @@ def rollup(
             raise InvalidInput("-o", "an XLSX export needs a file", hint="--xlsx rollup.xlsx")
         xlsx, output, output_format = output, None, "table"
     output_format = check_format(output_format)
+    if public and (xlsx is not None or changes):
+        raise InvalidInput(
+            "--public",
+            "only the table, JSON and CSV of a rollup are made public (not the workbook, not"
+            " a list of changed cells)",
+            hint="drop --xlsx/--changes, e.g. --public --format csv -o public.csv",
+        )
     if changes and known_at is None:
         raise InvalidInput(
             "--changes",
@@ -413,7 +438,7 @@ def rollup(
     chosen_map, unit = chosen_unit(unit, admin_map, AdminMap.OLD)
     cli = state(ctx)
     cli.allowed(Action.REPORT_READ, UnitRef(chosen_map.value, unit), "rollup")
-    window = _reporting_period(period, years, until)
+    window = report_window(period, years, until)
     chosen_years = window.year_numbers
     whole = window == Period.years(chosen_years[0], chosen_years[-1])
     _application, engine, instant = caught_up(ctx, known_at)
@@ -429,15 +454,16 @@ def rollup(
         cli.exported(xlsx, "rollup", scope, "xlsx")
         if only_workbook:
             return
-    emit(rollup_report(result, instant), output_format, output)
-    cli.exported(output, "rollup", scope, output_format)
+    emit(rollup_report(result, instant, public), output_format, output)
+    cli.exported(output, "rollup --public" if public else "rollup", scope, output_format)
     if output_format == "table" and output is None:
         _print_provenance(engine)
 
 
-def rollup_report(result: Rollup, known_at: datetime | None) -> Report:
+def rollup_report(result: Rollup, known_at: datetime | None, public: bool = False) -> Report:
     """The rollup as a report: the canonical table of :func:`projections.rollup_export.to_csv`
-    (the columns ``socai quality check`` reads back), the form's title lines as facts."""
+    (the columns ``socai quality check`` reads back), the form's title lines as facts.
+    ``public``: counts of people of 1-4 hidden, with their rows' totals."""
     columns = (
         Column("unit_map", "bản đồ (map)"),
         Column("unit_code", "mã đơn vị"),
@@ -448,19 +474,24 @@ def rollup_report(result: Rollup, known_at: datetime | None) -> Report:
         *(Column(f"y{y}", f"Năm {y}", "right") for y in result.years),
         Column("total", "Tổng", "right"),
     )
-    rows = [
-        {
-            "unit_map": result.admin_map.value,
-            "unit_code": result.unit.code,
-            "row_id": row.row_id,
-            "stt": row.stt,
-            "label_vi": row.label_vi,
-            "unit": row.unit,
-            **{f"y{y}": money(row, v) for y, v in zip(result.years, values, strict=True)},
-            "total": money(row, total),
-        }
-        for row, values, total in result.rows()
-    ]
+    rows = []
+    for row, values, total in result.rows():
+        cells: list[Any] = [money(row, v) for v in values]
+        whole: Any = money(row, total)
+        if public and row.unit == "person":
+            cells, whole = public_row(values, total)
+        rows.append(
+            {
+                "unit_map": result.admin_map.value,
+                "unit_code": result.unit.code,
+                "row_id": row.row_id,
+                "stt": row.stt,
+                "label_vi": row.label_vi,
+                "unit": row.unit,
+                **{f"y{y}": v for y, v in zip(result.years, cells, strict=True)},
+                "total": whole,
+            }
+        )
     title, *facts = title_lines(result, known_at)
     meta: dict[str, Any] = {
         "unit": f"{result.admin_map.value}:{result.unit.code}",
@@ -470,10 +501,12 @@ def rollup_report(result: Rollup, known_at: datetime | None) -> Report:
         "known_at": known_at,
         "form": facts,
     }
+    if public:
+        meta["public"] = notice()
     return Report(columns, rows, title, meta)
 
 
-def _reporting_period(period: str | None, years: str | None, until: str | None) -> Period:
+def report_window(period: str | None, years: str | None, until: str | None) -> Period:
     """The report's period from ``--period`` (or the old ``--years``), cut off ``--until``."""
     if (period is None) == (years is None):
         raise InvalidInput(
@@ -574,7 +607,7 @@ def spending(
     chosen_map, unit = chosen_unit(unit, admin_map, AdminMap.NEW)
     cli = state(ctx)
     cli.allowed(Action.FUNDING_READ, UnitRef(chosen_map.value, unit), "spending")
-    window = _reporting_period(period, years, None)
+    window = report_window(period, years, None)
     _application, engine, _instant = caught_up(ctx, known_at)
     rows = [
         {

@@ -87,7 +87,7 @@ class PrivacyService:
         principal = self.access.check(
             principal, Action.PERSON_ERASE, self.cases.unit_of(case_id), case_id
         )
-        versions = self._versions_of(case_id, subject)
+        versions = self.versions_of(case_id, subject)
         vault = self.store.vault
         the_key = key_id(case_id, subject)
         done = self.erasure(case_id, subject)
@@ -134,7 +134,7 @@ class PrivacyService:
                 found[subject] = done.notice
         return found
 
-    def _versions_of(self, case_id: UUID, subject: str) -> set[int]:
+    def versions_of(self, case_id: UUID, subject: str) -> set[int]:
         """The versions of the case's events that hold ``subject``'s data."""
         steps = list(self.cases.get(case_id).steps.values())
         held = {

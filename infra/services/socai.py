@@ -22,13 +22,15 @@ from infra.services.eventlog import StoreEventLog
 from infra.services.funding import FundingService
 from infra.services.privacy import PrivacyService
 from infra.services.proceedings import ProceedingsService
+from infra.services.retention import RetentionService
+from infra.services.subject_access import SubjectAccessService
 from infra.settings import Settings
 
 
 class Socai:
     """socai on one store: ``access``, ``cases``, ``funding``, ``activities``, ``proceedings``
-    (criminal cases), ``privacy`` (erasure of a person's data), the ``access_log`` and the
-    ``log``."""
+    (criminal cases), ``privacy`` (erasure of a person's data), ``subject_access`` (a
+    person's own file), ``retention``, the ``access_log`` and the ``log``."""
 
     def __init__(
         self,
@@ -48,6 +50,8 @@ class Socai:
         self.access_log = AccessLogService(self.access, self.cases)
         self.proceedings = ProceedingsService(self.store, self.cases)
         self.privacy = PrivacyService(self.store, self.access, self.cases)
+        self.subject_access = SubjectAccessService(self.access, self.cases, self.privacy)
+        self.retention = RetentionService(self.store, self.access, self.cases, self.privacy)
 
     def now(self) -> datetime:
         """The store's record time now (timezone-aware)."""

@@ -27,6 +27,8 @@ WRITES = {
     Action.ACTIVITY_RECORD,
     Action.USERS_REGISTER,
     Action.USERS_MANAGE,
+    Action.PERSON_ERASE,
+    Action.PERSON_RETENTION,
 }
 CASE_DATA = {
     Action.CASE_RECEIVE,
@@ -36,6 +38,9 @@ CASE_DATA = {
     Action.CASE_CORRECT_OTHERS,
     Action.CASE_READ,
     Action.PERSON_READ,
+    Action.PERSON_ERASE,
+    Action.PERSON_EXPORT,
+    Action.PERSON_DUE,
 }
 
 

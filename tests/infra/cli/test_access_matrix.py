@@ -152,6 +152,12 @@ COMMANDS = (
       PERSON_READERS),
     c("person erase", "person erase {case} --who victim --basis QĐ-{n}/2026 --reason"
       " subject_request", frozenset({R.DATA_PROTECTION_OFFICER}), needs="received"),
+    c("person export", "person export {case} --who victim -o {tmp}/subject{n}.json",
+      frozenset({R.DATA_PROTECTION_OFFICER})),
+    c("person retention", "person retention --who victim --keep-years 10 --basis QĐ-{n}/2026",
+      frozenset({R.DATA_PROTECTION_OFFICER}), national_only=True),
+    c("person due-for-erasure", "person due-for-erasure --on 2100-01-01 --format json",
+      frozenset({R.DATA_PROTECTION_OFFICER}), scoped=False),
     # -- reports and read models --------------------------------------------------------------
     c("projections case", "projections case {case}", CASE_READERS),
     c("projections cases", "projections cases --unit 2025:82", CASE_READERS),
@@ -163,6 +169,8 @@ COMMANDS = (
       FUNDING_READERS),
     c("kpi", "kpi --unit 2025:82 --format json", REPORT_READERS),
     c("rollup", "rollup --unit old:870 --period 2016-2020 --format csv", REPORT_READERS),
+    c("export htcds", "export htcds --period 2016-2020 -o {tmp}/htcds{n}.csv",
+      frozenset({R.STATISTICIAN}), national_only=True),
     c("quality rollups", "quality rollups --unit 2025:82 --period 2016-2020", REPORT_READERS),
     c("quality check against events", "quality check examples/hong_ngu_2016_2020.csv --unit old:870"
       " --against-events", REPORT_READERS),
@@ -534,8 +542,8 @@ def test_every_command_is_in_the_matrix_or_needs_no_user() -> None:
     assert not set(NEEDS_NO_USER) & in_matrix
 
 
-_GROUPS = {"case", "person", "finance", "projections", "quality", "proceedings", "activity",
-           "access", "users", "audit", "streams", "keys", "units"}  # fmt: skip
+_GROUPS = {"case", "person", "export", "finance", "projections", "quality", "proceedings",
+           "activity", "access", "users", "audit", "streams", "keys", "units"}  # fmt: skip
 
 
 #: ``logout`` without a login has nothing to end: it says "not logged in" and exits 0.

@@ -59,6 +59,7 @@ DECLARATIONS: tuple[OptionInfo, ...] = (
     options.FORMAT,
     options.OUTPUT,
     options.XLSX,
+    options.PUBLIC,
     options.ON,
     options.BASIS,
     options.FROM_JSON,
@@ -95,6 +96,7 @@ READ: dict[str, tuple[Role | None, tuple[str, ...]]] = {
     "kpi": (Role.STATISTICIAN, ("--unit", "2025:82")),
     "rollup": (Role.STATISTICIAN, ("--unit", "old:870", "--period", "2016/2020")),
     "users list": (Role.ADMINISTRATOR, ()),
+    "person due-for-erasure": (Role.DATA_PROTECTION_OFFICER, ("--on", "2100-01-01")),
     "users show": (Role.ADMINISTRATOR, ("CASE-OFFICER-82",)),
     "whoami": (Role.CASE_OFFICER, ()),
 }
@@ -162,6 +164,9 @@ NOT_READ: dict[str, str] = {
         )
     },
     "person erase": "erases a person's data (records the erasure)",
+    "person export": "writes the data subject's file (JSON or XLSX by its extension)",
+    "person retention": "records a retention decision",
+    "export htcds": "writes de-identified records for publication (CSV) and its report",
     "login": "writes the token file",
     "logout": "revokes the token",
     "demo": "builds a store",
@@ -318,6 +323,18 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
         "--purpose",
         "case_management",
     )
+    # a retention, so that the demo's closed cases are due for erasure in 2100
+    retention = (
+        "person",
+        "retention",
+        "--who",
+        "victim",
+        "--keep-years",
+        "5",
+        "--basis",
+        "QĐ-1/2026",
+    )
+    _run(found, Role.DATA_PROTECTION_OFFICER, *retention)
     programmes = _json(found, Role.FINANCE_OFFICER, "finance", "programmes")
     found.values["programme"] = str(programmes["rows"][0]["code"])
     found.values["public_key"] = str(public_key_path(signing_key_path(Settings.load(url))))

@@ -95,3 +95,37 @@ def test_erasing_a_victim_keeps_reports_and_proofs_and_shows_the_erasure(tmp_pat
     raw_bytes += wal.read_bytes() if wal.exists() else b""
     left = [secret in raw_bytes for secret in secrets]
     assert not any(left), "a wrapped key or sealed record survived in the file or its WAL"
+
+
+def test_a_subject_access_file_by_the_data_protection_officer(tmp_path: Path) -> None:
+    """`person export` writes JSON or XLSX by the extension; bad -o is refused before
+    anything is read or logged; the read and the export are in the access log."""
+    db = tmp_path / "demo.db"
+    store = f"sqlite:///{db}"
+    demo = socai(store, "demo", "--cases", "6", "--seed", "3")
+    assert demo.returncode == 0, demo.stderr
+    case_id = demo.stdout.split("history of case ")[1].split()[0]
+    tokens = _tokens(store)
+    dpo = tokens[Role.DATA_PROTECTION_OFFICER]
+    export = ("person", "export", case_id, "--who", "victim")
+    for bad, says in (((), "-o FILE.json"), (("-o", str(tmp_path / "f.pdf")), ".xlsx"),
+                      (("-o", str(tmp_path / "no" / "f.json")), "does not exist")):  # fmt: skip
+        _refused(store, *export, *bad, token=dpo, says=says)
+    _refused(store, *export, "-o", str(tmp_path / "s.json"), token=tokens[Role.SUPERVISOR],
+             says="not allowed")  # fmt: skip
+    assert not (tmp_path / "s.json").exists()
+    said = _ok(store, *export, "-o", str(tmp_path / "s.json"), token=dpo)
+    assert "victim of case" in said
+    made = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    assert made["subject"] == "victim" and made["data"] and made["steps"]
+    assert made["access_log"][-1]["purpose"] == "subject_request"
+    _ok(store, *export, "-o", str(tmp_path / "s.xlsx"), token=dpo)
+    assert (tmp_path / "s.xlsx").read_bytes().startswith(b"PK")
+    users = json.loads(demo_users_path(Settings.load(store)).read_text(encoding="utf-8"))
+    name = next(u["username"] for u in users if u["role"] == Role.DATA_PROTECTION_OFFICER)
+    log = json.loads(_ok(store, "access", "log", "--user", name, "--format", "json", token=dpo))
+    details = [row["detail"] for row in log["rows"]]
+    assert f"person export of {case_id}/victim as json" in details
+    assert f"person export of {case_id}/victim as xlsx" in details
+    reads = [r for r in log["rows"] if r["kind"] == "PersonalDataRead"]
+    assert len(reads) == 2 and all(r["purpose"] == "subject_request" for r in reads)

@@ -54,17 +54,6 @@ OTHER = "Phạm Văn Khác"
 BASIS, REASON = "QĐ-12/2026", "subject_request"
 
 
-@pytest.fixture
-def app(make_app: Any, tmp_path: Path) -> Socai:
-    made: Socai = make_app(f"sqlite:///{tmp_path / 's.db'}", clock=at_now, passwords=TEST_PASSWORDS)
-    return made
-
-
-@pytest.fixture
-def team(app: Socai) -> Staff:
-    return Staff(app)
-
-
 def _receive(app: Socai, officer: Principal, **person: str) -> UUID:
     command = COMMANDS["receive"].parse(reception(person=person))
     assert isinstance(command, Receive)
