@@ -99,10 +99,10 @@ def browser() -> Iterator[webdriver.Chrome]:
     driver.quit()
 
 
-def _user(world: World, role: Role, scope: str = "VN") -> dict[str, str]:
-    """A user made for the browser (so its first one-time code is unused)."""
+def _user(world: World, role: Role, scope: str = "VN", test: str = "BROWSER") -> dict[str, str]:
+    """A user made for one browser test (so its first one-time code is unused)."""
     admin = world.app.access.authenticate(world.tokens[(Role.ADMINISTRATOR, "in")])
-    name = f"WEB-BROWSER-{role.value.upper()}"
+    name = f"WEB-{test}-{role.value.upper()}"
     creds = world.app.access.register(admin, name, "procuracy",
                                       second_factor=role in PERSONAL_DATA_ROLES)  # fmt: skip
     world.app.access.grant(admin, name, role, scope, "QĐ-WEB-TEST")
@@ -346,7 +346,7 @@ def test_the_main_pages_pass_the_accessibility_checker(
     browser.delete_all_cookies()
     browser.get(f"{server}/login")
     pages = {"/login": _accessibility_violations(browser)}
-    _login(browser, server, _user(world, Role.INSPECTOR), "/")
+    _login(browser, server, _user(world, Role.INSPECTOR, test="AXE"), "/")
     for page in (
         "/",
         f"/cases?unit={world.case_unit}",
