@@ -50,7 +50,8 @@ def parse_kind(text: str) -> str:
     return cleaned
 
 
-def parse_years(years: int) -> int:
+def parse_years(years: object) -> int:
+    """A retention in whole years (1 to :data:`MAX_YEARS`); a truth value is not a number."""
     if isinstance(years, bool) or not isinstance(years, int) or not 1 <= years <= MAX_YEARS:
         raise InvalidInput(
             "--keep-years",
