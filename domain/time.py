@@ -49,8 +49,10 @@ def parse_date(text: str, what: str = "date") -> date:
         ) from None
 
 
-def parse_instant(text: str, what: str = "time") -> datetime:
-    """Parse an ISO instant; a date alone means the end of that day in Viet Nam."""
+def parse_instant(text: str, what: str = "time", *, local: bool = False) -> datetime:
+    """Parse an ISO instant; a date alone means the end of that day in Viet Nam. A time
+    without an offset is refused, or with ``local`` read as Viet Nam time (what a browser's
+    ``datetime-local`` field sends)."""
     from domain.errors import InvalidInput
 
     raw = text.strip()
@@ -66,5 +68,7 @@ def parse_instant(text: str, what: str = "time") -> datetime:
             hint="write 2024-05-02T10:00:00+07:00, or a date for the end of that day",
         ) from None
     if instant.tzinfo is None:
+        if local:
+            return instant.replace(tzinfo=VIETNAM_TZ)
         raise InvalidInput(what, f"{text!r} has no timezone", hint="add +07:00 or Z")
     return instant

@@ -11,7 +11,7 @@ from domain.access.policy import Action, roles_allowed
 from domain.access.principal import Principal
 from domain.errors import InvalidInput
 from domain.reference.units import NATIONAL_CODE, AdminMap
-from domain.time import VIETNAM_TZ, parse_date
+from domain.time import parse_date, parse_instant
 from infra.cli.unit_option import chosen_unit
 
 _ID_PREFIX = re.compile(r"[0-9a-fA-F-]{1,36}")
@@ -44,18 +44,7 @@ def day(text: str | None, field: str) -> date | None:
 def moment(text: str | None, field: str) -> datetime | None:
     """A record time from a ``datetime-local`` field (Viet Nam time), or ISO with an offset;
     a date alone is the end of that day in Viet Nam."""
-    if text is None:
-        return None
-    try:
-        if len(text) == 10:
-            d = date.fromisoformat(text)
-            return datetime(d.year, d.month, d.day, 23, 59, 59, 999999, tzinfo=VIETNAM_TZ)
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(
-            field, f"{text!r} is not a time", hint="e.g. 2024-05-02T10:00 (Viet Nam time)"
-        ) from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=VIETNAM_TZ)
+    return None if text is None else parse_instant(text, field, local=True)
 
 
 def unit(text: str | None, principal: Principal, action: Action, national_map: AdminMap
