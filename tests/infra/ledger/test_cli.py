@@ -242,3 +242,42 @@ def test_a_substituted_key_beside_the_store_does_not_fool_the_pinned_one(
     code, out = audit(store, "verify", "--public-key", str(pinned))
     assert code == 1, out
     assert "not the trusted key" in out
+
+
+@pytest.mark.parametrize(
+    ("tamper", "verdict", "status"),
+    [
+        (None, "intact", 0),
+        (
+            "UPDATE stored_events SET topic = 'socai.case:Closed.v1' WHERE rowid = 3",
+            "not_intact",
+            1,
+        ),
+        ("DELETE FROM ledger_checkpoints", "unsigned_tail", 3),
+    ],
+)
+def test_verify_as_data_says_what_the_table_says(
+    store: Path, tamper: str | None, verdict: str, status: int
+) -> None:
+    """``verify --format json``: the verdict, the exit status of the table format, and each
+    finding with its position (an edited event named where it is)."""
+    public = signed_store(store, 3)
+    if tamper is not None:
+        with sqlite3.connect(store) as raw:
+            raw.execute(tamper)
+    table_status, _ = audit(store, "verify", "--public-key", str(public))
+    result = runner.invoke(
+        audit_app,
+        ["verify", "--public-key", str(public), "--format", "json"],
+        obj=CliState(store=f"sqlite:///{store}"),
+    )
+    assert result.exit_code == table_status == status, result.output
+    data = json.loads(result.stdout)
+    assert data["verdict"] == verdict and data["exit_status"] == status
+    assert data["events"] > 0
+    if verdict == "not_intact":
+        assert data["findings"] and data["findings"][0]["position"] == 3
+    else:
+        assert data["findings"] == []
+    if verdict == "unsigned_tail":
+        assert data["unsigned_tail"] == data["events"] and data["covered_position"] == 0
