@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 from typing import Any
+from uuid import UUID
 
 from domain.errors import InvalidInput
 from domain.text import clean_text
@@ -107,3 +108,14 @@ class Actor:
             )
         # A code is stored in its one canonical spelling: BORDER_GUARD is border_guard.
         object.__setattr__(self, "agency", Agency.parse(self.agency, "agency").value)
+
+
+def parse_case_id(text: object, field: str = "case id", hint: str = "") -> UUID:
+    """A case id (mã hồ sơ) as written (a UUID, or its text), or a refusal that names the
+    field; ``hint`` says where the caller's user finds the id."""
+    if isinstance(text, UUID):
+        return text
+    try:
+        return UUID(str(text))
+    except ValueError:
+        raise InvalidInput(field, f"{text!r} is not a case id", hint=hint) from None

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
+from domain.case.values import parse_case_id
 from domain.errors import InvalidInput
 from domain.reference.codes import LabelledEnum
 from domain.text import clean_text
@@ -103,10 +104,7 @@ class Purpose:
 
     @classmethod
     def case_support(cls, case_id: object, support_version: object) -> Purpose:
-        try:
-            case_uuid = case_id if isinstance(case_id, UUID) else UUID(str(case_id))
-        except ValueError:
-            raise InvalidInput("case", f"{case_id!r} is not a case id") from None
+        case_uuid = parse_case_id(case_id, "case")
         if isinstance(support_version, bool) or not str(support_version).isdigit():
             raise InvalidInput(
                 "support_version",

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
 
+from domain.case.values import parse_case_id
 from domain.errors import InvalidInput
 from domain.reference.codes import Agency
 from domain.text import clean_text
@@ -71,10 +72,7 @@ class Open:
             )
         victims = []
         for text in ids:
-            try:
-                victims.append(text if isinstance(text, UUID) else UUID(str(text)))
-            except ValueError:
-                raise InvalidInput("victim_case_ids", f"{text!r} is not a case id") from None
+            victims.append(parse_case_id(text, "victim_case_ids"))
         if len(set(victims)) != len(victims):
             raise InvalidInput("victim_case_ids", "a victim's case is named twice")
         unit = str(data.get("unit_code") or "").strip()

@@ -18,6 +18,7 @@ import typer
 from domain.access.roles import Purpose
 from domain.case.commands import COMMANDS, Command, Receive
 from domain.case.history import case_history_rows, labelled, status_summary
+from domain.case.values import parse_case_id
 from domain.errors import InvalidInput
 from domain.time import business_date, parse_date, parse_instant
 from infra.cli.context import console, language, refusing, state
@@ -37,12 +38,7 @@ app = typer.Typer(no_args_is_help=True)
 
 
 def _case_id(text: str) -> UUID:
-    try:
-        return UUID(text)
-    except ValueError:
-        raise InvalidInput(
-            "CASE_ID", f"{text!r} is not a case id", hint="use the full id from `socai case list`"
-        ) from None
+    return parse_case_id(text, "CASE_ID", hint="use the full id from `socai case list`")
 
 
 def _load_json(path: Path | None) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import typer
 from rich.table import Table
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from domain.access.policy import Action
 from domain.access.scope import UnitRef
+from domain.case.values import parse_case_id
 from domain.errors import InvalidInput
 from domain.period import Period
 from domain.reference.units import AdminMap
@@ -272,12 +272,9 @@ def case(
     output: Path = OUTPUT,
 ) -> None:
     """A case's status row (no personal data), now or as known at a past record time."""
-    try:
-        UUID(case_id)
-    except ValueError:
-        raise InvalidInput("CASE_ID", f"{case_id!r} is not a case id") from None
+    cid = parse_case_id(case_id, "CASE_ID")
     cli = state(ctx)
-    cli.allowed(Action.CASE_READ, cli.app().cases.unit_of(UUID(case_id)), case_id)
+    cli.allowed(Action.CASE_READ, cli.app().cases.unit_of(cid), case_id)
     _application, engine, _instant = caught_up(ctx, known_at)
     with Session(engine) as session:
         row = read_status(session, case_id)

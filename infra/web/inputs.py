@@ -9,6 +9,7 @@ from uuid import UUID
 
 from domain.access.policy import Action, roles_allowed
 from domain.access.principal import Principal
+from domain.case.values import parse_case_id
 from domain.errors import InvalidInput
 from domain.reference.units import NATIONAL_CODE, AdminMap
 from domain.time import parse_date, parse_instant
@@ -18,12 +19,7 @@ _ID_PREFIX = re.compile(r"[0-9a-fA-F-]{1,36}")
 
 
 def case_id(text: str) -> UUID:
-    try:
-        return UUID(text)
-    except ValueError:
-        raise InvalidInput(
-            "case id", f"{text!r} is not a case id", hint="open the case from the case list"
-        ) from None
+    return parse_case_id(text, "case id", hint="open the case from the case list")
 
 
 def id_prefix(text: str | None) -> str | None:
