@@ -50,7 +50,7 @@ test: $(STAMP) services
 	$(BIN)/python -m pytest -n auto
 
 test-fast: $(STAMP)
-	SOCAI_SKIP_PG=1 SOCAI_SKIP_KAFKA=1 $(BIN)/python -m pytest -x -q
+	SOCAI_SKIP_PG=1 SOCAI_SKIP_KAFKA=1 SOCAI_SKIP_BROWSER=1 $(BIN)/python -m pytest -x -q
 
 test-slow: $(STAMP) services
 	$(BIN)/python -m pytest -m slow

@@ -41,7 +41,9 @@ def serve(
 
     cli = state(ctx)
     application = create_app(cli.app(), cli.settings(), secure_cookies=secure_cookies)
-    console.print(f"socai web on http://{host}:{port}/ (Ctrl+C stops it)", soft_wrap=True)
+    console.print(
+        f"socai web on http://{host}:{port}/ (Ctrl+C stops it)", markup=False, soft_wrap=True
+    )
     uvicorn.run(
         application, host=host, port=port, access_log=False, log_level="warning",
         server_header=False, proxy_headers=behind_proxy, forwarded_allow_ips="127.0.0.1",
