@@ -39,7 +39,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from infra.ledger.errors import LedgerError
-from infra.ledger.hashing import CHAIN_GENESIS, chain_hash, leaf_bytes, leaf_hash
+from infra.ledger.hashing import CHAIN_GENESIS, chain_hash, stored_leaf_hash
 from infra.ledger.verifier import VerificationError
 
 log = logging.getLogger(__name__)
@@ -133,30 +133,38 @@ class Head:
 def link(
     head: Head, positions: Sequence[int], events: Sequence[StoredEvent], recorded_at: str
 ) -> tuple[list[tuple[int, int, int, str, bytes, bytes]], Head]:
-    """Chain rows for events just inserted at ``positions`` after ``head``."""
+    """Chain rows for events just inserted at ``positions`` after ``head``.
+
+    Each leaf is hashed in one SHA-256 call over the bytes at hand
+    (:func:`hashing.stored_leaf_hash`, byte for byte the leaf of :func:`hashing.leaf_bytes`);
+    the record time is encoded once for the whole write."""
     assert len(positions) == len(events), (len(positions), len(events))
+    moment = recorded_at.encode()
+    previous, index, value = head.position, head.leaf_index, head.chain_hash
     rows = []
     for position, event in zip(positions, events, strict=True):
-        if position <= head.position:
+        if position <= previous:
             raise LedgerError(
                 f"refusing to write: the new event's position {position} does not follow the"
-                f" chain head {head.position} (the end of the log was tampered with)",
+                f" chain head {previous} (the end of the log was tampered with)",
                 hint="run `socai audit verify`; nothing of this write was stored",
             )
-        digest = leaf_hash(
-            leaf_bytes(
-                position,
-                canonical_originator_id(event.originator_id),
-                event.originator_version,
-                event.topic,
-                event.state,
-                recorded_at,
-            )
+        version = event.originator_version
+        assert version >= 0, version
+        state = event.state
+        digest = stored_leaf_hash(
+            position,
+            canonical_originator_id(event.originator_id).encode(),
+            version,
+            event.topic.encode(),
+            state if type(state) is bytes else bytes(state),
+            moment,
         )
-        value = chain_hash(head.chain_hash, digest)
-        rows.append((position, head.leaf_index + 1, head.position, recorded_at, digest, value))
-        head = Head(position, head.leaf_index + 1, value)
-    return rows, head
+        value = chain_hash(value, digest)
+        index += 1
+        rows.append((position, index, previous, recorded_at, digest, value))
+        previous = position
+    return rows, Head(previous, index, value)
 
 
 def head_of(row: Any) -> Head:

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from uuid import UUID
 
 import pytest
+from eventsourcing.persistence import StoredEvent
+from hypothesis import given
+from hypothesis import strategies as st
 
 from infra.keys import create_key_file
 from infra.ledger.audit import verify_store
+from infra.ledger.chain import Head, link
 from infra.ledger.errors import LedgerError
+from infra.ledger.hashing import chain_hash, leaf_bytes, leaf_hash
 from infra.ledger.store import LedgerTables
 from infra.scenario.builders import ledger_receive_command
 from infra.scenario.staff import worker
@@ -57,3 +63,73 @@ def test_a_write_after_the_tail_was_tampered_is_refused_and_stores_nothing(
     report = verify_store(LedgerTables(app.store.recorder), None)
     assert report.first is not None
     assert (report.first.kind, report.first.position) == ("missing_event", last)
+
+
+def reference_rows(
+    head: Head, positions: list[int], events: list[StoredEvent], recorded_at: str
+) -> list[tuple[int, int, int, str, bytes, bytes]]:
+    """The chain rows as the ledger defines them, spelled out step by step (the leaf of
+    :func:`leaf_bytes`, its RFC 9162 hash, the link to the value before)."""
+    rows = []
+    previous, index, value = head.position, head.leaf_index, head.chain_hash
+    for position, event in zip(positions, events, strict=True):
+        leaf = leaf_bytes(
+            position,
+            str(event.originator_id),
+            event.originator_version,
+            event.topic,
+            event.state,
+            recorded_at,
+        )
+        digest = leaf_hash(leaf)
+        value = chain_hash(value, digest)
+        index += 1
+        rows.append((position, index, previous, recorded_at, digest, value))
+        previous = position
+    return rows
+
+
+stored_events = st.builds(
+    StoredEvent,
+    originator_id=st.uuids(),
+    originator_version=st.integers(0, 2**63 - 1),
+    topic=st.text(max_size=60),
+    state=st.binary(max_size=400),
+)
+
+
+@given(
+    head=st.one_of(
+        st.just(Head()),
+        st.builds(
+            Head, st.integers(1, 2**40), st.integers(0, 2**40), st.binary(min_size=32, max_size=32)
+        ),
+    ),
+    events=st.lists(stored_events, min_size=1, max_size=12),
+    gaps=st.lists(st.integers(1, 3), min_size=12, max_size=12),
+    recorded_at=st.text(max_size=40),
+)
+def test_the_writer_links_the_leaves_the_ledger_defines(
+    head: Head, events: list[StoredEvent], gaps: list[int], recorded_at: str
+) -> None:
+    """The writer's one-call leaf hashing gives byte for byte the defined rows and head, for
+    any events, any positions after the head (with gaps, as PostgreSQL burns ids) and any
+    head, the genesis included."""
+    positions = []
+    position = head.position
+    for gap in gaps[: len(events)]:
+        position += gap
+        positions.append(position)
+    rows, new_head = link(head, positions, events, recorded_at)
+    expected = reference_rows(head, positions, events, recorded_at)
+    assert rows == expected
+    assert new_head == Head(positions[-1], expected[-1][1], expected[-1][5])
+
+
+def test_a_position_at_or_before_the_head_is_refused() -> None:
+    event = StoredEvent(originator_id=UUID(int=1), originator_version=1, topic="t", state=b"s")
+    for position in (4, 3):
+        with pytest.raises(LedgerError, match="does not follow the chain head 4"):
+            link(Head(4, 3, bytes(32)), [position], [event], "2026-11-29T10:00:00+00:00")
+    with pytest.raises(LedgerError, match="does not follow the chain head 5"):
+        link(Head(4, 3, bytes(32)), [5, 5], [event, event], "2026-11-29T10:00:00+00:00")
