@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import PersistenceError, StoredEvent
+from eventsourcing.persistence import PersistenceError, ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 from psycopg import Cursor
@@ -258,6 +258,20 @@ class ChainedPostgresRecorder(_AfterAppendMixin, PostgresApplicationRecorder):
             "SELECT position, leaf_index, chain_hash FROM {schema}.{chain}"
             " ORDER BY position DESC LIMIT 1"
         ).format(**names)
+        # The events' INSERT returns the chain head with the new positions: one statement,
+        # one round trip, read under the table lock (taken by the statement before it) and
+        # in the INSERT's own snapshot, so it is the head every earlier writer committed.
+        self.insert_events_statement = (
+            SQL("WITH head AS (")
+            + self.select_head_statement
+            + SQL(") ")
+            + self.insert_events_statement
+            + SQL(
+                ", (SELECT position FROM head) AS head_position,"
+                " (SELECT leaf_index FROM head) AS head_leaf_index,"
+                " (SELECT chain_hash FROM head) AS head_chain_hash"
+            )
+        )
         self.insert_chain_statement = SQL(
             "INSERT INTO {schema}.{chain} VALUES (%s,%s,%s,%s,%s,%s)"
         ).format(**names)
@@ -265,20 +279,38 @@ class ChainedPostgresRecorder(_AfterAppendMixin, PostgresApplicationRecorder):
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        assert positions is not None
-        assert len(positions) == len(stored_events)
+        assert curs.statusmessage, "the events' INSERT ran"
+        assert curs.statusmessage.startswith("INSERT"), curs.statusmessage
+        returned = curs.fetchall()
+        if len(returned) != len(stored_events):
+            raise ProgrammingError(
+                f"Couldn't get all notification IDs (got {len(returned)},"
+                f" expected {len(stored_events)})"
+            )
+        positions = [row["notification_id"] for row in returned]
+        first = returned[0]
+        head = (
+            Head()
+            if first["head_position"] is None
+            else Head(
+                int(first["head_position"]),
+                int(first["head_leaf_index"]),
+                bytes(first["head_chain_hash"]),
+            )
+        )
         # RETURNING gives the ids in insert order; the chain needs them ascending.
         order = sorted(range(len(positions)), key=positions.__getitem__)
-        curs.execute(self.select_head_statement)
         rows, _ = link(
-            head_of(curs.fetchone()),
+            head,
             [positions[i] for i in order],
             [stored_events[i] for i in order],
             record_time(),
         )
-        curs.executemany(self.insert_chain_statement, rows)
+        self._insert_chain(curs, rows)
         return positions
+
+    def _insert_chain(self, curs: Cursor[DictRow], rows: list[tuple[Any, ...]]) -> None:
+        curs.executemany(self.insert_chain_statement, rows)
 
 
 def recorder_env(store_kind: str) -> dict[str, str]:
