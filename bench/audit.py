@@ -1,8 +1,9 @@
 """Cost of the audit-grade ledger, measured against baselines in the same run.
 
 Prints:
-1. append events/s through eventsourcing's plain SQLite application recorder and through the
-   chained one (one event per transaction, like one command; and 10 per transaction), ratio;
+1. append events/s through eventsourcing's plain application recorder and through the
+   chained one (one event per transaction, like one command; and 10 per transaction), each on
+   a fresh store of the same kind, taking turns every 20 transactions; ratio;
 2. full verification events/s (``verify_store``: recompute leaves, chain, checkpoints) against
    a raw ``SELECT`` scan of the same rows, ratio;
 3. time to bring the Merkle node cache up to date and sign a checkpoint, then inclusion and
@@ -15,7 +16,7 @@ On SQLite and PostgreSQL (a throw-away server from ``infra.devservices``), each 
 row of the issue-18 table (socai, baseline, ratio, goal).
 
     PYTHONPATH=. python bench/audit.py [--events 200000 | --quick] [--append 2000]
-        [--backend sqlite|postgresql|both]
+        [--backend sqlite|postgresql|both] [--append-only]
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ STATE_BYTES = 320  # a typical AES-GCM + zlib case event
 BUILD_BATCH_EVENTS = 1_000
 PROOF_SAMPLES = 20
 APPEND_ROUNDS = 3
+#: Transactions each recorder writes before the other takes its turn.
+APPEND_SLICE_TX = 20
 
 
 def events(count: int) -> list[StoredEvent]:
@@ -80,12 +83,22 @@ def recorder(url: str, folder: Path, chained: bool) -> Any:
 APPS: list[Any] = []
 
 
-def append_rate(target: Any, count: int, per_tx: int) -> float:
-    batches = [events(per_tx) for _ in range(count // per_tx)]
-    started = time.perf_counter()
-    for batch in batches:
-        target.insert_events(batch)
-    return count // per_tx * per_tx / (time.perf_counter() - started)
+def append_rates(plain: Any, chained: Any, count: int, per_tx: int) -> tuple[float, float]:
+    """Events/s of the plain and the chained recorder, each on its own fresh store, taking
+    turns every ``APPEND_SLICE_TX`` transactions (who goes first alternates), so that the
+    shared machine's changing load falls on both alike."""
+    targets = (plain, chained)
+    batches = [[events(per_tx) for _ in range(count // per_tx)] for _ in targets]
+    spent = [0.0, 0.0]
+    for turn, start in enumerate(range(0, count // per_tx, APPEND_SLICE_TX)):
+        for which in (0, 1) if turn % 2 == 0 else (1, 0):
+            target = targets[which]
+            started = time.perf_counter()
+            for batch in batches[which][start : start + APPEND_SLICE_TX]:
+                target.insert_events(batch)
+            spent[which] += time.perf_counter() - started
+    written = count // per_tx * per_tx
+    return written / spent[0], written / spent[1]
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -123,22 +136,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_options(parser)
     parser.add_argument("--append", type=int, default=2_000, help="events per append round")
+    parser.add_argument("--append-only", action="store_true", help="only the chained append rows")
     args = parser.parse_args()
     size = events_of(args) // BUILD_BATCH_EVENTS * BUILD_BATCH_EVENTS
     header()
     for kind in kinds(args):
         with tempfile.TemporaryDirectory() as tmp, backend(kind, Path(tmp)) as url:
-            run(kind, url, Path(tmp), args.append, size)
+            run(kind, url, Path(tmp), args.append, size, args.append_only)
 
 
-def run(kind: str, url: Any, folder: Path, append: int, size: int) -> None:
-    """Every figure of one kind of store."""
+def run(kind: str, url: Any, folder: Path, append: int, size: int, append_only: bool) -> None:
+    """Every figure of one kind of store (or only the append rows)."""
     for per_tx in (1, 10):
         rates: dict[bool, list[float]] = {False: [], True: []}
-        for _ in range(APPEND_ROUNDS):
-            for chained in (False, True):
-                target = recorder(url(f"append{per_tx}"), folder, chained)
-                rates[chained].append(append_rate(target, append, per_tx))
+        for round_ in range(APPEND_ROUNDS):
+            plain_rate, chained_rate = append_rates(
+                recorder(url(f"plain{per_tx}_{round_}"), folder, False),
+                recorder(url(f"chained{per_tx}_{round_}"), folder, True),
+                append,
+                per_tx,
+            )
+            rates[False].append(plain_rate)
+            rates[True].append(chained_rate)
         plain, chained_rate = (statistics.median(rates[c]) for c in (False, True))
         row(
             f"chained append, {per_tx} event/tx (median of {APPEND_ROUNDS})",
@@ -148,6 +167,9 @@ def run(kind: str, url: Any, folder: Path, append: int, size: int) -> None:
             chained_rate / plain,
             "≥ 0.9",
         )
+    if append_only:
+        _close_apps()
+        return
 
     log = recorder(url("verify"), folder, True)
     for _ in range(size // BUILD_BATCH_EVENTS):
@@ -193,6 +215,10 @@ def run(kind: str, url: Any, folder: Path, append: int, size: int) -> None:
         f" checkpoint after {BUILD_BATCH_EVENTS} more events {extend * 1000:.0f} ms)",
         flush=True,
     )
+    _close_apps()
+
+
+def _close_apps() -> None:
     for app in APPS:
         app.close()
     APPS.clear()
