@@ -127,13 +127,22 @@ class TransactionInfo:
     posted transfer it made, if any (what a reversal would move back)."""
 
     kind: str
-    content: tuple[str, ...]
     amount_vnd: int
     debit_account: str
     credit_account: str
     reversible: bool
     #: Its business date: a reversal may not predate what it reverses.
     occurred_on: date
+    #: The kind of command and the recorded event the content is read from.
+    command: type[FundingCommand]
+    event: Any
+
+    @property
+    def content(self) -> tuple[str, ...]:
+        """The comparable content (:meth:`FundingCommand.content_for`), computed when asked:
+        only a repeated transaction id compares it, so recording and replaying do not pay for
+        formatting it for every transaction."""
+        return self.command.content_for(self.event)
 
 
 class FundingEvent(Aggregate.Event):
@@ -711,12 +720,13 @@ class Programme(Aggregate):
         assert e.transaction_id not in self.transactions
         self.transactions[e.transaction_id] = TransactionInfo(
             command.KIND,
-            command.content_for(e),
             e.amount_vnd,
             e.debit_account,
             e.credit_account,
             reversible,
             e.occurred_on,
+            command,
+            e,
         )
 
 
