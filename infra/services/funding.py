@@ -199,15 +199,12 @@ class FundingService:
         self, principal: Principal, programme: Programme, commands: Sequence[MoneyCommand]
     ) -> Principal:
         """A finance officer whose scope covers every unit the commands move money in: an
-        allocation's unit; programme-wide money (sources, lines) needs national scope."""
-        targets: set[UnitRef | None] = set()
-        for command in commands:
-            targets.add(_unit_of(programme, command))
-        for target in targets:
-            principal = self.cases.access.check(
-                principal, Action.FUNDING_RECORD, target, programme.code
-            )
-        return principal
+        allocation's unit; programme-wide money (sources, lines) needs national scope. The
+        user is read once for the whole batch."""
+        targets = dict.fromkeys(_unit_of(programme, command) for command in commands)
+        return self.cases.access.check_each(
+            principal, Action.FUNDING_RECORD, targets, programme.code
+        )
 
     def _check_case_support(self, programme: Programme, command: MoneyCommand) -> None:
         """A case-support commitment or payment must match the support event on the case, in

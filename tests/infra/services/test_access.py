@@ -238,3 +238,31 @@ def test_users_grants_and_access_entries_are_events_of_the_one_log(app: Socai, t
     topics = {entry.topic for entry in app.log.entries()}
     assert topics <= set(USER_TOPICS) | set(ACCESS_TOPICS)
     assert User.RoleGranted.TOPIC in topics and User.TokenIssued.TOPIC in topics
+
+
+def test_checking_many_targets_decides_as_one_check_each(app: Socai, team: Staff) -> None:
+    """A batch is checked with the user read once: every target in scope is allowed, the
+    first one out of scope is refused (logged once, nothing else written), and a token that
+    is no longer valid is refused before any target is looked at."""
+    team.user(Role.FINANCE_OFFICER, "82", "TC-82")
+    officer = team.login("TC-82")
+    inside, national, outside = UnitRef("2025", "82"), None, UnitRef("2025", "01")
+    assert app.access.check_each(officer, Action.FUNDING_RECORD, [inside], "P") == (
+        app.access.check(officer, Action.FUNDING_RECORD, inside, "P")
+    )
+    for targets in ([inside, outside], [outside, inside], [inside, national]):
+        refused_one = next(t for t in targets if t != inside)
+        with pytest.raises(NotAllowed) as single:
+            app.access.check(officer, Action.FUNDING_RECORD, refused_one, "P")
+        before = head(app)
+        with pytest.raises(NotAllowed) as batch:
+            app.access.check_each(officer, Action.FUNDING_RECORD, targets, "P")
+        assert batch.value.message == single.value.message
+        assert head(app) == before + 1, "one refusal, one log entry"
+        ((_, entry),) = app.log.events(after=before)
+        assert isinstance(entry, AccessRecord.AccessRefused)
+    app.access.revoke_token(officer, officer.token_id)
+    before = head(app)
+    with pytest.raises(NotAuthenticated):
+        app.access.check_each(officer, Action.FUNDING_RECORD, [inside], "P")
+    assert head(app) == before
