@@ -447,10 +447,14 @@ class AccessService:
         subject: str | UUID | None = None,
     ) -> Principal:
         """:meth:`check` of ``action`` on every one of ``targets`` (a batch that moves money
-        in several units), reading the user once: the same decisions, refusals and log
+        in several units), reading the user from the store once: the same token checks
+        (each reads the clock, as one check per target does), decisions, refusals and log
         records as one check per target, in the targets' order."""
-        current = self._current(principal)
-        for target in targets:
+        user = self._principal_user(principal)
+        current = self._principal(user, principal.token_id)
+        for index, target in enumerate(targets):
+            if index:
+                self._require_valid(user, principal)
             self._decide(current, action, target, subject, own=False, anywhere=False)
         return current
 
