@@ -444,13 +444,12 @@ class _ValuesAreCounts(MulticolumnMapMetricProvider):
 
     @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(cls, column_list: list[Any], **kwargs: Any) -> Any:
-        # a blank cell makes the test NULL, read as clean
-        return sa.and_(
-            *(
-                sa.func.coalesce(sa.and_(c >= 0, c == sa.cast(c, sa.BigInteger)), sa.true())
-                for c in column_list
-            )
-        )
+        # a cell is wrong where it differs from abs(round(cell)): a fraction or a negative
+        # figure (one comparison per cell, as pandas' ``values == round(values) >= 0``; a
+        # CAST to an integer would also call a whole figure beyond 2**63 wrong). A blank cell
+        # makes its test NULL: the row is wrong only where some test is true.
+        wrong = sa.or_(*(c != sa.func.abs(sa.func.round(c)) for c in column_list))
+        return sa.not_(sa.func.coalesce(wrong, sa.false()))
 
 
 class ExpectColumnsToHoldCounts(_SocaiMapExpectation):
@@ -474,7 +473,8 @@ class _ValuesAreNonNegative(MulticolumnMapMetricProvider):
 
     @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(cls, column_list: list[Any], **kwargs: Any) -> Any:
-        return sa.and_(*(sa.func.coalesce(c >= 0, sa.true()) for c in column_list))
+        # wrong where some filled cell is < 0 (a blank cell's test is NULL)
+        return sa.not_(sa.func.coalesce(sa.or_(*(c < 0 for c in column_list)), sa.false()))
 
 
 class ExpectColumnsToBeNonNegative(_SocaiMapExpectation):

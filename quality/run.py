@@ -6,8 +6,8 @@ definition and checkpoint, because a checkpoint's ``unexpected_index_column_name
 in every table it validates and the frames have different identities.
 
 On SQL the frames are written as tables (and the hierarchy check's inputs materialised) into the
-given database, or a throw-away SQLite file (written through ``sqlite3`` directly: pandas'
-``to_sql`` through SQLAlchemy costs more than the validation), and validated there.
+given database, or a throw-away SQLite database in memory (written through ``sqlite3`` directly:
+pandas' ``to_sql`` through SQLAlchemy costs more than the validation), and validated there.
 
 **Every failing row is listed.** GX lists at most ``partial_unexpected_count`` failing rows
 (20 by default) on SQL even with ``result_format="COMPLETE"``; the run asks for all of them
@@ -24,9 +24,10 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-import tempfile
+import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -118,25 +119,38 @@ def sqlite_dialect() -> Any:
     return sqlite.dialect()
 
 
-def _write_sqlite(frames: dict[str, pd.DataFrame], path: Path) -> None:
+def _write_sqlite(frames: dict[str, pd.DataFrame], connection: sqlite3.Connection) -> None:
     """The frames as tables, through sqlite3 (NaN binds as NULL: blank stays blank)."""
-    connection = sqlite3.connect(path)
+    # a scratch database, rewritten whole each run: no journal, no fsync
+    connection.execute("PRAGMA journal_mode = OFF")
+    connection.execute("PRAGMA synchronous = OFF")
+    with connection:
+        for name, frame in frames.items():
+            table = f"socai_quality_{name}"
+            columns = ", ".join(f'"{c}" {_sql_type(frame[c])}' for c in frame.columns)
+            connection.execute(f'DROP TABLE IF EXISTS "{table}"')
+            connection.execute(f'CREATE TABLE "{table}" ({columns})')
+            marks = ", ".join("?" for _ in frame.columns)
+            data = zip(*(frame[c].tolist() for c in frame.columns), strict=True)
+            connection.executemany(f'INSERT INTO "{table}" VALUES ({marks})', data)
+        _index(connection.execute, _children_sql(frames, sqlite_dialect()))
+
+
+@contextmanager
+def _scratch_sqlite() -> Iterator[tuple[str, sqlite3.Connection]]:
+    """A throw-away SQLite database in memory, named for this run alone, with the connection
+    that keeps it alive: SQLite frees a memory database when its last connection closes, so
+    the run's own connection (which writes the tables) stays open while GX's connections
+    read them. Nothing reaches the disk: no file to write, read back through the system, or
+    delete."""
+    # SQLite's memdb VFS: a name starting with "/" is one database for every connection of
+    # this process that opens it (without shared-cache table locks)
+    name = f"/socai-quality-{uuid.uuid4().hex}"
+    keeper = sqlite3.connect(f"file:{name}?vfs=memdb", uri=True)
     try:
-        # a scratch database, rewritten whole each run: no journal, no fsync
-        connection.execute("PRAGMA journal_mode = OFF")
-        connection.execute("PRAGMA synchronous = OFF")
-        with connection:
-            for name, frame in frames.items():
-                table = f"socai_quality_{name}"
-                columns = ", ".join(f'"{c}" {_sql_type(frame[c])}' for c in frame.columns)
-                connection.execute(f'DROP TABLE IF EXISTS "{table}"')
-                connection.execute(f'CREATE TABLE "{table}" ({columns})')
-                marks = ", ".join("?" for _ in frame.columns)
-                data = zip(*(frame[c].tolist() for c in frame.columns), strict=True)
-                connection.executemany(f'INSERT INTO "{table}" VALUES ({marks})', data)
-            _index(connection.execute, _children_sql(frames, sqlite_dialect()))
+        yield f"sqlite:///file:{name}?vfs=memdb&uri=true", keeper
     finally:
-        connection.close()
+        keeper.close()
 
 
 def _index(execute: Any, children: str) -> None:
@@ -156,12 +170,10 @@ def _children_sql(frames: dict[str, pd.DataFrame], dialect: Any) -> str:
     return str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
-def _write_sql(frames: dict[str, pd.DataFrame], url: str) -> None:
-    import sqlalchemy as sa
-
-    # the cells table is named by its row numbers (their units and row ids stay in the
-    # frame); no check reads a unit's level
-    frames = {
+def _sql_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The frames as the SQL tables hold them: the cells table is named by its row numbers
+    (their units and row ids stay in the frame); no check reads a unit's level."""
+    return {
         name: frame.drop(
             columns=["unit_map", "unit_code", "unit_level", "row_id"]
             if name == CELLS
@@ -169,8 +181,18 @@ def _write_sql(frames: dict[str, pd.DataFrame], url: str) -> None:
         )
         for name, frame in frames.items()
     }
+
+
+def _write_sql(frames: dict[str, pd.DataFrame], url: str) -> None:
+    import sqlalchemy as sa
+
+    frames = _sql_frames(frames)
     if url.startswith("sqlite:///"):
-        _write_sqlite(frames, Path(url.removeprefix("sqlite:///")))
+        database = sqlite3.connect(Path(url.removeprefix("sqlite:///")))
+        try:
+            _write_sqlite(frames, database)
+        finally:
+            database.close()
         return
     engine = sa.create_engine(url)
     try:
@@ -189,6 +211,14 @@ def _write_sql(frames: dict[str, pd.DataFrame], url: str) -> None:
             )
     finally:
         engine.dispose()
+
+
+def _disconnect(source: SQLDatasource) -> None:
+    """Close GX's connections to the run's database when the run ends. GX keeps them open
+    for as long as its context lives (past the run); a memory database lives as long as a
+    connection to it, so a scratch database would otherwise outlive its run."""
+    source.get_execution_engine().engine.dispose()
+    source.get_engine().dispose()
 
 
 def _docs_site(context: Any, docs_dir: Path) -> None:
@@ -253,17 +283,21 @@ def validate(
 
     found: list[Finding] = []
     report = Report()
-    with tempfile.TemporaryDirectory(prefix="socai-quality-") as scratch:
+    with ExitStack() as scratch:
         source: PandasDatasource | SQLDatasource
         if engine == "pandas":
             source = context.data_sources.add_pandas("rollups")
         else:
-            url = sql_url or f"sqlite:///{Path(scratch) / 'rollups.db'}"
-            _write_sql(frames, url)
             # every statement GX sends is compiled once per run and never reused: no
             # statement cache, so SQLAlchemy skips walking each (large) query for its key
             # (passed as ``kwargs`` to ``create_engine``; GX's typed signatures omit the field)
             options: dict[str, Any] = {"kwargs": {"query_cache_size": 0}}
+            if sql_url is None:
+                url, keeper = scratch.enter_context(_scratch_sqlite())
+                _write_sqlite(_sql_frames(frames), keeper)
+            else:
+                url = sql_url
+                _write_sql(frames, url)
             if url.startswith("sqlite"):
                 source = context.data_sources.add_sqlite(
                     "rollups", connection_string=url, **options
@@ -274,6 +308,8 @@ def validate(
                 )
             else:
                 source = context.data_sources.add_sql("rollups", connection_string=url, **options)
+            # closed before the scratch database (ExitStack: last in, first out)
+            scratch.callback(_disconnect, source)
 
         explainer = Explainer(frames)
         for name, checks in plan.items():

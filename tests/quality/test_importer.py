@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from domain.errors import SocaiError
 from domain.reference.rollup_form import form_rows
 from quality.importer import parse_cell, read_rollup, read_submission
 from quality.table import NotARollup
@@ -102,6 +103,42 @@ def test_csv_with_unit_columns_and_plain_year_headers(tmp_path: Path) -> None:
     assert table["y2019"].iloc[0] == 1200  # the Vietnamese thousands dot, in a CSV too
     assert table["y2019"].iloc[1] == 2.5  # the Vietnamese decimal comma
     assert math.isnan(table["y2019"].iloc[2])
+
+
+def test_one_unit_written_several_ways_is_one_unit(tmp_path: Path) -> None:
+    """Units and row ids are read once per distinct text: texts that differ only by spaces
+    or the map's spelling are the same unit, each row keeps its own unit and level."""
+    path = tmp_path / "spaced.csv"
+    path.write_text(
+        "unit_map,unit_code,row_id,2019,2020,total\n"
+        "old, 87 , II.1 ,1,2,3\n"
+        "2025,82,II.1,1,1,2\n"
+        " OLD ,87,II.2.posters,4,,4\n"
+        "2025, 82,II.2.posters,0,0,0\n",
+        "utf-8",
+    )
+    table = read_rollup(path)
+    assert table[["unit_map", "unit_code", "unit_level", "row_id"]].values.tolist() == [
+        ["old", "87", "province", "II.1"],
+        ["2025", "82", "province", "II.1"],
+        ["old", "87", "province", "II.2.posters"],
+        ["2025", "82", "province", "II.2.posters"],
+    ]
+    assert table["total_stated"].tolist() == [3, 2, 4, 0]
+
+
+@pytest.mark.parametrize(
+    ("rows", "named"),
+    [
+        ("old,87,II.1,1\nold,99999,II.1,1\nold,88888,II.1,1\n", "99999"),
+        ("old,87,II.1,1\nmars,87,II.1,1\nvenus,87,II.1,1\n", "mars"),
+    ],
+)
+def test_the_first_unknown_unit_or_map_is_named(tmp_path: Path, rows: str, named: str) -> None:
+    path = tmp_path / "unknown.csv"
+    path.write_text("unit_map,unit_code,row_id,2019\n" + rows, "utf-8")
+    with pytest.raises(SocaiError, match=named):
+        read_rollup(path)
 
 
 def test_a_csv_declaring_machine_numbers_reads_the_dot_as_decimal(tmp_path: Path) -> None:
