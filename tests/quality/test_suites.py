@@ -18,10 +18,21 @@ from quality.suites import (
 YEARS = [2016, 2017]
 
 
+@pytest.fixture
+def gx_context() -> object:
+    """GX adds an expectation to a suite only inside an active data context; a run makes its
+    own ephemeral one (``quality.run``), so a test that builds a suite alone makes one too,
+    rather than relying on an earlier test in the same process having made it."""
+    import great_expectations as gx
+
+    return gx.get_context(mode="ephemeral")
+
+
 def test_every_custom_expectation_is_registered() -> None:
     assert qx.require_registered() == len(qx.CUSTOM_EXPECTATIONS) == 6
 
 
+@pytest.mark.usefixtures("gx_context")
 def test_one_expectation_per_rule_family_holding_every_form_rule() -> None:
     checks = by_year_checks(YEARS)
     suite = build_suite("by_year", checks)
@@ -54,6 +65,7 @@ def test_legal_amounts_per_person_follow_the_regime_of_the_year() -> None:
     assert loan[2025] == (1.0, 300.0)  # both regimes are in force in 2025: their union
 
 
+@pytest.mark.usefixtures("gx_context")
 def test_a_suite_that_lost_an_expectation_is_refused() -> None:
     checks = by_year_checks(YEARS)
     suite = build_suite("by_year", checks)
