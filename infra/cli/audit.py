@@ -15,7 +15,7 @@ import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from domain.errors import InvalidInput
-from infra.audit_store import ledger_tables
+from infra.audit_store import ERASURE_AUTHORITY, ledger_tables
 from infra.cli.context import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -181,7 +181,9 @@ def verify(
             anchored.append(read_checkpoint_file(last_checkpoint))
         total = max(tables.count_rows())
         with progress("verifying the ledger", total) as advance:
-            report = verify_store(tables, key, anchored, progress=advance)
+            report = verify_store(
+                tables, key, anchored, progress=advance, erasure=ERASURE_AUTHORITY
+            )
     cosigned = witnessed(report, witnesses)
     if format_ != "table" or output is not None:
         verdict = _verdict(report, cosigned, needed)
@@ -198,6 +200,12 @@ def verify(
                 console.print(f"  also: {finding}", soft_wrap=True)
         raise typer.Exit(EXIT_NOT_INTACT)
     summary = f"{report.events} events, {report.checkpoints_checked} signed checkpoints verified"
+    if report.redacted:
+        summary += (
+            f"; {len(report.redacted)} redacted by an authorised erasure (positions"
+            f" {', '.join(map(str, report.redacted))}: chained by their original leaf hash,"
+            " their content overwritten)"
+        )
     if report.unsigned_tail:
         say(
             ("UNSIGNED TAIL", "bold yellow"),
@@ -273,6 +281,8 @@ def _verdict(report: VerifyReport, cosigned: list[str], needed: int) -> Report:
             "newest_checkpoint_size": newest.tree_size if newest is not None else None,
             "cosigned_by": cosigned,
             "quorum": needed,
+            "redacted": len(report.redacted),
+            "redacted_positions": report.redacted,
         },
         rows_key="findings",
     )

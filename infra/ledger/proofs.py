@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from infra.ledger import merkle
 from infra.ledger.errors import LedgerError
+from infra.ledger.redactions import redactions
 from infra.ledger.store import LedgerTables
 from infra.ledger.verifier import (
     PROOF_FORMAT,
@@ -62,6 +63,7 @@ def inclusion_proof(
             hint="make a newer one with `socai audit checkpoint`",
         )
     tables.extend_nodes(checkpoint.tree_size)
+    redaction = redactions(tables).get(position)
     document = {
         "format": PROOF_FORMAT,
         "kind": "inclusion",
@@ -80,6 +82,10 @@ def inclusion_proof(
         ],
         "checkpoint": checkpoint.to_json(),
     }
+    if redaction is not None:
+        # the stored state is a redacted copy: the proof carries the original leaf hash
+        del document["event"]["state"]
+        document["event"].update(redacted=True, leaf_hash=redaction.leaf_hash.hex())
     return _checked(document, tables, public_key, (checkpoint,))
 
 
