@@ -243,7 +243,8 @@ def verify(
 
 def _verdict(report: VerifyReport, cosigned: list[str], needed: int) -> Report:
     """The outcome of ``verify`` as data: the verdict, its exit status and the figures it
-    rests on (meta), and one row per finding (what is wrong and where)."""
+    rests on (meta), and one row per finding (what is wrong and where), then one row per
+    redacted position (kind ``redacted``: not a finding)."""
     if not report.intact:
         verdict, status = "not_intact", EXIT_NOT_INTACT
     elif report.unsigned_tail:
@@ -268,6 +269,16 @@ def _verdict(report: VerifyReport, cosigned: list[str], needed: int) -> Report:
                 "message": f.message,
             }
             for f in report.findings
+        ]
+        + [
+            {
+                "kind": "redacted",
+                "position": position,
+                "last_position": None,
+                "message": "content overwritten by an authorised erasure; chained by its"
+                " original leaf hash (not a finding: the verdict is unchanged)",
+            }
+            for position in report.redacted
         ],
         title="audit verify",
         meta={

@@ -64,17 +64,22 @@ def inclusion_proof(
         )
     tables.extend_nodes(checkpoint.tree_size)
     redaction = redactions(tables).get(position)
+    fields: dict[str, Any] = {
+        "position": event.position,
+        "originator_id": event.originator_id,
+        "version": event.version,
+        "topic": event.topic,
+        "state": base64.b64encode(event.state).decode(),
+        "recorded_at": link.recorded_at,
+    }
+    if redaction is not None:
+        # the stored state is a redacted copy: the proof carries the original leaf hash
+        del fields["state"]
+        fields.update(redacted=True, leaf_hash=redaction.leaf_hash.hex())
     document = {
         "format": PROOF_FORMAT,
         "kind": "inclusion",
-        "event": {
-            "position": event.position,
-            "originator_id": event.originator_id,
-            "version": event.version,
-            "topic": event.topic,
-            "state": base64.b64encode(event.state).decode(),
-            "recorded_at": link.recorded_at,
-        },
+        "event": fields,
         "leaf_index": link.leaf_index,
         "tree_size": checkpoint.tree_size,
         "path": [
@@ -82,10 +87,6 @@ def inclusion_proof(
         ],
         "checkpoint": checkpoint.to_json(),
     }
-    if redaction is not None:
-        # the stored state is a redacted copy: the proof carries the original leaf hash
-        del document["event"]["state"]
-        document["event"].update(redacted=True, leaf_hash=redaction.leaf_hash.hex())
     return _checked(document, tables, public_key, (checkpoint,))
 
 

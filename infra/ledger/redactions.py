@@ -57,7 +57,8 @@ class ErasureAuthority:
         return str(uuid5(self.namespace, f"{originator_id}/{subject}"))
 
 
-def _table(tables: LedgerTables) -> str:
+def table_name(tables: LedgerTables) -> str:
+    """The redactions table, qualified by the PostgreSQL schema."""
     recorder = tables.recorder
     if not isinstance(recorder, ChainedPostgresRecorder):
         return REDACTIONS_TABLE
@@ -72,7 +73,7 @@ def _exists(tables: LedgerTables) -> bool:
                 (REDACTIONS_TABLE,),
             )
             return bool(c.fetchall())
-        c.execute("SELECT to_regclass(%s) AS x", (_table(tables),))
+        c.execute("SELECT to_regclass(%s) AS x", (table_name(tables),))
         return c.fetchall()[0]["x"] is not None
 
 
@@ -84,7 +85,7 @@ def redactions(tables: LedgerTables) -> dict[int, Redaction]:
         return {}
     with tables.cursor() as c:
         c.execute(
-            f"SELECT position, leaf_hash, authorised_by, subject FROM {_table(tables)}"
+            f"SELECT position, leaf_hash, authorised_by, subject FROM {table_name(tables)}"
             " ORDER BY position"
         )
         rows = [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in c.fetchall()]
@@ -119,7 +120,7 @@ def redact(
         if tables.kind == "sqlite":
             c.execute("PRAGMA secure_delete = ON")
         c.execute(
-            f"CREATE TABLE IF NOT EXISTS {_table(tables)} (position BIGINT PRIMARY KEY,"
+            f"CREATE TABLE IF NOT EXISTS {table_name(tables)} (position BIGINT PRIMARY KEY,"
             f" leaf_hash {blob} NOT NULL, authorised_by BIGINT NOT NULL, subject TEXT NOT NULL)"
         )
         for position, state in sorted(states.items()):
@@ -128,7 +129,7 @@ def redact(
             if not found:
                 raise LedgerError(f"no chained event at position {position}", hint="")
             c.execute(
-                f"INSERT INTO {_table(tables)} (position, leaf_hash, authorised_by, subject)"
+                f"INSERT INTO {table_name(tables)} (position, leaf_hash, authorised_by, subject)"
                 f" VALUES ({p}, {p}, {p}, {p})",
                 (position, bytes(found[0][0]), authorised_by, subject),
             )

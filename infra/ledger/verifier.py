@@ -670,7 +670,11 @@ def verify_proof_document(
         index = _int(document.get("leaf_index"), "leaf_index")
         event = document.get("event")
         redacted = isinstance(event, dict) and event.get("redacted") is True
-        digest = _redacted_leaf(event) if redacted else leaf_hash(leaf_of(event))
+        digest = (
+            _redacted_leaf(event)
+            if isinstance(event, dict) and redacted
+            else leaf_hash(leaf_of(event))
+        )
         size = checkpoint.tree_size
         if document.get("tree_size") != size:
             raise VerificationError("the proof's tree_size differs from its checkpoint's")

@@ -13,6 +13,7 @@ overwrites an event and forges a redactions row is NOT INTACT at that position.
 from __future__ import annotations
 
 import base64
+import json
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -26,6 +27,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import Mapper
 
+import infra.ledger.audit as audit
 from domain.access.log import ERASURE_NAMESPACE, AccessRecord, erasure_id
 from domain.access.principal import Principal
 from domain.access.roles import Purpose, Role
@@ -40,16 +42,24 @@ from infra.ledger.audit import Report, verify_store
 from infra.ledger.checkpoints import create_signing_key, make_checkpoint
 from infra.ledger.proofs import consistency_proof, inclusion_proof
 from infra.ledger.redactions import ErasureAuthority, positions_of, redactions
+from infra.ledger.redactions import table_name as redactions_table
 from infra.ledger.store import LedgerTables
 from infra.ledger.verifier import verify_proof_document
+from infra.ledger_settings import signing_key_path
 from infra.privacy.sealing import SealingMapper
 from infra.privacy.vault import key_encryption_key
 from infra.projection_db import runner_for
-from infra.scenario.staff import Staff
+from infra.scenario.builders import at_now
+from infra.scenario.staff import TEST_PASSWORDS, Staff
 from infra.services.socai import Socai
+from infra.web import ledger as web_ledger
+from projections.framework import InProcessRunner
 from projections.kpi import compute_kpis
+from projections.registry import all_projections
 from projections.rollup import compute_rollup
+from projections.verify import all_intact, verify_projections
 from tests.conftest import reception
+from tests.infra.cli.test_cli import socai
 
 pytestmark = pytest.mark.integration
 
@@ -129,12 +139,14 @@ def test_erasing_data_held_inside_events_redacts_them_and_keeps_every_proof(
     db = tmp_path / "s.db"
     case_id, other = _legacy_case(app, team.user(Role.CASE_OFFICER, "82", "BP-87-01"))
     dpo = team.user(Role.DATA_PROTECTION_OFFICER, "82", "BVDL-1")
-    signing = create_signing_key(tmp_path / "signing.pem")
+    signing = create_signing_key(signing_key_path(app.settings))  # where the web finds it
     tables = LedgerTables(app.store.recorder)
     first = make_checkpoint(tables, signing)
     positions = positions_of(tables, case_id)
     proofs = [inclusion_proof(tables, p, first, signing.public_key()) for p in positions.values()]
     before = _reports(app, tmp_path / "before.db")
+    live = sa.create_engine(f"sqlite:///{tmp_path / 'live.db'}")
+    runner_for(app.log, live).run()
     leaves = tables.leaf_hashes(0, first.tree_size)
     kept = _non_personal(app, case_id)
 
@@ -161,6 +173,33 @@ def test_erasing_data_held_inside_events_redacts_them_and_keeps_every_proof(
 
     # reports rebuilt from the events: byte for byte the same
     assert _reports(app, tmp_path / "after.db") == before
+    # `projections verify`: the live tables (kept up to date) are what the events give
+    runner_for(app.log, live).run()
+
+    def rebuild_into(chosen: Any) -> sa.Engine:
+        scratch = sa.create_engine(f"sqlite:///{tmp_path / 'scratch.db'}")
+        InProcessRunner(app.log, scratch, chosen).run()
+        return scratch
+
+    assert all_intact(verify_projections(all_projections(), live, rebuild_into))
+    live.dispose()
+    # `socai audit verify`: intact (exit 0), the redacted positions listed, as text and data
+    pub = str(signing_key_path(app.settings)).removesuffix(".pem") + ".pub.pem"
+    url = f"sqlite:///{db}"
+    printed = socai(url, "audit", "verify", "--public-key", pub)
+    assert printed.returncode == 0, printed.stdout + printed.stderr
+    assert f"2 redacted by an authorised erasure (positions {positions[1]}, {positions[3]}" in (
+        " ".join(printed.stdout.split())
+    )
+    data = socai(url, "audit", "verify", "--public-key", pub, "--format", "json")
+    assert data.returncode == 0, data.stderr
+    verdict = json.loads(data.stdout)
+    assert verdict["redacted_positions"] == report.redacted and verdict["redacted"] == 2
+    table = socai(url, "audit", "verify", "--public-key", pub, "--format", "csv")
+    assert table.returncode == 0 and "redacted" in table.stdout, table.stdout
+    # the web's audit page runs the same verification
+    page = web_ledger.verify_all(app.settings)
+    assert page["intact"] and page["redacted"] == report.redacted, page
 
     # the plaintext is nowhere in the file, its WAL or its free pages
     raw = _raw(db)
@@ -366,3 +405,124 @@ def test_a_genuine_redaction_does_not_verify_without_the_erasure_topic(attacked:
         report = _verify(app, key, erasure)
         assert not report.intact and report.first is not None
         assert report.first.position == redacted and report.first.kind == "redaction"
+
+
+# --- every verify pass handles redactions: fast, exact, and the two-part split -----------
+
+MODES = ("fast, one part", "fast, two parts", "exact")
+
+
+def _in_mode(monkeypatch: pytest.MonkeyPatch, app: Socai, mode: str) -> None:
+    if mode == "exact":
+        monkeypatch.setattr(audit, "_fast_pass", lambda *_: None)
+        return
+    monkeypatch.setattr(audit, "PARALLEL_MIN_EVENTS", 2 if mode == "fast, two parts" else 10**9)
+    monkeypatch.setattr(
+        LedgerTables, "merged", lambda self: pytest.fail("the exact pass ran on an intact log")
+    )
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_every_pass_verifies_a_redaction_and_names_a_forged_one(
+    attacked: Any, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    app, key, s = attacked
+    tables = LedgerTables(app.store.recorder)
+    with monkeypatch.context() as patched:
+        _in_mode(patched, app, mode)
+        if mode == "fast, two parts":  # the genuine redaction and its erasure in two parts
+            for _ in range(8):  # (later events move the split point past the redaction)
+                app.cases.personal_data(s["dpo"], s["case"], Purpose.SUBJECT_REQUEST)
+            found = audit._split_point(tables)
+            assert found is not None
+            split = found[1][0]
+            genuine = redactions(tables)
+            assert any(p <= split < r.authorised_by for p, r in genuine.items()), split
+        report = _verify(app, key)
+        assert report.intact and report.redacted == sorted(redactions(tables)), report
+    _forge(s["db"], s["mine"][1], s["others_erasure"])
+    if mode == "exact":
+        monkeypatch.setattr(audit, "_fast_pass", lambda *_: None)
+    else:
+        monkeypatch.setattr(audit, "PARALLEL_MIN_EVENTS", 2 if "two" in mode else 10**9)
+    _not_intact_at(app, key, s["mine"][1])
+
+
+def test_legacy_erasure_on_every_kind_of_store(
+    make_app: Any, store_url: str, tmp_path: Path
+) -> None:
+    """SQLite and PostgreSQL alike: redacted, verified, proofs made before still hold, and no
+    stored state the store key opens holds the erased values."""
+    app = make_app(store_url, clock=at_now, passwords=TEST_PASSWORDS)
+    team = Staff(app)
+    case_id, other = _legacy_case(app, team.user(Role.CASE_OFFICER, "82", "BP-87-01"))
+    dpo = team.user(Role.DATA_PROTECTION_OFFICER, "82", "BVDL-1")
+    signing = create_signing_key(tmp_path / "signing.pem")
+    tables = LedgerTables(app.store.recorder)
+    first = make_checkpoint(tables, signing)
+    positions = positions_of(tables, case_id)
+    proofs = [inclusion_proof(tables, p, first, signing.public_key()) for p in positions.values()]
+    app.privacy.erase(dpo, case_id, "victim", BASIS, REASON)
+    second = make_checkpoint(tables, signing)
+    proofs.append(consistency_proof(tables, first, second, signing.public_key()))
+    for document in proofs:
+        verify_proof_document(document, signing.public_key(), tables.origin())
+    report = _verify(app, signing.public_key())
+    assert report.intact and report.redacted == [positions[1], positions[3]], report
+    proof = inclusion_proof(tables, positions[3], second, signing.public_key())
+    assert "redacted" in verify_proof_document(proof, signing.public_key())
+    mapper = app.store.mapper
+    assert mapper.cipher is not None and mapper.compressor is not None
+    for stored in app.store.recorder.select_events(case_id):
+        state = mapper.compressor.decompress(mapper.cipher.decrypt(stored.state))
+        assert not any(text.encode() in state for text in SECRETS)
+    reopened = make_app(store_url, clock=at_now, passwords=TEST_PASSWORDS)
+    assert isinstance(reopened.cases.get(case_id).steps[1].data["person"], ErasedPersonalData)
+    assert reopened.cases.get(other).steps[1].data["person"].full_name == OTHER
+
+
+def test_forged_redactions_are_not_intact_on_every_kind_of_store(
+    make_app: Any, store_url: str, tmp_path: Path
+) -> None:
+    """The forgeries above, written through the store's own connection on SQLite and
+    PostgreSQL: each NOT INTACT at the forged position; a genuine redaction verifies."""
+    app = make_app(store_url, clock=at_now, passwords=TEST_PASSWORDS)
+    team = Staff(app)
+    officer = team.user(Role.CASE_OFFICER, "82", "BP-87-01")
+    mine, _ = _legacy_case(app, officer)
+    second, _ = _legacy_case(app, officer)
+    dpo = team.user(Role.DATA_PROTECTION_OFFICER, "82", "BVDL-1")
+    app.privacy.erase(dpo, second, "victim", BASIS, REASON)
+    app.cases.personal_data(dpo, mine, Purpose.SUBJECT_REQUEST)
+    signing = create_signing_key(tmp_path / "signing.pem")
+    tables = LedgerTables(app.store.recorder)
+    make_checkpoint(tables, signing)
+    key = signing.public_key()
+    assert _verify(app, key).intact and len(_verify(app, key).redacted) == 2
+    target = positions_of(tables, mine)[1]
+    (erasure,) = positions_of(tables, erasure_id(second, "victim")).values()
+    head = app.log.head()
+    d = tables.d
+    table = redactions_table(tables)
+    for authorised_by, subject in (
+        (erasure, "victim"),  # another case's victim
+        (head, "victim"),  # an access-log read, not an erasure
+        (head + 9, "victim"),  # no event at all
+        (target - 1, "victim"),  # earlier than the redacted event
+    ):
+        with tables.cursor(commit=True) as c:
+            c.execute(f"SELECT leaf_hash FROM {d.chain} WHERE position = {d.param}", (target,))
+            (leaf,) = next(
+                tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in c.fetchall()
+            )
+            c.execute(f"DELETE FROM {table} WHERE position = {d.param}", (target,))
+            c.execute(
+                f"INSERT INTO {table} (position, leaf_hash, authorised_by, subject)"
+                f" VALUES ({d.param}, {d.param}, {d.param}, {d.param})",
+                (target, leaf, authorised_by, subject),
+            )
+            c.execute(
+                f"UPDATE {d.events} SET state = {d.param} WHERE {d.position} = {d.param}",
+                (b"edited" * 8, target),
+            )
+        _not_intact_at(app, key, target)
