@@ -28,7 +28,7 @@ from non-personal fields are unchanged.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -126,6 +126,7 @@ class PrivacyService:
             tables = LedgerTables(self.store.recorder)
             (authorised_by,) = positions_of(tables, erasure_id(case_id, subject)).values()
             redact(tables, inline, authorised_by, subject)
+            destruction = replace(destruction, redacted=tuple(sorted(inline)))
         return destruction
 
     def erasure(self, case_id: UUID, subject: str) -> Erasure | None:

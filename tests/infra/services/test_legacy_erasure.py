@@ -44,7 +44,7 @@ from infra.ledger.proofs import consistency_proof, inclusion_proof
 from infra.ledger.redactions import ErasureAuthority, positions_of, redactions
 from infra.ledger.redactions import table_name as redactions_table
 from infra.ledger.store import LedgerTables
-from infra.ledger.verifier import verify_proof_document
+from infra.ledger.verifier import VerificationError, verify_proof_document
 from infra.ledger_settings import signing_key_path
 from infra.privacy.sealing import SealingMapper
 from infra.privacy.vault import key_encryption_key
@@ -150,7 +150,8 @@ def test_erasing_data_held_inside_events_redacts_them_and_keeps_every_proof(
     leaves = tables.leaf_hashes(0, first.tree_size)
     kept = _non_personal(app, case_id)
 
-    app.privacy.erase(dpo, case_id, "victim", BASIS, REASON)
+    done = app.privacy.erase(dpo, case_id, "victim", BASIS, REASON)
+    assert done.redacted == (positions[1], positions[3])
 
     second = make_checkpoint(tables, signing)
     proofs.append(consistency_proof(tables, first, second, signing.public_key()))
@@ -170,6 +171,11 @@ def test_erasing_data_held_inside_events_redacts_them_and_keeps_every_proof(
     redacted_proof = inclusion_proof(tables, positions[1], second, signing.public_key())
     assert "state" not in redacted_proof["event"] and redacted_proof["event"]["redacted"]
     assert "redacted" in str(verify_proof_document(redacted_proof, signing.public_key()))
+    for forged in ("00" * 32, "AB" * 32, "zz" * 32, leaves[0].hex()):  # another leaf, bad hex
+        tampered = json.loads(json.dumps(redacted_proof))
+        tampered["event"]["leaf_hash"] = forged
+        with pytest.raises(VerificationError):
+            verify_proof_document(tampered, signing.public_key())
 
     # reports rebuilt from the events: byte for byte the same
     assert _reports(app, tmp_path / "after.db") == before
