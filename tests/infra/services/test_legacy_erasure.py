@@ -15,6 +15,8 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ import pytest
 import sqlalchemy as sa
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from eventsourcing.persistence import Mapper
 
 import infra.ledger.audit as audit
@@ -38,6 +41,7 @@ from domain.errors import InvalidInput, NotAllowed, RuleViolation
 from domain.reference.units import NATIONAL_CODE, AdminMap
 from infra.audit_store import ERASURE_AUTHORITY
 from infra.keys import load_key
+from infra.ledger import hashing, verifier
 from infra.ledger.audit import Report, verify_store
 from infra.ledger.checkpoints import create_signing_key, make_checkpoint
 from infra.ledger.proofs import consistency_proof, inclusion_proof
@@ -171,6 +175,29 @@ def test_erasing_data_held_inside_events_redacts_them_and_keeps_every_proof(
     redacted_proof = inclusion_proof(tables, positions[1], second, signing.public_key())
     assert "state" not in redacted_proof["event"] and redacted_proof["event"]["redacted"]
     assert "redacted" in str(verify_proof_document(redacted_proof, signing.public_key()))
+    # ... and so does the inspector's standalone copy of verifier.py and hashing.py
+    inspector = tmp_path / "inspector"
+    inspector.mkdir()
+    for module in (verifier, hashing):
+        (inspector / Path(str(module.__file__)).name).write_text(
+            Path(str(module.__file__)).read_text()
+        )
+    (inspector / "proof.json").write_text(json.dumps(redacted_proof))
+    pub_pem = inspector / "key.pub.pem"
+    pub_pem.write_bytes(
+        signing.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    )
+    no_socai = (
+        "import os, runpy, sys; sys.modules['infra'] = None; sys.argv = sys.argv[1:];"
+        " sys.path.insert(0, os.path.dirname(sys.argv[0]));"
+        " runpy.run_path(sys.argv[0], run_name='__main__')"
+    )
+    offline = subprocess.run(
+        [sys.executable, "-c", no_socai, str(inspector / "verifier.py"),
+         str(inspector / "proof.json"), "--public-key", str(pub_pem)],
+        capture_output=True, text=True, cwd=inspector, check=False,
+    )  # fmt: skip
+    assert offline.returncode == 0 and "redacted" in offline.stdout, offline.stderr
     for forged in ("00" * 32, "AB" * 32, "zz" * 32, leaves[0].hex()):  # another leaf, bad hex
         tampered = json.loads(json.dumps(redacted_proof))
         tampered["event"]["leaf_hash"] = forged
