@@ -15,7 +15,7 @@ import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from domain.errors import InvalidInput
-from infra.audit_store import ledger_tables
+from infra.audit_store import ERASURE_AUTHORITY, ledger_tables
 from infra.cli.context import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -181,7 +181,9 @@ def verify(
             anchored.append(read_checkpoint_file(last_checkpoint))
         total = max(tables.count_rows())
         with progress("verifying the ledger", total) as advance:
-            report = verify_store(tables, key, anchored, progress=advance)
+            report = verify_store(
+                tables, key, anchored, progress=advance, erasure=ERASURE_AUTHORITY
+            )
     cosigned = witnessed(report, witnesses)
     if format_ != "table" or output is not None:
         verdict = _verdict(report, cosigned, needed)
@@ -198,6 +200,12 @@ def verify(
                 console.print(f"  also: {finding}", soft_wrap=True)
         raise typer.Exit(EXIT_NOT_INTACT)
     summary = f"{report.events} events, {report.checkpoints_checked} signed checkpoints verified"
+    if report.redacted:
+        summary += (
+            f"; {len(report.redacted)} redacted by an authorised erasure (positions"
+            f" {', '.join(map(str, report.redacted))}: chained by their original leaf hash,"
+            " their content overwritten)"
+        )
     if report.unsigned_tail:
         say(
             ("UNSIGNED TAIL", "bold yellow"),
@@ -235,7 +243,8 @@ def verify(
 
 def _verdict(report: VerifyReport, cosigned: list[str], needed: int) -> Report:
     """The outcome of ``verify`` as data: the verdict, its exit status and the figures it
-    rests on (meta), and one row per finding (what is wrong and where)."""
+    rests on (meta), and one row per finding (what is wrong and where), then one row per
+    redacted position (kind ``redacted``: not a finding)."""
     if not report.intact:
         verdict, status = "not_intact", EXIT_NOT_INTACT
     elif report.unsigned_tail:
@@ -260,6 +269,16 @@ def _verdict(report: VerifyReport, cosigned: list[str], needed: int) -> Report:
                 "message": f.message,
             }
             for f in report.findings
+        ]
+        + [
+            {
+                "kind": "redacted",
+                "position": position,
+                "last_position": None,
+                "message": "content overwritten by an authorised erasure; chained by its"
+                " original leaf hash (not a finding: the verdict is unchanged)",
+            }
+            for position in report.redacted
         ],
         title="audit verify",
         meta={
@@ -273,6 +292,8 @@ def _verdict(report: VerifyReport, cosigned: list[str], needed: int) -> Report:
             "newest_checkpoint_size": newest.tree_size if newest is not None else None,
             "cosigned_by": cosigned,
             "quorum": needed,
+            "redacted": len(report.redacted),
+            "redacted_positions": report.redacted,
         },
         rows_key="findings",
     )

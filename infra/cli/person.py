@@ -48,8 +48,9 @@ def erase(
     basis: str | None = BASIS,
     reason: str = typer.Option(..., "--reason", help=f"Its ground: {REASONS}"),
 ) -> None:
-    """Erase a person's data (xóa dữ liệu cá nhân) by destroying their data key. The events,
-    the ledger and its proofs, reports and counts stay exactly as they were."""
+    """Erase a person's data (xóa dữ liệu cá nhân) by destroying their data key; data recorded
+    inside events before per-person keys is redacted (docs/PRIVACY.md). The ledger's proofs,
+    reports and counts stay exactly as they were."""
     basis = required_basis(basis, "an erasure (xóa dữ liệu)")
     cli = state(ctx)
     cid = case_id_arg(case_id)
@@ -61,6 +62,12 @@ def erase(
     cleaned = "; database file rewritten (VACUUM)" if done.vacuumed else ""
     wal = "; WAL emptied" if done.wal_truncated else ""
     say(f"data key destroyed; {done.records} sealed records deleted{cleaned}{wal}.")
+    if done.redacted:
+        say(
+            f"{len(done.redacted)} events recorded before per-person keys redacted (positions"
+            f" {', '.join(map(str, done.redacted))}): their data overwritten, their original"
+            " leaf hashes kept for `socai audit verify`."
+        )
     if done.vacuumed and not done.wal_truncated and application.settings.store.kind == "sqlite":
         say(
             "warning: another process kept the WAL busy, so it may still hold the deleted"

@@ -65,7 +65,7 @@ from projections.rollup import (
     rollup_changes,
 )
 from projections.rollup_export import cell_text, money, title_lines, to_xlsx
-from projections.small_counts import notice, public_row, public_share
+from projections.small_counts import notice, public_form, public_share
 from projections.support_use import support_use
 from projections.verify import ProjectionReport, all_intact, verify_projections
 
@@ -460,7 +460,9 @@ def rollup(
 def rollup_report(result: Rollup, known_at: datetime | None, public: bool = False) -> Report:
     """The rollup as a report: the canonical table of :func:`projections.rollup_export.to_csv`
     (the columns ``socai quality check`` reads back), the form's title lines as facts.
-    ``public``: counts of people of 1-4 hidden, with their rows' totals."""
+    ``public``: counts of people of 1-4 hidden, and the cells that would give them back by
+    subtraction in a row or a sum of the form withheld
+    (:func:`projections.small_counts.public_form`)."""
     columns = (
         Column("unit_map", "bản đồ (map)"),
         Column("unit_code", "mã đơn vị"),
@@ -472,11 +474,13 @@ def rollup_report(result: Rollup, known_at: datetime | None, public: bool = Fals
         Column("total", "Tổng", "right"),
     )
     rows = []
+    people = {r.row_id: [*v, t] for r, v, t in result.rows() if r.unit == "person"}
+    published = public_form({result.unit.code: people})[result.unit.code] if public else {}
     for row, values, total in result.rows():
         cells: list[Any] = [money(row, v) for v in values]
         whole: Any = money(row, total)
-        if public and row.unit == "person":
-            cells, whole = public_row(values, total)
+        if row.row_id in published:
+            *cells, whole = published[row.row_id]
         rows.append(
             {
                 "unit_map": result.admin_map.value,

@@ -36,6 +36,13 @@ signed checkpoint that held. Nothing proves them to an inspector (whoever can wr
 database can rewrite them and their chain unnoticed, or delete every stored checkpoint), so
 the report counts them and says where they start; the CLI exits with its own status.
 
+**Redacted positions** (:mod:`infra.ledger.redactions`): an event whose stored state an
+authorised erasure overwrote is chained with the original leaf hash kept in
+``ledger_redactions``, and reported as redacted (never as intact content), only when the
+authorising position exists, is later, carries the erasure topic, is itself intact and is the
+erasure of that event's subject; otherwise the redacted position is the finding
+(``redaction``), in both passes and both parts of a split one.
+
 Witness cosignatures on the newest checkpoint that held are counted by :func:`witnessed`
 against the inspector's list of witness keys; a cosignature by a listed witness that does not
 verify is a finding (the stored note was altered).
@@ -67,6 +74,7 @@ from infra.ledger.hashing import (
     leaf_hash,
     stored_leaf_hash,
 )
+from infra.ledger.redactions import ErasureAuthority, Redaction, redactions
 from infra.ledger.store import ChainRow, EventRow, LedgerTables, UnreadableRow
 from infra.ledger.verifier import Checkpoint, NoteCheckpoint, VerificationError
 
@@ -102,6 +110,9 @@ class Report:
     covered_position: int = 0
     origin: str | None = None
     newest: Checkpoint | None = None  # the largest signed checkpoint that held
+    #: Positions whose content an authorised erasure overwrote (chained by their original
+    #: leaf hash): counted in ``events`` but not intact content.
+    redacted: list[int] = field(default_factory=list)
 
     @property
     def intact(self) -> bool:
@@ -152,10 +163,88 @@ def _signed(
     return good
 
 
+@dataclass
+class _Redacted:
+    """The redactions rows, and what a pass saw of the positions they name: each redacted
+    position's originator, and each authorising position's topic and originator when its
+    event was intact."""
+
+    rows: Mapping[int, Redaction]
+    targets: frozenset[int]
+    originators: dict[int, str] = field(default_factory=dict)
+    seen: dict[int, tuple[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, rows: Mapping[int, Redaction]) -> _Redacted:
+        return cls(rows, frozenset(r.authorised_by for r in rows.values()))
+
+    def leaf(self, position: int, digest: bytes, stored: bytes | None) -> bytes | None:
+        """The leaf hash to chain at ``position``: the recomputed one, or for a redacted
+        position the original kept in its row (it must be the one chained); None if neither
+        holds."""
+        redaction = self.rows.get(position)
+        if digest == stored and redaction is None:
+            return digest
+        if redaction is None or redaction.leaf_hash != stored:
+            return None
+        return redaction.leaf_hash
+
+    def saw(self, position: int, topic: str, originator: str) -> None:
+        if position in self.rows:
+            self.originators[position] = originator
+        elif position in self.targets:
+            self.seen[position] = (topic, originator)
+
+    def findings(self, authority: ErasureAuthority | None, before: int | None) -> list[Finding]:
+        """A finding at each redacted position (before ``before``, when the pass stopped
+        there) whose authorisation does not hold."""
+        found = []
+        for position, r in sorted(self.rows.items()):
+            if before is not None and position >= before:
+                continue
+            why = self._why(position, r, authority, before)
+            if why is not None:
+                found.append(
+                    Finding(
+                        "redaction",
+                        f"the event was overwritten and its redaction is not authorised: {why}",
+                        position,
+                    )
+                )
+        return found
+
+    def _why(
+        self, position: int, r: Redaction, authority: ErasureAuthority | None, before: int | None
+    ) -> str | None:
+        by = r.authorised_by
+        if position not in self.originators:
+            return "no chained event at this position"
+        if not r.leaf_hash:
+            return "its redactions row holds a value of the wrong type"
+        if by <= position:
+            return f"the erasure it names (position {by}) is not later"
+        if by not in self.seen:
+            if by in self.rows:
+                return f"the erasure it names (position {by}) is itself redacted"
+            if before is not None and by >= before:
+                return f"the erasure it names (position {by}) is not intact"
+            return f"no intact event at position {by}, the erasure it names"
+        topic, originator = self.seen[by]
+        if authority is None or topic != authority.topic:
+            return f"the event at position {by} is not an erasure"
+        if originator != authority.erasure_id(self.originators[position], r.subject):
+            return f"the erasure at position {by} is not of {r.subject!r} of this event"
+        return None
+
+    def valid(self, authority: ErasureAuthority | None) -> list[int]:
+        return [p for p in sorted(self.rows) if self._why(p, self.rows[p], authority, None) is None]
+
+
 class _Scan:
     """State of the single pass: the expected next link and the tree so far."""
 
-    def __init__(self, checkpoints: list[Checkpoint]) -> None:
+    def __init__(self, checkpoints: list[Checkpoint], redacted: _Redacted | None = None) -> None:
+        self.redacted = _Redacted.of({}) if redacted is None else redacted
         self.previous = 0
         self.chain = CHAIN_GENESIS
         self.frontier = Frontier()
@@ -240,13 +329,17 @@ class _Scan:
                 link.recorded_at,
             )
         )
-        if digest != link.leaf_hash:
+        chained = self.redacted.leaf(position, digest, link.leaf_hash)
+        if chained is None:
             return Finding(
                 "altered",
                 "the stored event (originator, version, topic, state or"
                 " record time) differs from what was chained when it was written",
                 position,
             )
+        if self.redacted.rows:
+            self.redacted.saw(position, event.topic, str(event.originator_id))
+        digest = chained
         value = chain_hash(self.chain, digest)
         if value != link.chain_hash:
             return Finding(
@@ -320,6 +413,7 @@ def _scan_range(
     sizes: list[int],
     at_size: _AtSize,
     progress: Progress | None,
+    redacted: _Redacted,
 ) -> _Reached | None:
     """The fast pass over one part of the log (see the module docstring): every row checked
     against the one before it, leaves appended to ``tree``; ``at_size`` at each tree size in
@@ -369,8 +463,12 @@ def _scan_range(
                 digest = stored_leaf_hash(
                     position, originator.encode(), version, name, state, recorded_at.encode()
                 )
-                if digest != stored_leaf:
-                    return None
+                if digest != stored_leaf or redacted.rows:
+                    chained = redacted.leaf(position, digest, stored_leaf)
+                    if chained is None:
+                        return None
+                    digest = chained
+                    redacted.saw(position, topic, originator)
                 chain = sha256(CHAIN_PREFIX + chain + digest).digest()
                 if chain != stored_chain:
                     return None
@@ -412,7 +510,7 @@ def _fast_pass(tables: LedgerTables, scan: _Scan, progress: Progress | None) -> 
     results = context.Queue(1)
     worker = context.Process(
         target=_scan_part,
-        args=(path, split_position, split_index + 1, split_chain, sizes, results),
+        args=(path, split_position, split_index + 1, split_chain, sizes, scan.redacted, results),
         name="socai-verify-part",
         daemon=True,
     )
@@ -433,7 +531,9 @@ def _fast_pass(tables: LedgerTables, scan: _Scan, progress: Progress | None) -> 
         worker.join()
     if first is None or second is None:
         return None
-    (previous, chain, counted), (end, snapshots) = first, second
+    (previous, chain, counted), (end, snapshots, (originators, seen)) = first, second
+    scan.redacted.originators.update(originators)
+    scan.redacted.seen.update(seen)
     if (previous, chain, scan.frontier.size) != (split_position, split_chain, split_index + 1):
         return None  # the halves do not meet (rows changed between the reads)
     left = scan.frontier
@@ -476,6 +576,7 @@ def _scan_prefix(
             [cp.tree_size for cp in scan.pending],
             _checker(scan),
             progress,
+            scan.redacted,
         )
 
 
@@ -507,7 +608,11 @@ def _split_point(tables: LedgerTables) -> tuple[str, tuple[int, int, bytes]] | N
 
 #: What the worker hands back: where its part ended (position, chain, leaves, nodes) and the
 #: tree at each checkpoint size in its part (position, chain, nodes); None at an anomaly.
-_PartResult = tuple[tuple[int, bytes, int, list[Node]], dict[int, tuple[int, bytes, list[Node]]]]
+_PartResult = tuple[
+    tuple[int, bytes, int, list[Node]],
+    dict[int, tuple[int, bytes, list[Node]]],
+    tuple[dict[int, str], dict[int, tuple[str, str]]],  # what it saw of redactions
+]
 
 
 def _scan_part(
@@ -516,6 +621,7 @@ def _scan_part(
     first_leaf: int,
     chain: bytes,
     sizes: list[int],
+    redacted: _Redacted,
     results: Any,
 ) -> None:
     """The worker: the fast pass over the positions after ``after`` of the SQLite file."""
@@ -534,10 +640,11 @@ def _scan_part(
             return True
 
         with closing(tables.raw_pages(after=after)) as pages:
-            reached = _scan_range(pages, True, after, chain, tree, sizes, at_size, None)
+            reached = _scan_range(pages, True, after, chain, tree, sizes, at_size, None, redacted)
         if reached is not None:
             last, last_chain, count = reached
-            outcome = ((last, last_chain, count, tree.nodes), snapshots)
+            seen = (redacted.originators, redacted.seen)
+            outcome = ((last, last_chain, count, tree.nodes), snapshots, seen)
     finally:
         results.put(outcome)
 
@@ -547,9 +654,13 @@ def verify_store(
     public_key: Ed25519PublicKey | None,
     anchors: Iterable[Checkpoint] = (),
     progress: Progress | None = None,
+    erasure: ErasureAuthority | None = None,
 ) -> Report:
-    """Verify every event, link and checkpoint of the store (see the module docstring)."""
+    """Verify every event, link and checkpoint of the store (see the module docstring);
+    ``erasure`` says which events authorise a redaction (none: every redaction is a
+    finding)."""
     report = Report(origin=tables.origin())
+    rows = redactions(tables)
     try:
         stored = tables.checkpoints()
     except VerificationError as error:
@@ -558,24 +669,27 @@ def verify_store(
     checkpoints = _signed(stored, public_key, report, "stored checkpoint")
     checkpoints += _signed(anchors, public_key, report, "exported checkpoint")
     report.checkpoints_checked = len(checkpoints)
-    scan = _Scan(checkpoints)
+    scan = _Scan(checkpoints, _Redacted.of(rows))
     counted = _fast_pass(tables, scan, progress)
-    if counted is not None:
+    if counted is not None and not scan.redacted.findings(erasure, None):
         report.events = counted
-        return _finish(report, scan)
-    scan = _Scan(checkpoints)  # something is not as written: the exact pass names it
+        return _finish(report, scan, erasure)
+    # something is not as written: the exact pass names it
+    scan = _Scan(checkpoints, _Redacted.of(rows))
     for position, event, link in tables.merged():
         finding = scan.row(position, event, link)
         if finding is not None:
-            report.findings.append(finding)
+            report.findings += [*scan.redacted.findings(erasure, position), finding]
             return report
         report.events += 1
         if progress is not None:
             progress(1)
-    return _finish(report, scan)
+    return _finish(report, scan, erasure)
 
 
-def _finish(report: Report, scan: _Scan) -> Report:
+def _finish(report: Report, scan: _Scan, erasure: ErasureAuthority | None) -> Report:
+    report.findings += scan.redacted.findings(erasure, None)
+    report.redacted = scan.redacted.valid(erasure)
     finding = scan.tail()
     if finding is not None:
         report.findings.append(finding)

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from infra.ledger import merkle
 from infra.ledger.errors import LedgerError
+from infra.ledger.redactions import redactions
 from infra.ledger.store import LedgerTables
 from infra.ledger.verifier import (
     PROOF_FORMAT,
@@ -62,17 +63,23 @@ def inclusion_proof(
             hint="make a newer one with `socai audit checkpoint`",
         )
     tables.extend_nodes(checkpoint.tree_size)
+    redaction = redactions(tables).get(position)
+    fields: dict[str, Any] = {
+        "position": event.position,
+        "originator_id": event.originator_id,
+        "version": event.version,
+        "topic": event.topic,
+        "state": base64.b64encode(event.state).decode(),
+        "recorded_at": link.recorded_at,
+    }
+    if redaction is not None:
+        # the stored state is a redacted copy: the proof carries the original leaf hash
+        del fields["state"]
+        fields.update(redacted=True, leaf_hash=redaction.leaf_hash.hex())
     document = {
         "format": PROOF_FORMAT,
         "kind": "inclusion",
-        "event": {
-            "position": event.position,
-            "originator_id": event.originator_id,
-            "version": event.version,
-            "topic": event.topic,
-            "state": base64.b64encode(event.state).decode(),
-            "recorded_at": link.recorded_at,
-        },
+        "event": fields,
         "leaf_index": link.leaf_index,
         "tree_size": checkpoint.tree_size,
         "path": [

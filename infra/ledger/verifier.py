@@ -645,6 +645,17 @@ def _pinned(checkpoint: Checkpoint, origin: str | None) -> Checkpoint:
     return checkpoint
 
 
+def _redacted_leaf(event: dict[str, Any]) -> bytes:
+    """The leaf hash a proof of a redacted position carries in place of its leaf."""
+    text = event.get("leaf_hash")
+    if not isinstance(text, str) or len(text) != 64 or text != text.lower():
+        raise VerificationError("a redacted event's leaf_hash must be 64 lower-case hex digits")
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        raise VerificationError("a redacted event's leaf_hash is not hex") from None
+
+
 def verify_proof_document(
     document: Any, public_key: Ed25519PublicKey, origin: str | None = None
 ) -> str:
@@ -657,16 +668,28 @@ def verify_proof_document(
         checkpoint = _pinned(checkpoint_from_json(document.get("checkpoint")), origin)
         checkpoint.verify_signature(public_key, origin)
         index = _int(document.get("leaf_index"), "leaf_index")
-        digest = leaf_hash(leaf_of(document.get("event")))
+        event = document.get("event")
+        redacted = isinstance(event, dict) and event.get("redacted") is True
+        digest = (
+            _redacted_leaf(event)
+            if isinstance(event, dict) and redacted
+            else leaf_hash(leaf_of(event))
+        )
         size = checkpoint.tree_size
         if document.get("tree_size") != size:
             raise VerificationError("the proof's tree_size differs from its checkpoint's")
         verify_inclusion(index, size, digest, _path(document.get("path"), "path"), checkpoint.root)
         position = document["event"]["position"]
-        return (
+        said = (
             f"event at position {position} (leaf {index}) is included in the signed"
             f" checkpoint of size {size}"
         )
+        if redacted:
+            said += (
+                "; redacted: its content was overwritten by an authorised erasure, so the"
+                " proof carries its leaf hash, not the leaf (the event's fields are not proven)"
+            )
+        return said
     if kind == "consistency":
         old = _pinned(checkpoint_from_json(document.get("old")), origin)
         new = _pinned(checkpoint_from_json(document.get("new")), origin)

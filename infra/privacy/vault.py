@@ -84,6 +84,9 @@ class Destruction:
     records: int
     vacuumed: bool
     wal_truncated: bool
+    #: Log positions of events whose inline data was redacted (stores made before
+    #: per-person keys; set by the erasure service).
+    redacted: tuple[int, ...] = ()
 
 
 # -- the tables, per database --------------------------------------------------------------

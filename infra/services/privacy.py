@@ -6,13 +6,19 @@ logged in with a second factor, names the decision (a document code) and its gro
 code). In this order:
 
 1. everything is checked, nothing written: the input, the policy, that the person exists in
-   the case, that they were not erased already and that their data is held under their own
-   key (data recorded before per-person keys is inside the events: docs/PRIVACY.md);
+   the case and that they were not erased already;
 2. the erasure event is stored (:class:`~domain.access.log.AccessRecord.PersonalDataErased`:
    who, case, person, decision, reason; no personal data). Its id follows from the case and
    the person, so a second erasure — even a racing one — cannot be stored;
-3. the key is destroyed (:meth:`~infra.privacy.vault.PersonVault.destroy`). Should that fail
-   after step 2, running the same erasure again completes it.
+3. the key is destroyed (:meth:`~infra.privacy.vault.PersonVault.destroy`), leaving its
+   tombstone;
+4. data recorded before per-person keys, inside the events (docs/PRIVACY.md, "Stores made
+   before per-person keys"), is **redacted**: each such event's stored state is replaced by
+   a copy whose personal fields of this person are the erased marker (a reference to the
+   destroyed key, read as "erased"), every other field as it was, encrypted under the store
+   key as usual; the ledger keeps the original leaf hash, authorised by the erasure event of
+   step 2 (:func:`infra.ledger.redactions.redact`), and the old bytes are scrubbed.
+   Should step 3 or 4 fail after step 2, running the same erasure again completes it.
 
 From then on every view shows, where the data was, "erased on DATE by decision DOC"
 (:meth:`PrivacyService.notices`); the events, the ledger, its proofs and every report derived
@@ -22,7 +28,7 @@ from non-personal fields are unchanged.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -38,12 +44,17 @@ from domain.case.values import PersonalData
 from domain.errors import ConcurrentWriteConflict, InvalidInput, NotFound, RuleViolation
 from domain.time import VIETNAM_TZ
 from infra.application import EventStore
+from infra.ledger.redactions import positions_of, redact
+from infra.ledger.store import LedgerTables
 from infra.privacy.vault import Destruction
 from infra.services.access import AccessService
 from infra.services.cases import CaseService
 
 #: How an event written before per-person keys stores personal data (inside the event).
 _INLINE = "personal_data"
+#: What a redacted copy holds in place of an erased person's inline value: a reference to
+#: their destroyed key, which every reader opens as "erased" (no record has this digest).
+_ERASED_DIGEST = "erased"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,14 +102,14 @@ class PrivacyService:
         vault = self.store.vault
         the_key = key_id(case_id, subject)
         done = self.erasure(case_id, subject)
-        if done is not None and not vault.has_key(the_key):
+        inline = self._inline(case_id, subject, versions)
+        if done is not None and not vault.has_key(the_key) and not inline:
             raise RuleViolation(
                 "already_erased",
                 f"the data of {subject} in case {case_id} was already {done.notice}",
                 hint="nothing is left to erase; `socai case history` shows the erasure",
             )
         if done is None:
-            self._refuse_inline(case_id, subject, versions)
             entry = AccessRecord.erased(
                 principal.username, case_id, subject, basis.strip(), code, self.store.now()
             )
@@ -110,7 +121,13 @@ class PrivacyService:
                     f"the data of {subject} in case {case_id} was erased by someone else just now",
                     hint="`socai case history` shows the erasure",
                 ) from None
-        return vault.destroy(the_key)
+        destruction = vault.destroy(the_key)
+        if inline:
+            tables = LedgerTables(self.store.recorder)
+            (authorised_by,) = positions_of(tables, erasure_id(case_id, subject)).values()
+            redact(tables, inline, authorised_by, subject)
+            destruction = replace(destruction, redacted=tuple(sorted(inline)))
+        return destruction
 
     def erasure(self, case_id: UUID, subject: str) -> Erasure | None:
         """The erasure of ``subject``'s data in ``case_id``, if one was recorded."""
@@ -152,30 +169,46 @@ class PrivacyService:
             )
         return held
 
-    def _refuse_inline(self, case_id: UUID, subject: str, versions: set[int]) -> None:
-        """Refuse when any of the person's data is held inside an event (written before
-        per-person keys): destroying a key would leave it readable."""
+    def _inline(self, case_id: UUID, subject: str, versions: set[int]) -> dict[int, bytes]:
+        """The redacted copies of the events holding ``subject``'s data inline (recorded
+        before per-person keys), by log position: stored state in the same envelope, the
+        person's inline values replaced by the erased marker, every other field kept."""
         mapper = self.store.mapper
-        inline = []
-        for stored in self.store.recorder.select_events(case_id):
-            if stored.originator_version not in versions:
-                continue
+        steps = {step.version: step for step in self.cases.get(case_id).steps.values()}
+        held = [
+            s
+            for s in self.store.recorder.select_events(case_id)
+            if s.originator_version in versions
+        ]
+        copies: dict[int, bytes] = {}
+        positions: dict[int, int] | None = None
+        for stored in held:
             state = stored.state
             if mapper.cipher:
                 state = mapper.cipher.decrypt(state)
             if mapper.compressor:
                 state = mapper.compressor.decompress(state)
-            if _holds_inline(json.loads(state)):
-                inline.append(stored.originator_version)
-        if inline:
-            raise RuleViolation(
-                "held_in_events",
-                f"the data of {subject} in case {case_id} was recorded before per-person keys"
-                f" (event versions {', '.join(map(str, sorted(inline)))}): it is inside those"
-                " events, under the store key, and destroying a key cannot erase it",
-                hint="see docs/PRIVACY.md, 'Stores made before per-person keys'; nothing was"
-                " erased",
-            )
+            fields = json.loads(state)
+            step = steps[stored.originator_version]
+            names = [
+                name
+                for name, value in fields.items()
+                if _holds_inline(value)
+                and subject_of(step.kind, step.version, name, step.data) == subject
+            ]
+            if not names:
+                continue
+            marker = {"key": key_id(case_id, subject), "digest": _ERASED_DIGEST}
+            fields.update({n: {"_type_": "personal_ref", "_data_": marker} for n in names})
+            redacted = json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode()
+            if mapper.compressor:
+                redacted = mapper.compressor.compress(redacted)
+            if mapper.cipher:
+                redacted = mapper.cipher.encrypt(redacted)
+            if positions is None:
+                positions = positions_of(LedgerTables(self.store.recorder), case_id)
+            copies[positions[stored.originator_version]] = redacted
+        return copies
 
 
 def _holds_inline(value: Any) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from infra.audit_store import ledger_tables
+from infra.audit_store import ERASURE_AUTHORITY, ledger_tables
 from infra.ledger.audit import verify_store
 from infra.ledger.checkpoints import load_trusted_public_key, public_key_path
 from infra.ledger.errors import LedgerError
@@ -86,7 +86,7 @@ def check(settings: Settings, document: dict[str, Any]) -> tuple[bool, str]:
 def verify_all(settings: Settings) -> dict[str, Any]:
     """Verify every event, link and checkpoint (``socai audit verify``) with the store's key."""
     with ledger_tables(settings) as tables:
-        report = verify_store(tables, public_key(settings))
+        report = verify_store(tables, public_key(settings), erasure=ERASURE_AUTHORITY)
     return {
         "intact": report.intact,
         "events": report.events,
@@ -94,4 +94,5 @@ def verify_all(settings: Settings) -> dict[str, Any]:
         "unsigned_tail": report.unsigned_tail if report.intact else None,
         "covered_position": report.covered_position,
         "first_problem": None if report.first is None else str(report.first),
+        "redacted": report.redacted,
     }

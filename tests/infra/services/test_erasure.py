@@ -5,8 +5,8 @@ stored events and leaf hashes are byte for byte what they were; the wrapped key,
 the sealed records and the plaintext are in no byte of the SQLite file or its WAL, the file
 has no free pages, and no key the tool still holds opens the sealed records; the history and
 the personal-data read show "erased on DATE by decision DOC"; everyone else's data is intact.
-Refusals (role, second factor, decision, reason, person, twice, data inside legacy events)
-write nothing but the policy's own refusal entry.
+Refusals (role, second factor, decision, reason, person, twice) write nothing but the
+policy's own refusal entry.
 """
 
 from __future__ import annotations
@@ -249,11 +249,12 @@ def test_refusals_write_nothing(app: Socai, team: Staff, tmp_path: Path) -> None
     assert app.cases.get(case_id).version == version
 
 
-def test_data_recorded_before_per_person_keys_is_not_erased_by_a_key(
+def test_data_recorded_before_per_person_keys_is_erased_by_redaction(
     app: Socai, team: Staff, tmp_path: Path
 ) -> None:
     """A reception written the way every event was before per-person keys (values inside the
-    event): readable as always, and its erasure refused with what to do, nothing written."""
+    event): readable as always; its erasure redacts the event (tests/infra/services/
+    test_legacy_erasure.py has the proofs, reports and forgeries)."""
     officer = team.user(Role.CASE_OFFICER, "82", "BP-87-01")
     with mock.patch.object(SealingMapper, "to_stored_event", Mapper.to_stored_event):
         case_id = _receive(app, officer, full_name=NAME)
@@ -264,9 +265,9 @@ def test_data_recorded_before_per_person_keys_is_not_erased_by_a_key(
         "v1.person.full_name": NAME
     }
     head = app.log.head()
-    with pytest.raises(RuleViolation, match="recorded before per-person keys"):
-        app.privacy.erase(dpo, case_id, "victim", BASIS, REASON)
-    assert app.log.head() == head
+    app.privacy.erase(dpo, case_id, "victim", BASIS, REASON)
+    assert app.log.head() == head + 1  # the erasure; the redaction appends nothing
+    assert isinstance(app.cases.get(case_id).steps[1].data["person"], ErasedPersonalData)
 
 
 def test_erasure_on_every_kind_of_store(make_app: Any, store_url: str) -> None:

@@ -1,0 +1,561 @@
+"""Erasing a person whose data was recorded before per-person keys (inside the events).
+
+The erasure event is stored, then each event holding the person's data is overwritten by a
+redacted copy (their values replaced by the erased marker, every other field kept) and the
+ledger keeps the original leaf hash, authorised by the erasure. Afterwards: `audit verify`
+passes and lists the redacted positions; every inclusion and consistency proof made before
+still verifies; rollups and KPIs rebuilt from the events are byte-equal; the plaintext is in
+no byte of the file, its WAL or its free pages, and no key the tool holds recovers it; the
+history shows the erasure. Refusals write nothing. An attacker with database access who
+overwrites an event and forges a redactions row is NOT INTACT at that position.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+from unittest import mock
+from uuid import UUID
+
+import pytest
+import sqlalchemy as sa
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from eventsourcing.persistence import Mapper
+
+import infra.ledger.audit as audit
+from domain.access.log import ERASURE_NAMESPACE, AccessRecord, erasure_id
+from domain.access.principal import Principal
+from domain.access.roles import Purpose, Role
+from domain.case.commands import COMMANDS, Receive
+from domain.case.history import case_history_rows
+from domain.case.values import ErasedPersonalData, PersonalData
+from domain.errors import InvalidInput, NotAllowed, RuleViolation
+from domain.reference.units import NATIONAL_CODE, AdminMap
+from infra.audit_store import ERASURE_AUTHORITY
+from infra.keys import load_key
+from infra.ledger import hashing, verifier
+from infra.ledger.audit import Report, verify_store
+from infra.ledger.checkpoints import create_signing_key, make_checkpoint
+from infra.ledger.proofs import consistency_proof, inclusion_proof
+from infra.ledger.redactions import ErasureAuthority, positions_of, redactions
+from infra.ledger.redactions import table_name as redactions_table
+from infra.ledger.store import LedgerTables
+from infra.ledger.verifier import VerificationError, verify_proof_document
+from infra.ledger_settings import signing_key_path
+from infra.privacy.sealing import SealingMapper
+from infra.privacy.vault import key_encryption_key
+from infra.projection_db import runner_for
+from infra.scenario.builders import at_now
+from infra.scenario.staff import TEST_PASSWORDS, Staff
+from infra.services.socai import Socai
+from infra.web import ledger as web_ledger
+from projections.framework import InProcessRunner
+from projections.kpi import compute_kpis
+from projections.registry import all_projections
+from projections.rollup import compute_rollup
+from projections.verify import all_intact, verify_projections
+from tests.conftest import reception
+from tests.infra.cli.test_cli import socai
+
+pytestmark = pytest.mark.integration
+
+NAME, ID_NUMBER, NEW_NAME = "Lê Thị Cũ", "087190009876", "Lê Thị Cũ Mới"
+RELATIVE, PHONE = "Trần Thị Mẹ Cũ", "0912000111"
+OTHER = "Phạm Văn Khác"
+BASIS, REASON = "QĐ-12/2026", "subject_request"
+SECRETS = (NAME, ID_NUMBER, NEW_NAME)
+
+
+def _receive(app: Socai, officer: Principal, **person: str) -> UUID:
+    command = COMMANDS["receive"].parse(reception(person=person))
+    assert isinstance(command, Receive)
+    return app.cases.receive(command, officer)
+
+
+def _legacy_case(app: Socai, officer: Principal) -> tuple[UUID, UUID]:
+    """A case written the way every event was before per-person keys (values inside the
+    events): the victim, a protected relative and a correction of the victim's name; and
+    another case's victim, sealed under their own key."""
+    with mock.patch.object(SealingMapper, "to_stored_event", Mapper.to_stored_event):
+        case_id = _receive(app, officer, full_name=NAME, id_number=ID_NUMBER)
+        protect = {
+            "occurred_on": "2019-03-02", "protected": "relative", "relationship": "mother",
+            "measure": "confidentiality", "relative": {"full_name": RELATIVE, "phone": PHONE},
+        }  # fmt: skip
+        app.cases.execute(case_id, COMMANDS["protect"].parse(protect), officer)
+        correct = {
+            "occurred_on": "2019-03-03", "corrects_version": 1, "field": "person.full_name",
+            "old_value": NAME, "new_value": NEW_NAME, "reason": "typo",
+        }  # fmt: skip
+        app.cases.execute(case_id, COMMANDS["correct"].parse(correct), officer)
+    other = _receive(app, officer, full_name=OTHER)
+    return case_id, other
+
+
+def _reports(app: Socai, path: Path) -> str:
+    """The rollup (both maps) and the KPIs rebuilt from the events into a new database."""
+    engine = sa.create_engine(f"sqlite:///{path}")
+    runner_for(app.log, engine).run()
+    years = tuple(range(2015, 2027))
+    made = (
+        compute_rollup(engine, AdminMap.OLD, NATIONAL_CODE, years),
+        compute_rollup(engine, AdminMap.NEW, NATIONAL_CODE, years),
+        compute_kpis(engine, AdminMap.NEW, NATIONAL_CODE, date(2026, 11, 23)),
+    )
+    engine.dispose()
+    return repr(made)
+
+
+def _non_personal(app: Socai, case_id: UUID) -> list[tuple[str, int, dict[str, Any]]]:
+    """Every step's kind, version and fields other than personal data."""
+    return [
+        (
+            step.kind,
+            step.version,
+            {k: v for k, v in step.data.items() if not isinstance(v, PersonalData)},
+        )
+        for step in app.cases.as_it_stood(case_id).steps
+    ]
+
+
+def _raw(path: Path) -> bytes:
+    wal = path.with_name(path.name + "-wal")
+    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+def _verify(
+    app: Socai, public_key: Any, erasure: ErasureAuthority | None = ERASURE_AUTHORITY
+) -> Report:
+    return verify_store(LedgerTables(app.store.recorder), public_key, erasure=erasure)
+
+
+def test_erasing_data_held_inside_events_redacts_them_and_keeps_every_proof(
+    app: Socai, team: Staff, tmp_path: Path
+) -> None:
+    db = tmp_path / "s.db"
+    case_id, other = _legacy_case(app, team.user(Role.CASE_OFFICER, "82", "BP-87-01"))
+    dpo = team.user(Role.DATA_PROTECTION_OFFICER, "82", "BVDL-1")
+    signing = create_signing_key(signing_key_path(app.settings))  # where the web finds it
+    tables = LedgerTables(app.store.recorder)
+    first = make_checkpoint(tables, signing)
+    positions = positions_of(tables, case_id)
+    proofs = [inclusion_proof(tables, p, first, signing.public_key()) for p in positions.values()]
+    before = _reports(app, tmp_path / "before.db")
+    live = sa.create_engine(f"sqlite:///{tmp_path / 'live.db'}")
+    runner_for(app.log, live).run()
+    leaves = tables.leaf_hashes(0, first.tree_size)
+    kept = _non_personal(app, case_id)
+
+    done = app.privacy.erase(dpo, case_id, "victim", BASIS, REASON)
+    assert done.redacted == (positions[1], positions[3])
+
+    second = make_checkpoint(tables, signing)
+    proofs.append(consistency_proof(tables, first, second, signing.public_key()))
+    for document in proofs:  # made before: they carry the original leaves, and still hold
+        verify_proof_document(document, signing.public_key(), tables.origin())
+    assert tables.leaf_hashes(0, first.tree_size) == leaves
+    report = _verify(app, signing.public_key())
+    assert report.intact and not report.unsigned_tail, report
+    # the reception and the correction held the victim's data; the protection only the mother's
+    assert report.redacted == [positions[1], positions[3]]
+    (erased_at,) = positions_of(tables, erasure_id(case_id, "victim")).values()
+    assert {p: r.authorised_by for p, r in redactions(tables).items()} == {
+        positions[1]: erased_at,
+        positions[3]: erased_at,
+    }
+    # a new inclusion proof of a redacted position carries the leaf hash and says so
+    redacted_proof = inclusion_proof(tables, positions[1], second, signing.public_key())
+    assert "state" not in redacted_proof["event"] and redacted_proof["event"]["redacted"]
+    assert "redacted" in str(verify_proof_document(redacted_proof, signing.public_key()))
+    # ... and so does the inspector's standalone copy of verifier.py and hashing.py
+    inspector = tmp_path / "inspector"
+    inspector.mkdir()
+    for module in (verifier, hashing):
+        (inspector / Path(str(module.__file__)).name).write_text(
+            Path(str(module.__file__)).read_text()
+        )
+    (inspector / "proof.json").write_text(json.dumps(redacted_proof))
+    pub_pem = inspector / "key.pub.pem"
+    pub_pem.write_bytes(
+        signing.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    )
+    no_socai = (
+        "import os, runpy, sys; sys.modules['infra'] = None; sys.argv = sys.argv[1:];"
+        " sys.path.insert(0, os.path.dirname(sys.argv[0]));"
+        " runpy.run_path(sys.argv[0], run_name='__main__')"
+    )
+    offline = subprocess.run(
+        [sys.executable, "-c", no_socai, str(inspector / "verifier.py"),
+         str(inspector / "proof.json"), "--public-key", str(pub_pem)],
+        capture_output=True, text=True, cwd=inspector, check=False,
+    )  # fmt: skip
+    assert offline.returncode == 0 and "redacted" in offline.stdout, offline.stderr
+    for forged in ("00" * 32, "AB" * 32, "zz" * 32, leaves[0].hex()):  # another leaf, bad hex
+        tampered = json.loads(json.dumps(redacted_proof))
+        tampered["event"]["leaf_hash"] = forged
+        with pytest.raises(VerificationError):
+            verify_proof_document(tampered, signing.public_key())
+
+    # reports rebuilt from the events: byte for byte the same
+    assert _reports(app, tmp_path / "after.db") == before
+    # `projections verify`: the live tables (kept up to date) are what the events give
+    runner_for(app.log, live).run()
+
+    def rebuild_into(chosen: Any) -> sa.Engine:
+        scratch = sa.create_engine(f"sqlite:///{tmp_path / 'scratch.db'}")
+        InProcessRunner(app.log, scratch, chosen).run()
+        return scratch
+
+    assert all_intact(verify_projections(all_projections(), live, rebuild_into))
+    live.dispose()
+    # `socai audit verify`: intact (exit 0), the redacted positions listed, as text and data
+    pub = str(signing_key_path(app.settings)).removesuffix(".pem") + ".pub.pem"
+    url = f"sqlite:///{db}"
+    printed = socai(url, "audit", "verify", "--public-key", pub)
+    assert printed.returncode == 0, printed.stdout + printed.stderr
+    assert f"2 redacted by an authorised erasure (positions {positions[1]}, {positions[3]}" in (
+        " ".join(printed.stdout.split())
+    )
+    data = socai(url, "audit", "verify", "--public-key", pub, "--format", "json")
+    assert data.returncode == 0, data.stderr
+    verdict = json.loads(data.stdout)
+    assert verdict["redacted_positions"] == report.redacted and verdict["redacted"] == 2
+    table = socai(url, "audit", "verify", "--public-key", pub, "--format", "csv")
+    assert table.returncode == 0 and "redacted" in table.stdout, table.stdout
+    # the web's audit page runs the same verification
+    page = web_ledger.verify_all(app.settings)
+    assert page["intact"] and page["redacted"] == report.redacted, page
+
+    # the plaintext is nowhere in the file, its WAL or its free pages
+    raw = _raw(db)
+    assert not any(text.encode() in raw for text in SECRETS)
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("PRAGMA freelist_count").fetchone()[0] == 0
+    # ... and no key the tool holds recovers it from any stored state
+    store_key = load_key(app.settings)
+    held = [base64.b64decode(store_key), key_encryption_key(store_key)]
+    held += list(app.store.vault.data_keys().values())
+    mapper = app.store.mapper
+    assert mapper.cipher is not None and mapper.compressor is not None
+    for stored in app.store.recorder.select_events(case_id):
+        state = mapper.compressor.decompress(mapper.cipher.decrypt(stored.state))
+        assert not any(text.encode() in state for text in SECRETS)
+    with sqlite3.connect(db) as connection:
+        blobs = [s for (s,) in connection.execute("SELECT state FROM stored_events")]
+    for key in held:
+        for blob in blobs:
+            try:
+                opened = AESGCM(key).decrypt(blob[:12], blob[12:], None)
+            except InvalidTag:  # not this key's
+                continue
+            assert not any(text.encode() in opened for text in SECRETS)
+
+    # the history shows the erasure where the data was; the mother and the other case remain
+    notice = "erased on 2026-11-23 by decision QĐ-12/2026"
+    steps = app.cases.as_it_stood(case_id).steps
+    assert isinstance(steps[0].data["person"], ErasedPersonalData)
+    rows = case_history_rows(steps, "en", app.privacy.notices(case_id, steps))
+    assert rows[0]["fields"]["person"] == notice
+    assert rows[2]["fields"]["old_value"] == rows[2]["fields"]["new_value"] == notice
+    assert _non_personal(app, case_id) == kept  # every other field as it was
+    found = app.cases.personal_data(
+        dpo, case_id, Purpose.SUBJECT_REQUEST, erased=app.privacy.notices(case_id, steps)
+    )
+    assert found == {
+        "v1.person": notice, "v2.relative.full_name": RELATIVE, "v2.relative.phone": PHONE,
+        "v3.old_value": notice, "v3.new_value": notice,
+    }  # fmt: skip
+    assert app.cases.personal_data(dpo, other, Purpose.SUBJECT_REQUEST) == {
+        "v1.person.full_name": OTHER
+    }
+    (entry,) = [
+        e for _, e in app.access.entries(case_id=case_id)
+        if isinstance(e, AccessRecord.PersonalDataErased)
+    ]  # fmt: skip
+    assert (entry.subject, entry.basis) == ("victim", BASIS)
+
+    # the mother: a person of her own, erased separately, her protection event redacted too
+    app.privacy.erase(dpo, case_id, "relative:2", BASIS, "purpose_ended")
+    assert not any(text.encode() in _raw(db) for text in (RELATIVE, PHONE))
+    make_checkpoint(tables, signing)
+    report = _verify(app, signing.public_key())
+    assert report.intact and report.redacted == sorted(positions.values()), report
+    assert _reports(app, tmp_path / "after2.db") == before
+
+
+def test_refusals_write_nothing(app: Socai, team: Staff) -> None:
+    """Twice, without the role, the second factor or a decision: refused, nothing written,
+    the event still as it was."""
+    officer = team.user(Role.CASE_OFFICER, "82", "BP-87-02")
+    case_id, _ = _legacy_case(app, officer)
+    dpo = team.user(Role.DATA_PROTECTION_OFFICER, "82", "BVDL-1")
+    tables = LedgerTables(app.store.recorder)
+
+    def states() -> list[bytes]:
+        return [s.state for s in app.store.recorder.select_events(case_id)]
+
+    original = states()
+    for who, basis, reason, error in (
+        (officer, BASIS, REASON, NotAllowed),
+        (dpo, "", REASON, InvalidInput),
+        (dpo, "quyết định", REASON, InvalidInput),
+        (dpo, BASIS, "because", InvalidInput),
+    ):
+        head = app.log.head()
+        with pytest.raises(error):
+            app.privacy.erase(who, case_id, "victim", basis, reason)
+        assert app.log.head() - head == (1 if error is NotAllowed else 0)
+        assert states() == original and not redactions(tables)
+    made = app.access.register(team.admin, "BVDL-API", "police", service=True, second_factor=True)
+    app.access.grant(team.admin, "BVDL-API", Role.DATA_PROTECTION_OFFICER, "82", "QĐ-1")
+    assert made.token is not None
+    with pytest.raises(NotAllowed, match="one-time code"):
+        app.privacy.erase(
+            app.access.authenticate(str(made.token)), case_id, "victim", BASIS, REASON
+        )
+    assert states() == original and not redactions(tables)
+
+    app.privacy.erase(dpo, case_id, "victim", BASIS, REASON)
+    after, head, rows = states(), app.log.head(), redactions(tables)
+    with pytest.raises(RuleViolation, match="already erased"):
+        app.privacy.erase(dpo, case_id, "victim", "QĐ-13/2026", REASON)
+    assert (states(), app.log.head(), redactions(tables)) == (after, head, rows)
+
+
+# --- an attacker with database access: an edit passed off as a redaction -----------------
+
+
+def _forge(db: Path, position: int, authorised_by: int, subject: str = "victim") -> None:
+    """Overwrite the event's stored state and add a redactions row for it, by hand."""
+    with sqlite3.connect(db) as connection:
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS ledger_redactions (position BIGINT PRIMARY KEY,"
+            " leaf_hash BLOB NOT NULL, authorised_by BIGINT NOT NULL, subject TEXT NOT NULL)"
+        )
+        (leaf,) = connection.execute(
+            "SELECT leaf_hash FROM ledger_chain WHERE position = ?", (position,)
+        ).fetchone()
+        connection.execute(
+            "INSERT OR REPLACE INTO ledger_redactions VALUES (?, ?, ?, ?)",
+            (position, leaf, authorised_by, subject),
+        )
+        connection.execute(
+            "UPDATE stored_events SET state = ? WHERE rowid = ?", (b"edited" * 8, position)
+        )
+
+
+def _not_intact_at(app: Socai, key: Any, position: int) -> None:
+    report = _verify(app, key)
+    assert not report.intact, report
+    first = report.first
+    assert first is not None and first.position == position and first.kind == "redaction", first
+    assert position not in report.redacted
+
+
+@pytest.fixture
+def attacked(app: Socai, team: Staff, tmp_path: Path) -> tuple[Socai, Any, dict[str, Any]]:
+    """Two legacy cases, the second's victim erased (a genuine erasure event to point at),
+    an access-log event, and a signed checkpoint over all of it."""
+    officer = team.user(Role.CASE_OFFICER, "82", "BP-87-01")
+    case_id, _ = _legacy_case(app, officer)
+    second, _ = _legacy_case(app, officer)
+    dpo = team.user(Role.DATA_PROTECTION_OFFICER, "82", "BVDL-1")
+    app.privacy.erase(dpo, second, "victim", BASIS, REASON)
+    app.cases.personal_data(dpo, case_id, Purpose.SUBJECT_REQUEST)  # an access-log event
+    signing = create_signing_key(tmp_path / "signing.pem")
+    tables = LedgerTables(app.store.recorder)
+    make_checkpoint(tables, signing)
+    assert _verify(app, signing.public_key()).intact
+    mine = positions_of(tables, case_id)
+    others_erasure = next(iter(positions_of(tables, erasure_id(second, "victim")).values()))
+    read = app.log.head()
+    return app, signing.public_key(), {
+        "db": tmp_path / "s.db", "case": case_id, "mine": mine,
+        "others_erasure": others_erasure, "read": read, "second": second, "dpo": dpo,
+    }  # fmt: skip
+
+
+def test_a_forged_redaction_without_an_erasure_event_is_not_intact(attacked: Any) -> None:
+    app, key, s = attacked
+    _forge(s["db"], s["mine"][1], s["read"] + 5)  # no event there at all
+    _not_intact_at(app, key, s["mine"][1])
+
+
+def test_a_forged_redaction_pointing_at_a_non_erasure_event_is_not_intact(attacked: Any) -> None:
+    app, key, s = attacked
+    _forge(s["db"], s["mine"][1], s["read"])  # the access-log read: a later, intact event
+    _not_intact_at(app, key, s["mine"][1])
+
+
+def test_a_forged_redaction_by_another_persons_erasure_is_not_intact(attacked: Any) -> None:
+    app, key, s = attacked
+    _forge(s["db"], s["mine"][1], s["others_erasure"])  # another case's victim
+    _not_intact_at(app, key, s["mine"][1])
+    _forge(s["db"], s["mine"][1], s["others_erasure"], subject="relative:2")
+    _not_intact_at(app, key, s["mine"][1])
+
+
+def test_a_forged_redaction_by_an_earlier_erasure_is_not_intact(attacked: Any) -> None:
+    """The second case's own reception, redacted by hand 'by' an erasure that came before
+    it (the first case's, forged as the earliest position there is)."""
+    app, key, s = attacked
+    later = s["read"]  # the last event: an erasure can only be earlier than it
+    _forge(s["db"], later, s["others_erasure"])
+    _not_intact_at(app, key, later)
+
+
+def test_a_redaction_whose_erasure_event_was_tampered_with_is_not_intact(attacked: Any) -> None:
+    """A genuine redaction, then the erasure event that authorised it edited: the redacted
+    position is where verification stops."""
+    app, key, s = attacked
+    ((redacted, row),) = [
+        (p, r)
+        for p, r in redactions(LedgerTables(app.store.recorder)).items()
+        if r.subject == "victim"
+    ][:1]
+    with sqlite3.connect(s["db"]) as connection:
+        connection.execute(
+            "UPDATE stored_events SET state = ? WHERE rowid = ?",
+            (b"tampered" * 8, row.authorised_by),
+        )
+    _not_intact_at(app, key, redacted)
+
+
+def test_a_genuine_redaction_does_not_verify_without_the_erasure_topic(attacked: Any) -> None:
+    """The ledger knows no application: told of no erasure topic (or another), no
+    redaction is authorised."""
+    app, key, _ = attacked
+    redacted = min(redactions(LedgerTables(app.store.recorder)))
+    for erasure in (None, ErasureAuthority("socai.access:Other.v1", ERASURE_NAMESPACE)):
+        report = _verify(app, key, erasure)
+        assert not report.intact and report.first is not None
+        assert report.first.position == redacted and report.first.kind == "redaction"
+
+
+# --- every verify pass handles redactions: fast, exact, and the two-part split -----------
+
+MODES = ("fast, one part", "fast, two parts", "exact")
+
+
+def _in_mode(monkeypatch: pytest.MonkeyPatch, app: Socai, mode: str) -> None:
+    if mode == "exact":
+        monkeypatch.setattr(audit, "_fast_pass", lambda *_: None)
+        return
+    monkeypatch.setattr(audit, "PARALLEL_MIN_EVENTS", 2 if mode == "fast, two parts" else 10**9)
+    monkeypatch.setattr(
+        LedgerTables, "merged", lambda self: pytest.fail("the exact pass ran on an intact log")
+    )
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_every_pass_verifies_a_redaction_and_names_a_forged_one(
+    attacked: Any, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    app, key, s = attacked
+    tables = LedgerTables(app.store.recorder)
+    with monkeypatch.context() as patched:
+        _in_mode(patched, app, mode)
+        if mode == "fast, two parts":  # the genuine redaction and its erasure in two parts
+            for _ in range(8):  # (later events move the split point past the redaction)
+                app.cases.personal_data(s["dpo"], s["case"], Purpose.SUBJECT_REQUEST)
+            found = audit._split_point(tables)
+            assert found is not None
+            split = found[1][0]
+            genuine = redactions(tables)
+            assert any(p <= split < r.authorised_by for p, r in genuine.items()), split
+        report = _verify(app, key)
+        assert report.intact and report.redacted == sorted(redactions(tables)), report
+    _forge(s["db"], s["mine"][1], s["others_erasure"])
+    if mode == "exact":
+        monkeypatch.setattr(audit, "_fast_pass", lambda *_: None)
+    else:
+        monkeypatch.setattr(audit, "PARALLEL_MIN_EVENTS", 2 if "two" in mode else 10**9)
+    _not_intact_at(app, key, s["mine"][1])
+
+
+def test_legacy_erasure_on_every_kind_of_store(
+    make_app: Any, store_url: str, tmp_path: Path
+) -> None:
+    """SQLite and PostgreSQL alike: redacted, verified, proofs made before still hold, and no
+    stored state the store key opens holds the erased values."""
+    app = make_app(store_url, clock=at_now, passwords=TEST_PASSWORDS)
+    team = Staff(app)
+    case_id, other = _legacy_case(app, team.user(Role.CASE_OFFICER, "82", "BP-87-01"))
+    dpo = team.user(Role.DATA_PROTECTION_OFFICER, "82", "BVDL-1")
+    signing = create_signing_key(tmp_path / "signing.pem")
+    tables = LedgerTables(app.store.recorder)
+    first = make_checkpoint(tables, signing)
+    positions = positions_of(tables, case_id)
+    proofs = [inclusion_proof(tables, p, first, signing.public_key()) for p in positions.values()]
+    app.privacy.erase(dpo, case_id, "victim", BASIS, REASON)
+    second = make_checkpoint(tables, signing)
+    proofs.append(consistency_proof(tables, first, second, signing.public_key()))
+    for document in proofs:
+        verify_proof_document(document, signing.public_key(), tables.origin())
+    report = _verify(app, signing.public_key())
+    assert report.intact and report.redacted == [positions[1], positions[3]], report
+    proof = inclusion_proof(tables, positions[3], second, signing.public_key())
+    assert "redacted" in verify_proof_document(proof, signing.public_key())
+    mapper = app.store.mapper
+    assert mapper.cipher is not None and mapper.compressor is not None
+    for stored in app.store.recorder.select_events(case_id):
+        state = mapper.compressor.decompress(mapper.cipher.decrypt(stored.state))
+        assert not any(text.encode() in state for text in SECRETS)
+    reopened = make_app(store_url, clock=at_now, passwords=TEST_PASSWORDS)
+    assert isinstance(reopened.cases.get(case_id).steps[1].data["person"], ErasedPersonalData)
+    assert reopened.cases.get(other).steps[1].data["person"].full_name == OTHER
+
+
+def test_forged_redactions_are_not_intact_on_every_kind_of_store(
+    make_app: Any, store_url: str, tmp_path: Path
+) -> None:
+    """The forgeries above, written through the store's own connection on SQLite and
+    PostgreSQL: each NOT INTACT at the forged position; a genuine redaction verifies."""
+    app = make_app(store_url, clock=at_now, passwords=TEST_PASSWORDS)
+    team = Staff(app)
+    officer = team.user(Role.CASE_OFFICER, "82", "BP-87-01")
+    mine, _ = _legacy_case(app, officer)
+    second, _ = _legacy_case(app, officer)
+    dpo = team.user(Role.DATA_PROTECTION_OFFICER, "82", "BVDL-1")
+    app.privacy.erase(dpo, second, "victim", BASIS, REASON)
+    app.cases.personal_data(dpo, mine, Purpose.SUBJECT_REQUEST)
+    signing = create_signing_key(tmp_path / "signing.pem")
+    tables = LedgerTables(app.store.recorder)
+    make_checkpoint(tables, signing)
+    key = signing.public_key()
+    assert _verify(app, key).intact and len(_verify(app, key).redacted) == 2
+    target = positions_of(tables, mine)[1]
+    (erasure,) = positions_of(tables, erasure_id(second, "victim")).values()
+    head = app.log.head()
+    d = tables.d
+    table = redactions_table(tables)
+    for authorised_by, subject in (
+        (erasure, "victim"),  # another case's victim
+        (head, "victim"),  # an access-log read, not an erasure
+        (head + 9, "victim"),  # no event at all
+        (target - 1, "victim"),  # earlier than the redacted event
+    ):
+        with tables.cursor(commit=True) as c:
+            c.execute(f"SELECT leaf_hash FROM {d.chain} WHERE position = {d.param}", (target,))
+            (leaf,) = next(
+                tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in c.fetchall()
+            )
+            c.execute(f"DELETE FROM {table} WHERE position = {d.param}", (target,))
+            c.execute(
+                f"INSERT INTO {table} (position, leaf_hash, authorised_by, subject)"
+                f" VALUES ({d.param}, {d.param}, {d.param}, {d.param})",
+                (target, leaf, authorised_by, subject),
+            )
+            c.execute(
+                f"UPDATE {d.events} SET state = {d.param} WHERE {d.position} = {d.param}",
+                (b"edited" * 8, target),
+            )
+        _not_intact_at(app, key, target)
