@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, fields
 from datetime import date
-from typing import Any
+from typing import Any, Self
 
 from domain.errors import InvalidInput
 from domain.text import is_ascii_digits
@@ -67,6 +67,19 @@ def parse_fields(
 def day(value: Any, field: str) -> date:
     """A business date (ngày nghiệp vụ): a ``date`` as it is, or text ``YYYY-MM-DD``."""
     return value if isinstance(value, date) else parse_date(str(value), field)
+
+
+class ParsedFromFields:
+    """Mixin of a frozen-dataclass command read by :func:`parse_fields`: the command names
+    the parser of each of its fields in :meth:`parser_for`."""
+
+    @classmethod
+    def parser_for(cls, name: str) -> FieldParser:
+        raise NotImplementedError
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> Self:
+        return cls(**parse_fields(cls, data, cls.parser_for))
 
 
 def whole_number(value: Any, field: str, low: int, high: int, *, what: str) -> int:

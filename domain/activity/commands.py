@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from domain.case.rules import EARLIEST_BUSINESS_DATE
 from domain.errors import InvalidInput, RuleViolation
-from domain.fields import FieldParser, day, parse_fields, whole_number
+from domain.fields import FieldParser, ParsedFromFields, day, whole_number
 from domain.reference.units import AdminMap, unit_directory
 from domain.text import clean_text
 
@@ -35,7 +35,7 @@ def _text(value: Any, field: str) -> str:
 
 
 @dataclass(frozen=True)
-class ActivityCommand:
+class ActivityCommand(ParsedFromFields):
     """Base: every activity has a business date, a unit, and optionally a legal basis."""
 
     EVENT: ClassVar[str]
@@ -44,13 +44,13 @@ class ActivityCommand:
     unit_code: str
 
     @classmethod
-    def parse(cls, data: Mapping[str, Any]) -> ActivityCommand:
-        command = cls(**parse_fields(cls, data, cls._parser_for))
+    def parse(cls, data: Mapping[str, Any]) -> Self:
+        command = super().parse(data)
         command._check_unit()
         return command
 
     @classmethod
-    def _parser_for(cls, name: str) -> FieldParser:
+    def parser_for(cls, name: str) -> FieldParser:
         if name == "occurred_on":
             return day
         if name in cls.LIMITS:

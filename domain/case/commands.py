@@ -8,14 +8,13 @@ the aggregate then checks *rules* against the case's history.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
 from domain.case.values import PERSONAL_FIELD_MAX_CHARS, PersonalData
 from domain.errors import InvalidInput
-from domain.fields import FieldParser, day, parse_fields, whole_number
+from domain.fields import FieldParser, ParsedFromFields, day, whole_number
 from domain.money import require_amount_vnd
 from domain.reference.codes import (
     AgeBand,
@@ -126,7 +125,7 @@ for _name in PERSONAL_FIELD_MAX_CHARS:
 
 
 @dataclass(frozen=True)
-class Command:
+class Command(ParsedFromFields):
     """Base of case commands. ``EVENT`` names the event kind the command records."""
 
     EVENT: ClassVar[str]
@@ -135,10 +134,6 @@ class Command:
     @classmethod
     def parser_for(cls, name: str) -> Parser:
         return cls.PARSERS.get(name) or FIELD_PARSERS[name]
-
-    @classmethod
-    def parse(cls, data: Mapping[str, Any]) -> Command:
-        return cls(**parse_fields(cls, data, cls.parser_for))
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from domain.case.values import parse_case_id
 from domain.errors import InvalidInput
-from domain.fields import FieldParser, day, is_given, parse_fields, refuse_unknown
+from domain.fields import FieldParser, ParsedFromFields, day, is_given, refuse_unknown
 from domain.reference.codes import Agency
 from domain.text import clean_text
 
@@ -85,7 +85,7 @@ class Open:
 
 
 @dataclass(frozen=True)
-class StageCommand:
+class StageCommand(ParsedFromFields):
     """A later stage: its date, document number, deciding body and defendants."""
 
     STAGE: ClassVar[str] = ""
@@ -97,8 +97,8 @@ class StageCommand:
     defendants: int
 
     @classmethod
-    def parse(cls, data: Mapping[str, Any]) -> StageCommand:
-        return cls(**parse_fields(cls, data, _STAGE_PARSERS.__getitem__))
+    def parser_for(cls, name: str) -> FieldParser:
+        return _STAGE_PARSERS[name]
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ class Suspend(StageCommand):
     reason: str = "other"
 
     @classmethod
-    def parse(cls, data: Mapping[str, Any]) -> StageCommand:
+    def parse(cls, data: Mapping[str, Any]) -> Suspend:
         refuse_unknown(cls, data)
         reason = str(data.get("reason") or "").strip()
         if reason not in SUSPENSION_REASONS:
