@@ -46,7 +46,7 @@ def test_given_fields_are_parsed_and_the_rest_take_their_defaults() -> None:
         ({"occurred_on": "2019-03-02", "count": "²"}, "count", "is not a count"),
         ({"occurred_on": "2019-03-02", "count": "-1"}, "count", "is not a count"),
         ({"occurred_on": "2019-03-02", "count": "11"}, "count", "outside 0–10"),
-        ({"occurred_on": "2019-02-30", "count": 1}, "occurred_on", ""),
+        ({"occurred_on": "2019-02-30", "count": 1}, "occurred_on", "is not a date"),
     ],
 )
 def test_bad_input_is_refused_naming_its_field(data: dict[str, Any], field: str, says: str) -> None:
