@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import ApplicationRecorder
@@ -91,6 +92,26 @@ def _may_record(recorder: ApplicationRecorder, key_b64: str, store_display: str)
         raise _wrong_key(store_display)
 
 
+def _stored_or_recorded(
+    stored: Callable[[], str | None],
+    record: Callable[[], None],
+    recorder: ApplicationRecorder,
+    key_b64: str,
+    store_display: str,
+) -> str:
+    """The store's KCV: the one ``stored`` reads, or, for a store without one, the one
+    ``record`` writes (idempotently: a concurrent first writer wins) once the key is known to
+    open the store's first event (:func:`_may_record`)."""
+    found = stored()
+    if found is not None:
+        return found
+    _may_record(recorder, key_b64, store_display)
+    record()
+    found = stored()
+    assert found is not None, "the key-check row exists once written"
+    return found
+
+
 def _sqlite_kcv(
     recorder: SQLiteApplicationRecorder, expected: str, key_b64: str, store_display: str
 ) -> str:
@@ -105,22 +126,18 @@ def _sqlite_kcv(
             row = cursor.fetchone()
             return None if row is None else str(row[0])
 
-    found = stored()
-    if found is not None:
-        return found
-    _may_record(recorder, key_b64, store_display)
-    with recorder.datastore.transaction(commit=True) as cursor:
-        cursor.execute(
-            f"CREATE TABLE IF NOT EXISTS {KCV_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1),"
-            " algorithm TEXT NOT NULL, check_value TEXT NOT NULL)"
-        )
-        cursor.execute(
-            f"INSERT OR IGNORE INTO {KCV_TABLE} (id, algorithm, check_value) VALUES (1, ?, ?)",
-            (KCV_ALGORITHM, expected),
-        )
-    found = stored()
-    assert found is not None, "the key-check row exists once written"
-    return found
+    def record() -> None:
+        with recorder.datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {KCV_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1),"
+                " algorithm TEXT NOT NULL, check_value TEXT NOT NULL)"
+            )
+            cursor.execute(
+                f"INSERT OR IGNORE INTO {KCV_TABLE} (id, algorithm, check_value) VALUES (1, ?, ?)",
+                (KCV_ALGORITHM, expected),
+            )
+
+    return _stored_or_recorded(stored, record, recorder, key_b64, store_display)
 
 
 def _postgres_kcv(
@@ -139,24 +156,20 @@ def _postgres_kcv(
             row = cursor.fetchone()
             return None if row is None else str(row["check_value"])
 
-    found = stored()
-    if found is not None:
-        return found
-    _may_record(recorder, key_b64, store_display)
-    with recorder.datastore.transaction(commit=True) as cursor:
-        cursor.execute(
-            sql.SQL(
-                "CREATE TABLE IF NOT EXISTS {} (id int PRIMARY KEY CHECK (id = 1),"
-                " algorithm text NOT NULL, check_value text NOT NULL)"
-            ).format(table)
-        )
-        cursor.execute(
-            sql.SQL(
-                "INSERT INTO {} (id, algorithm, check_value) VALUES (1, %s, %s)"
-                " ON CONFLICT (id) DO NOTHING"
-            ).format(table),
-            (KCV_ALGORITHM, expected),
-        )
-    found = stored()
-    assert found is not None, "the key-check row exists once written"
-    return found
+    def record() -> None:
+        with recorder.datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (id int PRIMARY KEY CHECK (id = 1),"
+                    " algorithm text NOT NULL, check_value text NOT NULL)"
+                ).format(table)
+            )
+            cursor.execute(
+                sql.SQL(
+                    "INSERT INTO {} (id, algorithm, check_value) VALUES (1, %s, %s)"
+                    " ON CONFLICT (id) DO NOTHING"
+                ).format(table),
+                (KCV_ALGORITHM, expected),
+            )
+
+    return _stored_or_recorded(stored, record, recorder, key_b64, store_display)

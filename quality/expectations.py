@@ -68,7 +68,13 @@ class _SocaiMapExpectation(MulticolumnMapExpectation):
     """socai's expectations explain their failing rows from the frames (:mod:`quality.results`),
     so when the run asks for no values (``exclude_unexpected_values``, i.e. no Data Docs to
     render them) GX need not fetch them: one query fewer per expectation on SQL. (Without a
-    ``map_metric`` this base class is abstract, and GX does not register it.)"""
+    ``map_metric`` this base class is abstract, and GX does not register it.)
+
+    Every one of them decides blanks itself, identically on both engines (blank is not
+    zero): GX never drops a row for its blanks (``ignore_row_if="never"``)."""
+
+    ignore_row_if: _IgnoreRowIf = "never"
+    library_metadata: ClassVar[dict[str, Any]] = _META
 
     def get_validation_dependencies(
         self, execution_engine: Any = None, runtime_configuration: dict[str, Any] | None = None
@@ -158,11 +164,9 @@ class ExpectSumsToHold(_SocaiMapExpectation):
 
     groups: list[list[str]] | None = None
     group_size: int | None = None
-    ignore_row_if: _IgnoreRowIf = "never"
     map_metric = "socai.sums_hold"
     success_keys = ("mostly", "groups", "group_size")
     args_keys = ("column_list", "groups", "group_size")
-    library_metadata: ClassVar[dict[str, Any]] = _META
 
 
 # -- a parent unit = the sum of its child units ---------------------------------------------
@@ -319,11 +323,9 @@ class ExpectParentToEqualSumOfChildUnits(_SocaiMapExpectation):
 
     value_columns: int = 1
     children_table: str | None = None
-    ignore_row_if: _IgnoreRowIf = "never"
     map_metric = "socai.parent_equals_sum_of_children"
     success_keys = ("mostly", "value_columns", "children_table")
     args_keys = ("column_list", "value_columns", "children_table")
-    library_metadata: ClassVar[dict[str, Any]] = _META
 
 
 # -- smaller ≤ larger -----------------------------------------------------------------------
@@ -355,11 +357,9 @@ class ExpectPairsToBeOrdered(_SocaiMapExpectation):
     """Each pair ``[smaller, larger]``: smaller ≤ larger where both are filled."""
 
     pairs: list[list[str]]
-    ignore_row_if: _IgnoreRowIf = "never"
     map_metric = "socai.pairs_ordered"
     success_keys = ("mostly", "pairs")
     args_keys = ("column_list", "pairs")
-    library_metadata: ClassVar[dict[str, Any]] = _META
 
 
 # -- money goes with persons, at a legal amount per person -----------------------------------
@@ -422,11 +422,9 @@ class ExpectAmountsToMatchPersons(_SocaiMapExpectation):
 
     pairs: list[list[str]]
     limits: list[list[list[float]]]
-    ignore_row_if: _IgnoreRowIf = "never"
     map_metric = "socai.amounts_match_persons"
     success_keys = ("mostly", "pairs", "limits")
     args_keys = ("column_list", "pairs", "limits")
-    library_metadata: ClassVar[dict[str, Any]] = _META
 
 
 # -- counts are non-negative whole numbers; amounts are non-negative -------------------------
@@ -455,11 +453,9 @@ class _ValuesAreCounts(MulticolumnMapMetricProvider):
 class ExpectColumnsToHoldCounts(_SocaiMapExpectation):
     """Every filled cell of the columns is a whole number ≥ 0 (people, sessions, items...)."""
 
-    ignore_row_if: _IgnoreRowIf = "never"
     map_metric = "socai.values_are_counts"
     success_keys = ("mostly",)
     args_keys = ("column_list",)
-    library_metadata: ClassVar[dict[str, Any]] = _META
 
 
 class _ValuesAreNonNegative(MulticolumnMapMetricProvider):
@@ -480,11 +476,9 @@ class _ValuesAreNonNegative(MulticolumnMapMetricProvider):
 class ExpectColumnsToBeNonNegative(_SocaiMapExpectation):
     """Every filled cell of the columns is ≥ 0 (amounts of money)."""
 
-    ignore_row_if: _IgnoreRowIf = "never"
     map_metric = "socai.values_are_non_negative"
     success_keys = ("mostly",)
     args_keys = ("column_list",)
-    library_metadata: ClassVar[dict[str, Any]] = _META
 
 
 #: Every custom expectation of socai; :func:`require_registered` checks each at run time.

@@ -7,15 +7,15 @@ whole non-negative counts under explicit limits); nothing is stored when a check
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from domain.case.rules import EARLIEST_BUSINESS_DATE
 from domain.errors import InvalidInput, RuleViolation
+from domain.fields import FieldParser, ParsedFromFields, day, whole_number
 from domain.reference.units import AdminMap, unit_directory
-from domain.text import clean_text, is_ascii_digits
-from domain.time import parse_date
+from domain.text import clean_text
 
 #: Upper bounds per activity record: a session for a whole province is some thousands of
 #: people; a leaflet run some hundred thousand. Above these, a typo is far more likely.
@@ -27,14 +27,7 @@ TEXT_MAX_CHARS = 500
 
 
 def _count(value: Any, field: str, high: int) -> int:
-    if isinstance(value, bool) or not (
-        isinstance(value, int) or (isinstance(value, str) and is_ascii_digits(value.strip()))
-    ):
-        raise InvalidInput(field, f"{value!r} is not a whole number ≥ 0")
-    number = int(value)
-    if not 0 <= number <= high:
-        raise InvalidInput(field, f"{number} is outside 0–{high}")
-    return number
+    return whole_number(value, field, 0, high, what="a whole number ≥ 0")
 
 
 def _text(value: Any, field: str) -> str:
@@ -42,7 +35,7 @@ def _text(value: Any, field: str) -> str:
 
 
 @dataclass(frozen=True)
-class ActivityCommand:
+class ActivityCommand(ParsedFromFields):
     """Base: every activity has a business date, a unit, and optionally a legal basis."""
 
     EVENT: ClassVar[str]
@@ -51,29 +44,18 @@ class ActivityCommand:
     unit_code: str
 
     @classmethod
-    def parse(cls, data: Mapping[str, Any]) -> ActivityCommand:
-        allowed = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - allowed)
-        if unknown:
-            raise InvalidInput(
-                cls.__name__, f"unknown fields {unknown}", hint=f"allowed: {sorted(allowed)}"
-            )
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            raw = data.get(f.name)
-            if raw is None or raw == "":
-                if f.default is MISSING:
-                    raise InvalidInput(f.name, "is required")
-                values[f.name] = f.default
-            elif f.name == "occurred_on":
-                values[f.name] = raw if isinstance(raw, date) else parse_date(str(raw), f.name)
-            elif f.name in cls.LIMITS:
-                values[f.name] = _count(raw, f.name, cls.LIMITS[f.name])
-            else:
-                values[f.name] = _text(raw, f.name)
-        command = cls(**values)
+    def parse(cls, data: Mapping[str, Any]) -> Self:
+        command = super().parse(data)
         command._check_unit()
         return command
+
+    @classmethod
+    def parser_for(cls, name: str) -> FieldParser:
+        if name == "occurred_on":
+            return day
+        if name in cls.LIMITS:
+            return lambda raw, field: _count(raw, field, cls.LIMITS[field])
+        return _text
 
     def _check_unit(self) -> None:
         unit_directory().require(AdminMap.in_force_on(self.occurred_on), self.unit_code)

@@ -8,13 +8,13 @@ the aggregate then checks *rules* against the case's history.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
 from domain.case.values import PERSONAL_FIELD_MAX_CHARS, PersonalData
 from domain.errors import InvalidInput
+from domain.fields import FieldParser, ParsedFromFields, day, whole_number
 from domain.money import require_amount_vnd
 from domain.reference.codes import (
     AgeBand,
@@ -35,13 +35,8 @@ from domain.reference.codes import (
 )
 from domain.reference.countries import require_country
 from domain.text import clean_text, is_ascii_digits
-from domain.time import parse_date
 
-Parser = Callable[[Any, str], Any]
-
-
-def _date(value: Any, field: str) -> date:
-    return value if isinstance(value, date) else parse_date(str(value), field)
+Parser = FieldParser
 
 
 def _enum(enum: type[LabelledEnum]) -> Parser:
@@ -64,17 +59,7 @@ def _bool(value: Any, field: str) -> bool:
 
 
 def _int_range(low: int, high: int) -> Parser:
-    def parse(value: Any, field: str) -> int:
-        if isinstance(value, bool) or not (
-            isinstance(value, int) or (isinstance(value, str) and is_ascii_digits(value.strip()))
-        ):
-            raise InvalidInput(field, f"{value!r} is not a whole number")
-        number = int(value)
-        if not low <= number <= high:
-            raise InvalidInput(field, f"{number} is outside {low}–{high}")
-        return number
-
-    return parse
+    return lambda value, field: whole_number(value, field, low, high, what="a whole number")
 
 
 def _unit_code(value: Any, field: str) -> str:
@@ -115,7 +100,7 @@ CODE_LISTS: dict[str, type[LabelledEnum]] = {
 #: How each field is parsed, by name. A command may override one in ``PARSERS``.
 FIELD_PARSERS: dict[str, Parser] = {
     **{name: _enum(code_list) for name, code_list in CODE_LISTS.items()},
-    "occurred_on": _date,
+    "occurred_on": day,
     "legal_basis": _text(120),
     "unit_code": _unit_code,
     "belongings_checked": _bool,
@@ -140,7 +125,7 @@ for _name in PERSONAL_FIELD_MAX_CHARS:
 
 
 @dataclass(frozen=True)
-class Command:
+class Command(ParsedFromFields):
     """Base of case commands. ``EVENT`` names the event kind the command records."""
 
     EVENT: ClassVar[str]
@@ -149,27 +134,6 @@ class Command:
     @classmethod
     def parser_for(cls, name: str) -> Parser:
         return cls.PARSERS.get(name) or FIELD_PARSERS[name]
-
-    @classmethod
-    def parse(cls, data: Mapping[str, Any]) -> Command:
-        if not isinstance(data, Mapping):
-            raise InvalidInput(cls.__name__, "expects an object of named fields")
-        allowed = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - allowed)
-        if unknown:
-            raise InvalidInput(
-                cls.__name__, f"unknown fields {unknown}", hint=f"allowed: {sorted(allowed)}"
-            )
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            raw = data.get(f.name)
-            if raw is None or raw == "":
-                if f.default is MISSING:
-                    raise InvalidInput(f.name, "is required")
-                values[f.name] = f.default
-                continue
-            values[f.name] = cls.parser_for(f.name)(raw, f.name)
-        return cls(**values)
 
 
 @dataclass(frozen=True)

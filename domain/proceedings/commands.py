@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
 
 from domain.case.values import parse_case_id
 from domain.errors import InvalidInput
+from domain.fields import FieldParser, ParsedFromFields, day, is_given, refuse_unknown
 from domain.reference.codes import Agency
 from domain.text import clean_text
-from domain.time import parse_date
 
 #: More defendants than this in one case is a typing error, not a trafficking ring.
 MAX_DEFENDANTS = 200
@@ -22,10 +22,6 @@ MAX_VICTIM_CASES = 500
 INVESTIGATING_BODIES = frozenset({Agency.POLICE, Agency.BORDER_GUARD})
 #: Why proceedings are suspended (lý do tạm đình chỉ), codes only (no free text leaves).
 SUSPENSION_REASONS = ("accused_not_found", "accused_ill", "awaiting_expertise", "other")
-
-
-def _day(value: Any, field: str) -> date:
-    return value if isinstance(value, date) else parse_date(str(value), field)
 
 
 def _document(value: Any, field: str) -> str:
@@ -60,7 +56,7 @@ class Open:
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> Open:
-        _only(cls, data)
+        refuse_unknown(cls, data)
         ids = data.get("victim_case_ids") or ()
         if isinstance(ids, str):
             ids = (ids,)
@@ -79,7 +75,7 @@ class Open:
         if not unit.isdigit():
             raise InvalidInput("unit_code", f"{unit!r} is not a unit code", hint="e.g. 87 or 870")
         return cls(
-            _day(_required(data, "occurred_on"), "occurred_on"),
+            day(_required(data, "occurred_on"), "occurred_on"),
             _document(_required(data, "legal_basis"), "legal_basis"),
             _body(_required(data, "deciding_body"), "deciding_body"),
             unit,
@@ -89,7 +85,7 @@ class Open:
 
 
 @dataclass(frozen=True)
-class StageCommand:
+class StageCommand(ParsedFromFields):
     """A later stage: its date, document number, deciding body and defendants."""
 
     STAGE: ClassVar[str] = ""
@@ -101,14 +97,8 @@ class StageCommand:
     defendants: int
 
     @classmethod
-    def parse(cls, data: Mapping[str, Any]) -> StageCommand:
-        _only(cls, data)
-        return cls(
-            _day(_required(data, "occurred_on"), "occurred_on"),
-            _document(_required(data, "legal_basis"), "legal_basis"),
-            _body(_required(data, "deciding_body"), "deciding_body"),
-            _defendants(_required(data, "defendants"), "defendants"),
-        )
+    def parser_for(cls, name: str) -> FieldParser:
+        return _STAGE_PARSERS[name]
 
 
 @dataclass(frozen=True)
@@ -142,21 +132,28 @@ class Suspend(StageCommand):
     reason: str = "other"
 
     @classmethod
-    def parse(cls, data: Mapping[str, Any]) -> StageCommand:
-        _only(cls, data)
+    def parse(cls, data: Mapping[str, Any]) -> Suspend:
+        refuse_unknown(cls, data)
         reason = str(data.get("reason") or "").strip()
         if reason not in SUSPENSION_REASONS:
             raise InvalidInput(
                 "reason", f"{reason!r} is not a reason code", hint=", ".join(SUSPENSION_REASONS)
             )
         return cls(
-            _day(_required(data, "occurred_on"), "occurred_on"),
+            day(_required(data, "occurred_on"), "occurred_on"),
             _document(_required(data, "legal_basis"), "legal_basis"),
             _body(_required(data, "deciding_body"), "deciding_body"),
             0,
             reason,
         )
 
+
+_STAGE_PARSERS: dict[str, FieldParser] = {
+    "occurred_on": day,
+    "legal_basis": _document,
+    "deciding_body": _body,
+    "defendants": _defendants,
+}
 
 STAGE_COMMANDS: dict[str, type[StageCommand]] = {
     "solve": Solve,
@@ -166,17 +163,8 @@ STAGE_COMMANDS: dict[str, type[StageCommand]] = {
 }
 
 
-def _only(cls: type, data: Mapping[str, Any]) -> None:
-    allowed = {f.name for f in fields(cls)}
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise InvalidInput(
-            cls.__name__, f"unknown fields {unknown}", hint=f"allowed: {sorted(allowed)}"
-        )
-
-
 def _required(data: Mapping[str, Any], name: str) -> Any:
     value = data.get(name)
-    if value is None or value == "":
+    if not is_given(value):
         raise InvalidInput(name, "is required")
     return value

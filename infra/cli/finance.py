@@ -59,12 +59,7 @@ from infra.cli.unit_option import unit_with_map
 from infra.projection_db import projections_engine
 from infra.services.funding_view import FundingView
 from projections.framework import InProcessRunner
-from projections.funding import (
-    DIMENSIONS,
-    MEASURES,
-    legs_behind,
-    totals,
-)
+from projections.funding import DIMENSIONS, MEASURES, legs_behind, totals
 from projections.funding_export import (
     DIMENSION_HEADERS,
     DISCREPANCY_LABELS,

@@ -7,16 +7,8 @@ import typer
 from infra.cli.context import refusing, say, state
 from infra.keys import create_key_file
 from infra.schema.identity import check_store_id, environment_store_id
-from infra.schema.store import (
-    SchemaMismatch,
-    default_identity,
-    head,
-    initialise,
-    state_of,
-)
-from infra.schema.store import (
-    migrate as migrate_store,
-)
+from infra.schema.store import SchemaMismatch, default_identity, head, initialise, state_of
+from infra.schema.store import migrate as migrate_store
 
 #: Exit status of ``socai migrate --check`` when the store needs a migration.
 EXIT_MIGRATION_PENDING = 1

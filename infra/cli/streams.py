@@ -103,12 +103,7 @@ def relay(
     """Publish stored events (and signed audit checkpoints) after the tracked positions as
     public CloudEvents (at-least-once)."""
     from infra.services.eventlog import opened_event_log
-    from infra.streaming import (
-        LedgerCheckpointLog,
-        kafka_bootstrap,
-        store_engine,
-        topic_settings,
-    )
+    from infra.streaming import LedgerCheckpointLog, kafka_bootstrap, store_engine, topic_settings
     from streams.positions import PositionStore
     from streams.relay import DEFAULT_RELAY_NAME, Relay
     from streams.relay_lock import RelayAlreadyRunning, RelayLock

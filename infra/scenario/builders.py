@@ -14,7 +14,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
-from domain.case.commands import ConcludeVerification, ProvideSupport, Receive, RequestVerification
+from domain.case.commands import (
+    ConcludeVerification,
+    Correct,
+    ProvideSupport,
+    Receive,
+    RequestVerification,
+)
 from domain.case.values import Actor, PersonalData
 from domain.funding.commands import Allocate, BudgetLine, Establish, MoneyCommand, Pledge
 from domain.reference.codes import SupportType
@@ -91,18 +97,24 @@ def small_programme(
             source="NSDP",
             amount_vnd=budget,
         ),
-        Allocate(
-            "A1",
-            date(2016, 1, 3),
-            line="L1",
-            source="NSDP",
-            unit_map="old",
-            unit_code="870",
-            period="2016/2030",
-            amount_vnd=allocation,
-        ),
+        l1_allocation("A1", date(2016, 1, 3), "2016/2030", allocation),
     ]
     app.funding.record_batch(code, commands, worker(app, FINANCE))
+
+
+def l1_allocation(transaction_id: str, on: date, period: str, amount_vnd: int) -> Allocate:
+    """An allocation (phân bổ) of :func:`small_programme`'s line ``L1`` (local budget) to Hồng
+    Ngự district (old map 870) for ``period``."""
+    return Allocate(
+        transaction_id,
+        on,
+        line="L1",
+        source="NSDP",
+        unit_map="old",
+        unit_code="870",
+        period=period,
+        amount_vnd=amount_vnd,
+    )
 
 
 def case_with_support(
@@ -155,3 +167,18 @@ def ledger_receive_command() -> Receive:
 
 #: The ledger tests' demographics step, the day after reception.
 LEDGER_DEMOGRAPHICS = {"occurred_on": "2024-03-02", "sex": "female", "ethnicity": "kinh"}
+
+
+def typing_error_correction(
+    corrects_version: int, field: str, old_value: object, new_value: object
+) -> Correct:
+    """Đính chính of one field of a :func:`case_with_support` case: dated 2020-03-07 (after
+    its support), the reason a typing error (nhập sai)."""
+    return Correct(
+        occurred_on=date(2020, 3, 7),
+        corrects_version=corrects_version,
+        field=field,
+        old_value=old_value,
+        new_value=new_value,
+        reason="nhập sai",
+    )

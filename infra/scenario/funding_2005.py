@@ -105,16 +105,7 @@ def _reception_point_works() -> list[MoneyCommand]:
     """A billion to each border province; works committed and paid, two provinces not
     straightforwardly (Tây Ninh in two phases, Đồng Tháp's commitment voided and re-made)."""
     commands: list[MoneyCommand] = [
-        Allocate(
-            f"PB-TN-{province}",
-            date(2006, 1, 10),
-            line="DIEM-TIEP-NHAN",
-            source="NSTW",
-            unit_map="old",
-            unit_code=province,
-            period="2006/2010",
-            amount_vnd=WORKS_VND_PER_PROVINCE,
-        )
+        works_allocation(f"PB-TN-{province}", date(2006, 1, 10), province, WORKS_VND_PER_PROVINCE)
         for province in BORDER_PROVINCES
     ]
     for province in WORKS_PAID_2007:
@@ -143,6 +134,23 @@ def _reception_point_works() -> list[MoneyCommand]:
         _works_commitment("CK-TN-87-2", date(2007, 5, 20), "87", 800_000_000),
         Pay("CHI-TN-87-2", date(2007, 12, 10), commitment="CK-TN-87-2"),
     ]
+
+
+def works_allocation(
+    transaction_id: str, on: date, province: str, amount_vnd: int, period: str = "2006/2010"
+) -> Allocate:
+    """An allocation (phân bổ) of the reception-point line (central budget) to a border
+    province, on the old map."""
+    return Allocate(
+        transaction_id,
+        on,
+        line="DIEM-TIEP-NHAN",
+        source="NSTW",
+        unit_map="old",
+        unit_code=province,
+        period=period,
+        amount_vnd=amount_vnd,
+    )
 
 
 def _works_commitment(

@@ -68,6 +68,22 @@ def run(
     return case_id
 
 
+def received_in_866(
+    app: Socai, clock: StepClock, on: date, legal_basis: str, sex: str, birth_year: int
+) -> UUID:
+    """A Kinh person of ``sex`` born in ``birth_year``, rescued and received on ``on`` in
+    commune 29869 (district 866), the demographics recorded the same day: two events."""
+    cid = run(
+        app, clock, None, "receive", occurred_on=on, unit_code="29869", reception_form="rescued",
+        legal_basis=legal_basis,
+    )  # fmt: skip
+    run(
+        app, clock, cid, "demographics", occurred_on=on, sex=sex, ethnicity="kinh",
+        birth_year=birth_year,
+    )  # fmt: skip
+    return cid
+
+
 def random_history(
     app: Socai, clock: StepClock, rng: random.Random, received_on: date, unit_code: str
 ) -> UUID:

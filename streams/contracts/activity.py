@@ -8,39 +8,31 @@ one, so a field added later does not leave until a contract names it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from eventsourcing.utils import get_topic
 
 from domain.activity.aggregate import Activity, ActivityEvent
+from streams.contracts.envelope import envelope_fields, plain_mapper
 from streams.contracts.model import (
-    DATE,
-    DATETIME,
     INTEGER,
     STRING,
-    STRING_OR_NULL,
-    UUID_STRING,
     Contract,
     FieldSpec,
     aggregate_contracts,
     domain_envelope,
-    public_envelope,
-    shared_field,
 )
 from streams.topics import ACTIVITY_EVENTS
 
 ACTIVITY_TYPE_PREFIX = "vn.socai.activity."
 
-COMMON = (
-    FieldSpec("activity_id", UUID_STRING, "Id of the activity record; also the message key."),
-    FieldSpec("version", INTEGER, "1 for the activity, 2 for its withdrawal."),
-    FieldSpec("kind", STRING, "Kind of event, e.g. TrainingCourseHeld."),
-    FieldSpec("occurred_on", DATE, "Business date (ngày thực hiện)."),
-    FieldSpec("recorded_at", DATETIME, "When it was recorded (UTC)."),
-    FieldSpec("officer_id", STRING, "Officer who recorded it (mã cán bộ)."),
-    FieldSpec("agency", STRING, "Agency of the officer (cơ quan)."),
-    FieldSpec("legal_basis", STRING_OR_NULL, "Document reference."),
+COMMON = envelope_fields(
+    "activity_id",
+    "Id of the activity record; also the message key.",
+    version="1 for the activity, 2 for its withdrawal.",
+    kind="Kind of event, e.g. TrainingCourseHeld.",
+    occurred_on="Business date (ngày thực hiện).",
+    legal_basis="Document reference.",
 )
 _UNIT = (
     FieldSpec("unit_map", STRING, "Administrative map of unit_code: old | 2025."),
@@ -65,18 +57,6 @@ SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
 FREE_TEXT = frozenset({"reason"})
 
 
-def _mapper(kind: str) -> Callable[[Any], dict[str, Any]]:
-    names = [f.name for f in SPECIFIC[kind]]
-
-    def plain(event: ActivityEvent) -> dict[str, Any]:
-        return {
-            **public_envelope(event, "activity_id"),
-            **{name: shared_field(name, getattr(event, name), FREE_TEXT) for name in names},
-        }
-
-    return plain
-
-
 def activity_event_from_public(data: dict[str, Any]) -> ActivityEvent:
     """The domain event a public activity event stands for."""
     kind = data["kind"]
@@ -98,6 +78,6 @@ def activity_contracts() -> list[Contract]:
         type_prefix=ACTIVITY_TYPE_PREFIX,
         stream=ACTIVITY_EVENTS,
         describe=lambda kind: f"A programme activity event: {kind}.",
-        mapper=_mapper,
+        mapper=plain_mapper(SPECIFIC, "activity_id", free_text=FREE_TEXT),
         to_domain=activity_event_from_public,
     )

@@ -11,14 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from streams.contracts.model import (
-    DATETIME,
-    INTEGER,
-    STRING,
-    STRING_OR_NULL,
-    Contract,
-    FieldSpec,
-)
+from streams.contracts.model import DATETIME, INTEGER, STRING, STRING_OR_NULL, Contract, FieldSpec
 from streams.topics import AUDIT_CHECKPOINTS
 
 #: The internal name of a checkpoint (checkpoints are not events of the store's log).

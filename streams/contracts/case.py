@@ -32,22 +32,19 @@ from domain.case.catalogue import PERSONAL_EVENT_FIELDS, is_personal_field
 from domain.case.commands import FIELD_PARSERS
 from domain.case.shareable import is_shared_whole, shareable_relationship, shareable_value
 from domain.case.values import PersonalData
+from streams.contracts.envelope import envelope_fields, plain_mapper
 from streams.contracts.model import (
     BOOLEAN,
-    DATE,
-    DATETIME,
     INTEGER,
     INTEGER_OR_NULL,
     SCALAR_OR_NULL,
     STRING,
     STRING_OR_NULL,
-    UUID_STRING,
     WITHHELD_REASON,
     Contract,
     FieldSpec,
     domain_envelope,
     public_envelope,
-    shared_field,
 )
 from streams.topics import CASE_EVENTS
 
@@ -55,15 +52,14 @@ from streams.topics import CASE_EVENTS
 CASE_TYPE_PREFIX = "vn.socai.case."
 #: Fields of a case event that hold personal data (never published, nor corrections of them).
 
-COMMON = (
-    FieldSpec("case_id", UUID_STRING, "Pseudonymous case id (mã hồ sơ); also the message key."),
-    FieldSpec("version", INTEGER, "Position of the step in the case's history (1 = reception)."),
-    FieldSpec("kind", STRING, "Kind of step, e.g. SupportProvided."),
-    FieldSpec("occurred_on", DATE, "Business date the step happened (ngày xảy ra)."),
-    FieldSpec("recorded_at", DATETIME, "When the step was recorded (UTC)."),
-    FieldSpec("officer_id", STRING, "Officer who recorded the step (mã cán bộ)."),
-    FieldSpec("agency", STRING, "Agency of the officer (cơ quan)."),
-    FieldSpec("legal_basis", STRING_OR_NULL, "Document reference, e.g. a reception record no."),
+COMMON = envelope_fields(
+    "case_id",
+    "Pseudonymous case id (mã hồ sơ); also the message key.",
+    version="Position of the step in the case's history (1 = reception).",
+    kind="Kind of step, e.g. SupportProvided.",
+    occurred_on="Business date the step happened (ngày xảy ra).",
+    legal_basis="Document reference, e.g. a reception record no.",
+    recorded="the step",
 )
 
 #: The step's own public fields, per internal event kind.
@@ -167,15 +163,10 @@ SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
 #: What a public correction carries in ``reason`` (the free text never leaves).
 
 
+_PLAIN = plain_mapper(SPECIFIC, "case_id")
+
+
 def _mapper(kind: str) -> Callable[[Any], dict[str, Any]]:
-    names = [f.name for f in SPECIFIC[kind]]
-
-    def plain(event: CaseEvent) -> dict[str, Any]:
-        return {
-            **public_envelope(event, "case_id"),
-            **{name: shared_field(name, getattr(event, name)) for name in names},
-        }
-
     def protection(event: Case.ProtectionApplied) -> dict[str, Any]:
         return {
             **public_envelope(event, "case_id"),
@@ -217,7 +208,7 @@ def _mapper(kind: str) -> Callable[[Any], dict[str, Any]]:
         "CorrectionRecorded": correction,
         "Reopened": reopening,
     }
-    return special.get(kind, plain)
+    return special[kind] if kind in special else _PLAIN(kind)
 
 
 def _subject(event: CaseEvent) -> str:

@@ -22,7 +22,6 @@ contract names it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -30,20 +29,17 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from domain.funding.aggregate import FundingEvent, Programme
+from streams.contracts.envelope import envelope_fields, plain_mapper
 from streams.contracts.model import (
     DATE,
-    DATETIME,
     INTEGER,
     INTEGER_OR_NULL,
     STRING,
     STRING_OR_NULL,
-    UUID_STRING,
     Contract,
     FieldSpec,
     aggregate_contracts,
     domain_envelope,
-    public_envelope,
-    shared_field,
 )
 from streams.topics import FUNDING_EVENTS
 
@@ -54,15 +50,13 @@ WITHHELD_FIELDS = ("description",)
 
 UUID_OR_NULL: dict[str, Any] = {"type": ["string", "null"], "format": "uuid"}
 
-COMMON = (
-    FieldSpec("programme_id", UUID_STRING, "Programme id (mã chương trình); the message key."),
-    FieldSpec("version", INTEGER, "Position of the event in the programme's ledger (1 = est.)."),
-    FieldSpec("kind", STRING, "Kind of event, e.g. Paid."),
-    FieldSpec("occurred_on", DATE, "Business date (ngày chứng từ)."),
-    FieldSpec("recorded_at", DATETIME, "When it was recorded (UTC)."),
-    FieldSpec("officer_id", STRING, "Officer who recorded it (mã cán bộ)."),
-    FieldSpec("agency", STRING, "Agency of the officer (cơ quan)."),
-    FieldSpec("legal_basis", STRING_OR_NULL, "Decision or voucher number (số quyết định)."),
+COMMON = envelope_fields(
+    "programme_id",
+    "Programme id (mã chương trình); the message key.",
+    version="Position of the event in the programme's ledger (1 = est.).",
+    kind="Kind of event, e.g. Paid.",
+    occurred_on="Business date (ngày chứng từ).",
+    legal_basis="Decision or voucher number (số quyết định).",
 )
 
 _TRANSFER_TAIL = (
@@ -147,17 +141,7 @@ SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
 FREE_TEXT = frozenset({"reason", "title", "line_title", "donor"})
 
 
-def _mapper(kind: str) -> Callable[[Any], dict[str, Any]]:
-    names = [f.name for f in SPECIFIC[kind]]
-    assert not set(names) & set(WITHHELD_FIELDS), kind
-
-    def plain(event: FundingEvent) -> dict[str, Any]:
-        return {
-            **public_envelope(event, "programme_id"),
-            **{name: shared_field(name, getattr(event, name), FREE_TEXT) for name in names},
-        }
-
-    return plain
+assert not {f.name for own in SPECIFIC.values() for f in own} & set(WITHHELD_FIELDS)
 
 
 _DATE_FIELDS = ("starts_on", "ends_on")
@@ -197,6 +181,6 @@ def funding_contracts() -> list[Contract]:
         type_prefix=FUNDING_TYPE_PREFIX,
         stream=FUNDING_EVENTS,
         describe=lambda kind: f"A programme's funding event: {kind}. Whole đồng; no personal data.",
-        mapper=_mapper,
+        mapper=plain_mapper(SPECIFIC, "programme_id", free_text=FREE_TEXT),
         to_domain=funding_event_from_public,
     )

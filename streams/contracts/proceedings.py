@@ -7,40 +7,34 @@ document code), the deciding body, the number of defendants and the victims' cas
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from eventsourcing.utils import get_topic
 
 from domain.proceedings.aggregate import Proceedings, ProceedingsEvent
+from streams.contracts.envelope import envelope_fields, plain_mapper
 from streams.contracts.model import (
-    DATE,
-    DATETIME,
     INTEGER,
     STRING,
-    STRING_OR_NULL,
     UUID_LIST,
-    UUID_STRING,
     Contract,
     FieldSpec,
     aggregate_contracts,
     domain_envelope,
-    public_envelope,
-    shared_field,
 )
 from streams.topics import PROCEEDINGS_EVENTS
 
 PROCEEDINGS_TYPE_PREFIX = "vn.socai.proceedings."
 
 COMMON = (
-    FieldSpec("proceedings_id", UUID_STRING, "Id of the criminal case; also the message key."),
-    FieldSpec("version", INTEGER, "Position of the stage in the case's history (1 = opened)."),
-    FieldSpec("kind", STRING, "Stage: Opened, Solved, Prosecuted, Tried or Suspended."),
-    FieldSpec("occurred_on", DATE, "Business date of the stage."),
-    FieldSpec("recorded_at", DATETIME, "When it was recorded (UTC)."),
-    FieldSpec("officer_id", STRING, "Officer who recorded it (mã cán bộ)."),
-    FieldSpec("agency", STRING, "Agency of the officer (cơ quan)."),
-    FieldSpec("legal_basis", STRING_OR_NULL, "Document number of the stage (a document code)."),
+    *envelope_fields(
+        "proceedings_id",
+        "Id of the criminal case; also the message key.",
+        version="Position of the stage in the case's history (1 = opened).",
+        kind="Stage: Opened, Solved, Prosecuted, Tried or Suspended.",
+        occurred_on="Business date of the stage.",
+        legal_basis="Document number of the stage (a document code).",
+    ),
     FieldSpec("deciding_body", STRING, "police, border_guard, procuracy or court."),
 )
 _DEFENDANTS = (FieldSpec("defendants", INTEGER, "Number of accused at this stage (counted)."),)
@@ -57,19 +51,6 @@ SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
     "Tried": _DEFENDANTS,
     "Suspended": (FieldSpec("reason", STRING, "Reason code of the suspension."),),
 }
-
-
-def _mapper(kind: str) -> Callable[[Any], dict[str, Any]]:
-    names = [f.name for f in SPECIFIC[kind]]
-
-    def plain(event: ProceedingsEvent) -> dict[str, Any]:
-        return {
-            **public_envelope(event, "proceedings_id"),
-            "deciding_body": event.deciding_body,
-            **{name: shared_field(name, getattr(event, name)) for name in names},
-        }
-
-    return plain
 
 
 def proceedings_event_from_public(data: dict[str, Any]) -> ProceedingsEvent:
@@ -96,6 +77,6 @@ def proceedings_contracts() -> list[Contract]:
         describe=lambda kind: (
             f"A stage of a criminal case of trafficking: {kind}. Counts and ids only."
         ),
-        mapper=_mapper,
+        mapper=plain_mapper(SPECIFIC, "proceedings_id", also=("deciding_body",)),
         to_domain=proceedings_event_from_public,
     )

@@ -30,18 +30,17 @@ def step(app: Socai, case_id, name: str, **fields: object) -> int:  # type: igno
     return app.cases.execute(case_id, COMMANDS[name].parse(fields), worker(app, BORDER_GUARD))
 
 
+def victim(app: Socai):  # type: ignore[no-untyped-def]
+    """A case received and verified a victim by the police on 2019-03-05; its id."""
+    case_id = receive(app)
+    step(app, case_id, "verify", occurred_on="2019-03-05", outcome="victim", deciding_body="police")
+    return case_id
+
+
 def test_steps_are_stored_and_replayed(
     store_app: Socai, make_app: Callable[..., Socai], store_url: str
 ) -> None:
-    case_id = receive(store_app)
-    step(
-        store_app,
-        case_id,
-        "verify",
-        occurred_on="2019-03-05",
-        outcome="victim",
-        deciding_body="police",
-    )
+    case_id = victim(store_app)
     step(
         store_app,
         case_id,
@@ -115,15 +114,7 @@ def test_racing_threads_lose_no_event(
 ) -> None:
     """Writers in threads, each with its own application, retry on conflict: every step
     that reported success is stored exactly once."""
-    case_id = receive(store_app)
-    step(
-        store_app,
-        case_id,
-        "verify",
-        occurred_on="2019-03-05",
-        outcome="victim",
-        deciding_body="police",
-    )
+    case_id = victim(store_app)
     writers, per_writer = 4, 5
     apps = [make_app(store_url) for _ in range(writers)]
     officer = worker(store_app, BORDER_GUARD)  # registered before the race

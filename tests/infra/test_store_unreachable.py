@@ -7,11 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.application import (
-    POSTGRES_CONNECT_TIMEOUT_SECONDS,
-    StoreUnreachable,
-    store_env,
-)
+from infra.application import POSTGRES_CONNECT_TIMEOUT_SECONDS, StoreUnreachable, store_env
 from infra.audit_store import ledger_tables
 from infra.keys import create_key_file
 from infra.services.socai import Socai

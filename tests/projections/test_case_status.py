@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from domain.time import REFORM_DAY_2025
 from infra.scenario.builders import StepClock, open_app
-from infra.scenario.histories import OLD_COMMUNES, random_history, run
+from infra.scenario.histories import OLD_COMMUNES, random_history, received_in_866, run
 from infra.scenario.staff import worker
 from projections.case_status import (
     CaseStatusProjection,
@@ -62,27 +62,7 @@ def test_status_equals_the_aggregate_and_has_no_personal_data(tmp_path: Path) ->
 def test_correction_changes_the_status(tmp_path: Path) -> None:
     clock = StepClock()
     app = open_app(tmp_path, clock)
-    day = date(2018, 3, 5)
-    cid = run(
-        app,
-        clock,
-        None,
-        "receive",
-        occurred_on=day,
-        unit_code="29869",
-        reception_form="rescued",
-        legal_basis="BB-1",
-    )
-    run(
-        app,
-        clock,
-        cid,
-        "demographics",
-        occurred_on=day,
-        sex="female",
-        birth_year=2003,
-        ethnicity="kinh",
-    )
+    cid = received_in_866(app, clock, date(2018, 3, 5), "BB-1", "female", 2003)
     engine = create_engine("sqlite://")
     runner = InProcessRunner(app.log, engine, [CaseStatusProjection()])
     runner.run()

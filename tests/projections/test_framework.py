@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from infra.scenario.builders import StepClock, open_app
-from infra.scenario.histories import run
+from infra.scenario.histories import received_in_866
 from projections.case_status import CaseStatusProjection, case_step
 from projections.framework import (
     Position,
@@ -27,27 +27,7 @@ from projections.framework import (
 
 def record_two_steps(app: Any, clock: StepClock) -> Any:
     """A case received and given its demographics: two events; returns the case id."""
-    cid = run(
-        app,
-        clock,
-        None,
-        "receive",
-        occurred_on=date(2020, 5, 1),
-        unit_code="29869",
-        reception_form="rescued",
-        legal_basis="BB-9",
-    )
-    run(
-        app,
-        clock,
-        cid,
-        "demographics",
-        occurred_on=date(2020, 5, 1),
-        sex="male",
-        ethnicity="kinh",
-        birth_year=2008,
-    )
-    return cid
+    return received_in_866(app, clock, date(2020, 5, 1), "BB-9", "male", 2008)
 
 
 def _events(tmp_path: Path) -> list:

@@ -16,7 +16,7 @@ from domain.case.values import Actor
 from domain.reference.units import AdminMap, unit_directory
 from domain.time import REFORM_DAY_2025
 from infra.scenario.builders import StepClock, open_app
-from infra.scenario.histories import OLD_COMMUNES, random_history, run
+from infra.scenario.histories import OLD_COMMUNES, random_history, received_in_866, run
 from infra.scenario.staff import worker
 from projections.asof import known_at
 from projections.framework import InProcessRunner
@@ -200,35 +200,9 @@ def test_known_at_shows_what_a_past_report_showed(world) -> None:
     app, clock, engine, _ids = world
     before = compute_rollup(engine, AdminMap.OLD, "866", YEARS)
     submitted_at = clock.now
-    late = run(
-        app,
-        clock,
-        None,
-        "receive",
-        occurred_on=date(2018, 6, 1),
-        unit_code="29869",
-        reception_form="rescued",
-        legal_basis="BB-late",
-    )
-    run(
-        app,
-        clock,
-        late,
-        "demographics",
-        occurred_on=date(2018, 6, 1),
-        sex="male",
-        ethnicity="kinh",
-        birth_year=2005,
-    )
-    run(
-        app,
-        clock,
-        late,
-        "verify",
-        occurred_on=date(2018, 6, 9),
-        outcome="victim",
-        deciding_body="police",
-    )
+    late = received_in_866(app, clock, date(2018, 6, 1), "BB-late", "male", 2005)
+    run(app, clock, late, "verify", occurred_on=date(2018, 6, 9), outcome="victim",
+        deciding_body="police")  # fmt: skip
     InProcessRunner(app.log, engine, all_projections()).run()
     now = compute_rollup(engine, AdminMap.OLD, "866", YEARS)
     assert now.values["I.2"][2018] == before.values["I.2"][2018] + 1

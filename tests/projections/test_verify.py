@@ -17,15 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import (
-    Engine,
-    UniqueConstraint,
-    create_engine,
-    delete,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Engine, UniqueConstraint, create_engine, delete, insert, select, update
 
 from infra.projection_db import projections_engine
 from infra.scenario import ScenarioConfig, run_scenario

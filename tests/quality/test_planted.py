@@ -111,22 +111,12 @@ def plant(table: Table) -> set[tuple[str, str, str, str, str]]:
         return table.get(unit, row, column)
 
     # nesting: under 16 > under 18 (victims), under 18 > sex (sheltered)
-    u = next(communes)
-    wrong(
-        u,
-        "I.2.a.male_u16",
-        "y2018",
-        get(u, "I.2.a.male_u18", "y2018") + 1,
-        "victims_male_u16_le_u18",
-    )
-    u = next(communes)
-    wrong(
-        u,
-        "II.4.3.a.female_u18",
-        "y2019",
-        get(u, "II.4.3.a.female", "y2019") + 1,
-        "sheltered_female_u18_le_total",
-    )
+    for row, column, larger, rule in (
+        ("I.2.a.male_u16", "y2018", "I.2.a.male_u18", "victims_male_u16_le_u18"),
+        ("II.4.3.a.female_u18", "y2019", "II.4.3.a.female", "sheltered_female_u18_le_total"),
+    ):
+        u = next(communes)
+        wrong(u, row, column, get(u, larger, column) + 1, rule)
     # parts: a part changed without its whole (the failure names the whole)
     for row, rule, whole in (
         ("I.2.a.female", "victims_by_sex", "I.2"),

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from functools import partial
+from typing import Any
 
 import pytest
 
@@ -39,6 +40,27 @@ def all_batches(encoder: WorkerEncoder | InlineEncoder) -> list[EncodedBatch]:
     return batches
 
 
+@contextmanager
+def running_worker(
+    settings: Settings, batch_size: int, log: Callable[[Settings], Any] = opened_event_log
+) -> Iterator[WorkerEncoder]:
+    """A worker encoding the store's log (read through ``log``) in batches of
+    ``batch_size`` events; closed at the end, whatever happened."""
+    worker = WorkerEncoder(partial(log, settings), "test", TOPICS, batch_size)
+    try:
+        yield worker
+    finally:
+        worker.close()
+
+
+def first_batch_sent(worker: WorkerEncoder) -> EncodedBatch:
+    """The worker's first batch, marked done (sent)."""
+    first = worker.batch_after(0)
+    assert first is not None
+    worker.done(first)
+    return first
+
+
 @pytest.fixture
 def store(demo_store):  # type: ignore[no-untyped-def]
     app = demo_store.open()
@@ -49,12 +71,9 @@ def store(demo_store):  # type: ignore[no-untyped-def]
 def test_the_worker_encodes_the_same_batches_byte_for_byte_as_the_relay_process(store) -> None:
     files, app = store
     inline = all_batches(InlineEncoder(app.log, "test", TOPICS, 37))
-    worker = WorkerEncoder(partial(opened_event_log, files.settings()), "test", TOPICS, 37)
-    try:
+    with running_worker(files.settings(), 37) as worker:
         assert all_batches(worker) == inline
         assert worker.starts == 1
-    finally:
-        worker.close()
     head = app.log.head()  # the users' events are covered too, without a message
     assert inline[-1].last == head
     assert sum(b.covered for b in inline) == head
@@ -65,8 +84,7 @@ def test_the_worker_encodes_the_same_batches_byte_for_byte_as_the_relay_process(
 def test_a_batch_not_done_is_handed_out_again_unchanged(store) -> None:
     """A send that failed leaves the position where it was: the same batch comes back."""
     files, _ = store
-    worker = WorkerEncoder(partial(opened_event_log, files.settings()), "test", TOPICS, 10)
-    try:
+    with running_worker(files.settings(), 10) as worker:
         first = worker.batch_after(0)
         assert first is not None
         assert worker.batch_after(0) is first  # not done: the same batch
@@ -74,8 +92,6 @@ def test_a_batch_not_done_is_handed_out_again_unchanged(store) -> None:
         second = worker.batch_after(first.last)
         assert second is not None and second.after == first.last
         assert worker.starts == 1
-    finally:
-        worker.close()
 
 
 @pytest.mark.parametrize("moved_to", [0, 3, 25])
@@ -83,27 +99,18 @@ def test_a_position_moved_under_the_relay_restarts_the_worker_from_it(store, mov
     """A reset (``streams relay --reset``) or another writer of the position: the worker's
     prefetched batches are dropped and encoding restarts after the recorded position."""
     files, app = store
-    worker = WorkerEncoder(partial(opened_event_log, files.settings()), "test", TOPICS, 10)
-    try:
-        first = worker.batch_after(0)
-        assert first is not None
-        worker.done(first)
+    with running_worker(files.settings(), 10) as worker:
+        first_batch_sent(worker)
         again = worker.batch_after(moved_to)
         assert worker.starts == 2
         assert again == encode_batch(app.log, moved_to, 10, TOPICS, "test")
-    finally:
-        worker.close()
 
 
 def test_the_end_of_the_log_is_caught_up_and_new_events_are_found_later(store, tmp_path) -> None:
     files, _ = store
     copy = files.copy_to(tmp_path / "copy")
-    worker = WorkerEncoder(partial(opened_event_log, copy.settings()), "test", TOPICS, 1_000)
-    app = copy.open()
-    try:
-        batch = worker.batch_after(0)
-        assert batch is not None
-        worker.done(batch)
+    with running_worker(copy.settings(), 1_000) as worker, closing(copy.open()) as app:
+        batch = first_batch_sent(worker)
         assert worker.batch_after(batch.last) is None  # caught up
         from domain.case.values import Actor
         from infra.scenario.builders import ledger_receive_command
@@ -125,9 +132,6 @@ def test_the_end_of_the_log_is_caught_up_and_new_events_are_found_later(store, t
                 break
         assert found and found[0].after == batch.last and after == head
         assert worker.starts == 1
-    finally:
-        worker.close()
-        app.close()
 
 
 @contextmanager
@@ -154,16 +158,11 @@ class BrokenAfterOnePage:
 
 def test_a_failing_worker_stops_the_relay_at_its_position_with_the_error(store) -> None:
     files, _ = store
-    worker = WorkerEncoder(partial(failing_log, files.settings()), "test", TOPICS, 10)
-    try:
-        first = worker.batch_after(0)
-        assert first is not None
-        worker.done(first)
+    with running_worker(files.settings(), 10, failing_log) as worker:
+        first = first_batch_sent(worker)
         expected = rf"after position {first.last}: OSError: disk I/O error"
         with pytest.raises(RelayEncodingError, match=expected):
             worker.batch_after(first.last)
-    finally:
-        worker.close()
 
 
 def drain(worker: WorkerEncoder, after: int) -> None:
@@ -177,14 +176,9 @@ def drain(worker: WorkerEncoder, after: int) -> None:
 
 def test_a_worker_killed_from_outside_is_reported_not_waited_for(store) -> None:
     files, _ = store
-    worker = WorkerEncoder(partial(opened_event_log, files.settings()), "test", TOPICS, 5)
-    try:
-        first = worker.batch_after(0)
-        assert first is not None
-        worker.done(first)
+    with running_worker(files.settings(), 5) as worker:
+        first = first_batch_sent(worker)
         os.kill(worker._process.pid, signal.SIGKILL)
         worker._process.join()
         with pytest.raises(RelayEncodingError, match="ended unexpectedly"):
             drain(worker, first.last)
-    finally:
-        worker.close()

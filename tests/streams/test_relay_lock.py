@@ -53,17 +53,9 @@ def test_the_key_is_stable_and_differs_by_relay_name():
     assert -(2**63) <= lock_key("kafka") < 2**63
 
 
-@pytest.mark.parametrize(
-    "store", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def test_a_second_lock_is_refused_until_the_first_is_released(store, request, tmp_path):
-    url = (
-        f"sqlite:///{tmp_path / 'socai.db'}"
-        if store == "sqlite"
-        else request.getfixturevalue("pg_url")
-    )
-    first = RelayLock(_engine(url), DEFAULT_RELAY_NAME).acquire()
-    second = RelayLock(_engine(url), DEFAULT_RELAY_NAME)
+def test_a_second_lock_is_refused_until_the_first_is_released(store_url):
+    first = RelayLock(_engine(store_url), DEFAULT_RELAY_NAME).acquire()
+    second = RelayLock(_engine(store_url), DEFAULT_RELAY_NAME)
     with pytest.raises(RelayAlreadyRunning) as refused:
         second.acquire()
     assert "another relay already runs on this store" in refused.value.message
@@ -71,7 +63,7 @@ def test_a_second_lock_is_refused_until_the_first_is_released(store, request, tm
     assert refused.value.hint
     assert second.holder() is not None and str(os.getpid()) in second.holder()
     # another relay name is another lock (a second cluster may have its own relay)
-    RelayLock(_engine(url), "kafka-dr").acquire().release()
+    RelayLock(_engine(store_url), "kafka-dr").acquire().release()
     first.release()
     assert second.holder() is None
     second.acquire()
@@ -79,16 +71,8 @@ def test_a_second_lock_is_refused_until_the_first_is_released(store, request, tm
     second.release()
 
 
-@pytest.mark.parametrize(
-    "store", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def test_a_killed_holder_leaves_no_stale_lock(store, request, tmp_path):
-    url = (
-        f"sqlite:///{tmp_path / 'socai.db'}"
-        if store == "sqlite"
-        else request.getfixturevalue("pg_url")
-    )
-    engine_url = _engine(url).url.render_as_string(hide_password=False)
+def test_a_killed_holder_leaves_no_stale_lock(store_url):
+    engine_url = _engine(store_url).url.render_as_string(hide_password=False)
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_SCRIPT, engine_url],
         cwd=REPO_ROOT,
@@ -99,7 +83,7 @@ def test_a_killed_holder_leaves_no_stale_lock(store, request, tmp_path):
         assert holder.stdout is not None
         assert holder.stdout.readline().strip() == b"held"
         with pytest.raises(RelayAlreadyRunning):
-            RelayLock(_engine(url), DEFAULT_RELAY_NAME).acquire()
+            RelayLock(_engine(store_url), DEFAULT_RELAY_NAME).acquire()
         os.kill(holder.pid, signal.SIGKILL)
         holder.wait(timeout=30)
     finally:
@@ -107,7 +91,7 @@ def test_a_killed_holder_leaves_no_stale_lock(store, request, tmp_path):
             holder.kill()
             holder.wait()
     # PostgreSQL ends the dead client's session (and its lock) once the socket closes
-    lock = RelayLock(_engine(url), DEFAULT_RELAY_NAME)
+    lock = RelayLock(_engine(store_url), DEFAULT_RELAY_NAME)
     deadline = time.monotonic() + 20
     while True:
         try:

@@ -8,13 +8,7 @@ import pytest
 
 from domain.access.roles import Role
 from domain.access.scope import Scope
-from domain.access.user import (
-    BACKOFF_SECONDS,
-    FREE_ATTEMPTS,
-    MAX_BACKOFF_SECONDS,
-    User,
-    user_id,
-)
+from domain.access.user import BACKOFF_SECONDS, FREE_ATTEMPTS, MAX_BACKOFF_SECONDS, User, user_id
 from domain.errors import InvalidInput, RuleViolation
 
 AT = datetime(2026, 11, 23, 3, tzinfo=UTC)

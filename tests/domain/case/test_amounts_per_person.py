@@ -12,13 +12,7 @@ from datetime import date
 
 import pytest
 
-from domain.case.rules import (
-    PLAUSIBILITY_ONLY,
-    REGIMES,
-    UNIT_FACTOR,
-    AmountPerPerson,
-    regime_on,
-)
+from domain.case.rules import PLAUSIBILITY_ONLY, REGIMES, UNIT_FACTOR, AmountPerPerson, regime_on
 
 #: (regime on that day, support type) → (low, high) in đồng. Changing a bound is a decision
 #: to make on purpose (and to cite, once the decree's amount is held here).

@@ -51,6 +51,45 @@ def refused(code: str, case: Case, name: str, **fields: object) -> RuleViolation
     return caught.value
 
 
+def support(
+    case: Case,
+    on: str,
+    support_type: str,
+    provider: str,
+    *,
+    code: str | None = None,
+    **more: object,
+) -> RuleViolation | None:
+    """Give ``support_type`` by ``provider`` on ``on`` (hỗ trợ); with ``code``, expect that
+    refusal and return it."""
+    fields = {"occurred_on": on, "support_type": support_type, "provider_agency": provider}
+    return step(case, "support", code, **fields, **more)
+
+
+def correct(
+    case: Case,
+    version: int,
+    field: str,
+    old: object,
+    new: object,
+    on: str = "2020-01-10",
+    reason: str = "x",
+    code: str | None = None,
+) -> RuleViolation | None:
+    """Correct (đính chính) ``field`` of event ``version`` from ``old`` to ``new``; with
+    ``code``, expect that refusal and return it."""
+    fields = {"corrects_version": version, "field": field, "old_value": old, "new_value": new}
+    return step(case, "correct", code, occurred_on=on, reason=reason, **fields)
+
+
+def step(case: Case, name: str, code: str | None, **fields: object) -> RuleViolation | None:
+    """Record step ``name``, or, with ``code``, expect that refusal and return it."""
+    if code is not None:
+        return refused(code, case, name, **fields)
+    do(case, name, **fields)
+    return None
+
+
 # -- reception ---------------------------------------------------------------------------------
 
 
@@ -313,128 +352,62 @@ def test_a_need_for_protection_is_on_file_until_a_measure_meets_it() -> None:
 
 
 def test_support_before_identification_is_refused_under_the_2011_law() -> None:
-    error = refused(
-        "not_yet_identified",
-        new_case(),
-        "support",
-        occurred_on="2019-03-03",
-        support_type="medical_care",
-        provider_agency="labour_social_affairs",
+    error = support(
+        new_case(), "2019-03-03", "medical_care", "labour_social_affairs", code="not_yet_identified"
     )
     assert "1 July 2025" in error.message
 
 
 def test_support_during_identification_is_allowed_from_july_2025() -> None:
     case = new_case(occurred_on=date(2025, 7, 3), unit_code="29955")
-    do(
-        case,
-        "support",
-        occurred_on="2025-07-04",
-        support_type="essential_needs",
-        period_days=10,
-        provider_agency="health_department",
-    )
+    support(case, "2025-07-04", "essential_needs", "health_department", period_days=10)
     assert case.status.essential_needs_days_used == 10
 
 
 def test_support_for_a_person_who_is_not_a_victim_is_refused() -> None:
     case = new_case()
     do(case, "verify", occurred_on="2019-03-04", outcome="not_victim", deciding_body="police")
-    refused(
-        "not_a_victim",
-        case,
-        "support",
-        occurred_on="2019-03-05",
-        support_type="legal_aid",
-        provider_agency="legal_aid_centre",
-    )
+    support(case, "2019-03-05", "legal_aid", "legal_aid_centre", code="not_a_victim")
 
 
 @pytest.mark.parametrize("amount", ["-5", "1.5", "abc", "0", True, 2.5])
 def test_bad_money_is_refused_before_anything_happens(amount: object) -> None:
     with pytest.raises(InvalidInput):
-        do(
-            victim(),
-            "support",
-            occurred_on="2019-03-05",
-            support_type="loan",
-            amount_vnd=amount,
-            provider_agency="social_policy_bank",
-        )
+        support(victim(), "2019-03-05", "loan", "social_policy_bank", amount_vnd=amount)
 
 
 def test_loans_and_allowances_need_their_amount() -> None:
-    refused(
-        "missing_amount",
-        victim(),
-        "support",
-        occurred_on="2019-03-05",
-        support_type="hardship_allowance",
-        provider_agency="labour_social_affairs",
+    support(
+        victim(), "2019-03-05", "hardship_allowance", "labour_social_affairs", code="missing_amount"
     )
     case = victim()
-    do(
-        case,
-        "support",
-        occurred_on="2019-03-05",
-        support_type="loan",
-        amount_vnd="30.000.000",
-        provider_agency="social_policy_bank",
-    )
+    support(case, "2019-03-05", "loan", "social_policy_bank", amount_vnd="30.000.000")
     assert case.status.total_amount_vnd("loan") == 30_000_000
 
 
 def test_essential_needs_are_capped_at_60_days_under_the_2011_law() -> None:
     case = victim()
-    do(
+    support(case, "2019-03-05", "essential_needs", "labour_social_affairs", period_days=45)
+    error = support(
         case,
-        "support",
-        occurred_on="2019-03-05",
-        support_type="essential_needs",
-        period_days=45,
-        provider_agency="labour_social_affairs",
-    )
-    error = refused(
-        "essential_needs_limit",
-        case,
-        "support",
-        occurred_on="2019-04-20",
-        support_type="essential_needs",
+        "2019-04-20",
+        "essential_needs",
+        "labour_social_affairs",
+        code="essential_needs_limit",
         period_days=16,
-        provider_agency="labour_social_affairs",
     )
     assert "at most 15 more days" in error.hint
-    refused(
-        "missing_period",
-        case,
-        "support",
-        occurred_on="2019-04-20",
-        support_type="essential_needs",
-        provider_agency="labour_social_affairs",
-    )
-    refused(
-        "unexpected_period",
-        case,
-        "support",
-        occurred_on="2019-04-20",
-        support_type="legal_aid",
-        period_days=3,
-        provider_agency="legal_aid_centre",
+    support(case, "2019-04-20", "essential_needs", "labour_social_affairs", code="missing_period")
+    support(
+        case, "2019-04-20", "legal_aid", "legal_aid_centre", code="unexpected_period", period_days=3
     )
 
 
 def needs(case: Case, on: str, days: int, code: str | None = None) -> RuleViolation | None:
     """Give essential-needs support from ``on`` for ``days`` days (or expect ``code``)."""
-    fields = {
-        "occurred_on": on,
-        "support_type": "essential_needs",
-        "period_days": days,
-        "provider_agency": "labour_social_affairs",
-    }
-    if code is not None:
-        return refused(code, case, "support", **fields)
-    do(case, "support", **fields)
-    return None
+    return support(
+        case, on, "essential_needs", "labour_social_affairs", code=code, period_days=days
+    )
 
 
 def test_a_case_spanning_june_2025_is_judged_by_the_rule_on_each_day() -> None:
@@ -470,31 +443,12 @@ def test_a_back_dated_period_is_judged_on_its_own_days() -> None:
 
 
 def test_health_insurance_support_exists_only_from_july_2025_in_the_first_year() -> None:
-    refused(
-        "not_in_force",
-        victim(),
-        "support",
-        occurred_on="2019-03-05",
-        support_type="health_insurance",
-        provider_agency="labour_social_affairs",
+    support(
+        victim(), "2019-03-05", "health_insurance", "labour_social_affairs", code="not_in_force"
     )
     case = victim(received_on=date(2025, 7, 2))
-    refused(
-        "outside_window",
-        case,
-        "support",
-        occurred_on="2026-07-03",
-        support_type="health_insurance",
-        provider_agency="health_department",
-    )
-    do(
-        case,
-        "support",
-        occurred_on="2026-07-02",
-        support_type="health_insurance",
-        amount_vnd=1_263_600,
-        provider_agency="health_department",
-    )
+    support(case, "2026-07-03", "health_insurance", "health_department", code="outside_window")
+    support(case, "2026-07-02", "health_insurance", "health_department", amount_vnd=1_263_600)
 
 
 def test_shelter_admission_and_discharge() -> None:
@@ -524,22 +478,14 @@ def test_nothing_but_corrections_after_closure() -> None:
     case = victim()
     do(case, "close", occurred_on="2019-09-01", reason="declined_support")
     refused("after_closure", case, "close", occurred_on="2019-09-02", reason="lost_contact")
-    refused(
-        "after_closure",
+    support(case, "2019-09-02", "legal_aid", "legal_aid_centre", code="after_closure")
+    correct(
         case,
-        "support",
-        occurred_on="2019-09-02",
-        support_type="legal_aid",
-        provider_agency="legal_aid_centre",
-    )
-    do(
-        case,
-        "correct",
-        occurred_on="2019-10-01",
-        corrects_version=3,
-        field="occurred_on",
-        old_value="2019-09-01",
-        new_value="2019-08-30",
+        3,
+        "occurred_on",
+        "2019-09-01",
+        "2019-08-30",
+        on="2019-10-01",
         reason="ngày trên quyết định",
     )
     assert case.status.closed_on == date(2019, 8, 30)
@@ -563,16 +509,7 @@ def demographics_case() -> Case:
 
 def test_a_correction_replaces_one_field_and_keeps_the_original() -> None:
     case = demographics_case()
-    do(
-        case,
-        "correct",
-        occurred_on="2020-01-10",
-        corrects_version=3,
-        field="birth_year",
-        old_value=2003,
-        new_value="2004",
-        reason="giấy khai sinh",
-    )
+    correct(case, 3, "birth_year", 2003, "2004", reason="giấy khai sinh")
     assert case.status.birth_year == 2004
     assert case.status.corrections == 1
     correction = case.pending_events[-1]
@@ -619,57 +556,22 @@ def test_impossible_corrections_are_refused(fields: dict[str, object], code: str
 
 def test_a_correction_of_a_correction_is_refused() -> None:
     case = demographics_case()
-    do(
-        case,
-        "correct",
-        occurred_on="2020-01-10",
-        corrects_version=3,
-        field="birth_year",
-        old_value=2003,
-        new_value=2004,
-        reason="giấy khai sinh",
-    )
-    refused(
-        "correcting_a_correction",
-        case,
-        "correct",
-        occurred_on="2020-01-11",
-        corrects_version=4,
-        field="reason",
-        old_value="giấy khai sinh",
-        new_value="x",
-        reason="x",
+    correct(case, 3, "birth_year", 2003, 2004, reason="giấy khai sinh")
+    correct(
+        case, 4, "reason", "giấy khai sinh", "x", on="2020-01-11", code="correcting_a_correction"
     )
 
 
 def test_a_correction_value_is_checked_like_the_original_field() -> None:
     with pytest.raises(InvalidInput):
-        do(
-            demographics_case(),
-            "correct",
-            occurred_on="2020-01-10",
-            corrects_version=3,
-            field="nationality",
-            old_value="VN",
-            new_value="Atlantis",
-            reason="x",
-        )
+        correct(demographics_case(), 3, "nationality", "VN", "Atlantis")
 
 
 def test_a_corrected_personal_field_is_never_shown() -> None:
     from domain.case.history import case_history_rows
 
     case = victim()
-    do(
-        case,
-        "correct",
-        occurred_on="2020-01-10",
-        corrects_version=1,
-        field="person.full_name",
-        old_value="Lê Thị Mẫu",
-        new_value="Lê Thị Mẫn",
-        reason="CCCD",
-    )
+    correct(case, 1, "person.full_name", "Lê Thị Mẫu", "Lê Thị Mẫn", reason="CCCD")
     rendered = repr(case_history_rows(case.steps.values())) + repr(case.pending_events)
     assert "Mẫu" not in rendered and "Mẫn" not in rendered
     assert case.steps[1].data["person"].full_name == "Lê Thị Mẫn"

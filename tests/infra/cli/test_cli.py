@@ -59,6 +59,24 @@ def _signed_in(store: str, args: tuple[str, ...]) -> dict[str, str]:
         return {}  # e.g. a store of another schema: the command says so itself
 
 
+def receive(
+    store: str, on: str, *more: str, unit: str = "29956", record: str = "BB-1"
+) -> subprocess.CompletedProcess[str]:
+    """``socai case receive``: a person rescued (được giải cứu), received on ``on`` in
+    ``unit`` under reception record ``record``; ``more`` adds flags."""
+    return socai(
+        store, "case", "receive", "--on", on, "--form", "rescued", "--unit", unit,
+        "--record", record, *more,
+    )  # fmt: skip
+
+
+def verify_victim(store: str, case_id: str, on: str) -> subprocess.CompletedProcess[str]:
+    """``socai case verify``: the police conclude on ``on`` that the person is a victim."""
+    return socai(
+        store, "case", "verify", case_id, "--outcome", "victim", "--by", "police", "--on", on
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def demo_store(
     tmp_path_factory: pytest.TempPathFactory,
@@ -124,84 +142,21 @@ def test_recording_through_the_cli_and_refusals(tmp_path: Path) -> None:
     person.write_text(
         json.dumps({"person": {"full_name": "Nguyễn Thị Kín", "id_number": "087111222333"}})
     )
-    received = socai(
-        store,
-        "case",
-        "receive",
-        "--on",
-        "2019-03-02",
-        "--form",
-        "rescued",
-        "--unit",
-        "29956",
-        "--record",
-        "BB-1",
-        "--from-json",
-        str(person),
-    )
+    received = receive(store, "2019-03-02", "--from-json", str(person))
     assert received.returncode == 0, received.stderr
     case_id = received.stdout.split()[-1]
-    refused = socai(
-        store,
-        "case",
-        "support",
-        case_id,
-        "--type",
-        "essential_needs",
-        "--days",
-        "10",
-        "--on",
-        "2019-03-03",
-    )
+    essential_needs = ("case", "support", case_id, "--type", "essential_needs", "--days", "10")
+    refused = socai(store, *essential_needs, "--on", "2019-03-03")
     assert refused.returncode == 2
     assert "needs an identified victim" in refused.stderr and "hint:" in refused.stderr
-    assert (
-        socai(
-            store,
-            "case",
-            "verify",
-            case_id,
-            "--outcome",
-            "victim",
-            "--by",
-            "police",
-            "--on",
-            "2019-03-05",
-        ).returncode
-        == 0
-    )
-    ok = socai(
-        store,
-        "case",
-        "support",
-        case_id,
-        "--type",
-        "essential_needs",
-        "--days",
-        "10",
-        "--amount",
-        "400.000",
-        "--on",
-        "2019-03-06",
-    )
+    assert verify_victim(store, case_id, "2019-03-05").returncode == 0
+    ok = socai(store, *essential_needs, "--amount", "400.000", "--on", "2019-03-06")
     assert ok.returncode == 0, ok.stderr
     bad_money = socai(
         store, "case", "support", case_id, "--type", "loan", "--amount", "-5", "--on", "2019-03-06"
     )
     assert bad_money.returncode == 2 and "not positive" in bad_money.stderr
-    bad_unit = socai(
-        store,
-        "case",
-        "receive",
-        "--on",
-        "2019-03-02",
-        "--form",
-        "rescued",
-        "--unit",
-        "99999",
-        "--record",
-        "BB-2",
-    )
+    bad_unit = receive(store, "2019-03-02", unit="99999", record="BB-2")
     assert bad_unit.returncode == 2 and "not a unit code" in bad_unit.stderr
     history = socai(store, "case", "history", case_id, "--format", "json")
     events = json.loads(history.stdout)["events"]
@@ -224,74 +179,23 @@ def _protection_kpi(store: str) -> str:
 def test_a_need_for_protection_counts_until_it_is_met(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 's.db'}"
     assert socai(store, "keys", "init").returncode == 0
-    received = socai(
-        store,
-        "case",
-        "receive",
-        "--on",
-        "2024-03-02",
-        "--form",
-        "rescued",
-        "--unit",
-        "29956",
-        "--record",
-        "BB-1",
-    )
+    received = receive(store, "2024-03-02")
     assert received.returncode == 0, received.stderr
     case_id = received.stdout.split()[-1]
-    assert (
-        socai(
-            store,
-            "case",
-            "verify",
-            case_id,
-            "--outcome",
-            "victim",
-            "--by",
-            "police",
-            "--on",
-            "2024-03-05",
-        ).returncode
-        == 0
-    )
-    free_text = socai(
-        store,
-        "case",
-        "request-protection",
-        case_id,
-        "--who",
-        "victim",
-        "--source",
-        "hàng xóm báo",
-        "--on",
-        "2024-03-05",
-    )
+    assert verify_victim(store, case_id, "2024-03-05").returncode == 0
+
+    def request(who: str, source: str) -> subprocess.CompletedProcess[str]:
+        """``socai case request-protection`` for ``who``, established by ``source``."""
+        return socai(
+            store, "case", "request-protection", case_id, "--who", who, "--source", source,
+            "--on", "2024-03-05",
+        )  # fmt: skip
+
+    free_text = request("victim", "hàng xóm báo")
     assert free_text.returncode == 2 and "victim_request" in free_text.stderr
-    relative = socai(
-        store,
-        "case",
-        "request-protection",
-        case_id,
-        "--who",
-        "relative",
-        "--source",
-        "relative_request",
-        "--on",
-        "2024-03-05",
-    )
+    relative = request("relative", "relative_request")
     assert relative.returncode == 2 and "relationship" in relative.stderr
-    requested = socai(
-        store,
-        "case",
-        "request-protection",
-        case_id,
-        "--who",
-        "victim",
-        "--source",
-        "victim_request",
-        "--on",
-        "2024-03-05",
-    )
+    requested = request("victim", "victim_request")
     assert requested.returncode == 0, requested.stderr
     assert "0.0% (0/1)" in _protection_kpi(store) and "NO" in _protection_kpi(store)
     assert (

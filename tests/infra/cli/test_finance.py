@@ -17,135 +17,28 @@ from projections.funding_sql import FundingProjection
 
 def test_record_and_reconcile_from_the_command_line(run, tmp_path: Path) -> None:
     p = ("--programme", "DA-2005-2010")
-    run(
-        "programme",
-        "--code",
-        "DA-2005-2010",
-        "--title",
-        "Đề án 2005–2010",
-        "--starts",
-        "2005-01-01",
-        "--ends",
-        "2010-12-31",
-        "--on",
-        "2005-06-01",
-    )
-    run(
-        "pledge",
-        *p,
-        "--id",
-        "NS-1",
-        "--source",
-        "NSTW",
-        "--kind",
-        "central",
-        "--amount",
-        "77.300.000.000",
-        "--on",
-        "2005-06-01",
-    )
-    run(
-        "line",
-        *p,
-        "--id",
-        "DL-1",
-        "--line",
-        "HOA-NHAP",
-        "--title",
-        "Hỗ trợ hòa nhập",
-        "--source",
-        "NSTW",
-        "--amount",
-        "29.900.000.000",
-        "--on",
-        "2005-06-02",
-    )
-    run(
-        "line",
-        *p,
-        "--id",
-        "DL-2",
-        "--line",
-        "TIEP-NHAN",
-        "--title",
-        "Nơi tiếp nhận",
-        "--source",
-        "NSTW",
-        "--amount",
-        "6.000.000.000",
-        "--on",
-        "2005-06-02",
-    )
-    run(
-        "allocate",
-        *p,
-        "--id",
-        "PB-QN",
-        "--line",
-        "TIEP-NHAN",
-        "--source",
-        "NSTW",
-        "--map",
-        "old",
-        "--unit",
-        "22",
-        "--period",
-        "2006/2010",
-        "--amount",
-        "1.000.000.000",
-        "--on",
-        "2006-01-10",
-    )
-    run(
-        "commit",
-        *p,
-        "--id",
-        "CK-1",
-        "--allocation",
-        "PB-QN",
-        "--amount",
-        "950.000.000",
-        "--activity",
-        "reception_point_works",
-        "--description",
-        "Nâng cấp",
-        "--on",
-        "2007-03-01",
-    )
-    again = run(
-        "commit",
-        *p,
-        "--id",
-        "CK-1",
-        "--allocation",
-        "PB-QN",
-        "--amount",
-        "950.000.000",
-        "--activity",
-        "reception_point_works",
-        "--description",
-        "Nâng cấp",
-        "--on",
-        "2007-03-01",
-    )
+    run("programme", "--code", "DA-2005-2010", "--title", "Đề án 2005–2010",
+        "--starts", "2005-01-01", "--ends", "2010-12-31", "--on", "2005-06-01")  # fmt: skip
+    run("pledge", *p, "--id", "NS-1", "--source", "NSTW", "--kind", "central",
+        "--amount", "77.300.000.000", "--on", "2005-06-01")  # fmt: skip
+    for tid, line, title, amount in (
+        ("DL-1", "HOA-NHAP", "Hỗ trợ hòa nhập", "29.900.000.000"),
+        ("DL-2", "TIEP-NHAN", "Nơi tiếp nhận", "6.000.000.000"),
+    ):
+        run("line", *p, "--id", tid, "--line", line, "--title", title, "--source", "NSTW",
+            "--amount", amount, "--on", "2005-06-02")  # fmt: skip
+    run("allocate", *p, "--id", "PB-QN", "--line", "TIEP-NHAN", "--source", "NSTW",
+        "--map", "old", "--unit", "22", "--period", "2006/2010", "--amount", "1.000.000.000",
+        "--on", "2006-01-10")  # fmt: skip
+    commitment = ("commit", *p, "--id", "CK-1", "--allocation", "PB-QN", "--amount",
+                  "950.000.000", "--activity", "reception_point_works",
+                  "--description", "Nâng cấp", "--on", "2007-03-01")  # fmt: skip
+    run(*commitment)
+    again = run(*commitment)
     assert "already recorded" in again
-    refused = run(
-        "commit",
-        *p,
-        "--id",
-        "CK-2",
-        "--allocation",
-        "PB-QN",
-        "--amount",
-        "100.000.000",
-        "--activity",
-        "directive",
-        "--description",
-        "x",
-        "--on",
-        "2007-03-02",
-        code=2,
-    )
+    refused = run("commit", *p, "--id", "CK-2", "--allocation", "PB-QN", "--amount",
+                  "100.000.000", "--activity", "directive", "--description", "x",
+                  "--on", "2007-03-02", code=2)  # fmt: skip
     assert "50.000.000 đ available" in refused
     run("pay", *p, "--id", "CHI-1", "--commitment", "CK-1", "--on", "2007-09-28")
     out = run(

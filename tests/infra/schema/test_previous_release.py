@@ -4,11 +4,13 @@ and gives the same reports — on SQLite and on PostgreSQL.
 The fixtures in ``fixtures/v0`` were written by the code of commit dac064a with its own
 ``socai demo`` (``fixtures/make_previous_release.py`` says how): a SQLite store with the
 projection tables that release built from it, the same scenario on PostgreSQL as a
-``pg_dump``, the stores' AES key and the public key their checkpoints are signed under.
+``pg_dump`` (gzipped: a frozen dump is data, not code to read or diff), the stores' AES key
+and the public key their checkpoints are signed under.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import logging
 import shutil
@@ -67,7 +69,9 @@ def old_store(request: pytest.FixtureRequest, tmp_path: Path) -> OldStore:
         return OldStore(f"sqlite:///{tmp_path / 'store.db'}", key)
     url = request.getfixturevalue("pg_url")
     with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute((FIXTURE / "store.postgres.sql").read_text())
+        connection.execute(
+            gzip.decompress((FIXTURE / "store.postgres.sql.gz").read_bytes()).decode()
+        )
     return OldStore(url, key)
 
 

@@ -9,10 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from domain.case.commands import Correct
 from domain.errors import ConcurrentWriteConflict, InvalidInput, NotFound, RuleViolation
 from domain.funding.commands import (
-    Allocate,
     BudgetLine,
     Commit,
     Establish,
@@ -27,9 +25,12 @@ from infra.scenario.builders import (
     NOW,
     OFFICER,
     case_with_support,
+    l1_allocation,
     open_app,
     small_programme,
+    typing_error_correction,
 )
+from infra.scenario.funding_2005 import works_allocation
 from infra.scenario.staff import person_reader, worker
 from projections.framework import (
     NOTIFICATION_LOG_SOURCE,
@@ -62,6 +63,11 @@ def app(tmp_path: Path):
         yield application
 
 
+def record(app, command, programme: str = "P-TEST"):
+    """Record ``command`` in ``programme`` as the finance officer (cán bộ tài chính)."""
+    return app.funding.record(programme, command, worker(app, FINANCE))
+
+
 def activity(tid: str, amount: int, allocation: str = "A1", cls: type = Commit):
     return cls(
         tid,
@@ -74,73 +80,34 @@ def activity(tid: str, amount: int, allocation: str = "A1", cls: type = Commit):
 
 
 def test_the_2005_programme_lines_and_an_overdraft_that_says_what_is_available(tmp_path):
+    code = "DA-2005-2010"
     with open_app(tmp_path) as app:
         app.funding.establish(
             Establish(
-                "DA-2005-2010",
-                "Đề án 2005–2010",
-                date(2005, 1, 1),
-                date(2010, 12, 31),
-                date(2005, 6, 1),
+                code, "Đề án 2005–2010", date(2005, 1, 1), date(2010, 12, 31), date(2005, 6, 1)
             ),
             worker(app, FINANCE),
         )
-        app.funding.record(
-            "DA-2005-2010",
-            Pledge(
-                "NS-1",
-                date(2005, 6, 1),
-                source="NSTW",
-                source_kind="central",
-                amount_vnd="77.300.000.000",
-            ),
-            worker(app, FINANCE),
+        pledge = Pledge(
+            "NS-1",
+            date(2005, 6, 1),
+            source="NSTW",
+            source_kind="central",
+            amount_vnd="77.300.000.000",
         )
+        record(app, pledge, code)
         for tid, line, amount in (
             ("DL-1", "HOA-NHAP", 29_900_000_000),
             ("DL-2", "DIEM-TIEP-NHAN", 6_000_000_000),
         ):
-            app.funding.record(
-                "DA-2005-2010",
-                BudgetLine(
-                    tid,
-                    date(2005, 6, 2),
-                    line=line,
-                    line_title=line,
-                    source="NSTW",
-                    amount_vnd=amount,
-                ),
-                worker(app, FINANCE),
+            budget = BudgetLine(
+                tid, date(2005, 6, 2), line=line, line_title=line, source="NSTW", amount_vnd=amount
             )
-        app.funding.record(
-            "DA-2005-2010",
-            Allocate(
-                "PB-QN",
-                date(2005, 7, 1),
-                line="DIEM-TIEP-NHAN",
-                source="NSTW",
-                unit_map="old",
-                unit_code="22",
-                period="2005/2010",
-                amount_vnd=1_000_000_000,
-            ),
-            worker(app, FINANCE),
-        )
+            record(app, budget, code)
+        allocate_on = date(2005, 7, 1)
+        record(app, works_allocation("PB-QN", allocate_on, "22", 10**9, "2005/2010"), code)
         with pytest.raises(RuleViolation) as refused:
-            app.funding.record(
-                "DA-2005-2010",
-                Allocate(
-                    "PB-LS",
-                    date(2005, 7, 1),
-                    line="DIEM-TIEP-NHAN",
-                    source="NSTW",
-                    unit_map="old",
-                    unit_code="20",
-                    period="2005/2010",
-                    amount_vnd=5_500_000_000,
-                ),
-                worker(app, FINANCE),
-            )
+            record(app, works_allocation("PB-LS", allocate_on, "20", 55 * 10**8, "2005/2010"), code)
         assert refused.value.code == "overdrawn"
         assert "5.000.000.000 đ available" in refused.value.message
         assert "needs 5.500.000.000 đ" in refused.value.message
@@ -150,14 +117,14 @@ def test_the_2005_programme_lines_and_an_overdraft_that_says_what_is_available(t
 
 
 def test_same_id_same_content_is_a_no_op_and_other_content_a_conflict(app) -> None:
-    first = app.funding.record("P-TEST", activity("C-1", 100_000), worker(app, FINANCE))
+    first = record(app, activity("C-1", 100_000))
     position = app.log.head()
-    again = app.funding.record("P-TEST", activity("C-1", 100_000), worker(app, FINANCE))
+    again = record(app, activity("C-1", 100_000))
     assert first.recorded
     assert not again.recorded
     assert app.log.head() == position
     with pytest.raises(RuleViolation) as refused:
-        app.funding.record("P-TEST", activity("C-1", 200_000), worker(app, FINANCE))
+        record(app, activity("C-1", 200_000))
     assert refused.value.code == "transaction_conflict"
     assert app.log.head() == position
 
@@ -185,12 +152,10 @@ def test_periods_parse_and_print() -> None:
 
 
 def test_commit_pay_void_and_reverse(app) -> None:
-    app.funding.record("P-TEST", activity("C-1", 1_000_000), worker(app, FINANCE))
-    app.funding.record("P-TEST", activity("C-2", 2_000_000), worker(app, FINANCE))
-    app.funding.record("P-TEST", Pay("P-1", D, commitment="C-1"), worker(app, FINANCE))
-    app.funding.record(
-        "P-TEST", Void("V-2", D, commitment="C-2", reason="hủy"), worker(app, FINANCE)
-    )
+    record(app, activity("C-1", 1_000_000))
+    record(app, activity("C-2", 2_000_000))
+    record(app, Pay("P-1", D, commitment="C-1"))
+    record(app, Void("V-2", D, commitment="C-2", reason="hủy"))
     for command, code in (
         (Pay("P-2", D, commitment="C-2"), "commitment_closed"),
         (Void("V-1", D, commitment="C-1", reason="x"), "commitment_closed"),
@@ -198,56 +163,35 @@ def test_commit_pay_void_and_reverse(app) -> None:
         (Pay("P-0", date(2020, 3, 1), commitment="C-1"), "commitment_closed"),
     ):
         with pytest.raises(RuleViolation) as refused:
-            app.funding.record("P-TEST", command, worker(app, FINANCE))
+            record(app, command)
         assert refused.value.code == code
-    app.funding.record(
-        "P-TEST", Reverse("R-1", D, reverses="P-1", reason="chi nhầm"), worker(app, FINANCE)
-    )
+    record(app, Reverse("R-1", D, reverses="P-1", reason="chi nhầm"))
     with pytest.raises(RuleViolation, match="already reversed"):
-        app.funding.record(
-            "P-TEST", Reverse("R-2", D, reverses="P-1", reason="x"), worker(app, FINANCE)
-        )
+        record(app, Reverse("R-2", D, reverses="P-1", reason="x"))
     allocation = app.funding.programme("P-TEST").ledger.accounts["allocation:A1"]
     assert allocation.credits_posted - allocation.debits_posted == 6_000_000
     assert allocation.debits_pending == 0
 
 
 def test_an_allocation_cannot_be_reversed_once_spent(app) -> None:
-    app.funding.record("P-TEST", activity("PAY", 5_000_000, cls=Pay), worker(app, FINANCE))
+    record(app, activity("PAY", 5_000_000, cls=Pay))
     with pytest.raises(RuleViolation) as refused:
-        app.funding.record(
-            "P-TEST", Reverse("R", D, reverses="A1", reason="x"), worker(app, FINANCE)
-        )
+        record(app, Reverse("R", D, reverses="A1", reason="x"))
     assert "1.000.000 đ available" in refused.value.message
 
 
 def test_spending_is_dated_within_the_allocation_period(tmp_path) -> None:
     with open_app(tmp_path) as app:
         small_programme(app)
-        app.funding.record(
-            "P-TEST",
-            Allocate(
-                "A-2019",
-                date(2019, 1, 2),
-                line="L1",
-                source="NSDP",
-                unit_map="old",
-                unit_code="870",
-                period="2019",
-                amount_vnd=3_000_000,
-            ),
-            worker(app, FINANCE),
-        )
+        record(app, l1_allocation("A-2019", date(2019, 1, 2), "2019", 3_000_000))
         with pytest.raises(RuleViolation, match="outside"):
-            app.funding.record(
-                "P-TEST", activity("C", 1, allocation="A-2019"), worker(app, FINANCE)
-            )
+            record(app, activity("C", 1, allocation="A-2019"))
 
 
 def test_future_dates_are_refused(app) -> None:
     with pytest.raises(RuleViolation, match="after today"):
-        app.funding.record(
-            "P-TEST",
+        record(
+            app,
             Commit(
                 "C",
                 date(2027, 1, 1),
@@ -256,7 +200,6 @@ def test_future_dates_are_refused(app) -> None:
                 activity="directive",
                 description="x",
             ),
-            worker(app, FINANCE),
         )
 
 
@@ -265,8 +208,8 @@ def test_paying_a_case_support_checks_the_case(app) -> None:
     no_money_case, no_money_version = case_with_support(app, None, "medical_care")
 
     def pay(tid: str, case, support_version, amount: int):
-        return app.funding.record(
-            "P-TEST",
+        return record(
+            app,
             Commit(
                 tid,
                 D,
@@ -275,7 +218,6 @@ def test_paying_a_case_support_checks_the_case(app) -> None:
                 case_id=case,
                 support_version=support_version,
             ),
-            worker(app, FINANCE),
         )
 
     position = app.log.head()
@@ -297,18 +239,11 @@ def test_paying_a_case_support_checks_the_case(app) -> None:
     # The support is corrected after the commitment: paying it now is refused.
     app.cases.execute(
         case_id,
-        Correct(
-            occurred_on=date(2020, 3, 7),
-            corrects_version=version,
-            field="amount_vnd",
-            old_value=2_000_000,
-            new_value=2_500_000,
-            reason="nhập sai",
-        ),
+        typing_error_correction(version, "amount_vnd", 2_000_000, 2_500_000),
         worker(app, OFFICER),
     )
     with pytest.raises(RuleViolation) as refused:
-        app.funding.record("P-TEST", Pay("P-OK", D, commitment="C-OK"), worker(app, FINANCE))
+        record(app, Pay("P-OK", D, commitment="C-OK"))
     assert refused.value.code == "support_amount_disagrees"
 
 
@@ -367,8 +302,8 @@ def test_sql_reconciliation_equals_the_pure_one_and_resumes(app, projection_url)
     from sqlalchemy import create_engine
 
     case_id, version = case_with_support(app, 2_000_000)
-    app.funding.record(
-        "P-TEST",
+    record(
+        app,
         Commit(
             "C-case",
             D,
@@ -377,9 +312,8 @@ def test_sql_reconciliation_equals_the_pure_one_and_resumes(app, projection_url)
             case_id=case_id,
             support_version=version,
         ),
-        worker(app, FINANCE),
     )
-    app.funding.record("P-TEST", activity("C-1", 1_000_000), worker(app, FINANCE))
+    record(app, activity("C-1", 1_000_000))
     engine = create_engine(projection_url)
     runner = InProcessRunner(app.log, engine, [FundingProjection()])
     assert runner.run() > 0
@@ -395,10 +329,8 @@ def test_sql_reconciliation_equals_the_pure_one_and_resumes(app, projection_url)
             Position(NOTIFICATION_LOG_SOURCE, 0, app.log.head()),
         )
     assert content_digest(engine, FundingProjection()) == before
-    app.funding.record("P-TEST", Pay("P-case", D, commitment="C-case"), worker(app, FINANCE))
-    app.funding.record(
-        "P-TEST", Void("V-1", D, commitment="C-1", reason="hủy"), worker(app, FINANCE)
-    )
+    record(app, Pay("P-case", D, commitment="C-case"))
+    record(app, Void("V-1", D, commitment="C-1", reason="hủy"))
     # A fresh runner (a restart) resumes from projection_positions: only the new events.
     restarted = InProcessRunner(app.log, engine, [FundingProjection()])
     assert restarted.run() == 2
@@ -427,14 +359,7 @@ def test_projection_follows_corrections_of_support_fields_only(app, tmp_path) ->
     def correct(corrects: int, field: str, old, new) -> None:
         app.cases.execute(
             case_id,
-            Correct(
-                occurred_on=date(2020, 3, 7),
-                corrects_version=corrects,
-                field=field,
-                old_value=old,
-                new_value=new,
-                reason="nhập sai",
-            ),
+            typing_error_correction(corrects, field, old, new),
             person_reader(app, OFFICER),  # a personal field too: a login with a second factor
         )
 
@@ -466,8 +391,8 @@ def test_projection_follows_corrections_of_support_fields_only(app, tmp_path) ->
 def test_discrepancy_report(app) -> None:
     paid_case, paid_version = case_with_support(app, 2_000_000)
     unpaid_case, _unpaid_version = case_with_support(app, 1_500_000)
-    app.funding.record(
-        "P-TEST",
+    record(
+        app,
         Pay(
             "P-case",
             D,
@@ -476,18 +401,10 @@ def test_discrepancy_report(app) -> None:
             case_id=paid_case,
             support_version=paid_version,
         ),
-        worker(app, FINANCE),
     )
     app.cases.execute(
         paid_case,
-        Correct(
-            occurred_on=date(2020, 3, 7),
-            corrects_version=paid_version,
-            field="amount_vnd",
-            old_value=2_000_000,
-            new_value=2_500_000,
-            reason="nhập sai",
-        ),
+        typing_error_correction(paid_version, "amount_vnd", 2_000_000, 2_500_000),
         worker(app, OFFICER),
     )
     supports = SupportLedger()
@@ -522,7 +439,7 @@ def test_a_lost_race_is_retried_against_the_new_balances(tmp_path, monkeypatch) 
     with open_app(tmp_path) as first, open_app(tmp_path) as second:
         small_programme(first)
         second.funding.programme("P-TEST")  # loaded and kept by the second writer
-        first.funding.record("P-TEST", activity("FIRST", 5_000_000), worker(first, FINANCE))
+        record(first, activity("FIRST", 5_000_000))
         real_get = second.store.events.get
         calls = []
 
@@ -532,12 +449,10 @@ def test_a_lost_race_is_retried_against_the_new_balances(tmp_path, monkeypatch) 
 
         monkeypatch.setattr(second.store.events, "get", stale_once)
         with pytest.raises(RuleViolation) as refused:
-            second.funding.record("P-TEST", activity("SECOND", 2_000_000), worker(second, FINANCE))
+            record(second, activity("SECOND", 2_000_000))
         assert refused.value.code == "overdrawn"
         assert "1.000.000 đ available" in refused.value.message
         assert len(calls) >= 2, "the stale save was not retried"
-        outcome = second.funding.record(
-            "P-TEST", activity("SECOND", 1_000_000), worker(second, FINANCE)
-        )
+        outcome = record(second, activity("SECOND", 1_000_000))
         assert outcome.recorded
         second.funding.programme("P-TEST").ledger.assert_invariants()

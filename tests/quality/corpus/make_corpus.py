@@ -31,6 +31,7 @@ from openpyxl.styles import Alignment, Font
 
 from domain.reference.rollup_form import PARTS, form_rows, row_index
 from domain.reference.units import AdminMap, unit_directory
+from projections.rollup_export import UNIT_VI  # the form's units (đơn vị tính), as exported
 from quality.generate import generate_rollup
 from tests.quality.encodings import to_cp1258, to_legacy
 
@@ -38,15 +39,6 @@ HERE = Path(__file__).resolve().parent
 YEARS = [2016, 2017, 2018, 2019, 2020]
 DISTRICT = ("old", "870")  # Huyện Hồng Ngự, Đồng Tháp
 PROVINCE_2025 = ("2025", "12")  # Tỉnh Lai Châu: 38 communes
-UNIT_VI = {
-    "person": "Người",
-    "document": "Văn bản",
-    "session": "Buổi",
-    "attendance": "Lượt người",
-    "item": "Cái",
-    "course": "Cuộc",
-    "million_vnd": "Triệu đồng",
-}
 HEADINGS = {
     "I.1": ("I.", "THỰC TRẠNG TÌNH HÌNH"),
     "I.2.a.male": ("a.", "Giới tính, độ tuổi"),
