@@ -46,6 +46,7 @@ from sqlalchemy import (
     Text,
     and_,
     delete,
+    func,
     or_,
     select,
 )
@@ -177,6 +178,18 @@ case_shelter = Table(
 )
 
 _DERIVED = (case_status, case_support, case_protection, case_shelter)
+
+#: The projection's working tables (not content: empty once settled, see
+#: :mod:`projections.framework`).
+working_metadata = MetaData()
+
+#: Cases whose derived rows (``_DERIVED``) are behind their steps: written in the batch that
+#: makes them so, struck when the rows are written (the case leaves the cache, or a settle).
+case_status_pending = Table(
+    "case_status_pending",
+    working_metadata,
+    Column("case_id", String(36), primary_key=True),
+)
 
 
 # -- steps without personal data --------------------------------------------------------------
@@ -397,12 +410,21 @@ def status_rows(case_id: str, status: CaseStatus) -> dict[str, list[dict[str, An
 
 
 class CaseStatusProjection:
-    """Case status by unit (old and 2025 map) and agency, with dated facts."""
+    """Case status by unit (old and 2025 map) and agency, with dated facts.
+
+    A case's steps are written in the batch of their events; its derived rows (status,
+    supports, protections, shelter stays) are *owed* until the projection is settled
+    (:meth:`settle`) or the case leaves the cache, and then written once from the fold —
+    not again in every batch that touches the case. What is owed is in
+    ``case_status_pending``, written in the batch's transaction, so a crash leaves steps,
+    position and the list of owed cases consistent, and the next settle writes them.
+    """
 
     name = NAME
     #: Bump when ``apply`` writes other rows for the same events (projections.definitions).
     definition_version = 1
     metadata = metadata
+    working_metadata = working_metadata
     topics: tuple[str, ...] = tuple(
         cls.TOPIC
         for cls in vars(Case).values()
@@ -410,10 +432,10 @@ class CaseStatusProjection:
     )
 
     def __init__(self) -> None:
-        #: Recently touched cases as committed: their steps and their fold. Only a speed-up:
-        #: each use is checked against ``case_status.last_version`` (so another writer or a
-        #: rebuild invalidates it), and any rollback empties it (it may hold uncommitted
-        #: steps).
+        #: Recently touched cases as committed: their steps, their fold and whether their
+        #: derived rows are owed. Only a speed-up: each use is checked against the case's
+        #: last stored step (so another writer or a rebuild invalidates it), and any rollback
+        #: empties it (it may hold uncommitted steps; what was owed is in the table).
         self._cache: OrderedDict[str, _CaseState] = OrderedDict()
 
     def apply(self, session: Session, events: Sequence[Any]) -> None:
@@ -423,7 +445,7 @@ class CaseStatusProjection:
         # a case whose reception is in this batch has no stored rows yet: skip its queries
         new_cases = {c for c, e in zip(ids, events, strict=True) if e.originator_version == 1}
         cases = self._states(session, [c for c in touched if c not in new_cases])
-        cases.update({c: _CaseState({}, StatusFold(UUID(c))) for c in new_cases})
+        cases.update({c: _CaseState({}, StatusFold(UUID(c)), owed=False) for c in new_cases})
         new_rows: list[dict[str, Any]] = []
         changed: dict[tuple[str, int], Step] = {}
         for case_id, event in zip(ids, events, strict=True):
@@ -455,65 +477,104 @@ class CaseStatusProjection:
             if key in changed:
                 row.update(_step_row(key[0], changed[key]))
         insert_rows(session, case_step, new_rows)
-        self._replace_derived(session, touched, new_cases, cases)
+        owing = [c for c in touched if not cases[c].owed]
+        insert_rows(session, case_status_pending, [{"case_id": c} for c in owing])
+        for case_id in owing:
+            cases[case_id].owed = True
+        cache = self._cache
         for case_id in touched:
-            self._cache[case_id] = cases[case_id]
-            self._cache.move_to_end(case_id)
-        while len(self._cache) > STEP_CACHE_CASES:
-            self._cache.popitem(last=False)
+            cache[case_id] = cases[case_id]
+            cache.move_to_end(case_id)
+        leaving: dict[str, _CaseState] = {}
+        while len(cache) > STEP_CACHE_CASES:
+            case_id, state = cache.popitem(last=False)
+            if state.owed:
+                leaving[case_id] = state
+        _write_derived(session, leaving)
+
+    def settle(self, session: Session) -> None:
+        """Write the derived rows of every case that owes them: the cached ones from their
+        fold, any other (left by a run that crashed, or by another process) folded from its
+        stored steps; then nothing is owed."""
+        owed = {c: s for c, s in self._cache.items() if s.owed}
+        listed = session.execute(select(case_status_pending.c.case_id)).scalars().all()
+        others = [c for c in listed if c not in owed]
+        owed.update(
+            {c: _CaseState(steps, None) for c, steps in load_steps(session, others).items()}
+        )
+        _write_derived(session, owed)
 
     def _forget(self, *_args: Any) -> None:
         self._cache.clear()
 
     def _states(self, session: Session, case_ids: list[str]) -> dict[str, _CaseState]:
         """Stored steps (and fold, when cached) of these cases: from the cache when it
-        matches the table."""
+        matches the table, else read back (and whether their derived rows are owed)."""
         cached = [c for c in case_ids if c in self._cache]
         stored: dict[str, int] = {}
         for start in range(0, len(cached), QUERY_CHUNK_CASES):
             chunk = cached[start : start + QUERY_CHUNK_CASES]
-            query = select(case_status.c.case_id, case_status.c.last_version).where(
-                case_status.c.case_id.in_(chunk)
+            query = (
+                select(case_step.c.case_id, func.max(case_step.c.version))
+                .where(case_step.c.case_id.in_(chunk))
+                .group_by(case_step.c.case_id)
             )
-            stored.update({row.case_id: row.last_version for row in session.execute(query)})
+            stored.update({case_id: last for case_id, last in session.execute(query)})
         states = {
             c: self._cache[c]
             for c in cached
             if self._cache[c].steps and stored.get(c) == max(self._cache[c].steps)
         }
-        loaded = load_steps(session, [c for c in case_ids if c not in states])
-        states.update({c: _CaseState(steps, None) for c, steps in loaded.items()})
+        missing = [c for c in case_ids if c not in states]
+        owed: set[str] = set()
+        for start in range(0, len(missing), QUERY_CHUNK_CASES):
+            chunk = missing[start : start + QUERY_CHUNK_CASES]
+            owed.update(
+                session.execute(
+                    select(case_status_pending.c.case_id).where(
+                        case_status_pending.c.case_id.in_(chunk)
+                    )
+                ).scalars()
+            )
+        loaded = load_steps(session, missing)
+        states.update({c: _CaseState(steps, None, owed=c in owed) for c, steps in loaded.items()})
         return states
 
-    @staticmethod
-    def _replace_derived(
-        session: Session, touched: list[str], new_cases: set[str], cases: dict[str, _CaseState]
-    ) -> None:
-        stored = [c for c in touched if c not in new_cases]
-        for start in range(0, len(stored), QUERY_CHUNK_CASES):
-            chunk = stored[start : start + QUERY_CHUNK_CASES]
-            for table in _DERIVED:
-                session.execute(delete(table).where(table.c.case_id.in_(chunk)))
-        rows: dict[str, list[dict[str, Any]]] = {t.name: [] for t in _DERIVED}
-        for case_id in touched:
-            state = cases[case_id]
-            if state.fold is None:
-                state.fold = fold_state(UUID(case_id), state.steps.values())
-            for table_name, table_rows in status_rows(case_id, state.fold.status()).items():
-                rows[table_name].extend(table_rows)
-        for table in _DERIVED:
-            insert_rows(session, table, rows[table.name])
+
+def _write_derived(session: Session, cases: dict[str, _CaseState]) -> None:
+    """Replace the derived rows of ``cases`` with those of their fold (folding those not yet
+    folded) and strike them from what is owed."""
+    if not cases:
+        return
+    owed = list(cases)
+    for start in range(0, len(owed), QUERY_CHUNK_CASES):
+        chunk = owed[start : start + QUERY_CHUNK_CASES]
+        for table in (*_DERIVED, case_status_pending):
+            session.execute(delete(table).where(table.c.case_id.in_(chunk)))
+    rows: dict[str, list[dict[str, Any]]] = {t.name: [] for t in _DERIVED}
+    for case_id, state in cases.items():
+        if state.fold is None:
+            state.fold = fold_state(UUID(case_id), state.steps.values())
+        for table_name, table_rows in status_rows(case_id, state.fold.status()).items():
+            rows[table_name].extend(table_rows)
+        state.owed = False
+    for table in _DERIVED:
+        insert_rows(session, table, rows[table.name])
 
 
 class _CaseState:
-    """One case as the projection last wrote it: its public steps by version and their fold
-    (None until folded: loaded from the table, or an earlier step corrected)."""
+    """One case as the projection last wrote it: its public steps by version, their fold
+    (None until folded: read back from the table, or an earlier step corrected), and whether
+    its derived rows are owed (listed in ``case_status_pending``)."""
 
-    __slots__ = ("fold", "steps")
+    __slots__ = ("fold", "owed", "steps")
 
-    def __init__(self, steps: dict[int, Step], fold: StatusFold | None) -> None:
+    def __init__(
+        self, steps: dict[int, Step], fold: StatusFold | None, *, owed: bool = True
+    ) -> None:
         self.steps = steps
         self.fold = fold
+        self.owed = owed
 
 
 def fold_state(case_id: UUID, steps: Iterable[Step]) -> StatusFold:

@@ -100,6 +100,23 @@ class Projection(Protocol):
         ...
 
 
+#: Optional on a projection: ``settle(session)`` writes what ``apply`` deferred (rows derived
+#: from the state of many events, written once when the batches end rather than in every
+#: batch), in the caller's transaction; and ``working_metadata``, tables the projection keeps
+#: for itself (what it still owes, say): created, dropped and part of the definition digest
+#: like its own tables, but not content (not in :func:`content_digest`, not verified), and
+#: empty once settled. A driver settles before the tables are read: :func:`apply_batch` by
+#: default after every batch, :meth:`InProcessRunner.run` once when it has caught up.
+
+
+def settle(session: Session, projection: Projection) -> None:
+    """Write what ``projection`` deferred, in ``session``'s transaction (nothing when it
+    defers nothing)."""
+    settle_projection = getattr(projection, "settle", None)
+    if settle_projection is not None:
+        settle_projection(session)
+
+
 @dataclass(frozen=True, slots=True)
 class Position:
     """Where a driver has got to in one source: a notification id or a Kafka offset."""
@@ -123,7 +140,8 @@ def create_tables(engine: Engine, projections: Iterable[Projection]) -> None:
         definitions.definitions_metadata.create_all(connection)
         _reset_changed(connection, chosen)
         for projection in chosen:
-            projection.metadata.create_all(connection)
+            for metadata in definitions.metadatas(projection):
+                metadata.create_all(connection)
 
 
 def _reset_changed(connection: Connection, projections: Sequence[Projection]) -> None:
@@ -208,20 +226,30 @@ def _record_position(session: Session, name: str, reached: Position) -> None:
 
 
 def apply_batch(
-    session: Session, projection: Projection, events: Sequence[Any], reached: Position
+    session: Session,
+    projection: Projection,
+    events: Sequence[Any],
+    reached: Position,
+    *,
+    settled: bool = True,
 ) -> bool:
     """Apply ``events`` and record ``reached``, both in ``session``'s open transaction.
 
     Idempotent for redelivery: when the projection has already recorded a position at or
     beyond ``reached`` in that source and partition, nothing is applied and False is
     returned (a Kafka consumer that re-reads after a rebalance calls this safely). The
-    caller commits.
+    caller commits. ``settled`` (the default) also writes what the projection deferred
+    (:func:`settle`), so its tables are current when the transaction commits; a catch-up
+    passes False and settles once at its end (what it still owes is in the projection's
+    working tables, committed with the position, so a crash loses nothing).
     """
     done = position_of(session, projection.name, reached.source, reached.partition)
     if reached.position <= done:
         return False
     if events:
         projection.apply(session, events)
+    if settled:
+        settle(session, projection)
     _record_position(session, projection.name, reached)
     return True
 
@@ -290,8 +318,9 @@ def reset(engine: Engine, projection: Projection) -> None:
 
 def _reset_in(connection: Connection, projection: Projection) -> None:
     """:func:`reset` in the caller's transaction (DDL is transactional on both databases)."""
-    projection.metadata.drop_all(connection)
-    projection.metadata.create_all(connection)
+    for metadata in definitions.metadatas(projection):
+        metadata.drop_all(connection)
+        metadata.create_all(connection)
     connection.execute(
         projection_positions.delete().where(projection_positions.c.name == projection.name)
     )
@@ -349,8 +378,11 @@ class InProcessRunner:
         with Session(self.engine) as session:
             return {p.name: position_of(session, p.name) for p in self.projections}
 
-    def run_once(self) -> int:
-        """Apply one batch; returns the number of notifications it covered (0: caught up)."""
+    def run_once(self, *, settled: bool = True) -> int:
+        """Apply one batch; returns the number of notifications it covered (0: caught up).
+
+        ``settled`` (the default) leaves every table current when the batch commits; False
+        defers what the projections defer to a later :meth:`settle` (see :func:`apply_batch`)."""
         positions = self.positions()
         start = min(positions.values())
         page = self.log.read(start, self.batch_size)
@@ -377,20 +409,35 @@ class InProcessRunner:
                 else:
                     events = [e for nid, topic, e in decoded if nid > done and topic in wanted]
                 apply_batch(
-                    session, projection, events, Position(NOTIFICATION_LOG_SOURCE, 0, reached)
+                    session,
+                    projection,
+                    events,
+                    Position(NOTIFICATION_LOG_SOURCE, 0, reached),
+                    settled=settled,
                 )
         return len(page)
+
+    def settle(self) -> None:
+        """Write everything the projections deferred, in one transaction (also what a run
+        that crashed left owing: it is in their working tables)."""
+        with Session(self.engine) as session, session.begin():
+            for projection in self.projections:
+                settle(session, projection)
 
     def run(self, progress: ProgressCallback | None = None) -> int:
         """Apply batches until caught up with the log; returns notifications covered.
 
-        The collector runs at :func:`~projections.collector.catch_up_pace` meanwhile."""
+        Rows a projection derives from many events (a case's status) are written once, when
+        the run has caught up (:meth:`settle`), not in every batch: the tables are current
+        when this returns, not between its batches. The collector runs at
+        :func:`~projections.collector.catch_up_pace` meanwhile."""
         total = 0
         with catch_up_pace():
-            while covered := self.run_once():
+            while covered := self.run_once(settled=False):
                 total += covered
                 if progress is not None:
                     progress(covered)
+            self.settle()
         return total
 
     def lag(self) -> dict[str, int]:
