@@ -526,19 +526,29 @@ class CaseStatusProjection:
             if self._cache[c].steps and stored.get(c) == max(self._cache[c].steps)
         }
         missing = [c for c in case_ids if c not in states]
-        owed: set[str] = set()
-        for start in range(0, len(missing), QUERY_CHUNK_CASES):
-            chunk = missing[start : start + QUERY_CHUNK_CASES]
-            owed.update(
-                session.execute(
-                    select(case_status_pending.c.case_id).where(
-                        case_status_pending.c.case_id.in_(chunk)
-                    )
-                ).scalars()
-            )
+        # whether rows are owed: the table says (another process may have settled a case
+        # this cache holds as owed; a case read back may be owed by a run that crashed)
+        owed = _listed(session, [c for c, s in states.items() if s.owed] + missing)
+        for case_id, state in states.items():
+            state.owed = case_id in owed
         loaded = load_steps(session, missing)
         states.update({c: _CaseState(steps, None, owed=c in owed) for c, steps in loaded.items()})
         return states
+
+
+def _listed(session: Session, case_ids: list[str]) -> set[str]:
+    """Those of ``case_ids`` listed in ``case_status_pending``."""
+    listed: set[str] = set()
+    for start in range(0, len(case_ids), QUERY_CHUNK_CASES):
+        chunk = case_ids[start : start + QUERY_CHUNK_CASES]
+        listed.update(
+            session.execute(
+                select(case_status_pending.c.case_id).where(
+                    case_status_pending.c.case_id.in_(chunk)
+                )
+            ).scalars()
+        )
+    return listed
 
 
 def _write_derived(session: Session, cases: dict[str, _CaseState]) -> None:
