@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
 from functools import cache, lru_cache
+from operator import attrgetter
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -58,7 +59,7 @@ from domain.case.catalogue import PERSONAL_EVENT_FIELDS, apply_step, fold, is_pe
 from domain.case.shareable import shareable_document_code, shareable_value
 from domain.case.steps import CaseStatus, StatusFold, Step, StepKind, with_correction
 from domain.reference.units import AdminMap, Unit, UnitLevel, unit_directory
-from projections.framework import insert_rows
+from projections.framework import insert_rows, insert_tuples
 
 NAME = "case_status"
 
@@ -222,20 +223,59 @@ def _public_fields(event_class: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclass_fields(event_class) if f.name not in skip)
 
 
+class _StepPlan(NamedTuple):
+    """How an event class becomes a public step, worked out once per class: its kind, its
+    public fields, their values in one call, and which of them must pass
+    :func:`shareable_value` (a document code, a relationship; the others it keeps as they are)."""
+
+    kind: StepKind
+    names: tuple[str, ...]
+    values: Callable[[Any], tuple[Any, ...]]
+    screened: tuple[str, ...]
+
+
+@cache
+def _step_plan(event_class: type) -> _StepPlan:
+    names = _public_fields(event_class)
+    if len(names) > 1:
+        values: Callable[[Any], tuple[Any, ...]] = attrgetter(*names)
+    elif names:
+        (only,) = names
+        values = lambda event: (getattr(event, only),)  # noqa: E731
+    else:
+        values = lambda _event: ()  # noqa: E731
+    screened = tuple(n for n in names if shareable_value(n, _UNSHAREABLE) is not _UNSHAREABLE)
+    return _StepPlan(StepKind(event_class.__name__), names, values, screened)
+
+
+#: A value of no type any screening expects: a field whose screening does not give it back
+#: unchanged is screened (so a field that :func:`shareable_value` learns to screen is
+#: screened here without a second list to keep in step).
+_UNSHAREABLE = object()
+
+
 def public_step(event: CaseEvent) -> Step:
     """The event as a step (like ``domain.case.aggregate.step_of``) without personal data."""
-    return Step(
+    return _public_step(event)[0]
+
+
+def _public_step(event: CaseEvent) -> tuple[Step, dict[str, Any]]:
+    """:func:`public_step` and its data as a plain dict (what its JSON is made of)."""
+    plan = _step_plan(type(event))
+    data = dict(zip(plan.names, plan.values(event), strict=True))
+    for name in plan.screened:
+        data[name] = shareable_value(name, data[name])
+    step = Step(
         version=event.originator_version,
-        kind=StepKind(type(event).__name__),
+        kind=plan.kind,
         occurred_on=event.occurred_on,
         recorded_at=event.timestamp,
         officer_id=event.officer_id,
         agency=event.agency,
         legal_basis=shareable_document_code(event.legal_basis),
-        data=MappingProxyType(
-            {n: shareable_value(n, getattr(event, n)) for n in _public_fields(type(event))}
-        ),
+        data=MappingProxyType(data),
     )
+    return step, data
 
 
 def corrected(target: Step, field: str, new_value: Any) -> Step:
@@ -245,18 +285,27 @@ def corrected(target: Step, field: str, new_value: Any) -> Step:
     return with_correction(target, field, shareable_value(field, new_value))
 
 
+#: The columns of a ``case_step`` row, in the order :func:`_step_tuple` gives them.
+STEP_COLUMNS = tuple(c.name for c in case_step.columns)
+
+
+def _step_tuple(case_id: str, step: Step, data: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The ``case_step`` row of ``step`` (``data``: its data as a dict), as a tuple."""
+    return (
+        case_id,
+        step.version,
+        step.kind,
+        step.occurred_on,
+        step.recorded_at.isoformat(),
+        step.officer_id,
+        step.agency,
+        step.legal_basis,
+        _step_json(data),
+    )
+
+
 def _step_row(case_id: str, step: Step) -> dict[str, Any]:
-    return {
-        "case_id": case_id,
-        "version": step.version,
-        "kind": step.kind,
-        "occurred_on": step.occurred_on,
-        "recorded_at": step.recorded_at.isoformat(),
-        "officer_id": step.officer_id,
-        "agency": step.agency,
-        "legal_basis": step.legal_basis,
-        "data": _step_json(dict(step.data)),
-    }
+    return dict(zip(STEP_COLUMNS, _step_tuple(case_id, step, dict(step.data)), strict=True))
 
 
 def _step_from_row(row: Any) -> Step:
@@ -446,15 +495,15 @@ class CaseStatusProjection:
         new_cases = {c for c, e in zip(ids, events, strict=True) if e.originator_version == 1}
         cases = self._states(session, [c for c in touched if c not in new_cases])
         cases.update({c: _CaseState({}, StatusFold(UUID(c)), owed=False) for c in new_cases})
-        new_rows: list[dict[str, Any]] = []
+        new_rows: list[tuple[Any, ...]] = []
         changed: dict[tuple[str, int], Step] = {}
         for case_id, event in zip(ids, events, strict=True):
             state = cases[case_id]
             steps = state.steps
-            step = public_step(event)
+            step, data = _public_step(event)
             assert step.version not in steps, f"{case_id} v{step.version} applied twice"
             steps[step.version] = step
-            new_rows.append(_step_row(case_id, step))
+            new_rows.append(_step_tuple(case_id, step, data))
             if step.kind == "CorrectionRecorded":
                 target_version = event.corrects_version
                 target = corrected(steps[target_version], event.field, event.new_value)
@@ -463,20 +512,19 @@ class CaseStatusProjection:
                 state.fold = None  # an earlier step changed: fold the case again
             elif state.fold is not None:
                 apply_step(state.fold, step)  # steps of a case come in version order
-        new_keys = {(r["case_id"], r["version"]) for r in new_rows}
-        for (case_id, version), step in changed.items():
-            if (case_id, version) in new_keys:
-                continue  # inserted below with its corrected value
-            session.execute(
-                case_step.update()
-                .where(case_step.c.case_id == case_id, case_step.c.version == version)
-                .values(_step_row(case_id, step))
-            )
-        for row in new_rows:
-            key = (row["case_id"], row["version"])
-            if key in changed:
-                row.update(_step_row(key[0], changed[key]))
-        insert_rows(session, case_step, new_rows)
+        if changed:
+            # a step corrected in its own batch is inserted with its corrected value
+            at = {(row[0], row[1]): i for i, row in enumerate(new_rows)}
+            for (case_id, version), step in changed.items():
+                if (case_id, version) in at:
+                    new_rows[at[(case_id, version)]] = _step_tuple(case_id, step, dict(step.data))
+                    continue
+                session.execute(
+                    case_step.update()
+                    .where(case_step.c.case_id == case_id, case_step.c.version == version)
+                    .values(_step_row(case_id, step))
+                )
+        insert_tuples(session, case_step, STEP_COLUMNS, new_rows)
         owing = [c for c in touched if not cases[c].owed]
         insert_rows(session, case_status_pending, [{"case_id": c} for c in owing])
         for case_id in owing:

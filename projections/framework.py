@@ -264,25 +264,35 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     per table, dialect and column list."""
     if not rows:
         return
-    connection = session.connection()
-    dialect = connection.dialect
     names = tuple(rows[0])
-    sql, processors = _insert_statement(table, dialect, names)
     # itemgetter of one name gives a value, not a 1-tuple: such rows are wrapped.
     pick = itemgetter(*names)
+    if len(names) > 1:
+        insert_tuples(session, table, names, [pick(row) for row in rows])
+    else:
+        insert_tuples(session, table, names, [(pick(row),) for row in rows])
+
+
+def insert_tuples(
+    session: Session, table: Table, names: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """:func:`insert_rows` of rows given as tuples of the columns ``names``, in that order
+    (what a projection that builds its rows as tuples hands over without making dicts)."""
+    if not rows:
+        return
+    connection = session.connection()
+    sql, processors = _insert_statement(table, connection.dialect, names)
     if any(processors):
         pairs = [(i, p) for i, p in enumerate(processors) if p is not None]
         values: list[tuple[Any, ...]] = []
         for row in rows:
-            params = list(pick(row)) if len(names) > 1 else [pick(row)]
+            params = list(row)
             for i, process in pairs:
                 params[i] = process(params[i])
             values.append(tuple(params))
-    elif len(names) > 1:
-        values = [pick(row) for row in rows]
+        connection.exec_driver_sql(sql, values)
     else:
-        values = [(pick(row),) for row in rows]
-    connection.exec_driver_sql(sql, values)
+        connection.exec_driver_sql(sql, list(rows))
 
 
 _INSERTS: dict[tuple[str, str, tuple[str, ...]], tuple[str, tuple[Any, ...]]] = {}
