@@ -601,23 +601,23 @@ def _listed(session: Session, case_ids: list[str]) -> set[str]:
 
 def _write_derived(session: Session, cases: dict[str, _CaseState]) -> None:
     """Replace the derived rows of ``cases`` with those of their fold (folding those not yet
-    folded) and strike them from what is owed."""
-    if not cases:
-        return
+    folded) and strike them from what is owed; a chunk of cases at a time, so a settle of
+    the whole cache holds the rows of one chunk, not of every case."""
     owed = list(cases)
     for start in range(0, len(owed), QUERY_CHUNK_CASES):
         chunk = owed[start : start + QUERY_CHUNK_CASES]
         for table in (*_DERIVED, case_status_pending):
             session.execute(delete(table).where(table.c.case_id.in_(chunk)))
-    rows: dict[str, list[dict[str, Any]]] = {t.name: [] for t in _DERIVED}
-    for case_id, state in cases.items():
-        if state.fold is None:
-            state.fold = fold_state(UUID(case_id), state.steps.values())
-        for table_name, table_rows in status_rows(case_id, state.fold.status()).items():
-            rows[table_name].extend(table_rows)
-        state.owed = False
-    for table in _DERIVED:
-        insert_rows(session, table, rows[table.name])
+        rows: dict[str, list[dict[str, Any]]] = {t.name: [] for t in _DERIVED}
+        for case_id in chunk:
+            state = cases[case_id]
+            if state.fold is None:
+                state.fold = fold_state(UUID(case_id), state.steps.values())
+            for table_name, table_rows in status_rows(case_id, state.fold.status()).items():
+                rows[table_name].extend(table_rows)
+            state.owed = False
+        for table in _DERIVED:
+            insert_rows(session, table, rows[table.name])
 
 
 class _CaseState:
