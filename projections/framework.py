@@ -18,6 +18,11 @@ from the recorded position and neither skips nor double-counts. A position is ge
 - a Kafka consumer (source = topic, partition = partition, position = consumed offset), which
   calls :func:`apply_batch` with its own :class:`Position`.
 
+A projection may *defer* rows it derives from many events (a case's status): it lists
+what it owes in a working table in the same transaction and writes those rows when it is
+settled (:func:`settle`) — after every batch for a live driver, once at the end of a
+catch-up (:meth:`InProcessRunner.run`) — so that a rebuild writes them once, not per batch.
+
 Where the tables live: by default a separate SQLite file beside the event store
 (``<store>.projections.db``); with a PostgreSQL store, the same PostgreSQL database (see
 ``infra/projection_db.py``). A projection can always be dropped and rebuilt from the events.
@@ -59,8 +64,8 @@ log = logging.getLogger("socai.projections")
 BATCH_SIZE_EVENTS = 1_000
 
 #: Batch size for a rebuild from zero: nobody reads the tables meanwhile, so bigger
-#: transactions (fewer commits, fewer re-reads of a case's steps, fewer rewrites of the
-#: derived rows of a case whose events span batches) win. Measured at 200 k events on
+#: transactions (fewer commits, fewer re-reads of a case's steps) win. (Since the fourth
+#: round a catch-up writes a case's derived rows once, when it settles, not per batch.) Measured at 200 k events on
 #: SQLite (third round, docs/PERFORMANCE.md): 5,000 → 7,285 ev/s, 438 MiB; 10,000 → 8,222
 #: ev/s, 456 MiB; 20,000 → 7,780 ev/s, 484 MiB (the larger page costs more than it saves).
 REBUILD_BATCH_SIZE_EVENTS = 10_000
