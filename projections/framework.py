@@ -64,10 +64,11 @@ log = logging.getLogger("socai.projections")
 BATCH_SIZE_EVENTS = 1_000
 
 #: Batch size for a rebuild from zero: nobody reads the tables meanwhile, so bigger
-#: transactions (fewer commits, fewer re-reads of a case's steps) win. (Since the fourth
-#: round a catch-up writes a case's derived rows once, when it settles, not per batch.) Measured at 200 k events on
-#: SQLite (third round, docs/PERFORMANCE.md): 5,000 → 7,285 ev/s, 438 MiB; 10,000 → 8,222
-#: ev/s, 456 MiB; 20,000 → 7,780 ev/s, 484 MiB (the larger page costs more than it saves).
+#: transactions (fewer commits, fewer re-reads of a case's steps) win; since the fourth
+#: round a catch-up writes a case's derived rows once, when it settles, not per batch.
+#: Measured at 200 k events on SQLite (third round, docs/PERFORMANCE.md): 5,000 → 7,285
+#: ev/s, 438 MiB; 10,000 → 8,222 ev/s, 456 MiB; 20,000 → 7,780 ev/s, 484 MiB (the larger
+#: page costs more than it saves).
 REBUILD_BATCH_SIZE_EVENTS = 10_000
 
 #: The source name of the event store's own notification log.
