@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
 from functools import cache, lru_cache
+from operator import attrgetter
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -46,6 +47,7 @@ from sqlalchemy import (
     Text,
     and_,
     delete,
+    func,
     or_,
     select,
 )
@@ -57,7 +59,7 @@ from domain.case.catalogue import PERSONAL_EVENT_FIELDS, apply_step, fold, is_pe
 from domain.case.shareable import shareable_document_code, shareable_value
 from domain.case.steps import CaseStatus, StatusFold, Step, StepKind, with_correction
 from domain.reference.units import AdminMap, Unit, UnitLevel, unit_directory
-from projections.framework import insert_rows
+from projections.framework import insert_rows, insert_tuples
 
 NAME = "case_status"
 
@@ -178,6 +180,18 @@ case_shelter = Table(
 
 _DERIVED = (case_status, case_support, case_protection, case_shelter)
 
+#: The projection's working tables (not content: empty once settled, see
+#: :mod:`projections.framework`).
+working_metadata = MetaData()
+
+#: Cases whose derived rows (``_DERIVED``) are behind their steps: written in the batch that
+#: makes them so, struck when the rows are written (the case leaves the cache, or a settle).
+case_status_pending = Table(
+    "case_status_pending",
+    working_metadata,
+    Column("case_id", String(36), primary_key=True),
+)
+
 
 # -- steps without personal data --------------------------------------------------------------
 
@@ -209,20 +223,59 @@ def _public_fields(event_class: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclass_fields(event_class) if f.name not in skip)
 
 
+class _StepPlan(NamedTuple):
+    """How an event class becomes a public step, worked out once per class: its kind, its
+    public fields, their values in one call, and which of them must pass
+    :func:`shareable_value` (a document code, a relationship; the others it keeps as they are)."""
+
+    kind: StepKind
+    names: tuple[str, ...]
+    values: Callable[[Any], tuple[Any, ...]]
+    screened: tuple[str, ...]
+
+
+@cache
+def _step_plan(event_class: type) -> _StepPlan:
+    names = _public_fields(event_class)
+    if len(names) > 1:
+        values: Callable[[Any], tuple[Any, ...]] = attrgetter(*names)
+    elif names:
+        (only,) = names
+        values = lambda event: (getattr(event, only),)  # noqa: E731
+    else:
+        values = lambda _event: ()  # noqa: E731
+    screened = tuple(n for n in names if shareable_value(n, _UNSHAREABLE) is not _UNSHAREABLE)
+    return _StepPlan(StepKind(event_class.__name__), names, values, screened)
+
+
+#: A value of no type any screening expects: a field whose screening does not give it back
+#: unchanged is screened (so a field that :func:`shareable_value` learns to screen is
+#: screened here without a second list to keep in step).
+_UNSHAREABLE = object()
+
+
 def public_step(event: CaseEvent) -> Step:
     """The event as a step (like ``domain.case.aggregate.step_of``) without personal data."""
-    return Step(
+    return _public_step(event)[0]
+
+
+def _public_step(event: CaseEvent) -> tuple[Step, dict[str, Any]]:
+    """:func:`public_step` and its data as a plain dict (what its JSON is made of)."""
+    plan = _step_plan(type(event))
+    data = dict(zip(plan.names, plan.values(event), strict=True))
+    for name in plan.screened:
+        data[name] = shareable_value(name, data[name])
+    step = Step(
         version=event.originator_version,
-        kind=StepKind(type(event).__name__),
+        kind=plan.kind,
         occurred_on=event.occurred_on,
         recorded_at=event.timestamp,
         officer_id=event.officer_id,
         agency=event.agency,
         legal_basis=shareable_document_code(event.legal_basis),
-        data=MappingProxyType(
-            {n: shareable_value(n, getattr(event, n)) for n in _public_fields(type(event))}
-        ),
+        data=MappingProxyType(data),
     )
+    return step, data
 
 
 def corrected(target: Step, field: str, new_value: Any) -> Step:
@@ -232,18 +285,27 @@ def corrected(target: Step, field: str, new_value: Any) -> Step:
     return with_correction(target, field, shareable_value(field, new_value))
 
 
+#: The columns of a ``case_step`` row, in the order :func:`_step_tuple` gives them.
+STEP_COLUMNS = tuple(c.name for c in case_step.columns)
+
+
+def _step_tuple(case_id: str, step: Step, data: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The ``case_step`` row of ``step`` (``data``: its data as a dict), as a tuple."""
+    return (
+        case_id,
+        step.version,
+        step.kind,
+        step.occurred_on,
+        step.recorded_at.isoformat(),
+        step.officer_id,
+        step.agency,
+        step.legal_basis,
+        _step_json(data),
+    )
+
+
 def _step_row(case_id: str, step: Step) -> dict[str, Any]:
-    return {
-        "case_id": case_id,
-        "version": step.version,
-        "kind": step.kind,
-        "occurred_on": step.occurred_on,
-        "recorded_at": step.recorded_at.isoformat(),
-        "officer_id": step.officer_id,
-        "agency": step.agency,
-        "legal_basis": step.legal_basis,
-        "data": _step_json(dict(step.data)),
-    }
+    return dict(zip(STEP_COLUMNS, _step_tuple(case_id, step, dict(step.data)), strict=True))
 
 
 def _step_from_row(row: Any) -> Step:
@@ -397,12 +459,21 @@ def status_rows(case_id: str, status: CaseStatus) -> dict[str, list[dict[str, An
 
 
 class CaseStatusProjection:
-    """Case status by unit (old and 2025 map) and agency, with dated facts."""
+    """Case status by unit (old and 2025 map) and agency, with dated facts.
+
+    A case's steps are written in the batch of their events; its derived rows (status,
+    supports, protections, shelter stays) are *owed* until the projection is settled
+    (:meth:`settle`) or the case leaves the cache, and then written once from the fold —
+    not again in every batch that touches the case. What is owed is in
+    ``case_status_pending``, written in the batch's transaction, so a crash leaves steps,
+    position and the list of owed cases consistent, and the next settle writes them.
+    """
 
     name = NAME
     #: Bump when ``apply`` writes other rows for the same events (projections.definitions).
     definition_version = 1
     metadata = metadata
+    working_metadata = working_metadata
     topics: tuple[str, ...] = tuple(
         cls.TOPIC
         for cls in vars(Case).values()
@@ -410,10 +481,10 @@ class CaseStatusProjection:
     )
 
     def __init__(self) -> None:
-        #: Recently touched cases as committed: their steps and their fold. Only a speed-up:
-        #: each use is checked against ``case_status.last_version`` (so another writer or a
-        #: rebuild invalidates it), and any rollback empties it (it may hold uncommitted
-        #: steps).
+        #: Recently touched cases as committed: their steps, their fold and whether their
+        #: derived rows are owed. Only a speed-up: each use is checked against the case's
+        #: last stored step (so another writer or a rebuild invalidates it), and any rollback
+        #: empties it (it may hold uncommitted steps; what was owed is in the table).
         self._cache: OrderedDict[str, _CaseState] = OrderedDict()
 
     def apply(self, session: Session, events: Sequence[Any]) -> None:
@@ -423,16 +494,16 @@ class CaseStatusProjection:
         # a case whose reception is in this batch has no stored rows yet: skip its queries
         new_cases = {c for c, e in zip(ids, events, strict=True) if e.originator_version == 1}
         cases = self._states(session, [c for c in touched if c not in new_cases])
-        cases.update({c: _CaseState({}, StatusFold(UUID(c))) for c in new_cases})
-        new_rows: list[dict[str, Any]] = []
+        cases.update({c: _CaseState({}, StatusFold(UUID(c)), owed=False) for c in new_cases})
+        new_rows: list[tuple[Any, ...]] = []
         changed: dict[tuple[str, int], Step] = {}
         for case_id, event in zip(ids, events, strict=True):
             state = cases[case_id]
             steps = state.steps
-            step = public_step(event)
+            step, data = _public_step(event)
             assert step.version not in steps, f"{case_id} v{step.version} applied twice"
             steps[step.version] = step
-            new_rows.append(_step_row(case_id, step))
+            new_rows.append(_step_tuple(case_id, step, data))
             if step.kind == "CorrectionRecorded":
                 target_version = event.corrects_version
                 target = corrected(steps[target_version], event.field, event.new_value)
@@ -441,79 +512,127 @@ class CaseStatusProjection:
                 state.fold = None  # an earlier step changed: fold the case again
             elif state.fold is not None:
                 apply_step(state.fold, step)  # steps of a case come in version order
-        new_keys = {(r["case_id"], r["version"]) for r in new_rows}
-        for (case_id, version), step in changed.items():
-            if (case_id, version) in new_keys:
-                continue  # inserted below with its corrected value
-            session.execute(
-                case_step.update()
-                .where(case_step.c.case_id == case_id, case_step.c.version == version)
-                .values(_step_row(case_id, step))
-            )
-        for row in new_rows:
-            key = (row["case_id"], row["version"])
-            if key in changed:
-                row.update(_step_row(key[0], changed[key]))
-        insert_rows(session, case_step, new_rows)
-        self._replace_derived(session, touched, new_cases, cases)
+        if changed:
+            # a step corrected in its own batch is inserted with its corrected value
+            at = {(row[0], row[1]): i for i, row in enumerate(new_rows)}
+            for (case_id, version), step in changed.items():
+                if (case_id, version) in at:
+                    new_rows[at[(case_id, version)]] = _step_tuple(case_id, step, dict(step.data))
+                    continue
+                session.execute(
+                    case_step.update()
+                    .where(case_step.c.case_id == case_id, case_step.c.version == version)
+                    .values(_step_row(case_id, step))
+                )
+        insert_tuples(session, case_step, STEP_COLUMNS, new_rows)
+        owing = [c for c in touched if not cases[c].owed]
+        insert_rows(session, case_status_pending, [{"case_id": c} for c in owing])
+        for case_id in owing:
+            cases[case_id].owed = True
+        cache = self._cache
         for case_id in touched:
-            self._cache[case_id] = cases[case_id]
-            self._cache.move_to_end(case_id)
-        while len(self._cache) > STEP_CACHE_CASES:
-            self._cache.popitem(last=False)
+            cache[case_id] = cases[case_id]
+            cache.move_to_end(case_id)
+        leaving: dict[str, _CaseState] = {}
+        while len(cache) > STEP_CACHE_CASES:
+            case_id, state = cache.popitem(last=False)
+            if state.owed:
+                leaving[case_id] = state
+        _write_derived(session, leaving)
+
+    def settle(self, session: Session) -> None:
+        """Write the derived rows of every case that owes them: the cached ones from their
+        fold, any other (left by a run that crashed, or by another process) folded from its
+        stored steps; then nothing is owed."""
+        owed = {c: s for c, s in self._cache.items() if s.owed}
+        listed = session.execute(select(case_status_pending.c.case_id)).scalars().all()
+        others = [c for c in listed if c not in owed]
+        owed.update(
+            {c: _CaseState(steps, None) for c, steps in load_steps(session, others).items()}
+        )
+        _write_derived(session, owed)
 
     def _forget(self, *_args: Any) -> None:
         self._cache.clear()
 
     def _states(self, session: Session, case_ids: list[str]) -> dict[str, _CaseState]:
         """Stored steps (and fold, when cached) of these cases: from the cache when it
-        matches the table."""
+        matches the table, else read back (and whether their derived rows are owed)."""
         cached = [c for c in case_ids if c in self._cache]
         stored: dict[str, int] = {}
         for start in range(0, len(cached), QUERY_CHUNK_CASES):
             chunk = cached[start : start + QUERY_CHUNK_CASES]
-            query = select(case_status.c.case_id, case_status.c.last_version).where(
-                case_status.c.case_id.in_(chunk)
+            query = (
+                select(case_step.c.case_id, func.max(case_step.c.version))
+                .where(case_step.c.case_id.in_(chunk))
+                .group_by(case_step.c.case_id)
             )
-            stored.update({row.case_id: row.last_version for row in session.execute(query)})
+            stored.update({case_id: last for case_id, last in session.execute(query)})
         states = {
             c: self._cache[c]
             for c in cached
             if self._cache[c].steps and stored.get(c) == max(self._cache[c].steps)
         }
-        loaded = load_steps(session, [c for c in case_ids if c not in states])
-        states.update({c: _CaseState(steps, None) for c, steps in loaded.items()})
+        missing = [c for c in case_ids if c not in states]
+        # whether rows are owed: the table says (another process may have settled a case
+        # this cache holds as owed; a case read back may be owed by a run that crashed)
+        owed = _listed(session, [c for c, s in states.items() if s.owed] + missing)
+        for case_id, state in states.items():
+            state.owed = case_id in owed
+        loaded = load_steps(session, missing)
+        states.update({c: _CaseState(steps, None, owed=c in owed) for c, steps in loaded.items()})
         return states
 
-    @staticmethod
-    def _replace_derived(
-        session: Session, touched: list[str], new_cases: set[str], cases: dict[str, _CaseState]
-    ) -> None:
-        stored = [c for c in touched if c not in new_cases]
-        for start in range(0, len(stored), QUERY_CHUNK_CASES):
-            chunk = stored[start : start + QUERY_CHUNK_CASES]
-            for table in _DERIVED:
-                session.execute(delete(table).where(table.c.case_id.in_(chunk)))
+
+def _listed(session: Session, case_ids: list[str]) -> set[str]:
+    """Those of ``case_ids`` listed in ``case_status_pending``."""
+    listed: set[str] = set()
+    for start in range(0, len(case_ids), QUERY_CHUNK_CASES):
+        chunk = case_ids[start : start + QUERY_CHUNK_CASES]
+        listed.update(
+            session.execute(
+                select(case_status_pending.c.case_id).where(
+                    case_status_pending.c.case_id.in_(chunk)
+                )
+            ).scalars()
+        )
+    return listed
+
+
+def _write_derived(session: Session, cases: dict[str, _CaseState]) -> None:
+    """Replace the derived rows of ``cases`` with those of their fold (folding those not yet
+    folded) and strike them from what is owed; a chunk of cases at a time, so a settle of
+    the whole cache holds the rows of one chunk, not of every case."""
+    owed = list(cases)
+    for start in range(0, len(owed), QUERY_CHUNK_CASES):
+        chunk = owed[start : start + QUERY_CHUNK_CASES]
+        for table in (*_DERIVED, case_status_pending):
+            session.execute(delete(table).where(table.c.case_id.in_(chunk)))
         rows: dict[str, list[dict[str, Any]]] = {t.name: [] for t in _DERIVED}
-        for case_id in touched:
+        for case_id in chunk:
             state = cases[case_id]
             if state.fold is None:
                 state.fold = fold_state(UUID(case_id), state.steps.values())
             for table_name, table_rows in status_rows(case_id, state.fold.status()).items():
                 rows[table_name].extend(table_rows)
+            state.owed = False
         for table in _DERIVED:
             insert_rows(session, table, rows[table.name])
 
 
 class _CaseState:
-    """One case as the projection last wrote it: its public steps by version and their fold
-    (None until folded: loaded from the table, or an earlier step corrected)."""
+    """One case as the projection last wrote it: its public steps by version, their fold
+    (None until folded: read back from the table, or an earlier step corrected), and whether
+    its derived rows are owed (listed in ``case_status_pending``)."""
 
-    __slots__ = ("fold", "steps")
+    __slots__ = ("fold", "owed", "steps")
 
-    def __init__(self, steps: dict[int, Step], fold: StatusFold | None) -> None:
+    def __init__(
+        self, steps: dict[int, Step], fold: StatusFold | None, *, owed: bool = True
+    ) -> None:
         self.steps = steps
         self.fold = fold
+        self.owed = owed
 
 
 def fold_state(case_id: UUID, steps: Iterable[Step]) -> StatusFold:

@@ -5,7 +5,8 @@ A projection's tables are derived from the log, so a changed projection is never
 row by row: it is rebuilt from the events. What "changed" means is its *definition digest*,
 SHA-256 over
 
-- its tables as DDL (names, columns, types, nullability, keys, constraints, indexes),
+- its tables as DDL (names, columns, types, nullability, keys, constraints, indexes), its
+  working tables included,
 - the topics it applies, and
 - its ``definition_version`` (an int, 1 if absent), which the author bumps when ``apply``
   changes what rows it writes without changing a table.
@@ -46,6 +47,13 @@ class DefinitionChanged(SocaiError):
     """A projection's rows were built by another definition and cannot be rebuilt here."""
 
 
+def metadatas(projection: Any) -> list[MetaData]:
+    """The projection's tables: its content (``metadata``) and, when it has them, the working
+    tables it keeps for itself (``working_metadata``, see :mod:`projections.framework`)."""
+    working = getattr(projection, "working_metadata", None)
+    return [projection.metadata] if working is None else [projection.metadata, working]
+
+
 def definition_digest(projection: Any) -> str:
     """The SHA-256 (hex) of a projection's definition (dialect-independent DDL)."""
     parts = [
@@ -53,7 +61,8 @@ def definition_digest(projection: Any) -> str:
         f"version {getattr(projection, 'definition_version', 1)}",
         "topics " + " ".join(sorted(projection.topics)),
     ]
-    for table in sorted(projection.metadata.sorted_tables, key=lambda t: t.name):
+    tables = [table for metadata in metadatas(projection) for table in metadata.sorted_tables]
+    for table in sorted(tables, key=lambda t: t.name):
         parts.append(str(CreateTable(table)).strip())
         parts.extend(sorted(str(CreateIndex(index)).strip() for index in table.indexes))
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()

@@ -18,6 +18,11 @@ from the recorded position and neither skips nor double-counts. A position is ge
 - a Kafka consumer (source = topic, partition = partition, position = consumed offset), which
   calls :func:`apply_batch` with its own :class:`Position`.
 
+A projection may *defer* rows it derives from many events (a case's status): it lists
+what it owes in a working table in the same transaction and writes those rows when it is
+settled (:func:`settle`) — after every batch for a live driver, once at the end of a
+catch-up (:meth:`InProcessRunner.run`) — so that a rebuild writes them once, not per batch.
+
 Where the tables live: by default a separate SQLite file beside the event store
 (``<store>.projections.db``); with a PostgreSQL store, the same PostgreSQL database (see
 ``infra/projection_db.py``). A projection can always be dropped and rebuilt from the events.
@@ -59,10 +64,11 @@ log = logging.getLogger("socai.projections")
 BATCH_SIZE_EVENTS = 1_000
 
 #: Batch size for a rebuild from zero: nobody reads the tables meanwhile, so bigger
-#: transactions (fewer commits, fewer re-reads of a case's steps, fewer rewrites of the
-#: derived rows of a case whose events span batches) win. Measured at 200 k events on
-#: SQLite (third round, docs/PERFORMANCE.md): 5,000 → 7,285 ev/s, 438 MiB; 10,000 → 8,222
-#: ev/s, 456 MiB; 20,000 → 7,780 ev/s, 484 MiB (the larger page costs more than it saves).
+#: transactions (fewer commits, fewer re-reads of a case's steps) win; since the fourth
+#: round a catch-up writes a case's derived rows once, when it settles, not per batch.
+#: Measured at 200 k events on SQLite (third round, docs/PERFORMANCE.md): 5,000 → 7,285
+#: ev/s, 438 MiB; 10,000 → 8,222 ev/s, 456 MiB; 20,000 → 7,780 ev/s, 484 MiB (the larger
+#: page costs more than it saves).
 REBUILD_BATCH_SIZE_EVENTS = 10_000
 
 #: The source name of the event store's own notification log.
@@ -100,6 +106,23 @@ class Projection(Protocol):
         ...
 
 
+#: Optional on a projection: ``settle(session)`` writes what ``apply`` deferred (rows derived
+#: from the state of many events, written once when the batches end rather than in every
+#: batch), in the caller's transaction; and ``working_metadata``, tables the projection keeps
+#: for itself (what it still owes, say): created, dropped and part of the definition digest
+#: like its own tables, but not content (not in :func:`content_digest`, not verified), and
+#: empty once settled. A driver settles before the tables are read: :func:`apply_batch` by
+#: default after every batch, :meth:`InProcessRunner.run` once when it has caught up.
+
+
+def settle(session: Session, projection: Projection) -> None:
+    """Write what ``projection`` deferred, in ``session``'s transaction (nothing when it
+    defers nothing)."""
+    settle_projection = getattr(projection, "settle", None)
+    if settle_projection is not None:
+        settle_projection(session)
+
+
 @dataclass(frozen=True, slots=True)
 class Position:
     """Where a driver has got to in one source: a notification id or a Kafka offset."""
@@ -123,7 +146,8 @@ def create_tables(engine: Engine, projections: Iterable[Projection]) -> None:
         definitions.definitions_metadata.create_all(connection)
         _reset_changed(connection, chosen)
         for projection in chosen:
-            projection.metadata.create_all(connection)
+            for metadata in definitions.metadatas(projection):
+                metadata.create_all(connection)
 
 
 def _reset_changed(connection: Connection, projections: Sequence[Projection]) -> None:
@@ -208,20 +232,30 @@ def _record_position(session: Session, name: str, reached: Position) -> None:
 
 
 def apply_batch(
-    session: Session, projection: Projection, events: Sequence[Any], reached: Position
+    session: Session,
+    projection: Projection,
+    events: Sequence[Any],
+    reached: Position,
+    *,
+    settled: bool = True,
 ) -> bool:
     """Apply ``events`` and record ``reached``, both in ``session``'s open transaction.
 
     Idempotent for redelivery: when the projection has already recorded a position at or
     beyond ``reached`` in that source and partition, nothing is applied and False is
     returned (a Kafka consumer that re-reads after a rebalance calls this safely). The
-    caller commits.
+    caller commits. ``settled`` (the default) also writes what the projection deferred
+    (:func:`settle`), so its tables are current when the transaction commits; a catch-up
+    passes False and settles once at its end (what it still owes is in the projection's
+    working tables, committed with the position, so a crash loses nothing).
     """
     done = position_of(session, projection.name, reached.source, reached.partition)
     if reached.position <= done:
         return False
     if events:
         projection.apply(session, events)
+    if settled:
+        settle(session, projection)
     _record_position(session, projection.name, reached)
     return True
 
@@ -236,25 +270,35 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     per table, dialect and column list."""
     if not rows:
         return
-    connection = session.connection()
-    dialect = connection.dialect
     names = tuple(rows[0])
-    sql, processors = _insert_statement(table, dialect, names)
     # itemgetter of one name gives a value, not a 1-tuple: such rows are wrapped.
     pick = itemgetter(*names)
+    if len(names) > 1:
+        insert_tuples(session, table, names, [pick(row) for row in rows])
+    else:
+        insert_tuples(session, table, names, [(pick(row),) for row in rows])
+
+
+def insert_tuples(
+    session: Session, table: Table, names: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """:func:`insert_rows` of rows given as tuples of the columns ``names``, in that order
+    (what a projection that builds its rows as tuples hands over without making dicts)."""
+    if not rows:
+        return
+    connection = session.connection()
+    sql, processors = _insert_statement(table, connection.dialect, names)
     if any(processors):
         pairs = [(i, p) for i, p in enumerate(processors) if p is not None]
         values: list[tuple[Any, ...]] = []
         for row in rows:
-            params = list(pick(row)) if len(names) > 1 else [pick(row)]
+            params = list(row)
             for i, process in pairs:
                 params[i] = process(params[i])
             values.append(tuple(params))
-    elif len(names) > 1:
-        values = [pick(row) for row in rows]
+        connection.exec_driver_sql(sql, values)
     else:
-        values = [(pick(row),) for row in rows]
-    connection.exec_driver_sql(sql, values)
+        connection.exec_driver_sql(sql, list(rows))
 
 
 _INSERTS: dict[tuple[str, str, tuple[str, ...]], tuple[str, tuple[Any, ...]]] = {}
@@ -290,8 +334,9 @@ def reset(engine: Engine, projection: Projection) -> None:
 
 def _reset_in(connection: Connection, projection: Projection) -> None:
     """:func:`reset` in the caller's transaction (DDL is transactional on both databases)."""
-    projection.metadata.drop_all(connection)
-    projection.metadata.create_all(connection)
+    for metadata in definitions.metadatas(projection):
+        metadata.drop_all(connection)
+        metadata.create_all(connection)
     connection.execute(
         projection_positions.delete().where(projection_positions.c.name == projection.name)
     )
@@ -349,8 +394,11 @@ class InProcessRunner:
         with Session(self.engine) as session:
             return {p.name: position_of(session, p.name) for p in self.projections}
 
-    def run_once(self) -> int:
-        """Apply one batch; returns the number of notifications it covered (0: caught up)."""
+    def run_once(self, *, settled: bool = True) -> int:
+        """Apply one batch; returns the number of notifications it covered (0: caught up).
+
+        ``settled`` (the default) leaves every table current when the batch commits; False
+        defers what the projections defer to a later :meth:`settle` (see :func:`apply_batch`)."""
         positions = self.positions()
         start = min(positions.values())
         page = self.log.read(start, self.batch_size)
@@ -377,20 +425,35 @@ class InProcessRunner:
                 else:
                     events = [e for nid, topic, e in decoded if nid > done and topic in wanted]
                 apply_batch(
-                    session, projection, events, Position(NOTIFICATION_LOG_SOURCE, 0, reached)
+                    session,
+                    projection,
+                    events,
+                    Position(NOTIFICATION_LOG_SOURCE, 0, reached),
+                    settled=settled,
                 )
         return len(page)
+
+    def settle(self) -> None:
+        """Write everything the projections deferred, in one transaction (also what a run
+        that crashed left owing: it is in their working tables)."""
+        with Session(self.engine) as session, session.begin():
+            for projection in self.projections:
+                settle(session, projection)
 
     def run(self, progress: ProgressCallback | None = None) -> int:
         """Apply batches until caught up with the log; returns notifications covered.
 
-        The collector runs at :func:`~projections.collector.catch_up_pace` meanwhile."""
+        Rows a projection derives from many events (a case's status) are written once, when
+        the run has caught up (:meth:`settle`), not in every batch: the tables are current
+        when this returns, not between its batches. The collector runs at
+        :func:`~projections.collector.catch_up_pace` meanwhile."""
         total = 0
         with catch_up_pace():
-            while covered := self.run_once():
+            while covered := self.run_once(settled=False):
                 total += covered
                 if progress is not None:
                     progress(covered)
+            self.settle()
         return total
 
     def lag(self) -> dict[str, int]:

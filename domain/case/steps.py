@@ -278,7 +278,22 @@ class CaseStatus:
 
     @property
     def essential_needs_days_used(self) -> int:
-        return len(self.essential_needs_days())
+        """``len(essential_needs_days())`` without building the set of days: the length of
+        the union of the grants' periods (each ``[occurred_on, occurred_on + period_days)``),
+        merged in date order."""
+        periods = sorted(
+            (s.occurred_on, s.occurred_on + timedelta(days=s.period_days))
+            for s in self.supports
+            if s.support_type == SupportType.ESSENTIAL_NEEDS and s.period_days
+        )
+        used, reached = 0, None
+        for start, end in periods:
+            if reached is not None and start < reached:
+                start = reached  # the part before is counted already
+            if end > start:
+                used += (end - start).days
+                reached = end
+        return used
 
     @property
     def essential_needs_limit_days(self) -> int | None:
