@@ -173,7 +173,11 @@ class Contract:
             value = raw[name]
             kind = type(value)
             if not (kind is str or kind is int or kind is bool or value is None):
-                value = public_value(value, f"{self.public_type}.{name}")
+                convert = _EXACT_CONVERSIONS.get(kind)
+                if convert is None or (kind is datetime and value.tzinfo is None):
+                    value = public_value(value, f"{self.public_type}.{name}")
+                else:
+                    value = convert(value)
             data[name] = value
         return data
 
@@ -208,22 +212,31 @@ def public_value(value: Any, where: str) -> Any:
     raise AssertionError(f"{where}: a {type(value).__name__} cannot be published")
 
 
+#: :func:`public_value` of the exact types every event carries (a business date, an aware
+#: record time, an id), looked up by type: the same text, without the chain of
+#: ``isinstance`` (a naive time still goes to :func:`public_value`, which refuses it).
+_EXACT_CONVERSIONS: dict[type, Callable[[Any], Any]] = {
+    date: date.isoformat,
+    datetime: datetime.isoformat,
+    UUID: str,
+}
+
+
 def stable_event_id(source: str, originator_id: UUID | str, version: int) -> str:
     """The event's id: the same every time the same stored event is published.
 
     ``uuid5(EVENT_ID_NAMESPACE, f"{source}/{originator_id}/{version}")`` (RFC 4122 §4.3),
     computed without building UUID objects (the relay's hot path; equality tested)."""
-    digest = bytearray(
-        sha1(  # noqa: S324 - uuid5 is defined on SHA-1 (RFC 4122); not a security use
-            _NAMESPACE_BYTES + f"{source}/{originator_id}/{version}".encode()
-        ).digest()
-    )
-    digest[6] = (digest[6] & 0x0F) | 0x50
-    digest[8] = (digest[8] & 0x3F) | 0x80
-    h = digest[:16].hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    h = sha1(  # noqa: S324 - uuid5 is defined on SHA-1 (RFC 4122); not a security use
+        _NAMESPACE_BYTES + f"{source}/{originator_id}/{version}".encode()
+    ).hexdigest()
+    # the first 16 bytes, version 5 in the high nibble of byte 6, the RFC 4122 variant (10)
+    # in the two high bits of byte 8
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
 
 
+#: A hex digit with its two high bits set to the RFC 4122 variant ``10``.
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 _NAMESPACE_BYTES = EVENT_ID_NAMESPACE.bytes
 
 
