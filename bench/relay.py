@@ -37,10 +37,11 @@ from bench._stores import (
     settings_for,
 )
 from infra.devservices.broker import Broker
-from infra.services.eventlog import opened_event_log
+from infra.services.eventlog import StoreEventLog, opened_event_log
 from infra.services.socai import Socai
 from infra.settings import Settings
 from infra.streaming import store_engine
+from projections.eventlog import EventLog, LogEntry
 from streams.contracts import to_public
 from streams.contracts.model import STRUCTURED_HEADERS
 from streams.positions import PositionStore
@@ -98,14 +99,14 @@ def relay_rate(url: str, key: str, bootstrap: str) -> tuple[int, int, float]:
 class DecodedEvents:
     """The store's log through its decoded events only: ``encode_batch``'s other path."""
 
-    def __init__(self, log: object) -> None:
+    def __init__(self, log: StoreEventLog) -> None:
         self.log = log
 
-    def read(self, after: int, limit: int, topics: tuple[str, ...] = ()) -> list:  # type: ignore[type-arg]
-        return self.log.read(after, limit, topics)  # type: ignore[attr-defined,no-any-return]
+    def read(self, after: int, limit: int, topics: tuple[str, ...] = ()) -> list[LogEntry]:
+        return self.log.read(after, limit, topics)
 
     def head(self) -> int:
-        return self.log.head()  # type: ignore[attr-defined,no-any-return]
+        return self.log.head()
 
 
 def encoding_cost(url: str, key: str, events: int = 50_000) -> tuple[float, float]:
@@ -113,15 +114,15 @@ def encoding_cost(url: str, key: str, events: int = 50_000) -> tuple[float, floa
     from the stored state and from decoded domain events, alternated three times, best of
     each (the same batches: asserted)."""
     from streams.contracts.registry import published_internal_topics
-    from streams.pipeline import encode_batch
+    from streams.pipeline import EncodedBatch, encode_batch
 
     topics = published_internal_topics()
     app = Socai(Settings.load(url, key))
 
-    def run(log: object) -> tuple[float, list]:  # type: ignore[type-arg]
+    def run(log: EventLog) -> tuple[float, list[EncodedBatch]]:
         batches, after, covered = [], 0, 0
         started = time.process_time()
-        while covered < events and (batch := encode_batch(log, after, BATCH, topics, "bench")):  # type: ignore[arg-type]
+        while covered < events and (batch := encode_batch(log, after, BATCH, topics, "bench")):
             batches.append(batch)
             after, covered = batch.last, covered + batch.covered
         return (time.process_time() - started) / max(covered, 1) * 1e6, batches

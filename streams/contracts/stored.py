@@ -80,11 +80,11 @@ def _personal(name: str) -> property:
     return property(opened)
 
 
-def view_class(event_class: type) -> type[StoredEventView]:
+def view_class(event_class: Any) -> type[StoredEventView]:
     """The view of ``event_class``'s stored state: the same name and topic, and personal
     fields opened on read."""
     namespace: dict[str, Any] = {name: _personal(name) for name in PERSONAL_EVENT_FIELDS}
-    namespace["TOPIC"] = event_class.TOPIC  # type: ignore[attr-defined]
+    namespace["TOPIC"] = event_class.TOPIC
     namespace["__slots__"] = ()
     return type(event_class.__name__, (StoredEventView,), namespace)
 
