@@ -4,7 +4,10 @@ Prints, on SQLite and PostgreSQL stores: raw producer messages/s for keyed messa
 relay's average size (same producer settings: acks=all, idempotent; kafka-python with the
 ``crc32c`` C extension, asserted), the relay's events/s from the event store to the broker
 (read the log, decrypt, map to public contracts, CloudEvents JSON, publish, wait for acks,
-record the position; in a child process, with its peak RSS), and their ratio.
+record the position; in a child process, with its peak RSS), and their ratio. Also the
+encoding worker's own cost: CPU time per event of encoding the log from the stored state (the
+relay's path) against encoding it from the library's decoded domain events (the path before
+issue 18's fourth round), the same messages, in one process.
 
     python bench/relay.py [--events 200000 | --quick] [--backend sqlite|postgresql|both]
 """
@@ -34,10 +37,11 @@ from bench._stores import (
     settings_for,
 )
 from infra.devservices.broker import Broker
-from infra.services.eventlog import opened_event_log
+from infra.services.eventlog import StoreEventLog, opened_event_log
 from infra.services.socai import Socai
 from infra.settings import Settings
 from infra.streaming import store_engine
+from projections.eventlog import EventLog, LogEntry
 from streams.contracts import to_public
 from streams.contracts.model import STRUCTURED_HEADERS
 from streams.positions import PositionStore
@@ -92,6 +96,48 @@ def relay_rate(url: str, key: str, bootstrap: str) -> tuple[int, int, float]:
     return progress.published, 0, seconds
 
 
+class DecodedEvents:
+    """The store's log through its decoded events only: ``encode_batch``'s other path."""
+
+    def __init__(self, log: StoreEventLog) -> None:
+        self.log = log
+
+    def read(self, after: int, limit: int, topics: tuple[str, ...] = ()) -> list[LogEntry]:
+        return self.log.read(after, limit, topics)
+
+    def head(self) -> int:
+        return self.log.head()
+
+
+def encoding_cost(url: str, key: str, events: int = 50_000) -> tuple[float, float]:
+    """CPU µs per stored event of encoding the first ``events`` (batches of the relay's size)
+    from the stored state and from decoded domain events, alternated three times, best of
+    each (the same batches: asserted)."""
+    from streams.contracts.registry import published_internal_topics
+    from streams.pipeline import EncodedBatch, encode_batch
+
+    topics = published_internal_topics()
+    app = Socai(Settings.load(url, key))
+
+    def run(log: EventLog) -> tuple[float, list[EncodedBatch]]:
+        batches, after, covered = [], 0, 0
+        started = time.process_time()
+        while covered < events and (batch := encode_batch(log, after, BATCH, topics, "bench")):
+            batches.append(batch)
+            after, covered = batch.last, covered + batch.covered
+        return (time.process_time() - started) / max(covered, 1) * 1e6, batches
+
+    stored = decoded = float("inf")
+    for _ in range(3):
+        cost, ours = run(app.log)
+        stored = min(stored, cost)
+        cost, theirs = run(DecodedEvents(app.log))
+        decoded = min(decoded, cost)
+        assert ours == theirs, "both paths encode the same batches"
+    app.close()
+    return stored, decoded
+
+
 def message_size(url: str, key: str, sample: int = 20_000) -> int:
     app = Socai(Settings.load(url, key))
     sizes = []
@@ -123,6 +169,15 @@ def main() -> None:
                 build_synthetic(settings, events)
                 store, key = settings.store.raw, str(settings.key_file)
                 size = message_size(store, key)
+                (stored_us, decoded_us), _ = in_child(encoding_cost, store, key)
+                row(
+                    "relay encoding worker, CPU per event (50,000 events)",
+                    kind,
+                    f"from the stored state {stored_us:.1f} µs",
+                    f"from decoded domain events {decoded_us:.1f} µs",
+                    stored_us / decoded_us,
+                    "≤ 0.5",
+                )
                 (published, _, relay_s), relay_rss = in_child(
                     relay_rate, store, key, broker.bootstrap
                 )

@@ -24,13 +24,15 @@ import queue as queues
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from projections.eventlog import EventLog
 from streams.contracts import to_public
+from streams.contracts.stored import Message, StoredEncoder, StoredId
 
-#: One Kafka message: topic, key, value (CloudEvents JSON), headers.
-Message = tuple[str, bytes, bytes, tuple[tuple[str, bytes], ...]]
+#: One stored event as the store holds it: log position, topic, aggregate id, version, and
+#: the stored (encrypted, compressed) state.
+StoredRow = tuple[int, str, StoredId, int, bytes]
 #: How many encoded batches the worker may hold ready ahead of the relay.
 WORKER_DEPTH = 4
 #: How often an idle worker looks for new events, and how long the relay waits for one answer
@@ -71,13 +73,38 @@ class RelayEncodingError(RuntimeError):
     """The encoding worker failed: the relay stops at its recorded position."""
 
 
+@runtime_checkable
+class StoredLog(Protocol):
+    """An event log that also hands out its stored events undecoded, and decodes a stored
+    state to a plain mapping (infra's adapter of the store): what the relay encodes from."""
+
+    def read_stored(self, after: int, limit: int) -> list[StoredRow]:
+        """Up to ``limit`` stored events after position ``after``, of every topic, in order."""
+        ...
+
+    def state_decoder(self) -> Callable[[StoredRow], dict[str, Any]]:
+        """Decrypts, decompresses and decodes a row's state: times, dates and ids revived,
+        personal values left :class:`streams.contracts.stored.Sealed`."""
+        ...
+
+
+#: Encoders by store id (a relay publishes one store; each keeps its prepared topics).
+_ENCODERS: dict[str, StoredEncoder] = {}
+
+
 def encode_batch(
     log: EventLog, after: int, limit: int, topics: tuple[str, ...], store_id: str
 ) -> EncodedBatch | None:
     """The next batch of at most ``limit`` stored events after ``after`` (None: nothing after
     it), with the messages of those of ``topics``. Every stored event is covered, so the
     relay's position reaches the head even when the last events are never public (the users'
-    and the access log's: skipped by topic, not decrypted)."""
+    and the access log's: skipped by topic, not decrypted).
+
+    A :class:`StoredLog` is encoded from the stored state (no domain event objects:
+    :mod:`streams.contracts.stored`); any other log through its decoded events. The bytes
+    are the same (tested)."""
+    if isinstance(log, StoredLog):
+        return _encode_stored(log, after, limit, topics, store_id)
     items = log.read(after, limit)
     if not items:
         return None
@@ -90,6 +117,27 @@ def encode_batch(
         if message is not None:
             messages.append((message.topic, message.key, message.value, message.headers))
     return EncodedBatch(after, items[-1].position, len(items), messages)
+
+
+def _encode_stored(
+    log: StoredLog, after: int, limit: int, topics: tuple[str, ...], store_id: str
+) -> EncodedBatch | None:
+    rows = log.read_stored(after, limit)
+    if not rows:
+        return None
+    encoder = _ENCODERS.get(store_id)
+    if encoder is None:
+        encoder = _ENCODERS[store_id] = StoredEncoder(store_id)
+    decode = log.state_decoder()
+    encode = encoder.message
+    wanted = frozenset(topics)
+    messages: list[Message] = []
+    for row in rows:
+        if row[1] in wanted:
+            message = encode(row[1], row[2], row[3], decode(row))
+            if message is not None:
+                messages.append(message)
+    return EncodedBatch(after, rows[-1][0], len(rows), messages)
 
 
 class BatchEncoder(Protocol):

@@ -147,6 +147,33 @@ class KeyTable:
         rows = self.run(statements, commit=new_wrapped is not None)
         return bytes(rows[0][0]) if rows else None
 
+    def new_key_with_record(
+        self, key_id: str, wrapped: bytes, now: str, digest: str, sealed: bytes
+    ) -> bytes | None:
+        """In one transaction: create ``key_id``'s key as ``wrapped`` (if absent and never
+        destroyed) and store the record sealed under it, but only if the key stored is that
+        one; the stored wrapped key (None: destroyed). A person's first record costs one
+        commit, not two; a writer that lost the race to create the key stores nothing here."""
+        rows = self.run(
+            [
+                (
+                    f"INSERT INTO {KEYS_TABLE} (key_id, wrapped, created_at) SELECT ?, ?, ?"
+                    f" WHERE NOT EXISTS (SELECT 1 FROM {DESTROYED_TABLE} WHERE key_id = ?)"
+                    f" AND NOT EXISTS (SELECT 1 FROM {KEYS_TABLE} WHERE key_id = ?)",
+                    (key_id, wrapped, now, key_id, key_id),
+                ),
+                (
+                    f"INSERT INTO {RECORDS_TABLE} (digest, key_id, sealed) SELECT ?, ?, ?"
+                    f" WHERE EXISTS (SELECT 1 FROM {KEYS_TABLE} WHERE key_id = ? AND wrapped = ?)"
+                    f" AND NOT EXISTS (SELECT 1 FROM {RECORDS_TABLE} WHERE digest = ?)",
+                    (digest, key_id, sealed, key_id, wrapped, digest),
+                ),
+                (f"SELECT wrapped FROM {KEYS_TABLE} WHERE key_id = ?", (key_id,)),
+            ],
+            commit=True,
+        )
+        return bytes(rows[0][0]) if rows else None
+
     def destroyed_at(self, key_id: str) -> str | None:
         rows = self.run(
             [(f"SELECT destroyed_at FROM {DESTROYED_TABLE} WHERE key_id = ?", (key_id,))]
@@ -307,6 +334,14 @@ class MemoryKeyTable(KeyTable):
     def put_record(self, digest: str, key_id: str, sealed: bytes) -> None:
         self.records.setdefault(digest, (key_id, sealed))
 
+    def new_key_with_record(
+        self, key_id: str, wrapped: bytes, now: str, digest: str, sealed: bytes
+    ) -> bytes | None:
+        stored = self.wrapped_key(key_id, wrapped, now)
+        if stored == wrapped:
+            self.put_record(digest, key_id, sealed)
+        return stored
+
     def opening(self, key_id: str, digest: str) -> tuple[bytes | None, bytes | None, bool]:
         owner, sealed = self.records.get(digest, (None, None))
         return self.keys.get(key_id), sealed if owner == key_id else None, key_id in self.destroyed
@@ -369,15 +404,24 @@ class PersonVault:
         again under their old identity in the case."""
         if isinstance(value, ErasedPersonalData):
             raise _erased(key_id)
+        plaintext = json.dumps(value.as_dict(), sort_keys=True, separators=(",", ":")).encode()
+        aad = _RECORD_AAD + key_id.encode()
         wrapped = self.table.wrapped_key(key_id, None, self._now())
-        if wrapped is None:
+        if wrapped is None:  # the person's first record: the new key and it in one commit
             fresh = AESCipher.random_bytes(DATA_KEY_BYTES)
-            wrapped = self.table.wrapped_key(key_id, self._wrap(key_id, fresh), self._now())
+            new_wrapped = self._wrap(key_id, fresh)
+            sealed = _seal(fresh, plaintext, aad)
+            digest = hashlib.sha256(sealed).hexdigest()
+            wrapped = self.table.new_key_with_record(
+                key_id, new_wrapped, self._now(), digest, sealed
+            )
+            if wrapped == new_wrapped:
+                return PersonalRef(key_id, digest)
         if wrapped is None:
             raise _erased(key_id)
+        # the key existed (or another writer created it just now): seal under the stored one
         data_key = self._unwrap(key_id, wrapped)
-        plaintext = json.dumps(value.as_dict(), sort_keys=True, separators=(",", ":")).encode()
-        sealed = _seal(data_key, plaintext, _RECORD_AAD + key_id.encode())
+        sealed = _seal(data_key, plaintext, aad)
         digest = hashlib.sha256(sealed).hexdigest()
         self.table.put_record(digest, key_id, sealed)
         return PersonalRef(key_id, digest)

@@ -81,9 +81,13 @@ class AccessService:
 
     # -- the directory ----------------------------------------------------------------------
 
-    def user(self, username: str) -> User:
+    def user(self, username: str, *, to_change: bool = True) -> User:
+        """The user ``username``. Only a user ``to_change`` is a private copy; a user read to
+        check a principal (on every request) is the store's cached one, not to be changed."""
         try:
-            user: object = self.store.repository.get(user_id(check_username(username)))
+            user: object = self.store.repository.get(
+                user_id(check_username(username)), deepcopy_from_cache=to_change
+            )
         except AggregateNotFoundError:
             raise NotFound(
                 f"no user {username}", hint="`socai users list` shows the registered users"
@@ -344,7 +348,7 @@ class AccessService:
         """The principal a token stands for, or :class:`NotAuthenticated`."""
         token = parse_token(token_text)
         try:
-            user = self.user(token.username)
+            user = self.user(token.username, to_change=False)
         except (NotFound, InvalidInput):
             raise _invalid_token() from None
         info = user.tokens.get(token.token_id)
@@ -399,7 +403,7 @@ class AccessService:
         )  # fmt: skip
 
     def _principal_user(self, principal: Principal) -> User:
-        user = self.user(principal.username)
+        user = self.user(principal.username, to_change=False)
         self._require_valid(user, principal)
         return user
 

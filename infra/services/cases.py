@@ -95,7 +95,7 @@ class CaseService:
         if isinstance(command, Correct):
             return self._correct(principal, case, command)
         action = Action.CASE_CLOSE if isinstance(command, Close) else Action.CASE_RECORD
-        principal = self.access.check(principal, action, self.unit_of(case_id), case_id)
+        principal = self.access.check(principal, action, _unit(case), case_id)
         case.execute(command, principal.actor(), self.store.now())
         self.save(case, expected_version=started_at)
         return case.version
@@ -105,7 +105,7 @@ class CaseService:
         the right to read it, and every attempt on one — refused or not, for any reason — is
         in the access log, so ``--old`` can no longer test a guess unseen."""
         started_at = case.version
-        target = self.unit_of(case.id)
+        target = _unit(case)
         step = case.steps.get(command.corrects_version)
         own = step is not None and step.officer_id.casefold() == principal.username.casefold()
         personal = [c.field for c in command.changes if is_personal_field(c.field)]
@@ -193,10 +193,7 @@ class CaseService:
 
     def unit_of(self, case_id: UUID) -> UnitRef:
         """The unit a case was received in: what decides whose scope covers it."""
-        status = self.get(case_id).status
-        assert status.unit_map is not None
-        assert status.unit_code is not None
-        return UnitRef(status.unit_map, status.unit_code)
+        return _unit(self.get(case_id))
 
     def events(self, case_id: UUID) -> list[CaseEvent]:
         """The case's recorded events, in version order."""
@@ -231,3 +228,11 @@ class CaseService:
         """Every case, in the order received (scans the log for receptions only)."""
         for entry in self.log.entries(topics=(Case.Received.TOPIC,)):
             yield entry.originator_id
+
+
+def _unit(case: Case) -> UnitRef:
+    """The unit ``case`` was received in (of a case already loaded: not read again)."""
+    status = case.status
+    assert status.unit_map is not None
+    assert status.unit_code is not None
+    return UnitRef(status.unit_map, status.unit_code)

@@ -7,24 +7,45 @@ On SQLite and PostgreSQL a page is read with one ``SELECT`` of plain tuples on t
 own connection (the recorder's ``select_notifications`` builds a dict or ``sqlite3.Row`` and a
 ``Notification`` per row, most of the cost of a page); the rows, their order and the topic
 filter are the recorder's, and each event is decoded by the library's mapper, as before.
+
+The relay reads the rows undecoded (:meth:`StoreEventLog.read_stored`) and decodes only the
+state of what it publishes with :class:`StateDecoder`: the mapper's own cipher, compressor
+and transcodings, without building domain event objects and without opening personal data
+that no public message reads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import zlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.compressor import ZlibCompressor
+from eventsourcing.cryptography import AESCipher
+from eventsourcing.persistence import (
+    JSONTranscoder,
+    Mapper,
+    MapperDeserialisationError,
+    StoredEvent,
+    TranscodingNotRegisteredError,
+)
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.rows import tuple_row
 
 from infra.application import EventStore
+from infra.privacy.sealing import PersonalRefAsDict
 from infra.settings import Settings
+from infra.transcodings import PersonalDataAsDict
 from projections.eventlog import DomainEvent, LogEntry
+from streams.contracts.stored import Sealed
+from streams.pipeline import StoredRow
 
 #: Notifications are read in pages of this many rows (bounded memory for any log size).
 NOTIFICATION_PAGE_SIZE = 1_000
@@ -36,19 +57,10 @@ class StoreEventLog:
     def __init__(self, store: EventStore) -> None:
         self.store = store
         self._statements: dict[tuple[Any, ...], Any] = {}
+        self._state_decoder: StateDecoder | None = None
 
     def read(self, after: int, limit: int, topics: tuple[str, ...] = ()) -> list[LogEntry]:
-        assert limit > 0, "a page holds at least one notification"
-        recorder = self.store.recorder
-        if isinstance(recorder, SQLiteApplicationRecorder | PostgresApplicationRecorder):
-            rows = self._select(recorder, after, limit, topics)
-        else:
-            rows = [
-                (n.id, n.originator_id, n.originator_version, n.topic, n.state)
-                for n in recorder.select_notifications(
-                    start=after, limit=limit, topics=topics, inclusive_of_start=False
-                )
-            ]
+        rows = self._rows(after, limit, topics)
         decode = self._decode
         return [
             LogEntry(
@@ -58,6 +70,35 @@ class StoreEventLog:
                 partial(decode, oid, version, topic, state),
             )
             for position, originator_id, version, topic, state in rows
+        ]
+
+    def read_stored(self, after: int, limit: int) -> list[StoredRow]:
+        """(position, topic, originator id, version, stored state) of up to ``limit`` events
+        after ``after``, of every topic, undecoded (the relay's read: it decodes only what it
+        publishes, with :meth:`state_decoder`)."""
+        return [
+            (position, topic, originator_id, version, state)
+            for position, originator_id, version, topic, state in self._rows(after, limit, ())
+        ]
+
+    def state_decoder(self) -> StateDecoder:
+        """The decoder of this store's stored states (made once)."""
+        if self._state_decoder is None:
+            self._state_decoder = StateDecoder(self.store.mapper)
+        return self._state_decoder
+
+    def _rows(
+        self, after: int, limit: int, topics: tuple[str, ...]
+    ) -> list[tuple[int, UUID | str, int, str, bytes]]:
+        assert limit > 0, "a page holds at least one notification"
+        recorder = self.store.recorder
+        if isinstance(recorder, SQLiteApplicationRecorder | PostgresApplicationRecorder):
+            return self._select(recorder, after, limit, topics)
+        return [
+            (n.id, n.originator_id, n.originator_version, n.topic, n.state)
+            for n in recorder.select_notifications(
+                start=after, limit=limit, topics=topics, inclusive_of_start=False
+            )
         ]
 
     def _decode(self, originator_id: UUID, version: int, topic: str, state: bytes) -> DomainEvent:
@@ -168,6 +209,85 @@ class StoreEventLog:
         """(position, decoded event) of every entry after ``after``, in log order."""
         for entry in self.entries(after, topics):
             yield entry.position, entry.event()
+
+
+class StateDecoder:
+    """A stored event's state as a plain mapping, decoded as the store's mapper decodes it
+    (``Mapper.to_domain_event``: its cipher, its compressor, its JSON transcoder's names),
+    minus the domain event object: times, dates and ids are revived by the registered
+    transcodings; personal values (``personal_ref``: sealed in the person key tables;
+    ``personal_data``: inline in older events) are left :class:`Sealed` and opened by the
+    same transcoding only if read. Any failure is the mapper's
+    :class:`MapperDeserialisationError`, naming the event by topic, id and version only.
+
+    The library's AES-GCM cipher builds a new ``AESGCM`` for every event; this decoder keeps
+    one for the store's key (same nonce, tag and ciphertext layout, same error on a wrong
+    tag)."""
+
+    def __init__(self, mapper: Mapper[Any]) -> None:
+        cipher, compressor, transcoder = mapper.cipher, mapper.compressor, mapper.transcoder
+        assert isinstance(transcoder, JSONTranscoder), "the store writes JSON states"
+        self._decrypt: Callable[[bytes], bytes] | None = (
+            _aes_gcm_decrypt(AESGCM(cipher.key))
+            if type(cipher) is AESCipher
+            else (cipher.decrypt if cipher is not None else None)
+        )
+        self._decompress: Callable[[bytes], bytes] | None = (
+            zlib.decompress
+            if type(compressor) is ZlibCompressor
+            else (compressor.decompress if compressor is not None else None)
+        )
+        names = transcoder.names
+        sealed = frozenset({PersonalRefAsDict.name, PersonalDataAsDict.name})
+
+        def revive(mapping: dict[str, Any]) -> Any:
+            # the transcoder's rule (JSONTranscoder._decode_obj): exactly _type_ and _data_
+            if len(mapping) == 2 and "_type_" in mapping and "_data_" in mapping:
+                name = mapping["_type_"]
+                transcoding = names.get(name)
+                if transcoding is None:
+                    raise TranscodingNotRegisteredError(
+                        f"Data serialized with name '{name}' is not deserializable."
+                    )
+                if name in sealed:
+                    return Sealed(partial(transcoding.decode, mapping["_data_"]))
+                return transcoding.decode(mapping["_data_"])
+            return mapping
+
+        self._json = json.JSONDecoder(object_hook=revive).decode
+
+    def __call__(self, row: StoredRow) -> dict[str, Any]:
+        _, topic, originator_id, version, state = row
+        try:
+            if self._decrypt is not None:
+                state = self._decrypt(state)
+            if self._decompress is not None:
+                state = self._decompress(state)
+            decoded: dict[str, Any] = self._json(state.decode("utf8"))
+        except Exception as error:
+            raise MapperDeserialisationError(
+                f"Failed to deserialise state of stored event with topic '{topic}',"
+                f" originator_id '{originator_id}' and originator_version {version}: {error}"
+            ) from error
+        return decoded
+
+
+def _aes_gcm_decrypt(aesgcm: AESGCM) -> Callable[[bytes], bytes]:
+    """``AESCipher.decrypt`` with one ``AESGCM``: nonce (12 bytes), tag (16), ciphertext."""
+
+    def decrypt(ciphertext: bytes) -> bytes:
+        nonce = ciphertext[:12]
+        if len(nonce) != 12:
+            raise ValueError("Damaged cipher text: invalid nonce length")
+        tag = ciphertext[12:28]
+        if len(tag) != 16:
+            raise ValueError("Damaged cipher text: invalid tag length")
+        try:
+            return aesgcm.decrypt(nonce, ciphertext[28:] + tag, None)
+        except InvalidTag as error:
+            raise ValueError("Invalid cipher tag") from error
+
+    return decrypt
 
 
 def _uuid(originator_id: UUID | str) -> UUID:

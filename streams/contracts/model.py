@@ -47,6 +47,8 @@ STRUCTURED_HEADERS: tuple[tuple[str, bytes], ...] = (
 )
 #: One reused encoder with the SDK's settings (``json.dumps`` defaults).
 _ENCODE = json.JSONEncoder().encode
+#: A text as that encoder writes it (quoted, escaped, ASCII only): the same C function.
+_QUOTE: Callable[[str], str] = json.encoder.encode_basestring_ascii
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +173,11 @@ class Contract:
             value = raw[name]
             kind = type(value)
             if not (kind is str or kind is int or kind is bool or value is None):
-                value = public_value(value, f"{self.public_type}.{name}")
+                convert = _EXACT_CONVERSIONS.get(kind)
+                if convert is None or (kind is datetime and value.tzinfo is None):
+                    value = public_value(value, f"{self.public_type}.{name}")
+                else:
+                    value = convert(value)
             data[name] = value
         return data
 
@@ -206,22 +212,31 @@ def public_value(value: Any, where: str) -> Any:
     raise AssertionError(f"{where}: a {type(value).__name__} cannot be published")
 
 
+#: :func:`public_value` of the exact types every event carries (a business date, an aware
+#: record time, an id), looked up by type: the same text, without the chain of
+#: ``isinstance`` (a naive time still goes to :func:`public_value`, which refuses it).
+_EXACT_CONVERSIONS: dict[type, Callable[[Any], Any]] = {
+    date: date.isoformat,
+    datetime: datetime.isoformat,
+    UUID: str,
+}
+
+
 def stable_event_id(source: str, originator_id: UUID | str, version: int) -> str:
     """The event's id: the same every time the same stored event is published.
 
     ``uuid5(EVENT_ID_NAMESPACE, f"{source}/{originator_id}/{version}")`` (RFC 4122 §4.3),
     computed without building UUID objects (the relay's hot path; equality tested)."""
-    digest = bytearray(
-        sha1(  # noqa: S324 - uuid5 is defined on SHA-1 (RFC 4122); not a security use
-            _NAMESPACE_BYTES + f"{source}/{originator_id}/{version}".encode()
-        ).digest()
-    )
-    digest[6] = (digest[6] & 0x0F) | 0x50
-    digest[8] = (digest[8] & 0x3F) | 0x80
-    h = digest[:16].hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    h = sha1(  # noqa: S324 - uuid5 is defined on SHA-1 (RFC 4122); not a security use
+        _NAMESPACE_BYTES + f"{source}/{originator_id}/{version}".encode()
+    ).hexdigest()
+    # the first 16 bytes, version 5 in the high nibble of byte 6, the RFC 4122 variant (10)
+    # in the two high bits of byte 8
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
 
 
+#: A hex digit with its two high bits set to the RFC 4122 variant ``10``.
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 _NAMESPACE_BYTES = EVENT_ID_NAMESPACE.bytes
 
 
@@ -271,24 +286,9 @@ class PublicMessage:
         a contract constant, a uuid5, the store id (checked once by :func:`store_source`) or
         an aggregate id, and the test validates each contract's messages with the SDK once;
         what can vary at run time (an aware time, the size, a key) is asserted."""
-        assert time.tzinfo is not None, "CloudEvents time must be timezone-aware"
-        stamp = time.isoformat()
-        if stamp.endswith("+00:00"):
-            stamp = stamp[:-6] + "Z"
-        value = _ENCODE(
-            {
-                "id": event_id,
-                "source": source,
-                "type": contract.public_type,
-                "specversion": "1.0",
-                "subject": subject,
-                "time": stamp,
-                "datacontenttype": "application/json",
-                "dataschema": contract.dataschema,
-                "partitionkey": subject,
-                "data": data,
-            }
-        ).encode()
+        value = cloudevent_json(
+            envelope_text(contract, source), event_id, subject, cloudevent_time(time), data
+        )
         assert len(value) <= MAX_MESSAGE_BYTES, f"{contract.public_type}: too large"
         assert subject, "every public message is keyed"
         return cls(
@@ -299,6 +299,58 @@ class PublicMessage:
             event_id=event_id,
             public_type=contract.public_type,
         )
+
+
+def cloudevent_time(time: datetime) -> str:
+    """A record time as the CloudEvents SDK writes ``time``: ISO 8601, ``Z`` for UTC."""
+    assert time.tzinfo is not None, "CloudEvents time must be timezone-aware"
+    stamp = time.isoformat()
+    if stamp.endswith("+00:00"):
+        stamp = stamp[:-6] + "Z"
+    return stamp
+
+
+@dataclass(frozen=True, slots=True)
+class EnvelopeText:
+    """The constant JSON text of one public type's CloudEvents from one source: what comes
+    after the ``id`` up to the ``subject``'s value, and after ``time``'s value up to
+    ``partitionkey``'s value. Written once per type and source by the same encoder as the
+    rest, so a message is the same bytes as encoding the whole mapping (tested)."""
+
+    after_id: str
+    after_time: str
+
+
+def envelope_text(contract: Contract, source: str) -> EnvelopeText:
+    """The constant text of ``contract``'s messages from ``source`` (made once, then kept)."""
+    key = (contract.public_type, source)
+    text = _ENVELOPE_TEXTS.get(key)
+    if text is None:
+        text = _ENVELOPE_TEXTS[key] = EnvelopeText(
+            after_id=f', "source": {_ENCODE(source)}, "type": {_ENCODE(contract.public_type)},'
+            ' "specversion": "1.0", "subject": ',
+            after_time=', "datacontenttype": "application/json",'
+            f' "dataschema": {_ENCODE(contract.dataschema)}, "partitionkey": ',
+        )
+    return text
+
+
+#: Envelope texts by (public type, source): contracts are constants, a relay has one source.
+_ENVELOPE_TEXTS: dict[tuple[str, str], EnvelopeText] = {}
+
+
+def cloudevent_json(
+    text: EnvelopeText, event_id: str, subject: str, stamp: str, data: dict[str, Any]
+) -> bytes:
+    """The structured-mode CloudEvent in one pass: the attributes in the SDK's order (``id``,
+    ``source``, ``type``, ``specversion``, ``subject``, ``time``, ``datacontenttype``,
+    ``dataschema``, ``partitionkey``), then ``data``, with ``json.dumps``' separators and
+    escaping (ASCII only)."""
+    quoted = _QUOTE(subject)
+    return (
+        f'{{"id": {_QUOTE(event_id)}{text.after_id}{quoted}, "time": {_QUOTE(stamp)}'
+        f'{text.after_time}{quoted}, "data": {_ENCODE(data)}}}'
+    ).encode()
 
 
 def read_message(value: bytes) -> dict[str, Any]:
