@@ -33,6 +33,8 @@ from eventsourcing.persistence import Mapper
 
 import infra.ledger.audit as audit
 from domain.access.log import (
+    ACCESS_TOPIC_PREFIX,
+    ACCESS_TOPICS,
     ERASURE_NAMESPACE,
     REDACTION_NAMESPACE,
     AccessRecord,
@@ -69,6 +71,7 @@ from projections.kpi import compute_kpis
 from projections.registry import all_projections
 from projections.rollup import compute_rollup
 from projections.verify import all_intact, verify_projections
+from streams.contracts.registry import contract_for_internal, published_internal_topics
 from tests.conftest import reception
 from tests.infra.cli.test_cli import socai
 
@@ -717,13 +720,18 @@ def test_erasing_a_person_without_data_inside_events_records_no_authorisation(
 
 def test_the_ledger_and_the_domain_name_an_authorisation_alike() -> None:
     """The service names an authorisation by the domain's id, the verifier by the ledger's
-    (which knows no application): the two must agree."""
+    (which knows no application): the two must agree. Like the erasure, it is an access-log
+    event: listed with them, never published on a public stream."""
     erasure, leaf = erasure_id(UUID(int=7), "relative:2"), bytes(range(32))
     assert str(redaction_authorisation_id(erasure, 41, leaf.hex())) == (
         ERASURE_AUTHORITY.authorisation_id(str(erasure), 41, leaf)
     )
     assert ERASURE_AUTHORITY.authorisation_topic == AUTHORISED_TOPIC
     assert AUTHORISED_TOPIC == "socai.access:RedactionAuthorised.v1"
+    assert AUTHORISED_TOPIC in ACCESS_TOPICS and AUTHORISED_TOPIC.startswith(ACCESS_TOPIC_PREFIX)
+    for private in (AUTHORISED_TOPIC, AccessRecord.PersonalDataErased.TOPIC):
+        assert contract_for_internal(private) is None
+        assert private not in published_internal_topics()
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -752,3 +760,33 @@ def test_every_pass_names_an_edit_passed_off_as_redacted_by_the_real_erasure(
     assert _verify(app, key).intact
     _forge(s["db"], target, s["others_erasure"])
     _not_intact_at(app, key, target)
+
+
+def test_an_erasure_interrupted_before_its_redaction_completes_with_the_same_authorisations(
+    app: Socai, team: Staff, tmp_path: Path
+) -> None:
+    """The erasure and its authorisations are stored, then the redaction fails (a crash):
+    nothing is redacted yet, and the log does not verify as redacted anything. Running the
+    erasure again redacts exactly the authorised positions and records no authorisation
+    twice."""
+    officer = team.user(Role.CASE_OFFICER, "82", "BP-87-01")
+    case_id, _ = _legacy_case(app, officer)
+    dpo = team.user(Role.DATA_PROTECTION_OFFICER, "82", "BVDL-1")
+    tables = LedgerTables(app.store.recorder)
+    positions = positions_of(tables, case_id)
+    crash = mock.patch("infra.services.privacy.redact", side_effect=OSError("disk full"))
+    with crash, pytest.raises(OSError, match="disk full"):
+        app.privacy.erase(dpo, case_id, "victim", BASIS, REASON)
+    bound = _authorisations(app)
+    assert sorted(e.position for e in bound.values()) == [positions[1], positions[3]]
+    assert not redactions(tables)
+    signing = create_signing_key(tmp_path / "signing.pem")
+    report = _verify(app, signing.public_key())
+    assert report.intact and report.redacted == [], report
+    head = app.log.head()
+    done = app.privacy.erase(dpo, case_id, "victim", BASIS, REASON)
+    assert done.redacted == (positions[1], positions[3])
+    assert app.log.head() == head and _authorisations(app) == bound
+    make_checkpoint(tables, signing)
+    report = _verify(app, signing.public_key())
+    assert report.intact and report.redacted == [positions[1], positions[3]], report
