@@ -40,8 +40,11 @@ the report counts them and says where they start; the CLI exits with its own sta
 authorised erasure overwrote is chained with the original leaf hash kept in
 ``ledger_redactions``, and reported as redacted (never as intact content), only when the
 authorising position exists, is later, carries the erasure topic, is itself intact and is the
-erasure of that event's subject; otherwise the redacted position is the finding
-(``redaction``), in both passes and both parts of a split one.
+erasure of that event's subject, and an intact, later, unredacted event with the
+authorisation topic binds that erasure to that position and that original leaf hash (its
+originator id, :meth:`ErasureAuthority.authorisation_id`: plaintext, so no store key is
+needed); otherwise the redacted position is the finding (``redaction``), in both passes and
+both parts of a split one.
 
 Witness cosignatures on the newest checkpoint that held are counted by :func:`witnessed`
 against the inspector's list of witness keys; a cosignature by a listed witness that does not

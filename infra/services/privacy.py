@@ -21,7 +21,8 @@ code). In this order:
    a copy whose personal fields of this person are the erased marker (a reference to the
    destroyed key, read as "erased"), every other field as it was, encrypted under the store
    key as usual; the ledger keeps the original leaf hash, authorised by the erasure event of
-   step 2 (:func:`infra.ledger.redactions.redact`), and the old bytes are scrubbed.
+   step 2 (:func:`infra.ledger.redactions.redact`, which refuses any position or leaf hash
+   the authorisation events do not name), and the old bytes are scrubbed.
    Should step 3 or 4 fail after step 2, running the same erasure again completes it.
 
 From then on every view shows, where the data was, "erased on DATE by decision DOC"
