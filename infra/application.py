@@ -171,13 +171,14 @@ class EventStore(Application[UUID]):
         elif cache is not None:
             cache.cache.clear()
 
-    def save_or_refuse(self, aggregate: Aggregate, what: str) -> None:
-        """Save one aggregate's new events, or refuse with :class:`ConcurrentWriteConflict`
-        when another writer saved a newer version first (optimistic concurrency): the loser
-        is told what happened and nothing of its write is stored."""
+    def save_or_refuse(self, aggregate: Aggregate, what: str, *with_it: Aggregate) -> None:
+        """Save one aggregate's new events (and those of ``with_it``, in the same
+        transaction), or refuse with :class:`ConcurrentWriteConflict` when another writer
+        saved a newer version first (optimistic concurrency): the loser is told what
+        happened and nothing of its write is stored."""
         started = aggregate.version - len(aggregate.pending_events)
         try:
-            self.save(aggregate)
+            self.save(aggregate, *with_it)
         except IntegrityError:
             raise ConcurrentWriteConflict(
                 f"{what}: another writer recorded version {started + 1} first (this write"

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from eventsourcing.persistence import InfrastructureFactory, InterfaceError, OperationalError
 from eventsourcing.utils import Environment
 
-from domain.access.log import ERASURE_NAMESPACE, AccessRecord
+from domain.access.log import ERASURE_NAMESPACE, REDACTION_NAMESPACE, AccessRecord
 from infra.application import EventStore, StoreUnreachable, store_env
 from infra.ledger.errors import LedgerError
 from infra.ledger.redactions import ErasureAuthority
@@ -23,8 +23,15 @@ from infra.schema.store import require_readable
 from infra.settings import Settings
 
 #: The events that authorise a redaction (docs/PRIVACY.md): the erasure of a person's data,
-#: whose id is ``erasure_id(case, subject)``. Given to the ledger as plain values.
-ERASURE_AUTHORITY = ErasureAuthority(AccessRecord.PersonalDataErased.TOPIC, ERASURE_NAMESPACE)
+#: whose id is ``erasure_id(case, subject)``, and one authorisation per redacted position,
+#: whose id is ``redaction_authorisation_id(erasure, position, leaf hash)``. Given to the
+#: ledger as plain values.
+ERASURE_AUTHORITY = ErasureAuthority(
+    AccessRecord.PersonalDataErased.TOPIC,
+    ERASURE_NAMESPACE,
+    AccessRecord.RedactionAuthorised.TOPIC,
+    REDACTION_NAMESPACE,
+)
 
 
 @contextmanager

@@ -74,6 +74,21 @@ class AccessRecord(Aggregate):
         basis: str
         reason: str
 
+    class RedactionAuthorised(Created):
+        """The erasure ``erasure_id`` authorises the redaction (xóa dữ liệu trong sự kiện) of
+        the event at log ``position``, whose original leaf hash is ``leaf_hash`` (hex).
+        Recorded in the same transaction as the erasure, one per redacted position, before
+        any stored state is rewritten; its id is :func:`redaction_authorisation_id` of these
+        three values, so that an inspector without the store key can check, from plaintext
+        columns alone, which positions an erasure redacted (docs/PRIVACY.md). Holds no
+        personal data."""
+
+        TOPIC = "socai.access:RedactionAuthorised.v1"
+        case_id: UUID
+        erasure_id: UUID
+        position: int
+        leaf_hash: str
+
     class AccessRefused(Created):
         """An action was refused by the policy; ``target`` is a case id, unit or name."""
 
@@ -134,6 +149,23 @@ class AccessRecord(Aggregate):
         )  # fmt: skip
 
     @classmethod
+    def redaction_authorised(
+        cls,
+        username: str,
+        case_id: UUID,
+        erasure: UUID,
+        position: int,
+        leaf_hash_hex: str,
+        at: datetime,
+    ) -> AccessRecord:
+        return cls._create(
+            cls.RedactionAuthorised,
+            id=redaction_authorisation_id(erasure, position, leaf_hash_hex), timestamp=at,
+            username=username, case_id=case_id, erasure_id=erasure, position=position,
+            leaf_hash=leaf_hash_hex,
+        )  # fmt: skip
+
+    @classmethod
     def refused(
         cls, entry_id: UUID, username: str, action: str, target: str, needed: str, at: datetime
     ) -> AccessRecord:
@@ -152,6 +184,17 @@ def erasure_id(case_id: UUID, subject: str) -> UUID:
     return uuid5(ERASURE_NAMESPACE, f"{case_id}/{subject}")
 
 
+#: Names the redaction authorisations: one id per (erasure, position, original leaf hash).
+REDACTION_NAMESPACE = UUID("b3e7c1d2-8a45-5f60-9c1e-4d2a7b6f0e85")
+
+
+def redaction_authorisation_id(erasure: UUID, position: int, leaf_hash_hex: str) -> UUID:
+    """The id of the authorisation, by the erasure ``erasure``, of the redaction of the event
+    at ``position`` whose original leaf hash is ``leaf_hash_hex``: the ledger computes the same
+    id (:class:`infra.ledger.redactions.ErasureAuthority`) to bind a redaction to its erasure."""
+    return uuid5(REDACTION_NAMESPACE, f"{erasure}/{position}/{leaf_hash_hex}")
+
+
 #: Every access-log event's stored topic.
 #: Every topic of the users' and the access log's events starts with this: none is public.
 ACCESS_TOPIC_PREFIX = "socai.access:"
@@ -161,6 +204,7 @@ ACCESS_TOPICS: tuple[str, ...] = (
     AccessRecord.PersonalCorrectionAttempted.TOPIC,
     AccessRecord.DataExported.TOPIC,
     AccessRecord.PersonalDataErased.TOPIC,
+    AccessRecord.RedactionAuthorised.TOPIC,
     AccessRecord.AccessRefused.TOPIC,
 )
 

@@ -40,8 +40,11 @@ the report counts them and says where they start; the CLI exits with its own sta
 authorised erasure overwrote is chained with the original leaf hash kept in
 ``ledger_redactions``, and reported as redacted (never as intact content), only when the
 authorising position exists, is later, carries the erasure topic, is itself intact and is the
-erasure of that event's subject; otherwise the redacted position is the finding
-(``redaction``), in both passes and both parts of a split one.
+erasure of that event's subject, and an intact, later, unredacted event with the
+authorisation topic binds that erasure to that position and that original leaf hash (its
+originator id, :meth:`ErasureAuthority.authorisation_id`: plaintext, so no store key is
+needed); otherwise the redacted position is the finding (``redaction``), in both passes and
+both parts of a split one.
 
 Witness cosignatures on the newest checkpoint that held are counted by :func:`witnessed`
 against the inspector's list of witness keys; a cosignature by a listed witness that does not
@@ -163,20 +166,41 @@ def _signed(
     return good
 
 
+#: What a part of a split pass saw of redactions: redacted positions' originators, erasure
+#: positions' (topic, originator), authorisation originators' last positions.
+_Seen = tuple[dict[int, str], dict[int, tuple[str, str]], dict[str, int]]
+
+
 @dataclass
 class _Redacted:
     """The redactions rows, and what a pass saw of the positions they name: each redacted
-    position's originator, and each authorising position's topic and originator when its
-    event was intact."""
+    position's originator, each authorising position's topic and originator when its event
+    was intact, and the originator ids of the intact authorisation events (with the last
+    position each was seen at)."""
 
     rows: Mapping[int, Redaction]
     targets: frozenset[int]
+    authorisation_topic: str | None = None
     originators: dict[int, str] = field(default_factory=dict)
     seen: dict[int, tuple[str, str]] = field(default_factory=dict)
+    authorised: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, rows: Mapping[int, Redaction]) -> _Redacted:
-        return cls(rows, frozenset(r.authorised_by for r in rows.values()))
+    def of(cls, rows: Mapping[int, Redaction], authority: ErasureAuthority | None) -> _Redacted:
+        topic = None if authority is None else authority.authorisation_topic
+        return cls(rows, frozenset(r.authorised_by for r in rows.values()), topic)
+
+    def merge(self, other: _Seen) -> None:
+        """Add what the other part of a split pass saw."""
+        originators, seen, authorised = other
+        self.originators.update(originators)
+        self.seen.update(seen)
+        for originator, position in authorised.items():
+            self.authorised[originator] = max(position, self.authorised.get(originator, -1))
+
+    @property
+    def what_was_seen(self) -> _Seen:
+        return self.originators, self.seen, self.authorised
 
     def leaf(self, position: int, digest: bytes, stored: bytes | None) -> bytes | None:
         """The leaf hash to chain at ``position``: the recomputed one, or for a redacted
@@ -192,8 +216,11 @@ class _Redacted:
     def saw(self, position: int, topic: str, originator: str) -> None:
         if position in self.rows:
             self.originators[position] = originator
-        elif position in self.targets:
+            return  # a redacted event authorises nothing
+        if position in self.targets:
             self.seen[position] = (topic, originator)
+        if topic == self.authorisation_topic:
+            self.authorised[originator] = max(position, self.authorised.get(originator, -1))
 
     def findings(self, authority: ErasureAuthority | None, before: int | None) -> list[Finding]:
         """A finding at each redacted position (before ``before``, when the pass stopped
@@ -234,6 +261,17 @@ class _Redacted:
             return f"the event at position {by} is not an erasure"
         if originator != authority.erasure_id(self.originators[position], r.subject):
             return f"the erasure at position {by} is not of {r.subject!r} of this event"
+        at = self.authorised.get(authority.authorisation_id(originator, position, r.leaf_hash))
+        if at is None or at <= position or (before is not None and at >= before):
+            if before is not None:
+                return (
+                    f"its authorisation by the erasure at position {by} was not reached"
+                    " (verification stopped before it)"
+                )
+            return (
+                f"the erasure at position {by} did not authorise the redaction of this"
+                " position with this leaf hash (no intact authorisation event)"
+            )
         return None
 
     def valid(self, authority: ErasureAuthority | None) -> list[int]:
@@ -244,7 +282,7 @@ class _Scan:
     """State of the single pass: the expected next link and the tree so far."""
 
     def __init__(self, checkpoints: list[Checkpoint], redacted: _Redacted | None = None) -> None:
-        self.redacted = _Redacted.of({}) if redacted is None else redacted
+        self.redacted = _Redacted.of({}, None) if redacted is None else redacted
         self.previous = 0
         self.chain = CHAIN_GENESIS
         self.frontier = Frontier()
@@ -531,9 +569,8 @@ def _fast_pass(tables: LedgerTables, scan: _Scan, progress: Progress | None) -> 
         worker.join()
     if first is None or second is None:
         return None
-    (previous, chain, counted), (end, snapshots, (originators, seen)) = first, second
-    scan.redacted.originators.update(originators)
-    scan.redacted.seen.update(seen)
+    (previous, chain, counted), (end, snapshots, seen) = first, second
+    scan.redacted.merge(seen)
     if (previous, chain, scan.frontier.size) != (split_position, split_chain, split_index + 1):
         return None  # the halves do not meet (rows changed between the reads)
     left = scan.frontier
@@ -611,7 +648,7 @@ def _split_point(tables: LedgerTables) -> tuple[str, tuple[int, int, bytes]] | N
 _PartResult = tuple[
     tuple[int, bytes, int, list[Node]],
     dict[int, tuple[int, bytes, list[Node]]],
-    tuple[dict[int, str], dict[int, tuple[str, str]]],  # what it saw of redactions
+    _Seen,  # what it saw of redactions
 ]
 
 
@@ -643,7 +680,7 @@ def _scan_part(
             reached = _scan_range(pages, True, after, chain, tree, sizes, at_size, None, redacted)
         if reached is not None:
             last, last_chain, count = reached
-            seen = (redacted.originators, redacted.seen)
+            seen = redacted.what_was_seen
             outcome = ((last, last_chain, count, tree.nodes), snapshots, seen)
     finally:
         results.put(outcome)
@@ -669,13 +706,13 @@ def verify_store(
     checkpoints = _signed(stored, public_key, report, "stored checkpoint")
     checkpoints += _signed(anchors, public_key, report, "exported checkpoint")
     report.checkpoints_checked = len(checkpoints)
-    scan = _Scan(checkpoints, _Redacted.of(rows))
+    scan = _Scan(checkpoints, _Redacted.of(rows, erasure))
     counted = _fast_pass(tables, scan, progress)
     if counted is not None and not scan.redacted.findings(erasure, None):
         report.events = counted
         return _finish(report, scan, erasure)
     # something is not as written: the exact pass names it
-    scan = _Scan(checkpoints, _Redacted.of(rows))
+    scan = _Scan(checkpoints, _Redacted.of(rows, erasure))
     for position, event, link in tables.merged():
         finding = scan.row(position, event, link)
         if finding is not None:

@@ -8,8 +8,13 @@ and signed when the event was written), the position of the **authorising erasur
 and the **subject** the erasure names. Verification (:mod:`infra.ledger.audit`) takes the leaf
 hash of a redacted position from here only when the authorising position exists, is later,
 carries the erasure topic, is itself intact, and its originator id is the erasure id of the
-redacted event's originator and that subject (:class:`ErasureAuthority`); otherwise the
-position is NOT INTACT. The chain, the Merkle tree and every checkpoint are unchanged.
+redacted event's originator and that subject, **and** the log holds, after the redacted
+position, an intact *authorisation event* whose originator id binds that erasure to that
+position and that original leaf hash (:class:`ErasureAuthority`); otherwise the position is
+NOT INTACT. The application records the authorisation events in the same transaction as the
+erasure event, before any stored state is rewritten, so an erasure names, in plaintext
+columns an inspector reads without the store key, exactly which positions it redacts. The
+chain, the Merkle tree and every checkpoint are unchanged.
 
 This package knows nothing of the application: the erasure topic and the namespace of
 erasure ids are given to it as plain values. Writing a redaction replaces the stored state
@@ -21,7 +26,7 @@ PostgreSQL (what WAL archives and backups keep: docs/PRIVACY.md).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from uuid import UUID, uuid5
 
@@ -48,13 +53,25 @@ class Redaction:
 class ErasureAuthority:
     """What makes an event an erasure, as the application defines it (plain values): its
     stored topic, and the namespace of its id: ``uuid5(namespace, f"{originator}/{subject}")``
-    for the erasure of ``subject``'s data held under ``originator``."""
+    for the erasure of ``subject``'s data held under ``originator``; and what binds one
+    redacted position to that erasure: the stored topic of the authorisation events and the
+    namespace of their ids, ``uuid5(authorisation_namespace, f"{erasure}/{position}/{hex}")``
+    with ``hex`` the position's original leaf hash."""
 
     topic: str
     namespace: UUID
+    authorisation_topic: str
+    authorisation_namespace: UUID
 
     def erasure_id(self, originator_id: str, subject: str) -> str:
         return str(uuid5(self.namespace, f"{originator_id}/{subject}"))
+
+    def authorisation_id(self, erasure_id: str, position: int, leaf_hash: bytes) -> str:
+        """The originator id of the event by which erasure ``erasure_id`` authorises the
+        redaction of ``position`` (original leaf hash ``leaf_hash``)."""
+        return str(
+            uuid5(self.authorisation_namespace, f"{erasure_id}/{position}/{leaf_hash.hex()}")
+        )
 
 
 def table_name(tables: LedgerTables) -> str:
@@ -103,15 +120,41 @@ def redactions(tables: LedgerTables) -> dict[int, Redaction]:
     return found
 
 
+def leaf_hashes(tables: LedgerTables, positions: Iterable[int]) -> dict[int, bytes]:
+    """The chained (original) leaf hash of each position, as the authorisation events name
+    it before the position is redacted."""
+    d = tables.d
+    found = {}
+    with tables.cursor() as c:
+        for position in sorted(set(positions)):
+            c.execute(f"SELECT leaf_hash FROM {d.chain} WHERE position = {d.param}", (position,))
+            rows = [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in c.fetchall()]
+            if not rows:
+                raise LedgerError(f"no chained event at position {position}", hint="")
+            found[position] = bytes(rows[0][0])
+    return found
+
+
 def redact(
-    tables: LedgerTables, states: Mapping[int, bytes], authorised_by: int, subject: str
+    tables: LedgerTables,
+    states: Mapping[int, bytes],
+    authorised_by: int,
+    subject: str,
+    authorised: Mapping[int, bytes],
 ) -> None:
     """Replace the stored state of each position in ``states`` and record its redaction,
-    authorised by the erasure event at ``authorised_by`` (see module doc); then scrub."""
+    authorised by the erasure event at ``authorised_by`` (see module doc); then scrub.
+    ``authorised`` is what the authorisation events already stored name (position → original
+    leaf hash): exactly the positions of ``states``, each with the leaf hash chained there."""
     if any(p >= authorised_by for p in states):
         raise LedgerError(
             "a redaction must be authorised by a later erasure event",
             hint="store the erasure event first",
+        )
+    if set(states) != set(authorised):
+        raise LedgerError(
+            "the positions to redact are not exactly those the erasure authorised",
+            hint="record one authorisation event per redacted position with the erasure",
         )
     blob = "BLOB" if tables.kind == "sqlite" else "bytea"
     d = tables.d
@@ -128,6 +171,11 @@ def redact(
             found = [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in c.fetchall()]
             if not found:
                 raise LedgerError(f"no chained event at position {position}", hint="")
+            if bytes(found[0][0]) != authorised[position]:
+                raise LedgerError(
+                    f"the leaf hash chained at position {position} is not the one authorised",
+                    hint="run `socai audit verify`: the log was edited",
+                )
             c.execute(
                 f"INSERT INTO {table_name(tables)} (position, leaf_hash, authorised_by, subject)"
                 f" VALUES ({p}, {p}, {p}, {p})",

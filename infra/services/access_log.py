@@ -54,6 +54,8 @@ def entry_of(position: int, event: AccessEvent) -> AccessEntry:
         detail = f"{event.what} of {event.scope} as {event.format}"
     elif isinstance(event, AccessRecord.PersonalDataErased):
         detail = f"erased {event.subject} by decision {event.basis} ({event.reason})"
+    elif isinstance(event, AccessRecord.RedactionAuthorised):
+        detail = f"redaction of position {event.position} authorised by erasure {event.erasure_id}"
     elif isinstance(event, AccessRecord.AccessRefused):
         detail = f"refused {event.action} on {event.target}; needs {event.needed}"
     return AccessEntry(

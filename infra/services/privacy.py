@@ -9,7 +9,11 @@ code). In this order:
    the case and that they were not erased already;
 2. the erasure event is stored (:class:`~domain.access.log.AccessRecord.PersonalDataErased`:
    who, case, person, decision, reason; no personal data). Its id follows from the case and
-   the person, so a second erasure — even a racing one — cannot be stored;
+   the person, so a second erasure — even a racing one — cannot be stored. In the same
+   transaction, one :class:`~domain.access.log.AccessRecord.RedactionAuthorised` per
+   position step 4 will redact (the erasure's id, the position, its original leaf hash;
+   none when no data is held inside events): what binds each redaction to this erasure for
+   an inspector without the store key;
 3. the key is destroyed (:meth:`~infra.privacy.vault.PersonVault.destroy`), leaving its
    tombstone;
 4. data recorded before per-person keys, inside the events (docs/PRIVACY.md, "Stores made
@@ -17,7 +21,8 @@ code). In this order:
    a copy whose personal fields of this person are the erased marker (a reference to the
    destroyed key, read as "erased"), every other field as it was, encrypted under the store
    key as usual; the ledger keeps the original leaf hash, authorised by the erasure event of
-   step 2 (:func:`infra.ledger.redactions.redact`), and the old bytes are scrubbed.
+   step 2 (:func:`infra.ledger.redactions.redact`, which refuses any position or leaf hash
+   the authorisation events do not name), and the old bytes are scrubbed.
    Should step 3 or 4 fail after step 2, running the same erasure again completes it.
 
 From then on every view shows, where the data was, "erased on DATE by decision DOC"
@@ -44,7 +49,7 @@ from domain.case.values import PersonalData
 from domain.errors import ConcurrentWriteConflict, InvalidInput, NotFound, RuleViolation
 from domain.time import VIETNAM_TZ
 from infra.application import EventStore
-from infra.ledger.redactions import positions_of, redact
+from infra.ledger.redactions import leaf_hashes, positions_of, redact
 from infra.ledger.store import LedgerTables
 from infra.privacy.vault import Destruction
 from infra.services.access import AccessService
@@ -109,23 +114,39 @@ class PrivacyService:
                 f"the data of {subject} in case {case_id} was already {done.notice}",
                 hint="nothing is left to erase; `socai case history` shows the erasure",
             )
+        tables = LedgerTables(self.store.recorder)
+        originals = leaf_hashes(tables, inline) if inline else {}
+        at = self.store.now()
+        the_erasure = erasure_id(case_id, subject)
+        authorisations = [
+            AccessRecord.redaction_authorised(
+                principal.username, case_id, the_erasure, position, leaf.hex(), at
+            )
+            for position, leaf in sorted(originals.items())
+        ]
         if done is None:
             entry = AccessRecord.erased(
-                principal.username, case_id, subject, basis.strip(), code, self.store.now()
+                principal.username, case_id, subject, basis.strip(), code, at
             )
             try:
-                self.store.save_or_refuse(entry, f"erasure of {subject} in case {case_id}")
+                self.store.save_or_refuse(
+                    entry, f"erasure of {subject} in case {case_id}", *authorisations
+                )
             except ConcurrentWriteConflict:
                 raise RuleViolation(
                     "already_erased",
                     f"the data of {subject} in case {case_id} was erased by someone else just now",
                     hint="`socai case history` shows the erasure",
                 ) from None
+        else:  # completing an erasure: its authorisations were stored with it
+            missing = [a for a in authorisations if a.id not in self.store.repository]
+            if missing:
+                self.store.save(*missing)
         destruction = vault.destroy(the_key)
         if inline:
-            tables = LedgerTables(self.store.recorder)
-            (authorised_by,) = positions_of(tables, erasure_id(case_id, subject)).values()
-            redact(tables, inline, authorised_by, subject)
+            (authorised_by,) = positions_of(tables, the_erasure).values()
+            assert set(originals) == set(inline), "redacted exactly where authorised"
+            redact(tables, inline, authorised_by, subject, originals)
             destruction = replace(destruction, redacted=tuple(sorted(inline)))
         return destruction
 

@@ -17,6 +17,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,15 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from eventsourcing.persistence import Mapper
 
 import infra.ledger.audit as audit
-from domain.access.log import ERASURE_NAMESPACE, AccessRecord, erasure_id
+from domain.access.log import (
+    ACCESS_TOPIC_PREFIX,
+    ACCESS_TOPICS,
+    ERASURE_NAMESPACE,
+    REDACTION_NAMESPACE,
+    AccessRecord,
+    erasure_id,
+    redaction_authorisation_id,
+)
 from domain.access.principal import Principal
 from domain.access.roles import Purpose, Role
 from domain.case.commands import COMMANDS, Receive
@@ -62,6 +71,7 @@ from projections.kpi import compute_kpis
 from projections.registry import all_projections
 from projections.rollup import compute_rollup
 from projections.verify import all_intact, verify_projections
+from streams.contracts.registry import contract_for_internal, published_internal_topics
 from tests.conftest import reception
 from tests.infra.cli.test_cli import socai
 
@@ -72,6 +82,7 @@ RELATIVE, PHONE = "Trần Thị Mẹ Cũ", "0912000111"
 OTHER = "Phạm Văn Khác"
 BASIS, REASON = "QĐ-12/2026", "subject_request"
 SECRETS = (NAME, ID_NUMBER, NEW_NAME)
+AUTHORISED_TOPIC = AccessRecord.RedactionAuthorised.TOPIC
 
 
 def _receive(app: Socai, officer: Principal, **person: str) -> UUID:
@@ -434,7 +445,11 @@ def test_a_genuine_redaction_does_not_verify_without_the_erasure_topic(attacked:
     redaction is authorised."""
     app, key, _ = attacked
     redacted = min(redactions(LedgerTables(app.store.recorder)))
-    for erasure in (None, ErasureAuthority("socai.access:Other.v1", ERASURE_NAMESPACE)):
+    other_topic = ErasureAuthority(
+        "socai.access:Other.v1", ERASURE_NAMESPACE, AUTHORISED_TOPIC, REDACTION_NAMESPACE
+    )
+    unbound = replace(ERASURE_AUTHORITY, authorisation_topic="socai.access:Other.v1")
+    for erasure in (None, other_topic, unbound):
         report = _verify(app, key, erasure)
         assert not report.intact and report.first is not None
         assert report.first.position == redacted and report.first.kind == "redaction"
@@ -559,3 +574,219 @@ def test_forged_redactions_are_not_intact_on_every_kind_of_store(
                 (b"edited" * 8, target),
             )
         _not_intact_at(app, key, target)
+
+
+# --- a redaction is bound to the positions its erasure named (authorisation events) -------
+
+
+def _authorisations(app: Socai) -> dict[int, AccessRecord.RedactionAuthorised]:
+    """position → the authorisation events in the log."""
+    found = {}
+    for position, event in app.log.events(topics=(AUTHORISED_TOPIC,)):
+        assert isinstance(event, AccessRecord.RedactionAuthorised)
+        found[position] = event
+    return found
+
+
+def _overwrite(
+    tables: LedgerTables, target: int, row: tuple[int, str] | None, state: bytes
+) -> bytes:
+    """Through the store's own connection (SQLite or PostgreSQL): set the stored state of
+    ``target`` and its redactions row (``(authorised_by, subject)``, or none), with the
+    original leaf hash chained there; the state it had is returned."""
+    d, table = tables.d, redactions_table(tables)
+    with tables.cursor(commit=True) as c:
+        c.execute(f"SELECT leaf_hash FROM {d.chain} WHERE position = {d.param}", (target,))
+        (leaf,) = next(tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in c.fetchall())
+        c.execute(f"SELECT state FROM {d.events} WHERE {d.position} = {d.param}", (target,))
+        (old,) = next(tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in c.fetchall())
+        c.execute(f"DELETE FROM {table} WHERE position = {d.param}", (target,))
+        if row is not None:
+            c.execute(
+                f"INSERT INTO {table} (position, leaf_hash, authorised_by, subject)"
+                f" VALUES ({d.param}, {d.param}, {d.param}, {d.param})",
+                (target, leaf, *row),
+            )
+        c.execute(
+            f"UPDATE {d.events} SET state = {d.param} WHERE {d.position} = {d.param}",
+            (state, target),
+        )
+    return bytes(old)
+
+
+def test_an_edit_passed_off_as_redacted_by_the_real_erasure_of_its_case_is_not_intact(
+    make_app: Any, store_url: str, tmp_path: Path
+) -> None:
+    """The attack the binding closes: the victim of a legacy case is really erased (the
+    reception and the name's correction redacted); someone with database access only then
+    overwrites ANOTHER event of the same case (the relative's protection), or an event of
+    the victim's own that the erasure did not redact (a correction sealed under their key),
+    and adds a redactions row naming the real erasure, the right subject and the original
+    leaf hash. Each is NOT INTACT at that position, exit 1; put back, the log is intact."""
+    app = make_app(store_url, clock=at_now, passwords=TEST_PASSWORDS)
+    team = Staff(app)
+    officer = team.user(Role.CASE_OFFICER, "82", "BP-87-01")
+    case_id, _ = _legacy_case(app, officer)
+    sealed = {
+        "occurred_on": "2019-03-04", "corrects_version": 1, "field": "person.id_number",
+        "old_value": ID_NUMBER, "new_value": "087190001111", "reason": "typo",
+    }  # fmt: skip
+    app.cases.execute(case_id, COMMANDS["correct"].parse(sealed), officer)
+    dpo = team.user(Role.DATA_PROTECTION_OFFICER, "82", "BVDL-1")
+    tables = LedgerTables(app.store.recorder)
+    positions = positions_of(tables, case_id)
+    assert 4 in app.privacy.versions_of(case_id, "victim")  # the victim's, sealed
+    done = app.privacy.erase(dpo, case_id, "victim", BASIS, REASON)
+    assert done.redacted == (positions[1], positions[3])
+    signing = create_signing_key(tmp_path / "signing.pem")
+    make_checkpoint(tables, signing)
+    key = signing.public_key()
+    report = _verify(app, key)
+    assert report.intact and report.redacted == [positions[1], positions[3]], report
+    # the erasure named exactly the positions it redacted, each with its original leaf hash
+    (erasure,) = positions_of(tables, erasure_id(case_id, "victim")).values()
+    bound = _authorisations(app)
+    rows = redactions(tables)
+    assert sorted(e.position for e in bound.values()) == sorted(rows)
+    for at, event in bound.items():
+        assert erasure < at and event.erasure_id == erasure_id(case_id, "victim")
+        leaf = rows[event.position].leaf_hash
+        assert event.leaf_hash == leaf.hex() and event.case_id == case_id
+        assert str(event.originator_id) == ERASURE_AUTHORITY.authorisation_id(
+            str(event.erasure_id), event.position, leaf
+        )
+    pub = tmp_path / "signing.pub.pem"
+    pub.write_bytes(key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
+    for version in (2, 4):  # another event of the case; the victim's own, not redacted
+        target = positions[version]
+        old = _overwrite(tables, target, (erasure, "victim"), b"edited" * 8)
+        _not_intact_at(app, key, target)
+        first = _verify(app, key).first
+        assert first is not None and "did not authorise" in first.message, first
+        if version == 2:
+            printed = socai(store_url, "audit", "verify", "--public-key", str(pub))
+            assert printed.returncode == 1, printed.stdout + printed.stderr
+            assert "NOT INTACT" in printed.stdout and str(target) in printed.stdout
+        _overwrite(tables, target, None, old)
+        assert _verify(app, key).intact
+
+
+def test_an_authorisation_binds_one_position_and_must_be_intact(attacked: Any) -> None:
+    """An authorisation event names one position and its leaf hash: a redactions row that
+    moves a genuine redaction's erasure to another position (with that position's leaf
+    hash) has no authorisation; an authorisation event edited in the database authorises
+    nothing (its redacted position is where verification stops)."""
+    app, key, s = attacked
+    tables = LedgerTables(app.store.recorder)
+    genuine = redactions(tables)
+    bound = _authorisations(app)
+    assert sorted(e.position for e in bound.values()) == sorted(genuine)
+    second = positions_of(tables, s["second"])
+    assert sorted(genuine) == [second[1], second[3]]
+    # the relative's protection (version 2), between the two authorised positions
+    kept = _overwrite(tables, second[2], (s["others_erasure"], "victim"), b"edited" * 8)
+    _not_intact_at(app, key, second[2])
+    _overwrite(tables, second[2], None, kept)
+    assert _verify(app, key).intact
+    # an authorisation edited: the position it authorised is no longer authorised
+    (at,) = [p for p, e in bound.items() if e.position == second[3]]
+    with sqlite3.connect(s["db"]) as connection:
+        connection.execute(
+            "UPDATE stored_events SET topic = ? WHERE rowid = ?",
+            (AccessRecord.DataExported.TOPIC, at),
+        )
+    _not_intact_at(app, key, second[3])
+    report = _verify(app, key)
+    assert [(f.position, f.kind) for f in report.findings] == [
+        (second[3], "redaction"),
+        (at, "altered"),
+    ], report
+    assert "not reached" in report.findings[0].message
+
+
+def test_erasing_a_person_without_data_inside_events_records_no_authorisation(
+    app: Socai, team: Staff
+) -> None:
+    officer = team.user(Role.CASE_OFFICER, "82", "BP-87-01")
+    case_id = _receive(app, officer, full_name=OTHER)  # sealed under the victim's own key
+    dpo = team.user(Role.DATA_PROTECTION_OFFICER, "82", "BVDL-1")
+    head = app.log.head()
+    done = app.privacy.erase(dpo, case_id, "victim", BASIS, REASON)
+    assert done.redacted == ()
+    assert not _authorisations(app) and not redactions(LedgerTables(app.store.recorder))
+    written = [n.topic for n in app.log.entries(after=head)]
+    assert written == [AccessRecord.PersonalDataErased.TOPIC], written
+
+
+def test_the_ledger_and_the_domain_name_an_authorisation_alike() -> None:
+    """The service names an authorisation by the domain's id, the verifier by the ledger's
+    (which knows no application): the two must agree. Like the erasure, it is an access-log
+    event: listed with them, never published on a public stream."""
+    erasure, leaf = erasure_id(UUID(int=7), "relative:2"), bytes(range(32))
+    assert str(redaction_authorisation_id(erasure, 41, leaf.hex())) == (
+        ERASURE_AUTHORITY.authorisation_id(str(erasure), 41, leaf)
+    )
+    assert ERASURE_AUTHORITY.authorisation_topic == AUTHORISED_TOPIC
+    assert AUTHORISED_TOPIC == "socai.access:RedactionAuthorised.v1"
+    assert AUTHORISED_TOPIC in ACCESS_TOPICS and AUTHORISED_TOPIC.startswith(ACCESS_TOPIC_PREFIX)
+    for private in (AUTHORISED_TOPIC, AccessRecord.PersonalDataErased.TOPIC):
+        assert contract_for_internal(private) is None
+        assert private not in published_internal_topics()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_every_pass_names_an_edit_passed_off_as_redacted_by_the_real_erasure(
+    attacked: Any, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """The erased victim's case's other event (the relative's protection), overwritten with
+    a row naming the real erasure: NOT INTACT in the fast pass, the exact pass and both
+    halves of the split (the target in the first, its would-be authorisation's place and
+    the erasure in the second)."""
+    app, key, s = attacked
+    tables = LedgerTables(app.store.recorder)
+    target = positions_of(tables, s["second"])[2]
+    if mode == "fast, two parts":
+        for _ in range(8):
+            app.cases.personal_data(s["dpo"], s["case"], Purpose.SUBJECT_REQUEST)
+        monkeypatch.setattr(audit, "PARALLEL_MIN_EVENTS", 2)
+        found = audit._split_point(tables)
+        assert found is not None
+        split = found[1][0]
+        assert target <= split < s["others_erasure"] < min(_authorisations(app)), split
+    elif mode == "fast, one part":
+        monkeypatch.setattr(audit, "PARALLEL_MIN_EVENTS", 10**9)
+    else:
+        monkeypatch.setattr(audit, "_fast_pass", lambda *_: None)
+    assert _verify(app, key).intact
+    _forge(s["db"], target, s["others_erasure"])
+    _not_intact_at(app, key, target)
+
+
+def test_an_erasure_interrupted_before_its_redaction_completes_with_the_same_authorisations(
+    app: Socai, team: Staff, tmp_path: Path
+) -> None:
+    """The erasure and its authorisations are stored, then the redaction fails (a crash):
+    nothing is redacted yet, and the log does not verify as redacted anything. Running the
+    erasure again redacts exactly the authorised positions and records no authorisation
+    twice."""
+    officer = team.user(Role.CASE_OFFICER, "82", "BP-87-01")
+    case_id, _ = _legacy_case(app, officer)
+    dpo = team.user(Role.DATA_PROTECTION_OFFICER, "82", "BVDL-1")
+    tables = LedgerTables(app.store.recorder)
+    positions = positions_of(tables, case_id)
+    crash = mock.patch("infra.services.privacy.redact", side_effect=OSError("disk full"))
+    with crash, pytest.raises(OSError, match="disk full"):
+        app.privacy.erase(dpo, case_id, "victim", BASIS, REASON)
+    bound = _authorisations(app)
+    assert sorted(e.position for e in bound.values()) == [positions[1], positions[3]]
+    assert not redactions(tables)
+    signing = create_signing_key(tmp_path / "signing.pem")
+    report = _verify(app, signing.public_key())
+    assert report.intact and report.redacted == [], report
+    head = app.log.head()
+    done = app.privacy.erase(dpo, case_id, "victim", BASIS, REASON)
+    assert done.redacted == (positions[1], positions[3])
+    assert app.log.head() == head and _authorisations(app) == bound
+    make_checkpoint(tables, signing)
+    report = _verify(app, signing.public_key())
+    assert report.intact and report.redacted == [positions[1], positions[3]], report
