@@ -97,6 +97,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "verify_now": ("Kiểm tra toàn bộ sổ ngay", "Verify the whole ledger now"),
     "checkpoints": ("Điểm kiểm (checkpoint) đã ký", "Signed checkpoints"),
     "unsigned_tail": ("Đuôi chưa ký", "Unsigned tail"),
+    "redacted": ("Đã xóa dữ liệu theo quyết định", "Redacted by an authorised erasure"),
     "upload": ("Tải lên", "Upload"),
     "file": ("Tệp biểu (CSV hoặc XLSX)", "Rollup file (CSV or XLSX)"),
     "target": ("Mục tiêu", "Target"),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -30,6 +31,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from eventsourcing.persistence import Mapper
+from starlette.testclient import TestClient
 
 import infra.ledger.audit as audit
 from domain.access.log import (
@@ -66,6 +68,8 @@ from infra.scenario.builders import at_now
 from infra.scenario.staff import TEST_PASSWORDS, Staff
 from infra.services.socai import Socai
 from infra.web import ledger as web_ledger
+from infra.web.app import create_app
+from infra.web.session import SESSION_COOKIE
 from projections.framework import InProcessRunner
 from projections.kpi import compute_kpis
 from projections.registry import all_projections
@@ -244,6 +248,16 @@ def test_erasing_data_held_inside_events_redacts_them_and_keeps_every_proof(
     # the web's audit page runs the same verification
     page = web_ledger.verify_all(app.settings)
     assert page["intact"] and page["redacted"] == report.redacted, page
+    # ... and the inspector's audit page lists the redacted positions after "verify now"
+    inspector = team.user(Role.INSPECTOR, "82", "TT-1")
+    client = TestClient(create_app(app, app.settings), follow_redirects=False)
+    client.cookies.set(SESSION_COOKIE, str(app.access.issue_token(inspector, 1, "audit page")))
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/audit").text)
+    assert csrf is not None
+    shown = client.post("/audit/verify", data={"csrf": csrf.group(1)})
+    assert shown.status_code == 200, shown.text
+    listed = re.search(r'<span id="redacted-positions">([^<]*)</span>', shown.text)
+    assert listed is not None and listed.group(1) == ", ".join(map(str, report.redacted))
 
     # the plaintext is nowhere in the file, its WAL or its free pages
     raw = _raw(db)
