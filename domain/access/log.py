@@ -76,18 +76,20 @@ class AccessRecord(Aggregate):
 
     class RedactionAuthorised(Created):
         """The erasure ``erasure_id`` authorises the redaction (xóa dữ liệu trong sự kiện) of
-        the event at log ``position``, whose original leaf hash is ``leaf_hash`` (hex).
-        Recorded in the same transaction as the erasure, one per redacted position, before
-        any stored state is rewritten; its id is :func:`redaction_authorisation_id` of these
-        three values, so that an inspector without the store key can check, from plaintext
-        columns alone, which positions an erasure redacted (docs/PRIVACY.md). Holds no
-        personal data."""
+        the event at log ``position``, whose original leaf hash is ``leaf_hash`` (hex), by
+        the redacted copy whose stored bytes hash (SHA-256) to ``redacted_state`` (hex).
+        Recorded before any stored state is rewritten (with the erasure, or when an
+        interrupted erasure is completed); its id is :func:`redaction_authorisation_id` of
+        these four values, so that an inspector without the store key can check, from
+        plaintext columns and the stored bytes alone, which positions an erasure redacted and
+        that each holds exactly the copy it wrote (docs/PRIVACY.md). Holds no personal data."""
 
         TOPIC = "socai.access:RedactionAuthorised.v1"
         case_id: UUID
         erasure_id: UUID
         position: int
         leaf_hash: str
+        redacted_state: str
 
     class AccessRefused(Created):
         """An action was refused by the policy; ``target`` is a case id, unit or name."""
@@ -156,13 +158,14 @@ class AccessRecord(Aggregate):
         erasure: UUID,
         position: int,
         leaf_hash_hex: str,
+        redacted_state_hex: str,
         at: datetime,
     ) -> AccessRecord:
         return cls._create(
             cls.RedactionAuthorised,
-            id=redaction_authorisation_id(erasure, position, leaf_hash_hex), timestamp=at,
-            username=username, case_id=case_id, erasure_id=erasure, position=position,
-            leaf_hash=leaf_hash_hex,
+            id=redaction_authorisation_id(erasure, position, leaf_hash_hex, redacted_state_hex),
+            timestamp=at, username=username, case_id=case_id, erasure_id=erasure,
+            position=position, leaf_hash=leaf_hash_hex, redacted_state=redacted_state_hex,
         )  # fmt: skip
 
     @classmethod
@@ -184,15 +187,19 @@ def erasure_id(case_id: UUID, subject: str) -> UUID:
     return uuid5(ERASURE_NAMESPACE, f"{case_id}/{subject}")
 
 
-#: Names the redaction authorisations: one id per (erasure, position, original leaf hash).
+#: Names the redaction authorisations: one id per (erasure, position, original leaf hash,
+#: redacted copy).
 REDACTION_NAMESPACE = UUID("b3e7c1d2-8a45-5f60-9c1e-4d2a7b6f0e85")
 
 
-def redaction_authorisation_id(erasure: UUID, position: int, leaf_hash_hex: str) -> UUID:
+def redaction_authorisation_id(
+    erasure: UUID, position: int, leaf_hash_hex: str, redacted_state_hex: str
+) -> UUID:
     """The id of the authorisation, by the erasure ``erasure``, of the redaction of the event
-    at ``position`` whose original leaf hash is ``leaf_hash_hex``: the ledger computes the same
-    id (:class:`infra.ledger.redactions.ErasureAuthority`) to bind a redaction to its erasure."""
-    return uuid5(REDACTION_NAMESPACE, f"{erasure}/{position}/{leaf_hash_hex}")
+    at ``position`` whose original leaf hash is ``leaf_hash_hex``, by the copy whose stored
+    bytes hash to ``redacted_state_hex``: the ledger computes the same id
+    (:class:`infra.ledger.redactions.ErasureAuthority`) to bind a redaction to its erasure."""
+    return uuid5(REDACTION_NAMESPACE, f"{erasure}/{position}/{leaf_hash_hex}/{redacted_state_hex}")
 
 
 #: Every access-log event's stored topic.

@@ -166,22 +166,24 @@ def _signed(
     return good
 
 
-#: What a part of a split pass saw of redactions: redacted positions' originators, erasure
-#: positions' (topic, originator), authorisation originators' last positions.
-_Seen = tuple[dict[int, str], dict[int, tuple[str, str]], dict[str, int]]
+#: What a part of a split pass saw of redactions: redacted positions' (originator, SHA-256 of
+#: the stored state), erasure positions' (topic, originator), authorisation originators' last
+#: positions.
+_Seen = tuple[dict[int, tuple[str, bytes]], dict[int, tuple[str, str]], dict[str, int]]
 
 
 @dataclass
 class _Redacted:
     """The redactions rows, and what a pass saw of the positions they name: each redacted
-    position's originator, each authorising position's topic and originator when its event
+    position's originator and the SHA-256 of the state stored there now (the copy the
+    authorisation must name), each authorising position's topic and originator when its event
     was intact, and the originator ids of the intact authorisation events (with the last
     position each was seen at)."""
 
     rows: Mapping[int, Redaction]
     targets: frozenset[int]
     authorisation_topic: str | None = None
-    originators: dict[int, str] = field(default_factory=dict)
+    originators: dict[int, tuple[str, bytes]] = field(default_factory=dict)
     seen: dict[int, tuple[str, str]] = field(default_factory=dict)
     authorised: dict[str, int] = field(default_factory=dict)
 
@@ -213,9 +215,9 @@ class _Redacted:
             return None
         return redaction.leaf_hash
 
-    def saw(self, position: int, topic: str, originator: str) -> None:
+    def saw(self, position: int, topic: str, originator: str, state: bytes) -> None:
         if position in self.rows:
-            self.originators[position] = originator
+            self.originators[position] = (originator, hashlib.sha256(state).digest())
             return  # a redacted event authorises nothing
         if position in self.targets:
             self.seen[position] = (topic, originator)
@@ -259,9 +261,12 @@ class _Redacted:
         topic, originator = self.seen[by]
         if authority is None or topic != authority.topic:
             return f"the event at position {by} is not an erasure"
-        if originator != authority.erasure_id(self.originators[position], r.subject):
+        redacted_originator, copy = self.originators[position]
+        if originator != authority.erasure_id(redacted_originator, r.subject):
             return f"the erasure at position {by} is not of {r.subject!r} of this event"
-        at = self.authorised.get(authority.authorisation_id(originator, position, r.leaf_hash))
+        at = self.authorised.get(
+            authority.authorisation_id(originator, position, r.leaf_hash, copy)
+        )
         if at is None or at <= position or (before is not None and at >= before):
             if before is not None:
                 return (
@@ -270,7 +275,8 @@ class _Redacted:
                 )
             return (
                 f"the erasure at position {by} did not authorise the redaction of this"
-                " position with this leaf hash (no intact authorisation event)"
+                " position with this leaf hash by the copy stored here (no intact"
+                " authorisation event)"
             )
         return None
 
@@ -376,7 +382,7 @@ class _Scan:
                 position,
             )
         if self.redacted.rows:
-            self.redacted.saw(position, event.topic, str(event.originator_id))
+            self.redacted.saw(position, event.topic, str(event.originator_id), event.state)
         digest = chained
         value = chain_hash(self.chain, digest)
         if value != link.chain_hash:
@@ -506,7 +512,7 @@ def _scan_range(
                     if chained is None:
                         return None
                     digest = chained
-                    redacted.saw(position, topic, originator)
+                    redacted.saw(position, topic, originator, state)
                 chain = sha256(CHAIN_PREFIX + chain + digest).digest()
                 if chain != stored_chain:
                     return None

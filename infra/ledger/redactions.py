@@ -28,6 +28,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from hashlib import sha256
 from uuid import UUID, uuid5
 
 from infra.ledger.chain import ChainedPostgresRecorder
@@ -55,8 +56,9 @@ class ErasureAuthority:
     stored topic, and the namespace of its id: ``uuid5(namespace, f"{originator}/{subject}")``
     for the erasure of ``subject``'s data held under ``originator``; and what binds one
     redacted position to that erasure: the stored topic of the authorisation events and the
-    namespace of their ids, ``uuid5(authorisation_namespace, f"{erasure}/{position}/{hex}")``
-    with ``hex`` the position's original leaf hash."""
+    namespace of their ids, ``uuid5(authorisation_namespace,
+    f"{erasure}/{position}/{leaf}/{copy}")`` with ``leaf`` the position's original leaf hash
+    and ``copy`` the SHA-256 of the redacted copy's stored bytes (both hex)."""
 
     topic: str
     namespace: UUID
@@ -66,12 +68,14 @@ class ErasureAuthority:
     def erasure_id(self, originator_id: str, subject: str) -> str:
         return str(uuid5(self.namespace, f"{originator_id}/{subject}"))
 
-    def authorisation_id(self, erasure_id: str, position: int, leaf_hash: bytes) -> str:
+    def authorisation_id(
+        self, erasure_id: str, position: int, leaf_hash: bytes, redacted_state: bytes
+    ) -> str:
         """The originator id of the event by which erasure ``erasure_id`` authorises the
-        redaction of ``position`` (original leaf hash ``leaf_hash``)."""
-        return str(
-            uuid5(self.authorisation_namespace, f"{erasure_id}/{position}/{leaf_hash.hex()}")
-        )
+        redaction of ``position`` (original leaf hash ``leaf_hash``) by the copy whose stored
+        bytes hash to ``redacted_state`` (SHA-256)."""
+        named = f"{erasure_id}/{position}/{leaf_hash.hex()}/{redacted_state.hex()}"
+        return str(uuid5(self.authorisation_namespace, named))
 
 
 def table_name(tables: LedgerTables) -> str:
@@ -140,12 +144,13 @@ def redact(
     states: Mapping[int, bytes],
     authorised_by: int,
     subject: str,
-    authorised: Mapping[int, bytes],
+    authorised: Mapping[int, tuple[bytes, bytes]],
 ) -> None:
     """Replace the stored state of each position in ``states`` and record its redaction,
     authorised by the erasure event at ``authorised_by`` (see module doc); then scrub.
     ``authorised`` is what the authorisation events already stored name (position → original
-    leaf hash): exactly the positions of ``states``, each with the leaf hash chained there."""
+    leaf hash, SHA-256 of the copy): exactly the positions of ``states``, each with the leaf
+    hash chained there and the digest of the copy written there."""
     if any(p >= authorised_by for p in states):
         raise LedgerError(
             "a redaction must be authorised by a later erasure event",
@@ -171,7 +176,12 @@ def redact(
             found = [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in c.fetchall()]
             if not found:
                 raise LedgerError(f"no chained event at position {position}", hint="")
-            if bytes(found[0][0]) != authorised[position]:
+            if sha256(state).digest() != authorised[position][1]:
+                raise LedgerError(
+                    f"the copy to write at position {position} is not the one authorised",
+                    hint="record the authorisation of this copy before writing it",
+                )
+            if bytes(found[0][0]) != authorised[position][0]:
                 raise LedgerError(
                     f"the leaf hash chained at position {position} is not the one authorised",
                     hint="run `socai audit verify`: the log was edited",

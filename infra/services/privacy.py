@@ -35,6 +35,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from datetime import datetime
+from hashlib import sha256
 from typing import Any
 from uuid import UUID
 
@@ -115,14 +116,16 @@ class PrivacyService:
                 hint="nothing is left to erase; `socai case history` shows the erasure",
             )
         tables = LedgerTables(self.store.recorder)
-        originals = leaf_hashes(tables, inline) if inline else {}
+        leaves = leaf_hashes(tables, inline) if inline else {}
+        # what each authorisation names: the original leaf and the exact copy to be written
+        originals = {p: (leaf, sha256(inline[p]).digest()) for p, leaf in leaves.items()}
         at = self.store.now()
         the_erasure = erasure_id(case_id, subject)
         authorisations = [
             AccessRecord.redaction_authorised(
-                principal.username, case_id, the_erasure, position, leaf.hex(), at
+                principal.username, case_id, the_erasure, position, leaf.hex(), copy.hex(), at
             )
-            for position, leaf in sorted(originals.items())
+            for position, (leaf, copy) in sorted(originals.items())
         ]
         if done is None:
             entry = AccessRecord.erased(
@@ -138,7 +141,8 @@ class PrivacyService:
                     f"the data of {subject} in case {case_id} was erased by someone else just now",
                     hint="`socai case history` shows the erasure",
                 ) from None
-        else:  # completing an erasure: its authorisations were stored with it
+        else:  # completing an erasure: its copies are made anew (a fresh nonce), so are
+            # their authorisations; the ones stored with it name copies never written
             missing = [a for a in authorisations if a.id not in self.store.repository]
             if missing:
                 self.store.save(*missing)

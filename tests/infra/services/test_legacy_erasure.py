@@ -13,6 +13,7 @@ overwrites an event and forges a redactions row is NOT INTACT at that position.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 import sqlite3
@@ -602,6 +603,16 @@ def _authorisations(app: Socai) -> dict[int, AccessRecord.RedactionAuthorised]:
     return found
 
 
+def _stored_state(tables: LedgerTables, position: int) -> bytes:
+    """The state stored at ``position`` now, as bytes."""
+    d = tables.d
+    with tables.cursor() as c:
+        c.execute(f"SELECT state FROM {d.events} WHERE {d.position} = {d.param}", (position,))
+        (row,) = c.fetchall()
+    (state,) = tuple(row.values()) if isinstance(row, dict) else tuple(row)
+    return bytes(state)
+
+
 def _overwrite(
     tables: LedgerTables, target: int, row: tuple[int, str] | None, state: bytes
 ) -> bytes:
@@ -666,8 +677,10 @@ def test_an_edit_passed_off_as_redacted_by_the_real_erasure_of_its_case_is_not_i
         assert erasure < at and event.erasure_id == erasure_id(case_id, "victim")
         leaf = rows[event.position].leaf_hash
         assert event.leaf_hash == leaf.hex() and event.case_id == case_id
+        copy = hashlib.sha256(_stored_state(tables, event.position)).digest()
+        assert event.redacted_state == copy.hex()
         assert str(event.originator_id) == ERASURE_AUTHORITY.authorisation_id(
-            str(event.erasure_id), event.position, leaf
+            str(event.erasure_id), event.position, leaf, copy
         )
     pub = tmp_path / "signing.pub.pem"
     pub.write_bytes(key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
@@ -682,6 +695,18 @@ def test_an_edit_passed_off_as_redacted_by_the_real_erasure_of_its_case_is_not_i
             assert printed.returncode == 1, printed.stdout + printed.stderr
             assert "NOT INTACT" in printed.stdout and str(target) in printed.stdout
         _overwrite(tables, target, None, old)
+        assert _verify(app, key).intact
+    # an authorised position overwritten again (its genuine redactions row kept): the copy
+    # stored there is not the one its authorisation names
+    for version in (1, 3):
+        target = positions[version]
+        copy = _stored_state(tables, target)
+        for other in (b"edited" * 8, copy[:-1] + bytes([copy[-1] ^ 1])):
+            _overwrite(tables, target, (erasure, "victim"), other)
+            _not_intact_at(app, key, target)
+            first = _verify(app, key).first
+            assert first is not None and "by the copy stored here" in first.message, first
+        _overwrite(tables, target, (erasure, "victim"), copy)
         assert _verify(app, key).intact
 
 
@@ -737,8 +762,9 @@ def test_the_ledger_and_the_domain_name_an_authorisation_alike() -> None:
     (which knows no application): the two must agree. Like the erasure, it is an access-log
     event: listed with them, never published on a public stream."""
     erasure, leaf = erasure_id(UUID(int=7), "relative:2"), bytes(range(32))
-    assert str(redaction_authorisation_id(erasure, 41, leaf.hex())) == (
-        ERASURE_AUTHORITY.authorisation_id(str(erasure), 41, leaf)
+    copy = hashlib.sha256(b"a redacted copy").digest()
+    assert str(redaction_authorisation_id(erasure, 41, leaf.hex(), copy.hex())) == (
+        ERASURE_AUTHORITY.authorisation_id(str(erasure), 41, leaf, copy)
     )
     assert ERASURE_AUTHORITY.authorisation_topic == AUTHORISED_TOPIC
     assert AUTHORISED_TOPIC == "socai.access:RedactionAuthorised.v1"
@@ -776,13 +802,46 @@ def test_every_pass_names_an_edit_passed_off_as_redacted_by_the_real_erasure(
     _not_intact_at(app, key, target)
 
 
-def test_an_erasure_interrupted_before_its_redaction_completes_with_the_same_authorisations(
+@pytest.mark.parametrize("mode", MODES)
+def test_every_pass_names_a_genuinely_redacted_position_overwritten_again(
+    attacked: Any, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """A position the erasure did redact, its genuine redactions row kept, its copy replaced
+    by other bytes: the authorisation names the copy the erasure wrote, so every pass (the
+    position in the first half of a split, its authorisation in the second) says NOT
+    INTACT there; the genuine copy put back verifies again."""
+    app, key, s = attacked
+    tables = LedgerTables(app.store.recorder)
+    target = positions_of(tables, s["second"])[1]
+    assert target in redactions(tables)
+    if mode == "fast, two parts":
+        for _ in range(8):
+            app.cases.personal_data(s["dpo"], s["case"], Purpose.SUBJECT_REQUEST)
+        monkeypatch.setattr(audit, "PARALLEL_MIN_EVENTS", 2)
+        found = audit._split_point(tables)
+        assert found is not None
+        assert target <= found[1][0] < min(_authorisations(app)), found
+    elif mode == "fast, one part":
+        monkeypatch.setattr(audit, "PARALLEL_MIN_EVENTS", 10**9)
+    else:
+        monkeypatch.setattr(audit, "_fast_pass", lambda *_: None)
+    assert _verify(app, key).intact
+    genuine = redactions(tables)[target]
+    copy = _stored_state(tables, target)
+    _overwrite(tables, target, (genuine.authorised_by, genuine.subject), copy[::-1])
+    _not_intact_at(app, key, target)
+    _overwrite(tables, target, (genuine.authorised_by, genuine.subject), copy)
+    assert _verify(app, key).intact
+
+
+def test_an_erasure_interrupted_before_its_redaction_completes_with_new_authorisations(
     app: Socai, team: Staff, tmp_path: Path
 ) -> None:
     """The erasure and its authorisations are stored, then the redaction fails (a crash):
     nothing is redacted yet, and the log does not verify as redacted anything. Running the
-    erasure again redacts exactly the authorised positions and records no authorisation
-    twice."""
+    erasure again redacts exactly the same positions; its copies are encrypted anew, so it
+    authorises them anew (same positions and leaves, other copies) and those are the ones
+    verify accepts."""
     officer = team.user(Role.CASE_OFFICER, "82", "BP-87-01")
     case_id, _ = _legacy_case(app, officer)
     dpo = team.user(Role.DATA_PROTECTION_OFFICER, "82", "BVDL-1")
@@ -800,7 +859,13 @@ def test_an_erasure_interrupted_before_its_redaction_completes_with_the_same_aut
     head = app.log.head()
     done = app.privacy.erase(dpo, case_id, "victim", BASIS, REASON)
     assert done.redacted == (positions[1], positions[3])
-    assert app.log.head() == head and _authorisations(app) == bound
+    again = {p: e for p, e in _authorisations(app).items() if p > head}
+    assert sorted(e.position for e in again.values()) == [positions[1], positions[3]]
+    assert app.log.head() == head + 2  # the two new authorisations, no second erasure
+    first = {e.position: e for e in bound.values()}
+    for event in again.values():
+        assert event.leaf_hash == first[event.position].leaf_hash
+        assert event.redacted_state != first[event.position].redacted_state
     make_checkpoint(tables, signing)
     report = _verify(app, signing.public_key())
     assert report.intact and report.redacted == [positions[1], positions[3]], report
