@@ -366,10 +366,17 @@ def main() -> None:
         runner = InProcessRunner(
             cold.log, engine, [FundingProjection()], batch_size=REBUILD_BATCH_SIZE_EVENTS
         )
+        # the baseline reads and decodes what the projection reads and decodes: the funding
+        # projection's topics (the log also holds the baselines' own events, which it skips)
+        wanted = FundingProjection.topics
         started = time.perf_counter()
-        read = sum(1 for _ in cold.log.events()) / (time.perf_counter() - started)
+        funding_events = sum(1 for _ in cold.log.events(topics=wanted))
+        read = funding_events / (time.perf_counter() - started)
         applied, build = timed("build the reconciliation tables from the log", runner.run)
-        print(f"    ({applied:,} notifications, {applied / build:,.0f} notifications/s)")
+        print(
+            f"    ({applied:,} notifications, {funding_events:,} of them the projection's;"
+            f" {funding_events / build:,.0f} of its events/s)"
+        )
         header()
         row(
             f"funding transfers, batched ({args.batch:,}/batch)",
@@ -388,11 +395,11 @@ def main() -> None:
             "(earlier)",
         )
         row(
-            f"reconciliation tables from the log, {applied:,} notifications",
+            f"reconciliation tables from the log, {funding_events:,} of {applied:,} notifications",
             "sqlite",
-            f"{applied / build:,.0f} notifications/s",
-            f"decoded log read {read:,.0f} events/s",
-            applied / build / read,
+            f"{funding_events / build:,.0f} events/s",
+            f"decoded read of the same topics {read:,.0f} events/s",
+            funding_events / build / read,
             "≥ 0.5",
         )
         queries = FundingQueries(engine)
