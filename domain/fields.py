@@ -17,6 +17,7 @@ Fields are read in declaration order, so the first refusal is the first field th
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, fields
 from datetime import date
@@ -69,13 +70,15 @@ def day(value: Any, field: str) -> date:
     return value if isinstance(value, date) else parse_date(str(value), field)
 
 
-class ParsedFromFields:
-    """Mixin of a frozen-dataclass command read by :func:`parse_fields`: the command names
-    the parser of each of its fields in :meth:`parser_for`."""
+class ParsedFromFields(ABC):
+    """Base of a frozen-dataclass command read by :func:`parse_fields`: each command family
+    names the parser of each of its fields in :meth:`parser_for` (abstract: a family that
+    does not cannot be instantiated)."""
 
     @classmethod
+    @abstractmethod
     def parser_for(cls, name: str) -> FieldParser:
-        raise NotImplementedError
+        """The parser of the field ``name``."""
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> Self:
