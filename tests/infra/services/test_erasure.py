@@ -54,27 +54,38 @@ OTHER = "Phạm Văn Khác"
 BASIS, REASON = "QĐ-12/2026", "subject_request"
 
 
-def _receive(app: Socai, officer: Principal, **person: str) -> UUID:
+def receive_person(app: Socai, officer: Principal, **person: str) -> UUID:
     command = COMMANDS["receive"].parse(reception(person=person))
     assert isinstance(command, Receive)
     return app.cases.receive(command, officer)
 
 
-def _case(app: Socai, team: Staff) -> tuple[UUID, UUID, Principal]:
-    """A victim (corrected once) with a protected relative, and another case's victim."""
-    officer = team.user(Role.CASE_OFFICER, "82", "BP-87-01")
-    case_id = _receive(app, officer, full_name=NAME, id_number=ID_NUMBER)
+def protected_and_corrected(
+    app: Socai, officer: Principal, names: tuple[str, str, str, str, str]
+) -> UUID:
+    """A victim received as ``(name, id number)``, a relative ``(name, phone)`` protected,
+    the victim's name corrected to the last of ``names``: the erasure tests' case history
+    (each test file gives its own fictitious values, so its byte greps find only its own)."""
+    name, id_number, relative, phone, new_name = names
+    case_id = receive_person(app, officer, full_name=name, id_number=id_number)
     protect = {
         "occurred_on": "2019-03-02", "protected": "relative", "relationship": "mother",
-        "measure": "confidentiality", "relative": {"full_name": RELATIVE, "phone": PHONE},
+        "measure": "confidentiality", "relative": {"full_name": relative, "phone": phone},
     }  # fmt: skip
     app.cases.execute(case_id, COMMANDS["protect"].parse(protect), officer)
     correct = {
         "occurred_on": "2019-03-03", "corrects_version": 1, "field": "person.full_name",
-        "old_value": NAME, "new_value": NEW_NAME, "reason": "typo",
+        "old_value": name, "new_value": new_name, "reason": "typo",
     }  # fmt: skip
     app.cases.execute(case_id, COMMANDS["correct"].parse(correct), officer)
-    other = _receive(app, officer, full_name=OTHER)
+    return case_id
+
+
+def _case(app: Socai, team: Staff) -> tuple[UUID, UUID, Principal]:
+    """A victim (corrected once) with a protected relative, and another case's victim."""
+    officer = team.user(Role.CASE_OFFICER, "82", "BP-87-01")
+    case_id = protected_and_corrected(app, officer, (NAME, ID_NUMBER, RELATIVE, PHONE, NEW_NAME))
+    other = receive_person(app, officer, full_name=OTHER)
     return case_id, other, officer
 
 
@@ -257,7 +268,7 @@ def test_data_recorded_before_per_person_keys_is_erased_by_redaction(
     test_legacy_erasure.py has the proofs, reports and forgeries)."""
     officer = team.user(Role.CASE_OFFICER, "82", "BP-87-01")
     with mock.patch.object(SealingMapper, "to_stored_event", Mapper.to_stored_event):
-        case_id = _receive(app, officer, full_name=NAME)
+        case_id = receive_person(app, officer, full_name=NAME)
     stored = NAME.encode() in _raw(tmp_path / "s.db")
     assert not stored  # inside the store key's encryption
     dpo = team.user(Role.DATA_PROTECTION_OFFICER, "82", "BVDL-1")

@@ -46,7 +46,7 @@ from domain.access.log import (
 )
 from domain.access.principal import Principal
 from domain.access.roles import Purpose, Role
-from domain.case.commands import COMMANDS, Receive
+from domain.case.commands import COMMANDS
 from domain.case.history import case_history_rows
 from domain.case.values import ErasedPersonalData, PersonalData
 from domain.errors import InvalidInput, NotAllowed, RuleViolation
@@ -77,8 +77,8 @@ from projections.registry import all_projections
 from projections.rollup import compute_rollup
 from projections.verify import all_intact, verify_projections
 from streams.contracts.registry import contract_for_internal, published_internal_topics
-from tests.conftest import reception
 from tests.infra.cli.test_cli import socai
+from tests.infra.services.test_erasure import protected_and_corrected, receive_person
 
 pytestmark = pytest.mark.integration
 
@@ -90,29 +90,15 @@ SECRETS = (NAME, ID_NUMBER, NEW_NAME)
 AUTHORISED_TOPIC = AccessRecord.RedactionAuthorised.TOPIC
 
 
-def _receive(app: Socai, officer: Principal, **person: str) -> UUID:
-    command = COMMANDS["receive"].parse(reception(person=person))
-    assert isinstance(command, Receive)
-    return app.cases.receive(command, officer)
-
-
 def _legacy_case(app: Socai, officer: Principal) -> tuple[UUID, UUID]:
     """A case written the way every event was before per-person keys (values inside the
     events): the victim, a protected relative and a correction of the victim's name; and
     another case's victim, sealed under their own key."""
     with mock.patch.object(SealingMapper, "to_stored_event", Mapper.to_stored_event):
-        case_id = _receive(app, officer, full_name=NAME, id_number=ID_NUMBER)
-        protect = {
-            "occurred_on": "2019-03-02", "protected": "relative", "relationship": "mother",
-            "measure": "confidentiality", "relative": {"full_name": RELATIVE, "phone": PHONE},
-        }  # fmt: skip
-        app.cases.execute(case_id, COMMANDS["protect"].parse(protect), officer)
-        correct = {
-            "occurred_on": "2019-03-03", "corrects_version": 1, "field": "person.full_name",
-            "old_value": NAME, "new_value": NEW_NAME, "reason": "typo",
-        }  # fmt: skip
-        app.cases.execute(case_id, COMMANDS["correct"].parse(correct), officer)
-    other = _receive(app, officer, full_name=OTHER)
+        case_id = protected_and_corrected(
+            app, officer, (NAME, ID_NUMBER, RELATIVE, PHONE, NEW_NAME)
+        )
+    other = receive_person(app, officer, full_name=OTHER)
     return case_id, other
 
 
@@ -747,7 +733,7 @@ def test_erasing_a_person_without_data_inside_events_records_no_authorisation(
     app: Socai, team: Staff
 ) -> None:
     officer = team.user(Role.CASE_OFFICER, "82", "BP-87-01")
-    case_id = _receive(app, officer, full_name=OTHER)  # sealed under the victim's own key
+    case_id = receive_person(app, officer, full_name=OTHER)  # sealed under the victim's own key
     dpo = team.user(Role.DATA_PROTECTION_OFFICER, "82", "BVDL-1")
     head = app.log.head()
     done = app.privacy.erase(dpo, case_id, "victim", BASIS, REASON)
