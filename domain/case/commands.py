@@ -8,7 +8,7 @@ the aggregate then checks *rules* against the case's history.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import date
 from typing import Any, ClassVar
 
@@ -126,10 +126,20 @@ for _name in PERSONAL_FIELD_MAX_CHARS:
 
 @dataclass(frozen=True)
 class Command(ParsedFromFields):
-    """Base of case commands. ``EVENT`` names the event kind the command records."""
+    """Base of case commands. ``EVENT`` names the event kind the command records.
+
+    Every command carries the two fields every case event carries from the officer (see
+    ``CaseEvent``), declared here once: the business date, first, and the legal basis, given
+    by keyword; a command's own fields follow the date (a reception requires its legal basis).
+    """
 
     EVENT: ClassVar[str]
     PARSERS: ClassVar[dict[str, Parser]] = {}
+    #: Ngày nghiệp vụ: the day the step happened (not the day it is recorded).
+    occurred_on: date
+    _: KW_ONLY
+    #: Căn cứ pháp lý: the decision or document the step rests on, when there is one.
+    legal_basis: str | None = None
 
     @classmethod
     def parser_for(cls, name: str) -> Parser:
@@ -141,10 +151,11 @@ class Receive(Command):
     """Tiếp nhận: a person is received, with the reception record (biên bản tiếp nhận)."""
 
     EVENT = "Received"
-    occurred_on: date
     reception_form: str
     unit_code: str
-    legal_basis: str
+    #: Required here (the reception record rests on a decision); ``field()`` so that the
+    #: base's default ``None`` is not inherited.
+    legal_basis: str = field(kw_only=True)
     belongings_checked: bool = False
     interview_held: bool = False
     person: PersonalData = PersonalData()  # noqa: RUF009 (immutable value)
@@ -153,109 +164,85 @@ class Receive(Command):
 @dataclass(frozen=True)
 class RecordDemographics(Command):
     EVENT = "DemographicsRecorded"
-    occurred_on: date
     sex: str
     ethnicity: str
     nationality: str = "VN"
     birth_year: int | None = None
     age_band: str | None = None
-    legal_basis: str | None = None
 
 
 @dataclass(frozen=True)
 class RecordTraffickingForm(Command):
     EVENT = "TraffickingFormRecorded"
-    occurred_on: date
     scope: str
     destination_country: str | None = None
-    legal_basis: str | None = None
 
 
 @dataclass(frozen=True)
 class RequestVerification(Command):
     EVENT = "VerificationRequested"
-    occurred_on: date
     body: str
-    legal_basis: str | None = None
 
 
 @dataclass(frozen=True)
 class ConcludeVerification(Command):
     EVENT = "VerificationConcluded"
-    occurred_on: date
     outcome: str
     deciding_body: str
-    legal_basis: str | None = None
 
 
 @dataclass(frozen=True)
 class Route(Command):
     EVENT = "Routed"
-    occurred_on: date
     destination: str
-    legal_basis: str | None = None
 
 
 @dataclass(frozen=True)
 class RequestProtection(Command):
     EVENT = "ProtectionRequested"
-    occurred_on: date
     protected: str
     source: str
     relationship: str | None = None
-    legal_basis: str | None = None
 
 
 @dataclass(frozen=True)
 class Protect(Command):
     EVENT = "ProtectionApplied"
-    occurred_on: date
     protected: str
     measure: str
     relationship: str | None = None
     relative: PersonalData | None = None
-    legal_basis: str | None = None
 
 
 @dataclass(frozen=True)
 class ProvideSupport(Command):
     EVENT = "SupportProvided"
-    occurred_on: date
     support_type: str
     provider_agency: str
     amount_vnd: int | None = None
     period_days: int | None = None
-    legal_basis: str | None = None
 
 
 @dataclass(frozen=True)
 class AdmitToShelter(Command):
     EVENT = "ShelterAdmitted"
-    occurred_on: date
     facility: str
-    legal_basis: str | None = None
 
 
 @dataclass(frozen=True)
 class DischargeFromShelter(Command):
     EVENT = "ShelterDischarged"
-    occurred_on: date
-    legal_basis: str | None = None
 
 
 @dataclass(frozen=True)
 class Reintegrate(Command):
     EVENT = "Reintegrated"
-    occurred_on: date
-    legal_basis: str | None = None
 
 
 @dataclass(frozen=True)
 class Close(Command):
     EVENT = "Closed"
-    occurred_on: date
     reason: str
-    legal_basis: str | None = None
 
 
 @dataclass(frozen=True)
@@ -265,9 +252,7 @@ class Reopen(Command):
 
     EVENT = "Reopened"
     PARSERS: ClassVar[dict[str, Parser]] = {"reason": _text(500)}
-    occurred_on: date
     reason: str
-    legal_basis: str | None = None
 
 
 @dataclass(frozen=True)
@@ -293,13 +278,11 @@ class Correct(Command):
 
     EVENT = "CorrectionRecorded"
     PARSERS: ClassVar[dict[str, Parser]] = {"reason": _text(500)}
-    occurred_on: date
     corrects_version: int
     field: str
     reason: str
     old_value: Any = None
     new_value: Any = None
-    legal_basis: str | None = None
     more: tuple[FieldChange, ...] = ()
 
     @property
