@@ -50,7 +50,6 @@ from streams.topics import CASE_EVENTS
 
 #: Prefix of the public types of case events.
 CASE_TYPE_PREFIX = "vn.socai.case."
-#: Fields of a case event that hold personal data (never published, nor corrections of them).
 
 COMMON = envelope_fields(
     "case_id",
@@ -60,6 +59,19 @@ COMMON = envelope_fields(
     occurred_on="Business date the step happened (ngày xảy ra).",
     legal_basis="Document reference, e.g. a reception record no.",
     recorded="the step",
+)
+
+#: A reason an officer types (a reopening's, a correction's) may name a person: it leaves empty,
+#: and a flag beside it says so (the schema keeps ``reason`` a required string).
+_WITHHELD_REASON = FieldSpec(
+    "reason",
+    STRING,
+    "Always empty: the officer's free-text reason is withheld (see reason_withheld).",
+)
+_REASON_WITHHELD = FieldSpec(
+    "reason_withheld",
+    BOOLEAN,
+    "Always true: the reason is free text that may name a person; it stays in the encrypted store.",
 )
 
 #: The step's own public fields, per internal event kind.
@@ -124,43 +136,23 @@ SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
     "Reintegrated": (),
     "Closed": (FieldSpec("reason", STRING, "Closure reason code."),),
     "Reopened": (
-        FieldSpec(
-            "reason",
-            STRING,
-            "Always empty: the officer's free-text reason is withheld (see reason_withheld).",
-        ),
-        FieldSpec(
-            "reason_withheld",
-            BOOLEAN,
-            "Always true: the reason is free text that may name a person; it stays in the"
-            " encrypted store.",
-        ),
+        _WITHHELD_REASON,
+        _REASON_WITHHELD,
     ),
     "CorrectionRecorded": (
         FieldSpec("corrects_version", INTEGER, "Version of the step corrected."),
         FieldSpec("field", STRING, "Field corrected (person.* / relative.* values withheld)."),
         FieldSpec("old_value", SCALAR_OR_NULL, "Value replaced; null when withheld."),
         FieldSpec("new_value", SCALAR_OR_NULL, "Value now in force; null when withheld."),
-        FieldSpec(
-            "reason",
-            STRING,
-            "Always empty: the officer's free-text reason is withheld (see reason_withheld).",
-        ),
+        _WITHHELD_REASON,
         FieldSpec(
             "values_withheld",
             BOOLEAN,
             "True when a personal field was corrected: the values are not published.",
         ),
-        FieldSpec(
-            "reason_withheld",
-            BOOLEAN,
-            "Always true: the reason is free text that may name a person; it stays in the"
-            " encrypted store.",
-        ),
+        _REASON_WITHHELD,
     ),
 }
-
-#: What a public correction carries in ``reason`` (the free text never leaves).
 
 
 _PLAIN = plain_mapper(SPECIFIC, "case_id")
