@@ -170,6 +170,12 @@ def _withheld(_value: str) -> str:
     return WITHHELD
 
 
+#: How a country (quốc gia) is generalised, wherever one stands: as given, then "VN or
+#: Other", then withheld; and what each level is called.
+_COUNTRY_LEVELS = (_same, _vn_or_other, _withheld)
+_COUNTRY_NAMES = ("country", "VN or Other", "withheld")
+
+
 def hierarchies(period: Period) -> tuple[Hierarchy, ...]:
     """The quasi-identifiers, in the order they are generalised when equally good."""
     whole = f"{period.year_numbers[0]}-{period.year_numbers[-1]}"
@@ -179,16 +185,8 @@ def hierarchies(period: Period) -> tuple[Hierarchy, ...]:
             (_same, _coarse_age, _withheld),
             ("CTDC age bands", "child (0--17) or adult (18+)", "withheld"),
         ),
-        Hierarchy(
-            "hte_Country",
-            (_same, _vn_or_other, _withheld),
-            ("country", "VN or Other", "withheld"),
-        ),
-        Hierarchy(
-            "prs_Citizenship",
-            (_same, _vn_or_other, _withheld),
-            ("country", "VN or Other", "withheld"),
-        ),
+        Hierarchy("hte_Country", _COUNTRY_LEVELS, _COUNTRY_NAMES),
+        Hierarchy("prs_Citizenship", _COUNTRY_LEVELS, _COUNTRY_NAMES),
         Hierarchy(
             "cas_IncomingReferralDate",
             (_same, lambda _v: whole),

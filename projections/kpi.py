@@ -30,9 +30,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Select, Table, select
 from sqlalchemy.orm import Session
 
 from domain.case.catalogue import fold
@@ -89,6 +90,18 @@ class Kpi:
         return f"{percent:.1f}% ({self.numerator}/{self.denominator})"
 
 
+def unit_rows(
+    table: Table, dated_by: str, admin_map: AdminMap, unit_code: str, period: Period | None
+) -> Select[Any]:
+    """The rows of ``table`` in the unit (đơn vị) ``unit_code`` of ``admin_map`` and, when a
+    ``period`` is given, with the date column ``dated_by`` in it: a KPI's population."""
+    unit = resolve_unit(admin_map, unit_code)
+    query = select(table).where(unit_filter(table, admin_map, unit))
+    if period is not None:
+        query = query.where(table.c[dated_by].between(period.starts_on, period.ends_on))
+    return query
+
+
 def compute_kpis(
     engine: Engine,
     admin_map: AdminMap,
@@ -98,10 +111,7 @@ def compute_kpis(
 ) -> list[Kpi]:
     """The KPIs of the cases received in the unit (in ``period``, when given), judged on
     ``today`` (a report's cut-off date)."""
-    unit = resolve_unit(admin_map, unit_code)
-    query = select(case_status).where(unit_filter(case_status, admin_map, unit))
-    if period is not None:
-        query = query.where(case_status.c.received_on.between(period.starts_on, period.ends_on))
+    query = unit_rows(case_status, "received_on", admin_map, unit_code, period)
     received: list[str] = []
     verified: list[str] = []
     victims: list[str] = []

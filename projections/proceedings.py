@@ -18,7 +18,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Column, Date, Engine, Integer, MetaData, String, Table, select
+from sqlalchemy import Column, Date, Engine, Integer, MetaData, String, Table
 from sqlalchemy.orm import Session
 
 from domain.period import Period
@@ -26,8 +26,7 @@ from domain.proceedings.aggregate import Proceedings, ProceedingsEvent
 from domain.reference.units import AdminMap
 from projections.case_status import unit_columns, unit_level_columns
 from projections.framework import insert_rows
-from projections.kpi import Kpi
-from projections.rollup import resolve_unit, unit_filter
+from projections.kpi import Kpi, unit_rows
 
 NAME = "proceedings"
 metadata = MetaData()
@@ -127,12 +126,7 @@ def prosecution_kpis(
 ) -> list[Kpi]:
     """The three prosecution targets for the criminal cases opened in the unit (in
     ``period``), as known on ``today``: stages dated after it do not count yet."""
-    unit = resolve_unit(admin_map, unit_code)
-    query = select(proceedings_status).where(unit_filter(proceedings_status, admin_map, unit))
-    if period is not None:
-        query = query.where(
-            proceedings_status.c.opened_on.between(period.starts_on, period.ends_on)
-        )
+    query = unit_rows(proceedings_status, "opened_on", admin_map, unit_code, period)
     with Session(engine) as session:
         rows = list(session.execute(query.order_by(proceedings_status.c.proceedings_id)))
     kpis = []
