@@ -408,32 +408,21 @@ class StatusFold:
 
     # -- the effect of each kind of step (named by the catalogue) -------------------------------
 
+    def _take(self, step: Step, *names: str) -> None:
+        """The step's own fields ``names`` become facts of the case, under the same names."""
+        self.facts.update({name: step.data[name] for name in names})
+
     def received(self, step: Step) -> None:
-        d = step.data
-        self.facts.update(
-            received_on=step.occurred_on,
-            receiving_agency=step.agency,
-            reception_form=d["reception_form"],
-            unit_map=d["unit_map"],
-            unit_code=d["unit_code"],
-            belongings_checked=d["belongings_checked"],
-            interview_held=d["interview_held"],
+        self.facts.update(received_on=step.occurred_on, receiving_agency=step.agency)
+        self._take(
+            step, "reception_form", "unit_map", "unit_code", "belongings_checked", "interview_held"
         )
 
     def demographics(self, step: Step) -> None:
-        d = step.data
-        self.facts.update(
-            sex=d["sex"],
-            birth_year=d["birth_year"],
-            age_band=d["age_band"],
-            ethnicity=d["ethnicity"],
-            nationality=d["nationality"],
-        )
+        self._take(step, "sex", "birth_year", "age_band", "ethnicity", "nationality")
 
     def trafficking_form(self, step: Step) -> None:
-        self.facts.update(
-            scope=step.data["scope"], destination_country=step.data["destination_country"]
-        )
+        self._take(step, "scope", "destination_country")
 
     def verification_requested(self, step: Step) -> None:
         self.facts.setdefault("verification_requested_on", step.occurred_on)

@@ -81,15 +81,24 @@ def _built(store, engine: Engine, projection: CaseStatusProjection) -> InProcess
     return runner
 
 
-def test_an_unchanged_definition_keeps_its_rows(
-    store,
-    tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path / 'p.db'}")
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    """The projection database, a file: a second runner finds what the first wrote."""
+    return create_engine(f"sqlite:///{tmp_path / 'p.db'}")
+
+
+@pytest.fixture
+def built(store, engine: Engine) -> Engine:
+    """``engine`` with ``case_status`` built from the whole log by today's definition."""
     _built(store, engine, CaseStatusProjection())
+    return engine
+
+
+def test_an_unchanged_definition_keeps_its_rows(
+    store, built: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.WARNING, logger="socai.projections"):
-        again = InProcessRunner(store.log, engine, [CaseStatusProjection()])
+        again = InProcessRunner(store.log, built, [CaseStatusProjection()])
     assert again.positions() == {"case_status": store.log.head()}
     assert not caplog.records
 
@@ -97,51 +106,41 @@ def test_an_unchanged_definition_keeps_its_rows(
 @pytest.mark.parametrize("changed", [Bumped, Widened, Narrowed])
 def test_a_changed_definition_is_rebuilt_from_the_log(
     store,
-    tmp_path: Path,
+    built: Engine,
     caplog: pytest.LogCaptureFixture,
     changed: type[CaseStatusProjection],
 ) -> None:
     assert definition_digest(changed()) != definition_digest(CaseStatusProjection())
-    engine = create_engine(f"sqlite:///{tmp_path / 'p.db'}")
-    _built(store, engine, CaseStatusProjection())
     with caplog.at_level(logging.WARNING, logger="socai.projections"):
-        runner = InProcessRunner(store.log, engine, [changed()])
+        runner = InProcessRunner(store.log, built, [changed()])
     assert [r.getMessage() for r in caplog.records] == [
         "projection case_status: definition changed, rebuilding from the log"
     ]
     assert runner.positions() == {"case_status": 0}
-    columns = {c["name"] for c in inspect(engine).get_columns("case_status")}
+    columns = {c["name"] for c in inspect(built).get_columns("case_status")}
     assert ("added_later" in columns) == (changed is Widened)
     runner.run()
     fresh = create_engine("sqlite://")
     _built(store, fresh, changed())
-    assert content_digest(engine, changed()) == content_digest(fresh, changed())
+    assert content_digest(built, changed()) == content_digest(fresh, changed())
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="socai.projections"):
-        InProcessRunner(store.log, engine, [changed()])  # recorded: not rebuilt twice
+        InProcessRunner(store.log, built, [changed()])  # recorded: not rebuilt twice
     assert not caplog.records
 
 
 def test_a_projection_built_before_digests_is_rebuilt_once(
-    store,
-    tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
+    store, built: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path / 'p.db'}")
-    _built(store, engine, CaseStatusProjection())
-    with engine.begin() as connection:
+    with built.begin() as connection:
         connection.execute(projection_definitions.delete())
     with caplog.at_level(logging.WARNING, logger="socai.projections"):
-        runner = InProcessRunner(store.log, engine, [CaseStatusProjection()])
+        runner = InProcessRunner(store.log, built, [CaseStatusProjection()])
     assert len(caplog.records) == 1
     assert runner.positions() == {"case_status": 0}
 
 
-def test_a_projection_fed_from_kafka_is_refused_not_reset(
-    store,
-    tmp_path: Path,
-) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path / 'p.db'}")
+def test_a_projection_fed_from_kafka_is_refused_not_reset(store, engine: Engine) -> None:
     projection = CaseStatusProjection()
     create_tables(engine, [projection])
     events = store.cases.events(next(iter(store.cases.ids())))
