@@ -144,21 +144,59 @@ def test_a_second_reception_is_refused() -> None:
 # -- dates ---------------------------------------------------------------------------------------
 
 
-def test_steps_before_the_reception_are_refused() -> None:
-    refused(
+#: One step on a case just received (2 March 2019) that a rule refuses, and why
+#: (refusal code, command, its fields).
+REFUSED_ON_A_NEW_CASE = [
+    pytest.param(
         "before_reception",
-        new_case(),
         "demographics",
-        occurred_on="2019-03-01",
-        sex="female",
-        ethnicity="kinh",
-    )
+        {"occurred_on": "2019-03-01", "sex": "female", "ethnicity": "kinh"},
+        id="a step before the reception",
+    ),
+    pytest.param(
+        "future_date",
+        "request_verification",
+        {"occurred_on": "2026-11-02", "body": "police"},
+        id="a step dated after today",
+    ),
+    pytest.param(
+        "birth_after_step",
+        "demographics",
+        {"occurred_on": "2019-03-02", "sex": "male", "ethnicity": "kinh", "birth_year": 2020},
+        id="a birth year after the step",
+    ),
+    pytest.param(
+        "missing_destination",
+        "trafficking",
+        {"occurred_on": "2019-03-02", "scope": "abroad"},
+        id="abroad without a destination",
+    ),
+    pytest.param(
+        "missing_destination",
+        "trafficking",
+        {"occurred_on": "2019-03-02", "scope": "abroad", "destination_country": "VN"},
+        id="abroad to Viet Nam",
+    ),
+    pytest.param(
+        "destination_for_domestic",
+        "trafficking",
+        {"occurred_on": "2019-03-02", "scope": "domestic", "destination_country": "CN"},
+        id="domestic with a foreign destination",
+    ),
+    pytest.param(
+        "routing_before_classification",
+        "route",
+        {"occurred_on": "2019-03-05", "destination": "returned_home"},
+        id="routing before classification",
+    ),
+]
 
 
-def test_steps_dated_after_today_are_refused() -> None:
-    refused(
-        "future_date", new_case(), "request_verification", occurred_on="2026-11-02", body="police"
-    )
+@pytest.mark.parametrize(("code", "name", "fields"), REFUSED_ON_A_NEW_CASE)
+def test_a_step_a_rule_forbids_on_a_new_case_is_refused(
+    code: str, name: str, fields: dict[str, object]
+) -> None:
+    refused(code, new_case(), name, **fields)
 
 
 # -- demographics and trafficking form ----------------------------------------------------------
@@ -191,51 +229,7 @@ def test_foreigner_is_derived_from_nationality() -> None:
     assert case.status.is_under(16, date(2019, 3, 2)) is True  # 14 before her birthday
 
 
-def test_birth_year_after_the_step_is_refused() -> None:
-    refused(
-        "birth_after_step",
-        new_case(),
-        "demographics",
-        occurred_on="2019-03-02",
-        sex="male",
-        ethnicity="kinh",
-        birth_year=2020,
-    )
-
-
-def test_trafficking_abroad_needs_a_foreign_destination() -> None:
-    refused(
-        "missing_destination", new_case(), "trafficking", occurred_on="2019-03-02", scope="abroad"
-    )
-    refused(
-        "missing_destination",
-        new_case(),
-        "trafficking",
-        occurred_on="2019-03-02",
-        scope="abroad",
-        destination_country="VN",
-    )
-    refused(
-        "destination_for_domestic",
-        new_case(),
-        "trafficking",
-        occurred_on="2019-03-02",
-        scope="domestic",
-        destination_country="CN",
-    )
-
-
 # -- verification and routing -------------------------------------------------------------------
-
-
-def test_routing_before_classification_is_refused() -> None:
-    refused(
-        "routing_before_classification",
-        new_case(),
-        "route",
-        occurred_on="2019-03-05",
-        destination="returned_home",
-    )
 
 
 def test_verification_concluded_twice_is_refused_but_suspected_can_be_resolved() -> None:

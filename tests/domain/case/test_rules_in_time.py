@@ -11,7 +11,15 @@ from __future__ import annotations
 from datetime import date
 
 from domain.case.aggregate import Case
-from tests.domain.case.test_case_rules import SOCIAL, do, needs, new_case, refused, victim
+from tests.domain.case.test_case_rules import (
+    SOCIAL,
+    do,
+    needs,
+    new_case,
+    refused,
+    support,
+    victim,
+)
 
 
 def received(on: date = date(2019, 3, 2)) -> Case:
@@ -23,35 +31,16 @@ def test_support_dated_before_a_verification_recorded_first_is_refused_under_the
     dated 5 March — before the victim was identified — must be refused."""
     case = received()
     do(case, "verify", occurred_on="2019-03-10", outcome="victim", deciding_body="police")
-    error = refused(
-        "not_yet_identified",
-        case,
-        "support",
-        occurred_on="2019-03-05",
-        support_type="legal_aid",
-        provider_agency="legal_aid_centre",
-    )
-    assert "2019-03-05" in error.message
-    do(
-        case,
-        "support",
-        occurred_on="2019-03-10",
-        support_type="legal_aid",
-        provider_agency="legal_aid_centre",
-    )
+    error = support(case, "2019-03-05", "legal_aid", "legal_aid_centre", code="not_yet_identified")
+    assert error is not None and "2019-03-05" in error.message
+    support(case, "2019-03-10", "legal_aid", "legal_aid_centre")
 
 
 def test_a_back_dated_step_that_breaks_a_later_one_is_refused_naming_that_step() -> None:
     """A verification back-dated *after* a support would leave the support unidentified."""
     case = received()
     do(case, "verify", occurred_on="2019-03-04", outcome="victim", deciding_body="police")
-    do(
-        case,
-        "support",
-        occurred_on="2019-03-06",
-        support_type="legal_aid",
-        provider_agency="legal_aid_centre",
-    )
+    support(case, "2019-03-06", "legal_aid", "legal_aid_centre")
     # a closure dated before the support that is already on file
     error = refused("after_closure", case, "close", occurred_on="2019-03-05", reason="lost_contact")
     assert "step 3 (SupportProvided, dated 2019-03-06)" in error.message
@@ -94,8 +83,7 @@ def test_a_wrong_closure_is_undone_by_reopening() -> None:
     assert case.status.stage != "closed"
     do(case, "reintegrate", occurred_on="2019-04-06")
     # a step dated while the case was closed stays refused after reopening
-    refused("after_closure", case, "support", occurred_on="2019-04-03",
-            support_type="legal_aid", provider_agency="legal_aid_centre")  # fmt: skip
+    support(case, "2019-04-03", "legal_aid", "legal_aid_centre", code="after_closure")
     do(case, "close", occurred_on="2019-05-01", reason="reintegrated")
 
 
@@ -141,8 +129,7 @@ def test_a_correction_names_each_field_once_and_only_fields_of_the_event() -> No
 def test_a_correction_that_moves_a_date_is_rejudged_in_date_order() -> None:
     case = received()
     do(case, "verify", occurred_on="2019-03-04", outcome="victim", deciding_body="police")
-    do(case, "support", occurred_on="2019-03-06", support_type="legal_aid",
-       provider_agency="legal_aid_centre")  # fmt: skip
+    support(case, "2019-03-06", "legal_aid", "legal_aid_centre")
     error = refused("not_yet_identified", case, "correct", occurred_on="2019-03-20",
                     corrects_version=2, field="occurred_on", old_value="2019-03-04",
                     new_value="2019-03-08", reason="ngày kết luận")  # fmt: skip
