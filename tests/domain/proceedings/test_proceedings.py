@@ -6,12 +6,12 @@ from datetime import UTC, date, datetime
 from uuid import uuid4
 
 import pytest
-from eventsourcing.utils import resolve_topic
 
 from domain.case.values import Actor
 from domain.errors import InvalidInput, RuleViolation
 from domain.proceedings.aggregate import Proceedings
 from domain.proceedings.commands import STAGE_COMMANDS, Open
+from tests.domain.topics import registered_topics
 
 NOW = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
 POLICE = Actor("CA-VA-01", "police")
@@ -107,6 +107,5 @@ def test_topics_are_explicit_and_stable() -> None:
         "socai.proceedings:Tried.v1",
         "socai.proceedings:Suspended.v1",
     }
-    for topic in topics:
-        assert topic == resolve_topic(topic).TOPIC
+    assert registered_topics(Proceedings) == topics  # each resolves to its class; no other
     assert opened().unit_map == "old" and date(2019, 4, 1) == opened().reached["Opened"]
