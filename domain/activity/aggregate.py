@@ -21,7 +21,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain.activity.commands import ActivityCommand, Withdraw
-from domain.case.values import Actor
+from domain.case.values import Actor, recording
 from domain.errors import RuleViolation
 from domain.reference.units import AdminMap
 
@@ -109,11 +109,5 @@ class Activity(Aggregate):
         if self.withdrawn:
             raise RuleViolation("already_withdrawn", f"activity {self.id} was already withdrawn")
         self.trigger_event(
-            self.Withdrawn,
-            timestamp=recorded_at,
-            occurred_on=command.occurred_on,
-            officer_id=actor.officer_id,
-            agency=actor.agency,
-            legal_basis=command.legal_basis,
-            reason=command.reason,
+            self.Withdrawn, **recording(command, actor, recorded_at), reason=command.reason
         )

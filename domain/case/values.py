@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Protocol
 from uuid import UUID
 
 from domain.errors import InvalidInput
@@ -108,6 +109,30 @@ class Actor:
             )
         # A code is stored in its one canonical spelling: BORDER_GUARD is border_guard.
         object.__setattr__(self, "agency", Agency.parse(self.agency, "agency").value)
+
+
+class Dated(Protocol):
+    """A command with a business date and a legal basis (a case's, an activity's, a criminal
+    case's)."""
+
+    @property
+    def occurred_on(self) -> date: ...
+
+    @property
+    def legal_basis(self) -> str | None: ...
+
+
+def recording(command: Dated, actor: Actor, recorded_at: datetime) -> dict[str, Any]:
+    """The fields an event gets from how it was recorded, besides its own: the record time
+    (``timestamp``), the business date (ngày nghiệp vụ), the officer and agency who recorded
+    it and the legal basis (căn cứ pháp lý)."""
+    return {
+        "timestamp": recorded_at,
+        "occurred_on": command.occurred_on,
+        "officer_id": actor.officer_id,
+        "agency": actor.agency,
+        "legal_basis": command.legal_basis,
+    }
 
 
 def parse_case_id(text: object, field: str = "case id", hint: str = "") -> UUID:

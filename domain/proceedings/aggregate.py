@@ -29,7 +29,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.case.values import Actor
+from domain.case.values import Actor, recording
 from domain.errors import RuleViolation
 from domain.proceedings.commands import (
     INVESTIGATING_BODIES,
@@ -148,11 +148,7 @@ class Proceedings(Aggregate):
         return cls._create(
             cls.Opened,
             id=proceedings_id,
-            timestamp=recorded_at,
-            occurred_on=command.occurred_on,
-            officer_id=actor.officer_id,
-            agency=actor.agency,
-            legal_basis=command.legal_basis,
+            **recording(command, actor, recorded_at),
             deciding_body=command.deciding_body,
             unit_map=admin_map.value,
             unit_code=command.unit_code,
@@ -170,14 +166,7 @@ class Proceedings(Aggregate):
             )
         latest = max(self.reached.values())
         _check_date(command.occurred_on, latest, recorded_at)
-        common = {
-            "timestamp": recorded_at,
-            "occurred_on": command.occurred_on,
-            "officer_id": actor.officer_id,
-            "agency": actor.agency,
-            "legal_basis": command.legal_basis,
-            "deciding_body": command.deciding_body,
-        }
+        common = {**recording(command, actor, recorded_at), "deciding_body": command.deciding_body}
         if isinstance(command, Suspend):
             _check_body(command, INVESTIGATING_BODIES | {Agency.PROCURACY, Agency.COURT})
             self.trigger_event(self.Suspended, reason=command.reason, **common)
