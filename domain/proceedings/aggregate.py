@@ -61,6 +61,16 @@ class ProceedingsEvent(Aggregate.Event):
     deciding_body: str
 
 
+class StageReached(ProceedingsEvent):
+    """Base of a later stage's event (not stored itself): the stage its class names (one of
+    :data:`STAGES`) is reached on the event's business date, with its count of defendants."""
+
+    defendants: int
+
+    def apply(self, aggregate: Proceedings) -> None:
+        aggregate._reach(type(self).__name__, self.occurred_on, self.defendants)
+
+
 class Proceedings(Aggregate):
     """Vụ án: one criminal case of trafficking, from opening to trial."""
 
@@ -80,32 +90,20 @@ class Proceedings(Aggregate):
         victim_case_ids: list[str]
         defendants: int
 
-    class Solved(ProceedingsEvent):
+    class Solved(StageReached):
         """Điều tra làm rõ: the investigation concluded and the case is solved."""
 
         TOPIC = "socai.proceedings:Solved.v1"
-        defendants: int
 
-        def apply(self, aggregate: Proceedings) -> None:
-            aggregate._reach("Solved", self.occurred_on, self.defendants)
-
-    class Prosecuted(ProceedingsEvent):
+    class Prosecuted(StageReached):
         """Truy tố: the procuracy indicts."""
 
         TOPIC = "socai.proceedings:Prosecuted.v1"
-        defendants: int
 
-        def apply(self, aggregate: Proceedings) -> None:
-            aggregate._reach("Prosecuted", self.occurred_on, self.defendants)
-
-    class Tried(ProceedingsEvent):
+    class Tried(StageReached):
         """Xét xử: a court judged the case (sơ thẩm)."""
 
         TOPIC = "socai.proceedings:Tried.v1"
-        defendants: int
-
-        def apply(self, aggregate: Proceedings) -> None:
-            aggregate._reach("Tried", self.occurred_on, self.defendants)
 
     class Suspended(ProceedingsEvent):
         """Tạm đình chỉ: the case is suspended (e.g. the accused not found); reason coded."""
