@@ -28,8 +28,11 @@ from tests.infra.scenario.dump import digest, small_dump
 #: lines equal the previous dump's but in the 22 receptions' ``person`` and the one
 #: protection's ``relative`` (a ``personal_ref`` in place of the values). The leaf hashes of
 #: the events after the first reception change too: the sealing draws its nonces and keys from
-#: the same counter as the store's cipher.
-SMALL_SCENARIO_SHA256 = "70fba17ad223c01cf803ae5f71d90dfdaa1f2125648ca9bc3a1177d897abc998"
+#: the same counter as the store's cipher. Changed again by issue 10 (one house), not the
+#: scenario: a case command declares its date and legal basis once, on its base, so the plan's
+#: lines (the commands' ``repr``) show ``legal_basis`` second; with it put back in its old
+#: place, all 1,216 lines equal the previous dump's (every stored line and leaf hash too).
+SMALL_SCENARIO_SHA256 = "cd928dd8c8c70a29b79c69542402688c5d01f3b3dea24174921d690060821e62"
 
 
 def test_the_small_scenario_records_the_pinned_events(tmp_path: Path) -> None:
