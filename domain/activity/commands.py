@@ -7,7 +7,7 @@ whole non-negative counts under explicit limits); nothing is stored when a check
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import KW_ONLY, dataclass, fields
 from datetime import date
 from typing import Any, ClassVar, Self
 
@@ -42,6 +42,8 @@ class ActivityCommand(ParsedFromFields):
     LIMITS: ClassVar[dict[str, int]] = {}
     occurred_on: date
     unit_code: str
+    _: KW_ONLY
+    legal_basis: str | None = None
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> Self:
@@ -81,7 +83,6 @@ class ActivityCommand(ParsedFromFields):
 class IssueDirective(ActivityCommand):
     EVENT = "DirectiveIssued"
     LIMITS: ClassVar[dict[str, int]] = {"documents": MAX_DOCUMENTS}
-    legal_basis: str | None = None
     documents: int = 1
 
 
@@ -91,7 +92,6 @@ class HoldCommunicationSession(ActivityCommand):
     LIMITS: ClassVar[dict[str, int]] = {"sessions": MAX_SESSIONS, "participants": MAX_PARTICIPANTS}
     participants: int = 0
     sessions: int = 1
-    legal_basis: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,6 @@ class DistributeMaterials(ActivityCommand):
     billboards: int = 0
     posters: int = 0
     leaflets: int = 0
-    legal_basis: str | None = None
 
     def _check_unit(self) -> None:
         super()._check_unit()
@@ -123,7 +122,6 @@ class HoldTrainingCourse(ActivityCommand):
     LIMITS: ClassVar[dict[str, int]] = {"courses": MAX_SESSIONS, "trainees": MAX_PARTICIPANTS}
     trainees: int = 0
     courses: int = 1
-    legal_basis: str | None = None
 
 
 @dataclass(frozen=True)
