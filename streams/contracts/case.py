@@ -74,6 +74,9 @@ _REASON_WITHHELD = FieldSpec(
     "Always true: the reason is free text that may name a person; it stays in the encrypted store.",
 )
 
+#: Who is protected, in a protection's request and in the measure applied.
+_PROTECTED = FieldSpec("protected", STRING, "victim | relative.")
+
 #: The step's own public fields, per internal event kind.
 SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
     "Received": (
@@ -101,7 +104,7 @@ SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
     ),
     "Routed": (FieldSpec("destination", STRING, "Where the person was sent."),),
     "ProtectionRequested": (
-        FieldSpec("protected", STRING, "victim | relative."),
+        _PROTECTED,
         FieldSpec("relationship", STRING_OR_NULL, "Relationship of the relative in need."),
         FieldSpec(
             "source",
@@ -111,7 +114,7 @@ SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
         ),
     ),
     "ProtectionApplied": (
-        FieldSpec("protected", STRING, "victim | relative."),
+        _PROTECTED,
         FieldSpec("relationship", STRING_OR_NULL, "Relationship of the protected relative."),
         FieldSpec(
             "measure",

@@ -65,6 +65,8 @@ _TRANSFER_TAIL = (
     FieldSpec("credit_account", STRING, "Account credited, e.g. expense:A1."),
 )
 _TID = FieldSpec("transaction_id", STRING, "Transaction id (idempotency key), e.g. QD-123/2006.")
+_LINE = FieldSpec("line", STRING, "Budget line code.")
+_SOURCE = FieldSpec("source", STRING, "Source code.")
 _PURPOSE = (
     FieldSpec("purpose_kind", STRING, "case_support | activity."),
     FieldSpec("case_id", UUID_OR_NULL, "Pseudonymous case id of a case support payment."),
@@ -81,22 +83,22 @@ SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
     ),
     "SourcePledged": (
         _TID,
-        FieldSpec("source", STRING, "Source code."),
+        _SOURCE,
         FieldSpec("source_kind", STRING, "central | local | aid."),
         FieldSpec("donor", STRING_OR_NULL, "Donor organisation of an aid source."),
         *_TRANSFER_TAIL,
     ),
     "LineBudgeted": (
         _TID,
-        FieldSpec("line", STRING, "Budget line code."),
+        _LINE,
         FieldSpec("line_title", STRING, "Budget line title."),
         FieldSpec("source", STRING, "Source the line's money comes from."),
         *_TRANSFER_TAIL,
     ),
     "Allocated": (
         _TID,
-        FieldSpec("line", STRING, "Budget line code."),
-        FieldSpec("source", STRING, "Source code."),
+        _LINE,
+        _SOURCE,
         FieldSpec("unit_map", STRING, "Administrative map of unit_code: old | 2025."),
         FieldSpec("unit_code", STRING, "Administrative unit given the money."),
         FieldSpec("unit_level", STRING, "Level of the unit (province, district, commune)."),
