@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -54,11 +54,11 @@ from domain.funding.commands import (
     Void,
 )
 from domain.funding.ledger import AccountKind, Ledger, LedgerRefusal, TransferState
-from domain.funding.values import Purpose
+from domain.funding.values import Purpose, support_key_of
 from domain.money import format_vnd
 from domain.period import Period
 from domain.reference.units import unit_directory
-from domain.time import business_date
+from domain.time import VIETNAM_TZ, business_date
 
 #: Upper bound on transactions in one programme. A national programme records tens of
 #: thousands; this stops a runaway import long before replay becomes slow.
@@ -114,28 +114,73 @@ class AllocationInfo:
 
 @dataclass(frozen=True, slots=True)
 class CommitmentInfo:
-    id: str
-    allocation: str
-    amount_vnd: int
-    purpose: Purpose
-    occurred_on: date
+    """An approved commitment (cam kết chi), read from its ``Committed`` event: what paying
+    or voiding it takes over (allocation, amount, purpose) and its date."""
+
+    event: Programme.Committed
+
+    @property
+    def id(self) -> str:
+        return self.event.transaction_id
+
+    @property
+    def allocation(self) -> str:
+        return self.event.allocation
+
+    @property
+    def amount_vnd(self) -> int:
+        return self.event.amount_vnd
+
+    @property
+    def occurred_on(self) -> date:
+        return self.event.occurred_on
+
+    @property
+    def support_key(self) -> tuple[UUID, int] | None:
+        return _support_key(self.event)
+
+    @property
+    def purpose(self) -> Purpose:
+        e = self.event
+        return Purpose(e.purpose_kind, e.case_id, e.support_version, e.activity, e.description)
 
 
 @dataclass(frozen=True, slots=True)
 class TransactionInfo:
-    """What a transaction id stands for: its kind, its content (for idempotency) and the
-    posted transfer it made, if any (what a reversal would move back)."""
+    """What a transaction id stands for, read from its recorded event when asked: its kind,
+    its content (for idempotency) and the transfer it made (what a reversal would move
+    back). Keeping the event rather than a copy of its fields makes remembering a
+    transaction one small object."""
 
-    kind: str
-    amount_vnd: int
-    debit_account: str
-    credit_account: str
-    reversible: bool
-    #: Its business date: a reversal may not predate what it reverses.
-    occurred_on: date
-    #: The kind of command and the recorded event the content is read from.
+    #: The kind of command and the recorded event everything is read from.
     command: type[FundingCommand]
     event: Any
+    reversible: bool
+
+    @property
+    def kind(self) -> str:
+        return self.command.KIND
+
+    @property
+    def amount_vnd(self) -> int:
+        amount: int = self.event.amount_vnd
+        return amount
+
+    @property
+    def debit_account(self) -> str:
+        account: str = self.event.debit_account
+        return account
+
+    @property
+    def credit_account(self) -> str:
+        account: str = self.event.credit_account
+        return account
+
+    @property
+    def occurred_on(self) -> date:
+        """Its business date: a reversal may not predate what it reverses."""
+        day: date = self.event.occurred_on
+        return day
 
     @property
     def content(self) -> tuple[str, ...]:
@@ -326,26 +371,43 @@ class Programme(Aggregate):
                 "too_many_transactions",
                 f"programme {self.code} has reached {MAX_TRANSACTIONS_PER_PROGRAMME} transactions",
             )
-        _check_date(command.occurred_on, recorded_at)
+        day = command.occurred_on
+        if day > _today(recorded_at) or day < EARLIEST_DATE:
+            _check_date(day, recorded_at)  # refuses it, saying why
         established_on = self._establishment.occurred_on
-        if command.occurred_on < established_on:
+        if day < established_on:
             raise RuleViolation(
                 "before_programme",
-                f"a {command.KIND} dated {command.occurred_on.isoformat()} predates programme"
+                f"a {command.KIND} dated {day.isoformat()} predates programme"
                 f" {self.code}, established on {established_on.isoformat()}",
                 hint="check the date; money moves in a programme once it is established",
             )
-        common = {
-            "timestamp": recorded_at,
-            "occurred_on": command.occurred_on,
-            "officer_id": officer_id,
-            "agency": agency,
-            "legal_basis": command.legal_basis,
-            "transaction_id": command.transaction_id,
-        }
         event_class, fields = _DECISIONS[type(command)](self, command)
-        self.trigger_event(event_class, **common, **fields)
+        self._take(
+            event_class(
+                originator_id=self.id,
+                originator_version=self.version + 1,
+                timestamp=recorded_at,
+                occurred_on=day,
+                officer_id=officer_id,
+                agency=agency,
+                legal_basis=command.legal_basis,
+                transaction_id=command.transaction_id,
+                **fields,
+            )
+        )
         return True
+
+    def _take(self, event: FundingEvent) -> None:
+        """Apply a new event and queue it to be saved: what the library's ``trigger_event``
+        does for an event it builds itself, without its generic steps (copying the keyword
+        arguments, looking the topic up in its registry, and checking the id and version
+        of an event just numbered here). Replay applies stored events through the library's
+        ``mutate``, which checks them; both call the same :meth:`FundingEvent.apply`."""
+        event.apply(self)
+        self.version = event.originator_version
+        self.modified_on = event.timestamp
+        self.pending_events.append(event)
 
     def _pledge(self, c: Pledge) -> tuple[type, dict[str, Any]]:
         known = self.sources.get(c.source)
@@ -432,7 +494,12 @@ class Programme(Aggregate):
         }
 
     def _spend_checks(
-        self, allocation_id: str, amount: int, purpose: Purpose, day: date, what: str
+        self,
+        allocation_id: str,
+        amount: int,
+        key: tuple[UUID, int] | None,
+        day: date,
+        what: str,
     ) -> AllocationInfo:
         allocation = self.allocations.get(allocation_id)
         if allocation is None:
@@ -448,7 +515,6 @@ class Programme(Aggregate):
                 f" {day.isoformat()} is outside it",
                 hint="use the allocation for that period",
             )
-        key = purpose.support_key
         if key is not None and key in self.support_paid_by:
             raise RuleViolation(
                 "support_already_paid",
@@ -460,28 +526,16 @@ class Programme(Aggregate):
         return allocation
 
     def _commit(self, c: Commit) -> tuple[type, dict[str, Any]]:
-        self._spend_checks(c.allocation, c.amount_vnd, c.purpose, c.occurred_on, "commitment")
-        return self.Committed, {
-            "allocation": c.allocation,
-            "amount_vnd": c.amount_vnd,
-            **_purpose_fields(c.purpose),
-            "debit_account": allocation_account(c.allocation),
-            "credit_account": expense_account(c.allocation),
-        }
+        self._spend_checks(c.allocation, c.amount_vnd, c.support_key, c.occurred_on, "commitment")
+        return self.Committed, _spending_fields(c, c.allocation, c.amount_vnd)
 
     def _pay(self, c: Pay) -> tuple[type, dict[str, Any]]:
         if c.commitment is None:
             assert c.allocation is not None
             assert c.amount_vnd is not None
-            self._spend_checks(c.allocation, c.amount_vnd, c.purpose, c.occurred_on, "payment")
-            return self.Paid, {
-                "commitment": None,
-                "allocation": c.allocation,
-                "amount_vnd": c.amount_vnd,
-                **_purpose_fields(c.purpose),
-                "debit_account": allocation_account(c.allocation),
-                "credit_account": expense_account(c.allocation),
-            }
+            self._spend_checks(c.allocation, c.amount_vnd, c.support_key, c.occurred_on, "payment")
+            fields = _spending_fields(c, c.allocation, c.amount_vnd)
+            return self.Paid, {"commitment": None, **fields}
         commitment = self._require_pending(c.commitment, "paid")
         if c.amount_vnd is not None and c.amount_vnd != commitment.amount_vnd:
             raise RuleViolation(
@@ -496,13 +550,10 @@ class Programme(Aggregate):
                 f"commitment {commitment.id} was approved on"
                 f" {commitment.occurred_on.isoformat()}; it cannot be paid before that",
             )
+        committed = commitment.event
         return self.Paid, {
-            "commitment": commitment.id,
-            "allocation": commitment.allocation,
-            "amount_vnd": commitment.amount_vnd,
-            **_purpose_fields(commitment.purpose),
-            "debit_account": allocation_account(commitment.allocation),
-            "credit_account": expense_account(commitment.allocation),
+            "commitment": committed.transaction_id,
+            **_spending_fields(committed, committed.allocation, committed.amount_vnd),
         }
 
     def _void(self, c: Void) -> tuple[type, dict[str, Any]]:
@@ -585,7 +636,7 @@ class Programme(Aggregate):
         ``amount``. ``credit`` None means a new account, which takes anything."""
         try:
             if credit is None:
-                room = self.ledger.accounts[debit].room("debit")
+                room = self.ledger.accounts[debit].debit_room()
                 if room is not None and room < amount:
                     raise LedgerRefusal(debit, room, amount)
             else:
@@ -663,37 +714,35 @@ class Programme(Aggregate):
         self._posted(e, Allocate, reversible=True)
 
     def _on_Committed(self, e: Committed) -> None:
-        purpose = _purpose_of(e)
+        key = _support_key(e)
         self.ledger.apply_transfer(
             e.transaction_id, e.debit_account, e.credit_account, e.amount_vnd, pending=True
         )
-        self.commitments[e.transaction_id] = CommitmentInfo(
-            e.transaction_id, e.allocation, e.amount_vnd, purpose, e.occurred_on
-        )
+        self.commitments[e.transaction_id] = CommitmentInfo(e)
         self._remember(e, Commit, reversible=False)
-        if purpose.support_key is not None:
-            assert purpose.support_key not in self.support_paid_by
-            self.support_paid_by[purpose.support_key] = e.transaction_id
+        if key is not None:
+            assert key not in self.support_paid_by
+            self.support_paid_by[key] = e.transaction_id
 
     def _on_Paid(self, e: Paid) -> None:
-        purpose = _purpose_of(e)
+        key = _support_key(e)
         if e.commitment is None:
             self.ledger.apply_transfer(
                 e.transaction_id, e.debit_account, e.credit_account, e.amount_vnd, pending=False
             )
-            if purpose.support_key is not None:
-                assert purpose.support_key not in self.support_paid_by
+            if key is not None:
+                assert key not in self.support_paid_by
         else:
             pending = self.ledger.apply_resolution(e.transaction_id, e.commitment, post=True)
             assert pending.amount_vnd == e.amount_vnd
-        if purpose.support_key is not None:
-            self.support_paid_by[purpose.support_key] = e.transaction_id
+        if key is not None:
+            self.support_paid_by[key] = e.transaction_id
         self._remember(e, Pay, reversible=True)
 
     def _on_Voided(self, e: Voided) -> None:
         pending = self.ledger.apply_resolution(e.transaction_id, e.commitment, post=False)
         assert pending.amount_vnd == e.amount_vnd
-        key = self.commitments[e.commitment].purpose.support_key
+        key = self.commitments[e.commitment].support_key
         if key is not None:
             assert self.support_paid_by.pop(key) == e.commitment
         self._remember(e, Void, reversible=False)
@@ -718,30 +767,48 @@ class Programme(Aggregate):
 
     def _remember(self, e: Any, command: type[FundingCommand], reversible: bool) -> None:
         assert e.transaction_id not in self.transactions
-        self.transactions[e.transaction_id] = TransactionInfo(
-            command.KIND,
-            e.amount_vnd,
-            e.debit_account,
-            e.credit_account,
-            reversible,
-            e.occurred_on,
-            command,
-            e,
-        )
+        self.transactions[e.transaction_id] = TransactionInfo(command, e, reversible)
 
 
-def _purpose_fields(purpose: Purpose) -> dict[str, Any]:
+def _spending_fields(purpose: Any, allocation: str, amount_vnd: int) -> dict[str, Any]:
+    """The fields of a commitment or payment out of ``allocation``: its amount, the purpose
+    (read flattened from the command, or from the commitment's event it pays) and the
+    accounts it moves money between."""
     return {
-        "purpose_kind": purpose.kind,
+        "allocation": allocation,
+        "amount_vnd": amount_vnd,
+        "purpose_kind": purpose.purpose_kind,
         "case_id": purpose.case_id,
         "support_version": purpose.support_version,
         "activity": purpose.activity,
         "description": purpose.description,
+        "debit_account": allocation_account(allocation),
+        "credit_account": expense_account(allocation),
     }
 
 
-def _purpose_of(e: Any) -> Purpose:
-    return Purpose(e.purpose_kind, e.case_id, e.support_version, e.activity, e.description)
+def _support_key(e: Any) -> tuple[UUID, int] | None:
+    """The case's support a commitment's or payment's event pays (its purpose asserted)."""
+    return support_key_of(e.purpose_kind, e.case_id, e.support_version, e.activity)
+
+
+#: The last business day :func:`_today` computed: (its first instant, the next day's, the day).
+_business_day: tuple[datetime, datetime, date] | None = None
+
+
+def _today(recorded_at: datetime) -> date:
+    """``business_date(recorded_at)``, remembering the span of the last day computed: every
+    transaction of a batch (and of a working day) falls in it, and two comparisons of
+    instants replace a time-zone conversion per transaction."""
+    global _business_day
+    span = _business_day
+    if span is not None and recorded_at.tzinfo is not None and span[0] <= recorded_at < span[1]:
+        return span[2]
+    today = business_date(recorded_at)  # refuses a naive time
+    starts = datetime.combine(today, time.min, VIETNAM_TZ)
+    ends = datetime.combine(today + timedelta(days=1), time.min, VIETNAM_TZ)
+    _business_day = (starts, ends, today)
+    return today
 
 
 def _check_date(day: date, recorded_at: datetime) -> None:

@@ -25,7 +25,7 @@ programmes or cases; :mod:`domain.funding.aggregate` gives accounts their meanin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -67,6 +67,12 @@ class Account:
     debits_posted: int = 0
     credits_pending: int = 0
     credits_posted: int = 0
+    #: The account's balance rule (:attr:`AccountKind.debits_limited`), fixed with its kind
+    #: when it is opened: every check and assertion reads it, on every transfer.
+    debits_limited: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.debits_limited = self.kind is not AccountKind.SOURCE
 
     @property
     def available_to_debit(self) -> int:
@@ -80,14 +86,24 @@ class Account:
 
     def room(self, side: str) -> int | None:
         """How much more this account may be debited/credited; None when unlimited."""
-        if side == "debit" and self.kind.debits_limited:
-            return self.available_to_debit
-        if side == "credit" and not self.kind.debits_limited:
-            return self.available_to_credit
+        if side == "debit":
+            return self.debit_room()
+        return self.credit_room()
+
+    def debit_room(self) -> int | None:
+        """How much more this account may be debited; None when unlimited."""
+        if self.debits_limited:
+            return self.credits_posted - self.debits_posted - self.debits_pending
         return None
 
+    def credit_room(self) -> int | None:
+        """How much more this account may be credited; None when unlimited."""
+        if self.debits_limited:
+            return None
+        return self.debits_posted - self.credits_posted - self.credits_pending
+
     def holds(self) -> bool:
-        if self.kind.debits_limited:
+        if self.debits_limited:
             return self.debits_posted + self.debits_pending <= self.credits_posted
         return self.credits_posted + self.credits_pending <= self.debits_posted
 
@@ -125,12 +141,14 @@ class Ledger:
     def check_transfer(self, debit: str, credit: str, amount_vnd: int) -> None:
         """A new (single-phase or pending) transfer may move ``amount_vnd``."""
         assert debit != credit, "a transfer moves money between two different accounts"
-        assert isinstance(amount_vnd, int)
+        assert type(amount_vnd) is int
         assert amount_vnd > 0
-        for key, side in ((debit, "debit"), (credit, "credit")):
-            room = self.accounts[key].room(side)
-            if room is not None and room < amount_vnd:
-                raise LedgerRefusal(key, room, amount_vnd)
+        room = self.accounts[debit].debit_room()
+        if room is not None and room < amount_vnd:
+            raise LedgerRefusal(debit, room, amount_vnd)
+        room = self.accounts[credit].credit_room()
+        if room is not None and room < amount_vnd:
+            raise LedgerRefusal(credit, room, amount_vnd)
 
     def check_pending(self, pending_id: str) -> Transfer:
         pending = self.transfers[pending_id]
