@@ -147,19 +147,27 @@ class CommitmentInfo:
 
 @dataclass(frozen=True, slots=True)
 class TransactionInfo:
-    """What a transaction id stands for, read from its recorded event when asked: its kind,
-    its content (for idempotency) and the transfer it made (what a reversal would move
-    back). Keeping the event rather than a copy of its fields makes remembering a
-    transaction one small object."""
+    """What a transaction id stands for, read from its recorded event
+    (:meth:`Programme.transaction`): its kind, its content (for idempotency) and the transfer
+    it made (what a reversal would move back)."""
 
-    #: The kind of command and the recorded event everything is read from.
-    command: type[FundingCommand]
+    #: The recorded event everything is read from.
     event: Any
-    reversible: bool
+
+    @property
+    def command(self) -> type[FundingCommand]:
+        """The kind of command the event recorded."""
+        return _RECORDS[type(self.event)][0]
 
     @property
     def kind(self) -> str:
         return self.command.KIND
+
+    @property
+    def reversible(self) -> bool:
+        """Pledges, line budgets, allocations and payments are reversed; commitments are
+        voided, and voids and reversals are final."""
+        return _RECORDS[type(self.event)][1]
 
     @property
     def amount_vnd(self) -> int:
@@ -319,7 +327,9 @@ class Programme(Aggregate):
         self.lines: dict[str, str] = {}
         self.allocations: dict[str, AllocationInfo] = {}
         self.commitments: dict[str, CommitmentInfo] = {}
-        self.transactions: dict[str, TransactionInfo] = {}
+        #: Every transaction's recorded event, by transaction id (:meth:`transaction` reads
+        #: it): the programme keeps one object per transaction, the event it has anyway.
+        self.transactions: dict[str, FundingEvent] = {}
         self.reversed_by: dict[str, str] = {}
         #: (case id, support version) → the commitment or payment that stands for it.
         self.support_paid_by: dict[tuple[UUID, int], str] = {}
@@ -345,6 +355,11 @@ class Programme(Aggregate):
             legal_basis=command.legal_basis,
         )
 
+    def transaction(self, transaction_id: str) -> TransactionInfo | None:
+        """What ``transaction_id`` stands for in this programme, if it was used."""
+        event = self.transactions.get(transaction_id)
+        return None if event is None else TransactionInfo(event)
+
     def establishment(self) -> Establish:
         """The command that established this programme (to compare a repeated one)."""
         return self._establishment
@@ -356,7 +371,7 @@ class Programme(Aggregate):
 
         Raises :class:`RuleViolation` and records nothing when a rule forbids it.
         """
-        existing = self.transactions.get(command.transaction_id)
+        existing = self.transaction(command.transaction_id)
         if existing is not None:
             if existing.content == command.content():
                 return False
@@ -568,7 +583,7 @@ class Programme(Aggregate):
         }
 
     def _reverse(self, c: Reverse) -> tuple[type, dict[str, Any]]:
-        target = self.transactions.get(c.reverses)
+        target = self.transaction(c.reverses)
         if target is None:
             raise RuleViolation(
                 "no_such_transaction", f"programme {self.code} has no transaction {c.reverses}"
@@ -692,12 +707,12 @@ class Programme(Aggregate):
         self.sources.setdefault(e.source, SourceInfo(e.source, e.source_kind, e.donor))
         self.ledger.open(e.debit_account, AccountKind.SOURCE)
         self.ledger.open(e.credit_account, AccountKind.UNASSIGNED)
-        self._posted(e, Pledge, reversible=True)
+        self._posted(e)
 
     def _on_LineBudgeted(self, e: LineBudgeted) -> None:
         self.lines.setdefault(e.line, e.line_title)
         self.ledger.open(e.credit_account, AccountKind.LINE)
-        self._posted(e, BudgetLine, reversible=True)
+        self._posted(e)
 
     def _on_Allocated(self, e: Allocated) -> None:
         self.allocations[e.transaction_id] = AllocationInfo(
@@ -711,7 +726,7 @@ class Programme(Aggregate):
         )
         self.ledger.open(e.credit_account, AccountKind.ALLOCATION)
         self.ledger.open(expense_account(e.transaction_id), AccountKind.EXPENSE)
-        self._posted(e, Allocate, reversible=True)
+        self._posted(e)
 
     def _on_Committed(self, e: Committed) -> None:
         key = _support_key(e)
@@ -719,7 +734,7 @@ class Programme(Aggregate):
             e.transaction_id, e.debit_account, e.credit_account, e.amount_vnd, pending=True
         )
         self.commitments[e.transaction_id] = CommitmentInfo(e)
-        self._remember(e, Commit, reversible=False)
+        self._remember(e)
         if key is not None:
             assert key not in self.support_paid_by
             self.support_paid_by[key] = e.transaction_id
@@ -737,7 +752,7 @@ class Programme(Aggregate):
             assert pending.amount_vnd == e.amount_vnd
         if key is not None:
             self.support_paid_by[key] = e.transaction_id
-        self._remember(e, Pay, reversible=True)
+        self._remember(e)
 
     def _on_Voided(self, e: Voided) -> None:
         pending = self.ledger.apply_resolution(e.transaction_id, e.commitment, post=False)
@@ -745,7 +760,7 @@ class Programme(Aggregate):
         key = self.commitments[e.commitment].support_key
         if key is not None:
             assert self.support_paid_by.pop(key) == e.commitment
-        self._remember(e, Void, reversible=False)
+        self._remember(e)
 
     def _on_Reversed(self, e: Reversed) -> None:
         assert e.reverses not in self.reversed_by
@@ -757,17 +772,17 @@ class Programme(Aggregate):
             for key, by in list(self.support_paid_by.items()):
                 if by == e.reverses:
                     del self.support_paid_by[key]
-        self._remember(e, Reverse, reversible=False)
+        self._remember(e)
 
-    def _posted(self, e: Any, command: type[FundingCommand], reversible: bool) -> None:
+    def _posted(self, e: Any) -> None:
         self.ledger.apply_transfer(
             e.transaction_id, e.debit_account, e.credit_account, e.amount_vnd, pending=False
         )
-        self._remember(e, command, reversible)
+        self._remember(e)
 
-    def _remember(self, e: Any, command: type[FundingCommand], reversible: bool) -> None:
+    def _remember(self, e: Any) -> None:
         assert e.transaction_id not in self.transactions
-        self.transactions[e.transaction_id] = TransactionInfo(command, e, reversible)
+        self.transactions[e.transaction_id] = e
 
 
 def _spending_fields(purpose: Any, allocation: str, amount_vnd: int) -> dict[str, Any]:
@@ -846,6 +861,17 @@ _DECISIONS: dict[type[FundingCommand], Callable[[Programme, Any], tuple[type, di
     Pay: Programme._pay,
     Void: Programme._void,
     Reverse: Programme._reverse,
+}
+
+#: The command each money event records, and whether the transfer it made may be reversed.
+_RECORDS: dict[type[FundingEvent], tuple[type[FundingCommand], bool]] = {
+    Programme.SourcePledged: (Pledge, True),
+    Programme.LineBudgeted: (BudgetLine, True),
+    Programme.Allocated: (Allocate, True),
+    Programme.Committed: (Commit, False),
+    Programme.Paid: (Pay, True),
+    Programme.Voided: (Void, False),
+    Programme.Reversed: (Reverse, False),
 }
 
 #: Topics of every funding event, for readers of the notification log.
