@@ -20,9 +20,8 @@ import argparse
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
-from uuid import UUID
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -31,7 +30,7 @@ from sqlalchemy import create_engine
 
 from bench._stores import header, row
 from domain.case.values import Actor
-from domain.funding.aggregate import allocation_account, expense_account
+from domain.funding.aggregate import Programme, record_event, spending_fields, void_fields
 from domain.funding.commands import (
     Allocate,
     BudgetLine,
@@ -80,122 +79,64 @@ class BenchNote(Aggregate):
         )
 
 
+class _Unchecked:
+    """The effect of a baseline's copy of a funding event: none (it keeps no ledger)."""
+
+    def apply(self, aggregate: object) -> None:
+        """Changes nothing."""
+
+
 class BenchTransfers(Aggregate):
-    """The baseline: the same events as the transfers — the funding events' fields, names
-    and values (the command's, the officer's, the accounts the programme would post) — saved
-    by an aggregate that checks nothing and keeps nothing but what the next event needs, in
-    the same store (AES-GCM + zlib, chained). What is left between the two is the ledger's
-    own work: its rules, its balances and the bookkeeping of the programme."""
+    """The baseline: the same events as the transfers — the funding events' own classes
+    (their fields, under the bench's topics), values (the command's, the officer's, the
+    accounts the programme would post) and record times (the store's clock), made and queued
+    as the programme makes them (:func:`record_event`, :func:`spending_fields`,
+    :func:`void_fields`) — saved by an aggregate that checks nothing and keeps nothing but
+    what the next event needs, in the same store (AES-GCM + zlib, chained). What is left
+    between the two is the ledger's own work: its rules, its balances and the bookkeeping of
+    the programme."""
 
     TOPIC = "socai.bench:BenchTransfers"
 
     class Created(Aggregate.Created):
         TOPIC = "socai.bench:TransfersCreated"
 
-    class Committed(Aggregate.Event):
+    class Committed(_Unchecked, Programme.Committed):
         TOPIC = "socai.bench:Committed.v1"
-        occurred_on: date
-        officer_id: str
-        agency: str
-        legal_basis: str | None
-        transaction_id: str
-        allocation: str
-        amount_vnd: int
-        purpose_kind: str
-        case_id: UUID | None
-        support_version: int | None
-        activity: str | None
-        description: str | None
-        debit_account: str
-        credit_account: str
 
-    class Paid(Aggregate.Event):
+    class Paid(_Unchecked, Programme.Paid):
         TOPIC = "socai.bench:Paid.v1"
-        occurred_on: date
-        officer_id: str
-        agency: str
-        legal_basis: str | None
-        transaction_id: str
-        commitment: str | None
-        allocation: str
-        amount_vnd: int
-        purpose_kind: str
-        case_id: UUID | None
-        support_version: int | None
-        activity: str | None
-        description: str | None
-        debit_account: str
-        credit_account: str
 
-    class Voided(Aggregate.Event):
+    class Voided(_Unchecked, Programme.Voided):
         TOPIC = "socai.bench:Voided.v1"
-        occurred_on: date
-        officer_id: str
-        agency: str
-        legal_basis: str | None
-        transaction_id: str
-        commitment: str
-        allocation: str
-        amount_vnd: int
-        reason: str
-        debit_account: str
-        credit_account: str
 
     def __init__(self) -> None:
-        self.commitments: dict[str, MoneyCommand] = {}
+        self.commitments: dict[str, Commit] = {}
 
-    def store(self, command: MoneyCommand) -> None:
+    def store(self, command: MoneyCommand, recorded_at: datetime) -> None:
         """The event the programme records for ``command``, unchecked."""
-        common = {
-            "occurred_on": command.occurred_on,
-            "officer_id": ACTOR.officer_id,
-            "agency": ACTOR.agency,
-            "legal_basis": command.legal_basis,
-            "transaction_id": command.transaction_id,
-        }
         if isinstance(command, Void):
-            committed = self.commitments[command.commitment]
-            assert isinstance(committed, Commit)
-            self.trigger_event(
-                self.Voided,
-                **common,
-                commitment=command.commitment,
-                allocation=committed.allocation,
-                amount_vnd=committed.amount_vnd,
-                reason=command.reason,
-                **_accounts(committed.allocation),
-            )
-            return
-        source = (
-            self.commitments[command.commitment]
-            if isinstance(command, Pay) and command.commitment
-            else command
-        )
-        assert isinstance(source, Commit | Pay)
-        assert source.allocation is not None
-        fields = {
-            "allocation": source.allocation,
-            "amount_vnd": source.amount_vnd,
-            "purpose_kind": source.purpose_kind,
-            "case_id": source.case_id,
-            "support_version": source.support_version,
-            "activity": source.activity,
-            "description": source.description,
-            **_accounts(source.allocation),
-        }
-        if isinstance(command, Commit):
+            event_class: type = self.Voided
+            fields = void_fields(self.commitments[command.commitment], command.reason)
+        elif isinstance(command, Commit):
             self.commitments[command.transaction_id] = command
-            self.trigger_event(self.Committed, **common, **fields)
+            event_class, fields = (
+                self.Committed,
+                spending_fields(command, command.allocation, command.amount_vnd),
+            )
         else:
             assert isinstance(command, Pay)
-            self.trigger_event(self.Paid, **common, commitment=command.commitment, **fields)
-
-
-def _accounts(allocation: str) -> dict[str, str]:
-    return {
-        "debit_account": allocation_account(allocation),
-        "credit_account": expense_account(allocation),
-    }
+            paid = self.commitments[command.commitment] if command.commitment else command
+            assert paid.allocation is not None
+            assert paid.amount_vnd is not None
+            event_class = self.Paid
+            fields = {
+                "commitment": command.commitment,
+                **spending_fields(paid, paid.allocation, paid.amount_vnd),
+            }
+        record_event(
+            self, event_class, command, ACTOR.officer_id, ACTOR.agency, recorded_at, fields
+        )
 
 
 def spending(n: int, allocations: int, offset: int = 0) -> list[MoneyCommand]:
@@ -308,7 +249,7 @@ def main() -> None:
             batch = commands[start : start + args.batch]
             started = time.perf_counter()
             for command in batch:
-                same.store(command)
+                same.store(command, app.store.now())
             app.store.save(same)
             same_seconds += time.perf_counter() - started
             started = time.perf_counter()
@@ -330,7 +271,7 @@ def main() -> None:
         baseline_seconds = ledger_seconds = 0.0
         for command in singles:
             started = time.perf_counter()
-            same.store(command)
+            same.store(command, app.store.now())
             app.store.save(same)
             baseline_seconds += time.perf_counter() - started
             started = time.perf_counter()

@@ -209,7 +209,9 @@ class FundingEvent(Aggregate.Event):
     agency: str
     legal_basis: str | None
 
-    def apply(self, aggregate: Programme) -> None:
+    def apply(self, aggregate: Any) -> None:
+        """Its effect on ``aggregate``: a :class:`Programme` (a subclass of an event that
+        another aggregate records through :func:`record_event` says its own effect)."""
         _EFFECTS[type(self)](aggregate, self)
 
 
@@ -398,31 +400,8 @@ class Programme(Aggregate):
                 hint="check the date; money moves in a programme once it is established",
             )
         event_class, fields = _DECISIONS[type(command)](self, command)
-        self._take(
-            event_class(
-                originator_id=self.id,
-                originator_version=self.version + 1,
-                timestamp=recorded_at,
-                occurred_on=day,
-                officer_id=officer_id,
-                agency=agency,
-                legal_basis=command.legal_basis,
-                transaction_id=command.transaction_id,
-                **fields,
-            )
-        )
+        record_event(self, event_class, command, officer_id, agency, recorded_at, fields)
         return True
-
-    def _take(self, event: FundingEvent) -> None:
-        """Apply a new event and queue it to be saved: what the library's ``trigger_event``
-        does for an event it builds itself, without its generic steps (copying the keyword
-        arguments, looking the topic up in its registry, and checking the id and version
-        of an event just numbered here). Replay applies stored events through the library's
-        ``mutate``, which checks them; both call the same :meth:`FundingEvent.apply`."""
-        event.apply(self)
-        self.version = event.originator_version
-        self.modified_on = event.timestamp
-        self.pending_events.append(event)
 
     def _pledge(self, c: Pledge) -> tuple[type, dict[str, Any]]:
         known = self.sources.get(c.source)
@@ -542,14 +521,14 @@ class Programme(Aggregate):
 
     def _commit(self, c: Commit) -> tuple[type, dict[str, Any]]:
         self._spend_checks(c.allocation, c.amount_vnd, c.support_key, c.occurred_on, "commitment")
-        return self.Committed, _spending_fields(c, c.allocation, c.amount_vnd)
+        return self.Committed, spending_fields(c, c.allocation, c.amount_vnd)
 
     def _pay(self, c: Pay) -> tuple[type, dict[str, Any]]:
         if c.commitment is None:
             assert c.allocation is not None
             assert c.amount_vnd is not None
             self._spend_checks(c.allocation, c.amount_vnd, c.support_key, c.occurred_on, "payment")
-            fields = _spending_fields(c, c.allocation, c.amount_vnd)
+            fields = spending_fields(c, c.allocation, c.amount_vnd)
             return self.Paid, {"commitment": None, **fields}
         commitment = self._require_pending(c.commitment, "paid")
         if c.amount_vnd is not None and c.amount_vnd != commitment.amount_vnd:
@@ -568,19 +547,12 @@ class Programme(Aggregate):
         committed = commitment.event
         return self.Paid, {
             "commitment": committed.transaction_id,
-            **_spending_fields(committed, committed.allocation, committed.amount_vnd),
+            **spending_fields(committed, committed.allocation, committed.amount_vnd),
         }
 
     def _void(self, c: Void) -> tuple[type, dict[str, Any]]:
         commitment = self._require_pending(c.commitment, "voided")
-        return self.Voided, {
-            "commitment": commitment.id,
-            "allocation": commitment.allocation,
-            "amount_vnd": commitment.amount_vnd,
-            "reason": c.reason,
-            "debit_account": allocation_account(commitment.allocation),
-            "credit_account": expense_account(commitment.allocation),
-        }
+        return self.Voided, void_fields(commitment.event, c.reason)
 
     def _reverse(self, c: Reverse) -> tuple[type, dict[str, Any]]:
         target = self.transaction(c.reverses)
@@ -785,10 +757,44 @@ class Programme(Aggregate):
         self.transactions[e.transaction_id] = e
 
 
-def _spending_fields(purpose: Any, allocation: str, amount_vnd: int) -> dict[str, Any]:
-    """The fields of a commitment or payment out of ``allocation``: its amount, the purpose
-    (read flattened from the command, or from the commitment's event it pays) and the
-    accounts it moves money between."""
+def record_event(
+    aggregate: Aggregate,
+    event_class: Callable[..., FundingEvent],
+    command: MoneyCommand,
+    officer_id: str,
+    agency: str,
+    recorded_at: datetime,
+    fields: dict[str, Any],
+) -> None:
+    """Record ``command`` in ``aggregate`` as its next event, of ``event_class`` with
+    ``fields`` and the header every money event has (record time, business date, officer,
+    agency, legal basis, transaction id): applied, and queued to be saved.
+
+    What the library's ``trigger_event`` does, without its generic steps (copying the keyword
+    arguments, looking the topic up in its registry, checking the id and version of an event
+    it has just numbered). Replay applies stored events through the library's ``mutate``,
+    which checks them; both call the event's same ``apply``."""
+    event = event_class(
+        originator_id=aggregate.id,
+        originator_version=aggregate.version + 1,
+        timestamp=recorded_at,
+        occurred_on=command.occurred_on,
+        officer_id=officer_id,
+        agency=agency,
+        legal_basis=command.legal_basis,
+        transaction_id=command.transaction_id,
+        **fields,
+    )
+    event.apply(aggregate)
+    aggregate.version = event.originator_version
+    aggregate.modified_on = recorded_at
+    aggregate.pending_events.append(event)
+
+
+def spending_fields(purpose: Any, allocation: str, amount_vnd: int) -> dict[str, Any]:
+    """The fields of a commitment or payment of ``amount_vnd`` out of ``allocation``: the
+    purpose (read flattened from the command, or from the commitment's event it pays) and
+    the accounts it moves money between (from the allocation to its expense account)."""
     return {
         "allocation": allocation,
         "amount_vnd": amount_vnd,
@@ -799,6 +805,19 @@ def _spending_fields(purpose: Any, allocation: str, amount_vnd: int) -> dict[str
         "description": purpose.description,
         "debit_account": allocation_account(allocation),
         "credit_account": expense_account(allocation),
+    }
+
+
+def void_fields(commitment: Any, reason: str) -> dict[str, Any]:
+    """The fields of voiding ``commitment`` (its event or command): it releases the whole
+    amount reserved in its allocation."""
+    return {
+        "commitment": commitment.transaction_id,
+        "allocation": commitment.allocation,
+        "amount_vnd": commitment.amount_vnd,
+        "reason": reason,
+        "debit_account": allocation_account(commitment.allocation),
+        "credit_account": expense_account(commitment.allocation),
     }
 
 
