@@ -113,39 +113,6 @@ class AllocationInfo:
 
 
 @dataclass(frozen=True, slots=True)
-class CommitmentInfo:
-    """An approved commitment (cam kết chi), read from its ``Committed`` event: what paying
-    or voiding it takes over (allocation, amount, purpose) and its date."""
-
-    event: Programme.Committed
-
-    @property
-    def id(self) -> str:
-        return self.event.transaction_id
-
-    @property
-    def allocation(self) -> str:
-        return self.event.allocation
-
-    @property
-    def amount_vnd(self) -> int:
-        return self.event.amount_vnd
-
-    @property
-    def occurred_on(self) -> date:
-        return self.event.occurred_on
-
-    @property
-    def support_key(self) -> tuple[UUID, int] | None:
-        return _support_key(self.event)
-
-    @property
-    def purpose(self) -> Purpose:
-        e = self.event
-        return Purpose(e.purpose_kind, e.case_id, e.support_version, e.activity, e.description)
-
-
-@dataclass(frozen=True, slots=True)
 class TransactionInfo:
     """What a transaction id stands for, read from its recorded event
     (:meth:`Programme.transaction`): its kind, its content (for idempotency) and the transfer
@@ -196,6 +163,31 @@ class TransactionInfo:
         only a repeated transaction id compares it, so recording and replaying do not pay for
         formatting it for every transaction."""
         return self.command.content_for(self.event)
+
+
+@dataclass(frozen=True, slots=True)
+class CommitmentInfo(TransactionInfo):
+    """An approved commitment (cam kết chi), read from its ``Committed`` event: besides what
+    every transaction has, what paying or voiding it takes over (allocation, purpose)."""
+
+    @property
+    def id(self) -> str:
+        transaction_id: str = self.event.transaction_id
+        return transaction_id
+
+    @property
+    def allocation(self) -> str:
+        allocation: str = self.event.allocation
+        return allocation
+
+    @property
+    def support_key(self) -> tuple[UUID, int] | None:
+        return _support_key(self.event)
+
+    @property
+    def purpose(self) -> Purpose:
+        e = self.event
+        return Purpose(e.purpose_kind, e.case_id, e.support_version, e.activity, e.description)
 
 
 class FundingEvent(Aggregate.Event):
