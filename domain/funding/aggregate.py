@@ -34,8 +34,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from typing import Any, ClassVar
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, ClassVar, NamedTuple
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -112,11 +112,10 @@ class AllocationInfo:
     period: Period
 
 
-@dataclass(frozen=True, slots=True)
-class TransactionInfo:
+class TransactionInfo(NamedTuple):
     """What a transaction id stands for, read from its recorded event
     (:meth:`Programme.transaction`): its kind, its content (for idempotency) and the transfer
-    it made (what a reversal would move back)."""
+    it made (what a reversal would move back). A tuple of one: the cheapest immutable view."""
 
     #: The recorded event everything is read from.
     event: Any
@@ -165,10 +164,11 @@ class TransactionInfo:
         return self.command.content_for(self.event)
 
 
-@dataclass(frozen=True, slots=True)
 class CommitmentInfo(TransactionInfo):
     """An approved commitment (cam kết chi), read from its ``Committed`` event: besides what
     every transaction has, what paying or voiding it takes over (allocation, purpose)."""
+
+    __slots__ = ()
 
     @property
     def id(self) -> str:
@@ -320,7 +320,8 @@ class Programme(Aggregate):
         self.sources: dict[str, SourceInfo] = {}
         self.lines: dict[str, str] = {}
         self.allocations: dict[str, AllocationInfo] = {}
-        self.commitments: dict[str, CommitmentInfo] = {}
+        #: Every commitment's ``Committed`` event, by transaction id (:meth:`commitment`).
+        self.commitments: dict[str, Programme.Committed] = {}
         #: Every transaction's recorded event, by transaction id (:meth:`transaction` reads
         #: it): the programme keeps one object per transaction, the event it has anyway.
         self.transactions: dict[str, FundingEvent] = {}
@@ -353,6 +354,11 @@ class Programme(Aggregate):
         """What ``transaction_id`` stands for in this programme, if it was used."""
         event = self.transactions.get(transaction_id)
         return None if event is None else TransactionInfo(event)
+
+    def commitment(self, transaction_id: str) -> CommitmentInfo | None:
+        """The commitment ``transaction_id``, if this programme approved one by that id."""
+        event = self.commitments.get(transaction_id)
+        return None if event is None else CommitmentInfo(event)
 
     def establishment(self) -> Establish:
         """The command that established this programme (to compare a repeated one)."""
@@ -593,14 +599,14 @@ class Programme(Aggregate):
             )
 
     def _require_pending(self, commitment_id: str, verb: str) -> CommitmentInfo:
-        commitment = self.commitments.get(commitment_id)
+        commitment = self.commitment(commitment_id)
         if commitment is None:
             raise RuleViolation(
                 "no_such_commitment", f"programme {self.code} has no commitment {commitment_id}"
             )
         state = self.ledger.transfers[commitment_id].state
-        if state is not TransferState.PENDING:
-            done = "paid" if state is TransferState.POSTED_FROM_PENDING else "voided"
+        if state != TransferState.PENDING:
+            done = "paid" if state == TransferState.POSTED_FROM_PENDING else "voided"
             raise RuleViolation(
                 "commitment_closed",
                 f"commitment {commitment_id} was already {done}; it cannot be {verb}",
@@ -697,7 +703,7 @@ class Programme(Aggregate):
         self.ledger.apply_transfer(
             e.transaction_id, e.debit_account, e.credit_account, e.amount_vnd, pending=True
         )
-        self.commitments[e.transaction_id] = CommitmentInfo(e)
+        self.commitments[e.transaction_id] = e
         self._remember(e)
         if key is not None:
             assert key not in self.support_paid_by
@@ -721,7 +727,7 @@ class Programme(Aggregate):
     def _on_Voided(self, e: Voided) -> None:
         pending = self.ledger.apply_resolution(e.transaction_id, e.commitment, post=False)
         assert pending.amount_vnd == e.amount_vnd
-        key = self.commitments[e.commitment].support_key
+        key = _support_key(self.commitments[e.commitment])
         if key is not None:
             assert self.support_paid_by.pop(key) == e.commitment
         self._remember(e)
@@ -831,8 +837,9 @@ def _today(recorded_at: datetime) -> date:
     if span is not None and recorded_at.tzinfo is not None and span[0] <= recorded_at < span[1]:
         return span[2]
     today = business_date(recorded_at)  # refuses a naive time
-    starts = datetime.combine(today, time.min, VIETNAM_TZ)
-    ends = datetime.combine(today + timedelta(days=1), time.min, VIETNAM_TZ)
+    # in UTC: the clock's readings are, and comparing instants of one zone is the cheapest
+    starts = datetime.combine(today, time.min, VIETNAM_TZ).astimezone(UTC)
+    ends = datetime.combine(today + timedelta(days=1), time.min, VIETNAM_TZ).astimezone(UTC)
     _business_day = (starts, ends, today)
     return today
 

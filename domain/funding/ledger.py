@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class AccountKind(StrEnum):
@@ -108,13 +109,23 @@ class Account:
         return self.credits_posted + self.credits_pending <= self.debits_posted
 
 
-@dataclass(frozen=True, slots=True)
-class Transfer:
+class Transfer(NamedTuple):
+    """One transfer, immutable. A tuple of plain values (``state`` is a
+    :class:`TransferState` value, compared with ``==``): one is kept for every transfer of a
+    programme's life, and a tuple of strings and numbers is the cheapest record to make and
+    one Python's garbage collector stops scanning, however many a long programme holds."""
+
     id: str
     debit_account: str
     credit_account: str
     amount_vnd: int
-    state: TransferState
+    state: str
+
+
+_POSTED = TransferState.POSTED.value
+_PENDING = TransferState.PENDING.value
+_POSTED_FROM_PENDING = TransferState.POSTED_FROM_PENDING.value
+_VOIDED = TransferState.VOIDED.value
 
 
 class Ledger:
@@ -152,7 +163,7 @@ class Ledger:
 
     def check_pending(self, pending_id: str) -> Transfer:
         pending = self.transfers[pending_id]
-        assert pending.state is TransferState.PENDING
+        assert pending.state == _PENDING
         return pending
 
     # -- apply: assert the rules, then change the counters -------------------------------------
@@ -169,7 +180,7 @@ class Ledger:
         else:
             d.debits_posted += amount_vnd
             c.credits_posted += amount_vnd
-        state = TransferState.PENDING if pending else TransferState.POSTED
+        state = _PENDING if pending else _POSTED
         self.transfers[transfer_id] = Transfer(transfer_id, debit, credit, amount_vnd, state)
         assert d.holds()
         assert c.holds()
@@ -185,7 +196,7 @@ class Ledger:
         if post:
             d.debits_posted += amount
             c.credits_posted += amount
-        resolved = TransferState.POSTED_FROM_PENDING if post else TransferState.VOIDED
+        resolved = _POSTED_FROM_PENDING if post else _VOIDED
         self.transfers[pending_id] = Transfer(
             pending_id, pending.debit_account, pending.credit_account, amount, resolved
         )
@@ -194,7 +205,7 @@ class Ledger:
             pending.debit_account,
             pending.credit_account,
             amount,
-            TransferState.POSTED if post else TransferState.VOIDED,
+            _POSTED if post else _VOIDED,
         )
         assert min(d.debits_pending, c.credits_pending) >= 0
         assert d.holds()

@@ -22,8 +22,8 @@ What this layer adds to the aggregate's own rules:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -52,9 +52,9 @@ MAX_CONFLICT_RETRIES = 5
 MAX_BATCH_TRANSACTIONS = 10_000
 
 
-@dataclass(frozen=True, slots=True)
-class Recorded:
-    """The outcome of one command: ``recorded`` is False for an idempotent retry."""
+class Recorded(NamedTuple):
+    """The outcome of one command: ``recorded`` is False for an idempotent retry (a tuple:
+    one is made for every command)."""
 
     programme: str
     transaction_id: str
@@ -211,7 +211,7 @@ class FundingService:
         purpose: Purpose
         amount: int | None
         if type(command) is Pay and command.commitment is not None:
-            commitment = programme.commitments.get(command.commitment)
+            commitment = programme.commitment(command.commitment)
             if commitment is None or command.transaction_id in programme.transactions:
                 return  # the aggregate refuses it, or it is a retry
             if commitment.support_key is None:
@@ -350,7 +350,7 @@ def _units_of(programme: Programme, commands: Sequence[MoneyCommand]) -> list[Un
             continue
         allocation_id = getattr(command, "allocation", None)
         if type(command) is Pay and command.commitment is not None:
-            commitment = programme.commitments.get(command.commitment)
+            commitment = programme.commitment(command.commitment)
             allocation_id = commitment.allocation if commitment is not None else None
         if allocation_id in seen:
             continue
