@@ -35,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, Protocol, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -112,13 +112,24 @@ class AllocationInfo:
     period: Period
 
 
+class RecordedMoney(Protocol):
+    """What every money event records (pledge, line budget, allocation, commitment, payment,
+    void, reversal): a transaction id, an amount moved from one account to another, a date."""
+
+    transaction_id: str
+    amount_vnd: int
+    debit_account: str
+    credit_account: str
+    occurred_on: date
+
+
 class TransactionInfo(NamedTuple):
     """What a transaction id stands for, read from its recorded event
     (:meth:`Programme.transaction`): its kind, its content (for idempotency) and the transfer
     it made (what a reversal would move back). A tuple of one: the cheapest immutable view."""
 
     #: The recorded event everything is read from.
-    event: Any
+    event: RecordedMoney
 
     @property
     def command(self) -> type[FundingCommand]:
@@ -137,24 +148,20 @@ class TransactionInfo(NamedTuple):
 
     @property
     def amount_vnd(self) -> int:
-        amount: int = self.event.amount_vnd
-        return amount
+        return self.event.amount_vnd
 
     @property
     def debit_account(self) -> str:
-        account: str = self.event.debit_account
-        return account
+        return self.event.debit_account
 
     @property
     def credit_account(self) -> str:
-        account: str = self.event.credit_account
-        return account
+        return self.event.credit_account
 
     @property
     def occurred_on(self) -> date:
         """Its business date: a reversal may not predate what it reverses."""
-        day: date = self.event.occurred_on
-        return day
+        return self.event.occurred_on
 
     @property
     def content(self) -> tuple[str, ...]:
@@ -171,14 +178,16 @@ class CommitmentInfo(TransactionInfo):
     __slots__ = ()
 
     @property
+    def committed(self) -> Programme.Committed:
+        return cast("Programme.Committed", self.event)
+
+    @property
     def id(self) -> str:
-        transaction_id: str = self.event.transaction_id
-        return transaction_id
+        return self.event.transaction_id
 
     @property
     def allocation(self) -> str:
-        allocation: str = self.event.allocation
-        return allocation
+        return self.committed.allocation
 
     @property
     def support_key(self) -> tuple[UUID, int] | None:
@@ -186,7 +195,7 @@ class CommitmentInfo(TransactionInfo):
 
     @property
     def purpose(self) -> Purpose:
-        e = self.event
+        e = self.committed
         return Purpose(e.purpose_kind, e.case_id, e.support_version, e.activity, e.description)
 
 
@@ -324,7 +333,7 @@ class Programme(Aggregate):
         self.commitments: dict[str, Programme.Committed] = {}
         #: Every transaction's recorded event, by transaction id (:meth:`transaction` reads
         #: it): the programme keeps one object per transaction, the event it has anyway.
-        self.transactions: dict[str, FundingEvent] = {}
+        self.transactions: dict[str, RecordedMoney] = {}
         self.reversed_by: dict[str, str] = {}
         #: (case id, support version) → the commitment or payment that stands for it.
         self.support_paid_by: dict[tuple[UUID, int], str] = {}
@@ -542,7 +551,7 @@ class Programme(Aggregate):
                 f"commitment {commitment.id} was approved on"
                 f" {commitment.occurred_on.isoformat()}; it cannot be paid before that",
             )
-        committed = commitment.event
+        committed = commitment.committed
         return self.Paid, {
             "commitment": committed.transaction_id,
             **spending_fields(committed, committed.allocation, committed.amount_vnd),
@@ -550,7 +559,7 @@ class Programme(Aggregate):
 
     def _void(self, c: Void) -> tuple[type, dict[str, Any]]:
         commitment = self._require_pending(c.commitment, "voided")
-        return self.Voided, void_fields(commitment.event, c.reason)
+        return self.Voided, void_fields(commitment.committed, c.reason)
 
     def _reverse(self, c: Reverse) -> tuple[type, dict[str, Any]]:
         target = self.transaction(c.reverses)
@@ -882,7 +891,7 @@ _DECISIONS: dict[type[FundingCommand], Callable[[Programme, Any], tuple[type, di
 }
 
 #: The command each money event records, and whether the transfer it made may be reversed.
-_RECORDS: dict[type[FundingEvent], tuple[type[FundingCommand], bool]] = {
+_RECORDS: dict[type, tuple[type[FundingCommand], bool]] = {
     Programme.SourcePledged: (Pledge, True),
     Programme.LineBudgeted: (BudgetLine, True),
     Programme.Allocated: (Allocate, True),
