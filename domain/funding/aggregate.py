@@ -34,8 +34,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, ClassVar
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, ClassVar, NamedTuple, Protocol, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -54,11 +54,11 @@ from domain.funding.commands import (
     Void,
 )
 from domain.funding.ledger import AccountKind, Ledger, LedgerRefusal, TransferState
-from domain.funding.values import Purpose
+from domain.funding.values import Purpose, support_key_of
 from domain.money import format_vnd
 from domain.period import Period
 from domain.reference.units import unit_directory
-from domain.time import business_date
+from domain.time import VIETNAM_TZ, business_date
 
 #: Upper bound on transactions in one programme. A national programme records tens of
 #: thousands; this stops a runaway import long before replay becomes slow.
@@ -112,30 +112,56 @@ class AllocationInfo:
     period: Period
 
 
-@dataclass(frozen=True, slots=True)
-class CommitmentInfo:
-    id: str
-    allocation: str
-    amount_vnd: int
-    purpose: Purpose
-    occurred_on: date
+class RecordedMoney(Protocol):
+    """What every money event records (pledge, line budget, allocation, commitment, payment,
+    void, reversal): a transaction id, an amount moved from one account to another, a date."""
 
-
-@dataclass(frozen=True, slots=True)
-class TransactionInfo:
-    """What a transaction id stands for: its kind, its content (for idempotency) and the
-    posted transfer it made, if any (what a reversal would move back)."""
-
-    kind: str
+    transaction_id: str
     amount_vnd: int
     debit_account: str
     credit_account: str
-    reversible: bool
-    #: Its business date: a reversal may not predate what it reverses.
     occurred_on: date
-    #: The kind of command and the recorded event the content is read from.
-    command: type[FundingCommand]
-    event: Any
+
+
+class TransactionInfo(NamedTuple):
+    """What a transaction id stands for, read from its recorded event
+    (:meth:`Programme.transaction`): its kind, its content (for idempotency) and the transfer
+    it made (what a reversal would move back). A tuple of one: the cheapest immutable view."""
+
+    #: The recorded event everything is read from.
+    event: RecordedMoney
+
+    @property
+    def command(self) -> type[FundingCommand]:
+        """The kind of command the event recorded."""
+        return _RECORDS[type(self.event)][0]
+
+    @property
+    def kind(self) -> str:
+        return self.command.KIND
+
+    @property
+    def reversible(self) -> bool:
+        """Pledges, line budgets, allocations and payments are reversed; commitments are
+        voided, and voids and reversals are final."""
+        return _RECORDS[type(self.event)][1]
+
+    @property
+    def amount_vnd(self) -> int:
+        return self.event.amount_vnd
+
+    @property
+    def debit_account(self) -> str:
+        return self.event.debit_account
+
+    @property
+    def credit_account(self) -> str:
+        return self.event.credit_account
+
+    @property
+    def occurred_on(self) -> date:
+        """Its business date: a reversal may not predate what it reverses."""
+        return self.event.occurred_on
 
     @property
     def content(self) -> tuple[str, ...]:
@@ -143,6 +169,34 @@ class TransactionInfo:
         only a repeated transaction id compares it, so recording and replaying do not pay for
         formatting it for every transaction."""
         return self.command.content_for(self.event)
+
+
+class CommitmentInfo(TransactionInfo):
+    """An approved commitment (cam kết chi), read from its ``Committed`` event: besides what
+    every transaction has, what paying or voiding it takes over (allocation, purpose)."""
+
+    __slots__ = ()
+
+    @property
+    def committed(self) -> Programme.Committed:
+        return cast("Programme.Committed", self.event)
+
+    @property
+    def id(self) -> str:
+        return self.event.transaction_id
+
+    @property
+    def allocation(self) -> str:
+        return self.committed.allocation
+
+    @property
+    def support_key(self) -> tuple[UUID, int] | None:
+        return _support_key(self.event)
+
+    @property
+    def purpose(self) -> Purpose:
+        e = self.committed
+        return Purpose(e.purpose_kind, e.case_id, e.support_version, e.activity, e.description)
 
 
 class FundingEvent(Aggregate.Event):
@@ -156,7 +210,9 @@ class FundingEvent(Aggregate.Event):
     agency: str
     legal_basis: str | None
 
-    def apply(self, aggregate: Programme) -> None:
+    def apply(self, aggregate: Any) -> None:
+        """Its effect on ``aggregate``: a :class:`Programme` (a subclass of an event that
+        another aggregate records through :func:`record_event` says its own effect)."""
         _EFFECTS[type(self)](aggregate, self)
 
 
@@ -273,8 +329,11 @@ class Programme(Aggregate):
         self.sources: dict[str, SourceInfo] = {}
         self.lines: dict[str, str] = {}
         self.allocations: dict[str, AllocationInfo] = {}
-        self.commitments: dict[str, CommitmentInfo] = {}
-        self.transactions: dict[str, TransactionInfo] = {}
+        #: Every commitment's ``Committed`` event, by transaction id (:meth:`commitment`).
+        self.commitments: dict[str, Programme.Committed] = {}
+        #: Every transaction's recorded event, by transaction id (:meth:`transaction` reads
+        #: it): the programme keeps one object per transaction, the event it has anyway.
+        self.transactions: dict[str, RecordedMoney] = {}
         self.reversed_by: dict[str, str] = {}
         #: (case id, support version) → the commitment or payment that stands for it.
         self.support_paid_by: dict[tuple[UUID, int], str] = {}
@@ -300,6 +359,16 @@ class Programme(Aggregate):
             legal_basis=command.legal_basis,
         )
 
+    def transaction(self, transaction_id: str) -> TransactionInfo | None:
+        """What ``transaction_id`` stands for in this programme, if it was used."""
+        event = self.transactions.get(transaction_id)
+        return None if event is None else TransactionInfo(event)
+
+    def commitment(self, transaction_id: str) -> CommitmentInfo | None:
+        """The commitment ``transaction_id``, if this programme approved one by that id."""
+        event = self.commitments.get(transaction_id)
+        return None if event is None else CommitmentInfo(event)
+
     def establishment(self) -> Establish:
         """The command that established this programme (to compare a repeated one)."""
         return self._establishment
@@ -311,7 +380,7 @@ class Programme(Aggregate):
 
         Raises :class:`RuleViolation` and records nothing when a rule forbids it.
         """
-        existing = self.transactions.get(command.transaction_id)
+        existing = self.transaction(command.transaction_id)
         if existing is not None:
             if existing.content == command.content():
                 return False
@@ -326,25 +395,19 @@ class Programme(Aggregate):
                 "too_many_transactions",
                 f"programme {self.code} has reached {MAX_TRANSACTIONS_PER_PROGRAMME} transactions",
             )
-        _check_date(command.occurred_on, recorded_at)
+        day = command.occurred_on
+        if day > _today(recorded_at) or day < EARLIEST_DATE:
+            _check_date(day, recorded_at)  # refuses it, saying why
         established_on = self._establishment.occurred_on
-        if command.occurred_on < established_on:
+        if day < established_on:
             raise RuleViolation(
                 "before_programme",
-                f"a {command.KIND} dated {command.occurred_on.isoformat()} predates programme"
+                f"a {command.KIND} dated {day.isoformat()} predates programme"
                 f" {self.code}, established on {established_on.isoformat()}",
                 hint="check the date; money moves in a programme once it is established",
             )
-        common = {
-            "timestamp": recorded_at,
-            "occurred_on": command.occurred_on,
-            "officer_id": officer_id,
-            "agency": agency,
-            "legal_basis": command.legal_basis,
-            "transaction_id": command.transaction_id,
-        }
         event_class, fields = _DECISIONS[type(command)](self, command)
-        self.trigger_event(event_class, **common, **fields)
+        record_event(self, event_class, command, officer_id, agency, recorded_at, fields)
         return True
 
     def _pledge(self, c: Pledge) -> tuple[type, dict[str, Any]]:
@@ -432,7 +495,12 @@ class Programme(Aggregate):
         }
 
     def _spend_checks(
-        self, allocation_id: str, amount: int, purpose: Purpose, day: date, what: str
+        self,
+        allocation_id: str,
+        amount: int,
+        key: tuple[UUID, int] | None,
+        day: date,
+        what: str,
     ) -> AllocationInfo:
         allocation = self.allocations.get(allocation_id)
         if allocation is None:
@@ -448,7 +516,6 @@ class Programme(Aggregate):
                 f" {day.isoformat()} is outside it",
                 hint="use the allocation for that period",
             )
-        key = purpose.support_key
         if key is not None and key in self.support_paid_by:
             raise RuleViolation(
                 "support_already_paid",
@@ -460,28 +527,16 @@ class Programme(Aggregate):
         return allocation
 
     def _commit(self, c: Commit) -> tuple[type, dict[str, Any]]:
-        self._spend_checks(c.allocation, c.amount_vnd, c.purpose, c.occurred_on, "commitment")
-        return self.Committed, {
-            "allocation": c.allocation,
-            "amount_vnd": c.amount_vnd,
-            **_purpose_fields(c.purpose),
-            "debit_account": allocation_account(c.allocation),
-            "credit_account": expense_account(c.allocation),
-        }
+        self._spend_checks(c.allocation, c.amount_vnd, c.support_key, c.occurred_on, "commitment")
+        return self.Committed, spending_fields(c, c.allocation, c.amount_vnd)
 
     def _pay(self, c: Pay) -> tuple[type, dict[str, Any]]:
         if c.commitment is None:
             assert c.allocation is not None
             assert c.amount_vnd is not None
-            self._spend_checks(c.allocation, c.amount_vnd, c.purpose, c.occurred_on, "payment")
-            return self.Paid, {
-                "commitment": None,
-                "allocation": c.allocation,
-                "amount_vnd": c.amount_vnd,
-                **_purpose_fields(c.purpose),
-                "debit_account": allocation_account(c.allocation),
-                "credit_account": expense_account(c.allocation),
-            }
+            self._spend_checks(c.allocation, c.amount_vnd, c.support_key, c.occurred_on, "payment")
+            fields = spending_fields(c, c.allocation, c.amount_vnd)
+            return self.Paid, {"commitment": None, **fields}
         commitment = self._require_pending(c.commitment, "paid")
         if c.amount_vnd is not None and c.amount_vnd != commitment.amount_vnd:
             raise RuleViolation(
@@ -496,28 +551,18 @@ class Programme(Aggregate):
                 f"commitment {commitment.id} was approved on"
                 f" {commitment.occurred_on.isoformat()}; it cannot be paid before that",
             )
+        committed = commitment.committed
         return self.Paid, {
-            "commitment": commitment.id,
-            "allocation": commitment.allocation,
-            "amount_vnd": commitment.amount_vnd,
-            **_purpose_fields(commitment.purpose),
-            "debit_account": allocation_account(commitment.allocation),
-            "credit_account": expense_account(commitment.allocation),
+            "commitment": committed.transaction_id,
+            **spending_fields(committed, committed.allocation, committed.amount_vnd),
         }
 
     def _void(self, c: Void) -> tuple[type, dict[str, Any]]:
         commitment = self._require_pending(c.commitment, "voided")
-        return self.Voided, {
-            "commitment": commitment.id,
-            "allocation": commitment.allocation,
-            "amount_vnd": commitment.amount_vnd,
-            "reason": c.reason,
-            "debit_account": allocation_account(commitment.allocation),
-            "credit_account": expense_account(commitment.allocation),
-        }
+        return self.Voided, void_fields(commitment.committed, c.reason)
 
     def _reverse(self, c: Reverse) -> tuple[type, dict[str, Any]]:
-        target = self.transactions.get(c.reverses)
+        target = self.transaction(c.reverses)
         if target is None:
             raise RuleViolation(
                 "no_such_transaction", f"programme {self.code} has no transaction {c.reverses}"
@@ -563,14 +608,14 @@ class Programme(Aggregate):
             )
 
     def _require_pending(self, commitment_id: str, verb: str) -> CommitmentInfo:
-        commitment = self.commitments.get(commitment_id)
+        commitment = self.commitment(commitment_id)
         if commitment is None:
             raise RuleViolation(
                 "no_such_commitment", f"programme {self.code} has no commitment {commitment_id}"
             )
         state = self.ledger.transfers[commitment_id].state
-        if state is not TransferState.PENDING:
-            done = "paid" if state is TransferState.POSTED_FROM_PENDING else "voided"
+        if state != TransferState.PENDING:
+            done = "paid" if state == TransferState.POSTED_FROM_PENDING else "voided"
             raise RuleViolation(
                 "commitment_closed",
                 f"commitment {commitment_id} was already {done}; it cannot be {verb}",
@@ -585,7 +630,7 @@ class Programme(Aggregate):
         ``amount``. ``credit`` None means a new account, which takes anything."""
         try:
             if credit is None:
-                room = self.ledger.accounts[debit].room("debit")
+                room = self.ledger.accounts[debit].debit_room()
                 if room is not None and room < amount:
                     raise LedgerRefusal(debit, room, amount)
             else:
@@ -641,12 +686,12 @@ class Programme(Aggregate):
         self.sources.setdefault(e.source, SourceInfo(e.source, e.source_kind, e.donor))
         self.ledger.open(e.debit_account, AccountKind.SOURCE)
         self.ledger.open(e.credit_account, AccountKind.UNASSIGNED)
-        self._posted(e, Pledge, reversible=True)
+        self._posted(e)
 
     def _on_LineBudgeted(self, e: LineBudgeted) -> None:
         self.lines.setdefault(e.line, e.line_title)
         self.ledger.open(e.credit_account, AccountKind.LINE)
-        self._posted(e, BudgetLine, reversible=True)
+        self._posted(e)
 
     def _on_Allocated(self, e: Allocated) -> None:
         self.allocations[e.transaction_id] = AllocationInfo(
@@ -660,43 +705,41 @@ class Programme(Aggregate):
         )
         self.ledger.open(e.credit_account, AccountKind.ALLOCATION)
         self.ledger.open(expense_account(e.transaction_id), AccountKind.EXPENSE)
-        self._posted(e, Allocate, reversible=True)
+        self._posted(e)
 
     def _on_Committed(self, e: Committed) -> None:
-        purpose = _purpose_of(e)
+        key = _support_key(e)
         self.ledger.apply_transfer(
             e.transaction_id, e.debit_account, e.credit_account, e.amount_vnd, pending=True
         )
-        self.commitments[e.transaction_id] = CommitmentInfo(
-            e.transaction_id, e.allocation, e.amount_vnd, purpose, e.occurred_on
-        )
-        self._remember(e, Commit, reversible=False)
-        if purpose.support_key is not None:
-            assert purpose.support_key not in self.support_paid_by
-            self.support_paid_by[purpose.support_key] = e.transaction_id
+        self.commitments[e.transaction_id] = e
+        self._remember(e)
+        if key is not None:
+            assert key not in self.support_paid_by
+            self.support_paid_by[key] = e.transaction_id
 
     def _on_Paid(self, e: Paid) -> None:
-        purpose = _purpose_of(e)
+        key = _support_key(e)
         if e.commitment is None:
             self.ledger.apply_transfer(
                 e.transaction_id, e.debit_account, e.credit_account, e.amount_vnd, pending=False
             )
-            if purpose.support_key is not None:
-                assert purpose.support_key not in self.support_paid_by
+            if key is not None:
+                assert key not in self.support_paid_by
         else:
             pending = self.ledger.apply_resolution(e.transaction_id, e.commitment, post=True)
             assert pending.amount_vnd == e.amount_vnd
-        if purpose.support_key is not None:
-            self.support_paid_by[purpose.support_key] = e.transaction_id
-        self._remember(e, Pay, reversible=True)
+        if key is not None:
+            self.support_paid_by[key] = e.transaction_id
+        self._remember(e)
 
     def _on_Voided(self, e: Voided) -> None:
         pending = self.ledger.apply_resolution(e.transaction_id, e.commitment, post=False)
         assert pending.amount_vnd == e.amount_vnd
-        key = self.commitments[e.commitment].purpose.support_key
+        key = _support_key(self.commitments[e.commitment])
         if key is not None:
             assert self.support_paid_by.pop(key) == e.commitment
-        self._remember(e, Void, reversible=False)
+        self._remember(e)
 
     def _on_Reversed(self, e: Reversed) -> None:
         assert e.reverses not in self.reversed_by
@@ -708,40 +751,106 @@ class Programme(Aggregate):
             for key, by in list(self.support_paid_by.items()):
                 if by == e.reverses:
                     del self.support_paid_by[key]
-        self._remember(e, Reverse, reversible=False)
+        self._remember(e)
 
-    def _posted(self, e: Any, command: type[FundingCommand], reversible: bool) -> None:
+    def _posted(self, e: Any) -> None:
         self.ledger.apply_transfer(
             e.transaction_id, e.debit_account, e.credit_account, e.amount_vnd, pending=False
         )
-        self._remember(e, command, reversible)
+        self._remember(e)
 
-    def _remember(self, e: Any, command: type[FundingCommand], reversible: bool) -> None:
+    def _remember(self, e: Any) -> None:
         assert e.transaction_id not in self.transactions
-        self.transactions[e.transaction_id] = TransactionInfo(
-            command.KIND,
-            e.amount_vnd,
-            e.debit_account,
-            e.credit_account,
-            reversible,
-            e.occurred_on,
-            command,
-            e,
-        )
+        self.transactions[e.transaction_id] = e
 
 
-def _purpose_fields(purpose: Purpose) -> dict[str, Any]:
+def record_event(
+    aggregate: Aggregate,
+    event_class: Callable[..., FundingEvent],
+    command: MoneyCommand,
+    officer_id: str,
+    agency: str,
+    recorded_at: datetime,
+    fields: dict[str, Any],
+) -> None:
+    """Record ``command`` in ``aggregate`` as its next event, of ``event_class`` with
+    ``fields`` and the header every money event has (record time, business date, officer,
+    agency, legal basis, transaction id): applied, and queued to be saved.
+
+    What the library's ``trigger_event`` does, without its generic steps (copying the keyword
+    arguments, looking the topic up in its registry, checking the id and version of an event
+    it has just numbered). Replay applies stored events through the library's ``mutate``,
+    which checks them; both call the event's same ``apply``."""
+    event = event_class(
+        originator_id=aggregate.id,
+        originator_version=aggregate.version + 1,
+        timestamp=recorded_at,
+        occurred_on=command.occurred_on,
+        officer_id=officer_id,
+        agency=agency,
+        legal_basis=command.legal_basis,
+        transaction_id=command.transaction_id,
+        **fields,
+    )
+    event.apply(aggregate)
+    aggregate.version = event.originator_version
+    aggregate.modified_on = recorded_at
+    aggregate.pending_events.append(event)
+
+
+def spending_fields(purpose: Any, allocation: str, amount_vnd: int) -> dict[str, Any]:
+    """The fields of a commitment or payment of ``amount_vnd`` out of ``allocation``: the
+    purpose (read flattened from the command, or from the commitment's event it pays) and
+    the accounts it moves money between (from the allocation to its expense account)."""
     return {
-        "purpose_kind": purpose.kind,
+        "allocation": allocation,
+        "amount_vnd": amount_vnd,
+        "purpose_kind": purpose.purpose_kind,
         "case_id": purpose.case_id,
         "support_version": purpose.support_version,
         "activity": purpose.activity,
         "description": purpose.description,
+        "debit_account": allocation_account(allocation),
+        "credit_account": expense_account(allocation),
     }
 
 
-def _purpose_of(e: Any) -> Purpose:
-    return Purpose(e.purpose_kind, e.case_id, e.support_version, e.activity, e.description)
+def void_fields(commitment: Any, reason: str) -> dict[str, Any]:
+    """The fields of voiding ``commitment`` (its event or command): it releases the whole
+    amount reserved in its allocation."""
+    return {
+        "commitment": commitment.transaction_id,
+        "allocation": commitment.allocation,
+        "amount_vnd": commitment.amount_vnd,
+        "reason": reason,
+        "debit_account": allocation_account(commitment.allocation),
+        "credit_account": expense_account(commitment.allocation),
+    }
+
+
+def _support_key(e: Any) -> tuple[UUID, int] | None:
+    """The case's support a commitment's or payment's event pays (its purpose asserted)."""
+    return support_key_of(e.purpose_kind, e.case_id, e.support_version, e.activity)
+
+
+#: The last business day :func:`_today` computed: (its first instant, the next day's, the day).
+_business_day: tuple[datetime, datetime, date] | None = None
+
+
+def _today(recorded_at: datetime) -> date:
+    """``business_date(recorded_at)``, remembering the span of the last day computed: every
+    transaction of a batch (and of a working day) falls in it, and two comparisons of
+    instants replace a time-zone conversion per transaction."""
+    global _business_day
+    span = _business_day
+    if span is not None and recorded_at.tzinfo is not None and span[0] <= recorded_at < span[1]:
+        return span[2]
+    today = business_date(recorded_at)  # refuses a naive time
+    # in UTC: the clock's readings are, and comparing instants of one zone is the cheapest
+    starts = datetime.combine(today, time.min, VIETNAM_TZ).astimezone(UTC)
+    ends = datetime.combine(today + timedelta(days=1), time.min, VIETNAM_TZ).astimezone(UTC)
+    _business_day = (starts, ends, today)
+    return today
 
 
 def _check_date(day: date, recorded_at: datetime) -> None:
@@ -779,6 +888,17 @@ _DECISIONS: dict[type[FundingCommand], Callable[[Programme, Any], tuple[type, di
     Pay: Programme._pay,
     Void: Programme._void,
     Reverse: Programme._reverse,
+}
+
+#: The command each money event records, and whether the transfer it made may be reversed.
+_RECORDS: dict[type, tuple[type[FundingCommand], bool]] = {
+    Programme.SourcePledged: (Pledge, True),
+    Programme.LineBudgeted: (BudgetLine, True),
+    Programme.Allocated: (Allocate, True),
+    Programme.Committed: (Commit, False),
+    Programme.Paid: (Pay, True),
+    Programme.Voided: (Void, False),
+    Programme.Reversed: (Reverse, False),
 }
 
 #: Topics of every funding event, for readers of the notification log.

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date
+from functools import cached_property
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -27,6 +28,7 @@ from domain.funding.values import (
     require_date,
     require_id,
     require_text,
+    support_key_of,
 )
 from domain.money import require_amount_vnd
 from domain.period import Period
@@ -240,11 +242,18 @@ class _PurposeFields(FundingCommand):
             object.__setattr__(self, name, getattr(purpose, name))
         object.__setattr__(self, "purpose_kind", purpose.kind)
 
-    @property
+    @cached_property
     def purpose(self) -> Purpose:
+        """The purpose (built once, when first asked: the ledger reads only
+        :attr:`support_key`)."""
         return Purpose(
             self.purpose_kind, self.case_id, self.support_version, self.activity, self.description
         )
+
+    @property
+    def support_key(self) -> tuple[UUID, int] | None:
+        """The case's support this pays (:attr:`Purpose.support_key`), or None."""
+        return support_key_of(self.purpose_kind, self.case_id, self.support_version, self.activity)
 
 
 _PURPOSE_CONTENT = ("purpose_kind", "case_id", "support_version", "activity", "description")

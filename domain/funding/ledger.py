@@ -25,8 +25,9 @@ programmes or cases; :mod:`domain.funding.aggregate` gives accounts their meanin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class AccountKind(StrEnum):
@@ -67,6 +68,12 @@ class Account:
     debits_posted: int = 0
     credits_pending: int = 0
     credits_posted: int = 0
+    #: The account's balance rule (:attr:`AccountKind.debits_limited`), fixed with its kind
+    #: when it is opened: every check and assertion reads it, on every transfer.
+    debits_limited: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.debits_limited = self.kind is not AccountKind.SOURCE
 
     @property
     def available_to_debit(self) -> int:
@@ -80,25 +87,45 @@ class Account:
 
     def room(self, side: str) -> int | None:
         """How much more this account may be debited/credited; None when unlimited."""
-        if side == "debit" and self.kind.debits_limited:
-            return self.available_to_debit
-        if side == "credit" and not self.kind.debits_limited:
-            return self.available_to_credit
+        if side == "debit":
+            return self.debit_room()
+        return self.credit_room()
+
+    def debit_room(self) -> int | None:
+        """How much more this account may be debited; None when unlimited."""
+        if self.debits_limited:
+            return self.credits_posted - self.debits_posted - self.debits_pending
         return None
 
+    def credit_room(self) -> int | None:
+        """How much more this account may be credited; None when unlimited."""
+        if self.debits_limited:
+            return None
+        return self.debits_posted - self.credits_posted - self.credits_pending
+
     def holds(self) -> bool:
-        if self.kind.debits_limited:
+        if self.debits_limited:
             return self.debits_posted + self.debits_pending <= self.credits_posted
         return self.credits_posted + self.credits_pending <= self.debits_posted
 
 
-@dataclass(frozen=True, slots=True)
-class Transfer:
+class Transfer(NamedTuple):
+    """One transfer, immutable. A tuple of plain values (``state`` is a
+    :class:`TransferState` value, compared with ``==``): one is kept for every transfer of a
+    programme's life, and a tuple of strings and numbers is the cheapest record to make and
+    one Python's garbage collector stops scanning, however many a long programme holds."""
+
     id: str
     debit_account: str
     credit_account: str
     amount_vnd: int
-    state: TransferState
+    state: str
+
+
+_POSTED = TransferState.POSTED.value
+_PENDING = TransferState.PENDING.value
+_POSTED_FROM_PENDING = TransferState.POSTED_FROM_PENDING.value
+_VOIDED = TransferState.VOIDED.value
 
 
 class Ledger:
@@ -125,16 +152,18 @@ class Ledger:
     def check_transfer(self, debit: str, credit: str, amount_vnd: int) -> None:
         """A new (single-phase or pending) transfer may move ``amount_vnd``."""
         assert debit != credit, "a transfer moves money between two different accounts"
-        assert isinstance(amount_vnd, int)
+        assert type(amount_vnd) is int
         assert amount_vnd > 0
-        for key, side in ((debit, "debit"), (credit, "credit")):
-            room = self.accounts[key].room(side)
-            if room is not None and room < amount_vnd:
-                raise LedgerRefusal(key, room, amount_vnd)
+        room = self.accounts[debit].debit_room()
+        if room is not None and room < amount_vnd:
+            raise LedgerRefusal(debit, room, amount_vnd)
+        room = self.accounts[credit].credit_room()
+        if room is not None and room < amount_vnd:
+            raise LedgerRefusal(credit, room, amount_vnd)
 
     def check_pending(self, pending_id: str) -> Transfer:
         pending = self.transfers[pending_id]
-        assert pending.state is TransferState.PENDING
+        assert pending.state == _PENDING
         return pending
 
     # -- apply: assert the rules, then change the counters -------------------------------------
@@ -151,7 +180,7 @@ class Ledger:
         else:
             d.debits_posted += amount_vnd
             c.credits_posted += amount_vnd
-        state = TransferState.PENDING if pending else TransferState.POSTED
+        state = _PENDING if pending else _POSTED
         self.transfers[transfer_id] = Transfer(transfer_id, debit, credit, amount_vnd, state)
         assert d.holds()
         assert c.holds()
@@ -167,7 +196,7 @@ class Ledger:
         if post:
             d.debits_posted += amount
             c.credits_posted += amount
-        resolved = TransferState.POSTED_FROM_PENDING if post else TransferState.VOIDED
+        resolved = _POSTED_FROM_PENDING if post else _VOIDED
         self.transfers[pending_id] = Transfer(
             pending_id, pending.debit_account, pending.credit_account, amount, resolved
         )
@@ -176,7 +205,7 @@ class Ledger:
             pending.debit_account,
             pending.credit_account,
             amount,
-            TransferState.POSTED if post else TransferState.VOIDED,
+            _POSTED if post else _VOIDED,
         )
         assert min(d.debits_pending, c.credits_pending) >= 0
         assert d.holds()

@@ -93,14 +93,7 @@ class Purpose:
     description: str | None = None
 
     def __post_init__(self) -> None:
-        if self.kind == PurposeKind.CASE_SUPPORT:
-            assert self.case_id is not None
-            assert self.support_version is not None
-            assert self.activity is None
-        else:
-            assert self.kind == PurposeKind.ACTIVITY
-            assert self.activity is not None
-            assert self.case_id is None
+        support_key_of(self.kind, self.case_id, self.support_version, self.activity)
 
     @classmethod
     def case_support(cls, case_id: object, support_version: object) -> Purpose:
@@ -127,11 +120,34 @@ class Purpose:
 
     @property
     def support_key(self) -> tuple[UUID, int] | None:
-        if self.case_id is None or self.support_version is None:
-            return None
-        return (self.case_id, self.support_version)
+        return support_key_of(self.kind, self.case_id, self.support_version, self.activity)
 
     def describe(self) -> str:
         if self.kind == PurposeKind.CASE_SUPPORT:
             return f"case {self.case_id} support event v{self.support_version}"
         return f"{self.activity}: {self.description}"
+
+
+_CASE_SUPPORT = PurposeKind.CASE_SUPPORT.value
+_ACTIVITY = PurposeKind.ACTIVITY.value
+
+
+def support_key_of(
+    kind: str, case_id: UUID | None, support_version: int | None, activity: str | None
+) -> tuple[UUID, int] | None:
+    """The (case id, support version) a purpose pays, or None for an activity, from a
+    purpose's fields as a :class:`Purpose`, a commitment or payment command and their events
+    carry them, asserting that they are one purpose: a case's support names the case and the
+    version and no activity; an activity names one and no case.
+
+    The ledger reads a purpose this way on every commitment and payment (also on replay)
+    without building a :class:`Purpose` for it."""
+    if kind == _CASE_SUPPORT:
+        assert case_id is not None
+        assert support_version is not None
+        assert activity is None
+        return (case_id, support_version)
+    assert kind == _ACTIVITY
+    assert activity is not None
+    assert case_id is None
+    return None

@@ -22,8 +22,8 @@ What this layer adds to the aggregate's own rules:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -52,9 +52,9 @@ MAX_CONFLICT_RETRIES = 5
 MAX_BATCH_TRANSACTIONS = 10_000
 
 
-@dataclass(frozen=True, slots=True)
-class Recorded:
-    """The outcome of one command: ``recorded`` is False for an idempotent retry."""
+class Recorded(NamedTuple):
+    """The outcome of one command: ``recorded`` is False for an idempotent retry (a tuple:
+    one is made for every command)."""
 
     programme: str
     transaction_id: str
@@ -201,9 +201,8 @@ class FundingService:
         """A finance officer whose scope covers every unit the commands move money in: an
         allocation's unit; programme-wide money (sources, lines) needs national scope. The
         user is read once for the whole batch."""
-        targets = dict.fromkeys(_unit_of(programme, command) for command in commands)
         return self.cases.access.check_each(
-            principal, Action.FUNDING_RECORD, targets, programme.code
+            principal, Action.FUNDING_RECORD, _units_of(programme, commands), programme.code
         )
 
     def _check_case_support(self, programme: Programme, command: MoneyCommand) -> None:
@@ -211,26 +210,29 @@ class FundingService:
         money, in time and in place, and be its only payment in any programme."""
         purpose: Purpose
         amount: int | None
-        if isinstance(command, Pay) and command.commitment is not None:
-            commitment = programme.commitments.get(command.commitment)
-            if commitment is None or programme.transactions.get(command.transaction_id):
+        if type(command) is Pay and command.commitment is not None:
+            commitment = programme.commitment(command.commitment)
+            if commitment is None or command.transaction_id in programme.transactions:
                 return  # the aggregate refuses it, or it is a retry
+            if commitment.support_key is None:
+                return  # an activity's
             purpose, amount = commitment.purpose, commitment.amount_vnd
             allocation_id = commitment.allocation
-        elif isinstance(command, Commit | Pay):
+        elif type(command) is Commit or type(command) is Pay:
             if command.transaction_id in programme.transactions:
                 return  # a retry: the aggregate compares it with what was recorded
+            if command.support_key is None:
+                return  # an activity's
             purpose, amount = command.purpose, command.amount_vnd
             allocation_id = command.allocation or ""
         else:
             return
-        if purpose.support_key is not None:
-            assert amount is not None
-            case = self.check_support_payment(purpose, amount)
-            self._check_support_in_time_and_place(
-                case, purpose, command.occurred_on, programme.allocations.get(allocation_id)
-            )
-            self._check_paid_once(programme, purpose)
+        assert amount is not None
+        case = self.check_support_payment(purpose, amount)
+        self._check_support_in_time_and_place(
+            case, purpose, command.occurred_on, programme.allocations.get(allocation_id)
+        )
+        self._check_paid_once(programme, purpose)
 
     def _check_support_in_time_and_place(
         self, case: Case, purpose: Purpose, day: date, allocation: AllocationInfo | None
@@ -335,15 +337,25 @@ class FundingService:
         return self.log.events(after, tuple(topics))
 
 
-def _unit_of(programme: Programme, command: MoneyCommand) -> UnitRef | None:
-    """The unit a money command moves money in (None: programme-wide)."""
-    if isinstance(command, Allocate):
-        return UnitRef(command.unit_map, command.unit_code)
-    allocation_id = getattr(command, "allocation", None)
-    if isinstance(command, Pay) and command.commitment is not None:
-        commitment = programme.commitments.get(command.commitment)
-        allocation_id = commitment.allocation if commitment is not None else None
-    allocation = programme.allocations.get(allocation_id or "")
-    if allocation is None:
-        return None
-    return UnitRef(allocation.unit_map, allocation.unit_code)
+def _units_of(programme: Programme, commands: Sequence[MoneyCommand]) -> list[UnitRef | None]:
+    """The units the commands move money in, each once, in the order first met (None:
+    programme-wide money, or an allocation the programme does not have, which the aggregate
+    refuses). A batch spends from a few allocations many times: each allocation's unit is
+    looked up once."""
+    units: dict[UnitRef | None, None] = {}
+    seen: set[str | None] = set()
+    for command in commands:
+        if type(command) is Allocate:
+            units[UnitRef(command.unit_map, command.unit_code)] = None
+            continue
+        allocation_id = getattr(command, "allocation", None)
+        if type(command) is Pay and command.commitment is not None:
+            commitment = programme.commitment(command.commitment)
+            allocation_id = commitment.allocation if commitment is not None else None
+        if allocation_id in seen:
+            continue
+        seen.add(allocation_id)
+        allocation = programme.allocations.get(allocation_id or "")
+        unit = None if allocation is None else UnitRef(allocation.unit_map, allocation.unit_code)
+        units.setdefault(unit, None)
+    return list(units)

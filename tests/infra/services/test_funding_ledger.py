@@ -68,10 +68,10 @@ def record(app, command, programme: str = "P-TEST"):
     return app.funding.record(programme, command, worker(app, FINANCE))
 
 
-def activity(tid: str, amount: int, allocation: str = "A1", cls: type = Commit):
+def activity(tid: str, amount: int, allocation: str = "A1", cls: type = Commit, on: date = D):
     return cls(
         tid,
-        D,
+        on,
         allocation=allocation,
         amount_vnd=amount,
         activity="directive",
@@ -190,17 +190,7 @@ def test_spending_is_dated_within_the_allocation_period(tmp_path) -> None:
 
 def test_future_dates_are_refused(app) -> None:
     with pytest.raises(RuleViolation, match="after today"):
-        record(
-            app,
-            Commit(
-                "C",
-                date(2027, 1, 1),
-                allocation="A1",
-                amount_vnd=1,
-                activity="directive",
-                description="x",
-            ),
-        )
+        record(app, activity("C", 1, on=date(2027, 1, 1)))
 
 
 def test_paying_a_case_support_checks_the_case(app) -> None:
