@@ -13,9 +13,8 @@ import pytest
 from domain.errors import SocaiError
 from infra.scenario import ScenarioConfig, ScenarioGenerator
 from infra.settings import Settings
-from tests.infra.cli.support import script_token
+from tests.infra.cli.support import run_socai, script_token
 
-SOCAI = [sys.executable, "-m", "infra.cli.main"]
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -29,14 +28,7 @@ def socai(
         **_signed_in(store, args),
         **(env or {}),
     }
-    return subprocess.run(
-        [*SOCAI, "--store", store, *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        cwd=ROOT,
-        timeout=300,
-    )
+    return run_socai("--store", store, *args, env=full_env, cwd=ROOT, timeout=300)
 
 
 #: Commands that need no user: the demo, keys, schema, users' own, the ledger's checks.
