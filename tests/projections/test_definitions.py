@@ -81,13 +81,17 @@ def _built(store, engine: Engine, projection: CaseStatusProjection) -> InProcess
     return runner
 
 
+@pytest.fixture
+def engine(store, tmp_path: Path) -> Engine:
+    """A projections database holding the case status built from every event of ``store``."""
+    built = create_engine(f"sqlite:///{tmp_path / 'p.db'}")
+    _built(store, built, CaseStatusProjection())
+    return built
+
+
 def test_an_unchanged_definition_keeps_its_rows(
-    store,
-    tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
+    store, engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path / 'p.db'}")
-    _built(store, engine, CaseStatusProjection())
     with caplog.at_level(logging.WARNING, logger="socai.projections"):
         again = InProcessRunner(store.log, engine, [CaseStatusProjection()])
     assert again.positions() == {"case_status": store.log.head()}
@@ -97,13 +101,11 @@ def test_an_unchanged_definition_keeps_its_rows(
 @pytest.mark.parametrize("changed", [Bumped, Widened, Narrowed])
 def test_a_changed_definition_is_rebuilt_from_the_log(
     store,
-    tmp_path: Path,
+    engine: Engine,
     caplog: pytest.LogCaptureFixture,
     changed: type[CaseStatusProjection],
 ) -> None:
     assert definition_digest(changed()) != definition_digest(CaseStatusProjection())
-    engine = create_engine(f"sqlite:///{tmp_path / 'p.db'}")
-    _built(store, engine, CaseStatusProjection())
     with caplog.at_level(logging.WARNING, logger="socai.projections"):
         runner = InProcessRunner(store.log, engine, [changed()])
     assert [r.getMessage() for r in caplog.records] == [
@@ -123,12 +125,8 @@ def test_a_changed_definition_is_rebuilt_from_the_log(
 
 
 def test_a_projection_built_before_digests_is_rebuilt_once(
-    store,
-    tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
+    store, engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path / 'p.db'}")
-    _built(store, engine, CaseStatusProjection())
     with engine.begin() as connection:
         connection.execute(projection_definitions.delete())
     with caplog.at_level(logging.WARNING, logger="socai.projections"):
@@ -137,10 +135,7 @@ def test_a_projection_built_before_digests_is_rebuilt_once(
     assert runner.positions() == {"case_status": 0}
 
 
-def test_a_projection_fed_from_kafka_is_refused_not_reset(
-    store,
-    tmp_path: Path,
-) -> None:
+def test_a_projection_fed_from_kafka_is_refused_not_reset(store, tmp_path: Path) -> None:
     engine = create_engine(f"sqlite:///{tmp_path / 'p.db'}")
     projection = CaseStatusProjection()
     create_tables(engine, [projection])
