@@ -35,6 +35,16 @@ def _tokens(store: str) -> dict[str, str]:
     return {u["role"]: u["token"] for u in users}
 
 
+def _demo(db: Path, cases: int, seed: int) -> tuple[str, str, dict[str, str]]:
+    """A demo store in ``db``: its URL, the case whose history the demo printed, and the
+    demo users' tokens by role."""
+    store = f"sqlite:///{db}"
+    demo = socai(store, "demo", "--cases", str(cases), "--seed", str(seed))
+    assert demo.returncode == 0, demo.stderr
+    case_id = demo.stdout.split("history of case ")[1].split()[0]
+    return store, case_id, _tokens(store)
+
+
 def _ok(store: str, *args: str, token: str) -> str:
     done = socai(store, *args, env={"SOCAI_TOKEN": token})
     assert done.returncode == 0, done.stderr
@@ -49,11 +59,7 @@ def _refused(store: str, *args: str, token: str, says: str) -> None:
 
 def test_erasing_a_victim_keeps_reports_and_proofs_and_shows_the_erasure(tmp_path: Path) -> None:
     db = tmp_path / "demo.db"
-    store = f"sqlite:///{db}"
-    demo = socai(store, "demo", "--cases", "20", "--seed", "11")
-    assert demo.returncode == 0, demo.stderr
-    case_id = demo.stdout.split("history of case ")[1].split()[0]
-    tokens = _tokens(store)
+    store, case_id, tokens = _demo(db, cases=20, seed=11)
     dpo, statistician = tokens[Role.DATA_PROTECTION_OFFICER], tokens[Role.STATISTICIAN]
     public = tmp_path / "demo.db.signing.pub.pem"
     reports = [_ok(store, *args, token=statistician) for args in REPORTS]
@@ -101,11 +107,7 @@ def test_a_subject_access_file_by_the_data_protection_officer(tmp_path: Path) ->
     """`person export` writes JSON or XLSX by the extension; bad -o is refused before
     anything is read or logged; the read and the export are in the access log."""
     db = tmp_path / "demo.db"
-    store = f"sqlite:///{db}"
-    demo = socai(store, "demo", "--cases", "6", "--seed", "3")
-    assert demo.returncode == 0, demo.stderr
-    case_id = demo.stdout.split("history of case ")[1].split()[0]
-    tokens = _tokens(store)
+    store, case_id, tokens = _demo(db, cases=6, seed=3)
     dpo = tokens[Role.DATA_PROTECTION_OFFICER]
     export = ("person", "export", case_id, "--who", "victim")
     for bad, says in (((), "-o FILE.json"), (("-o", str(tmp_path / "f.pdf")), ".xlsx"),
