@@ -15,7 +15,6 @@ from typing import Any
 from uuid import UUID
 
 from starlette.responses import Response
-from starlette.routing import Route
 
 from domain.access.policy import Action
 from domain.access.roles import Purpose
@@ -26,9 +25,11 @@ from domain.reference.units import AdminMap
 from domain.time import business_date
 from infra.services.cases import PERSONAL_PARTS
 from infra.web import inputs, ledger, tables
-from infra.web.context import Ctx, download, page
+from infra.web.context import Ctx, Routes, download, page
 from projections.case_search import CaseQuery, find_cases
 from projections.rollup import resolve_unit
+
+ROUTES = Routes()
 
 #: The stages a case list can filter on (:attr:`domain.case.steps.CaseStatus.stage`).
 STAGES = (
@@ -38,6 +39,7 @@ STAGES = (
 LIST_LIMIT = 200
 
 
+@ROUTES.get("/cases")
 @page()
 def case_list(ctx: Ctx) -> Response:
     """Cases of a unit: stage, overdue procedures, reception dates, the beginning of an id."""
@@ -69,6 +71,7 @@ def _positions(ctx: Ctx, case_id: UUID) -> dict[int, int]:
     return ctx.socai.log.positions_of(case_id)
 
 
+@ROUTES.get("/cases/{case_id}")
 @page()
 def timeline(ctx: Ctx) -> Response:
     """A case's steps: actor, legal basis, business date, record time, log position;
@@ -112,6 +115,7 @@ def _proof(ctx: Ctx) -> tuple[UUID, int, dict[str, Any]]:
     return cid, position, ledger.inclusion(ctx.web.settings, position)
 
 
+@ROUTES.get("/cases/{case_id}/proof/{position:int}")
 @page()
 def proof_download(ctx: Ctx) -> Response:
     """The inclusion proof of one step (JSON; `socai audit verify-proof` checks it offline)."""
@@ -120,6 +124,7 @@ def proof_download(ctx: Ctx) -> Response:
     return download(body.encode(), "application/json", f"proof-{position}.json")
 
 
+@ROUTES.get("/cases/{case_id}/proof/{position:int}/check")
 @page()
 def proof_check(ctx: Ctx) -> Response:
     """The proof's verification against the operator's public key (a fragment for htmx)."""
@@ -129,6 +134,7 @@ def proof_check(ctx: Ctx) -> Response:
     return ctx.page(template, case_id=str(cid), position=position, holds=holds, summary=summary)
 
 
+@ROUTES.get("/cases/{case_id}/person")
 @page()
 def person_form(ctx: Ctx) -> Response:
     """Ask for the purpose before any personal data is read."""
@@ -138,6 +144,7 @@ def person_form(ctx: Ctx) -> Response:
                     purpose=None)  # fmt: skip
 
 
+@ROUTES.post("/cases/{case_id}/person")
 @page()
 def person_read(ctx: Ctx) -> Response:
     """Read the case's people's data for the chosen purpose (logged by the service)."""
@@ -151,20 +158,10 @@ def person_read(ctx: Ctx) -> Response:
                     purpose=chosen)  # fmt: skip
 
 
+@ROUTES.get("/cases/{case_id}/access")
 @page()
 def access_log(ctx: Ctx) -> Response:
     """Who read this case's people's data, with which purpose; exports; refusals."""
     cid = inputs.case_id(ctx.request.path_params["case_id"])
     entries = ctx.socai.access_log.for_case(ctx.user, cid)
     return ctx.page("access_log.html", case_id=str(cid), entries=entries)
-
-
-ROUTES = [
-    Route("/cases", case_list, methods=["GET"]),
-    Route("/cases/{case_id}", timeline, methods=["GET"]),
-    Route("/cases/{case_id}/proof/{position:int}", proof_download, methods=["GET"]),
-    Route("/cases/{case_id}/proof/{position:int}/check", proof_check, methods=["GET"]),
-    Route("/cases/{case_id}/person", person_form, methods=["GET"]),
-    Route("/cases/{case_id}/person", person_read, methods=["POST"]),
-    Route("/cases/{case_id}/access", access_log, methods=["GET"]),
-]
