@@ -19,7 +19,7 @@ from domain.access.roles import Role
 from domain.case.subjects import key_id
 from infra.scenario.staff import demo_users_path
 from infra.settings import Settings
-from tests.infra.cli.test_cli import socai
+from tests.infra.cli.test_cli import made_demo, socai
 
 pytestmark = pytest.mark.integration
 
@@ -39,9 +39,7 @@ def _demo(db: Path, cases: int, seed: int) -> tuple[str, str, dict[str, str]]:
     """A demo store in ``db``: its URL, the case whose history the demo printed, and the
     demo users' tokens by role."""
     store = f"sqlite:///{db}"
-    demo = socai(store, "demo", "--cases", str(cases), "--seed", str(seed))
-    assert demo.returncode == 0, demo.stderr
-    case_id = demo.stdout.split("history of case ")[1].split()[0]
+    case_id = made_demo(store, cases, seed).stdout.split("history of case ")[1].split()[0]
     return store, case_id, _tokens(store)
 
 
