@@ -15,7 +15,7 @@ from domain.time import VIETNAM_TZ
 from infra.cli.case import _case_id as case_id_arg
 from infra.cli.context import refusing, state
 from infra.cli.options import FORMAT, OUTPUT
-from infra.cli.output import Column, Report, emit
+from infra.cli.output import Column, Report, answer
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -56,5 +56,5 @@ def log(
         Column("detail", "detail"),
     )
     about = f"case {case}" if case else f"user {user}"
-    emit(Report(columns, rows, f"access log of {about}", {"of": about}), format_, output)
-    cli.exported(output, "access log", about, format_)
+    report = Report(columns, rows, f"access log of {about}", {"of": about})
+    answer(cli, report, format_, output, "access log", about)

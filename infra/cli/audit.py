@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -77,8 +79,16 @@ OutOption = Annotated[
 ]
 
 
-def _public_key_file(ctx: typer.Context, given: Path | None) -> Path:
-    return given or public_key_path(signing_key_path(state(ctx).settings()))
+@contextmanager
+def _proving(
+    ctx: typer.Context, public_key: Path | None
+) -> Iterator[tuple[LedgerTables, Ed25519PublicKey]]:
+    """The store's ledger tables and the operator's public key a proof is checked against
+    (``--public-key``, default: the one beside the signing key)."""
+    settings = state(ctx).settings()
+    key = load_trusted_public_key(public_key or public_key_path(signing_key_path(settings)))
+    with ledger_tables(settings) as tables:
+        yield tables, key
 
 
 def _witness_keys(specs: list[str]) -> dict[str, Ed25519PublicKey]:
@@ -412,9 +422,7 @@ def prove(
     out: OutOption = None,
 ) -> None:
     """Inclusion proof: the event at EVENT_POSITION is in a signed checkpoint."""
-    settings = state(ctx).settings()
-    key = load_trusted_public_key(_public_key_file(ctx, public_key))
-    with ledger_tables(settings) as tables:
+    with _proving(ctx, public_key) as (tables, key):
         if checkpoint_file is not None:
             target = read_checkpoint_file(checkpoint_file)
         else:
@@ -435,9 +443,7 @@ def consistency(
     out: OutOption = None,
 ) -> None:
     """Consistency proof: the NEW checkpoint extends the OLD one unchanged."""
-    settings = state(ctx).settings()
-    key = load_trusted_public_key(_public_key_file(ctx, public_key))
-    with ledger_tables(settings) as tables:
+    with _proving(ctx, public_key) as (tables, key):
         document = consistency_proof(
             tables, _checkpoint_arg(tables, old), _checkpoint_arg(tables, new), key
         )

@@ -25,7 +25,7 @@ from infra.cli.context import console, language, refusing, state
 from infra.cli.declare import Opt, Run, declare, option
 from infra.cli.files import read_json_file
 from infra.cli.options import AS_OF, BASIS, FORMAT, FROM_JSON, KNOWN_AT, ON, OUTPUT, STEP_UNIT
-from infra.cli.output import Column, Report, emit
+from infra.cli.output import Column, Report, answer
 from infra.cli.unit_option import unit_on
 from infra.services.cases import PERSONAL_PARTS
 
@@ -356,8 +356,7 @@ def history(
     instant = parse_instant(known_at, "--known-at") if known_at else None
     view = cli.app().cases.read(cli.principal(), cid, day, instant)
     report = history_report(cli.app(), view, as_of=as_of, known_at=known_at)
-    emit(report, format_, output)
-    cli.exported(output, "case history", case_id, format_)
+    answer(cli, report, format_, output, "case history", case_id)
 
 
 def history_report(
@@ -418,8 +417,7 @@ def list_(
         Column("unit", "unit"),
         Column("stage", "stage"),
     )
-    emit(Report(columns, rows), format_, output)
-    cli.exported(output, "case list", "cases in scope", format_)
+    answer(cli, Report(columns, rows), format_, output, "case list", "cases in scope")
 
 
 PURPOSES = " | ".join(p.value for p in Purpose)
@@ -453,9 +451,5 @@ def person(
     found = application.cases.personal_data(cli.principal(), cid, chosen, parts, erased)
     rows = [{"field": key, "value": value} for key, value in found.items()]
     meta = {"case": case_id, "purpose": chosen.value}
-    emit(
-        Report((Column("field", "field"), Column("value", "value")), rows, meta=meta),
-        format_,
-        output,
-    )
-    cli.exported(output, "case person", case_id, format_)
+    report = Report((Column("field", "field"), Column("value", "value")), rows, meta=meta)
+    answer(cli, report, format_, output, "case person", case_id)

@@ -53,7 +53,7 @@ from infra.cli.options import (
     STEP_UNIT,
     XLSX,
 )
-from infra.cli.output import Column, Report, emit
+from infra.cli.output import Column, Report, answer
 from infra.cli.progress import known_at_engine, run_with_progress
 from infra.cli.unit_option import unit_with_map
 from infra.projection_db import projections_engine
@@ -218,8 +218,7 @@ def programmes(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT)
         Column("ends_on", "đến (to)"),
         Column("title", "tên (title)"),
     )
-    emit(Report(columns, rows), format_, output)
-    state(ctx).exported(output, "finance programmes", "programmes", format_)
+    answer(state(ctx), Report(columns, rows), format_, output, "finance programmes", "programmes")
 
 
 @app.command("show")
@@ -267,8 +266,8 @@ def show(
             f"{x['code']}: {x['kind']}" + (f", {x['donor']}" if x["donor"] else "") for x in sources
         ],
     }
-    emit(Report(columns, rows, f"{programme.code} {programme.title}", meta), format_, output)
-    state(ctx).exported(output, "finance show", programme.code, format_)
+    report = Report(columns, rows, f"{programme.code} {programme.title}", meta)
+    answer(state(ctx), report, format_, output, "finance show", programme.code)
 
 
 def _workbook_context(
@@ -347,9 +346,8 @@ def reconcile(
         "Đối chiếu kinh phí (funding reconciliation)",
         total=dict(zip(MEASURES, total.figures, strict=True)),
     )
-    emit(report, format_, output)
     about = f"{programme or 'all programmes'} in {view.scope}"
-    state(ctx).exported(output, "finance reconcile", about, format_)
+    answer(state(ctx), report, format_, output, "finance reconcile", about)
     if csv_path:
         write_reconciliation_csv(csv_path, dims, rows)
         say(f"wrote {csv_path}", err=True)
@@ -432,8 +430,8 @@ def behind(
         Column("activity", "activity"),
         *(Column(m, f"{MEASURE_HEADERS[m]} ({m}, đồng)", "right") for m in MEASURES),
     )
-    emit(Report(columns, rows, meta={"transaction_legs": len(rows)}), format_, output)
-    state(ctx).exported(output, f"finance behind {by} {key}", view.scope, format_)
+    report = Report(columns, rows, meta={"transaction_legs": len(rows)})
+    answer(state(ctx), report, format_, output, f"finance behind {by} {key}", view.scope)
 
 
 @app.command("discrepancies")
@@ -465,7 +463,6 @@ def discrepancies_report(ctx: typer.Context, format_: str = FORMAT, output: Path
         Column("transactions", "transactions"),
     )
     report = Report(columns, rows, "Chênh lệch (discrepancies)", {"discrepancies": len(rows)})
-    emit(report, format_, output)
-    state(ctx).exported(output, "finance discrepancies", view.scope, format_)
+    answer(state(ctx), report, format_, output, "finance discrepancies", view.scope)
     if rows:
         raise typer.Exit(EXIT_FINDINGS)

@@ -27,7 +27,7 @@ from rich.table import Table
 
 from domain.errors import InvalidInput
 from domain.money import format_vnd
-from infra.cli.context import console, say
+from infra.cli.context import CliState, console, say
 from infra.cli.options import FORMAT, OUTPUT
 
 __all__ = ["FORMAT", "FORMATS", "OUTPUT", "Column", "Report", "cell", "emit", "plain", "render"]
@@ -155,6 +155,16 @@ def emit(report: Report, format_: str = "table", output: Path | None = None) -> 
             console.print(f"{key}: {cell(value)}", soft_wrap=True)
     else:
         console.file.write(render(report, format_))
+
+
+def answer(
+    cli: CliState, report: Report, format_: str, output: Path | None, what: str, scope: str
+) -> None:
+    """A read command's answer: :func:`emit`, and when it went to a file (``-o``) the export
+    in the access log (nhật ký truy cập: who wrote ``what`` of which ``scope`` in which
+    format), so that no command writes a file the log does not show."""
+    emit(report, format_, output)
+    cli.exported(output, what, scope, format_)
 
 
 def _table(report: Report) -> Table:

@@ -27,7 +27,7 @@ from domain.time import VIETNAM_TZ, business_date, parse_date
 from infra.cli.case import _case_id as case_id_arg
 from infra.cli.context import refusing, say, state
 from infra.cli.options import BASIS, FORMAT, ON, OUTPUT, required_basis
-from infra.cli.output import Column, Report, emit
+from infra.cli.output import Column, Report, answer
 from infra.privacy.subject_file import file_format, write_subject_file
 
 app = typer.Typer(no_args_is_help=True)
@@ -149,5 +149,5 @@ def due_for_erasure(
         Column("basis", "decision"),
     )
     meta = {"on": day, "policy": policy or "no retention set (socai person retention)"}
-    emit(Report(columns, rows, f"due for erasure on {day} ({len(rows)})", meta), format_, output)
-    cli.exported(output, "person due-for-erasure", str(day), format_)
+    report = Report(columns, rows, f"due for erasure on {day} ({len(rows)})", meta)
+    answer(cli, report, format_, output, "person due-for-erasure", str(day))

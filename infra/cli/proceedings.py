@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from domain.access.policy import Action
 from domain.access.principal import Principal
-from domain.access.scope import UnitRef
 from domain.errors import InvalidInput
 from domain.proceedings.commands import STAGE_COMMANDS, SUSPENSION_REASONS, Open
 from domain.reference.units import AdminMap
@@ -26,8 +25,8 @@ from domain.time import business_date, parse_date
 from infra.cli.context import console, refusing, state
 from infra.cli.declare import Opt, Run, declare, option
 from infra.cli.options import FORMAT, MAP, ON, OUTPUT, STEP_UNIT, UNIT
-from infra.cli.output import Column, Report, emit
-from infra.cli.unit_option import chosen_unit, unit_on
+from infra.cli.output import Column, Report, answer
+from infra.cli.unit_option import unit_on
 from infra.projection_db import projections_engine, runner_for
 from projections.proceedings import proceedings_status
 from projections.rollup import resolve_unit, unit_filter
@@ -103,8 +102,9 @@ def list_(
 ) -> None:
     """Criminal cases in a unit: stages reached, dates, defendants, victims' cases."""
     cli = state(ctx)
-    chosen_map, unit = chosen_unit(unit, admin_map, AdminMap.NEW)
-    cli.allowed(Action.REPORT_READ, UnitRef(chosen_map.value, unit), "proceedings")
+    chosen_map, unit = cli.allowed_unit(
+        Action.REPORT_READ, unit, admin_map, AdminMap.NEW, "proceedings"
+    )
     application = cli.app()
     engine = projections_engine(cli.settings())
     runner_for(application.log, engine).run()
@@ -123,5 +123,5 @@ def list_(
             "tried_on", "suspended_on", "defendants_opened", "defendants_tried", "victims",
         )
     )  # fmt: skip
-    emit(Report(columns, rows, f"vụ án in {target}"), format_, output)
-    cli.exported(output, "proceedings list", f"{chosen_map.value}:{unit}", format_)
+    report = Report(columns, rows, f"vụ án in {target}")
+    answer(cli, report, format_, output, "proceedings list", f"{chosen_map.value}:{unit}")

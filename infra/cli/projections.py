@@ -20,7 +20,6 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from domain.access.policy import Action
-from domain.access.scope import UnitRef
 from domain.case.values import parse_case_id
 from domain.errors import InvalidInput
 from domain.period import Period
@@ -39,9 +38,8 @@ from infra.cli.options import (
     XLSX,
     YEARS,
 )
-from infra.cli.output import Column, Report, check_format, emit
+from infra.cli.output import Column, Report, answer, check_format
 from infra.cli.progress import known_at_engine, run_with_progress
-from infra.cli.unit_option import chosen_unit
 from infra.projection_db import projections_engine, runner_for
 from projections import asof
 from projections.case_search import CaseQuery, find_cases
@@ -149,10 +147,8 @@ def status(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> 
         Column("lag", "lag", "right"),
     )
     head = application.log.head()
-    emit(
-        Report(columns, rows, f"projections (log head {head})", {"log_head": head}), format_, output
-    )
-    state(ctx).exported(output, "projections status", "projections", format_)
+    report = Report(columns, rows, f"projections (log head {head})", {"log_head": head})
+    answer(state(ctx), report, format_, output, "projections status", "projections")
 
 
 @app.command()
@@ -181,8 +177,8 @@ def verify(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> 
 
     reports = verify_projections(chosen, live, rebuild_into)
     if format_ != "table" or output is not None:
-        emit(_verify_report(reports), format_, output)
-        state(ctx).exported(output, "projections verify", "projections", format_)
+        found = _verify_report(reports)
+        answer(state(ctx), found, format_, output, "projections verify", "projections")
         raise typer.Exit(EXIT_OK if all_intact(reports) else EXIT_FINDINGS)
     for report in reports:
         verdict = "intact" if report.intact else "DIFFERS FROM THE EVENTS"
@@ -287,12 +283,8 @@ def case(
     rows = [{"field": key, "value": value} for key, value in row.items()]
     title = f"case {case_id}" + (f" as known at {known_at}" if known_at else "")
     meta = {"case": case_id, "known_at": known_at}
-    emit(
-        Report((Column("field", "field"), Column("value", "value")), rows, title, meta),
-        format_,
-        output,
-    )
-    cli.exported(output, "projections case", case_id, format_)
+    report = Report((Column("field", "field"), Column("value", "value")), rows, title, meta)
+    answer(cli, report, format_, output, "projections case", case_id)
 
 
 @refusing
@@ -319,8 +311,7 @@ def kpi(
             "--public", "a list of cases is never public", hint="drop --list, or drop --public"
         )
     cli = state(ctx)
-    chosen_map, unit = chosen_unit(unit, admin_map, AdminMap.NEW)
-    cli.allowed(Action.REPORT_READ, UnitRef(chosen_map.value, unit), "kpi")
+    chosen_map, unit = cli.allowed_unit(Action.REPORT_READ, unit, admin_map, AdminMap.NEW, "kpi")
     application, engine, instant = caught_up(ctx, known_at)
     # as known at T, open procedures are judged on T's date (what the report then showed)
     today = business_date(instant or application.now())
@@ -349,8 +340,8 @@ def kpi(
         counted = set(chosen.counted)
         rows = [{"case_id": c, "counted": c in counted} for c in chosen.population]
         columns = (Column("case_id", "case"), Column("counted", f"counted in {chosen.key}"))
-        emit(Report(columns, rows, f"{chosen.key}: {chosen.display()}", meta), format_, output)
-        cli.exported(output, f"kpi --list {chosen.key}", str(meta["unit"]), format_)
+        report = Report(columns, rows, f"{chosen.key}: {chosen.display()}", meta)
+        answer(cli, report, format_, output, f"kpi --list {chosen.key}", str(meta["unit"]))
         return
     rows = [_kpi_row(k, public) for k in kpis]
     if public:
@@ -364,8 +355,8 @@ def kpi(
         Column("numerator", "counted", "right"),
         Column("denominator", "of", "right"),
     )
-    emit(Report(columns, rows, "KPIs (chỉ tiêu)", meta), format_, output)
-    cli.exported(output, "kpi", str(meta["unit"]), format_)
+    report = Report(columns, rows, "KPIs (chỉ tiêu)", meta)
+    answer(cli, report, format_, output, "kpi", str(meta["unit"]))
 
 
 def _kpi_row(k: Kpi, public: bool) -> dict[str, Any]:
@@ -432,9 +423,8 @@ def rollup(
             "compares with a past report: give --known-at T too",
             hint="e.g. --known-at 2021-01-15 --changes",
         )
-    chosen_map, unit = chosen_unit(unit, admin_map, AdminMap.OLD)
     cli = state(ctx)
-    cli.allowed(Action.REPORT_READ, UnitRef(chosen_map.value, unit), "rollup")
+    chosen_map, unit = cli.allowed_unit(Action.REPORT_READ, unit, admin_map, AdminMap.OLD, "rollup")
     window = report_window(period, years, until)
     chosen_years = window.year_numbers
     whole = window == Period.years(chosen_years[0], chosen_years[-1])
@@ -451,8 +441,8 @@ def rollup(
         cli.exported(xlsx, "rollup", scope, "xlsx")
         if only_workbook:
             return
-    emit(rollup_report(result, instant, public), output_format, output)
-    cli.exported(output, "rollup --public" if public else "rollup", scope, output_format)
+    report = rollup_report(result, instant, public)
+    answer(cli, report, output_format, output, "rollup --public" if public else "rollup", scope)
     if output_format == "table" and output is None:
         _print_provenance(engine)
 
@@ -566,8 +556,7 @@ def cases(
 ) -> None:
     """Cases in a unit (pseudonymous ids only): stage, dates, deadlines, supports."""
     cli = state(ctx)
-    chosen_map, unit = chosen_unit(unit, admin_map, AdminMap.NEW)
-    cli.allowed(Action.CASE_READ, UnitRef(chosen_map.value, unit), "cases")
+    chosen_map, unit = cli.allowed_unit(Action.CASE_READ, unit, admin_map, AdminMap.NEW, "cases")
     application, engine, instant = caught_up(ctx, known_at)
     target = resolve_unit(chosen_map, unit)
     today = business_date(instant or application.now())
@@ -588,8 +577,8 @@ def cases(
         Column("essential_needs_limit_days", "of at most", "right"),
     )
     meta = {"unit": f"{target.map.value}:{target.code}", "on": today}
-    emit(Report(columns, rows, f"cases in {target} — {today}", meta), format_, output)
-    cli.exported(output, "cases", str(meta["unit"]), format_)
+    report = Report(columns, rows, f"cases in {target} — {today}", meta)
+    answer(cli, report, format_, output, "cases", str(meta["unit"]))
 
 
 @app.command()
@@ -605,9 +594,10 @@ def spending(
     output: Path = OUTPUT,
 ) -> None:
     """Support given per type and year in a unit, with amounts in đồng (for reconciliation)."""
-    chosen_map, unit = chosen_unit(unit, admin_map, AdminMap.NEW)
     cli = state(ctx)
-    cli.allowed(Action.FUNDING_READ, UnitRef(chosen_map.value, unit), "spending")
+    chosen_map, unit = cli.allowed_unit(
+        Action.FUNDING_READ, unit, admin_map, AdminMap.NEW, "spending"
+    )
     window = report_window(period, years, None)
     _application, engine, _instant = caught_up(ctx, known_at)
     rows = [
@@ -629,5 +619,5 @@ def spending(
     )
     scope = f"{chosen_map.value}:{unit}"
     meta = {"unit": scope, "period": window.label}
-    emit(Report(columns, rows, f"support use: {scope}, {window.label}", meta), format_, output)
-    cli.exported(output, "spending", scope, format_)
+    report = Report(columns, rows, f"support use: {scope}, {window.label}", meta)
+    answer(cli, report, format_, output, "spending", scope)

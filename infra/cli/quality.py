@@ -41,18 +41,28 @@ DOCS = typer.Option(None, "--docs", help="Write GX Data Docs (HTML, renders offl
 
 
 def _report(
+    ctx: typer.Context,
     report: object,
-    json_path: Path | None,
+    files: tuple[Path | None, Path | None, Path | None],
+    format_: str,
+    of_store: str | None,
     about: dict[str, str] | None = None,
-    format_: str = "table",
-    output: Path | None = None,
 ) -> None:
     """Print each finding (or, with ``--format json|csv`` or ``-o``, write them as data: one
-    row per finding, the counts and how the file was read beside them); exit 1 on an error."""
+    row per finding, the counts and how the file was read beside them); exit 1 on an error.
+    ``files``: ``--json``, ``--docs`` and ``-o``. ``of_store`` (what was checked) when the
+    findings hold figures computed from the store's events: each file written is then an
+    export in the access log."""
     from quality.run import Report as QualityReport
     from quality.run import write_results_json
 
     assert isinstance(report, QualityReport)
+    json_path, docs, output = files
+    if of_store is not None:
+        cli = state(ctx)
+        cli.exported(json_path, of_store, "results", "json")
+        cli.exported(docs, of_store, "data docs", "html")
+        cli.exported(output, of_store, "findings", format_)
     if json_path is not None:
         write_results_json(report, json_path, about)
     checks = sum(report.expectations.values())
@@ -198,11 +208,8 @@ def check(
             structural=submission.structural,
         )
     about = {"encoding": submission.encoding, "numbers": submission.numbers}
-    if computed is not None:  # the files hold figures computed from the store's events
-        what = f"quality check {file.name} --against-events"
-        _exported(ctx, json_path, docs, what)
-        state(ctx).exported(output, what, "findings", format_)
-    _report(report, json_path, about, format_, output)
+    against = None if computed is None else f"quality check {file.name} --against-events"
+    _report(ctx, report, (json_path, docs, output), format_, against, about)
 
 
 @app.command("rollups")
@@ -235,16 +242,7 @@ def rollups(
     with progress("checking the rules"):
         report = validate(table, engine=_engine(engine), docs_dir=docs)
     what = f"quality rollups {admin_map.value}:{code}"
-    _exported(ctx, json_path, docs, what)
-    state(ctx).exported(output, what, "findings", format_)
-    _report(report, json_path, None, format_, output)
-
-
-def _exported(ctx: typer.Context, json_path: Path | None, docs: Path | None, what: str) -> None:
-    """Record the files a check of the store's figures wrote (results JSON, Data Docs)."""
-    cli = state(ctx)
-    cli.exported(json_path, what, "results", "json")
-    cli.exported(docs, what, "data docs", "html")
+    _report(ctx, report, (json_path, docs, output), format_, what)
 
 
 def _unit_key(text: str) -> str:

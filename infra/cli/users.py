@@ -22,7 +22,7 @@ from infra.auth.files import write_secret_file
 from infra.auth.tokens import NotAuthenticated
 from infra.cli.context import CliState, console, refusing, state
 from infra.cli.options import BASIS, FORMAT, OUTPUT, required_basis
-from infra.cli.output import Column, Report, emit
+from infra.cli.output import Column, Report, answer
 from infra.services.access import NewCredentials
 
 app = typer.Typer(no_args_is_help=True)
@@ -246,8 +246,7 @@ def list_(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> N
         Column("second_factor", "2nd factor"),
         Column("grants", "grants"),
     )
-    emit(Report(columns, rows, "users (người dùng)"), format_, output)
-    cli.exported(output, "users list", "users", format_)
+    answer(cli, Report(columns, rows, "users (người dùng)"), format_, output, "users list", "users")
 
 
 @app.command("show")
@@ -289,8 +288,8 @@ def show(
     ]
     columns = tuple(Column(key, key) for key in rows[0]) if rows else (Column("what", "what"),)
     meta = {"user": user.username, "agency": user.agency, "suspended": user.suspended}
-    emit(Report(columns, rows, f"user {user.username}", meta), format_, output)
-    cli.exported(output, "users show", user.username, format_)
+    report = Report(columns, rows, f"user {user.username}", meta)
+    answer(cli, report, format_, output, "users show", user.username)
 
 
 @refusing
@@ -344,5 +343,5 @@ def whoami(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> 
         "agency": principal.agency,
         "second_factor": principal.second_factor,
     }
-    emit(Report(columns, rows, f"{principal.username} ({principal.agency})", meta), format_, output)
-    state(ctx).exported(output, "whoami", principal.username, format_)
+    report = Report(columns, rows, f"{principal.username} ({principal.agency})", meta)
+    answer(state(ctx), report, format_, output, "whoami", principal.username)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import random
 from datetime import date, timedelta
+from typing import Any
 from uuid import UUID
 
 from domain.case.aggregate import Case
@@ -156,30 +157,8 @@ def _random_step(
     app: Socai, clock: StepClock, cid: UUID, rng: random.Random, kind: str, day: date
 ) -> None:
     case = app.cases.get(cid)
-    if kind == "protect":
-        run(
-            app,
-            clock,
-            cid,
-            "protect",
-            occurred_on=day,
-            protected="victim",
-            measure="personal_safety",
-        )
-    elif kind == "protect_relative":
-        relationship = rng.choice(["mother", "child"])
-        relative = {"full_name": "Trần Thị Test"}
-        run(
-            app,
-            clock,
-            cid,
-            "protect",
-            occurred_on=day,
-            protected="relative",
-            relationship=relationship,
-            measure="escort",
-            relative=relative,
-        )
+    if kind in ("protect", "protect_relative"):
+        run(app, clock, cid, "protect", occurred_on=day, **_protection(kind, rng))
     elif kind == "support":
         _random_support(app, clock, cid, rng, day)
     elif kind == "shelter":
@@ -191,6 +170,19 @@ def _random_step(
         run(app, clock, cid, "route", occurred_on=day, destination="returned_home")
     elif kind == "correct":
         _random_correction(app, clock, case, rng, day)
+
+
+def _protection(kind: str, rng: random.Random) -> dict[str, Any]:
+    """Bảo vệ: the victim's personal safety, or (``protect_relative``) a relative, mother or
+    child, escorted; the relative's name is fictitious."""
+    if kind == "protect":
+        return {"protected": "victim", "measure": "personal_safety"}
+    return {
+        "protected": "relative",
+        "relationship": rng.choice(["mother", "child"]),
+        "measure": "escort",
+        "relative": {"full_name": "Trần Thị Test"},
+    }
 
 
 def _random_support(app: Socai, clock: StepClock, cid: UUID, rng: random.Random, day: date) -> None:

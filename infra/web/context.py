@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, QueryParams, UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
 
 from domain.access.policy import Action, roles_allowed
 from domain.access.principal import Principal
@@ -152,6 +153,28 @@ def _principal(web: Web, request: Request) -> Principal | None:
 def login_url(request: Request) -> str:
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return "/login?next=" + quote(here, safe="")
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class Routes(list[Route]):
+    """A page module's routes (``ROUTES``), each declared above its endpoint, so that a
+    page's address and method stand where the page is: ``@ROUTES.get("/cases")`` over
+    ``@page()``."""
+
+    def get(self, path: str) -> Callable[[Endpoint], Endpoint]:
+        return self._route(path, "GET")
+
+    def post(self, path: str) -> Callable[[Endpoint], Endpoint]:
+        return self._route(path, "POST")
+
+    def _route(self, path: str, method: str) -> Callable[[Endpoint], Endpoint]:
+        def add(endpoint: Endpoint) -> Endpoint:
+            self.append(Route(path, endpoint, methods=[method]))
+            return endpoint
+
+        return add
 
 
 def page(*, login: bool = True) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:

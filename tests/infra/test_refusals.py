@@ -22,7 +22,7 @@ from infra.scenario.staff import worker
 from infra.services.socai import Socai
 from infra.settings import Settings
 from tests.infra.cli.support import script_token
-from tests.infra.cli.test_cli import socai
+from tests.infra.cli.test_cli import made_demo, socai
 
 ACTOR = Actor("LDXH-870-01", "labour_social_affairs")
 
@@ -31,8 +31,7 @@ ACTOR = Actor("LDXH-870-01", "labour_social_affairs")
 def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     folder = tmp_path_factory.mktemp("refusals")
     url = f"sqlite:///{folder / 's.db'}"
-    made = socai(url, "demo", "--cases", "3", "--seed", "4")
-    assert made.returncode == 0, made.stderr
+    made_demo(url, 3, 4)
     script_token(url)  # the tests' user is registered before anything is compared
     assert socai(url, "audit", "checkpoint").returncode == 0
     return url, folder

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
@@ -146,11 +147,8 @@ def test_racing_threads_lose_no_event(
                     succeeded.append(tag)
                 break
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    with ThreadPoolExecutor(writers) as pool:  # one thread a writer; a writer's error fails
+        list(pool.map(write, range(writers)))
     case = store_app.cases.get(case_id)
     measures = [s.legal_basis for s in case.steps.values() if s.kind == "ProtectionApplied"]
     assert sorted(measures) == sorted(succeeded)

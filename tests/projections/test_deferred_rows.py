@@ -185,22 +185,18 @@ def test_public_steps_are_what_screening_every_field_gives(app: Any) -> None:
     """The per-class plan of a public step (values in one call, only document codes and
     relationships screened) gives the step and row that screening every field one by one
     gave, for every event of every kind in the scenario."""
+    from dataclasses import replace
     from types import MappingProxyType
 
+    from domain.case.aggregate import step_of
     from domain.case.shareable import shareable_document_code, shareable_value
-    from domain.case.steps import Step, StepKind
     from projections.case_status import _public_fields, _step_row, public_step
 
     kinds = set()
     for case_id in app.cases.ids():
         for event in app.cases.events(case_id):
-            reference = Step(
-                version=event.originator_version,
-                kind=StepKind(type(event).__name__),
-                occurred_on=event.occurred_on,
-                recorded_at=event.timestamp,
-                officer_id=event.officer_id,
-                agency=event.agency,
+            reference = replace(  # the case's own step, its legal basis and fields screened
+                step_of(event),
                 legal_basis=shareable_document_code(event.legal_basis),
                 data=MappingProxyType(
                     {n: shareable_value(n, getattr(event, n)) for n in _public_fields(type(event))}

@@ -19,6 +19,7 @@ from infra.streaming import store_engine
 from streams import relay_lock
 from streams.relay import DEFAULT_RELAY_NAME
 from streams.relay_lock import RelayAlreadyRunning, RelayLock, lock_key
+from tests.infra.cli.support import run_socai
 from tests.streams.conftest import RELAY
 from tests.streams.processes import REPO_ROOT, Service, service_env, wait_until
 
@@ -30,17 +31,6 @@ lock = RelayLock(sa.create_engine(sys.argv[1]), "kafka").acquire()
 print("held", flush=True)
 time.sleep(600)
 """
-
-
-def _socai(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "infra.cli.main", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def _engine(url: str) -> sa.Engine:
@@ -144,7 +134,7 @@ def test_two_relays_on_one_postgresql_store(pg_url, make_app, fresh_kafka, tmp_p
             60,
             "the first relay to take the lock",
         )
-        second = _socai(*args, "--once", env=env)
+        second = run_socai(*args, "--once", env=env, cwd=REPO_ROOT)
         assert second.returncode == 2, second.stderr
         assert "error: another relay already runs on this store" in second.stderr
         assert "hint:" in second.stderr
@@ -152,7 +142,7 @@ def test_two_relays_on_one_postgresql_store(pg_url, make_app, fresh_kafka, tmp_p
         assert "Traceback" not in second.stderr
         assert first.alive
         first.kill9()
-        third = _socai(*args, "--once", env=env)
+        third = run_socai(*args, "--once", env=env, cwd=REPO_ROOT)
         assert third.returncode == 0, third.stderr
         assert f"position {head} of {head} (lag 0)" in third.stderr
     finally:

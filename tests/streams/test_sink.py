@@ -4,6 +4,7 @@ events (same ids, new offsets) change nothing twice; tables equal the in-process
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
@@ -63,25 +64,16 @@ def test_workers_starting_together_never_reset_what_another_applies(
     may reset the tables it is filling: the result equals the in-process projections."""
     expected, _, records = _published(demo_store, tmp_path)
     starting = threading.Barrier(WORKERS_STARTING)
-    failures: list[BaseException] = []
 
     def worker(index: int) -> None:
-        try:
-            starting.wait()
-            sink = ProjectionSink(projections_engine, all_projections(), consumer="test")
-            if index == 0:
-                for start in range(0, len(records), 16):
-                    sink.apply(records[start : start + 16])
-        except BaseException as error:  # reported below, with the thread's traceback
-            failures.append(error)
-            raise
+        starting.wait()
+        sink = ProjectionSink(projections_engine, all_projections(), consumer="test")
+        if index == 0:
+            for start in range(0, len(records), 16):
+                sink.apply(records[start : start + 16])
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(WORKERS_STARTING)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not failures
+    with ThreadPoolExecutor(WORKERS_STARTING) as pool:  # a worker's error is raised here
+        list(pool.map(worker, range(WORKERS_STARTING)))
     assert digests(projections_engine) == expected
 
 

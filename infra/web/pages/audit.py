@@ -6,10 +6,11 @@ anyone with the database (docs/ACCESS.md)."""
 from __future__ import annotations
 
 from starlette.responses import Response
-from starlette.routing import Route
 
 from infra.web import ledger
-from infra.web.context import Ctx, page
+from infra.web.context import Ctx, Routes, page
+
+ROUTES = Routes()
 
 
 def _page(ctx: Ctx) -> Response:
@@ -21,11 +22,13 @@ def _page(ctx: Ctx) -> Response:
                     tail=tail, last=ctx.web.last_verify)  # fmt: skip
 
 
+@ROUTES.get("/audit")
 @page()
 def audit(ctx: Ctx) -> Response:
     return _page(ctx)
 
 
+@ROUTES.post("/audit/verify")
 @page()
 def verify(ctx: Ctx) -> Response:
     """Run the whole verification now (it reads every row; minutes on a large store)."""
@@ -34,9 +37,3 @@ def verify(ctx: Ctx) -> Response:
     result["by"] = ctx.user.username
     ctx.web.last_verify = result
     return _page(ctx)
-
-
-ROUTES = [
-    Route("/audit", audit, methods=["GET"]),
-    Route("/audit/verify", verify, methods=["POST"]),
-]

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
 
 from infra.auth.tokens import NotAuthenticated
 from infra.web import i18n
-from infra.web.context import Ctx, page, web_of
+from infra.web.context import Ctx, Routes, page, web_of
 from infra.web.security import safe_next
 from infra.web.session import clear_session, set_session
 
+ROUTES = Routes()
 
+
+@ROUTES.get("/login")
 @page(login=False)
 def login_form(ctx: Ctx) -> Response:
     if ctx.principal is not None:
@@ -21,6 +23,7 @@ def login_form(ctx: Ctx) -> Response:
                     hint="")  # fmt: skip
 
 
+@ROUTES.post("/login")
 @page(login=False)
 def login(ctx: Ctx) -> Response:
     """The service's login (password, TOTP, its backoff), behind a per-client limit; a fresh
@@ -45,6 +48,7 @@ def login(ctx: Ctx) -> Response:
     return response
 
 
+@ROUTES.post("/logout")
 @page()
 def logout(ctx: Ctx) -> Response:
     """Revoke the session's token in the store, then forget the cookie."""
@@ -54,6 +58,7 @@ def logout(ctx: Ctx) -> Response:
     return response
 
 
+@ROUTES.get("/lang/{code}")
 async def language(request: Request) -> Response:
     """Switch the language (a cookie; nothing is written to the store)."""
     chosen = request.path_params["code"]
@@ -67,15 +72,7 @@ async def language(request: Request) -> Response:
     return response
 
 
+@ROUTES.get("/")
 @page()
 def home(ctx: Ctx) -> Response:
     return ctx.page("home.html")
-
-
-ROUTES = [
-    Route("/", home, methods=["GET"]),
-    Route("/login", login_form, methods=["GET"]),
-    Route("/login", login, methods=["POST"]),
-    Route("/logout", logout, methods=["POST"]),
-    Route("/lang/{code}", language, methods=["GET"]),
-]

@@ -15,7 +15,6 @@ from typing import Any
 from uuid import UUID
 
 from starlette.responses import Response
-from starlette.routing import Route
 
 from domain.access.policy import Action
 from domain.access.roles import Purpose
@@ -26,9 +25,11 @@ from domain.reference.units import AdminMap
 from domain.time import business_date
 from infra.services.cases import PERSONAL_PARTS
 from infra.web import inputs, ledger, tables
-from infra.web.context import Ctx, download, page
+from infra.web.context import Ctx, Routes, download, page
 from projections.case_search import CaseQuery, find_cases
 from projections.rollup import resolve_unit
+
+ROUTES = Routes()
 
 #: The stages a case list can filter on (:attr:`domain.case.steps.CaseStatus.stage`).
 STAGES = (
@@ -38,6 +39,7 @@ STAGES = (
 LIST_LIMIT = 200
 
 
+@ROUTES.get("/cases")
 @page()
 def case_list(ctx: Ctx) -> Response:
     """Cases of a unit: stage, overdue procedures, reception dates, the beginning of an id."""
@@ -64,16 +66,22 @@ def case_list(ctx: Ctx) -> Response:
     )  # fmt: skip
 
 
+def _case_id(ctx: Ctx) -> UUID:
+    """The case the address names (``/cases/{case_id}/…``), refused when malformed."""
+    return inputs.case_id(ctx.request.path_params["case_id"])
+
+
 def _positions(ctx: Ctx, case_id: UUID) -> dict[int, int]:
     """Version → position in the one log, of the case's events."""
     return ctx.socai.log.positions_of(case_id)
 
 
+@ROUTES.get("/cases/{case_id}")
 @page()
 def timeline(ctx: Ctx) -> Response:
     """A case's steps: actor, legal basis, business date, record time, log position;
     corrections beside what they correct; as it stood on a date, as known at a time."""
-    cid = inputs.case_id(ctx.request.path_params["case_id"])
+    cid = _case_id(ctx)
     on = inputs.day(ctx.arg("as_of"), "as it stood on")
     known_at = inputs.moment(ctx.arg("known_at"), "as known at")
     view = ctx.socai.cases.read(ctx.user, cid, on, known_at)
@@ -101,7 +109,7 @@ def timeline(ctx: Ctx) -> Response:
 
 
 def _proof(ctx: Ctx) -> tuple[UUID, int, dict[str, Any]]:
-    cid = inputs.case_id(ctx.request.path_params["case_id"])
+    cid = _case_id(ctx)
     position = ctx.request.path_params["position"]
     ctx.socai.cases.read(ctx.user, cid)
     if position not in _positions(ctx, cid).values():
@@ -112,6 +120,7 @@ def _proof(ctx: Ctx) -> tuple[UUID, int, dict[str, Any]]:
     return cid, position, ledger.inclusion(ctx.web.settings, position)
 
 
+@ROUTES.get("/cases/{case_id}/proof/{position:int}")
 @page()
 def proof_download(ctx: Ctx) -> Response:
     """The inclusion proof of one step (JSON; `socai audit verify-proof` checks it offline)."""
@@ -120,6 +129,7 @@ def proof_download(ctx: Ctx) -> Response:
     return download(body.encode(), "application/json", f"proof-{position}.json")
 
 
+@ROUTES.get("/cases/{case_id}/proof/{position:int}/check")
 @page()
 def proof_check(ctx: Ctx) -> Response:
     """The proof's verification against the operator's public key (a fragment for htmx)."""
@@ -129,42 +139,40 @@ def proof_check(ctx: Ctx) -> Response:
     return ctx.page(template, case_id=str(cid), position=position, holds=holds, summary=summary)
 
 
+def _person_page(
+    ctx: Ctx, cid: UUID, found: dict[str, str] | None, purpose: Purpose | None
+) -> Response:
+    """The person page: the purposes to choose from, and what was read for ``purpose``."""
+    return ctx.page("person.html", case_id=str(cid), purposes=list(Purpose), found=found,
+                    purpose=purpose)  # fmt: skip
+
+
+@ROUTES.get("/cases/{case_id}/person")
 @page()
 def person_form(ctx: Ctx) -> Response:
     """Ask for the purpose before any personal data is read."""
-    cid = inputs.case_id(ctx.request.path_params["case_id"])
+    cid = _case_id(ctx)
     ctx.socai.access.check(ctx.user, Action.PERSON_READ, ctx.socai.cases.unit_of(cid), cid)
-    return ctx.page("person.html", case_id=str(cid), purposes=list(Purpose), found=None,
-                    purpose=None)  # fmt: skip
+    return _person_page(ctx, cid, None, None)
 
 
+@ROUTES.post("/cases/{case_id}/person")
 @page()
 def person_read(ctx: Ctx) -> Response:
     """Read the case's people's data for the chosen purpose (logged by the service)."""
-    cid = inputs.case_id(ctx.request.path_params["case_id"])
+    cid = _case_id(ctx)
     chosen = Purpose.parse(ctx.arg("purpose") or "", "purpose")
     assert isinstance(chosen, Purpose)
     steps = list(ctx.socai.cases.get(cid).steps.values())
     erased = ctx.socai.privacy.notices(cid, steps)
     found = ctx.socai.cases.personal_data(ctx.user, cid, chosen, PERSONAL_PARTS, erased)
-    return ctx.page("person.html", case_id=str(cid), purposes=list(Purpose), found=found,
-                    purpose=chosen)  # fmt: skip
+    return _person_page(ctx, cid, found, chosen)
 
 
+@ROUTES.get("/cases/{case_id}/access")
 @page()
 def access_log(ctx: Ctx) -> Response:
     """Who read this case's people's data, with which purpose; exports; refusals."""
-    cid = inputs.case_id(ctx.request.path_params["case_id"])
+    cid = _case_id(ctx)
     entries = ctx.socai.access_log.for_case(ctx.user, cid)
     return ctx.page("access_log.html", case_id=str(cid), entries=entries)
-
-
-ROUTES = [
-    Route("/cases", case_list, methods=["GET"]),
-    Route("/cases/{case_id}", timeline, methods=["GET"]),
-    Route("/cases/{case_id}/proof/{position:int}", proof_download, methods=["GET"]),
-    Route("/cases/{case_id}/proof/{position:int}/check", proof_check, methods=["GET"]),
-    Route("/cases/{case_id}/person", person_form, methods=["GET"]),
-    Route("/cases/{case_id}/person", person_read, methods=["POST"]),
-    Route("/cases/{case_id}/access", access_log, methods=["GET"]),
-]

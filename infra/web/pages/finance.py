@@ -16,13 +16,12 @@ from datetime import date
 from pathlib import Path
 
 from starlette.responses import Response
-from starlette.routing import Route
 
 from domain.errors import InvalidInput
 from domain.time import VIETNAM_TZ, business_date
 from infra.services.funding_view import FundingView
 from infra.web import charts, inputs, tables
-from infra.web.context import Ctx, download, page
+from infra.web.context import Ctx, Routes, download, page
 from projections.funding import DIMENSIONS, MEASURES, Row, legs_behind, totals
 from projections.funding_export import (
     DIMENSION_HEADERS,
@@ -33,6 +32,8 @@ from projections.funding_export import (
     write_reconciliation_xlsx,
 )
 from projections.funding_sql import FundingQueries
+
+ROUTES = Routes()
 
 DEFAULT_BY = "programme,line,source"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -77,6 +78,7 @@ def _asked(ctx: Ctx) -> Asked:
     return Asked(dims, programme, view, day, known_text, view.reconcile(dims, programme, day))
 
 
+@ROUTES.get("/finance")
 @page()
 def reconcile(ctx: Ctx) -> Response:
     asked = _asked(ctx)
@@ -108,6 +110,7 @@ def reconcile(ctx: Ctx) -> Response:
     )  # fmt: skip
 
 
+@ROUTES.get("/finance/behind")
 @page()
 def behind(ctx: Ctx) -> Response:
     """The transactions behind one figure, with the case step each pays for."""
@@ -122,6 +125,7 @@ def behind(ctx: Ctx) -> Response:
                     measures=MEASURES, measure_headers=MEASURE_HEADERS)  # fmt: skip
 
 
+@ROUTES.get("/finance/discrepancies")
 @page()
 def discrepancies(ctx: Ctx) -> Response:
     view, _, _ = _view(ctx, "discrepancies")
@@ -129,6 +133,7 @@ def discrepancies(ctx: Ctx) -> Response:
                     labels=DISCREPANCY_LABELS)  # fmt: skip
 
 
+@ROUTES.get("/finance/reconcile.xlsx")
 @page()
 def workbook(ctx: Ctx) -> Response:
     """The XLSX of ``socai finance reconcile --xlsx`` (the same function, the same sheets)."""
@@ -146,11 +151,3 @@ def workbook(ctx: Ctx) -> Response:
     about = f"{asked.programme or 'all programmes'} in {view.scope}"
     ctx.socai.access.record_export(ctx.user, "finance reconcile", about, "xlsx")
     return download(body, XLSX_TYPE, "doi-chieu-kinh-phi.xlsx")
-
-
-ROUTES = [
-    Route("/finance", reconcile, methods=["GET"]),
-    Route("/finance/behind", behind, methods=["GET"]),
-    Route("/finance/discrepancies", discrepancies, methods=["GET"]),
-    Route("/finance/reconcile.xlsx", workbook, methods=["GET"]),
-]

@@ -16,7 +16,6 @@ from datetime import date
 from pathlib import Path
 
 from starlette.responses import Response
-from starlette.routing import Route
 
 from domain.access.policy import Action
 from domain.access.scope import UnitRef
@@ -25,11 +24,13 @@ from domain.period import Period
 from domain.reference.units import AdminMap
 from domain.time import business_date
 from infra.web import inputs, tables
-from infra.web.context import Ctx, download, page
+from infra.web.context import Ctx, Routes, download, page
 from projections.kpi import compute_kpis
 from projections.proceedings import prosecution_kpis
 from projections.rollup import Rollup, compute_rollup, reporting_period
 from projections.rollup_export import money, title_lines, to_xlsx
+
+ROUTES = Routes()
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_PERIOD = "2016-2020"
@@ -46,6 +47,7 @@ def _rollup(ctx: Ctx) -> tuple[Rollup, str]:
     return result, f"{admin_map.value}:{code}"
 
 
+@ROUTES.get("/reports/rollup")
 @page()
 def rollup(ctx: Ctx) -> Response:
     result, scope = _rollup(ctx)
@@ -59,6 +61,7 @@ def rollup(ctx: Ctx) -> Response:
                     unit=ctx.arg("unit") or "")  # fmt: skip
 
 
+@ROUTES.get("/reports/rollup.xlsx")
 @page()
 def rollup_xlsx(ctx: Ctx) -> Response:
     """The printable form for Excel (``socai rollup --xlsx``), recorded as an export."""
@@ -71,6 +74,7 @@ def rollup_xlsx(ctx: Ctx) -> Response:
     return download(body, XLSX_TYPE, "bieu-tong-hop.xlsx")
 
 
+@ROUTES.get("/reports/kpi")
 @page()
 def kpi(ctx: Ctx) -> Response:
     """KPIs against their targets; ``list=KEY`` shows the cases behind one figure."""
@@ -98,11 +102,13 @@ def kpi(ctx: Ctx) -> Response:
                     unit=ctx.arg("unit") or "")  # fmt: skip
 
 
+@ROUTES.get("/reports/check")
 @page()
 def check_form(ctx: Ctx) -> Response:
     return ctx.page("check.html", checked=None, unit=ctx.arg("unit") or "")
 
 
+@ROUTES.post("/reports/check")
 @page()
 def check(ctx: Ctx) -> Response:
     """Check an uploaded rollup; ``annotated`` in the form returns the annotated XLSX."""
@@ -145,12 +151,3 @@ def check(ctx: Ctx) -> Response:
 
 def _safe(text: str) -> str:
     return "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in text)
-
-
-ROUTES = [
-    Route("/reports/rollup", rollup, methods=["GET"]),
-    Route("/reports/rollup.xlsx", rollup_xlsx, methods=["GET"]),
-    Route("/reports/kpi", kpi, methods=["GET"]),
-    Route("/reports/check", check_form, methods=["GET"]),
-    Route("/reports/check", check, methods=["POST"]),
-]

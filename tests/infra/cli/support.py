@@ -1,8 +1,12 @@
-"""Shared by the CLI tests: an API token for scripts, as ``SOCAI_TOKEN`` carries it."""
+"""Shared by the CLI tests: an API token for scripts, as ``SOCAI_TOKEN`` carries it, and
+``socai`` run as a person runs it (a subprocess)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from functools import cache
+from pathlib import Path
 
 from domain.case.values import Actor
 from infra.scenario.staff import demo_admin, demo_users_path, worker_token
@@ -29,3 +33,18 @@ def _token(store_url: str, key_file: str) -> str:
         return worker_token(app, SCRIPT_OFFICER, admin)
     finally:
         app.close()
+
+
+def run_socai(
+    *args: str, env: dict[str, str], cwd: Path, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``socai ARGS`` in a child process (``python -m infra.cli.main``) with exactly ``env``,
+    its output captured as text; a run longer than ``timeout`` seconds fails the test."""
+    return subprocess.run(
+        [sys.executable, "-m", "infra.cli.main", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=timeout,
+    )

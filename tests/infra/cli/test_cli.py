@@ -13,9 +13,8 @@ import pytest
 from domain.errors import SocaiError
 from infra.scenario import ScenarioConfig, ScenarioGenerator
 from infra.settings import Settings
-from tests.infra.cli.support import script_token
+from tests.infra.cli.support import run_socai, script_token
 
-SOCAI = [sys.executable, "-m", "infra.cli.main"]
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -29,14 +28,7 @@ def socai(
         **_signed_in(store, args),
         **(env or {}),
     }
-    return subprocess.run(
-        [*SOCAI, "--store", store, *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        cwd=ROOT,
-        timeout=300,
-    )
+    return run_socai("--store", store, *args, env=full_env, cwd=ROOT, timeout=300)
 
 
 #: Commands that need no user: the demo, keys, schema, users' own, the ledger's checks.
@@ -77,14 +69,19 @@ def verify_victim(store: str, case_id: str, on: str) -> subprocess.CompletedProc
     )  # fmt: skip
 
 
+def made_demo(store: str, cases: int, seed: int, **env: str) -> subprocess.CompletedProcess[str]:
+    """``socai demo --cases N --seed S`` on a new store, which must succeed."""
+    made = socai(store, "demo", "--cases", str(cases), "--seed", str(seed), env=env)
+    assert made.returncode == 0, made.stderr
+    return made
+
+
 @pytest.fixture(scope="module")
 def demo_store(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> tuple[str, subprocess.CompletedProcess[str]]:
     store = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
-    result = socai(store, "demo", "--cases", "40", "--seed", "11", env={"SOCAI_LOG_LEVEL": "DEBUG"})
-    assert result.returncode == 0, result.stderr
-    return store, result
+    return store, made_demo(store, 40, 11, SOCAI_LOG_LEVEL="DEBUG")
 
 
 def test_demo_prints_a_summary_and_two_histories(

@@ -19,7 +19,7 @@ import pytest
 
 from domain.access.roles import Role
 from projections.htcds import FIELDS
-from tests.infra.cli.test_cli import socai
+from tests.infra.cli.test_cli import made_demo, socai
 from tests.infra.cli.test_person import _ok, _refused, _tokens
 
 pytestmark = pytest.mark.integration
@@ -41,8 +41,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
 def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, str], Path]:
     folder = tmp_path_factory.mktemp("htcds")
     url = f"sqlite:///{folder / 'h.db'}"
-    demo = socai(url, "demo", "--cases", "60", "--seed", "4")
-    assert demo.returncode == 0, demo.stderr
+    made_demo(url, 60, 4)
     tokens = _tokens(url)
     officer = tokens[Role.CASE_OFFICER]
     received = _ok(url, "case", "receive", "--unit", "29956", "--on", "2019-03-02", "--form",

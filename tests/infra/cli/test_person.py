@@ -19,7 +19,7 @@ from domain.access.roles import Role
 from domain.case.subjects import key_id
 from infra.scenario.staff import demo_users_path
 from infra.settings import Settings
-from tests.infra.cli.test_cli import socai
+from tests.infra.cli.test_cli import made_demo, socai
 
 pytestmark = pytest.mark.integration
 
@@ -33,6 +33,14 @@ REPORTS = (
 def _tokens(store: str) -> dict[str, str]:
     users = json.loads(demo_users_path(Settings.load(store)).read_text(encoding="utf-8"))
     return {u["role"]: u["token"] for u in users}
+
+
+def _demo(db: Path, cases: int, seed: int) -> tuple[str, str, dict[str, str]]:
+    """A demo store in ``db``: its URL, the case whose history the demo printed, and the
+    demo users' tokens by role."""
+    store = f"sqlite:///{db}"
+    case_id = made_demo(store, cases, seed).stdout.split("history of case ")[1].split()[0]
+    return store, case_id, _tokens(store)
 
 
 def _ok(store: str, *args: str, token: str) -> str:
@@ -49,11 +57,7 @@ def _refused(store: str, *args: str, token: str, says: str) -> None:
 
 def test_erasing_a_victim_keeps_reports_and_proofs_and_shows_the_erasure(tmp_path: Path) -> None:
     db = tmp_path / "demo.db"
-    store = f"sqlite:///{db}"
-    demo = socai(store, "demo", "--cases", "20", "--seed", "11")
-    assert demo.returncode == 0, demo.stderr
-    case_id = demo.stdout.split("history of case ")[1].split()[0]
-    tokens = _tokens(store)
+    store, case_id, tokens = _demo(db, cases=20, seed=11)
     dpo, statistician = tokens[Role.DATA_PROTECTION_OFFICER], tokens[Role.STATISTICIAN]
     public = tmp_path / "demo.db.signing.pub.pem"
     reports = [_ok(store, *args, token=statistician) for args in REPORTS]
@@ -101,11 +105,7 @@ def test_a_subject_access_file_by_the_data_protection_officer(tmp_path: Path) ->
     """`person export` writes JSON or XLSX by the extension; bad -o is refused before
     anything is read or logged; the read and the export are in the access log."""
     db = tmp_path / "demo.db"
-    store = f"sqlite:///{db}"
-    demo = socai(store, "demo", "--cases", "6", "--seed", "3")
-    assert demo.returncode == 0, demo.stderr
-    case_id = demo.stdout.split("history of case ")[1].split()[0]
-    tokens = _tokens(store)
+    store, case_id, tokens = _demo(db, cases=6, seed=3)
     dpo = tokens[Role.DATA_PROTECTION_OFFICER]
     export = ("person", "export", case_id, "--who", "victim")
     for bad, says in (((), "-o FILE.json"), (("-o", str(tmp_path / "f.pdf")), ".xlsx"),

@@ -11,7 +11,7 @@ import pytest
 
 from domain.access.roles import Role
 from domain.reference.rollup_form import PARTS
-from tests.infra.cli.test_cli import socai
+from tests.infra.cli.test_cli import made_demo
 from tests.infra.cli.test_person import _ok, _refused, _tokens
 
 pytestmark = pytest.mark.integration
@@ -23,8 +23,7 @@ KPI = ("kpi", "--unit", "2025:82", "--format", "json")
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     url = f"sqlite:///{tmp_path_factory.mktemp('public') / 'p.db'}"
-    demo = socai(url, "demo", "--cases", "40", "--seed", "9")
-    assert demo.returncode == 0, demo.stderr
+    made_demo(url, 40, 9)
     return url, _tokens(url)[Role.STATISTICIAN]
 
 

@@ -6,11 +6,12 @@ import json
 import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pyotp
 import pytest
+
+from tests.infra.cli.support import run_socai
 
 pytestmark = pytest.mark.integration
 
@@ -26,14 +27,7 @@ def run(tmp: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         "SOCAI_TOKEN_FILE": str(tmp / "token"),
         **env,
     }
-    return subprocess.run(
-        [sys.executable, "-m", "infra.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        cwd=tmp,
-        timeout=120,
-    )
+    return run_socai(*args, env=full_env, cwd=tmp)
 
 
 def mode(path: Path) -> int:

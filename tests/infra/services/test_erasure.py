@@ -89,6 +89,43 @@ def _case(app: Socai, team: Staff) -> tuple[UUID, UUID, Principal]:
     return case_id, other, officer
 
 
+def views_show_the_erasure(
+    app: Socai, dpo: Principal, erased: tuple[UUID, str, str], other: tuple[UUID, str]
+) -> AccessRecord.PersonalDataErased:
+    """After the victim of ``erased`` (case, relative's name, relative's phone) was erased by
+    decision QĐ-12/2026 on 2026-11-23 (the case of :func:`protected_and_corrected`): the
+    history and a subject-access read show the erasure notice where the victim's data was
+    (reception v1, correction v3), the relative's data (v2) and the ``other`` case's victim
+    (case, name) are as they were. Returns the case's one erasure entry of the access log."""
+    case_id, relative, phone = erased
+    notice = "erased on 2026-11-23 by decision QĐ-12/2026"
+    steps = app.cases.as_it_stood(case_id).steps
+    assert isinstance(steps[0].data["person"], ErasedPersonalData)
+    rows = case_history_rows(steps, "en", app.privacy.notices(case_id, steps))
+    assert rows[0]["fields"]["person"] == notice
+    assert rows[1]["fields"]["relative"] == "<personal data: full_name, phone>"
+    assert rows[2]["fields"]["old_value"] == rows[2]["fields"]["new_value"] == notice
+    found = app.cases.personal_data(
+        dpo, case_id, Purpose.SUBJECT_REQUEST, erased=app.privacy.notices(case_id, steps)
+    )
+    assert found == {
+        "v1.person": notice,
+        "v2.relative.full_name": relative,
+        "v2.relative.phone": phone,
+        "v3.old_value": notice,
+        "v3.new_value": notice,
+    }
+    other_case, other_name = other
+    assert app.cases.personal_data(dpo, other_case, Purpose.SUBJECT_REQUEST) == {
+        "v1.person.full_name": other_name
+    }
+    (entry,) = [
+        e for _, e in app.access.entries(case_id=case_id)
+        if isinstance(e, AccessRecord.PersonalDataErased)
+    ]  # fmt: skip
+    return entry
+
+
 def _raw(path: Path) -> bytes:
     """The database file and its WAL, as bytes on disk."""
     wal = path.with_name(path.name + "-wal")
@@ -178,30 +215,7 @@ def test_erasure_destroys_the_key_and_keeps_every_proof(
     assert all(_fails_with_every_key(s, held) for s in sealed)
 
     # every view shows the erasure where the data was; nobody else's data changed
-    notice = "erased on 2026-11-23 by decision QĐ-12/2026"
-    steps = app.cases.as_it_stood(case_id).steps
-    assert isinstance(steps[0].data["person"], ErasedPersonalData)
-    rows = case_history_rows(steps, "en", app.privacy.notices(case_id, steps))
-    assert rows[0]["fields"]["person"] == notice
-    assert rows[1]["fields"]["relative"] == "<personal data: full_name, phone>"
-    assert rows[2]["fields"]["old_value"] == rows[2]["fields"]["new_value"] == notice
-    found = app.cases.personal_data(
-        dpo, case_id, Purpose.SUBJECT_REQUEST, erased=app.privacy.notices(case_id, steps)
-    )
-    assert found == {
-        "v1.person": notice,
-        "v2.relative.full_name": RELATIVE,
-        "v2.relative.phone": PHONE,
-        "v3.old_value": notice,
-        "v3.new_value": notice,
-    }
-    assert app.cases.personal_data(dpo, other, Purpose.SUBJECT_REQUEST) == {
-        "v1.person.full_name": OTHER
-    }
-    (entry,) = [
-        e for _, e in app.access.entries(case_id=case_id)
-        if isinstance(e, AccessRecord.PersonalDataErased)
-    ]  # fmt: skip
+    entry = views_show_the_erasure(app, dpo, (case_id, RELATIVE, PHONE), (other, OTHER))
     assert (entry.username, entry.subject, entry.basis, entry.reason) == (
         "BVDL-1", "victim", BASIS, REASON,
     )  # fmt: skip

@@ -47,7 +47,6 @@ from domain.access.log import (
 from domain.access.principal import Principal
 from domain.access.roles import Purpose, Role
 from domain.case.commands import COMMANDS
-from domain.case.history import case_history_rows
 from domain.case.values import ErasedPersonalData, PersonalData
 from domain.errors import InvalidInput, NotAllowed, RuleViolation
 from domain.reference.units import NATIONAL_CODE, AdminMap
@@ -78,7 +77,11 @@ from projections.rollup import compute_rollup
 from projections.verify import all_intact, verify_projections
 from streams.contracts.registry import contract_for_internal, published_internal_topics
 from tests.infra.cli.test_cli import socai
-from tests.infra.services.test_erasure import protected_and_corrected, receive_person
+from tests.infra.services.test_erasure import (
+    protected_and_corrected,
+    receive_person,
+    views_show_the_erasure,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -271,27 +274,8 @@ def test_erasing_data_held_inside_events_redacts_them_and_keeps_every_proof(
             assert not any(text.encode() in opened for text in SECRETS)
 
     # the history shows the erasure where the data was; the mother and the other case remain
-    notice = "erased on 2026-11-23 by decision QĐ-12/2026"
-    steps = app.cases.as_it_stood(case_id).steps
-    assert isinstance(steps[0].data["person"], ErasedPersonalData)
-    rows = case_history_rows(steps, "en", app.privacy.notices(case_id, steps))
-    assert rows[0]["fields"]["person"] == notice
-    assert rows[2]["fields"]["old_value"] == rows[2]["fields"]["new_value"] == notice
     assert _non_personal(app, case_id) == kept  # every other field as it was
-    found = app.cases.personal_data(
-        dpo, case_id, Purpose.SUBJECT_REQUEST, erased=app.privacy.notices(case_id, steps)
-    )
-    assert found == {
-        "v1.person": notice, "v2.relative.full_name": RELATIVE, "v2.relative.phone": PHONE,
-        "v3.old_value": notice, "v3.new_value": notice,
-    }  # fmt: skip
-    assert app.cases.personal_data(dpo, other, Purpose.SUBJECT_REQUEST) == {
-        "v1.person.full_name": OTHER
-    }
-    (entry,) = [
-        e for _, e in app.access.entries(case_id=case_id)
-        if isinstance(e, AccessRecord.PersonalDataErased)
-    ]  # fmt: skip
+    entry = views_show_the_erasure(app, dpo, (case_id, RELATIVE, PHONE), (other, OTHER))
     assert (entry.subject, entry.basis) == ("victim", BASIS)
 
     # the mother: a person of her own, erased separately, her protection event redacted too
@@ -760,6 +744,27 @@ def test_the_ledger_and_the_domain_name_an_authorisation_alike() -> None:
         assert private not in published_internal_topics()
 
 
+def _verified_by(
+    monkeypatch: pytest.MonkeyPatch, app: Socai, s: dict[str, Any], mode: str
+) -> int | None:
+    """Makes verify take the pass ``mode`` names: the exact pass alone, the fast pass in one
+    part, or the fast pass in two (reads of the case first, so that later events move the
+    split point past the erased case's events). Returns the position the second part starts
+    at, in two parts."""
+    if mode == "exact":
+        monkeypatch.setattr(audit, "_fast_pass", lambda *_: None)
+        return None
+    if mode == "fast, one part":
+        monkeypatch.setattr(audit, "PARALLEL_MIN_EVENTS", 10**9)
+        return None
+    for _ in range(8):
+        app.cases.personal_data(s["dpo"], s["case"], Purpose.SUBJECT_REQUEST)
+    monkeypatch.setattr(audit, "PARALLEL_MIN_EVENTS", 2)
+    found = audit._split_point(LedgerTables(app.store.recorder))
+    assert found is not None
+    return found[1][0]
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_every_pass_names_an_edit_passed_off_as_redacted_by_the_real_erasure(
     attacked: Any, monkeypatch: pytest.MonkeyPatch, mode: str
@@ -771,18 +776,9 @@ def test_every_pass_names_an_edit_passed_off_as_redacted_by_the_real_erasure(
     app, key, s = attacked
     tables = LedgerTables(app.store.recorder)
     target = positions_of(tables, s["second"])[2]
-    if mode == "fast, two parts":
-        for _ in range(8):
-            app.cases.personal_data(s["dpo"], s["case"], Purpose.SUBJECT_REQUEST)
-        monkeypatch.setattr(audit, "PARALLEL_MIN_EVENTS", 2)
-        found = audit._split_point(tables)
-        assert found is not None
-        split = found[1][0]
+    split = _verified_by(monkeypatch, app, s, mode)
+    if split is not None:
         assert target <= split < s["others_erasure"] < min(_authorisations(app)), split
-    elif mode == "fast, one part":
-        monkeypatch.setattr(audit, "PARALLEL_MIN_EVENTS", 10**9)
-    else:
-        monkeypatch.setattr(audit, "_fast_pass", lambda *_: None)
     assert _verify(app, key).intact
     _forge(s["db"], target, s["others_erasure"])
     _not_intact_at(app, key, target)
@@ -800,17 +796,9 @@ def test_every_pass_names_a_genuinely_redacted_position_overwritten_again(
     tables = LedgerTables(app.store.recorder)
     target = positions_of(tables, s["second"])[1]
     assert target in redactions(tables)
-    if mode == "fast, two parts":
-        for _ in range(8):
-            app.cases.personal_data(s["dpo"], s["case"], Purpose.SUBJECT_REQUEST)
-        monkeypatch.setattr(audit, "PARALLEL_MIN_EVENTS", 2)
-        found = audit._split_point(tables)
-        assert found is not None
-        assert target <= found[1][0] < min(_authorisations(app)), found
-    elif mode == "fast, one part":
-        monkeypatch.setattr(audit, "PARALLEL_MIN_EVENTS", 10**9)
-    else:
-        monkeypatch.setattr(audit, "_fast_pass", lambda *_: None)
+    split = _verified_by(monkeypatch, app, s, mode)
+    if split is not None:
+        assert target <= split < min(_authorisations(app)), split
     assert _verify(app, key).intact
     genuine = redactions(tables)[target]
     copy = _stored_state(tables, target)
