@@ -26,17 +26,7 @@ from sqlalchemy import Engine
 
 from domain.access.policy import Action
 from domain.errors import InvalidInput
-from domain.funding.commands import (
-    Allocate,
-    BudgetLine,
-    Commit,
-    Establish,
-    MoneyCommand,
-    Pay,
-    Pledge,
-    Reverse,
-    Void,
-)
+from domain.funding import commands as money
 from domain.funding.values import ActivityKind, SourceKind
 from domain.time import VIETNAM_TZ, business_date, parse_date, parse_instant
 from infra.cli.context import EXIT_FINDINGS, console, refusing, say, state
@@ -110,7 +100,7 @@ PAID_FOR = (
 )
 
 
-def _money(command_class: type[MoneyCommand]) -> Run:
+def _money(command_class: type[money.MoneyCommand]) -> Run:
     """The service call behind a money command: build it, record it, report."""
 
     def run(ctx: typer.Context, values: dict[str, Any]) -> None:
@@ -138,7 +128,7 @@ def _money(command_class: type[MoneyCommand]) -> Run:
 
 def _establish(ctx: typer.Context, values: dict[str, Any]) -> None:
     values["occurred_on"] = _day(ctx, values["occurred_on"])
-    command = Establish(**values)
+    command = money.Establish(**values)
     state(ctx).app().funding.establish(command, state(ctx).principal())
     console.print(f"programme {command.code} established")
 
@@ -156,12 +146,12 @@ declare(app, "pledge", "Add a source's budget to a programme (nguồn kinh phí)
     AMOUNT,
     option("donor", "--donor", help="The donor (aid only)."),
     *STEP,
-), _money(Pledge))  # fmt: skip
+), _money(money.Pledge))  # fmt: skip
 declare(app, "line", "Put part of a source's budget into a line (dòng ngân sách).", (
     PROGRAMME, TID, LINE,
     Opt("line_title", typer.Option(..., "--title", help="Line title (repeat it to add budget).")),
     SOURCE, AMOUNT, *STEP,
-), _money(BudgetLine))  # fmt: skip
+), _money(money.BudgetLine))  # fmt: skip
 declare(app, "allocate",
     "Allocate a line's money to a unit for a period (phân bổ); --id names the allocation.", (
     PROGRAMME, TID, LINE, SOURCE,
@@ -169,28 +159,28 @@ declare(app, "allocate",
     Opt("unit_code", STEP_UNIT),
     Opt("period", PERIOD),
     AMOUNT, *STEP,
-), _money(Allocate))  # fmt: skip
+), _money(money.Allocate))  # fmt: skip
 declare(app, "commit",
     "Approve a payment from an allocation (cam kết chi): reserves the amount.", (
     PROGRAMME, TID,
     Opt("allocation", typer.Option(..., "--allocation")),
     AMOUNT, *PAID_FOR, *STEP,
-), _money(Commit))  # fmt: skip
+), _money(money.Commit))  # fmt: skip
 declare(app, "pay", "Pay (chi): a commitment in full, or directly from an allocation.", (
     PROGRAMME, TID,
     option("commitment", "--commitment", help="The commitment to pay."),
     option("allocation", "--allocation", help="Pay directly from it."),
     option("amount_vnd", "--amount", help="Whole đồng (confirms a commitment's)."),
     *PAID_FOR, *STEP,
-), _money(Pay))  # fmt: skip
+), _money(money.Pay))  # fmt: skip
 declare(app, "void", "Release an approved, unpaid commitment (hủy cam kết).", (
     PROGRAMME, TID, Opt("commitment", typer.Option(..., "--commitment")), REASON, *STEP,
-), _money(Void))  # fmt: skip
+), _money(money.Void))  # fmt: skip
 declare(app, "reverse", "Correct a posted transaction with a reversing transfer (bút toán đảo).", (
     PROGRAMME, TID,
     Opt("reverses", typer.Option(..., "--reverses", help="The transaction to move back.")),
     REASON, *STEP,
-), _money(Reverse))  # fmt: skip
+), _money(money.Reverse))  # fmt: skip
 
 
 # -- reading ----------------------------------------------------------------------------------

@@ -19,15 +19,7 @@ from uuid import UUID
 
 from domain.case.commands import Correct
 from domain.case.values import Actor
-from domain.funding.commands import (
-    Allocate,
-    BudgetLine,
-    Commit,
-    Establish,
-    MoneyCommand,
-    Pay,
-    Pledge,
-)
+from domain.funding import commands as money
 from domain.reference.units import AdminMap, unit_directory
 from domain.time import business_date
 from infra.scenario.funding_batches import FundingDemo, record_in_batches
@@ -74,7 +66,7 @@ def seed_case_payments(app: Socai, case_ids: list[UUID], actor: Actor, demo: Fun
     supports = _supports(app, case_ids)
     start = date(SUPPORT_YEARS[0], 1, 2)
     app.funding.establish(
-        Establish(
+        money.Establish(
             CODE,
             "Hỗ trợ trực tiếp nạn nhân bị mua bán (minh họa)",
             date(SUPPORT_YEARS[0], 1, 1),
@@ -124,19 +116,19 @@ def _allocations(supports: list[_Support]) -> dict[AllocationKey, int]:
     }
 
 
-def _funding(start: date, allocations: dict[AllocationKey, int]) -> list[MoneyCommand]:
+def _funding(start: date, allocations: dict[AllocationKey, int]) -> list[money.MoneyCommand]:
     """Sources, the budget line and the allocations that cover the supports."""
     total = sum(allocations.values())
-    commands: list[MoneyCommand] = [
-        Pledge("HT-NSTW", start, source="NSTW", source_kind="central", amount_vnd=total),
-        Pledge(
+    commands: list[money.MoneyCommand] = [
+        money.Pledge("HT-NSTW", start, source="NSTW", source_kind="central", amount_vnd=total),
+        money.Pledge(
             "HT-NSDP",
             start,
             source="NSDP",
             source_kind="local",
             amount_vnd=max(ALLOCATION_ROUNDING_VND, total // 5),
         ),
-        BudgetLine(
+        money.BudgetLine(
             "HT-DL",
             start,
             line="HT-TRUC-TIEP",
@@ -147,7 +139,7 @@ def _funding(start: date, allocations: dict[AllocationKey, int]) -> list[MoneyCo
     ]
     for (unit_map, province, year), amount in sorted(allocations.items()):
         commands.append(
-            Allocate(
+            money.Allocate(
                 f"PB-HT-{unit_map}-{province}-{year}",
                 date(year, 1, 2),
                 line="HT-TRUC-TIEP",
@@ -161,13 +153,13 @@ def _funding(start: date, allocations: dict[AllocationKey, int]) -> list[MoneyCo
     return commands
 
 
-def _payments(supports: list[_Support]) -> list[MoneyCommand]:
+def _payments(supports: list[_Support]) -> list[money.MoneyCommand]:
     """A commitment naming the case's support event, and its payment, for each support."""
-    commands: list[MoneyCommand] = []
+    commands: list[money.MoneyCommand] = []
     for s in supports:
         tid = f"HT-{s.case_id.hex[:12]}-v{s.version}"
         commands += [
-            Commit(
+            money.Commit(
                 f"{tid}-CK",
                 s.occurred_on,
                 allocation=s.allocation,
@@ -175,7 +167,7 @@ def _payments(supports: list[_Support]) -> list[MoneyCommand]:
                 case_id=s.case_id,
                 support_version=s.version,
             ),
-            Pay(f"{tid}-CHI", s.occurred_on, commitment=f"{tid}-CK"),
+            money.Pay(f"{tid}-CHI", s.occurred_on, commitment=f"{tid}-CK"),
         ]
     return commands
 

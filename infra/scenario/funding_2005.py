@@ -15,16 +15,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from domain.case.values import Actor
-from domain.funding.commands import (
-    Allocate,
-    BudgetLine,
-    Commit,
-    Establish,
-    MoneyCommand,
-    Pay,
-    Pledge,
-    Void,
-)
+from domain.funding import commands as money
 from infra.scenario.funding_batches import FundingDemo, record_in_batches
 from infra.scenario.places import BORDER_PROVINCES
 from infra.scenario.staff import finance
@@ -45,7 +36,7 @@ WORKS_PAID_2007 = ("22", "20", "10", "89")
 def seed_national_2005(app: Socai, actor: Actor, demo: FundingDemo) -> None:
     """Establish the 2005 plan and record its sources, lines, allocations and spending."""
     app.funding.establish(
-        Establish(
+        money.Establish(
             CODE,
             "Đề án tiếp nhận và hỗ trợ nạn nhân bị buôn bán từ nước ngoài trở về 2005–2010",
             date(2005, 1, 1),
@@ -60,13 +51,17 @@ def seed_national_2005(app: Socai, actor: Actor, demo: FundingDemo) -> None:
     demo.programmes.append(CODE)
 
 
-def _sources_and_lines() -> list[MoneyCommand]:
+def _sources_and_lines() -> list[money.MoneyCommand]:
     """Nguồn vốn (central, local, aid) and the plan's two budget lines."""
     d = PLANNED_ON
     return [
-        Pledge("NS-TW-2005", d, source="NSTW", source_kind="central", amount_vnd=60_000_000_000),
-        Pledge("NS-DP-2005", d, source="NSDP", source_kind="local", amount_vnd=12_300_000_000),
-        Pledge(
+        money.Pledge(
+            "NS-TW-2005", d, source="NSTW", source_kind="central", amount_vnd=60_000_000_000
+        ),
+        money.Pledge(
+            "NS-DP-2005", d, source="NSDP", source_kind="local", amount_vnd=12_300_000_000
+        ),
+        money.Pledge(
             "VT-2005",
             d,
             source="VT",
@@ -74,7 +69,7 @@ def _sources_and_lines() -> list[MoneyCommand]:
             amount_vnd=5_000_000_000,
             donor="Nhà tài trợ quốc tế (minh họa)",
         ),
-        BudgetLine(
+        money.BudgetLine(
             "DL-HN-TW",
             d,
             line="HT-HOA-NHAP",
@@ -82,7 +77,7 @@ def _sources_and_lines() -> list[MoneyCommand]:
             source="NSTW",
             amount_vnd=24_900_000_000,
         ),
-        BudgetLine(
+        money.BudgetLine(
             "DL-HN-VT",
             d,
             line="HT-HOA-NHAP",
@@ -90,7 +85,7 @@ def _sources_and_lines() -> list[MoneyCommand]:
             source="VT",
             amount_vnd=5_000_000_000,
         ),
-        BudgetLine(
+        money.BudgetLine(
             "DL-TN-TW",
             d,
             line="DIEM-TIEP-NHAN",
@@ -101,21 +96,21 @@ def _sources_and_lines() -> list[MoneyCommand]:
     ]
 
 
-def _reception_point_works() -> list[MoneyCommand]:
+def _reception_point_works() -> list[money.MoneyCommand]:
     """A billion to each border province; works committed and paid, two provinces not
     straightforwardly (Tây Ninh in two phases, Đồng Tháp's commitment voided and re-made)."""
-    commands: list[MoneyCommand] = [
+    commands: list[money.MoneyCommand] = [
         works_allocation(f"PB-TN-{province}", date(2006, 1, 10), province, WORKS_VND_PER_PROVINCE)
         for province in BORDER_PROVINCES
     ]
     for province in WORKS_PAID_2007:
         commands += [
             _works_commitment(f"CK-TN-{province}", date(2007, 3, 1), province, 950_000_000),
-            Pay(f"CHI-TN-{province}", date(2007, 9, 28), commitment=f"CK-TN-{province}"),
+            money.Pay(f"CHI-TN-{province}", date(2007, 9, 28), commitment=f"CK-TN-{province}"),
         ]
     return [
         *commands,
-        Pay(
+        money.Pay(
             "CHI-TN-72-1",
             date(2007, 9, 28),
             allocation="PB-TN-72",
@@ -125,23 +120,23 @@ def _reception_point_works() -> list[MoneyCommand]:
         ),
         _works_commitment("CK-TN-72-2", date(2009, 4, 2), "72", 300_000_000, " (giai đoạn 2)"),
         _works_commitment("CK-TN-87-1", date(2007, 3, 1), "87", 1_000_000_000),
-        Void(
+        money.Void(
             "HUY-TN-87-1",
             date(2007, 5, 15),
             commitment="CK-TN-87-1",
             reason="Điều chỉnh dự toán công trình",
         ),
         _works_commitment("CK-TN-87-2", date(2007, 5, 20), "87", 800_000_000),
-        Pay("CHI-TN-87-2", date(2007, 12, 10), commitment="CK-TN-87-2"),
+        money.Pay("CHI-TN-87-2", date(2007, 12, 10), commitment="CK-TN-87-2"),
     ]
 
 
 def works_allocation(
     transaction_id: str, on: date, province: str, amount_vnd: int, period: str = "2006/2010"
-) -> Allocate:
+) -> money.Allocate:
     """An allocation (phân bổ) of the reception-point line (central budget) to a border
     province, on the old map."""
-    return Allocate(
+    return money.Allocate(
         transaction_id,
         on,
         line="DIEM-TIEP-NHAN",
@@ -155,9 +150,9 @@ def works_allocation(
 
 def _works_commitment(
     transaction_id: str, on: date, province: str, amount_vnd: int, phase: str = ""
-) -> Commit:
+) -> money.Commit:
     """A commitment (cam kết chi) of a province's reception-point works."""
-    return Commit(
+    return money.Commit(
         transaction_id,
         on,
         allocation=f"PB-TN-{province}",
@@ -167,10 +162,10 @@ def _works_commitment(
     )
 
 
-def _vocational_training() -> list[MoneyCommand]:
+def _vocational_training() -> list[money.MoneyCommand]:
     """Aid money allocated to Lào Cai for vocational training, partly spent in 2008."""
     return [
-        Allocate(
+        money.Allocate(
             "PB-HN-10",
             date(2006, 2, 1),
             line="HT-HOA-NHAP",
@@ -180,7 +175,7 @@ def _vocational_training() -> list[MoneyCommand]:
             period="2006/2010",
             amount_vnd=2_000_000_000,
         ),
-        Pay(
+        money.Pay(
             "CHI-HN-10-1",
             date(2008, 8, 15),
             allocation="PB-HN-10",

@@ -17,17 +17,7 @@ from pathlib import Path
 import pytest
 
 from domain.errors import InvalidInput, RuleViolation
-from domain.funding.commands import (
-    Allocate,
-    BudgetLine,
-    Commit,
-    Establish,
-    MoneyCommand,
-    Pay,
-    Pledge,
-    Reverse,
-    Void,
-)
+from domain.funding import commands as money
 from infra.scenario.builders import FINANCE, open_app
 from infra.scenario.staff import worker
 from infra.services.socai import Socai
@@ -36,10 +26,10 @@ DAY = date(2020, 6, 1)
 WHAT = {"activity": "communication_session", "description": "Buổi truyền thông"}
 
 #: One transaction of every kind, in an order the rules accept.
-COMMANDS: tuple[MoneyCommand, ...] = (
-    Pledge("S-1", DAY, source="IOM", source_kind="aid", donor="IOM", amount_vnd=9_000_000),
-    BudgetLine("L-1", DAY, line="L1", line_title="Line", source="IOM", amount_vnd=8_000_000),
-    Allocate(
+COMMANDS: tuple[money.MoneyCommand, ...] = (
+    money.Pledge("S-1", DAY, source="IOM", source_kind="aid", donor="IOM", amount_vnd=9_000_000),
+    money.BudgetLine("L-1", DAY, line="L1", line_title="Line", source="IOM", amount_vnd=8_000_000),
+    money.Allocate(
         "A-1",
         DAY,
         line="L1",
@@ -49,16 +39,16 @@ COMMANDS: tuple[MoneyCommand, ...] = (
         period="2020",
         amount_vnd=7_000_000,
     ),
-    Commit("C-1", DAY, allocation="A-1", amount_vnd=100_000, **WHAT),
-    Pay("P-1", DAY, commitment="C-1"),
-    Pay("D-1", DAY, allocation="A-1", amount_vnd=50_000, **WHAT),
-    Commit("C-2", DAY, allocation="A-1", amount_vnd=70_000, **WHAT),
-    Void("V-1", DAY, commitment="C-2", reason="hủy"),
-    Reverse("R-1", DAY, reverses="D-1", reason="ghi sai"),
+    money.Commit("C-1", DAY, allocation="A-1", amount_vnd=100_000, **WHAT),
+    money.Pay("P-1", DAY, commitment="C-1"),
+    money.Pay("D-1", DAY, allocation="A-1", amount_vnd=50_000, **WHAT),
+    money.Commit("C-2", DAY, allocation="A-1", amount_vnd=70_000, **WHAT),
+    money.Void("V-1", DAY, commitment="C-2", reason="hủy"),
+    money.Reverse("R-1", DAY, reverses="D-1", reason="ghi sai"),
 )
 
 
-def changed(command: MoneyCommand) -> list[MoneyCommand]:
+def changed(command: money.MoneyCommand) -> list[money.MoneyCommand]:
     """The command with each of its fields but the id changed in turn, where the changed
     value is still a valid command, and only where it changes the compared content."""
     variants = []
@@ -86,7 +76,9 @@ def app(tmp_path: Path) -> Iterator[Socai]:
     with open_app(tmp_path) as application:
         officer = worker(application, FINANCE)
         application.funding.establish(
-            Establish("RETRY", "Retries", date(2016, 1, 1), date(2030, 12, 31), date(2016, 1, 1)),
+            money.Establish(
+                "RETRY", "Retries", date(2016, 1, 1), date(2030, 12, 31), date(2016, 1, 1)
+            ),
             officer,
         )
         application.funding.record_batch("RETRY", COMMANDS, officer)

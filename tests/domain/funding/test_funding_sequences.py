@@ -20,17 +20,8 @@ from hypothesis import event as note_outcome
 from hypothesis import strategies as st
 
 from domain.errors import RuleViolation
+from domain.funding import commands as money
 from domain.funding.aggregate import Programme
-from domain.funding.commands import (
-    Allocate,
-    BudgetLine,
-    Commit,
-    Establish,
-    Pay,
-    Pledge,
-    Reverse,
-    Void,
-)
 from domain.funding.ledger import AccountKind
 from infra.scenario.builders import FINANCE, open_app
 from infra.scenario.staff import worker
@@ -86,9 +77,11 @@ def _command(op: tuple, n: int, done: list, allocations: list, commitments: list
     kind = op[0]
     if kind == "pledge":
         source, skind, donor = SOURCES[op[1] % len(SOURCES)]
-        return Pledge(tid, DAY, source=source, source_kind=skind, donor=donor, amount_vnd=op[2])
+        return money.Pledge(
+            tid, DAY, source=source, source_kind=skind, donor=donor, amount_vnd=op[2]
+        )
     if kind == "line":
-        return BudgetLine(
+        return money.BudgetLine(
             tid,
             DAY,
             line=LINES[op[1] % 2],
@@ -98,7 +91,7 @@ def _command(op: tuple, n: int, done: list, allocations: list, commitments: list
         )
     if kind == "allocate":
         unit_map, unit_code = UNITS[op[3] % len(UNITS)]
-        return Allocate(
+        return money.Allocate(
             tid,
             DAY,
             line=LINES[op[1] % 2],
@@ -110,7 +103,7 @@ def _command(op: tuple, n: int, done: list, allocations: list, commitments: list
         )
     if kind in ("commit", "pay_direct"):
         allocation = _pick(allocations, op[1]) or "A-missing"
-        cls = Commit if kind == "commit" else Pay
+        cls = money.Commit if kind == "commit" else money.Pay
         return cls(
             tid,
             DAY,
@@ -120,14 +113,14 @@ def _command(op: tuple, n: int, done: list, allocations: list, commitments: list
             description="Buổi truyền thông xã",
         )
     if kind == "pay":
-        return Pay(tid, DAY, commitment=_pick(commitments, op[1]) or "C-missing")
+        return money.Pay(tid, DAY, commitment=_pick(commitments, op[1]) or "C-missing")
     if kind == "void":
-        return Void(
+        return money.Void(
             tid, DAY, commitment=_pick(commitments, op[1]) or "C-missing", reason="không thực hiện"
         )
     if kind == "reverse":
         target = _pick(done, op[1])
-        return Reverse(
+        return money.Reverse(
             tid, DAY, reverses=target.transaction_id if target else "none", reason="ghi sai"
         )
     if kind == "retry":
@@ -135,7 +128,7 @@ def _command(op: tuple, n: int, done: list, allocations: list, commitments: list
     previous = _pick(done, op[1])
     if previous is None:
         return None
-    return Pledge(
+    return money.Pledge(
         previous.transaction_id,
         DAY,
         source="NSTW",
@@ -180,7 +173,7 @@ def test_many_long_random_sequences(app: Socai, ops: list) -> None:
 def check_random_sequence(app: Socai, ops: list) -> None:
     code = f"PROP-{next(_codes)}"
     app.funding.establish(
-        Establish(code, "Property programme", date(2016, 1, 1), date(2030, 12, 31), DAY),
+        money.Establish(code, "Property programme", date(2016, 1, 1), date(2030, 12, 31), DAY),
         worker(app, FINANCE),
     )
     done: list = []
@@ -208,9 +201,9 @@ def check_random_sequence(app: Socai, ops: list) -> None:
         if outcome.recorded:
             assert app.log.head() > before
             done.append(command)
-            if isinstance(command, Allocate):
+            if isinstance(command, money.Allocate):
                 allocations.append(command.transaction_id)
-            if isinstance(command, Commit):
+            if isinstance(command, money.Commit):
                 commitments.append(command.transaction_id)
         else:
             assert app.log.head() == before, "an idempotent retry wrote something"

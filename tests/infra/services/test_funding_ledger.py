@@ -10,15 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from domain.errors import ConcurrentWriteConflict, InvalidInput, NotFound, RuleViolation
-from domain.funding.commands import (
-    BudgetLine,
-    Commit,
-    Establish,
-    Pay,
-    Pledge,
-    Reverse,
-    Void,
-)
+from domain.funding import commands as money
 from domain.period import Period
 from infra.scenario.builders import (
     FINANCE,
@@ -68,7 +60,7 @@ def record(app, command, programme: str = "P-TEST"):
     return app.funding.record(programme, command, worker(app, FINANCE))
 
 
-def activity(tid: str, amount: int, allocation: str = "A1", cls: type = Commit, on: date = D):
+def activity(tid: str, amount: int, allocation: str = "A1", cls: type = money.Commit, on: date = D):
     return cls(
         tid,
         on,
@@ -83,12 +75,12 @@ def test_the_2005_programme_lines_and_an_overdraft_that_says_what_is_available(t
     code = "DA-2005-2010"
     with open_app(tmp_path) as app:
         app.funding.establish(
-            Establish(
+            money.Establish(
                 code, "Đề án 2005–2010", date(2005, 1, 1), date(2010, 12, 31), date(2005, 6, 1)
             ),
             worker(app, FINANCE),
         )
-        pledge = Pledge(
+        pledge = money.Pledge(
             "NS-1",
             date(2005, 6, 1),
             source="NSTW",
@@ -100,7 +92,7 @@ def test_the_2005_programme_lines_and_an_overdraft_that_says_what_is_available(t
             ("DL-1", "HOA-NHAP", 29_900_000_000),
             ("DL-2", "DIEM-TIEP-NHAN", 6_000_000_000),
         ):
-            budget = BudgetLine(
+            budget = money.BudgetLine(
                 tid, date(2005, 6, 2), line=line, line_title=line, source="NSTW", amount_vnd=amount
             )
             record(app, budget, code)
@@ -132,14 +124,16 @@ def test_same_id_same_content_is_a_no_op_and_other_content_a_conflict(app) -> No
 @pytest.mark.parametrize("amount", [0, -5, 1.5, "1,5 triệu", True, 10**16])
 def test_amounts_are_positive_whole_dong(amount) -> None:
     with pytest.raises(InvalidInput):
-        Commit("X", D, allocation="A1", amount_vnd=amount, activity="directive", description="x")
+        money.Commit(
+            "X", D, allocation="A1", amount_vnd=amount, activity="directive", description="x"
+        )
 
 
 def test_aid_names_its_donor_and_budgets_do_not() -> None:
     with pytest.raises(InvalidInput, match="donor"):
-        Pledge("X", D, source="AID", source_kind="aid", amount_vnd=1)
+        money.Pledge("X", D, source="AID", source_kind="aid", amount_vnd=1)
     with pytest.raises(InvalidInput, match="donor"):
-        Pledge("X", D, source="NS", source_kind="central", amount_vnd=1, donor="IOM")
+        money.Pledge("X", D, source="NS", source_kind="central", amount_vnd=1, donor="IOM")
 
 
 def test_periods_parse_and_print() -> None:
@@ -154,29 +148,29 @@ def test_periods_parse_and_print() -> None:
 def test_commit_pay_void_and_reverse(app) -> None:
     record(app, activity("C-1", 1_000_000))
     record(app, activity("C-2", 2_000_000))
-    record(app, Pay("P-1", D, commitment="C-1"))
-    record(app, Void("V-2", D, commitment="C-2", reason="hủy"))
+    record(app, money.Pay("P-1", D, commitment="C-1"))
+    record(app, money.Void("V-2", D, commitment="C-2", reason="hủy"))
     for command, code in (
-        (Pay("P-2", D, commitment="C-2"), "commitment_closed"),
-        (Void("V-1", D, commitment="C-1", reason="x"), "commitment_closed"),
-        (Reverse("R-C", D, reverses="C-1", reason="x"), "not_reversible"),
-        (Pay("P-0", date(2020, 3, 1), commitment="C-1"), "commitment_closed"),
+        (money.Pay("P-2", D, commitment="C-2"), "commitment_closed"),
+        (money.Void("V-1", D, commitment="C-1", reason="x"), "commitment_closed"),
+        (money.Reverse("R-C", D, reverses="C-1", reason="x"), "not_reversible"),
+        (money.Pay("P-0", date(2020, 3, 1), commitment="C-1"), "commitment_closed"),
     ):
         with pytest.raises(RuleViolation) as refused:
             record(app, command)
         assert refused.value.code == code
-    record(app, Reverse("R-1", D, reverses="P-1", reason="chi nhầm"))
+    record(app, money.Reverse("R-1", D, reverses="P-1", reason="chi nhầm"))
     with pytest.raises(RuleViolation, match="already reversed"):
-        record(app, Reverse("R-2", D, reverses="P-1", reason="x"))
+        record(app, money.Reverse("R-2", D, reverses="P-1", reason="x"))
     allocation = app.funding.programme("P-TEST").ledger.accounts["allocation:A1"]
     assert allocation.credits_posted - allocation.debits_posted == 6_000_000
     assert allocation.debits_pending == 0
 
 
 def test_an_allocation_cannot_be_reversed_once_spent(app) -> None:
-    record(app, activity("PAY", 5_000_000, cls=Pay))
+    record(app, activity("PAY", 5_000_000, cls=money.Pay))
     with pytest.raises(RuleViolation) as refused:
-        record(app, Reverse("R", D, reverses="A1", reason="x"))
+        record(app, money.Reverse("R", D, reverses="A1", reason="x"))
     assert "1.000.000 đ available" in refused.value.message
 
 
@@ -200,7 +194,7 @@ def test_paying_a_case_support_checks_the_case(app) -> None:
     def pay(tid: str, case, support_version, amount: int):
         return record(
             app,
-            Commit(
+            money.Commit(
                 tid,
                 D,
                 allocation="A1",
@@ -233,7 +227,7 @@ def test_paying_a_case_support_checks_the_case(app) -> None:
         worker(app, OFFICER),
     )
     with pytest.raises(RuleViolation) as refused:
-        record(app, Pay("P-OK", D, commitment="C-OK"))
+        record(app, money.Pay("P-OK", D, commitment="C-OK"))
     assert refused.value.code == "support_amount_disagrees"
 
 
@@ -294,7 +288,7 @@ def test_sql_reconciliation_equals_the_pure_one_and_resumes(app, projection_url)
     case_id, version = case_with_support(app, 2_000_000)
     record(
         app,
-        Commit(
+        money.Commit(
             "C-case",
             D,
             allocation="A1",
@@ -319,8 +313,8 @@ def test_sql_reconciliation_equals_the_pure_one_and_resumes(app, projection_url)
             Position(NOTIFICATION_LOG_SOURCE, 0, app.log.head()),
         )
     assert content_digest(engine, FundingProjection()) == before
-    record(app, Pay("P-case", D, commitment="C-case"))
-    record(app, Void("V-1", D, commitment="C-1", reason="hủy"))
+    record(app, money.Pay("P-case", D, commitment="C-case"))
+    record(app, money.Void("V-1", D, commitment="C-1", reason="hủy"))
     # A fresh runner (a restart) resumes from projection_positions: only the new events.
     restarted = InProcessRunner(app.log, engine, [FundingProjection()])
     assert restarted.run() == 2
@@ -383,7 +377,7 @@ def test_discrepancy_report(app) -> None:
     unpaid_case, _unpaid_version = case_with_support(app, 1_500_000)
     record(
         app,
-        Pay(
+        money.Pay(
             "P-case",
             D,
             allocation="A1",
