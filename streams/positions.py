@@ -41,24 +41,26 @@ class PositionStore:
         return int(value or 0)
 
     def set(self, name: str, position: int) -> None:
-        """Record ``position``; positions only move forward (asserted)."""
+        """Record ``position``; positions only move forward (asserted). One statement in the
+        usual case (the relay records one position per acknowledged batch): the row is
+        updated only where it is not ahead; no row updated means a first position or one
+        moving backward, told apart by reading it."""
         now = datetime.now(UTC)
         with self.engine.begin() as connection:
+            moved = connection.execute(
+                RELAY_POSITIONS.update()
+                .where(RELAY_POSITIONS.c.relay_name == name)
+                .where(RELAY_POSITIONS.c.position <= position)
+                .values(position=position, updated_at=now)
+            ).rowcount
+            if moved:
+                return
             current = connection.execute(
                 sa.select(RELAY_POSITIONS.c.position).where(RELAY_POSITIONS.c.relay_name == name)
             ).scalar_one_or_none()
-            if current is None:
-                connection.execute(
-                    RELAY_POSITIONS.insert().values(
-                        relay_name=name, position=position, updated_at=now
-                    )
-                )
-                return
-            assert position >= current, f"relay position moves forward ({current} -> {position})"
+            assert current is None, f"relay position moves forward ({current} -> {position})"
             connection.execute(
-                RELAY_POSITIONS.update()
-                .where(RELAY_POSITIONS.c.relay_name == name)
-                .values(position=position, updated_at=now)
+                RELAY_POSITIONS.insert().values(relay_name=name, position=position, updated_at=now)
             )
 
     def reset(self, name: str) -> None:
