@@ -26,7 +26,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from projections.eventlog import EventLog
+from projections.eventlog import EventLog, LogEntry
 from streams.contracts import to_public
 from streams.contracts.stored import Message, StoredEncoder, StoredId
 
@@ -138,6 +138,21 @@ def _encode_stored(
             if message is not None:
                 messages.append(message)
     return EncodedBatch(after, rows[-1][0], len(rows), messages)
+
+
+class DecodedOnly:
+    """``log`` read through its decoded events only (its stored form hidden): what
+    :func:`encode_batch` does for a log without a store behind it. Tests and the bench
+    compare the two paths with it (the same batches, byte for byte)."""
+
+    def __init__(self, log: EventLog) -> None:
+        self.log = log
+
+    def read(self, after: int, limit: int, topics: tuple[str, ...] = ()) -> list[LogEntry]:
+        return self.log.read(after, limit, topics)
+
+    def head(self) -> int:
+        return self.log.head()
 
 
 class BatchEncoder(Protocol):

@@ -23,12 +23,11 @@ from infra.scenario.builders import at_now
 from infra.scenario.staff import TEST_PASSWORDS, Staff
 from infra.services.eventlog import StoreEventLog
 from infra.services.socai import Socai
-from projections.eventlog import LogEntry
 from streams.contracts import PublicMessage, to_public
 from streams.contracts.model import public_value, read_message
 from streams.contracts.registry import published_internal_topics
 from streams.contracts.stored import Sealed, StoredEncoder, _upcast, canonical_id
-from streams.pipeline import EncodedBatch, encode_batch
+from streams.pipeline import DecodedOnly, EncodedBatch, encode_batch
 from tests.conftest import reception
 from tests.streams.conftest import StoreFiles
 from tests.streams.test_public_bytes import assert_as_the_sdk_writes
@@ -77,19 +76,6 @@ def test_every_demo_event_is_published_as_from_its_domain_event(
         assert len(public_types) >= len(TOPICS) - 3
     finally:
         app.close()
-
-
-class DecodedOnly:
-    """The same log through the port's decoded events only (the relay's other path)."""
-
-    def __init__(self, log: StoreEventLog) -> None:
-        self.log = log
-
-    def read(self, after: int, limit: int, topics: tuple[str, ...] = ()) -> list[LogEntry]:
-        return self.log.read(after, limit, topics)
-
-    def head(self) -> int:
-        return self.log.head()
 
 
 def batches(log: Any, size: int) -> list[EncodedBatch]:
