@@ -33,8 +33,11 @@ from streams.contracts.stored import Message, StoredEncoder, StoredId
 #: One stored event as the store holds it: log position, topic, aggregate id, version, and
 #: the stored (encrypted, compressed) state.
 StoredRow = tuple[int, str, StoredId, int, bytes]
-#: How many encoded batches the worker may hold ready ahead of the relay.
+#: How many encoded batches each worker may hold ready ahead of the relay.
 WORKER_DEPTH = 4
+#: Encoding worker processes (the encoding is the relay's largest CPU cost: one per core of
+#: the reference machine; the sending process needs a fraction of one).
+ENCODING_WORKERS = 2
 #: How often an idle worker looks for new events, and how long the relay waits for one answer
 #: before checking that the worker still lives (seconds).
 WORKER_POLL_SECONDS = 0.2
@@ -95,18 +98,30 @@ _ENCODERS: dict[str, StoredEncoder] = {}
 def encode_batch(
     log: EventLog, after: int, limit: int, topics: tuple[str, ...], store_id: str
 ) -> EncodedBatch | None:
-    """The next batch of at most ``limit`` stored events after ``after`` (None: nothing after
-    it), with the messages of those of ``topics``. Every stored event is covered, so the
-    relay's position reaches the head even when the last events are never public (the users'
-    and the access log's: skipped by topic, not decrypted).
+    """The next batch of stored events after ``after``, up to the next multiple of ``limit``
+    (None: nothing after it yet), with the messages of those of ``topics``. Every stored
+    event is covered, so the relay's position reaches the head even when the last events are
+    never public (the users' and the access log's: skipped by topic, not decrypted).
+
+    Batches are cells of a fixed grid of positions — (0, limit], (limit, 2·limit], … — so
+    where a batch ends does not depend on when it was read: several workers can encode
+    alternate cells and agree on every boundary. A cell the log has not filled yet gives the
+    events so far (its batch ends at the last of them); a cell whose last positions were
+    never committed (a rolled-back write) ends at the cell's end once the head is past it.
 
     A :class:`StoredLog` is encoded from the stored state (no domain event objects:
     :mod:`streams.contracts.stored`); any other log through its decoded events. The bytes
     are the same (tested)."""
+    end = (after // limit + 1) * limit
     if isinstance(log, StoredLog):
-        return _encode_stored(log, after, limit, topics, store_id)
-    items = log.read(after, limit)
-    if not items:
+        rows = [row for row in log.read_stored(after, end - after) if row[0] <= end]
+        last = _batch_end(log, end, rows[-1][0] if rows else None)
+        if last is None:
+            return None
+        return EncodedBatch(after, last, len(rows), _stored(log, rows, topics, store_id))
+    items = [entry for entry in log.read(after, end - after) if entry.position <= end]
+    last = _batch_end(log, end, items[-1].position if items else None)
+    if last is None:
         return None
     messages: list[Message] = []
     wanted = frozenset(topics)
@@ -116,15 +131,21 @@ def encode_batch(
         message = to_public(entry.event(), store_id)
         if message is not None:
             messages.append((message.topic, message.key, message.value, message.headers))
-    return EncodedBatch(after, items[-1].position, len(items), messages)
+    return EncodedBatch(after, last, len(items), messages)
 
 
-def _encode_stored(
-    log: StoredLog, after: int, limit: int, topics: tuple[str, ...], store_id: str
-) -> EncodedBatch | None:
-    rows = log.read_stored(after, limit)
-    if not rows:
-        return None
+def _batch_end(log: EventLog, end: int, found: int | None) -> int | None:
+    """Where the batch of a cell ending at ``end`` ends, the last position read being
+    ``found`` (None: nothing read): the cell's end once the log is past it, else what was
+    read."""
+    if found == end or log.head() >= end:
+        return end
+    return found
+
+
+def _stored(
+    log: StoredLog, rows: list[StoredRow], topics: tuple[str, ...], store_id: str
+) -> list[Message]:
     encoder = _ENCODERS.get(store_id)
     if encoder is None:
         encoder = _ENCODERS[store_id] = StoredEncoder(store_id)
@@ -137,7 +158,7 @@ def _encode_stored(
             message = encode(row[1], row[2], row[3], decode(row))
             if message is not None:
                 messages.append(message)
-    return EncodedBatch(after, rows[-1][0], len(rows), messages)
+    return messages
 
 
 class DecodedOnly:
@@ -196,13 +217,19 @@ LogOpener = Callable[[], AbstractContextManager[EventLog]]
 
 
 class WorkerEncoder:
-    """Encodes the batches after the relay's position in a worker process, ahead of it.
+    """Encodes the batches after the relay's position in worker processes, ahead of it.
 
-    The worker is a spawned process (no state shared with the relay's process but what it is
-    given: the opener, the store id, topics, batch size and the position to start after). It
-    reads and encodes batch after batch into a bounded queue; at the end of the log it says so
-    (:class:`CaughtUp`) and looks again every :data:`WORKER_POLL_SECONDS`. It stops when told,
-    when its parent is gone, or on an error, which it reports (:class:`WorkerFailed`)."""
+    Each worker is a spawned process (no state shared with the relay's process but what it
+    is given: the opener, the store id, topics, batch size, its place among the workers and
+    the position to start after). With ``workers`` of them, worker ``k`` encodes the cells of
+    the batch grid (:func:`encode_batch`) numbered ``k``, ``k + workers``, … into its own
+    bounded queue, and the relay takes each batch from the queue of the cell its position is
+    in, so the batches come in log order while the encoding runs on several cores. At the end
+    of the log a worker says so (:class:`CaughtUp`) and looks again every
+    :data:`WORKER_POLL_SECONDS`. A worker stops when told, when its parent is gone, or on an
+    error, which it reports (:class:`WorkerFailed`); a batch not after the relay's position
+    (a reset, a cell some rolled-back positions made a worker run past) restarts them all
+    from the recorded position."""
 
     def __init__(
         self,
@@ -211,18 +238,19 @@ class WorkerEncoder:
         topics: tuple[str, ...],
         batch_events: int,
         depth: int = WORKER_DEPTH,
+        workers: int = ENCODING_WORKERS,
     ) -> None:
+        assert workers >= 1
         self.open_log = open_log
         self.store_id = store_id
         self.topics = topics
         self.batch_events = batch_events
         self.depth = depth
+        self.workers = workers
         self._context = multiprocessing.get_context("spawn")
-        self._process: Any = None
-        self._queue: Any = None
-        self._stop: Any = None
+        self._running: list[_Worker] = []
         self._held: EncodedBatch | None = None
-        #: How many times a worker was started (the first start and every restart).
+        #: How many times the workers were started (the first start and every restart).
         self.starts = 0
 
     def batch_after(self, after: int) -> EncodedBatch | None:
@@ -230,18 +258,18 @@ class WorkerEncoder:
             if self._held.after == after:
                 return self._held
             self._held = None
-        if self._process is None:
+        if not self._running:
             self._start(after)
         while True:
-            item = self._next_item()
+            item = self._next_item(after)
             if item.after != after:
                 # not what follows the recorded position (moved by a reset or an earlier run):
                 # start again from the recorded position
-                self._stop_worker()
+                self._stop_workers()
                 self._start(after)
                 continue
             if isinstance(item, WorkerFailed):
-                self._stop_worker()
+                self._stop_workers()
                 raise RelayEncodingError(
                     f"relay: encoding stopped after position {after}: {item.error}"
                 )
@@ -256,57 +284,71 @@ class WorkerEncoder:
 
     def close(self) -> None:
         self._held = None
-        self._stop_worker()
+        self._stop_workers()
 
-    def _next_item(self) -> EncodedBatch | CaughtUp | WorkerFailed:
+    def _next_item(self, after: int) -> EncodedBatch | CaughtUp | WorkerFailed:
+        """The next item of the worker whose cell ``after`` is in."""
+        worker = self._running[(after // self.batch_events) % len(self._running)]
         while True:
             try:
-                item: EncodedBatch | CaughtUp | WorkerFailed = self._queue.get(
+                item: EncodedBatch | CaughtUp | WorkerFailed = worker.queue.get(
                     timeout=WORKER_POLL_SECONDS
                 )
                 return item
             except queues.Empty:
-                if not self._process.is_alive():
-                    code = self._process.exitcode
-                    self._stop_worker()
+                if not worker.process.is_alive():
+                    code = worker.process.exitcode
+                    self._stop_workers()
                     raise RelayEncodingError(
                         f"relay: the encoding worker ended unexpectedly (exit code {code})"
                     ) from None
 
     def _start(self, after: int) -> None:
-        self._queue = self._context.Queue(self.depth)
-        self._stop = self._context.Event()
-        self._process = self._context.Process(
-            target=run_worker,
-            args=(
-                self.open_log,
-                self.store_id,
-                self.topics,
-                self.batch_events,
-                after,
-                self._queue,
-                self._stop,
-            ),
-            name="socai-relay-encoder",
-            daemon=True,
-        )
-        self._process.start()
+        stop = self._context.Event()
+        for index in range(self.workers):
+            queue = self._context.Queue(self.depth)
+            process = self._context.Process(
+                target=run_worker,
+                args=(
+                    self.open_log,
+                    self.store_id,
+                    self.topics,
+                    self.batch_events,
+                    after,
+                    queue,
+                    stop,
+                    index,
+                    self.workers,
+                ),
+                name=f"socai-relay-encoder-{index}",
+                daemon=True,
+            )
+            process.start()
+            self._running.append(_Worker(process, queue, stop))
         self.starts += 1
 
-    def _stop_worker(self) -> None:
-        if self._process is None:
+    def _stop_workers(self) -> None:
+        if not self._running:
             return
-        self._stop.set()
-        # Nothing more is read from the queue: a worker told to stop abandons what it was
-        # still writing (``cancel_join_thread``), so the pipe may end in half a message, and a
+        self._running[0].stop.set()  # one event for all
+        # Nothing more is read from the queues: a worker told to stop abandons what it was
+        # still writing (``cancel_join_thread``), so a pipe may end in half a message, and a
         # read would wait forever for the rest. Its puts time out, so it sees the flag anyway.
-        self._process.join(WORKER_STOP_SECONDS)
-        if self._process.is_alive():
-            self._process.terminate()
-        self._process.join()
-        self._queue.cancel_join_thread()
-        self._queue.close()
-        self._process = self._queue = self._stop = None
+        for worker in self._running:
+            worker.process.join(WORKER_STOP_SECONDS)
+            if worker.process.is_alive():
+                worker.process.terminate()
+            worker.process.join()
+            worker.queue.cancel_join_thread()
+            worker.queue.close()
+        self._running = []
+
+
+@dataclass(frozen=True, slots=True)
+class _Worker:
+    process: Any
+    queue: Any
+    stop: Any
 
 
 def run_worker(
@@ -317,8 +359,11 @@ def run_worker(
     after: int,
     out: Any,
     stop: Any,
+    index: int = 0,
+    workers: int = 1,
 ) -> None:
-    """The worker's loop (in the spawned process): encode batch after batch from ``after``."""
+    """A worker's loop (in the spawned process): encode batch after batch from ``after``,
+    only those of the grid cells numbered ``index`` modulo ``workers``."""
     parent = multiprocessing.parent_process()
 
     def running() -> bool:
@@ -336,6 +381,10 @@ def run_worker(
     try:
         with open_log() as log:
             while running():
+                cell = after // batch_events
+                if cell % workers != index:  # another worker's: on to the next of this one's
+                    after = (cell + (index - cell) % workers) * batch_events
+                    continue
                 batch = encode_batch(log, after, batch_events, topics, store_id)
                 if batch is None:
                     if not hand_over(CaughtUp(after)):

@@ -10,7 +10,9 @@ the broker acknowledged the whole batch, and only then records the batch's last 
 Reading, decoding and encoding run ahead of the sends in a worker process when the relay is
 given ``open_log`` (:mod:`streams.pipeline`; ``socai streams relay`` does): this process then
 only sends bytes and records positions, one per acknowledged batch, and the worker's batches
-are taken only in order after the recorded position.
+are taken only in order after the recorded position. A batch arrives as Kafka records already
+written, one record set per topic partition (:mod:`streams.records`), and each set goes to
+the producer as one producer batch (:mod:`streams.sender`): no ``producer.send`` per message.
 
 Delivery is at-least-once: a relay killed after the broker acknowledged and before the
 position was saved republishes that batch on restart, with the same stable event ids, and
@@ -188,8 +190,8 @@ class Relay:
         return len(messages)
 
     def relay_batch(self) -> int:
-        """Publish the next batch; returns how many stored events (and checkpoints) it
-        covered (0: caught up)."""
+        """Publish the next batch; returns how far the position moved (the stored events
+        covered, on a log without gaps) plus the checkpoints published (0: caught up)."""
         relayed_checkpoints = self.relay_checkpoints()
         return relayed_checkpoints + self._relay_events()
 
@@ -207,7 +209,7 @@ class Relay:
         self.progress.published += published
         self.progress.skipped += batch.covered - published
         self.progress.position = batch.last
-        return batch.covered
+        return batch.last - after  # > 0 even for a cell of positions never committed
 
     def run(
         self,

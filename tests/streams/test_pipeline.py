@@ -75,6 +75,7 @@ def test_the_worker_encodes_the_same_batches_byte_for_byte_as_the_relay_process(
         assert all_batches(worker) == inline
         assert worker.starts == 1
     head = app.log.head()  # the users' events are covered too, without a message
+    assert worker.workers == 2  # cells alternate between two processes
     assert inline[-1].last == head
     assert sum(b.covered for b in inline) == head
     # consecutive: each batch starts where the one before ended
@@ -157,12 +158,28 @@ class BrokenAfterOnePage:
 
 
 def test_a_failing_worker_stops_the_relay_at_its_position_with_the_error(store) -> None:
+    """Each worker's log fails on its second page: the relay gets every batch before the
+    first failing one, in order, then the error at its own position."""
     files, _ = store
     with running_worker(files.settings(), 10, failing_log) as worker:
-        first = first_batch_sent(worker)
-        expected = rf"after position {first.last}: OSError: disk I/O error"
-        with pytest.raises(RelayEncodingError, match=expected):
-            worker.batch_after(first.last)
+        after, failure = until_failure(worker)
+    assert after == 10 * worker.workers  # each worker's first cell, then the failure
+    assert f"after position {after}: OSError: disk I/O error" in str(failure)
+
+
+def until_failure(worker: WorkerEncoder) -> tuple[int, RelayEncodingError]:
+    """Take the batches in order from position 0 until the worker fails: (the position
+    reached, the error)."""
+    after = 0
+    for _ in range(100):
+        try:
+            batch = worker.batch_after(after)
+        except RelayEncodingError as error:
+            return after, error
+        assert batch is not None and batch.after == after
+        worker.done(batch)
+        after = batch.last
+    raise AssertionError("the worker never failed")
 
 
 def drain(worker: WorkerEncoder, after: int) -> None:
@@ -178,7 +195,8 @@ def test_a_worker_killed_from_outside_is_reported_not_waited_for(store) -> None:
     files, _ = store
     with running_worker(files.settings(), 5) as worker:
         first = first_batch_sent(worker)
-        os.kill(worker._process.pid, signal.SIGKILL)
-        worker._process.join()
+        process = worker._running[0].process  # the first cell's worker, again needed soon
+        os.kill(process.pid, signal.SIGKILL)
+        process.join()
         with pytest.raises(RelayEncodingError, match="ended unexpectedly"):
             drain(worker, first.last)
