@@ -11,6 +11,7 @@ import os
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -18,9 +19,10 @@ import pytest
 
 from infra.services.eventlog import StoreEventLog, opened_event_log
 from infra.settings import Settings
-from projections.eventlog import EventLog
+from projections.eventlog import EventLog, LogEntry
 from streams.contracts.registry import published_internal_topics
 from streams.pipeline import (
+    DecodedOnly,
     EncodedBatch,
     InlineEncoder,
     RelayEncodingError,
@@ -200,3 +202,46 @@ def test_a_worker_killed_from_outside_is_reported_not_waited_for(store) -> None:
         process.join()
         with pytest.raises(RelayEncodingError, match="ended unexpectedly"):
             drain(worker, first.last)
+
+
+class BurnedIds:
+    """The demo log as a store where ``burned`` ids after position ``at`` were never
+    committed (refused saves): every later entry's position moved up by ``burned``."""
+
+    def __init__(self, log: EventLog, at: int, burned: int) -> None:
+        self.log, self.at, self.burned = log, at, burned
+
+    def moved(self, position: int) -> int:
+        return position + self.burned if position > self.at else position
+
+    def read(self, after: int, limit: int, topics: tuple[str, ...] = ()) -> list[LogEntry]:
+        original = after if after <= self.at else max(self.at, after - self.burned)
+        entries = self.log.read(original, limit, topics)
+        return [replace(e, position=self.moved(e.position)) for e in entries]
+
+    def head(self) -> int:
+        return self.moved(self.log.head())
+
+
+def test_cells_of_burned_ids_are_passed_and_every_event_is_covered_once(store) -> None:
+    """Batch boundaries sit on the grid whatever the gaps: a cell cut short by burned ids
+    ends at the grid line, a cell of burned ids only is an empty batch that still moves the
+    position, and the messages are those of the log without the gap."""
+    _, app = store
+    log = BurnedIds(DecodedOnly(app.log), at=5, burned=27)
+    batches, after = [], 0
+    while (batch := encode_batch(log, after, 10, TOPICS, "test")) is not None:
+        batches.append(batch)
+        after = batch.last
+    assert [b.after for b in batches] == [0] + [b.last for b in batches[:-1]]
+    assert all(b.last % 10 == 0 for b in batches[:-1]) and after == log.head()
+    assert [(b.after, b.last, b.covered) for b in batches[:4]] == [
+        (0, 10, 5),  # positions 1-5, then ids 6-32 burned
+        (10, 20, 0),
+        (20, 30, 0),
+        (30, 40, 8),  # 33-40: the events at 6-13 before the gap
+    ]
+    assert sum(b.covered for b in batches) == app.log.head()
+    plain = InlineEncoder(DecodedOnly(app.log), "test", TOPICS, 10)
+    expected = [m for b in all_batches(plain) for m in b.messages()]
+    assert sorted(m for b in batches for m in b.messages()) == sorted(expected)
