@@ -69,6 +69,11 @@ def leaf_bytes(
 
 _LEAF_HEAD = LEAF_PREFIX + LEAF_DOMAIN
 _sha256 = hashlib.sha256
+#: The parts of :func:`stored_leaf_hash` for a verifier that builds the same bytes inline:
+#: the hashed prefix, position + version + originator length, and a length prefix.
+LEAF_HEAD = _LEAF_HEAD
+LEAF_NUMBERS = struct.Struct(">QQI")
+LEAF_LENGTH = _U32
 
 
 def stored_leaf_hash(
@@ -148,6 +153,19 @@ class Frontier:
         self._stack.append(node)
         self.size += 1
 
+    def extend(self, digests: Sequence[bytes]) -> None:
+        """:meth:`append` of each digest in turn (the same tree), in one loop."""
+        stack, size, sha256, prefix = self._stack, self.size, _sha256, NODE_PREFIX
+        pop, push = stack.pop, stack.append
+        for digest in digests:
+            node, bits = digest, size
+            while bits & 1:
+                node = sha256(prefix + pop() + node).digest()
+                bits >>= 1
+            push(node)
+            size += 1
+        self.size = size
+
     def root(self) -> bytes:
         if not self._stack:
             return hashlib.sha256(b"").digest()
@@ -180,6 +198,12 @@ class CompactRange:
         """Add the next leaf's hash."""
         self._add(self.nodes, (self.size, 1, digest))
         self.size += 1
+
+    def extend(self, digests: Sequence[bytes]) -> None:
+        """:meth:`append` of each digest in turn."""
+        for digest in digests:
+            self._add(self.nodes, (self.size, 1, digest))
+            self.size += 1
 
     @staticmethod
     def _add(nodes: list[Node], node: Node) -> None:

@@ -4,6 +4,7 @@ proves every anomaly is still named at its position)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from infra.ledger.audit import _fast_pass, _Scan, verify_store
+from infra.ledger.checkpoints import create_signing_key, make_checkpoint
 from infra.ledger.hashing import leaf_bytes, leaf_hash, stored_leaf_hash
 from infra.ledger.store import LedgerTables
 from infra.scenario.builders import ledger_receive_command as receive_command
@@ -75,6 +77,28 @@ def test_an_intact_log_is_verified_by_the_fast_pass_alone(
     )
     report = verify_store(tables, None)
     assert report.intact and report.events == total
+
+
+@pytest.mark.parametrize("page_rows", [1, 4, 1_000])
+def test_checkpoints_inside_a_page_are_checked_by_the_fast_pass_alone(
+    store_app: Socai, page_rows: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The fast pass adds leaf hashes to the tree a page at a time; a checkpoint that falls
+    inside a page is still checked against the tree at exactly its size."""
+    key = create_signing_key(tmp_path / "signing.pem")
+    officer = worker(store_app, ACTOR)
+    tables = LedgerTables(store_app.store.recorder)
+    for _ in range(5):
+        store_app.cases.receive(receive_command(), officer)
+        make_checkpoint(tables, key)
+    pages = tables.raw_pages
+    monkeypatch.setattr(tables, "raw_pages", lambda: pages(page_rows))
+    monkeypatch.setattr(
+        tables, "merged", lambda: pytest.fail("the exact pass ran on an intact log")
+    )
+    report = verify_store(tables, key.public_key())
+    assert report.intact and report.checkpoints_checked == 5
+    assert report.covered == report.events == store_app.log.head()
 
 
 def test_the_originator_is_read_in_the_form_the_leaf_holds(store_app: Socai) -> None:
