@@ -243,5 +243,5 @@ def test_cells_of_burned_ids_are_passed_and_every_event_is_covered_once(store) -
     ]
     assert sum(b.covered for b in batches) == app.log.head()
     plain = InlineEncoder(DecodedOnly(app.log), "test", TOPICS, 10)
-    expected = [m for b in all_batches(plain) for m in b.messages()]
-    assert sorted(m for b in batches for m in b.messages()) == sorted(expected)
+    expected = [m for b in all_batches(plain) for m in b.messages]
+    assert sorted(m for b in batches for m in b.messages) == sorted(expected)
