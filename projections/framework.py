@@ -365,9 +365,13 @@ ProgressCallback = Callable[[int], None]
 class InProcessRunner:
     """Drives projections from the store's event log (the embedded default).
 
-    Each call of :meth:`run_once` reads up to ``batch_size`` notifications after the lowest
-    position among its projections, decodes only those whose topic some projection wants,
-    and applies them to every projection still behind, in one transaction per batch.
+    Each call of :meth:`run_once` asks the log for up to ``batch_size`` notifications of the
+    topics its projections want (the store filters them: the others are never read nor
+    decoded) after the lowest position among its projections, and applies them to every
+    projection still behind, in one transaction per batch. The position recorded is the
+    last notification the batch covered *of any topic*: the page's last one when the page is
+    full, else the head of the log read before the page — so a projection's position passes
+    the notifications of other topics, and a catch-up never reads them again.
     """
 
     def __init__(
@@ -395,21 +399,27 @@ class InProcessRunner:
             return {p.name: position_of(session, p.name) for p in self.projections}
 
     def run_once(self, *, settled: bool = True) -> int:
-        """Apply one batch; returns the number of notifications it covered (0: caught up).
+        """Apply one batch; returns how far it moved the lowest position, in notification
+        ids (the notifications it covered, gaps included; 0: caught up).
 
         ``settled`` (the default) leaves every table current when the batch commits; False
         defers what the projections defer to a later :meth:`settle` (see :func:`apply_batch`)."""
         positions = self.positions()
         start = min(positions.values())
-        page = self.log.read(start, self.batch_size)
-        if not page:
+        # The head first: every notification at or below it is committed (the recorders
+        # commit ids in order), so the page read next holds every one of our topics up to
+        # it; the notifications of other topics are never read, only stepped over.
+        head = self.log.head()
+        if head <= start:
             return 0
-        reached = page[-1].position
-        start_of_page = page[0].position
+        page = self.log.read(start, self.batch_size, self._topics) if self._topics else []
+        if len(page) == self.batch_size:
+            reached = page[-1].position  # more of our topics may follow: stop at the last
+        else:
+            reached = max(head, page[-1].position) if page else head
+        start_of_page = page[0].position if page else reached
         decoded: list[tuple[int, str, DomainEvent]] = []
         for entry in page:
-            if entry.topic not in self._topics:
-                continue
             event = entry.event()
             if self.accept is not None and not self.accept(event):
                 continue
@@ -431,7 +441,7 @@ class InProcessRunner:
                     Position(NOTIFICATION_LOG_SOURCE, 0, reached),
                     settled=settled,
                 )
-        return len(page)
+        return reached - start
 
     def settle(self) -> None:
         """Write everything the projections deferred, in one transaction (also what a run
