@@ -494,7 +494,9 @@ class CaseStatusProjection:
         # a case whose reception is in this batch has no stored rows yet: skip its queries
         new_cases = {c for c, e in zip(ids, events, strict=True) if e.originator_version == 1}
         cases = self._states(session, [c for c in touched if c not in new_cases])
-        cases.update({c: _CaseState({}, StatusFold(UUID(c)), owed=False) for c in new_cases})
+        cases.update(
+            {c: _CaseState({}, StatusFold(UUID(c)), owed=False, stored=False) for c in new_cases}
+        )
         new_rows: list[tuple[Any, ...]] = []
         changed: dict[tuple[str, int], Step] = {}
         for case_id, event in zip(ids, events, strict=True):
@@ -578,6 +580,8 @@ class CaseStatusProjection:
         # this cache holds as owed; a case read back may be owed by a run that crashed)
         owed = _listed(session, [c for c, s in states.items() if s.owed] + missing)
         for case_id, state in states.items():
+            if state.owed and case_id not in owed:
+                state.stored = True  # another process settled it: its rows are in the table
             state.owed = case_id in owed
         loaded = load_steps(session, missing)
         states.update({c: _CaseState(steps, None, owed=c in owed) for c, steps in loaded.items()})
@@ -602,12 +606,26 @@ def _listed(session: Session, case_ids: list[str]) -> set[str]:
 def _write_derived(session: Session, cases: dict[str, _CaseState]) -> None:
     """Replace the derived rows of ``cases`` with those of their fold (folding those not yet
     folded) and strike them from what is owed; a chunk of cases at a time, so a settle of
-    the whole cache holds the rows of one chunk, not of every case."""
+    the whole cache holds the rows of one chunk, not of every case.
+
+    The old rows are deleted only where there may be some: a case received in this
+    process's batches and never written since (``stored`` False) has none — unless another
+    process settled it meanwhile, which struck it from ``case_status_pending`` in the same
+    transaction; so such a case is taken as rowless only if the strike here finds it listed
+    (``DELETE … RETURNING``). A rebuild from zero deletes no derived rows at all."""
     owed = list(cases)
     for start in range(0, len(owed), QUERY_CHUNK_CASES):
         chunk = owed[start : start + QUERY_CHUNK_CASES]
-        for table in (*_DERIVED, case_status_pending):
-            session.execute(delete(table).where(table.c.case_id.in_(chunk)))
+        listed = set(
+            session.execute(
+                delete(case_status_pending)
+                .where(case_status_pending.c.case_id.in_(chunk))
+                .returning(case_status_pending.c.case_id)
+            ).scalars()
+        )
+        stale = [c for c in chunk if cases[c].stored or c not in listed]
+        for table in _DERIVED if stale else ():
+            session.execute(delete(table).where(table.c.case_id.in_(stale)))
         rows: dict[str, list[dict[str, Any]]] = {t.name: [] for t in _DERIVED}
         for case_id in chunk:
             state = cases[case_id]
@@ -616,6 +634,7 @@ def _write_derived(session: Session, cases: dict[str, _CaseState]) -> None:
             for table_name, table_rows in status_rows(case_id, state.fold.status()).items():
                 rows[table_name].extend(table_rows)
             state.owed = False
+            state.stored = True
         for table in _DERIVED:
             insert_rows(session, table, rows[table.name])
 
@@ -623,16 +642,24 @@ def _write_derived(session: Session, cases: dict[str, _CaseState]) -> None:
 class _CaseState:
     """One case as the projection last wrote it: its public steps by version, their fold
     (None until folded: read back from the table, or an earlier step corrected), and whether
-    its derived rows are owed (listed in ``case_status_pending``)."""
+    its derived rows are owed (listed in ``case_status_pending``), and whether the tables may
+    hold derived rows of it (``stored``: False only for a case received in this process's
+    batches and not written since, see :func:`_write_derived`)."""
 
-    __slots__ = ("fold", "owed", "steps")
+    __slots__ = ("fold", "owed", "steps", "stored")
 
     def __init__(
-        self, steps: dict[int, Step], fold: StatusFold | None, *, owed: bool = True
+        self,
+        steps: dict[int, Step],
+        fold: StatusFold | None,
+        *,
+        owed: bool = True,
+        stored: bool = True,
     ) -> None:
         self.steps = steps
         self.fold = fold
         self.owed = owed
+        self.stored = stored
 
 
 def fold_state(case_id: UUID, steps: Iterable[Step]) -> StatusFold:

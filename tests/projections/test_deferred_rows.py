@@ -154,6 +154,30 @@ def test_another_process_settling_the_owed_cases_of_a_catch_up(
     assert content_digest(engine, CaseStatusProjection()) == live
 
 
+@pytest.mark.parametrize("batch_size", [25, 40, 90])
+def test_cases_another_process_settled_and_this_one_touches_again(
+    app: Any, live: str, batch_size: int
+) -> None:
+    """A catch-up takes the cases it received itself as having no derived rows (it deletes
+    none before writing theirs); another process's settle writes their rows meanwhile, and
+    the catch-up then applies more of their events (listing them as owed again): when it
+    writes them it must replace those rows, not add a second set."""
+    engine = create_engine("sqlite://")
+    catching_up = InProcessRunner(app.log, engine, [CaseStatusProjection()], batch_size=batch_size)
+    other = InProcessRunner(app.log, engine, [CaseStatusProjection()], batch_size=batch_size)
+    assert catching_up.run_once(settled=False)
+    first = pending(engine)
+    other.settle()
+    assert pending(engine) == set()
+    again: set[str] = set()
+    while catching_up.run_once(settled=False):
+        again |= pending(engine) & first
+    assert again, "no case settled by the other process was touched again"
+    catching_up.settle()
+    assert pending(engine) == set() and behind(engine) == set()
+    assert content_digest(engine, CaseStatusProjection()) == live
+
+
 def test_the_working_table_is_in_the_definition_not_in_the_content(app: Any, live: str) -> None:
     """Its schema is part of what a stored definition digest vouches for (a change rebuilds
     the projection); its rows are not content (verify and digests ignore it), and a reset
