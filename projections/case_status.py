@@ -202,9 +202,33 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot store a {type(value).__name__} in a projection step")
 
 
-#: The step data's JSON: ``json.dumps(data, sort_keys=True, default=_json_default)``, with
-#: one encoder made once (``json.dumps`` with options makes a new encoder per call).
-_step_json = json.JSONEncoder(sort_keys=True, default=_json_default).encode
+def _json_encoder() -> Callable[[Any], str]:
+    """The step data's JSON: ``json.dumps(data, sort_keys=True, default=_json_default)``.
+
+    ``JSONEncoder.encode`` builds CPython's C encoder again on every call; this builds it
+    once (``c_make_encoder`` with the arguments ``JSONEncoder.iterencode`` passes it, without
+    the circular-reference markers: a step's data is a flat mapping of plain values, and
+    the markers only decide whether a cycle raises, never what is written). Without the C
+    accelerator, the encoder's own ``encode``."""
+    encoder = json.JSONEncoder(sort_keys=True, default=_json_default)
+    if json.encoder.c_make_encoder is None:
+        return encoder.encode
+    encode = json.encoder.c_make_encoder(
+        None,
+        encoder.default,
+        json.encoder.encode_basestring_ascii,
+        None,
+        encoder.key_separator,
+        encoder.item_separator,
+        True,
+        False,
+        True,
+    )
+    join = "".join
+    return lambda data: join(encode(data, 0))
+
+
+_step_json = _json_encoder()
 
 
 @cache

@@ -35,6 +35,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from operator import itemgetter
 from typing import Any, Protocol
 
@@ -51,6 +52,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.dialects.sqlite import DATE as SQLiteDate
 from sqlalchemy.orm import Session
 
 from projections import definitions
@@ -319,10 +321,35 @@ def _insert_statement(
             f" VALUES ({', '.join(marker for _ in names)})"
         )
         processors = tuple(
-            table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names
+            _bind_processor(table.c[n].type.dialect_impl(dialect), dialect) for n in names
         )
         found = _INSERTS[key] = (sql, processors)
     return found
+
+
+def _bind_processor(impl: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """The column type's bind processor; for SQLite's ``DATE`` in its default storage format
+    (``%(year)04d-%(month)02d-%(day)02d``, which is what ``date.isoformat`` writes for every
+    year 1–9999) a date is written by ``date.isoformat`` and anything else (None, a
+    datetime, a wrong type) by SQLAlchemy's own processor: the same text, a quarter of the
+    cost, for the dates a rebuild writes on every row."""
+    process = impl.bind_processor(dialect)
+    if (
+        process is None
+        or dialect.name != "sqlite"
+        or not isinstance(impl, SQLiteDate)
+        or impl._storage_format != _SQLITE_ISO_DATE
+    ):
+        return process
+    isoformat = date.isoformat
+
+    def sqlite_date(value: Any) -> Any:
+        return isoformat(value) if type(value) is date else process(value)
+
+    return sqlite_date
+
+
+_SQLITE_ISO_DATE = "%(year)04d-%(month)02d-%(day)02d"
 
 
 def reset(engine: Engine, projection: Projection) -> None:
