@@ -393,93 +393,141 @@ def _unit_columns(
 
 
 def status_rows(case_id: str, status: CaseStatus) -> dict[str, list[dict[str, Any]]]:
-    """The derived rows of one case (pure)."""
+    """The derived rows of one case (pure), as mappings of column → value."""
+    return {
+        table.name: [dict(zip(_DERIVED_COLUMNS[table.name], row, strict=True)) for row in rows]
+        for table, rows in zip(_DERIVED, status_tuples(case_id, status), strict=True)
+    }
+
+
+#: The columns of :func:`status_tuples`' rows, by table, in the order it gives them.
+_DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {
+    t.name: tuple(c.name for c in t.columns) for t in (case_support, case_protection, case_shelter)
+}
+_DERIVED_COLUMNS["case_status"] = (
+    "case_id",
+    "stage",
+    "unit_map",
+    "unit_code",
+    *UNIT_LEVEL_COLUMNS,
+    "receiving_agency",
+    "reception_form",
+    "received_on",
+    "received_year",
+    "sex",
+    "birth_year",
+    "age_band",
+    "ethnicity",
+    "nationality",
+    "scope",
+    "destination_country",
+    "verification_requested_on",
+    "verification_outcome",
+    "verified_on",
+    "deciding_body",
+    "procedures_due_on",
+    "procedures_overdue_days",
+    "essential_needs_days",
+    "essential_needs_limit_days",
+    "essential_needs_overrun_days",
+    "supports",
+    "support_types",
+    "first_support_on",
+    "victim_protected",
+    "relatives_protected",
+    "routings",
+    "last_routed_to",
+    "shelter_stays",
+    "currently_sheltered",
+    "reintegrated_on",
+    "closed_on",
+    "closure_reason",
+    "corrections",
+    "last_version",
+    "last_recorded_at",
+)
+assert set(_DERIVED_COLUMNS["case_status"]) == {c.name for c in case_status.columns}
+
+
+def status_tuples(
+    case_id: str, status: CaseStatus
+) -> tuple[
+    list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]
+]:
+    """The derived rows of one case (pure), for the tables of ``_DERIVED`` in that order, as
+    tuples of :data:`_DERIVED_COLUMNS` (what a rebuild writes for every case, without a
+    mapping per row)."""
     limit = status.essential_needs_limit_days
     used = status.essential_needs_days_used
     completed = status.procedures_completed_on
-    last_routed = status.routings[-1][1] if status.routings else None
-    row = {
-        "case_id": case_id,
-        "stage": status.stage,
-        "unit_map": status.unit_map,
-        "unit_code": status.unit_code,
-        **unit_columns(status.unit_map, status.unit_code),
-        "receiving_agency": status.receiving_agency,
-        "reception_form": status.reception_form,
-        "received_on": status.received_on,
-        "received_year": status.received_on.year if status.received_on else None,
-        "sex": status.sex,
-        "birth_year": status.birth_year,
-        "age_band": status.age_band,
-        "ethnicity": status.ethnicity,
-        "nationality": status.nationality,
-        "scope": status.scope,
-        "destination_country": status.destination_country,
-        "verification_requested_on": status.verification_requested_on,
-        "verification_outcome": status.verification_outcome,
-        "verified_on": status.verified_on,
-        "deciding_body": status.deciding_body,
-        "procedures_due_on": status.procedures_due_on,
-        "procedures_overdue_days": (
-            status.procedures_overdue_days(completed) if completed is not None else None
-        ),
-        "essential_needs_days": used,
-        "essential_needs_limit_days": limit,
-        "essential_needs_overrun_days": max(0, used - limit) if limit is not None else 0,
-        "supports": len(status.supports),
-        "support_types": ",".join(sorted(status.support_types())),
-        "first_support_on": min((s.occurred_on for s in status.supports), default=None),
-        "victim_protected": any(p.protected == "victim" for p in status.protections),
-        "relatives_protected": sum(1 for p in status.protections if p.protected == "relative"),
-        "routings": len(status.routings),
-        "last_routed_to": last_routed,
-        "shelter_stays": len(status.shelter_stays),
-        "currently_sheltered": status.currently_sheltered,
-        "reintegrated_on": status.reintegrated_on,
-        "closed_on": status.closed_on,
-        "closure_reason": status.closure_reason,
-        "corrections": status.corrections,
-        "last_version": status.last_version,
-        "last_recorded_at": (
-            status.last_recorded_at.isoformat() if status.last_recorded_at else None
-        ),
-    }
-    return {
-        "case_status": [row],
-        "case_support": [
-            {
-                "case_id": case_id,
-                "version": s.version,
-                "occurred_on": s.occurred_on,
-                "support_type": s.support_type,
-                "amount_vnd": s.amount_vnd,
-                "period_days": s.period_days,
-                "provider_agency": s.provider_agency,
-            }
-            for s in status.supports
+    supports = status.supports
+    protections = status.protections
+    received_on = status.received_on
+    row = (
+        case_id,
+        status.stage,
+        status.unit_map,
+        status.unit_code,
+        *(value for _, value in _unit_columns(status.unit_map, status.unit_code)),
+        status.receiving_agency,
+        status.reception_form,
+        received_on,
+        received_on.year if received_on else None,
+        status.sex,
+        status.birth_year,
+        status.age_band,
+        status.ethnicity,
+        status.nationality,
+        status.scope,
+        status.destination_country,
+        status.verification_requested_on,
+        status.verification_outcome,
+        status.verified_on,
+        status.deciding_body,
+        status.procedures_due_on,
+        status.procedures_overdue_days(completed) if completed is not None else None,
+        used,
+        limit,
+        max(0, used - limit) if limit is not None else 0,
+        len(supports),
+        ",".join(sorted(status.support_types())),
+        min((s.occurred_on for s in supports), default=None),
+        any(p.protected == "victim" for p in protections),
+        sum(1 for p in protections if p.protected == "relative"),
+        len(status.routings),
+        status.routings[-1][1] if status.routings else None,
+        len(status.shelter_stays),
+        status.currently_sheltered,
+        status.reintegrated_on,
+        status.closed_on,
+        status.closure_reason,
+        status.corrections,
+        status.last_version,
+        status.last_recorded_at.isoformat() if status.last_recorded_at else None,
+    )
+    return (
+        [row],
+        [
+            (
+                case_id,
+                s.version,
+                s.occurred_on,
+                s.support_type,
+                s.amount_vnd,
+                s.period_days,
+                s.provider_agency,
+            )
+            for s in supports
         ],
-        "case_protection": [
-            {
-                "case_id": case_id,
-                "version": p.version,
-                "occurred_on": p.occurred_on,
-                "protected": p.protected,
-                "relationship": p.relationship,
-                "measure": p.measure,
-            }
-            for p in status.protections
+        [
+            (case_id, p.version, p.occurred_on, p.protected, p.relationship, p.measure)
+            for p in protections
         ],
-        "case_shelter": [
-            {
-                "case_id": case_id,
-                "seq": i,
-                "admitted_on": s.admitted_on,
-                "discharged_on": s.discharged_on,
-                "facility": s.facility,
-            }
+        [
+            (case_id, i, s.admitted_on, s.discharged_on, s.facility)
             for i, s in enumerate(status.shelter_stays, start=1)
         ],
-    }
+    )
 
 
 class CaseStatusProjection:
@@ -650,17 +698,23 @@ def _write_derived(session: Session, cases: dict[str, _CaseState]) -> None:
         stale = [c for c in chunk if cases[c].stored or c not in listed]
         for table in _DERIVED if stale else ():
             session.execute(delete(table).where(table.c.case_id.in_(stale)))
-        rows: dict[str, list[dict[str, Any]]] = {t.name: [] for t in _DERIVED}
+        statuses: list[tuple[Any, ...]] = []
+        supports: list[tuple[Any, ...]] = []
+        protections: list[tuple[Any, ...]] = []
+        shelters: list[tuple[Any, ...]] = []
         for case_id in chunk:
             state = cases[case_id]
             if state.fold is None:
                 state.fold = fold_state(UUID(case_id), state.steps.values())
-            for table_name, table_rows in status_rows(case_id, state.fold.status()).items():
-                rows[table_name].extend(table_rows)
+            status, support, protection, shelter = status_tuples(case_id, state.fold.status())
+            statuses += status
+            supports += support
+            protections += protection
+            shelters += shelter
             state.owed = False
             state.stored = True
-        for table in _DERIVED:
-            insert_rows(session, table, rows[table.name])
+        for table, rows in zip(_DERIVED, (statuses, supports, protections, shelters), strict=True):
+            insert_tuples(session, table, _DERIVED_COLUMNS[table.name], rows)
 
 
 class _CaseState:
