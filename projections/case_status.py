@@ -211,9 +211,10 @@ def _json_encoder() -> Callable[[Any], str]:
     the markers only decide whether a cycle raises, never what is written). Without the C
     accelerator, the encoder's own ``encode``."""
     encoder = json.JSONEncoder(sort_keys=True, default=_json_default)
-    if json.encoder.c_make_encoder is None:
+    make = getattr(json.encoder, "c_make_encoder", None)  # not in the stubs: CPython's _json
+    if make is None:
         return encoder.encode
-    encode = json.encoder.c_make_encoder(
+    encode = make(
         None,
         encoder.default,
         json.encoder.encode_basestring_ascii,
