@@ -202,9 +202,34 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot store a {type(value).__name__} in a projection step")
 
 
-#: The step data's JSON: ``json.dumps(data, sort_keys=True, default=_json_default)``, with
-#: one encoder made once (``json.dumps`` with options makes a new encoder per call).
-_step_json = json.JSONEncoder(sort_keys=True, default=_json_default).encode
+def _json_encoder() -> Callable[[Any], str]:
+    """The step data's JSON: ``json.dumps(data, sort_keys=True, default=_json_default)``.
+
+    ``JSONEncoder.encode`` builds CPython's C encoder again on every call; this builds it
+    once (``c_make_encoder`` with the arguments ``JSONEncoder.iterencode`` passes it, without
+    the circular-reference markers: a step's data is a flat mapping of plain values, and
+    the markers only decide whether a cycle raises, never what is written). Without the C
+    accelerator, the encoder's own ``encode``."""
+    encoder = json.JSONEncoder(sort_keys=True, default=_json_default)
+    make = getattr(json.encoder, "c_make_encoder", None)  # not in the stubs: CPython's _json
+    if make is None:
+        return encoder.encode
+    encode = make(
+        None,
+        encoder.default,
+        json.encoder.encode_basestring_ascii,
+        None,
+        encoder.key_separator,
+        encoder.item_separator,
+        True,
+        False,
+        True,
+    )
+    join = "".join
+    return lambda data: join(encode(data, 0))
+
+
+_step_json = _json_encoder()
 
 
 @cache
@@ -369,93 +394,141 @@ def _unit_columns(
 
 
 def status_rows(case_id: str, status: CaseStatus) -> dict[str, list[dict[str, Any]]]:
-    """The derived rows of one case (pure)."""
+    """The derived rows of one case (pure), as mappings of column → value."""
+    return {
+        table.name: [dict(zip(_DERIVED_COLUMNS[table.name], row, strict=True)) for row in rows]
+        for table, rows in zip(_DERIVED, status_tuples(case_id, status), strict=True)
+    }
+
+
+#: The columns of :func:`status_tuples`' rows, by table, in the order it gives them.
+_DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {
+    t.name: tuple(c.name for c in t.columns) for t in (case_support, case_protection, case_shelter)
+}
+_DERIVED_COLUMNS["case_status"] = (
+    "case_id",
+    "stage",
+    "unit_map",
+    "unit_code",
+    *UNIT_LEVEL_COLUMNS,
+    "receiving_agency",
+    "reception_form",
+    "received_on",
+    "received_year",
+    "sex",
+    "birth_year",
+    "age_band",
+    "ethnicity",
+    "nationality",
+    "scope",
+    "destination_country",
+    "verification_requested_on",
+    "verification_outcome",
+    "verified_on",
+    "deciding_body",
+    "procedures_due_on",
+    "procedures_overdue_days",
+    "essential_needs_days",
+    "essential_needs_limit_days",
+    "essential_needs_overrun_days",
+    "supports",
+    "support_types",
+    "first_support_on",
+    "victim_protected",
+    "relatives_protected",
+    "routings",
+    "last_routed_to",
+    "shelter_stays",
+    "currently_sheltered",
+    "reintegrated_on",
+    "closed_on",
+    "closure_reason",
+    "corrections",
+    "last_version",
+    "last_recorded_at",
+)
+assert set(_DERIVED_COLUMNS["case_status"]) == {c.name for c in case_status.columns}
+
+
+def status_tuples(
+    case_id: str, status: CaseStatus
+) -> tuple[
+    list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]
+]:
+    """The derived rows of one case (pure), for the tables of ``_DERIVED`` in that order, as
+    tuples of :data:`_DERIVED_COLUMNS` (what a rebuild writes for every case, without a
+    mapping per row)."""
     limit = status.essential_needs_limit_days
     used = status.essential_needs_days_used
     completed = status.procedures_completed_on
-    last_routed = status.routings[-1][1] if status.routings else None
-    row = {
-        "case_id": case_id,
-        "stage": status.stage,
-        "unit_map": status.unit_map,
-        "unit_code": status.unit_code,
-        **unit_columns(status.unit_map, status.unit_code),
-        "receiving_agency": status.receiving_agency,
-        "reception_form": status.reception_form,
-        "received_on": status.received_on,
-        "received_year": status.received_on.year if status.received_on else None,
-        "sex": status.sex,
-        "birth_year": status.birth_year,
-        "age_band": status.age_band,
-        "ethnicity": status.ethnicity,
-        "nationality": status.nationality,
-        "scope": status.scope,
-        "destination_country": status.destination_country,
-        "verification_requested_on": status.verification_requested_on,
-        "verification_outcome": status.verification_outcome,
-        "verified_on": status.verified_on,
-        "deciding_body": status.deciding_body,
-        "procedures_due_on": status.procedures_due_on,
-        "procedures_overdue_days": (
-            status.procedures_overdue_days(completed) if completed is not None else None
-        ),
-        "essential_needs_days": used,
-        "essential_needs_limit_days": limit,
-        "essential_needs_overrun_days": max(0, used - limit) if limit is not None else 0,
-        "supports": len(status.supports),
-        "support_types": ",".join(sorted(status.support_types())),
-        "first_support_on": min((s.occurred_on for s in status.supports), default=None),
-        "victim_protected": any(p.protected == "victim" for p in status.protections),
-        "relatives_protected": sum(1 for p in status.protections if p.protected == "relative"),
-        "routings": len(status.routings),
-        "last_routed_to": last_routed,
-        "shelter_stays": len(status.shelter_stays),
-        "currently_sheltered": status.currently_sheltered,
-        "reintegrated_on": status.reintegrated_on,
-        "closed_on": status.closed_on,
-        "closure_reason": status.closure_reason,
-        "corrections": status.corrections,
-        "last_version": status.last_version,
-        "last_recorded_at": (
-            status.last_recorded_at.isoformat() if status.last_recorded_at else None
-        ),
-    }
-    return {
-        "case_status": [row],
-        "case_support": [
-            {
-                "case_id": case_id,
-                "version": s.version,
-                "occurred_on": s.occurred_on,
-                "support_type": s.support_type,
-                "amount_vnd": s.amount_vnd,
-                "period_days": s.period_days,
-                "provider_agency": s.provider_agency,
-            }
-            for s in status.supports
+    supports = status.supports
+    protections = status.protections
+    received_on = status.received_on
+    row = (
+        case_id,
+        status.stage,
+        status.unit_map,
+        status.unit_code,
+        *(value for _, value in _unit_columns(status.unit_map, status.unit_code)),
+        status.receiving_agency,
+        status.reception_form,
+        received_on,
+        received_on.year if received_on else None,
+        status.sex,
+        status.birth_year,
+        status.age_band,
+        status.ethnicity,
+        status.nationality,
+        status.scope,
+        status.destination_country,
+        status.verification_requested_on,
+        status.verification_outcome,
+        status.verified_on,
+        status.deciding_body,
+        status.procedures_due_on,
+        status.procedures_overdue_days(completed) if completed is not None else None,
+        used,
+        limit,
+        max(0, used - limit) if limit is not None else 0,
+        len(supports),
+        ",".join(sorted(status.support_types())),
+        min((s.occurred_on for s in supports), default=None),
+        any(p.protected == "victim" for p in protections),
+        sum(1 for p in protections if p.protected == "relative"),
+        len(status.routings),
+        status.routings[-1][1] if status.routings else None,
+        len(status.shelter_stays),
+        status.currently_sheltered,
+        status.reintegrated_on,
+        status.closed_on,
+        status.closure_reason,
+        status.corrections,
+        status.last_version,
+        status.last_recorded_at.isoformat() if status.last_recorded_at else None,
+    )
+    return (
+        [row],
+        [
+            (
+                case_id,
+                s.version,
+                s.occurred_on,
+                s.support_type,
+                s.amount_vnd,
+                s.period_days,
+                s.provider_agency,
+            )
+            for s in supports
         ],
-        "case_protection": [
-            {
-                "case_id": case_id,
-                "version": p.version,
-                "occurred_on": p.occurred_on,
-                "protected": p.protected,
-                "relationship": p.relationship,
-                "measure": p.measure,
-            }
-            for p in status.protections
+        [
+            (case_id, p.version, p.occurred_on, p.protected, p.relationship, p.measure)
+            for p in protections
         ],
-        "case_shelter": [
-            {
-                "case_id": case_id,
-                "seq": i,
-                "admitted_on": s.admitted_on,
-                "discharged_on": s.discharged_on,
-                "facility": s.facility,
-            }
+        [
+            (case_id, i, s.admitted_on, s.discharged_on, s.facility)
             for i, s in enumerate(status.shelter_stays, start=1)
         ],
-    }
+    )
 
 
 class CaseStatusProjection:
@@ -494,7 +567,9 @@ class CaseStatusProjection:
         # a case whose reception is in this batch has no stored rows yet: skip its queries
         new_cases = {c for c, e in zip(ids, events, strict=True) if e.originator_version == 1}
         cases = self._states(session, [c for c in touched if c not in new_cases])
-        cases.update({c: _CaseState({}, StatusFold(UUID(c)), owed=False) for c in new_cases})
+        cases.update(
+            {c: _CaseState({}, StatusFold(UUID(c)), owed=False, stored=False) for c in new_cases}
+        )
         new_rows: list[tuple[Any, ...]] = []
         changed: dict[tuple[str, int], Step] = {}
         for case_id, event in zip(ids, events, strict=True):
@@ -578,6 +653,8 @@ class CaseStatusProjection:
         # this cache holds as owed; a case read back may be owed by a run that crashed)
         owed = _listed(session, [c for c, s in states.items() if s.owed] + missing)
         for case_id, state in states.items():
+            if state.owed and case_id not in owed:
+                state.stored = True  # another process settled it: its rows are in the table
             state.owed = case_id in owed
         loaded = load_steps(session, missing)
         states.update({c: _CaseState(steps, None, owed=c in owed) for c, steps in loaded.items()})
@@ -602,37 +679,66 @@ def _listed(session: Session, case_ids: list[str]) -> set[str]:
 def _write_derived(session: Session, cases: dict[str, _CaseState]) -> None:
     """Replace the derived rows of ``cases`` with those of their fold (folding those not yet
     folded) and strike them from what is owed; a chunk of cases at a time, so a settle of
-    the whole cache holds the rows of one chunk, not of every case."""
+    the whole cache holds the rows of one chunk, not of every case.
+
+    The old rows are deleted only where there may be some: a case received in this
+    process's batches and never written since (``stored`` False) has none — unless another
+    process settled it meanwhile, which struck it from ``case_status_pending`` in the same
+    transaction; so such a case is taken as rowless only if the strike here finds it listed
+    (``DELETE … RETURNING``). A rebuild from zero deletes no derived rows at all."""
     owed = list(cases)
     for start in range(0, len(owed), QUERY_CHUNK_CASES):
         chunk = owed[start : start + QUERY_CHUNK_CASES]
-        for table in (*_DERIVED, case_status_pending):
-            session.execute(delete(table).where(table.c.case_id.in_(chunk)))
-        rows: dict[str, list[dict[str, Any]]] = {t.name: [] for t in _DERIVED}
+        listed = set(
+            session.execute(
+                delete(case_status_pending)
+                .where(case_status_pending.c.case_id.in_(chunk))
+                .returning(case_status_pending.c.case_id)
+            ).scalars()
+        )
+        stale = [c for c in chunk if cases[c].stored or c not in listed]
+        for table in _DERIVED if stale else ():
+            session.execute(delete(table).where(table.c.case_id.in_(stale)))
+        statuses: list[tuple[Any, ...]] = []
+        supports: list[tuple[Any, ...]] = []
+        protections: list[tuple[Any, ...]] = []
+        shelters: list[tuple[Any, ...]] = []
         for case_id in chunk:
             state = cases[case_id]
             if state.fold is None:
                 state.fold = fold_state(UUID(case_id), state.steps.values())
-            for table_name, table_rows in status_rows(case_id, state.fold.status()).items():
-                rows[table_name].extend(table_rows)
+            status, support, protection, shelter = status_tuples(case_id, state.fold.status())
+            statuses += status
+            supports += support
+            protections += protection
+            shelters += shelter
             state.owed = False
-        for table in _DERIVED:
-            insert_rows(session, table, rows[table.name])
+            state.stored = True
+        for table, rows in zip(_DERIVED, (statuses, supports, protections, shelters), strict=True):
+            insert_tuples(session, table, _DERIVED_COLUMNS[table.name], rows)
 
 
 class _CaseState:
     """One case as the projection last wrote it: its public steps by version, their fold
     (None until folded: read back from the table, or an earlier step corrected), and whether
-    its derived rows are owed (listed in ``case_status_pending``)."""
+    its derived rows are owed (listed in ``case_status_pending``), and whether the tables may
+    hold derived rows of it (``stored``: False only for a case received in this process's
+    batches and not written since, see :func:`_write_derived`)."""
 
-    __slots__ = ("fold", "owed", "steps")
+    __slots__ = ("fold", "owed", "steps", "stored")
 
     def __init__(
-        self, steps: dict[int, Step], fold: StatusFold | None, *, owed: bool = True
+        self,
+        steps: dict[int, Step],
+        fold: StatusFold | None,
+        *,
+        owed: bool = True,
+        stored: bool = True,
     ) -> None:
         self.steps = steps
         self.fold = fold
         self.owed = owed
+        self.stored = stored
 
 
 def fold_state(case_id: UUID, steps: Iterable[Step]) -> StatusFold:

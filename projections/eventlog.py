@@ -10,7 +10,12 @@ Invariants every adapter keeps:
 - positions are strictly increasing in log order, but may have gaps (a refused PostgreSQL
   save burns an id), so readers always ask for "greater than the last seen", never "last + 1";
 - an entry's topic is known without decoding it, so a reader skips the events it does not
-  want without paying for decryption and decompression.
+  want without paying for decryption and decompression; asked for some topics, the adapter
+  filters them in the store's own query, so the others are not even read;
+- no position at or below :meth:`EventLog.head` is committed after ``head`` returns (both
+  recorders commit ids in order: SQLite's one writer, PostgreSQL's table lock on insert), so
+  a reader that read the head first and then every entry of its topics after its position
+  has seen all of them up to the head, and may move its position to the head.
 """
 
 from __future__ import annotations
@@ -50,5 +55,5 @@ class EventLog(Protocol):
         ...
 
     def head(self) -> int:
-        """The last position in the log (0 for an empty log)."""
+        """The last committed position in the log (0 for an empty log)."""
         ...

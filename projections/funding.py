@@ -188,33 +188,44 @@ class FundingProjector:
             ),
         ]
 
-    def _at_allocation(self, p: int, e: Any, prog: str, **measures: int) -> Leg:
+    def _at_allocation(
+        self,
+        p: int,
+        e: Any,
+        prog: str,
+        committed: int = 0,
+        disbursed: int = 0,
+        remaining: int = 0,
+    ) -> Leg:
+        """A leg at the allocation ``e`` draws on (its place: source, line, unit), for ``e``'s
+        purpose — a void's is its commitment's. Built field by field (one leg per payment in
+        a rebuild: ``dataclasses.replace`` cost half the projector's time)."""
         where = next(leg for leg in self.lookup.legs_of(prog, e.allocation) if leg.allocation)
-        if hasattr(e, "purpose_kind"):
-            purpose = {
-                "purpose_kind": e.purpose_kind,
-                "case_id": e.case_id,
-                "support_version": e.support_version,
-                "activity": e.activity,
-            }
-        else:  # a void: the purpose is the commitment's
-            first = self.lookup.legs_of(prog, e.commitment)[0]
-            purpose = {
-                "purpose_kind": first.purpose_kind,
-                "case_id": first.case_id,
-                "support_version": first.support_version,
-                "activity": first.activity,
-            }
-        changes: dict[str, Any] = dict.fromkeys(MEASURES, 0)
-        changes.update(measures)
-        changes.update(purpose)
-        return replace(
-            where,
-            version=p,
-            transaction_id=e.transaction_id,
-            kind=_KIND[type(e).__name__],
-            occurred_on=e.occurred_on,
-            **changes,
+        purpose: Any = e  # a commitment's or a payment's own purpose; a void's is its commitment's
+        if not hasattr(e, "purpose_kind"):
+            purpose = self.lookup.legs_of(prog, e.commitment)[0]
+        return Leg(
+            p,
+            where.programme,
+            e.transaction_id,
+            _KIND[type(e).__name__],
+            e.occurred_on,
+            where.source,
+            where.line,
+            where.allocation,
+            where.unit_map,
+            where.unit_code,
+            where.unit_name,
+            where.province_code,
+            purpose.purpose_kind,
+            purpose.case_id,
+            purpose.support_version,
+            purpose.activity,
+            0,
+            0,
+            committed,
+            disbursed,
+            remaining,
         )
 
     def _Committed(self, p: int, e: Any, prog: str) -> list[Leg]:

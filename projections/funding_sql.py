@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
+from operator import attrgetter
 from typing import Any
 from uuid import UUID
 
@@ -46,7 +47,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from domain.funding.aggregate import EVENT_TOPICS
-from projections.framework import insert_rows
+from projections.framework import insert_rows, insert_tuples
 from projections.funding import (
     CASE_TOPICS,
     MEASURES,
@@ -133,11 +134,33 @@ _LEG_FIELDS = (
 
 
 def _row_of(leg: Leg) -> dict[str, Any]:
-    row = {name: getattr(leg, name) for name in _LEG_FIELDS}
-    row["case_id"] = str(leg.case_id) if leg.case_id else None
-    for dim in ("year", "half", "month", "unit", "province"):
-        row[dim] = leg.dimension(dim)
-    return row
+    """The leg's row (without its ``seq``) as a mapping of column → value."""
+    return dict(zip(_ROW_COLUMNS, _tuple_of(leg), strict=True))
+
+
+#: The columns of :func:`_tuple_of`'s tuples, in order; ``seq`` follows them.
+_ROW_COLUMNS = (*_LEG_FIELDS, "year", "half", "month", "unit", "province")
+_leg_values = attrgetter(*_LEG_FIELDS)
+
+
+def _tuple_of(leg: Leg) -> tuple[Any, ...]:
+    """The leg's row as a tuple of :data:`_ROW_COLUMNS`: its fields (the case id as text)
+    and its grouping dimensions as :meth:`Leg.dimension` prints them, computed here once
+    per leg (the rebuild writes one row per leg)."""
+    values = _leg_values(leg)
+    day = leg.occurred_on
+    year = str(day.year)
+    unit_map = leg.unit_map
+    return (
+        *values[:13],
+        str(leg.case_id) if leg.case_id else None,
+        *values[14:],
+        year,
+        f"{year}-H{1 if day.month <= 6 else 2}",
+        f"{year}-{day.month:02d}",
+        f"{unit_map}:{leg.unit_code}" if leg.unit_code else UNASSIGNED,
+        f"{unit_map}:{leg.province_code}" if leg.province_code else UNASSIGNED,
+    )
 
 
 def _leg_of(row: Any) -> Leg:
@@ -197,7 +220,7 @@ class FundingProjection:
         projector.programme_codes = {
             UUID(r.id): r.code for r in session.execute(select(programmes_table))
         }
-        rows: list[dict[str, Any]] = []
+        rows: list[tuple[Any, ...]] = []
         supports = _SupportRows()
         for event in events:
             name = type(event).__name__
@@ -210,8 +233,8 @@ class FundingProjection:
                 continue
             for seq, leg in enumerate(projector.apply(event)):
                 lookup.known.setdefault((leg.programme, leg.transaction_id), []).append(leg)
-                rows.append({**_row_of(leg), "seq": seq})
-        insert_rows(session, legs_table, rows)
+                rows.append((*_tuple_of(leg), seq))
+        insert_tuples(session, legs_table, (*_ROW_COLUMNS, "seq"), rows)
         supports.write(session)
 
 

@@ -29,6 +29,7 @@ from projections.case_status import (
     case_status,
     case_status_pending,
     case_step,
+    unit_columns,
 )
 from projections.definitions import definition_digest
 from projections.framework import InProcessRunner, content_digest, reset
@@ -154,6 +155,30 @@ def test_another_process_settling_the_owed_cases_of_a_catch_up(
     assert content_digest(engine, CaseStatusProjection()) == live
 
 
+@pytest.mark.parametrize("batch_size", [25, 40, 90])
+def test_cases_another_process_settled_and_this_one_touches_again(
+    app: Any, live: str, batch_size: int
+) -> None:
+    """A catch-up takes the cases it received itself as having no derived rows (it deletes
+    none before writing theirs); another process's settle writes their rows meanwhile, and
+    the catch-up then applies more of their events (listing them as owed again): when it
+    writes them it must replace those rows, not add a second set."""
+    engine = create_engine("sqlite://")
+    catching_up = InProcessRunner(app.log, engine, [CaseStatusProjection()], batch_size=batch_size)
+    other = InProcessRunner(app.log, engine, [CaseStatusProjection()], batch_size=batch_size)
+    assert catching_up.run_once(settled=False)
+    first = pending(engine)
+    other.settle()
+    assert pending(engine) == set()
+    again: set[str] = set()
+    while catching_up.run_once(settled=False):
+        again |= pending(engine) & first
+    assert again, "no case settled by the other process was touched again"
+    catching_up.settle()
+    assert pending(engine) == set() and behind(engine) == set()
+    assert content_digest(engine, CaseStatusProjection()) == live
+
+
 def test_the_working_table_is_in_the_definition_not_in_the_content(app: Any, live: str) -> None:
     """Its schema is part of what a stored definition digest vouches for (a change rebuilds
     the projection); its rows are not content (verify and digests ignore it), and a reset
@@ -207,3 +232,115 @@ def test_public_steps_are_what_screening_every_field_gives(app: Any) -> None:
             assert _step_row(str(case_id), step) == _step_row(str(case_id), reference)
             kinds.add(step.kind)
     assert len(kinds) >= 10, kinds
+
+
+def test_derived_rows_are_the_reference_mappings_column_by_column(app: Any) -> None:
+    """The derived rows are built as tuples in a fixed column order (a rebuild writes one
+    set per case); a value in the wrong place would still insert. Every case of the random
+    histories (corrections, shelter stays, supports, closures, both maps) gives exactly the
+    mappings built column by column by name, and every table column is filled."""
+    from projections.case_status import _DERIVED, refold, status_rows
+
+    engine = create_engine("sqlite://")
+    InProcessRunner(app.log, engine, [CaseStatusProjection()]).run()
+    with Session(engine) as session:
+        case_ids = list(session.execute(select(case_status.c.case_id)).scalars())
+        assert len(case_ids) == 40
+        for case_id in case_ids:
+            status = refold(session, case_id)
+            rows = status_rows(case_id, status)
+            assert rows == reference_rows(case_id, status)
+            for table in _DERIVED:
+                for row in rows[table.name]:
+                    assert set(row) == {c.name for c in table.columns}
+
+
+def reference_rows(case_id: str, status: Any) -> dict[str, list[dict[str, Any]]]:
+    """The derived rows as the third and fourth rounds built them, one mapping per row and
+    column by name: the reference the tuples are checked against."""
+    limit = status.essential_needs_limit_days
+    used = status.essential_needs_days_used
+    completed = status.procedures_completed_on
+    last_routed = status.routings[-1][1] if status.routings else None
+    row = {
+        "case_id": case_id,
+        "stage": status.stage,
+        "unit_map": status.unit_map,
+        "unit_code": status.unit_code,
+        **unit_columns(status.unit_map, status.unit_code),
+        "receiving_agency": status.receiving_agency,
+        "reception_form": status.reception_form,
+        "received_on": status.received_on,
+        "received_year": status.received_on.year if status.received_on else None,
+        "sex": status.sex,
+        "birth_year": status.birth_year,
+        "age_band": status.age_band,
+        "ethnicity": status.ethnicity,
+        "nationality": status.nationality,
+        "scope": status.scope,
+        "destination_country": status.destination_country,
+        "verification_requested_on": status.verification_requested_on,
+        "verification_outcome": status.verification_outcome,
+        "verified_on": status.verified_on,
+        "deciding_body": status.deciding_body,
+        "procedures_due_on": status.procedures_due_on,
+        "procedures_overdue_days": (
+            status.procedures_overdue_days(completed) if completed is not None else None
+        ),
+        "essential_needs_days": used,
+        "essential_needs_limit_days": limit,
+        "essential_needs_overrun_days": max(0, used - limit) if limit is not None else 0,
+        "supports": len(status.supports),
+        "support_types": ",".join(sorted(status.support_types())),
+        "first_support_on": min((s.occurred_on for s in status.supports), default=None),
+        "victim_protected": any(p.protected == "victim" for p in status.protections),
+        "relatives_protected": sum(1 for p in status.protections if p.protected == "relative"),
+        "routings": len(status.routings),
+        "last_routed_to": last_routed,
+        "shelter_stays": len(status.shelter_stays),
+        "currently_sheltered": status.currently_sheltered,
+        "reintegrated_on": status.reintegrated_on,
+        "closed_on": status.closed_on,
+        "closure_reason": status.closure_reason,
+        "corrections": status.corrections,
+        "last_version": status.last_version,
+        "last_recorded_at": (
+            status.last_recorded_at.isoformat() if status.last_recorded_at else None
+        ),
+    }
+    return {
+        "case_status": [row],
+        "case_support": [
+            {
+                "case_id": case_id,
+                "version": s.version,
+                "occurred_on": s.occurred_on,
+                "support_type": s.support_type,
+                "amount_vnd": s.amount_vnd,
+                "period_days": s.period_days,
+                "provider_agency": s.provider_agency,
+            }
+            for s in status.supports
+        ],
+        "case_protection": [
+            {
+                "case_id": case_id,
+                "version": p.version,
+                "occurred_on": p.occurred_on,
+                "protected": p.protected,
+                "relationship": p.relationship,
+                "measure": p.measure,
+            }
+            for p in status.protections
+        ],
+        "case_shelter": [
+            {
+                "case_id": case_id,
+                "seq": i,
+                "admitted_on": s.admitted_on,
+                "discharged_on": s.discharged_on,
+                "facility": s.facility,
+            }
+            for i, s in enumerate(status.shelter_stays, start=1)
+        ],
+    }

@@ -9,7 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Date, create_engine, func, select
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from infra.scenario.builders import StepClock, open_app
@@ -17,6 +20,7 @@ from infra.scenario.histories import received_in_866
 from projections.case_status import CaseStatusProjection, case_step
 from projections.framework import (
     Position,
+    _bind_processor,
     apply_batch,
     content_digest,
     create_tables,
@@ -87,3 +91,23 @@ def test_the_step_cache_never_outlives_a_rollback_or_a_reset(tmp_path: Path) -> 
     with Session(engine) as session, session.begin():  # the stale cache holds both steps
         apply_batch(session, projection, events[1:], Position("socai", 0, 2))
     assert content_digest(engine, projection) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(value=st.none() | st.dates() | st.datetimes())
+def test_the_sqlite_date_writer_writes_what_sqlalchemy_writes(value: date | None) -> None:
+    """``insert_rows`` writes a date on SQLite with ``date.isoformat``: the same text as
+    SQLAlchemy's own processor for every date of years 1–9999, a datetime or None."""
+    dialect = sqlite.dialect()
+    impl = Date().dialect_impl(dialect)
+    ours = _bind_processor(impl, dialect)
+    assert ours is not None
+    assert ours(value) == impl.bind_processor(dialect)(value)
+
+
+def test_a_wrong_value_in_a_sqlite_date_column_is_refused_as_before() -> None:
+    dialect = sqlite.dialect()
+    ours = _bind_processor(Date().dialect_impl(dialect), dialect)
+    assert ours is not None
+    with pytest.raises(TypeError, match="only accepts Python date"):
+        ours("2024-01-01")
