@@ -51,6 +51,7 @@ from great_expectations.expectations.metrics.map_metric_provider import (
 from great_expectations.expectations.registry import get_expectation_impl
 
 from quality.checks import TOLERANCE
+from quality.frames import UNIT_NUMBER, UNIT_YEAR_NUMBER, by_year_column
 
 _DOMAIN_KEYS = (
     "batch_id",
@@ -146,17 +147,21 @@ class _SumsHold(MulticolumnMapMetricProvider):
         group_size: int | None = None,
         **kwargs: Any,
     ) -> Any:
-        # "all blank, or all filled and whole = sum" as: the difference (NULL as soon as one
-        # cell is blank) is within tolerance, or, where it is NULL, every cell is blank — one
-        # expression per group where most cells are filled, not a test per cell
         c = _sql(column_list)
-        clean = []
-        for group in _groups(list(c), groups, group_size):
-            whole, *parts = (c[name] for name in group)
-            all_blank = sa.and_(*(x.is_(None) for x in (whole, *parts)))
-            agrees = sa.func.abs(whole - sum(parts)) < TOLERANCE
-            clean.append(sa.func.coalesce(agrees, all_blank))
-        return sa.and_(*clean)
+        return sa.and_(
+            *(
+                _sum_holds(*(c[name] for name in group))
+                for group in _groups(list(c), groups, group_size)
+            )
+        )
+
+
+def _sum_holds(whole: Any, *parts: Any) -> Any:
+    """SQL: whole = Σ parts, or every cell blank. As "the difference (NULL as soon as one cell
+    is blank) is within tolerance, or, where it is NULL, every cell is blank" — one expression
+    where most cells are filled, not a test per cell."""
+    all_blank = sa.and_(*(x.is_(None) for x in (whole, *parts)))
+    return sa.func.coalesce(sa.func.abs(whole - sum(parts)) < TOLERANCE, all_blank)
 
 
 class ExpectSumsToHold(_SocaiMapExpectation):
@@ -167,6 +172,62 @@ class ExpectSumsToHold(_SocaiMapExpectation):
     map_metric = "socai.sums_hold"
     success_keys = ("mostly", "groups", "group_size")
     args_keys = ("column_list", "groups", "group_size")
+
+
+# -- a stated total = the sum of the unit's years (SQL) ---------------------------------------
+
+
+class _TotalsEqualSumOfYears(MulticolumnMapMetricProvider):
+    condition_metric_name = "socai.totals_equal_sum_of_years"
+    condition_domain_keys = _DOMAIN_KEYS
+    condition_value_keys = ("years", "years_table")
+
+    @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
+    def _sqlalchemy(
+        cls,
+        column_list: list[Any],
+        _table: Any,
+        years: int,
+        years_table: str,
+        **kwargs: Any,
+    ) -> Any:
+        # The batch is the totals table (one row per unit, ``socai_unit``); a unit's year
+        # figures are the by-year table's rows ``socai_unit × years + k``, one join per year
+        # on that table's row number. The units where any form row's total disagrees (blank
+        # is not zero: all blank, or all filled and equal) are the unexpected rows.
+        names = [str(c.name) for c in column_list]  # plain strings, as in ``_sql``
+        (physical,) = _table.element.get_final_froms()
+        totals = sa.table(physical.name, *(sa.column(c) for c in (UNIT_NUMBER, *names)))
+        totals = totals.alias("socai_totals")
+        rows = [by_year_column(n) for n in names]
+        joined: Any = totals
+        by_year = []
+        for k in range(years):
+            year = sa.table(years_table, *(sa.column(c) for c in (UNIT_YEAR_NUMBER, *rows)))
+            year = year.alias(f"socai_year_{k}")
+            joined = joined.join(
+                year, year.c[UNIT_YEAR_NUMBER] == totals.c[UNIT_NUMBER] * years + k
+            )
+            by_year.append(year)
+        holds = [
+            _sum_holds(totals.c[n], *(year.c[r] for year in by_year))
+            for n, r in zip(names, rows, strict=True)
+        ]
+        wrong = sa.select(totals.c[UNIT_NUMBER]).select_from(joined).where(sa.not_(sa.and_(*holds)))
+        return sa.not_(sa.column(UNIT_NUMBER).in_(wrong))
+
+
+class ExpectTotalsToEqualSumOfYears(_SocaiMapExpectation):
+    """SQL engines only: each column of the totals table (a unit's stated total of one form
+    row, ``t_…``) equals the sum of that row's figures (``r_…``) over the unit's ``years``
+    rows of ``years_table``; blank is not zero. The pandas engine checks the same rule on
+    the cells frame (:class:`ExpectSumsToHold`), where the years sit beside each total."""
+
+    years: int
+    years_table: str
+    map_metric = "socai.totals_equal_sum_of_years"
+    success_keys = ("mostly", "years", "years_table")
+    args_keys = ("column_list", "years", "years_table")
 
 
 # -- a parent unit = the sum of its child units ---------------------------------------------
@@ -484,6 +545,7 @@ class ExpectColumnsToBeNonNegative(_SocaiMapExpectation):
 #: Every custom expectation of socai; :func:`require_registered` checks each at run time.
 CUSTOM_EXPECTATIONS: tuple[type, ...] = (
     ExpectSumsToHold,
+    ExpectTotalsToEqualSumOfYears,
     ExpectParentToEqualSumOfChildUnits,
     ExpectPairsToBeOrdered,
     ExpectAmountsToMatchPersons,

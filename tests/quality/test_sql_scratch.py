@@ -90,4 +90,4 @@ def test_a_named_sqlite_file_gets_the_tables_and_the_same_findings(tmp_path: Pat
     on_file = validate(wrong, engine="sql", sql_url=f"sqlite:///{path}")
     assert on_file.findings == validate(wrong).findings != []
     with closing(sqlite3.connect(path)) as written:
-        assert {"socai_quality_cells", "socai_quality_by_year"} <= set(_tables(written))
+        assert {"socai_quality_totals", "socai_quality_by_year"} <= set(_tables(written))
