@@ -197,24 +197,28 @@ class _TotalsEqualSumOfYears(MulticolumnMapMetricProvider):
         # is not zero: all blank, or all filled and equal) are the unexpected rows.
         names = [str(c.name) for c in column_list]  # plain strings, as in ``_sql``
         (physical,) = _table.element.get_final_froms()
-        totals = sa.table(physical.name, *(sa.column(c) for c in (UNIT_NUMBER, *names)))
-        totals = totals.alias("socai_totals")
-        rows = [by_year_column(n) for n in names]
-        joined: Any = totals
-        by_year = []
-        for k in range(years):
-            year = sa.table(years_table, *(sa.column(c) for c in (UNIT_YEAR_NUMBER, *rows)))
-            year = year.alias(f"socai_year_{k}")
-            joined = joined.join(
-                year, year.c[UNIT_YEAR_NUMBER] == totals.c[UNIT_NUMBER] * years + k
-            )
-            by_year.append(year)
-        holds = [
-            _sum_holds(totals.c[n], *(year.c[r] for year in by_year))
-            for n, r in zip(names, rows, strict=True)
-        ]
-        wrong = sa.select(totals.c[UNIT_NUMBER]).select_from(joined).where(sa.not_(sa.and_(*holds)))
+        wrong = totals_wrong(physical.name, names, years, years_table)
         return sa.not_(sa.column(UNIT_NUMBER).in_(wrong))
+
+
+def totals_wrong(table_name: str, names: list[str], years: int, years_table: str) -> Any:
+    """The units (``socai_unit``) of ``table_name`` where a stated total (``names``) is not
+    the sum of the unit's ``years`` rows of ``years_table`` (blank is not zero)."""
+    totals = sa.table(table_name, *(sa.column(c) for c in (UNIT_NUMBER, *names)))
+    totals = totals.alias("socai_totals")
+    rows = [by_year_column(n) for n in names]
+    joined: Any = totals
+    by_year = []
+    for k in range(years):
+        year = sa.table(years_table, *(sa.column(c) for c in (UNIT_YEAR_NUMBER, *rows)))
+        year = year.alias(f"socai_year_{k}")
+        joined = joined.join(year, year.c[UNIT_YEAR_NUMBER] == totals.c[UNIT_NUMBER] * years + k)
+        by_year.append(year)
+    holds = [
+        _sum_holds(totals.c[n], *(year.c[r] for year in by_year))
+        for n, r in zip(names, rows, strict=True)
+    ]
+    return sa.select(totals.c[UNIT_NUMBER]).select_from(joined).where(sa.not_(sa.and_(*holds)))
 
 
 class ExpectTotalsToEqualSumOfYears(_SocaiMapExpectation):
