@@ -65,6 +65,15 @@ _IgnoreRowIf = Literal["all_values_are_missing", "any_value_is_missing", "never"
 _META: dict[str, Any] = {"tags": ["socai"], "contributors": ["socai"]}
 
 
+class _SocaiMetric(MulticolumnMapMetricProvider):
+    """The condition metric of one of socai's expectations: a row's condition over a list of
+    columns, for the whole batch (the domain keys every multicolumn map metric takes). (With
+    no condition of its own, GX registers no metric for this base.)"""
+
+    condition_domain_keys = _DOMAIN_KEYS
+    condition_metric_name: ClassVar[str]  # each subclass names its metric
+
+
 class _SocaiMapExpectation(MulticolumnMapExpectation):
     """socai's expectations explain their failing rows from the frames (:mod:`quality.results`),
     so when the run asks for no values (``exclude_unexpected_values``, i.e. no Data Docs to
@@ -76,6 +85,14 @@ class _SocaiMapExpectation(MulticolumnMapExpectation):
 
     ignore_row_if: _IgnoreRowIf = "never"
     library_metadata: ClassVar[dict[str, Any]] = _META
+    #: The condition metric; the expectation's arguments are its value keys.
+    metric: ClassVar[type[_SocaiMetric]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.map_metric = cls.metric.condition_metric_name
+        cls.success_keys = ("mostly", *cls.metric.condition_value_keys)
+        cls.args_keys = ("column_list", *cls.metric.condition_value_keys)
 
     def get_validation_dependencies(
         self, execution_engine: Any = None, runtime_configuration: dict[str, Any] | None = None
@@ -115,9 +132,8 @@ def _groups(
     return [columns[i : i + group_size] for i in range(0, len(columns), group_size)]
 
 
-class _SumsHold(MulticolumnMapMetricProvider):
+class _SumsHold(_SocaiMetric):
     condition_metric_name = "socai.sums_hold"
-    condition_domain_keys = _DOMAIN_KEYS
     condition_value_keys = ("groups", "group_size")
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
@@ -169,17 +185,14 @@ class ExpectSumsToHold(_SocaiMapExpectation):
 
     groups: list[list[str]] | None = None
     group_size: int | None = None
-    map_metric = "socai.sums_hold"
-    success_keys = ("mostly", "groups", "group_size")
-    args_keys = ("column_list", "groups", "group_size")
+    metric = _SumsHold
 
 
 # -- a stated total = the sum of the unit's years (SQL) ---------------------------------------
 
 
-class _TotalsEqualSumOfYears(MulticolumnMapMetricProvider):
+class _TotalsEqualSumOfYears(_SocaiMetric):
     condition_metric_name = "socai.totals_equal_sum_of_years"
-    condition_domain_keys = _DOMAIN_KEYS
     condition_value_keys = ("years", "years_table")
 
     @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
@@ -204,14 +217,16 @@ class _TotalsEqualSumOfYears(MulticolumnMapMetricProvider):
 def totals_wrong(table_name: str, names: list[str], years: int, years_table: str) -> Any:
     """The units (``socai_unit``) of ``table_name`` where a stated total (``names``) is not
     the sum of the unit's ``years`` rows of ``years_table`` (blank is not zero)."""
-    totals = sa.table(table_name, *(sa.column(c) for c in (UNIT_NUMBER, *names)))
-    totals = totals.alias("socai_totals")
+
+    def table(name: str, columns: list[str], alias: str) -> Any:
+        return sa.table(name, *(sa.column(c) for c in columns)).alias(alias)
+
+    totals = table(table_name, [UNIT_NUMBER, *names], "socai_totals")
     rows = [by_year_column(n) for n in names]
     joined: Any = totals
     by_year = []
     for k in range(years):
-        year = sa.table(years_table, *(sa.column(c) for c in (UNIT_YEAR_NUMBER, *rows)))
-        year = year.alias(f"socai_year_{k}")
+        year = table(years_table, [UNIT_YEAR_NUMBER, *rows], f"socai_year_{k}")
         joined = joined.join(year, year.c[UNIT_YEAR_NUMBER] == totals.c[UNIT_NUMBER] * years + k)
         by_year.append(year)
     holds = [
@@ -229,17 +244,14 @@ class ExpectTotalsToEqualSumOfYears(_SocaiMapExpectation):
 
     years: int
     years_table: str
-    map_metric = "socai.totals_equal_sum_of_years"
-    success_keys = ("mostly", "years", "years_table")
-    args_keys = ("column_list", "years", "years_table")
+    metric = _TotalsEqualSumOfYears
 
 
 # -- a parent unit = the sum of its child units ---------------------------------------------
 
 
-class _ParentEqualsSumOfChildren(MulticolumnMapMetricProvider):
+class _ParentEqualsSumOfChildren(_SocaiMetric):
     condition_metric_name = "socai.parent_equals_sum_of_children"
-    condition_domain_keys = _DOMAIN_KEYS
     condition_value_keys = ("value_columns", "children_table")
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
@@ -388,17 +400,14 @@ class ExpectParentToEqualSumOfChildUnits(_SocaiMapExpectation):
 
     value_columns: int = 1
     children_table: str | None = None
-    map_metric = "socai.parent_equals_sum_of_children"
-    success_keys = ("mostly", "value_columns", "children_table")
-    args_keys = ("column_list", "value_columns", "children_table")
+    metric = _ParentEqualsSumOfChildren
 
 
 # -- smaller ≤ larger -----------------------------------------------------------------------
 
 
-class _PairsOrdered(MulticolumnMapMetricProvider):
+class _PairsOrdered(_SocaiMetric):
     condition_metric_name = "socai.pairs_ordered"
-    condition_domain_keys = _DOMAIN_KEYS
     condition_value_keys = ("pairs",)
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
@@ -422,17 +431,14 @@ class ExpectPairsToBeOrdered(_SocaiMapExpectation):
     """Each pair ``[smaller, larger]``: smaller ≤ larger where both are filled."""
 
     pairs: list[list[str]]
-    map_metric = "socai.pairs_ordered"
-    success_keys = ("mostly", "pairs")
-    args_keys = ("column_list", "pairs")
+    metric = _PairsOrdered
 
 
 # -- money goes with persons, at a legal amount per person -----------------------------------
 
 
-class _AmountsMatchPersons(MulticolumnMapMetricProvider):
+class _AmountsMatchPersons(_SocaiMetric):
     condition_metric_name = "socai.amounts_match_persons"
-    condition_domain_keys = _DOMAIN_KEYS
     condition_value_keys = ("pairs", "limits")
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
@@ -487,17 +493,14 @@ class ExpectAmountsToMatchPersons(_SocaiMapExpectation):
 
     pairs: list[list[str]]
     limits: list[list[list[float]]]
-    map_metric = "socai.amounts_match_persons"
-    success_keys = ("mostly", "pairs", "limits")
-    args_keys = ("column_list", "pairs", "limits")
+    metric = _AmountsMatchPersons
 
 
 # -- counts are non-negative whole numbers; amounts are non-negative -------------------------
 
 
-class _ValuesAreCounts(MulticolumnMapMetricProvider):
+class _ValuesAreCounts(_SocaiMetric):
     condition_metric_name = "socai.values_are_counts"
-    condition_domain_keys = _DOMAIN_KEYS
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column_list: pd.DataFrame, **kwargs: Any) -> Any:
@@ -518,14 +521,11 @@ class _ValuesAreCounts(MulticolumnMapMetricProvider):
 class ExpectColumnsToHoldCounts(_SocaiMapExpectation):
     """Every filled cell of the columns is a whole number ≥ 0 (people, sessions, items...)."""
 
-    map_metric = "socai.values_are_counts"
-    success_keys = ("mostly",)
-    args_keys = ("column_list",)
+    metric = _ValuesAreCounts
 
 
-class _ValuesAreNonNegative(MulticolumnMapMetricProvider):
+class _ValuesAreNonNegative(_SocaiMetric):
     condition_metric_name = "socai.values_are_non_negative"
-    condition_domain_keys = _DOMAIN_KEYS
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column_list: pd.DataFrame, **kwargs: Any) -> Any:
@@ -541,9 +541,7 @@ class _ValuesAreNonNegative(MulticolumnMapMetricProvider):
 class ExpectColumnsToBeNonNegative(_SocaiMapExpectation):
     """Every filled cell of the columns is ≥ 0 (amounts of money)."""
 
-    map_metric = "socai.values_are_non_negative"
-    success_keys = ("mostly",)
-    args_keys = ("column_list",)
+    metric = _ValuesAreNonNegative
 
 
 #: Every custom expectation of socai; :func:`require_registered` checks each at run time.

@@ -199,8 +199,8 @@ class Explainer:
             named = key if "unit_code" in key else row  # the cells frame is keyed by number
             unit = (str(named["unit_map"]), str(named["unit_code"]))
             found = []
-            for index, (rule, columns) in enumerate(check.members):
-                finding = self._member(check, index, rule, columns, unit, key, row)
+            for index in range(len(check.members)):
+                finding = self._member(check, index, unit, key, row)
                 if finding is not None:
                     found.append(finding)
         if not found:
@@ -213,16 +213,11 @@ class Explainer:
     # -- one rule on one row --------------------------------------------------------------
 
     def _member(
-        self,
-        check: Check,
-        index: int,
-        rule: str,
-        columns: tuple[str, ...],
-        unit: tuple[str, str],
-        key: dict[str, Any],
-        row: pd.Series,
+        self, check: Check, index: int, unit: tuple[str, str], key: dict[str, Any], row: pd.Series
     ) -> Finding | None:
+        """Member ``index`` of the family on one row: its finding, or None where it holds."""
         kind = check.kind
+        rule, columns = check.members[index]
         if kind == "total":
             return self._total(rule, columns, unit, str(row["row_id"]), row)
         if kind == "reconcile":
@@ -270,7 +265,7 @@ class Explainer:
                 cells=(cell(smaller), cell(larger)),
             )
         if kind == "money":
-            return self._money(check, index, rule, columns, unit, int(year), row)
+            return self._money(check, index, unit, int(year), row)
         if kind in ("count", "non_negative"):
             (c,) = columns
             value = row[c]
@@ -340,16 +335,9 @@ class Explainer:
         )
 
     def _money(
-        self,
-        check: Check,
-        index: int,
-        rule: str,
-        columns: tuple[str, ...],
-        unit: tuple[str, str],
-        year: int,
-        row: Any,
+        self, check: Check, index: int, unit: tuple[str, str], year: int, row: Any
     ) -> Finding | None:
-        persons_col, amount_col = columns
+        rule, (persons_col, amount_col) = check.members[index]
         persons, amount = row[persons_col], row[amount_col]
         p = 0.0 if _blank(persons) else float(persons)
         a = 0.0 if _blank(amount) else float(amount)
