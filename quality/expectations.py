@@ -51,7 +51,7 @@ from great_expectations.expectations.metrics.map_metric_provider import (
 from great_expectations.expectations.registry import get_expectation_impl
 
 from quality.checks import TOLERANCE
-from quality.frames import UNIT_NUMBER, UNIT_YEAR_NUMBER, by_year_column
+from quality.frames import PARENT_ROW, UNIT_NUMBER, UNIT_YEAR_NUMBER, by_year_column
 
 _DOMAIN_KEYS = (
     "batch_id",
@@ -349,35 +349,45 @@ class _ParentEqualsSumOfChildren(_SocaiMetric):
         return sa.not_(sa.tuple_(*(sa.column(m) for m in match), sa.column(_unit)).in_(wrong))
 
 
-def hierarchy_inputs(table_name: str, names: list[str], value_columns: int) -> Any:
+def hierarchy_inputs(
+    table_name: str, names: list[str], value_columns: int, *, by_row: bool = False
+) -> Any:
     """Each parent unit's own figures next to its children's count, sums and filled counts
-    (one grouped pass over ``table_name``): the inputs of the hierarchy rule, per parent."""
+    (one grouped pass over ``table_name``): the inputs of the hierarchy rule, per parent.
+
+    ``by_row``: the table numbers its rows (``socai_unit_year``) and gives each row its
+    parent's row, the same map and year (``socai_parent_row``, NULL where the parent is not
+    in the table), as the SQL engines write the by-year table: the children are grouped by
+    that one integer (an index serves the grouping) and each parent found by its row number,
+    instead of grouping by the match columns and the parent code and joining on them."""
     unit, parent, *match = names[:-value_columns]
     values = names[-value_columns:]
-    table = sa.table(table_name, *(sa.column(c) for c in names))
+    numbers = [UNIT_YEAR_NUMBER, PARENT_ROW] if by_row else []
+    table = sa.table(table_name, *(sa.column(c) for c in (*names, *numbers)))
     kids, parents = table.alias("socai_children"), table.alias("socai_parents")
-    aggregates = []
+    aggregates = [sa.func.count().label("socai_n")]
     for i, v in enumerate(values):
         aggregates += [
             sa.func.sum(kids.c[v]).label(f"socai_total_{i}"),
             sa.func.count(kids.c[v]).label(f"socai_filled_{i}"),
         ]
-    groups = (
-        sa.select(
-            *(kids.c[m] for m in match),
-            kids.c[parent].label("socai_parent"),
-            sa.func.count().label("socai_n"),
-            *aggregates,
-        )
-        .where(kids.c[parent].isnot(None))
-        .group_by(*(kids.c[m] for m in match), kids.c[parent])
-        .subquery("socai_groups")
-    )
-    on = [parents.c[unit] == groups.c.socai_parent]
-    on += [parents.c[m] == groups.c[m] for m in match]
+    keys: list[Any]
+    groups: Any
+    if by_row:
+        keys = [kids.c[PARENT_ROW]]
+        groups = sa.select(*keys, *aggregates).where(keys[0].isnot(None))
+        groups = groups.group_by(*keys).subquery("socai_groups")
+        on = [parents.c[UNIT_YEAR_NUMBER] == groups.c[PARENT_ROW]]
+        first = [*(parents.c[m] for m in match), parents.c[unit].label("socai_parent")]
+    else:
+        keys = [*(kids.c[m] for m in match), kids.c[parent].label("socai_parent")]
+        groups = sa.select(*keys, *aggregates).where(kids.c[parent].isnot(None))
+        groups = groups.group_by(*keys).subquery("socai_groups")
+        on = [parents.c[unit] == groups.c.socai_parent]
+        on += [parents.c[m] == groups.c[m] for m in match]
+        first = [*(groups.c[m] for m in match), groups.c.socai_parent]
     return sa.select(
-        *(groups.c[m] for m in match),
-        groups.c.socai_parent,
+        *first,
         groups.c.socai_n,
         *(
             column

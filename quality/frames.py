@@ -46,6 +46,8 @@ ROW_NUMBER = "socai_row"
 #: The totals frame's unit number (its position) and the by-year table's row number as the
 #: SQL engines write it: unit number × years + the year's position (one join finds a year).
 UNIT_NUMBER, UNIT_YEAR_NUMBER = "socai_unit", "socai_unit_year"
+#: The by-year table's (SQL) row of each row's parent unit, the same year (NULL: no parent).
+PARENT_ROW = "socai_parent_row"
 
 FRAME_KEYS: dict[str, tuple[str, ...]] = {
     CELLS: (ROW_NUMBER,),
