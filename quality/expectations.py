@@ -21,6 +21,9 @@ NULL differently on pandas and SQL; these expectations decide blanks themselves
   when all its cells are blank, or all are filled and the whole equals the sum of the parts.
   Anything else (a mismatch, or some cells blank) is unexpected; whether a blank hides a
   value or is consistent with 0 is decided when the row is explained.
+* :class:`ExpectTotalsToEqualSumOfYears` (SQL engines) — the same rule as the cells frame's
+  ``[total, y2016, ...]`` groups, one row per unit: each stated total of the totals table
+  against the sum of the unit's rows of the by-year table (the year figures are written once).
 * :class:`ExpectParentToEqualSumOfChildUnits` — ``column_list = [unit_code, parent_code,
   *match, *values]``: each value (year) of a unit equals the sum of the same value over the
   rows whose ``parent_code`` is its ``unit_code`` and whose ``match`` columns (map, row id) are

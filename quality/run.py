@@ -7,7 +7,10 @@ in every table it validates and the frames have different identities.
 
 On SQL the frames are written as tables (and the hierarchy check's inputs materialised) into the
 given database, or a throw-away SQLite database in memory (written through ``sqlite3`` directly:
-pandas' ``to_sql`` through SQLAlchemy costs more than the validation), and validated there.
+pandas' ``to_sql`` through SQLAlchemy costs more than the validation), and validated there. Each
+year figure is written once, in the by-year table: the SQL engines check the total rule per
+unit (the totals table: the stated totals alone) against it, where pandas checks it on the
+cells frame; the findings are the same, explained from the same cells.
 
 **Every failing row is listed.** GX lists at most ``partial_unexpected_count`` failing rows
 (20 by default) on SQL even with ``result_format="COMPLETE"``; the run asks for all of them
