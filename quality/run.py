@@ -211,6 +211,8 @@ def _parent_rows(by_year: pd.DataFrame) -> np.ndarray:
     """Each by-year row's parent row (its parent unit, the same year), None where the parent
     unit is not in the table. The by-year frame holds each unit's years consecutively, in
     the same order for every unit (:func:`quality.frames.by_year_frame`)."""
+    if by_year.empty:  # no unit: no parent
+        return np.empty(0, dtype=object)
     years = int(by_year["year"].nunique())
     assert len(by_year) % years == 0, "every unit has every year"
     first = by_year.iloc[::years]
