@@ -42,7 +42,10 @@ from quality.frames import (
     EVENTS,
     RECONCILIATION,
     SUBMITTED,
+    TOTALS,
     row_column,
+    sql_table,
+    total_column,
 )
 
 #: Two figures agree when they differ by less than this (money is in million VND: a đồng is
@@ -51,7 +54,7 @@ TOLERANCE = 1e-7
 
 #: The table a SQL run materialises the children's sums of the hierarchy rule into (see
 #: ``quality.run``); the pandas engine computes them itself.
-CHILDREN_TABLE = "socai_quality_by_year_children"
+CHILDREN_TABLE = sql_table(BY_YEAR) + "_children"
 
 KINDS = (
     "total",
@@ -81,6 +84,9 @@ class Check:
     members: tuple[tuple[str, tuple[str, ...]], ...]
     #: For ``money``: per member, ((year, low, high), ...) in million VND per person.
     limits: tuple[tuple[tuple[int, float, float], ...], ...] = ()
+    #: For ``total`` on the totals frame: the years each stated total sums (the by-year
+    #: table's rows of the unit).
+    years: tuple[int, ...] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -118,6 +124,14 @@ class Check:
 
 def cells_checks(years: list[str]) -> list[Check]:
     return [Check("total", CELLS, (("total_equals_sum_of_years", ("total_stated", *years)),))]
+
+
+def totals_checks(years: list[int]) -> list[Check]:
+    """The total rule per unit, for the SQL engines: each form row's stated total (the totals
+    frame) against the sum of the unit's figures of that row in the by-year table — the same
+    rule, on the same cells, as :func:`cells_checks`, without writing the years twice."""
+    columns = tuple(total_column(r) for r in row_ids())
+    return [Check("total", TOTALS, (("total_equals_sum_of_years", columns),), years=tuple(years))]
 
 
 def hierarchy_check() -> Check:

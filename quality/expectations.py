@@ -21,6 +21,9 @@ NULL differently on pandas and SQL; these expectations decide blanks themselves
   when all its cells are blank, or all are filled and the whole equals the sum of the parts.
   Anything else (a mismatch, or some cells blank) is unexpected; whether a blank hides a
   value or is consistent with 0 is decided when the row is explained.
+* :class:`ExpectTotalsToEqualSumOfYears` (SQL engines) — the same rule as the cells frame's
+  ``[total, y2016, ...]`` groups, one row per unit: each stated total of the totals table
+  against the sum of the unit's rows of the by-year table (the year figures are written once).
 * :class:`ExpectParentToEqualSumOfChildUnits` — ``column_list = [unit_code, parent_code,
   *match, *values]``: each value (year) of a unit equals the sum of the same value over the
   rows whose ``parent_code`` is its ``unit_code`` and whose ``match`` columns (map, row id) are
@@ -51,6 +54,7 @@ from great_expectations.expectations.metrics.map_metric_provider import (
 from great_expectations.expectations.registry import get_expectation_impl
 
 from quality.checks import TOLERANCE
+from quality.frames import PARENT_ROW, UNIT_NUMBER, UNIT_YEAR_NUMBER, by_year_column
 
 _DOMAIN_KEYS = (
     "batch_id",
@@ -64,6 +68,15 @@ _IgnoreRowIf = Literal["all_values_are_missing", "any_value_is_missing", "never"
 _META: dict[str, Any] = {"tags": ["socai"], "contributors": ["socai"]}
 
 
+class _SocaiMetric(MulticolumnMapMetricProvider):
+    """The condition metric of one of socai's expectations: a row's condition over a list of
+    columns, for the whole batch (the domain keys every multicolumn map metric takes). (With
+    no condition of its own, GX registers no metric for this base.)"""
+
+    condition_domain_keys = _DOMAIN_KEYS
+    condition_metric_name: ClassVar[str]  # each subclass names its metric
+
+
 class _SocaiMapExpectation(MulticolumnMapExpectation):
     """socai's expectations explain their failing rows from the frames (:mod:`quality.results`),
     so when the run asks for no values (``exclude_unexpected_values``, i.e. no Data Docs to
@@ -75,6 +88,14 @@ class _SocaiMapExpectation(MulticolumnMapExpectation):
 
     ignore_row_if: _IgnoreRowIf = "never"
     library_metadata: ClassVar[dict[str, Any]] = _META
+    #: The condition metric; the expectation's arguments are its value keys.
+    metric: ClassVar[type[_SocaiMetric]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.map_metric = cls.metric.condition_metric_name
+        cls.success_keys = ("mostly", *cls.metric.condition_value_keys)
+        cls.args_keys = ("column_list", *cls.metric.condition_value_keys)
 
     def get_validation_dependencies(
         self, execution_engine: Any = None, runtime_configuration: dict[str, Any] | None = None
@@ -114,9 +135,8 @@ def _groups(
     return [columns[i : i + group_size] for i in range(0, len(columns), group_size)]
 
 
-class _SumsHold(MulticolumnMapMetricProvider):
+class _SumsHold(_SocaiMetric):
     condition_metric_name = "socai.sums_hold"
-    condition_domain_keys = _DOMAIN_KEYS
     condition_value_keys = ("groups", "group_size")
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
@@ -146,17 +166,21 @@ class _SumsHold(MulticolumnMapMetricProvider):
         group_size: int | None = None,
         **kwargs: Any,
     ) -> Any:
-        # "all blank, or all filled and whole = sum" as: the difference (NULL as soon as one
-        # cell is blank) is within tolerance, or, where it is NULL, every cell is blank — one
-        # expression per group where most cells are filled, not a test per cell
         c = _sql(column_list)
-        clean = []
-        for group in _groups(list(c), groups, group_size):
-            whole, *parts = (c[name] for name in group)
-            all_blank = sa.and_(*(x.is_(None) for x in (whole, *parts)))
-            agrees = sa.func.abs(whole - sum(parts)) < TOLERANCE
-            clean.append(sa.func.coalesce(agrees, all_blank))
-        return sa.and_(*clean)
+        return sa.and_(
+            *(
+                _sum_holds(*(c[name] for name in group))
+                for group in _groups(list(c), groups, group_size)
+            )
+        )
+
+
+def _sum_holds(whole: Any, *parts: Any) -> Any:
+    """SQL: whole = Σ parts, or every cell blank. As "the difference (NULL as soon as one cell
+    is blank) is within tolerance, or, where it is NULL, every cell is blank" — one expression
+    where most cells are filled, not a test per cell."""
+    all_blank = sa.and_(*(x.is_(None) for x in (whole, *parts)))
+    return sa.func.coalesce(sa.func.abs(whole - sum(parts)) < TOLERANCE, all_blank)
 
 
 class ExpectSumsToHold(_SocaiMapExpectation):
@@ -164,17 +188,73 @@ class ExpectSumsToHold(_SocaiMapExpectation):
 
     groups: list[list[str]] | None = None
     group_size: int | None = None
-    map_metric = "socai.sums_hold"
-    success_keys = ("mostly", "groups", "group_size")
-    args_keys = ("column_list", "groups", "group_size")
+    metric = _SumsHold
+
+
+# -- a stated total = the sum of the unit's years (SQL) ---------------------------------------
+
+
+class _TotalsEqualSumOfYears(_SocaiMetric):
+    condition_metric_name = "socai.totals_equal_sum_of_years"
+    condition_value_keys = ("years", "years_table")
+
+    @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
+    def _sqlalchemy(
+        cls,
+        column_list: list[Any],
+        _table: Any,
+        years: int,
+        years_table: str,
+        **kwargs: Any,
+    ) -> Any:
+        # The batch is the totals table (one row per unit, ``socai_unit``); a unit's year
+        # figures are the by-year table's rows ``socai_unit × years + k``, one join per year
+        # on that table's row number. The units where any form row's total disagrees (blank
+        # is not zero: all blank, or all filled and equal) are the unexpected rows.
+        names = [str(c.name) for c in column_list]  # plain strings, as in ``_sql``
+        (physical,) = _table.element.get_final_froms()
+        wrong = totals_wrong(physical.name, names, years, years_table)
+        return sa.not_(sa.column(UNIT_NUMBER).in_(wrong))
+
+
+def totals_wrong(table_name: str, names: list[str], years: int, years_table: str) -> Any:
+    """The units (``socai_unit``) of ``table_name`` where a stated total (``names``) is not
+    the sum of the unit's ``years`` rows of ``years_table`` (blank is not zero)."""
+
+    def table(name: str, columns: list[str], alias: str) -> Any:
+        return sa.table(name, *(sa.column(c) for c in columns)).alias(alias)
+
+    totals = table(table_name, [UNIT_NUMBER, *names], "socai_totals")
+    rows = [by_year_column(n) for n in names]
+    joined: Any = totals
+    by_year = []
+    for k in range(years):
+        year = table(years_table, [UNIT_YEAR_NUMBER, *rows], f"socai_year_{k}")
+        joined = joined.join(year, year.c[UNIT_YEAR_NUMBER] == totals.c[UNIT_NUMBER] * years + k)
+        by_year.append(year)
+    holds = [
+        _sum_holds(totals.c[n], *(year.c[r] for year in by_year))
+        for n, r in zip(names, rows, strict=True)
+    ]
+    return sa.select(totals.c[UNIT_NUMBER]).select_from(joined).where(sa.not_(sa.and_(*holds)))
+
+
+class ExpectTotalsToEqualSumOfYears(_SocaiMapExpectation):
+    """SQL engines only: each column of the totals table (a unit's stated total of one form
+    row, ``t_…``) equals the sum of that row's figures (``r_…``) over the unit's ``years``
+    rows of ``years_table``; blank is not zero. The pandas engine checks the same rule on
+    the cells frame (:class:`ExpectSumsToHold`), where the years sit beside each total."""
+
+    years: int
+    years_table: str
+    metric = _TotalsEqualSumOfYears
 
 
 # -- a parent unit = the sum of its child units ---------------------------------------------
 
 
-class _ParentEqualsSumOfChildren(MulticolumnMapMetricProvider):
+class _ParentEqualsSumOfChildren(_SocaiMetric):
     condition_metric_name = "socai.parent_equals_sum_of_children"
-    condition_domain_keys = _DOMAIN_KEYS
     condition_value_keys = ("value_columns", "children_table")
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
@@ -272,35 +352,45 @@ class _ParentEqualsSumOfChildren(MulticolumnMapMetricProvider):
         return sa.not_(sa.tuple_(*(sa.column(m) for m in match), sa.column(_unit)).in_(wrong))
 
 
-def hierarchy_inputs(table_name: str, names: list[str], value_columns: int) -> Any:
+def hierarchy_inputs(
+    table_name: str, names: list[str], value_columns: int, *, by_row: bool = False
+) -> Any:
     """Each parent unit's own figures next to its children's count, sums and filled counts
-    (one grouped pass over ``table_name``): the inputs of the hierarchy rule, per parent."""
+    (one grouped pass over ``table_name``): the inputs of the hierarchy rule, per parent.
+
+    ``by_row``: the table numbers its rows (``socai_unit_year``) and gives each row its
+    parent's row, the same map and year (``socai_parent_row``, NULL where the parent is not
+    in the table), as the SQL engines write the by-year table: the children are grouped by
+    that one integer (an index serves the grouping) and each parent found by its row number,
+    instead of grouping by the match columns and the parent code and joining on them."""
     unit, parent, *match = names[:-value_columns]
     values = names[-value_columns:]
-    table = sa.table(table_name, *(sa.column(c) for c in names))
+    numbers = [UNIT_YEAR_NUMBER, PARENT_ROW] if by_row else []
+    table = sa.table(table_name, *(sa.column(c) for c in (*names, *numbers)))
     kids, parents = table.alias("socai_children"), table.alias("socai_parents")
-    aggregates = []
+    aggregates = [sa.func.count().label("socai_n")]
     for i, v in enumerate(values):
         aggregates += [
             sa.func.sum(kids.c[v]).label(f"socai_total_{i}"),
             sa.func.count(kids.c[v]).label(f"socai_filled_{i}"),
         ]
-    groups = (
-        sa.select(
-            *(kids.c[m] for m in match),
-            kids.c[parent].label("socai_parent"),
-            sa.func.count().label("socai_n"),
-            *aggregates,
-        )
-        .where(kids.c[parent].isnot(None))
-        .group_by(*(kids.c[m] for m in match), kids.c[parent])
-        .subquery("socai_groups")
-    )
-    on = [parents.c[unit] == groups.c.socai_parent]
-    on += [parents.c[m] == groups.c[m] for m in match]
+    keys: list[Any]
+    groups: Any
+    if by_row:
+        keys = [kids.c[PARENT_ROW]]
+        groups = sa.select(*keys, *aggregates).where(keys[0].isnot(None))
+        groups = groups.group_by(*keys).subquery("socai_groups")
+        on = [parents.c[UNIT_YEAR_NUMBER] == groups.c[PARENT_ROW]]
+        first = [*(parents.c[m] for m in match), parents.c[unit].label("socai_parent")]
+    else:
+        keys = [*(kids.c[m] for m in match), kids.c[parent].label("socai_parent")]
+        groups = sa.select(*keys, *aggregates).where(kids.c[parent].isnot(None))
+        groups = groups.group_by(*keys).subquery("socai_groups")
+        on = [parents.c[unit] == groups.c.socai_parent]
+        on += [parents.c[m] == groups.c[m] for m in match]
+        first = [*(groups.c[m] for m in match), groups.c.socai_parent]
     return sa.select(
-        *(groups.c[m] for m in match),
-        groups.c.socai_parent,
+        *first,
         groups.c.socai_n,
         *(
             column
@@ -323,17 +413,14 @@ class ExpectParentToEqualSumOfChildUnits(_SocaiMapExpectation):
 
     value_columns: int = 1
     children_table: str | None = None
-    map_metric = "socai.parent_equals_sum_of_children"
-    success_keys = ("mostly", "value_columns", "children_table")
-    args_keys = ("column_list", "value_columns", "children_table")
+    metric = _ParentEqualsSumOfChildren
 
 
 # -- smaller ≤ larger -----------------------------------------------------------------------
 
 
-class _PairsOrdered(MulticolumnMapMetricProvider):
+class _PairsOrdered(_SocaiMetric):
     condition_metric_name = "socai.pairs_ordered"
-    condition_domain_keys = _DOMAIN_KEYS
     condition_value_keys = ("pairs",)
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
@@ -357,17 +444,14 @@ class ExpectPairsToBeOrdered(_SocaiMapExpectation):
     """Each pair ``[smaller, larger]``: smaller ≤ larger where both are filled."""
 
     pairs: list[list[str]]
-    map_metric = "socai.pairs_ordered"
-    success_keys = ("mostly", "pairs")
-    args_keys = ("column_list", "pairs")
+    metric = _PairsOrdered
 
 
 # -- money goes with persons, at a legal amount per person -----------------------------------
 
 
-class _AmountsMatchPersons(MulticolumnMapMetricProvider):
+class _AmountsMatchPersons(_SocaiMetric):
     condition_metric_name = "socai.amounts_match_persons"
-    condition_domain_keys = _DOMAIN_KEYS
     condition_value_keys = ("pairs", "limits")
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
@@ -422,17 +506,14 @@ class ExpectAmountsToMatchPersons(_SocaiMapExpectation):
 
     pairs: list[list[str]]
     limits: list[list[list[float]]]
-    map_metric = "socai.amounts_match_persons"
-    success_keys = ("mostly", "pairs", "limits")
-    args_keys = ("column_list", "pairs", "limits")
+    metric = _AmountsMatchPersons
 
 
 # -- counts are non-negative whole numbers; amounts are non-negative -------------------------
 
 
-class _ValuesAreCounts(MulticolumnMapMetricProvider):
+class _ValuesAreCounts(_SocaiMetric):
     condition_metric_name = "socai.values_are_counts"
-    condition_domain_keys = _DOMAIN_KEYS
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column_list: pd.DataFrame, **kwargs: Any) -> Any:
@@ -453,14 +534,11 @@ class _ValuesAreCounts(MulticolumnMapMetricProvider):
 class ExpectColumnsToHoldCounts(_SocaiMapExpectation):
     """Every filled cell of the columns is a whole number ≥ 0 (people, sessions, items...)."""
 
-    map_metric = "socai.values_are_counts"
-    success_keys = ("mostly",)
-    args_keys = ("column_list",)
+    metric = _ValuesAreCounts
 
 
-class _ValuesAreNonNegative(MulticolumnMapMetricProvider):
+class _ValuesAreNonNegative(_SocaiMetric):
     condition_metric_name = "socai.values_are_non_negative"
-    condition_domain_keys = _DOMAIN_KEYS
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column_list: pd.DataFrame, **kwargs: Any) -> Any:
@@ -476,14 +554,13 @@ class _ValuesAreNonNegative(MulticolumnMapMetricProvider):
 class ExpectColumnsToBeNonNegative(_SocaiMapExpectation):
     """Every filled cell of the columns is ≥ 0 (amounts of money)."""
 
-    map_metric = "socai.values_are_non_negative"
-    success_keys = ("mostly",)
-    args_keys = ("column_list",)
+    metric = _ValuesAreNonNegative
 
 
 #: Every custom expectation of socai; :func:`require_registered` checks each at run time.
 CUSTOM_EXPECTATIONS: tuple[type, ...] = (
     ExpectSumsToHold,
+    ExpectTotalsToEqualSumOfYears,
     ExpectParentToEqualSumOfChildUnits,
     ExpectPairsToBeOrdered,
     ExpectAmountsToMatchPersons,

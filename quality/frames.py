@@ -9,6 +9,12 @@
   position). Checked here: stated total = sum of years. A failing row is named by its number
   alone, so the SQL table holds numbers only (cheap to write), and the unit and row id are
   read back from the frame.
+* **totals** (SQL engines) — the stated totals alone, one row per unit (``socai_unit``, its
+  position), one column per form row (:func:`total_column`). Checked there: stated total =
+  the sum of that unit's rows of the *by year* table, so the year figures are written to the
+  database once (the 200,000-row cells table, which repeats them, is validated on pandas
+  only, where it costs nothing to write). A failing unit is named by its number; its cells
+  are read back from the cells frame.
 * **by year** — one row per unit × year (``year`` column) with ``parent_code`` (the unit's
   parent on its map, from the unit directory), one column per form row (:func:`row_column`).
   Checked here: each parent unit = the sum of its child units, and the rules *between* rows of
@@ -33,13 +39,19 @@ from domain.reference.units import AdminMap, unit_directory
 from quality.table import ID_COLUMNS, KEY_COLUMNS, TOTAL_COLUMN, year_columns
 
 SUBMITTED, EVENTS = "submitted_", "events_"
-CELLS, BY_YEAR, RECONCILIATION = "cells", "by_year", "reconciliation"
+CELLS, TOTALS, BY_YEAR, RECONCILIATION = "cells", "totals", "by_year", "reconciliation"
 
 #: The columns that identify a row of each frame (GX's ``unexpected_index_column_names``).
 ROW_NUMBER = "socai_row"
+#: The totals frame's unit number (its position) and the by-year table's row number as the
+#: SQL engines write it: unit number × years + the year's position (one join finds a year).
+UNIT_NUMBER, UNIT_YEAR_NUMBER = "socai_unit", "socai_unit_year"
+#: The by-year table's (SQL) row of each row's parent unit, the same year (NULL: no parent).
+PARENT_ROW = "socai_parent_row"
 
 FRAME_KEYS: dict[str, tuple[str, ...]] = {
     CELLS: (ROW_NUMBER,),
+    TOTALS: (UNIT_NUMBER,),
     BY_YEAR: ("unit_map", "unit_code", "year"),
     RECONCILIATION: ("unit_map", "unit_code", "row_id"),
 }
@@ -48,6 +60,22 @@ FRAME_KEYS: dict[str, tuple[str, ...]] = {
 def row_column(row_id: str) -> str:
     """The by-year column of a form row: ``I.2.a.male`` → ``r_I_2_a_male``."""
     return "r_" + row_id.replace(".", "_")
+
+
+def sql_table(frame: str) -> str:
+    """The SQL table a frame is written to."""
+    return f"socai_quality_{frame}"
+
+
+def total_column(row_id: str) -> str:
+    """The totals frame's column of a form row: ``I.2.a.male`` → ``t_I_2_a_male``."""
+    return "t_" + row_id.replace(".", "_")
+
+
+def by_year_column(total: str) -> str:
+    """The by-year column holding, per year, what a totals column states: ``t_I_2`` → ``r_I_2``."""
+    assert total.startswith("t_"), total
+    return "r_" + total.removeprefix("t_")
 
 
 ROW_OF_COLUMN: dict[str, str] = {row_column(r): r for r in row_ids()}
@@ -133,6 +161,16 @@ def cells_frame(grid: Grid) -> pd.DataFrame:
     out = grid.table.copy()
     out.insert(0, ROW_NUMBER, np.arange(len(out), dtype="int64"))
     return out
+
+
+def totals_frame(grid: Grid) -> pd.DataFrame:
+    """One row per unit (``socai_unit``: its position in ``grid.units``), one float column per
+    form row holding the unit's stated total (blank stays NaN)."""
+    n, u = len(row_ids()), len(grid.units)
+    stated = grid.table[TOTAL_COLUMN].to_numpy(dtype="float64").reshape(u, n)
+    frame = pd.DataFrame(stated, columns=[total_column(r) for r in row_ids()])
+    frame.insert(0, UNIT_NUMBER, np.arange(u, dtype="int64"))
+    return frame
 
 
 def by_year_frame(grid: Grid) -> pd.DataFrame:

@@ -62,22 +62,27 @@ class Reading:
     readings: str = ""
 
 
-def _vietnamese(body: str) -> float | None:
-    if _DIGITS.match(body) or _DOT_GROUPS.match(body):
-        return float(body.replace(".", ""))
-    if match := _VI_DECIMAL.match(body):
-        return float(f"{match.group(1).replace('.', '')}.{match.group(2)}")
+def _grouped(
+    body: str, groups: re.Pattern[str], decimal: re.Pattern[str], sep: str
+) -> float | None:
+    """``body`` as a number whose thousands are grouped by ``sep`` (``groups``) or with a
+    decimal part (``decimal``: the whole part, then the decimals), else None."""
+    if _DIGITS.match(body) or groups.match(body):
+        return float(body.replace(sep, ""))
+    if match := decimal.match(body):
+        return float(f"{match.group(1).replace(sep, '')}.{match.group(2)}")
     return None
+
+
+def _vietnamese(body: str) -> float | None:
+    """``.`` groups thousands, ``,`` is the decimal mark."""
+    return _grouped(body, _DOT_GROUPS, _VI_DECIMAL, ".")
 
 
 def _english(body: str) -> float | None:
     """The reading of a spreadsheet typed in an English locale (``,`` thousands, ``.``
     decimal) — what a Vietnamese-convention text may have been meant as."""
-    if _DIGITS.match(body) or _COMMA_GROUPS.match(body):
-        return float(body.replace(",", ""))
-    if match := _EN_DECIMAL.match(body):
-        return float(f"{match.group(1).replace(',', '')}.{match.group(2)}")
-    return None
+    return _grouped(body, _COMMA_GROUPS, _EN_DECIMAL, ",")
 
 
 def _machine(body: str) -> float | None:

@@ -35,12 +35,16 @@ from domain.reference.units import AdminMap, unit_directory
 from quality.checks import AMOUNT_SUPPORT, TOLERANCE, Check
 from quality.frames import (
     BY_YEAR,
+    CELLS,
     EVENTS,
     FRAME_KEYS,
     ROW_NUMBER,
     ROW_OF_COLUMN,
     SUBMITTED,
+    TOTALS,
+    UNIT_NUMBER,
 )
+from quality.table import TOTAL_COLUMN, year_columns
 
 TOTAL_YEAR = "total"
 ERROR, WARNING = "error", "warning"
@@ -164,7 +168,10 @@ def sum_outcome(whole: float, parts: list[float]) -> SumOutcome:
 
 
 class Explainer:
-    """Turns unexpected rows of each validated frame into :class:`Finding` records."""
+    """Turns unexpected rows of each validated frame into :class:`Finding` records.
+
+    ``frames`` holds the validated frames and the cells frame (on SQL engines it is not
+    validated, but a failing unit of the totals frame is explained from its cells)."""
 
     def __init__(self, frames: dict[str, pd.DataFrame]) -> None:
         self._frames = frames
@@ -185,13 +192,15 @@ class Explainer:
         """Every wrong cell behind one unexpected row of a rule family."""
         if check.kind == "hierarchy":
             found = self._hierarchy(check, key)
+        elif check.frame == TOTALS:
+            found = self._unit_totals(check, int(key[UNIT_NUMBER]))
         else:
             row = self._row(check.frame, key)
             named = key if "unit_code" in key else row  # the cells frame is keyed by number
             unit = (str(named["unit_map"]), str(named["unit_code"]))
             found = []
-            for index, (rule, columns) in enumerate(check.members):
-                finding = self._member(check, index, rule, columns, unit, key, row)
+            for index in range(len(check.members)):
+                finding = self._member(check, index, unit, key, row)
                 if finding is not None:
                     found.append(finding)
         if not found:
@@ -204,16 +213,11 @@ class Explainer:
     # -- one rule on one row --------------------------------------------------------------
 
     def _member(
-        self,
-        check: Check,
-        index: int,
-        rule: str,
-        columns: tuple[str, ...],
-        unit: tuple[str, str],
-        key: dict[str, Any],
-        row: pd.Series,
+        self, check: Check, index: int, unit: tuple[str, str], key: dict[str, Any], row: pd.Series
     ) -> Finding | None:
+        """Member ``index`` of the family on one row: its finding, or None where it holds."""
         kind = check.kind
+        rule, columns = check.members[index]
         if kind == "total":
             return self._total(rule, columns, unit, str(row["row_id"]), row)
         if kind == "reconcile":
@@ -261,7 +265,7 @@ class Explainer:
                 cells=(cell(smaller), cell(larger)),
             )
         if kind == "money":
-            return self._money(check, index, rule, columns, unit, int(year), row)
+            return self._money(check, index, unit, int(year), row)
         if kind in ("count", "non_negative"):
             (c,) = columns
             value = row[c]
@@ -292,6 +296,22 @@ class Explainer:
             *unit, row_id, TOTAL_YEAR, name, expected, figure(row[stated]), severity, cells=cells
         )
 
+    def _unit_totals(self, check: Check, unit: int) -> list[Finding]:
+        """The total rule of every form row of one unit (the totals frame names the unit by
+        its number; its form rows are that unit's consecutive rows of the cells frame)."""
+        cells = self._frames[CELLS]
+        rows = len(row_index())
+        assert len(cells) % rows == 0, "the cells frame holds every form row of every unit"
+        ((rule, _columns),) = check.members
+        columns = (TOTAL_COLUMN, *year_columns(cells))
+        found = []
+        for _i, row in cells.iloc[unit * rows : (unit + 1) * rows].iterrows():
+            named = (str(row["unit_map"]), str(row["unit_code"]))
+            finding = self._total(rule, columns, named, str(row["row_id"]), row)
+            if finding is not None:
+                found.append(finding)
+        return found
+
     def _reconcile(
         self, rule: str, columns: tuple[str, ...], unit: tuple[str, str], row_id: str, row: Any
     ) -> Finding | None:
@@ -315,16 +335,9 @@ class Explainer:
         )
 
     def _money(
-        self,
-        check: Check,
-        index: int,
-        rule: str,
-        columns: tuple[str, ...],
-        unit: tuple[str, str],
-        year: int,
-        row: Any,
+        self, check: Check, index: int, unit: tuple[str, str], year: int, row: Any
     ) -> Finding | None:
-        persons_col, amount_col = columns
+        rule, (persons_col, amount_col) = check.members[index]
         persons, amount = row[persons_col], row[amount_col]
         p = 0.0 if _blank(persons) else float(persons)
         a = 0.0 if _blank(amount) else float(amount)

@@ -7,7 +7,10 @@ in every table it validates and the frames have different identities.
 
 On SQL the frames are written as tables (and the hierarchy check's inputs materialised) into the
 given database, or a throw-away SQLite database in memory (written through ``sqlite3`` directly:
-pandas' ``to_sql`` through SQLAlchemy costs more than the validation), and validated there.
+pandas' ``to_sql`` through SQLAlchemy costs more than the validation), and validated there. Each
+year figure is written once, in the by-year table: the SQL engines check the total rule per
+unit (the totals table: the stated totals alone) against it, where pandas checks it on the
+cells frame; the findings are the same, explained from the same cells.
 
 **Every failing row is listed.** GX lists at most ``partial_unexpected_count`` failing rows
 (20 by default) on SQL even with ``result_format="COMPLETE"``; the run asks for all of them
@@ -32,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from quality.checks import CHILDREN_TABLE
@@ -39,11 +43,17 @@ from quality.frames import (
     BY_YEAR,
     CELLS,
     FRAME_KEYS,
+    PARENT_ROW,
     RECONCILIATION,
+    TOTALS,
+    UNIT_NUMBER,
+    UNIT_YEAR_NUMBER,
     by_year_frame,
     cells_frame,
     complete_grid,
     reconciliation_frame,
+    sql_table,
+    totals_frame,
 )
 from quality.results import ERROR, WARNING, Finding
 from quality.structure import Structural, group, rows_missing
@@ -88,24 +98,34 @@ class Report:
         return sum(1 + len(f.consequences) for f in self.findings)
 
 
-def _frames(grid: Any, computed: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
-    frames = {CELLS: cells_frame(grid), BY_YEAR: by_year_frame(grid)}
+def _frames(grid: Any, computed: pd.DataFrame | None, engine: str) -> dict[str, pd.DataFrame]:
+    """The frames validated: on pandas the cells frame, on SQL the totals frame (the total
+    rule per unit, against the by-year table: the year figures are written once)."""
+    first = {CELLS: cells_frame(grid)} if engine == "pandas" else {TOTALS: totals_frame(grid)}
+    frames = {**first, BY_YEAR: by_year_frame(grid)}
     if computed is not None:
         frames[RECONCILIATION] = reconciliation_frame(grid.table, computed)
     return frames
 
 
 def _checks(table: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> dict[str, list[Any]]:
-    from quality.checks import by_year_checks, cells_checks, reconciliation_checks
+    from quality.checks import by_year_checks, cells_checks, reconciliation_checks, totals_checks
 
     years = year_columns(table)
-    plan = {CELLS: cells_checks(years), BY_YEAR: by_year_checks(years_of(table))}
+    first = {CELLS: cells_checks(years)} if CELLS in frames else {}
+    if TOTALS in frames:
+        first = {TOTALS: totals_checks(years_of(table))}
+    plan = {**first, BY_YEAR: by_year_checks(years_of(table))}
     if RECONCILIATION in frames:
         plan[RECONCILIATION] = reconciliation_checks(years)
     return plan
 
 
 def _sql_type(series: pd.Series) -> str:
+    if series.name in (UNIT_NUMBER, UNIT_YEAR_NUMBER):
+        return "INTEGER PRIMARY KEY"  # SQLite: the rowid itself, no index to build
+    if series.name == PARENT_ROW:
+        return "INTEGER"  # whole numbers and NULL (an object column)
     if pd.api.types.is_integer_dtype(series):
         return "INTEGER"
     if pd.api.types.is_float_dtype(series):
@@ -126,7 +146,7 @@ def _write_sqlite(frames: dict[str, pd.DataFrame], connection: sqlite3.Connectio
     connection.execute("PRAGMA synchronous = OFF")
     with connection:
         for name, frame in frames.items():
-            table = f"socai_quality_{name}"
+            table = sql_table(name)
             columns = ", ".join(f'"{c}" {_sql_type(frame[c])}' for c in frame.columns)
             connection.execute(f'DROP TABLE IF EXISTS "{table}"')
             connection.execute(f'CREATE TABLE "{table}" ({columns})')
@@ -155,7 +175,10 @@ def _scratch_sqlite() -> Iterator[tuple[str, sqlite3.Connection]]:
 
 def _index(execute: Any, children: str) -> None:
     """The hierarchy check's inputs — each parent's figures next to its children's sums —
-    materialised once by the database (one grouped pass) for the queries GX sends."""
+    materialised once by the database (one grouped pass, in the order of an index on each
+    row's parent row, built after the load) for the queries GX sends."""
+    table = sql_table(BY_YEAR)
+    execute(f'CREATE INDEX "{table}_parent" ON "{table}" ("{PARENT_ROW}")')
     execute(f'DROP TABLE IF EXISTS "{CHILDREN_TABLE}"')
     execute(f'CREATE TABLE "{CHILDREN_TABLE}" AS {children}')
 
@@ -166,21 +189,44 @@ def _children_sql(frames: dict[str, pd.DataFrame], dialect: Any) -> str:
 
     ((_rule, columns),) = hierarchy_check().members
     values = len(columns) - 4  # unit_code, parent_code, unit_map, year, then the form rows
-    query = hierarchy_inputs(f"socai_quality_{BY_YEAR}", list(columns), values)
+    query = hierarchy_inputs(sql_table(BY_YEAR), list(columns), values, by_row=True)
     return str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 def _sql_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """The frames as the SQL tables hold them: the cells table is named by its row numbers
-    (their units and row ids stay in the frame); no check reads a unit's level."""
-    return {
-        name: frame.drop(
-            columns=["unit_map", "unit_code", "unit_level", "row_id"]
-            if name == CELLS
-            else ["unit_level"]
-        )
-        for name, frame in frames.items()
-    }
+    """The frames as the SQL tables hold them: no check reads a unit's level; the by-year
+    table's rows are numbered ``socai_unit_year`` = unit number × years + the year's position,
+    so the total rule finds a unit's years by row number (one lookup per year)."""
+    out = {}
+    for name, frame in frames.items():
+        table = frame.drop(columns=["unit_level"]) if "unit_level" in frame else frame
+        if name == BY_YEAR:
+            table.insert(0, UNIT_YEAR_NUMBER, np.arange(len(frame), dtype="int64"))
+            table[PARENT_ROW] = _parent_rows(frame)
+        out[name] = table
+    return out
+
+
+def _parent_rows(by_year: pd.DataFrame) -> np.ndarray:
+    """Each by-year row's parent row (its parent unit, the same year), None where the parent
+    unit is not in the table. The by-year frame holds each unit's years consecutively, in
+    the same order for every unit (:func:`quality.frames.by_year_frame`)."""
+    if by_year.empty:  # no unit: no parent
+        return np.empty(0, dtype=object)
+    years = int(by_year["year"].nunique())
+    assert len(by_year) % years == 0, "every unit has every year"
+    first = by_year.iloc[::years]
+    year_order = by_year["year"].to_numpy()
+    assert (year_order == np.tile(year_order[:years], len(first))).all(), "years in one order"
+    units = zip(first["unit_map"], first["unit_code"], strict=True)
+    number = {unit: i for i, unit in enumerate(units)}
+    parents = zip(first["unit_map"], first["parent_code"], strict=True)
+    parent = [number.get(unit, -1) for unit in parents]
+    rows = np.repeat(np.array(parent, dtype="int64"), years)
+    year = np.tile(np.arange(years, dtype="int64"), len(first))
+    numbers = (rows * years + year).astype(object)  # Python ints, and None: NULL
+    numbers[rows < 0] = None
+    return numbers
 
 
 def _write_sql(frames: dict[str, pd.DataFrame], url: str) -> None:
@@ -199,7 +245,7 @@ def _write_sql(frames: dict[str, pd.DataFrame], url: str) -> None:
         with engine.begin() as connection:
             for name, frame in frames.items():
                 frame.to_sql(
-                    f"socai_quality_{name}",
+                    sql_table(name),
                     connection,
                     if_exists="replace",
                     index=False,
@@ -274,7 +320,7 @@ def validate(
     for name in ("great_expectations", "great_expectations.data_context.types.base"):
         logging.getLogger(name).setLevel(logging.WARNING)  # GX sets INFO on the latter
     grid = complete_grid(table)
-    frames = _frames(grid, computed)
+    frames = _frames(grid, computed, engine)
     plan = _checks(table, frames)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -311,7 +357,9 @@ def validate(
             # closed before the scratch database (ExitStack: last in, first out)
             scratch.callback(_disconnect, source)
 
-        explainer = Explainer(frames)
+        # a failing unit of the totals frame is explained from its cells (the grid in form
+        # order: the cells frame without its row numbers)
+        explainer = Explainer({CELLS: grid.table, **frames})
         for name, checks in plan.items():
             batch, parameters = _batch(source, name, frames[name])
 
@@ -454,7 +502,7 @@ def _batch(
     if isinstance(source, PandasDatasource):
         frame_asset = source.add_dataframe_asset(name)
         return frame_asset.add_batch_definition_whole_dataframe(name), {"dataframe": frame}
-    table_asset = source.add_table_asset(name, table_name=f"socai_quality_{name}")
+    table_asset = source.add_table_asset(name, table_name=sql_table(name))
     return table_asset.add_batch_definition_whole_table(name), {}
 
 

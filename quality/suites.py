@@ -24,7 +24,9 @@ from quality.checks import (
     cells_checks,
     reconciliation_checks,
     rules_checked,
+    totals_checks,
 )
+from quality.frames import BY_YEAR, TOTALS, sql_table
 
 __all__ = [
     "AMOUNT_SUPPORT",
@@ -38,6 +40,7 @@ __all__ = [
     "reconciliation_checks",
     "require_complete",
     "rules_checked",
+    "totals_checks",
 ]
 
 
@@ -45,6 +48,13 @@ def _expectation(check: Check) -> Any:
     columns, meta = list(check.columns), check.meta()
     groups = [list(c) for _rule, c in check.members]
     sizes = {len(g) for g in groups}
+    if check.kind == "total" and check.frame == TOTALS:
+        return qx.ExpectTotalsToEqualSumOfYears(
+            column_list=columns,
+            years=len(check.years),
+            years_table=sql_table(BY_YEAR),
+            meta=meta,
+        )
     if check.kind in ("total", "parts", "reconcile") and len(sizes) == 1:
         assert [c for g in groups for c in g] == columns, "groups in column order"
         return qx.ExpectSumsToHold(column_list=columns, group_size=sizes.pop(), meta=meta)

@@ -238,23 +238,23 @@ def single_error(kind: str, data: st.DataObject, seed: int, code: str) -> None:
     assert findings_on_both(unit.frame) == {expected}
 
 
-@pytest.mark.parametrize("kind", sorted(CELL_KINDS))
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data(), seed=st.sampled_from(SEEDS), code=st.sampled_from(UNITS))
-def test_each_single_planted_error_gives_exactly_its_finding(
-    kind: str, data: st.DataObject, seed: int, code: str
-) -> None:
-    single_error(kind, data, seed, code)
+def single_error_test(examples: int) -> Callable[..., None]:
+    """The property "each single planted error gives exactly its finding", with ``examples``
+    examples per kind (the default run and ``-m slow`` differ only in that)."""
+
+    @pytest.mark.parametrize("kind", sorted(CELL_KINDS))
+    @settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(data=st.data(), seed=st.sampled_from(SEEDS), code=st.sampled_from(UNITS))
+    def test(kind: str, data: st.DataObject, seed: int, code: str) -> None:
+        single_error(kind, data, seed, code)
+
+    return test
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("kind", sorted(CELL_KINDS))
-@settings(max_examples=SLOW_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data(), seed=st.sampled_from(SEEDS), code=st.sampled_from(UNITS))
-def test_each_single_planted_error_gives_exactly_its_finding_many_examples(
-    kind: str, data: st.DataObject, seed: int, code: str
-) -> None:
-    single_error(kind, data, seed, code)
+test_each_single_planted_error_gives_exactly_its_finding = single_error_test(EXAMPLES)
+test_each_single_planted_error_gives_exactly_its_finding_many_examples = pytest.mark.slow(
+    single_error_test(SLOW_EXAMPLES)
+)
 
 
 @settings(max_examples=EXAMPLES, deadline=None)

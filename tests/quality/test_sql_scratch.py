@@ -90,4 +90,28 @@ def test_a_named_sqlite_file_gets_the_tables_and_the_same_findings(tmp_path: Pat
     on_file = validate(wrong, engine="sql", sql_url=f"sqlite:///{path}")
     assert on_file.findings == validate(wrong).findings != []
     with closing(sqlite3.connect(path)) as written:
-        assert {"socai_quality_cells", "socai_quality_by_year"} <= set(_tables(written))
+        assert {"socai_quality_totals", "socai_quality_by_year"} <= set(_tables(written))
+
+
+@pytest.mark.parametrize("years", [(), (2020,), (2016, 2018, 2020)])
+def test_the_sql_tables_hold_any_number_of_years_and_units(years: tuple[int, ...]) -> None:
+    """The SQL engine finds a unit's years and parent by row number (the by-year table's rows
+    are numbered unit × years + k): with no unit at all, one year, or years with gaps, it finds
+    exactly what pandas finds — a wrong total, a wrong parent, a unit whose parent is not in
+    the file (the province's parent, the nation, is not)."""
+    from quality.table import empty_rollup
+
+    if not years:
+        table = empty_rollup([2020])
+        assert validate(table, engine="sql").findings == validate(table).findings == []
+        return
+    table = generate_rollup(
+        years=years, maps=(AdminMap.NEW,), provinces={AdminMap.NEW: ["82"]}, seed=3
+    )
+    table = table[table["unit_code"] != "VN"].reset_index(drop=True)
+    last = f"y{years[-1]}"
+    table.loc[(table["unit_code"] == "82") & (table["row_id"] == "II.1"), last] += 2
+    expected = validate(table).findings
+    rules = {f.rule for f in expected}
+    assert {"children_sum_to_parent", "total_equals_sum_of_years"} <= rules, rules
+    assert validate(table, engine="sql").findings == expected

@@ -29,7 +29,7 @@ def gx_context() -> object:
 
 
 def test_every_custom_expectation_is_registered() -> None:
-    assert qx.require_registered() == len(qx.CUSTOM_EXPECTATIONS) == 6
+    assert qx.require_registered() == len(qx.CUSTOM_EXPECTATIONS) == 7
 
 
 @pytest.mark.usefixtures("gx_context")
