@@ -33,17 +33,8 @@ from sqlalchemy import create_engine
 
 from bench._stores import header, row
 from domain.case.values import Actor
+from domain.funding import commands as money
 from domain.funding.aggregate import Programme, record_event, spending_fields, void_fields
-from domain.funding.commands import (
-    Allocate,
-    BudgetLine,
-    Commit,
-    Establish,
-    MoneyCommand,
-    Pay,
-    Pledge,
-    Void,
-)
 from infra.scenario.builders import open_app
 from infra.scenario.staff import worker
 from infra.services.socai import Socai
@@ -114,21 +105,21 @@ class BenchTransfers(Aggregate):
         TOPIC = "socai.bench:Voided.v1"
 
     def __init__(self) -> None:
-        self.commitments: dict[str, Commit] = {}
+        self.commitments: dict[str, money.Commit] = {}
 
-    def store(self, command: MoneyCommand, recorded_at: datetime) -> None:
+    def store(self, command: money.MoneyCommand, recorded_at: datetime) -> None:
         """The event the programme records for ``command``, unchecked."""
-        if isinstance(command, Void):
+        if isinstance(command, money.Void):
             event_class: type = self.Voided
             fields = void_fields(self.commitments[command.commitment], command.reason)
-        elif isinstance(command, Commit):
+        elif isinstance(command, money.Commit):
             self.commitments[command.transaction_id] = command
             event_class, fields = (
                 self.Committed,
                 spending_fields(command, command.allocation, command.amount_vnd),
             )
         else:
-            assert isinstance(command, Pay)
+            assert isinstance(command, money.Pay)
             paid = self.commitments[command.commitment] if command.commitment else command
             assert paid.allocation is not None
             assert paid.amount_vnd is not None
@@ -142,19 +133,19 @@ class BenchTransfers(Aggregate):
         )
 
 
-def spending(n: int, allocations: int, offset: int = 0) -> list[MoneyCommand]:
+def spending(n: int, allocations: int, offset: int = 0) -> list[money.MoneyCommand]:
     """``n`` transfers cycling commit, pay, direct pay, commit, void (5 transfers)."""
-    commands: list[MoneyCommand] = []
+    commands: list[money.MoneyCommand] = []
     i = offset
     while len(commands) < n:
         a = f"A-{i % allocations}"
         what = {"activity": "communication_session", "description": "Buổi truyền thông"}
-        cycle: list[MoneyCommand] = [
-            Commit(f"C{i}", DAY, allocation=a, amount_vnd=1_000 + i % 97, **what),
-            Pay(f"P{i}", DAY, commitment=f"C{i}"),
-            Pay(f"D{i}", DAY, allocation=a, amount_vnd=500 + i % 89, **what),
-            Commit(f"K{i}", DAY, allocation=a, amount_vnd=700 + i % 83, **what),
-            Void(f"V{i}", DAY, commitment=f"K{i}", reason="hủy"),
+        cycle: list[money.MoneyCommand] = [
+            money.Commit(f"C{i}", DAY, allocation=a, amount_vnd=1_000 + i % 97, **what),
+            money.Pay(f"P{i}", DAY, commitment=f"C{i}"),
+            money.Pay(f"D{i}", DAY, allocation=a, amount_vnd=500 + i % 89, **what),
+            money.Commit(f"K{i}", DAY, allocation=a, amount_vnd=700 + i % 83, **what),
+            money.Void(f"V{i}", DAY, commitment=f"K{i}", reason="hủy"),
         ]
         commands.extend(cycle[: n - len(commands)])
         i += 1
@@ -163,18 +154,18 @@ def spending(n: int, allocations: int, offset: int = 0) -> list[MoneyCommand]:
 
 def setup_programme(app: Socai, code: str, allocations: int) -> None:
     app.funding.establish(
-        Establish(code, "Bench", date(2016, 1, 1), date(2030, 12, 31), date(2016, 1, 1)),
+        money.Establish(code, "Bench", date(2016, 1, 1), date(2030, 12, 31), date(2016, 1, 1)),
         worker(app, ACTOR),
     )
     each = 10**11
-    setup: list[MoneyCommand] = [
-        Pledge("S", DAY, source="NSTW", source_kind="central", amount_vnd=each * allocations),
-        BudgetLine(
+    setup: list[money.MoneyCommand] = [
+        money.Pledge("S", DAY, source="NSTW", source_kind="central", amount_vnd=each * allocations),
+        money.BudgetLine(
             "L", DAY, line="L1", line_title="Line", source="NSTW", amount_vnd=each * allocations
         ),
     ]
     setup += [
-        Allocate(
+        money.Allocate(
             f"A-{k}",
             DAY,
             line="L1",
