@@ -98,6 +98,7 @@ class Pristine:
     anchors: list[Checkpoint]
     public_key: Any
     attacker_key: Any
+    backend: str
 
 
 def apply(raw: RawStore, t: Tampering, attacker_key: Any) -> tuple[set[str], int, int]:
@@ -213,42 +214,7 @@ def sqlite_pristine(tmp_path_factory: pytest.TempPathFactory) -> Pristine:
         copy = Settings.load(f"sqlite:///{path}", str(directory / "c.key"))
         return copy, RawStore("sqlite", str(path)), path.unlink
 
-    return Pristine(make_copy, anchors, public, attacker)
-
-
-@settings(
-    max_examples=DEFAULT_EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
-@given(t=TAMPERINGS)
-def test_every_tampering_is_detected_at_its_position_sqlite(
-    sqlite_pristine: Pristine, t: Tampering
-) -> None:
-    check(sqlite_pristine, t)
-
-
-@pytest.mark.slow
-@settings(
-    max_examples=SLOW_EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
-@given(t=TAMPERINGS)
-def test_every_tampering_is_detected_at_its_position_sqlite_slow(
-    sqlite_pristine: Pristine, t: Tampering
-) -> None:
-    check(sqlite_pristine, t)
-
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_each_kind_of_tampering_once_sqlite(sqlite_pristine: Pristine, kind: str) -> None:
-    check(sqlite_pristine, Tampering(kind, 7, 23, 5, 3, True, True))
-
-
-@pytest.mark.parametrize("variant", range(MALFORM_VARIANTS))
-def test_each_malformed_value_is_caught_sqlite(sqlite_pristine: Pristine, variant: int) -> None:
-    check(sqlite_pristine, Tampering("malformed", 11, variant, 0, 0, False, False))
+    return Pristine(make_copy, anchors, public, attacker, "sqlite")
 
 
 def test_pristine_copy_verifies_intact(sqlite_pristine: Pristine) -> None:
@@ -269,7 +235,7 @@ PG_RESTORED = ("socai_events", "ledger_chain", "ledger_checkpoints")
 
 
 @pytest.fixture(scope="module")
-def pg_pristine(postgres_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Pristine:
+def postgres_pristine(postgres_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Pristine:
     directory = tmp_path_factory.mktemp("ledger-pg")
     url = postgres_server.create_database("ledger_pristine")
     store = Settings.load(url, str(directory / "c.key"))
@@ -289,23 +255,29 @@ def pg_pristine(postgres_server: Any, tmp_path_factory: pytest.TempPathFactory) 
     def make_copy() -> tuple[Settings, RawStore, Any]:
         return store, raw, restore
 
-    return Pristine(make_copy, anchors, public, attacker)
+    return Pristine(make_copy, anchors, public, attacker, "postgres")
 
 
-@pytest.mark.postgres
+# -- both backends ----------------------------------------------------------------------------
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def pristine(request: pytest.FixtureRequest) -> Pristine:
+    """The pristine store of each backend (PostgreSQL's only where its tests run)."""
+    found: Pristine = request.getfixturevalue(f"{request.param}_pristine")
+    return found
+
+
 @settings(
     max_examples=DEFAULT_EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(t=TAMPERINGS)
-def test_every_tampering_is_detected_at_its_position_postgres(
-    pg_pristine: Pristine, t: Tampering
-) -> None:
-    check(pg_pristine, t)
+def test_every_tampering_is_detected_at_its_position(pristine: Pristine, t: Tampering) -> None:
+    check(pristine, t)
 
 
-@pytest.mark.postgres
 @pytest.mark.slow
 @settings(
     max_examples=SLOW_EXAMPLES,
@@ -313,22 +285,20 @@ def test_every_tampering_is_detected_at_its_position_postgres(
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(t=TAMPERINGS)
-def test_every_tampering_is_detected_at_its_position_postgres_slow(
-    pg_pristine: Pristine, t: Tampering
-) -> None:
-    check(pg_pristine, t)
+def test_every_tampering_is_detected_at_its_position_slow(pristine: Pristine, t: Tampering) -> None:
+    check(pristine, t)
 
 
-@pytest.mark.postgres
 @pytest.mark.parametrize("kind", KINDS)
-def test_each_kind_of_tampering_once_postgres(pg_pristine: Pristine, kind: str) -> None:
-    check(pg_pristine, Tampering(kind, 7, 23, 5, 3, False, True))
+def test_each_kind_of_tampering_once(pristine: Pristine, kind: str) -> None:
+    """Each kind once per backend; checkpoints dropped on SQLite and kept on PostgreSQL, so
+    both variants are covered without doubling the cases."""
+    check(pristine, Tampering(kind, 7, 23, 5, 3, pristine.backend == "sqlite", True))
 
 
-@pytest.mark.postgres
 @pytest.mark.parametrize("variant", range(MALFORM_VARIANTS))
-def test_each_malformed_value_is_caught_postgres(pg_pristine: Pristine, variant: int) -> None:
-    check(pg_pristine, Tampering("malformed", 11, variant, 0, 0, False, False))
+def test_each_malformed_value_is_caught(pristine: Pristine, variant: int) -> None:
+    check(pristine, Tampering("malformed", 11, variant, 0, 0, False, False))
 
 
 @pytest.mark.postgres
@@ -485,18 +455,10 @@ def respelled(pristine: Pristine, column_index: int, variant: int) -> None:
 
 
 @pytest.mark.parametrize(("column", "variant"), _respell_cases())
-def test_every_respelling_of_every_column_is_harmless_or_caught_sqlite(
-    sqlite_pristine: Pristine, column: int, variant: int
+def test_every_respelling_of_every_column_is_harmless_or_caught(
+    pristine: Pristine, column: int, variant: int
 ) -> None:
-    respelled(sqlite_pristine, column, variant)
-
-
-@pytest.mark.postgres
-@pytest.mark.parametrize(("column", "variant"), _respell_cases())
-def test_every_respelling_of_every_column_is_harmless_or_caught_postgres(
-    pg_pristine: Pristine, column: int, variant: int
-) -> None:
-    respelled(pg_pristine, column, variant)
+    respelled(pristine, column, variant)
 
 
 def test_upper_case_originator_hiding_a_closure_is_caught_sqlite(
@@ -546,10 +508,5 @@ def deleted_checkpoints(pristine: Pristine) -> None:
         cleanup()
 
 
-def test_deleted_checkpoints_leave_an_unsigned_tail_sqlite(sqlite_pristine: Pristine) -> None:
-    deleted_checkpoints(sqlite_pristine)
-
-
-@pytest.mark.postgres
-def test_deleted_checkpoints_leave_an_unsigned_tail_postgres(pg_pristine: Pristine) -> None:
-    deleted_checkpoints(pg_pristine)
+def test_deleted_checkpoints_leave_an_unsigned_tail(pristine: Pristine) -> None:
+    deleted_checkpoints(pristine)
