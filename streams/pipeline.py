@@ -35,9 +35,14 @@ from streams.contracts.stored import Message, StoredEncoder, StoredId
 StoredRow = tuple[int, str, StoredId, int, bytes]
 #: How many encoded batches each worker may hold ready ahead of the relay.
 WORKER_DEPTH = 4
-#: Encoding worker processes (the encoding is the relay's largest CPU cost: one per core of
-#: the reference machine; the sending process needs a fraction of one).
-ENCODING_WORKERS = 2
+#: Encoding worker processes by default. On the reference 2-core machine one is faster than
+#: two (docs/PERFORMANCE.md, fifth round: 0.80-0.87 of the raw producer against 0.71-0.77):
+#: the sending process needs most of a core for kafka-python's per-message ``send``, and a
+#: second worker takes CPU from it and from the broker. Where cores are spare, more workers
+#: encode alternate batches (``socai streams relay --encoding-workers``).
+ENCODING_WORKERS = 1
+#: The most encoding workers a relay starts (each holds ``WORKER_DEPTH`` batches).
+MAX_ENCODING_WORKERS = 8
 #: How often an idle worker looks for new events, and how long the relay waits for one answer
 #: before checking that the worker still lives (seconds).
 WORKER_POLL_SECONDS = 0.2
@@ -240,7 +245,7 @@ class WorkerEncoder:
         depth: int = WORKER_DEPTH,
         workers: int = ENCODING_WORKERS,
     ) -> None:
-        assert workers >= 1
+        assert 1 <= workers <= MAX_ENCODING_WORKERS
         self.open_log = open_log
         self.store_id = store_id
         self.topics = topics

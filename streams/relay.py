@@ -37,7 +37,14 @@ from streams.contracts import PublicMessage
 from streams.contracts.audit import checkpoint_contract
 from streams.contracts.model import stable_event_id, store_source
 from streams.contracts.registry import published_internal_topics
-from streams.pipeline import BatchEncoder, InlineEncoder, LogOpener, Message, WorkerEncoder
+from streams.pipeline import (
+    ENCODING_WORKERS,
+    BatchEncoder,
+    InlineEncoder,
+    LogOpener,
+    Message,
+    WorkerEncoder,
+)
 from streams.positions import DEFAULT_RELAY_NAME, PositionStore
 
 #: Stored events read and published per batch (one position write per batch).
@@ -127,8 +134,9 @@ class Relay:
     """Publishes the log to Kafka from a tracked position. Not thread-safe: one per store.
 
     With ``open_log`` (how a worker process opens the same log), batches are read and encoded
-    in that worker, ahead of the sends (:class:`streams.pipeline.WorkerEncoder`); without it,
-    in this process when needed. The bytes sent are the same either way."""
+    in ``encoding_workers`` worker processes, ahead of the sends
+    (:class:`streams.pipeline.WorkerEncoder`); without it, in this process when needed. The
+    bytes sent, and their order, are the same either way."""
 
     def __init__(
         self,
@@ -143,6 +151,7 @@ class Relay:
         producer_factory: Callable[[str], KafkaProducer] = make_producer,
         checkpoints: CheckpointLog | None = None,
         open_log: LogOpener | None = None,
+        encoding_workers: int = ENCODING_WORKERS,
     ) -> None:
         assert 0 < batch_events <= 100_000
         self.log = log
@@ -157,7 +166,7 @@ class Relay:
         self.checkpoints = checkpoints
         self.topics = published_internal_topics()
         self.encoder: BatchEncoder = (
-            WorkerEncoder(open_log, store_id, self.topics, batch_events)
+            WorkerEncoder(open_log, store_id, self.topics, batch_events, workers=encoding_workers)
             if open_log is not None
             else InlineEncoder(log, store_id, self.topics, batch_events)
         )

@@ -17,6 +17,7 @@ import typer
 
 from domain.access.policy import Action
 from infra.cli.context import console, err_console, refusing, state
+from streams.pipeline import ENCODING_WORKERS, MAX_ENCODING_WORKERS
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -93,6 +94,13 @@ def relay(
     batch: int = typer.Option(
         1_000, "--batch", min=1, max=100_000, help="Stored events per batch."
     ),
+    encoding_workers: int = typer.Option(
+        ENCODING_WORKERS,
+        "--encoding-workers",
+        min=1,
+        max=MAX_ENCODING_WORKERS,
+        help="Processes that encode batches ahead of the sends (more only where cores are spare).",
+    ),
     reset: bool = typer.Option(
         False,
         "--reset",
@@ -137,6 +145,7 @@ def relay(
         report=lambda line: err_console.print(line),
         checkpoints=LedgerCheckpointLog(app.store),
         open_log=partial(opened_event_log, app.settings),
+        encoding_workers=encoding_workers,
     )
     stopping = _stop_flag()
     try:

@@ -46,9 +46,10 @@ def all_batches(encoder: WorkerEncoder | InlineEncoder) -> list[EncodedBatch]:
 def running_worker(
     settings: Settings, batch_size: int, log: Callable[[Settings], Any] = opened_event_log
 ) -> Iterator[WorkerEncoder]:
-    """A worker encoding the store's log (read through ``log``) in batches of
-    ``batch_size`` events; closed at the end, whatever happened."""
-    worker = WorkerEncoder(partial(log, settings), "test", TOPICS, batch_size)
+    """Two workers encoding the store's log (read through ``log``) in batches of
+    ``batch_size`` events, alternate cells each (the default is one: the tests take the
+    harder case); closed at the end, whatever happened."""
+    worker = WorkerEncoder(partial(log, settings), "test", TOPICS, batch_size, workers=2)
     try:
         yield worker
     finally:

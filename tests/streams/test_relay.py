@@ -42,10 +42,11 @@ pytestmark = pytest.mark.kafka
 
 
 def _relay(
-    store, bootstrap: str, lines: list[str] | None = None, batch: int = 100, worker: bool = False
+    store, bootstrap: str, lines: list[str] | None = None, batch: int = 100, workers: int = 0
 ) -> tuple[Relay, Socai]:
     """A relay reading the store's log, and the services it opened (to close); with
-    ``worker``, batches are encoded in a worker process (as ``socai streams relay`` does)."""
+    ``workers``, batches are encoded in that many worker processes (as ``socai streams
+    relay`` does), else in this process."""
     app = store.open()
     positions = PositionStore(store_engine(store.settings()))
     relay = Relay(
@@ -55,18 +56,19 @@ def _relay(
         "test",
         batch_events=batch,
         report=(lines.append if lines is not None else None),
-        open_log=partial(opened_event_log, store.settings()) if worker else None,
+        open_log=partial(opened_event_log, store.settings()) if workers else None,
+        encoding_workers=max(workers, 1),
     )
     return relay, app
 
 
-ENCODING = pytest.mark.parametrize("worker", [False, True], ids=["in-process", "worker"])
+ENCODING = pytest.mark.parametrize("workers", [0, 1, 2], ids=["in-process", "worker", "workers"])
 
 
 @ENCODING
-def test_relay_publishes_every_event_once_valid_and_pii_free(demo_store, fresh_kafka, worker):
+def test_relay_publishes_every_event_once_valid_and_pii_free(demo_store, fresh_kafka, workers):
     lines: list[str] = []
-    relay, relay_app = _relay(demo_store, fresh_kafka, lines, worker=worker)
+    relay, relay_app = _relay(demo_store, fresh_kafka, lines, workers=workers)
     try:
         progress = relay.run()
         head = relay.log.head()
@@ -114,7 +116,7 @@ def test_relay_publishes_every_event_once_valid_and_pii_free(demo_store, fresh_k
         assert versions == list(range(1, len(versions) + 1))
 
     # a second run finds nothing new and publishes nothing
-    again, again_app = _relay(demo_store, fresh_kafka, worker=worker)
+    again, again_app = _relay(demo_store, fresh_kafka, workers=workers)
     try:
         assert again.run().published == 0
     finally:
@@ -123,15 +125,15 @@ def test_relay_publishes_every_event_once_valid_and_pii_free(demo_store, fresh_k
 
 
 @ENCODING
-def test_relay_resumes_after_the_position_it_recorded(demo_store, fresh_kafka, worker):
-    first, first_app = _relay(demo_store, fresh_kafka, batch=50, worker=worker)
+def test_relay_resumes_after_the_position_it_recorded(demo_store, fresh_kafka, workers):
+    first, first_app = _relay(demo_store, fresh_kafka, batch=50, workers=workers)
     try:
         assert first.relay_batch() == 50
         assert first.positions.get(DEFAULT_RELAY_NAME) == 50
     finally:
         first.close()
         first_app.close()
-    rest, rest_app = _relay(demo_store, fresh_kafka, batch=50, worker=worker)
+    rest, rest_app = _relay(demo_store, fresh_kafka, batch=50, workers=workers)
     try:
         cases = stored_case_events(rest_app)
         assert rest.run().published == public_events(rest_app, after=50)
@@ -143,11 +145,11 @@ def test_relay_resumes_after_the_position_it_recorded(demo_store, fresh_kafka, w
 
 
 @ENCODING
-def test_relay_backs_off_while_the_broker_is_away_and_then_delivers(demo_store, worker):
+def test_relay_backs_off_while_the_broker_is_away_and_then_delivers(demo_store, workers):
     port = free_port()
     broker = Broker(port=port)
     lines: list[str] = []
-    relay, relay_app = _relay(demo_store, f"127.0.0.1:{port}", lines, worker=worker)
+    relay, relay_app = _relay(demo_store, f"127.0.0.1:{port}", lines, workers=workers)
     outcome: dict[str, object] = {}
 
     def run_relay() -> None:
