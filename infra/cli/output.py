@@ -30,7 +30,20 @@ from domain.money import format_vnd
 from infra.cli.context import CliState, console, say
 from infra.cli.options import FORMAT, OUTPUT
 
-__all__ = ["FORMAT", "FORMATS", "OUTPUT", "Column", "Report", "cell", "emit", "plain", "render"]
+__all__ = [
+    "FORMAT",
+    "FORMATS",
+    "OUTPUT",
+    "UTF8_BOM",
+    "Column",
+    "Report",
+    "answer",
+    "cell",
+    "check_format",
+    "emit",
+    "plain",
+    "render",
+]
 
 #: The values of the one ``--format`` of read commands (:data:`infra.cli.options.FORMAT`).
 FORMATS = ("table", "json", "csv")
