@@ -550,7 +550,7 @@ class CaseStatusProjection:
     topics: tuple[str, ...] = tuple(
         cls.TOPIC
         for cls in vars(Case).values()
-        if isinstance(cls, type) and issubclass(cls, CaseEvent) and cls is not Case.Created
+        if isinstance(cls, type) and issubclass(cls, CaseEvent)
     )
 
     def __init__(self) -> None:

@@ -18,25 +18,23 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from domain.aggregate import SocaiAggregate
 
-class AccessEvent(Aggregate.Event):
-    """Base of access-log events (not stored itself): every entry names its user."""
+
+class AccessEvent(Aggregate.Created):
+    """Base of access-log events (not stored itself): each entry is one creating event, of
+    one of the kinds below, and names its user."""
 
     TOPIC: ClassVar[str]
     username: str
 
 
-class AccessRecord(Aggregate):
+class AccessRecord(SocaiAggregate, created_topic="socai.access:AccessRecordCreated"):
     """One entry of the access log."""
 
     TOPIC = "socai.access:AccessRecord"
 
-    class Created(AccessEvent, Aggregate.Created):
-        """The library's creating event; an entry is created by one of the kinds below."""
-
-        TOPIC = "socai.access:AccessRecordCreated"
-
-    class PersonalDataRead(Created):
+    class PersonalDataRead(AccessEvent):
         """Personal fields of a case were decrypted and shown (đọc dữ liệu cá nhân)."""
 
         TOPIC = "socai.access:PersonalDataRead.v1"
@@ -44,7 +42,7 @@ class AccessRecord(Aggregate):
         fields: list[str]
         purpose: str
 
-    class PersonalCorrectionAttempted(Created):
+    class PersonalCorrectionAttempted(AccessEvent):
         """A correction of a personal field was asked for; ``outcome`` is ``recorded`` or the
         refusal's code. The values typed are not kept here."""
 
@@ -54,7 +52,7 @@ class AccessRecord(Aggregate):
         purpose: str
         outcome: str
 
-    class DataExported(Created):
+    class DataExported(AccessEvent):
         """A report or extract left the system as a file (xuất dữ liệu)."""
 
         TOPIC = "socai.access:DataExported.v1"
@@ -62,7 +60,7 @@ class AccessRecord(Aggregate):
         scope: str
         format: str
 
-    class PersonalDataErased(Created):
+    class PersonalDataErased(AccessEvent):
         """A person's data key was destroyed (xóa dữ liệu cá nhân): ``subject`` is
         ``victim`` or ``relative:N``, ``basis`` the decision executed (a document code),
         ``reason`` its ground. Holds no personal data. One per person: its id follows from
@@ -74,7 +72,7 @@ class AccessRecord(Aggregate):
         basis: str
         reason: str
 
-    class RedactionAuthorised(Created):
+    class RedactionAuthorised(AccessEvent):
         """The erasure ``erasure_id`` authorises the redaction (xóa dữ liệu trong sự kiện) of
         the event at log ``position``, whose original leaf hash is ``leaf_hash`` (hex), by
         the redacted copy whose stored bytes hash (SHA-256) to ``redacted_state`` (hex).
@@ -91,7 +89,7 @@ class AccessRecord(Aggregate):
         leaf_hash: str
         redacted_state: str
 
-    class AccessRefused(Created):
+    class AccessRefused(AccessEvent):
         """An action was refused by the policy; ``target`` is a case id, unit or name."""
 
         TOPIC = "socai.access:AccessRefused.v1"

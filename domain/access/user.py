@@ -37,6 +37,7 @@ from domain.access.policy import PERSONAL_DATA_ROLES
 from domain.access.principal import Grant
 from domain.access.roles import Role
 from domain.access.scope import Scope
+from domain.aggregate import SocaiAggregate
 from domain.case.values import OFFICER_ID
 from domain.errors import InvalidInput, RuleViolation
 from domain.reference.codes import Agency
@@ -92,17 +93,14 @@ class UserEvent(Aggregate.Event):
         aggregate.on(self)
 
 
-class User(Aggregate):
+class User(SocaiAggregate, created_topic="socai.access:UserCreated"):
     """A registered user (người dùng) of socai."""
 
     TOPIC = "socai.access:User"
 
-    class Created(UserEvent, Aggregate.Created):
-        """The library's creating event; a user is only ever created by ``Registered``."""
+    class Registered(UserEvent, Aggregate.Created):
+        """The user's creating event (đăng ký), its first and only one of its kind."""
 
-        TOPIC = "socai.access:UserCreated"
-
-    class Registered(Created):
         TOPIC = "socai.access:UserRegistered.v1"
         username: str
         agency: str

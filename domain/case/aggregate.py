@@ -25,6 +25,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from domain.aggregate import SocaiAggregate
 from domain.case.catalogue import CATALOGUE, apply_step, check_history, check_step
 from domain.case.commands import Command, Correct, FieldChange, Receive
 from domain.case.steps import CaseStatus, StatusFold, Step, StepKind, with_correction
@@ -77,17 +78,14 @@ def step_of(event: CaseEvent) -> Step:
     )
 
 
-class Case(Aggregate):
+class Case(SocaiAggregate, created_topic="socai.case:Created"):
     """Hồ sơ quản lý: the managed file of one person received."""
 
     TOPIC = "socai.case:Case"
 
-    class Created(CaseEvent, Aggregate.Created):
-        """The library's creating event; a case is only ever created by ``Received``."""
+    class Received(CaseEvent, Aggregate.Created):
+        """Tiếp nhận: the case's creating event, its first and only one of its kind."""
 
-        TOPIC = "socai.case:Created"
-
-    class Received(Created):
         TOPIC = "socai.case:Received.v1"
         reception_form: str
         unit_map: str

@@ -40,6 +40,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from domain.aggregate import SocaiAggregate
 from domain.errors import RuleViolation
 from domain.funding.commands import (
     Allocate,
@@ -216,15 +217,14 @@ class FundingEvent(Aggregate.Event):
         _EFFECTS[type(self)](aggregate, self)
 
 
-class Programme(Aggregate):
+class Programme(SocaiAggregate, created_topic="socai.funding:Created"):
     """Chương trình / đề án: a budget with its sources and lines, and where every đồng went."""
 
     TOPIC = "socai.funding:Programme"
 
-    class Created(FundingEvent, Aggregate.Created):
-        TOPIC = "socai.funding:Created"
+    class Established(FundingEvent, Aggregate.Created):
+        """Thành lập: the programme's creating event, its first and only one of its kind."""
 
-    class Established(Created):
         TOPIC = "socai.funding:Established.v1"
         code: str
         title: str

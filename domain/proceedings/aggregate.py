@@ -29,6 +29,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from domain.aggregate import SocaiAggregate
 from domain.case.values import Actor, recording
 from domain.errors import RuleViolation
 from domain.proceedings.commands import (
@@ -71,18 +72,14 @@ class StageReached(ProceedingsEvent):
         aggregate._reach(type(self).__name__, self.occurred_on, self.defendants)
 
 
-class Proceedings(Aggregate):
+class Proceedings(SocaiAggregate, created_topic="socai.proceedings:Created"):
     """Vụ án: one criminal case of trafficking, from opening to trial."""
 
     TOPIC = "socai.proceedings:Proceedings"
 
-    class Created(ProceedingsEvent, Aggregate.Created):
-        """The library's creating event; a criminal case is only created by ``Opened``."""
-
-        TOPIC = "socai.proceedings:Created"
-
-    class Opened(Created):
-        """Khởi tố vụ án: the case is opened in a unit, for these victims' cases."""
+    class Opened(ProceedingsEvent, Aggregate.Created):
+        """Khởi tố vụ án: the case is opened in a unit, for these victims' cases (the creating
+        event, its first and only one of its kind)."""
 
         TOPIC = "socai.proceedings:Opened.v1"
         unit_map: str
