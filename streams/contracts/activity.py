@@ -8,19 +8,13 @@ one, so a field added later does not leave until a contract names it.
 
 from __future__ import annotations
 
-from typing import Any
-
-from eventsourcing.utils import get_topic
-
-from domain.activity.aggregate import Activity, ActivityEvent
-from streams.contracts.envelope import envelope_fields, plain_mapper
+from domain.activity.aggregate import Activity
+from streams.contracts.envelope import envelope_fields, plain_contracts
 from streams.contracts.model import (
     INTEGER,
     STRING,
     Contract,
     FieldSpec,
-    aggregate_contracts,
-    domain_envelope,
 )
 from streams.topics import ACTIVITY_EVENTS
 
@@ -57,27 +51,14 @@ SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
 FREE_TEXT = frozenset({"reason"})
 
 
-def activity_event_from_public(data: dict[str, Any]) -> ActivityEvent:
-    """The domain event a public activity event stands for."""
-    kind = data["kind"]
-    event_class = getattr(Activity, kind)
-    kwargs: dict[str, Any] = {
-        **domain_envelope(data, "activity_id"),
-        **{f.name: data[f.name] for f in SPECIFIC[kind]},
-    }
-    if kind != "Withdrawn":
-        kwargs["originator_topic"] = get_topic(Activity)
-    return event_class(**kwargs)
-
-
 def activity_contracts() -> list[Contract]:
-    return aggregate_contracts(
+    return plain_contracts(
         Activity,
         SPECIFIC,
+        "activity_id",
         common=COMMON,
         type_prefix=ACTIVITY_TYPE_PREFIX,
         stream=ACTIVITY_EVENTS,
         describe=lambda kind: f"A programme activity event: {kind}.",
-        mapper=plain_mapper(SPECIFIC, "activity_id", free_text=FREE_TEXT),
-        to_domain=activity_event_from_public,
+        free_text=FREE_TEXT,
     )

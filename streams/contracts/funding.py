@@ -26,10 +26,8 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.utils import get_topic
-
-from domain.funding.aggregate import FundingEvent, Programme
-from streams.contracts.envelope import envelope_fields, plain_mapper
+from domain.funding.aggregate import Programme
+from streams.contracts.envelope import envelope_fields, plain_contracts
 from streams.contracts.model import (
     DATE,
     INTEGER,
@@ -38,8 +36,6 @@ from streams.contracts.model import (
     STRING_OR_NULL,
     Contract,
     FieldSpec,
-    aggregate_contracts,
-    domain_envelope,
 )
 from streams.topics import FUNDING_EVENTS
 
@@ -159,30 +155,16 @@ def _domain_value(name: str, value: Any) -> Any:
     return value
 
 
-def funding_event_from_public(data: dict[str, Any]) -> FundingEvent:
-    """The domain event a public funding event stands for (``description`` empty)."""
-    kind = data["kind"]
-    event_class = getattr(Programme, kind)
-    assert issubclass(event_class, FundingEvent), kind
-    kwargs: dict[str, Any] = {
-        **domain_envelope(data, "programme_id"),
-        **{f.name: _domain_value(f.name, data[f.name]) for f in SPECIFIC[kind]},
-    }
-    if kind in ("Committed", "Paid"):
-        kwargs["description"] = None
-    if kind == "Established":
-        kwargs["originator_topic"] = get_topic(Programme)
-    return event_class(**kwargs)
-
-
 def funding_contracts() -> list[Contract]:
-    return aggregate_contracts(
+    return plain_contracts(
         Programme,
         SPECIFIC,
+        "programme_id",
         common=COMMON,
         type_prefix=FUNDING_TYPE_PREFIX,
         stream=FUNDING_EVENTS,
         describe=lambda kind: f"A programme's funding event: {kind}. Whole đồng; no personal data.",
-        mapper=plain_mapper(SPECIFIC, "programme_id", free_text=FREE_TEXT),
-        to_domain=funding_event_from_public,
+        free_text=FREE_TEXT,
+        convert=_domain_value,
+        withheld=WITHHELD_FIELDS,
     )

@@ -359,32 +359,3 @@ def read_message(value: bytes) -> dict[str, Any]:
     assert isinstance(envelope, dict), "not a JSON object"
     assert envelope.get("specversion") == "1.0", "not a CloudEvents 1.0 event"
     return envelope
-
-
-def aggregate_contracts(
-    aggregate: type,
-    specific: Mapping[str, tuple[FieldSpec, ...]],
-    *,
-    common: tuple[FieldSpec, ...],
-    type_prefix: str,
-    stream: Stream,
-    describe: Callable[[str], str],
-    mapper: Callable[[str], Mapper],
-    to_domain: Callable[[dict[str, Any]], Any],
-) -> list[Contract]:
-    """One contract per event kind of ``aggregate`` (its nested class named ``kind``): the
-    public type ``<type_prefix><kind>.v1`` on ``stream``, the common fields then the kind's
-    own, keyed by the aggregate's id. Activities, programmes and criminal cases share it."""
-    return [
-        Contract(
-            internal_topic=getattr(aggregate, kind).TOPIC,
-            public_type=f"{type_prefix}{kind}.v1",
-            stream=stream,
-            fields=common + own,
-            description=describe(kind),
-            mapper=mapper(kind),
-            subject_of=lambda event: str(event.originator_id),
-            to_domain=to_domain,
-        )
-        for kind, own in specific.items()
-    ]

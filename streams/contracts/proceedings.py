@@ -7,20 +7,14 @@ document code), the deciding body, the number of defendants and the victims' cas
 
 from __future__ import annotations
 
-from typing import Any
-
-from eventsourcing.utils import get_topic
-
-from domain.proceedings.aggregate import Proceedings, ProceedingsEvent
-from streams.contracts.envelope import envelope_fields, plain_mapper
+from domain.proceedings.aggregate import Proceedings
+from streams.contracts.envelope import envelope_fields, plain_contracts
 from streams.contracts.model import (
     INTEGER,
     STRING,
     UUID_LIST,
     Contract,
     FieldSpec,
-    aggregate_contracts,
-    domain_envelope,
 )
 from streams.topics import PROCEEDINGS_EVENTS
 
@@ -53,30 +47,16 @@ SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
 }
 
 
-def proceedings_event_from_public(data: dict[str, Any]) -> ProceedingsEvent:
-    """The domain event a public proceedings event stands for."""
-    kind = data["kind"]
-    event_class = getattr(Proceedings, kind)
-    kwargs: dict[str, Any] = {
-        **domain_envelope(data, "proceedings_id"),
-        "deciding_body": data["deciding_body"],
-        **{f.name: data[f.name] for f in SPECIFIC[kind]},
-    }
-    if kind == "Opened":
-        kwargs["originator_topic"] = get_topic(Proceedings)
-    return event_class(**kwargs)
-
-
 def proceedings_contracts() -> list[Contract]:
-    return aggregate_contracts(
+    return plain_contracts(
         Proceedings,
         SPECIFIC,
+        "proceedings_id",
         common=COMMON,
         type_prefix=PROCEEDINGS_TYPE_PREFIX,
         stream=PROCEEDINGS_EVENTS,
         describe=lambda kind: (
             f"A stage of a criminal case of trafficking: {kind}. Counts and ids only."
         ),
-        mapper=plain_mapper(SPECIFIC, "proceedings_id", also=("deciding_body",)),
-        to_domain=proceedings_event_from_public,
+        also=("deciding_body",),
     )

@@ -220,3 +220,16 @@ def test_a_payment_description_never_leaves_and_the_rest_round_trips():
     assert {k: v for k, v in vars(back).items() if k != "description"} == {
         k: v for k, v in vars(event).items() if k != "description"
     }
+
+
+@pytest.mark.parametrize(
+    "prefix", ["vn.socai.activity.", "vn.socai.funding.", "vn.socai.proceedings."]
+)
+@pytest.mark.parametrize("kind", ["Created", "Event", "NoSuchKind"])
+def test_a_plain_contract_rebuilds_only_its_own_public_kinds(prefix: str, kind: str) -> None:
+    """``data.kind`` names a nested class of the aggregate: the library's never-stored
+    ``Created``, its ``Event`` base or an unknown name are refused, not instantiated."""
+    contract = next(c for c in CONTRACTS if c.public_type.startswith(prefix))
+    assert contract.to_domain is not None
+    with pytest.raises(ValueError, match="is not a public event kind"):
+        contract.to_domain({"kind": kind})
