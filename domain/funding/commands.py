@@ -13,11 +13,11 @@ its event on replay.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import date
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from domain.errors import InvalidInput
@@ -34,9 +34,34 @@ from domain.money import require_amount_vnd
 from domain.period import Period
 from domain.reference.units import AdminMap, unit_directory
 
+#: A field's check: the value as given and the field's name → the value kept (normalised), or
+#: :class:`InvalidInput` naming the field.
+Check = Callable[[object, str], object]
+
+T = TypeVar("T")
+
+
+def checked(check: Check, default: T) -> T:
+    """A command field that ``check`` checks (in the order the fields are declared, after the
+    transaction id, the date and the legal basis), ``default`` when not given."""
+    return field(default=default, metadata={"check": check})
+
 
 def _optional_text(value: object, field: str) -> str | None:
     return None if value is None or value == "" else require_text(value, field)
+
+
+def _source_kind(value: object, field: str) -> str:
+    return SourceKind.parse(value, field).value
+
+
+def _unit_map(value: object, field: str) -> str:
+    return AdminMap.parse(value, field).value
+
+
+def _period_label(value: object, field: str) -> str:
+    """A period (kỳ) as its label: 2016, 2016-H1, 2016-03 or 2006/2010."""
+    return (value if isinstance(value, Period) else Period.parse(value, field)).label
 
 
 def content_of(kind: str, names: tuple[str, ...], obj: object) -> tuple[str, ...]:
@@ -51,9 +76,19 @@ class FundingCommand:
     KIND: ClassVar[str] = ""
     #: The fields the idempotency check compares (besides the kind).
     CONTENT: ClassVar[tuple[str, ...]] = ()
-
     transaction_id: str
     occurred_on: date
+
+    def __post_init__(self) -> None:
+        """The common fields, then each :func:`checked` field, then :meth:`_rules`."""
+        self._common()
+        for f in fields(self):
+            if "check" in f.metadata:
+                object.__setattr__(self, f.name, f.metadata["check"](getattr(self, f.name), f.name))
+        self._rules()
+
+    def _rules(self) -> None:
+        """The rules between the command's fields, once each field is checked (none here)."""
 
     def content(self) -> tuple[str, ...]:
         return self.content_for(self)
@@ -117,28 +152,25 @@ class Pledge(FundingCommand):
 
     KIND = "pledge"
     CONTENT = ("source", "source_kind", "donor", "amount_vnd", "occurred_on", "legal_basis")
-    source: str = ""
-    source_kind: str = ""
-    amount_vnd: int = 0
-    donor: str | None = None
+    source: str = checked(require_id, "")
+    source_kind: str = checked(_source_kind, "")
+    amount_vnd: int = checked(require_amount_vnd, 0)
+    donor: str | None = checked(_optional_text, None)
     legal_basis: str | None = None
 
-    def __post_init__(self) -> None:
-        self._common()
-        object.__setattr__(self, "source", require_id(self.source, "source"))
-        kind = SourceKind.parse(self.source_kind, "source_kind")
-        object.__setattr__(self, "source_kind", kind.value)
-        object.__setattr__(self, "amount_vnd", require_amount_vnd(self.amount_vnd))
-        donor = _optional_text(self.donor, "donor")
-        if kind is SourceKind.AID and donor is None:
+    def _rules(self) -> None:
+        """Aid (tài trợ, viện trợ), and only aid, names its donor."""
+        aid = self.source_kind == SourceKind.AID
+        if aid and self.donor is None:
             raise InvalidInput(
                 "donor", "aid (tài trợ, viện trợ) must name its donor", hint="pass --donor NAME"
             )
-        if kind is not SourceKind.AID and donor is not None:
+        if not aid and self.donor is not None:
             raise InvalidInput(
-                "donor", f"a {kind.value} budget has no donor", hint="only aid sources name a donor"
+                "donor",
+                f"a {self.source_kind} budget has no donor",
+                hint="only aid sources name a donor",
             )
-        object.__setattr__(self, "donor", donor)
 
 
 @dataclass(frozen=True)
@@ -147,18 +179,11 @@ class BudgetLine(FundingCommand):
 
     KIND = "line"
     CONTENT = ("line", "line_title", "source", "amount_vnd", "occurred_on", "legal_basis")
-    line: str = ""
-    line_title: str = ""
-    source: str = ""
-    amount_vnd: int = 0
+    line: str = checked(require_id, "")
+    line_title: str = checked(require_text, "")
+    source: str = checked(require_id, "")
+    amount_vnd: int = checked(require_amount_vnd, 0)
     legal_basis: str | None = None
-
-    def __post_init__(self) -> None:
-        self._common()
-        object.__setattr__(self, "line", require_id(self.line, "line"))
-        object.__setattr__(self, "line_title", require_text(self.line_title, "line_title"))
-        object.__setattr__(self, "source", require_id(self.source, "source"))
-        object.__setattr__(self, "amount_vnd", require_amount_vnd(self.amount_vnd))
 
 
 @dataclass(frozen=True)
@@ -180,25 +205,18 @@ class Allocate(FundingCommand):
         "occurred_on",
         "legal_basis",
     )
-    line: str = ""
-    source: str = ""
-    unit_map: str = ""
+    line: str = checked(require_id, "")
+    source: str = checked(require_id, "")
+    unit_map: str = checked(_unit_map, "")
     unit_code: str = ""
-    period: Period | str = ""
-    amount_vnd: int = 0
+    period: Period | str = checked(_period_label, "")  # noqa: RUF009 (a field specifier)
+    amount_vnd: int = checked(require_amount_vnd, 0)
     legal_basis: str | None = None
 
-    def __post_init__(self) -> None:
-        self._common()
-        object.__setattr__(self, "line", require_id(self.line, "line"))
-        object.__setattr__(self, "source", require_id(self.source, "source"))
-        admin_map = AdminMap.parse(self.unit_map, "unit_map")
-        unit = unit_directory().require(admin_map, self.unit_code, "unit")
-        object.__setattr__(self, "unit_map", admin_map.value)
+    def _rules(self) -> None:
+        """The unit is one of the map's (a unit code means nothing without its map)."""
+        unit = unit_directory().require(AdminMap(self.unit_map), self.unit_code, "unit")
         object.__setattr__(self, "unit_code", unit.code)
-        period = self.period if isinstance(self.period, Period) else Period.parse(self.period)
-        object.__setattr__(self, "period", period.label)
-        object.__setattr__(self, "amount_vnd", require_amount_vnd(self.amount_vnd))
 
     @property
     def period_value(self) -> Period:
@@ -266,14 +284,11 @@ class Commit(_PurposeFields):
 
     KIND = "commit"
     CONTENT = ("allocation", "amount_vnd", *_PURPOSE_CONTENT, "occurred_on", "legal_basis")
-    allocation: str = ""
-    amount_vnd: int = 0
+    allocation: str = checked(require_id, "")
+    amount_vnd: int = checked(require_amount_vnd, 0)
     legal_basis: str | None = None
 
-    def __post_init__(self) -> None:
-        self._common()
-        object.__setattr__(self, "allocation", require_id(self.allocation, "allocation"))
-        object.__setattr__(self, "amount_vnd", require_amount_vnd(self.amount_vnd))
+    def _rules(self) -> None:
         self._purpose()
 
 
@@ -330,14 +345,9 @@ class Void(FundingCommand):
 
     KIND = "void"
     CONTENT = ("commitment", "reason", "occurred_on", "legal_basis")
-    commitment: str = ""
-    reason: str = ""
+    commitment: str = checked(require_id, "")
+    reason: str = checked(require_text, "")
     legal_basis: str | None = None
-
-    def __post_init__(self) -> None:
-        self._common()
-        object.__setattr__(self, "commitment", require_id(self.commitment, "commitment"))
-        object.__setattr__(self, "reason", require_text(self.reason, "reason"))
 
 
 @dataclass(frozen=True)
@@ -347,14 +357,9 @@ class Reverse(FundingCommand):
 
     KIND = "reverse"
     CONTENT = ("reverses", "reason", "occurred_on", "legal_basis")
-    reverses: str = ""
-    reason: str = ""
+    reverses: str = checked(require_id, "")
+    reason: str = checked(require_text, "")
     legal_basis: str | None = None
-
-    def __post_init__(self) -> None:
-        self._common()
-        object.__setattr__(self, "reverses", require_id(self.reverses, "reverses"))
-        object.__setattr__(self, "reason", require_text(self.reason, "reason"))
 
 
 MoneyCommand = Pledge | BudgetLine | Allocate | Commit | Pay | Void | Reverse

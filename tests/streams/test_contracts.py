@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
+from uuid import uuid4
 
 import jsonschema
 import pytest
 
 from domain.access.log import ACCESS_TOPIC_PREFIX
+from domain.case.aggregate import Case
+from domain.funding.aggregate import Programme
 from streams.contracts import CONTRACTS, contract_for_type, to_public
 from streams.contracts.compat import (
     IncompatibleContract,
@@ -145,20 +149,22 @@ def test_unmapped_events_do_not_leave():
     assert to_public(Internal(), "test") is None
 
 
+def _recorded(version: int, officer_id: str, agency: str, legal_basis: str | None) -> dict:
+    """The envelope fields of an event recorded on 2 January 2024 (its id new)."""
+    return {
+        "originator_id": uuid4(),
+        "originator_version": version,
+        "timestamp": datetime(2024, 1, 2, tzinfo=UTC),
+        "occurred_on": date(2024, 1, 2),
+        "officer_id": officer_id,
+        "agency": agency,
+        "legal_basis": legal_basis,
+    }
+
+
 def test_personal_corrections_are_published_without_values():
-    from datetime import UTC, date, datetime
-    from uuid import uuid4
-
-    from domain.case.aggregate import Case
-
     event = Case.CorrectionRecorded(
-        originator_id=uuid4(),
-        originator_version=3,
-        timestamp=datetime(2024, 1, 2, tzinfo=UTC),
-        occurred_on=date(2024, 1, 2),
-        officer_id="o1",
-        agency="police",
-        legal_basis=None,
+        **_recorded(3, "o1", "police", None),
         corrects_version=1,
         field="person.full_name",
         old_value="Nguyễn Văn Ấn",
@@ -184,20 +190,9 @@ def test_the_docs_publish_the_current_catalogue():
 
 
 def test_a_payment_description_never_leaves_and_the_rest_round_trips():
-    from datetime import UTC, date, datetime
-    from uuid import uuid4
-
-    from domain.funding.aggregate import Programme
-
     case_id = uuid4()
     event = Programme.Paid(
-        originator_id=uuid4(),
-        originator_version=7,
-        timestamp=datetime(2024, 1, 2, tzinfo=UTC),
-        occurred_on=date(2024, 1, 2),
-        officer_id="TC-1",
-        agency="labour_social_affairs",
-        legal_basis="UNC-12/2024",
+        **_recorded(7, "TC-1", "labour_social_affairs", "UNC-12/2024"),
         transaction_id="CHI-7",
         commitment=None,
         allocation="A1",
