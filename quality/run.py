@@ -153,7 +153,7 @@ def _write_sqlite(frames: dict[str, pd.DataFrame], connection: sqlite3.Connectio
             marks = ", ".join("?" for _ in frame.columns)
             data = zip(*(frame[c].tolist() for c in frame.columns), strict=True)
             connection.executemany(f'INSERT INTO "{table}" VALUES ({marks})', data)
-        _index(connection.execute, _children_sql(frames, sqlite_dialect()))
+        _index(connection.execute, _children_sql(sqlite_dialect()))
 
 
 @contextmanager
@@ -183,14 +183,14 @@ def _index(execute: Any, children: str) -> None:
     execute(f'CREATE TABLE "{CHILDREN_TABLE}" AS {children}')
 
 
-def _children_sql(frames: dict[str, pd.DataFrame], dialect: Any) -> str:
+def _children_sql(dialect: Any) -> str:
     from quality.checks import hierarchy_check
-    from quality.expectations import hierarchy_inputs
+    from quality.sql_text import hierarchy_inputs
 
     ((_rule, columns),) = hierarchy_check().members
     values = len(columns) - 4  # unit_code, parent_code, unit_map, year, then the form rows
-    query = hierarchy_inputs(sql_table(BY_YEAR), list(columns), values, by_row=True)
-    return str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    quote = dialect.identifier_preparer.quote
+    return hierarchy_inputs(sql_table(BY_YEAR), list(columns), values, quote, by_row=True)
 
 
 def _sql_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -253,7 +253,7 @@ def _write_sql(frames: dict[str, pd.DataFrame], url: str) -> None:
                 )
             _index(
                 lambda sql: connection.execute(sa.text(sql)),
-                _children_sql(frames, engine.dialect),
+                _children_sql(engine.dialect),
             )
     finally:
         engine.dispose()
