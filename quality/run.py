@@ -129,7 +129,10 @@ def _sql_type(series: pd.Series) -> str:
     if pd.api.types.is_integer_dtype(series):
         return "INTEGER"
     if pd.api.types.is_float_dtype(series):
-        return "REAL"
+        # no declared type: BLOB affinity keeps each figure as the double bound (REAL
+        # affinity would store a whole figure as an integer and convert it back on every
+        # read — the checks read each figure several times); NaN binds as NULL all the same
+        return ""
     return "TEXT"
 
 
