@@ -428,7 +428,8 @@ class _ValuesAreCounts(_SocaiMetric):
 
     @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(cls, column_list: list[Any], **kwargs: Any) -> Any:
-        return _text(sql_text.counts(list(_sql(column_list)), _quote(kwargs)))
+        same = sql_text.same_operator(kwargs["_sqlalchemy_engine"].dialect.name)
+        return _text(sql_text.counts(list(_sql(column_list)), _quote(kwargs), same))
 
 
 class ExpectColumnsToHoldCounts(_SocaiMapExpectation):

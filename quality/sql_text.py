@@ -14,6 +14,8 @@ Invariants:
   (``1e-07``), which SQLite and PostgreSQL read as exactly that double (checked by
   ``tests/quality/test_sql_text.py``). Figures whose text form might not be read back
   exactly (the money rule's legal amounts) stay bound parameters in SQLAlchemy expressions.
+* Every condition is one parenthesised expression: GX puts ``NOT`` before it, which would
+  otherwise bind to its first term only.
 * **Blank is not zero**: each condition decides NULL itself, as the pandas engine decides NaN
   (see :mod:`quality.expectations`).
 """
@@ -63,20 +65,26 @@ def pairs_ordered(pairs: Sequence[Sequence[str]], quote: Quote) -> str:
     )
 
 
-def counts(columns: Sequence[str], quote: Quote) -> str:
-    """Every filled cell is a whole number ≥ 0: a cell is wrong where it differs from
-    ``abs(round(cell))`` (a fraction or a negative figure: one comparison per cell, as
-    pandas' ``values == round(values) >= 0``; a CAST to an integer would also call a whole
-    figure beyond 2**63 wrong). A blank cell makes its test NULL: the row is wrong only
-    where some test is true."""
-    wrong = " OR ".join(f"{quote(c)} != abs(round({quote(c)}))" for c in columns)
-    return f"NOT coalesce({wrong}, 1 = 0)"
+def counts(columns: Sequence[str], quote: Quote, same: str = "IS NOT DISTINCT FROM") -> str:
+    """Every filled cell is a whole number ≥ 0: each cell is the same as ``abs(round(cell))``
+    (a fraction or a negative figure differs: one comparison per cell, as pandas'
+    ``values == round(values) >= 0``; a CAST to an integer would also call a whole figure
+    beyond 2**63 wrong). ``same`` is the dialect's NULL-safe equality (``IS`` on SQLite,
+    the standard's ``IS NOT DISTINCT FROM`` elsewhere): a blank cell is the same as its
+    blank rounding, so it holds — one test per cell, and the first wrong cell ends the row."""
+    return all_of([f"{quote(c)} {same} abs(round({quote(c)}))" for c in columns])
+
+
+def same_operator(dialect_name: str) -> str:
+    """The dialect's NULL-safe equality: SQLite's ``IS`` (older SQLite lacks the standard
+    form), the standard ``IS NOT DISTINCT FROM`` on every other dialect."""
+    return "IS" if dialect_name == "sqlite" else "IS NOT DISTINCT FROM"
 
 
 def non_negative(columns: Sequence[str], quote: Quote) -> str:
     """Every filled cell is ≥ 0 (a blank cell's test is NULL)."""
     wrong = " OR ".join(f"{quote(c)} < 0" for c in columns)
-    return f"NOT coalesce({wrong}, 1 = 0)"
+    return f"(NOT coalesce({wrong}, 1 = 0))"
 
 
 def totals_wrong(
@@ -110,7 +118,7 @@ def totals_hold(
 ) -> str:
     """The totals table's row holds: its unit is not among :func:`totals_wrong`'s."""
     wrong = totals_wrong(table_name, names, years, years_table, quote)
-    return f"{UNIT_NUMBER} NOT IN ({wrong})"
+    return f"({UNIT_NUMBER} NOT IN ({wrong}))"
 
 
 def hierarchy_inputs(
@@ -200,7 +208,7 @@ def parent_equals_children(
         )
     keys = ", ".join([*(quote(m) for m in match), quote(unit)])
     wrong = ", ".join([*(f"{source}.{quote(m)}" for m in match), f"{source}.socai_parent"])
-    return f"({keys}) NOT IN (SELECT {wrong} FROM {inputs} WHERE NOT {all_of(agrees)})"
+    return f"(({keys}) NOT IN (SELECT {wrong} FROM {inputs} WHERE NOT {all_of(agrees)}))"
 
 
 __all__ = [
@@ -213,6 +221,7 @@ __all__ = [
     "non_negative",
     "pairs_ordered",
     "parent_equals_children",
+    "same_operator",
     "sum_holds",
     "sums_hold",
     "totals_hold",

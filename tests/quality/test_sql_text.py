@@ -25,12 +25,14 @@ QUOTE = sqlite.dialect().identifier_preparer.quote
 
 
 def _holds(condition: str, columns: list[str], *rows: tuple[Any, ...]) -> list[bool]:
-    """The condition on each row of a table of ``columns`` (SQLite, values bound as given)."""
+    """Whether the condition holds on each row of a table of ``columns`` (SQLite, values bound
+    as given), asked as GX asks."""
     with closing(sqlite3.connect(":memory:")) as db:
         db.execute(f"CREATE TABLE t ({', '.join(QUOTE(c) for c in columns)})")
         db.executemany(f"INSERT INTO t VALUES ({', '.join('?' for _ in columns)})", rows)
-        found = db.execute(f"SELECT CASE WHEN {condition} THEN 1 ELSE 0 END FROM t").fetchall()
-    return [bool(x) for (x,) in found]
+        # as GX asks: the rows where NOT the condition (it puts NOT before it, unparenthesised)
+        wrong = db.execute(f"SELECT CASE WHEN NOT {condition} THEN 1 ELSE 0 END FROM t")
+        return [not x for (x,) in wrong.fetchall()]
 
 
 def test_the_tolerance_literal_is_read_as_the_very_double_compared_on_pandas() -> None:
@@ -73,10 +75,22 @@ def test_pairs_are_ordered_where_both_are_filled() -> None:
     assert _holds(condition, ["s", "b"], *rows) == [True, True, True, False, True, True]
 
 
-def test_counts_are_whole_and_not_negative_and_may_be_blank() -> None:
-    condition = sql_text.counts(["a", "b"], QUOTE)
-    rows = [(0.0, 4.0), (None, None), (2.5, 1.0), (1.0, -1.0), (None, -3.0), (2.0**70, 1.0)]
-    assert _holds(condition, ["a", "b"], *rows) == [True, True, False, False, False, True]
+@pytest.mark.parametrize("same", ["IS", "IS NOT DISTINCT FROM"])
+def test_counts_are_whole_and_not_negative_and_may_be_blank(same: str) -> None:
+    """Both spellings of the NULL-safe equality (SQLite's and the standard's) on SQLite."""
+    condition = sql_text.counts(["a", "b"], QUOTE, same)
+    rows = [
+        (0.0, 4.0),
+        (None, None),
+        (2.5, 1.0),  # a fraction
+        (1.0, -1.0),  # a negative figure
+        (None, -3.0),  # beside a blank
+        (-0.5, None),
+        (2.0**70, 1.0),  # whole, beyond any integer type
+    ]
+    assert _holds(condition, ["a", "b"], *rows) == [True, True, False, False, False, False, True]
+    assert sql_text.same_operator("sqlite") == "IS"
+    assert sql_text.same_operator("postgresql") == "IS NOT DISTINCT FROM"
 
 
 def test_amounts_are_not_negative_and_may_be_blank() -> None:
