@@ -221,9 +221,11 @@ def _parent_rows(by_year: pd.DataFrame) -> np.ndarray:
     first = by_year.iloc[::years]
     year_order = by_year["year"].to_numpy()
     assert (year_order == np.tile(year_order[:years], len(first))).all(), "years in one order"
-    units = zip(first["unit_map"], first["unit_code"], strict=True)
+    # as Python lists first: iterating a pandas string column calls __getitem__ per element
+    maps = first["unit_map"].tolist()
+    units = zip(maps, first["unit_code"].tolist(), strict=True)
     number = {unit: i for i, unit in enumerate(units)}
-    parents = zip(first["unit_map"], first["parent_code"], strict=True)
+    parents = zip(maps, first["parent_code"].tolist(), strict=True)
     parent = [number.get(unit, -1) for unit in parents]
     rows = np.repeat(np.array(parent, dtype="int64"), years)
     year = np.tile(np.arange(years, dtype="int64"), len(first))
