@@ -53,8 +53,8 @@ from great_expectations.expectations.metrics.map_metric_provider import (
 )
 from great_expectations.expectations.registry import get_expectation_impl
 
+from quality import sql_text
 from quality.checks import TOLERANCE
-from quality.frames import PARENT_ROW, UNIT_NUMBER, UNIT_YEAR_NUMBER, by_year_column
 
 _DOMAIN_KEYS = (
     "batch_id",
@@ -122,6 +122,24 @@ def _sql(column_list: list[Any]) -> dict[str, Any]:
     return {str(c.name): c for c in column_list}
 
 
+def _quote(kwargs: dict[str, Any]) -> sql_text.Quote:
+    """The batch's dialect's identifier quoting (GX passes its engine to every SQL partial)."""
+    quote: sql_text.Quote = kwargs["_sqlalchemy_engine"].dialect.identifier_preparer.quote
+    return quote
+
+
+def _text(condition: str) -> Any:
+    """A condition written as SQL text (:mod:`quality.sql_text`), as the expression GX wraps
+    in its queries: embedded as it is, never re-parsed or walked."""
+    return sa.literal_column(condition)
+
+
+def _physical(table: Any) -> str:
+    """The name of the table under GX's batch selectable (``SELECT * FROM table``)."""
+    (physical,) = table.element.get_final_froms()
+    return str(physical.name)
+
+
 # -- wholes = sums of parts -------------------------------------------------------------------
 
 
@@ -166,21 +184,8 @@ class _SumsHold(_SocaiMetric):
         group_size: int | None = None,
         **kwargs: Any,
     ) -> Any:
-        c = _sql(column_list)
-        return sa.and_(
-            *(
-                _sum_holds(*(c[name] for name in group))
-                for group in _groups(list(c), groups, group_size)
-            )
-        )
-
-
-def _sum_holds(whole: Any, *parts: Any) -> Any:
-    """SQL: whole = Σ parts, or every cell blank. As "the difference (NULL as soon as one cell
-    is blank) is within tolerance, or, where it is NULL, every cell is blank" — one expression
-    where most cells are filled, not a test per cell."""
-    all_blank = sa.and_(*(x.is_(None) for x in (whole, *parts)))
-    return sa.func.coalesce(sa.func.abs(whole - sum(parts)) < TOLERANCE, all_blank)
+        names = list(_sql(column_list))
+        return _text(sql_text.sums_hold(_groups(names, groups, group_size), _quote(kwargs)))
 
 
 class ExpectSumsToHold(_SocaiMapExpectation):
@@ -211,32 +216,10 @@ class _TotalsEqualSumOfYears(_SocaiMetric):
         # figures are the by-year table's rows ``socai_unit × years + k``, one join per year
         # on that table's row number. The units where any form row's total disagrees (blank
         # is not zero: all blank, or all filled and equal) are the unexpected rows.
-        names = [str(c.name) for c in column_list]  # plain strings, as in ``_sql``
-        (physical,) = _table.element.get_final_froms()
-        wrong = totals_wrong(physical.name, names, years, years_table)
-        return sa.not_(sa.column(UNIT_NUMBER).in_(wrong))
-
-
-def totals_wrong(table_name: str, names: list[str], years: int, years_table: str) -> Any:
-    """The units (``socai_unit``) of ``table_name`` where a stated total (``names``) is not
-    the sum of the unit's ``years`` rows of ``years_table`` (blank is not zero)."""
-
-    def table(name: str, columns: list[str], alias: str) -> Any:
-        return sa.table(name, *(sa.column(c) for c in columns)).alias(alias)
-
-    totals = table(table_name, [UNIT_NUMBER, *names], "socai_totals")
-    rows = [by_year_column(n) for n in names]
-    joined: Any = totals
-    by_year = []
-    for k in range(years):
-        year = table(years_table, [UNIT_YEAR_NUMBER, *rows], f"socai_year_{k}")
-        joined = joined.join(year, year.c[UNIT_YEAR_NUMBER] == totals.c[UNIT_NUMBER] * years + k)
-        by_year.append(year)
-    holds = [
-        _sum_holds(totals.c[n], *(year.c[r] for year in by_year))
-        for n, r in zip(names, rows, strict=True)
-    ]
-    return sa.select(totals.c[UNIT_NUMBER]).select_from(joined).where(sa.not_(sa.and_(*holds)))
+        names = list(_sql(column_list))
+        return _text(
+            sql_text.totals_hold(_physical(_table), names, years, years_table, _quote(kwargs))
+        )
 
 
 class ExpectTotalsToEqualSumOfYears(_SocaiMapExpectation):
@@ -314,94 +297,19 @@ class _ParentEqualsSumOfChildren(_SocaiMetric):
         **kwargs: Any,
     ) -> Any:
         # The batch is ``SELECT * FROM table`` with no known columns, so the check reads the
-        # underlying table whole (a parent's children must all be visible anyway). Each
-        # parent's own figures next to its children's sums (:func:`hierarchy_inputs`, one
-        # grouped pass) are read from ``children_table`` when the run materialised them (once
-        # per run instead of once per query GX sends), or computed inline; the parents that
-        # disagree in any value column are the unexpected rows.
-        names = [str(c.name) for c in column_list]  # plain strings, as in ``_sql``
-        _unit, _parent, *match = names[:-value_columns]
-        values = names[-value_columns:]
-        if children_table is None:
-            (physical,) = _table.element.get_final_froms()
-            query = hierarchy_inputs(physical.name, names, value_columns)
-            inputs = query.subquery("socai_inputs")
-        else:
-            columns = [*match, "socai_parent", "socai_n"]
-            columns += [
-                f"socai_{k}_{i}" for i in range(len(values)) for k in ("own", "total", "filled")
-            ]
-            inputs = sa.table(children_table, *(sa.column(c) for c in columns)).alias("socai_in")
-        agrees = []
-        for i in range(len(values)):
-            own, total = inputs.c[f"socai_own_{i}"], inputs.c[f"socai_total_{i}"]
-            filled = inputs.c[f"socai_filled_{i}"]
-            agrees.append(
-                sa.or_(
-                    sa.and_(own.is_(None), filled == 0),
-                    sa.and_(
-                        own.isnot(None),
-                        filled == inputs.c.socai_n,
-                        sa.func.abs(own - total) < TOLERANCE,
-                    ),
-                )
+        # underlying table whole (a parent's children must all be visible anyway); the
+        # parents that disagree in any value column are the unexpected rows
+        # (:func:`quality.sql_text.parent_equals_children`).
+        names = list(_sql(column_list))
+        return _text(
+            sql_text.parent_equals_children(
+                names,
+                value_columns,
+                _quote(kwargs),
+                table_name=_physical(_table),
+                children_table=children_table,
             )
-        wrong = sa.select(*(inputs.c[m] for m in match), inputs.c.socai_parent).where(
-            sa.not_(sa.and_(*agrees))
         )
-        return sa.not_(sa.tuple_(*(sa.column(m) for m in match), sa.column(_unit)).in_(wrong))
-
-
-def hierarchy_inputs(
-    table_name: str, names: list[str], value_columns: int, *, by_row: bool = False
-) -> Any:
-    """Each parent unit's own figures next to its children's count, sums and filled counts
-    (one grouped pass over ``table_name``): the inputs of the hierarchy rule, per parent.
-
-    ``by_row``: the table numbers its rows (``socai_unit_year``) and gives each row its
-    parent's row, the same map and year (``socai_parent_row``, NULL where the parent is not
-    in the table), as the SQL engines write the by-year table: the children are grouped by
-    that one integer (an index serves the grouping) and each parent found by its row number,
-    instead of grouping by the match columns and the parent code and joining on them."""
-    unit, parent, *match = names[:-value_columns]
-    values = names[-value_columns:]
-    numbers = [UNIT_YEAR_NUMBER, PARENT_ROW] if by_row else []
-    table = sa.table(table_name, *(sa.column(c) for c in (*names, *numbers)))
-    kids, parents = table.alias("socai_children"), table.alias("socai_parents")
-    aggregates = [sa.func.count().label("socai_n")]
-    for i, v in enumerate(values):
-        aggregates += [
-            sa.func.sum(kids.c[v]).label(f"socai_total_{i}"),
-            sa.func.count(kids.c[v]).label(f"socai_filled_{i}"),
-        ]
-    keys: list[Any]
-    groups: Any
-    if by_row:
-        keys = [kids.c[PARENT_ROW]]
-        groups = sa.select(*keys, *aggregates).where(keys[0].isnot(None))
-        groups = groups.group_by(*keys).subquery("socai_groups")
-        on = [parents.c[UNIT_YEAR_NUMBER] == groups.c[PARENT_ROW]]
-        first = [*(parents.c[m] for m in match), parents.c[unit].label("socai_parent")]
-    else:
-        keys = [*(kids.c[m] for m in match), kids.c[parent].label("socai_parent")]
-        groups = sa.select(*keys, *aggregates).where(kids.c[parent].isnot(None))
-        groups = groups.group_by(*keys).subquery("socai_groups")
-        on = [parents.c[unit] == groups.c.socai_parent]
-        on += [parents.c[m] == groups.c[m] for m in match]
-        first = [*(groups.c[m] for m in match), groups.c.socai_parent]
-    return sa.select(
-        *first,
-        groups.c.socai_n,
-        *(
-            column
-            for i, v in enumerate(values)
-            for column in (
-                parents.c[v].label(f"socai_own_{i}"),
-                groups.c[f"socai_total_{i}"],
-                groups.c[f"socai_filled_{i}"],
-            )
-        ),
-    ).select_from(groups.join(parents, sa.and_(*on)))
 
 
 class ExpectParentToEqualSumOfChildUnits(_SocaiMapExpectation):
@@ -434,10 +342,7 @@ class _PairsOrdered(_SocaiMetric):
 
     @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(cls, column_list: list[Any], pairs: list[list[str]], **kwargs: Any) -> Any:
-        c = _sql(column_list)
-        return sa.and_(
-            *(sa.or_(c[s].is_(None), c[b].is_(None), c[s] <= c[b] + TOLERANCE) for s, b in pairs)
-        )
+        return _text(sql_text.pairs_ordered(pairs, _quote(kwargs)))
 
 
 class ExpectPairsToBeOrdered(_SocaiMapExpectation):
@@ -523,12 +428,8 @@ class _ValuesAreCounts(_SocaiMetric):
 
     @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(cls, column_list: list[Any], **kwargs: Any) -> Any:
-        # a cell is wrong where it differs from abs(round(cell)): a fraction or a negative
-        # figure (one comparison per cell, as pandas' ``values == round(values) >= 0``; a
-        # CAST to an integer would also call a whole figure beyond 2**63 wrong). A blank cell
-        # makes its test NULL: the row is wrong only where some test is true.
-        wrong = sa.or_(*(c != sa.func.abs(sa.func.round(c)) for c in column_list))
-        return sa.not_(sa.func.coalesce(wrong, sa.false()))
+        same = sql_text.same_operator(kwargs["_sqlalchemy_engine"].dialect.name)
+        return _text(sql_text.counts(list(_sql(column_list)), _quote(kwargs), same))
 
 
 class ExpectColumnsToHoldCounts(_SocaiMapExpectation):
@@ -547,8 +448,7 @@ class _ValuesAreNonNegative(_SocaiMetric):
 
     @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(cls, column_list: list[Any], **kwargs: Any) -> Any:
-        # wrong where some filled cell is < 0 (a blank cell's test is NULL)
-        return sa.not_(sa.func.coalesce(sa.or_(*(c < 0 for c in column_list)), sa.false()))
+        return _text(sql_text.non_negative(list(_sql(column_list)), _quote(kwargs)))
 
 
 class ExpectColumnsToBeNonNegative(_SocaiMapExpectation):

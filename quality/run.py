@@ -129,7 +129,10 @@ def _sql_type(series: pd.Series) -> str:
     if pd.api.types.is_integer_dtype(series):
         return "INTEGER"
     if pd.api.types.is_float_dtype(series):
-        return "REAL"
+        # no declared type: BLOB affinity keeps each figure as the double bound (REAL
+        # affinity would store a whole figure as an integer and convert it back on every
+        # read — the checks read each figure several times); NaN binds as NULL all the same
+        return ""
     return "TEXT"
 
 
@@ -153,7 +156,7 @@ def _write_sqlite(frames: dict[str, pd.DataFrame], connection: sqlite3.Connectio
             marks = ", ".join("?" for _ in frame.columns)
             data = zip(*(frame[c].tolist() for c in frame.columns), strict=True)
             connection.executemany(f'INSERT INTO "{table}" VALUES ({marks})', data)
-        _index(connection.execute, _children_sql(frames, sqlite_dialect()))
+        _index(connection.execute, _children_sql(sqlite_dialect()))
 
 
 @contextmanager
@@ -183,14 +186,14 @@ def _index(execute: Any, children: str) -> None:
     execute(f'CREATE TABLE "{CHILDREN_TABLE}" AS {children}')
 
 
-def _children_sql(frames: dict[str, pd.DataFrame], dialect: Any) -> str:
+def _children_sql(dialect: Any) -> str:
     from quality.checks import hierarchy_check
-    from quality.expectations import hierarchy_inputs
+    from quality.sql_text import hierarchy_inputs
 
     ((_rule, columns),) = hierarchy_check().members
     values = len(columns) - 4  # unit_code, parent_code, unit_map, year, then the form rows
-    query = hierarchy_inputs(sql_table(BY_YEAR), list(columns), values, by_row=True)
-    return str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    quote = dialect.identifier_preparer.quote
+    return hierarchy_inputs(sql_table(BY_YEAR), list(columns), values, quote, by_row=True)
 
 
 def _sql_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -218,9 +221,11 @@ def _parent_rows(by_year: pd.DataFrame) -> np.ndarray:
     first = by_year.iloc[::years]
     year_order = by_year["year"].to_numpy()
     assert (year_order == np.tile(year_order[:years], len(first))).all(), "years in one order"
-    units = zip(first["unit_map"], first["unit_code"], strict=True)
+    # as Python lists first: iterating a pandas string column calls __getitem__ per element
+    maps = first["unit_map"].tolist()
+    units = zip(maps, first["unit_code"].tolist(), strict=True)
     number = {unit: i for i, unit in enumerate(units)}
-    parents = zip(first["unit_map"], first["parent_code"], strict=True)
+    parents = zip(maps, first["parent_code"].tolist(), strict=True)
     parent = [number.get(unit, -1) for unit in parents]
     rows = np.repeat(np.array(parent, dtype="int64"), years)
     year = np.tile(np.arange(years, dtype="int64"), len(first))
@@ -253,7 +258,7 @@ def _write_sql(frames: dict[str, pd.DataFrame], url: str) -> None:
                 )
             _index(
                 lambda sql: connection.execute(sa.text(sql)),
-                _children_sql(frames, engine.dialect),
+                _children_sql(engine.dialect),
             )
     finally:
         engine.dispose()
