@@ -21,11 +21,12 @@ from domain.case.history import case_history_rows, labelled, status_summary
 from domain.case.values import parse_case_id
 from domain.errors import InvalidInput
 from domain.time import business_date, parse_date, parse_instant
-from infra.cli.context import console, language, refusing, state
+from infra.cli.commands import command
+from infra.cli.context import console, language, state
 from infra.cli.declare import Opt, Run, declare, option
 from infra.cli.files import read_json_file
-from infra.cli.options import AS_OF, BASIS, FORMAT, FROM_JSON, KNOWN_AT, ON, OUTPUT, STEP_UNIT
-from infra.cli.output import Column, Report, answer
+from infra.cli.options import AS_OF, BASIS, FROM_JSON, KNOWN_AT, ON, STEP_UNIT
+from infra.cli.output import Column, Reply, Report
 from infra.cli.unit_option import unit_on
 from infra.services.cases import PERSONAL_PARTS
 
@@ -338,15 +339,13 @@ declare(
 )
 
 
-@app.command()
-@refusing
+@command(app)
 def history(
     ctx: typer.Context,
+    reply: Reply,
     case_id: str,
     as_of: str = AS_OF,
     known_at: str = KNOWN_AT,
-    format_: str = FORMAT,
-    output: Path = OUTPUT,
 ) -> None:
     """A case's full history: every event with actor, legal basis, business and record time
     (personal data shown as withheld: `socai case person` reads it, for a purpose)."""
@@ -356,7 +355,7 @@ def history(
     instant = parse_instant(known_at, "--known-at") if known_at else None
     view = cli.app().cases.read(cli.principal(), cid, day, instant)
     report = history_report(cli.app(), view, as_of=as_of, known_at=known_at)
-    answer(cli, report, format_, output, "case history", case_id)
+    reply.answer(cli, report, "case history", case_id)
 
 
 def history_report(
@@ -389,13 +388,11 @@ def history_report(
     return Report(columns, rows, f"Case {view.case_id} ({len(rows)} events)", meta, "events")
 
 
-@app.command("list")
-@refusing
+@command(app, "list")
 def list_(
     ctx: typer.Context,
+    reply: Reply,
     limit: int = typer.Option(50, "--limit", min=1, max=100_000),
-    format_: str = FORMAT,
-    output: Path = OUTPUT,
 ) -> None:
     """Cases in the order received (pseudonymous ids only): those your grants cover."""
     cli = state(ctx)
@@ -417,7 +414,7 @@ def list_(
         Column("unit", "unit"),
         Column("stage", "stage"),
     )
-    answer(cli, Report(columns, rows), format_, output, "case list", "cases in scope")
+    reply.answer(cli, Report(columns, rows), "case list", "cases in scope")
 
 
 PURPOSES = " | ".join(p.value for p in Purpose)
@@ -428,15 +425,13 @@ PERSON_FIELDS = typer.Option(
 )
 
 
-@app.command("person")
-@refusing
+@command(app, "person")
 def person(
     ctx: typer.Context,
+    reply: Reply,
     case_id: str,
     purpose: str = typer.Option(..., "--purpose", help=f"Why you read it (mục đích): {PURPOSES}"),
     fields: list[str] = PERSON_FIELDS,
-    format_: str = FORMAT,
-    output: Path = OUTPUT,
 ) -> None:
     """Read the personal data of a case's people (đọc dữ liệu cá nhân): needs a role that
     reads it in the case's unit, a login with a one-time code, and a purpose. The read (who,
@@ -452,4 +447,4 @@ def person(
     rows = [{"field": key, "value": value} for key, value in found.items()]
     meta = {"case": case_id, "purpose": chosen.value}
     report = Report((Column("field", "field"), Column("value", "value")), rows, meta=meta)
-    answer(cli, report, format_, output, "case person", case_id)
+    reply.answer(cli, report, "case person", case_id)
