@@ -6,12 +6,12 @@ command can forget it.
 
 Some options always travel together (bộ tùy chọn): a read command's ``--format`` and ``-o``, a
 report's ``--unit`` with the old ``--map``, its ``--period`` with the old ``--years``. Each such
-set is one frozen dataclass (:class:`infra.cli.options.OptionSet`) whose fields default to the
-one declaration of each option in :mod:`infra.cli.options`; a command takes the set as one
-parameter typed by its class (``reply: Reply``). For typer the set's options stand in that
-parameter's place, under the parameter names they always had (so ``--help``, the flags and the
-conformance test see the very declarations), and the command receives the typed object built
-from their values.
+set is one frozen dataclass (:class:`infra.cli.options.OptionSet`) whose fields are the one
+declaration of each option in :mod:`infra.cli.options` (:func:`infra.cli.options.option`); a
+command takes the set as one parameter typed by its class (``reply: Reply``). For typer the
+set's options stand in that parameter's place, under the parameter names they always had (so
+``--help``, the flags and the conformance test see the very declarations), and the command
+receives the typed object built from their values.
 
 Invariant: an option belongs to one parameter of the command; a set whose field names another
 parameter already has is refused when the command is declared, not when it runs.
@@ -49,7 +49,10 @@ def _expanded(func: Callable[..., Any]) -> Callable[..., Any]:
         hints = typing.get_type_hints(kind)
         parameters += [
             inspect.Parameter(
-                f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default, annotation=hints[f.name]
+                f.name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=f.metadata["option"],
+                annotation=hints[f.name],
             )
             for f in dataclasses.fields(kind)
         ]

@@ -15,10 +15,12 @@ and activity commands also read their fields from ``--from-json``. The store and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import typer
+from typer.models import OptionInfo
 
 from domain.errors import InvalidInput
 from domain.period import Period
@@ -91,12 +93,18 @@ KNOWN_AT = typer.Option(
 )
 
 
+def option(declaration: OptionInfo) -> Any:
+    """A field of an :class:`OptionSet` read from the option ``declaration``: in code it
+    defaults to the option's own default, on the command line it is that option."""
+    return field(default=declaration.default, metadata={"option": declaration})
+
+
 @dataclass(frozen=True)
 class OptionSet:
     """Options that travel together, taken by a command as one typed parameter
     (:mod:`infra.cli.commands` puts the options in its place for typer). A subclass is a
-    frozen dataclass whose fields default to the declarations above; :meth:`checked` may
-    refuse a bad value before the command runs."""
+    frozen dataclass whose fields are :func:`option` of the declarations above; :meth:`checked`
+    may refuse a bad value before the command runs."""
 
     def checked(self) -> OptionSet:
         """The set as the command receives it (a subclass checks and normalises here)."""
@@ -107,8 +115,8 @@ class OptionSet:
 class ReportPeriod(OptionSet):
     """The period a report covers (kỳ báo cáo): ``--period``, or the old ``--years``."""
 
-    period: str | None = PERIOD
-    years: str | None = YEARS
+    period: str | None = option(PERIOD)
+    years: str | None = option(YEARS)
 
     @property
     def given(self) -> str | None:

@@ -28,7 +28,7 @@ from rich.table import Table
 from domain.errors import InvalidInput
 from domain.money import format_vnd
 from infra.cli.context import CliState, console, say
-from infra.cli.options import FORMAT, OUTPUT, OptionSet
+from infra.cli.options import FORMAT, OUTPUT, OptionSet, option
 
 __all__ = [
     "FORMAT",
@@ -187,8 +187,8 @@ class Reply(OptionSet):
     (taken as one parameter, ``reply: Reply``). A format it does not speak is refused before
     the command reads anything."""
 
-    format_: str = FORMAT
-    output: Path | None = OUTPUT
+    format_: str = option(FORMAT)
+    output: Path | None = option(OUTPUT)
 
     def checked(self) -> Reply:
         return replace(self, format_=check_format(self.format_))

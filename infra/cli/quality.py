@@ -24,7 +24,7 @@ from domain.errors import InvalidInput
 from domain.reference.units import AdminMap
 from infra.cli.commands import command
 from infra.cli.context import EXIT_FINDINGS, console, err_console, state
-from infra.cli.options import UNIT, OptionSet, ReportPeriod
+from infra.cli.options import UNIT, OptionSet, ReportPeriod, option
 from infra.cli.output import Column, Reply, Report
 from infra.cli.progress import progress, run_with_progress
 from infra.cli.unit_option import chosen_unit
@@ -46,8 +46,8 @@ DOCS = typer.Option(None, "--docs", help="Write GX Data Docs (HTML, renders offl
 class Results(OptionSet):
     """Where a check also writes its Great Expectations results: ``--json`` and ``--docs``."""
 
-    json_path: Path | None = JSON
-    docs: Path | None = DOCS
+    json_path: Path | None = option(JSON)
+    docs: Path | None = option(DOCS)
 
 
 def _report(

@@ -16,7 +16,7 @@ from datetime import date
 from domain.errors import InvalidInput
 from domain.reference.units import NATIONAL_CODE, AdminMap, Unit, unit_directory
 from domain.text import search_key
-from infra.cli.options import MAP, UNIT, OptionSet
+from infra.cli.options import MAP, UNIT, OptionSet, option
 
 
 def chosen_unit(
@@ -37,8 +37,8 @@ class ReportUnit(OptionSet):
     """The unit a report is about (đơn vị báo cáo): ``--unit``, or the old ``--map`` with a
     bare code; the nation when neither is given."""
 
-    unit: str | None = UNIT
-    admin_map: str | None = MAP
+    unit: str | None = option(UNIT)
+    admin_map: str | None = option(MAP)
 
     def chosen(self, national_map: AdminMap) -> tuple[AdminMap, str]:
         """Its map and code (:func:`chosen_unit`), the nation on ``national_map``."""
