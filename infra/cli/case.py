@@ -90,6 +90,14 @@ def _record(command_name: str) -> Run:
     return run
 
 
+def step(name: str, doc: str, *opts: Opt, run: Run | None = None) -> None:
+    """Declare the recording command ``name`` of one step of an open case: the case id, the
+    step's date and basis (:data:`STEP`), ``opts``, then ``--from-json``; recorded by
+    ``run`` (default: the domain command of the same name, ``-`` read as ``_``)."""
+    recorded = run or _record(name.replace("-", "_"))
+    declare(app, name, doc, (CASE_ID, *STEP, *opts, JSON), recorded)
+
+
 def _verify(ctx: typer.Context, values: dict[str, Any]) -> None:
     """``--request`` records the request (to ``--by``), otherwise the outcome (by ``--by``)."""
     body = values.pop("deciding_body")
@@ -129,163 +137,88 @@ declare(
     ),
     _record("receive"),
 )
-declare(
-    app,
+step(
     "demographics",
     "Record sex, age and ethnicity (nhân khẩu học).",
-    (
-        CASE_ID,
-        *STEP,
-        option("sex", "--sex", help="male | female"),
-        option("birth_year", "--birth-year", type_=int),
-        option("age_band", "--age-band", help="under_16 | 16_17 | adult"),
-        option("ethnicity", "--ethnicity", help="kinh | other"),
-        option("nationality", "--nationality", help="ISO 3166 code, default VN"),
-        JSON,
-    ),
-    _record("demographics"),
+    option("sex", "--sex", help="male | female"),
+    option("birth_year", "--birth-year", type_=int),
+    option("age_band", "--age-band", help="under_16 | 16_17 | adult"),
+    option("ethnicity", "--ethnicity", help="kinh | other"),
+    option("nationality", "--nationality", help="ISO 3166 code, default VN"),
 )
-declare(
-    app,
+step(
     "trafficking",
     "Record the form of trafficking (hình thức mua bán).",
-    (
-        CASE_ID,
-        *STEP,
-        option("scope", "--scope", help="domestic | abroad"),
-        option("destination_country", "--destination", help="ISO country, when abroad"),
-        JSON,
-    ),
-    _record("trafficking"),
+    option("scope", "--scope", help="domestic | abroad"),
+    option("destination_country", "--destination", help="ISO country, when abroad"),
 )
-declare(
-    app,
+step(
     "verify",
     "Request verification (--request) or record its outcome (xác minh, xác định).",
-    (
-        CASE_ID,
-        *STEP,
-        Opt(
-            "request",
-            typer.Option(False, "--request", help="Record the request, not the outcome."),
-            bool,
-        ),
-        option("deciding_body", "--by", help="Body that verifies / decided, e.g. police"),
-        option("outcome", "--outcome", help="victim | not_victim | suspected_victim"),
-        JSON,
+    Opt(
+        "request",
+        typer.Option(False, "--request", help="Record the request, not the outcome."),
+        bool,
     ),
-    _verify,
+    option("deciding_body", "--by", help="Body that verifies / decided, e.g. police"),
+    option("outcome", "--outcome", help="victim | not_victim | suspected_victim"),
+    run=_verify,
 )
-declare(
-    app,
+step(
     "route",
     "Route the person after classification (chuyển giao).",
-    (
-        CASE_ID,
-        *STEP,
-        option(
-            "destination",
-            "--to",
-            help="prosecution | treatment_centre | social_protection_centre | returned_home",
-        ),
-        JSON,
+    option(
+        "destination",
+        "--to",
+        help="prosecution | treatment_centre | social_protection_centre | returned_home",
     ),
-    _record("route"),
 )
-declare(
-    app,
+step(
     "request-protection",
     "Record that the victim or a relative needs protection (đề nghị bảo vệ): they asked for it,"
     " or the agency found a threat. `socai kpi` measures protection against it.",
-    (
-        CASE_ID,
-        *STEP,
-        *WHO,
-        option("source", "--source", help="victim_request | relative_request | agency_assessment"),
-        JSON,
-    ),
-    _record("request_protection"),
+    *WHO,
+    option("source", "--source", help="victim_request | relative_request | agency_assessment"),
 )
-declare(
-    app,
+step(
     "protect",
     "Apply protection to the victim or a relative (bảo vệ). A relative's personal data only"
     ' via --from-json (field "relative").',
-    (
-        CASE_ID,
-        *STEP,
-        *WHO,
-        option(
-            "measure",
-            "--measure",
-            help="confidentiality | safe_accommodation | personal_safety | escort"
-            " | dignity_and_property",
-        ),
-        JSON,
+    *WHO,
+    option(
+        "measure",
+        "--measure",
+        help="confidentiality | safe_accommodation | personal_safety | escort"
+        " | dignity_and_property",
     ),
-    _record("protect"),
 )
-declare(
-    app,
+step(
     "support",
     "Record support given (hỗ trợ).",
-    (
-        CASE_ID,
-        *STEP,
-        option(
-            "support_type", "--type", help="essential_needs, medical_care, legal_aid, loan, ..."
-        ),
-        option("amount_vnd", "--amount", help="Whole đồng, e.g. 500000 or 500.000"),
-        option("period_days", "--days", help="Days covered (essential needs)", type_=int),
-        option("provider_agency", "--provider", help="Providing agency (default: your own agency)"),
-        JSON,
-    ),
-    _support,
+    option("support_type", "--type", help="essential_needs, medical_care, legal_aid, loan, ..."),
+    option("amount_vnd", "--amount", help="Whole đồng, e.g. 500000 or 500.000"),
+    option("period_days", "--days", help="Days covered (essential needs)", type_=int),
+    option("provider_agency", "--provider", help="Providing agency (default: your own agency)"),
+    run=_support,
 )
-declare(
-    app,
+step(
     "shelter",
     "Temporary shelter (lưu trú tạm thời): admission and discharge.",
-    (
-        CASE_ID,
-        Opt("action", typer.Argument(..., help="admit | discharge")),
-        *STEP,
-        option("facility", "--facility", help="Shelter facility (on admission)"),
-        JSON,
-    ),
-    _shelter,
+    Opt("action", typer.Argument(..., help="admit | discharge")),  # after the case id
+    option("facility", "--facility", help="Shelter facility (on admission)"),
+    run=_shelter,
 )
-declare(
-    app,
-    "reintegrate",
-    "Record reintegration into the community (hòa nhập cộng đồng).",
-    (CASE_ID, *STEP, JSON),
-    _record("reintegrate"),
-)
-declare(
-    app,
+step("reintegrate", "Record reintegration into the community (hòa nhập cộng đồng).")
+step(
     "close",
     "Close the managed file (đóng hồ sơ).",
-    (
-        CASE_ID,
-        *STEP,
-        option("reason", "--reason", help="reintegrated, not_a_victim, transferred, ..."),
-        JSON,
-    ),
-    _record("close"),
+    option("reason", "--reason", help="reintegrated, not_a_victim, transferred, ..."),
 )
-declare(
-    app,
+step(
     "reopen",
     "Reopen a closed case (mở lại hồ sơ): the closure was wrong, or the person needs the"
     " programme again. The closure stays in the history.",
-    (
-        CASE_ID,
-        *STEP,
-        option("reason", "--reason", help="Why (free text; it stays in the encrypted store)"),
-        JSON,
-    ),
-    _record("reopen"),
+    option("reason", "--reason", help="Why (free text; it stays in the encrypted store)"),
 )
 
 
@@ -314,28 +247,20 @@ def _correct(ctx: typer.Context, values: dict[str, Any]) -> None:
     _record("correct")(ctx, values)
 
 
-declare(
-    app,
+step(
     "correct",
     "Correct fields of an earlier event (đính chính). The original stays in history.",
-    (
-        CASE_ID,
-        *STEP,
-        option("corrects_version", "--event", help="Version of the event to correct", type_=int),
-        option(
-            "field",
-            "--field",
-            help="Field to correct, e.g. birth_year (repeatable)",
-            type_=list[str],
-        ),
-        option(
-            "old_value", "--old", help='The value recorded now ("" when empty)', type_=list[str]
-        ),
-        option("new_value", "--new", help="The right value", type_=list[str]),
-        option("reason", "--reason", help="Why (e.g. the birth certificate)"),
-        JSON,
+    option("corrects_version", "--event", help="Version of the event to correct", type_=int),
+    option(
+        "field",
+        "--field",
+        help="Field to correct, e.g. birth_year (repeatable)",
+        type_=list[str],
     ),
-    _correct,
+    option("old_value", "--old", help='The value recorded now ("" when empty)', type_=list[str]),
+    option("new_value", "--new", help="The right value", type_=list[str]),
+    option("reason", "--reason", help="Why (e.g. the birth certificate)"),
+    run=_correct,
 )
 
 
