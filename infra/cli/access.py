@@ -6,28 +6,24 @@ their pseudonymous id and fields by name; they never hold the data itself.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from domain.errors import InvalidInput
 from domain.time import VIETNAM_TZ
 from infra.cli.case import _case_id as case_id_arg
-from infra.cli.context import refusing, state
-from infra.cli.options import FORMAT, OUTPUT
-from infra.cli.output import Column, Report, answer
+from infra.cli.commands import command
+from infra.cli.context import state
+from infra.cli.output import Column, Reply, Report
 
 app = typer.Typer(no_args_is_help=True)
 
 
-@app.command("log")
-@refusing
+@command(app, "log")
 def log(
     ctx: typer.Context,
+    reply: Reply,
     case: str = typer.Option(None, "--case", help="A case id: every access to it."),
     user: str = typer.Option(None, "--user", help="A username: everything they accessed."),
-    format_: str = FORMAT,
-    output: Path = OUTPUT,
 ) -> None:
     """The access log of one case or one user, oldest first (record times in Viet Nam time)."""
     if (case is None) == (user is None):
@@ -57,4 +53,4 @@ def log(
     )
     about = f"case {case}" if case else f"user {user}"
     report = Report(columns, rows, f"access log of {about}", {"of": about})
-    answer(cli, report, format_, output, "access log", about)
+    reply.answer(cli, report, "access log", about)

@@ -15,7 +15,8 @@ import typer
 from domain.activity.commands import ACTIVITY_COMMANDS, Withdraw
 from domain.errors import InvalidInput
 from domain.time import business_date, parse_date
-from infra.cli.context import console, refusing, state
+from infra.cli.commands import command
+from infra.cli.context import console, state
 from infra.cli.declare import Opt, Run, declare
 from infra.cli.options import BASIS, ON, STEP_UNIT
 from infra.cli.unit_option import unit_on
@@ -66,8 +67,7 @@ declare(app, "training",
     (*STEP, _count("trainees", None), _count("courses", 1)), _record("training"))  # fmt: skip
 
 
-@app.command()
-@refusing
+@command(app)
 def withdraw(
     ctx: typer.Context,
     activity_id: str = typer.Argument(...),

@@ -18,19 +18,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from domain.errors import InvalidInput
 from infra.audit_store import ERASURE_AUTHORITY, ledger_tables
+from infra.cli.commands import command
 from infra.cli.context import (
     EXIT_OK,
     EXIT_REFUSED,
     console,
     err_console,
-    refusing,
     report_error,
     say,
     state,
 )
 from infra.cli.files import read_json_file
-from infra.cli.options import FORMAT, OUTPUT
-from infra.cli.output import Column, Report, check_format, emit
+from infra.cli.output import Column, Reply, Report
 from infra.cli.progress import progress
 from infra.ledger.audit import Report as VerifyReport
 from infra.ledger.audit import verify_store, witnessed
@@ -114,8 +113,7 @@ def _write(document: dict[str, Any], out: Path | None) -> None:
         err_console.print(f"wrote {out}")
 
 
-@app.command("keygen")
-@refusing
+@command(app, "keygen")
 def keygen(ctx: typer.Context) -> None:
     """Create the Ed25519 key that signs checkpoints (kept outside the database)."""
     path = signing_key_path(state(ctx).settings())
@@ -126,10 +124,10 @@ def keygen(ctx: typer.Context) -> None:
     )
 
 
-@app.command("verify")
-@refusing
+@command(app, "verify")
 def verify(
     ctx: typer.Context,
+    reply: Reply,
     public_key: Annotated[
         Path | None,
         typer.Option(
@@ -162,14 +160,11 @@ def verify(
             help="Witness cosignatures the newest checkpoint needs (default: every --witness).",
         ),
     ] = None,
-    format_: str = FORMAT,
-    output: Path = OUTPUT,
 ) -> None:
     """Recompute every leaf, link and checkpoint from the raw rows. Exit 0: intact and every
     event under a signed checkpoint; 1: altered; 3: intact but with an unsigned tail; 4: the
     newest checkpoint lacks the --quorum of --witness cosignatures. ``--format json|csv`` or
     ``-o FILE``: the verdict and each finding as data (the same exit status)."""
-    format_ = check_format(format_)
     settings = state(ctx).settings()
     witnesses = _witness_keys(witness or [])
     needed = len(witnesses) if quorum is None else quorum
@@ -195,9 +190,9 @@ def verify(
                 tables, key, anchored, progress=advance, erasure=ERASURE_AUTHORITY
             )
     cosigned = witnessed(report, witnesses)
-    if format_ != "table" or output is not None:
+    if reply.as_data:
         verdict = _verdict(report, cosigned, needed)
-        emit(verdict, format_, output)
+        reply.emit(verdict)
         raise typer.Exit(verdict.meta["exit_status"])
     if not report.intact:
         first = report.first
@@ -309,8 +304,7 @@ def _verdict(report: VerifyReport, cosigned: list[str], needed: int) -> Report:
     )
 
 
-@app.command("checkpoint")
-@refusing
+@command(app, "checkpoint")
 def checkpoint(ctx: typer.Context) -> None:
     """Sign a checkpoint of the log as it is now."""
     settings = state(ctx).settings()
@@ -325,8 +319,7 @@ def checkpoint(ctx: typer.Context) -> None:
     )
 
 
-@app.command("init-log")
-@refusing
+@command(app, "init-log")
 def init_log(
     ctx: typer.Context,
     origin: Annotated[
@@ -339,8 +332,7 @@ def init_log(
     console.print(f"the store's log is now {origin}: every checkpoint names it", soft_wrap=True)
 
 
-@app.command("cosign")
-@refusing
+@command(app, "cosign")
 def cosign_command(
     checkpoint_file: Annotated[Path, typer.Argument(help="A checkpoint note to cosign.")],
     witness_key: Annotated[
@@ -373,8 +365,7 @@ def cosign_command(
         err_console.print(f"wrote {out}")
 
 
-@app.command("add-cosignature")
-@refusing
+@command(app, "add-cosignature")
 def add_cosignature(
     ctx: typer.Context,
     cosigned_file: Annotated[Path, typer.Argument(help="A checkpoint note cosigned by witnesses.")],
@@ -404,8 +395,7 @@ def _checkpoint_arg(tables: LedgerTables, text: str) -> Checkpoint:
     return read_checkpoint_file(Path(text))
 
 
-@app.command("prove")
-@refusing
+@command(app, "prove")
 def prove(
     ctx: typer.Context,
     event_position: Annotated[
@@ -433,8 +423,7 @@ def prove(
         _write(inclusion_proof(tables, event_position, target, key), out)
 
 
-@app.command("consistency")
-@refusing
+@command(app, "consistency")
 def consistency(
     ctx: typer.Context,
     old: Annotated[str, typer.Argument(help="Older checkpoint: its tree size or its file.")],
@@ -450,8 +439,7 @@ def consistency(
     _write(document, out)
 
 
-@app.command("export-checkpoints")
-@refusing
+@command(app, "export-checkpoints")
 def export(ctx: typer.Context, directory: Annotated[Path, typer.Argument()]) -> None:
     """Write every signed checkpoint and the public key into DIRECTORY (for a third party)."""
     settings = state(ctx).settings()

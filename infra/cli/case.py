@@ -21,11 +21,12 @@ from domain.case.history import case_history_rows, labelled, status_summary
 from domain.case.values import parse_case_id
 from domain.errors import InvalidInput
 from domain.time import business_date, parse_date, parse_instant
-from infra.cli.context import console, language, refusing, state
+from infra.cli.commands import command
+from infra.cli.context import console, language, state
 from infra.cli.declare import Opt, Run, declare, option
 from infra.cli.files import read_json_file
-from infra.cli.options import AS_OF, BASIS, FORMAT, FROM_JSON, KNOWN_AT, ON, OUTPUT, STEP_UNIT
-from infra.cli.output import Column, Report, answer
+from infra.cli.options import AS_OF, BASIS, FROM_JSON, KNOWN_AT, ON, STEP_UNIT
+from infra.cli.output import Column, Reply, Report
 from infra.cli.unit_option import unit_on
 from infra.services.cases import PERSONAL_PARTS
 
@@ -89,6 +90,14 @@ def _record(command_name: str) -> Run:
     return run
 
 
+def step(name: str, doc: str, *opts: Opt, run: Run | None = None) -> None:
+    """Declare the recording command ``name`` of one step of an open case: the case id, the
+    step's date and basis (:data:`STEP`), ``opts``, then ``--from-json``; recorded by
+    ``run`` (default: the domain command of the same name, ``-`` read as ``_``)."""
+    recorded = run or _record(name.replace("-", "_"))
+    declare(app, name, doc, (CASE_ID, *STEP, *opts, JSON), recorded)
+
+
 def _verify(ctx: typer.Context, values: dict[str, Any]) -> None:
     """``--request`` records the request (to ``--by``), otherwise the outcome (by ``--by``)."""
     body = values.pop("deciding_body")
@@ -128,163 +137,88 @@ declare(
     ),
     _record("receive"),
 )
-declare(
-    app,
+step(
     "demographics",
     "Record sex, age and ethnicity (nhân khẩu học).",
-    (
-        CASE_ID,
-        *STEP,
-        option("sex", "--sex", help="male | female"),
-        option("birth_year", "--birth-year", type_=int),
-        option("age_band", "--age-band", help="under_16 | 16_17 | adult"),
-        option("ethnicity", "--ethnicity", help="kinh | other"),
-        option("nationality", "--nationality", help="ISO 3166 code, default VN"),
-        JSON,
-    ),
-    _record("demographics"),
+    option("sex", "--sex", help="male | female"),
+    option("birth_year", "--birth-year", type_=int),
+    option("age_band", "--age-band", help="under_16 | 16_17 | adult"),
+    option("ethnicity", "--ethnicity", help="kinh | other"),
+    option("nationality", "--nationality", help="ISO 3166 code, default VN"),
 )
-declare(
-    app,
+step(
     "trafficking",
     "Record the form of trafficking (hình thức mua bán).",
-    (
-        CASE_ID,
-        *STEP,
-        option("scope", "--scope", help="domestic | abroad"),
-        option("destination_country", "--destination", help="ISO country, when abroad"),
-        JSON,
-    ),
-    _record("trafficking"),
+    option("scope", "--scope", help="domestic | abroad"),
+    option("destination_country", "--destination", help="ISO country, when abroad"),
 )
-declare(
-    app,
+step(
     "verify",
     "Request verification (--request) or record its outcome (xác minh, xác định).",
-    (
-        CASE_ID,
-        *STEP,
-        Opt(
-            "request",
-            typer.Option(False, "--request", help="Record the request, not the outcome."),
-            bool,
-        ),
-        option("deciding_body", "--by", help="Body that verifies / decided, e.g. police"),
-        option("outcome", "--outcome", help="victim | not_victim | suspected_victim"),
-        JSON,
+    Opt(
+        "request",
+        typer.Option(False, "--request", help="Record the request, not the outcome."),
+        bool,
     ),
-    _verify,
+    option("deciding_body", "--by", help="Body that verifies / decided, e.g. police"),
+    option("outcome", "--outcome", help="victim | not_victim | suspected_victim"),
+    run=_verify,
 )
-declare(
-    app,
+step(
     "route",
     "Route the person after classification (chuyển giao).",
-    (
-        CASE_ID,
-        *STEP,
-        option(
-            "destination",
-            "--to",
-            help="prosecution | treatment_centre | social_protection_centre | returned_home",
-        ),
-        JSON,
+    option(
+        "destination",
+        "--to",
+        help="prosecution | treatment_centre | social_protection_centre | returned_home",
     ),
-    _record("route"),
 )
-declare(
-    app,
+step(
     "request-protection",
     "Record that the victim or a relative needs protection (đề nghị bảo vệ): they asked for it,"
     " or the agency found a threat. `socai kpi` measures protection against it.",
-    (
-        CASE_ID,
-        *STEP,
-        *WHO,
-        option("source", "--source", help="victim_request | relative_request | agency_assessment"),
-        JSON,
-    ),
-    _record("request_protection"),
+    *WHO,
+    option("source", "--source", help="victim_request | relative_request | agency_assessment"),
 )
-declare(
-    app,
+step(
     "protect",
     "Apply protection to the victim or a relative (bảo vệ). A relative's personal data only"
     ' via --from-json (field "relative").',
-    (
-        CASE_ID,
-        *STEP,
-        *WHO,
-        option(
-            "measure",
-            "--measure",
-            help="confidentiality | safe_accommodation | personal_safety | escort"
-            " | dignity_and_property",
-        ),
-        JSON,
+    *WHO,
+    option(
+        "measure",
+        "--measure",
+        help="confidentiality | safe_accommodation | personal_safety | escort"
+        " | dignity_and_property",
     ),
-    _record("protect"),
 )
-declare(
-    app,
+step(
     "support",
     "Record support given (hỗ trợ).",
-    (
-        CASE_ID,
-        *STEP,
-        option(
-            "support_type", "--type", help="essential_needs, medical_care, legal_aid, loan, ..."
-        ),
-        option("amount_vnd", "--amount", help="Whole đồng, e.g. 500000 or 500.000"),
-        option("period_days", "--days", help="Days covered (essential needs)", type_=int),
-        option("provider_agency", "--provider", help="Providing agency (default: your own agency)"),
-        JSON,
-    ),
-    _support,
+    option("support_type", "--type", help="essential_needs, medical_care, legal_aid, loan, ..."),
+    option("amount_vnd", "--amount", help="Whole đồng, e.g. 500000 or 500.000"),
+    option("period_days", "--days", help="Days covered (essential needs)", type_=int),
+    option("provider_agency", "--provider", help="Providing agency (default: your own agency)"),
+    run=_support,
 )
-declare(
-    app,
+step(
     "shelter",
     "Temporary shelter (lưu trú tạm thời): admission and discharge.",
-    (
-        CASE_ID,
-        Opt("action", typer.Argument(..., help="admit | discharge")),
-        *STEP,
-        option("facility", "--facility", help="Shelter facility (on admission)"),
-        JSON,
-    ),
-    _shelter,
+    Opt("action", typer.Argument(..., help="admit | discharge")),  # after the case id
+    option("facility", "--facility", help="Shelter facility (on admission)"),
+    run=_shelter,
 )
-declare(
-    app,
-    "reintegrate",
-    "Record reintegration into the community (hòa nhập cộng đồng).",
-    (CASE_ID, *STEP, JSON),
-    _record("reintegrate"),
-)
-declare(
-    app,
+step("reintegrate", "Record reintegration into the community (hòa nhập cộng đồng).")
+step(
     "close",
     "Close the managed file (đóng hồ sơ).",
-    (
-        CASE_ID,
-        *STEP,
-        option("reason", "--reason", help="reintegrated, not_a_victim, transferred, ..."),
-        JSON,
-    ),
-    _record("close"),
+    option("reason", "--reason", help="reintegrated, not_a_victim, transferred, ..."),
 )
-declare(
-    app,
+step(
     "reopen",
     "Reopen a closed case (mở lại hồ sơ): the closure was wrong, or the person needs the"
     " programme again. The closure stays in the history.",
-    (
-        CASE_ID,
-        *STEP,
-        option("reason", "--reason", help="Why (free text; it stays in the encrypted store)"),
-        JSON,
-    ),
-    _record("reopen"),
+    option("reason", "--reason", help="Why (free text; it stays in the encrypted store)"),
 )
 
 
@@ -313,40 +247,30 @@ def _correct(ctx: typer.Context, values: dict[str, Any]) -> None:
     _record("correct")(ctx, values)
 
 
-declare(
-    app,
+step(
     "correct",
     "Correct fields of an earlier event (đính chính). The original stays in history.",
-    (
-        CASE_ID,
-        *STEP,
-        option("corrects_version", "--event", help="Version of the event to correct", type_=int),
-        option(
-            "field",
-            "--field",
-            help="Field to correct, e.g. birth_year (repeatable)",
-            type_=list[str],
-        ),
-        option(
-            "old_value", "--old", help='The value recorded now ("" when empty)', type_=list[str]
-        ),
-        option("new_value", "--new", help="The right value", type_=list[str]),
-        option("reason", "--reason", help="Why (e.g. the birth certificate)"),
-        JSON,
+    option("corrects_version", "--event", help="Version of the event to correct", type_=int),
+    option(
+        "field",
+        "--field",
+        help="Field to correct, e.g. birth_year (repeatable)",
+        type_=list[str],
     ),
-    _correct,
+    option("old_value", "--old", help='The value recorded now ("" when empty)', type_=list[str]),
+    option("new_value", "--new", help="The right value", type_=list[str]),
+    option("reason", "--reason", help="Why (e.g. the birth certificate)"),
+    run=_correct,
 )
 
 
-@app.command()
-@refusing
+@command(app)
 def history(
     ctx: typer.Context,
+    reply: Reply,
     case_id: str,
     as_of: str = AS_OF,
     known_at: str = KNOWN_AT,
-    format_: str = FORMAT,
-    output: Path = OUTPUT,
 ) -> None:
     """A case's full history: every event with actor, legal basis, business and record time
     (personal data shown as withheld: `socai case person` reads it, for a purpose)."""
@@ -356,7 +280,7 @@ def history(
     instant = parse_instant(known_at, "--known-at") if known_at else None
     view = cli.app().cases.read(cli.principal(), cid, day, instant)
     report = history_report(cli.app(), view, as_of=as_of, known_at=known_at)
-    answer(cli, report, format_, output, "case history", case_id)
+    reply.answer(cli, report, "case history", case_id)
 
 
 def history_report(
@@ -389,13 +313,11 @@ def history_report(
     return Report(columns, rows, f"Case {view.case_id} ({len(rows)} events)", meta, "events")
 
 
-@app.command("list")
-@refusing
+@command(app, "list")
 def list_(
     ctx: typer.Context,
+    reply: Reply,
     limit: int = typer.Option(50, "--limit", min=1, max=100_000),
-    format_: str = FORMAT,
-    output: Path = OUTPUT,
 ) -> None:
     """Cases in the order received (pseudonymous ids only): those your grants cover."""
     cli = state(ctx)
@@ -417,7 +339,7 @@ def list_(
         Column("unit", "unit"),
         Column("stage", "stage"),
     )
-    answer(cli, Report(columns, rows), format_, output, "case list", "cases in scope")
+    reply.answer(cli, Report(columns, rows), "case list", "cases in scope")
 
 
 PURPOSES = " | ".join(p.value for p in Purpose)
@@ -428,15 +350,13 @@ PERSON_FIELDS = typer.Option(
 )
 
 
-@app.command("person")
-@refusing
+@command(app, "person")
 def person(
     ctx: typer.Context,
+    reply: Reply,
     case_id: str,
     purpose: str = typer.Option(..., "--purpose", help=f"Why you read it (mục đích): {PURPOSES}"),
     fields: list[str] = PERSON_FIELDS,
-    format_: str = FORMAT,
-    output: Path = OUTPUT,
 ) -> None:
     """Read the personal data of a case's people (đọc dữ liệu cá nhân): needs a role that
     reads it in the case's unit, a login with a one-time code, and a purpose. The read (who,
@@ -452,4 +372,4 @@ def person(
     rows = [{"field": key, "value": value} for key, value in found.items()]
     meta = {"case": case_id, "purpose": chosen.value}
     report = Report((Column("field", "field"), Column("value", "value")), rows, meta=meta)
-    answer(cli, report, format_, output, "case person", case_id)
+    reply.answer(cli, report, "case person", case_id)

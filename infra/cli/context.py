@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from domain.access.principal import Principal
     from domain.access.scope import UnitRef
     from domain.reference.units import AdminMap
+    from infra.cli.unit_option import ReportUnit
     from infra.services.socai import Socai
 
 #: Where ``socai login`` keeps the token when neither --token-file nor SOCAI_TOKEN_FILE says.
@@ -108,20 +109,14 @@ class CliState:
         return self.app().access.check(self.principal(), action, target, subject)
 
     def allowed_unit(
-        self,
-        action: Action,
-        unit: str | None,
-        admin_map: str | None,
-        national_map: AdminMap,
-        subject: str,
+        self, action: Action, where: ReportUnit, national_map: AdminMap, subject: str
     ) -> tuple[AdminMap, str]:
         """The map and code of the unit a report names (``--unit``, or the old ``--map`` with a
         code; the nation on ``national_map`` by default), the logged-in user allowed ``action``
         over it (đơn vị trong phạm vi được giao), or refused as :meth:`allowed` refuses."""
         from domain.access.scope import UnitRef
-        from infra.cli.unit_option import chosen_unit
 
-        chosen_map, code = chosen_unit(unit, admin_map, national_map)
+        chosen_map, code = where.chosen(national_map)
         self.allowed(action, UnitRef(chosen_map.value, code), subject)
         return chosen_map, code
 

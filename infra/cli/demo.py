@@ -18,7 +18,8 @@ from domain.time import REFORM_DAY_2025
 from infra.audit_store import ledger_tables
 from infra.auth.files import write_secret_file
 from infra.cli.case import history_report
-from infra.cli.context import CliState, console, refusing, say, state
+from infra.cli.commands import cli_command
+from infra.cli.context import CliState, console, say, state
 from infra.cli.extras import require
 from infra.cli.output import emit
 from infra.cli.progress import progress, run_with_progress
@@ -66,7 +67,7 @@ NEXT_COMMANDS = (
 )
 
 
-@refusing
+@cli_command
 def demo(
     ctx: typer.Context,
     cases: int = typer.Option(40, "--cases", min=1, max=MAX_DEMO_CASES, help="How many cases."),

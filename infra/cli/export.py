@@ -20,10 +20,11 @@ import typer
 
 from domain.access.policy import Action
 from domain.errors import InvalidInput
-from infra.cli.context import refusing, say, state
-from infra.cli.options import OUTPUT, PERIOD, YEARS
+from infra.cli.commands import command
+from infra.cli.context import say, state
+from infra.cli.options import OUTPUT, ReportPeriod
 from infra.cli.output import UTF8_BOM
-from infra.cli.projections import caught_up, report_window
+from infra.cli.projections import caught_up
 from projections.htcds import FIELDS, hierarchies, htcds_records
 from projections.kanon import Anonymised, k_anonymise
 
@@ -40,12 +41,10 @@ MAX_K = 1000
 MAX_SUPPRESSED = 0.05
 
 
-@app.command("htcds")
-@refusing
+@command(app, "htcds")
 def htcds(
     ctx: typer.Context,
-    period: str | None = PERIOD,
-    years: str | None = YEARS,
+    period: ReportPeriod,
     k: int = typer.Option(DEFAULT_K, "--k", help="Each combination at least k times (CTDC: 11)."),
     output: Path | None = OUTPUT,
     report: Path | None = REPORT,
@@ -56,7 +55,7 @@ def htcds(
         raise InvalidInput(
             "--k", f"{k} is not a group size", hint=f"1 to {MAX_K}; CTDC publishes with 11"
         )
-    window = report_window(period, years, None)
+    window = period.window()
     _check_file(output, ".csv", "-o", required=True)
     _check_file(report, ".json", "--report", required=False)
     assert output is not None

@@ -29,21 +29,20 @@ from domain.errors import InvalidInput
 from domain.funding import commands as money
 from domain.funding.values import ActivityKind, SourceKind
 from domain.time import VIETNAM_TZ, business_date, parse_date, parse_instant
-from infra.cli.context import EXIT_FINDINGS, console, refusing, say, state
+from infra.cli.commands import command
+from infra.cli.context import EXIT_FINDINGS, console, say, state
 from infra.cli.declare import Opt, Run, declare, option
 from infra.cli.options import (
     AS_OF,
     BASIS,
-    FORMAT,
     KNOWN_AT,
     MAP,
     ON,
-    OUTPUT,
     PERIOD,
     STEP_UNIT,
     XLSX,
 )
-from infra.cli.output import Column, Report, answer
+from infra.cli.output import Column, Reply, Report
 from infra.cli.progress import known_at_engine, run_with_progress
 from infra.cli.unit_option import unit_with_map
 from infra.projection_db import projections_engine
@@ -186,9 +185,8 @@ declare(app, "reverse", "Correct a posted transaction with a reversing transfer 
 # -- reading ----------------------------------------------------------------------------------
 
 
-@app.command("programmes")
-@refusing
-def programmes(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> None:
+@command(app, "programmes")
+def programmes(ctx: typer.Context, reply: Reply) -> None:
     """List the programmes."""
     funding = state(ctx).app().funding
     rows = []
@@ -208,16 +206,14 @@ def programmes(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT)
         Column("ends_on", "đến (to)"),
         Column("title", "tên (title)"),
     )
-    answer(state(ctx), Report(columns, rows), format_, output, "finance programmes", "programmes")
+    reply.answer(state(ctx), Report(columns, rows), "finance programmes", "programmes")
 
 
-@app.command("show")
-@refusing
+@command(app, "show")
 def show(
     ctx: typer.Context,
+    reply: Reply,
     code: str = typer.Argument(..., help="Programme code."),
-    format_: str = FORMAT,
-    output: Path = OUTPUT,
 ) -> None:
     """A programme's sources, lines, allocations and account balances (from its events)."""
     state(ctx).allowed(Action.FUNDING_READ, subject="show")  # programme-wide: national
@@ -257,7 +253,7 @@ def show(
         ],
     }
     report = Report(columns, rows, f"{programme.code} {programme.title}", meta)
-    answer(state(ctx), report, format_, output, "finance show", programme.code)
+    reply.answer(state(ctx), report, "finance show", programme.code)
 
 
 def _workbook_context(
@@ -302,18 +298,16 @@ def _dims(by: str) -> tuple[str, ...]:
 CSV_OUT = typer.Option(None, "--csv", hidden=True, help="Also write the rows as CSV.")
 
 
-@app.command("reconcile")
-@refusing
+@command(app, "reconcile")
 def reconcile(
     ctx: typer.Context,
+    reply: Reply,
     by: str = typer.Option(
         "programme,line,source", "--by", help="Comma-separated: " + ", ".join(DIMENSIONS)
     ),
     programme: str = typer.Option(None, "--programme", "-p", help="Only this programme."),
     as_of: str | None = AS_OF,
     known_at: str | None = KNOWN_AT,
-    format_: str = FORMAT,
-    output: Path = OUTPUT,
     csv_path: Path | None = CSV_OUT,
     xlsx_path: Path | None = XLSX,
 ) -> None:
@@ -337,7 +331,7 @@ def reconcile(
         total=dict(zip(MEASURES, total.figures, strict=True)),
     )
     about = f"{programme or 'all programmes'} in {view.scope}"
-    answer(state(ctx), report, format_, output, "finance reconcile", about)
+    reply.answer(state(ctx), report, "finance reconcile", about)
     if csv_path:
         write_reconciliation_csv(csv_path, dims, rows)
         say(f"wrote {csv_path}", err=True)
@@ -377,16 +371,14 @@ def _group_cells(dims: Sequence[str], key: Sequence[str]) -> dict[str, str | Non
     return cells
 
 
-@app.command("behind")
-@refusing
+@command(app, "behind")
 def behind(
     ctx: typer.Context,
+    reply: Reply,
     by: str = typer.Option(..., "--by", help="The grouping of the figure (as in reconcile)."),
     key: str = typer.Option(..., "--key", help="The row's key, comma-separated in --by order."),
     measure: str | None = typer.Option(None, "--measure", help=" | ".join(MEASURES)),
     programme: str = typer.Option(None, "--programme", "-p"),
-    format_: str = FORMAT,
-    output: Path = OUTPUT,
 ) -> None:
     """The transactions behind one figure, down to the case or the activity."""
     dims = _dims(by)
@@ -421,12 +413,11 @@ def behind(
         *(Column(m, f"{MEASURE_HEADERS[m]} ({m}, đồng)", "right") for m in MEASURES),
     )
     report = Report(columns, rows, meta={"transaction_legs": len(rows)})
-    answer(state(ctx), report, format_, output, f"finance behind {by} {key}", view.scope)
+    reply.answer(state(ctx), report, f"finance behind {by} {key}", view.scope)
 
 
-@app.command("discrepancies")
-@refusing
-def discrepancies_report(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> None:
+@command(app, "discrepancies")
+def discrepancies_report(ctx: typer.Context, reply: Reply) -> None:
     """Support events with money and no disbursement; disbursements whose case event does
     not exist or disagrees in amount. Exits 1 when there is any (0 when none)."""
     view = funding_view(ctx, "discrepancies")
@@ -453,6 +444,6 @@ def discrepancies_report(ctx: typer.Context, format_: str = FORMAT, output: Path
         Column("transactions", "transactions"),
     )
     report = Report(columns, rows, "Chênh lệch (discrepancies)", {"discrepancies": len(rows)})
-    answer(state(ctx), report, format_, output, "finance discrepancies", view.scope)
+    reply.answer(state(ctx), report, "finance discrepancies", view.scope)
     if rows:
         raise typer.Exit(EXIT_FINDINGS)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from infra.cli.context import console, refusing, state
+from infra.cli.commands import command
+from infra.cli.context import console, state
 from infra.keys import create_key_file
 
 app = typer.Typer(no_args_is_help=True)
 
 
-@app.command("init")
-@refusing
+@command(app, "init")
 def init(ctx: typer.Context) -> None:
     """Create a new key file for the store (never overwrites an existing one)."""
     settings = state(ctx).settings()

@@ -15,9 +15,17 @@ and activity commands also read their fields from ``--from-json``. The store and
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
 import typer
+from typer.models import OptionInfo
 
 from domain.errors import InvalidInput
+from domain.period import Period
+from domain.time import parse_date
+from projections.rollup import reporting_period
 
 ON = typer.Option(None, "--on", help="Business date YYYY-MM-DD (default: today in Viet Nam).")
 BASIS = typer.Option(
@@ -83,3 +91,46 @@ KNOWN_AT = typer.Option(
     "--known-at",
     help="As known at this record time (ISO instant, or a date = end of that day in Viet Nam).",
 )
+
+
+def option(declaration: OptionInfo) -> Any:
+    """A field of an :class:`OptionSet` read from the option ``declaration``: in code it
+    defaults to the option's own default, on the command line it is that option."""
+    return field(default=declaration.default, metadata={"option": declaration})
+
+
+@dataclass(frozen=True)
+class OptionSet:
+    """Options that travel together, taken by a command as one typed parameter
+    (:mod:`infra.cli.commands` puts the options in its place for typer). A subclass is a
+    frozen dataclass whose fields are :func:`option` of the declarations above; :meth:`checked`
+    may refuse a bad value before the command runs."""
+
+    def checked(self) -> OptionSet:
+        """The set as the command receives it (a subclass checks and normalises here)."""
+        return self
+
+
+@dataclass(frozen=True)
+class ReportPeriod(OptionSet):
+    """The period a report covers (kỳ báo cáo): ``--period``, or the old ``--years``."""
+
+    period: str | None = option(PERIOD)
+    years: str | None = option(YEARS)
+
+    @property
+    def given(self) -> str | None:
+        """The period as written, under whichever spelling it was given."""
+        return self.period or self.years
+
+    def window(self, until: str | None = None) -> Period:
+        """The period, given exactly once, cut off ``--until`` (facts up to that day)."""
+        if (self.period is None) == (self.years is None):
+            raise InvalidInput(
+                "--period",
+                "give the period once",
+                hint="e.g. --period 2016-2020 or --period 2024-H1",
+            )
+        cut_off: date | None = parse_date(until, "--until") if until else None
+        flag = "--period" if self.period else "--years"
+        return reporting_period(str(self.given), cut_off, flag)

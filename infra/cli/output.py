@@ -14,7 +14,7 @@ import csv
 import io
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -28,7 +28,7 @@ from rich.table import Table
 from domain.errors import InvalidInput
 from domain.money import format_vnd
 from infra.cli.context import CliState, console, say
-from infra.cli.options import FORMAT, OUTPUT
+from infra.cli.options import FORMAT, OUTPUT, OptionSet, option
 
 __all__ = [
     "FORMAT",
@@ -36,6 +36,7 @@ __all__ = [
     "OUTPUT",
     "UTF8_BOM",
     "Column",
+    "Reply",
     "Report",
     "answer",
     "cell",
@@ -178,6 +179,33 @@ def answer(
     format), so that no command writes a file the log does not show."""
     emit(report, format_, output)
     cli.exported(output, what, scope, format_)
+
+
+@dataclass(frozen=True)
+class Reply(OptionSet):
+    """How a read command answers: ``--format`` and ``-o``, the same two in every read command
+    (taken as one parameter, ``reply: Reply``). A format it does not speak is refused before
+    the command reads anything."""
+
+    format_: str = option(FORMAT)
+    output: Path | None = option(OUTPUT)
+
+    def checked(self) -> Reply:
+        return replace(self, format_=check_format(self.format_))
+
+    @property
+    def as_data(self) -> bool:
+        """Asked for data (JSON, CSV or a file) rather than the table: a command whose answer
+        is a verdict then writes its findings as rows."""
+        return self.format_ != "table" or self.output is not None
+
+    def emit(self, report: Report) -> None:
+        """:func:`emit` in the format and to the file asked for."""
+        emit(report, self.format_, self.output)
+
+    def answer(self, cli: CliState, report: Report, what: str, scope: str) -> None:
+        """:func:`answer`: emitted, and a file export written to the access log."""
+        answer(cli, report, self.format_, self.output, what, scope)
 
 
 def _table(report: Report) -> Table:

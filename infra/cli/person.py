@@ -25,9 +25,10 @@ import typer
 from domain.access.roles import ErasureReason
 from domain.time import VIETNAM_TZ, business_date, parse_date
 from infra.cli.case import _case_id as case_id_arg
-from infra.cli.context import refusing, say, state
-from infra.cli.options import BASIS, FORMAT, ON, OUTPUT, required_basis
-from infra.cli.output import Column, Report, answer
+from infra.cli.commands import command
+from infra.cli.context import say, state
+from infra.cli.options import BASIS, ON, OUTPUT, required_basis
+from infra.cli.output import Column, Reply, Report
 from infra.privacy.subject_file import file_format, write_subject_file
 
 app = typer.Typer(no_args_is_help=True)
@@ -39,8 +40,7 @@ WHO = typer.Option(
 REASONS = " | ".join(r.value for r in ErasureReason)
 
 
-@app.command("erase")
-@refusing
+@command(app, "erase")
 def erase(
     ctx: typer.Context,
     case_id: str,
@@ -76,8 +76,7 @@ def erase(
         )
 
 
-@app.command("export")
-@refusing
+@command(app, "export")
 def export(ctx: typer.Context, case_id: str, who: str = WHO, output: Path = OUTPUT) -> None:
     """A data subject's own file (quyền truy cập dữ liệu): their data, the steps of their
     case and who accessed it, as JSON or XLSX by -o's extension. Logged."""
@@ -93,8 +92,7 @@ def export(ctx: typer.Context, case_id: str, who: str = WHO, output: Path = OUTP
     )
 
 
-@app.command("retention")
-@refusing
+@command(app, "retention")
 def retention(
     ctx: typer.Context,
     who: str = typer.Option(..., "--who", help="victim or relative: one retention per kind."),
@@ -111,11 +109,8 @@ def retention(
     say(f"retention of {rule.kind}: {rule.years} years after closure, by decision {rule.basis}.")
 
 
-@app.command("due-for-erasure")
-@refusing
-def due_for_erasure(
-    ctx: typer.Context, on: str | None = ON, format_: str = FORMAT, output: Path = OUTPUT
-) -> None:
+@command(app, "due-for-erasure")
+def due_for_erasure(ctx: typer.Context, reply: Reply, on: str | None = ON) -> None:
     """Who is due for erasure under the retention policy on a date (đến hạn xóa): case id,
     person, closed on, due since, the decision. Names no one and erases nothing: each
     erasure is a decision, carried out by `socai person erase`."""
@@ -150,4 +145,4 @@ def due_for_erasure(
     )
     meta = {"on": day, "policy": policy or "no retention set (socai person retention)"}
     report = Report(columns, rows, f"due for erasure on {day} ({len(rows)})", meta)
-    answer(cli, report, format_, output, "person due-for-erasure", str(day))
+    reply.answer(cli, report, "person due-for-erasure", str(day))

@@ -8,7 +8,6 @@ Defendants are counted, never named. ``list`` shows the criminal cases of a unit
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -22,11 +21,12 @@ from domain.errors import InvalidInput
 from domain.proceedings.commands import STAGE_COMMANDS, SUSPENSION_REASONS, Open
 from domain.reference.units import AdminMap
 from domain.time import business_date, parse_date
-from infra.cli.context import console, refusing, state
+from infra.cli.commands import command
+from infra.cli.context import console, state
 from infra.cli.declare import Opt, Run, declare, option
-from infra.cli.options import FORMAT, MAP, ON, OUTPUT, STEP_UNIT, UNIT
-from infra.cli.output import Column, Report, answer
-from infra.cli.unit_option import unit_on
+from infra.cli.options import ON, STEP_UNIT
+from infra.cli.output import Column, Reply, Report
+from infra.cli.unit_option import ReportUnit, unit_on
 from infra.projection_db import projections_engine, runner_for
 from projections.proceedings import proceedings_status
 from projections.rollup import resolve_unit, unit_filter
@@ -91,20 +91,15 @@ declare(app, "suspend", "Suspend the case (tạm đình chỉ), with a reason co
 ), _stage("suspend"))  # fmt: skip
 
 
-@app.command("list")
-@refusing
+@command(app, "list")
 def list_(
     ctx: typer.Context,
-    unit: str = UNIT,
-    admin_map: str | None = MAP,
-    format_: str = FORMAT,
-    output: Path = OUTPUT,
+    where: ReportUnit,
+    reply: Reply,
 ) -> None:
     """Criminal cases in a unit: stages reached, dates, defendants, victims' cases."""
     cli = state(ctx)
-    chosen_map, unit = cli.allowed_unit(
-        Action.REPORT_READ, unit, admin_map, AdminMap.NEW, "proceedings"
-    )
+    chosen_map, unit = cli.allowed_unit(Action.REPORT_READ, where, AdminMap.NEW, "proceedings")
     application = cli.app()
     engine = projections_engine(cli.settings())
     runner_for(application.log, engine).run()
@@ -124,4 +119,4 @@ def list_(
         )
     )  # fmt: skip
     report = Report(columns, rows, f"vụ án in {target}")
-    answer(cli, report, format_, output, "proceedings list", f"{chosen_map.value}:{unit}")
+    reply.answer(cli, report, "proceedings list", f"{chosen_map.value}:{unit}")

@@ -25,21 +25,21 @@ from domain.errors import InvalidInput
 from domain.period import Period
 from domain.reference.units import AdminMap
 from domain.time import business_date, parse_date, parse_instant
-from infra.cli.context import EXIT_FINDINGS, EXIT_OK, console, refusing, say, state
+from infra.cli.commands import cli_command, command
+from infra.cli.context import EXIT_FINDINGS, EXIT_OK, console, say, state
 from infra.cli.options import (
     FORMAT,
     KNOWN_AT,
-    MAP,
     OUTPUT,
     PERIOD,
     PUBLIC,
-    UNIT,
     UNTIL,
     XLSX,
-    YEARS,
+    ReportPeriod,
 )
-from infra.cli.output import Column, Report, answer, check_format
+from infra.cli.output import Column, Reply, Report, answer, check_format
 from infra.cli.progress import known_at_engine, run_with_progress
+from infra.cli.unit_option import ReportUnit
 from infra.projection_db import projections_engine, runner_for
 from projections import asof
 from projections.case_search import CaseQuery, find_cases
@@ -94,8 +94,7 @@ def caught_up(
     return application, engine, None
 
 
-@app.command()
-@refusing
+@command(app)
 def rebuild(
     ctx: typer.Context,
     name: str = typer.Argument(None, help="One projection (default: all)."),
@@ -114,8 +113,7 @@ def rebuild(
     console.print(f"rebuilt from {covered} notifications")
 
 
-@app.command()
-@refusing
+@command(app)
 def run(
     ctx: typer.Context,
     follow: bool = typer.Option(False, "--follow", help="Keep polling for new events."),
@@ -132,9 +130,8 @@ def run(
         runner.run()
 
 
-@app.command()
-@refusing
-def status(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> None:
+@command(app)
+def status(ctx: typer.Context, reply: Reply) -> None:
     """Each projection's position in the notification log and how far behind it is."""
     state(ctx).allowed_somewhere(Action.REPORT_READ, "projections")
     application = state(ctx).app()
@@ -148,17 +145,15 @@ def status(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> 
     )
     head = application.log.head()
     report = Report(columns, rows, f"projections (log head {head})", {"log_head": head})
-    answer(state(ctx), report, format_, output, "projections status", "projections")
+    reply.answer(state(ctx), report, "projections status", "projections")
 
 
-@app.command()
-@refusing
-def verify(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> None:
+@command(app)
+def verify(ctx: typer.Context, reply: Reply) -> None:
     """Rebuild every projection from the events into a scratch database and compare it, row by
     row, with the live tables: an edited report is named (projection, table, row, columns).
     Exit 0 when every table is what the events give, 1 when any differs. ``--format json|csv``
     or ``-o FILE``: one row per projection, its tables' differences as data."""
-    format_ = check_format(format_)
     state(ctx).allowed(Action.PROJECTIONS_RUN, subject="projections")
     application = state(ctx).app()
     live = _engine(ctx)
@@ -176,9 +171,9 @@ def verify(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> 
         return scratch
 
     reports = verify_projections(chosen, live, rebuild_into)
-    if format_ != "table" or output is not None:
+    if reply.as_data:
         found = _verify_report(reports)
-        answer(state(ctx), found, format_, output, "projections verify", "projections")
+        reply.answer(state(ctx), found, "projections verify", "projections")
         raise typer.Exit(EXIT_OK if all_intact(reports) else EXIT_FINDINGS)
     for report in reports:
         verdict = "intact" if report.intact else "DIFFERS FROM THE EVENTS"
@@ -258,14 +253,12 @@ def _verify_report(reports: Sequence[ProjectionReport]) -> Report:
     return Report(columns, rows, "projections verify", {"intact": all_intact(reports)})
 
 
-@app.command("case")
-@refusing
+@command(app, "case")
 def case(
     ctx: typer.Context,
+    reply: Reply,
     case_id: str = typer.Argument(..., help="The pseudonymous case id."),
     known_at: str = KNOWN_AT,
-    format_: str = FORMAT,
-    output: Path = OUTPUT,
 ) -> None:
     """A case's status row (no personal data), now or as known at a past record time."""
     cid = parse_case_id(case_id, "CASE_ID")
@@ -284,14 +277,14 @@ def case(
     title = f"case {case_id}" + (f" as known at {known_at}" if known_at else "")
     meta = {"case": case_id, "known_at": known_at}
     report = Report((Column("field", "field"), Column("value", "value")), rows, title, meta)
-    answer(cli, report, format_, output, "projections case", case_id)
+    reply.answer(cli, report, "projections case", case_id)
 
 
-@refusing
+@cli_command
 def kpi(
     ctx: typer.Context,
-    unit: str = UNIT,
-    admin_map: str | None = MAP,
+    where: ReportUnit,
+    reply: Reply,
     period: str | None = PERIOD,
     until: str | None = UNTIL,
     year: int | None = typer.Option(None, "--year", hidden=True, help="Old spelling of --period."),
@@ -299,8 +292,6 @@ def kpi(
     listed: str = typer.Option(
         None, "--list", help="Print the cases behind one indicator (its key, e.g. verified)."
     ),
-    format_: str = FORMAT,
-    output: Path = OUTPUT,
     public: bool = PUBLIC,
 ) -> None:
     """Programme KPIs against their targets (100% verified, supported, protected...); a share
@@ -311,7 +302,7 @@ def kpi(
             "--public", "a list of cases is never public", hint="drop --list, or drop --public"
         )
     cli = state(ctx)
-    chosen_map, unit = cli.allowed_unit(Action.REPORT_READ, unit, admin_map, AdminMap.NEW, "kpi")
+    chosen_map, unit = cli.allowed_unit(Action.REPORT_READ, where, AdminMap.NEW, "kpi")
     application, engine, instant = caught_up(ctx, known_at)
     # as known at T, open procedures are judged on T's date (what the report then showed)
     today = business_date(instant or application.now())
@@ -341,7 +332,7 @@ def kpi(
         rows = [{"case_id": c, "counted": c in counted} for c in chosen.population]
         columns = (Column("case_id", "case"), Column("counted", f"counted in {chosen.key}"))
         report = Report(columns, rows, f"{chosen.key}: {chosen.display()}", meta)
-        answer(cli, report, format_, output, f"kpi --list {chosen.key}", str(meta["unit"]))
+        reply.answer(cli, report, f"kpi --list {chosen.key}", str(meta["unit"]))
         return
     rows = [_kpi_row(k, public) for k in kpis]
     if public:
@@ -356,7 +347,7 @@ def kpi(
         Column("denominator", "of", "right"),
     )
     report = Report(columns, rows, "KPIs (chỉ tiêu)", meta)
-    answer(cli, report, format_, output, "kpi", str(meta["unit"]))
+    reply.answer(cli, report, "kpi", str(meta["unit"]))
 
 
 def _kpi_row(k: Kpi, public: bool) -> dict[str, Any]:
@@ -384,14 +375,12 @@ def _target(k: Kpi) -> str:
     return str(k.target) if k.denominator is None else f"{float(k.target) * 100:.0f}%"
 
 
-@refusing
+@cli_command
 def rollup(
     ctx: typer.Context,
-    unit: str | None = UNIT,
-    period: str | None = PERIOD,
+    where: ReportUnit,
+    period: ReportPeriod,
     until: str | None = UNTIL,
-    years: str | None = YEARS,
-    admin_map: str | None = MAP,
     known_at: str = KNOWN_AT,
     output_format: str = FORMAT,
     output: Path | None = OUTPUT,
@@ -424,8 +413,8 @@ def rollup(
             hint="e.g. --known-at 2021-01-15 --changes",
         )
     cli = state(ctx)
-    chosen_map, unit = cli.allowed_unit(Action.REPORT_READ, unit, admin_map, AdminMap.OLD, "rollup")
-    window = report_window(period, years, until)
+    chosen_map, unit = cli.allowed_unit(Action.REPORT_READ, where, AdminMap.OLD, "rollup")
+    window = period.window(until)
     chosen_years = window.year_numbers
     whole = window == Period.years(chosen_years[0], chosen_years[-1])
     _application, engine, instant = caught_up(ctx, known_at)
@@ -497,16 +486,6 @@ def rollup_report(result: Rollup, known_at: datetime | None, public: bool = Fals
     return Report(columns, rows, title, meta)
 
 
-def report_window(period: str | None, years: str | None, until: str | None) -> Period:
-    """The report's period from ``--period`` (or the old ``--years``), cut off ``--until``."""
-    if (period is None) == (years is None):
-        raise InvalidInput(
-            "--period", "give the period once", hint="e.g. --period 2016-2020 or --period 2024-H1"
-        )
-    cut_off = parse_date(until, "--until") if until else None
-    return reporting_period(period or str(years), cut_off, "--period" if period else "--years")
-
-
 def _print_provenance(engine: Engine) -> None:
     """Where a report's figures come from: each projection's log position and the digest of
     its tables. `socai projections verify` recomputes them from the events, so a reader can
@@ -538,12 +517,11 @@ def _print_changes(then: Rollup, now: Rollup, known_at: str) -> None:
     console.print(table if changed else f"no cell changed since {known_at}")
 
 
-@app.command()
-@refusing
+@command(app)
 def cases(
     ctx: typer.Context,
-    unit: str = UNIT,
-    admin_map: str | None = MAP,
+    where: ReportUnit,
+    reply: Reply,
     agency: str = typer.Option(None, "--agency", help="Receiving agency, e.g. border_guard."),
     stage: str = typer.Option(None, "--stage", help="e.g. received, under_verification."),
     overdue: bool = typer.Option(
@@ -551,12 +529,10 @@ def cases(
     ),
     limit: int = typer.Option(50, "--limit", min=1, max=MAX_LISTED_CASES),
     known_at: str = KNOWN_AT,
-    format_: str = FORMAT,
-    output: Path = OUTPUT,
 ) -> None:
     """Cases in a unit (pseudonymous ids only): stage, dates, deadlines, supports."""
     cli = state(ctx)
-    chosen_map, unit = cli.allowed_unit(Action.CASE_READ, unit, admin_map, AdminMap.NEW, "cases")
+    chosen_map, unit = cli.allowed_unit(Action.CASE_READ, where, AdminMap.NEW, "cases")
     application, engine, instant = caught_up(ctx, known_at)
     target = resolve_unit(chosen_map, unit)
     today = business_date(instant or application.now())
@@ -578,27 +554,21 @@ def cases(
     )
     meta = {"unit": f"{target.map.value}:{target.code}", "on": today}
     report = Report(columns, rows, f"cases in {target} — {today}", meta)
-    answer(cli, report, format_, output, "cases", str(meta["unit"]))
+    reply.answer(cli, report, "cases", str(meta["unit"]))
 
 
-@app.command()
-@refusing
+@command(app)
 def spending(
     ctx: typer.Context,
-    unit: str = UNIT,
-    period: str | None = PERIOD,
-    years: str | None = YEARS,
-    admin_map: str | None = MAP,
+    where: ReportUnit,
+    period: ReportPeriod,
+    reply: Reply,
     known_at: str = KNOWN_AT,
-    format_: str = FORMAT,
-    output: Path = OUTPUT,
 ) -> None:
     """Support given per type and year in a unit, with amounts in đồng (for reconciliation)."""
     cli = state(ctx)
-    chosen_map, unit = cli.allowed_unit(
-        Action.FUNDING_READ, unit, admin_map, AdminMap.NEW, "spending"
-    )
-    window = report_window(period, years, None)
+    chosen_map, unit = cli.allowed_unit(Action.FUNDING_READ, where, AdminMap.NEW, "spending")
+    window = period.window()
     _application, engine, _instant = caught_up(ctx, known_at)
     rows = [
         {
@@ -620,4 +590,4 @@ def spending(
     scope = f"{chosen_map.value}:{unit}"
     meta = {"unit": scope, "period": window.label}
     report = Report(columns, rows, f"support use: {scope}, {window.label}", meta)
-    answer(cli, report, format_, output, "spending", scope)
+    reply.answer(cli, report, "spending", scope)

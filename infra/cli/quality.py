@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,9 +22,10 @@ import typer
 
 from domain.errors import InvalidInput
 from domain.reference.units import AdminMap
-from infra.cli.context import EXIT_FINDINGS, console, err_console, refusing, state
-from infra.cli.options import FORMAT, OUTPUT, PERIOD, UNIT, YEARS
-from infra.cli.output import Column, Report, check_format, emit
+from infra.cli.commands import command
+from infra.cli.context import EXIT_FINDINGS, console, err_console, state
+from infra.cli.options import UNIT, OptionSet, ReportPeriod, option
+from infra.cli.output import Column, Reply, Report
 from infra.cli.progress import progress, run_with_progress
 from infra.cli.unit_option import chosen_unit
 from projections.rollup import parse_years
@@ -40,34 +42,40 @@ JSON = typer.Option(None, "--json", help="Write the GX validation results (JSON)
 DOCS = typer.Option(None, "--docs", help="Write GX Data Docs (HTML, renders offline) here.")
 
 
+@dataclass(frozen=True)
+class Results(OptionSet):
+    """Where a check also writes its Great Expectations results: ``--json`` and ``--docs``."""
+
+    json_path: Path | None = option(JSON)
+    docs: Path | None = option(DOCS)
+
+
 def _report(
     ctx: typer.Context,
     report: object,
-    files: tuple[Path | None, Path | None, Path | None],
-    format_: str,
+    results: Results,
+    reply: Reply,
     of_store: str | None,
     about: dict[str, str] | None = None,
 ) -> None:
     """Print each finding (or, with ``--format json|csv`` or ``-o``, write them as data: one
     row per finding, the counts and how the file was read beside them); exit 1 on an error.
-    ``files``: ``--json``, ``--docs`` and ``-o``. ``of_store`` (what was checked) when the
-    findings hold figures computed from the store's events: each file written is then an
-    export in the access log."""
+    ``of_store`` (what was checked) when the findings hold figures computed from the store's
+    events: each file written is then an export in the access log."""
     from quality.run import Report as QualityReport
     from quality.run import write_results_json
 
     assert isinstance(report, QualityReport)
-    json_path, docs, output = files
     if of_store is not None:
         cli = state(ctx)
-        cli.exported(json_path, of_store, "results", "json")
-        cli.exported(docs, of_store, "data docs", "html")
-        cli.exported(output, of_store, "findings", format_)
-    if json_path is not None:
-        write_results_json(report, json_path, about)
+        cli.exported(results.json_path, of_store, "results", "json")
+        cli.exported(results.docs, of_store, "data docs", "html")
+        cli.exported(reply.output, of_store, "findings", reply.format_)
+    if results.json_path is not None:
+        write_results_json(report, results.json_path, about)
     checks = sum(report.expectations.values())
-    if format_ != "table" or output is not None:
-        emit(_findings(report, checks, about or {}), format_, output)
+    if reply.as_data:
+        reply.emit(_findings(report, checks, about or {}))
     else:
         for finding in report.findings:
             console.print(finding.line(), markup=False, soft_wrap=True)
@@ -158,10 +166,12 @@ def _engine(engine: str) -> str:
     return engine
 
 
-@app.command("check")
-@refusing
+@command(app, "check")
 def check(
     ctx: typer.Context,
+    period: ReportPeriod,
+    results: Results,
+    reply: Reply,
     file: Path = FILE,
     unit: str | None = UNIT,
     against_events: bool = typer.Option(
@@ -169,13 +179,7 @@ def check(
         "--against-events",
         help="Also compare each cell with the rollup computed from events.",
     ),
-    period: str | None = PERIOD,
-    years: str | None = YEARS,
     engine: str = ENGINE,
-    json_path: Path = JSON,
-    docs: Path = DOCS,
-    format_: str = FORMAT,
-    output: Path = OUTPUT,
 ) -> None:
     """Check a submitted rollup file (or workbook); one line per wrong cell. ``--unit`` names
     the unit when the file does not; ``--period`` the years it must cover (else its header's)."""
@@ -183,11 +187,10 @@ def check(
     from quality.table import years_of
 
     engine = _engine(engine)
-    format_ = check_format(format_)
     named = None if unit is None else _unit_key(unit)
-    period = period or years
+    covered = parse_years(period.given) if period.given else None
     with progress(f"reading {file.name}"):
-        submission = read_submission(file, named, parse_years(period) if period else None)
+        submission = read_submission(file, named, covered)
     table = submission.table
     err_console.print(f"read {file.name}: {submission.describe()}", markup=False)
     computed = None
@@ -204,45 +207,40 @@ def check(
             table,
             engine=engine,
             computed=computed,
-            docs_dir=docs,
+            docs_dir=results.docs,
             structural=submission.structural,
         )
     about = {"encoding": submission.encoding, "numbers": submission.numbers}
     against = None if computed is None else f"quality check {file.name} --against-events"
-    _report(ctx, report, (json_path, docs, output), format_, against, about)
+    _report(ctx, report, results, reply, against, about)
 
 
-@app.command("rollups")
-@refusing
+@command(app, "rollups")
 def rollups(
     ctx: typer.Context,
+    period: ReportPeriod,
+    results: Results,
+    reply: Reply,
     unit: str | None = UNIT,
-    period: str | None = PERIOD,
-    years: str | None = YEARS,
     engine: str = ENGINE,
-    json_path: Path = JSON,
-    docs: Path = DOCS,
-    format_: str = FORMAT,
-    output: Path = OUTPUT,
 ) -> None:
     """Check the rollups computed from events for a unit (default: the nation on the 2025 map)
     and its child units, over ``--period`` (default 2016-2020)."""
     from domain.reference.units import unit_directory
 
-    format_ = check_format(format_)
     directory = unit_directory()
     admin_map, code = chosen_unit(unit, None, AdminMap.NEW)
     parent = directory.require(admin_map, code)
     units = [(admin_map.value, code)] + [
         (admin_map.value, c.code) for c in directory.children(parent)
     ]
-    table = _computed(ctx, units, parse_years(period or years or "2016-2020"))
+    table = _computed(ctx, units, parse_years(period.given or "2016-2020"))
     from quality.run import validate
 
     with progress("checking the rules"):
-        report = validate(table, engine=_engine(engine), docs_dir=docs)
+        report = validate(table, engine=_engine(engine), docs_dir=results.docs)
     what = f"quality rollups {admin_map.value}:{code}"
-    _report(ctx, report, (json_path, docs, output), format_, what)
+    _report(ctx, report, results, reply, what)
 
 
 def _unit_key(text: str) -> str:

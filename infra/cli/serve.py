@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import typer
 
-from infra.cli.context import console, refusing, state
+from infra.cli.commands import cli_command
+from infra.cli.context import console, state
 from infra.cli.extras import require
 
 
-@refusing
+@cli_command
 def serve(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),

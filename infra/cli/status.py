@@ -9,12 +9,13 @@ from typing import Any
 
 import typer
 
-from infra.cli.context import console, refusing, say, state
+from infra.cli.commands import cli_command
+from infra.cli.context import console, say, state
 from infra.cli.options import FORMAT, OUTPUT
 from infra.cli.output import UTF8_BOM, Column, Report, check_format, render
 
 
-@refusing
+@cli_command
 def status(ctx: typer.Context, output_format: str = FORMAT, output: Path = OUTPUT) -> None:
     """Heads, positions and lags: store, ledger and last checkpoint, projections, relay.
 

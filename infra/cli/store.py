@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from infra.cli.context import refusing, say, state
+from infra.cli.commands import cli_command
+from infra.cli.context import say, state
 from infra.keys import create_key_file
 from infra.schema.identity import check_store_id, environment_store_id
 from infra.schema.store import SchemaMismatch, default_identity, head, initialise, state_of
@@ -19,7 +20,7 @@ STORE_ID_HELP = (
 )
 
 
-@refusing
+@cli_command
 def init(
     ctx: typer.Context,
     store_id: str = typer.Option(None, "--store-id", help=STORE_ID_HELP),
@@ -51,7 +52,7 @@ def init(
         )
 
 
-@refusing
+@cli_command
 def migrate(
     ctx: typer.Context,
     store_id: str = typer.Option(

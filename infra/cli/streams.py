@@ -16,7 +16,8 @@ from typing import Any
 import typer
 
 from domain.access.policy import Action
-from infra.cli.context import console, err_console, refusing, state
+from infra.cli.commands import command
+from infra.cli.context import console, err_console, state
 from streams.pipeline import ENCODING_WORKERS, MAX_ENCODING_WORKERS
 
 app = typer.Typer(no_args_is_help=True)
@@ -37,8 +38,7 @@ def _stop_flag() -> list[bool]:
     return stopping
 
 
-@app.command("topics")
-@refusing
+@command(app, "topics")
 def topics(
     kafka: str = KAFKA_OPTION,
     replication: int = typer.Option(
@@ -80,8 +80,7 @@ def topics(
         )
 
 
-@app.command("relay")
-@refusing
+@command(app, "relay")
 def relay(
     ctx: typer.Context,
     kafka: str = KAFKA_OPTION,
@@ -159,8 +158,7 @@ def relay(
         )
 
 
-@app.command("tail")
-@refusing
+@command(app, "tail")
 def tail(
     topic: str = typer.Argument(..., help="e.g. socai.case-events.v1"),
     kafka: str = KAFKA_OPTION,
@@ -224,8 +222,7 @@ def tail(
         sys.stdout.flush()
 
 
-@app.command("schemas")
-@refusing
+@command(app, "schemas")
 def schemas(
     write: bool = typer.Option(
         False,
@@ -260,8 +257,7 @@ def schemas(
         console.print(f"{contract.public_type:45} {contract.stream.topic}  ok")
 
 
-@app.command("worker")
-@refusing
+@command(app, "worker")
 def worker(
     ctx: typer.Context,
     kafka: str = KAFKA_OPTION,

@@ -10,11 +10,13 @@ other map is refused with the date of the change.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from domain.errors import InvalidInput
 from domain.reference.units import NATIONAL_CODE, AdminMap, Unit, unit_directory
 from domain.text import search_key
+from infra.cli.options import MAP, UNIT, OptionSet, option
 
 
 def chosen_unit(
@@ -28,6 +30,19 @@ def chosen_unit(
         return AdminMap.parse(admin_map, "--map"), unit
     found = unit_directory().resolve(unit, "--unit", national_map)
     return found.map, found.code
+
+
+@dataclass(frozen=True)
+class ReportUnit(OptionSet):
+    """The unit a report is about (đơn vị báo cáo): ``--unit``, or the old ``--map`` with a
+    bare code; the nation when neither is given."""
+
+    unit: str | None = option(UNIT)
+    admin_map: str | None = option(MAP)
+
+    def chosen(self, national_map: AdminMap) -> tuple[AdminMap, str]:
+        """Its map and code (:func:`chosen_unit`), the nation on ``national_map``."""
+        return chosen_unit(self.unit, self.admin_map, national_map)
 
 
 def unit_on(text: str | None, on: date, field: str = "--unit") -> str:

@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from domain.reference.units import AdminMap, unit_directory
-from infra.cli.context import refusing
-from infra.cli.options import FORMAT, OUTPUT
-from infra.cli.output import Column, Report, emit
+from infra.cli.commands import command
+from infra.cli.output import Column, Reply, Report
 
 app = typer.Typer(no_args_is_help=True)
 
 
-@app.command()
-@refusing
+@command(app)
 def find(
+    reply: Reply,
     name: str,
     map_: str = typer.Option(
         None, "--on-map", help="old | 2025: only units of that map (default: both)."
     ),
     limit: int = typer.Option(20, "--limit", min=1, max=1000),
-    format_: str = FORMAT,
-    output: Path = OUTPUT,
 ) -> None:
     """Find units whose name contains NAME (with or without diacritics): their MAP:CODE,
     level, parent and 2025 successor. Every --unit option takes MAP:CODE or such a name."""
@@ -51,4 +46,4 @@ def find(
         Column("successor_2025", "2025 successor"),
         Column("successor_name", "successor name"),
     )
-    emit(Report(columns, rows), format_, output)
+    reply.emit(Report(columns, rows))

@@ -20,9 +20,10 @@ from domain.access.roles import Role
 from domain.time import VIETNAM_TZ
 from infra.auth.files import write_secret_file
 from infra.auth.tokens import NotAuthenticated
-from infra.cli.context import CliState, console, refusing, state
-from infra.cli.options import BASIS, FORMAT, OUTPUT, required_basis
-from infra.cli.output import Column, Report, answer
+from infra.cli.commands import cli_command, command
+from infra.cli.context import CliState, console, state
+from infra.cli.options import BASIS, required_basis
+from infra.cli.output import Column, Reply, Report
 from infra.services.access import NewCredentials
 
 app = typer.Typer(no_args_is_help=True)
@@ -67,8 +68,7 @@ def _write_credentials(path: Path, credentials: NewCredentials) -> None:
     )
 
 
-@app.command("init")
-@refusing
+@command(app, "init")
 def init(
     ctx: typer.Context,
     username: str = typer.Argument(..., help="The first administrator's officer id."),
@@ -82,8 +82,7 @@ def init(
     _write_credentials(_credentials_file(cli, credentials_out, username), credentials)
 
 
-@app.command("register")
-@refusing
+@command(app, "register")
 def register(
     ctx: typer.Context,
     username: str = typer.Argument(..., help="The officer id the user signs with."),
@@ -109,8 +108,7 @@ def register(
     _write_credentials(_credentials_file(cli, credentials_out, username), credentials)
 
 
-@app.command("grant")
-@refusing
+@command(app, "grant")
 def grant(
     ctx: typer.Context,
     username: str = typer.Argument(...),
@@ -131,8 +129,7 @@ def grant(
     console.print(f"granted {username} {given.describe()} as {given.grant_id}")
 
 
-@app.command("revoke")
-@refusing
+@command(app, "revoke")
 def revoke(
     ctx: typer.Context,
     username: str = typer.Argument(...),
@@ -145,8 +142,7 @@ def revoke(
     console.print(f"revoked {grant_id} of {username}")
 
 
-@app.command("suspend")
-@refusing
+@command(app, "suspend")
 def suspend(ctx: typer.Context, username: str = typer.Argument(...), reason: str = REASON) -> None:
     """Suspend a user: every command of theirs is refused until reinstated."""
     cli = state(ctx)
@@ -154,8 +150,7 @@ def suspend(ctx: typer.Context, username: str = typer.Argument(...), reason: str
     console.print(f"suspended {username}")
 
 
-@app.command("reinstate")
-@refusing
+@command(app, "reinstate")
 def reinstate(
     ctx: typer.Context, username: str = typer.Argument(...), reason: str = REASON
 ) -> None:
@@ -165,8 +160,7 @@ def reinstate(
     console.print(f"reinstated {username}")
 
 
-@app.command("reset")
-@refusing
+@command(app, "reset")
 def reset(
     ctx: typer.Context,
     username: str = typer.Argument(...),
@@ -179,8 +173,7 @@ def reset(
     _write_credentials(_credentials_file(cli, credentials_out, username), credentials)
 
 
-@app.command("password")
-@refusing
+@command(app, "password")
 def password(ctx: typer.Context) -> None:
     """Change your own password (SOCAI_PASSWORD / SOCAI_NEW_PASSWORD, or typed)."""
     cli = state(ctx)
@@ -192,8 +185,7 @@ def password(ctx: typer.Context) -> None:
     console.print("password changed; every token was revoked: log in again")
 
 
-@app.command("token")
-@refusing
+@command(app, "token")
 def token(
     ctx: typer.Context,
     out: Path = TOKEN_OUT,
@@ -211,8 +203,7 @@ def token(
     )
 
 
-@app.command("revoke-token")
-@refusing
+@command(app, "revoke-token")
 def revoke_token(
     ctx: typer.Context,
     token_id: str = typer.Argument(...),
@@ -224,9 +215,8 @@ def revoke_token(
     console.print(f"revoked token {token_id}")
 
 
-@app.command("list")
-@refusing
-def list_(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> None:
+@command(app, "list")
+def list_(ctx: typer.Context, reply: Reply) -> None:
     """Registered users, their grants and state (administrators)."""
     cli = state(ctx)
     rows = [
@@ -246,16 +236,14 @@ def list_(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> N
         Column("second_factor", "2nd factor"),
         Column("grants", "grants"),
     )
-    answer(cli, Report(columns, rows, "users (người dùng)"), format_, output, "users list", "users")
+    reply.answer(cli, Report(columns, rows, "users (người dùng)"), "users list", "users")
 
 
-@app.command("show")
-@refusing
+@command(app, "show")
 def show(
     ctx: typer.Context,
+    reply: Reply,
     username: str = typer.Argument(...),
-    format_: str = FORMAT,
-    output: Path = OUTPUT,
 ) -> None:
     """One user: grants with their bases, tokens (ids and expiry only, Viet Nam time)."""
     cli = state(ctx)
@@ -289,10 +277,10 @@ def show(
     columns = tuple(Column(key, key) for key in rows[0]) if rows else (Column("what", "what"),)
     meta = {"user": user.username, "agency": user.agency, "suspended": user.suspended}
     report = Report(columns, rows, f"user {user.username}", meta)
-    answer(cli, report, format_, output, "users show", user.username)
+    reply.answer(cli, report, "users show", user.username)
 
 
-@refusing
+@cli_command
 def login(
     ctx: typer.Context,
     username: str = typer.Argument(..., help="Your officer id."),
@@ -313,7 +301,7 @@ def login(
     )
 
 
-@refusing
+@cli_command
 def logout(ctx: typer.Context) -> None:
     """Log out: revoke this login's token and delete the token file."""
     cli = state(ctx)
@@ -329,8 +317,8 @@ def logout(ctx: typer.Context) -> None:
     console.print(f"logged out {principal.username}")
 
 
-@refusing
-def whoami(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> None:
+@cli_command
+def whoami(ctx: typer.Context, reply: Reply) -> None:
     """Who the token says you are, and your grants."""
     principal = state(ctx).principal()
     rows = [
@@ -344,4 +332,4 @@ def whoami(ctx: typer.Context, format_: str = FORMAT, output: Path = OUTPUT) -> 
         "second_factor": principal.second_factor,
     }
     report = Report(columns, rows, f"{principal.username} ({principal.agency})", meta)
-    answer(state(ctx), report, format_, output, "whoami", principal.username)
+    reply.answer(state(ctx), report, "whoami", principal.username)

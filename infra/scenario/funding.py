@@ -31,12 +31,32 @@ if TYPE_CHECKING:
     from infra.services.socai import Socai
 
 DEMO_FINANCE_ACTOR = Actor("TC-DEMO-01", "labour_social_affairs")
-#: Hồng Ngự's yearly allocation, and what each year pays from it (đồng).
+#: Hồng Ngự's yearly allocation (đồng).
 HONG_NGU_VND_PER_YEAR = 3_000_000
 HONG_NGU_SESSIONS_VND_PER_YEAR = 2_400_000
 HONG_NGU_DIRECTION_VND_PER_YEAR = 600_000
 HONG_NGU_YEARS = range(2016, 2021)
-assert HONG_NGU_SESSIONS_VND_PER_YEAR + HONG_NGU_DIRECTION_VND_PER_YEAR == HONG_NGU_VND_PER_YEAR
+#: What each year pays from it, one payment (chi) a row: the id's prefix (the year follows),
+#: the day and month paid, đồng, the activity and its description.
+HONG_NGU_PAYMENTS: tuple[tuple[str, int, int, int, str, str], ...] = (
+    (
+        "CHI-TT",
+        11,
+        30,
+        HONG_NGU_SESSIONS_VND_PER_YEAR,
+        "communication_session",
+        "12 buổi tuyên truyền phòng, chống mua bán người",
+    ),
+    (
+        "CHI-CD",
+        12,
+        15,
+        HONG_NGU_DIRECTION_VND_PER_YEAR,
+        "directive",
+        "Chỉ đạo, giám sát thực hiện đề án",
+    ),
+)
+assert sum(row[3] for row in HONG_NGU_PAYMENTS) == HONG_NGU_VND_PER_YEAR
 
 
 def seed_funding(
@@ -105,20 +125,15 @@ def _hong_ngu_year(year: int) -> list[MoneyCommand]:
             period=str(year),
             amount_vnd=HONG_NGU_VND_PER_YEAR,
         ),
-        Pay(
-            f"CHI-TT-{year}",
-            date(year, 11, 30),
-            allocation=allocation,
-            amount_vnd=HONG_NGU_SESSIONS_VND_PER_YEAR,
-            activity="communication_session",
-            description="12 buổi tuyên truyền phòng, chống mua bán người",
-        ),
-        Pay(
-            f"CHI-CD-{year}",
-            date(year, 12, 15),
-            allocation=allocation,
-            amount_vnd=HONG_NGU_DIRECTION_VND_PER_YEAR,
-            activity="directive",
-            description="Chỉ đạo, giám sát thực hiện đề án",
+        *(
+            Pay(
+                f"{prefix}-{year}",
+                date(year, month, day),
+                allocation=allocation,
+                amount_vnd=amount_vnd,
+                activity=activity,
+                description=description,
+            )
+            for prefix, month, day, amount_vnd, activity, description in HONG_NGU_PAYMENTS
         ),
     ]

@@ -71,6 +71,18 @@ def activity(tid: str, amount: int, allocation: str = "A1", cls: type = money.Co
     )
 
 
+def for_support(tid: str, case, support_version, amount: int, cls: type = money.Commit):
+    """Spending from ``A1`` that pays a case's support event (chi hỗ trợ nạn nhân)."""
+    return cls(
+        tid,
+        D,
+        allocation="A1",
+        amount_vnd=amount,
+        case_id=case,
+        support_version=support_version,
+    )
+
+
 def test_the_2005_programme_lines_and_an_overdraft_that_says_what_is_available(tmp_path):
     code = "DA-2005-2010"
     with open_app(tmp_path) as app:
@@ -192,17 +204,7 @@ def test_paying_a_case_support_checks_the_case(app) -> None:
     no_money_case, no_money_version = case_with_support(app, None, "medical_care")
 
     def pay(tid: str, case, support_version, amount: int):
-        return record(
-            app,
-            money.Commit(
-                tid,
-                D,
-                allocation="A1",
-                amount_vnd=amount,
-                case_id=case,
-                support_version=support_version,
-            ),
-        )
+        return record(app, for_support(tid, case, support_version, amount))
 
     position = app.log.head()
     with pytest.raises(NotFound):
@@ -286,17 +288,7 @@ def test_sql_reconciliation_equals_the_pure_one_and_resumes(app, projection_url)
     from sqlalchemy import create_engine
 
     case_id, version = case_with_support(app, 2_000_000)
-    record(
-        app,
-        money.Commit(
-            "C-case",
-            D,
-            allocation="A1",
-            amount_vnd=2_000_000,
-            case_id=case_id,
-            support_version=version,
-        ),
-    )
+    record(app, for_support("C-case", case_id, version, 2_000_000))
     record(app, activity("C-1", 1_000_000))
     engine = create_engine(projection_url)
     runner = InProcessRunner(app.log, engine, [FundingProjection()])
@@ -375,17 +367,7 @@ def test_projection_follows_corrections_of_support_fields_only(app, tmp_path) ->
 def test_discrepancy_report(app) -> None:
     paid_case, paid_version = case_with_support(app, 2_000_000)
     unpaid_case, _unpaid_version = case_with_support(app, 1_500_000)
-    record(
-        app,
-        money.Pay(
-            "P-case",
-            D,
-            allocation="A1",
-            amount_vnd=2_000_000,
-            case_id=paid_case,
-            support_version=paid_version,
-        ),
-    )
+    record(app, for_support("P-case", paid_case, paid_version, 2_000_000, money.Pay))
     app.cases.execute(
         paid_case,
         typing_error_correction(paid_version, "amount_vnd", 2_000_000, 2_500_000),
