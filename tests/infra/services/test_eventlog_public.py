@@ -17,7 +17,6 @@ from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
 from sqlalchemy import create_engine
 
 from domain.access.roles import Role
-from domain.case.commands import COMMANDS, Receive
 from domain.case.values import ErasedPersonalData, PersonalData
 from infra.privacy.vault import PersonalRecordMissing
 from infra.scenario import ScenarioConfig, ScenarioGenerator, bulk_load
@@ -28,26 +27,21 @@ from projections.eventlog import LogEntry
 from projections.framework import InProcessRunner, content_digest
 from projections.registry import all_projections
 from streams.contracts.stored import Sealed
-from tests.conftest import reception
+from tests.streams.test_stored_encoding import DAMAGE, case_with_relative  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.integration
 
 
+Store = tuple[Socai, Staff, UUID]
+
+
 @pytest.fixture
-def protected(app: Socai, team: Staff) -> UUID:
-    """A dozen scenario cases, then a victim received and protected together with a
-    relative whose data is on file."""
+def store(case_with_relative: Store) -> Store:  # noqa: F811 (the fixture imported above)
+    """A victim received and protected together with a relative whose data is on file (the
+    relay's fixture), then a dozen scenario cases."""
+    app, _, _ = case_with_relative
     bulk_load(app, ScenarioGenerator(ScenarioConfig(cases=12, seed=5)).steps())
-    officer = team.user(Role.CASE_OFFICER, "82", "BP-87-01")
-    command = COMMANDS["receive"].parse(reception())
-    assert isinstance(command, Receive)
-    case_id = app.cases.receive(command, officer)
-    protect = {
-        "occurred_on": "2019-03-02", "protected": "relative", "relationship": "mother",
-        "measure": "confidentiality", "relative": {"full_name": "Trần Thị Mẹ"},
-    }  # fmt: skip
-    app.cases.execute(case_id, COMMANDS["protect"].parse(protect), officer)
-    return case_id
+    return case_with_relative
 
 
 def counted_opens(app: Socai, monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -64,8 +58,9 @@ def counted_opens(app: Socai, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_the_public_event_is_the_event_with_personal_values_sealed(
-    app: Socai, protected: UUID, monkeypatch: pytest.MonkeyPatch
+    store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    app, _, _ = store
     entries = app.log.read(0, 100_000)
     opens = counted_opens(app, monkeypatch)
     publics = [entry.public_event() for entry in entries]
@@ -86,9 +81,8 @@ def test_the_public_event_is_the_event_with_personal_values_sealed(
     assert {("Received", "person"), ("ProtectionApplied", "relative")} <= sealed_fields
 
 
-def test_an_erased_person_decodes_publicly_as_before(
-    app: Socai, team: Staff, protected: UUID
-) -> None:
+def test_an_erased_person_decodes_publicly_as_before(store: Store) -> None:
+    app, team, protected = store
     dpo = team.user(Role.DATA_PROTECTION_OFFICER, "82", "BVDL-1")
     app.privacy.erase(dpo, protected, "victim", "QĐ-12/2026", "subject_request")
     (received,) = [
@@ -100,11 +94,10 @@ def test_an_erased_person_decodes_publicly_as_before(
     assert isinstance(vars(received.event())["person"], ErasedPersonalData)
 
 
-def test_a_missing_personal_record_stops_only_what_opens_it(
-    app: Socai, protected: UUID, tmp_path: Path
-) -> None:
+def test_a_missing_personal_record_stops_only_what_opens_it(store: Store, tmp_path: Path) -> None:
     """The person key tables altered: the full decode fails with the vault's error; the
     public decode does not read them, and its sealed value fails the same way if opened."""
+    app, _, _ = store
     with sqlite3.connect(tmp_path / "s.db") as db:
         db.execute("DELETE FROM socai_person_records")
     received = next(e for e in app.log.read(0, 100_000) if e.topic.endswith("Received.v1"))
@@ -115,19 +108,9 @@ def test_a_missing_personal_record_stops_only_what_opens_it(
         vars(received.public_event())["person"].open()
 
 
-DAMAGE = {
-    "nonce": lambda s: bytes([s[0] ^ 1]) + s[1:],
-    "tag": lambda s: s[:20] + bytes([s[20] ^ 1]) + s[21:],
-    "ciphertext": lambda s: s[:-1] + bytes([s[-1] ^ 1]),
-    "short nonce": lambda s: s[:5],
-    "short tag": lambda s: s[:20],
-}
-
-
 @pytest.mark.parametrize("damage", DAMAGE)
-def test_a_damaged_state_fails_as_the_library_mapper_fails(
-    app: Socai, protected: UUID, damage: str
-) -> None:
+def test_a_damaged_state_fails_as_the_library_mapper_fails(store: Store, damage: str) -> None:
+    app, _, _ = store
     _, topic, originator_id, version, state = app.log.read_stored(0, 1)[0]
     broken = StoredEvent(originator_id, version, topic, DAMAGE[damage](state))
     with pytest.raises(MapperDeserialisationError) as theirs:
@@ -152,8 +135,9 @@ class FullyDecoded:
 
 
 def test_a_rebuild_opens_no_personal_value_and_equals_the_fully_decoded_one(
-    app: Socai, protected: UUID, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    app, _, _ = store
     full = create_engine(f"sqlite:///{tmp_path / 'full.db'}")
     InProcessRunner(FullyDecoded(app), full, all_projections(), batch_size=7).run()
     opens = counted_opens(app, monkeypatch)
