@@ -64,17 +64,18 @@ class StoreEventLog:
 
     def read(self, after: int, limit: int, topics: tuple[str, ...] = ()) -> list[LogEntry]:
         rows = self._rows(after, limit, topics)
-        decode, public = self.store.mapper.to_domain_event, self._public_mapper.to_domain_event
-        entries: list[LogEntry] = []
-        for position, originator_id, version, topic, state in rows:
-            oid = _uuid(originator_id)
-            stored = StoredEvent(
-                originator_id=oid, originator_version=version, topic=topic, state=state
+        full, public = self.store.mapper, self._public_mapper
+        decode = self._decode
+        return [
+            LogEntry(
+                position,
+                topic,
+                (oid := _uuid(originator_id)),
+                partial(decode, full, oid, version, topic, state),
+                partial(decode, public, oid, version, topic, state),
             )
-            entries.append(
-                LogEntry(position, topic, oid, partial(decode, stored), partial(public, stored))
-            )
-        return entries
+            for position, originator_id, version, topic, state in rows
+        ]
 
     def read_stored(self, after: int, limit: int) -> list[StoredRow]:
         """(position, topic, originator id, version, stored state) of up to ``limit`` events
@@ -104,6 +105,17 @@ class StoreEventLog:
                 start=after, limit=limit, topics=topics, inclusive_of_start=False
             )
         ]
+
+    @staticmethod
+    def _decode(
+        mapper: Mapper[Any], originator_id: UUID, version: int, topic: str, state: bytes
+    ) -> DomainEvent:
+        """One stored event decoded by ``mapper`` (built only when asked for)."""
+        return mapper.to_domain_event(
+            StoredEvent(
+                originator_id=originator_id, originator_version=version, topic=topic, state=state
+            )
+        )
 
     def _select(
         self,
