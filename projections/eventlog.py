@@ -40,10 +40,22 @@ class LogEntry:
     #: The aggregate the event belongs to (a pseudonymous id, readable without decoding).
     originator_id: UUID
     decoder: Callable[[], DomainEvent]
+    #: The same event with its personal values left sealed (None: the adapter has no such
+    #: decoder, and :meth:`public_event` decodes everything).
+    public_decoder: Callable[[], DomainEvent] | None = None
 
     def event(self) -> DomainEvent:
         """The domain event (decrypted, decompressed and decoded now)."""
         return self.decoder()
+
+    def public_event(self) -> DomainEvent:
+        """The domain event with its personal values (dữ liệu cá nhân: a person's name, ID
+        number, address, phone) left *sealed*: each such field holds a closed value whose
+        ``open()`` would read the person's key table, and nothing else of it is readable.
+        For readers that never read personal values (every projection): the vault is not
+        queried once per reception, and no personal value is decrypted into memory at all.
+        """
+        return (self.public_decoder or self.decoder)()
 
 
 class EventLog(Protocol):

@@ -29,10 +29,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.compressor import ZlibCompressor
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import (
+    Cipher,
     JSONTranscoder,
     Mapper,
     MapperDeserialisationError,
     StoredEvent,
+    Transcoding,
     TranscodingNotRegisteredError,
 )
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -58,16 +60,19 @@ class StoreEventLog:
         self.store = store
         self._statements: dict[tuple[Any, ...], Any] = {}
         self._state_decoder: StateDecoder | None = None
+        self._public_mapper = public_mapper(store.mapper)
 
     def read(self, after: int, limit: int, topics: tuple[str, ...] = ()) -> list[LogEntry]:
         rows = self._rows(after, limit, topics)
+        full, public = self.store.mapper, self._public_mapper
         decode = self._decode
         return [
             LogEntry(
                 position,
                 topic,
                 (oid := _uuid(originator_id)),
-                partial(decode, oid, version, topic, state),
+                partial(decode, full, oid, version, topic, state),
+                partial(decode, public, oid, version, topic, state),
             )
             for position, originator_id, version, topic, state in rows
         ]
@@ -101,13 +106,14 @@ class StoreEventLog:
             )
         ]
 
-    def _decode(self, originator_id: UUID, version: int, topic: str, state: bytes) -> DomainEvent:
-        return self.store.mapper.to_domain_event(
+    @staticmethod
+    def _decode(
+        mapper: Mapper[Any], originator_id: UUID, version: int, topic: str, state: bytes
+    ) -> DomainEvent:
+        """One stored event decoded by ``mapper`` (built only when asked for)."""
+        return mapper.to_domain_event(
             StoredEvent(
-                originator_id=originator_id,
-                originator_version=version,
-                topic=topic,
-                state=state,
+                originator_id=originator_id, originator_version=version, topic=topic, state=state
             )
         )
 
@@ -211,6 +217,60 @@ class StoreEventLog:
             yield entry.position, entry.event()
 
 
+def public_mapper(mapper: Mapper[Any]) -> Mapper[Any]:
+    """The store's mapper for readers of public values only (:meth:`LogEntry.public_event`):
+    the same cipher (one ``AESGCM`` kept for the store's key instead of one built per event,
+    as :class:`StateDecoder` does), compressor and transcodings, except that personal values
+    (``personal_ref``: sealed in the person key tables; ``personal_data``: inline in older
+    events) decode to :class:`Sealed`, opened only if read. Everything else of the event
+    (its class, upcasting, ids, times) is the library's ``Mapper.to_domain_event``."""
+    transcoder = mapper.transcoder
+    assert isinstance(transcoder, JSONTranscoder), "the store writes JSON states"
+    public = JSONTranscoder()
+    for name, transcoding in transcoder.names.items():
+        public.register(_SealedOnRead(transcoding) if name in _SEALED else transcoding)
+    cipher = mapper.cipher
+    return Mapper(
+        transcoder=public,
+        compressor=mapper.compressor,
+        cipher=_OneKeyAESCipher(cipher.key) if type(cipher) is AESCipher else cipher,
+    )
+
+
+#: The transcodings of personal values (left sealed by :func:`public_mapper`).
+_SEALED = frozenset({PersonalRefAsDict.name, PersonalDataAsDict.name})
+
+
+class _SealedOnRead(Transcoding):
+    """A personal value's transcoding that decodes to :class:`Sealed` (the inner
+    transcoding's decode, run only by ``open()``); a public mapper never encodes."""
+
+    def __init__(self, inner: Transcoding) -> None:
+        self.type = inner.type
+        self.name = inner.name
+        self._inner = inner
+
+    def encode(self, obj: Any) -> Any:
+        raise TypeError("a public mapper decodes only")
+
+    def decode(self, data: Any) -> Sealed:
+        return Sealed(partial(self._inner.decode, data))
+
+
+class _OneKeyAESCipher(Cipher):
+    """``AESCipher.decrypt`` with one ``AESGCM`` for the key (see :func:`_aes_gcm_decrypt`);
+    a public mapper decrypts only."""
+
+    def __init__(self, key: bytes) -> None:
+        self._decrypt = _aes_gcm_decrypt(AESGCM(key))
+
+    def encrypt(self, plaintext: bytes) -> bytes:
+        raise TypeError("a public mapper decrypts only")
+
+    def decrypt(self, ciphertext: bytes) -> bytes:
+        return self._decrypt(ciphertext)
+
+
 class StateDecoder:
     """A stored event's state as a plain mapping, decoded as the store's mapper decodes it
     (``Mapper.to_domain_event``: its cipher, its compressor, its JSON transcoder's names),
@@ -238,7 +298,6 @@ class StateDecoder:
             else (compressor.decompress if compressor is not None else None)
         )
         names = transcoder.names
-        sealed = frozenset({PersonalRefAsDict.name, PersonalDataAsDict.name})
 
         def revive(mapping: dict[str, Any]) -> Any:
             # the transcoder's rule (JSONTranscoder._decode_obj): exactly _type_ and _data_
@@ -249,7 +308,7 @@ class StateDecoder:
                     raise TranscodingNotRegisteredError(
                         f"Data serialized with name '{name}' is not deserializable."
                     )
-                if name in sealed:
+                if name in _SEALED:
                     return Sealed(partial(transcoding.decode, mapping["_data_"]))
                 return transcoding.decode(mapping["_data_"])
             return mapping
