@@ -53,11 +53,13 @@ verify is a finding (the stored note was altered).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
 import queue
 import sys
+import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -445,6 +447,15 @@ class _Scan:
 #: process hashes the second half); smaller ones are not worth starting a process for.
 PARALLEL_MIN_EVENTS = 100_000
 
+#: How long the worker may still run after this process finished its own part (of the same
+#: size) before it is taken for hung, ended, and the exact pass runs here instead: this many
+#: seconds plus ``WORKER_SLOWDOWN`` times this process's own time (a loaded machine may
+#: slow one process a lot more than the other).
+WORKER_GRACE_SECONDS = 60.0
+WORKER_SLOWDOWN = 10.0
+#: How often the wait for the worker's result looks whether it is still alive.
+RESULT_POLL_SECONDS = 0.5
+
 #: What a part of the log reached: (last position, chain value there, leaves counted).
 _Reached = tuple[int, bytes, int]
 #: Called when the tree reaches a checkpoint's size: (position, chain value) → still good?
@@ -477,6 +488,11 @@ def _scan_range(
     head, lengths, u32 = LEAF_HEAD, LEAF_NUMBERS.pack, LEAF_LENGTH.pack
     size = tree.size
     digests: list[bytes] = []  # leaf hashes not yet added to ``tree`` (one page at most)
+    # The loop makes no reference cycles (tuples, bytes, ints), but allocates 60,000 tuples
+    # a page, and the cyclic collector would walk them again and again (a gen-0 pass every
+    # 700 allocations, and full passes over the caller's whole heap): paused meanwhile.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         for events, links in pages:
             if len(events) != len(links):
@@ -512,8 +528,9 @@ def _scan_range(
                     originator = f"{o[:8]}-{o[8:12]}-{o[12:16]}-{o[16:20]}-{o[20:]}"
                 elif type(originator) is not str:
                     return None
-                name = topics.get(topic)
-                if name is None:
+                try:
+                    name = topics[topic]
+                except KeyError:
                     encoded = topic.encode()
                     name = topics[topic] = u32(len(encoded)) + encoded
                 identity = originator.encode()
@@ -557,6 +574,9 @@ def _scan_range(
                 progress(len(events))
     except UnreadableRow:
         return None
+    finally:
+        if collecting:
+            gc.enable()
     return previous, chain, size - first
 
 
@@ -591,14 +611,10 @@ def _fast_pass(tables: LedgerTables, scan: _Scan, progress: Progress | None) -> 
     worker.start()
     second: _PartResult | None = None
     try:
+        started = time.monotonic()
         first = _scan_prefix(tables, scan, split_position, progress)
-        while first is not None:  # the worker's part (None if it ended without one)
-            try:
-                second = results.get(timeout=1.0)
-                break
-            except queue.Empty:
-                if not worker.is_alive():
-                    break
+        if first is not None:
+            second = _await_part(worker, results, time.monotonic() - started)
     finally:
         if second is None and worker.is_alive():
             worker.terminate()  # the first part already failed: the exact pass runs
@@ -623,6 +639,28 @@ def _fast_pass(tables: LedgerTables, scan: _Scan, progress: Progress | None) -> 
     if progress is not None:
         progress(more)
     return counted + more
+
+
+def _await_part(worker: Any, results: Any, own_seconds: float) -> _PartResult | None:
+    """The worker's result, or None when it ended without one (it met an anomaly, raised —
+    its traceback is on stderr — or died) or is still running long after this process
+    finished a part of the same size (``WORKER_GRACE_SECONDS`` plus ``WORKER_SLOWDOWN`` times
+    this process's own time: hung, e.g. on a lock). The caller then runs the exact pass in
+    this process, so a failed worker costs time but never changes the report or hangs it."""
+    deadline = time.monotonic() + WORKER_GRACE_SECONDS + WORKER_SLOWDOWN * own_seconds
+    while True:
+        try:
+            found: _PartResult | None = results.get(timeout=RESULT_POLL_SECONDS)
+            return found
+        except queue.Empty:
+            if not worker.is_alive():
+                try:  # it may have put its result just before ending
+                    found = results.get_nowait()
+                    return found
+                except queue.Empty:
+                    return None
+            if time.monotonic() >= deadline:
+                return None
 
 
 def _scan_whole(tables: LedgerTables, scan: _Scan, progress: Progress | None) -> int | None:

@@ -196,14 +196,26 @@ class CompactRange:
 
     def append(self, digest: bytes) -> None:
         """Add the next leaf's hash."""
-        self._add(self.nodes, (self.size, 1, digest))
-        self.size += 1
+        self.extend((digest,))
 
     def extend(self, digests: Sequence[bytes]) -> None:
-        """:meth:`append` of each digest in turn."""
+        """:meth:`append` of each digest in turn, in one loop (the verifier's second part
+        adds every leaf of its range here): a node whose first leaf is an odd multiple of its
+        width is a right child, merged at once with its left sibling when that sibling lies
+        in the range (it is then the last node: every pair is merged as soon as both are
+        present) — :meth:`_add`'s rule, with the widths and positions as plain integers."""
+        nodes, size, start = self.nodes, self.size, self.start
+        sha256, prefix = _sha256, NODE_PREFIX
+        pop, push = nodes.pop, nodes.append
         for digest in digests:
-            self._add(self.nodes, (self.size, 1, digest))
-            self.size += 1
+            value, first, width = digest, size, 1
+            while first & width and first - width >= start:
+                value = sha256(prefix + pop()[2] + value).digest()
+                first -= width
+                width <<= 1
+            push((first, width, value))
+            size += 1
+        self.size = size
 
     @staticmethod
     def _add(nodes: list[Node], node: Node) -> None:

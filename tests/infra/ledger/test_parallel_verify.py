@@ -9,6 +9,9 @@ middle."""
 from __future__ import annotations
 
 import hashlib
+import os
+import time
+from collections.abc import Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -102,3 +105,54 @@ def test_a_range_joined_to_the_frontier_before_it_is_the_whole_tree(size: int) -
         assert joined.root() == merkle_root(leaves[:size])
         joined.append(leaves[size])  # and it grows on as any frontier
         assert joined.root() == merkle_root(leaves)
+
+
+@pytest.mark.parametrize("start", [0, 1, 5, 8, 12, 96])
+def test_a_range_extended_in_pages_equals_one_built_a_leaf_at_a_time(start: int) -> None:
+    leaves = [hashlib.sha256(str(i).encode()).digest() for i in range(300)]
+    one_by_one, paged = CompactRange(start), CompactRange(start)
+    for leaf in leaves:
+        CompactRange._add(one_by_one.nodes, (one_by_one.size, 1, leaf))  # the merge rule
+        one_by_one.size += 1
+    for page in (leaves[:1], leaves[1:7], leaves[7:64], leaves[64:65], leaves[65:]):
+        paged.extend(page)
+    assert paged.nodes == one_by_one.nodes and paged.size == one_by_one.size == start + 300
+    before = Frontier()
+    before.extend(leaves[:start])
+    assert paged.joined(before).root() == merkle_root(leaves[:start] + leaves)
+
+
+def _dies(*_: object) -> None:
+    os._exit(3)  # killed, out of memory: no result, no traceback
+
+
+def _raises(*_: object) -> None:
+    raise RuntimeError("the worker's own error")
+
+
+def _hangs(*_: object) -> None:
+    time.sleep(600)  # e.g. a lock never released
+
+
+@pytest.mark.parametrize("failure", [_dies, _raises, _hangs], ids=["dies", "raises", "hangs"])
+def test_a_worker_that_fails_costs_the_exact_pass_never_the_report_or_a_hang(
+    pristine: Pristine, monkeypatch: pytest.MonkeyPatch, failure: Callable[..., None]
+) -> None:
+    monkeypatch.setattr(audit, "_scan_part", failure)  # what the forked worker runs
+    monkeypatch.setattr(audit, "WORKER_GRACE_SECONDS", 1.0)
+    monkeypatch.setattr(audit, "WORKER_SLOWDOWN", 0.0)
+    store, _, cleanup = pristine.make_copy()
+    total = pristine.anchors[-1].tree_size
+    try:
+        with ledger_tables(store) as tables:
+            exact = tables.merged
+            passes: list[str] = []
+            monkeypatch.setattr(tables, "merged", lambda: passes.append("exact") or exact())
+            started = time.monotonic()
+            report = verify_store(tables, pristine.public_key, pristine.anchors)
+        assert time.monotonic() - started < 30
+        assert passes == ["exact"]
+        assert report.intact, report.findings
+        assert report.events == total and report.covered == total
+    finally:
+        cleanup()
