@@ -45,24 +45,26 @@ def leaf_bytes(
     """
     assert position > 0, position
     assert version >= 0, version
-    originator, name, moment, data = (
-        originator_id.encode(),
-        topic.encode(),
-        recorded_at.encode(),
-        bytes(state),
-    )
+    fields = (originator_id.encode(), topic.encode(), recorded_at.encode(), bytes(state))
+    return _joined(LEAF_DOMAIN, position, version, fields)
+
+
+def _joined(head: bytes, position: int, version: int, fields: tuple[bytes, ...]) -> bytes:
+    """``head``, the position and version, then the originator id, topic, record time and
+    state (``fields``, in that order), each length-prefixed: the leaf and its hash input."""
+    originator_id, topic, recorded_at, state = fields
     return b"".join(
         (
-            LEAF_DOMAIN,
+            head,
             _U64_PAIR.pack(position, version),
-            _U32.pack(len(originator)),
-            originator,
-            _U32.pack(len(name)),
-            name,
-            _U32.pack(len(moment)),
-            moment,
-            _U32.pack(len(data)),
-            data,
+            _U32.pack(len(originator_id)),
+            originator_id,
+            _U32.pack(len(topic)),
+            topic,
+            _U32.pack(len(recorded_at)),
+            recorded_at,
+            _U32.pack(len(state)),
+            state,
         )
     )
 
@@ -88,22 +90,8 @@ def stored_leaf_hash(
     (the verifier's hot loop: no intermediate leaf, one SHA-256 call). Byte for byte the same
     leaf as :func:`leaf_bytes` (tested); the caller guarantees ``position > 0`` and
     ``version >= 0``."""
-    return _sha256(
-        b"".join(
-            (
-                _LEAF_HEAD,
-                _U64_PAIR.pack(position, version),
-                _U32.pack(len(originator_id)),
-                originator_id,
-                _U32.pack(len(topic)),
-                topic,
-                _U32.pack(len(recorded_at)),
-                recorded_at,
-                _U32.pack(len(state)),
-                state,
-            )
-        )
-    ).digest()
+    fields = (originator_id, topic, recorded_at, state)
+    return _sha256(_joined(_LEAF_HEAD, position, version, fields)).digest()
 
 
 def leaf_hash(leaf: bytes) -> bytes:

@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 
 import pytest
-from hypothesis import HealthCheck, given, settings
 
 import infra.ledger.audit as audit
 from infra.audit_store import ledger_tables
@@ -27,6 +26,7 @@ from tests.infra.ledger.test_tamper import (  # noqa: F401 - sqlite_pristine is 
     Pristine,
     Tampering,
     check,
+    drawn_tamperings,
     sqlite_pristine,
 )
 
@@ -78,16 +78,9 @@ def test_each_kind_of_tampering_in_either_part_is_named(
     check(pristine, Tampering(kind, index, index + 7, 5, 3, False, False))
 
 
-@settings(
-    max_examples=DEFAULT_EXAMPLES // 2,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
+test_every_tampering_is_detected_at_its_position_in_two_parts = drawn_tamperings(
+    DEFAULT_EXAMPLES // 2
 )
-@given(t=TAMPERINGS)
-def test_every_tampering_is_detected_at_its_position_in_two_parts(
-    pristine: Pristine, t: Tampering
-) -> None:
-    check(pristine, t)
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 7, 8, 9, 31, 64, 100])

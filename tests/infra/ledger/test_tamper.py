@@ -13,6 +13,7 @@ import json
 import shutil
 import sqlite3
 import unicodedata
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -268,25 +269,26 @@ def pristine(request: pytest.FixtureRequest) -> Pristine:
     return found
 
 
-@settings(
-    max_examples=DEFAULT_EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
-@given(t=TAMPERINGS)
-def test_every_tampering_is_detected_at_its_position(pristine: Pristine, t: Tampering) -> None:
-    check(pristine, t)
+def drawn_tamperings(examples: int) -> Callable[[Pristine], None]:
+    r"""A test that :func:`check`\ s ``examples`` tamperings drawn by Hypothesis against the
+    ``pristine`` fixture's store (each module that imports it chooses its store and count)."""
+
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
+    @given(t=TAMPERINGS)
+    def test(pristine: Pristine, t: Tampering) -> None:
+        check(pristine, t)
+
+    return test
 
 
-@pytest.mark.slow
-@settings(
-    max_examples=SLOW_EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
+test_every_tampering_is_detected_at_its_position = drawn_tamperings(DEFAULT_EXAMPLES)
+test_every_tampering_is_detected_at_its_position_slow = pytest.mark.slow(
+    drawn_tamperings(SLOW_EXAMPLES)
 )
-@given(t=TAMPERINGS)
-def test_every_tampering_is_detected_at_its_position_slow(pristine: Pristine, t: Tampering) -> None:
-    check(pristine, t)
 
 
 @pytest.mark.parametrize("kind", KINDS)
