@@ -443,8 +443,9 @@ class _Scan:
         )
 
 
-#: Logs of at least this many events are checked in two parts at once on SQLite (a second
-#: process hashes the second half); smaller ones are not worth starting a process for.
+#: Logs of at least this many events are checked in two parts at once (a second process
+#: hashes the second half, on SQLite and PostgreSQL alike); smaller ones are not worth
+#: starting a process for.
 PARALLEL_MIN_EVENTS = 100_000
 
 #: How long the worker may still run after this process finished its own part (of the same
@@ -584,16 +585,18 @@ def _fast_pass(tables: LedgerTables, scan: _Scan, progress: Progress | None) -> 
     """The fast pass (see the module docstring): the number of events when every row and
     checkpoint holds, None at the first anomaly (``scan`` is then spoilt).
 
-    A large SQLite log is checked in two parts at once: a worker process scans the second
-    half from the chain row before it (every link is checked against the stored value before
-    it, so each half stands on its own) into a :class:`CompactRange`; this process scans the
-    first half, then checks that the halves meet (the worker's first row links to this
-    process's last, with the next leaf index) and every checkpoint in the second half against
-    the two parts joined."""
+    A large log is checked in two parts at once: a worker process (forked: below) scans the
+    second half on its own connection, from the chain row before it (every link is checked
+    against the stored value before it, so each half stands on its own) into a
+    :class:`CompactRange`; this process scans the first half, then checks that the halves
+    meet (the worker's first row links to this process's last, with the next leaf index) and
+    every checkpoint in the second half against the two parts joined. It returns no rows,
+    only where its part ended, the tree at each checkpoint size in it and what it saw of
+    redactions; if it fails, :func:`_await_part` says how the exact pass takes over."""
     split = _split_point(tables)
     if split is None:
         return _scan_whole(tables, scan, progress)
-    path, (split_position, split_index, split_chain) = split
+    split_position, split_index, split_chain = split
     sizes = [cp.tree_size for cp in scan.pending if cp.tree_size > split_index + 1]
     # fork: the worker starts at once with this process's modules loaded (spawn would import
     # the whole command again, about half a second); it opens its own connection and never
@@ -604,7 +607,7 @@ def _fast_pass(tables: LedgerTables, scan: _Scan, progress: Progress | None) -> 
     results = context.Queue(1)
     worker = context.Process(
         target=_scan_part,
-        args=(path, split_position, split_index + 1, split_chain, sizes, scan.redacted, results),
+        args=(tables, split_position, split_index + 1, split_chain, sizes, scan.redacted, results),
         name="socai-verify-part",
         daemon=True,
     )
@@ -699,11 +702,10 @@ def _checker(scan: _Scan) -> _AtSize:
     return at_size
 
 
-def _split_point(tables: LedgerTables) -> tuple[str, tuple[int, int, bytes]] | None:
-    """Where a large SQLite log is split (its file, and the last chain row of the first half:
-    position, leaf index, chain value); None when it is checked in one part."""
-    path = tables.sqlite_file
-    if path is None or (os.cpu_count() or 1) < 2:
+def _split_point(tables: LedgerTables) -> tuple[int, int, bytes] | None:
+    """Where a large log is split (the last chain row of the first half: position, leaf
+    index, chain value); None when it is checked in one part."""
+    if not tables.reopenable or (os.cpu_count() or 1) < 2:
         return None
     head = tables.link_at_or_before(2**62)
     if head is None or type(head[0]) is not int or head[0] < PARALLEL_MIN_EVENTS:
@@ -714,7 +716,7 @@ def _split_point(tables: LedgerTables) -> tuple[str, tuple[int, int, bytes]] | N
     position, leaf_index, chain = middle
     if type(position) is not int or type(leaf_index) is not int or type(chain) is not bytes:
         return None  # the exact pass will say what is wrong
-    return path, (position, leaf_index, chain)
+    return position, leaf_index, chain
 
 
 #: What the worker hands back: where its part ended (position, chain, leaves, nodes) and the
@@ -727,7 +729,7 @@ _PartResult = tuple[
 
 
 def _scan_part(
-    path: str,
+    tables: LedgerTables,
     after: int,
     first_leaf: int,
     chain: bytes,
@@ -735,23 +737,26 @@ def _scan_part(
     redacted: _Redacted,
     results: Any,
 ) -> None:
-    """The worker: the fast pass over the positions after ``after`` of the SQLite file."""
-    from eventsourcing.sqlite import SQLiteDatastore
-
-    from infra.ledger.chain import ChainedSQLiteRecorder
-
+    """The worker: the fast pass over the positions after ``after``, on a connection of its
+    own to the store of ``tables`` (inherited through the fork, never used here)."""
     outcome: _PartResult | None = None
     try:
-        tables = LedgerTables(ChainedSQLiteRecorder(SQLiteDatastore(path)))
-        tree = CompactRange(first_leaf)
-        snapshots: dict[int, tuple[int, bytes, list[Node]]] = {}
+        own = tables.reopened()
+        try:
+            tree = CompactRange(first_leaf)
+            snapshots: dict[int, tuple[int, bytes, list[Node]]] = {}
 
-        def at_size(position: int, value: bytes) -> bool:
-            snapshots[tree.size] = (position, value, list(tree.nodes))
-            return True
+            def at_size(position: int, value: bytes) -> bool:
+                snapshots[tree.size] = (position, value, list(tree.nodes))
+                return True
 
-        with closing(tables.raw_pages(after=after)) as pages:
-            reached = _scan_range(pages, True, after, chain, tree, sizes, at_size, None, redacted)
+            sqlite = own.kind == "sqlite"
+            with closing(own.raw_pages(after=after)) as pages:
+                reached = _scan_range(
+                    pages, sqlite, after, chain, tree, sizes, at_size, None, redacted
+                )
+        finally:
+            own.recorder.datastore.close()
         if reached is not None:
             last, last_chain, count = reached
             seen = redacted.what_was_seen

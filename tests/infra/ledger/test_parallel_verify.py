@@ -1,6 +1,8 @@
-"""A large SQLite log is verified in two parts at once (a forked worker hashes the second
-half): the same report as one pass, every tampering still named at its position (in either
-half, at the seam), checkpoints in the second half checked against the two parts joined.
+"""A large log is verified in two parts at once (a forked worker hashes the second half, on
+its own connection to the SQLite file or the PostgreSQL database): the same report as one
+pass, every tampering still named at its position (in either half, at the seam),
+checkpoints in the second half checked against the two parts joined; a worker that dies,
+raises or hangs costs the exact pass, never the report.
 
 The tamper suite's store (the users' events, then 40 case events with a checkpoint every 10)
 is split here by lowering the size at which verification splits, so the parts meet in its
@@ -19,7 +21,7 @@ import infra.ledger.audit as audit
 from infra.audit_store import ledger_tables
 from infra.ledger.audit import verify_store
 from infra.ledger.hashing import CompactRange, Frontier, merkle_root
-from tests.infra.ledger.test_tamper import (  # noqa: F401 - sqlite_pristine is a fixture
+from tests.infra.ledger.test_tamper import (  # noqa: F401 - the *_pristine are fixtures
     DEFAULT_EXAMPLES,
     KINDS,
     TAMPERINGS,
@@ -27,6 +29,7 @@ from tests.infra.ledger.test_tamper import (  # noqa: F401 - sqlite_pristine is 
     Tampering,
     check,
     drawn_tamperings,
+    postgres_pristine,
     sqlite_pristine,
 )
 
@@ -36,10 +39,11 @@ def split_every_log(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(audit, "PARALLEL_MIN_EVENTS", 2)
 
 
-@pytest.fixture
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def pristine(request: pytest.FixtureRequest) -> Pristine:
-    """The tamper suite's pristine store (built once per module)."""
-    found: Pristine = request.getfixturevalue("sqlite_pristine")
+    """The tamper suite's pristine store of each backend (built once per module; the worker
+    opens its own connection to either)."""
+    found: Pristine = request.getfixturevalue(f"{request.param}_pristine")
     return found
 
 
@@ -51,7 +55,7 @@ def test_the_pristine_log_is_verified_in_two_parts_with_its_checkpoints(
     try:
         with ledger_tables(store) as tables:
             split = audit._split_point(tables)
-            assert split is not None and split[1][0] == total // 2  # the parts meet midway
+            assert split is not None and split[0] == total // 2  # the parts meet midway
             monkeypatch.setattr(
                 tables, "merged", lambda: pytest.fail("the exact pass ran on an intact log")
             )
