@@ -121,6 +121,14 @@ def verify_times(tables: LedgerTables, public: Any, size: int) -> tuple[float, t
     return wall, (after[0] - before[0], after[1] - before[1])
 
 
+def scan_times(tables: LedgerTables, both: bool) -> tuple[float, float]:
+    """One :func:`raw_scan`: its wall time and this process's CPU time (on SQLite the whole
+    read; on PostgreSQL the client's share)."""
+    before = _cpu()[0]
+    wall = timed(lambda: raw_scan(tables, both))
+    return wall, _cpu()[0] - before
+
+
 def _cpu() -> tuple[float, float]:
     """User + system CPU seconds of this process and of its ended children."""
     own, children = (
@@ -199,8 +207,9 @@ def run(kind: str, url: Any, folder: Path, append: int, size: int, append_only: 
     tables = LedgerTables(log)
     key = create_signing_key(folder / "bench.signing.pem")
     first_s = timed(lambda: make_checkpoint(tables, key))
-    scan_one = min(timed(lambda: raw_scan(tables, False)) for _ in range(2))
-    scan_both = min(timed(lambda: raw_scan(tables, True)) for _ in range(2))
+    (scan_one, one_cpu), (scan_both, both_cpu) = (
+        min(scan_times(tables, both) for _ in range(2)) for both in (False, True)
+    )
     verify_s, spent = min(verify_times(tables, key.public_key(), size) for _ in range(2))
     row(
         f"audit verify, {size:,} events",
@@ -222,7 +231,9 @@ def run(kind: str, url: Any, folder: Path, append: int, size: int, append_only: 
     print(
         f"  ({kind}: verify {verify_s:.2f} s wall, CPU {spent[0]:.2f} s in this process and"
         f" {spent[1]:.2f} s in its worker; raw scans {scan_one:.2f} s and {scan_both:.2f} s"
-        f" wall; load average {os.getloadavg()[0]:.1f})",
+        f" wall, CPU {one_cpu:.2f} s and {both_cpu:.2f} s in this process; on two free cores:"
+        f" {one_cpu / max(spent):.2f} and {both_cpu / max(spent):.2f}; load average"
+        f" {os.getloadavg()[0]:.1f})",
         flush=True,
     )
     log.insert_events(events(BUILD_BATCH_EVENTS))
