@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import infra.ledger.audit as audit
 from infra.audit_store import ledger_tables
@@ -153,3 +155,26 @@ def test_a_worker_that_fails_costs_the_exact_pass_never_the_report_or_a_hang(
         assert report.events == total and report.covered == total
     finally:
         cleanup()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=st.integers(0, 70),
+    pages=st.lists(st.integers(0, 40), max_size=8),
+)
+def test_trees_extended_in_any_pages_equal_those_built_a_leaf_at_a_time(
+    start: int, pages: list[int]
+) -> None:
+    leaves = [hashlib.sha256(str(i).encode()).digest() for i in range(start + sum(pages))]
+    one_by_one, paged, frontier = CompactRange(start), CompactRange(start), Frontier()
+    for leaf in leaves[start:]:
+        CompactRange._add(one_by_one.nodes, (one_by_one.size, 1, leaf))
+        one_by_one.size += 1
+    frontier.extend(leaves[:start])
+    at = start
+    for count in pages:
+        paged.extend(leaves[at : at + count])
+        frontier.extend(leaves[at : at + count])
+        at += count
+        assert frontier.size == at and frontier.root() == merkle_root(leaves[:at])
+    assert paged.nodes == one_by_one.nodes and paged.size == one_by_one.size == at
