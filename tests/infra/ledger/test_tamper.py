@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
 import pytest
@@ -238,7 +238,8 @@ PG_RESTORED = ("socai_events", "ledger_chain", "ledger_checkpoints")
 @pytest.fixture(scope="module")
 def postgres_pristine(postgres_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Pristine:
     directory = tmp_path_factory.mktemp("ledger-pg")
-    url = postgres_server.create_database("ledger_pristine")
+    # one per module that uses it (the split-verify tests import it too)
+    url = postgres_server.create_database(f"ledger_pristine_{uuid4().hex[:8]}")
     store = Settings.load(url, str(directory / "c.key"))
     anchors, public, attacker = _build(store, directory)
     raw = RawStore("postgresql", url)
