@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -107,6 +108,35 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
+def verify_times(tables: LedgerTables, public: Any, size: int) -> tuple[float, tuple[float, float]]:
+    """One full verification of the intact log: its wall time, and the CPU time it spent in
+    this process and in the worker that checks the second part (when the log was split)."""
+    before = _cpu()
+    started = time.perf_counter()
+    report = verify_store(tables, public)
+    wall = time.perf_counter() - started
+    after = _cpu()
+    assert report.intact, report.findings
+    assert report.events == size, report.events
+    return wall, (after[0] - before[0], after[1] - before[1])
+
+
+def scan_times(tables: LedgerTables, both: bool) -> tuple[float, float]:
+    """One :func:`raw_scan`: its wall time and this process's CPU time (on SQLite the whole
+    read; on PostgreSQL the client's share)."""
+    before = _cpu()[0]
+    wall = timed(lambda: raw_scan(tables, both))
+    return wall, _cpu()[0] - before
+
+
+def _cpu() -> tuple[float, float]:
+    """User + system CPU seconds of this process and of its ended children."""
+    own, children = (
+        resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
 def raw_scan(tables: LedgerTables, both: bool) -> None:
     """Read every event row (and, with ``both``, every chain row) as plain tuples, in pages
     of the verifier's size: what any verification must at least pay."""
@@ -177,12 +207,10 @@ def run(kind: str, url: Any, folder: Path, append: int, size: int, append_only: 
     tables = LedgerTables(log)
     key = create_signing_key(folder / "bench.signing.pem")
     first_s = timed(lambda: make_checkpoint(tables, key))
-    scan_one = min(timed(lambda: raw_scan(tables, False)) for _ in range(2))
-    scan_both = min(timed(lambda: raw_scan(tables, True)) for _ in range(2))
-    report = verify_store(tables, key.public_key())
-    assert report.intact, report.findings
-    assert report.events == size, report.events
-    verify_s = timed(lambda: verify_store(tables, key.public_key()))
+    (scan_one, one_cpu), (scan_both, both_cpu) = (
+        min(scan_times(tables, both) for _ in range(2)) for both in (False, True)
+    )
+    verify_s, spent = min(verify_times(tables, key.public_key(), size) for _ in range(2))
     row(
         f"audit verify, {size:,} events",
         kind,
@@ -200,6 +228,14 @@ def run(kind: str, url: Any, folder: Path, append: int, size: int, append_only: 
         "(fairer baseline)",
     )
 
+    print(
+        f"  ({kind}: verify {verify_s:.2f} s wall, CPU {spent[0]:.2f} s in this process and"
+        f" {spent[1]:.2f} s in its worker; raw scans {scan_one:.2f} s and {scan_both:.2f} s"
+        f" wall, CPU {one_cpu:.2f} s and {both_cpu:.2f} s in this process; on two free cores:"
+        f" {one_cpu / max(spent):.2f} and {both_cpu / max(spent):.2f}; load average"
+        f" {os.getloadavg()[0]:.1f})",
+        flush=True,
+    )
     log.insert_events(events(BUILD_BATCH_EVENTS))
     extend = timed(lambda: make_checkpoint(tables, key))
     latest = tables.checkpoints()[-1]

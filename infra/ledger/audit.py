@@ -53,11 +53,13 @@ verify is a finding (the stored note was altered).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
 import queue
 import sys
+import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -441,9 +443,19 @@ class _Scan:
         )
 
 
-#: Logs of at least this many events are checked in two parts at once on SQLite (a second
-#: process hashes the second half); smaller ones are not worth starting a process for.
+#: Logs of at least this many events are checked in two parts at once (a second process
+#: hashes the second half, on SQLite and PostgreSQL alike); smaller ones are not worth
+#: starting a process for.
 PARALLEL_MIN_EVENTS = 100_000
+
+#: How long the worker may still run after this process finished its own part (of the same
+#: size) before it is taken for hung, ended, and the exact pass runs here instead: this many
+#: seconds plus ``WORKER_SLOWDOWN`` times this process's own time (a loaded machine may
+#: slow one process a lot more than the other).
+WORKER_GRACE_SECONDS = 60.0
+WORKER_SLOWDOWN = 10.0
+#: How often the wait for the worker's result looks whether it is still alive.
+RESULT_POLL_SECONDS = 0.5
 
 #: What a part of the log reached: (last position, chain value there, leaves counted).
 _Reached = tuple[int, bytes, int]
@@ -477,6 +489,11 @@ def _scan_range(
     head, lengths, u32 = LEAF_HEAD, LEAF_NUMBERS.pack, LEAF_LENGTH.pack
     size = tree.size
     digests: list[bytes] = []  # leaf hashes not yet added to ``tree`` (one page at most)
+    # The loop makes no reference cycles (tuples, bytes, ints), but allocates 60,000 tuples
+    # a page, and the cyclic collector would walk them again and again (a gen-0 pass every
+    # 700 allocations, and full passes over the caller's whole heap): paused meanwhile.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         for events, links in pages:
             if len(events) != len(links):
@@ -512,8 +529,9 @@ def _scan_range(
                     originator = f"{o[:8]}-{o[8:12]}-{o[12:16]}-{o[16:20]}-{o[20:]}"
                 elif type(originator) is not str:
                     return None
-                name = topics.get(topic)
-                if name is None:
+                try:
+                    name = topics[topic]
+                except KeyError:
                     encoded = topic.encode()
                     name = topics[topic] = u32(len(encoded)) + encoded
                 identity = originator.encode()
@@ -557,6 +575,9 @@ def _scan_range(
                 progress(len(events))
     except UnreadableRow:
         return None
+    finally:
+        if collecting:
+            gc.enable()
     return previous, chain, size - first
 
 
@@ -564,16 +585,18 @@ def _fast_pass(tables: LedgerTables, scan: _Scan, progress: Progress | None) -> 
     """The fast pass (see the module docstring): the number of events when every row and
     checkpoint holds, None at the first anomaly (``scan`` is then spoilt).
 
-    A large SQLite log is checked in two parts at once: a worker process scans the second
-    half from the chain row before it (every link is checked against the stored value before
-    it, so each half stands on its own) into a :class:`CompactRange`; this process scans the
-    first half, then checks that the halves meet (the worker's first row links to this
-    process's last, with the next leaf index) and every checkpoint in the second half against
-    the two parts joined."""
+    A large log is checked in two parts at once: a worker process (forked: below) scans the
+    second half on its own connection, from the chain row before it (every link is checked
+    against the stored value before it, so each half stands on its own) into a
+    :class:`CompactRange`; this process scans the first half, then checks that the halves
+    meet (the worker's first row links to this process's last, with the next leaf index) and
+    every checkpoint in the second half against the two parts joined. It returns no rows,
+    only where its part ended, the tree at each checkpoint size in it and what it saw of
+    redactions; if it fails, :func:`_await_part` says how the exact pass takes over."""
     split = _split_point(tables)
     if split is None:
         return _scan_whole(tables, scan, progress)
-    path, (split_position, split_index, split_chain) = split
+    split_position, split_index, split_chain = split
     sizes = [cp.tree_size for cp in scan.pending if cp.tree_size > split_index + 1]
     # fork: the worker starts at once with this process's modules loaded (spawn would import
     # the whole command again, about half a second); it opens its own connection and never
@@ -584,21 +607,17 @@ def _fast_pass(tables: LedgerTables, scan: _Scan, progress: Progress | None) -> 
     results = context.Queue(1)
     worker = context.Process(
         target=_scan_part,
-        args=(path, split_position, split_index + 1, split_chain, sizes, scan.redacted, results),
+        args=(tables, split_position, split_index + 1, split_chain, sizes, scan.redacted, results),
         name="socai-verify-part",
         daemon=True,
     )
     worker.start()
     second: _PartResult | None = None
     try:
+        started = time.monotonic()
         first = _scan_prefix(tables, scan, split_position, progress)
-        while first is not None:  # the worker's part (None if it ended without one)
-            try:
-                second = results.get(timeout=1.0)
-                break
-            except queue.Empty:
-                if not worker.is_alive():
-                    break
+        if first is not None:
+            second = _await_part(worker, results, time.monotonic() - started)
     finally:
         if second is None and worker.is_alive():
             worker.terminate()  # the first part already failed: the exact pass runs
@@ -623,6 +642,28 @@ def _fast_pass(tables: LedgerTables, scan: _Scan, progress: Progress | None) -> 
     if progress is not None:
         progress(more)
     return counted + more
+
+
+def _await_part(worker: Any, results: Any, own_seconds: float) -> _PartResult | None:
+    """The worker's result, or None when it ended without one (it met an anomaly, raised —
+    its traceback is on stderr — or died) or is still running long after this process
+    finished a part of the same size (``WORKER_GRACE_SECONDS`` plus ``WORKER_SLOWDOWN`` times
+    this process's own time: hung, e.g. on a lock). The caller then runs the exact pass in
+    this process, so a failed worker costs time but never changes the report or hangs it."""
+    deadline = time.monotonic() + WORKER_GRACE_SECONDS + WORKER_SLOWDOWN * own_seconds
+    while True:
+        try:
+            found: _PartResult | None = results.get(timeout=RESULT_POLL_SECONDS)
+            return found
+        except queue.Empty:
+            if not worker.is_alive():
+                try:  # it may have put its result just before ending
+                    found = results.get_nowait()
+                    return found
+                except queue.Empty:
+                    return None
+            if time.monotonic() >= deadline:
+                return None
 
 
 def _scan_whole(tables: LedgerTables, scan: _Scan, progress: Progress | None) -> int | None:
@@ -661,11 +702,10 @@ def _checker(scan: _Scan) -> _AtSize:
     return at_size
 
 
-def _split_point(tables: LedgerTables) -> tuple[str, tuple[int, int, bytes]] | None:
-    """Where a large SQLite log is split (its file, and the last chain row of the first half:
-    position, leaf index, chain value); None when it is checked in one part."""
-    path = tables.sqlite_file
-    if path is None or (os.cpu_count() or 1) < 2:
+def _split_point(tables: LedgerTables) -> tuple[int, int, bytes] | None:
+    """Where a large log is split (the last chain row of the first half: position, leaf
+    index, chain value); None when it is checked in one part."""
+    if not tables.reopenable or (os.cpu_count() or 1) < 2:
         return None
     head = tables.link_at_or_before(2**62)
     if head is None or type(head[0]) is not int or head[0] < PARALLEL_MIN_EVENTS:
@@ -676,7 +716,7 @@ def _split_point(tables: LedgerTables) -> tuple[str, tuple[int, int, bytes]] | N
     position, leaf_index, chain = middle
     if type(position) is not int or type(leaf_index) is not int or type(chain) is not bytes:
         return None  # the exact pass will say what is wrong
-    return path, (position, leaf_index, chain)
+    return position, leaf_index, chain
 
 
 #: What the worker hands back: where its part ended (position, chain, leaves, nodes) and the
@@ -689,7 +729,7 @@ _PartResult = tuple[
 
 
 def _scan_part(
-    path: str,
+    tables: LedgerTables,
     after: int,
     first_leaf: int,
     chain: bytes,
@@ -697,23 +737,26 @@ def _scan_part(
     redacted: _Redacted,
     results: Any,
 ) -> None:
-    """The worker: the fast pass over the positions after ``after`` of the SQLite file."""
-    from eventsourcing.sqlite import SQLiteDatastore
-
-    from infra.ledger.chain import ChainedSQLiteRecorder
-
+    """The worker: the fast pass over the positions after ``after``, on a connection of its
+    own to the store of ``tables`` (inherited through the fork, never used here)."""
     outcome: _PartResult | None = None
     try:
-        tables = LedgerTables(ChainedSQLiteRecorder(SQLiteDatastore(path)))
-        tree = CompactRange(first_leaf)
-        snapshots: dict[int, tuple[int, bytes, list[Node]]] = {}
+        own = tables.reopened()
+        try:
+            tree = CompactRange(first_leaf)
+            snapshots: dict[int, tuple[int, bytes, list[Node]]] = {}
 
-        def at_size(position: int, value: bytes) -> bool:
-            snapshots[tree.size] = (position, value, list(tree.nodes))
-            return True
+            def at_size(position: int, value: bytes) -> bool:
+                snapshots[tree.size] = (position, value, list(tree.nodes))
+                return True
 
-        with closing(tables.raw_pages(after=after)) as pages:
-            reached = _scan_range(pages, True, after, chain, tree, sizes, at_size, None, redacted)
+            sqlite = own.kind == "sqlite"
+            with closing(own.raw_pages(after=after)) as pages:
+                reached = _scan_range(
+                    pages, sqlite, after, chain, tree, sizes, at_size, None, redacted
+                )
+        finally:
+            own.recorder.datastore.close()
         if reached is not None:
             last, last_chain, count = reached
             seen = redacted.what_was_seen

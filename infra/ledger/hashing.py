@@ -45,24 +45,26 @@ def leaf_bytes(
     """
     assert position > 0, position
     assert version >= 0, version
-    originator, name, moment, data = (
-        originator_id.encode(),
-        topic.encode(),
-        recorded_at.encode(),
-        bytes(state),
-    )
+    fields = (originator_id.encode(), topic.encode(), recorded_at.encode(), bytes(state))
+    return _joined(LEAF_DOMAIN, position, version, fields)
+
+
+def _joined(head: bytes, position: int, version: int, fields: tuple[bytes, ...]) -> bytes:
+    """``head``, the position and version, then the originator id, topic, record time and
+    state (``fields``, in that order), each length-prefixed: the leaf and its hash input."""
+    originator_id, topic, recorded_at, state = fields
     return b"".join(
         (
-            LEAF_DOMAIN,
+            head,
             _U64_PAIR.pack(position, version),
-            _U32.pack(len(originator)),
-            originator,
-            _U32.pack(len(name)),
-            name,
-            _U32.pack(len(moment)),
-            moment,
-            _U32.pack(len(data)),
-            data,
+            _U32.pack(len(originator_id)),
+            originator_id,
+            _U32.pack(len(topic)),
+            topic,
+            _U32.pack(len(recorded_at)),
+            recorded_at,
+            _U32.pack(len(state)),
+            state,
         )
     )
 
@@ -88,22 +90,8 @@ def stored_leaf_hash(
     (the verifier's hot loop: no intermediate leaf, one SHA-256 call). Byte for byte the same
     leaf as :func:`leaf_bytes` (tested); the caller guarantees ``position > 0`` and
     ``version >= 0``."""
-    return _sha256(
-        b"".join(
-            (
-                _LEAF_HEAD,
-                _U64_PAIR.pack(position, version),
-                _U32.pack(len(originator_id)),
-                originator_id,
-                _U32.pack(len(topic)),
-                topic,
-                _U32.pack(len(recorded_at)),
-                recorded_at,
-                _U32.pack(len(state)),
-                state,
-            )
-        )
-    ).digest()
+    fields = (originator_id, topic, recorded_at, state)
+    return _sha256(_joined(_LEAF_HEAD, position, version, fields)).digest()
 
 
 def leaf_hash(leaf: bytes) -> bytes:
@@ -196,14 +184,26 @@ class CompactRange:
 
     def append(self, digest: bytes) -> None:
         """Add the next leaf's hash."""
-        self._add(self.nodes, (self.size, 1, digest))
-        self.size += 1
+        self.extend((digest,))
 
     def extend(self, digests: Sequence[bytes]) -> None:
-        """:meth:`append` of each digest in turn."""
+        """:meth:`append` of each digest in turn, in one loop (the verifier's second part
+        adds every leaf of its range here): a node whose first leaf is an odd multiple of its
+        width is a right child, merged at once with its left sibling when that sibling lies
+        in the range (it is then the last node: every pair is merged as soon as both are
+        present) — :meth:`_add`'s rule, with the widths and positions as plain integers."""
+        nodes, size, start = self.nodes, self.size, self.start
+        sha256, prefix = _sha256, NODE_PREFIX
+        pop, push = nodes.pop, nodes.append
         for digest in digests:
-            self._add(self.nodes, (self.size, 1, digest))
-            self.size += 1
+            value, first, width = digest, size, 1
+            while first & width and first - width >= start:
+                value = sha256(prefix + pop()[2] + value).digest()
+                first -= width
+                width <<= 1
+            push((first, width, value))
+            size += 1
+        self.size = size
 
     @staticmethod
     def _add(nodes: list[Node], node: Node) -> None:

@@ -22,7 +22,8 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from eventsourcing.sqlite import SQLiteConnectionPool
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.sqlite import SQLiteConnectionPool, SQLiteDatastore
 from psycopg.rows import tuple_row
 
 from infra.ledger.chain import (
@@ -312,7 +313,10 @@ class LedgerTables:
             " ORDER BY position DESC LIMIT 1",
             (position,),
         )
-        return tuple(rows[0]) if rows else None
+        if not rows:
+            return None
+        row = rows[0]  # a dict on PostgreSQL (the datastore's row factory), else a row
+        return tuple(row.values()) if isinstance(row, dict) else tuple(row)
 
     @property
     def sqlite_file(self) -> str | None:
@@ -323,6 +327,37 @@ class LedgerTables:
         if not isinstance(pool, SQLiteConnectionPool) or pool.is_sqlite_memory_mode:
             return None
         return str(pool.db_name)
+
+    @property
+    def reopenable(self) -> bool:
+        """Whether another process can open this store (:meth:`reopened`): a SQLite file or a
+        PostgreSQL database, not an in-memory SQLite one."""
+        return self.kind == "postgresql" or self.sqlite_file is not None
+
+    def reopened(self) -> LedgerTables:
+        """The same store's ledger tables on a connection of their own: for a forked worker
+        process (the verifier's second part), which must never use the connections it
+        inherited. The close of the returned tables' datastore is the caller's."""
+        if self.kind == "sqlite":
+            path = self.sqlite_file
+            assert path is not None, "an in-memory SQLite store cannot be reopened"
+            return LedgerTables(ChainedSQLiteRecorder(SQLiteDatastore(path)))
+        datastore = self.recorder.datastore
+        assert isinstance(datastore, PostgresDatastore)
+        pool = datastore.pool
+        settings = pool.kwargs() if callable(pool.kwargs) else dict(pool.kwargs or {})
+        password = pool.get_password_func() if pool.get_password_func else settings["password"]
+        fresh = PostgresDatastore(
+            settings["dbname"],
+            settings["host"],
+            settings["port"],
+            settings["user"],
+            password,
+            schema=datastore.schema,
+            originator_id_type="text" if datastore.originator_id_type == "text" else "uuid",
+        )
+        name = self.recorder.events_table_name
+        return LedgerTables(ChainedPostgresRecorder(fresh, events_table_name=name))
 
     def count_rows(self) -> tuple[int, int]:
         """(events, chain rows): for progress reporting."""

@@ -86,10 +86,7 @@ def root_from_inclusion_proof(index: int, size: int, digest: bytes, path: Sequen
             raise VerificationError("inclusion proof is longer than the tree is deep")
         if fn & 1 or fn == sn:
             result = node_hash(sibling, result)
-            if not fn & 1:
-                while not fn & 1 and fn != 0:
-                    fn >>= 1
-                    sn >>= 1
+            fn, sn = _past_the_right_edge(fn, sn)
         else:
             result = node_hash(result, sibling)
         fn >>= 1
@@ -97,6 +94,16 @@ def root_from_inclusion_proof(index: int, size: int, digest: bytes, path: Sequen
     if sn != 0:
         raise VerificationError("inclusion proof is shorter than the tree is deep")
     return result
+
+
+def _past_the_right_edge(fn: int, sn: int) -> tuple[int, int]:
+    """RFC 9162 §2.1.3.2 / §2.1.4.2: after hashing with a left sibling at the tree's right
+    edge (``fn == sn`` with ``fn`` even), shift both indexes right until ``fn`` is odd or 0 —
+    the levels where the node has no right sibling and is carried up unchanged."""
+    while not fn & 1 and fn != 0:
+        fn >>= 1
+        sn >>= 1
+    return fn, sn
 
 
 def verify_inclusion(
@@ -139,10 +146,7 @@ def verify_consistency(
         if fn & 1 or fn == sn:
             first = node_hash(item, first)
             second = node_hash(item, second)
-            if not fn & 1:
-                while not fn & 1 and fn != 0:
-                    fn >>= 1
-                    sn >>= 1
+            fn, sn = _past_the_right_edge(fn, sn)
         else:
             second = node_hash(second, item)
         fn >>= 1

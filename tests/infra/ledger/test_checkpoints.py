@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -43,38 +44,43 @@ def test_signing_key_lives_outside_the_database_and_is_private(settings: Setting
         create_signing_key(path)
 
 
-def test_policy_checkpoints_every_n_events(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    token, users = officer_token(settings)
-    monkeypatch.setenv("SOCAI_CHECKPOINT_EVERY_EVENTS", "3")
-    create_signing_key(signing_key_path(settings))
-    app = Socai(settings)
-    try:
+#: Starts a store with a signing key and the checkpoint policy ``variable=value``: the app, a
+#: function that receives one case as an officer, and how many users' events came before.
+Policy = Callable[[str, str], tuple[Socai, Callable[[], object], int]]
+
+
+@pytest.fixture
+def policy(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Policy]:
+    apps: list[Socai] = []
+
+    def start(variable: str, value: str) -> tuple[Socai, Callable[[], object], int]:
+        token, users = officer_token(settings)
+        monkeypatch.setenv(variable, value)
+        create_signing_key(signing_key_path(settings))
+        app = Socai(settings)
+        apps.append(app)
         officer = app.access.authenticate(token)
-        for _ in range(7):
-            app.cases.receive(ledger_receive_command(), officer)
-        assert sizes(app) == [users + 3, users + 6]
-    finally:
+        return app, lambda: app.cases.receive(ledger_receive_command(), officer), users
+
+    yield start
+    for app in apps:
         app.close()
 
 
-def test_policy_checkpoints_after_t_seconds(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    token, users = officer_token(settings)
-    monkeypatch.setenv("SOCAI_CHECKPOINT_EVERY_SECONDS", "0.2")
-    create_signing_key(signing_key_path(settings))
-    app = Socai(settings)
-    try:
-        officer = app.access.authenticate(token)
-        app.cases.receive(ledger_receive_command(), officer)
-        assert sizes(app) == []
-        time.sleep(0.25)
-        app.cases.receive(ledger_receive_command(), officer)
-        assert sizes(app) == [users + 2]
-    finally:
-        app.close()
+def test_policy_checkpoints_every_n_events(policy: Policy) -> None:
+    app, receive, users = policy("SOCAI_CHECKPOINT_EVERY_EVENTS", "3")
+    for _ in range(7):
+        receive()
+    assert sizes(app) == [users + 3, users + 6]
+
+
+def test_policy_checkpoints_after_t_seconds(policy: Policy) -> None:
+    app, receive, users = policy("SOCAI_CHECKPOINT_EVERY_SECONDS", "0.2")
+    receive()
+    assert sizes(app) == []
+    time.sleep(0.25)
+    receive()
+    assert sizes(app) == [users + 2]
 
 
 def test_a_failing_automatic_checkpoint_never_fails_the_committed_write(

@@ -13,11 +13,12 @@ import json
 import shutil
 import sqlite3
 import unicodedata
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
 import pytest
@@ -237,7 +238,8 @@ PG_RESTORED = ("socai_events", "ledger_chain", "ledger_checkpoints")
 @pytest.fixture(scope="module")
 def postgres_pristine(postgres_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Pristine:
     directory = tmp_path_factory.mktemp("ledger-pg")
-    url = postgres_server.create_database("ledger_pristine")
+    # one per module that uses it (the split-verify tests import it too)
+    url = postgres_server.create_database(f"ledger_pristine_{uuid4().hex[:8]}")
     store = Settings.load(url, str(directory / "c.key"))
     anchors, public, attacker = _build(store, directory)
     raw = RawStore("postgresql", url)
@@ -268,25 +270,26 @@ def pristine(request: pytest.FixtureRequest) -> Pristine:
     return found
 
 
-@settings(
-    max_examples=DEFAULT_EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
-@given(t=TAMPERINGS)
-def test_every_tampering_is_detected_at_its_position(pristine: Pristine, t: Tampering) -> None:
-    check(pristine, t)
+def drawn_tamperings(examples: int) -> Callable[[Pristine], None]:
+    r"""A test that :func:`check`\ s ``examples`` tamperings drawn by Hypothesis against the
+    ``pristine`` fixture's store (each module that imports it chooses its store and count)."""
+
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
+    @given(t=TAMPERINGS)
+    def test(pristine: Pristine, t: Tampering) -> None:
+        check(pristine, t)
+
+    return test
 
 
-@pytest.mark.slow
-@settings(
-    max_examples=SLOW_EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
+test_every_tampering_is_detected_at_its_position = drawn_tamperings(DEFAULT_EXAMPLES)
+test_every_tampering_is_detected_at_its_position_slow = pytest.mark.slow(
+    drawn_tamperings(SLOW_EXAMPLES)
 )
-@given(t=TAMPERINGS)
-def test_every_tampering_is_detected_at_its_position_slow(pristine: Pristine, t: Tampering) -> None:
-    check(pristine, t)
 
 
 @pytest.mark.parametrize("kind", KINDS)
