@@ -34,6 +34,14 @@ from infra.cli.options import OptionSet
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def with_parameters(func: F, parameters: list[inspect.Parameter]) -> F:
+    """``func`` as typer will read it: with ``parameters`` as its signature (typer reads a
+    command's options through ``inspect.signature`` and its annotations)."""
+    func.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]  # read by typer through inspect.signature
+    func.__annotations__ = {p.name: p.annotation for p in parameters}
+    return func
+
+
 def _expanded(func: Callable[..., Any]) -> Callable[..., Any]:
     """``func`` with each :class:`OptionSet` parameter replaced, for typer, by the set's
     options; called, it rebuilds the set from their values."""
@@ -70,9 +78,7 @@ def _expanded(func: Callable[..., Any]) -> Callable[..., Any]:
             values[name] = kind(**fields).checked()
         return func(**values)
 
-    command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]  # read by typer through inspect.signature
-    command.__annotations__ = {p.name: p.annotation for p in parameters}
-    return command
+    return with_parameters(command, parameters)
 
 
 def cli_command(func: F) -> F:

@@ -20,6 +20,7 @@ from typing import Any
 import typer
 from typer.models import ParameterInfo
 
+from infra.cli.commands import with_parameters
 from infra.cli.context import refusing
 
 #: What a declared command does with its values, keyed by field name.
@@ -52,8 +53,7 @@ def declare(app: typer.Typer, name: str, doc: str, opts: Sequence[Opt], run: Run
     def command(ctx: typer.Context, **values: Any) -> None:
         run(ctx, values)
 
-    command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]  # read by typer through inspect.signature
-    command.__annotations__ = {p.name: p.annotation for p in parameters}
+    with_parameters(command, parameters)
     command.__doc__ = doc
     command.__name__ = command.__qualname__ = name.replace("-", "_")
     app.command(name)(refusing(command))
