@@ -161,7 +161,12 @@ def test_relay_backs_off_while_the_broker_is_away_and_then_delivers(demo_store, 
     runner = threading.Thread(target=run_relay)
     runner.start()
     try:
-        time.sleep(3.5)  # the relay meets no broker meanwhile
+        # the relay meets no broker and says so, however long its start takes under load
+        deadline = time.monotonic() + 60
+        while not any("broker unavailable" in line for line in lines):
+            assert runner.is_alive(), outcome
+            assert time.monotonic() < deadline, "the relay never reported the broker away"
+            time.sleep(0.05)
         # started from this (main) thread: PR_SET_PDEATHSIG follows the starting thread
         broker.start()
         ensure_topics(broker.bootstrap)
@@ -170,7 +175,6 @@ def test_relay_backs_off_while_the_broker_is_away_and_then_delivers(demo_store, 
         assert "error" not in outcome, outcome.get("error")
         cases = stored_case_events(relay_app)
         assert outcome["progress"].published == public_events(relay_app)
-        assert any("broker unavailable" in line for line in lines)
         events = envelopes(read_topic(broker.bootstrap, CASE_EVENTS.topic, expected=cases))
         assert len({e["id"] for e in events}) == cases
     finally:
