@@ -7,7 +7,7 @@ whole non-negative counts under explicit limits); nothing is stored when a check
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import KW_ONLY, dataclass, fields
+from dataclasses import KW_ONLY, dataclass, field, fields
 from datetime import date
 from typing import Any, ClassVar, Self
 
@@ -34,12 +34,17 @@ def _text(value: Any, field: str) -> str:
     return clean_text(value, field, TEXT_MAX_CHARS)
 
 
+def count(high: int, *, default: int) -> int:
+    """A count field (số lượng: documents, sessions, people, items): a whole number from 0 to
+    ``high``, ``default`` when not given. The limit is declared with the field it bounds."""
+    return field(default=default, metadata={"max": high})
+
+
 @dataclass(frozen=True)
 class ActivityCommand(ParsedFromFields):
     """Base: every activity has a business date, a unit, and optionally a legal basis."""
 
     EVENT: ClassVar[str]
-    LIMITS: ClassVar[dict[str, int]] = {}
     occurred_on: date
     unit_code: str
     _: KW_ONLY
@@ -55,8 +60,9 @@ class ActivityCommand(ParsedFromFields):
     def parser_for(cls, name: str) -> FieldParser:
         if name == "occurred_on":
             return day
-        if name in cls.LIMITS:
-            return lambda raw, field: _count(raw, field, cls.LIMITS[field])
+        high = next((f.metadata.get("max") for f in fields(cls) if f.name == name), None)
+        if high is not None:
+            return lambda raw, field: _count(raw, field, high)
         return _text
 
     def _check_unit(self) -> None:
@@ -82,29 +88,22 @@ class ActivityCommand(ParsedFromFields):
 @dataclass(frozen=True)
 class IssueDirective(ActivityCommand):
     EVENT = "DirectiveIssued"
-    LIMITS: ClassVar[dict[str, int]] = {"documents": MAX_DOCUMENTS}
-    documents: int = 1
+    documents: int = count(MAX_DOCUMENTS, default=1)
 
 
 @dataclass(frozen=True)
 class HoldCommunicationSession(ActivityCommand):
     EVENT = "CommunicationSessionHeld"
-    LIMITS: ClassVar[dict[str, int]] = {"sessions": MAX_SESSIONS, "participants": MAX_PARTICIPANTS}
-    participants: int = 0
-    sessions: int = 1
+    participants: int = count(MAX_PARTICIPANTS, default=0)
+    sessions: int = count(MAX_SESSIONS, default=1)
 
 
 @dataclass(frozen=True)
 class DistributeMaterials(ActivityCommand):
     EVENT = "MaterialsDistributed"
-    LIMITS: ClassVar[dict[str, int]] = {
-        "billboards": MAX_ITEMS,
-        "posters": MAX_ITEMS,
-        "leaflets": MAX_ITEMS,
-    }
-    billboards: int = 0
-    posters: int = 0
-    leaflets: int = 0
+    billboards: int = count(MAX_ITEMS, default=0)
+    posters: int = count(MAX_ITEMS, default=0)
+    leaflets: int = count(MAX_ITEMS, default=0)
 
     def _check_unit(self) -> None:
         super()._check_unit()
@@ -119,9 +118,8 @@ class DistributeMaterials(ActivityCommand):
 @dataclass(frozen=True)
 class HoldTrainingCourse(ActivityCommand):
     EVENT = "TrainingCourseHeld"
-    LIMITS: ClassVar[dict[str, int]] = {"courses": MAX_SESSIONS, "trainees": MAX_PARTICIPANTS}
-    trainees: int = 0
-    courses: int = 1
+    trainees: int = count(MAX_PARTICIPANTS, default=0)
+    courses: int = count(MAX_SESSIONS, default=1)
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@ is a no-op; sending a different command under a used id is refused as a conflict
 checks form (a whole positive number of đồng, a real date, a known code); the
 :class:`~domain.funding.aggregate.Programme` then checks the rules against its ledger.
 
-:meth:`FundingCommand.content` is the canonical content the idempotency check compares; the
-events carry the same field names, so the content of a stored transaction is recomputed from
-its event on replay.
+:meth:`FundingCommand.content` is the canonical content the idempotency check compares: every
+field of the command but its transaction id, so a retry must repeat them all and a field added
+to a command is compared without being named twice. The events carry the same field names, so
+the content of a stored transaction is recomputed from its event on replay.
 """
 
 from __future__ import annotations
@@ -69,13 +70,26 @@ def content_of(kind: str, names: tuple[str, ...], obj: object) -> tuple[str, ...
     return (kind, *(f"{n}={getattr(obj, n)!s}" for n in names))
 
 
+#: :func:`compared_fields` of each command class, once computed.
+_COMPARED: dict[type, tuple[str, ...]] = {}
+
+
+def compared_fields(command: type) -> tuple[str, ...]:
+    """The fields of the dataclass ``command`` that its content compares: all but the
+    transaction id (mã giao dịch), which names the transaction rather than saying what it is."""
+    names = _COMPARED.get(command)
+    if names is None:
+        names = _COMPARED[command] = tuple(
+            f.name for f in fields(command) if f.name != "transaction_id"
+        )
+    return names
+
+
 @dataclass(frozen=True)
 class FundingCommand:
     """Base: the transaction id, the business date and the legal basis (document number)."""
 
     KIND: ClassVar[str] = ""
-    #: The fields the idempotency check compares (besides the kind).
-    CONTENT: ClassVar[tuple[str, ...]] = ()
     transaction_id: str
     occurred_on: date
 
@@ -95,8 +109,9 @@ class FundingCommand:
 
     @classmethod
     def content_for(cls, obj: object) -> tuple[str, ...]:
-        """The content of this kind of transaction, read from a command or its event."""
-        return content_of(cls.KIND, cls.CONTENT, obj)
+        """The content of this kind of transaction (:func:`compared_fields`), read from a
+        command or its event."""
+        return content_of(cls.KIND, compared_fields(cls), obj)
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> FundingCommand:
@@ -139,11 +154,7 @@ class Establish:
             raise InvalidInput("ends_on", "is before starts_on")
 
     def content(self) -> tuple[str, ...]:
-        return content_of(
-            "establish",
-            ("code", "title", "starts_on", "ends_on", "occurred_on", "legal_basis"),
-            self,
-        )
+        return content_of("establish", compared_fields(type(self)), self)
 
 
 @dataclass(frozen=True)
@@ -151,7 +162,6 @@ class Pledge(FundingCommand):
     """A source puts money into the programme's budget (dự toán từ một nguồn)."""
 
     KIND = "pledge"
-    CONTENT = ("source", "source_kind", "donor", "amount_vnd", "occurred_on", "legal_basis")
     source: str = checked(require_id, "")
     source_kind: str = checked(_source_kind, "")
     amount_vnd: int = checked(require_amount_vnd, 0)
@@ -178,7 +188,6 @@ class BudgetLine(FundingCommand):
     """Put part of a source's budget into a line (dòng ngân sách), opening it if new."""
 
     KIND = "line"
-    CONTENT = ("line", "line_title", "source", "amount_vnd", "occurred_on", "legal_basis")
     line: str = checked(require_id, "")
     line_title: str = checked(require_text, "")
     source: str = checked(require_id, "")
@@ -195,16 +204,6 @@ class Allocate(FundingCommand):
     """
 
     KIND = "allocate"
-    CONTENT = (
-        "line",
-        "source",
-        "unit_map",
-        "unit_code",
-        "period",
-        "amount_vnd",
-        "occurred_on",
-        "legal_basis",
-    )
     line: str = checked(require_id, "")
     source: str = checked(require_id, "")
     unit_map: str = checked(_unit_map, "")
@@ -274,16 +273,12 @@ class _PurposeFields(FundingCommand):
         return support_key_of(self.purpose_kind, self.case_id, self.support_version, self.activity)
 
 
-_PURPOSE_CONTENT = ("purpose_kind", "case_id", "support_version", "activity", "description")
-
-
 @dataclass(frozen=True)
 class Commit(_PurposeFields):
     """Cam kết chi: approve a payment from an allocation — a pending transfer that reserves
     the amount until it is paid (posted) or voided."""
 
     KIND = "commit"
-    CONTENT = ("allocation", "amount_vnd", *_PURPOSE_CONTENT, "occurred_on", "legal_basis")
     allocation: str = checked(require_id, "")
     amount_vnd: int = checked(require_amount_vnd, 0)
     legal_basis: str | None = None
@@ -298,14 +293,6 @@ class Pay(_PurposeFields):
     commitment — pay directly from an allocation (a single-phase transfer)."""
 
     KIND = "pay"
-    CONTENT = (
-        "commitment",
-        "allocation",
-        "amount_vnd",
-        *_PURPOSE_CONTENT,
-        "occurred_on",
-        "legal_basis",
-    )
     commitment: str | None = None
     allocation: str | None = None
     amount_vnd: int | None = None
@@ -315,7 +302,7 @@ class Pay(_PurposeFields):
     def content_for(cls, obj: object) -> tuple[str, ...]:
         if getattr(obj, "commitment", None) is not None:
             return content_of(cls.KIND, ("commitment", "occurred_on", "legal_basis"), obj)
-        return content_of(cls.KIND, cls.CONTENT, obj)
+        return super().content_for(obj)
 
     def __post_init__(self) -> None:
         self._common()
@@ -344,7 +331,6 @@ class Void(FundingCommand):
     """Hủy cam kết: release an approved, unpaid commitment."""
 
     KIND = "void"
-    CONTENT = ("commitment", "reason", "occurred_on", "legal_basis")
     commitment: str = checked(require_id, "")
     reason: str = checked(require_text, "")
     legal_basis: str | None = None
@@ -356,7 +342,6 @@ class Reverse(FundingCommand):
     editing it. Applies to pledges, line budgets, allocations and payments."""
 
     KIND = "reverse"
-    CONTENT = ("reverses", "reason", "occurred_on", "legal_basis")
     reverses: str = checked(require_id, "")
     reason: str = checked(require_text, "")
     legal_basis: str | None = None

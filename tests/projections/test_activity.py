@@ -10,7 +10,14 @@ import pytest
 from sqlalchemy import create_engine
 
 from domain.activity.aggregate import Activity
-from domain.activity.commands import ACTIVITY_COMMANDS, Withdraw
+from domain.activity.commands import (
+    ACTIVITY_COMMANDS,
+    MAX_DOCUMENTS,
+    MAX_ITEMS,
+    MAX_PARTICIPANTS,
+    MAX_SESSIONS,
+    Withdraw,
+)
 from domain.case.values import Actor
 from domain.errors import InvalidInput, RuleViolation
 from domain.reference.units import AdminMap
@@ -68,6 +75,28 @@ def test_bad_activities_are_refused(kind: str, data: dict, field: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         ACTIVITY_COMMANDS[kind].parse(data)
     assert refused.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("kind", "count", "high"),
+    [
+        ("directive", "documents", MAX_DOCUMENTS),
+        ("session", "sessions", MAX_SESSIONS),
+        ("session", "participants", MAX_PARTICIPANTS),
+        ("materials", "billboards", MAX_ITEMS),
+        ("materials", "posters", MAX_ITEMS),
+        ("materials", "leaflets", MAX_ITEMS),
+        ("training", "courses", MAX_SESSIONS),
+        ("training", "trainees", MAX_PARTICIPANTS),
+    ],
+)
+def test_each_count_is_a_whole_number_up_to_its_own_limit(kind: str, count: str, high: int) -> None:
+    given = {"occurred_on": "2018-01-02", "unit_code": "870"}
+    assert getattr(ACTIVITY_COMMANDS[kind].parse({**given, count: str(high)}), count) == high
+    with pytest.raises(InvalidInput) as refused:
+        ACTIVITY_COMMANDS[kind].parse({**given, count: high + 1})
+    assert refused.value.field == count
+    assert f"outside 0–{high}" in refused.value.message
 
 
 def test_record_withdraw_and_count(tmp_path: Path) -> None:
