@@ -9,7 +9,7 @@ one, so a field added later does not leave until a contract names it.
 from __future__ import annotations
 
 from domain.activity.aggregate import Activity
-from streams.contracts.envelope import envelope_fields, plain_contracts
+from streams.contracts.envelope import envelope_fields, plain_contracts, unit_fields
 from streams.contracts.model import (
     INTEGER,
     STRING,
@@ -28,10 +28,7 @@ COMMON = envelope_fields(
     occurred_on="Business date (ngày thực hiện).",
     legal_basis="Document reference.",
 )
-_UNIT = (
-    FieldSpec("unit_map", STRING, "Administrative map of unit_code: old | 2025."),
-    FieldSpec("unit_code", STRING, "Administrative unit that carried it out."),
-)
+_UNIT = unit_fields("Administrative unit that carried it out.")
 
 
 def _counts(*names: str) -> tuple[FieldSpec, ...]:

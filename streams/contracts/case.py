@@ -32,7 +32,7 @@ from domain.case.catalogue import PERSONAL_EVENT_FIELDS, is_personal_field
 from domain.case.commands import FIELD_PARSERS
 from domain.case.shareable import is_shared_whole, shareable_relationship, shareable_value
 from domain.case.values import PersonalData
-from streams.contracts.envelope import envelope_fields, plain_mapper
+from streams.contracts.envelope import envelope_fields, plain_mapper, unit_fields
 from streams.contracts.model import (
     BOOLEAN,
     INTEGER,
@@ -81,8 +81,7 @@ _PROTECTED = FieldSpec("protected", STRING, "victim | relative.")
 SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
     "Received": (
         FieldSpec("reception_form", STRING, "self_returned | rescued | bilateral_handover."),
-        FieldSpec("unit_map", STRING, "Administrative map of unit_code: old | 2025."),
-        FieldSpec("unit_code", STRING, "Receiving administrative unit (mã đơn vị hành chính)."),
+        *unit_fields("Receiving administrative unit (mã đơn vị hành chính)."),
         FieldSpec("belongings_checked", BOOLEAN, "Belongings checked and recorded."),
         FieldSpec("interview_held", BOOLEAN, "Initial interview held."),
     ),

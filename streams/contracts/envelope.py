@@ -5,8 +5,9 @@ eight fields, in this order: the aggregate's id under its own name (also the mes
 event's version, kind, business date, record time, officer, agency and legal basis. What each
 means in words may differ by aggregate (a case's step, a programme's voucher), so the words of
 the id, version, kind, date and legal basis are given by each contract; record time, officer
-and agency are worded here. The published schemas are built from these words: changing one
-changes a schema's bytes (tests/streams golden files).
+and agency are worded here, as is the map of the administrative unit an event names
+(:func:`unit_fields`). The published schemas are built from these words: changing one changes
+a schema's bytes (tests/streams golden files).
 
 After the envelope come the event's own fields. An event whose own fields all leave as
 :func:`~streams.contracts.model.shared_field` allows (codes, numbers, dates, document codes;
@@ -61,6 +62,17 @@ def envelope_fields(
         FieldSpec("officer_id", STRING, f"Officer who recorded {recorded} (mã cán bộ)."),
         FieldSpec("agency", STRING, "Agency of the officer (cơ quan)."),
         FieldSpec("legal_basis", STRING_OR_NULL, legal_basis),
+    )
+
+
+def unit_fields(unit_meaning: str) -> tuple[FieldSpec, FieldSpec]:
+    """An event's administrative unit (đơn vị hành chính): ``unit_code`` on the map named by
+    ``unit_map`` (a code means nothing without its map, the old one or the 2025 one). What
+    the unit is to the event (where a case was received, who was given the money) is worded
+    by each contract."""
+    return (
+        FieldSpec("unit_map", STRING, "Administrative map of unit_code: old | 2025."),
+        FieldSpec("unit_code", STRING, unit_meaning),
     )
 
 

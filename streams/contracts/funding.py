@@ -27,7 +27,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.funding.aggregate import Programme
-from streams.contracts.envelope import envelope_fields, plain_contracts
+from streams.contracts.envelope import envelope_fields, plain_contracts, unit_fields
 from streams.contracts.model import (
     DATE,
     INTEGER,
@@ -95,8 +95,7 @@ SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
         _TID,
         _LINE,
         _SOURCE,
-        FieldSpec("unit_map", STRING, "Administrative map of unit_code: old | 2025."),
-        FieldSpec("unit_code", STRING, "Administrative unit given the money."),
+        *unit_fields("Administrative unit given the money."),
         FieldSpec("unit_level", STRING, "Level of the unit (province, district, commune)."),
         FieldSpec("unit_name", STRING, "Name of the unit (a place)."),
         FieldSpec("province_code", STRING_OR_NULL, "Province of the unit."),

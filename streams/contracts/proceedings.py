@@ -8,7 +8,7 @@ document code), the deciding body, the number of defendants and the victims' cas
 from __future__ import annotations
 
 from domain.proceedings.aggregate import Proceedings
-from streams.contracts.envelope import envelope_fields, plain_contracts
+from streams.contracts.envelope import envelope_fields, plain_contracts, unit_fields
 from streams.contracts.model import (
     INTEGER,
     STRING,
@@ -35,8 +35,7 @@ _DEFENDANTS = (FieldSpec("defendants", INTEGER, "Number of accused at this stage
 
 SPECIFIC: dict[str, tuple[FieldSpec, ...]] = {
     "Opened": (
-        FieldSpec("unit_map", STRING, "Administrative map of unit_code: old | 2025."),
-        FieldSpec("unit_code", STRING, "Unit where the case was opened."),
+        *unit_fields("Unit where the case was opened."),
         FieldSpec("victim_case_ids", UUID_LIST, "The victims' case ids (pseudonymous)."),
         *_DEFENDANTS,
     ),

@@ -31,7 +31,7 @@ from openpyxl.styles import Alignment, Font
 
 from domain.reference.rollup_form import PARTS, form_rows, row_index
 from domain.reference.units import AdminMap, unit_directory
-from projections.rollup_export import UNIT_VI  # the form's units (đơn vị tính), as exported
+from projections.rollup_export import HEADINGS, UNIT_VI  # the form's headings and units
 from quality.generate import generate_rollup
 from tests.quality.encodings import to_cp1258, to_legacy
 
@@ -39,17 +39,6 @@ HERE = Path(__file__).resolve().parent
 YEARS = [2016, 2017, 2018, 2019, 2020]
 DISTRICT = ("old", "870")  # Huyện Hồng Ngự, Đồng Tháp
 PROVINCE_2025 = ("2025", "12")  # Tỉnh Lai Châu: 38 communes
-HEADINGS = {
-    "I.1": ("I.", "THỰC TRẠNG TÌNH HÌNH"),
-    "I.2.a.male": ("a.", "Giới tính, độ tuổi"),
-    "I.2.b.kinh": ("b.", "Dân tộc"),
-    "I.2.d.domestic": ("d.", "Hình thức mua bán"),
-    "I.2.e.self_returned": ("e.", "Hình thức tiếp nhận"),
-    "II.1": ("II", "KẾT QUẢ CÔNG TÁC"),
-    "II.2.sessions": ("2", "Các hoạt động truyền thông"),
-    "II.3.courses": ("3", "Tập huấn nâng cao năng lực cho cán bộ"),
-    "II.4.1": ("4", "Kết quả công tác hỗ trợ nạn nhân"),
-}
 OFFICIAL = [r for r in form_rows() if r.official]
 
 Key = list[str]
