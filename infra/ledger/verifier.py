@@ -80,20 +80,30 @@ def root_from_inclusion_proof(index: int, size: int, digest: bytes, path: Sequen
     _require_hashes(path, "inclusion proof")
     if not 0 <= index < size:
         raise VerificationError(f"leaf index {index} is outside a tree of size {size}")
-    fn, sn, result = index, size - 1, digest
+    _left_edge, root = _climb(index, size - 1, digest, path, "inclusion proof")
+    return root
+
+
+def _climb(fn: int, sn: int, start: bytes, path: Sequence[bytes], what: str) -> tuple[bytes, bytes]:
+    """RFC 9162 §2.1.3.2 / §2.1.4.2, the walk both proofs share: hash ``start``,
+    node ``fn`` of a level whose last node is ``sn``, up to the root with the siblings in
+    ``path``. Returns ``start`` hashed with its left siblings only (what a consistency proof
+    rebuilds the old root with) and ``start`` hashed with every sibling (the tree's root)."""
+    left_edge = root = start
     for sibling in path:
         if sn == 0:
-            raise VerificationError("inclusion proof is longer than the tree is deep")
+            raise VerificationError(f"{what} is longer than the tree is deep")
         if fn & 1 or fn == sn:
-            result = node_hash(sibling, result)
+            left_edge = node_hash(sibling, left_edge)
+            root = node_hash(sibling, root)
             fn, sn = _past_the_right_edge(fn, sn)
         else:
-            result = node_hash(result, sibling)
+            root = node_hash(root, sibling)
         fn >>= 1
         sn >>= 1
     if sn != 0:
-        raise VerificationError("inclusion proof is shorter than the tree is deep")
-    return result
+        raise VerificationError(f"{what} is shorter than the tree is deep")
+    return left_edge, root
 
 
 def _past_the_right_edge(fn: int, sn: int) -> tuple[int, int]:
@@ -139,20 +149,7 @@ def verify_consistency(
     while fn & 1:
         fn >>= 1
         sn >>= 1
-    first = second = hashes[0]
-    for item in hashes[1:]:
-        if sn == 0:
-            raise VerificationError("consistency proof is longer than the tree is deep")
-        if fn & 1 or fn == sn:
-            first = node_hash(item, first)
-            second = node_hash(item, second)
-            fn, sn = _past_the_right_edge(fn, sn)
-        else:
-            second = node_hash(second, item)
-        fn >>= 1
-        sn >>= 1
-    if sn != 0:
-        raise VerificationError("consistency proof is shorter than the tree is deep")
+    first, second = _climb(fn, sn, hashes[0], hashes[1:], "consistency proof")
     if first != old_root:
         raise VerificationError(
             f"consistency proof does not lead to the old root (size"

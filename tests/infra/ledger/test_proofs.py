@@ -7,6 +7,7 @@ pinned by the CT C++/Go test suites and transparency-dev/merkle's ``testonly`` p
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -101,6 +102,24 @@ def test_rfc_consistency_vectors(old: int, new: int) -> None:
     verify_consistency(
         old, new, bytes.fromhex(CT_ROOTS[old - 1]), bytes.fromhex(CT_ROOTS[new - 1]), path
     )
+
+
+@pytest.mark.parametrize(
+    ("resize", "says"),
+    [(lambda path: path[:-1], "shorter"), (lambda path: [*path, path[-1]], "longer")],
+    ids=["one-hash-short", "one-hash-long"],
+)
+def test_a_path_of_the_wrong_depth_is_refused_naming_its_proof(
+    resize: Callable[[list[bytes]], list[bytes]], says: str
+) -> None:
+    """Both proofs climb the tree in one walk; its refusal names the proof it was walking."""
+    inclusion = [bytes.fromhex(h) for h in CT_INCLUSION[(5, 8)]]
+    consistency = [bytes.fromhex(h) for h in CT_CONSISTENCY[(6, 8)]]
+    root6, root8 = bytes.fromhex(CT_ROOTS[5]), bytes.fromhex(CT_ROOTS[7])
+    with pytest.raises(VerificationError, match=f"^inclusion proof is {says} than the tree is"):
+        verify_inclusion(5, 8, HASHES[5], resize(inclusion), root8)
+    with pytest.raises(VerificationError, match=f"^consistency proof is {says} than the tree"):
+        verify_consistency(6, 8, root6, root8, resize(consistency))
 
 
 def _tree(size: int) -> tuple[list[bytes], merkle.MemoryNodes]:
