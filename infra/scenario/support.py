@@ -38,22 +38,23 @@ SERVICES = (
 )
 
 
-def plan_essential_needs(plan: CasePlan, actor: Actor, day: date) -> None:
+def plan_essential_needs(plan: CasePlan, actor: Actor, day: date) -> date | None:
     """Plan essential-needs support from ``day``, within what the regime of that day still
     allows after the days already planned (nothing if the cap is reached). A day is supported
     once: a further period starts when the last one ends, or not at all when that is more
-    than :data:`MAX_ESSENTIAL_NEEDS_DELAY_DAYS` away (the case moves on without it)."""
+    than :data:`MAX_ESSENTIAL_NEEDS_DELAY_DAYS` away (the case moves on without it). Returns
+    the business date of the support planned, None when none was."""
     covered_until = plan.essential_needs_last_day()
     if covered_until is not None and day <= covered_until:
         start = covered_until + timedelta(days=1)
         if (start - day).days > MAX_ESSENTIAL_NEEDS_DELAY_DAYS:
-            return
+            return None
         day = start
     limit = regime_on(day).essential_needs_max_days
     used = plan.essential_needs_days()
     days = min(limit - used, plan.rng.randrange(ESSENTIAL_NEEDS_MIN_DAYS, limit + 1))
     if days <= 0:
-        return
+        return None
     plan.add(
         ProvideSupport(
             occurred_on=day,
@@ -66,23 +67,27 @@ def plan_essential_needs(plan: CasePlan, actor: Actor, day: date) -> None:
         actor,
     )
     assert plan.essential_needs_days() <= limit, "essential needs within the day's cap"
+    return day
 
 
 def plan_support(plan: CasePlan, cast: Cast, day: date, age: int) -> date:
     """Plan a victim's support from the day verification concluded; returns the day the last
-    service in kind was planned (reintegration follows it)."""
+    service was planned: the last in kind, or essential needs resumed under the 2025 law if
+    that came later (reintegration, and so closure, follow it: nothing is recorded on a
+    closed case)."""
     plan_essential_needs(plan, cast.social, day + timedelta(days=1))
+    resumed_on = None
     if REFORM_DAY_2025 - timedelta(days=SPANNING_WINDOW_DAYS) <= day < REFORM_DAY_2025:
         # Still in need on 1 July 2025: the new law's cap applies from that date on, so
         # support continues where the old cap had stopped it.
         health = Actor(cast.social.officer_id, "health_department")
-        plan_essential_needs(
+        resumed_on = plan_essential_needs(
             plan, health, REFORM_DAY_2025 + timedelta(days=plan.rng.randrange(0, 10))
         )
     _plan_shelter(plan, cast, day)
     support_day = _plan_services(plan, cast, day, age)
     _plan_money(plan, cast, day, support_day)
-    return support_day
+    return support_day if resumed_on is None else max(support_day, resumed_on)
 
 
 def _plan_shelter(plan: CasePlan, cast: Cast, day: date) -> None:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from domain.case.aggregate import Case
+from domain.case.commands import Receive
 from infra.scenario import ScenarioConfig, ScenarioGenerator, bulk_load, run_scenario
 from infra.services.socai import Socai
 
@@ -54,3 +56,19 @@ def test_the_scenario_covers_what_the_programme_sees(
     assert any(c.procedures_overdue_days(date(2026, 11, 1)) for c in cases)
     assert Counter(s.kind for s in steps)["SupportProvided"] > 300
     assert len(generator.personal_data) >= 300
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 2016])
+def test_every_planned_history_is_one_the_rules_accept(seed: int) -> None:
+    """For any seed, each case's planned steps are accepted by the case's rules in the order
+    they would be recorded (seed 1 once planned a reintegration and a closure before the
+    essential needs it resumed under the 2025 law, which the closure rule refuses)."""
+    cases: dict[object, Case] = {}
+    for step in ScenarioGenerator(ScenarioConfig(cases=600, seed=seed)).steps():
+        if isinstance(step.command, Receive):
+            cases[step.case_id] = Case.receive(
+                step.case_id, step.command, step.actor, step.recorded_at
+            )
+        else:
+            cases[step.case_id].execute(step.command, step.actor, step.recorded_at)
+    assert len(cases) == 600
