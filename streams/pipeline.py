@@ -343,6 +343,9 @@ class WorkerEncoder:
             worker.process.join(WORKER_STOP_SECONDS)
             if worker.process.is_alive():
                 worker.process.terminate()
+                worker.process.join(WORKER_STOP_SECONDS)
+            if worker.process.is_alive():  # SIGTERM handled and ignored: it only encodes
+                worker.process.kill()
             worker.process.join()
             worker.queue.cancel_join_thread()
             worker.queue.close()

@@ -10,6 +10,8 @@ import json
 import signal
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -22,20 +24,31 @@ from streams.pipeline import ENCODING_WORKERS, MAX_ENCODING_WORKERS
 
 app = typer.Typer(no_args_is_help=True)
 
+#: The signals that ask a long-running command (relay, tail) to stop cleanly.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
 KAFKA_OPTION = typer.Option(
     None, "--kafka", envvar="SOCAI_KAFKA", help="Kafka bootstrap servers host:port[,host:port]."
 )
 
 
-def _stop_flag() -> list[bool]:
+@contextmanager
+def _stop_requested() -> Iterator[list[bool]]:
+    """While the block runs, SIGTERM and SIGINT set the flag (the command stops after the
+    batch in hand); after it, the handlers in place before are put back, so nothing that
+    runs later in this process (another command, a forked verify worker) inherits a handler
+    that only sets a flag nobody reads."""
     stopping = [False]
 
     def handler(signum: int, frame: Any) -> None:
         stopping[0] = True
 
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
-    return stopping
+    previous = {number: signal.signal(number, handler) for number in STOP_SIGNALS}
+    try:
+        yield stopping
+    finally:
+        for number, before in previous.items():
+            signal.signal(number, signal.SIG_DFL if before is None else before)
 
 
 @command(app, "topics")
@@ -146,11 +159,11 @@ def relay(
         open_log=partial(opened_event_log, app.settings),
         encoding_workers=encoding_workers,
     )
-    stopping = _stop_flag()
-    try:
-        relayer.run(follow=follow, should_stop=lambda: stopping[0] or lock.lost())
-    finally:
-        relayer.close()
+    with _stop_requested() as stopping:
+        try:
+            relayer.run(follow=follow, should_stop=lambda: stopping[0] or lock.lost())
+        finally:
+            relayer.close()
     if lock.lost():
         raise RelayAlreadyRunning(
             "the relay lost its lock on the store (the PostgreSQL session ended); it stopped",
@@ -196,27 +209,27 @@ def tail(
         else:
             consumer.seek_to_end(*assigned)
         shown, last_seen = 0, time.monotonic()
-        stopping = _stop_flag()
-        while not stopping[0]:
-            batches = consumer.poll(timeout_ms=500)
-            for records in batches.values():
-                for record in records:
-                    event = read_message(record.value)
-                    data = json.dumps(event.get("data"), ensure_ascii=False, sort_keys=True)
-                    console.print(
-                        f"{record.partition}:{record.offset} {event['type']}"
-                        f" subject={event.get('subject')} time={event.get('time')}"
-                        f" id={event['id']} {data}",
-                        markup=False,
-                        soft_wrap=True,
-                    )
-                    shown += 1
-                    if max_events and shown >= max_events:
-                        return
-            if batches:
-                last_seen = time.monotonic()
-            elif idle_seconds and time.monotonic() - last_seen > idle_seconds:
-                return
+        with _stop_requested() as stopping:
+            while not stopping[0]:
+                batches = consumer.poll(timeout_ms=500)
+                for records in batches.values():
+                    for record in records:
+                        event = read_message(record.value)
+                        data = json.dumps(event.get("data"), ensure_ascii=False, sort_keys=True)
+                        console.print(
+                            f"{record.partition}:{record.offset} {event['type']}"
+                            f" subject={event.get('subject')} time={event.get('time')}"
+                            f" id={event['id']} {data}",
+                            markup=False,
+                            soft_wrap=True,
+                        )
+                        shown += 1
+                        if max_events and shown >= max_events:
+                            return
+                if batches:
+                    last_seen = time.monotonic()
+                elif idle_seconds and time.monotonic() - last_seen > idle_seconds:
+                    return
     finally:
         consumer.close()
         sys.stdout.flush()

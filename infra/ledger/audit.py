@@ -620,7 +620,11 @@ def _fast_pass(tables: LedgerTables, scan: _Scan, progress: Progress | None) -> 
             second = _await_part(worker, results, time.monotonic() - started)
     finally:
         if second is None and worker.is_alive():
-            worker.terminate()  # the first part already failed: the exact pass runs
+            # the first part failed or the worker hung: the exact pass runs. SIGKILL, not
+            # SIGTERM: a fork inherits the parent's signal handlers (a web server's, an event
+            # loop's), which may turn SIGTERM into a flag nobody reads, and join() would wait
+            # on the hung worker forever. It only reads, on a connection of its own.
+            worker.kill()
         worker.join()
     if first is None or second is None:
         return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import time
 from collections.abc import Callable
 
@@ -133,7 +134,19 @@ def _hangs(*_: object) -> None:
     time.sleep(600)  # e.g. a lock never released
 
 
-@pytest.mark.parametrize("failure", [_dies, _raises, _hangs], ids=["dies", "raises", "hangs"])
+def _hangs_deaf(*_: object) -> None:
+    """Hangs with SIGTERM handled and not acted on, as a fork inherits it from a process that
+    handles SIGTERM (a web server, an event loop; a test worker after some earlier test): a
+    CI run once waited here for the whole sleep."""
+    signal.signal(signal.SIGTERM, lambda *_: None)
+    time.sleep(600)
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [_dies, _raises, _hangs, _hangs_deaf],
+    ids=["dies", "raises", "hangs", "hangs-deaf-to-sigterm"],
+)
 def test_a_worker_that_fails_costs_the_exact_pass_never_the_report_or_a_hang(
     pristine: Pristine, monkeypatch: pytest.MonkeyPatch, failure: Callable[..., None]
 ) -> None:
