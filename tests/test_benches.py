@@ -2,9 +2,10 @@
 fails, so one broken bench hides every figure after it).
 
 The figures themselves are not asserted (benches are measurements, not timed tests): each run
-must exit 0 and print its rows, each with a ratio. ``bench/append.py`` once stopped with a
-rule violation from a scenario that planned an invalid history, unnoticed because nothing ran
-it between measuring sessions.
+must exit 0 and print at least one ratio. The store-based benches run on SQLite here; their
+PostgreSQL paths share the same code and are measured by ``make bench``. ``bench/append.py``
+once stopped with a rule violation from a scenario that planned an invalid history, unnoticed
+because nothing ran it between measuring sessions.
 """
 
 from __future__ import annotations
