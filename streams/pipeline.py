@@ -221,15 +221,59 @@ class InlineEncoder:
 LogOpener = Callable[[], AbstractContextManager[EventLog]]
 
 
+class StartSignal:
+    """How the relay lets its encoding workers go (tín hiệu bắt đầu).
+
+    A spawned worker needs about half a second to import socai, open the store and encode its
+    first batch; a relay that waited for it would publish nothing meanwhile. So a worker first
+    gets ready (log opened), says so, and waits to be told the position to start after; until
+    every worker is ready, the relay encodes in its own process (:class:`WorkerEncoder`'s
+    ``warm_up``). The position is only known when the relay lets the workers go, so their
+    first batch is exactly the one that follows what the relay has sent.
+
+    Shared between processes (its parts are the spawn context's): a count of ready workers,
+    the start position and one event for all."""
+
+    def __init__(self, context: Any) -> None:
+        self._ready = context.Value("i", 0)
+        self._after = context.Value("q", -1)
+        self._go = context.Event()
+
+    def ready_count(self) -> int:
+        return int(self._ready.value)
+
+    def release(self, after: int) -> None:
+        """(Relay) Let the workers go: their first cell is the one after ``after``."""
+        assert after >= 0
+        assert not self._go.is_set(), "workers are let go once"
+        self._after.value = after
+        self._go.set()
+
+    def wait(self, running: Callable[[], bool]) -> int | None:
+        """(Worker) Say this worker is ready, then wait to be let go: the position to start
+        after (None: told to stop, or the relay is gone, before that)."""
+        with self._ready.get_lock():
+            self._ready.value += 1
+        while running():
+            if self._go.wait(WORKER_POLL_SECONDS):
+                after = int(self._after.value)
+                assert after >= 0
+                return after
+        return None
+
+
 class WorkerEncoder:
     """Encodes the batches after the relay's position in worker processes, ahead of it.
 
     Each worker is a spawned process (no state shared with the relay's process but what it
     is given: the opener, the store id, topics, batch size, its place among the workers and
-    the position to start after). With ``workers`` of them, worker ``k`` encodes the cells of
+    the :class:`StartSignal`). With ``workers`` of them, worker ``k`` encodes the cells of
     the batch grid (:func:`encode_batch`) numbered ``k``, ``k + workers``, … into its own
     bounded queue, and the relay takes each batch from the queue of the cell its position is
-    in, so the batches come in log order while the encoding runs on several cores. At the end
+    in, so the batches come in log order while the encoding runs on several cores. While the
+    workers start, batches come from ``warm_up`` (the relay's own :class:`InlineEncoder`),
+    if given, and the workers are let go after the position the relay has reached; without
+    it they are let go at once and the relay waits for their first batch. At the end
     of the log a worker says so (:class:`CaughtUp`) and looks again every
     :data:`WORKER_POLL_SECONDS`. A worker stops when told, when its parent is gone, or on an
     error, which it reports (:class:`WorkerFailed`); a batch not after the relay's position
@@ -244,6 +288,7 @@ class WorkerEncoder:
         batch_events: int,
         depth: int = WORKER_DEPTH,
         workers: int = ENCODING_WORKERS,
+        warm_up: BatchEncoder | None = None,
     ) -> None:
         assert 1 <= workers <= MAX_ENCODING_WORKERS
         self.open_log = open_log
@@ -252,26 +297,40 @@ class WorkerEncoder:
         self.batch_events = batch_events
         self.depth = depth
         self.workers = workers
+        self.warm_up = warm_up
         self._context = multiprocessing.get_context("spawn")
         self._running: list[_Worker] = []
+        #: The running workers' signal, kept as long as they run (a spawned child reopens its
+        #: semaphores by name: dropping them here first would unlink them under it).
+        self._signal: StartSignal | None = None
+        self._let_go = False
         self._held: EncodedBatch | None = None
         #: How many times the workers were started (the first start and every restart).
         self.starts = 0
+        #: How many batches were encoded in this process while workers started.
+        self.warm_up_batches = 0
 
     def batch_after(self, after: int) -> EncodedBatch | None:
         if self._held is not None:
             if self._held.after == after:
                 return self._held
             self._held = None
-        if not self._running:
-            self._start(after)
         while True:
+            if not self._running:
+                self._start()
+            if not self._let_go:
+                if self.warm_up is not None and not self.workers_ready():
+                    self._held = self.warm_up.batch_after(after)
+                    self.warm_up_batches += self._held is not None
+                    return self._held
+                assert self._signal is not None
+                self._signal.release(after)
+                self._let_go = True
             item = self._next_item(after)
             if item.after != after:
                 # not what follows the recorded position (moved by a reset or an earlier run):
                 # start again from the recorded position
                 self._stop_workers()
-                self._start(after)
                 continue
             if isinstance(item, WorkerFailed):
                 self._stop_workers()
@@ -291,6 +350,13 @@ class WorkerEncoder:
         self._held = None
         self._stop_workers()
 
+    def workers_ready(self) -> bool:
+        """The running workers are all ready to be let go, or one ended before it was (let
+        go then: the relay finds out why from the worker's queue or its exit)."""
+        if self._signal is None or self._signal.ready_count() == len(self._running):
+            return True
+        return not all(worker.process.is_alive() for worker in self._running)
+
     def _next_item(self, after: int) -> EncodedBatch | CaughtUp | WorkerFailed:
         """The next item of the worker whose cell ``after`` is in."""
         worker = self._running[(after // self.batch_events) % len(self._running)]
@@ -308,8 +374,10 @@ class WorkerEncoder:
                         f"relay: the encoding worker ended unexpectedly (exit code {code})"
                     ) from None
 
-    def _start(self, after: int) -> None:
+    def _start(self) -> None:
+        """Spawn the workers; they get ready and wait to be let go (:class:`StartSignal`)."""
         stop = self._context.Event()
+        self._signal, self._let_go = StartSignal(self._context), False
         for index in range(self.workers):
             queue = self._context.Queue(self.depth)
             process = self._context.Process(
@@ -319,7 +387,7 @@ class WorkerEncoder:
                     self.store_id,
                     self.topics,
                     self.batch_events,
-                    after,
+                    self._signal,
                     queue,
                     stop,
                     index,
@@ -350,6 +418,7 @@ class WorkerEncoder:
             worker.queue.cancel_join_thread()
             worker.queue.close()
         self._running = []
+        self._signal, self._let_go = None, False
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,14 +433,16 @@ def run_worker(
     store_id: str,
     topics: tuple[str, ...],
     batch_events: int,
-    after: int,
+    start: StartSignal,
     out: Any,
     stop: Any,
     index: int = 0,
     workers: int = 1,
 ) -> None:
-    """A worker's loop (in the spawned process): encode batch after batch from ``after``,
-    only those of the grid cells numbered ``index`` modulo ``workers``."""
+    """A worker's loop (in the spawned process): open the log, get ready, and once let go
+    encode batch after batch from the position given, only those of the grid cells numbered
+    ``index`` modulo ``workers``. A failure before it is let go (the store cannot be opened)
+    is reported at the position it is let go at, where the relay waits for it."""
     parent = multiprocessing.parent_process()
 
     def running() -> bool:
@@ -386,9 +457,11 @@ def run_worker(
                 continue
         return False
 
+    after: int | None = None
     try:
         with open_log() as log:
-            while running():
+            after = start.wait(running)
+            while after is not None and running():
                 cell = after // batch_events
                 if cell % workers != index:  # another worker's: on to the next of this one's
                     after = (cell + (index - cell) % workers) * batch_events
@@ -403,7 +476,10 @@ def run_worker(
                     return
                 after = batch.last
     except Exception as error:  # reported to the relay, which raises it
-        hand_over(WorkerFailed(after, f"{type(error).__name__}: {error}"))
+        if after is None:
+            after = start.wait(running)
+        if after is not None:
+            hand_over(WorkerFailed(after, f"{type(error).__name__}: {error}"))
     finally:
         if not running():
             out.cancel_join_thread()  # told to stop: what it queued is not waited for

@@ -10,9 +10,10 @@ the broker acknowledged the whole batch, and only then records the batch's last 
 Reading, decoding and encoding run ahead of the sends in a worker process when the relay is
 given ``open_log`` (:mod:`streams.pipeline`; ``socai streams relay`` does): this process then
 only sends bytes and records positions, one per acknowledged batch, and the worker's batches
-are taken only in order after the recorded position. A batch arrives as Kafka records already
-written, one record set per topic partition (:mod:`streams.records`), and each set goes to
-the producer as one producer batch (:mod:`streams.sender`): no ``producer.send`` per message.
+are taken only in order after the recorded position. A batch arrives as messages already
+encoded (topic, key, CloudEvents JSON, headers); the relay hands each to the producer and
+waits until the broker acknowledged them all. While the worker starts (about half a second:
+it imports socai and opens the store), the relay encodes the batches itself.
 
 Delivery is at-least-once: a relay killed after the broker acknowledged and before the
 position was saved republishes that batch on restart, with the same stable event ids, and
@@ -135,8 +136,8 @@ class Relay:
 
     With ``open_log`` (how a worker process opens the same log), batches are read and encoded
     in ``encoding_workers`` worker processes, ahead of the sends
-    (:class:`streams.pipeline.WorkerEncoder`); without it, in this process when needed. The
-    bytes sent, and their order, are the same either way."""
+    (:class:`streams.pipeline.WorkerEncoder`), and in this process while they start; without
+    it, in this process when needed. The bytes sent, and their order, are the same either way."""
 
     def __init__(
         self,
@@ -166,7 +167,14 @@ class Relay:
         self.checkpoints = checkpoints
         self.topics = published_internal_topics()
         self.encoder: BatchEncoder = (
-            WorkerEncoder(open_log, store_id, self.topics, batch_events, workers=encoding_workers)
+            WorkerEncoder(
+                open_log,
+                store_id,
+                self.topics,
+                batch_events,
+                workers=encoding_workers,
+                warm_up=InlineEncoder(log, store_id, self.topics, batch_events),
+            )
             if open_log is not None
             else InlineEncoder(log, store_id, self.topics, batch_events)
         )

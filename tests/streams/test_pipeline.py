@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import replace
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,12 +46,23 @@ def all_batches(encoder: WorkerEncoder | InlineEncoder) -> list[EncodedBatch]:
 
 @contextmanager
 def running_worker(
-    settings: Settings, batch_size: int, log: Callable[[Settings], Any] = opened_event_log
+    settings: Settings,
+    batch_size: int,
+    log: Callable[[Settings], Any] = opened_event_log,
+    warm_up: EventLog | None = None,
 ) -> Iterator[WorkerEncoder]:
     """Two workers encoding the store's log (read through ``log``) in batches of
     ``batch_size`` events, alternate cells each (the default is one: the tests take the
-    harder case); closed at the end, whatever happened."""
-    worker = WorkerEncoder(partial(log, settings), "test", TOPICS, batch_size, workers=2)
+    harder case); with ``warm_up``, encoding that log here while they start (as the relay
+    does); closed at the end, whatever happened."""
+    worker = WorkerEncoder(
+        partial(log, settings),
+        "test",
+        TOPICS,
+        batch_size,
+        workers=2,
+        warm_up=None if warm_up is None else InlineEncoder(warm_up, "test", TOPICS, batch_size),
+    )
     try:
         yield worker
     finally:
@@ -246,3 +259,92 @@ def test_cells_of_burned_ids_are_passed_and_every_event_is_covered_once(store) -
     plain = InlineEncoder(DecodedOnly(app.log), "test", TOPICS, 10)
     expected = [m for b in all_batches(plain) for m in b.messages]
     assert sorted(m for b in batches for m in b.messages) == sorted(expected)
+
+
+@contextmanager
+def log_opened_at(flag: Path, settings: Settings) -> Iterator[EventLog]:
+    """The store's log, opened only once ``flag`` exists: a worker slow to start, for as long
+    as a test wants."""
+    while not flag.exists():
+        time.sleep(0.01)
+    with opened_event_log(settings) as log:
+        yield log
+
+
+def test_while_the_workers_start_the_batches_are_encoded_here_then_by_them(store, tmp_path) -> None:
+    """The relay does not wait for its workers to start: it encodes the first batches itself,
+    lets them go after the position it reached, and the bytes are the same."""
+    files, app = store
+    flag = tmp_path / "open"
+    inline = all_batches(InlineEncoder(app.log, "test", TOPICS, 10))
+    with running_worker(
+        files.settings(), 10, partial(log_opened_at, flag), warm_up=app.log
+    ) as worker:
+        first = [first_batch_sent(worker)]
+        for _ in range(2):
+            batch = worker.batch_after(first[-1].last)
+            assert batch is not None
+            worker.done(batch)
+            first.append(batch)
+        assert worker.warm_up_batches == 3 and not worker.workers_ready()
+        flag.touch()
+        deadline = time.monotonic() + 60
+        while not worker.workers_ready():
+            assert time.monotonic() < deadline, "the workers never got ready"
+            time.sleep(0.05)
+        rest, after = [], first[-1].last
+        while (batch := worker.batch_after(after)) is not None:
+            worker.done(batch)
+            rest.append(batch)
+            after = batch.last
+        assert worker.warm_up_batches == 3  # every later batch came from the workers
+        assert worker.starts == 1
+    assert len(rest) > 0 and first + rest == inline
+
+
+def next_batch_or_error(worker: WorkerEncoder, after: int) -> EncodedBatch | RelayEncodingError:
+    """The batch after ``after``, asked for again while caught up (as a following relay
+    does), or the error the encoder raised."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            batch = worker.batch_after(after)
+        except RelayEncodingError as error:
+            return error
+        if batch is not None:
+            return batch
+        time.sleep(0.05)
+    raise AssertionError("neither a batch nor an error")
+
+
+@contextmanager
+def unopenable_log(settings: Settings) -> Iterator[EventLog]:
+    raise OSError("unable to open database file")
+    yield  # pragma: no cover - never reached
+
+
+def test_workers_that_cannot_open_the_store_stop_a_warming_relay_with_the_error(store) -> None:
+    """Encoding here while workers start must not hide that they failed: the relay gets the
+    error at the position it reached, not an endless run without workers."""
+    files, app = store
+    with running_worker(files.settings(), 10, unopenable_log, warm_up=app.log) as worker:
+        after = 0
+        while isinstance(answer := next_batch_or_error(worker, after), EncodedBatch):
+            assert answer.after == after
+            worker.done(answer)
+            after = answer.last
+    assert f"after position {after}: OSError: unable to open database file" in str(answer)
+
+
+def test_a_worker_killed_while_it_starts_is_reported(store, tmp_path) -> None:
+    files, app = store
+    with running_worker(
+        files.settings(), 10, partial(log_opened_at, tmp_path / "never"), warm_up=app.log
+    ) as worker:
+        first = first_batch_sent(worker)  # encoded here: the workers wait for the flag
+        assert worker.warm_up_batches == 1
+        for running in worker._running:
+            os.kill(running.process.pid, signal.SIGKILL)
+            running.process.join()
+        answer = next_batch_or_error(worker, first.last)
+    assert isinstance(answer, RelayEncodingError) and "ended unexpectedly" in str(answer)
