@@ -288,7 +288,7 @@ class WorkerEncoder:
         batch_events: int,
         depth: int = WORKER_DEPTH,
         workers: int = ENCODING_WORKERS,
-        warm_up: BatchEncoder | None = None,
+        warm_up: InlineEncoder | None = None,
     ) -> None:
         assert 1 <= workers <= MAX_ENCODING_WORKERS
         self.open_log = open_log
