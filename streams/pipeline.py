@@ -19,12 +19,15 @@ from the recorded position. A batch is handed out until the relay calls
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import queue as queues
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
+
+from kafka.partitioner.default import murmur2
 
 from projections.eventlog import EventLog, LogEntry
 from streams.contracts import to_public
@@ -48,18 +51,37 @@ MAX_ENCODING_WORKERS = 8
 WORKER_POLL_SECONDS = 0.2
 #: How long the relay waits for a worker to stop before ending it (seconds).
 WORKER_STOP_SECONDS = 5.0
+#: Message keys whose :func:`key_hash` is kept (a key is a case or programme id: ~50 bytes).
+KEY_HASHES_KEPT = 32_768
 
 
 @dataclass(frozen=True, slots=True)
 class EncodedBatch:
     """The messages of the stored events after position ``after`` up to ``last``.
 
-    ``covered`` stored events were read; events without a public contract have no message."""
+    ``covered`` stored events were read; events without a public contract have no message.
+    ``key_hashes`` are the messages' :func:`key_hash` values, in the same order."""
 
     after: int
     last: int
     covered: int
     messages: list[Message]
+    key_hashes: list[int]
+
+
+@functools.lru_cache(maxsize=KEY_HASHES_KEPT)
+def key_hash(key: bytes) -> int:
+    """What Kafka's default partitioner picks a keyed message's partition by (the Java
+    client's, and kafka-python's ``DefaultPartitioner``): the key's murmur2 hash made
+    non-negative; the partition is ``sorted(partitions)[key_hash % len(partitions)]``.
+    Computed where the message is encoded, so the sending process (kafka-python hashes in
+    pure Python, about a fifth of its ``send``) only takes the remainder; kept for the
+    most recent keys, since a case's events (keyed by the case) come in runs over time."""
+    return int(murmur2(key)) & 0x7FFFFFFF
+
+
+def _batch(after: int, last: int, covered: int, messages: list[Message]) -> EncodedBatch:
+    return EncodedBatch(after, last, covered, messages, [key_hash(m[1]) for m in messages])
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +145,7 @@ def encode_batch(
         last = _batch_end(log, end, rows[-1][0] if rows else None)
         if last is None:
             return None
-        return EncodedBatch(after, last, len(rows), _stored(log, rows, topics, store_id))
+        return _batch(after, last, len(rows), _stored(log, rows, topics, store_id))
     items = [entry for entry in log.read(after, end - after) if entry.position <= end]
     last = _batch_end(log, end, items[-1].position if items else None)
     if last is None:
@@ -136,7 +158,7 @@ def encode_batch(
         message = to_public(entry.event(), store_id)
         if message is not None:
             messages.append((message.topic, message.key, message.value, message.headers))
-    return EncodedBatch(after, last, len(items), messages)
+    return _batch(after, last, len(items), messages)
 
 
 def _batch_end(log: EventLog, end: int, found: int | None) -> int | None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -94,16 +94,34 @@ def make_producer(bootstrap: str, **overrides: Any) -> KafkaProducer:
 
 def send_all(
     producer: KafkaProducer,
-    messages: Iterable[Message],
+    messages: Sequence[Message],
+    key_hashes: Sequence[int] | None = None,
     timeout_seconds: float = BATCH_ACK_TIMEOUT_SECONDS,
 ) -> int:
     """Send ``messages`` (topic, key, value, headers) and return only when the broker
-    acknowledged every one (else raise); returns how many."""
+    acknowledged every one (else raise); returns how many.
+
+    With ``key_hashes`` (:func:`streams.pipeline.key_hash` of each key, computed by the
+    encoder), each message goes to the partition Kafka's default partitioner would pick,
+    ``sorted(partitions)[hash % len(partitions)]``, the topic's partitions read from the
+    producer's metadata once per call; without them, the producer's partitioner picks."""
     send = producer.send
-    futures = [
-        send(topic, key=key, value=value, headers=list(headers))
-        for topic, key, value, headers in messages
-    ]
+    if key_hashes is None:
+        futures = [
+            send(topic, key=key, value=value, headers=list(headers))
+            for topic, key, value, headers in messages
+        ]
+    else:
+        known: dict[str, list[int]] = {}
+        futures = []
+        for (topic, key, value, headers), hashed in zip(messages, key_hashes, strict=True):
+            partitions = known.get(topic)
+            if partitions is None:
+                partitions = known[topic] = sorted(producer.partitions_for(topic))
+            partition = partitions[hashed % len(partitions)]
+            futures.append(
+                send(topic, key=key, value=value, headers=list(headers), partition=partition)
+            )
     producer.flush(timeout=timeout_seconds)
     for future in futures:
         future.get(timeout=timeout_seconds)
@@ -220,7 +238,7 @@ class Relay:
             return 0
         if self.producer is None:
             self.producer = self.producer_factory(self.bootstrap)
-        published = send_all(self.producer, batch.messages)
+        published = send_all(self.producer, batch.messages, batch.key_hashes)
         self.positions.set(self.name, batch.last)  # only after the broker acknowledged
         self.encoder.done(batch)
         self.progress.published += published

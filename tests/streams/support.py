@@ -1,11 +1,13 @@
-"""Shared helpers of the streams tests: the demo's personal data, reading a whole topic."""
+"""Shared helpers of the streams tests: the demo's personal data, reading a whole topic, the
+partitions Kafka's default partitioner gives keys."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import KafkaAdminClient, NewTopic
 
 from domain.access.log import ACCESS_TOPIC_PREFIX
 from domain.case.aggregate import Case
@@ -104,3 +106,29 @@ def publish(store: Any, bootstrap: str) -> None:
     finally:
         relay.close()
         app.close()
+
+
+def default_partitions(bootstrap: str, records: list[Any]) -> dict[tuple[str, bytes], int]:
+    """The partition kafka-python's own partitioner (the default, as the raw producer and
+    the Java client) gives each record's key in its topic: each distinct key is produced to
+    a scratch topic with as many partitions as the record's topic, and the broker's answer
+    says where it went."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+    counts = {
+        topic: len(consumer.partitions_for_topic(topic)) for topic in {r.topic for r in records}
+    }
+    consumer.close()
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    scratch = {n: f"test.default-partitions.{n}" for n in set(counts.values())}
+    admin.create_topics([NewTopic(name, n, 1) for n, name in scratch.items()])
+    admin.close()
+    producer = KafkaProducer(bootstrap_servers=bootstrap)
+    try:
+        futures = {
+            (r.topic, r.key): producer.send(scratch[counts[r.topic]], key=r.key, value=b"")
+            for r in records
+        }
+        producer.flush()
+        return {where: future.get(timeout=30).partition for where, future in futures.items()}
+    finally:
+        producer.close()

@@ -30,6 +30,7 @@ from streams.topics import (
     ensure_topics,
 )
 from tests.streams.support import (
+    default_partitions,
     envelopes,
     personal_values,
     public_events,
@@ -110,6 +111,11 @@ def test_relay_publishes_every_event_once_valid_and_pii_free(demo_store, fresh_k
         assert record.key.decode() == event["subject"]
         if record.topic in (CASE_EVENTS.topic, FUNDING_EVENTS.topic):
             per_case.setdefault(event["subject"], []).append(event["data"]["version"])
+    # each in the partition Kafka's default partitioner picks for its key (the relay's
+    # encoder hashes the key, the sender only takes the remainder): as any producer would
+    chosen = default_partitions(fresh_kafka, records)
+    assert [r.partition for r in records] == [chosen[r.topic, r.key] for r in records]
+    assert len({r.partition for r in case_records}) > 1  # a test that could fail
     # keyed by case (by programme): its events sit in one partition, in version order
     for versions in per_case.values():
         assert versions == sorted(versions)
