@@ -56,7 +56,7 @@ from sqlalchemy.dialects.sqlite import DATE as SQLiteDate
 from sqlalchemy.orm import Session
 
 from projections import definitions
-from projections.collector import catch_up_pace
+from projections.collector import catch_up_pace, collector_paused
 from projections.eventlog import DomainEvent, EventLog
 
 log = logging.getLogger("socai.projections")
@@ -483,14 +483,20 @@ class InProcessRunner:
         Rows a projection derives from many events (a case's status) are written once, when
         the run has caught up (:meth:`settle`), not in every batch: the tables are current
         when this returns, not between its batches. The collector runs at
-        :func:`~projections.collector.catch_up_pace` meanwhile."""
+        :func:`~projections.collector.catch_up_pace` meanwhile, and only between batches
+        and before the settling (:func:`~projections.collector.collector_paused`)."""
         total = 0
         with catch_up_pace():
-            while covered := self.run_once(settled=False):
+            while True:
+                with collector_paused():
+                    covered = self.run_once(settled=False)
+                if not covered:
+                    break
                 total += covered
                 if progress is not None:
                     progress(covered)
-            self.settle()
+            with collector_paused():
+                self.settle()
         return total
 
     def lag(self) -> dict[str, int]:

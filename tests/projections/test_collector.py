@@ -1,5 +1,6 @@
 """The collector's pace during a catch-up: raised inside, restored after — also on an error
-and when nested — and a runner's ``run`` is the block that uses it."""
+and when nested — no collection inside a batch, and a runner's ``run`` is the block that
+uses both."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from infra.scenario.builders import StepClock, open_app
 from projections import collector
 from projections.case_status import CaseStatusProjection
-from projections.collector import catch_up_pace
+from projections.collector import catch_up_pace, collector_paused
 from projections.framework import InProcessRunner
 from tests.projections.test_framework import record_two_steps
 
@@ -59,15 +60,37 @@ def test_collection_stays_enabled_inside() -> None:
         assert gc.collect() >= 0
 
 
+def test_no_collection_inside_a_paused_block_and_enabled_again_after() -> None:
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError("a batch failed")
+    assert gc.isenabled()
+
+
+def test_a_collector_disabled_before_stays_disabled() -> None:
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 class _PaceRecorder(CaseStatusProjection):
-    """The case-status projection, noting the collector's thresholds at each batch."""
+    """The case-status projection, noting the collector's thresholds at each batch and
+    whether it may run."""
 
     def __init__(self) -> None:
         super().__init__()
         self.seen: list[tuple[int, int, int]] = []
+        self.enabled: list[bool] = []
 
     def apply(self, session: Session, events: Sequence[Any]) -> None:
         self.seen.append(gc.get_threshold())
+        self.enabled.append(gc.isenabled())
         super().apply(session, events)
 
 
@@ -82,4 +105,6 @@ def test_a_runner_catches_up_at_that_pace_and_gives_it_back(tmp_path: Path) -> N
     paced = (collector.YOUNG_THRESHOLD, collector.MIDDLE_THRESHOLD, collector.OLD_THRESHOLD)
     assert len(projection.seen) >= 2
     assert set(projection.seen) == {paced}
+    assert set(projection.enabled) == {False}  # collected between batches, not inside
     assert gc.get_threshold() == (700, 10, 10)
+    assert gc.isenabled()
