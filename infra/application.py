@@ -33,7 +33,7 @@ from domain.time import require_aware, utc_now
 from infra import transcodings
 from infra.key_check import require_store_key
 from infra.keys import load_key
-from infra.ledger.chain import recorder_env
+from infra.ledger.chain import chained, recorder_env
 from infra.ledger_settings import attach_checkpoints
 from infra.privacy.sealing import PersonalRefAsDict, SealingMapper, seals_personal_data
 from infra.privacy.vault import PersonalRecordMissing, PersonVault, key_table
@@ -128,6 +128,7 @@ class EventStore(Application[UUID]):
             ) from None
         assert isinstance(self.mapper, SealingMapper)
         self.mapper.vault = self.vault
+        chained(self.recorder).in_transaction = self.vault.write_deferred
         self._erasures_seen = self.vault.erasures()
         self._attach_ledger()
 
@@ -183,7 +184,8 @@ class EventStore(Application[UUID]):
         started = aggregate.version - len(aggregate.pending_events)
         keep = [a for a in (aggregate, *with_it) if not _seals_any(a)]
         try:
-            self.save(aggregate, *with_it)
+            with self.vault.deferring():  # a new person's key and record: in this commit
+                self.save(aggregate, *with_it)
         except IntegrityError:
             raise ConcurrentWriteConflict(
                 f"{what}: another writer recorded version {started + 1} first (this write"

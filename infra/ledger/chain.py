@@ -175,6 +175,10 @@ def head_of(row: Any) -> Head:
 
 #: Called after a committed append with the number of events appended (checkpoint policy).
 AfterAppend = Callable[[int], None]
+#: Called with the cursor of a write's transaction once its events and chain rows are
+#: inserted, before the commit: what it writes commits with them, and what it raises undoes
+#: the whole write (the store's person key table: a new person's key and sealed record).
+InTransaction = Callable[[Any], None]
 
 
 class _AfterAppendMixin:
@@ -185,6 +189,7 @@ class _AfterAppendMixin:
     is the relay's job, never an officer's write's."""
 
     after_append: AfterAppend | None = None
+    in_transaction: InTransaction | None = None
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -228,6 +233,8 @@ class ChainedSQLiteRecorder(_AfterAppendMixin, SQLiteApplicationRecorder):
         c.execute(self.select_head_statement)
         rows, _ = link(head_of(c.fetchone()), positions, stored_events, record_time())
         c.executemany(self.insert_chain_statement, rows)
+        if self.in_transaction is not None:
+            self.in_transaction(c)
         return positions
 
 
@@ -311,6 +318,8 @@ class ChainedPostgresRecorder(_AfterAppendMixin, PostgresApplicationRecorder):
 
     def _insert_chain(self, curs: Cursor[DictRow], rows: list[tuple[Any, ...]]) -> None:
         curs.executemany(self.insert_chain_statement, rows)
+        if self.in_transaction is not None:
+            self.in_transaction(curs)
 
 
 def recorder_env(store_kind: str) -> dict[str, str]:
