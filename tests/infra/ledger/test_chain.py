@@ -50,6 +50,23 @@ def test_every_event_is_chained_in_log_order(app: Socai) -> None:
     assert verify_store(tables, None).intact
 
 
+def test_writes_of_one_event_and_of_several_chain_alike(app: Socai) -> None:
+    """Writes of one event and of several, in turn: every leaf links on the one before, with
+    no gap, and the whole verifies."""
+    recorder = app.store.recorder
+    officer = worker(app, ACTOR)
+    app.cases.receive(ledger_receive_command(), officer)
+    other = uuid4()
+    for versions in ((1,), (2, 3, 4), (5,), (6, 7)):
+        recorder.insert_events(
+            [StoredEvent(other, v, "socai.test:Raw.v1", b"state %d" % v) for v in versions]
+        )
+    tables = LedgerTables(recorder)
+    rows = [(p, link.leaf_index, link.prev_position) for p, _, link in tables.merged() if link]
+    assert rows == [(p, p - 1, p - 1) for p in range(1, app.log.head() + 1)]
+    assert verify_store(tables, None).intact
+
+
 def test_reading_an_aggregates_events_gives_the_librarys_rows(app: Socai) -> None:
     """The chained SQLite recorder reads one aggregate's events as one statement (no
     BEGIN/ROLLBACK around it): the same rows as the library's own query, for every filter."""
