@@ -33,9 +33,9 @@ from domain.time import require_aware, utc_now
 from infra import transcodings
 from infra.key_check import require_store_key
 from infra.keys import load_key
-from infra.ledger.chain import recorder_env
+from infra.ledger.chain import chained, recorder_env
 from infra.ledger_settings import attach_checkpoints
-from infra.privacy.sealing import PersonalRefAsDict, SealingMapper
+from infra.privacy.sealing import PersonalRefAsDict, SealingMapper, seals_personal_data
 from infra.privacy.vault import PersonalRecordMissing, PersonVault, key_table
 from infra.schema.store import require_schema
 from infra.settings import Settings
@@ -88,6 +88,10 @@ def store_env(settings: Settings, cipher_key: str) -> dict[str, str]:
     return env
 
 
+def _seals_any(aggregate: Aggregate) -> bool:
+    return any(seals_personal_data(event) for event in aggregate.pending_events)
+
+
 class StoreUnreachable(SocaiError):
     """The store cannot be opened: the database does not answer or refuses the login."""
 
@@ -124,6 +128,7 @@ class EventStore(Application[UUID]):
             ) from None
         assert isinstance(self.mapper, SealingMapper)
         self.mapper.vault = self.vault
+        chained(self.recorder).in_transaction = self.vault.write_deferred
         self._erasures_seen = self.vault.erasures()
         self._attach_ledger()
 
@@ -177,14 +182,35 @@ class EventStore(Application[UUID]):
         saved a newer version first (optimistic concurrency): the loser is told what
         happened and nothing of its write is stored."""
         started = aggregate.version - len(aggregate.pending_events)
+        keep = [a for a in (aggregate, *with_it) if not _seals_any(a)]
         try:
-            self.save(aggregate, *with_it)
+            with self.vault.deferring():  # a new person's key and record: in this commit
+                self.save(aggregate, *with_it)
         except IntegrityError:
             raise ConcurrentWriteConflict(
                 f"{what}: another writer recorded version {started + 1} first (this write"
                 f" started from version {started}); nothing of this write was stored",
                 hint="reload it and try again",
             ) from None
+        self._cache_saved(keep)
+
+    def _cache_saved(self, saved: list[Aggregate]) -> None:
+        """Keep the aggregates just saved as the repository's cached copies: the next load
+        then fast-forwards from the version written here (reading only what other writers
+        added since, as before) instead of reading and decoding this write's own events
+        again. What a save applied to the aggregate is exactly what replaying its events
+        gives (tested against a replay of every case and user); the object saved belongs to
+        the cache from now on — a caller that changes the aggregate again loads it again
+        (every service does: each write starts with a load).
+
+        An aggregate whose new events hold personal data is not kept: the next load opens
+        those values from the vault, as every reader does, so a key table altered meanwhile
+        is noticed there and not hidden by values this process still holds."""
+        cache = self.repository.cache
+        if cache is None:
+            return
+        for aggregate in saved:
+            cache.put(aggregate.id, aggregate)
 
     def construct_mapper(self) -> Mapper[UUID]:
         """The library's mapper, sealing each person's data under their own key

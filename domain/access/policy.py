@@ -132,6 +132,12 @@ def rules_for(action: Action) -> list[tuple[Role, Reach]]:
     return [(role, reach) for a, role, reach in RULES if a is action]
 
 
+#: :func:`rules_for` of every action, made once (every check looks its action up).
+_RULES_BY_ACTION: dict[Action, tuple[tuple[Role, Reach], ...]] = {
+    action: tuple(rules_for(action)) for action in Action
+}
+
+
 def roles_allowed(action: Action) -> set[Role]:
     """The roles that may take ``action`` somewhere."""
     return {role for role, _ in rules_for(action)}
@@ -146,7 +152,7 @@ def permits(
     (then only ``ANY`` and ``NATIONAL`` rows can allow it). ``own`` says the step concerned was
     recorded by the acting user (for ``OWN`` rows).
     """
-    allowed = rules_for(action)
+    allowed = _RULES_BY_ACTION[action]
     for grant in grants:
         for role, reach in allowed:
             if grant.role is not role:

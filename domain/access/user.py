@@ -26,6 +26,7 @@ Topics are explicit and stable: ``socai.access:<Name>.v1``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -55,8 +56,10 @@ NOTE_MAX_CHARS = 200
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://socai.example/users")
 
 
+@functools.lru_cache(maxsize=4096)
 def user_id(username: str) -> UUID:
-    """The user's aggregate id: the same for any spelling of the name's letter case."""
+    """The user's aggregate id: the same for any spelling of the name's letter case (a pure
+    function of the name, remembered: every access check asks it)."""
     return uuid5(_NAMESPACE, username.strip().casefold())
 
 

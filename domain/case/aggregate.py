@@ -17,6 +17,7 @@ Invariants (checked before any event is triggered; nothing is stored when one fa
 
 from __future__ import annotations
 
+import functools
 import typing
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
@@ -59,10 +60,22 @@ class CaseEvent(Aggregate.Event):
         aggregate._record(self)
 
 
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    """The names of the dataclass ``kind``'s fields, in order (looked up once per class: a
+    write asks for them three times)."""
+    return tuple(f.name for f in dataclass_fields(kind))
+
+
+@functools.cache
+def _own_field_names(kind: type) -> tuple[str, ...]:
+    skip = set(_LIBRARY_FIELDS) | set(COMMON_FIELDS)
+    return tuple(name for name in _field_names(kind) if name not in skip)
+
+
 def event_data(event: Aggregate.Event) -> dict[str, Any]:
     """The event's own fields (without the library's and the common ones)."""
-    skip = set(_LIBRARY_FIELDS) | set(COMMON_FIELDS)
-    return {f.name: getattr(event, f.name) for f in dataclass_fields(event) if f.name not in skip}
+    return {name: getattr(event, name) for name in _own_field_names(type(event))}
 
 
 def step_of(event: CaseEvent) -> Step:
@@ -275,12 +288,12 @@ class Case(SocaiAggregate, created_topic="socai.case:Created"):
 
     @staticmethod
     def _event_kwargs(command: Command, actor: Actor) -> dict[str, Any]:
-        kwargs = {f.name: getattr(command, f.name) for f in dataclass_fields(command)}
+        kwargs = {name: getattr(command, name) for name in _field_names(type(command))}
         kwargs.update(officer_id=actor.officer_id, agency=actor.agency)
         event_class = getattr(Case, command.EVENT)
-        for f in dataclass_fields(event_class):
-            if f.name not in _LIBRARY_FIELDS and f.name not in kwargs:
-                kwargs[f.name] = None
+        for name in _field_names(event_class):
+            if name not in _LIBRARY_FIELDS and name not in kwargs:
+                kwargs[name] = None
         return kwargs
 
     @staticmethod

@@ -72,6 +72,8 @@ from infra.ledger.verifier import (
 DEFAULT_EVERY_EVENTS = 1_000
 #: … or after a write this many seconds after the last checkpoint.
 DEFAULT_EVERY_SECONDS = 300.0
+#: A writer whose checkpoint is due but finds no signing key file looks again this long after.
+KEY_FILE_RECHECK_SECONDS = 1.0
 EXPORT_PUBLIC_KEY_NAME = "public-key.pem"
 
 log = logging.getLogger(__name__)
@@ -351,7 +353,8 @@ def read_anchor_dir(directory: Path) -> list[Checkpoint]:
 @dataclass
 class CheckpointPolicy:
     """Make a checkpoint after ``every_events`` events or ``every_seconds`` (checked on each
-    write; no background thread), when the signing key file is present."""
+    write; no background thread), when the signing key file is present (while it is missing,
+    looked for again at most every :data:`KEY_FILE_RECHECK_SECONDS`)."""
 
     tables: LedgerTables
     key_file: Path
@@ -360,6 +363,10 @@ class CheckpointPolicy:
     announce: CheckpointAnnouncer = log_checkpoint
     _pending: int = 0
     _last: float = field(default_factory=time.monotonic)
+    #: While a checkpoint is due and no key file is found, the file is looked for again at
+    #: most every :data:`KEY_FILE_RECHECK_SECONDS` (not on every write: a store without a
+    #: signing key stays due for ever, and a file system call per write is not free).
+    _no_key_until: float = 0.0
 
     def __post_init__(self) -> None:
         assert self.every_events > 0
@@ -367,13 +374,15 @@ class CheckpointPolicy:
 
     def __call__(self, appended: int) -> None:
         self._pending += appended
-        due = (
-            self._pending >= self.every_events
-            or time.monotonic() - self._last >= self.every_seconds
-        )
-        if due and self.key_file.exists():
-            make_checkpoint(self.tables, load_signing_key(self.key_file), announce=self.announce)
-            self._pending, self._last = 0, time.monotonic()
+        now = time.monotonic()
+        due = self._pending >= self.every_events or now - self._last >= self.every_seconds
+        if not due or now < self._no_key_until:
+            return
+        if not self.key_file.exists():
+            self._no_key_until = now + KEY_FILE_RECHECK_SECONDS
+            return
+        make_checkpoint(self.tables, load_signing_key(self.key_file), announce=self.announce)
+        self._pending, self._last = 0, time.monotonic()
 
 
 def attach_policy(

@@ -41,6 +41,16 @@ class PersonalRefAsDict(Transcoding):
         return self._vault().open(PersonalRef(data["key"], data["digest"]))
 
 
+def _personal_fields(state: dict[str, Any]) -> dict[str, PersonalData]:
+    return {k: v for k, v in state.items() if isinstance(v, PersonalData)}
+
+
+def seals_personal_data(event: object) -> bool:
+    """Whether storing ``event`` seals a personal value (the mapper below stores a reference
+    to a sealed record in its place)."""
+    return bool(_personal_fields(vars(event)))
+
+
 class SealingMapper(Mapper[Any]):
     """The library's mapper, sealing personal fields first (see module doc)."""
 
@@ -48,7 +58,7 @@ class SealingMapper(Mapper[Any]):
 
     def to_stored_event(self, domain_event: DomainEventProtocol[Any]) -> StoredEvent:
         state = vars(domain_event)
-        personal = {k: v for k, v in state.items() if isinstance(v, PersonalData)}
+        personal = _personal_fields(state)
         if not personal:
             return super().to_stored_event(domain_event)
         assert self.vault is not None, "the store attaches its vault before any write"

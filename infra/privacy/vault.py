@@ -29,9 +29,11 @@ import base64
 import hashlib
 import json
 import sqlite3
+import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +47,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from domain.case.values import ErasedPersonalData, PersonalData
-from domain.errors import RuleViolation, SocaiError
+from domain.errors import ConcurrentWriteConflict, RuleViolation, SocaiError
 
 KEYS_TABLE = "socai_person_keys"
 RECORDS_TABLE = "socai_person_records"
@@ -104,6 +106,49 @@ class KeyTable:
         the last one."""
         raise NotImplementedError
 
+    def run_in(self, cursor: Any, statements: Sequence[tuple[str, tuple[Any, ...]]]) -> Rows:
+        """Run statements on ``cursor``, in a transaction its owner holds (a write's own);
+        the rows of the last one."""
+        raise NotImplementedError
+
+    @staticmethod
+    def new_key_statement(key_id: str, wrapped: bytes, now: str) -> tuple[str, tuple[Any, ...]]:
+        """Create ``key_id``'s key as ``wrapped``, if absent and never destroyed."""
+        return (
+            f"INSERT INTO {KEYS_TABLE} (key_id, wrapped, created_at) SELECT ?, ?, ?"
+            f" WHERE NOT EXISTS (SELECT 1 FROM {DESTROYED_TABLE} WHERE key_id = ?)"
+            f" AND NOT EXISTS (SELECT 1 FROM {KEYS_TABLE} WHERE key_id = ?)",
+            (key_id, wrapped, now, key_id, key_id),
+        )
+
+    @staticmethod
+    def record_statement(
+        key_id: str, wrapped: bytes, digest: str, sealed: bytes
+    ) -> tuple[str, tuple[Any, ...]]:
+        """Store a record sealed under ``key_id``'s key, only if the key stored is ``wrapped``."""
+        return (
+            f"INSERT INTO {RECORDS_TABLE} (digest, key_id, sealed) SELECT ?, ?, ?"
+            f" WHERE EXISTS (SELECT 1 FROM {KEYS_TABLE} WHERE key_id = ? AND wrapped = ?)"
+            f" AND NOT EXISTS (SELECT 1 FROM {RECORDS_TABLE} WHERE digest = ?)",
+            (digest, key_id, sealed, key_id, wrapped, digest),
+        )
+
+    @staticmethod
+    def key_state_statement(key_id: str) -> tuple[str, tuple[Any, ...]]:
+        return (
+            f"SELECT (SELECT wrapped FROM {KEYS_TABLE} WHERE key_id = ?),"
+            f" (SELECT COUNT(*) FROM {DESTROYED_TABLE} WHERE key_id = ?)",
+            (key_id, key_id),
+        )
+
+    def key_state(self, key_id: str, cursor: Any = None) -> tuple[bytes | None, bool]:
+        """(the stored wrapped key or None, whether the key was destroyed), in one read (on
+        ``cursor``, inside its transaction, when given)."""
+        statement = self.key_state_statement(key_id)
+        rows = self.run([statement]) if cursor is None else self.run_in(cursor, [statement])
+        wrapped, destroyed = rows[0]
+        return (None if wrapped is None else bytes(wrapped)), bool(destroyed)
+
     def create(self) -> None:
         self.run(
             [
@@ -156,18 +201,8 @@ class KeyTable:
         commit, not two; a writer that lost the race to create the key stores nothing here."""
         rows = self.run(
             [
-                (
-                    f"INSERT INTO {KEYS_TABLE} (key_id, wrapped, created_at) SELECT ?, ?, ?"
-                    f" WHERE NOT EXISTS (SELECT 1 FROM {DESTROYED_TABLE} WHERE key_id = ?)"
-                    f" AND NOT EXISTS (SELECT 1 FROM {KEYS_TABLE} WHERE key_id = ?)",
-                    (key_id, wrapped, now, key_id, key_id),
-                ),
-                (
-                    f"INSERT INTO {RECORDS_TABLE} (digest, key_id, sealed) SELECT ?, ?, ?"
-                    f" WHERE EXISTS (SELECT 1 FROM {KEYS_TABLE} WHERE key_id = ? AND wrapped = ?)"
-                    f" AND NOT EXISTS (SELECT 1 FROM {RECORDS_TABLE} WHERE digest = ?)",
-                    (digest, key_id, sealed, key_id, wrapped, digest),
-                ),
+                self.new_key_statement(key_id, wrapped, now),
+                self.record_statement(key_id, wrapped, digest, sealed),
                 (f"SELECT wrapped FROM {KEYS_TABLE} WHERE key_id = ?", (key_id,)),
             ],
             commit=True,
@@ -238,11 +273,26 @@ class SQLiteKeyTable(KeyTable):
         self.path = path
 
     def run(self, statements: Sequence[tuple[str, tuple[Any, ...]]], commit: bool = False) -> Rows:
-        rows: Rows = []
-        with self.recorder.datastore.transaction(commit=commit) as cursor:
-            for text, params in statements:
+        if not commit and len(statements) == 1:
+            # One statement that only reads is atomic by itself (the library's connections
+            # are in autocommit mode): no BEGIN and ROLLBACK around it. Every case load reads
+            # the erasure count this way, and every opening of a sealed record.
+            ((text, params),) = statements
+            datastore = self.recorder.datastore
+            with (
+                datastore.get_connection(commit=False) as connection,
+                connection.cursor() as cursor,
+            ):
                 cursor.execute(text, params)
-                rows = [tuple(r) for r in cursor.fetchall()]
+                return [tuple(r) for r in cursor.fetchall()]
+        with self.recorder.datastore.transaction(commit=commit) as cursor:
+            return self.run_in(cursor, statements)
+
+    def run_in(self, cursor: Any, statements: Sequence[tuple[str, tuple[Any, ...]]]) -> Rows:
+        rows: Rows = []
+        for text, params in statements:
+            cursor.execute(text, params)
+            rows = [tuple(r) for r in cursor.fetchall()]
         return rows
 
     def count(self, key_id: str) -> int:
@@ -291,11 +341,17 @@ class PostgresKeyTable(KeyTable):
         return text.replace("?", "%s")
 
     def run(self, statements: Sequence[tuple[str, tuple[Any, ...]]], commit: bool = False) -> Rows:
-        rows: Rows = []
         with self.recorder.datastore.transaction(commit=commit) as cursor:
-            for text, params in statements:
-                cursor.execute(self._sql(text + " ").rstrip(), params)
-                rows = [tuple(r.values()) for r in cursor.fetchall()] if cursor.description else []
+            return self.run_in(cursor, statements)
+
+    def run_in(self, cursor: Any, statements: Sequence[tuple[str, tuple[Any, ...]]]) -> Rows:
+        rows: Rows = []
+        for text, params in statements:
+            cursor.execute(self._sql(text + " ").rstrip(), params)
+            # in the recorder's pipeline a query's description comes only with its results:
+            # a SELECT is fetched (which waits for them), an INSERT or DELETE is not
+            reads = text.startswith("SELECT") or cursor.description
+            rows = [tuple(r.values()) for r in cursor.fetchall()] if reads else []
         return rows
 
     def destroy(self, key_id: str, now: str) -> Destruction:
@@ -341,6 +397,9 @@ class MemoryKeyTable(KeyTable):
         if stored == wrapped:
             self.put_record(digest, key_id, sealed)
         return stored
+
+    def key_state(self, key_id: str, cursor: Any = None) -> tuple[bytes | None, bool]:
+        return self.keys.get(key_id), key_id in self.destroyed
 
     def opening(self, key_id: str, digest: str) -> tuple[bytes | None, bytes | None, bool]:
         owner, sealed = self.records.get(digest, (None, None))
@@ -389,6 +448,15 @@ def _open(key: bytes, sealed: bytes, aad: bytes) -> bytes:
     return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
 
 
+@dataclass
+class _Deferred:
+    """What :meth:`PersonVault.seal` leaves for the write's own transaction: each key used
+    (wrapped, unwrapped, whether it is new) and each record (key id, digest, sealed bytes)."""
+
+    keys: dict[str, tuple[bytes, bytes, bool]] = field(default_factory=dict)
+    records: list[tuple[str, str, bytes]] = field(default_factory=list)
+
+
 class PersonVault:
     """Seals personal values under their subject's key; opens them; destroys keys."""
 
@@ -396,7 +464,55 @@ class PersonVault:
         self.table = table
         self._kek = key_encryption_key(store_key_b64)
         self._now = now
+        self._local = threading.local()
         table.create()
+
+    @contextmanager
+    def deferring(self) -> Iterator[None]:
+        """While open (in this thread), :meth:`seal` writes nothing itself: a new key and
+        the sealed records wait for :meth:`write_deferred`, which the store runs inside the
+        transaction that writes the events referencing them. A person's first record then
+        costs no commit of its own, and a write that is refused (a conflict, a rule) leaves
+        no key and no record behind."""
+        self._local.deferred = _Deferred()
+        try:
+            yield
+        finally:
+            self._local.deferred = None
+
+    def write_deferred(self, cursor: Any) -> None:
+        """Write what :meth:`seal` left, on ``cursor`` (a write's transaction, after its
+        events): the new keys, then the records, each only under the key it was sealed with;
+        then check that every key used is stored as it was sealed with. A key destroyed
+        meanwhile refuses the write as erased; a key another writer created first refuses
+        it as a conflict — either way the transaction, events included, is undone."""
+        deferred: _Deferred | None = getattr(self._local, "deferred", None)
+        if deferred is None or not deferred.records:
+            return
+        now = self._now()
+        statements = [
+            self.table.new_key_statement(key_id, wrapped, now)
+            for key_id, (wrapped, _, new) in deferred.keys.items()
+            if new
+        ]
+        statements += [
+            self.table.record_statement(key_id, deferred.keys[key_id][0], digest, sealed)
+            for key_id, digest, sealed in deferred.records
+        ]
+        self.table.run_in(cursor, statements)
+        for key_id, (wrapped, _, _) in deferred.keys.items():
+            stored, destroyed = self.table.key_state(key_id, cursor)
+            if stored == wrapped:
+                continue
+            if stored is None and destroyed:
+                raise _erased(key_id)
+            case, _, subject = key_id.partition("/")
+            raise ConcurrentWriteConflict(
+                f"case {case}: another writer stored the key of {subject} first; nothing of"
+                " this write was stored",
+                hint="reload it and try again",
+            )
+        self._local.deferred = _Deferred()  # written: a second insert in this save adds none
 
     def seal(self, key_id: str, value: PersonalData) -> PersonalRef:
         """Seal ``value`` under ``key_id``'s data key (created on first use) and store the
@@ -406,6 +522,9 @@ class PersonVault:
             raise _erased(key_id)
         plaintext = json.dumps(value.as_dict(), sort_keys=True, separators=(",", ":")).encode()
         aad = _RECORD_AAD + key_id.encode()
+        deferred: _Deferred | None = getattr(self._local, "deferred", None)
+        if deferred is not None:
+            return self._seal_deferred(deferred, key_id, plaintext, aad)
         wrapped = self.table.wrapped_key(key_id, None, self._now())
         if wrapped is None:  # the person's first record: the new key and it in one commit
             fresh = AESCipher.random_bytes(DATA_KEY_BYTES)
@@ -424,6 +543,26 @@ class PersonVault:
         sealed = _seal(data_key, plaintext, aad)
         digest = hashlib.sha256(sealed).hexdigest()
         self.table.put_record(digest, key_id, sealed)
+        return PersonalRef(key_id, digest)
+
+    def _seal_deferred(
+        self, deferred: _Deferred, key_id: str, plaintext: bytes, aad: bytes
+    ) -> PersonalRef:
+        """:meth:`seal` within :meth:`deferring`: the key is read (one statement) or made
+        once per write, and nothing is written here."""
+        if key_id not in deferred.keys:
+            wrapped, destroyed = self.table.key_state(key_id)
+            if wrapped is not None:
+                deferred.keys[key_id] = (wrapped, self._unwrap(key_id, wrapped), False)
+            elif destroyed:
+                raise _erased(key_id)
+            else:  # the person's first record: a new key, stored with it
+                fresh = AESCipher.random_bytes(DATA_KEY_BYTES)
+                deferred.keys[key_id] = (self._wrap(key_id, fresh), fresh, True)
+        data_key = deferred.keys[key_id][1]
+        sealed = _seal(data_key, plaintext, aad)
+        digest = hashlib.sha256(sealed).hexdigest()
+        deferred.records.append((key_id, digest, sealed))
         return PersonalRef(key_id, digest)
 
     def open(self, ref: PersonalRef) -> PersonalData:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from pathlib import Path
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 from hypothesis import given
 from hypothesis import strategies as st
 
 from infra.keys import create_key_file
 from infra.ledger.audit import verify_store
-from infra.ledger.chain import Head, link
+from infra.ledger.chain import ChainedSQLiteRecorder, Head, link
 from infra.ledger.errors import LedgerError
 from infra.ledger.hashing import chain_hash, leaf_bytes, leaf_hash
 from infra.ledger.store import LedgerTables
@@ -46,6 +48,42 @@ def test_every_event_is_chained_in_log_order(app: Socai) -> None:
     assert rows == [(p, p - 1, p - 1) for p in range(1, app.log.head() + 1)]
     assert len(rows) > 3
     assert verify_store(tables, None).intact
+
+
+def test_writes_of_one_event_and_of_several_chain_alike(app: Socai) -> None:
+    """Writes of one event and of several, in turn: every leaf links on the one before, with
+    no gap, and the whole verifies."""
+    recorder = app.store.recorder
+    officer = worker(app, ACTOR)
+    app.cases.receive(ledger_receive_command(), officer)
+    other = uuid4()
+    for versions in ((1,), (2, 3, 4), (5,), (6, 7)):
+        recorder.insert_events(
+            [StoredEvent(other, v, "socai.test:Raw.v1", b"state %d" % v) for v in versions]
+        )
+    tables = LedgerTables(recorder)
+    rows = [(p, link.leaf_index, link.prev_position) for p, _, link in tables.merged() if link]
+    assert rows == [(p, p - 1, p - 1) for p in range(1, app.log.head() + 1)]
+    assert verify_store(tables, None).intact
+
+
+def test_reading_an_aggregates_events_gives_the_librarys_rows(app: Socai) -> None:
+    """The chained SQLite recorder reads one aggregate's events as one statement (no
+    BEGIN/ROLLBACK around it): the same rows as the library's own query, for every filter."""
+    officer = worker(app, ACTOR)
+    case_id = app.cases.receive(ledger_receive_command(), officer)
+    recorder = app.store.recorder
+    assert isinstance(recorder, ChainedSQLiteRecorder)
+    library = SQLiteApplicationRecorder.select_events
+    for aggregate_id in (case_id, officer.user_id, uuid4()):
+        for gt, lte, desc, limit in itertools.product(
+            (None, 0, 1, 2), (None, 1, 3), (False, True), (None, 1, 5)
+        ):
+            kwargs = {"gt": gt, "lte": lte, "desc": desc, "limit": limit}
+            assert recorder.select_events(aggregate_id, **kwargs) == library(  # type: ignore[arg-type]
+                recorder, aggregate_id, **kwargs
+            )
+    assert len(recorder.select_events(officer.user_id)) >= 3  # registered, granted, tokens
 
 
 def test_a_write_after_the_tail_was_tampered_is_refused_and_stores_nothing(

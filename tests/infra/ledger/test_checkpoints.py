@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from infra.keys import create_key_file
+from infra.ledger import checkpoints
 from infra.ledger.checkpoints import create_signing_key, make_checkpoint, public_key_path
 from infra.ledger.errors import LedgerError
 from infra.ledger.store import LedgerTables
@@ -81,6 +82,30 @@ def test_policy_checkpoints_after_t_seconds(policy: Policy) -> None:
     time.sleep(0.25)
     receive()
     assert sizes(app) == [users + 2]
+
+
+def test_a_signing_key_that_appears_later_is_used_once_looked_for_again(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a key file every write is due; the file is looked for again after a pause
+    (not on every write), and from then on the policy signs as usual."""
+    token, users = officer_token(settings)
+    monkeypatch.setenv("SOCAI_CHECKPOINT_EVERY_EVENTS", "1")
+    monkeypatch.setattr(checkpoints, "KEY_FILE_RECHECK_SECONDS", 0.3)
+    app = Socai(settings)
+    try:
+        officer = app.access.authenticate(token)
+        app.cases.receive(ledger_receive_command(), officer)  # due, no key: nothing signed
+        create_signing_key(signing_key_path(settings))
+        app.cases.receive(ledger_receive_command(), officer)  # not looked for again yet
+        assert sizes(app) == []
+        time.sleep(0.35)
+        app.cases.receive(ledger_receive_command(), officer)
+        assert sizes(app) == [users + 3]
+        app.cases.receive(ledger_receive_command(), officer)
+        assert sizes(app) == [users + 3, users + 4]
+    finally:
+        app.close()
 
 
 def test_a_failing_automatic_checkpoint_never_fails_the_committed_write(
