@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, LRUCache
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, DomainEventProtocol, MutableOrImmutableAggregate
 from eventsourcing.persistence import (
     IntegrityError,
     InterfaceError,
@@ -26,6 +26,7 @@ from eventsourcing.persistence import (
     Mapper,
     MapperDeserialisationError,
     OperationalError,
+    Recording,
 )
 
 from domain.errors import ConcurrentWriteConflict, NotFound, SocaiError
@@ -176,6 +177,19 @@ class EventStore(Application[UUID]):
         elif cache is not None:
             cache.cache.clear()
 
+    def save(
+        self,
+        *objs: MutableOrImmutableAggregate[UUID] | DomainEventProtocol[UUID] | None,
+        **kwargs: Any,
+    ) -> list[Recording[UUID]]:
+        """The library's save, with the personal values it seals written in the same
+        transaction as the events that reference them (:meth:`PersonVault.deferring`): a new
+        person's key and record cost no commit of their own, and a write that is refused (a
+        conflict, a key destroyed meanwhile) leaves no key and no record behind. Every write
+        of the store goes through here: services, the scenario's bulk loader, erasures."""
+        with self.vault.deferring():
+            return super().save(*objs, **kwargs)
+
     def save_or_refuse(self, aggregate: Aggregate, what: str, *with_it: Aggregate) -> None:
         """Save one aggregate's new events (and those of ``with_it``, in the same
         transaction), or refuse with :class:`ConcurrentWriteConflict` when another writer
@@ -184,8 +198,7 @@ class EventStore(Application[UUID]):
         started = aggregate.version - len(aggregate.pending_events)
         keep = [a for a in (aggregate, *with_it) if not _seals_any(a)]
         try:
-            with self.vault.deferring():  # a new person's key and record: in this commit
-                self.save(aggregate, *with_it)
+            self.save(aggregate, *with_it)
         except IntegrityError:
             raise ConcurrentWriteConflict(
                 f"{what}: another writer recorded version {started + 1} first (this write"

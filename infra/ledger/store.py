@@ -309,7 +309,8 @@ class LedgerTables:
         """The raw chain row ``(position, leaf_index, chain_hash)`` at or before ``position``
         (unchecked values; None when there is none): where a part of the log links on."""
         rows = self._all(
-            "SELECT position, leaf_index, chain_hash FROM {d.chain} WHERE position <= {p}"
+            f"SELECT position, leaf_index, {self._blob('chain_hash')} FROM {{d.chain}}"
+            " WHERE position <= {p}"
             " ORDER BY position DESC LIMIT 1",
             (position,),
         )

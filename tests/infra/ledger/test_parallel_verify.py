@@ -27,6 +27,7 @@ from infra.ledger.hashing import CompactRange, Frontier, merkle_root
 from tests.infra.ledger.test_tamper import (  # noqa: F401 - the *_pristine are fixtures
     DEFAULT_EXAMPLES,
     KINDS,
+    MALFORM_VARIANTS,
     TAMPERINGS,
     Pristine,
     Tampering,
@@ -83,6 +84,19 @@ def test_each_kind_of_tampering_in_either_part_is_named(
     ]
     check(pristine, Tampering(kind, index, index + 7, 5, 3, True, True))
     check(pristine, Tampering(kind, index, index + 7, 5, 3, False, False))
+
+
+@pytest.mark.parametrize("variant", range(MALFORM_VARIANTS))
+@pytest.mark.parametrize("where", ["its last row", "the log's last row"])
+def test_a_malformed_chain_row_where_the_split_is_read_is_named_not_raised(
+    pristine: Pristine, variant: int, where: str
+) -> None:
+    """Where to split is read from the chain rows at the log's head and at its middle before
+    anything is checked: every value a tamperer can put there (text that is not UTF-8 in a
+    hash column, found by the property test below) is read as it is stored, and the exact
+    pass names it."""
+    index = {"its last row": pristine.anchors[-1].tree_size // 2 - 1, "the log's last row": -1}
+    check(pristine, Tampering("malformed", index[where], variant, 0, 0, False, False))
 
 
 test_every_tampering_is_detected_at_its_position_in_two_parts = drawn_tamperings(
