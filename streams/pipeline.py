@@ -27,8 +27,6 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from kafka.partitioner.default import murmur2
-
 from projections.eventlog import EventLog, LogEntry
 from streams.contracts import to_public
 from streams.contracts.stored import Message, StoredEncoder, StoredId
@@ -77,6 +75,9 @@ def key_hash(key: bytes) -> int:
     Computed where the message is encoded, so the sending process (kafka-python hashes in
     pure Python, about a fifth of its ``send``) only takes the remainder; kept for the
     most recent keys, since a case's events (keyed by the case) come in runs over time."""
+    # kafka-python is the ``streams`` extra: the core imports this module for its row type
+    from kafka.partitioner.default import murmur2
+
     return int(murmur2(key)) & 0x7FFFFFFF
 
 
