@@ -290,17 +290,39 @@ def insert_tuples(
         return
     connection = session.connection()
     sql, processors = _insert_statement(table, connection.dialect, names)
+    values: Sequence[tuple[Any, ...]] = rows
     if any(processors):
         pairs = [(i, p) for i, p in enumerate(processors) if p is not None]
-        values: list[tuple[Any, ...]] = []
+        processed: list[tuple[Any, ...]] = []
         for row in rows:
             params = list(row)
             for i, process in pairs:
                 params[i] = process(params[i])
-            values.append(tuple(params))
-        connection.exec_driver_sql(sql, values)
+            processed.append(tuple(params))
+        values = processed
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
+        _copy_rows(connection, sql, values)
     else:
-        connection.exec_driver_sql(sql, list(rows))
+        connection.exec_driver_sql(sql, list(values))
+
+
+def _copy_rows(connection: Connection, insert_sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """On PostgreSQL, ``rows`` go in with one ``COPY … FROM STDIN`` on the session's own
+    connection (so in its transaction), psycopg writing each row in C: an ``executemany``
+    sends every row as a statement of its own (bind, execute, and its Python bookkeeping in
+    psycopg's pipeline), which was a third of a rebuild's CPU on PostgreSQL. The values are
+    those the ``INSERT`` would bind (the same column processors, adapted by psycopg's text
+    dumpers and parsed by the server as the column's type); the projections' digests are
+    the same (tested against SQLAlchemy's own insert)."""
+    head, _, _ = insert_sql.partition(" VALUES ")
+    assert head.startswith("INSERT INTO "), insert_sql
+    copy_sql = "COPY " + head.removeprefix("INSERT INTO ") + " FROM STDIN"
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:
+        write = copy.write_row
+        for row in rows:
+            write(row)
 
 
 _INSERTS: dict[tuple[str, str, tuple[str, ...]], tuple[str, tuple[Any, ...]]] = {}

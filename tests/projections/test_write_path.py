@@ -2,7 +2,8 @@
 
 Two halves of one claim (the projections' digests do not change with the speed-ups):
 
-- ``insert_rows`` (driver-level ``executemany``) stores the same values as SQLAlchemy's own
+- ``insert_rows`` and ``insert_tuples`` (a driver-level ``executemany`` on SQLite, ``COPY``
+  on PostgreSQL) store the same values as SQLAlchemy's own
   ``session.execute(table.insert(), rows)``, on SQLite and on PostgreSQL;
 - applying a log in one batch gives the same rows as applying it one event per batch (each
   event alone, as before batching), also when a batch holds an activity and its withdrawal,
@@ -24,6 +25,7 @@ import projections.activity
 import projections.case_status
 import projections.framework
 import projections.funding_sql
+import projections.proceedings
 from domain.activity.commands import DistributeMaterials, IssueDirective, Withdraw
 from domain.case.commands import Correct
 from domain.case.values import Actor
@@ -101,6 +103,13 @@ def sqlalchemy_insert(session: Session, table: Table, rows: Sequence[Mapping[str
         session.execute(table.insert(), list(rows))
 
 
+def sqlalchemy_insert_tuples(
+    session: Session, table: Table, names: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """The same for rows given as tuples (``insert_tuples``)."""
+    sqlalchemy_insert(session, table, [dict(zip(names, row, strict=True)) for row in rows])
+
+
 def engine_for(kind: str, tmp_path: Path, name: str, request: pytest.FixtureRequest) -> Engine:
     if kind == "sqlite":
         return create_engine(f"sqlite:///{tmp_path / f'{name}.db'}")
@@ -117,8 +126,15 @@ def test_driver_executemany_stores_what_sqlalchemy_stores(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fast = digests(store, engine_for(kind, tmp_path, "fast", request), 5_000)
-    for module in (projections.case_status, projections.activity, projections.funding_sql):
+    for module in (
+        projections.case_status,
+        projections.activity,
+        projections.funding_sql,
+        projections.proceedings,
+    ):
         monkeypatch.setattr(module, "insert_rows", sqlalchemy_insert)
+    for module in (projections.case_status, projections.funding_sql):
+        monkeypatch.setattr(module, "insert_tuples", sqlalchemy_insert_tuples)
     reference = digests(store, engine_for(kind, tmp_path, "reference", request), 5_000)
     assert fast == reference
 
