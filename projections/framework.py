@@ -301,12 +301,20 @@ def insert_tuples(
             processed.append(tuple(params))
         values = processed
     if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
-        _copy_rows(connection, sql, values)
+        _copy_rows(connection, _copy_statement(table, connection.dialect, names), values)
     else:
         connection.exec_driver_sql(sql, list(values))
 
 
-def _copy_rows(connection: Connection, insert_sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+def _copy_statement(table: Table, dialect: Dialect, names: tuple[str, ...]) -> str:
+    quote = dialect.identifier_preparer.quote
+    return (
+        f"COPY {dialect.identifier_preparer.format_table(table)}"
+        f" ({', '.join(quote(n) for n in names)}) FROM STDIN"
+    )
+
+
+def _copy_rows(connection: Connection, copy_sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
     """On PostgreSQL, ``rows`` go in with one ``COPY … FROM STDIN`` on the session's own
     connection (so in its transaction), psycopg writing each row in C: an ``executemany``
     sends every row as a statement of its own (bind, execute, and its Python bookkeeping in
@@ -314,9 +322,6 @@ def _copy_rows(connection: Connection, insert_sql: str, rows: Sequence[tuple[Any
     those the ``INSERT`` would bind (the same column processors, adapted by psycopg's text
     dumpers and parsed by the server as the column's type); the projections' digests are
     the same (tested against SQLAlchemy's own insert)."""
-    head, _, _ = insert_sql.partition(" VALUES ")
-    assert head.startswith("INSERT INTO "), insert_sql
-    copy_sql = "COPY " + head.removeprefix("INSERT INTO ") + " FROM STDIN"
     driver = connection.connection.driver_connection
     assert driver is not None
     with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:
