@@ -31,6 +31,7 @@ import json
 import sqlite3
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -94,22 +95,88 @@ class Destruction:
 # -- the tables, per database --------------------------------------------------------------
 
 Rows = list[tuple[Any, ...]]
+#: Keys to create in a write: (key id, wrapped key).
+NewKeys = Sequence[tuple[str, bytes]]
+#: Records to store in a write, each under the key it was sealed with: (key id, wrapped key,
+#: digest, sealed bytes).
+KeyedRecords = Sequence[tuple[str, bytes, str, bytes]]
 
 
-class KeyTable:
+class KeyTable(ABC):
+    """What the vault needs of a person key table: the two databases' (:class:`SQLKeyTable`)
+    and a unit test's in memory (:class:`MemoryKeyTable`), with the same rules."""
+
+    @abstractmethod
+    def create(self) -> None:
+        """Make the tables if they are missing."""
+
+    @abstractmethod
+    def wrapped_key(self, key_id: str, new_wrapped: bytes | None, now: str) -> bytes | None:
+        """The stored wrapped key (None: none, or destroyed), after storing ``new_wrapped``
+        when given and the key is absent and was never destroyed."""
+
+    @abstractmethod
+    def new_key_with_record(
+        self, key_id: str, wrapped: bytes, now: str, digest: str, sealed: bytes
+    ) -> bytes | None:
+        """Create ``key_id``'s key as ``wrapped`` (if absent and never destroyed) and store
+        the record sealed under it, only if the key stored is that one, in one commit; the
+        stored wrapped key (None: destroyed)."""
+
+    @abstractmethod
+    def write_in(self, cursor: Any, new_keys: NewKeys, records: KeyedRecords, now: str) -> None:
+        """In the transaction ``cursor`` belongs to (a write's own): create each of
+        ``new_keys`` if absent and never destroyed, then store each of ``records`` only if
+        the key stored is the one it was sealed with."""
+
+    @abstractmethod
+    def destroyed_at(self, key_id: str) -> str | None: ...
+
+    @abstractmethod
+    def put_record(self, digest: str, key_id: str, sealed: bytes) -> None: ...
+
+    @abstractmethod
+    def key_state(self, key_id: str, cursor: Any = None) -> tuple[bytes | None, bool]:
+        """(the stored wrapped key or None, whether the key was destroyed), in one read (on
+        ``cursor``, inside its transaction, when given)."""
+
+    @abstractmethod
+    def opening(self, key_id: str, digest: str) -> tuple[bytes | None, bytes | None, bool]:
+        """(wrapped key, sealed record, destroyed) in one read."""
+
+    @abstractmethod
+    def key_ids(self) -> list[str]: ...
+
+    @abstractmethod
+    def erasures(self) -> int:
+        """How many keys were ever destroyed (tombstones)."""
+
+    @abstractmethod
+    def destroy(self, key_id: str, now: str) -> Destruction:
+        """Delete the key and its records, keep a tombstone."""
+
+
+class SQLKeyTable(KeyTable):
     """The key table in one database; SQL is written with ``?`` and adapted per driver."""
 
     blob = "BLOB"
 
+    @abstractmethod
     def run(self, statements: Sequence[tuple[str, tuple[Any, ...]]], commit: bool = False) -> Rows:
         """Run statements in one transaction (committed when ``commit``: writes); the rows of
         the last one."""
-        raise NotImplementedError
 
+    @abstractmethod
     def run_in(self, cursor: Any, statements: Sequence[tuple[str, tuple[Any, ...]]]) -> Rows:
         """Run statements on ``cursor``, in a transaction its owner holds (a write's own);
         the rows of the last one."""
-        raise NotImplementedError
+
+    def write_in(self, cursor: Any, new_keys: NewKeys, records: KeyedRecords, now: str) -> None:
+        self.run_in(
+            cursor,
+            [self.new_key_statement(key_id, wrapped, now) for key_id, wrapped in new_keys]
+            + [self.record_statement(*record) for record in records],
+        )
 
     @staticmethod
     def new_key_statement(key_id: str, wrapped: bytes, now: str) -> tuple[str, tuple[Any, ...]]:
@@ -142,8 +209,6 @@ class KeyTable:
         )
 
     def key_state(self, key_id: str, cursor: Any = None) -> tuple[bytes | None, bool]:
-        """(the stored wrapped key or None, whether the key was destroyed), in one read (on
-        ``cursor``, inside its transaction, when given)."""
         statement = self.key_state_statement(key_id)
         rows = self.run([statement]) if cursor is None else self.run_in(cursor, [statement])
         wrapped, destroyed = rows[0]
@@ -263,11 +328,8 @@ class KeyTable:
             ),
         ]
 
-    def destroy(self, key_id: str, now: str) -> Destruction:
-        raise NotImplementedError
 
-
-class SQLiteKeyTable(KeyTable):
+class SQLiteKeyTable(SQLKeyTable):
     def __init__(self, recorder: SQLiteApplicationRecorder, path: Path | None) -> None:
         self.recorder = recorder
         self.path = path
@@ -327,7 +389,7 @@ class SQLiteKeyTable(KeyTable):
         return Destruction(key_id, records, True, truncated)
 
 
-class PostgresKeyTable(KeyTable):
+class PostgresKeyTable(SQLKeyTable):
     blob = "bytea"
 
     def __init__(self, recorder: PostgresApplicationRecorder) -> None:
@@ -397,6 +459,13 @@ class MemoryKeyTable(KeyTable):
         if stored == wrapped:
             self.put_record(digest, key_id, sealed)
         return stored
+
+    def write_in(self, cursor: Any, new_keys: NewKeys, records: KeyedRecords, now: str) -> None:
+        for key_id, wrapped in new_keys:
+            self.wrapped_key(key_id, wrapped, now)
+        for key_id, wrapped, digest, sealed in records:
+            if self.keys.get(key_id) == wrapped:
+                self.put_record(digest, key_id, sealed)
 
     def key_state(self, key_id: str, cursor: Any = None) -> tuple[bytes | None, bool]:
         return self.keys.get(key_id), key_id in self.destroyed
@@ -489,17 +558,15 @@ class PersonVault:
         deferred: _Deferred | None = getattr(self._local, "deferred", None)
         if deferred is None or not deferred.records:
             return
-        now = self._now()
-        statements = [
-            self.table.new_key_statement(key_id, wrapped, now)
-            for key_id, (wrapped, _, new) in deferred.keys.items()
-            if new
-        ]
-        statements += [
-            self.table.record_statement(key_id, deferred.keys[key_id][0], digest, sealed)
-            for key_id, digest, sealed in deferred.records
-        ]
-        self.table.run_in(cursor, statements)
+        self.table.write_in(
+            cursor,
+            [(key_id, wrapped) for key_id, (wrapped, _, new) in deferred.keys.items() if new],
+            [
+                (key_id, deferred.keys[key_id][0], digest, sealed)
+                for key_id, digest, sealed in deferred.records
+            ],
+            self._now(),
+        )
         for key_id, (wrapped, _, _) in deferred.keys.items():
             stored, destroyed = self.table.key_state(key_id, cursor)
             if stored == wrapped:

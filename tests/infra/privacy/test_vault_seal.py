@@ -96,3 +96,23 @@ def test_a_destroyed_key_takes_no_new_record(kind: str, sqlite_table: SQLiteKeyT
         assert table.count(KEY_ID) == 0
     else:
         assert table.records == {}
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "memory"])
+def test_values_sealed_for_a_write_are_stored_only_in_its_transaction(
+    kind: str, sqlite_table: SQLiteKeyTable
+) -> None:
+    """Within ``deferring`` a seal stores nothing; the write's transaction stores the new key
+    and the records — the same on every key table, the in-memory one included."""
+    table = sqlite_table if kind == "sqlite" else MemoryKeyTable()
+    people = vault(table)
+    with people.deferring():
+        ref = people.seal(KEY_ID, PersonalData(full_name="Lê Thị Mẫu"))
+        assert table.key_ids() == []
+        if isinstance(table, SQLiteKeyTable):
+            with table.recorder.datastore.transaction(commit=True) as cursor:
+                people.write_deferred(cursor)
+        else:
+            people.write_deferred(None)
+    assert table.key_ids() == [KEY_ID]
+    assert people.open(ref) == PersonalData(full_name="Lê Thị Mẫu")
